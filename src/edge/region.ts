@@ -1,0 +1,18 @@
+/**
+ * The request's region (CONTRACT.md §3): `request.cf.country`, or in
+ * development the `Hearth-Sim-Country` header, so a local run can play "a
+ * viewer in Peru". In production that header is ignored.
+ */
+import type { Environment } from '../config/config';
+
+const COUNTRY_PATTERN = /^[A-Z]{2}$/;
+export const SIM_COUNTRY_HEADER = 'Hearth-Sim-Country';
+
+export function requestRegion(request: Request, environment: Environment): string | null {
+  if (environment === 'development') {
+    const simulated = request.headers.get(SIM_COUNTRY_HEADER)?.trim().toUpperCase();
+    if (simulated && COUNTRY_PATTERN.test(simulated)) return simulated;
+  }
+  const country = (request as { cf?: { country?: unknown } }).cf?.country;
+  return typeof country === 'string' && COUNTRY_PATTERN.test(country) ? country : null;
+}

@@ -1,0 +1,59 @@
+/**
+ * The gate for one set of bindings: configuration parsed once, keys imported
+ * once, caches bounded — everything a request needs that outlives it.
+ * Request-scoped data never lands here.
+ */
+import { parseConfig, type ConfigProblem, type GateConfig } from './config/config';
+import type { HearthEnv } from './env';
+import type { HouseholdLimits } from './household/household';
+import { DeviceTokenVerifier } from './identity/device-token';
+import { JwtVerifier } from './identity/jwt-verifier';
+import { NetworkHasher } from './network/network-id';
+import { HouseholdReadModel } from './state/household-read-model';
+
+export interface Gate {
+  env: HearthEnv;
+  config: GateConfig;
+  limits: HouseholdLimits;
+  deviceTokens: DeviceTokenVerifier;
+  adminTokens: JwtVerifier | null;
+  networks: NetworkHasher;
+  households: HouseholdReadModel;
+}
+
+export type GateResult = { ok: true; gate: Gate } | { ok: false; problems: ConfigProblem[] };
+
+const gates = new WeakMap<object, GateResult>();
+
+/** The gate for `env`, built on first use and reused while the bindings object lives. */
+export function gateFor(env: HearthEnv): GateResult {
+  let result = gates.get(env);
+  if (!result) {
+    result = buildGate(env);
+    gates.set(env, result);
+  }
+  return result;
+}
+
+function buildGate(env: HearthEnv): GateResult {
+  const parsed = parseConfig(env);
+  if (!parsed.ok) return parsed;
+  const { config } = parsed;
+  return {
+    ok: true,
+    gate: {
+      env,
+      config,
+      limits: {
+        trustWindowMs: config.trustWindowMs,
+        travelWindowMs: config.travelWindowMs,
+        travelGrantsPerWindow: config.travelGrantsPerWindow,
+        homeNetworksMax: config.homeNetworksMax,
+      },
+      deviceTokens: new DeviceTokenVerifier(config.deviceTokens),
+      adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, ['exp', 'iat', 'sub']) : null,
+      networks: new NetworkHasher(config.networkHashKey, config),
+      households: new HouseholdReadModel(env),
+    },
+  };
+}

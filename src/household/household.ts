@@ -1,0 +1,232 @@
+/**
+ * The household: what Hearth knows about one account — its home networks,
+ * its devices, and the ways back in (temporary access, extra members,
+ * support grants). Plain data plus pure transitions; the account's Durable
+ * Object applies them, the KV read model carries the result to the edge.
+ *
+ * All times are epoch milliseconds. Network ids are keyed hashes, never
+ * addresses. `storage-schema.md` documents where this document lives.
+ */
+import type { DeviceType } from '../identity/device-token';
+import type { NetworkId } from '../network/network-id';
+
+export const HOUSEHOLD_SCHEMA_VERSION = 1;
+const MS_PER_DAY = 86_400_000;
+/** At most this many devices are remembered per account; the least recently seen leave first. */
+export const MAX_DEVICES_PER_HOUSEHOLD = 200;
+
+export interface HomeNetwork {
+  networkId: NetworkId;
+  addedAt: number;
+  lastSeenAt: number;
+}
+
+export interface DeviceRecord {
+  deviceId: string;
+  type: DeviceType;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** Last time this device streamed from a home network: the start of its trust window. */
+  lastHomeSeenAt: number | null;
+  /** Tokens issued (iat) before this second answer DEVICE_REVOKED. */
+  signedOutAt: number | null;
+  /** Temporary (travel) access granted by a verified code lasts until then. */
+  temporaryAccessUntil: number | null;
+  /** When each travel grant was given; those inside TRAVEL_WINDOW count against the limit. */
+  travelGrantsAt: number[];
+}
+
+export interface ExtraMember {
+  deviceId: string;
+  label: string | null;
+  addedAt: number;
+}
+
+export interface SupportGrant {
+  grantId: string;
+  /** Null: the grant covers every device of the account. */
+  deviceId: string | null;
+  reason: string;
+  actor: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface Household {
+  schema: typeof HOUSEHOLD_SCHEMA_VERSION;
+  accountId: string;
+  /** Increments with every change; lets the edge keep the newest of two snapshots. */
+  revision: number;
+  /** Null until a TV establishes the primary location. Once set, only erase clears it. */
+  establishedAt: number | null;
+  /** The TV that established or last set the primary location. */
+  anchorDeviceId: string | null;
+  homeNetworks: HomeNetwork[];
+  lastNetworkJoinAt: number | null;
+  devices: Record<string, DeviceRecord>;
+  extraMembers: Record<string, ExtraMember>;
+  supportGrants: SupportGrant[];
+  primaryLocationChangesAt: number[];
+  updatedAt: number;
+}
+
+/** The settings that shape household transitions and decisions. */
+export interface HouseholdLimits {
+  trustWindowMs: number;
+  travelWindowMs: number;
+  travelGrantsPerWindow: number;
+  homeNetworksMax: number;
+}
+
+/** One playback request, as the household needs to remember it. */
+export interface Visit {
+  deviceId: string;
+  deviceType: DeviceType;
+  networkId: NetworkId | null;
+  at: number;
+}
+
+export function emptyHousehold(accountId: string, now: number): Household {
+  return {
+    schema: HOUSEHOLD_SCHEMA_VERSION,
+    accountId,
+    revision: 0,
+    establishedAt: null,
+    anchorDeviceId: null,
+    homeNetworks: [],
+    lastNetworkJoinAt: null,
+    devices: {},
+    extraMembers: {},
+    supportGrants: [],
+    primaryLocationChangesAt: [],
+    updatedAt: now,
+  };
+}
+
+/**
+ * How stale a "seen" timestamp may grow before it is written again: a day at
+ * production settings, and proportionally less when the trust window is
+ * scaled down for tests (PT6S → about 0.2 s). Also the least time between two
+ * networks joining through the anchor TV.
+ */
+export function seenWriteIntervalMs(limits: Pick<HouseholdLimits, 'trustWindowMs'>): number {
+  return Math.min(MS_PER_DAY, Math.max(1, Math.floor(limits.trustWindowMs / 31)));
+}
+
+/** Home networks still inside the trust window at `now`. */
+export function activeHomeNetworks(household: Household, limits: HouseholdLimits, now: number): HomeNetwork[] {
+  return household.homeNetworks.filter((network) => network.lastSeenAt > now - limits.trustWindowMs);
+}
+
+export function isTrusted(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): boolean {
+  return device?.lastHomeSeenAt != null && device.lastHomeSeenAt > now - limits.trustWindowMs;
+}
+
+export function travelGrantsUsed(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): number {
+  return device ? device.travelGrantsAt.filter((at) => at > now - limits.travelWindowMs).length : 0;
+}
+
+export function activeSupportGrant(household: Household, deviceId: string, now: number): SupportGrant | undefined {
+  return household.supportGrants.find(
+    (grant) => grant.expiresAt > now && (grant.deviceId === null || grant.deviceId === deviceId),
+  );
+}
+
+/**
+ * Whether `visit` tells the household something it does not know yet, so the
+ * edge sends it to the Durable Object. Everything else is left unwritten:
+ * a device streaming all day costs one write per `seenWriteIntervalMs`.
+ */
+export function visitIsNews(household: Household | null, visit: Visit, limits: HouseholdLimits): boolean {
+  if (!household) return true;
+  const interval = seenWriteIntervalMs(limits);
+  const stale = (at: number | null | undefined) => at == null || at <= visit.at - interval;
+  const device = household.devices[visit.deviceId];
+  if (!device || stale(device.lastSeenAt)) return true;
+  if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
+  if (visit.networkId === null) return false;
+  const home = activeHomeNetworks(household, limits, visit.at).find((network) => network.networkId === visit.networkId);
+  if (home) return stale(device.lastHomeSeenAt) || stale(home.lastSeenAt);
+  return anchorMayJoin(household, device, limits, visit.at);
+}
+
+function anchorMayJoin(household: Household, device: DeviceRecord, limits: HouseholdLimits, now: number): boolean {
+  return (
+    household.anchorDeviceId === device.deviceId &&
+    isTrusted(device, limits, now) &&
+    (household.lastNetworkJoinAt === null || household.lastNetworkJoinAt <= now - seenWriteIntervalMs(limits))
+  );
+}
+
+/**
+ * Applies one visit: remembers the device, establishes the household when a
+ * TV is first to stream, marks home networks and devices seen at home, and
+ * lets the trusted anchor TV carry the household to a new network.
+ * Returns a new document; the input is not changed.
+ */
+export function applyVisit(current: Household, visit: Visit, limits: HouseholdLimits): Household {
+  const household = structuredClone(current);
+  const now = visit.at;
+  household.homeNetworks = activeHomeNetworks(household, limits, now);
+
+  const device: DeviceRecord = household.devices[visit.deviceId] ?? {
+    deviceId: visit.deviceId,
+    type: visit.deviceType,
+    firstSeenAt: now,
+    lastSeenAt: now,
+    lastHomeSeenAt: null,
+    signedOutAt: null,
+    temporaryAccessUntil: null,
+    travelGrantsAt: [],
+  };
+  device.type = visit.deviceType;
+  device.lastSeenAt = Math.max(device.lastSeenAt, now);
+  household.devices[visit.deviceId] = device;
+
+  if (household.establishedAt === null) {
+    if (visit.deviceType === 'tv' && visit.networkId !== null) {
+      household.establishedAt = now;
+      household.anchorDeviceId = visit.deviceId;
+      household.homeNetworks = [{ networkId: visit.networkId, addedAt: now, lastSeenAt: now }];
+      device.lastHomeSeenAt = now;
+    }
+  } else if (visit.networkId !== null) {
+    const home = household.homeNetworks.find((network) => network.networkId === visit.networkId);
+    if (home) {
+      home.lastSeenAt = now;
+      device.lastHomeSeenAt = now;
+    } else if (anchorMayJoin(household, device, limits, now)) {
+      joinHomeNetwork(household, visit.networkId, limits, now);
+      household.lastNetworkJoinAt = now;
+      device.lastHomeSeenAt = now;
+    }
+  }
+  forgetOldestDevices(household);
+  return touch(household, now);
+}
+
+/** Adds a home network, the least recently seen one leaving when the household is full. */
+export function joinHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number): void {
+  household.homeNetworks.push({ networkId, addedAt: now, lastSeenAt: now });
+  household.homeNetworks.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+  household.homeNetworks.length = Math.min(household.homeNetworks.length, limits.homeNetworksMax);
+}
+
+function forgetOldestDevices(household: Household): void {
+  const ids = Object.keys(household.devices);
+  if (ids.length <= MAX_DEVICES_PER_HOUSEHOLD) return;
+  const keep = new Set([household.anchorDeviceId, ...Object.keys(household.extraMembers)]);
+  const evictable = ids
+    .map((id) => household.devices[id]!)
+    .filter((device) => !keep.has(device.deviceId) && device.signedOutAt === null)
+    .sort((a, b) => a.lastSeenAt - b.lastSeenAt);
+  for (const device of evictable.slice(0, ids.length - MAX_DEVICES_PER_HOUSEHOLD)) delete household.devices[device.deviceId];
+}
+
+/** Marks a document changed at `now`. */
+export function touch(household: Household, now: number): Household {
+  household.revision += 1;
+  household.updatedAt = Math.max(household.updatedAt, now);
+  return household;
+}
+

@@ -1,0 +1,46 @@
+/**
+ * Problem details (RFC 9457) for every refusal and error, built from the one
+ * reason catalog so status, title, message and actions never disagree.
+ * Nothing a client sent (tokens above all) is ever echoed into `detail`.
+ */
+import { actionsFor, messageFor, reasonEntry, reasonSlug, type Locale, type Reason } from '../messages/catalog';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemOptions {
+  requestId: string;
+  locale: Locale;
+  /** Overrides the catalog's status (for instance a decision reason answered as 403). */
+  status?: number;
+  /** A specific explanation; defaults to the localized message. */
+  detail?: string;
+  /** Extra members such as `decision`, `policyVersion`, `attemptsRemaining`, `field`. */
+  extra?: Record<string, unknown>;
+  headers?: HeadersInit;
+}
+
+export function problemBody(reason: Reason, options: ProblemOptions): Record<string, unknown> {
+  const entry = reasonEntry(reason);
+  const message = messageFor(reason, options.locale);
+  return {
+    type: `/gate/help#${reasonSlug(reason)}`,
+    title: entry.title,
+    status: options.status ?? entry.status,
+    detail: options.detail ?? message,
+    reason,
+    requestId: options.requestId,
+    message,
+    actions: actionsFor(reason),
+    ...options.extra,
+  };
+}
+
+export function problemResponse(reason: Reason, options: ProblemOptions): Response {
+  const body = problemBody(reason, options);
+  const headers = new Headers(options.headers);
+  headers.set('Content-Type', PROBLEM_CONTENT_TYPE);
+  headers.set('Content-Language', options.locale);
+  headers.set('Cache-Control', 'no-store');
+  headers.set('Hearth-Request-Id', options.requestId);
+  return new Response(JSON.stringify(body), { status: body.status as number, headers });
+}

@@ -1,0 +1,50 @@
+/**
+ * Device tokens (CONTRACT.md §2): who is asking to play — account, device and
+ * device type — from a verified JWT.
+ */
+import { z } from 'zod';
+import type { TokenTrust } from '../config/config';
+import { bearerToken, JwtVerifier, type TokenFailureReason } from './jwt-verifier';
+
+export const DEVICE_COOKIE = 'hearth_device';
+export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const DEVICE_TYPES = ['tv', 'mobile', 'tablet', 'web', 'console', 'other'] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+export interface DeviceIdentity {
+  accountId: string;
+  deviceId: string;
+  deviceType: DeviceType;
+  /** `iat`, in seconds: compared against a device's sign-out time. */
+  issuedAtSeconds: number;
+}
+
+const deviceClaims = z.object({
+  sub: z.string().regex(ID_PATTERN),
+  did: z.string().regex(ID_PATTERN),
+  dty: z.enum(DEVICE_TYPES),
+  iat: z.number(),
+});
+
+export type DeviceIdentityResult = { ok: true; device: DeviceIdentity } | { ok: false; reason: TokenFailureReason };
+
+export class DeviceTokenVerifier {
+  readonly #jwt: JwtVerifier;
+
+  constructor(trust: TokenTrust) {
+    this.#jwt = new JwtVerifier(trust);
+  }
+
+  get cachedTokens(): number {
+    return this.#jwt.cachedTokens;
+  }
+
+  async identify(headers: Headers, nowMs: number): Promise<DeviceIdentityResult> {
+    const verified = await this.#jwt.verify(bearerToken(headers, DEVICE_COOKIE), nowMs);
+    if (!verified.ok) return verified;
+    const claims = deviceClaims.safeParse(verified.payload);
+    if (!claims.success) return { ok: false, reason: 'TOKEN_INVALID' };
+    const { sub, did, dty, iat } = claims.data;
+    return { ok: true, device: { accountId: sub, deviceId: did, deviceType: dty, issuedAtSeconds: iat } };
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Verifies compact JWS tokens against a JWK Set with jose, pinned to EdDSA and
+ * ES256 and requiring a `kid` — for device and admin tokens alike.
+ *
+ * Trust boundary: the token string is attacker-controlled until jose accepts
+ * it. jose's own error text is never forwarded; failures map to stable
+ * reasons. Verified payloads are cached (bounded) until the token's `exp`, so
+ * a player fetching segments with one token pays for one signature check.
+ */
+import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { BoundedCache } from '../cache/bounded-cache';
+import type { TokenTrust } from '../config/config';
+
+export const TOKEN_ALGORITHMS = ['EdDSA', 'ES256'];
+export const CLOCK_SKEW_SECONDS = 60;
+/** Longer than any real token; larger inputs are refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 8192;
+const VERIFIED_TOKEN_CACHE_ENTRIES = 20_000;
+
+export type TokenFailureReason = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED';
+
+export type VerifiedToken = { ok: true; payload: JWTPayload } | { ok: false; reason: TokenFailureReason };
+
+export class JwtVerifier {
+  readonly #keys: ReturnType<typeof createLocalJWKSet>;
+  readonly #verified = new BoundedCache<string, JWTPayload>(VERIFIED_TOKEN_CACHE_ENTRIES);
+
+  constructor(readonly trust: TokenTrust, readonly requiredClaims: string[] = ['exp', 'iat']) {
+    this.#keys = createLocalJWKSet(trust.jwks as Parameters<typeof createLocalJWKSet>[0]);
+  }
+
+  /** Number of tokens held in the verified-token cache (for the memory benchmark). */
+  get cachedTokens(): number {
+    return this.#verified.size;
+  }
+
+  async verify(token: string | null, nowMs: number): Promise<VerifiedToken> {
+    if (!token) return { ok: false, reason: 'TOKEN_MISSING' };
+    if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'TOKEN_INVALID' };
+    const cached = this.#verified.get(token, nowMs);
+    if (cached) return { ok: true, payload: cached };
+    try {
+      const header = decodeProtectedHeader(token);
+      if (typeof header.kid !== 'string' || header.kid.length === 0) return { ok: false, reason: 'TOKEN_INVALID' };
+      const { payload } = await jwtVerify(token, this.#keys, {
+        issuer: this.trust.issuer,
+        audience: this.trust.audience,
+        algorithms: TOKEN_ALGORITHMS,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: this.requiredClaims,
+        currentDate: new Date(nowMs),
+      });
+      if (typeof payload.exp === 'number') {
+        this.#verified.set(token, payload, (payload.exp + CLOCK_SKEW_SECONDS) * 1000);
+      }
+      return { ok: true, payload };
+    } catch (error) {
+      return { ok: false, reason: error instanceof errors.JWTExpired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID' };
+    }
+  }
+}
+
+/** The bearer token of a request: `Authorization: Bearer …`, else the named cookie. */
+export function bearerToken(headers: Headers, cookieName: string): string | null {
+  const authorization = headers.get('Authorization');
+  if (authorization) {
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+    if (match?.[1]) return match[1];
+  }
+  const cookies = headers.get('Cookie');
+  if (cookies) {
+    for (const part of cookies.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq).trim() === cookieName) {
+        const value = part.slice(eq + 1).trim();
+        if (value) return value;
+      }
+    }
+  }
+  return null;
+}

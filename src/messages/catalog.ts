@@ -1,0 +1,447 @@
+/**
+ * The one catalog of reasons: for each stable reason code, the HTTP status it
+ * answers with when it refuses, a title for problem details, the message a
+ * person reads (en, es, pt, fr) and the actions they can take next.
+ *
+ * The player, the help page and the support tool all read from here, so the
+ * same reason always says the same thing — in Lima, Santiago, San José or
+ * Montréal alike.
+ */
+
+export const LOCALES = ['en', 'es', 'pt', 'fr'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export type ActionId = 'verify' | 'extra-member' | 'primary-location' | 'help';
+
+export interface Action {
+  id: ActionId;
+  method: 'GET' | 'POST';
+  href: string;
+}
+
+export const ACTIONS: Record<ActionId, Action> = {
+  verify: { id: 'verify', method: 'POST', href: '/gate/v1/challenges' },
+  'extra-member': { id: 'extra-member', method: 'GET', href: '/gate/help#extra-member' },
+  'primary-location': { id: 'primary-location', method: 'POST', href: '/gate/v1/household/primary-location' },
+  help: { id: 'help', method: 'GET', href: '/gate/help' },
+};
+
+interface ReasonEntry {
+  status: number;
+  title: string;
+  message: Record<Locale, string>;
+  actions: ActionId[];
+}
+
+const entries = {
+  // Decisions that allow.
+  ENFORCEMENT_OFF: {
+    status: 200,
+    title: 'Household check not active',
+    message: {
+      en: 'Enjoy your show. Household checks are not active in your region.',
+      es: 'Disfruta tu programa. La verificación de hogar no está activa en tu región.',
+      pt: 'Aproveite o seu programa. A verificação de residência não está ativa na sua região.',
+      fr: 'Bon visionnage. La vérification du foyer n’est pas active dans votre région.',
+    },
+    actions: [],
+  },
+  HOUSEHOLD_ESTABLISHED: {
+    status: 200,
+    title: 'Household set up',
+    message: {
+      en: 'This TV has set your home network as your household. Devices that watch here will be recognised.',
+      es: 'Este televisor ha definido tu red como tu hogar. Los dispositivos que vean aquí serán reconocidos.',
+      pt: 'Esta TV definiu a sua rede como a sua residência. Os dispositivos que assistirem aqui serão reconhecidos.',
+      fr: 'Ce téléviseur a défini votre réseau comme votre foyer. Les appareils qui regardent ici seront reconnus.',
+    },
+    actions: ['help'],
+  },
+  HOUSEHOLD_NOT_SET: {
+    status: 200,
+    title: 'Household not set up yet',
+    message: {
+      en: 'Enjoy your show. Your household is set up the first time you watch on a TV at home.',
+      es: 'Disfruta tu programa. Tu hogar se define la primera vez que ves contenido en un televisor en casa.',
+      pt: 'Aproveite o seu programa. A sua residência é definida na primeira vez que assistir numa TV em casa.',
+      fr: 'Bon visionnage. Votre foyer est défini la première fois que vous regardez sur un téléviseur à la maison.',
+    },
+    actions: ['help'],
+  },
+  IN_HOUSEHOLD: {
+    status: 200,
+    title: 'At home',
+    message: {
+      en: 'Enjoy your show. You are watching at home.',
+      es: 'Disfruta tu programa. Estás viendo en casa.',
+      pt: 'Aproveite o seu programa. Está a assistir em casa.',
+      fr: 'Bon visionnage. Vous regardez à la maison.',
+    },
+    actions: [],
+  },
+  TRUSTED_DEVICE: {
+    status: 200,
+    title: 'Trusted device',
+    message: {
+      en: 'Enjoy your show. This device was recently used at home, so it works while you are away.',
+      es: 'Disfruta tu programa. Este dispositivo se usó en casa hace poco, así que funciona fuera de ella.',
+      pt: 'Aproveite o seu programa. Este dispositivo foi usado em casa recentemente, por isso funciona fora dela.',
+      fr: 'Bon visionnage. Cet appareil a été utilisé à la maison récemment : il fonctionne donc en déplacement.',
+    },
+    actions: [],
+  },
+  TEMPORARY_ACCESS: {
+    status: 200,
+    title: 'Temporary access',
+    message: {
+      en: 'Enjoy your show. This device has temporary access while you are away from home.',
+      es: 'Disfruta tu programa. Este dispositivo tiene acceso temporal mientras estás fuera de casa.',
+      pt: 'Aproveite o seu programa. Este dispositivo tem acesso temporário enquanto está fora de casa.',
+      fr: 'Bon visionnage. Cet appareil dispose d’un accès temporaire pendant que vous êtes loin de chez vous.',
+    },
+    actions: [],
+  },
+  EXTRA_MEMBER: {
+    status: 200,
+    title: 'Extra member',
+    message: {
+      en: 'Enjoy your show. This device is an extra member of the account.',
+      es: 'Disfruta tu programa. Este dispositivo es un miembro extra de la cuenta.',
+      pt: 'Aproveite o seu programa. Este dispositivo é um membro extra da conta.',
+      fr: 'Bon visionnage. Cet appareil est un membre supplémentaire du compte.',
+    },
+    actions: [],
+  },
+  SUPPORT_GRANT: {
+    status: 200,
+    title: 'Access granted by support',
+    message: {
+      en: 'Enjoy your show. Our support team has granted this account access for a limited time.',
+      es: 'Disfruta tu programa. Nuestro equipo de soporte ha concedido acceso a esta cuenta por un tiempo limitado.',
+      pt: 'Aproveite o seu programa. A nossa equipa de suporte concedeu acesso a esta conta por tempo limitado.',
+      fr: 'Bon visionnage. Notre équipe d’assistance a accordé un accès à ce compte pour une durée limitée.',
+    },
+    actions: [],
+  },
+
+  // Decisions that challenge or deny.
+  OUTSIDE_HOUSEHOLD: {
+    status: 403,
+    title: 'Outside the household',
+    message: {
+      en: 'This device isn’t part of your household. If you’re travelling, we can send a code to the account owner to give this device temporary access.',
+      es: 'Este dispositivo no forma parte de tu hogar. Si estás de viaje, podemos enviar un código al titular de la cuenta para dar acceso temporal a este dispositivo.',
+      pt: 'Este dispositivo não faz parte da sua residência. Se estiver a viajar, podemos enviar um código ao titular da conta para dar acesso temporário a este dispositivo.',
+      fr: 'Cet appareil ne fait pas partie de votre foyer. Si vous êtes en voyage, nous pouvons envoyer un code au titulaire du compte pour donner un accès temporaire à cet appareil.',
+    },
+    actions: ['verify', 'extra-member', 'primary-location', 'help'],
+  },
+  TRAVEL_LIMIT_REACHED: {
+    status: 403,
+    title: 'Travel access used up',
+    message: {
+      en: 'This device has used all of its temporary access for now. Watch at home, ask the account owner to add an extra member, or contact us for help.',
+      es: 'Este dispositivo ya usó todo su acceso temporal por ahora. Mira en casa, pide al titular de la cuenta que agregue un miembro extra o contáctanos para recibir ayuda.',
+      pt: 'Este dispositivo já usou todo o seu acesso temporário por agora. Assista em casa, peça ao titular da conta para adicionar um membro extra ou contacte-nos para obter ajuda.',
+      fr: 'Cet appareil a utilisé tout son accès temporaire pour le moment. Regardez à la maison, demandez au titulaire du compte d’ajouter un membre supplémentaire ou contactez-nous.',
+    },
+    actions: ['extra-member', 'primary-location', 'help'],
+  },
+  DEVICE_REVOKED: {
+    status: 401,
+    title: 'Device signed out',
+    message: {
+      en: 'This device was signed out of the account. Sign in again to keep watching.',
+      es: 'Se cerró la sesión de este dispositivo en la cuenta. Vuelve a iniciar sesión para seguir viendo.',
+      pt: 'A sessão deste dispositivo foi terminada na conta. Inicie sessão novamente para continuar a assistir.',
+      fr: 'Cet appareil a été déconnecté du compte. Reconnectez-vous pour continuer à regarder.',
+    },
+    actions: ['help'],
+  },
+  STATE_UNAVAILABLE: {
+    status: 503,
+    title: 'Household check unavailable',
+    message: {
+      en: 'We can’t check your household right now. Please try again in a moment.',
+      es: 'No podemos verificar tu hogar en este momento. Vuelve a intentarlo en un momento.',
+      pt: 'Não conseguimos verificar a sua residência neste momento. Tente novamente daqui a pouco.',
+      fr: 'Nous ne pouvons pas vérifier votre foyer pour le moment. Réessayez dans un instant.',
+    },
+    actions: ['help'],
+  },
+
+  // Tokens.
+  TOKEN_MISSING: {
+    status: 401,
+    title: 'Sign-in required',
+    message: {
+      en: 'Please sign in on this device to watch.',
+      es: 'Inicia sesión en este dispositivo para ver contenido.',
+      pt: 'Inicie sessão neste dispositivo para assistir.',
+      fr: 'Connectez-vous sur cet appareil pour regarder.',
+    },
+    actions: ['help'],
+  },
+  TOKEN_INVALID: {
+    status: 401,
+    title: 'Sign-in not recognised',
+    message: {
+      en: 'We couldn’t confirm this device’s sign-in. Please sign in again.',
+      es: 'No pudimos confirmar el inicio de sesión de este dispositivo. Vuelve a iniciar sesión.',
+      pt: 'Não conseguimos confirmar o início de sessão deste dispositivo. Inicie sessão novamente.',
+      fr: 'Nous n’avons pas pu confirmer la connexion de cet appareil. Reconnectez-vous.',
+    },
+    actions: ['help'],
+  },
+  TOKEN_EXPIRED: {
+    status: 401,
+    title: 'Sign-in expired',
+    message: {
+      en: 'Your sign-in on this device has expired. Please sign in again.',
+      es: 'Tu sesión en este dispositivo ha caducado. Vuelve a iniciar sesión.',
+      pt: 'A sua sessão neste dispositivo expirou. Inicie sessão novamente.',
+      fr: 'Votre connexion sur cet appareil a expiré. Reconnectez-vous.',
+    },
+    actions: ['help'],
+  },
+
+  // Getting back in (device API).
+  NOT_REQUIRED: {
+    status: 409,
+    title: 'No verification needed',
+    message: {
+      en: 'This device can already watch; no code is needed.',
+      es: 'Este dispositivo ya puede ver contenido; no se necesita ningún código.',
+      pt: 'Este dispositivo já pode assistir; não é necessário nenhum código.',
+      fr: 'Cet appareil peut déjà regarder ; aucun code n’est nécessaire.',
+    },
+    actions: [],
+  },
+  CHALLENGE_RATE_LIMITED: {
+    status: 429,
+    title: 'Too many codes requested',
+    message: {
+      en: 'Too many codes were requested for this device. Please wait a while before asking for another.',
+      es: 'Se pidieron demasiados códigos para este dispositivo. Espera un poco antes de pedir otro.',
+      pt: 'Foram pedidos demasiados códigos para este dispositivo. Aguarde um pouco antes de pedir outro.',
+      fr: 'Trop de codes ont été demandés pour cet appareil. Patientez un peu avant d’en demander un autre.',
+    },
+    actions: ['help'],
+  },
+  NOTIFY_FAILED: {
+    status: 502,
+    title: 'Code could not be sent',
+    message: {
+      en: 'We couldn’t send the code just now. Nothing was used up; please try again.',
+      es: 'No pudimos enviar el código en este momento. No se consumió nada; vuelve a intentarlo.',
+      pt: 'Não conseguimos enviar o código agora. Nada foi gasto; tente novamente.',
+      fr: 'Nous n’avons pas pu envoyer le code pour l’instant. Rien n’a été décompté ; réessayez.',
+    },
+    actions: ['verify', 'help'],
+  },
+  CODE_INVALID: {
+    status: 403,
+    title: 'Wrong code',
+    message: {
+      en: 'That code isn’t right. Check the code sent to the account owner and try again.',
+      es: 'Ese código no es correcto. Revisa el código enviado al titular de la cuenta e inténtalo de nuevo.',
+      pt: 'Esse código não está correto. Verifique o código enviado ao titular da conta e tente novamente.',
+      fr: 'Ce code n’est pas le bon. Vérifiez le code envoyé au titulaire du compte et réessayez.',
+    },
+    actions: ['help'],
+  },
+  CHALLENGE_LOCKED: {
+    status: 429,
+    title: 'Too many wrong codes',
+    message: {
+      en: 'Too many wrong codes were entered. Ask for a new code to try again.',
+      es: 'Se ingresaron demasiados códigos incorrectos. Pide un código nuevo para volver a intentarlo.',
+      pt: 'Foram introduzidos demasiados códigos errados. Peça um novo código para tentar novamente.',
+      fr: 'Trop de codes erronés ont été saisis. Demandez un nouveau code pour réessayer.',
+    },
+    actions: ['verify', 'help'],
+  },
+  CHALLENGE_EXPIRED: {
+    status: 410,
+    title: 'Code expired',
+    message: {
+      en: 'This code has expired. Ask for a new one.',
+      es: 'Este código ha caducado. Pide uno nuevo.',
+      pt: 'Este código expirou. Peça um novo.',
+      fr: 'Ce code a expiré. Demandez-en un nouveau.',
+    },
+    actions: ['verify', 'help'],
+  },
+  DEVICE_TYPE_NOT_ALLOWED: {
+    status: 403,
+    title: 'Only a TV can do this',
+    message: {
+      en: 'The primary location can only be set from a TV at home.',
+      es: 'La ubicación principal solo se puede definir desde un televisor en casa.',
+      pt: 'A localização principal só pode ser definida a partir de uma TV em casa.',
+      fr: 'Le lieu principal ne peut être défini que depuis un téléviseur à la maison.',
+    },
+    actions: ['help'],
+  },
+  PRIMARY_LOCATION_CHANGE_LIMIT: {
+    status: 429,
+    title: 'Primary location changed too often',
+    message: {
+      en: 'The primary location has been changed too many times recently. Please contact us if you need help.',
+      es: 'La ubicación principal se cambió demasiadas veces recientemente. Contáctanos si necesitas ayuda.',
+      pt: 'A localização principal foi alterada demasiadas vezes recentemente. Contacte-nos se precisar de ajuda.',
+      fr: 'Le lieu principal a été modifié trop souvent récemment. Contactez-nous si vous avez besoin d’aide.',
+    },
+    actions: ['help'],
+  },
+
+  // Ops plane and generic refusals.
+  SCOPE_REQUIRED: {
+    status: 403,
+    title: 'Permission missing',
+    message: {
+      en: 'Your admin token does not carry the permission this action needs.',
+      es: 'Tu token de administración no incluye el permiso que requiere esta acción.',
+      pt: 'O seu token de administração não inclui a permissão que esta ação exige.',
+      fr: 'Votre jeton d’administration ne porte pas l’autorisation requise pour cette action.',
+    },
+    actions: [],
+  },
+  SLOTS_EXHAUSTED: {
+    status: 409,
+    title: 'No extra-member slot left',
+    message: {
+      en: 'All extra-member slots of this account are in use.',
+      es: 'Todas las plazas de miembro extra de esta cuenta están en uso.',
+      pt: 'Todas as vagas de membro extra desta conta estão em uso.',
+      fr: 'Toutes les places de membre supplémentaire de ce compte sont utilisées.',
+    },
+    actions: [],
+  },
+  VERSION_MISMATCH: {
+    status: 412,
+    title: 'Changed by someone else',
+    message: {
+      en: 'The rollout changed since you last read it. Reload, check the new rules, and try again.',
+      es: 'El despliegue cambió desde tu última lectura. Recarga, revisa las nuevas reglas e inténtalo de nuevo.',
+      pt: 'A implementação mudou desde a sua última leitura. Recarregue, verifique as novas regras e tente novamente.',
+      fr: 'Le déploiement a changé depuis votre dernière lecture. Rechargez, vérifiez les nouvelles règles et réessayez.',
+    },
+    actions: [],
+  },
+  INVALID_REQUEST: {
+    status: 400,
+    title: 'Request not understood',
+    message: {
+      en: 'Something in this request is not right. The details say which field.',
+      es: 'Algo en esta solicitud no es correcto. Los detalles indican qué campo.',
+      pt: 'Algo neste pedido não está correto. Os detalhes indicam qual campo.',
+      fr: 'Quelque chose ne va pas dans cette requête. Les détails indiquent quel champ.',
+    },
+    actions: [],
+  },
+  BODY_TOO_LARGE: {
+    status: 413,
+    title: 'Request too large',
+    message: {
+      en: 'This request is larger than the gate accepts.',
+      es: 'Esta solicitud es más grande de lo que acepta el servicio.',
+      pt: 'Este pedido é maior do que o serviço aceita.',
+      fr: 'Cette requête dépasse la taille acceptée.',
+    },
+    actions: [],
+  },
+  NOT_FOUND: {
+    status: 404,
+    title: 'Not found',
+    message: {
+      en: 'There is nothing here.',
+      es: 'No hay nada aquí.',
+      pt: 'Não há nada aqui.',
+      fr: 'Il n’y a rien ici.',
+    },
+    actions: ['help'],
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    message: {
+      en: 'This address does not accept that kind of request.',
+      es: 'Esta dirección no acepta ese tipo de solicitud.',
+      pt: 'Este endereço não aceita esse tipo de pedido.',
+      fr: 'Cette adresse n’accepte pas ce type de requête.',
+    },
+    actions: [],
+  },
+  ORIGIN_UNREACHABLE: {
+    status: 502,
+    title: 'Video service unreachable',
+    message: {
+      en: 'You are allowed to watch, but the video service did not answer. Please try again.',
+      es: 'Puedes ver contenido, pero el servicio de video no respondió. Vuelve a intentarlo.',
+      pt: 'Pode assistir, mas o serviço de vídeo não respondeu. Tente novamente.',
+      fr: 'Vous pouvez regarder, mais le service vidéo n’a pas répondu. Réessayez.',
+    },
+    actions: ['help'],
+  },
+  MISCONFIGURED: {
+    status: 500,
+    title: 'Gate misconfigured',
+    message: {
+      en: 'The service is not set up correctly. Our team has been told; please try again later.',
+      es: 'El servicio no está configurado correctamente. Nuestro equipo ya lo sabe; vuelve a intentarlo más tarde.',
+      pt: 'O serviço não está configurado corretamente. A nossa equipa já foi avisada; tente novamente mais tarde.',
+      fr: 'Le service n’est pas configuré correctement. Notre équipe est prévenue ; réessayez plus tard.',
+    },
+    actions: [],
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    title: 'Unexpected error',
+    message: {
+      en: 'Something went wrong on our side. Please try again; if it keeps happening, contact us with the request id.',
+      es: 'Algo salió mal de nuestro lado. Vuelve a intentarlo; si sigue pasando, contáctanos con el identificador de la solicitud.',
+      pt: 'Algo correu mal do nosso lado. Tente novamente; se continuar, contacte-nos com o identificador do pedido.',
+      fr: 'Un problème est survenu de notre côté. Réessayez ; si cela continue, contactez-nous avec l’identifiant de la requête.',
+    },
+    actions: ['help'],
+  },
+} satisfies Record<string, ReasonEntry>;
+
+export type Reason = keyof typeof entries;
+export const REASONS = Object.keys(entries) as Reason[];
+
+export function reasonEntry(reason: Reason): ReasonEntry {
+  return entries[reason];
+}
+
+export function messageFor(reason: Reason, locale: Locale): string {
+  return entries[reason].message[locale];
+}
+
+export function actionsFor(reason: Reason): Action[] {
+  return entries[reason].actions.map((id) => ACTIONS[id]);
+}
+
+/** `OUTSIDE_HOUSEHOLD` → `outside-household`: the anchor of the reason on the help page. */
+export function reasonSlug(reason: Reason): string {
+  return reason.toLowerCase().replace(/_/g, '-');
+}
+
+/** The best supported locale for an `Accept-Language` header (RFC 9110 q-values), `en` by default. */
+export function negotiateLocale(acceptLanguage: string | null | undefined): Locale {
+  if (!acceptLanguage) return 'en';
+  let best: Locale = 'en';
+  let bestQ = 0;
+  for (const part of acceptLanguage.slice(0, 512).split(',')) {
+    const [tag = '', ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/i.exec(p)?.[1]).find((v) => v !== undefined);
+    const weight = q === undefined ? 1 : Number(q);
+    const base = tag.trim().toLowerCase().split('-')[0] as Locale;
+    if ((LOCALES as readonly string[]).includes(base) && Number.isFinite(weight) && weight > bestQ) {
+      best = base;
+      bestQ = weight;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,78 @@
+/**
+ * Client networks (CONTRACT.md §3): which address a request came from, cut to
+ * its network prefix, and the keyed hash that stands for it.
+ *
+ * Trust boundary: the raw address enters here from Cloudflare's headers and
+ * never leaves. Only the HMAC-SHA-256 network id (truncated to 128 bits,
+ * base64url) is returned, stored, compared or logged.
+ */
+import ipaddr from 'ipaddr.js';
+
+/** An opaque, keyed network id such as `n1.q8Vf…`; never reversible to an address. */
+export type NetworkId = string;
+
+export interface NetworkPrefixes {
+  ipv4Prefix: number;
+  ipv6Prefix: number;
+}
+
+/** `CF-Connecting-IPv6` first (Pseudo IPv4 moves the real address there), then `CF-Connecting-IP`. */
+export function clientAddress(headers: Headers): string | null {
+  return headers.get('CF-Connecting-IPv6') ?? headers.get('CF-Connecting-IP');
+}
+
+/**
+ * The address cut to its network: a tagged byte string (`4` or `6`, then the
+ * masked bytes), or null for anything that is not a plain IPv4/IPv6 address.
+ * IPv4-mapped IPv6 (`::ffff:192.0.2.1`) counts as IPv4.
+ */
+export function networkPrefixBytes(address: string | null, prefixes: NetworkPrefixes): Uint8Array | null {
+  if (!address) return null;
+  const text = address.trim();
+  if (text.length === 0 || text.length > 64) return null;
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+    parsed = ipaddr.IPv4.parse(text);
+  } else if (text.includes(':') && ipaddr.IPv6.isValid(text)) {
+    const v6 = ipaddr.IPv6.parse(text);
+    if (v6.zoneId) return null;
+    parsed = v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
+  } else {
+    return null;
+  }
+  const isV4 = parsed.kind() === 'ipv4';
+  const bytes = parsed.toByteArray();
+  const prefix = isV4 ? prefixes.ipv4Prefix : prefixes.ipv6Prefix;
+  const tagged = new Uint8Array(bytes.length + 2);
+  tagged[0] = isV4 ? 4 : 6;
+  tagged[1] = prefix;
+  for (let i = 0; i < bytes.length; i++) {
+    const bitsLeft = prefix - i * 8;
+    const mask = bitsLeft >= 8 ? 0xff : bitsLeft <= 0 ? 0 : (0xff << (8 - bitsLeft)) & 0xff;
+    tagged[i + 2] = (bytes[i] ?? 0) & mask;
+  }
+  return tagged;
+}
+
+/** Hashes networks with a key imported once. */
+export class NetworkHasher {
+  readonly #key: Promise<CryptoKey>;
+
+  constructor(rawKey: Uint8Array, readonly prefixes: NetworkPrefixes) {
+    this.#key = crypto.subtle.importKey('raw', rawKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  }
+
+  /** The network id of `address`, or null when it is missing or unparsable ("not a home network"). */
+  async networkId(address: string | null): Promise<NetworkId | null> {
+    const network = networkPrefixBytes(address, this.prefixes);
+    if (!network) return null;
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await this.#key, network));
+    return 'n1.' + toBase64Url(mac.subarray(0, 16));
+  }
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

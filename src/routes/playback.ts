@@ -1,0 +1,89 @@
+/**
+ * Playback (CONTRACT.md §5): every path outside the reserved ones. Allowed
+ * requests stream through to ORIGIN_URL with the device token taken out and
+ * the account and device named; challenges and denials are problem details.
+ *
+ * Trust boundary: nothing the client sends as `Hearth-*` reaches the origin;
+ * the only `Hearth-*` headers the origin sees are the ones set here.
+ */
+import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
+import { decideRequest } from '../edge/decide-request';
+import { DECISION_HEADER, decisionHeader, logDecision, refusal, tokenProblem } from '../edge/decision-response';
+import type { HearthHonoContext } from '../http/context';
+import { problemResponse } from '../http/problem';
+
+export async function playback(c: HearthHonoContext): Promise<Response> {
+  const gate = c.get('gate');
+  const requestId = c.get('requestId');
+  const locale = c.get('locale');
+  const result = await decideRequest(gate, c.req.raw, Date.now(), { record: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  logDecision('playback', requestId, result);
+  if (!result.ok) {
+    return tokenProblem(result.reason, requestId, locale);
+  }
+  const { decision, device } = result;
+  if (decision.decision !== 'allow') return refusal(decision, requestId, locale);
+
+  let response: Response;
+  if (gate.config.originUrl) {
+    try {
+      response = await fetch(originRequest(c.req.raw, gate.config.originUrl, device));
+    } catch (error) {
+      console.error(JSON.stringify({ event: 'origin_unreachable', requestId, error: String(error) }));
+      return problemResponse('ORIGIN_UNREACHABLE', { requestId, locale, headers: { [DECISION_HEADER]: decisionHeader(decision) } });
+    }
+  } else {
+    response = developmentOrigin(c.req.raw, device);
+  }
+  const forwarded = new Response(response.body, response);
+  forwarded.headers.set(DECISION_HEADER, decisionHeader(decision));
+  forwarded.headers.set('Hearth-Request-Id', requestId);
+  return forwarded;
+}
+
+/** The request as the origin sees it: same method, path, query and body; token out, identity in. */
+export function originRequest(request: Request, originUrl: string, device: DeviceIdentity): Request {
+  const url = new URL(request.url);
+  const headers = new Headers();
+  for (const [name, value] of request.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' || lower === 'cookie' || lower.startsWith('hearth-')) continue;
+    headers.append(name, value);
+  }
+  const cookies = withoutCookie(request.headers.get('Cookie'), DEVICE_COOKIE);
+  if (cookies) headers.set('Cookie', cookies);
+  headers.set('Hearth-Account', device.accountId);
+  headers.set('Hearth-Device', device.deviceId);
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  return new Request(originUrl + url.pathname + url.search, {
+    method: request.method,
+    headers,
+    body: hasBody ? request.body : null,
+    redirect: 'manual',
+  });
+}
+
+function withoutCookie(header: string | null, name: string): string | null {
+  if (!header) return null;
+  const kept = header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0 && part.slice(0, part.indexOf('=')).trim() !== name);
+  return kept.length > 0 ? kept.join('; ') : null;
+}
+
+/**
+ * Development without ORIGIN_URL: a stand-in origin that says what it would
+ * have received, so `npm run dev` and curl show the whole path.
+ */
+function developmentOrigin(request: Request, device: DeviceIdentity): Response {
+  const url = new URL(request.url);
+  return Response.json({
+    origin: 'hearth development origin (set ORIGIN_URL to forward to a real one)',
+    method: request.method,
+    path: url.pathname,
+    query: url.search,
+    account: device.accountId,
+    device: device.deviceId,
+  });
+}

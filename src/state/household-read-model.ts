@@ -1,0 +1,89 @@
+/**
+ * The edge's view of households: the KV snapshot, cached per isolate for a
+ * few seconds, with the account's Durable Object as the source of truth for
+ * the rare answers that must not be stale (a challenge or a deny) and as the
+ * destination of every write.
+ *
+ * KV can lag other locations by up to a minute. An allow from a stale
+ * snapshot is safe to serve; a "no" is confirmed with the Durable Object
+ * first. When this isolate writes, it keeps the snapshot the object returns,
+ * so its own next request sees the change at once.
+ */
+import { BoundedCache } from '../cache/bounded-cache';
+import type { Household, HouseholdLimits, Visit } from '../household/household';
+import type { HouseholdStore } from './household-store';
+import { householdKey } from './kv-keys';
+
+/** How long an isolate reuses a household snapshot before reading KV again. */
+export const SNAPSHOT_CACHE_MS = 30_000;
+const SNAPSHOT_CACHE_ENTRIES = 50_000;
+
+export interface HouseholdBindings {
+  HEARTH_KV: KVNamespace;
+  HOUSEHOLDS: DurableObjectNamespace<HouseholdStore>;
+}
+
+export type HouseholdRead = Household | null | 'unavailable';
+
+export class HouseholdReadModel {
+  readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES);
+  /** KV reads made by this isolate (the benchmark reports reads per request). */
+  kvReads = 0;
+
+  constructor(private readonly bindings: HouseholdBindings) {}
+
+  get cachedHouseholds(): number {
+    return this.#snapshots.size;
+  }
+
+  store(accountId: string): DurableObjectStub<HouseholdStore> {
+    return this.bindings.HOUSEHOLDS.get(this.bindings.HOUSEHOLDS.idFromName(accountId));
+  }
+
+  /** The snapshot for the hot path: cache, else KV, else (KV failing) the Durable Object. */
+  async read(accountId: string, now: number): Promise<HouseholdRead> {
+    const cached = this.#snapshots.get(accountId, now);
+    if (cached !== undefined) return cached;
+    try {
+      this.kvReads += 1;
+      const snapshot = await this.bindings.HEARTH_KV.get<Household>(householdKey(accountId), 'json');
+      this.remember(accountId, snapshot, now);
+      return snapshot;
+    } catch {
+      return this.confirm(accountId, now);
+    }
+  }
+
+  /** The household from its Durable Object, bypassing KV and the cache. */
+  async confirm(accountId: string, now: number): Promise<HouseholdRead> {
+    try {
+      const household = await this.store(accountId).household();
+      this.remember(accountId, household, now, true);
+      return household;
+    } catch {
+      return 'unavailable';
+    }
+  }
+
+  /** Sends a visit to the account's Durable Object and keeps what it returns. */
+  async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits): Promise<void> {
+    const household = await this.store(accountId).recordVisit(accountId, visit, limits);
+    this.remember(accountId, household, Date.now(), true);
+  }
+
+  /**
+   * Keeps `household` unless a newer revision is already cached. `authoritative`
+   * snapshots (straight from the Durable Object) always replace what is held.
+   */
+  remember(accountId: string, household: Household | null, now: number, authoritative = false): void {
+    if (!authoritative) {
+      const held = this.#snapshots.get(accountId, now);
+      if (held && (!household || held.revision > household.revision)) return;
+    }
+    this.#snapshots.set(accountId, household, now + SNAPSHOT_CACHE_MS);
+  }
+
+  forget(accountId: string): void {
+    this.#snapshots.delete(accountId);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Calls the Worker the way Cloudflare would — a Request with `cf.country`
+ * and `CF-Connecting-IP` — and waits for its `waitUntil` work, so a test can
+ * look at household state right after a request.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '../../src/index';
+import type { HearthEnv } from '../../src/env';
+import { changeRolloutRule } from '../../src/state/rollout-read-model';
+import type { Mode } from '../../src/policy/rollout';
+
+export const testEnv = env as unknown as HearthEnv;
+
+export interface GateRequest {
+  path?: string;
+  method?: string;
+  token?: string;
+  cookie?: string;
+  ip?: string | null;
+  ipv6?: string;
+  country?: string;
+  headers?: Record<string, string>;
+  body?: BodyInit;
+  /** Bindings to override for this request (a new gate is built for them). */
+  env?: Record<string, unknown>;
+}
+
+export async function callGate(request: GateRequest = {}): Promise<Response> {
+  const headers = new Headers(request.headers);
+  if (request.token) headers.set('Authorization', `Bearer ${request.token}`);
+  if (request.cookie) headers.set('Cookie', request.cookie);
+  if (request.ip !== null) headers.set('CF-Connecting-IP', request.ip ?? '198.51.100.7');
+  if (request.ipv6) headers.set('CF-Connecting-IPv6', request.ipv6);
+  const init: RequestInit & { cf?: Record<string, unknown> } = {
+    method: request.method ?? 'GET',
+    headers,
+    cf: request.country ? { country: request.country } : {},
+  };
+  if (request.body !== undefined) init.body = request.body;
+  const incoming = new Request(`https://gate.hearth.test${request.path ?? '/gate/v1/decision'}`, init);
+  const ctx = createExecutionContext();
+  const bindings = request.env ? envWith(request.env) : testEnv;
+  const response = await worker.fetch(incoming as Parameters<typeof worker.fetch>[0], bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+const overridden = new Map<string, HearthEnv>();
+
+/** The test bindings with some values replaced; the same overrides give the same object (and gate). */
+export function envWith(overrides: Record<string, unknown>): HearthEnv {
+  const key = JSON.stringify(overrides);
+  let bindings = overridden.get(key);
+  if (!bindings) {
+    bindings = { ...testEnv, ...overrides } as HearthEnv;
+    for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete bindings[name];
+    overridden.set(key, bindings);
+  }
+  return bindings;
+}
+
+export async function setRule(region: string, mode: Mode, options: { percent?: number; failOpen?: boolean } = {}): Promise<void> {
+  const result = await changeRolloutRule(testEnv, {
+    region,
+    rule: { mode, percent: options.percent ?? 100, failOpen: options.failOpen ?? true },
+    actor: 'test',
+  });
+  if (!result.ok) throw new Error('rollout change conflicted');
+}
+
+export async function clearRule(region: string): Promise<void> {
+  await changeRolloutRule(testEnv, { region, rule: null, actor: 'test' });
+}
+
+let counter = 0;
+/** A fresh account id per test, so tests never share a household. */
+export function newAccount(label = 'acct'): string {
+  counter += 1;
+  return `${label}-${Date.now().toString(36)}-${counter}`;
+}
+
+export function household(accountId: string) {
+  return testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(accountId)).household();
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,112 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/config';
+
+const base = env as unknown as Record<string, unknown>;
+
+function problemsOf(overrides: Record<string, unknown>) {
+  const raw: Record<string, unknown> = { ...base, ...overrides };
+  for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete raw[k];
+  const result = parseConfig(raw);
+  return result.ok ? [] : result.problems.map((p) => p.binding);
+}
+
+describe('configuration', () => {
+  it('accepts the development bindings', () => {
+    const result = parseConfig(base);
+    expect(result.ok).toBe(true);
+  });
+
+  it('takes numbers and durations as strings or as TOML values alike', () => {
+    const asStrings = parseConfig({ ...base, HOME_NETWORKS_MAX: '4', TRUST_WINDOW: 'PT6S', IPV4_PREFIX: '20' });
+    const asValues = parseConfig({ ...base, HOME_NETWORKS_MAX: 4, TRUST_WINDOW: 'PT6S', IPV4_PREFIX: 20 });
+    expect(asStrings.ok && asValues.ok).toBe(true);
+    if (asStrings.ok && asValues.ok) {
+      expect(asStrings.config.homeNetworksMax).toBe(4);
+      expect(asStrings.config.trustWindowMs).toBe(6000);
+      expect(asValues.config).toEqual(asStrings.config);
+    }
+  });
+
+  it('takes a JWK Set as a JSON string or as an object', () => {
+    const jwks = JSON.parse(base.DEVICE_JWKS as string);
+    const result = parseConfig({ ...base, DEVICE_JWKS: jwks });
+    expect(result.ok).toBe(true);
+  });
+
+  it('applies the contract defaults', () => {
+    const result = parseConfig({
+      ENVIRONMENT: 'development',
+      DEVICE_JWKS: base.DEVICE_JWKS,
+      DEVICE_TOKEN_ISSUER: 'iss',
+      NETWORK_HASH_KEY: base.NETWORK_HASH_KEY,
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      trustWindowMs: 31 * 86_400_000,
+      temporaryAccessMs: 7 * 86_400_000,
+      travelWindowMs: 30 * 86_400_000,
+      travelGrantsPerWindow: 2,
+      codeTtlMs: 15 * 60_000,
+      codeMaxAttempts: 5,
+      extraMemberSlots: 2,
+      homeNetworksMax: 3,
+      primaryLocationChangesPerWindow: 3,
+      ipv4Prefix: 24,
+      ipv6Prefix: 56,
+      originUrl: null,
+      notify: null,
+      adminTokens: null,
+    });
+    expect(result.config.deviceTokens.audience).toBe('playback');
+  });
+
+  it.each([
+    ['DEVICE_JWKS', undefined],
+    ['DEVICE_JWKS', 'not json'],
+    ['DEVICE_JWKS', '{"keys":[]}'],
+    ['DEVICE_TOKEN_ISSUER', undefined],
+    ['NETWORK_HASH_KEY', undefined],
+    ['NETWORK_HASH_KEY', 'c2hvcnQ'],
+    ['NETWORK_HASH_KEY', 'not base64url!'],
+    ['TRUST_WINDOW', '31 days'],
+    ['HOME_NETWORKS_MAX', 'three'],
+    ['HOME_NETWORKS_MAX', '0'],
+    ['IPV4_PREFIX', 33],
+    ['IPV6_PREFIX', '1.5'],
+    ['ENVIRONMENT', 'staging'],
+    ['ORIGIN_URL', 'ftp://origin'],
+  ])('names %s when it is %j', (binding, value) => {
+    expect(problemsOf({ [binding]: value })).toContain(binding);
+  });
+
+  it('refuses private key material in a JWK Set', () => {
+    const jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'secret', kid: 'k' }] };
+    expect(problemsOf({ DEVICE_JWKS: JSON.stringify(jwks) })).toEqual(['DEVICE_JWKS']);
+  });
+
+  it('requires ORIGIN_URL and NOTIFY_URL in production, but not in development', () => {
+    expect(problemsOf({ ENVIRONMENT: 'production', ORIGIN_URL: undefined, NOTIFY_URL: undefined })).toEqual(['ORIGIN_URL', 'NOTIFY_URL']);
+    expect(problemsOf({ ENVIRONMENT: 'development', ORIGIN_URL: undefined, NOTIFY_URL: undefined })).toEqual([]);
+  });
+
+  it('requires NOTIFY_SIGNING_KEY whenever NOTIFY_URL is set', () => {
+    expect(problemsOf({ NOTIFY_URL: 'https://notify.example/hook', NOTIFY_SIGNING_KEY: undefined })).toEqual(['NOTIFY_SIGNING_KEY']);
+  });
+
+  it('keeps a missing admin configuration apart from the gate', () => {
+    const result = parseConfig({ ...base, ADMIN_JWKS: undefined });
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.config.adminTokens).toBeNull();
+      expect(result.config.adminProblems.map((p) => p.binding)).toEqual(['ADMIN_JWKS']);
+    }
+  });
+
+  it('never puts a secret value into a problem message', () => {
+    const result = parseConfig({ ...base, NETWORK_HASH_KEY: 'c2VjcmV0LXZhbHVl' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(JSON.stringify(result.problems)).not.toContain('c2VjcmV0LXZhbHVl');
+  });
+});

@@ -6,6 +6,8 @@
 import type { Environment } from '../config/config';
 
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
+/** Cloudflare's code for a country it could not determine; such requests fall under `*`. */
+const UNKNOWN_COUNTRY = 'XX';
 export const SIM_COUNTRY_HEADER = 'Hearth-Sim-Country';
 
 export function requestRegion(request: Request, environment: Environment): string | null {
@@ -14,5 +16,5 @@ export function requestRegion(request: Request, environment: Environment): strin
     if (simulated && COUNTRY_PATTERN.test(simulated)) return simulated;
   }
   const country = (request as { cf?: { country?: unknown } }).cf?.country;
-  return typeof country === 'string' && COUNTRY_PATTERN.test(country) ? country : null;
+  return typeof country === 'string' && COUNTRY_PATTERN.test(country) && country !== UNKNOWN_COUNTRY ? country : null;
 }

@@ -49,7 +49,7 @@ const overridden = new Map<string, HearthEnv>();
 
 /** The test bindings with some values replaced; the same overrides give the same object (and gate). */
 export function envWith(overrides: Record<string, unknown>): HearthEnv {
-  const key = JSON.stringify(overrides);
+  const key = JSON.stringify(Object.entries(overrides).map(([name, value]) => [name, value === undefined ? '(unset)' : value]));
   let bindings = overridden.get(key);
   if (!bindings) {
     bindings = { ...testEnv, ...overrides } as HearthEnv;

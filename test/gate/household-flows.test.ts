@@ -1,0 +1,267 @@
+import { env, runInDurableObject } from 'cloudflare:test';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Household } from '../../src/household/household';
+import type { HouseholdStore } from '../../src/state/household-store';
+import { householdKey } from '../../src/state/kv-keys';
+import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { deviceToken } from '../support/tokens';
+
+const HOME_IP = '203.0.113.40';
+const HOME_IP_SAME_NETWORK = '203.0.113.99';
+const AWAY_IP = '198.51.100.20';
+
+async function decision(token: string, ip: string | null, country = 'PE', extra: Parameters<typeof callGate>[0] = {}) {
+  const response = await callGate({ token, ip, country, ...extra });
+  return { status: response.status, header: response.headers.get('Hearth-Decision'), body: await response.json<Record<string, unknown>>() };
+}
+
+describe('a household forms and holds', () => {
+  beforeEach(async () => {
+    await setRule('PE', 'challenge');
+  });
+
+  it('a TV establishes the household; devices at home are in it; a trusted phone plays away; a stranger is challenged', async () => {
+    const account = newAccount();
+    const tv = await deviceToken({ account, device: 'tv-living-room', type: 'tv' });
+    const phone = await deviceToken({ account, device: 'phone-ana' });
+    const stranger = await deviceToken({ account, device: 'phone-cousin' });
+
+    expect((await decision(phone, HOME_IP)).body.reason).toBe('HOUSEHOLD_NOT_SET');
+    expect((await decision(tv, HOME_IP)).body).toMatchObject({ decision: 'allow', reason: 'HOUSEHOLD_ESTABLISHED' });
+    const stored = await household(account);
+    expect(stored).toMatchObject({ accountId: account, anchorDeviceId: 'tv-living-room' });
+    expect(stored!.homeNetworks).toHaveLength(1);
+    expect(JSON.stringify(stored)).not.toContain('203.0.113');
+
+    expect((await decision(tv, HOME_IP)).body.reason).toBe('IN_HOUSEHOLD');
+    expect((await decision(phone, HOME_IP_SAME_NETWORK)).body.reason).toBe('IN_HOUSEHOLD');
+    expect((await decision(phone, AWAY_IP)).body).toMatchObject({ decision: 'allow', reason: 'TRUSTED_DEVICE' });
+    expect((await decision(stranger, AWAY_IP)).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'challenge', region: 'PE' });
+  });
+
+  it('answers the decision endpoint with the whole decision', async () => {
+    const account = newAccount();
+    await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
+    const { body, header } = await decision(await deviceToken({ account, device: 'p' }), AWAY_IP);
+    expect(header).toBe('challenge; reason=OUTSIDE_HOUSEHOLD');
+    expect(Object.keys(body).sort()).toEqual(['actions', 'decision', 'message', 'mode', 'policyVersion', 'reason', 'region', 'requestId'].sort());
+  });
+
+  it('lets the anchor TV carry the household to a new network when the ISP changes its address', async () => {
+    const account = newAccount();
+    const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
+    const phone = await deviceToken({ account, device: 'phone' });
+    await decision(tv, HOME_IP);
+    expect((await decision(tv, '192.0.2.77')).body.reason).toBe('TRUSTED_DEVICE');
+    expect((await household(account))!.homeNetworks).toHaveLength(2);
+    expect((await decision(phone, '192.0.2.12')).body.reason).toBe('IN_HOUSEHOLD');
+  });
+
+  it('does not let any other device carry the household', async () => {
+    const account = newAccount();
+    await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
+    const phone = await deviceToken({ account, device: 'phone' });
+    await decision(phone, HOME_IP);
+    await decision(phone, '192.0.2.77');
+    expect((await household(account))!.homeNetworks).toHaveLength(1);
+  });
+
+  it('treats IPv6 by its /56 and IPv4-mapped IPv6 as IPv4', async () => {
+    const account = newAccount();
+    const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
+    const phone = await deviceToken({ account, device: 'phone-x' });
+    await decision(tv, null, 'PE', { ipv6: '2001:db8:aa:bb00::1' });
+    expect((await decision(phone, '240.0.0.1', 'PE', { ipv6: '2001:db8:aa:bbff:1:2:3:4' })).body.reason).toBe('IN_HOUSEHOLD');
+
+    const account4 = newAccount();
+    await decision(await deviceToken({ account: account4, device: 'tv', type: 'tv' }), '203.0.113.1');
+    const phone4 = await deviceToken({ account: account4, device: 'phone-y' });
+    expect((await decision(phone4, null, 'PE', { ipv6: '::ffff:203.0.113.200' })).body.reason).toBe('IN_HOUSEHOLD');
+  });
+
+  it('treats a missing or garbage address as not home, without failing', async () => {
+    const account = newAccount();
+    await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
+    const phone = await deviceToken({ account, device: 'phone' });
+    for (const ip of [null, 'garbage', '999.1.1.1', '']) {
+      const result = await decision(phone, ip);
+      expect(result.status).toBe(200);
+      expect(result.body.reason).toBe('OUTSIDE_HOUSEHOLD');
+    }
+  });
+
+  it('a TV with no usable address cannot establish a household', async () => {
+    const account = newAccount();
+    expect((await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), 'garbage')).body.reason).toBe('HOUSEHOLD_NOT_SET');
+    expect((await household(account))!.establishedAt).toBeNull();
+  });
+});
+
+describe('regions and modes', () => {
+  it('reads the region from cf.country and, in development only, from Hearth-Sim-Country', async () => {
+    await setRule('PE', 'challenge');
+    await setRule('CA', 'off');
+    const token = await deviceToken({ account: newAccount(), device: 'p' });
+    expect((await decision(token, AWAY_IP, 'CA')).body).toMatchObject({ region: 'CA', reason: 'ENFORCEMENT_OFF' });
+    const simulated = await decision(token, AWAY_IP, 'CA', { headers: { 'Hearth-Sim-Country': 'pe' } });
+    expect(simulated.body).toMatchObject({ region: 'PE', mode: 'challenge' });
+    const production = { ENVIRONMENT: 'production', ORIGIN_URL: 'http://origin.test' };
+    const ignored = await decision(token, AWAY_IP, 'CA', { headers: { 'Hearth-Sim-Country': 'PE' }, env: production });
+    expect(ignored.body).toMatchObject({ region: 'CA', reason: 'ENFORCEMENT_OFF' });
+  });
+
+  it('falls back to * for a region without a rule, and for an unknown country', async () => {
+    await setRule('*', 'off');
+    const token = await deviceToken({ account: newAccount(), device: 'p' });
+    expect((await decision(token, AWAY_IP, 'ZW')).body).toMatchObject({ region: 'ZW', reason: 'ENFORCEMENT_OFF' });
+    expect((await decision(token, AWAY_IP, 'XX')).body).toMatchObject({ region: '*', reason: 'ENFORCEMENT_OFF' });
+    await setRule('*', 'monitor');
+  });
+
+  it('enforce denies a device that has used its travel grants', async () => {
+    await setRule('CR', 'enforce');
+    const account = newAccount();
+    await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP, 'CR');
+    const phone = await deviceToken({ account, device: 'traveller' });
+    expect((await decision(phone, AWAY_IP, 'CR')).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+    const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
+    await runInDurableObject(stub, async (_instance: HouseholdStore, state) => {
+      const stored = (await state.storage.get<Household>('household'))!;
+      stored.devices.traveller!.travelGrantsAt = [Date.now() - 1000, Date.now() - 2000];
+      await state.storage.put('household', stored);
+    });
+    await stubEvict(stub);
+    const denied = await callGate({ path: '/seg.ts', token: phone, ip: AWAY_IP, country: 'CR' });
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('Hearth-Decision')).toBe('deny; reason=TRAVEL_LIMIT_REACHED');
+    expect((await denied.json<{ actions: Array<{ id: string }> }>()).actions.map((a) => a.id)).not.toContain('verify');
+  });
+
+  it('puts only the rule’s percent of accounts under its mode', async () => {
+    await setRule('CL', 'challenge', { percent: 30 });
+    const modes = { challenge: 0, monitor: 0 } as Record<string, number>;
+    for (let i = 0; i < 60; i++) {
+      const token = await deviceToken({ account: `percent-${i}`, device: 'p' });
+      const { body } = await decision(token, AWAY_IP, 'CL');
+      modes[body.mode as string] = (modes[body.mode as string] ?? 0) + 1;
+    }
+    expect(modes.challenge).toBeGreaterThan(5);
+    expect(modes.monitor).toBeGreaterThan(25);
+    expect(modes.challenge! + modes.monitor!).toBe(60);
+  });
+});
+
+describe('time, staleness and concurrency', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('lets a device’s trust lapse once TRUST_WINDOW has passed (second-scale settings)', async () => {
+    await setRule('PE', 'challenge');
+    const fast = { TRUST_WINDOW: 'PT2S' };
+    const account = newAccount();
+    const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
+    const phone = await deviceToken({ account, device: 'phone' });
+    await decision(tv, HOME_IP, 'PE', { env: fast });
+    await decision(phone, HOME_IP, 'PE', { env: fast });
+    expect((await decision(phone, AWAY_IP, 'PE', { env: fast })).body.reason).toBe('TRUSTED_DEVICE');
+    await sleep(2200);
+    expect((await decision(phone, AWAY_IP, 'PE', { env: fast })).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+  });
+
+  it('confirms a challenge with the Durable Object, so a stale read model never challenges wrongly', async () => {
+    await setRule('PE', 'challenge');
+    const account = newAccount();
+    await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
+    const phone = await deviceToken({ account, device: 'away-phone' });
+    expect((await decision(phone, AWAY_IP)).body.reason).toBe('OUTSIDE_HOUSEHOLD');
+    // Another instance grants temporary access: the Durable Object knows, this isolate's
+    // cache and KV still hold the old snapshot.
+    const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
+    await runInDurableObject(stub, async (_instance: HouseholdStore, state) => {
+      const stored = (await state.storage.get<Household>('household'))!;
+      stored.devices['away-phone']!.temporaryAccessUntil = Date.now() + 60_000;
+      stored.revision += 1;
+      await state.storage.put('household', stored);
+    });
+    await stubEvict(stub);
+    const kvSnapshot = await env.HEARTH_KV.get<Household>(householdKey(account), 'json');
+    expect(kvSnapshot?.devices['away-phone']?.temporaryAccessUntil ?? null).toBeNull();
+    expect((await decision(phone, AWAY_IP)).body).toMatchObject({ decision: 'allow', reason: 'TEMPORARY_ACCESS' });
+  });
+
+  it('loses no update when many devices of one account arrive at once', async () => {
+    await setRule('PE', 'monitor');
+    const account = newAccount();
+    const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => deviceToken({ account, device: `device-${i}`, type: i === 0 ? 'tv' : 'mobile' })));
+    const results = await Promise.all(tokens.map((token, i) => callGate({ token, ip: i % 2 ? HOME_IP : AWAY_IP, country: 'PE' })));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const stored = (await household(account))!;
+    expect(Object.keys(stored.devices)).toHaveLength(40);
+  });
+
+  it('writes "seen at home" at most once per interval, however many segments a device fetches', async () => {
+    await setRule('PE', 'monitor');
+    const account = newAccount();
+    const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
+    await decision(tv, HOME_IP);
+    const after = (await household(account))!.revision;
+    for (let i = 0; i < 25; i++) await callGate({ path: `/seg-${i}.ts`, token: tv, ip: HOME_IP, country: 'PE' });
+    expect((await household(account))!.revision).toBe(after);
+  });
+
+  it('writes nothing and still reads state with enforcement off', async () => {
+    await setRule('CA', 'off');
+    const account = newAccount();
+    await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP, 'CA');
+    expect(await household(account)).toBeNull();
+  });
+
+  it('serves a fail-open region when household state cannot be read, and refuses a fail-closed one with 503', async () => {
+    const failingKv = {
+      get: async (key: string, type?: 'json') => {
+        if (key.startsWith('household:')) throw new Error('KV unavailable');
+        return testEnv.HEARTH_KV.get(key, type as 'json');
+      },
+    };
+    const failingStore = { idFromName: () => ({}), get: () => ({ household: async () => { throw new Error('DO unavailable'); } }) };
+    const broken = { HEARTH_KV: failingKv, HOUSEHOLDS: failingStore };
+    await setRule('PE', 'enforce', { failOpen: true });
+    await setRule('CL', 'enforce', { failOpen: false });
+    const token = await deviceToken({ account: newAccount(), device: 'p' });
+    const open = await callGate({ path: '/seg.ts', token, country: 'PE', env: broken });
+    expect(open.status).toBe(200);
+    expect(open.headers.get('Hearth-Decision')).toBe('allow; reason=STATE_UNAVAILABLE');
+    const closed = await callGate({ path: '/seg.ts', token, country: 'CL', env: broken });
+    expect(closed.status).toBe(503);
+    expect(closed.headers.get('Retry-After')).toBe('5');
+    expect(await closed.json()).toMatchObject({ reason: 'STATE_UNAVAILABLE', decision: 'deny' });
+  });
+
+  it('logs one structured line per decision, with no address and no token', async () => {
+    await setRule('PE', 'challenge');
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const token = await deviceToken({ account: newAccount(), device: 'tv', type: 'tv' });
+    const response = await callGate({ path: '/seg.ts', token, ip: '203.0.113.250', country: 'PE' });
+    const decisions = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'decision');
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toEqual({
+      event: 'decision',
+      requestId: response.headers.get('Hearth-Request-Id'),
+      region: 'PE',
+      mode: 'challenge',
+      decision: 'allow',
+      wouldDecision: null,
+      reason: 'HOUSEHOLD_ESTABLISHED',
+      policyVersion: expect.any(Number),
+      deviceType: 'tv',
+      route: 'playback',
+    });
+    expect(lines.join('\n')).not.toContain('203.0.113');
+    expect(lines.join('\n')).not.toContain(token.slice(0, 30));
+  });
+});
+
+async function stubEvict(stub: DurableObjectStub) {
+  const { evictDurableObject } = await import('cloudflare:test');
+  await evictDurableObject(stub);
+}

@@ -219,7 +219,7 @@ function forgetOldestDevices(household: Household): void {
   const evictable = ids
     .map((id) => household.devices[id]!)
     .filter((device) => !keep.has(device.deviceId) && device.signedOutAt === null)
-    .sort((a, b) => a.lastSeenAt - b.lastSeenAt);
+    .toSorted((a, b) => a.lastSeenAt - b.lastSeenAt);
   for (const device of evictable.slice(0, ids.length - MAX_DEVICES_PER_HOUSEHOLD)) delete household.devices[device.deviceId];
 }
 

@@ -4,6 +4,12 @@ import { parseConfig } from '../../src/config/config';
 
 const base = env as unknown as Record<string, unknown>;
 
+function configOf(raw: Record<string, unknown>) {
+  const result = parseConfig(raw);
+  if (!result.ok) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
+  return result.config;
+}
+
 function problemsOf(overrides: Record<string, unknown>) {
   const raw: Record<string, unknown> = { ...base, ...overrides };
   for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete raw[k];
@@ -18,14 +24,11 @@ describe('configuration', () => {
   });
 
   it('takes numbers and durations as strings or as TOML values alike', () => {
-    const asStrings = parseConfig({ ...base, HOME_NETWORKS_MAX: '4', TRUST_WINDOW: 'PT6S', IPV4_PREFIX: '20' });
-    const asValues = parseConfig({ ...base, HOME_NETWORKS_MAX: 4, TRUST_WINDOW: 'PT6S', IPV4_PREFIX: 20 });
-    expect(asStrings.ok && asValues.ok).toBe(true);
-    if (asStrings.ok && asValues.ok) {
-      expect(asStrings.config.homeNetworksMax).toBe(4);
-      expect(asStrings.config.trustWindowMs).toBe(6000);
-      expect(asValues.config).toEqual(asStrings.config);
-    }
+    const asStrings = configOf({ ...base, HOME_NETWORKS_MAX: '4', TRUST_WINDOW: 'PT6S', IPV4_PREFIX: '20' });
+    const asValues = configOf({ ...base, HOME_NETWORKS_MAX: 4, TRUST_WINDOW: 'PT6S', IPV4_PREFIX: 20 });
+    expect(asStrings.homeNetworksMax).toBe(4);
+    expect(asStrings.trustWindowMs).toBe(6000);
+    expect(asValues).toEqual(asStrings);
   });
 
   it('takes a JWK Set as a JSON string or as an object', () => {
@@ -35,15 +38,13 @@ describe('configuration', () => {
   });
 
   it('applies the contract defaults', () => {
-    const result = parseConfig({
+    const config = configOf({
       ENVIRONMENT: 'development',
       DEVICE_JWKS: base.DEVICE_JWKS,
       DEVICE_TOKEN_ISSUER: 'iss',
       NETWORK_HASH_KEY: base.NETWORK_HASH_KEY,
     });
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    expect(result.config).toMatchObject({
+    expect(config).toMatchObject({
       trustWindowMs: 31 * 86_400_000,
       temporaryAccessMs: 7 * 86_400_000,
       travelWindowMs: 30 * 86_400_000,
@@ -59,7 +60,7 @@ describe('configuration', () => {
       notify: null,
       adminTokens: null,
     });
-    expect(result.config.deviceTokens.audience).toBe('playback');
+    expect(config.deviceTokens.audience).toBe('playback');
   });
 
   it.each([
@@ -96,17 +97,14 @@ describe('configuration', () => {
   });
 
   it('keeps a missing admin configuration apart from the gate', () => {
-    const result = parseConfig({ ...base, ADMIN_JWKS: undefined });
-    expect(result.ok).toBe(true);
-    if (result.ok) {
-      expect(result.config.adminTokens).toBeNull();
-      expect(result.config.adminProblems.map((p) => p.binding)).toEqual(['ADMIN_JWKS']);
-    }
+    const config = configOf({ ...base, ADMIN_JWKS: undefined });
+    expect(config.adminTokens).toBeNull();
+    expect(config.adminProblems.map((p) => p.binding)).toEqual(['ADMIN_JWKS']);
   });
 
   it('never puts a secret value into a problem message', () => {
     const result = parseConfig({ ...base, NETWORK_HASH_KEY: 'c2VjcmV0LXZhbHVl' });
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(JSON.stringify(result.problems)).not.toContain('c2VjcmV0LXZhbHVl');
+    expect(result).toMatchObject({ ok: false });
+    expect(JSON.stringify(result)).not.toContain('c2VjcmV0LXZhbHVl');
   });
 });

@@ -44,7 +44,7 @@ describe('a household forms and holds', () => {
     await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
     const { body, header } = await decision(await deviceToken({ account, device: 'p' }), AWAY_IP);
     expect(header).toBe('challenge; reason=OUTSIDE_HOUSEHOLD');
-    expect(Object.keys(body).sort()).toEqual(['actions', 'decision', 'message', 'mode', 'policyVersion', 'reason', 'region', 'requestId'].sort());
+    expect(Object.keys(body).toSorted()).toEqual(['actions', 'decision', 'message', 'mode', 'policyVersion', 'reason', 'region', 'requestId'].toSorted());
   });
 
   it('lets the anchor TV carry the household to a new network when the ISP changes its address', async () => {

@@ -38,7 +38,7 @@ describe('household transitions', () => {
 
   it('the trusted anchor carries the household to a new network when the ISP changes its address', () => {
     const household = apply(emptyHousehold('acct', T0), {}, { networkId: 'n1.new', at: T0 + 2 * DAY });
-    expect(household.homeNetworks.map((n) => n.networkId).sort()).toEqual(['n1.home', 'n1.new']);
+    expect(household.homeNetworks.map((n) => n.networkId).toSorted()).toEqual(['n1.home', 'n1.new']);
   });
 
   it('other devices do not carry the household anywhere', () => {
@@ -53,7 +53,7 @@ describe('household transitions', () => {
 
   it('joins at most one network a day through the anchor', () => {
     const household = apply(emptyHousehold('acct', T0), {}, { networkId: 'n1.a', at: T0 + DAY }, { networkId: 'n1.b', at: T0 + DAY + 1000 });
-    expect(household.homeNetworks.map((n) => n.networkId).sort()).toEqual(['n1.a', 'n1.home']);
+    expect(household.homeNetworks.map((n) => n.networkId).toSorted()).toEqual(['n1.a', 'n1.home']);
   });
 
   it('holds at most HOME_NETWORKS_MAX networks; the least recently seen one leaves', () => {
@@ -65,7 +65,7 @@ describe('household transitions', () => {
       { networkId: 'n1.a', at: T0 + 5 * DAY },
       { networkId: 'n1.c', at: T0 + 6 * DAY },
     );
-    expect(household.homeNetworks.map((n) => n.networkId).sort()).toEqual(['n1.a', 'n1.b', 'n1.c']);
+    expect(household.homeNetworks.map((n) => n.networkId).toSorted()).toEqual(['n1.a', 'n1.b', 'n1.c']);
   });
 
   it('drops networks unseen for the trust window, but the household stays established', () => {

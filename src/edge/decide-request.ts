@@ -16,7 +16,7 @@ import type { DeviceIdentity } from '../identity/device-token';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { clientAddress, type NetworkId } from '../network/network-id';
 import { decide, type Decision } from '../policy/decide';
-import { rolloutBucket, ruleFor } from '../policy/rollout';
+import { effectiveMode, rolloutBucket, ruleFor, type AppliedRule, type Mode } from '../policy/rollout';
 import { currentRollout } from '../state/rollout-read-model';
 import type { Gate } from '../gate';
 import { requestRegion } from './region';
@@ -26,9 +26,28 @@ export type RequestDecision =
   | { ok: true; device: DeviceIdentity; networkId: NetworkId | null; decision: Decision };
 
 export interface DecideOptions {
-  /** Record the visit in the household (playback and the decision endpoint do; explain does not). */
+  /** Record the visit in the household (playback and the decision endpoint do). */
   record: boolean;
+  /** Decide on the Durable Object's state from the start (before acting on the answer). */
+  authoritative?: boolean;
   waitUntil: (promise: Promise<unknown>) => void;
+}
+
+/** Which rule applies to an account in the request's region, and the mode it puts the account under. */
+export interface PolicyContext {
+  region: string | null;
+  appliedRule: AppliedRule;
+  bucket: number;
+  mode: Mode;
+  policyVersion: number;
+}
+
+export async function policyContext(gate: Gate, request: Request, accountId: string, now: number): Promise<PolicyContext> {
+  const rollout = await currentRollout(gate.env, now);
+  const region = requestRegion(request, gate.config.environment);
+  const appliedRule = ruleFor(rollout, region);
+  const bucket = await rolloutBucket(appliedRule.key, accountId);
+  return { region, appliedRule, bucket, mode: effectiveMode(appliedRule.rule, bucket), policyVersion: rollout.version };
 }
 
 export async function decideRequest(gate: Gate, request: Request, now: number, options: DecideOptions): Promise<RequestDecision> {
@@ -36,21 +55,17 @@ export async function decideRequest(gate: Gate, request: Request, now: number, o
   if (!identity.ok) return identity;
   const { device } = identity;
 
-  const [networkId, rollout] = await Promise.all([
+  const [networkId, policy, snapshot] = await Promise.all([
     gate.networks.networkId(clientAddress(request.headers)),
-    currentRollout(gate.env, now),
-  ]);
-  const region = requestRegion(request, gate.config.environment);
-  const appliedRule = ruleFor(rollout, region);
-  const [bucket, snapshot] = await Promise.all([
-    rolloutBucket(appliedRule.key, device.accountId),
-    gate.households.read(device.accountId, now),
+    policyContext(gate, request, device.accountId, now),
+    options.authoritative ? gate.households.confirm(device.accountId, now) : gate.households.read(device.accountId, now),
   ]);
 
-  const input = { device, networkId, region, appliedRule, bucket, household: snapshot, policyVersion: rollout.version };
+  const { region, appliedRule, bucket, policyVersion } = policy;
+  const input = { device, networkId, region, appliedRule, bucket, household: snapshot, policyVersion };
   let decision = decide(input, gate.limits, now);
   let household = snapshot;
-  if (decision.decision !== 'allow' && decision.reason !== 'DEVICE_REVOKED') {
+  if (!options.authoritative && decision.decision !== 'allow' && decision.reason !== 'DEVICE_REVOKED') {
     household = await gate.households.confirm(device.accountId, now);
     decision = decide({ ...input, household }, gate.limits, now);
   }

@@ -122,6 +122,11 @@ export function isTrusted(device: DeviceRecord | undefined, limits: HouseholdLim
   return device?.lastHomeSeenAt != null && device.lastHomeSeenAt > now - limits.trustWindowMs;
 }
 
+/** Whether a token issued at `issuedAtSeconds` was issued before the device was signed out. */
+export function isSignedOut(device: DeviceRecord | undefined, issuedAtSeconds: number): boolean {
+  return device?.signedOutAt != null && issuedAtSeconds < Math.floor(device.signedOutAt / 1000);
+}
+
 export function travelGrantsUsed(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): number {
   return device ? device.travelGrantsAt.filter((at) => at > now - limits.travelWindowMs).length : 0;
 }
@@ -143,6 +148,7 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
   const stale = (at: number | null | undefined) => at == null || at <= visit.at - interval;
   const device = household.devices[visit.deviceId];
   if (!device || stale(device.lastSeenAt)) return true;
+  if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return true;
   if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
   if (visit.networkId === null) return false;
   const home = activeHomeNetworks(household, limits, visit.at).find((network) => network.networkId === visit.networkId);
@@ -169,16 +175,7 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
   const now = visit.at;
   household.homeNetworks = activeHomeNetworks(household, limits, now);
 
-  const device: DeviceRecord = household.devices[visit.deviceId] ?? {
-    deviceId: visit.deviceId,
-    type: visit.deviceType,
-    firstSeenAt: now,
-    lastSeenAt: now,
-    lastHomeSeenAt: null,
-    signedOutAt: null,
-    temporaryAccessUntil: null,
-    travelGrantsAt: [],
-  };
+  const device = household.devices[visit.deviceId] ?? newDevice(visit.deviceId, visit.deviceType, now);
   device.type = visit.deviceType;
   device.lastSeenAt = Math.max(device.lastSeenAt, now);
   household.devices[visit.deviceId] = device;
@@ -230,3 +227,75 @@ export function touch(household: Household, now: number): Household {
   return household;
 }
 
+
+/** A device as the account owner sees it (`GET /gate/v1/household/devices`). */
+export type DeviceStatus = 'home' | 'trusted' | 'temporary' | 'extra-member' | 'support-grant' | 'outside' | 'signed-out';
+
+/**
+ * What access a device holds right now and until when. A device is `home`
+ * when its last recorded visit was on a home network; `signed-out` until it
+ * comes back with a token issued after the sign-out.
+ */
+export function deviceStatus(household: Household, device: DeviceRecord, limits: HouseholdLimits, now: number): { status: DeviceStatus; accessUntil: number | null } {
+  if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return { status: 'signed-out', accessUntil: null };
+  if (isTrusted(device, limits, now)) {
+    const until = device.lastHomeSeenAt! + limits.trustWindowMs;
+    return { status: device.lastHomeSeenAt === device.lastSeenAt ? 'home' : 'trusted', accessUntil: until };
+  }
+  if (device.temporaryAccessUntil !== null && device.temporaryAccessUntil > now) return { status: 'temporary', accessUntil: device.temporaryAccessUntil };
+  if (device.deviceId in household.extraMembers) return { status: 'extra-member', accessUntil: null };
+  const grant = activeSupportGrant(household, device.deviceId, now);
+  if (grant) return { status: 'support-grant', accessUntil: grant.expiresAt };
+  return { status: 'outside', accessUntil: null };
+}
+
+/** A device record for a device the household has not seen yet. */
+export function newDevice(deviceId: string, type: DeviceType, now: number): DeviceRecord {
+  return { deviceId, type, firstSeenAt: now, lastSeenAt: now, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [] };
+}
+
+/**
+ * A verified code: temporary access for `durationMs` (never shortening access
+ * already held) and one travel grant counted. Travel grants older than the
+ * travel window are dropped, so the list stays short.
+ */
+export function grantTemporaryAccess(current: Household, deviceId: string, deviceType: DeviceType, durationMs: number, limits: HouseholdLimits, now: number): Household {
+  const household = structuredClone(current);
+  const device = household.devices[deviceId] ?? newDevice(deviceId, deviceType, now);
+  device.temporaryAccessUntil = Math.max(device.temporaryAccessUntil ?? 0, now + durationMs);
+  device.travelGrantsAt = [...device.travelGrantsAt.filter((at) => at > now - limits.travelWindowMs), now];
+  household.devices[deviceId] = device;
+  return touch(household, now);
+}
+
+/**
+ * The TV makes its network the primary location: the household now holds
+ * this network only, the TV becomes the anchor, and the change is counted.
+ */
+export function setPrimaryLocation(current: Household, deviceId: string, networkId: NetworkId, limits: HouseholdLimits, now: number): Household {
+  const household = structuredClone(current);
+  const device = household.devices[deviceId] ?? newDevice(deviceId, 'tv', now);
+  device.lastSeenAt = now;
+  device.lastHomeSeenAt = now;
+  household.devices[deviceId] = device;
+  household.establishedAt ??= now;
+  household.anchorDeviceId = deviceId;
+  household.homeNetworks = [{ networkId, addedAt: now, lastSeenAt: now }];
+  household.lastNetworkJoinAt = now;
+  household.primaryLocationChangesAt = [...household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs), now];
+  return touch(household, now);
+}
+
+/** Primary-location changes inside the travel window. */
+export function primaryLocationChangesUsed(household: Household, limits: HouseholdLimits, now: number): number {
+  return household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).length;
+}
+
+/** Signs a device out: its tokens issued before this second stop working. */
+export function signOutDevice(current: Household, deviceId: string, now: number): Household {
+  const household = structuredClone(current);
+  const device = household.devices[deviceId];
+  if (!device) return household;
+  device.signedOutAt = now;
+  return touch(household, now);
+}

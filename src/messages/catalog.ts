@@ -261,6 +261,17 @@ const entries = {
     },
     actions: ['verify', 'help'],
   },
+  CHALLENGE_NOT_FOUND: {
+    status: 404,
+    title: 'No such code request',
+    message: {
+      en: 'We couldn’t find that code request for this device. Ask for a new code.',
+      es: 'No encontramos esa solicitud de código para este dispositivo. Pide un código nuevo.',
+      pt: 'Não encontrámos esse pedido de código para este dispositivo. Peça um novo código.',
+      fr: 'Nous ne trouvons pas cette demande de code pour cet appareil. Demandez un nouveau code.',
+    },
+    actions: ['verify', 'help'],
+  },
   CHALLENGE_EXPIRED: {
     status: 410,
     title: 'Code expired',
@@ -271,6 +282,28 @@ const entries = {
       fr: 'Ce code a expiré. Demandez-en un nouveau.',
     },
     actions: ['verify', 'help'],
+  },
+  DEVICE_NOT_FOUND: {
+    status: 404,
+    title: 'No such device',
+    message: {
+      en: 'This account has no device with that id.',
+      es: 'Esta cuenta no tiene ningún dispositivo con ese identificador.',
+      pt: 'Esta conta não tem nenhum dispositivo com esse identificador.',
+      fr: 'Ce compte n’a aucun appareil avec cet identifiant.',
+    },
+    actions: ['help'],
+  },
+  NETWORK_UNKNOWN: {
+    status: 400,
+    title: 'Network not recognised',
+    message: {
+      en: 'We couldn’t tell which network this device is on, so it can’t become the primary location. Try again from your home Wi-Fi.',
+      es: 'No pudimos identificar la red de este dispositivo, así que no puede ser la ubicación principal. Vuelve a intentarlo desde el Wi-Fi de tu casa.',
+      pt: 'Não conseguimos identificar a rede deste dispositivo, por isso não pode ser a localização principal. Tente novamente a partir do Wi-Fi de casa.',
+      fr: 'Nous n’avons pas pu identifier le réseau de cet appareil : il ne peut donc pas devenir le lieu principal. Réessayez depuis le Wi-Fi de votre domicile.',
+    },
+    actions: ['help'],
   },
   DEVICE_TYPE_NOT_ALLOWED: {
     status: 403,

@@ -8,6 +8,7 @@ import type { NetworkId } from '../network/network-id';
 import {
   activeHomeNetworks,
   activeSupportGrant,
+  isSignedOut,
   isTrusted,
   travelGrantsUsed,
   type Household,
@@ -80,8 +81,7 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   }
   const state = household as Household | null;
   const record = state?.devices[device.deviceId];
-  const signedOutAt = record?.signedOutAt ?? null;
-  if (step(1, 'device signed out', signedOutAt !== null && device.issuedAtSeconds < Math.floor(signedOutAt / 1000))) {
+  if (step(1, 'device signed out', isSignedOut(record, device.issuedAtSeconds))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED' };
   }
   if (step(3, 'enforcement off', mode === 'off', `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`)) {

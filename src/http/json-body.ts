@@ -1,0 +1,35 @@
+/**
+ * Reading a JSON request body: malformed JSON and invalid fields become
+ * `400 INVALID_REQUEST` naming the field; the size limit is enforced by
+ * hono's bodyLimit middleware before this runs (`413 BODY_TOO_LARGE`).
+ */
+import type { z } from 'zod';
+import type { HearthHonoContext } from './context';
+import { problemResponse } from './problem';
+
+export type BodyResult<T> = { ok: true; value: T } | { ok: false; response: Response };
+
+export async function readJsonBody<T>(c: HearthHonoContext, schema: z.ZodType<T>): Promise<BodyResult<T>> {
+  const text = await c.req.text();
+  let parsed: unknown;
+  try {
+    parsed = text.trim() === '' ? undefined : JSON.parse(text);
+  } catch {
+    return { ok: false, response: invalid(c, '(body)', 'The body is not valid JSON.') };
+  }
+  if (parsed === undefined) return { ok: false, response: invalid(c, '(body)', 'A JSON body is required.') };
+  return validate(c, schema, parsed);
+}
+
+/** Validates already-parsed input (a body, query parameters, path parameters). */
+export function validate<T>(c: HearthHonoContext, schema: z.ZodType<T>, input: unknown): BodyResult<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const errors = result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+  const first = errors[0]!;
+  return { ok: false, response: invalid(c, first.field, `${first.field}: ${first.message}`, errors) };
+}
+
+export function invalid(c: HearthHonoContext, field: string, detail: string, errors = [{ field, message: detail }]): Response {
+  return problemResponse('INVALID_REQUEST', { requestId: c.get('requestId'), locale: c.get('locale'), detail, extra: { field, errors } });
+}

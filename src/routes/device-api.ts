@@ -1,0 +1,197 @@
+/**
+ * The device API (CONTRACT.md §6): the fair ways back in for a device outside
+ * the household — a code sent to the account owner, temporary access, moving
+ * the primary location — and the account's device list and sign-out.
+ *
+ * Every handler acts on the account's Durable Object (the source of truth),
+ * never on a possibly stale snapshot, and keeps what the object returns, so
+ * the device's very next request is decided on the new state.
+ */
+import { z } from 'zod';
+import { deliverCode } from '../challenges/notify';
+import { CODE_PATTERN } from '../challenges/verification-code';
+import { decideRequest, policyContext } from '../edge/decide-request';
+import { requestRegion } from '../edge/region';
+import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
+import { deviceStatus, isSignedOut, type Household } from '../household/household';
+import type { DeviceIdentity } from '../identity/device-token';
+import { ID_PATTERN } from '../identity/device-token';
+import type { HearthHonoContext } from '../http/context';
+import { invalid, readJsonBody } from '../http/json-body';
+import { problemResponse, type ProblemOptions } from '../http/problem';
+import type { Reason } from '../messages/catalog';
+import { clientAddress } from '../network/network-id';
+
+export const verifyBody = z.object({
+  code: z.string({ error: 'must be the 6-digit code as a string' }).regex(CODE_PATTERN, 'must be exactly 6 digits'),
+});
+
+const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function refuse(c: HearthHonoContext, reason: Reason, options: Partial<ProblemOptions> = {}): Response {
+  return problemResponse(reason, { requestId: c.get('requestId'), locale: c.get('locale'), ...options });
+}
+
+/** The signed-in device and its household, straight from the Durable Object. */
+async function signedInDevice(c: HearthHonoContext, now: number): Promise<{ device: DeviceIdentity; household: Household | null } | Response> {
+  const gate = c.get('gate');
+  const identity = await gate.deviceTokens.identify(c.req.raw.headers, now);
+  if (!identity.ok) return tokenProblem(identity.reason, c.get('requestId'), c.get('locale'));
+  const household = await gate.households.confirm(identity.device.accountId, now);
+  if (household === 'unavailable') return refuse(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
+  if (isSignedOut(household?.devices[identity.device.deviceId], identity.device.issuedAtSeconds)) {
+    return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
+  }
+  return { device: identity.device, household };
+}
+
+/** `POST /gate/v1/challenges`: send a code to the account owner. */
+export async function openChallenge(c: HearthHonoContext): Promise<Response> {
+  const gate = c.get('gate');
+  const now = Date.now();
+  const result = await decideRequest(gate, c.req.raw, now, { record: false, authoritative: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  if (!result.ok) return tokenProblem(result.reason, c.get('requestId'), c.get('locale'));
+  const { decision, device } = result;
+  if (decision.reason === 'DEVICE_REVOKED') return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
+  if (decision.reason === 'STATE_UNAVAILABLE') return refuse(c, 'STATE_UNAVAILABLE', { status: 503, headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
+  if (decision.decision === 'allow') {
+    return refuse(c, 'NOT_REQUIRED', { detail: `This device is allowed (${decision.reason}); no code is needed.`, extra: { decisionReason: decision.reason } });
+  }
+  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return refuse(c, 'TRAVEL_LIMIT_REACHED', { extra: { decision: decision.decision, policyVersion: decision.policyVersion } });
+
+  const store = gate.households.store(device.accountId);
+  const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs);
+  if (!opened.ok) {
+    return refuse(c, 'CHALLENGE_RATE_LIMITED', { headers: { 'Retry-After': String(opened.retryAfterSeconds) }, extra: { retryAfterSeconds: opened.retryAfterSeconds } });
+  }
+  const expiresAt = new Date(opened.expiresAt).toISOString();
+  const delivered = await deliverCode(
+    gate.config.notify,
+    {
+      type: 'verification_code',
+      accountId: device.accountId,
+      deviceId: device.deviceId,
+      deviceType: device.deviceType,
+      code: opened.code,
+      expiresAt,
+      region: decision.region,
+      locale: c.get('locale'),
+    },
+    now,
+  );
+  if (!delivered) {
+    await store.withdrawChallenge(opened.challengeId);
+    return refuse(c, 'NOTIFY_FAILED');
+  }
+  return c.json({ challengeId: opened.challengeId, expiresAt }, 201, { 'Cache-Control': 'no-store' });
+}
+
+/** `POST /gate/v1/challenges/{id}/verify`: check a code; success grants temporary access. */
+export async function verifyChallenge(c: HearthHonoContext): Promise<Response> {
+  const gate = c.get('gate');
+  const now = Date.now();
+  const signedIn = await signedInDevice(c, now);
+  if (signedIn instanceof Response) return signedIn;
+  const { device } = signedIn;
+  const challengeId = c.req.param('id') ?? '';
+  if (!CHALLENGE_ID.test(challengeId)) return refuse(c, 'CHALLENGE_NOT_FOUND');
+  const body = await readJsonBody(c, verifyBody);
+  if (!body.ok) return body.response;
+
+  const policy = await policyContext(gate, c.req.raw, device.accountId, now);
+  const result = await gate.households.store(device.accountId).verifyChallenge(device.accountId, {
+    challengeId,
+    deviceId: device.deviceId,
+    deviceType: device.deviceType,
+    guess: body.value.code,
+    maxAttempts: gate.config.codeMaxAttempts,
+    temporaryAccessMs: gate.config.temporaryAccessMs,
+    enforceTravelLimit: policy.mode === 'enforce',
+    limits: gate.limits,
+  });
+  if (result.ok) {
+    gate.households.remember(device.accountId, result.household, now, true);
+    return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.expiresAt).toISOString() }, 200, { 'Cache-Control': 'no-store' });
+  }
+  switch (result.reason) {
+    case 'CODE_INVALID':
+      return refuse(c, 'CODE_INVALID', { extra: { attemptsRemaining: result.attemptsRemaining } });
+    case 'CHALLENGE_EXPIRED':
+      return refuse(c, 'CHALLENGE_EXPIRED', result.used ? { detail: 'This code was already used. Ask for a new one if you need it.' } : {});
+    default:
+      return refuse(c, result.reason);
+  }
+}
+
+/** `POST /gate/v1/household/primary-location`: this TV's network becomes the household's. */
+export async function movePrimaryLocation(c: HearthHonoContext): Promise<Response> {
+  const gate = c.get('gate');
+  const now = Date.now();
+  const signedIn = await signedInDevice(c, now);
+  if (signedIn instanceof Response) return signedIn;
+  const { device } = signedIn;
+  if (device.deviceType !== 'tv') return refuse(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
+  const networkId = await gate.networks.networkId(clientAddress(c.req.raw.headers));
+  if (!networkId) return refuse(c, 'NETWORK_UNKNOWN');
+  const result = await gate.households
+    .store(device.accountId)
+    .setPrimaryLocation(device.accountId, device.deviceId, networkId, gate.config.primaryLocationChangesPerWindow, gate.limits);
+  if (!result.ok) {
+    return refuse(c, 'PRIMARY_LOCATION_CHANGE_LIMIT', { headers: { 'Retry-After': String(result.retryAfterSeconds) }, extra: { retryAfterSeconds: result.retryAfterSeconds } });
+  }
+  gate.households.remember(device.accountId, result.household, now, true);
+  console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
+  return c.json({ household: householdView(result.household) }, 200, { 'Cache-Control': 'no-store' });
+}
+
+/** `GET /gate/v1/household/devices`: the account's devices, their access and until when. */
+export async function listDevices(c: HearthHonoContext): Promise<Response> {
+  const gate = c.get('gate');
+  const now = Date.now();
+  const signedIn = await signedInDevice(c, now);
+  if (signedIn instanceof Response) return signedIn;
+  const household = signedIn.household;
+  const devices = household
+    ? Object.values(household.devices)
+        .toSorted((a, b) => b.lastSeenAt - a.lastSeenAt)
+        .map((record) => {
+          const { status, accessUntil } = deviceStatus(household, record, gate.limits, now);
+          return {
+            deviceId: record.deviceId,
+            type: record.type,
+            firstSeenAt: iso(record.firstSeenAt),
+            lastSeenAt: iso(record.lastSeenAt),
+            lastHomeSeenAt: record.lastHomeSeenAt === null ? null : iso(record.lastHomeSeenAt),
+            status,
+            accessUntil: accessUntil === null ? null : iso(accessUntil),
+          };
+        })
+    : [];
+  return c.json({ devices }, 200, { 'Cache-Control': 'no-store' });
+}
+
+/** `DELETE /gate/v1/household/devices/{deviceId}`: sign a device out. */
+export async function signOutDevice(c: HearthHonoContext): Promise<Response> {
+  const gate = c.get('gate');
+  const now = Date.now();
+  const signedIn = await signedInDevice(c, now);
+  if (signedIn instanceof Response) return signedIn;
+  const deviceId = c.req.param('deviceId') ?? '';
+  if (!ID_PATTERN.test(deviceId)) return invalid(c, 'deviceId', 'deviceId: must match [A-Za-z0-9._:-]{1,128}');
+  const result = await gate.households.store(signedIn.device.accountId).signOut(deviceId);
+  if (!result.ok) return refuse(c, 'DEVICE_NOT_FOUND');
+  gate.households.remember(signedIn.device.accountId, result.household, now, true);
+  return c.body(null, 204);
+}
+
+/** The household as a device may see it: network ids (keyed hashes), never addresses. */
+export function householdView(household: Household) {
+  return {
+    networks: household.homeNetworks.map((network) => ({ id: network.networkId, addedAt: iso(network.addedAt), lastSeenAt: iso(network.lastSeenAt) })),
+    updatedAt: iso(household.updatedAt),
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,18 +1,27 @@
 /**
  * The hono app: request id and locale for every request, the gate built from
- * the bindings (or `500 MISCONFIGURED`), the routes, and one error handler
- * that turns anything unexpected into problem details without leaking it.
+ * the bindings (or `500 MISCONFIGURED`), the operations of `api/operations.ts`,
+ * playback for every other path, and one error handler that turns anything
+ * unexpected into problem details without leaking it.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import { honoPath, type Operation } from './api/operation';
+import { openApiDocument } from './api/openapi';
+import { operations } from './api/operations';
 import { gateFor } from './gate';
-import type { HearthContext } from './http/context';
+import type { HearthContext, HearthHonoContext } from './http/context';
+import { readJsonBody, validate } from './http/json-body';
 import { problemResponse } from './http/problem';
 import { negotiateLocale } from './messages/catalog';
-import { getDecision } from './routes/decision';
-import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyChallenge } from './routes/device-api';
-import { health } from './routes/health';
+import { authorizeAdmin } from './routes/admin-auth';
+import { HEARTH_VERSION } from './routes/health';
 import { playback } from './routes/playback';
+
+/** Device API bodies are a few bytes; admin bodies at most 16 KiB (CONTRACT.md §7). */
+export const DEVICE_BODY_LIMIT_BYTES = 4 * 1024;
+export const ADMIN_BODY_LIMIT_BYTES = 16 * 1024;
 
 export const app = new Hono<HearthContext>();
 
@@ -39,31 +48,68 @@ app.use(async (c, next) => {
   await next();
 });
 
-/** Device API bodies are a few bytes; anything past this is refused before it is read. */
-export const DEVICE_BODY_LIMIT_BYTES = 4 * 1024;
+function limitBodies(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => problemResponse('BODY_TOO_LARGE', { requestId: c.get('requestId'), locale: c.get('locale'), detail: `Bodies are limited to ${maxSize} bytes.` }),
+  });
+}
+app.use('/gate/v1/*', limitBodies(DEVICE_BODY_LIMIT_BYTES));
+app.use('/admin/*', limitBodies(ADMIN_BODY_LIMIT_BYTES));
 
-app.get('/healthz', health);
-app.get('/gate/v1/decision', getDecision);
+/** Runs an operation: admin sign-in and scope first, then its params, query and body, then the handler. */
+async function run(c: HearthHonoContext, operation: Operation): Promise<Response> {
+  if (operation.auth !== 'admin') return operation.handler(c, { params: undefined, query: undefined, body: undefined, admin: null });
+  const admin = await authorizeAdmin(c, operation.scope);
+  if (admin instanceof Response) return admin;
+  const params = operation.params ? validate(c, operation.params, c.req.param()) : { ok: true as const, value: undefined };
+  if (!params.ok) return params.response;
+  const query = operation.query ? validate(c, operation.query, c.req.query()) : { ok: true as const, value: undefined };
+  if (!query.ok) return query.response;
+  const body = operation.body ? await readJsonBody(c, operation.body) : { ok: true as const, value: undefined };
+  if (!body.ok) return body.response;
+  return operation.handler(c, { params: params.value, query: query.value, body: body.value, admin });
+}
 
-app.use(
-  '/gate/v1/*',
-  bodyLimit({
-    maxSize: DEVICE_BODY_LIMIT_BYTES,
-    onError: (c) => problemResponse('BODY_TOO_LARGE', { requestId: c.get('requestId'), locale: c.get('locale'), detail: `Bodies are limited to ${DEVICE_BODY_LIMIT_BYTES} bytes.` }),
-  }),
-);
-app.post('/gate/v1/challenges', openChallenge);
-app.post('/gate/v1/challenges/:id/verify', verifyChallenge);
-app.post('/gate/v1/household/primary-location', movePrimaryLocation);
-app.get('/gate/v1/household/devices', listDevices);
-app.delete('/gate/v1/household/devices/:deviceId', signOutDevice);
+for (const operation of operations) {
+  app.on(operation.method.toUpperCase(), honoPath(operation.path), (c) => run(c, operation));
+}
 
-app.all('/gate/*', (c) => problemResponse('NOT_FOUND', { requestId: c.get('requestId'), locale: c.get('locale') }));
-app.all('/admin/*', (c) => problemResponse('NOT_FOUND', { requestId: c.get('requestId'), locale: c.get('locale') }));
+let openApiJson: string | undefined;
+app.get('/openapi.json', (c) => {
+  openApiJson ??= JSON.stringify(openApiDocument(HEARTH_VERSION));
+  return c.body(openApiJson, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300' });
+});
+
+/** A reserved path with no operation: 405 with `Allow` when the path exists under another method, else 404. */
+function unknownOperation(c: HearthHonoContext): Response {
+  const path = c.req.path;
+  const allowed = operations
+    .filter((operation) => new RegExp(`^${operation.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path))
+    .map((operation) => operation.method.toUpperCase());
+  const options = { requestId: c.get('requestId'), locale: c.get('locale') };
+  if (allowed.length > 0) {
+    return problemResponse('METHOD_NOT_ALLOWED', { ...options, detail: `${c.req.method} is not served here; use ${allowed.join(', ')}.`, headers: { Allow: allowed.join(', ') } });
+  }
+  return problemResponse('NOT_FOUND', { ...options, detail: `Nothing is served at ${path}.` });
+}
+app.all('/gate/*', unknownOperation);
+app.all('/admin/*', unknownOperation);
+app.all('/healthz', unknownOperation);
+app.all('/openapi.json', unknownOperation);
 app.all('*', playback);
 
 app.onError((error, c) => {
   const requestId = c.get('requestId') ?? crypto.randomUUID();
-  console.error(JSON.stringify({ event: 'unhandled_error', requestId, error: error instanceof Error ? error.name : 'unknown' }));
+  console.error(JSON.stringify({ event: 'unhandled_error', requestId, route: safeRoute(c), error: error instanceof Error ? error.name : 'unknown' }));
   return problemResponse('INTERNAL_ERROR', { requestId, locale: c.get('locale') ?? 'en' });
 });
+
+function safeRoute(c: HearthHonoContext): string {
+  try {
+    return routePath(c);
+  } catch {
+    return 'unknown';
+  }
+}
+

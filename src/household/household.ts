@@ -299,3 +299,37 @@ export function signOutDevice(current: Household, deviceId: string, now: number)
   device.signedOutAt = now;
   return touch(household, now);
 }
+
+/** Adds a time-boxed support grant for one device or (deviceId null) the whole account. */
+export function addSupportGrant(current: Household, grant: SupportGrant, now: number): Household {
+  const household = structuredClone(current);
+  household.supportGrants = [...household.supportGrants.filter((g) => g.expiresAt > now), grant];
+  return touch(household, now);
+}
+
+/** Ends a support grant; returns null when there is no such grant. */
+export function endSupportGrant(current: Household, grantId: string, now: number): Household | null {
+  if (!current.supportGrants.some((grant) => grant.grantId === grantId)) return null;
+  const household = structuredClone(current);
+  household.supportGrants = household.supportGrants.filter((grant) => grant.grantId !== grantId);
+  return touch(household, now);
+}
+
+export type ExtraMemberChange = { ok: true; household: Household; added: boolean } | { ok: false; reason: 'SLOTS_EXHAUSTED' };
+
+/** Gives a device an extra-member slot, while the account has one free. Adding a member again changes nothing. */
+export function addExtraMember(current: Household, deviceId: string, label: string | null, slots: number, now: number): ExtraMemberChange {
+  if (deviceId in current.extraMembers) return { ok: true, household: current, added: false };
+  if (Object.keys(current.extraMembers).length >= slots) return { ok: false, reason: 'SLOTS_EXHAUSTED' };
+  const household = structuredClone(current);
+  household.extraMembers[deviceId] = { deviceId, label, addedAt: now };
+  return { ok: true, household: touch(household, now), added: true };
+}
+
+/** Frees a device's extra-member slot; returns null when it held none. */
+export function removeExtraMember(current: Household, deviceId: string, now: number): Household | null {
+  if (!(deviceId in current.extraMembers)) return null;
+  const household = structuredClone(current);
+  delete household.extraMembers[deviceId];
+  return touch(household, now);
+}

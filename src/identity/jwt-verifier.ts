@@ -60,14 +60,14 @@ export class JwtVerifier {
   }
 }
 
-/** The bearer token of a request: `Authorization: Bearer …`, else the named cookie. */
-export function bearerToken(headers: Headers, cookieName: string): string | null {
+/** The bearer token of a request: `Authorization: Bearer …`, else the named cookie (when one is named). */
+export function bearerToken(headers: Headers, cookieName: string | null): string | null {
   const authorization = headers.get('Authorization');
   if (authorization) {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
     if (match?.[1]) return match[1];
   }
-  const cookies = headers.get('Cookie');
+  const cookies = cookieName === null ? null : headers.get('Cookie');
   if (cookies) {
     for (const part of cookies.split(';')) {
       const eq = part.indexOf('=');

@@ -351,6 +351,50 @@ const entries = {
     },
     actions: [],
   },
+  RULE_NOT_FOUND: {
+    status: 404,
+    title: 'No rule for that region',
+    message: {
+      en: 'The rollout has no rule for that region; it already falls back to *.',
+      es: 'El despliegue no tiene una regla para esa región; ya usa la regla *.',
+      pt: 'A implementação não tem regra para essa região; já usa a regra *.',
+      fr: 'Le déploiement n’a pas de règle pour cette région ; elle suit déjà la règle *.',
+    },
+    actions: [],
+  },
+  ACCOUNT_NOT_FOUND: {
+    status: 404,
+    title: 'No such account',
+    message: {
+      en: 'Hearth holds nothing about this account: it has not streamed through the gate yet, or it was erased.',
+      es: 'Hearth no guarda nada sobre esta cuenta: aún no ha reproducido contenido a través del servicio, o fue borrada.',
+      pt: 'O Hearth não guarda nada sobre esta conta: ainda não reproduziu conteúdo através do serviço, ou foi apagada.',
+      fr: 'Hearth ne conserve rien sur ce compte : il n’a encore rien regardé via le service, ou il a été effacé.',
+    },
+    actions: [],
+  },
+  GRANT_NOT_FOUND: {
+    status: 404,
+    title: 'No such grant',
+    message: {
+      en: 'This account has no support grant with that id.',
+      es: 'Esta cuenta no tiene ninguna concesión de soporte con ese identificador.',
+      pt: 'Esta conta não tem nenhuma concessão de suporte com esse identificador.',
+      fr: 'Ce compte n’a aucune autorisation d’assistance avec cet identifiant.',
+    },
+    actions: [],
+  },
+  EXTRA_MEMBER_NOT_FOUND: {
+    status: 404,
+    title: 'Not an extra member',
+    message: {
+      en: 'That device does not hold an extra-member slot on this account.',
+      es: 'Ese dispositivo no ocupa una plaza de miembro extra en esta cuenta.',
+      pt: 'Esse dispositivo não ocupa uma vaga de membro extra nesta conta.',
+      fr: 'Cet appareil n’occupe pas de place de membre supplémentaire sur ce compte.',
+    },
+    actions: [],
+  },
   VERSION_MISMATCH: {
     status: 412,
     title: 'Changed by someone else',

@@ -29,7 +29,7 @@ export type AuditInput = Omit<AuditEntry, 'id' | 'at'>;
 
 export type RolloutChange =
   | { ok: true; rollout: Rollout }
-  | { ok: false; conflict: true; rollout: Rollout };
+  | { ok: false; reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout };
 
 export interface RuleChange {
   region: string;
@@ -68,7 +68,10 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
   async changeRule(change: RuleChange): Promise<RolloutChange> {
     const current = await this.rollout();
     if (change.ifMatch !== undefined && change.ifMatch !== current.version) {
-      return { ok: false, conflict: true, rollout: current };
+      return { ok: false, reason: 'VERSION_MISMATCH', rollout: current };
+    }
+    if (!change.rule && !(change.region in current.regions)) {
+      return { ok: false, reason: 'RULE_NOT_FOUND', rollout: current };
     }
     const now = new Date();
     const before = current.regions[change.region] ?? null;

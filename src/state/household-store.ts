@@ -7,15 +7,21 @@
 import { DurableObject } from 'cloudflare:workers';
 import { codeDigest, codeMatches, newCode, newSalt } from '../challenges/verification-code';
 import {
+  addExtraMember,
+  addSupportGrant,
   applyVisit,
+  endSupportGrant,
+  removeExtraMember,
   emptyHousehold,
   grantTemporaryAccess,
   primaryLocationChangesUsed,
   setPrimaryLocation,
   signOutDevice,
   travelGrantsUsed,
+  type ExtraMemberChange,
   type Household,
   type HouseholdLimits,
+  type SupportGrant,
   type Visit,
 } from '../household/household';
 import type { DeviceType } from '../identity/device-token';
@@ -182,6 +188,50 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const current = await this.household();
     if (!current?.devices[deviceId]) return { ok: false, reason: 'DEVICE_NOT_FOUND' };
     return { ok: true, household: await this.save(signOutDevice(current, deviceId, Date.now())) };
+  }
+
+  /** Adds a support grant (the caller audits it). */
+  async addSupportGrant(accountId: string, grant: Omit<SupportGrant, 'grantId' | 'createdAt'>): Promise<{ grant: SupportGrant; household: Household }> {
+    const now = Date.now();
+    const current = (await this.household()) ?? emptyHousehold(accountId, now);
+    const full: SupportGrant = { ...grant, grantId: crypto.randomUUID(), createdAt: now };
+    return { grant: full, household: await this.save(addSupportGrant(current, full, now)) };
+  }
+
+  /** Ends a support grant; null when the account holds no such grant. */
+  async endSupportGrant(grantId: string): Promise<{ grant: SupportGrant; household: Household } | null> {
+    const current = await this.household();
+    const grant = current?.supportGrants.find((g) => g.grantId === grantId);
+    const next = current && endSupportGrant(current, grantId, Date.now());
+    return grant && next ? { grant, household: await this.save(next) } : null;
+  }
+
+  async addExtraMember(accountId: string, deviceId: string, label: string | null, slots: number): Promise<ExtraMemberChange> {
+    const now = Date.now();
+    const change = addExtraMember((await this.household()) ?? emptyHousehold(accountId, now), deviceId, label, slots, now);
+    if (change.ok && change.added) await this.save(change.household);
+    return change;
+  }
+
+  /** Frees an extra-member slot; null when the device held none. */
+  async removeExtraMember(deviceId: string): Promise<Household | null> {
+    const current = await this.household();
+    const next = current && removeExtraMember(current, deviceId, Date.now());
+    return next ? this.save(next) : null;
+  }
+
+  /**
+   * Erases everything held about the account: this object's storage (the
+   * household, challenges, counters) and the KV snapshot. Afterwards the
+   * account starts from nothing.
+   */
+  async erase(accountId: string): Promise<boolean> {
+    const existed = (await this.household()) !== null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#household = null;
+    await this.env.HEARTH_KV.delete(householdKey(accountId));
+    return existed;
   }
 
   /** Open and recent challenges; those past their hour and expiry are cleared on the way. */

@@ -1,0 +1,167 @@
+/**
+ * The request and response shapes of the HTTP API as zod schemas: the same
+ * objects validate requests and generate the OpenAPI document.
+ */
+import { z } from 'zod';
+import { ID_PATTERN, DEVICE_TYPES } from '../identity/device-token';
+import { MODES, REGION_PATTERN } from '../policy/rollout';
+
+const isoTime = z.string().meta({ format: 'date-time' });
+const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9._:-]{1,128}');
+const outcome = z.enum(['allow', 'challenge', 'deny']);
+
+export const action = z.object({ id: z.enum(['verify', 'extra-member', 'primary-location', 'help']), method: z.enum(['GET', 'POST']), href: z.string() });
+
+export const problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    reason: z.string(),
+    requestId: z.string(),
+    message: z.string(),
+    actions: z.array(action),
+    decision: outcome.optional(),
+    policyVersion: z.number().int().optional(),
+    field: z.string().optional(),
+    attemptsRemaining: z.number().int().optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details with Hearth’s reason code.' });
+
+export const health = z.object({ ok: z.literal(true), version: z.string() });
+
+export const decisionResponse = z
+  .object({
+    decision: outcome,
+    reason: z.string(),
+    wouldDecision: outcome.optional(),
+    mode: z.enum(MODES),
+    region: z.string(),
+    policyVersion: z.number().int(),
+    message: z.string(),
+    actions: z.array(action),
+    accessUntil: isoTime.optional(),
+    requestId: z.string(),
+  })
+  .meta({ id: 'Decision' });
+
+export const challengeCreated = z.object({ challengeId: z.string(), expiresAt: isoTime });
+export const verifySuccess = z.object({ decision: z.literal('allow'), reason: z.literal('TEMPORARY_ACCESS'), expiresAt: isoTime });
+export const householdNetworks = z.object({
+  household: z.object({ networks: z.array(z.object({ id: z.string(), addedAt: isoTime, lastSeenAt: isoTime })), updatedAt: isoTime }),
+});
+export const deviceView = z
+  .object({
+    deviceId: z.string(),
+    type: z.enum(DEVICE_TYPES),
+    firstSeenAt: isoTime,
+    lastSeenAt: isoTime,
+    lastHomeSeenAt: isoTime.nullable(),
+    status: z.enum(['home', 'trusted', 'temporary', 'extra-member', 'support-grant', 'outside', 'signed-out']),
+    accessUntil: isoTime.nullable(),
+  })
+  .meta({ id: 'Device' });
+export const deviceList = z.object({ devices: z.array(deviceView) });
+
+export const regionParam = z.object({ region: z.string().regex(REGION_PATTERN, 'must be an upper-case ISO 3166-1 alpha-2 code or *') });
+export const accountParam = z.object({ account: id });
+export const deviceIdParam = z.object({ deviceId: id });
+
+export const rolloutRuleInput = z
+  .object({
+    mode: z.enum(MODES),
+    percent: z.number().int('must be a whole number').min(0).max(100).default(100),
+    failOpen: z.boolean().default(true),
+    note: z.string().max(500).optional(),
+  })
+  .strict()
+  .meta({ id: 'RolloutRuleInput' });
+
+export const rolloutRule = z
+  .object({
+    mode: z.enum(MODES),
+    percent: z.number().int(),
+    failOpen: z.boolean(),
+    note: z.string().optional(),
+    updatedAt: isoTime.optional(),
+    updatedBy: z.string().optional(),
+  })
+  .meta({ id: 'RolloutRule' });
+
+export const rollout = z.object({ version: z.number().int(), updatedAt: isoTime.nullable(), regions: z.record(z.string(), rolloutRule) }).meta({ id: 'Rollout' });
+
+export const grantInput = z
+  .object({
+    deviceId: id.optional(),
+    days: z.number().int('must be a whole number of days').min(1).max(180),
+    reason: z.string().trim().min(1, 'is required').max(500),
+  })
+  .strict();
+export const grantCreated = z.object({ grantId: z.string(), expiresAt: isoTime });
+export const grantParam = z.object({ account: id, grantId: z.string().uuid() });
+
+export const extraMemberInput = z.object({ deviceId: id, label: z.string().trim().max(100).optional() }).strict();
+export const extraMember = z.object({ deviceId: z.string(), label: z.string().nullable(), addedAt: isoTime });
+export const extraMemberParam = z.object({ account: id, deviceId: id });
+
+export const accountSummary = z
+  .object({
+    accountId: z.string(),
+    established: z.boolean(),
+    establishedAt: isoTime.nullable(),
+    homeNetworkCount: z.number().int(),
+    anchorDeviceId: z.string().nullable(),
+    devices: z.array(deviceView),
+    grants: z.array(z.object({ grantId: z.string(), deviceId: z.string().nullable(), reason: z.string(), actor: z.string(), createdAt: isoTime, expiresAt: isoTime })),
+    extraMembers: z.array(extraMember),
+    extraMemberSlots: z.object({ used: z.number().int(), total: z.number().int() }),
+    primaryLocationChangesInWindow: z.number().int(),
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'AccountSummary' });
+
+export const explainQuery = z.object({
+  deviceId: id,
+  ip: z.string().max(64).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+    .transform((c) => c.toUpperCase())
+    .optional(),
+  deviceType: z.enum(DEVICE_TYPES).optional(),
+});
+
+export const explanation = z
+  .object({
+    accountId: z.string(),
+    deviceId: z.string(),
+    deviceType: z.enum(DEVICE_TYPES),
+    networkIsHome: z.boolean(),
+    decision: outcome,
+    reason: z.string(),
+    wouldDecision: outcome.optional(),
+    mode: z.enum(MODES),
+    region: z.string(),
+    rule: z.object({ key: z.string(), mode: z.enum(MODES), percent: z.number().int(), failOpen: z.boolean() }),
+    bucket: z.number().int(),
+    policyVersion: z.number().int(),
+    message: z.string(),
+    actions: z.array(action),
+    accessUntil: isoTime.optional(),
+    trace: z.array(z.object({ row: z.number().int(), check: z.string(), matched: z.boolean(), detail: z.string().optional() })),
+  })
+  .meta({ id: 'Explanation' });
+
+export const auditQuery = z.object({
+  limit: z.coerce.number().int('must be a whole number').min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be the nextCursor of a previous page')
+    .optional(),
+});
+
+export const auditEntry = z
+  .object({ id: z.string(), at: isoTime, actor: z.string(), action: z.string(), target: z.string(), before: z.unknown(), after: z.unknown(), note: z.string().nullable() })
+  .meta({ id: 'AuditEntry' });
+export const auditPage = z.object({ entries: z.array(auditEntry), nextCursor: z.string().nullable() });

@@ -1,0 +1,197 @@
+/**
+ * Support's view of one account (CONTRACT.md §7): the household summary,
+ * `explain` (the decision a request would get, with its trace, changing
+ * nothing), support grants, extra-member slots and erase. Every write is
+ * audited with the acting admin's `sub`.
+ *
+ * Trust boundary: `explain` may be given a raw address by support; it is
+ * hashed like any client address and never stored, logged or echoed.
+ */
+import type { z } from 'zod';
+import type { OperationInput } from '../api/operation';
+import type { accountParam, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
+import { deviceStatus, primaryLocationChangesUsed, type Household } from '../household/household';
+import type { HearthHonoContext } from '../http/context';
+import { problemResponse } from '../http/problem';
+import { actionsFor, messageFor } from '../messages/catalog';
+import { decide } from '../policy/decide';
+import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
+import type { AuditInput } from '../state/control-store';
+import { authoritativeRollout, controlStore } from '../state/rollout-read-model';
+
+const DAY_MS = 86_400_000;
+type Input<P, Q = undefined, B = undefined> = OperationInput<z.output<P & z.ZodType>, Q extends z.ZodType ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function audit(c: HearthHonoContext, entry: AuditInput): Promise<unknown> {
+  return controlStore(c.env).appendAudit(entry);
+}
+
+function notFound(c: HearthHonoContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
+  return problemResponse(reason, { requestId: c.get('requestId'), locale: c.get('locale'), ...(detail ? { detail } : {}) });
+}
+
+/** The summary support sees: counts and statuses, never an address. */
+export function accountSummary(household: Household, c: HearthHonoContext, now: number) {
+  const gate = c.get('gate');
+  return {
+    accountId: household.accountId,
+    established: household.establishedAt !== null,
+    establishedAt: household.establishedAt === null ? null : iso(household.establishedAt),
+    homeNetworkCount: household.homeNetworks.filter((n) => n.lastSeenAt > now - gate.limits.trustWindowMs).length,
+    anchorDeviceId: household.anchorDeviceId,
+    devices: Object.values(household.devices)
+      .toSorted((a, b) => b.lastSeenAt - a.lastSeenAt)
+      .map((device) => {
+        const { status, accessUntil } = deviceStatus(household, device, gate.limits, now);
+        return {
+          deviceId: device.deviceId,
+          type: device.type,
+          firstSeenAt: iso(device.firstSeenAt),
+          lastSeenAt: iso(device.lastSeenAt),
+          lastHomeSeenAt: device.lastHomeSeenAt === null ? null : iso(device.lastHomeSeenAt),
+          status,
+          accessUntil: accessUntil === null ? null : iso(accessUntil),
+        };
+      }),
+    grants: household.supportGrants
+      .filter((grant) => grant.expiresAt > now)
+      .map((grant) => ({ grantId: grant.grantId, deviceId: grant.deviceId, reason: grant.reason, actor: grant.actor, createdAt: iso(grant.createdAt), expiresAt: iso(grant.expiresAt) })),
+    extraMembers: Object.values(household.extraMembers).map((member) => ({ deviceId: member.deviceId, label: member.label, addedAt: iso(member.addedAt) })),
+    extraMemberSlots: { used: Object.keys(household.extraMembers).length, total: gate.config.extraMemberSlots },
+    primaryLocationChangesInWindow: primaryLocationChangesUsed(household, gate.limits, now),
+    updatedAt: iso(household.updatedAt),
+  };
+}
+
+export async function getAccount(c: HearthHonoContext, input: Input<typeof accountParam>): Promise<Response> {
+  const household = await c.get('gate').households.store(input.params.account).household();
+  if (!household) return notFound(c, 'ACCOUNT_NOT_FOUND');
+  return c.json(accountSummary(household, c, Date.now()), 200, { 'Cache-Control': 'no-store' });
+}
+
+/** The decision a request from this device, address and country would get now. Writes nothing. */
+export async function explain(c: HearthHonoContext, input: Input<typeof accountParam, typeof explainQuery>): Promise<Response> {
+  const gate = c.get('gate');
+  const now = Date.now();
+  const { account } = input.params;
+  const { deviceId, ip, country, deviceType } = input.query;
+  const [household, rollout, networkId] = await Promise.all([
+    gate.households.store(account).household(),
+    authoritativeRollout(c.env),
+    gate.networks.networkId(ip ?? null),
+  ]);
+  const type = deviceType ?? household?.devices[deviceId]?.type ?? 'other';
+  const appliedRule = ruleFor(rollout, country ?? null);
+  const bucket = await rolloutBucket(appliedRule.key, account);
+  const decision = decide(
+    {
+      device: { accountId: account, deviceId, deviceType: type, issuedAtSeconds: Math.floor(now / 1000) },
+      networkId,
+      region: country ?? null,
+      appliedRule,
+      bucket,
+      household,
+      policyVersion: rollout.version,
+    },
+    gate.limits,
+    now,
+  );
+  const locale = c.get('locale');
+  return c.json(
+    {
+      accountId: account,
+      deviceId,
+      deviceType: type,
+      networkIsHome: networkId !== null && (household?.homeNetworks ?? []).some((n) => n.networkId === networkId && n.lastSeenAt > now - gate.limits.trustWindowMs),
+      decision: decision.decision,
+      reason: decision.reason,
+      ...(decision.wouldDecision ? { wouldDecision: decision.wouldDecision } : {}),
+      mode: effectiveMode(appliedRule.rule, bucket),
+      region: decision.region,
+      rule: { key: appliedRule.key, mode: appliedRule.rule.mode, percent: appliedRule.rule.percent, failOpen: appliedRule.rule.failOpen },
+      bucket,
+      policyVersion: decision.policyVersion,
+      message: messageFor(decision.reason, locale),
+      actions: decision.decision === 'allow' ? [] : actionsFor(decision.reason),
+      ...(decision.accessUntil ? { accessUntil: iso(decision.accessUntil) } : {}),
+      trace: decision.trace,
+    },
+    200,
+    { 'Cache-Control': 'no-store' },
+  );
+}
+
+export async function createGrant(c: HearthHonoContext, input: Input<typeof accountParam, undefined, typeof grantInput>): Promise<Response> {
+  const gate = c.get('gate');
+  const { account } = input.params;
+  const { deviceId, days, reason } = input.body;
+  const actor = input.admin!.actor;
+  const { grant, household } = await gate.households
+    .store(account)
+    .addSupportGrant(account, { deviceId: deviceId ?? null, reason, actor, expiresAt: Date.now() + days * DAY_MS });
+  gate.households.remember(account, household, Date.now(), true);
+  await audit(c, { actor, action: 'grant.create', target: `accounts/${account}/grants/${grant.grantId}`, before: null, after: { deviceId: grant.deviceId, days, expiresAt: iso(grant.expiresAt) }, note: reason });
+  return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) }, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
+}
+
+export async function endGrant(c: HearthHonoContext, input: Input<typeof grantParam>): Promise<Response> {
+  const gate = c.get('gate');
+  const { account, grantId } = input.params;
+  const ended = await gate.households.store(account).endSupportGrant(grantId);
+  if (!ended) return notFound(c, 'GRANT_NOT_FOUND');
+  gate.households.remember(account, ended.household, Date.now(), true);
+  const { grant } = ended;
+  await audit(c, { actor: input.admin!.actor, action: 'grant.end', target: `accounts/${account}/grants/${grantId}`, before: { deviceId: grant.deviceId, expiresAt: iso(grant.expiresAt), reason: grant.reason }, after: null, note: null });
+  return c.body(null, 204);
+}
+
+export async function addExtraMember(c: HearthHonoContext, input: Input<typeof accountParam, undefined, typeof extraMemberInput>): Promise<Response> {
+  const gate = c.get('gate');
+  const { account } = input.params;
+  const { deviceId, label } = input.body;
+  const change = await gate.households.store(account).addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots);
+  if (!change.ok) {
+    return problemResponse('SLOTS_EXHAUSTED', {
+      requestId: c.get('requestId'),
+      locale: c.get('locale'),
+      detail: `All ${gate.config.extraMemberSlots} extra-member slots are in use; remove one first.`,
+      extra: { slots: gate.config.extraMemberSlots },
+    });
+  }
+  const member = change.household.extraMembers[deviceId]!;
+  const body = { deviceId, label: member.label, addedAt: iso(member.addedAt) };
+  if (!change.added) return c.json(body, 200);
+  gate.households.remember(account, change.household, Date.now(), true);
+  await audit(c, { actor: input.admin!.actor, action: 'extra-member.add', target: `accounts/${account}/extra-members/${deviceId}`, before: null, after: body, note: null });
+  return c.json(body, 201, { Location: `/admin/v1/accounts/${account}/extra-members/${deviceId}` });
+}
+
+export async function removeExtraMember(c: HearthHonoContext, input: Input<typeof extraMemberParam>): Promise<Response> {
+  const gate = c.get('gate');
+  const { account, deviceId } = input.params;
+  const household = await gate.households.store(account).removeExtraMember(deviceId);
+  if (!household) return notFound(c, 'EXTRA_MEMBER_NOT_FOUND');
+  gate.households.remember(account, household, Date.now(), true);
+  await audit(c, { actor: input.admin!.actor, action: 'extra-member.remove', target: `accounts/${account}/extra-members/${deviceId}`, before: { deviceId }, after: null, note: null });
+  return c.body(null, 204);
+}
+
+export async function eraseAccount(c: HearthHonoContext, input: Input<typeof accountParam>): Promise<Response> {
+  const gate = c.get('gate');
+  const { account } = input.params;
+  const store = gate.households.store(account);
+  const before = await store.household();
+  await store.erase(account);
+  gate.households.forget(account);
+  await audit(c, {
+    actor: input.admin!.actor,
+    action: 'account.erase',
+    target: `accounts/${account}`,
+    before: before ? { devices: Object.keys(before.devices).length, homeNetworks: before.homeNetworks.length, grants: before.supportGrants.length, extraMembers: Object.keys(before.extraMembers).length } : null,
+    after: null,
+    note: null,
+  });
+  return c.body(null, 204);
+}

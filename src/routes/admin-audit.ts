@@ -1,0 +1,18 @@
+/**
+ * The audit trail (CONTRACT.md §7): append-only, newest first, paged with an
+ * opaque cursor. Nothing in the API can change or remove an entry.
+ */
+import type { z } from 'zod';
+import type { OperationInput } from '../api/operation';
+import type { auditQuery } from '../api/schemas';
+import type { HearthHonoContext } from '../http/context';
+import type { AuditEntry } from '../state/control-store';
+import { controlStore } from '../state/rollout-read-model';
+
+export async function listAudit(c: HearthHonoContext, input: OperationInput<undefined, z.output<typeof auditQuery>, undefined>): Promise<Response> {
+  const { limit, cursor } = input.query;
+  // Entries are JSON by construction; the RPC type cannot express `unknown` members.
+  const entries = (await controlStore(c.env).audit(limit, cursor === undefined ? undefined : Number(cursor))) as unknown as AuditEntry[];
+  const nextCursor = entries.length === limit ? entries.at(-1)!.id : null;
+  return c.json({ entries, nextCursor }, 200, { 'Cache-Control': 'no-store' });
+}

@@ -1,0 +1,39 @@
+/**
+ * Admin authentication: a Bearer admin JWT (`aud` hearth-admin) with the
+ * scope an operation needs. 401 for a missing or bad token, 403
+ * SCOPE_REQUIRED naming the scope that is short.
+ */
+import { identifyAdmin, type AdminIdentity, type AdminScope } from '../identity/admin-token';
+import type { HearthHonoContext } from '../http/context';
+import { problemResponse } from '../http/problem';
+
+export const ADMIN_TOKEN_CHALLENGE = 'Bearer realm="admin", error="invalid_token"';
+
+export async function authorizeAdmin(c: HearthHonoContext, scope: AdminScope | undefined): Promise<AdminIdentity | Response> {
+  const requestId = c.get('requestId');
+  const locale = c.get('locale');
+  const result = await identifyAdmin(c.get('gate'), c.req.raw.headers, Date.now());
+  if (result === null) {
+    const bindings = c.get('gate').config.adminProblems.map((p) => `${p.binding} ${p.message}`).join('; ');
+    console.error(JSON.stringify({ event: 'misconfigured', scope: 'admin', bindings: c.get('gate').config.adminProblems.map((p) => p.binding) }));
+    return problemResponse('MISCONFIGURED', { requestId, locale, detail: `The admin API is not configured: ${bindings}.` });
+  }
+  if (!result.ok) {
+    return problemResponse(result.reason, {
+      requestId,
+      locale,
+      detail: result.reason === 'TOKEN_MISSING' ? 'Send an admin token as Authorization: Bearer <token>.' : 'The admin token was not accepted.',
+      headers: { 'WWW-Authenticate': ADMIN_TOKEN_CHALLENGE },
+    });
+  }
+  if (scope && !result.admin.scopes.has(scope)) {
+    return problemResponse('SCOPE_REQUIRED', {
+      requestId,
+      locale,
+      detail: `This needs the "${scope}" scope; the token carries: ${[...result.admin.scopes].join(' ') || 'no scope'}.`,
+      extra: { requiredScope: scope },
+      headers: { 'WWW-Authenticate': `Bearer realm="admin", error="insufficient_scope", scope="${scope}"` },
+    });
+  }
+  return result.admin;
+}

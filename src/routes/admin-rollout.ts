@@ -1,0 +1,55 @@
+/**
+ * Rollout administration (CONTRACT.md §7): read the rules, set or delete a
+ * region's rule with compare-and-set on the version (`If-Match`). Every
+ * change is audited by the ControlStore in the same step.
+ */
+import type { z } from 'zod';
+import type { OperationInput } from '../api/operation';
+import type { regionParam, rolloutRuleInput } from '../api/schemas';
+import type { HearthHonoContext } from '../http/context';
+import { invalid } from '../http/json-body';
+import { problemResponse } from '../http/problem';
+import type { Rollout } from '../policy/rollout';
+import { authoritativeRollout, changeRolloutRule } from '../state/rollout-read-model';
+
+function rolloutResponse(c: HearthHonoContext, rollout: Rollout, status: 200 = 200): Response {
+  return c.json(rollout, status, { ETag: `"${rollout.version}"`, 'Cache-Control': 'no-store' });
+}
+
+export async function getRollout(c: HearthHonoContext): Promise<Response> {
+  return rolloutResponse(c, await authoritativeRollout(c.env));
+}
+
+/** `If-Match: 3`, `"3"` or `W/"3"` → 3; absent → undefined; anything else → null. */
+export function parseIfMatch(header: string | undefined): number | undefined | null {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+  return match ? Number(match[1]) : null;
+}
+
+async function change(c: HearthHonoContext, region: string, rule: z.output<typeof rolloutRuleInput> | null, actor: string): Promise<Response> {
+  const ifMatch = parseIfMatch(c.req.header('If-Match'));
+  if (ifMatch === null) return invalid(c, 'If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"');
+  const result = await changeRolloutRule(c.env, { region, rule, actor, ...(ifMatch !== undefined ? { ifMatch } : {}) });
+  if (result.ok) return rolloutResponse(c, result.rollout);
+  const requestId = c.get('requestId');
+  const locale = c.get('locale');
+  if (result.reason === 'VERSION_MISMATCH') {
+    return problemResponse('VERSION_MISMATCH', {
+      requestId,
+      locale,
+      detail: `You sent If-Match ${ifMatch}, but the rollout is at version ${result.rollout.version}. Read it again and retry with If-Match: "${result.rollout.version}".`,
+      extra: { currentVersion: result.rollout.version },
+      headers: { ETag: `"${result.rollout.version}"` },
+    });
+  }
+  return problemResponse('RULE_NOT_FOUND', { requestId, locale, detail: `There is no rule for ${region}.` });
+}
+
+export function putRule(c: HearthHonoContext, input: OperationInput<z.output<typeof regionParam>, undefined, z.output<typeof rolloutRuleInput>>): Promise<Response> {
+  return change(c, input.params.region, input.body, input.admin!.actor);
+}
+
+export function deleteRule(c: HearthHonoContext, input: OperationInput<z.output<typeof regionParam>, undefined, undefined>): Promise<Response> {
+  return change(c, input.params.region, null, input.admin!.actor);
+}

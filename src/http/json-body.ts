@@ -25,7 +25,10 @@ export async function readJsonBody<T>(c: HearthHonoContext, schema: z.ZodType<T>
 export function validate<T>(c: HearthHonoContext, schema: z.ZodType<T>, input: unknown): BodyResult<T> {
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
-  const errors = result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+  const errors = result.error.issues.map((issue) => {
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+    return { field: path.map(String).join('.') || '(body)', message: issue.message };
+  });
   const first = errors[0]!;
   return { ok: false, response: invalid(c, first.field, `${first.field}: ${first.message}`, errors) };
 }

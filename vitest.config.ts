@@ -8,21 +8,32 @@ import { outbound } from './test/support/outbound.ts';
 const development = parseEnv(readFileSync(new URL('./dev/development.env', import.meta.url), 'utf8'));
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          ...development,
-          ORIGIN_URL: 'http://origin.test',
-          NOTIFY_URL: 'http://notify.test/hook',
-        },
-        outboundService: outbound,
-      },
-    }),
-  ],
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
+    projects: [
+      {
+        // Everything about the Worker runs inside workerd, with real local KV and Durable Objects.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { ...development, ORIGIN_URL: 'http://origin.test', NOTIFY_URL: 'http://notify.test/hook' },
+              outboundService: outbound,
+            },
+          }),
+        ],
+        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/node/**'], testTimeout: 20_000 },
+      },
+      {
+        // Tools that run in Node against a real `wrangler dev`: the ops CLI and the OpenAPI document.
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/node/start-gate.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

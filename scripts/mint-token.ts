@@ -9,10 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { importJWK, SignJWT, type JWK } from 'jose';
-
-const DEVICE_TYPES = ['tv', 'mobile', 'tablet', 'web', 'console', 'other'];
-const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+import { DEVICE_TYPES, ID_PATTERN, mintAdminToken, mintDeviceToken } from './dev-tokens.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,38 +31,23 @@ function fail(message: string): never {
 }
 
 if (values.help) {
-  process.stdout.write(readFileSync(new URL(import.meta.url)).toString().split('*/')[0]!.replace(/^\/\*\*?\n?/, '').replace(/^ \* ?/gm, '') + '\n');
+  const header = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!;
+  process.stdout.write(header.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '') + '\n');
   process.exit(0);
 }
 
-const keys = JSON.parse(readFileSync(new URL('../dev/development-keys.json', import.meta.url), 'utf8')) as { device: JWK[]; admin: JWK[] };
-const env = Object.fromEntries(
-  readFileSync(new URL('../dev/development.env', import.meta.url), 'utf8')
-    .split('\n')
-    .map((line) => /^([A-Z_]+)=(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map((match) => [match[1], match[2]!.replace(/^'(.*)'$/, '$1')]),
-);
+const ttlSeconds = Number(values.ttl);
+if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail('--ttl must be a positive number of seconds');
 
-const ttl = Number(values.ttl);
-if (!Number.isInteger(ttl) || ttl <= 0) fail('--ttl must be a positive number of seconds');
-const now = Math.floor(Date.now() / 1000);
-
-let payload: Record<string, unknown>;
-let jwk: JWK | undefined;
+let token: string;
 if (values.admin) {
   if (!values.scope) fail('--admin needs --scope, e.g. --scope "rollout:read accounts:read"');
-  payload = { iss: env.ADMIN_TOKEN_ISSUER, aud: 'hearth-admin', sub: values.sub, scope: values.scope, iat: now, exp: now + ttl };
-  jwk = keys.admin[0];
+  token = await mintAdminToken(values.scope, values.sub!, ttlSeconds);
 } else {
   if (!values.account || !ID_PATTERN.test(values.account)) fail('--account is required and must match [A-Za-z0-9._:-]{1,128}');
   if (!values.device || !ID_PATTERN.test(values.device)) fail('--device is required and must match [A-Za-z0-9._:-]{1,128}');
   if (!DEVICE_TYPES.includes(values.type!)) fail(`--type must be one of ${DEVICE_TYPES.join(', ')}`);
-  payload = { iss: env.DEVICE_TOKEN_ISSUER, aud: 'playback', sub: values.account, did: values.device, dty: values.type, iat: now, exp: now + ttl };
-  jwk = keys.device.find((key) => key.alg === values.alg);
-  if (!jwk) fail('--alg must be EdDSA or ES256');
+  if (values.alg !== 'EdDSA' && values.alg !== 'ES256') fail('--alg must be EdDSA or ES256');
+  token = await mintDeviceToken({ account: values.account, device: values.device, type: values.type!, alg: values.alg, ttlSeconds });
 }
-
-const key = await importJWK(jwk!, jwk!.alg);
-const token = await new SignJWT(payload).setProtectedHeader({ alg: jwk!.alg!, kid: jwk!.kid!, typ: 'JWT' }).sign(key);
 process.stdout.write(token + '\n');

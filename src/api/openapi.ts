@@ -9,17 +9,29 @@ import { problem } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+/** Named schemas (`.meta({ id })`), gathered into `components.schemas` as the document is built. */
+type Components = Record<string, JsonSchema>;
+
+/**
+ * A zod schema as JSON Schema 2020-12. Named sub-schemas come out of zod as
+ * `$defs`; they are hoisted into `components.schemas` and every `#/$defs/X`
+ * becomes `#/components/schemas/X`, so references resolve from the document root.
+ */
+function schemaOf(schema: z.ZodType, io: 'input' | 'output', components: Components): JsonSchema {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
   delete json.$schema;
-  return json;
+  const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+  delete json.$defs;
+  const rewrite = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/'));
+  for (const [name, def] of Object.entries(defs)) components[name] ??= rewrite(def);
+  return rewrite(json);
 }
 
-function parameters(operation: Operation): JsonSchema[] {
+function parameters(operation: Operation, components: Components): JsonSchema[] {
   const list: JsonSchema[] = [];
   for (const [where, schema] of [['path', operation.params], ['query', operation.query]] as const) {
     if (!schema) continue;
-    const object = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const object = schemaOf(schema, 'input', components) as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, property] of Object.entries(object.properties ?? {})) {
       list.push({ name, in: where, required: where === 'path' || (object.required ?? []).includes(name), schema: property });
     }
@@ -34,6 +46,7 @@ function parameters(operation: Operation): JsonSchema[] {
 }
 
 export function openApiDocument(version: string): JsonSchema {
+  const components: Components = {};
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const operation of operations) {
     const responses: Record<string, JsonSchema> = {};
@@ -42,7 +55,7 @@ export function openApiDocument(version: string): JsonSchema {
       const content = spec.problem
         ? { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
         : spec.body
-          ? { 'application/json': { schema: schemaOf(spec.body, 'output') } }
+          ? { 'application/json': { schema: schemaOf(spec.body, 'output', components) } }
           : undefined;
       responses[status] = { description: spec.description, ...(content ? { content } : {}), ...(headers ? { headers } : {}) };
     }
@@ -50,10 +63,10 @@ export function openApiDocument(version: string): JsonSchema {
       operationId: operation.operationId,
       summary: operation.summary,
       tags: [operation.tag],
-      parameters: parameters(operation),
+      parameters: parameters(operation, components),
       responses,
     };
-    if (operation.body) entry.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(operation.body, 'input') } } };
+    if (operation.body) entry.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(operation.body, 'input', components) } } };
     if (operation.auth === 'device') entry.security = [{ deviceToken: [] }, { deviceCookie: [] }];
     if (operation.auth === 'admin') entry.security = [{ adminToken: [] }];
     if (operation.scope) entry.description = `Requires the \`${operation.scope}\` scope.`;
@@ -69,7 +82,7 @@ export function openApiDocument(version: string): JsonSchema {
     tags: ['Service', 'Device', 'Admin: rollout', 'Admin: accounts', 'Admin: audit'].map((name) => ({ name })),
     paths,
     components: {
-      schemas: { Problem: schemaOf(problem, 'output') },
+      schemas: { ...components, Problem: schemaOf(problem, 'output', components) },
       securitySchemes: {
         deviceToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Device token (EdDSA or ES256, kid required).' },
         deviceCookie: { type: 'apiKey', in: 'cookie', name: 'hearth_device', description: 'The device token, for browser players.' },

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { mintDeviceToken } from '../../scripts/dev-tokens.ts';
+
+const run = promisify(execFile);
+const gateUrl = inject('gateUrl');
+const ALL = 'rollout:read rollout:write accounts:read accounts:write audit:read';
+
+async function ops(args: string[], env: Record<string, string | undefined> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['scripts/ops.ts', ...args], { env: { ...process.env, HEARTH_URL: gateUrl, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let token = '';
+const asAdmin = (args: string[]) => ops(args, { HEARTH_ADMIN_TOKEN: token });
+
+beforeAll(async () => {
+  const minted = await ops(['admin-token', '--scope', ALL, '--sub', 'cli-test@ops']);
+  token = minted.stdout.trim();
+});
+
+describe('ops CLI against a running gate', () => {
+  it('mints a development admin token, saying so', async () => {
+    const minted = await ops(['admin-token', '--scope', 'audit:read']);
+    expect(minted.code).toBe(0);
+    expect(minted.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(minted.stderr).toContain('DEVELOPMENT');
+  });
+
+  it('walks a rollout plan: monitor everywhere, challenge 10% of Peru, enforce', async () => {
+    const monitor = await asAdmin(['rollout', 'set', '*', 'monitor', '--note', 'Monitor everywhere']);
+    expect(monitor.code).toBe(0);
+    expect(monitor.stdout).toMatch(/\*\s+monitor\s+100\s+open/);
+    const peru = await asAdmin(['rollout', 'set', 'pe', 'challenge', '--percent', '10', '--note', 'Peru: challenge 10%']);
+    expect(peru.stdout).toMatch(/PE\s+challenge\s+10\s+open/);
+    const listed = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout);
+    expect(listed.regions.PE).toMatchObject({ mode: 'challenge', percent: 10, updatedBy: 'cli-test@ops' });
+    const enforce = await asAdmin(['rollout', 'set', 'PE', 'enforce', '--fail-closed', '--if-match', String(listed.version), '--note', 'Peru: enforce']);
+    expect(enforce.code).toBe(0);
+    expect(enforce.stdout).toMatch(/PE\s+enforce\s+100\s+closed/);
+  });
+
+  it('explains a 412 in words, with the version to retry with', async () => {
+    const { version } = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout);
+    const stale = await asAdmin(['rollout', 'set', 'CL', 'monitor', '--if-match', String(version - 1), '--note', 'stale']);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(`now at version ${version}`);
+    expect(stale.stderr).toContain(`--if-match ${version}`);
+  });
+
+  it('explains a 401 and a 403 with what to do', async () => {
+    const missing = await ops(['rollout', 'list'], { HEARTH_ADMIN_TOKEN: undefined });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('HEARTH_ADMIN_TOKEN is not set');
+    const bad = await ops(['rollout', 'list'], { HEARTH_ADMIN_TOKEN: 'not-a-token' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('refused your admin token (TOKEN_INVALID)');
+    const readOnly = (await ops(['admin-token', '--scope', 'rollout:read'])).stdout.trim();
+    const short = await ops(['rollout', 'set', 'PE', 'off', '--note', 'x'], { HEARTH_ADMIN_TOKEN: readOnly });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('lacks the "rollout:write" scope');
+  });
+
+  it('shows the audit trail as a table and as JSON', async () => {
+    const table = await asAdmin(['audit', '--limit', '3']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/id\s+at\s+actor\s+action/);
+    expect(table.stdout).toContain('rollout.set');
+    const json = JSON.parse((await asAdmin(['audit', '--limit', '2', '--json'])).stdout);
+    expect(json.entries).toHaveLength(2);
+    expect(json.nextCursor).toEqual(expect.any(String));
+  });
+
+  it('supports an account: show, explain, grant, extra member, erase', async () => {
+    const account = `cli-${Date.now()}`;
+    const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+    const home = await fetch(`${gateUrl}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.9', 'Hearth-Sim-Country': 'PE' } });
+    expect(home.status).toBe(200);
+    // The household is written off the hot path (waitUntil): wait until support can see it.
+    let shown = await asAdmin(['account', 'show', account]);
+    for (let i = 0; i < 50 && shown.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      shown = await asAdmin(['account', 'show', account]);
+    }
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('household established');
+    expect(shown.stdout).toMatch(/tv\s+tv\s+home/);
+
+    const explained = await asAdmin(['account', 'explain', account, '--device', 'phone', '--ip', '198.51.100.1', '--country', 'PE']);
+    expect(explained.stdout).toMatch(/^(CHALLENGE|DENY|ALLOW) — /);
+    expect(explained.stdout).toMatch(/11\s+outside the household\s+DECIDES/);
+
+    const granted = await asAdmin(['account', 'grant', account, '--days', '7', '--reason', 'Family emergency abroad', '--device', 'phone']);
+    expect(granted.stdout).toContain('until');
+    const extra = await asAdmin(['account', 'extra-member', 'add', account, 'student', '--label', 'Sofía']);
+    expect(extra.stdout).toContain('holds an extra-member slot');
+    const summary = JSON.parse((await asAdmin(['account', 'show', account, '--json'])).stdout);
+    expect(summary.grants).toHaveLength(1);
+    expect(summary.extraMembers).toEqual([expect.objectContaining({ deviceId: 'student', label: 'Sofía' })]);
+
+    expect((await asAdmin(['account', 'erase', account])).code).toBe(2);
+    expect((await asAdmin(['account', 'erase', account, '--yes'])).code).toBe(0);
+    const gone = await asAdmin(['account', 'show', account]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('ACCOUNT_NOT_FOUND');
+  });
+
+  it('answers usage mistakes with exit 2 and a pointer to --help', async () => {
+    const wrong = await asAdmin(['rollout', 'set', 'PE']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--help');
+    expect((await asAdmin(['rollout', 'set', 'PE', 'enforce'])).stderr).toContain('--note');
+  });
+
+  it('says so when the gate cannot be reached', async () => {
+    const away = await ops(['rollout', 'list'], { HEARTH_ADMIN_TOKEN: token, HEARTH_URL: 'http://127.0.0.1:9' });
+    expect(away.code).toBe(1);
+    expect(away.stderr).toContain('Could not reach the gate');
+  });
+});

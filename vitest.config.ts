@@ -9,6 +9,9 @@ const development = parseEnv(readFileSync(new URL('./dev/development.env', impor
 
 export default defineConfig({
   test: {
+    // The Worker's structured log lines (decisions, deliveries) are asserted where they matter; elsewhere they are noise.
+    onConsoleLog: (log) => !log.startsWith('{"event":'),
+    reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-results.json' }]],
     projects: [
       {
         // Everything about the Worker runs inside workerd, with real local KV and Durable Objects.

@@ -16,6 +16,7 @@ import { readJsonBody, validate } from './http/json-body';
 import { problemResponse } from './http/problem';
 import { negotiateLocale } from './messages/catalog';
 import { authorizeAdmin } from './routes/admin-auth';
+import { devStats } from './routes/dev-stats';
 import { HEARTH_VERSION } from './routes/health';
 import { playback } from './routes/playback';
 
@@ -74,6 +75,8 @@ async function run(c: HearthHonoContext, operation: Operation): Promise<Response
 for (const operation of operations) {
   app.on(operation.method.toUpperCase(), honoPath(operation.path), (c) => run(c, operation));
 }
+
+app.get('/gate/dev/stats', devStats);
 
 let openApiJson: string | undefined;
 app.get('/openapi.json', (c) => {

@@ -1,0 +1,168 @@
+/**
+ * Benchmarks inside workerd, the real runtime: microseconds per hot-path
+ * decision (token → network id → snapshot → decide), beside the cost of one
+ * jose `jwtVerify` of the same token and one Web Crypto Ed25519 verification
+ * (the floor), measured in the same run with interleaved rounds.
+ *
+ * `GET /run?rounds=R&ms=M` → JSON; `GET /memory?accounts=N&tokens=T` → cache
+ * sizes after N distinct accounts and T distinct tokens went through.
+ */
+import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import developmentKeys from '../../dev/development-keys.json';
+import { decideRequest } from '../../src/edge/decide-request';
+import type { HearthEnv } from '../../src/env';
+import { gateFor, type Gate } from '../../src/gate';
+import { emptyHousehold } from '../../src/household/household';
+import { decide } from '../../src/policy/decide';
+import { currentRollout } from '../../src/state/rollout-read-model';
+import { rolloutBucket, ruleFor } from '../../src/policy/rollout';
+import { changeRolloutRule } from '../../src/state/rollout-read-model';
+
+export { ControlStore } from '../../src/state/control-store';
+export { HouseholdStore } from '../../src/state/household-store';
+
+const HOME_IP = '203.0.113.10';
+const AWAY_IP = '198.51.100.77';
+const deviceJwk = developmentKeys.device[0] as JWK;
+
+async function mint(key: CryptoKey, account: string, device: string, type: string, issuer: string, serial = 0): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iss: issuer, aud: 'playback', sub: account, did: device, dty: type, iat: now, exp: now + 3600, jti: String(serial) })
+    .setProtectedHeader({ alg: 'EdDSA', kid: deviceJwk.kid! })
+    .sign(key);
+}
+
+function playbackRequest(token: string, ip: string): Request {
+  return new Request('https://gate.bench/titles/1/seg-00001.ts', {
+    headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': ip },
+    cf: { country: 'PE' },
+  } as RequestInit);
+}
+
+/**
+ * Runs `operation` for at least `ms` milliseconds (or exactly `limit` times);
+ * microseconds per call. workerd's clock has millisecond resolution, so a
+ * measurement spans hundreds of calls.
+ */
+async function timeIt(ms: number, operation: (i: number) => Promise<unknown>, limit = Infinity): Promise<number> {
+  let iterations = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms && iterations < limit) {
+    for (let j = 0; j < 64 && iterations < limit; j++) await operation(iterations++);
+    elapsed = performance.now() - start;
+  }
+  return (elapsed * 1000) / iterations;
+}
+
+const FRESH_TOKENS_PER_ROUND = 2000;
+
+const median = (values: number[]) => {
+  const sorted = values.toSorted((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function run(env: HearthEnv, rounds: number, ms: number) {
+  const built = gateFor(env);
+  if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.problems)}`);
+  const gate: Gate = built.gate;
+  const issuer = gate.config.deviceTokens.issuer;
+  const signingKey = (await importJWK(deviceJwk, 'EdDSA')) as CryptoKey;
+  const account = `bench-${Date.now()}`;
+
+  await changeRolloutRule(env, { region: 'PE', rule: { mode: 'challenge', percent: 100, failOpen: true }, actor: 'bench' });
+  const homeNetwork = (await gate.networks.networkId(HOME_IP))!;
+  await gate.households.recordVisit(account, { deviceId: 'tv', deviceType: 'tv', networkId: homeNetwork, at: Date.now() }, gate.limits);
+  await gate.households.recordVisit(account, { deviceId: 'phone', deviceType: 'mobile', networkId: homeNetwork, at: Date.now() }, gate.limits);
+  await gate.households.recordVisit(account, { deviceId: 'stranger', deviceType: 'mobile', networkId: null, at: Date.now() }, gate.limits);
+
+  const tvToken = await mint(signingKey, account, 'tv', 'tv', issuer);
+  const phoneToken = await mint(signingKey, account, 'phone', 'mobile', issuer);
+  const strangerToken = await mint(signingKey, account, 'stranger', 'mobile', issuer);
+  // Distinct, never-seen tokens for the "new token" figure, minted before each round outside the timing.
+  let fresh: string[] = [];
+  let serial = 0;
+  const mintFresh = async () => {
+    fresh = await Promise.all(Array.from({ length: FRESH_TOKENS_PER_ROUND }, () => mint(signingKey, account, 'tv', 'tv', issuer, ++serial)));
+  };
+
+  // The baseline verifies against the same public key set the gate is configured with.
+  const jwks = createLocalJWKSet(gate.config.deviceTokens.jwks as Parameters<typeof createLocalJWKSet>[0]);
+  const verifyOptions = { issuer, audience: 'playback', algorithms: ['EdDSA'] };
+  const [headerB64, payloadB64, signatureB64] = tvToken.split('.') as [string, string, string];
+  const signingInput = new TextEncoder().encode(`${headerB64}.${payloadB64}`);
+  const signature = Uint8Array.from(atob(signatureB64.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const publicKey = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: deviceJwk.x }, { name: 'Ed25519' }, false, ['verify']);
+
+  const noWait = () => undefined;
+  const expect = async (token: string, ip: string, reason: string) => {
+    const result = await decideRequest(gate, playbackRequest(token, ip), Date.now(), { record: true, waitUntil: noWait });
+    if (!result.ok || result.decision.reason !== reason) throw new Error(`bench setup: expected ${reason}, got ${JSON.stringify(result.ok ? result.decision.reason : result.reason)}`);
+  };
+  await expect(tvToken, HOME_IP, 'IN_HOUSEHOLD');
+  await expect(phoneToken, AWAY_IP, 'TRUSTED_DEVICE');
+  await expect(strangerToken, AWAY_IP, 'OUTSIDE_HOUSEHOLD');
+  await jwtVerify(tvToken, jwks, verifyOptions);
+
+  const scenarios: Record<string, (i: number) => Promise<unknown>> = {
+    'ed25519 verify (floor)': () => crypto.subtle.verify('Ed25519', publicKey, signature, signingInput),
+    'jose jwtVerify': () => jwtVerify(tvToken, jwks, verifyOptions),
+    'decision: home, new token': (i) => decideRequest(gate, playbackRequest(fresh[i]!, HOME_IP), Date.now(), { record: true, waitUntil: noWait }),
+    'decision: home, same token (segments)': () => decideRequest(gate, playbackRequest(tvToken, HOME_IP), Date.now(), { record: true, waitUntil: noWait }),
+    'decision: trusted device away': () => decideRequest(gate, playbackRequest(phoneToken, AWAY_IP), Date.now(), { record: true, waitUntil: noWait }),
+    'decision: challenge (confirmed with the Durable Object)': () => decideRequest(gate, playbackRequest(strangerToken, AWAY_IP), Date.now(), { record: true, waitUntil: noWait }),
+  };
+  // Where the time of one same-token decision goes, stage by stage.
+  const tvHeaders = playbackRequest(tvToken, HOME_IP).headers;
+  const snapshot = await gate.households.read(account, Date.now());
+  const rollout = await currentRollout(env, Date.now());
+  const appliedRule = ruleFor(rollout, 'PE');
+  const bucket = await rolloutBucket('PE', account);
+  const tvIdentity = await gate.deviceTokens.identify(tvHeaders, Date.now());
+  if (!tvIdentity.ok) throw new Error('bench setup: tv token');
+  Object.assign(scenarios, {
+    'stage: new Request() (harness)': async () => playbackRequest(tvToken, HOME_IP),
+    'stage: token, seen before': () => gate.deviceTokens.identify(tvHeaders, Date.now()),
+    'stage: network id (HMAC)': () => gate.networks.networkId(HOME_IP),
+    'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await currentRollout(env, Date.now()), 'PE').key, account),
+    'stage: snapshot lookup (cached)': () => gate.households.read(account, Date.now()),
+    'stage: decide()': async () =>
+      decide({ device: tvIdentity.device, networkId: homeNetwork, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
+  });
+
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, operation] of Object.entries(scenarios)) {
+      const newTokens = name === 'decision: home, new token';
+      if (newTokens) await mintFresh();
+      samples[name]!.push(await timeIt(ms, operation, newTokens ? FRESH_TOKENS_PER_ROUND : Infinity));
+    }
+  }
+  const results = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, { medianUs: median(values), roundsUs: values }]));
+  return { rounds, msPerMeasurement: ms, results };
+}
+
+async function memory(env: HearthEnv, accounts: number, tokens: number) {
+  const built = gateFor(env);
+  if (!built.ok) throw new Error('bench gate misconfigured');
+  const gate = built.gate;
+  const now = Date.now();
+  for (let i = 0; i < accounts; i++) gate.households.remember(`memory-${i}`, emptyHousehold(`memory-${i}`, now), now);
+  const signingKey = (await importJWK(deviceJwk, 'EdDSA')) as CryptoKey;
+  for (let batch = 0; batch < tokens; batch += 500) {
+    const minted = await Promise.all(Array.from({ length: Math.min(500, tokens - batch) }, (_, i) => mint(signingKey, `memory-${batch + i}`, 'tv', 'tv', gate.config.deviceTokens.issuer, batch + i)));
+    for (const token of minted) await gate.deviceTokens.identify(new Headers({ Authorization: `Bearer ${token}` }), Date.now());
+  }
+  return { accountsThrough: accounts, cachedHouseholds: gate.households.cachedHouseholds, tokensThrough: tokens, cachedTokens: gate.deviceTokens.cachedTokens };
+}
+
+export default {
+  async fetch(request: Request, env: HearthEnv): Promise<Response> {
+    const url = new URL(request.url);
+    const number = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
+    if (url.pathname === '/run') return Response.json(await run(env, number('rounds', 5), number('ms', 200)));
+    if (url.pathname === '/memory') return Response.json(await memory(env, number('accounts', 1_000_000), number('tokens', 25_000)));
+    return new Response('bench worker: /run or /memory', { status: 404 });
+  },
+};

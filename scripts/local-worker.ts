@@ -21,6 +21,8 @@ export interface LocalWorkerOptions {
   envFile?: string;
   vars?: Record<string, string>;
   cwd?: string;
+  /** More `wrangler dev` arguments. */
+  extraArgs?: string[];
 }
 
 export function freePort(): Promise<number> {
@@ -41,6 +43,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   if (options.config) args.push('--config', resolve(cwd, options.config));
   if (options.envFile) args.push('--env-file', resolve(cwd, options.envFile));
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
+  args.push(...(options.extraArgs ?? []));
   // The Node running this (the project's own, >= 22) runs wrangler too.
   const wrangler = spawn(process.execPath, [join(cwd, 'node_modules/wrangler/bin/wrangler.js'), ...args], {
     cwd,
@@ -48,27 +51,26 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
     detached: true,
   });
+  // Keep the last of wrangler's output for error messages; never let it pile up.
   let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`wrangler dev did not start within 90 s:\n${log}`)), 90_000);
-    const watch = (chunk: Buffer) => {
-      log += chunk.toString();
-      if (/Ready on http/.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    wrangler.stdout!.on('data', watch);
-    wrangler.stderr!.on('data', watch);
-    wrangler.on('exit', (code) => reject(new Error(`wrangler dev exited (${code}):\n${log}`)));
-  });
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  wrangler.stdout!.on('data', keep);
+  wrangler.stderr!.on('data', keep);
+  let exited: number | null | undefined;
+  wrangler.on('exit', (code) => (exited = code));
+
   const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 50; attempt++) {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`wrangler dev exited (${exited}):\n${log}`);
+    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer on ${url} within 90 s:\n${log}`);
     try {
-      await fetch(url);
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
       break;
     } catch {
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
   return {

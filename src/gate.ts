@@ -7,7 +7,9 @@ import { parseConfig, type ConfigProblem, type GateConfig } from './config/confi
 import type { HearthEnv } from './env';
 import type { HouseholdLimits } from './household/household';
 import { DeviceTokenVerifier } from './identity/device-token';
+import { adminIdentity, type AdminIdentity } from './identity/admin-token';
 import { JwtVerifier } from './identity/jwt-verifier';
+import { BoundedCache } from './cache/bounded-cache';
 import { NetworkHasher } from './network/network-id';
 import { HouseholdReadModel } from './state/household-read-model';
 
@@ -16,7 +18,11 @@ export interface Gate {
   config: GateConfig;
   limits: HouseholdLimits;
   deviceTokens: DeviceTokenVerifier;
-  adminTokens: JwtVerifier | null;
+  adminTokens: JwtVerifier<AdminIdentity> | null;
+  /** Rollout buckets by `<ruleKey>:<accountId>`: deterministic, so cached without expiry (bounded). */
+  buckets: BoundedCache<string, number>;
+  /** Development only: the benchmark may mute the decision log line to measure the rest (HEARTH_DEV_MUTE_DECISION_LOG). */
+  muteDecisionLog: boolean;
   networks: NetworkHasher;
   households: HouseholdReadModel;
 }
@@ -24,6 +30,7 @@ export interface Gate {
 export type GateResult = { ok: true; gate: Gate } | { ok: false; problems: ConfigProblem[] };
 
 const gates = new WeakMap<object, GateResult>();
+const BUCKET_CACHE_ENTRIES = 50_000;
 
 /** The gate for `env`, built on first use and reused while the bindings object lives. */
 export function gateFor(env: HearthEnv): GateResult {
@@ -51,7 +58,9 @@ function buildGate(env: HearthEnv): GateResult {
         homeNetworksMax: config.homeNetworksMax,
       },
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens),
-      adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, ['exp', 'iat', 'sub']) : null,
+      adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,
+      buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),
+      muteDecisionLog: config.environment === 'development' && env.HEARTH_DEV_MUTE_DECISION_LOG === 'true',
       networks: new NetworkHasher(config.networkHashKey, config),
       households: new HouseholdReadModel(env),
     },

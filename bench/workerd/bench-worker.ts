@@ -80,12 +80,18 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   const tvToken = await mint(signingKey, account, 'tv', 'tv', issuer);
   const phoneToken = await mint(signingKey, account, 'phone', 'mobile', issuer);
   const strangerToken = await mint(signingKey, account, 'stranger', 'mobile', issuer);
-  // Distinct, never-seen tokens for the "new token" figure, minted before each round outside the timing.
+  // Distinct, never-seen tokens (and their requests) for the "new token" figures, made before each round outside the timing.
   let fresh: string[] = [];
+  let freshRequests: Request[] = [];
   let serial = 0;
   const mintFresh = async () => {
     fresh = await Promise.all(Array.from({ length: FRESH_TOKENS_PER_ROUND }, () => mint(signingKey, account, 'tv', 'tv', issuer, ++serial)));
+    freshRequests = fresh.map((token) => playbackRequest(token, HOME_IP));
   };
+  // The same requests again and again, as a player fetching segments sends them; built once, outside the timing.
+  const tvRequest = playbackRequest(tvToken, HOME_IP);
+  const phoneRequest = playbackRequest(phoneToken, AWAY_IP);
+  const strangerRequest = playbackRequest(strangerToken, AWAY_IP);
 
   // The baseline verifies against the same public key set the gate is configured with.
   const jwks = createLocalJWKSet(gate.config.deviceTokens.jwks as Parameters<typeof createLocalJWKSet>[0]);
@@ -108,13 +114,14 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   const scenarios: Record<string, (i: number) => Promise<unknown>> = {
     'ed25519 verify (floor)': () => crypto.subtle.verify('Ed25519', publicKey, signature, signingInput),
     'jose jwtVerify': () => jwtVerify(tvToken, jwks, verifyOptions),
-    'decision: home, new token': (i) => decideRequest(gate, playbackRequest(fresh[i]!, HOME_IP), Date.now(), { record: true, waitUntil: noWait }),
-    'decision: home, same token (segments)': () => decideRequest(gate, playbackRequest(tvToken, HOME_IP), Date.now(), { record: true, waitUntil: noWait }),
-    'decision: trusted device away': () => decideRequest(gate, playbackRequest(phoneToken, AWAY_IP), Date.now(), { record: true, waitUntil: noWait }),
-    'decision: challenge (confirmed with the Durable Object)': () => decideRequest(gate, playbackRequest(strangerToken, AWAY_IP), Date.now(), { record: true, waitUntil: noWait }),
+    'jose jwtVerify, new tokens': (i) => jwtVerify(fresh[i]!, jwks, verifyOptions),
+    'decision: home, new token': (i) => decideRequest(gate, freshRequests[i]!, Date.now(), { record: true, waitUntil: noWait }),
+    'decision: home, same token (segments)': () => decideRequest(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait }),
+    'decision: trusted device away': () => decideRequest(gate, phoneRequest, Date.now(), { record: true, waitUntil: noWait }),
+    'decision: challenge (confirmed with the Durable Object)': () => decideRequest(gate, strangerRequest, Date.now(), { record: true, waitUntil: noWait }),
   };
   // Where the time of one same-token decision goes, stage by stage.
-  const tvHeaders = playbackRequest(tvToken, HOME_IP).headers;
+  const tvHeaders = tvRequest.headers;
   const snapshot = await gate.households.read(account, Date.now());
   const rollout = await currentRollout(env, Date.now());
   const appliedRule = ruleFor(rollout, 'PE');
@@ -127,6 +134,8 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
     'stage: network id (HMAC)': () => gate.networks.networkId(HOME_IP),
     'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await currentRollout(env, Date.now()), 'PE').key, account),
     'stage: snapshot lookup (cached)': () => gate.households.read(account, Date.now()),
+    'stage: one decision log line (console.log)': async () =>
+      console.log(JSON.stringify({ event: 'decision', requestId: 'b1a3c0de-0000-4000-8000-000000000000', region: 'PE', mode: 'challenge', decision: 'allow', wouldDecision: null, reason: 'IN_HOUSEHOLD', policyVersion: 3, deviceType: 'tv', route: 'playback' })),
     'stage: decide()': async () =>
       decide({ device: tvIdentity.device, networkId: homeNetwork, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
   });
@@ -134,8 +143,8 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, operation] of Object.entries(scenarios)) {
-      const newTokens = name === 'decision: home, new token';
-      if (newTokens) await mintFresh();
+      const newTokens = name.includes('new token');
+      if (name === 'jose jwtVerify, new tokens') await mintFresh();
       samples[name]!.push(await timeIt(ms, operation, newTokens ? FRESH_TOKENS_PER_ROUND : Infinity));
     }
   }

@@ -46,7 +46,12 @@ export async function policyContext(gate: Gate, request: Request, accountId: str
   const rollout = await currentRollout(gate.env, now);
   const region = requestRegion(request, gate.config.environment);
   const appliedRule = ruleFor(rollout, region);
-  const bucket = await rolloutBucket(appliedRule.key, accountId);
+  const bucketKey = `${appliedRule.key}:${accountId}`;
+  let bucket = gate.buckets.get(bucketKey, now);
+  if (bucket === undefined) {
+    bucket = await rolloutBucket(appliedRule.key, accountId);
+    gate.buckets.set(bucketKey, bucket, Number.POSITIVE_INFINITY);
+  }
   return { region, appliedRule, bucket, mode: effectiveMode(appliedRule.rule, bucket), policyVersion: rollout.version };
 }
 

@@ -66,8 +66,12 @@ export interface DecisionLogLine {
   route: 'playback' | 'decision';
 }
 
-/** Writes the one log line of a request's decision (or of its token failure). */
-export function logDecision(route: DecisionLogLine['route'], requestId: string, result: RequestDecision): void {
+/**
+ * Writes the one log line of a request's decision (or of its token failure).
+ * `muted` exists for the benchmark only and is honoured only in development.
+ */
+export function logDecision(route: DecisionLogLine['route'], requestId: string, result: RequestDecision, muted = false): void {
+  if (muted) return;
   const line: DecisionLogLine = result.ok
     ? {
         requestId,

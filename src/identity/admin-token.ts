@@ -2,6 +2,7 @@
  * Admin tokens (CONTRACT.md §7): who is acting (`sub`, written into every
  * audit entry) and what they may do (space-separated `scope`).
  */
+import type { JWTPayload } from 'jose';
 import type { Gate } from '../gate';
 import { bearerToken, type TokenFailureReason } from './jwt-verifier';
 
@@ -15,12 +16,15 @@ export interface AdminIdentity {
 
 export type AdminIdentityResult = { ok: true; admin: AdminIdentity } | { ok: false; reason: TokenFailureReason };
 
+/** The admin an admin token's claims name, or null when they name none. */
+export function adminIdentity(payload: JWTPayload): AdminIdentity | null {
+  const { sub, scope } = payload;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) return null;
+  return { actor: sub, scopes: new Set(typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []) };
+}
+
 export async function identifyAdmin(gate: Gate, headers: Headers, nowMs: number): Promise<AdminIdentityResult | null> {
   if (!gate.adminTokens) return null;
   const verified = await gate.adminTokens.verify(bearerToken(headers, null), nowMs);
-  if (!verified.ok) return verified;
-  const { sub, scope } = verified.payload;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) return { ok: false, reason: 'TOKEN_INVALID' };
-  const scopes = new Set(typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []);
-  return { ok: true, admin: { actor: sub, scopes } };
+  return verified.ok ? { ok: true, admin: verified.value } : verified;
 }

@@ -28,11 +28,18 @@ const deviceClaims = z.object({
 
 export type DeviceIdentityResult = { ok: true; device: DeviceIdentity } | { ok: false; reason: TokenFailureReason };
 
+function deviceIdentity(payload: unknown): DeviceIdentity | null {
+  const claims = deviceClaims.safeParse(payload);
+  if (!claims.success) return null;
+  const { sub, did, dty, iat } = claims.data;
+  return { accountId: sub, deviceId: did, deviceType: dty, issuedAtSeconds: iat };
+}
+
 export class DeviceTokenVerifier {
-  readonly #jwt: JwtVerifier;
+  readonly #jwt: JwtVerifier<DeviceIdentity>;
 
   constructor(trust: TokenTrust) {
-    this.#jwt = new JwtVerifier(trust);
+    this.#jwt = new JwtVerifier(trust, deviceIdentity);
   }
 
   get cachedTokens(): number {
@@ -41,10 +48,6 @@ export class DeviceTokenVerifier {
 
   async identify(headers: Headers, nowMs: number): Promise<DeviceIdentityResult> {
     const verified = await this.#jwt.verify(bearerToken(headers, DEVICE_COOKIE), nowMs);
-    if (!verified.ok) return verified;
-    const claims = deviceClaims.safeParse(verified.payload);
-    if (!claims.success) return { ok: false, reason: 'TOKEN_INVALID' };
-    const { sub, did, dty, iat } = claims.data;
-    return { ok: true, device: { accountId: sub, deviceId: did, deviceType: dty, issuedAtSeconds: iat } };
+    return verified.ok ? { ok: true, device: verified.value } : verified;
   }
 }

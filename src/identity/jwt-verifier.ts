@@ -19,13 +19,22 @@ const VERIFIED_TOKEN_CACHE_ENTRIES = 20_000;
 
 export type TokenFailureReason = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED';
 
-export type VerifiedToken = { ok: true; payload: JWTPayload } | { ok: false; reason: TokenFailureReason };
+export type VerifiedToken<T> = { ok: true; value: T } | { ok: false; reason: TokenFailureReason };
 
-export class JwtVerifier {
+/**
+ * Verifies tokens and turns their claims into `T` with `fromClaims` (null:
+ * the claims are not acceptable → TOKEN_INVALID). The resulting `T` is what
+ * is cached, so a token seen before costs one map lookup.
+ */
+export class JwtVerifier<T> {
   readonly #keys: ReturnType<typeof createLocalJWKSet>;
-  readonly #verified = new BoundedCache<string, JWTPayload>(VERIFIED_TOKEN_CACHE_ENTRIES);
+  readonly #verified = new BoundedCache<string, T>(VERIFIED_TOKEN_CACHE_ENTRIES);
 
-  constructor(readonly trust: TokenTrust, readonly requiredClaims: string[] = ['exp', 'iat']) {
+  constructor(
+    readonly trust: TokenTrust,
+    private readonly fromClaims: (payload: JWTPayload) => T | null,
+    readonly requiredClaims: string[] = ['exp', 'iat'],
+  ) {
     this.#keys = createLocalJWKSet(trust.jwks as Parameters<typeof createLocalJWKSet>[0]);
   }
 
@@ -34,11 +43,11 @@ export class JwtVerifier {
     return this.#verified.size;
   }
 
-  async verify(token: string | null, nowMs: number): Promise<VerifiedToken> {
+  async verify(token: string | null, nowMs: number): Promise<VerifiedToken<T>> {
     if (!token) return { ok: false, reason: 'TOKEN_MISSING' };
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'TOKEN_INVALID' };
     const cached = this.#verified.get(token, nowMs);
-    if (cached) return { ok: true, payload: cached };
+    if (cached !== undefined) return { ok: true, value: cached };
     try {
       const header = decodeProtectedHeader(token);
       if (typeof header.kid !== 'string' || header.kid.length === 0) return { ok: false, reason: 'TOKEN_INVALID' };
@@ -50,10 +59,10 @@ export class JwtVerifier {
         requiredClaims: this.requiredClaims,
         currentDate: new Date(nowMs),
       });
-      if (typeof payload.exp === 'number') {
-        this.#verified.set(token, payload, (payload.exp + CLOCK_SKEW_SECONDS) * 1000);
-      }
-      return { ok: true, payload };
+      const value = this.fromClaims(payload);
+      if (value === null) return { ok: false, reason: 'TOKEN_INVALID' };
+      if (typeof payload.exp === 'number') this.#verified.set(token, value, (payload.exp + CLOCK_SKEW_SECONDS) * 1000);
+      return { ok: true, value };
     } catch (error) {
       return { ok: false, reason: error instanceof errors.JWTExpired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID' };
     }

@@ -12,7 +12,7 @@ export async function getDecision(c: HearthHonoContext): Promise<Response> {
   const requestId = c.get('requestId');
   const locale = c.get('locale');
   const result = await decideRequest(gate, c.req.raw, Date.now(), { record: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-  logDecision('decision', requestId, result);
+  logDecision('decision', requestId, result, gate.muteDecisionLog);
   if (!result.ok) {
     return tokenProblem(result.reason, requestId, locale);
   }

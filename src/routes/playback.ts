@@ -17,7 +17,7 @@ export async function playback(c: HearthHonoContext): Promise<Response> {
   const requestId = c.get('requestId');
   const locale = c.get('locale');
   const result = await decideRequest(gate, c.req.raw, Date.now(), { record: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-  logDecision('playback', requestId, result);
+  logDecision('playback', requestId, result, gate.muteDecisionLog);
   if (!result.ok) {
     return tokenProblem(result.reason, requestId, locale);
   }

@@ -259,6 +259,18 @@ describe('time, staleness and concurrency', () => {
     expect(lines.join('\n')).not.toContain('203.0.113');
     expect(lines.join('\n')).not.toContain(token.slice(0, 30));
   });
+
+  it('ignores the benchmark’s log mute in production: every decision is logged there', async () => {
+    await setRule('PE', 'monitor');
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const token = await deviceToken({ account: newAccount(), device: 'tv', type: 'tv' });
+    const production = { ENVIRONMENT: 'production', ORIGIN_URL: 'http://origin.test', HEARTH_DEV_MUTE_DECISION_LOG: 'true' };
+    await callGate({ path: '/seg.ts', token, country: 'PE', env: production });
+    expect(lines.filter((l) => l.includes('"event":"decision"'))).toHaveLength(1);
+    await callGate({ path: '/seg.ts', token, country: 'PE', env: { HEARTH_DEV_MUTE_DECISION_LOG: 'true' } });
+    expect(lines.filter((l) => l.includes('"event":"decision"'))).toHaveLength(1);
+  });
 });
 
 async function stubEvict(stub: DurableObjectStub) {

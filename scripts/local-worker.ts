@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 
 export interface LocalWorker {
   url: string;
@@ -40,8 +40,8 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'hearth-state-'));
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--inspector-port', '0', '--show-interactive-dev-session=false'];
-  if (options.config) args.push('--config', resolve(cwd, options.config));
-  if (options.envFile) args.push('--env-file', resolve(cwd, options.envFile));
+  if (options.config) args.push('--config', resolvePath(cwd, options.config));
+  if (options.envFile) args.push('--env-file', resolvePath(cwd, options.envFile));
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
   args.push(...(options.extraArgs ?? []));
   // The Node running this (the project's own, >= 22) runs wrangler too.

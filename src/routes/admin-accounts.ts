@@ -10,7 +10,8 @@
 import type { z } from 'zod';
 import type { OperationInput } from '../api/operation';
 import type { accountParam, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
-import { deviceStatus, primaryLocationChangesUsed, type Household } from '../household/household';
+import { deviceViews, iso, isoOrNull } from '../api/views';
+import { primaryLocationChangesUsed, type Household } from '../household/household';
 import type { HearthHonoContext } from '../http/context';
 import { problemResponse } from '../http/problem';
 import { actionsFor, messageFor } from '../messages/catalog';
@@ -22,7 +23,6 @@ import { authoritativeRollout, controlStore } from '../state/rollout-read-model'
 const DAY_MS = 86_400_000;
 type Input<P, Q = undefined, B = undefined> = OperationInput<z.output<P & z.ZodType>, Q extends z.ZodType ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined>;
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function audit(c: HearthHonoContext, entry: AuditInput): Promise<unknown> {
   return controlStore(c.env).appendAudit(entry);
@@ -38,23 +38,10 @@ export function accountSummary(household: Household, c: HearthHonoContext, now: 
   return {
     accountId: household.accountId,
     established: household.establishedAt !== null,
-    establishedAt: household.establishedAt === null ? null : iso(household.establishedAt),
+    establishedAt: isoOrNull(household.establishedAt),
     homeNetworkCount: household.homeNetworks.filter((n) => n.lastSeenAt > now - gate.limits.trustWindowMs).length,
     anchorDeviceId: household.anchorDeviceId,
-    devices: Object.values(household.devices)
-      .toSorted((a, b) => b.lastSeenAt - a.lastSeenAt)
-      .map((device) => {
-        const { status, accessUntil } = deviceStatus(household, device, gate.limits, now);
-        return {
-          deviceId: device.deviceId,
-          type: device.type,
-          firstSeenAt: iso(device.firstSeenAt),
-          lastSeenAt: iso(device.lastSeenAt),
-          lastHomeSeenAt: device.lastHomeSeenAt === null ? null : iso(device.lastHomeSeenAt),
-          status,
-          accessUntil: accessUntil === null ? null : iso(accessUntil),
-        };
-      }),
+    devices: deviceViews(household, gate.limits, now),
     grants: household.supportGrants
       .filter((grant) => grant.expiresAt > now)
       .map((grant) => ({ grantId: grant.grantId, deviceId: grant.deviceId, reason: grant.reason, actor: grant.actor, createdAt: iso(grant.createdAt), expiresAt: iso(grant.expiresAt) })),

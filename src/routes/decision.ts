@@ -2,17 +2,23 @@
  * `GET /gate/v1/decision` (CONTRACT.md §6): the decision for this device,
  * network and region, without forwarding. Token problems stay 401.
  */
-import { decideRequest } from '../edge/decide-request';
+import { decideRequest, type RequestDecision } from '../edge/decide-request';
 import { DECISION_HEADER, decisionHeader, logDecision, tokenProblem } from '../edge/decision-response';
 import type { HearthHonoContext } from '../http/context';
 import { actionsFor, messageFor } from '../messages/catalog';
 
-export async function getDecision(c: HearthHonoContext): Promise<Response> {
+/** Decides a playback-shaped request, records the visit off the hot path, and writes its log line. */
+export async function decideAndLog(c: HearthHonoContext, route: 'playback' | 'decision'): Promise<RequestDecision> {
   const gate = c.get('gate');
+  const result = await decideRequest(gate, c.req.raw, Date.now(), { record: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  logDecision(route, c.get('requestId'), result, gate.muteDecisionLog);
+  return result;
+}
+
+export async function getDecision(c: HearthHonoContext): Promise<Response> {
   const requestId = c.get('requestId');
   const locale = c.get('locale');
-  const result = await decideRequest(gate, c.req.raw, Date.now(), { record: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-  logDecision('decision', requestId, result, gate.muteDecisionLog);
+  const result = await decideAndLog(c, 'decision');
   if (!result.ok) {
     return tokenProblem(result.reason, requestId, locale);
   }

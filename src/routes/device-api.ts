@@ -13,7 +13,8 @@ import { CODE_PATTERN } from '../challenges/verification-code';
 import { decideRequest, policyContext } from '../edge/decide-request';
 import { requestRegion } from '../edge/region';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
-import { deviceStatus, isSignedOut, type Household } from '../household/household';
+import { deviceViews, iso } from '../api/views';
+import { isSignedOut, type Household } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 import { ID_PATTERN } from '../identity/device-token';
 import type { HearthHonoContext } from '../http/context';
@@ -150,23 +151,7 @@ export async function listDevices(c: HearthHonoContext): Promise<Response> {
   const now = Date.now();
   const signedIn = await signedInDevice(c, now);
   if (signedIn instanceof Response) return signedIn;
-  const household = signedIn.household;
-  const devices = household
-    ? Object.values(household.devices)
-        .toSorted((a, b) => b.lastSeenAt - a.lastSeenAt)
-        .map((record) => {
-          const { status, accessUntil } = deviceStatus(household, record, gate.limits, now);
-          return {
-            deviceId: record.deviceId,
-            type: record.type,
-            firstSeenAt: iso(record.firstSeenAt),
-            lastSeenAt: iso(record.lastSeenAt),
-            lastHomeSeenAt: record.lastHomeSeenAt === null ? null : iso(record.lastHomeSeenAt),
-            status,
-            accessUntil: accessUntil === null ? null : iso(accessUntil),
-          };
-        })
-    : [];
+  const devices = signedIn.household ? deviceViews(signedIn.household, gate.limits, now) : [];
   return c.json({ devices }, 200, { 'Cache-Control': 'no-store' });
 }
 
@@ -190,8 +175,4 @@ export function householdView(household: Household) {
     networks: household.homeNetworks.map((network) => ({ id: network.networkId, addedAt: iso(network.addedAt), lastSeenAt: iso(network.lastSeenAt) })),
     updatedAt: iso(household.updatedAt),
   };
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

@@ -7,8 +7,8 @@
  * the only `Hearth-*` headers the origin sees are the ones set here.
  */
 import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
-import { decideRequest } from '../edge/decide-request';
-import { DECISION_HEADER, decisionHeader, logDecision, refusal, tokenProblem } from '../edge/decision-response';
+import { DECISION_HEADER, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
+import { decideAndLog } from './decision';
 import type { HearthHonoContext } from '../http/context';
 import { problemResponse } from '../http/problem';
 
@@ -16,8 +16,7 @@ export async function playback(c: HearthHonoContext): Promise<Response> {
   const gate = c.get('gate');
   const requestId = c.get('requestId');
   const locale = c.get('locale');
-  const result = await decideRequest(gate, c.req.raw, Date.now(), { record: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-  logDecision('playback', requestId, result, gate.muteDecisionLog);
+  const result = await decideAndLog(c, 'playback');
   if (!result.ok) {
     return tokenProblem(result.reason, requestId, locale);
   }

@@ -1,0 +1,32 @@
+/**
+ * How household data is shown over the API: ISO times, devices with their
+ * status and when their access lapses. One place, so the device list and
+ * support's account summary never disagree.
+ */
+import { deviceStatus, type Household, type HouseholdLimits } from '../household/household';
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : iso(ms);
+}
+
+/** The household's devices, most recently seen first. */
+export function deviceViews(household: Household, limits: HouseholdLimits, now: number) {
+  return Object.values(household.devices)
+    .toSorted((a, b) => b.lastSeenAt - a.lastSeenAt)
+    .map((device) => {
+      const { status, accessUntil } = deviceStatus(household, device, limits, now);
+      return {
+        deviceId: device.deviceId,
+        type: device.type,
+        firstSeenAt: iso(device.firstSeenAt),
+        lastSeenAt: iso(device.lastSeenAt),
+        lastHomeSeenAt: isoOrNull(device.lastHomeSeenAt),
+        status,
+        accessUntil: isoOrNull(accessUntil),
+      };
+    });
+}

@@ -17,6 +17,10 @@ import { problemResponse } from './http/problem';
 import { negotiateLocale } from './messages/catalog';
 import { authorizeAdmin } from './routes/admin-auth';
 import { devStats } from './routes/dev-stats';
+import { devDeviceToken } from './routes/dev-tools';
+import { consolePage } from './pages/console-page';
+import { demoPage } from './pages/demo-page';
+import { helpPage } from './pages/help-page';
 import { HEARTH_VERSION } from './routes/health';
 import { playback } from './routes/playback';
 
@@ -77,6 +81,18 @@ for (const operation of operations) {
 }
 
 app.get('/gate/dev/stats', devStats);
+app.post('/gate/dev/device-token', devDeviceToken);
+
+// Pages, and their same-origin scripts and stylesheet (Workers Static Assets).
+app.get('/gate/help', helpPage);
+app.get('/admin/console', consolePage);
+app.get('/demo', demoPage);
+app.get('/gate/assets/*', async (c) => {
+  const assets = c.env.ASSETS;
+  const response = assets ? await assets.fetch(c.req.raw) : null;
+  if (!response || response.status === 404) return problemResponse('NOT_FOUND', { requestId: c.get('requestId'), locale: c.get('locale') });
+  return response;
+});
 
 let openApiJson: string | undefined;
 app.get('/openapi.json', (c) => {

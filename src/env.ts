@@ -10,5 +10,7 @@ export interface HearthEnv {
   HEARTH_KV: KVNamespace;
   HOUSEHOLDS: DurableObjectNamespace<HouseholdStore>;
   CONTROL: DurableObjectNamespace<ControlStore>;
+  /** Workers Static Assets: page scripts and styles, and the development demo stream. */
+  ASSETS?: Fetcher;
   [binding: string]: unknown;
 }

@@ -32,7 +32,7 @@ export async function playback(c: HearthHonoContext): Promise<Response> {
       return problemResponse('ORIGIN_UNREACHABLE', { requestId, locale, headers: { [DECISION_HEADER]: decisionHeader(decision) } });
     }
   } else {
-    response = developmentOrigin(c.req.raw, device);
+    response = await developmentOrigin(c.req.raw, device, c.env.ASSETS);
   }
   const forwarded = new Response(response.body, response);
   forwarded.headers.set(DECISION_HEADER, decisionHeader(decision));
@@ -71,12 +71,20 @@ function withoutCookie(header: string | null, name: string): string | null {
   return kept.length > 0 ? kept.join('; ') : null;
 }
 
+/** Where the development origin keeps its files (the demo stream) among the static assets. */
+const DEVELOPMENT_ORIGIN_PREFIX = '/_demo-origin';
+
 /**
- * Development without ORIGIN_URL: a stand-in origin that says what it would
- * have received, so `npm run dev` and curl show the whole path.
+ * Development without ORIGIN_URL: a stand-in origin. It serves the demo
+ * stream (public/_demo-origin) and otherwise says what it would have
+ * received, so `npm run dev`, curl and /demo show the whole path.
  */
-function developmentOrigin(request: Request, device: DeviceIdentity): Response {
+async function developmentOrigin(request: Request, device: DeviceIdentity, assets: Fetcher | undefined): Promise<Response> {
   const url = new URL(request.url);
+  if (assets && (request.method === 'GET' || request.method === 'HEAD')) {
+    const file = await assets.fetch(new Request(new URL(DEVELOPMENT_ORIGIN_PREFIX + url.pathname, url), { method: request.method }));
+    if (file.ok) return file;
+  }
   return Response.json({
     origin: 'hearth development origin (set ORIGIN_URL to forward to a real one)',
     method: request.method,

@@ -1,0 +1,100 @@
+/**
+ * `GET /admin/console` — the ops and support console. The page itself holds
+ * nothing secret: the admin token is pasted in, kept in sessionStorage only,
+ * and sent as a Bearer token to the same admin API the CLI uses.
+ */
+import { html } from 'hono/html';
+import type { HearthHonoContext } from '../http/context';
+import { MODES } from '../policy/rollout';
+import { page, PAGE_HEADERS } from './layout';
+
+export async function consolePage(_c: HearthHonoContext): Promise<Response> {
+  const body = html`
+<h1>Hearth console</h1>
+
+<section class="card" id="signin" aria-labelledby="signin-title">
+  <h2 id="signin-title">Sign in</h2>
+  <form id="signin-form" class="grid">
+    <label>Admin token<textarea id="token" name="token" rows="3" required autocomplete="off" spellcheck="false"></textarea></label>
+    <div class="row"><button type="submit" class="primary">Sign in</button></div>
+  </form>
+  <p class="muted">The token stays in this tab (sessionStorage) and is sent only to this gate’s admin API.</p>
+</section>
+
+<div id="signed-in" hidden>
+  <p class="row"><span id="whoami" class="muted"></span><button type="button" id="signout">Sign out</button></p>
+  <p id="console-status" class="status" role="status" aria-live="polite"></p>
+
+  <section class="card" aria-labelledby="regions-title">
+    <h2 id="regions-title">Regions</h2>
+    <p class="muted" id="rollout-version"></p>
+    <table>
+      <caption class="visually-hidden">Rollout rules by region</caption>
+      <thead><tr><th scope="col">Region</th><th scope="col">Mode</th><th scope="col">Percent</th><th scope="col">Fail</th><th scope="col">Updated</th><th scope="col">Note</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody id="regions"></tbody>
+    </table>
+    <h3>Change a rule</h3>
+    <form id="rule-form" class="grid">
+      <label>Region (PE, CL, … or *)<input id="rule-region" required pattern="\\*|[A-Za-z]{2}" maxlength="2"></label>
+      <label>Mode<select id="rule-mode">${MODES.map((mode) => html`<option value="${mode}">${mode}</option>`)}</select></label>
+      <label>Percent of accounts<input id="rule-percent" type="number" min="0" max="100" value="100" required></label>
+      <label><span>When household state is unreadable</span><select id="rule-fail"><option value="open">allow (fail open)</option><option value="closed">refuse (fail closed)</option></select></label>
+      <label>Note (required: why)<input id="rule-note" required maxlength="500"></label>
+      <div class="row"><button type="submit" class="primary">Review change</button></div>
+    </form>
+  </section>
+
+  <section class="card" aria-labelledby="account-title">
+    <h2 id="account-title">Account</h2>
+    <form id="account-form" class="row">
+      <label for="account-id">Account id</label><input id="account-id" required maxlength="128">
+      <button type="submit" class="primary">Look up</button>
+    </form>
+    <div id="account" hidden>
+      <p id="account-summary"></p>
+      <h3>Devices</h3>
+      <table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Access until</th><th scope="col">Last seen</th></tr></thead><tbody id="account-devices"></tbody></table>
+      <h3>Explain a decision</h3>
+      <form id="explain-form" class="grid">
+        <label>Device id<input id="explain-device" required></label>
+        <label>Client address (hashed, never stored)<input id="explain-ip"></label>
+        <label>Country<input id="explain-country" maxlength="2"></label>
+        <div class="row"><button type="submit">Explain</button></div>
+      </form>
+      <p id="explain-result"></p>
+      <table><thead><tr><th scope="col">Row</th><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Detail</th></tr></thead><tbody id="explain-trace"></tbody></table>
+      <h3>Support grants</h3>
+      <table><thead><tr><th scope="col">Device</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-grants"></tbody></table>
+      <form id="grant-form" class="grid">
+        <label>Device id (empty: whole account)<input id="grant-device"></label>
+        <label>Days (1–180)<input id="grant-days" type="number" min="1" max="180" value="30" required></label>
+        <label>Reason<input id="grant-reason" required maxlength="500"></label>
+        <div class="row"><button type="submit">Grant</button></div>
+      </form>
+      <h3>Extra members</h3>
+      <table><thead><tr><th scope="col">Device</th><th scope="col">Label</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-members"></tbody></table>
+      <form id="member-form" class="grid">
+        <label>Device id<input id="member-device" required></label>
+        <label>Label<input id="member-label" maxlength="100"></label>
+        <div class="row"><button type="submit">Add extra member</button></div>
+      </form>
+    </div>
+  </section>
+
+  <section class="card" aria-labelledby="audit-title">
+    <h2 id="audit-title">Audit trail</h2>
+    <table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Change</th><th scope="col">Note</th></tr></thead><tbody id="audit"></tbody></table>
+    <p class="row"><button type="button" id="audit-more" hidden>Older entries</button></p>
+  </section>
+</div>
+
+<dialog id="confirm" aria-labelledby="confirm-title">
+  <form method="dialog">
+    <h2 id="confirm-title">Confirm the change</h2>
+    <p id="confirm-text"></p>
+    <p class="row"><button value="cancel">Cancel</button><button value="ok" class="primary" id="confirm-ok">Apply</button></p>
+  </form>
+</dialog>`;
+  const rendered = await page({ title: 'Console', locale: 'en', script: 'console', body });
+  return new Response(rendered.toString(), { status: 200, headers: PAGE_HEADERS });
+}

@@ -1,0 +1,64 @@
+/**
+ * `GET /gate/help` — for the person whose device was challenged or denied.
+ * The device is identified by its `hearth_device` cookie; the page shows the
+ * same reason, message and actions as the API, in the person's language, and
+ * lets them send a code, enter it, and (from a TV) move the primary location.
+ * Every reason has an anchor here: problem `type`s point at them.
+ */
+import { html } from 'hono/html';
+import { decideRequest } from '../edge/decide-request';
+import type { HearthHonoContext } from '../http/context';
+import { actionsFor, messageFor, REASONS, reasonEntry, reasonSlug, type Reason } from '../messages/catalog';
+import { page, PAGE_HEADERS } from './layout';
+import { uiText } from './ui-text';
+
+export async function helpPage(c: HearthHonoContext): Promise<Response> {
+  const gate = c.get('gate');
+  const locale = c.get('locale');
+  const ui = uiText(locale);
+  const result = await decideRequest(gate, c.req.raw, Date.now(), { record: false, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  const reason: Reason = result.ok ? result.decision.reason : result.reason;
+  const allowed = result.ok && result.decision.decision === 'allow';
+  const actions = allowed ? [] : actionsFor(reason).map((action) => action.id);
+  const isTv = result.ok && result.device.deviceType === 'tv';
+  const entry = reasonEntry(reason);
+
+  const body = html`
+<h1>${ui.helpTitle}</h1>
+<section class="card decision ${allowed ? 'allowed' : 'refused'}" aria-labelledby="reason-title" data-reason="${reason}">
+  <h2 id="reason-title">${entry.title}</h2>
+  <p class="message" id="reason-message">${messageFor(reason, locale)}</p>
+  <div class="actions">
+    ${actions.includes('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
+    ${actions.includes('primary-location') && isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
+    ${actions.includes('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
+    <a class="button" href="#contact">${ui.contact}</a>
+  </div>
+  <form id="code-form" class="code-form" hidden>
+    <label for="code">${ui.codeLabel}</label>
+    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+    <button type="submit" class="primary">${ui.confirm}</button>
+  </form>
+  <p id="status-line" class="status" role="status" aria-live="polite"></p>
+</section>
+
+<section class="card" id="extra-member" aria-labelledby="extra-title">
+  <h2 id="extra-title">${ui.extraTitle}</h2>
+  <p>${ui.extraText}</p>
+</section>
+
+<section class="card" id="contact" aria-labelledby="contact-title">
+  <h2 id="contact-title">${ui.contact}</h2>
+  <p>${ui.contactText}</p>
+</section>
+
+<section class="card" id="meanings" aria-labelledby="meanings-title">
+  <h2 id="meanings-title">${ui.meaningsTitle}</h2>
+  <dl>
+    ${REASONS.map((r) => html`<dt id="${reasonSlug(r)}">${reasonEntry(r).title} <code>${r}</code></dt><dd>${messageFor(r, locale)}</dd>`)}
+  </dl>
+</section>`;
+
+  const rendered = await page({ title: ui.helpTitle, locale, script: 'help', body, data: { locale, ui } });
+  return new Response(rendered.toString(), { status: 200, headers: PAGE_HEADERS });
+}

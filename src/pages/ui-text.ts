@@ -1,0 +1,37 @@
+/**
+ * The words of the pages around the catalog's messages, in the same four
+ * languages. Reason messages themselves always come from messages/catalog.ts.
+ */
+import type { Locale } from '../messages/catalog';
+
+const text = {
+  helpTitle: { en: 'Watching on this device', es: 'Ver en este dispositivo', pt: 'Assistir neste dispositivo', fr: 'Regarder sur cet appareil' },
+  sendCode: { en: 'Send a code to the account owner', es: 'Enviar un código al titular de la cuenta', pt: 'Enviar um código ao titular da conta', fr: 'Envoyer un code au titulaire du compte' },
+  codeSent: { en: 'We sent a 6-digit code to the account owner. It is valid until {time}.', es: 'Enviamos un código de 6 dígitos al titular de la cuenta. Es válido hasta las {time}.', pt: 'Enviámos um código de 6 dígitos ao titular da conta. É válido até às {time}.', fr: 'Nous avons envoyé un code à 6 chiffres au titulaire du compte. Il est valable jusqu’à {time}.' },
+  codeLabel: { en: '6-digit code', es: 'Código de 6 dígitos', pt: 'Código de 6 dígitos', fr: 'Code à 6 chiffres' },
+  confirm: { en: 'Confirm code', es: 'Confirmar código', pt: 'Confirmar código', fr: 'Confirmer le code' },
+  granted: { en: 'Temporary access granted until {time}. Enjoy your show.', es: 'Acceso temporal concedido hasta {time}. Disfruta tu programa.', pt: 'Acesso temporário concedido até {time}. Aproveite o seu programa.', fr: 'Accès temporaire accordé jusqu’au {time}. Bon visionnage.' },
+  attemptsLeft: { en: '{n} attempts left.', es: 'Quedan {n} intentos.', pt: 'Restam {n} tentativas.', fr: 'Il reste {n} essais.' },
+  setPrimary: { en: 'Make this network the primary location', es: 'Usar esta red como ubicación principal', pt: 'Usar esta rede como localização principal', fr: 'Faire de ce réseau le lieu principal' },
+  primaryDone: { en: 'This network is now your household’s primary location.', es: 'Esta red es ahora la ubicación principal de tu hogar.', pt: 'Esta rede é agora a localização principal da sua residência.', fr: 'Ce réseau est désormais le lieu principal de votre foyer.' },
+  primaryTvOnly: { en: 'Only a TV at home can set the primary location.', es: 'Solo un televisor en casa puede definir la ubicación principal.', pt: 'Só uma TV em casa pode definir a localização principal.', fr: 'Seul un téléviseur à la maison peut définir le lieu principal.' },
+  extraTitle: { en: 'What is an extra member?', es: '¿Qué es un miembro extra?', pt: 'O que é um membro extra?', fr: 'Qu’est-ce qu’un membre supplémentaire ?' },
+  extraText: {
+    en: 'Someone who lives elsewhere — a student, a relative — can keep watching on their own device with an extra-member slot. The account owner asks support to add it; each account has a limited number of slots.',
+    es: 'Alguien que vive en otro lugar (un estudiante, un familiar) puede seguir viendo en su propio dispositivo con una plaza de miembro extra. El titular de la cuenta la solicita a soporte; cada cuenta tiene un número limitado de plazas.',
+    pt: 'Alguém que vive noutro lugar — um estudante, um familiar — pode continuar a assistir no seu próprio dispositivo com uma vaga de membro extra. O titular da conta pede-a ao suporte; cada conta tem um número limitado de vagas.',
+    fr: 'Une personne qui vit ailleurs — un étudiant, un proche — peut continuer à regarder sur son propre appareil grâce à une place de membre supplémentaire. Le titulaire du compte la demande à l’assistance ; chaque compte a un nombre limité de places.',
+  },
+  meaningsTitle: { en: 'What each message means', es: 'Qué significa cada mensaje', pt: 'O que significa cada mensagem', fr: 'Ce que signifie chaque message' },
+  contact: { en: 'Contact support', es: 'Contactar con soporte', pt: 'Contactar o suporte', fr: 'Contacter l’assistance' },
+  contactText: { en: 'Support can see why a device was stopped and can grant time-boxed access, for instance for a posting abroad.', es: 'Soporte puede ver por qué se detuvo un dispositivo y conceder acceso por un tiempo limitado, por ejemplo por un destino en el extranjero.', pt: 'O suporte pode ver porque é que um dispositivo foi parado e conceder acesso por tempo limitado, por exemplo para uma missão no estrangeiro.', fr: 'L’assistance peut voir pourquoi un appareil a été arrêté et accorder un accès limité dans le temps, par exemple pour une affectation à l’étranger.' },
+  working: { en: 'One moment…', es: 'Un momento…', pt: 'Um momento…', fr: 'Un instant…' },
+  failed: { en: 'That did not work. Please try again.', es: 'No funcionó. Vuelve a intentarlo.', pt: 'Não funcionou. Tente novamente.', fr: 'Cela n’a pas fonctionné. Réessayez.' },
+  reason: { en: 'Reason', es: 'Motivo', pt: 'Motivo', fr: 'Motif' },
+} satisfies Record<string, Record<Locale, string>>;
+
+export type UiTextKey = keyof typeof text;
+
+export function uiText(locale: Locale): Record<UiTextKey, string> {
+  return Object.fromEntries(Object.entries(text).map(([key, value]) => [key, value[locale]])) as Record<UiTextKey, string>;
+}

@@ -33,8 +33,10 @@ export default defineConfig({
           include: ['test/node/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/node/start-gate.ts'],
-          testTimeout: 30_000,
+          testTimeout: 60_000,
           hookTimeout: 120_000,
+          // One wrangler dev per file is plenty for two cores.
+          fileParallelism: false,
         },
       },
     ],

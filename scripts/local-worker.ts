@@ -13,6 +13,8 @@ export interface LocalWorker {
   url: string;
   /** The wrangler process; its descendants include the workerd processes. */
   pid: number;
+  /** The latest of the Worker's output (its log lines), up to 200 KB. */
+  output(): string;
   stop(): void;
 }
 
@@ -51,10 +53,10 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
     detached: true,
   });
-  // Keep the last of wrangler's output for error messages; never let it pile up.
+  // Keep the latest of wrangler's output (log lines, error messages); never let it pile up.
   let log = '';
   const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
+    log = (log + chunk.toString()).slice(-200_000);
   };
   wrangler.stdout!.on('data', keep);
   wrangler.stderr!.on('data', keep);
@@ -76,6 +78,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   return {
     url,
     pid: wrangler.pid!,
+    output: () => log,
     stop() {
       try {
         process.kill(-wrangler.pid!, 'SIGTERM');

@@ -39,6 +39,7 @@ export async function demoPage(c: HearthHonoContext): Promise<Response> {
 </form>
 <div class="video-wrap"><video id="video" muted playsinline controls aria-label="Demo stream"></video></div>
 <p id="demo-status" class="status" role="status" aria-live="polite"></p>
+<p id="demo-access" class="status ok" aria-live="polite"></p>
 <section class="card" id="demo-help" hidden aria-labelledby="demo-help-title">
   <h2 id="demo-help-title"></h2>
   <p id="demo-help-message" class="message"></p>
@@ -51,7 +52,7 @@ export async function demoPage(c: HearthHonoContext): Promise<Response> {
 </section>
 <section class="card" aria-labelledby="log-title">
   <h2 id="log-title">Decisions, request by request</h2>
-  <ol id="demo-log" class="log"></ol>
+  <ol id="demo-log" class="log" tabindex="0" aria-labelledby="log-title"></ol>
 </section>`;
   const rendered = await page({ title: 'Demo', locale: 'en', script: 'demo', body });
   return new Response(rendered.toString(), { status: 200, headers: PAGE_HEADERS });

@@ -12,6 +12,16 @@ import { actionsFor, messageFor, REASONS, reasonEntry, reasonSlug, type Reason }
 import { page, PAGE_HEADERS } from './layout';
 import { uiText } from './ui-text';
 
+/** Reasons only operators and developers meet; listed apart, so viewers read theirs first. */
+const OPERATOR_REASONS = new Set<Reason>([
+  'SCOPE_REQUIRED', 'SLOTS_EXHAUSTED', 'VERSION_MISMATCH', 'INVALID_REQUEST', 'BODY_TOO_LARGE', 'METHOD_NOT_ALLOWED', 'NOT_FOUND',
+  'RULE_NOT_FOUND', 'ACCOUNT_NOT_FOUND', 'GRANT_NOT_FOUND', 'EXTRA_MEMBER_NOT_FOUND', 'MISCONFIGURED', 'INTERNAL_ERROR', 'ORIGIN_UNREACHABLE',
+]);
+
+function glossaryEntry(reason: Reason, locale: Parameters<typeof messageFor>[1]) {
+  return html`<dt id="${reasonSlug(reason)}">${reasonEntry(reason).title} <code>${reason}</code></dt><dd>${messageFor(reason, locale)}</dd>`;
+}
+
 export async function helpPage(c: HearthHonoContext): Promise<Response> {
   const gate = c.get('gate');
   const locale = c.get('locale');
@@ -30,7 +40,7 @@ export async function helpPage(c: HearthHonoContext): Promise<Response> {
   <p class="message" id="reason-message">${messageFor(reason, locale)}</p>
   <div class="actions">
     ${actions.includes('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
-    ${actions.includes('primary-location') && isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
+    ${isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
     ${actions.includes('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
     <a class="button" href="#contact">${ui.contact}</a>
   </div>
@@ -54,9 +64,11 @@ export async function helpPage(c: HearthHonoContext): Promise<Response> {
 
 <section class="card" id="meanings" aria-labelledby="meanings-title">
   <h2 id="meanings-title">${ui.meaningsTitle}</h2>
-  <dl>
-    ${REASONS.map((r) => html`<dt id="${reasonSlug(r)}">${reasonEntry(r).title} <code>${r}</code></dt><dd>${messageFor(r, locale)}</dd>`)}
-  </dl>
+  <dl>${REASONS.filter((r) => !OPERATOR_REASONS.has(r)).map((r) => glossaryEntry(r, locale))}</dl>
+  <details>
+    <summary>${ui.technicalTitle}</summary>
+    <dl>${REASONS.filter((r) => OPERATOR_REASONS.has(r)).map((r) => glossaryEntry(r, locale))}</dl>
+  </details>
 </section>`;
 
   const rendered = await page({ title: ui.helpTitle, locale, script: 'help', body, data: { locale, ui } });

@@ -23,6 +23,7 @@ const text = {
     fr: 'Une personne qui vit ailleurs — un étudiant, un proche — peut continuer à regarder sur son propre appareil grâce à une place de membre supplémentaire. Le titulaire du compte la demande à l’assistance ; chaque compte a un nombre limité de places.',
   },
   meaningsTitle: { en: 'What each message means', es: 'Qué significa cada mensaje', pt: 'O que significa cada mensagem', fr: 'Ce que signifie chaque message' },
+  technicalTitle: { en: 'Messages for operators and developers', es: 'Mensajes para operadores y desarrolladores', pt: 'Mensagens para operadores e programadores', fr: 'Messages pour les opérateurs et les développeurs' },
   contact: { en: 'Contact support', es: 'Contactar con soporte', pt: 'Contactar o suporte', fr: 'Contacter l’assistance' },
   contactText: { en: 'Support can see why a device was stopped and can grant time-boxed access, for instance for a posting abroad.', es: 'Soporte puede ver por qué se detuvo un dispositivo y conceder acceso por un tiempo limitado, por ejemplo por un destino en el extranjero.', pt: 'O suporte pode ver porque é que um dispositivo foi parado e conceder acesso por tempo limitado, por exemplo para uma missão no estrangeiro.', fr: 'L’assistance peut voir pourquoi un appareil a été arrêté et accorder un accès limité dans le temps, par exemple pour une affectation à l’étranger.' },
   working: { en: 'One moment…', es: 'Un momento…', pt: 'Um momento…', fr: 'Un instant…' },

@@ -114,7 +114,7 @@ $('demo-code-form').addEventListener('submit', async (event) => {
     const left = typeof result.body?.attemptsRemaining === 'number' ? ` ${result.body.attemptsRemaining} attempts left.` : '';
     return setStatus(statusLine, `${result.body?.message ?? 'Wrong code.'}${left}`, 'bad');
   }
-  setStatus(statusLine, `Temporary access until ${new Date(result.body.expiresAt).toLocaleString()}. Resuming.`, 'ok');
+  $('demo-access').textContent = `Temporary access until ${new Date(result.body.expiresAt).toLocaleString()}.`;
   await play();
 });
 

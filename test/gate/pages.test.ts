@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { REASONS, reasonSlug } from '../../src/messages/catalog';
+import { callGate, newAccount, setRule } from '../support/gate';
+import { deviceToken } from '../support/tokens';
+
+const production = { ENVIRONMENT: 'production', ORIGIN_URL: 'http://origin.test' };
+
+describe('pages, server side', () => {
+  it('renders the help page for the cookie’s device, in its language, with every reason anchored', async () => {
+    await setRule('PE', 'challenge');
+    const account = newAccount();
+    await callGate({ token: await deviceToken({ account, device: 'tv', type: 'tv' }), ip: '203.0.113.1', country: 'PE' });
+    const phone = await deviceToken({ account, device: 'phone' });
+    const response = await callGate({ path: '/gate/help', cookie: `hearth_device=${phone}`, ip: '198.51.100.9', country: 'PE', headers: { 'Accept-Language': 'pt-BR' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toContain('text/html');
+    expect(response.headers.get('Content-Security-Policy')).toContain("default-src 'self'");
+    const html = await response.text();
+    expect(html).toContain('<html lang="pt">');
+    expect(html).toContain('data-reason="OUTSIDE_HOUSEHOLD"');
+    expect(html).toContain('Este dispositivo não faz parte da sua residência');
+    expect(html).toContain('data-action="verify"');
+    expect(html).not.toContain('data-action="primary-location"');
+    for (const reason of REASONS) expect(html).toContain(`id="${reasonSlug(reason)}"`);
+    expect(html).not.toContain(phone);
+  });
+
+  it('tells a browser without a device token to sign in', async () => {
+    const html = await (await callGate({ path: '/gate/help' })).text();
+    expect(html).toContain('data-reason="TOKEN_MISSING"');
+  });
+
+  it('escapes what it renders', async () => {
+    const response = await callGate({ path: '/gate/help', headers: { 'Accept-Language': '"><script>alert(1)</script>' } });
+    expect(await response.text()).not.toContain('<script>alert(1)');
+  });
+
+  it('serves the pages’ scripts and stylesheet from the Worker’s assets', async () => {
+    const css = await callGate({ path: '/gate/assets/hearth.css' });
+    expect(css.status).toBe(200);
+    expect(await css.text()).toContain(':focus-visible');
+    expect((await callGate({ path: '/gate/assets/nothing.js' })).status).toBe(404);
+  });
+
+  it('serves the demo page and its development helpers in development only', async () => {
+    expect((await callGate({ path: '/demo' })).status).toBe(200);
+    expect((await callGate({ path: '/demo', env: production })).status).toBe(404);
+    expect((await callGate({ path: '/gate/dev/stats', env: production })).status).toBe(404);
+    const minted = await callGate({ path: '/gate/dev/device-token', method: 'POST', body: JSON.stringify({ account: 'a', device: 'd', type: 'tv' }) });
+    expect(minted.status).toBe(201);
+    expect(minted.headers.get('Set-Cookie')).toMatch(/^hearth_device=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict/);
+    const refused = await callGate({ path: '/gate/dev/device-token', method: 'POST', body: JSON.stringify({ account: 'a', device: 'd', type: 'tv' }), env: production });
+    expect(refused.status).toBe(404);
+  });
+
+  it('serves the demo stream through the gate from the built-in development origin', async () => {
+    const token = await deviceToken({ account: newAccount(), device: 'tv', type: 'tv' });
+    const playlist = await callGate({ path: '/titles/demo/index.m3u8', token, env: { ORIGIN_URL: undefined } });
+    expect(playlist.status).toBe(200);
+    expect(playlist.headers.get('Hearth-Decision')).toMatch(/^allow/);
+    expect(await playlist.text()).toContain('#EXTM3U');
+    const refused = await callGate({ path: '/titles/demo/index.m3u8', env: { ORIGIN_URL: undefined } });
+    expect(refused.status).toBe(401);
+  });
+
+  it('renders the console shell without anything secret in it', async () => {
+    const response = await callGate({ path: '/admin/console' });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('id="signin-form"');
+    expect(html).not.toMatch(/eyJ[\w-]{10,}/);
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * The pages in a real browser: Debian's Chromium driven by playwright-core,
+ * against the gate under `wrangler dev`. Screenshots of every page at TV and
+ * phone sizes are kept in test-artifacts/screenshots.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintAdminToken, mintDeviceToken } from '../../scripts/dev-tokens.ts';
+import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SIZES = { tv: { width: 1920, height: 1080 }, phone: { width: 390, height: 844 } } as const;
+const SHOTS = 'test-artifacts/screenshots';
+const ALL_SCOPES = 'rollout:read rollout:write accounts:read accounts:write audit:read';
+const catalogMessage = (locale: string, reason: string) =>
+  new RegExp(readFileSync('src/messages/catalog.ts', 'utf8').split(`  ${reason}: {`)[1]!.split(`${locale}: '`)[1]!.split("',")[0]!.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+
+const WAIT = { timeout: 20_000 };
+/** Waits for what a person would see: text, visibility, focus (playwright-core has no test matchers). */
+const textOf = (locator: Locator) => expect.poll(async () => (await locator.textContent())?.trim() ?? '', WAIT);
+const visible = (locator: Locator) => expect.poll(() => locator.isVisible(), WAIT).toBe(true);
+const focused = (locator: Locator) => expect.poll(() => locator.evaluate((el) => el === document.activeElement).catch(() => false), WAIT).toBe(true);
+
+let gate: LocalWorker;
+let browser: Browser;
+let adminToken: string;
+
+async function admin(method: string, path: string, body?: unknown) {
+  const response = await fetch(gate.url + path, {
+    method,
+    headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+async function newContext(locale = 'en-US', size: keyof typeof SIZES = 'tv'): Promise<BrowserContext> {
+  return browser.newContext({ viewport: SIZES[size], locale, baseURL: gate.url });
+}
+
+async function screenshots(page: Page, name: string): Promise<void> {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: `${SHOTS}/${name}-${size}.png`, fullPage: true });
+  }
+  await page.setViewportSize(SIZES.tv);
+}
+
+/** axe-core in the page; returns the serious and critical violations. */
+async function accessibilityProblems(page: Page): Promise<Array<{ id: string; impact: string; nodes: number }>> {
+  await page.evaluate(readFileSync('node_modules/axe-core/axe.min.js', 'utf8'));
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (serious.length > 0) console.error(JSON.stringify(await page.evaluate(async () => (await (window as any).axe.run()).violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n: any) => n.html).slice(0, 3) })))));
+  return serious;
+}
+
+/** The last development-delivered code for a device, from the gate's log. */
+async function codeFromLog(deviceId: string): Promise<string> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const lines = gate.output().split('\n').filter((line) => line.includes('verification_code_development_delivery') && line.includes(`"deviceId":"${deviceId}"`));
+    const code = lines.at(-1)?.match(/"code":"(\d{6})"/)?.[1];
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no code for ${deviceId} in the gate's log`);
+}
+
+async function videoTime(page: Page): Promise<number> {
+  return page.evaluate(() => document.querySelector('video')!.currentTime);
+}
+
+async function playDemo(page: Page, device: string, network: string, region: string) {
+  await page.selectOption('#demo-device', device);
+  await page.selectOption('#demo-network', network);
+  await page.selectOption('#demo-region', region);
+  await page.click('#demo-play');
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  gate = await startLocalWorker({ envFile: 'dev/development.env' });
+  adminToken = await mintAdminToken(ALL_SCOPES, 'browser-test@ops', 3600);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  gate?.stop();
+});
+
+describe('the demo player', () => {
+  it('plays the demo stream through the gate, each segment with its decision', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto('/demo');
+    await playDemo(page, 'tv-living-room', '203.0.113.10', 'PE');
+    await expect.poll(() => videoTime(page), { timeout: 20_000 }).toBeGreaterThan(2);
+    await textOf(page.locator('#demo-log li').first()).toMatch(/allow; reason=(HOUSEHOLD_ESTABLISHED|IN_HOUSEHOLD)/);
+    await screenshots(page, 'demo');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await context.close();
+  });
+
+  it('stops an outside device in a challenge region with the help message; the code resumes playback', async () => {
+    expect((await admin('PUT', '/admin/v1/rollout/CL', { mode: 'challenge', note: 'browser test' })).status).toBe(200);
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto('/demo');
+    await page.fill('#demo-account', 'acct-browser');
+    await playDemo(page, 'tv-living-room', '203.0.113.10', 'CL');
+    await expect.poll(() => videoTime(page), { timeout: 20_000 }).toBeGreaterThan(1);
+
+    await playDemo(page, 'phone-cousin', '198.51.100.20', 'CL');
+    await visible(page.locator('#demo-help'));
+    await textOf(page.locator('#demo-help-message')).toMatch(catalogMessage('en', 'OUTSIDE_HOUSEHOLD'));
+    expect(await videoTime(page)).toBe(0);
+    await screenshots(page, 'demo-challenged');
+
+    await page.click('#demo-send-code');
+    await visible(page.locator('#demo-code-form'));
+    await page.fill('#demo-code', await codeFromLog('phone-cousin'));
+    await page.click('#demo-code-form button[type=submit]');
+    await textOf(page.locator('#demo-access')).toContain('Temporary access until');
+    await expect.poll(() => videoTime(page), { timeout: 20_000 }).toBeGreaterThan(1);
+    await textOf(page.locator('#demo-log li').first()).toContain('allow; reason=TEMPORARY_ACCESS');
+    await context.close();
+  });
+});
+
+describe('the help page', () => {
+  it('shows the same message and actions as the API, in the person’s language, and completes the code flow', async () => {
+    expect((await admin('PUT', '/admin/v1/rollout/PE', { mode: 'challenge', note: 'browser test' })).status).toBe(200);
+    const account = `acct-help-${Date.now()}`;
+    const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+    await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'PE' } });
+    const phone = await mintDeviceToken({ account, device: 'phone-away', type: 'mobile', ttlSeconds: 600 });
+    const api = await (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${phone}`, 'Accept-Language': 'es', 'Hearth-Sim-Country': 'PE' } })).json();
+    expect(api.reason).toBe('OUTSIDE_HOUSEHOLD');
+
+    const context = await newContext('es-PE');
+    await context.addCookies([{ name: 'hearth_device', value: phone, url: gate.url }]);
+    await context.setExtraHTTPHeaders({ 'Hearth-Sim-Country': 'PE' });
+    const page = await context.newPage();
+    await page.goto('/gate/help');
+    await textOf(page.locator('#reason-message')).toBe(api.message);
+    expect(await page.locator('html').getAttribute('lang')).toBe('es');
+    await textOf(page.locator('[data-action="verify"]')).toBe('Enviar un código al titular de la cuenta');
+    await visible(page.locator('a[href="#extra-member"]'));
+    await screenshots(page, 'help');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // A TV remote: arrow keys move a visible focus; Enter activates.
+    await focused(page.locator('[data-action="verify"]'));
+    await page.keyboard.press('ArrowDown');
+    await focused(page.locator('a[href="#extra-member"]'));
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await focused(page.locator('#code'));
+    await page.keyboard.type(await codeFromLog('phone-away'));
+    await page.keyboard.press('Enter');
+    await textOf(page.locator('#status-line')).toContain('Acceso temporal concedido hasta');
+    await screenshots(page, 'help-granted');
+    await context.close();
+  });
+
+  it('lets a TV move the primary location', async () => {
+    const account = `acct-move-${Date.now()}`;
+    const tv = await mintDeviceToken({ account, device: 'tv-new-home', type: 'tv', ttlSeconds: 600 });
+    await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'PE' } });
+    await new Promise((r) => setTimeout(r, 300));
+    const context = await newContext();
+    await context.addCookies([{ name: 'hearth_device', value: tv, url: gate.url }]);
+    await context.setExtraHTTPHeaders({ 'CF-Connecting-IP': '192.0.2.10', 'Hearth-Sim-Country': 'PE' });
+    const page = await context.newPage();
+    await page.goto('/gate/help');
+    await page.click('[data-action="primary-location"]');
+    await textOf(page.locator('#status-line')).toBe('This network is now your household’s primary location.');
+    await context.close();
+  });
+});
+
+describe('the ops console', () => {
+  it('flips a region with a confirmation and a note; the next decision changes', async () => {
+    await admin('PUT', '/admin/v1/rollout/CR', { mode: 'monitor', note: 'browser test baseline' });
+    const account = `acct-console-${Date.now()}`;
+    const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+    const stranger = await mintDeviceToken({ account, device: 'stranger', type: 'mobile', ttlSeconds: 600 });
+    const decide = async (token: string, ip: string) =>
+      (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': ip, 'Hearth-Sim-Country': 'CR' } })).json();
+    await decide(tv, '203.0.113.10');
+    expect(await decide(stranger, '198.51.100.1')).toMatchObject({ decision: 'allow', mode: 'monitor' });
+
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto('/admin/console');
+    await page.fill('#token', adminToken);
+    await page.click('#signin-form button[type=submit]');
+    await textOf(page.locator('#regions')).toContain('CR');
+    expect(await page.evaluate(() => sessionStorage.getItem('hearth_admin_token'))).toBe(adminToken);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+    await page.fill('#rule-region', 'CR');
+    await page.selectOption('#rule-mode', 'enforce');
+    await page.fill('#rule-percent', '100');
+    await page.fill('#rule-note', 'Costa Rica: enforce');
+    await page.click('#rule-form button[type=submit]');
+    await visible(page.locator('#confirm'));
+    await textOf(page.locator('#confirm-text')).toContain('Set CR to enforce for 100 %');
+    await screenshots(page, 'console-confirm');
+    await page.click('#confirm-ok');
+    await textOf(page.locator('#console-status')).toContain('CR is now enforce');
+    expect(await decide(stranger, '198.51.100.1')).toMatchObject({ decision: 'challenge', mode: 'enforce' });
+    await textOf(page.locator('#audit')).toContain('Costa Rica: enforce');
+
+    await page.fill('#account-id', account);
+    await page.click('#account-form button[type=submit]');
+    await textOf(page.locator('#account-devices')).toContain('stranger');
+    await page.fill('#explain-device', 'stranger');
+    await page.fill('#explain-ip', '198.51.100.1');
+    await page.fill('#explain-country', 'CR');
+    await page.click('#explain-form button[type=submit]');
+    await textOf(page.locator('#explain-result')).toContain('CHALLENGE — OUTSIDE_HOUSEHOLD');
+    await page.fill('#grant-device', 'stranger');
+    await page.fill('#grant-reason', 'Posting abroad');
+    await page.click('#grant-form button[type=submit]');
+    await textOf(page.locator('#account-grants')).toContain('Posting abroad');
+    expect(await decide(stranger, '198.51.100.1')).toMatchObject({ decision: 'allow', reason: 'SUPPORT_GRANT' });
+    await screenshots(page, 'console');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // Someone else changes the rollout: the console explains the 412 and offers a reload.
+    await admin('PUT', '/admin/v1/rollout/CL', { mode: 'monitor', note: 'a colleague' });
+    await page.fill('#rule-region', 'CR');
+    await page.selectOption('#rule-mode', 'off');
+    await page.fill('#rule-note', 'stale view');
+    await page.click('#rule-form button[type=submit]');
+    await page.click('#confirm-ok');
+    await textOf(page.locator('#console-status')).toContain('Someone changed the rollout since you loaded it');
+    await page.click('#reload-rollout');
+    await textOf(page.locator('#console-status')).toContain('Reloaded');
+    expect((await admin('GET', '/admin/v1/rollout')).body.regions.CR.mode).toBe('enforce');
+    await context.close();
+  });
+
+  it('loads nothing from elsewhere', async () => {
+    const html = await (await fetch(`${gate.url}/gate/help`)).text();
+    expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+    const csp = (await fetch(`${gate.url}/admin/console`)).headers.get('Content-Security-Policy');
+    expect(csp).toContain("default-src 'self'");
+  });
+});

@@ -142,7 +142,7 @@ describe('the help page', () => {
     const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
     await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'PE' } });
     const phone = await mintDeviceToken({ account, device: 'phone-away', type: 'mobile', ttlSeconds: 600 });
-    const api = await (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${phone}`, 'Accept-Language': 'es', 'Hearth-Sim-Country': 'PE' } })).json();
+    const api = (await (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${phone}`, 'Accept-Language': 'es', 'Hearth-Sim-Country': 'PE' } })).json()) as { reason: string; message: string };
     expect(api.reason).toBe('OUTSIDE_HOUSEHOLD');
 
     const context = await newContext('es-PE');
@@ -248,7 +248,7 @@ describe('the ops console', () => {
     await textOf(page.locator('#console-status')).toContain('Someone changed the rollout since you loaded it');
     await page.click('#reload-rollout');
     await textOf(page.locator('#console-status')).toContain('Reloaded');
-    expect((await admin('GET', '/admin/v1/rollout')).body.regions.CR.mode).toBe('enforce');
+    expect(((await admin('GET', '/admin/v1/rollout')).body as { regions: Record<string, { mode: string }> }).regions.CR!.mode).toBe('enforce');
     await context.close();
   });
 

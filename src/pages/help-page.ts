@@ -8,7 +8,7 @@
 import { html } from 'hono/html';
 import { decideRequest } from '../edge/decide-request';
 import type { HearthHonoContext } from '../http/context';
-import { actionsFor, messageFor, REASONS, reasonEntry, reasonSlug, type Reason } from '../messages/catalog';
+import { actionsFor, messageFor, REASONS, reasonSlug, type Reason } from '../messages/catalog';
 import { page, PAGE_HEADERS } from './layout';
 import { uiText } from './ui-text';
 
@@ -19,7 +19,8 @@ const OPERATOR_REASONS = new Set<Reason>([
 ]);
 
 function glossaryEntry(reason: Reason, locale: Parameters<typeof messageFor>[1]) {
-  return html`<dt id="${reasonSlug(reason)}">${reasonEntry(reason).title} <code>${reason}</code></dt><dd>${messageFor(reason, locale)}</dd>`;
+  // The code is the same in every language; the message is the person's.
+  return html`<dt id="${reasonSlug(reason)}"><code>${reason}</code></dt><dd>${messageFor(reason, locale)}</dd>`;
 }
 
 export async function helpPage(c: HearthHonoContext): Promise<Response> {
@@ -31,12 +32,11 @@ export async function helpPage(c: HearthHonoContext): Promise<Response> {
   const allowed = result.ok && result.decision.decision === 'allow';
   const actions = allowed ? [] : actionsFor(reason).map((action) => action.id);
   const isTv = result.ok && result.device.deviceType === 'tv';
-  const entry = reasonEntry(reason);
 
   const body = html`
 <h1>${ui.helpTitle}</h1>
 <section class="card decision ${allowed ? 'allowed' : 'refused'}" aria-labelledby="reason-title" data-reason="${reason}">
-  <h2 id="reason-title">${entry.title}</h2>
+  <h2 id="reason-title">${allowed ? ui.statusAllowed : ui.statusRefused}</h2>
   <p class="message" id="reason-message">${messageFor(reason, locale)}</p>
   <div class="actions">
     ${actions.includes('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}

@@ -6,6 +6,8 @@ import type { Locale } from '../messages/catalog';
 
 const text = {
   helpTitle: { en: 'Watching on this device', es: 'Ver en este dispositivo', pt: 'Assistir neste dispositivo', fr: 'Regarder sur cet appareil' },
+  statusRefused: { en: 'Why this device can’t play right now', es: 'Por qué este dispositivo no puede reproducir ahora', pt: 'Porque é que este dispositivo não pode reproduzir agora', fr: 'Pourquoi cet appareil ne peut pas lire pour l’instant' },
+  statusAllowed: { en: 'This device can play', es: 'Este dispositivo puede reproducir', pt: 'Este dispositivo pode reproduzir', fr: 'Cet appareil peut lire' },
   sendCode: { en: 'Send a code to the account owner', es: 'Enviar un código al titular de la cuenta', pt: 'Enviar um código ao titular da conta', fr: 'Envoyer un code au titulaire du compte' },
   codeSent: { en: 'We sent a 6-digit code to the account owner. It is valid until {time}.', es: 'Enviamos un código de 6 dígitos al titular de la cuenta. Es válido hasta las {time}.', pt: 'Enviámos um código de 6 dígitos ao titular da conta. É válido até às {time}.', fr: 'Nous avons envoyé un code à 6 chiffres au titulaire du compte. Il est valable jusqu’à {time}.' },
   codeLabel: { en: '6-digit code', es: 'Código de 6 dígitos', pt: 'Código de 6 dígitos', fr: 'Code à 6 chiffres' },

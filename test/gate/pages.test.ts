@@ -19,6 +19,8 @@ describe('pages, server side', () => {
     expect(html).toContain('<html lang="pt">');
     expect(html).toContain('data-reason="OUTSIDE_HOUSEHOLD"');
     expect(html).toContain('Este dispositivo não faz parte da sua residência');
+    expect(html).toContain('Porque é que este dispositivo não pode reproduzir agora');
+    expect(html).not.toContain('Outside the household');
     expect(html).toContain('data-action="verify"');
     expect(html).not.toContain('data-action="primary-location"');
     for (const reason of REASONS) expect(html).toContain(`id="${reasonSlug(reason)}"`);

@@ -119,3 +119,5 @@ $('demo-code-form').addEventListener('submit', async (event) => {
 });
 
 enableRemoteNavigation();
+// Opening the demo shows video playing at once: the default device is the TV at home (muted, so browsers allow it).
+void play();

@@ -19,8 +19,7 @@ export interface DeviceIdentity {
   issuedAtSeconds: number;
 }
 
-/** The device claims as a schema (documentation and tests; the hot path uses `deviceIdentity`). */
-export const deviceClaims = z.object({
+const deviceClaims = z.object({
   sub: z.string().regex(ID_PATTERN),
   did: z.string().regex(ID_PATTERN),
   dty: z.enum(DEVICE_TYPES),
@@ -29,21 +28,11 @@ export const deviceClaims = z.object({
 
 export type DeviceIdentityResult = { ok: true; device: DeviceIdentity } | { ok: false; reason: TokenFailureReason };
 
-const DEVICE_TYPE_SET: ReadonlySet<string> = new Set(DEVICE_TYPES);
-
-/**
- * The device a verified token names, or null when its claims are not ours.
- * Written out rather than with zod: it runs once per new token on the hot
- * path, where zod's general machinery cost about 9 µs; `deviceClaims` is the same rule as a
- * schema, and a test holds the two to the same answers.
- */
-export function deviceIdentity(payload: Record<string, unknown>): DeviceIdentity | null {
-  const { sub, did, dty, iat } = payload;
-  if (typeof sub !== 'string' || !ID_PATTERN.test(sub)) return null;
-  if (typeof did !== 'string' || !ID_PATTERN.test(did)) return null;
-  if (typeof dty !== 'string' || !DEVICE_TYPE_SET.has(dty)) return null;
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) return null;
-  return { accountId: sub, deviceId: did, deviceType: dty as DeviceType, issuedAtSeconds: iat };
+function deviceIdentity(payload: unknown): DeviceIdentity | null {
+  const claims = deviceClaims.safeParse(payload);
+  if (!claims.success) return null;
+  const { sub, did, dty, iat } = claims.data;
+  return { accountId: sub, deviceId: did, deviceType: dty, issuedAtSeconds: iat };
 }
 
 export class DeviceTokenVerifier {

@@ -6,8 +6,6 @@
  * never leaves. Only the HMAC-SHA-256 network id (truncated to 128 bits,
  * base64url) is returned, stored, compared or logged.
  */
-import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import ipaddr from 'ipaddr.js';
 
 /** An opaque, keyed network id such as `n1.q8Vf…`; never reversible to an address. */
@@ -56,31 +54,20 @@ export function networkPrefixBytes(address: string | null, prefixes: NetworkPref
   return tagged;
 }
 
-/**
- * Hashes networks with HMAC-SHA-256 under NETWORK_HASH_KEY. The key's inner
- * and outer pads are computed once; each network then costs two SHA-256
- * blocks, synchronously (@noble/hashes: about 1 µs, against about 7 µs for a
- * Web Crypto call, most of it the call's own overhead). The output is the
- * standard HMAC, identical to Web Crypto's — a test holds it to that.
- */
+/** Hashes networks with a key imported once. */
 export class NetworkHasher {
-  readonly #keyed: _HMAC<ReturnType<typeof sha256.create>>;
+  readonly #key: Promise<CryptoKey>;
 
   constructor(rawKey: Uint8Array, readonly prefixes: NetworkPrefixes) {
-    this.#keyed = hmac.create(sha256, rawKey);
+    this.#key = crypto.subtle.importKey('raw', rawKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   }
 
   /** The network id of `address`, or null when it is missing or unparsable ("not a home network"). */
-  networkIdSync(address: string | null): NetworkId | null {
+  async networkId(address: string | null): Promise<NetworkId | null> {
     const network = networkPrefixBytes(address, this.prefixes);
     if (!network) return null;
-    const mac = this.#keyed.clone().update(network).digest();
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await this.#key, network));
     return 'n1.' + toBase64Url(mac.subarray(0, 16));
-  }
-
-  /** The same, for callers that await (kept so the hashing can move back to Web Crypto without touching them). */
-  async networkId(address: string | null): Promise<NetworkId | null> {
-    return this.networkIdSync(address);
   }
 }
 

@@ -54,15 +54,6 @@ describe('network ids', () => {
     expect(await other.networkId('198.51.100.7')).not.toBe(id);
   });
 
-  it('is the standard HMAC-SHA-256, identical to Web Crypto’s, truncated to 128 bits', async () => {
-    const webCryptoKey = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    for (const address of ['203.0.113.10', '2001:db8:aa:bb00::1', '::ffff:192.0.2.1', '0.0.0.0', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']) {
-      const mac = new Uint8Array(await crypto.subtle.sign('HMAC', webCryptoKey, networkPrefixBytes(address, prefixes)!));
-      const expected = 'n1.' + btoa(String.fromCharCode(...mac.subarray(0, 16))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-      expect(await hasher.networkId(address)).toBe(expected);
-    }
-  });
-
   it('prefers CF-Connecting-IPv6 over CF-Connecting-IP', () => {
     expect(clientAddress(new Headers({ 'CF-Connecting-IP': '240.0.0.1', 'CF-Connecting-IPv6': '2001:db8::1' }))).toBe('2001:db8::1');
     expect(clientAddress(new Headers({ 'CF-Connecting-IP': '192.0.2.1' }))).toBe('192.0.2.1');

@@ -38,6 +38,7 @@ export async function getDecision(c: HearthHonoContext): Promise<Response> {
   };
   return c.json(body, 200, {
     [DECISION_HEADER]: decisionHeader(decision),
+    'Hearth-Request-Id': requestId,
     'Cache-Control': 'no-store',
     'Content-Language': locale,
   });

@@ -42,8 +42,10 @@ describe('a household forms and holds', () => {
   it('answers the decision endpoint with the whole decision', async () => {
     const account = newAccount();
     await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
-    const { body, header } = await decision(await deviceToken({ account, device: 'p' }), AWAY_IP);
-    expect(header).toBe('challenge; reason=OUTSIDE_HOUSEHOLD');
+    const response = await callGate({ token: await deviceToken({ account, device: 'p' }), ip: AWAY_IP, country: 'PE' });
+    const body = await response.json<Record<string, unknown>>();
+    expect(response.headers.get('Hearth-Decision')).toBe('challenge; reason=OUTSIDE_HOUSEHOLD');
+    expect(response.headers.get('Hearth-Request-Id')).toBe(body.requestId);
     expect(Object.keys(body).toSorted()).toEqual(['actions', 'decision', 'message', 'mode', 'policyVersion', 'reason', 'region', 'requestId'].toSorted());
   });
 

@@ -13,7 +13,7 @@ import { operations } from './api/operations';
 import { gateFor } from './gate';
 import type { HearthContext, HearthHonoContext } from './http/context';
 import { readJsonBody, validate } from './http/json-body';
-import { problemResponse } from './http/problem';
+import { problemFor, problemResponse } from './http/problem';
 import { negotiateLocale } from './messages/catalog';
 import { authorizeAdmin } from './routes/admin-auth';
 import { devStats } from './routes/dev-stats';
@@ -43,9 +43,7 @@ app.use(async (c, next) => {
       console.error(JSON.stringify({ event: 'misconfigured', binding: problem.binding, problem: problem.message }));
     }
     const bindings = built.problems.map((problem) => `${problem.binding} ${problem.message}`).join('; ');
-    return problemResponse('MISCONFIGURED', {
-      requestId: c.get('requestId'),
-      locale: c.get('locale'),
+    return problemFor(c, 'MISCONFIGURED', {
       detail: `The gate's configuration is incomplete: ${bindings}.`,
     });
   }
@@ -56,7 +54,7 @@ app.use(async (c, next) => {
 function limitBodies(maxSize: number) {
   return bodyLimit({
     maxSize,
-    onError: (c) => problemResponse('BODY_TOO_LARGE', { requestId: c.get('requestId'), locale: c.get('locale'), detail: `Bodies are limited to ${maxSize} bytes.` }),
+    onError: (c) => problemFor(c, 'BODY_TOO_LARGE', { detail: `Bodies are limited to ${maxSize} bytes.` }),
   });
 }
 app.use('/gate/v1/*', limitBodies(DEVICE_BODY_LIMIT_BYTES));
@@ -90,7 +88,7 @@ app.get('/demo', demoPage);
 app.get('/gate/assets/*', async (c) => {
   const assets = c.env.ASSETS;
   const response = assets ? await assets.fetch(c.req.raw) : null;
-  if (!response || response.status === 404) return problemResponse('NOT_FOUND', { requestId: c.get('requestId'), locale: c.get('locale') });
+  if (!response || response.status === 404) return problemFor(c, 'NOT_FOUND');
   return response;
 });
 
@@ -106,11 +104,10 @@ function unknownOperation(c: HearthHonoContext): Response {
   const allowed = operations
     .filter((operation) => new RegExp(`^${operation.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path))
     .map((operation) => operation.method.toUpperCase());
-  const options = { requestId: c.get('requestId'), locale: c.get('locale') };
   if (allowed.length > 0) {
-    return problemResponse('METHOD_NOT_ALLOWED', { ...options, detail: `${c.req.method} is not served here; use ${allowed.join(', ')}.`, headers: { Allow: allowed.join(', ') } });
+    return problemFor(c, 'METHOD_NOT_ALLOWED', { detail: `${c.req.method} is not served here; use ${allowed.join(', ')}.`, headers: { Allow: allowed.join(', ') } });
   }
-  return problemResponse('NOT_FOUND', { ...options, detail: `Nothing is served at ${path}.` });
+  return problemFor(c, 'NOT_FOUND', { detail: `Nothing is served at ${path}.` });
 }
 app.all('/gate/*', unknownOperation);
 app.all('/admin/*', unknownOperation);

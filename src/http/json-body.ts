@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { HearthHonoContext } from './context';
-import { problemResponse } from './problem';
+import { problemFor } from './problem';
 
 export type BodyResult<T> = { ok: true; value: T } | { ok: false; response: Response };
 
@@ -34,5 +34,5 @@ export function validate<T>(c: HearthHonoContext, schema: z.ZodType<T>, input: u
 }
 
 export function invalid(c: HearthHonoContext, field: string, detail: string, errors = [{ field, message: detail }]): Response {
-  return problemResponse('INVALID_REQUEST', { requestId: c.get('requestId'), locale: c.get('locale'), detail, extra: { field, errors } });
+  return problemFor(c, 'INVALID_REQUEST', { detail, extra: { field, errors } });
 }

@@ -4,6 +4,7 @@
  * Nothing a client sent (tokens above all) is ever echoed into `detail`.
  */
 import { actionsFor, messageFor, reasonEntry, reasonSlug, type Locale, type Reason } from '../messages/catalog';
+import type { HearthHonoContext } from './context';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -43,4 +44,9 @@ export function problemResponse(reason: Reason, options: ProblemOptions): Respon
   headers.set('Cache-Control', 'no-store');
   headers.set('Hearth-Request-Id', options.requestId);
   return new Response(JSON.stringify(body), { status: body.status as number, headers });
+}
+
+/** Problem details for the request being served: its request id and negotiated locale. */
+export function problemFor(c: HearthHonoContext, reason: Reason, options: Partial<ProblemOptions> = {}): Response {
+  return problemResponse(reason, { requestId: c.get('requestId'), locale: c.get('locale'), ...options });
 }

@@ -5,7 +5,7 @@
  */
 import { html } from 'hono/html';
 import type { HearthHonoContext } from '../http/context';
-import { problemResponse } from '../http/problem';
+import { problemFor } from '../http/problem';
 import { page, PAGE_HEADERS } from './layout';
 
 export const DEMO_DEVICES = [
@@ -25,7 +25,7 @@ export const DEMO_REGIONS = ['PE', 'CL', 'CR', 'CA', 'US'] as const;
 
 export async function demoPage(c: HearthHonoContext): Promise<Response> {
   if (c.get('gate').config.environment !== 'development') {
-    return problemResponse('NOT_FOUND', { requestId: c.get('requestId'), locale: c.get('locale'), detail: 'The demo exists in development only.' });
+    return problemFor(c, 'NOT_FOUND', { detail: 'The demo exists in development only.' });
   }
   const body = html`
 <h1>Hearth demo player</h1>

@@ -13,7 +13,7 @@ import type { accountParam, explainQuery, extraMemberInput, extraMemberParam, gr
 import { deviceViews, iso, isoOrNull } from '../api/views';
 import { primaryLocationChangesUsed, type Household } from '../household/household';
 import type { HearthHonoContext } from '../http/context';
-import { problemResponse } from '../http/problem';
+import { problemFor } from '../http/problem';
 import { actionsFor, messageFor } from '../messages/catalog';
 import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
@@ -29,7 +29,7 @@ function audit(c: HearthHonoContext, entry: AuditInput): Promise<unknown> {
 }
 
 function notFound(c: HearthHonoContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
-  return problemResponse(reason, { requestId: c.get('requestId'), locale: c.get('locale'), ...(detail ? { detail } : {}) });
+  return problemFor(c, reason, detail ? { detail } : {});
 }
 
 /** The summary support sees: counts and statuses, never an address. */
@@ -140,9 +140,7 @@ export async function addExtraMember(c: HearthHonoContext, input: Input<typeof a
   const { deviceId, label } = input.body;
   const change = await gate.households.store(account).addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots);
   if (!change.ok) {
-    return problemResponse('SLOTS_EXHAUSTED', {
-      requestId: c.get('requestId'),
-      locale: c.get('locale'),
+    return problemFor(c, 'SLOTS_EXHAUSTED', {
       detail: `All ${gate.config.extraMemberSlots} extra-member slots are in use; remove one first.`,
       extra: { slots: gate.config.extraMemberSlots },
     });

@@ -5,31 +5,25 @@
  */
 import { identifyAdmin, type AdminIdentity, type AdminScope } from '../identity/admin-token';
 import type { HearthHonoContext } from '../http/context';
-import { problemResponse } from '../http/problem';
+import { problemFor } from '../http/problem';
 
 export const ADMIN_TOKEN_CHALLENGE = 'Bearer realm="admin", error="invalid_token"';
 
 export async function authorizeAdmin(c: HearthHonoContext, scope: AdminScope | undefined): Promise<AdminIdentity | Response> {
-  const requestId = c.get('requestId');
-  const locale = c.get('locale');
   const result = await identifyAdmin(c.get('gate'), c.req.raw.headers, Date.now());
   if (result === null) {
     const bindings = c.get('gate').config.adminProblems.map((p) => `${p.binding} ${p.message}`).join('; ');
     console.error(JSON.stringify({ event: 'misconfigured', scope: 'admin', bindings: c.get('gate').config.adminProblems.map((p) => p.binding) }));
-    return problemResponse('MISCONFIGURED', { requestId, locale, detail: `The admin API is not configured: ${bindings}.` });
+    return problemFor(c, 'MISCONFIGURED', { detail: `The admin API is not configured: ${bindings}.` });
   }
   if (!result.ok) {
-    return problemResponse(result.reason, {
-      requestId,
-      locale,
+    return problemFor(c, result.reason, {
       detail: result.reason === 'TOKEN_MISSING' ? 'Send an admin token as Authorization: Bearer <token>.' : 'The admin token was not accepted.',
       headers: { 'WWW-Authenticate': ADMIN_TOKEN_CHALLENGE },
     });
   }
   if (scope && !result.admin.scopes.has(scope)) {
-    return problemResponse('SCOPE_REQUIRED', {
-      requestId,
-      locale,
+    return problemFor(c, 'SCOPE_REQUIRED', {
       detail: `This needs the "${scope}" scope; the token carries: ${[...result.admin.scopes].join(' ') || 'no scope'}.`,
       extra: { requiredScope: scope },
       headers: { 'WWW-Authenticate': `Bearer realm="admin", error="insufficient_scope", scope="${scope}"` },

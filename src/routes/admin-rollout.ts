@@ -8,7 +8,7 @@ import type { OperationInput } from '../api/operation';
 import type { regionParam, rolloutRuleInput } from '../api/schemas';
 import type { HearthHonoContext } from '../http/context';
 import { invalid } from '../http/json-body';
-import { problemResponse } from '../http/problem';
+import { problemFor } from '../http/problem';
 import type { Rollout } from '../policy/rollout';
 import { authoritativeRollout, changeRolloutRule } from '../state/rollout-read-model';
 
@@ -32,18 +32,14 @@ async function change(c: HearthHonoContext, region: string, rule: z.output<typeo
   if (ifMatch === null) return invalid(c, 'If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"');
   const result = await changeRolloutRule(c.env, { region, rule, actor, ...(ifMatch !== undefined ? { ifMatch } : {}) });
   if (result.ok) return rolloutResponse(c, result.rollout);
-  const requestId = c.get('requestId');
-  const locale = c.get('locale');
   if (result.reason === 'VERSION_MISMATCH') {
-    return problemResponse('VERSION_MISMATCH', {
-      requestId,
-      locale,
+    return problemFor(c, 'VERSION_MISMATCH', {
       detail: `You sent If-Match ${ifMatch}, but the rollout is at version ${result.rollout.version}. Read it again and retry with If-Match: "${result.rollout.version}".`,
       extra: { currentVersion: result.rollout.version },
       headers: { ETag: `"${result.rollout.version}"` },
     });
   }
-  return problemResponse('RULE_NOT_FOUND', { requestId, locale, detail: `There is no rule for ${region}.` });
+  return problemFor(c, 'RULE_NOT_FOUND', { detail: `There is no rule for ${region}.` });
 }
 
 export function putRule(c: HearthHonoContext, input: OperationInput<z.output<typeof regionParam>, undefined, z.output<typeof rolloutRuleInput>>): Promise<Response> {

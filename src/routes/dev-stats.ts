@@ -4,12 +4,12 @@
  * Counts only; nothing about any account, device or address.
  */
 import type { HearthHonoContext } from '../http/context';
-import { problemResponse } from '../http/problem';
+import { problemFor } from '../http/problem';
 
 export function devStats(c: HearthHonoContext): Response {
   const gate = c.get('gate');
   if (gate.config.environment !== 'development') {
-    return problemResponse('NOT_FOUND', { requestId: c.get('requestId'), locale: c.get('locale') });
+    return problemFor(c, 'NOT_FOUND');
   }
   return c.json(
     {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DEVICE_COOKIE, DEVICE_TYPES, ID_PATTERN } from '../identity/device-token';
 import type { HearthHonoContext } from '../http/context';
 import { readJsonBody } from '../http/json-body';
-import { problemResponse } from '../http/problem';
+import { problemFor } from '../http/problem';
 
 const DEV_TOKEN_TTL_SECONDS = 3600;
 const tokenRequest = z.object({ account: z.string().regex(ID_PATTERN), device: z.string().regex(ID_PATTERN), type: z.enum(DEVICE_TYPES) });
@@ -19,7 +19,7 @@ export async function devDeviceToken(c: HearthHonoContext): Promise<Response> {
   const gate = c.get('gate');
   const jwkText = c.env.DEV_DEVICE_SIGNING_JWK;
   if (gate.config.environment !== 'development' || typeof jwkText !== 'string') {
-    return problemResponse('NOT_FOUND', { requestId: c.get('requestId'), locale: c.get('locale') });
+    return problemFor(c, 'NOT_FOUND');
   }
   const body = await readJsonBody(c, tokenRequest);
   if (!body.ok) return body.response;

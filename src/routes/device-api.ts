@@ -13,14 +13,13 @@ import { CODE_PATTERN } from '../challenges/verification-code';
 import { decideRequest, policyContext } from '../edge/decide-request';
 import { requestRegion } from '../edge/region';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
-import { deviceViews, iso } from '../api/views';
+import { deviceViews, householdView } from '../api/views';
 import { isSignedOut, type Household } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 import { ID_PATTERN } from '../identity/device-token';
 import type { HearthHonoContext } from '../http/context';
 import { invalid, readJsonBody } from '../http/json-body';
-import { problemResponse, type ProblemOptions } from '../http/problem';
-import type { Reason } from '../messages/catalog';
+import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 
 export const verifyBody = z.object({
@@ -29,17 +28,13 @@ export const verifyBody = z.object({
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function refuse(c: HearthHonoContext, reason: Reason, options: Partial<ProblemOptions> = {}): Response {
-  return problemResponse(reason, { requestId: c.get('requestId'), locale: c.get('locale'), ...options });
-}
-
 /** The signed-in device and its household, straight from the Durable Object. */
 async function signedInDevice(c: HearthHonoContext, now: number): Promise<{ device: DeviceIdentity; household: Household | null } | Response> {
   const gate = c.get('gate');
   const identity = await gate.deviceTokens.identify(c.req.raw.headers, now);
   if (!identity.ok) return tokenProblem(identity.reason, c.get('requestId'), c.get('locale'));
   const household = await gate.households.confirm(identity.device.accountId, now);
-  if (household === 'unavailable') return refuse(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
+  if (household === 'unavailable') return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
   if (isSignedOut(household?.devices[identity.device.deviceId], identity.device.issuedAtSeconds)) {
     return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
   }
@@ -54,16 +49,16 @@ export async function openChallenge(c: HearthHonoContext): Promise<Response> {
   if (!result.ok) return tokenProblem(result.reason, c.get('requestId'), c.get('locale'));
   const { decision, device } = result;
   if (decision.reason === 'DEVICE_REVOKED') return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
-  if (decision.reason === 'STATE_UNAVAILABLE') return refuse(c, 'STATE_UNAVAILABLE', { status: 503, headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
+  if (decision.reason === 'STATE_UNAVAILABLE') return problemFor(c, 'STATE_UNAVAILABLE', { status: 503, headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
   if (decision.decision === 'allow') {
-    return refuse(c, 'NOT_REQUIRED', { detail: `This device is allowed (${decision.reason}); no code is needed.`, extra: { decisionReason: decision.reason } });
+    return problemFor(c, 'NOT_REQUIRED', { detail: `This device is allowed (${decision.reason}); no code is needed.`, extra: { decisionReason: decision.reason } });
   }
-  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return refuse(c, 'TRAVEL_LIMIT_REACHED', { extra: { decision: decision.decision, policyVersion: decision.policyVersion } });
+  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return problemFor(c, 'TRAVEL_LIMIT_REACHED', { extra: { decision: decision.decision, policyVersion: decision.policyVersion } });
 
   const store = gate.households.store(device.accountId);
   const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs);
   if (!opened.ok) {
-    return refuse(c, 'CHALLENGE_RATE_LIMITED', { headers: { 'Retry-After': String(opened.retryAfterSeconds) }, extra: { retryAfterSeconds: opened.retryAfterSeconds } });
+    return problemFor(c, 'CHALLENGE_RATE_LIMITED', { headers: { 'Retry-After': String(opened.retryAfterSeconds) }, extra: { retryAfterSeconds: opened.retryAfterSeconds } });
   }
   const expiresAt = new Date(opened.expiresAt).toISOString();
   const delivered = await deliverCode(
@@ -82,7 +77,7 @@ export async function openChallenge(c: HearthHonoContext): Promise<Response> {
   );
   if (!delivered) {
     await store.withdrawChallenge(opened.challengeId);
-    return refuse(c, 'NOTIFY_FAILED');
+    return problemFor(c, 'NOTIFY_FAILED');
   }
   return c.json({ challengeId: opened.challengeId, expiresAt }, 201, { 'Cache-Control': 'no-store' });
 }
@@ -95,7 +90,7 @@ export async function verifyChallenge(c: HearthHonoContext): Promise<Response> {
   if (signedIn instanceof Response) return signedIn;
   const { device } = signedIn;
   const challengeId = c.req.param('id') ?? '';
-  if (!CHALLENGE_ID.test(challengeId)) return refuse(c, 'CHALLENGE_NOT_FOUND');
+  if (!CHALLENGE_ID.test(challengeId)) return problemFor(c, 'CHALLENGE_NOT_FOUND');
   const body = await readJsonBody(c, verifyBody);
   if (!body.ok) return body.response;
 
@@ -116,11 +111,11 @@ export async function verifyChallenge(c: HearthHonoContext): Promise<Response> {
   }
   switch (result.reason) {
     case 'CODE_INVALID':
-      return refuse(c, 'CODE_INVALID', { extra: { attemptsRemaining: result.attemptsRemaining } });
+      return problemFor(c, 'CODE_INVALID', { extra: { attemptsRemaining: result.attemptsRemaining } });
     case 'CHALLENGE_EXPIRED':
-      return refuse(c, 'CHALLENGE_EXPIRED', result.used ? { detail: 'This code was already used. Ask for a new one if you need it.' } : {});
+      return problemFor(c, 'CHALLENGE_EXPIRED', result.used ? { detail: 'This code was already used. Ask for a new one if you need it.' } : {});
     default:
-      return refuse(c, result.reason);
+      return problemFor(c, result.reason);
   }
 }
 
@@ -131,14 +126,14 @@ export async function movePrimaryLocation(c: HearthHonoContext): Promise<Respons
   const signedIn = await signedInDevice(c, now);
   if (signedIn instanceof Response) return signedIn;
   const { device } = signedIn;
-  if (device.deviceType !== 'tv') return refuse(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
+  if (device.deviceType !== 'tv') return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
   const networkId = await gate.networks.networkId(clientAddress(c.req.raw.headers));
-  if (!networkId) return refuse(c, 'NETWORK_UNKNOWN');
+  if (!networkId) return problemFor(c, 'NETWORK_UNKNOWN');
   const result = await gate.households
     .store(device.accountId)
     .setPrimaryLocation(device.accountId, device.deviceId, networkId, gate.config.primaryLocationChangesPerWindow, gate.limits);
   if (!result.ok) {
-    return refuse(c, 'PRIMARY_LOCATION_CHANGE_LIMIT', { headers: { 'Retry-After': String(result.retryAfterSeconds) }, extra: { retryAfterSeconds: result.retryAfterSeconds } });
+    return problemFor(c, 'PRIMARY_LOCATION_CHANGE_LIMIT', { headers: { 'Retry-After': String(result.retryAfterSeconds) }, extra: { retryAfterSeconds: result.retryAfterSeconds } });
   }
   gate.households.remember(device.accountId, result.household, now, true);
   console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
@@ -164,15 +159,7 @@ export async function signOutDevice(c: HearthHonoContext): Promise<Response> {
   const deviceId = c.req.param('deviceId') ?? '';
   if (!ID_PATTERN.test(deviceId)) return invalid(c, 'deviceId', 'deviceId: must match [A-Za-z0-9._:-]{1,128}');
   const result = await gate.households.store(signedIn.device.accountId).signOut(deviceId);
-  if (!result.ok) return refuse(c, 'DEVICE_NOT_FOUND');
+  if (!result.ok) return problemFor(c, 'DEVICE_NOT_FOUND');
   gate.households.remember(signedIn.device.accountId, result.household, now, true);
   return c.body(null, 204);
-}
-
-/** The household as a device may see it: network ids (keyed hashes), never addresses. */
-export function householdView(household: Household) {
-  return {
-    networks: household.homeNetworks.map((network) => ({ id: network.networkId, addedAt: iso(network.addedAt), lastSeenAt: iso(network.lastSeenAt) })),
-    updatedAt: iso(household.updatedAt),
-  };
 }

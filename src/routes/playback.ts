@@ -10,7 +10,7 @@ import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
 import { DECISION_HEADER, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
 import { decideAndLog } from './decision';
 import type { HearthHonoContext } from '../http/context';
-import { problemResponse } from '../http/problem';
+import { problemFor } from '../http/problem';
 
 export async function playback(c: HearthHonoContext): Promise<Response> {
   const gate = c.get('gate');
@@ -29,7 +29,7 @@ export async function playback(c: HearthHonoContext): Promise<Response> {
       response = await fetch(originRequest(c.req.raw, gate.config.originUrl, device));
     } catch (error) {
       console.error(JSON.stringify({ event: 'origin_unreachable', requestId, error: String(error) }));
-      return problemResponse('ORIGIN_UNREACHABLE', { requestId, locale, headers: { [DECISION_HEADER]: decisionHeader(decision) } });
+      return problemFor(c, 'ORIGIN_UNREACHABLE', { headers: { [DECISION_HEADER]: decisionHeader(decision) } });
     }
   } else {
     response = await developmentOrigin(c.req.raw, device, c.env.ASSETS);

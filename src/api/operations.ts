@@ -37,7 +37,7 @@ export const operations: Operation[] = [
     tag: 'Device',
     auth: 'device',
     responses: {
-      200: { description: 'The decision (allow, challenge or deny) and why.', body: s.decisionResponse, headers: { 'Hearth-Decision': '`<decision>; reason=<REASON>[; would=<decision>]`' } },
+      200: { description: 'The decision (allow, challenge or deny) and why.', body: s.decisionResponse, headers: { 'Hearth-Decision': '`<decision>; reason=<REASON>[; would=<decision>]`', 'Hearth-Request-Id': 'The request id, also in the body.' } },
       401: tokenProblem,
     },
     handler: (c) => getDecision(c),

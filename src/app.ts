@@ -10,6 +10,7 @@ import { routePath } from 'hono/route';
 import { honoPath, type Operation } from './api/operation';
 import { openApiDocument } from './api/openapi';
 import { operations } from './api/operations';
+import { isCrossSiteCookieRequest } from './edge/cross-site';
 import { gateFor } from './gate';
 import type { HearthContext, HearthHonoContext } from './http/context';
 import { readJsonBody, validate } from './http/json-body';
@@ -42,12 +43,23 @@ app.use(async (c, next) => {
     for (const problem of built.problems) {
       console.error(JSON.stringify({ event: 'misconfigured', binding: problem.binding, problem: problem.message }));
     }
-    const bindings = built.problems.map((problem) => `${problem.binding} ${problem.message}`).join('; ');
+    // In production the public answer names the bindings only; what is wrong with each is in the log.
+    const development = c.env.ENVIRONMENT === 'development';
+    const bindings = built.problems.map((problem) => (development ? `${problem.binding} ${problem.message}` : problem.binding));
     return problemFor(c, 'MISCONFIGURED', {
-      detail: `The gate's configuration is incomplete: ${bindings}.`,
+      detail: development
+        ? `The gate's configuration is incomplete: ${bindings.join('; ')}.`
+        : `The gate's configuration is incomplete or unsafe: ${[...new Set(bindings)].join(', ')}. The gate's log says what is wrong with each.`,
+      extra: { bindings: [...new Set(built.problems.map((problem) => problem.binding))] },
     });
   }
   c.set('gate', built.gate);
+  await next();
+});
+
+// A change authenticated by the device cookie must come from this site (see edge/cross-site.ts).
+app.use(async (c, next) => {
+  if (isCrossSiteCookieRequest(c.req.raw)) return problemFor(c, 'CROSS_SITE_REQUEST');
   await next();
 });
 
@@ -84,7 +96,8 @@ app.post('/gate/dev/device-token', devDeviceToken);
 // Pages, and their same-origin scripts and stylesheet (Workers Static Assets).
 app.get('/gate/help', helpPage);
 app.get('/admin/console', consolePage);
-app.get('/demo', demoPage);
+// The demo exists in development only; in production `/demo` is a playback path like any other (CONTRACT.md §5).
+app.get('/demo', (c, next) => (c.get('gate').config.environment === 'development' ? demoPage(c) : next()));
 app.get('/gate/assets/*', async (c) => {
   const assets = c.env.ASSETS;
   const response = assets ? await assets.fetch(c.req.raw) : null;
@@ -109,8 +122,10 @@ function unknownOperation(c: HearthHonoContext): Response {
   }
   return problemFor(c, 'NOT_FOUND', { detail: `Nothing is served at ${path}.` });
 }
-app.all('/gate/*', unknownOperation);
-app.all('/admin/*', unknownOperation);
+/** Reserved prefixes are `/gate/` and `/admin/` with their slash: hono's `/gate/*` also matches `/gate`, which is playback. */
+const underPrefix = (prefix: string) => (c: HearthHonoContext, next: () => Promise<void>) => (c.req.path === prefix ? next() : unknownOperation(c));
+app.all('/gate/*', underPrefix('/gate'));
+app.all('/admin/*', underPrefix('/admin'));
 app.all('/healthz', unknownOperation);
 app.all('/openapi.json', unknownOperation);
 app.all('*', playback);

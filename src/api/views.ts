@@ -15,7 +15,7 @@ export function isoOrNull(ms: number | null): string | null {
 
 /** The household's devices, most recently seen first. */
 export function deviceViews(household: Household, limits: HouseholdLimits, now: number) {
-  return Object.values(household.devices)
+  return [...household.devices.values()]
     .toSorted((a, b) => b.lastSeenAt - a.lastSeenAt)
     .map((device) => {
       const { status, accessUntil } = deviceStatus(household, device, limits, now);

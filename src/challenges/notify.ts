@@ -46,10 +46,13 @@ export async function deliverCode(target: NotifyTarget | null, message: Verifica
       headers: { 'Content-Type': 'application/json', 'Hearth-Signature': await signatureHeader(body, target.signingKey, Math.floor(now / 1000)) },
       body,
       signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
+      // A redirect would replay the code to wherever it points: a 3xx is a failed delivery.
+      redirect: 'manual',
     });
     await response.body?.cancel();
-    if (!response.ok) console.error(JSON.stringify({ event: 'notify_failed', status: response.status }));
-    return response.ok;
+    const delivered = response.status >= 200 && response.status < 300;
+    if (!delivered) console.error(JSON.stringify({ event: 'notify_failed', status: response.status }));
+    return delivered;
   } catch (error) {
     console.error(JSON.stringify({ event: 'notify_failed', error: error instanceof Error ? error.name : 'unknown' }));
     return false;

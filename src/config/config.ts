@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { DurationError, parseDurationMs } from './duration';
+import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
 
 export type Environment = 'production' | 'development';
 
@@ -33,6 +34,12 @@ export interface GateConfig {
   networkHashKey: Uint8Array;
   originUrl: string | null;
   notify: { url: string; signingKey: string } | null;
+  /** How long to wait for the origin's response headers (the body then streams without limit). */
+  originTimeoutMs: number;
+  /** Webhook for ops events, signed like the code webhook with NOTIFY_SIGNING_KEY. */
+  opsNotifyUrl: string | null;
+  /** The oldest a device token may be (now − iat); also how long a sign-out mark is kept. */
+  deviceTokenMaxAgeMs: number;
   trustWindowMs: number;
   temporaryAccessMs: number;
   travelWindowMs: number;
@@ -56,15 +63,44 @@ export type ConfigResult = { ok: true; config: GateConfig } | { ok: false; probl
 
 type RawBindings = Record<string, unknown>;
 
-const ALLOWED_KEY_ALGS = new Set(['EdDSA', 'Ed25519', 'ES256']);
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+/** 32 bytes, base64url without padding: an Ed25519 public key, or one P-256 coordinate. */
+const COORDINATE_32 = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Whether a public JWK can ever verify a token under the pinned algorithms:
+ * an Ed25519 key (OKP) for EdDSA, or a P-256 key (EC) for ES256.
+ */
+function verifiableKeyProblem(key: Record<string, unknown>): string | null {
+  const { kty, crv, alg } = key;
+  if (kty === 'OKP' && crv === 'Ed25519') {
+    if (alg !== undefined && alg !== 'EdDSA' && alg !== 'Ed25519') return `key "${String(key.kid)}" is Ed25519, so its alg must be EdDSA`;
+    return typeof key.x === 'string' && COORDINATE_32.test(key.x) ? null : `key "${String(key.kid)}" needs x: 32 bytes, base64url`;
+  }
+  if (kty === 'EC' && crv === 'P-256') {
+    if (alg !== undefined && alg !== 'ES256') return `key "${String(key.kid)}" is P-256, so its alg must be ES256`;
+    return typeof key.x === 'string' && COORDINATE_32.test(key.x) && typeof key.y === 'string' && COORDINATE_32.test(key.y)
+      ? null
+      : `key "${String(key.kid)}" needs x and y: 32 bytes each, base64url`;
+  }
+  return `key "${String(key.kid)}" can never verify: only Ed25519 (EdDSA) and P-256 (ES256) keys are accepted`;
+}
 
 const jwkSchema = z
   .looseObject({ kty: z.string(), kid: z.string().min(1, 'every key needs a "kid"'), alg: z.string().optional() })
-  .refine((key) => !PRIVATE_JWK_MEMBERS.some((member) => member in key), 'holds private key material; give public keys only')
-  .refine((key) => key.alg === undefined || ALLOWED_KEY_ALGS.has(key.alg), 'alg must be EdDSA or ES256');
+  .refine((key) => !PRIVATE_JWK_MEMBERS.some((member) => Object.hasOwn(key, member)), 'holds private key material; give public keys only')
+  .superRefine((key, ctx) => {
+    const problem = verifiableKeyProblem(key);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
-const jwksSchema = z.object({ keys: z.array(jwkSchema).min(1, 'must hold at least one key') });
+const jwksSchema = z.object({ keys: z.array(jwkSchema).min(1, 'must hold at least one key') }).superRefine((set, ctx) => {
+  const seen = new Set<string>();
+  for (const key of set.keys) {
+    if (seen.has(key.kid)) ctx.addIssue({ code: 'custom', message: `kid "${key.kid}" appears more than once; every key needs its own kid` });
+    seen.add(key.kid);
+  }
+});
 
 const fromJson = (value: unknown) => {
   if (typeof value !== 'string') return value;
@@ -96,6 +132,10 @@ const httpUrl = z
   .trim()
   .url('must be an absolute URL')
   .refine((url) => /^https?:\/\//i.test(url), 'must be an http(s) URL');
+/** In production, where codes and ops events travel: https only. */
+const httpsUrl = httpUrl.refine((url) => /^https:\/\//i.test(url), 'must be an https URL in production (codes would travel in clear text)');
+/** Request paths are appended to the origin, so it has no query or fragment of its own. */
+const originUrlSchema = httpUrl.refine((value) => !value.includes('?') && !value.includes('#'), 'must not carry a query or fragment (request paths are appended to it)');
 
 const hashKey = z.string().transform((value, ctx) => {
   const bytes = decodeBase64Url(value.trim());
@@ -146,6 +186,20 @@ const jwksBinding = z.preprocess(
   z.custom<unknown>((value) => value !== Symbol.for('invalid-json'), 'is not valid JSON').pipe(jwksSchema),
 ) as unknown as z.ZodType<PublicKeySet>;
 
+/** In production, the credentials published in this repository for development are refused. */
+function publishedKeyProblem(jwks: PublicKeySet | undefined): string | null {
+  const published = jwks?.keys.find((key) => typeof key.x === 'string' && PUBLISHED_DEVELOPMENT_KEY_X.has(key.x));
+  return published ? `holds the development key "${published.kid}", which is published in this repository; never use it in production` : null;
+}
+
+function refusePublished(problems: ConfigProblem[], binding: string, problem: string | null): void {
+  if (problem) problems.push({ binding, message: problem });
+}
+
+const PUBLISHED_SECRET = 'is the development value published in this repository; set a secret of your own';
+/** The signing key of the webhooks: at least 32 bytes in production. */
+const MIN_SIGNING_KEY_BYTES = 32;
+
 /** Parses and validates the bindings; never throws. */
 export function parseConfig(raw: RawBindings): ConfigResult {
   const problems: ConfigProblem[] = [];
@@ -153,6 +207,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
 
   const environment = read<Environment>('ENVIRONMENT', z.enum(['production', 'development'], 'must be "production" or "development"'), 'production');
   const development = environment === 'development';
+  const production = !development;
 
   const deviceTokens: TokenTrust = {
     jwks: read('DEVICE_JWKS', jwksBinding),
@@ -164,12 +219,27 @@ export function parseConfig(raw: RawBindings): ConfigResult {
   const readAdmin = reader(raw, adminProblems);
   const adminJwks = readAdmin('ADMIN_JWKS', jwksBinding);
   const adminIssuer = readAdmin('ADMIN_TOKEN_ISSUER', nonEmpty);
+  if (production) {
+    refusePublished(problems, 'DEVICE_JWKS', publishedKeyProblem(deviceTokens.jwks));
+    refusePublished(adminProblems, 'ADMIN_JWKS', publishedKeyProblem(adminJwks));
+  }
   const adminTokens = adminProblems.length === 0 ? { jwks: adminJwks, issuer: adminIssuer, audience: 'hearth-admin' } : null;
 
+  const webhookUrl = production ? httpsUrl : httpUrl;
   const networkHashKey = read('NETWORK_HASH_KEY', hashKey);
-  const originUrl = read<string | null>('ORIGIN_URL', httpUrl, development ? null : undefined);
-  const notifyUrl = read<string | null>('NOTIFY_URL', httpUrl, development ? null : undefined);
-  const notifySigningKey = read<string | null>('NOTIFY_SIGNING_KEY', nonEmpty, notifyUrl ? undefined : null);
+  const originUrl = read<string | null>('ORIGIN_URL', originUrlSchema, development ? null : undefined);
+  const notifyUrl = read<string | null>('NOTIFY_URL', webhookUrl, development ? null : undefined);
+  const opsNotifyUrl = read<string | null>('OPS_NOTIFY_URL', webhookUrl, null);
+  const signingKey = production
+    ? nonEmpty.refine((key) => new TextEncoder().encode(key).length >= MIN_SIGNING_KEY_BYTES, `must hold at least ${MIN_SIGNING_KEY_BYTES} bytes in production`)
+    : nonEmpty;
+  const notifySigningKey = read<string | null>('NOTIFY_SIGNING_KEY', signingKey, notifyUrl || opsNotifyUrl ? undefined : null);
+  if (production) {
+    for (const binding of ['NETWORK_HASH_KEY', 'NOTIFY_SIGNING_KEY']) {
+      const value = raw[binding];
+      if (typeof value === 'string' && PUBLISHED_DEVELOPMENT_SECRETS.has(value.trim())) problems.push({ binding, message: PUBLISHED_SECRET });
+    }
+  }
 
   const config: GateConfig = {
     environment,
@@ -179,6 +249,9 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     networkHashKey,
     originUrl: originUrl ? originUrl.replace(/\/+$/, '') : null,
     notify: notifyUrl && notifySigningKey ? { url: notifyUrl, signingKey: notifySigningKey } : null,
+    opsNotifyUrl: opsNotifyUrl ?? null,
+    originTimeoutMs: read('ORIGIN_TIMEOUT', duration, parseDurationMs('PT10S')),
+    deviceTokenMaxAgeMs: read('DEVICE_TOKEN_MAX_AGE', duration, parseDurationMs('P30D')),
     trustWindowMs: read('TRUST_WINDOW', duration, parseDurationMs('P31D')),
     temporaryAccessMs: read('TEMP_ACCESS_DURATION', duration, parseDurationMs('P7D')),
     travelWindowMs: read('TRAVEL_WINDOW', duration, parseDurationMs('P30D')),

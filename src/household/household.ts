@@ -6,14 +6,27 @@
  *
  * All times are epoch milliseconds. Network ids are keyed hashes, never
  * addresses. `storage-schema.md` documents where this document lives.
+ *
+ * Trust boundary: device ids come from tokens and paths and are plain
+ * strings — `__proto__`, `constructor` and `toString` included. Everything
+ * keyed by a device id is a `Map`, never a plain object, so no id can reach
+ * `Object.prototype` or find an inherited member. Stored and published
+ * copies are `HouseholdDocument`s, which hold those maps as arrays.
  */
 import type { DeviceType } from '../identity/device-token';
 import type { NetworkId } from '../network/network-id';
 
-export const HOUSEHOLD_SCHEMA_VERSION = 1;
+export const HOUSEHOLD_SCHEMA_VERSION = 2;
 const MS_PER_DAY = 86_400_000;
 /** At most this many devices are remembered per account; the least recently seen leave first. */
 export const MAX_DEVICES_PER_HOUSEHOLD = 200;
+/**
+ * At most this many sign-out marks are kept per account. Past it, the oldest
+ * marks fold into the account-wide `signedOutBefore`: tokens issued at or
+ * before that second are refused for every device, which is never less safe
+ * than the marks it replaces (a new sign-in gets a later `iat`).
+ */
+export const MAX_SIGN_OUT_MARKS = 200;
 
 export interface HomeNetwork {
   networkId: NetworkId;
@@ -28,7 +41,7 @@ export interface DeviceRecord {
   lastSeenAt: number;
   /** Last time this device streamed from a home network: the start of its trust window. */
   lastHomeSeenAt: number | null;
-  /** Tokens issued (iat) before this second answer DEVICE_REVOKED. */
+  /** Tokens issued (iat) at or before this second answer DEVICE_REVOKED. */
   signedOutAt: number | null;
   /** Temporary (travel) access granted by a verified code lasts until then. */
   temporaryAccessUntil: number | null;
@@ -63,11 +76,23 @@ export interface Household {
   anchorDeviceId: string | null;
   homeNetworks: HomeNetwork[];
   lastNetworkJoinAt: number | null;
-  devices: Record<string, DeviceRecord>;
-  extraMembers: Record<string, ExtraMember>;
+  devices: Map<string, DeviceRecord>;
+  extraMembers: Map<string, ExtraMember>;
   supportGrants: SupportGrant[];
   primaryLocationChangesAt: number[];
+  /** Epoch ms: tokens of any device issued at or before this second are refused (folded sign-out marks). */
+  signedOutBefore: number | null;
   updatedAt: number;
+}
+
+/**
+ * A household as stored in the Durable Object and published to KV: plain
+ * JSON, with devices and extra members as arrays (each entry carries its own
+ * id), so no id is ever used as an object key.
+ */
+export interface HouseholdDocument extends Omit<Household, 'devices' | 'extraMembers'> {
+  devices: DeviceRecord[];
+  extraMembers: ExtraMember[];
 }
 
 /** The settings that shape household transitions and decisions. */
@@ -76,6 +101,11 @@ export interface HouseholdLimits {
   travelWindowMs: number;
   travelGrantsPerWindow: number;
   homeNetworksMax: number;
+  /**
+   * The oldest a device token may be (now − iat). A sign-out mark is kept
+   * this long: afterwards every token issued before it is refused anyway.
+   */
+  tokenMaxAgeMs: number;
 }
 
 /** One playback request, as the household needs to remember it. */
@@ -95,12 +125,43 @@ export function emptyHousehold(accountId: string, now: number): Household {
     anchorDeviceId: null,
     homeNetworks: [],
     lastNetworkJoinAt: null,
-    devices: {},
-    extraMembers: {},
+    devices: new Map(),
+    extraMembers: new Map(),
     supportGrants: [],
     primaryLocationChangesAt: [],
+    signedOutBefore: null,
     updatedAt: now,
   };
+}
+
+/** The household as stored and published: its maps as arrays. */
+export function toHouseholdDocument(household: Household): HouseholdDocument {
+  return { ...household, devices: [...household.devices.values()], extraMembers: [...household.extraMembers.values()] };
+}
+
+/**
+ * Reads a stored or published household: this schema's arrays, or schema 1's
+ * objects keyed by device id (read with `Object.values`, which sees an own
+ * `__proto__` key as data). Entries are keyed by the id they carry.
+ */
+export function fromHouseholdDocument(document: HouseholdDocument | LegacyHouseholdDocument): Household {
+  const devices = Array.isArray(document.devices) ? document.devices : Object.values(document.devices);
+  const members = Array.isArray(document.extraMembers) ? document.extraMembers : Object.values(document.extraMembers);
+  return {
+    ...document,
+    schema: HOUSEHOLD_SCHEMA_VERSION,
+    devices: new Map(devices.map((device) => [device.deviceId, device])),
+    extraMembers: new Map(members.map((member) => [member.deviceId, member])),
+    signedOutBefore: document.signedOutBefore ?? null,
+  };
+}
+
+/** Schema 1: the same document with devices and extra members as objects keyed by id. */
+export interface LegacyHouseholdDocument extends Omit<HouseholdDocument, 'schema' | 'devices' | 'extraMembers' | 'signedOutBefore'> {
+  schema: 1;
+  devices: Record<string, DeviceRecord>;
+  extraMembers: Record<string, ExtraMember>;
+  signedOutBefore?: number | null;
 }
 
 /**
@@ -122,9 +183,16 @@ export function isTrusted(device: DeviceRecord | undefined, limits: HouseholdLim
   return device?.lastHomeSeenAt != null && device.lastHomeSeenAt > now - limits.trustWindowMs;
 }
 
-/** Whether a token issued at `issuedAtSeconds` was issued before the device was signed out. */
-export function isSignedOut(device: DeviceRecord | undefined, issuedAtSeconds: number): boolean {
-  return device?.signedOutAt != null && issuedAtSeconds < Math.floor(device.signedOutAt / 1000);
+/**
+ * Whether a token issued at `issuedAtSeconds` was issued at or before the
+ * device's sign-out second (or the account's folded sign-out floor). A token
+ * minted in the sign-out's own second is refused: a new sign-in carries a
+ * later `iat`.
+ */
+export function isSignedOut(household: Household | null, deviceId: string, issuedAtSeconds: number): boolean {
+  if (!household) return false;
+  const revokedAt = (ms: number | null | undefined) => ms != null && issuedAtSeconds <= Math.floor(ms / 1000);
+  return revokedAt(household.devices.get(deviceId)?.signedOutAt) || revokedAt(household.signedOutBefore);
 }
 
 export function travelGrantsUsed(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): number {
@@ -146,7 +214,7 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
   if (!household) return true;
   const interval = seenWriteIntervalMs(limits);
   const stale = (at: number | null | undefined) => at == null || at <= visit.at - interval;
-  const device = household.devices[visit.deviceId];
+  const device = household.devices.get(visit.deviceId);
   if (!device || stale(device.lastSeenAt)) return true;
   if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return true;
   if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
@@ -175,10 +243,10 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
   const now = visit.at;
   household.homeNetworks = activeHomeNetworks(household, limits, now);
 
-  const device = household.devices[visit.deviceId] ?? newDevice(visit.deviceId, visit.deviceType, now);
+  const device = household.devices.get(visit.deviceId) ?? newDevice(visit.deviceId, visit.deviceType, now);
   device.type = visit.deviceType;
   device.lastSeenAt = Math.max(device.lastSeenAt, now);
-  household.devices[visit.deviceId] = device;
+  household.devices.set(visit.deviceId, device);
 
   if (household.establishedAt === null) {
     if (visit.deviceType === 'tv' && visit.networkId !== null) {
@@ -198,7 +266,7 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
       device.lastHomeSeenAt = now;
     }
   }
-  forgetOldestDevices(household);
+  forgetOldestDevices(household, limits, now);
   return touch(household, now);
 }
 
@@ -209,15 +277,36 @@ export function joinHomeNetwork(household: Household, networkId: NetworkId, limi
   household.homeNetworks.length = Math.min(household.homeNetworks.length, limits.homeNetworksMax);
 }
 
-function forgetOldestDevices(household: Household): void {
-  const ids = Object.keys(household.devices);
-  if (ids.length <= MAX_DEVICES_PER_HOUSEHOLD) return;
-  const keep = new Set([household.anchorDeviceId, ...Object.keys(household.extraMembers)]);
-  const evictable = ids
-    .map((id) => household.devices[id]!)
-    .filter((device) => !keep.has(device.deviceId) && device.signedOutAt === null)
+/** Whether a device's sign-out still matters: a token issued before it could still be within its maximum age. */
+function signOutMarkLive(device: DeviceRecord, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): boolean {
+  return device.signedOutAt !== null && device.signedOutAt > now - limits.tokenMaxAgeMs;
+}
+
+/**
+ * Keeps the household bounded. A signed-out device that never came back is
+ * forgotten once its mark has outlived every token it refuses. Past
+ * MAX_SIGN_OUT_MARKS live marks, the oldest fold into `signedOutBefore`.
+ * Past MAX_DEVICES_PER_HOUSEHOLD devices, the least recently seen leave
+ * (never the anchor, an extra member, or a live sign-out mark).
+ */
+export function forgetOldestDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): void {
+  for (const device of [...household.devices.values()]) {
+    if (device.signedOutAt !== null && !signOutMarkLive(device, limits, now) && device.lastSeenAt <= device.signedOutAt) {
+      household.devices.delete(device.deviceId);
+    }
+  }
+  const marks = [...household.devices.values()].filter((device) => signOutMarkLive(device, limits, now)).toSorted((a, b) => a.signedOutAt! - b.signedOutAt!);
+  for (const device of marks.slice(0, Math.max(0, marks.length - MAX_SIGN_OUT_MARKS))) {
+    household.signedOutBefore = Math.max(household.signedOutBefore ?? 0, device.signedOutAt!);
+    if (device.lastSeenAt <= device.signedOutAt!) household.devices.delete(device.deviceId);
+    else device.signedOutAt = null;
+  }
+  if (household.devices.size <= MAX_DEVICES_PER_HOUSEHOLD) return;
+  const keep = new Set([household.anchorDeviceId, ...household.extraMembers.keys()]);
+  const evictable = [...household.devices.values()]
+    .filter((device) => !keep.has(device.deviceId) && !signOutMarkLive(device, limits, now))
     .toSorted((a, b) => a.lastSeenAt - b.lastSeenAt);
-  for (const device of evictable.slice(0, ids.length - MAX_DEVICES_PER_HOUSEHOLD)) delete household.devices[device.deviceId];
+  for (const device of evictable.slice(0, household.devices.size - MAX_DEVICES_PER_HOUSEHOLD)) household.devices.delete(device.deviceId);
 }
 
 /** Marks a document changed at `now`. */
@@ -243,7 +332,7 @@ export function deviceStatus(household: Household, device: DeviceRecord, limits:
     return { status: device.lastHomeSeenAt === device.lastSeenAt ? 'home' : 'trusted', accessUntil: until };
   }
   if (device.temporaryAccessUntil !== null && device.temporaryAccessUntil > now) return { status: 'temporary', accessUntil: device.temporaryAccessUntil };
-  if (device.deviceId in household.extraMembers) return { status: 'extra-member', accessUntil: null };
+  if (household.extraMembers.has(device.deviceId)) return { status: 'extra-member', accessUntil: null };
   const grant = activeSupportGrant(household, device.deviceId, now);
   if (grant) return { status: 'support-grant', accessUntil: grant.expiresAt };
   return { status: 'outside', accessUntil: null };
@@ -261,10 +350,10 @@ export function newDevice(deviceId: string, type: DeviceType, now: number): Devi
  */
 export function grantTemporaryAccess(current: Household, deviceId: string, deviceType: DeviceType, durationMs: number, limits: HouseholdLimits, now: number): Household {
   const household = structuredClone(current);
-  const device = household.devices[deviceId] ?? newDevice(deviceId, deviceType, now);
+  const device = household.devices.get(deviceId) ?? newDevice(deviceId, deviceType, now);
   device.temporaryAccessUntil = Math.max(device.temporaryAccessUntil ?? 0, now + durationMs);
   device.travelGrantsAt = [...device.travelGrantsAt.filter((at) => at > now - limits.travelWindowMs), now];
-  household.devices[deviceId] = device;
+  household.devices.set(deviceId, device);
   return touch(household, now);
 }
 
@@ -274,10 +363,10 @@ export function grantTemporaryAccess(current: Household, deviceId: string, devic
  */
 export function setPrimaryLocation(current: Household, deviceId: string, networkId: NetworkId, limits: HouseholdLimits, now: number): Household {
   const household = structuredClone(current);
-  const device = household.devices[deviceId] ?? newDevice(deviceId, 'tv', now);
+  const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'tv', now);
   device.lastSeenAt = now;
   device.lastHomeSeenAt = now;
-  household.devices[deviceId] = device;
+  household.devices.set(deviceId, device);
   household.establishedAt ??= now;
   household.anchorDeviceId = deviceId;
   household.homeNetworks = [{ networkId, addedAt: now, lastSeenAt: now }];
@@ -291,12 +380,13 @@ export function primaryLocationChangesUsed(household: Household, limits: Househo
   return household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).length;
 }
 
-/** Signs a device out: its tokens issued before this second stop working. */
-export function signOutDevice(current: Household, deviceId: string, now: number): Household {
+/** Signs a device out: its tokens issued at or before this second stop working. */
+export function signOutDevice(current: Household, deviceId: string, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): Household {
   const household = structuredClone(current);
-  const device = household.devices[deviceId];
+  const device = household.devices.get(deviceId);
   if (!device) return household;
   device.signedOutAt = now;
+  forgetOldestDevices(household, limits, now);
   return touch(household, now);
 }
 
@@ -319,17 +409,17 @@ export type ExtraMemberChange = { ok: true; household: Household; added: boolean
 
 /** Gives a device an extra-member slot, while the account has one free. Adding a member again changes nothing. */
 export function addExtraMember(current: Household, deviceId: string, label: string | null, slots: number, now: number): ExtraMemberChange {
-  if (deviceId in current.extraMembers) return { ok: true, household: current, added: false };
-  if (Object.keys(current.extraMembers).length >= slots) return { ok: false, reason: 'SLOTS_EXHAUSTED' };
+  if (current.extraMembers.has(deviceId)) return { ok: true, household: current, added: false };
+  if (current.extraMembers.size >= slots) return { ok: false, reason: 'SLOTS_EXHAUSTED' };
   const household = structuredClone(current);
-  household.extraMembers[deviceId] = { deviceId, label, addedAt: now };
+  household.extraMembers.set(deviceId, { deviceId, label, addedAt: now });
   return { ok: true, household: touch(household, now), added: true };
 }
 
 /** Frees a device's extra-member slot; returns null when it held none. */
 export function removeExtraMember(current: Household, deviceId: string, now: number): Household | null {
-  if (!(deviceId in current.extraMembers)) return null;
+  if (!current.extraMembers.has(deviceId)) return null;
   const household = structuredClone(current);
-  delete household.extraMembers[deviceId];
+  household.extraMembers.delete(deviceId);
   return touch(household, now);
 }

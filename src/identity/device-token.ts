@@ -38,8 +38,8 @@ function deviceIdentity(payload: unknown): DeviceIdentity | null {
 export class DeviceTokenVerifier {
   readonly #jwt: JwtVerifier<DeviceIdentity>;
 
-  constructor(trust: TokenTrust) {
-    this.#jwt = new JwtVerifier(trust, deviceIdentity);
+  constructor(trust: TokenTrust, maxTokenAgeMs: number) {
+    this.#jwt = new JwtVerifier(trust, deviceIdentity, ['exp', 'iat'], Math.floor(maxTokenAgeMs / 1000));
   }
 
   get cachedTokens(): number {

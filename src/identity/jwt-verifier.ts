@@ -34,6 +34,8 @@ export class JwtVerifier<T> {
     readonly trust: TokenTrust,
     private readonly fromClaims: (payload: JWTPayload) => T | null,
     readonly requiredClaims: string[] = ['exp', 'iat'],
+    /** When set, tokens whose `iat` is older than this are expired, whatever their `exp`. */
+    readonly maxTokenAgeSeconds?: number,
   ) {
     this.#keys = createLocalJWKSet(trust.jwks as Parameters<typeof createLocalJWKSet>[0]);
   }
@@ -58,23 +60,38 @@ export class JwtVerifier<T> {
         clockTolerance: CLOCK_SKEW_SECONDS,
         requiredClaims: this.requiredClaims,
         currentDate: new Date(nowMs),
+        ...(this.maxTokenAgeSeconds !== undefined ? { maxTokenAge: this.maxTokenAgeSeconds } : {}),
       });
+      // A token "issued" in the future would outlive any sign-out made before that moment.
+      if (typeof payload.iat === 'number' && payload.iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) return { ok: false, reason: 'TOKEN_INVALID' };
       const value = this.fromClaims(payload);
       if (value === null) return { ok: false, reason: 'TOKEN_INVALID' };
-      if (typeof payload.exp === 'number') this.#verified.set(token, value, (payload.exp + CLOCK_SKEW_SECONDS) * 1000);
+      if (typeof payload.exp === 'number') this.#verified.set(token, value, this.cacheUntilMs(payload.exp, payload.iat));
       return { ok: true, value };
     } catch (error) {
       return { ok: false, reason: error instanceof errors.JWTExpired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID' };
     }
   }
+
+  /** A verified token is reused until it expires: at `exp`, or when it reaches its maximum age. */
+  private cacheUntilMs(exp: number, iat: number | undefined): number {
+    const ageLimit = this.maxTokenAgeSeconds !== undefined && typeof iat === 'number' ? iat + this.maxTokenAgeSeconds : Number.POSITIVE_INFINITY;
+    return (Math.min(exp, ageLimit) + CLOCK_SKEW_SECONDS) * 1000;
+  }
 }
 
-/** The bearer token of a request: `Authorization: Bearer …`, else the named cookie (when one is named). */
-export function bearerToken(headers: Headers, cookieName: string | null): string | null {
+/** A request's credential and how it came: an `Authorization` header, or a cookie the browser adds by itself. */
+export interface Credential {
+  token: string;
+  via: 'authorization' | 'cookie';
+}
+
+/** The request's credential: `Authorization: Bearer …`, else the named cookie (when one is named). */
+export function requestCredential(headers: Headers, cookieName: string | null): Credential | null {
   const authorization = headers.get('Authorization');
   if (authorization) {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-    if (match?.[1]) return match[1];
+    if (match?.[1]) return { token: match[1], via: 'authorization' };
   }
   const cookies = cookieName === null ? null : headers.get('Cookie');
   if (cookies) {
@@ -82,9 +99,14 @@ export function bearerToken(headers: Headers, cookieName: string | null): string
       const eq = part.indexOf('=');
       if (eq > 0 && part.slice(0, eq).trim() === cookieName) {
         const value = part.slice(eq + 1).trim();
-        if (value) return value;
+        if (value) return { token: value, via: 'cookie' };
       }
     }
   }
   return null;
+}
+
+/** The bearer token of a request (see `requestCredential`). */
+export function bearerToken(headers: Headers, cookieName: string | null): string | null {
+  return requestCredential(headers, cookieName)?.token ?? null;
 }

@@ -16,10 +16,25 @@ export interface NetworkPrefixes {
   ipv6Prefix: number;
 }
 
-/** `CF-Connecting-IPv6` first (Pseudo IPv4 moves the real address there), then `CF-Connecting-IP`. */
+/**
+ * The client's address: `CF-Connecting-IP`. Only when that is a Pseudo IPv4
+ * address (240.0.0.0/4, where Cloudflare's Pseudo IPv4 puts IPv6 clients) is
+ * the real address taken from `CF-Connecting-IPv6`; otherwise a client-sent
+ * `CF-Connecting-IPv6` is ignored, so nobody can claim another's network.
+ */
 export function clientAddress(headers: Headers): string | null {
-  return headers.get('CF-Connecting-IPv6') ?? headers.get('CF-Connecting-IP');
+  const connecting = headers.get('CF-Connecting-IP');
+  if (connecting !== null && isPseudoIpv4(connecting)) return headers.get('CF-Connecting-IPv6') ?? connecting;
+  return connecting;
 }
+
+function isPseudoIpv4(address: string): boolean {
+  const text = address.trim();
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return false;
+  return ipaddr.IPv4.parse(text).match(PSEUDO_IPV4_RANGE);
+}
+
+const PSEUDO_IPV4_RANGE = ipaddr.IPv4.parseCIDR('240.0.0.0/4');
 
 /**
  * The address cut to its network: a tagged byte string (`4` or `6`, then the

@@ -6,9 +6,9 @@
 import { html } from 'hono/html';
 import type { HearthHonoContext } from '../http/context';
 import { MODES } from '../policy/rollout';
-import { page, PAGE_HEADERS } from './layout';
+import { page, pageHeaders } from './layout';
 
-export async function consolePage(_c: HearthHonoContext): Promise<Response> {
+export async function consolePage(c: HearthHonoContext): Promise<Response> {
   const body = html`
 <h1>Hearth console</h1>
 
@@ -96,5 +96,5 @@ export async function consolePage(_c: HearthHonoContext): Promise<Response> {
   </form>
 </dialog>`;
   const rendered = await page({ title: 'Console', locale: 'en', script: 'console', body });
-  return new Response(rendered.toString(), { status: 200, headers: PAGE_HEADERS });
+  return new Response(rendered.toString(), { status: 200, headers: pageHeaders(c.req.url) });
 }

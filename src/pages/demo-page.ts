@@ -6,7 +6,7 @@
 import { html } from 'hono/html';
 import type { HearthHonoContext } from '../http/context';
 import { problemFor } from '../http/problem';
-import { page, PAGE_HEADERS } from './layout';
+import { page, pageHeaders } from './layout';
 
 export const DEMO_DEVICES = [
   { device: 'tv-living-room', type: 'tv', label: 'Living-room TV' },
@@ -55,5 +55,5 @@ export async function demoPage(c: HearthHonoContext): Promise<Response> {
   <ol id="demo-log" class="log" tabindex="0" aria-labelledby="log-title"></ol>
 </section>`;
   const rendered = await page({ title: 'Demo', locale: 'en', script: 'demo', body });
-  return new Response(rendered.toString(), { status: 200, headers: PAGE_HEADERS });
+  return new Response(rendered.toString(), { status: 200, headers: pageHeaders(c.req.url) });
 }

@@ -9,13 +9,13 @@ import { html } from 'hono/html';
 import { decideRequest } from '../edge/decide-request';
 import type { HearthHonoContext } from '../http/context';
 import { actionsFor, messageFor, REASONS, reasonSlug, type Reason } from '../messages/catalog';
-import { page, PAGE_HEADERS } from './layout';
+import { page, pageHeaders } from './layout';
 import { uiText } from './ui-text';
 
 /** Reasons only operators and developers meet; listed apart, so viewers read theirs first. */
 const OPERATOR_REASONS = new Set<Reason>([
   'SCOPE_REQUIRED', 'SLOTS_EXHAUSTED', 'VERSION_MISMATCH', 'INVALID_REQUEST', 'BODY_TOO_LARGE', 'METHOD_NOT_ALLOWED', 'NOT_FOUND',
-  'RULE_NOT_FOUND', 'ACCOUNT_NOT_FOUND', 'GRANT_NOT_FOUND', 'EXTRA_MEMBER_NOT_FOUND', 'MISCONFIGURED', 'INTERNAL_ERROR', 'ORIGIN_UNREACHABLE',
+  'RULE_NOT_FOUND', 'ACCOUNT_NOT_FOUND', 'GRANT_NOT_FOUND', 'EXTRA_MEMBER_NOT_FOUND', 'MISCONFIGURED', 'INTERNAL_ERROR', 'ORIGIN_UNREACHABLE', 'ORIGIN_TIMEOUT',
 ]);
 
 function glossaryEntry(reason: Reason, locale: Parameters<typeof messageFor>[1]) {
@@ -72,5 +72,5 @@ export async function helpPage(c: HearthHonoContext): Promise<Response> {
 </section>`;
 
   const rendered = await page({ title: ui.helpTitle, locale, script: 'help', body, data: { locale, ui } });
-  return new Response(rendered.toString(), { status: 200, headers: PAGE_HEADERS });
+  return new Response(rendered.toString(), { status: 200, headers: pageHeaders(c.req.url) });
 }

@@ -3,22 +3,34 @@
  * stylesheet and script, and a Content-Security-Policy that allows nothing
  * from elsewhere — the pages are self-contained (no external fonts, scripts
  * or CDNs).
+ *
+ * Trust boundary: the gate shares its origin with the proxied playback
+ * content, so `'self'` would trust any script the origin serves. Scripts and
+ * styles are therefore allowed from the gate's own asset path only.
  */
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
-export const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self' blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+/** Where the pages' bundled scripts and stylesheet are served (Workers Static Assets). */
+export const ASSET_PATH = '/gate/assets/';
+
+/** The pages' Content-Security-Policy for a page served from `origin` (scheme, host and port). */
+export function pageCsp(origin: string): string {
+  const assets = origin + ASSET_PATH;
+  return [
+    "default-src 'none'",
+    `script-src ${assets}`,
+    `style-src ${assets}`,
+    "img-src 'self' data:",
+    "media-src 'self' blob:",
+    "worker-src 'self' blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}
 
 export interface PageOptions {
   title: string;
@@ -38,9 +50,9 @@ export function page(options: PageOptions) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · Hearth</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/gate/assets/hearth.css">
+<link rel="stylesheet" href="${ASSET_PATH}hearth.css">
 <script type="application/json" id="page-data">${raw(data)}</script>
-<script src="/gate/assets/${options.script}.js" defer></script>
+<script src="${ASSET_PATH}${options.script}.js" defer></script>
 </head>
 <body>
 <main id="main">
@@ -50,10 +62,13 @@ ${options.body}
 </html>`;
 }
 
-export const PAGE_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': PAGE_CSP,
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-};
+/** Headers of every page served for `requestUrl`. */
+export function pageHeaders(requestUrl: string): Record<string, string> {
+  return {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Security-Policy': pageCsp(new URL(requestUrl).origin),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  };
+}

@@ -80,8 +80,8 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
     return { ...base, decision: input.appliedRule.rule.failOpen ? 'allow' : 'deny', reason: 'STATE_UNAVAILABLE' };
   }
   const state = household as Household | null;
-  const record = state?.devices[device.deviceId];
-  if (step(1, 'device signed out', isSignedOut(record, device.issuedAtSeconds))) {
+  const record = state?.devices.get(device.deviceId);
+  if (step(1, 'device signed out', isSignedOut(state, device.deviceId, device.issuedAtSeconds))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED' };
   }
   if (step(3, 'enforcement off', mode === 'off', `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`)) {
@@ -119,7 +119,7 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   if (step(8, 'temporary access', temporaryUntil !== null && temporaryUntil > now, temporaryUntil ? `until ${iso(temporaryUntil)}` : undefined)) {
     return allowed('TEMPORARY_ACCESS', temporaryUntil!);
   }
-  if (step(9, 'extra-member slot', device.deviceId in state!.extraMembers)) {
+  if (step(9, 'extra-member slot', state!.extraMembers.has(device.deviceId))) {
     return allowed('EXTRA_MEMBER');
   }
   const grant = activeSupportGrant(state!, device.deviceId, now);

@@ -47,10 +47,10 @@ export interface AppliedRule {
 /** The rule for `region`: its own, else `*`, else the default. */
 export function ruleFor(rollout: Rollout, region: string | null): AppliedRule {
   if (region) {
-    const own = rollout.regions[region];
+    const own = Object.hasOwn(rollout.regions, region) ? rollout.regions[region] : undefined;
     if (own) return { key: region, rule: own };
   }
-  return { key: FALLBACK_REGION, rule: rollout.regions[FALLBACK_REGION] ?? DEFAULT_RULE };
+  return { key: FALLBACK_REGION, rule: (Object.hasOwn(rollout.regions, FALLBACK_REGION) && rollout.regions[FALLBACK_REGION]) || DEFAULT_RULE };
 }
 
 /**

@@ -2,7 +2,8 @@
  * Support's view of one account (CONTRACT.md §7): the household summary,
  * `explain` (the decision a request would get, with its trace, changing
  * nothing), support grants, extra-member slots and erase. Every write is
- * audited with the acting admin's `sub`.
+ * audited with the acting admin's `sub` — by the account's Durable Object, in
+ * the same storage transaction as the change (see `state/audit-outbox.ts`).
  *
  * Trust boundary: `explain` may be given a raw address by support; it is
  * hashed like any client address and never stored, logged or echoed.
@@ -17,16 +18,11 @@ import { problemFor } from '../http/problem';
 import { actionsFor, messageFor } from '../messages/catalog';
 import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
-import type { AuditInput } from '../state/control-store';
-import { authoritativeRollout, controlStore } from '../state/rollout-read-model';
+import { authoritativeRollout } from '../state/rollout-read-model';
 
 const DAY_MS = 86_400_000;
 type Input<P, Q = undefined, B = undefined> = OperationInput<z.output<P & z.ZodType>, Q extends z.ZodType ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined>;
 
-
-function audit(c: HearthHonoContext, entry: AuditInput): Promise<unknown> {
-  return controlStore(c.env).appendAudit(entry);
-}
 
 function notFound(c: HearthHonoContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
   return problemFor(c, reason, detail ? { detail } : {});
@@ -45,8 +41,8 @@ export function accountSummary(household: Household, c: HearthHonoContext, now: 
     grants: household.supportGrants
       .filter((grant) => grant.expiresAt > now)
       .map((grant) => ({ grantId: grant.grantId, deviceId: grant.deviceId, reason: grant.reason, actor: grant.actor, createdAt: iso(grant.createdAt), expiresAt: iso(grant.expiresAt) })),
-    extraMembers: Object.values(household.extraMembers).map((member) => ({ deviceId: member.deviceId, label: member.label, addedAt: iso(member.addedAt) })),
-    extraMemberSlots: { used: Object.keys(household.extraMembers).length, total: gate.config.extraMemberSlots },
+    extraMembers: [...household.extraMembers.values()].map((member) => ({ deviceId: member.deviceId, label: member.label, addedAt: iso(member.addedAt) })),
+    extraMemberSlots: { used: household.extraMembers.size, total: gate.config.extraMemberSlots },
     primaryLocationChangesInWindow: primaryLocationChangesUsed(household, gate.limits, now),
     updatedAt: iso(household.updatedAt),
   };
@@ -69,7 +65,7 @@ export async function explain(c: HearthHonoContext, input: Input<typeof accountP
     authoritativeRollout(c.env),
     gate.networks.networkId(ip ?? null),
   ]);
-  const type = deviceType ?? household?.devices[deviceId]?.type ?? 'other';
+  const type = deviceType ?? household?.devices.get(deviceId)?.type ?? 'other';
   const appliedRule = ruleFor(rollout, country ?? null);
   const bucket = await rolloutBucket(appliedRule.key, account);
   const decision = decide(
@@ -117,20 +113,17 @@ export async function createGrant(c: HearthHonoContext, input: Input<typeof acco
   const actor = input.admin!.actor;
   const { grant, household } = await gate.households
     .store(account)
-    .addSupportGrant(account, { deviceId: deviceId ?? null, reason, actor, expiresAt: Date.now() + days * DAY_MS });
+    .addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * DAY_MS }, { actor });
   gate.households.remember(account, household, Date.now(), true);
-  await audit(c, { actor, action: 'grant.create', target: `accounts/${account}/grants/${grant.grantId}`, before: null, after: { deviceId: grant.deviceId, days, expiresAt: iso(grant.expiresAt) }, note: reason });
   return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) }, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }
 
 export async function endGrant(c: HearthHonoContext, input: Input<typeof grantParam>): Promise<Response> {
   const gate = c.get('gate');
   const { account, grantId } = input.params;
-  const ended = await gate.households.store(account).endSupportGrant(grantId);
+  const ended = await gate.households.store(account).endSupportGrant(grantId, { actor: input.admin!.actor });
   if (!ended) return notFound(c, 'GRANT_NOT_FOUND');
   gate.households.remember(account, ended.household, Date.now(), true);
-  const { grant } = ended;
-  await audit(c, { actor: input.admin!.actor, action: 'grant.end', target: `accounts/${account}/grants/${grantId}`, before: { deviceId: grant.deviceId, expiresAt: iso(grant.expiresAt), reason: grant.reason }, after: null, note: null });
   return c.body(null, 204);
 }
 
@@ -138,45 +131,33 @@ export async function addExtraMember(c: HearthHonoContext, input: Input<typeof a
   const gate = c.get('gate');
   const { account } = input.params;
   const { deviceId, label } = input.body;
-  const change = await gate.households.store(account).addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots);
+  const change = await gate.households.store(account).addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots, { actor: input.admin!.actor });
   if (!change.ok) {
     return problemFor(c, 'SLOTS_EXHAUSTED', {
       detail: `All ${gate.config.extraMemberSlots} extra-member slots are in use; remove one first.`,
       extra: { slots: gate.config.extraMemberSlots },
     });
   }
-  const member = change.household.extraMembers[deviceId]!;
+  const member = change.household.extraMembers.get(deviceId)!;
   const body = { deviceId, label: member.label, addedAt: iso(member.addedAt) };
   if (!change.added) return c.json(body, 200);
   gate.households.remember(account, change.household, Date.now(), true);
-  await audit(c, { actor: input.admin!.actor, action: 'extra-member.add', target: `accounts/${account}/extra-members/${deviceId}`, before: null, after: body, note: null });
   return c.json(body, 201, { Location: `/admin/v1/accounts/${account}/extra-members/${deviceId}` });
 }
 
 export async function removeExtraMember(c: HearthHonoContext, input: Input<typeof extraMemberParam>): Promise<Response> {
   const gate = c.get('gate');
   const { account, deviceId } = input.params;
-  const household = await gate.households.store(account).removeExtraMember(deviceId);
+  const household = await gate.households.store(account).removeExtraMember(deviceId, { actor: input.admin!.actor });
   if (!household) return notFound(c, 'EXTRA_MEMBER_NOT_FOUND');
   gate.households.remember(account, household, Date.now(), true);
-  await audit(c, { actor: input.admin!.actor, action: 'extra-member.remove', target: `accounts/${account}/extra-members/${deviceId}`, before: { deviceId }, after: null, note: null });
   return c.body(null, 204);
 }
 
 export async function eraseAccount(c: HearthHonoContext, input: Input<typeof accountParam>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
-  const store = gate.households.store(account);
-  const before = await store.household();
-  await store.erase(account);
+  await gate.households.store(account).erase(account, { actor: input.admin!.actor });
   gate.households.forget(account);
-  await audit(c, {
-    actor: input.admin!.actor,
-    action: 'account.erase',
-    target: `accounts/${account}`,
-    before: before ? { devices: Object.keys(before.devices).length, homeNetworks: before.homeNetworks.length, grants: before.supportGrants.length, extraMembers: Object.keys(before.extraMembers).length } : null,
-    after: null,
-    note: null,
-  });
   return c.body(null, 204);
 }

@@ -21,6 +21,7 @@ import type { HearthHonoContext } from '../http/context';
 import { invalid, readJsonBody } from '../http/json-body';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
+import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../state/household-store';
 
 export const verifyBody = z.object({
   code: z.string({ error: 'must be the 6-digit code as a string' }).regex(CODE_PATTERN, 'must be exactly 6 digits'),
@@ -35,7 +36,7 @@ async function signedInDevice(c: HearthHonoContext, now: number): Promise<{ devi
   if (!identity.ok) return tokenProblem(identity.reason, c.get('requestId'), c.get('locale'));
   const household = await gate.households.confirm(identity.device.accountId, now);
   if (household === 'unavailable') return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
-  if (isSignedOut(household?.devices[identity.device.deviceId], identity.device.issuedAtSeconds)) {
+  if (isSignedOut(household, identity.device.deviceId, identity.device.issuedAtSeconds)) {
     return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
   }
   return { device: identity.device, household };
@@ -58,7 +59,11 @@ export async function openChallenge(c: HearthHonoContext): Promise<Response> {
   const store = gate.households.store(device.accountId);
   const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs);
   if (!opened.ok) {
-    return problemFor(c, 'CHALLENGE_RATE_LIMITED', { headers: { 'Retry-After': String(opened.retryAfterSeconds) }, extra: { retryAfterSeconds: opened.retryAfterSeconds } });
+    const detail =
+      opened.limit === 'account'
+        ? `This account was sent ${CHALLENGES_PER_ACCOUNT_PER_HOUR} codes in the last hour; the next can be sent in ${opened.retryAfterSeconds} s.`
+        : `This device asked for ${CHALLENGES_PER_DEVICE_PER_HOUR} codes in the last hour; the next can be sent in ${opened.retryAfterSeconds} s.`;
+    return problemFor(c, 'CHALLENGE_RATE_LIMITED', { detail, headers: { 'Retry-After': String(opened.retryAfterSeconds) }, extra: { limit: opened.limit, retryAfterSeconds: opened.retryAfterSeconds } });
   }
   const expiresAt = new Date(opened.expiresAt).toISOString();
   const delivered = await deliverCode(
@@ -158,7 +163,7 @@ export async function signOutDevice(c: HearthHonoContext): Promise<Response> {
   if (signedIn instanceof Response) return signedIn;
   const deviceId = c.req.param('deviceId') ?? '';
   if (!ID_PATTERN.test(deviceId)) return invalid(c, 'deviceId', 'deviceId: must match [A-Za-z0-9._:-]{1,128}');
-  const result = await gate.households.store(signedIn.device.accountId).signOut(deviceId);
+  const result = await gate.households.store(signedIn.device.accountId).signOut(deviceId, gate.limits);
   if (!result.ok) return problemFor(c, 'DEVICE_NOT_FOUND');
   gate.households.remember(signedIn.device.accountId, result.household, now, true);
   return c.body(null, 204);

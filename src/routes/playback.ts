@@ -3,8 +3,10 @@
  * requests stream through to ORIGIN_URL with the device token taken out and
  * the account and device named; challenges and denials are problem details.
  *
- * Trust boundary: nothing the client sends as `Hearth-*` reaches the origin;
- * the only `Hearth-*` headers the origin sees are the ones set here.
+ * Trust boundary: nothing the client sends as `Hearth-*` — in any case, with
+ * `_` for `-` (many origin stacks read `Hearth_Account` as `Hearth-Account`)
+ * — reaches the origin; the only `Hearth-*` headers the origin sees are the
+ * ones set here. Hop-by-hop headers (RFC 9110 §7.6.1) stay on this hop.
  */
 import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
 import { DECISION_HEADER, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
@@ -25,12 +27,12 @@ export async function playback(c: HearthHonoContext): Promise<Response> {
 
   let response: Response;
   if (gate.config.originUrl) {
-    try {
-      response = await fetch(originRequest(c.req.raw, gate.config.originUrl, device));
-    } catch (error) {
-      console.error(JSON.stringify({ event: 'origin_unreachable', requestId, error: String(error) }));
-      return problemFor(c, 'ORIGIN_UNREACHABLE', { headers: { [DECISION_HEADER]: decisionHeader(decision) } });
+    const waited = await fetchOrigin(originRequest(c.req.raw, gate.config.originUrl, device), gate.config.originTimeoutMs);
+    if (!(waited instanceof Response)) {
+      console.error(JSON.stringify({ event: waited === 'timeout' ? 'origin_timeout' : 'origin_unreachable', requestId }));
+      return problemFor(c, waited === 'timeout' ? 'ORIGIN_TIMEOUT' : 'ORIGIN_UNREACHABLE', { headers: { [DECISION_HEADER]: decisionHeader(decision), 'Retry-After': '1' } });
     }
+    response = waited;
   } else {
     response = await developmentOrigin(c.req.raw, device, c.env.ASSETS);
   }
@@ -40,13 +42,30 @@ export async function playback(c: HearthHonoContext): Promise<Response> {
   return forwarded;
 }
 
+/**
+ * Fetches from the origin, waiting at most `timeoutMs` for its response
+ * headers; once they arrive the body streams for as long as it takes.
+ */
+async function fetchOrigin(request: Request, timeoutMs: number): Promise<Response | 'timeout' | 'unreachable'> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    return await fetch(request, { signal: controller.signal });
+  } catch {
+    return controller.signal.aborted ? 'timeout' : 'unreachable';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The request as the origin sees it: same method, path, query and body; token out, identity in. */
 export function originRequest(request: Request, originUrl: string, device: DeviceIdentity): Request {
   const url = new URL(request.url);
   const headers = new Headers();
+  const hopByHop = hopByHopHeaders(request.headers);
   for (const [name, value] of request.headers) {
-    const lower = name.toLowerCase();
-    if (lower === 'authorization' || lower === 'cookie' || lower.startsWith('hearth-')) continue;
+    const canonical = name.toLowerCase().replaceAll('_', '-');
+    if (canonical === 'authorization' || canonical === 'cookie' || canonical.startsWith('hearth-') || hopByHop.has(canonical)) continue;
     headers.append(name, value);
   }
   const cookies = withoutCookie(request.headers.get('Cookie'), DEVICE_COOKIE);
@@ -60,6 +79,19 @@ export function originRequest(request: Request, originUrl: string, device: Devic
     body: hasBody ? request.body : null,
     redirect: 'manual',
   });
+}
+
+/** Headers that describe this connection only: the fixed set, `Proxy-*`, and whatever `Connection` names. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+function hopByHopHeaders(headers: Headers): { has(canonical: string): boolean } {
+  const named = new Set(
+    (headers.get('Connection') ?? '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase().replaceAll('_', '-'))
+      .filter((token) => token.length > 0),
+  );
+  return { has: (canonical) => HOP_BY_HOP.has(canonical) || canonical.startsWith('proxy-') || named.has(canonical) };
 }
 
 function withoutCookie(header: string | null, name: string): string | null {

@@ -1,7 +1,13 @@
 /**
  * ControlStore: the one Durable Object that owns the rollout rules and the
  * append-only audit log. Rule changes are compare-and-set on the rollout
- * version, audited in the same transaction, and written through to KV.
+ * version, audited in the same transaction, and written through to KV (the
+ * KV write is owed in that transaction too, and retried until it lands).
+ *
+ * Audit entries are inserted, never edited, with one exception: erasing an
+ * account redacts what identifies the person (the account and device ids in
+ * `target`, `before`, `after`, `note`) in that account's entries, keeping
+ * action, time and actor.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { EMPTY_ROLLOUT, type Rollout, type RolloutRule } from '../policy/rollout';
@@ -27,6 +33,15 @@ export interface AuditEntry {
 
 export type AuditInput = Omit<AuditEntry, 'id' | 'at'>;
 
+export interface AppendOptions {
+  /** A unique id of the change: a second append with the same origin is ignored (outbox retries). */
+  origin?: string;
+  /** When the change was made; defaults to now. */
+  at?: string;
+  /** Redact every earlier entry naming `accounts/<accountId>` to `accounts/<pseudonym>`. */
+  redact?: { accountId: string; pseudonym: string };
+}
+
 export type RolloutChange =
   | { ok: true; rollout: Rollout }
   | { ok: false; reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout };
@@ -45,7 +60,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
 
   constructor(ctx: DurableObjectState, env: ControlStoreEnv) {
     super(ctx, env);
-    this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV);
+    this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV, () => this.rollout());
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,6 +72,9 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
         after TEXT,
         note TEXT
       )`);
+      const columns = ctx.storage.sql.exec<{ name: string }>('PRAGMA table_info(audit)').toArray();
+      if (!columns.some((column) => column.name === 'origin')) ctx.storage.sql.exec('ALTER TABLE audit ADD COLUMN origin TEXT');
+      ctx.storage.sql.exec('CREATE UNIQUE INDEX IF NOT EXISTS audit_origin ON audit(origin)');
     });
   }
 
@@ -70,11 +88,11 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
     if (change.ifMatch !== undefined && change.ifMatch !== current.version) {
       return { ok: false, reason: 'VERSION_MISMATCH', rollout: current };
     }
-    if (!change.rule && !(change.region in current.regions)) {
+    if (!change.rule && !Object.hasOwn(current.regions, change.region)) {
       return { ok: false, reason: 'RULE_NOT_FOUND', rollout: current };
     }
     const now = new Date();
-    const before = current.regions[change.region] ?? null;
+    const before = Object.hasOwn(current.regions, change.region) ? current.regions[change.region]! : null;
     const regions = { ...current.regions };
     if (change.rule) {
       regions[change.region] = { ...change.rule, updatedAt: now.toISOString(), updatedBy: change.actor };
@@ -82,7 +100,8 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
       delete regions[change.region];
     }
     const next: Rollout = { version: current.version + 1, updatedAt: now.toISOString(), regions };
-    await this.ctx.storage.put(ROLLOUT, next);
+    // One transaction (no await in between): the rules, the mark that KV owes them, and the audit entry.
+    const stored = this.ctx.storage.put({ [ROLLOUT]: next, ...this.#publisher.pendingEntry(ROLLOUT_KEY) });
     this.appendAudit({
       actor: change.actor,
       action: change.rule ? 'rollout.set' : 'rollout.delete',
@@ -91,15 +110,32 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
       after: regions[change.region] ?? null,
       note: change.rule?.note ?? null,
     });
-    await this.#publisher.publish(ROLLOUT_KEY, next, now.getTime());
+    await stored;
+    await this.#publisher.publish(now.getTime());
     return { ok: true, rollout: next };
   }
 
-  /** Appends one audit entry. Entries are never updated or deleted. */
-  appendAudit(entry: AuditInput): AuditEntry {
-    const at = new Date().toISOString();
-    const cursor = this.ctx.storage.sql.exec<{ seq: number }>(
-      'INSERT INTO audit (at, actor, action, target, before, after, note) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq',
+  /**
+   * Appends one audit entry (at most once per `origin`). With `redact`, the
+   * account's earlier entries are redacted in the same transaction.
+   */
+  appendAudit(entry: AuditInput, options: AppendOptions = {}): void {
+    const at = options.at ?? new Date().toISOString();
+    // Synchronous statements with no await between them commit as one transaction.
+    if (options.redact) {
+      const { accountId, pseudonym } = options.redact;
+      const exact = `accounts/${accountId}`;
+      const prefix = `${exact}/`;
+      this.ctx.storage.sql.exec(
+        `UPDATE audit SET target = ?, before = 'null', after = 'null', note = NULL WHERE target = ? OR substr(target, 1, ?) = ?`,
+        `accounts/${pseudonym}`,
+        exact,
+        prefix.length,
+        prefix,
+      );
+    }
+    this.ctx.storage.sql.exec(
+      'INSERT OR IGNORE INTO audit (at, actor, action, target, before, after, note, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       at,
       entry.actor,
       entry.action,
@@ -107,8 +143,8 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
       JSON.stringify(entry.before ?? null),
       JSON.stringify(entry.after ?? null),
       entry.note,
+      options.origin ?? null,
     );
-    return { id: String(cursor.one().seq), at, ...entry };
   }
 
   /** Audit entries newest first; `before` is the id of the last entry already seen. */
@@ -133,6 +169,6 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
   }
 
   override async alarm(): Promise<void> {
-    await this.#publisher.flush(ROLLOUT_KEY, await this.rollout(), Date.now());
+    await this.#publisher.publish(Date.now());
   }
 }

@@ -10,13 +10,21 @@
  * so its own next request sees the change at once.
  */
 import { BoundedCache } from '../cache/bounded-cache';
-import type { Household, HouseholdLimits, Visit } from '../household/household';
+import { fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type HouseholdLimits, type Visit } from '../household/household';
 import type { HouseholdStore } from './household-store';
 import { householdKey } from './kv-keys';
 
-/** How long an isolate reuses a household snapshot before reading KV again. */
+/**
+ * How long an isolate reuses a household snapshot before reading KV again.
+ * With KV's own propagation (up to about a minute), this bounds how long a
+ * change made elsewhere (a sign-out, a grant's end) takes to reach this isolate.
+ */
 export const SNAPSHOT_CACHE_MS = 30_000;
 const SNAPSHOT_CACHE_ENTRIES = 50_000;
+/** The snapshots of one isolate hold at most this many bytes of JSON (isolates have 128 MB). */
+export const SNAPSHOT_CACHE_BYTES = 24 * 1024 * 1024;
+/** Weight of a remembered "no household" answer. */
+const ABSENT_SNAPSHOT_BYTES = 64;
 
 export interface HouseholdBindings {
   HEARTH_KV: KVNamespace;
@@ -26,7 +34,7 @@ export interface HouseholdBindings {
 export type HouseholdRead = Household | null | 'unavailable';
 
 export class HouseholdReadModel {
-  readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES);
+  readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
   /** KV reads and Durable Object visit writes made by this isolate (the benchmark reports them per request). */
   kvReads = 0;
   visitWrites = 0;
@@ -35,6 +43,11 @@ export class HouseholdReadModel {
 
   get cachedHouseholds(): number {
     return this.#snapshots.size;
+  }
+
+  /** Bytes of JSON the cached snapshots stand for. */
+  get cachedBytes(): number {
+    return this.#snapshots.weight;
   }
 
   store(accountId: string): DurableObjectStub<HouseholdStore> {
@@ -47,8 +60,9 @@ export class HouseholdReadModel {
     if (cached !== undefined) return cached;
     try {
       this.kvReads += 1;
-      const snapshot = await this.bindings.HEARTH_KV.get<Household>(householdKey(accountId), 'json');
-      this.remember(accountId, snapshot, now);
+      const text = await this.bindings.HEARTH_KV.get(householdKey(accountId), 'text');
+      const snapshot = text === null ? null : fromHouseholdDocument(JSON.parse(text) as HouseholdDocument);
+      this.remember(accountId, snapshot, now, false, text?.length);
       return snapshot;
     } catch {
       return this.confirm(accountId, now);
@@ -77,12 +91,13 @@ export class HouseholdReadModel {
    * Keeps `household` unless a newer revision is already cached. `authoritative`
    * snapshots (straight from the Durable Object) always replace what is held.
    */
-  remember(accountId: string, household: Household | null, now: number, authoritative = false): void {
+  remember(accountId: string, household: Household | null, now: number, authoritative = false, bytes?: number): void {
     if (!authoritative) {
       const held = this.#snapshots.get(accountId, now);
       if (held && (!household || held.revision > household.revision)) return;
     }
-    this.#snapshots.set(accountId, household, now + SNAPSHOT_CACHE_MS);
+    const weight = bytes ?? (household ? JSON.stringify(toHouseholdDocument(household)).length : ABSENT_SNAPSHOT_BYTES);
+    this.#snapshots.set(accountId, household, now + SNAPSHOT_CACHE_MS, Math.max(weight, ABSENT_SNAPSHOT_BYTES));
   }
 
   forget(accountId: string): void {

@@ -3,6 +3,11 @@
  * household. Every change is serialised here, kept in the object's SQLite
  * storage, and written through to the KV read model. Counters that must be
  * exact (code attempts, travel grants, location changes) live here too.
+ *
+ * Nothing is lost between the change and its consequences: the change, the
+ * mark that KV owes the new snapshot, and the change's audit entry are one
+ * atomic storage batch; KV and the audit log are then written at once and,
+ * when that fails, by the alarm until they land.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { codeDigest, codeMatches, newCode, newSalt } from '../challenges/verification-code';
@@ -13,19 +18,25 @@ import {
   endSupportGrant,
   removeExtraMember,
   emptyHousehold,
+  fromHouseholdDocument,
   grantTemporaryAccess,
+  toHouseholdDocument,
   primaryLocationChangesUsed,
   setPrimaryLocation,
   signOutDevice,
   travelGrantsUsed,
   type ExtraMemberChange,
   type Household,
+  type HouseholdDocument,
   type HouseholdLimits,
+  type LegacyHouseholdDocument,
   type SupportGrant,
   type Visit,
 } from '../household/household';
 import type { DeviceType } from '../identity/device-token';
 import type { NetworkId } from '../network/network-id';
+import { AuditOutbox, type AuditDelivery } from './audit-outbox';
+import type { ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 
@@ -34,6 +45,8 @@ const CHALLENGE_PREFIX = 'challenge:';
 const HOUR_MS = 3_600_000;
 /** Codes a device may ask for in any hour. */
 export const CHALLENGES_PER_DEVICE_PER_HOUR = 3;
+/** Codes an account may be sent in any hour, whatever the devices asking (invented device ids included). */
+export const CHALLENGES_PER_ACCOUNT_PER_HOUR = 10;
 
 /** A verification challenge as stored: never the code itself, only its salted digest. */
 export interface ChallengeRecord {
@@ -49,7 +62,7 @@ export interface ChallengeRecord {
 
 export type OpenChallengeResult =
   | { ok: true; challengeId: string; code: string; expiresAt: number }
-  | { ok: false; reason: 'CHALLENGE_RATE_LIMITED'; retryAfterSeconds: number };
+  | { ok: false; reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number };
 
 export interface VerifyChallengeInput {
   challengeId: string;
@@ -79,21 +92,34 @@ export type SignOutResult = { ok: true; household: Household } | { ok: false; re
 
 export interface HouseholdStoreEnv {
   HEARTH_KV: KVNamespace;
+  CONTROL: DurableObjectNamespace<ControlStore>;
+}
+
+/** What an admin write records about who made it. */
+export interface AuditActor {
+  actor: string;
+  note?: string | null;
 }
 
 export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   #household: Household | null | undefined;
   readonly #publisher: KvPublisher;
+  readonly #outbox: AuditOutbox;
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
-    this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV);
+    this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV, async () => {
+      const household = await this.household();
+      return household && toHouseholdDocument(household);
+    });
+    this.#outbox = new AuditOutbox(ctx.storage, (delivery) => deliverAudit(env, delivery));
   }
 
   /** The household as stored here (the source of truth), or null when nothing is known. */
   async household(): Promise<Household | null> {
     if (this.#household === undefined) {
-      this.#household = (await this.ctx.storage.get<Household>(HOUSEHOLD)) ?? null;
+      const stored = await this.ctx.storage.get<HouseholdDocument | LegacyHouseholdDocument>(HOUSEHOLD);
+      this.#household = stored ? fromHouseholdDocument(stored) : null;
     }
     return this.#household;
   }
@@ -106,20 +132,22 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
 
   /**
    * Opens a challenge for a device: a fresh code, counted against the
-   * device's hourly allowance. The caller delivers the code and withdraws the
-   * challenge if delivery fails, so a failed delivery costs the person nothing.
+   * device's and the account's hourly allowance. The caller delivers the code
+   * and withdraws the challenge if delivery fails, so a failed delivery costs
+   * the person nothing.
    */
   async openChallenge(deviceId: string, codeTtlMs: number): Promise<OpenChallengeResult> {
     const now = Date.now();
-    const challenges = await this.challenges();
-    const recent = [...challenges.values()]
-      .filter((challenge) => challenge.deviceId === deviceId && challenge.createdAt > now - HOUR_MS)
-      .map((challenge) => challenge.createdAt)
-      .toSorted((a, b) => a - b);
-    if (recent.length >= CHALLENGES_PER_DEVICE_PER_HOUR) {
-      const frees = recent[recent.length - CHALLENGES_PER_DEVICE_PER_HOUR]! + HOUR_MS;
-      return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', retryAfterSeconds: Math.max(1, Math.ceil((frees - now) / 1000)) };
-    }
+    const recent = [...(await this.challenges()).values()].filter((challenge) => challenge.createdAt > now - HOUR_MS);
+    const limited = (limit: 'device' | 'account', times: number[], allowed: number): OpenChallengeResult | null => {
+      if (times.length < allowed) return null;
+      const frees = times.toSorted((a, b) => a - b)[times.length - allowed]! + HOUR_MS;
+      return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', limit, retryAfterSeconds: Math.max(1, Math.ceil((frees - now) / 1000)) };
+    };
+    const refused =
+      limited('device', recent.filter((challenge) => challenge.deviceId === deviceId).map((challenge) => challenge.createdAt), CHALLENGES_PER_DEVICE_PER_HOUR) ??
+      limited('account', recent.map((challenge) => challenge.createdAt), CHALLENGES_PER_ACCOUNT_PER_HOUR);
+    if (refused) return refused;
     const code = newCode();
     const salt = newSalt();
     const challenge: ChallengeRecord = {
@@ -161,15 +189,14 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       return { ok: false, reason: 'CODE_INVALID', attemptsRemaining: input.maxAttempts - challenge.attempts };
     }
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
-    if (input.enforceTravelLimit && travelGrantsUsed(current.devices[input.deviceId], input.limits, now) >= input.limits.travelGrantsPerWindow) {
+    if (input.enforceTravelLimit && travelGrantsUsed(current.devices.get(input.deviceId), input.limits, now) >= input.limits.travelGrantsPerWindow) {
       return { ok: false, reason: 'TRAVEL_LIMIT_REACHED' };
     }
     const fresh = await this.ctx.storage.get<ChallengeRecord>(key);
     if (!fresh || fresh.usedAt !== null) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
     fresh.usedAt = now;
-    this.ctx.storage.put(key, fresh);
-    const household = await this.save(grantTemporaryAccess(current, input.deviceId, input.deviceType, input.temporaryAccessMs, input.limits, now));
-    return { ok: true, expiresAt: household.devices[input.deviceId]!.temporaryAccessUntil!, household };
+    const household = await this.save(grantTemporaryAccess(current, input.deviceId, input.deviceType, input.temporaryAccessMs, input.limits, now), [], { [key]: fresh });
+    return { ok: true, expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household };
   }
 
   /** Makes `networkId` the primary location, at most `maxChanges` times per travel window. */
@@ -184,54 +211,95 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /** Signs a device of this household out. */
-  async signOut(deviceId: string): Promise<SignOutResult> {
+  async signOut(deviceId: string, limits: HouseholdLimits): Promise<SignOutResult> {
     const current = await this.household();
-    if (!current?.devices[deviceId]) return { ok: false, reason: 'DEVICE_NOT_FOUND' };
-    return { ok: true, household: await this.save(signOutDevice(current, deviceId, Date.now())) };
+    if (!current?.devices.has(deviceId)) return { ok: false, reason: 'DEVICE_NOT_FOUND' };
+    return { ok: true, household: await this.save(signOutDevice(current, deviceId, limits, Date.now())) };
   }
 
-  /** Adds a support grant (the caller audits it). */
-  async addSupportGrant(accountId: string, grant: Omit<SupportGrant, 'grantId' | 'createdAt'>): Promise<{ grant: SupportGrant; household: Household }> {
+  /** Adds a support grant, audited with the change. */
+  async addSupportGrant(accountId: string, grant: Omit<SupportGrant, 'grantId' | 'createdAt' | 'actor'>, by: AuditActor): Promise<{ grant: SupportGrant; household: Household }> {
     const now = Date.now();
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
-    const full: SupportGrant = { ...grant, grantId: crypto.randomUUID(), createdAt: now };
-    return { grant: full, household: await this.save(addSupportGrant(current, full, now)) };
+    const full: SupportGrant = { ...grant, actor: by.actor, grantId: crypto.randomUUID(), createdAt: now };
+    const days = Math.round((full.expiresAt - now) / 86_400_000);
+    const audit = {
+      actor: by.actor,
+      action: 'grant.create',
+      target: `accounts/${accountId}/grants/${full.grantId}`,
+      before: null,
+      after: { deviceId: full.deviceId, days, expiresAt: new Date(full.expiresAt).toISOString() },
+      note: full.reason,
+    };
+    return { grant: full, household: await this.save(addSupportGrant(current, full, now), [{ entry: audit }]) };
   }
 
-  /** Ends a support grant; null when the account holds no such grant. */
-  async endSupportGrant(grantId: string): Promise<{ grant: SupportGrant; household: Household } | null> {
+  /** Ends a support grant, audited with the change; null when the account holds no such grant. */
+  async endSupportGrant(grantId: string, by: AuditActor): Promise<{ grant: SupportGrant; household: Household } | null> {
     const current = await this.household();
     const grant = current?.supportGrants.find((g) => g.grantId === grantId);
     const next = current && endSupportGrant(current, grantId, Date.now());
-    return grant && next ? { grant, household: await this.save(next) } : null;
+    if (!current || !grant || !next) return null;
+    const audit = {
+      actor: by.actor,
+      action: 'grant.end',
+      target: `accounts/${current.accountId}/grants/${grantId}`,
+      before: { deviceId: grant.deviceId, expiresAt: new Date(grant.expiresAt).toISOString(), reason: grant.reason },
+      after: null,
+      note: by.note ?? null,
+    };
+    return { grant, household: await this.save(next, [{ entry: audit }]) };
   }
 
-  async addExtraMember(accountId: string, deviceId: string, label: string | null, slots: number): Promise<ExtraMemberChange> {
+  /** Gives a device an extra-member slot, audited with the change. Adding a member again changes nothing. */
+  async addExtraMember(accountId: string, deviceId: string, label: string | null, slots: number, by: AuditActor): Promise<ExtraMemberChange> {
     const now = Date.now();
     const change = addExtraMember((await this.household()) ?? emptyHousehold(accountId, now), deviceId, label, slots, now);
-    if (change.ok && change.added) await this.save(change.household);
+    if (change.ok && change.added) {
+      const member = change.household.extraMembers.get(deviceId)!;
+      const after = { deviceId, label: member.label, addedAt: new Date(member.addedAt).toISOString() };
+      await this.save(change.household, [{ entry: { actor: by.actor, action: 'extra-member.add', target: `accounts/${accountId}/extra-members/${deviceId}`, before: null, after, note: by.note ?? null } }]);
+    }
     return change;
   }
 
-  /** Frees an extra-member slot; null when the device held none. */
-  async removeExtraMember(deviceId: string): Promise<Household | null> {
+  /** Frees an extra-member slot, audited with the change; null when the device held none. */
+  async removeExtraMember(deviceId: string, by: AuditActor): Promise<Household | null> {
     const current = await this.household();
     const next = current && removeExtraMember(current, deviceId, Date.now());
-    return next ? this.save(next) : null;
+    if (!current || !next) return null;
+    const audit = { actor: by.actor, action: 'extra-member.remove', target: `accounts/${current.accountId}/extra-members/${deviceId}`, before: { deviceId }, after: null, note: by.note ?? null };
+    return this.save(next, [{ entry: audit }]);
   }
 
   /**
-   * Erases everything held about the account: this object's storage (the
-   * household, challenges, counters) and the KV snapshot. Afterwards the
-   * account starts from nothing.
+   * Erases everything held about the account: the household, challenges and
+   * counters here, the KV snapshot, and what identifies the person in the
+   * audit trail (the erase entry redacts the account's earlier entries to a
+   * pseudonym; entries still waiting here are redacted before they leave).
+   * The KV delete and the audit entry are owed in the same batch as the
+   * erase, so a failure of either is retried, never lost. Once both have
+   * landed, this object's storage is empty.
    */
-  async erase(accountId: string): Promise<boolean> {
-    const existed = (await this.household()) !== null;
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
+  async erase(accountId: string, by: AuditActor): Promise<{ existed: boolean; counts: Record<string, number> | null }> {
+    const before = await this.household();
+    const now = Date.now();
+    const pseudonym = `erased-${crypto.randomUUID().slice(0, 8)}`;
+    const counts = before ? { devices: before.devices.size, homeNetworks: before.homeNetworks.length, grants: before.supportGrants.length, extraMembers: before.extraMembers.size } : null;
+    const waiting = await this.#outbox.pending();
+    const keys = [...(await this.ctx.storage.list()).keys()].filter((key) => !waiting.has(key));
+    const redacted: Record<string, AuditDelivery> = {};
+    for (const [key, delivery] of waiting) redacted[key] = redactDelivery(delivery, accountId, pseudonym);
+    const erasure = this.#outbox.outboxEntries(
+      [{ entry: { actor: by.actor, action: 'account.erase', target: `accounts/${pseudonym}`, before: counts, after: null, note: by.note ?? null }, redact: { accountId, pseudonym } }],
+      now,
+    );
+    // One batch (no await in between): everything goes, the KV delete and the audit entry are owed.
+    for (let i = 0; i < keys.length; i += 128) void this.ctx.storage.delete(keys.slice(i, i + 128));
+    await this.ctx.storage.put({ ...redacted, ...erasure, ...this.#publisher.pendingEntry(householdKey(accountId)) });
     this.#household = null;
-    await this.env.HEARTH_KV.delete(householdKey(accountId));
-    return existed;
+    await this.afterChange(now);
+    return { existed: before !== null, counts };
   }
 
   /** Open and recent challenges; those past their hour and expiry are cleared on the way. */
@@ -246,15 +314,52 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return all;
   }
 
-  protected async save(household: Household): Promise<Household> {
+  /**
+   * Stores the household, the mark that KV owes it, its audit entries and any
+   * `extra` records as one atomic batch; then publishes and delivers.
+   */
+  protected async save(household: Household, audit: Array<Omit<AuditDelivery, 'origin' | 'at'>> = [], extra: Record<string, unknown> = {}): Promise<Household> {
+    const now = Date.now();
+    await this.ctx.storage.put({
+      ...extra,
+      [HOUSEHOLD]: toHouseholdDocument(household),
+      ...this.#publisher.pendingEntry(householdKey(household.accountId)),
+      ...this.#outbox.outboxEntries(audit, now),
+    });
     this.#household = household;
-    await this.ctx.storage.put(HOUSEHOLD, household);
-    await this.#publisher.publish(householdKey(household.accountId), household, Date.now());
+    await this.afterChange(now);
     return household;
   }
 
-  override async alarm(): Promise<void> {
-    const household = await this.household();
-    if (household) await this.#publisher.flush(householdKey(household.accountId), household, Date.now());
+  /** Writes what is owed to KV and the audit log; whatever fails is left to the alarm. */
+  private async afterChange(now: number): Promise<void> {
+    await this.#publisher.publish(now);
+    await this.#outbox.deliver(now);
+    await this.clearIfErased();
   }
+
+  override async alarm(): Promise<void> {
+    await this.afterChange(Date.now());
+  }
+
+  /** After an erase, once KV and the audit log have what they are owed, nothing is left here. */
+  private async clearIfErased(): Promise<void> {
+    if ((await this.household()) !== null) return;
+    if ((await this.#publisher.isPending()) || (await this.#outbox.pending()).size > 0) return;
+    if ((await this.ctx.storage.list({ limit: 1, prefix: CHALLENGE_PREFIX })).size > 0) return;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+}
+
+/** Appends one outbox entry to the ControlStore's audit log (idempotent by origin). */
+async function deliverAudit(env: HouseholdStoreEnv, delivery: AuditDelivery): Promise<void> {
+  await env.CONTROL.get(env.CONTROL.idFromName('control')).appendAudit(delivery.entry, { origin: delivery.origin, at: delivery.at, ...(delivery.redact ? { redact: delivery.redact } : {}) });
+}
+
+/** An entry waiting in the outbox, as it may leave after its account was erased. */
+function redactDelivery(delivery: AuditDelivery, accountId: string, pseudonym: string): AuditDelivery {
+  const names = delivery.entry.target === `accounts/${accountId}` || delivery.entry.target.startsWith(`accounts/${accountId}/`);
+  if (!names) return delivery;
+  return { ...delivery, entry: { ...delivery.entry, target: `accounts/${pseudonym}`, before: null, after: null, note: null } };
 }

@@ -1,40 +1,76 @@
 /**
- * Writes a Durable Object's current document through to Workers KV without
- * tripping KV's limit of one write per second per key.
+ * Writes a Durable Object's current document through to Workers KV so that
+ * the last state always lands, without tripping KV's limit of one write per
+ * second per key.
  *
  * KV is last-write-wins with no compare-and-set, so only the Durable Object
- * (the single writer of its key) publishes. Writes closer together than
- * KV_MIN_WRITE_INTERVAL_MS are coalesced: the newest document is written by
- * the object's alarm a moment later, so a burst of changes costs at most one
- * KV write per second and the last change is never lost.
+ * (the single writer of its key) publishes. The owner puts `pendingEntry()`
+ * into the same storage batch as its change, so "KV owes this key the
+ * current document" is durable the moment the change is. `publish()` then
+ * tries at once (or, within a second of the last write, leaves it to the
+ * alarm); a KV write that throws leaves the mark in place and the owner's
+ * alarm retries with backoff until it lands. A change made while a write is
+ * in flight replaces the mark, so the older write never clears it.
  */
+import { Backoff, wakeBy } from './alarm';
+
 export const KV_MIN_WRITE_INTERVAL_MS = 1000;
+const PENDING = 'kv:pending';
 const LAST_PUBLISHED_AT = 'kv:lastPublishedAt';
 
+interface PendingPublish {
+  key: string;
+  /** Identifies the change that set the mark; only a write started after it may clear it. */
+  token: string;
+}
+
 export class KvPublisher {
+  readonly #backoff = new Backoff();
+
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly kv: KVNamespace,
+    /** The document to publish now; null deletes the key. */
+    private readonly current: () => Promise<unknown | null>,
   ) {}
 
-  /** Publishes now if the key was not written within the last second, else schedules it. */
-  async publish(key: string, document: unknown | null, now: number): Promise<void> {
+  /** Storage entries that mark `key` as owed to KV; put them in the same batch as the change. */
+  pendingEntry(key: string): Record<string, PendingPublish> {
+    return { [PENDING]: { key, token: crypto.randomUUID() } };
+  }
+
+  /** Whether KV still owes a write. */
+  async isPending(): Promise<boolean> {
+    return (await this.storage.get(PENDING)) !== undefined;
+  }
+
+  /**
+   * Writes the owed document now, or schedules the alarm when the last write
+   * was under a second ago or this one fails. Never throws: a failure is
+   * logged and retried by the alarm.
+   */
+  async publish(now: number): Promise<void> {
+    const pending = await this.storage.get<PendingPublish>(PENDING);
+    if (!pending) return;
     const last = (await this.storage.get<number>(LAST_PUBLISHED_AT)) ?? 0;
-    if (now - last >= KV_MIN_WRITE_INTERVAL_MS) {
-      await this.write(key, document, now);
-    } else if ((await this.storage.getAlarm()) === null) {
-      await this.storage.setAlarm(last + KV_MIN_WRITE_INTERVAL_MS);
+    if (now - last < KV_MIN_WRITE_INTERVAL_MS) {
+      await wakeBy(this.storage, last + KV_MIN_WRITE_INTERVAL_MS);
+      return;
     }
-  }
-
-  /** Called from the object's alarm with its current document. */
-  async flush(key: string, document: unknown | null, now: number): Promise<void> {
-    await this.write(key, document, now);
-  }
-
-  private async write(key: string, document: unknown | null, now: number): Promise<void> {
-    if (document === null) await this.kv.delete(key);
-    else await this.kv.put(key, JSON.stringify(document));
-    await this.storage.put(LAST_PUBLISHED_AT, now);
+    // The safety net first: if this write fails or the object is evicted mid-write, the alarm retries.
+    await wakeBy(this.storage, now + this.#backoff.delayMs());
+    try {
+      const document = await this.current();
+      if (document === null) await this.kv.delete(pending.key);
+      else await this.kv.put(pending.key, JSON.stringify(document));
+      this.#backoff.succeeded();
+      const still = await this.storage.get<PendingPublish>(PENDING);
+      if (still?.token === pending.token) await this.storage.delete(PENDING);
+      await this.storage.put(LAST_PUBLISHED_AT, now);
+    } catch (error) {
+      this.#backoff.failed();
+      console.error(JSON.stringify({ event: 'kv_publish_failed', attempt: this.#backoff.failures, error: error instanceof Error ? error.name : 'unknown' }));
+      await wakeBy(this.storage, now + this.#backoff.delayMs());
+    }
   }
 }

@@ -1,9 +1,10 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Household } from '../../src/household/household';
+import type { HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
 import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { production } from '../support/production';
 import { deviceToken } from '../support/tokens';
 
 const HOME_IP = '203.0.113.40';
@@ -72,13 +73,14 @@ describe('a household forms and holds', () => {
     const account = newAccount();
     const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
     const phone = await deviceToken({ account, device: 'phone-x' });
-    await decision(tv, null, 'PE', { ipv6: '2001:db8:aa:bb00::1' });
+    // Behind Pseudo IPv4, CF-Connecting-IP is in 240.0.0.0/4 and the real address is in CF-Connecting-IPv6.
+    await decision(tv, '240.0.0.9', 'PE', { ipv6: '2001:db8:aa:bb00::1' });
     expect((await decision(phone, '240.0.0.1', 'PE', { ipv6: '2001:db8:aa:bbff:1:2:3:4' })).body.reason).toBe('IN_HOUSEHOLD');
 
     const account4 = newAccount();
     await decision(await deviceToken({ account: account4, device: 'tv', type: 'tv' }), '203.0.113.1');
     const phone4 = await deviceToken({ account: account4, device: 'phone-y' });
-    expect((await decision(phone4, null, 'PE', { ipv6: '::ffff:203.0.113.200' })).body.reason).toBe('IN_HOUSEHOLD');
+    expect((await decision(phone4, '::ffff:203.0.113.200', 'PE')).body.reason).toBe('IN_HOUSEHOLD');
   });
 
   it('treats a missing or garbage address as not home, without failing', async () => {
@@ -107,8 +109,9 @@ describe('regions and modes', () => {
     expect((await decision(token, AWAY_IP, 'CA')).body).toMatchObject({ region: 'CA', reason: 'ENFORCEMENT_OFF' });
     const simulated = await decision(token, AWAY_IP, 'CA', { headers: { 'Hearth-Sim-Country': 'pe' } });
     expect(simulated.body).toMatchObject({ region: 'PE', mode: 'challenge' });
-    const production = { ENVIRONMENT: 'production', ORIGIN_URL: 'http://origin.test' };
-    const ignored = await decision(token, AWAY_IP, 'CA', { headers: { 'Hearth-Sim-Country': 'PE' }, env: production });
+    const { bindings, deviceToken: productionToken } = await production();
+    const productionDevice = await productionToken({ account: newAccount(), device: 'p' });
+    const ignored = await decision(productionDevice, AWAY_IP, 'CA', { headers: { 'Hearth-Sim-Country': 'PE' }, env: bindings });
     expect(ignored.body).toMatchObject({ region: 'CA', reason: 'ENFORCEMENT_OFF' });
   });
 
@@ -128,8 +131,8 @@ describe('regions and modes', () => {
     expect((await decision(phone, AWAY_IP, 'CR')).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
     await runInDurableObject(stub, async (_instance: HouseholdStore, state) => {
-      const stored = (await state.storage.get<Household>('household'))!;
-      stored.devices.traveller!.travelGrantsAt = [Date.now() - 1000, Date.now() - 2000];
+      const stored = (await state.storage.get<HouseholdDocument>('household'))!;
+      stored.devices.find((device) => device.deviceId === 'traveller')!.travelGrantsAt = [Date.now() - 1000, Date.now() - 2000];
       await state.storage.put('household', stored);
     });
     await stubEvict(stub);
@@ -179,14 +182,14 @@ describe('time, staleness and concurrency', () => {
     // cache and KV still hold the old snapshot.
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
     await runInDurableObject(stub, async (_instance: HouseholdStore, state) => {
-      const stored = (await state.storage.get<Household>('household'))!;
-      stored.devices['away-phone']!.temporaryAccessUntil = Date.now() + 60_000;
+      const stored = (await state.storage.get<HouseholdDocument>('household'))!;
+      stored.devices.find((device) => device.deviceId === 'away-phone')!.temporaryAccessUntil = Date.now() + 60_000;
       stored.revision += 1;
       await state.storage.put('household', stored);
     });
     await stubEvict(stub);
-    const kvSnapshot = await env.HEARTH_KV.get<Household>(householdKey(account), 'json');
-    expect(kvSnapshot?.devices['away-phone']?.temporaryAccessUntil ?? null).toBeNull();
+    const kvSnapshot = await env.HEARTH_KV.get<HouseholdDocument>(householdKey(account), 'json');
+    expect(kvSnapshot?.devices.find((device) => device.deviceId === 'away-phone')?.temporaryAccessUntil ?? null).toBeNull();
     expect((await decision(phone, AWAY_IP)).body).toMatchObject({ decision: 'allow', reason: 'TEMPORARY_ACCESS' });
   });
 
@@ -197,7 +200,7 @@ describe('time, staleness and concurrency', () => {
     const results = await Promise.all(tokens.map((token, i) => callGate({ token, ip: i % 2 ? HOME_IP : AWAY_IP, country: 'PE' })));
     expect(results.every((r) => r.status === 200)).toBe(true);
     const stored = (await household(account))!;
-    expect(Object.keys(stored.devices)).toHaveLength(40);
+    expect(stored.devices.size).toBe(40);
   });
 
   it('writes "seen at home" at most once per interval, however many segments a device fetches', async () => {
@@ -267,8 +270,9 @@ describe('time, staleness and concurrency', () => {
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
     const token = await deviceToken({ account: newAccount(), device: 'tv', type: 'tv' });
-    const production = { ENVIRONMENT: 'production', ORIGIN_URL: 'http://origin.test', HEARTH_DEV_MUTE_DECISION_LOG: 'true' };
-    await callGate({ path: '/seg.ts', token, country: 'PE', env: production });
+    const identity = await production();
+    const productionTv = await identity.deviceToken({ account: newAccount(), device: 'tv', type: 'tv' });
+    await callGate({ path: '/seg.ts', token: productionTv, country: 'PE', env: { ...identity.bindings, HEARTH_DEV_MUTE_DECISION_LOG: 'true' } });
     expect(lines.filter((l) => l.includes('"event":"decision"'))).toHaveLength(1);
     await callGate({ path: '/seg.ts', token, country: 'PE', env: { HEARTH_DEV_MUTE_DECISION_LOG: 'true' } });
     expect(lines.filter((l) => l.includes('"event":"decision"'))).toHaveLength(1);

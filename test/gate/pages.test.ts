@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { REASONS, reasonSlug } from '../../src/messages/catalog';
 import { callGate, newAccount, setRule } from '../support/gate';
+import { production } from '../support/production';
 import { deviceToken } from '../support/tokens';
 
-const production = { ENVIRONMENT: 'production', ORIGIN_URL: 'http://origin.test' };
 
 describe('pages, server side', () => {
   it('renders the help page for the cookie’s device, in its language, with every reason anchored', async () => {
@@ -14,7 +14,11 @@ describe('pages, server side', () => {
     const response = await callGate({ path: '/gate/help', cookie: `hearth_device=${phone}`, ip: '198.51.100.9', country: 'PE', headers: { 'Accept-Language': 'pt-BR' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Type')).toContain('text/html');
-    expect(response.headers.get('Content-Security-Policy')).toContain("default-src 'self'");
+    const csp = response.headers.get('Content-Security-Policy')!;
+    // The gate shares its origin with proxied content: scripts only from the gate's own asset path.
+    expect(csp).toContain('script-src https://gate.hearth.test/gate/assets/;');
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toContain("script-src 'self'");
     const html = await response.text();
     expect(html).toContain('<html lang="pt">');
     expect(html).toContain('data-reason="OUTSIDE_HOUSEHOLD"');
@@ -44,14 +48,20 @@ describe('pages, server side', () => {
     expect((await callGate({ path: '/gate/assets/nothing.js' })).status).toBe(404);
   });
 
-  it('serves the demo page and its development helpers in development only', async () => {
+  it('serves the demo page and its development helpers in development only; in production /demo is playback', async () => {
+    const { bindings, deviceToken: productionToken } = await production();
     expect((await callGate({ path: '/demo' })).status).toBe(200);
-    expect((await callGate({ path: '/demo', env: production })).status).toBe(404);
-    expect((await callGate({ path: '/gate/dev/stats', env: production })).status).toBe(404);
+    const anonymous = await callGate({ path: '/demo', env: bindings });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('Hearth-Decision')).toBe('deny; reason=TOKEN_MISSING');
+    const played = await callGate({ path: '/demo', token: await productionToken({ account: newAccount(), device: 'tv', type: 'tv' }), env: bindings });
+    expect(played.status).toBe(200);
+    expect(await played.json()).toMatchObject({ path: '/demo' });
+    expect((await callGate({ path: '/gate/dev/stats', env: bindings })).status).toBe(404);
     const minted = await callGate({ path: '/gate/dev/device-token', method: 'POST', body: JSON.stringify({ account: 'a', device: 'd', type: 'tv' }) });
     expect(minted.status).toBe(201);
     expect(minted.headers.get('Set-Cookie')).toMatch(/^hearth_device=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict/);
-    const refused = await callGate({ path: '/gate/dev/device-token', method: 'POST', body: JSON.stringify({ account: 'a', device: 'd', type: 'tv' }), env: production });
+    const refused = await callGate({ path: '/gate/dev/device-token', method: 'POST', body: JSON.stringify({ account: 'a', device: 'd', type: 'tv' }), env: bindings });
     expect(refused.status).toBe(404);
   });
 

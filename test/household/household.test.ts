@@ -11,7 +11,7 @@ import {
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
-const limits: HouseholdLimits = { trustWindowMs: 31 * DAY, travelWindowMs: 30 * DAY, travelGrantsPerWindow: 2, homeNetworksMax: 3 };
+const limits: HouseholdLimits = { trustWindowMs: 31 * DAY, travelWindowMs: 30 * DAY, travelGrantsPerWindow: 2, homeNetworksMax: 3, tokenMaxAgeMs: 30 * DAY };
 
 const visit = (patch: Partial<Visit>): Visit => ({ deviceId: 'tv-1', deviceType: 'tv', networkId: 'n1.home', at: T0, ...patch });
 const apply = (household: Household, ...visits: Partial<Visit>[]) => visits.reduce((h, v) => applyVisit(h, visit(v), limits), household);
@@ -21,18 +21,18 @@ describe('household transitions', () => {
     const household = apply(emptyHousehold('acct', T0), {});
     expect(household).toMatchObject({ establishedAt: T0, anchorDeviceId: 'tv-1', revision: 1 });
     expect(household.homeNetworks.map((n) => n.networkId)).toEqual(['n1.home']);
-    expect(household.devices['tv-1']?.lastHomeSeenAt).toBe(T0);
+    expect(household.devices.get('tv-1')?.lastHomeSeenAt).toBe(T0);
   });
 
   it('a phone first only remembers the phone', () => {
     const household = apply(emptyHousehold('acct', T0), { deviceId: 'phone', deviceType: 'mobile' });
     expect(household.establishedAt).toBeNull();
-    expect(household.devices.phone).toMatchObject({ firstSeenAt: T0, lastHomeSeenAt: null });
+    expect(household.devices.get('phone')).toMatchObject({ firstSeenAt: T0, lastHomeSeenAt: null });
   });
 
   it('a device on a home network is marked seen at home, and so is the network', () => {
     const household = apply(emptyHousehold('acct', T0), {}, { deviceId: 'phone', deviceType: 'mobile', at: T0 + DAY });
-    expect(household.devices.phone?.lastHomeSeenAt).toBe(T0 + DAY);
+    expect(household.devices.get('phone')?.lastHomeSeenAt).toBe(T0 + DAY);
     expect(household.homeNetworks[0]?.lastSeenAt).toBe(T0 + DAY);
   });
 

@@ -255,6 +255,7 @@ describe('the ops console', () => {
     const html = await (await fetch(`${gate.url}/gate/help`)).text();
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
     const csp = (await fetch(`${gate.url}/admin/console`)).headers.get('Content-Security-Policy');
-    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src http:\/\/[^ ]+\/gate\/assets\/;/);
   });
 });

@@ -5,7 +5,7 @@ import type { Mode } from '../../src/policy/rollout';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 21, 12);
-const limits: HouseholdLimits = { trustWindowMs: 31 * DAY, travelWindowMs: 30 * DAY, travelGrantsPerWindow: 2, homeNetworksMax: 3 };
+const limits: HouseholdLimits = { trustWindowMs: 31 * DAY, travelWindowMs: 30 * DAY, travelGrantsPerWindow: 2, homeNetworksMax: 3, tokenMaxAgeMs: 30 * DAY };
 const HOME = 'n1.home';
 const AWAY = 'n1.away';
 
@@ -13,13 +13,16 @@ function device(id: string, patch: Partial<DeviceRecord> = {}): DeviceRecord {
   return { deviceId: id, type: 'mobile', firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], ...patch };
 }
 
+/** Devices keyed by their ids, as a household holds them. */
+const devicesOf = (...records: DeviceRecord[]) => new Map(records.map((record) => [record.deviceId, record]));
+
 function established(patch: Partial<Household> = {}): Household {
   return {
     ...emptyHousehold('acct', NOW - 90 * DAY),
     establishedAt: NOW - 90 * DAY,
     anchorDeviceId: 'tv-1',
     homeNetworks: [{ networkId: HOME, addedAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY }],
-    devices: { 'tv-1': device('tv-1', { type: 'tv', lastHomeSeenAt: NOW - DAY }) },
+    devices: devicesOf(device('tv-1', { type: 'tv', lastHomeSeenAt: NOW - DAY })),
     ...patch,
   };
 }
@@ -42,13 +45,13 @@ const run = (patch: Parameters<typeof input>[0]) => decide(input(patch), limits,
 
 describe('decide(): the decision table, row by row', () => {
   it('row 1: a device signed out after its token was issued is revoked', () => {
-    const household = established({ devices: { 'phone-1': device('phone-1', { signedOutAt: NOW - 1000 }) } });
+    const household = established({ devices: devicesOf(device('phone-1', { signedOutAt: NOW - 1000 })) });
     expect(run({ household, iat: (NOW - 60_000) / 1000 })).toMatchObject({ decision: 'deny', reason: 'DEVICE_REVOKED' });
     expect(run({ household, iat: NOW / 1000 })).not.toMatchObject({ reason: 'DEVICE_REVOKED' });
   });
 
   it('row 1 before row 3: a signed-out device stays out even with enforcement off', () => {
-    const household = established({ devices: { 'phone-1': device('phone-1', { signedOutAt: NOW }) } });
+    const household = established({ devices: devicesOf(device('phone-1', { signedOutAt: NOW })) });
     expect(run({ household, mode: 'off', iat: (NOW - 5000) / 1000 })).toMatchObject({ reason: 'DEVICE_REVOKED' });
   });
 
@@ -88,25 +91,25 @@ describe('decide(): the decision table, row by row', () => {
   });
 
   it('row 7: a device seen at home within the trust window is trusted away', () => {
-    const household = established({ devices: { 'phone-1': device('phone-1', { lastHomeSeenAt: NOW - 30 * DAY }) } });
+    const household = established({ devices: devicesOf(device('phone-1', { lastHomeSeenAt: NOW - 30 * DAY })) });
     const decision = run({ household });
     expect(decision).toMatchObject({ decision: 'allow', reason: 'TRUSTED_DEVICE', accessUntil: NOW - 30 * DAY + 31 * DAY });
   });
 
   it('row 7: trust lapses once the window has passed', () => {
-    const household = established({ devices: { 'phone-1': device('phone-1', { lastHomeSeenAt: NOW - 31 * DAY }) } });
+    const household = established({ devices: devicesOf(device('phone-1', { lastHomeSeenAt: NOW - 31 * DAY })) });
     expect(run({ household })).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
   });
 
   it('row 8: unexpired temporary access allows; expired does not', () => {
-    const valid = established({ devices: { 'phone-1': device('phone-1', { temporaryAccessUntil: NOW + 1000 }) } });
+    const valid = established({ devices: devicesOf(device('phone-1', { temporaryAccessUntil: NOW + 1000 })) });
     expect(run({ household: valid })).toMatchObject({ decision: 'allow', reason: 'TEMPORARY_ACCESS', accessUntil: NOW + 1000 });
-    const lapsed = established({ devices: { 'phone-1': device('phone-1', { temporaryAccessUntil: NOW }) } });
+    const lapsed = established({ devices: devicesOf(device('phone-1', { temporaryAccessUntil: NOW })) });
     expect(run({ household: lapsed })).toMatchObject({ reason: 'OUTSIDE_HOUSEHOLD' });
   });
 
   it('row 9: an extra-member slot allows', () => {
-    const household = established({ extraMembers: { 'phone-1': { deviceId: 'phone-1', label: 'Student', addedAt: NOW - DAY } } });
+    const household = established({ extraMembers: new Map([['phone-1', { deviceId: 'phone-1', label: 'Student', addedAt: NOW - DAY }]]) });
     expect(run({ household })).toMatchObject({ decision: 'allow', reason: 'EXTRA_MEMBER' });
   });
 
@@ -123,7 +126,7 @@ describe('decide(): the decision table, row by row', () => {
   });
 
   it('the first matching row decides: home beats trust, trust beats temporary access', () => {
-    const household = established({ devices: { 'phone-1': device('phone-1', { lastHomeSeenAt: NOW - DAY, temporaryAccessUntil: NOW + DAY }) } });
+    const household = established({ devices: devicesOf(device('phone-1', { lastHomeSeenAt: NOW - DAY, temporaryAccessUntil: NOW + DAY })) });
     expect(run({ household, networkId: HOME })).toMatchObject({ reason: 'IN_HOUSEHOLD' });
     expect(run({ household })).toMatchObject({ reason: 'TRUSTED_DEVICE' });
   });
@@ -134,7 +137,7 @@ describe('decide(): the decision table, row by row', () => {
 });
 
 describe('decide(): modes', () => {
-  const usedUp = established({ devices: { 'phone-1': device('phone-1', { travelGrantsAt: [NOW - DAY, NOW - 2 * DAY] }) } });
+  const usedUp = established({ devices: devicesOf(device('phone-1', { travelGrantsAt: [NOW - DAY, NOW - 2 * DAY] })) });
 
   it('monitor allows everything and says what enforce would have done', () => {
     expect(run({ mode: 'monitor' })).toMatchObject({ decision: 'allow', reason: 'OUTSIDE_HOUSEHOLD', wouldDecision: 'challenge' });
@@ -148,13 +151,13 @@ describe('decide(): modes', () => {
   });
 
   it('enforce challenges while travel grants are left, then denies', () => {
-    const oneUsed = established({ devices: { 'phone-1': device('phone-1', { travelGrantsAt: [NOW - DAY] }) } });
+    const oneUsed = established({ devices: devicesOf(device('phone-1', { travelGrantsAt: [NOW - DAY] })) });
     expect(run({ mode: 'enforce', household: oneUsed })).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
     expect(run({ mode: 'enforce', household: usedUp })).toMatchObject({ decision: 'deny', reason: 'TRAVEL_LIMIT_REACHED' });
   });
 
   it('enforce counts only the travel grants inside the travel window', () => {
-    const old = established({ devices: { 'phone-1': device('phone-1', { travelGrantsAt: [NOW - 31 * DAY, NOW - 40 * DAY] }) } });
+    const old = established({ devices: devicesOf(device('phone-1', { travelGrantsAt: [NOW - 31 * DAY, NOW - 40 * DAY] })) });
     expect(run({ mode: 'enforce', household: old })).toMatchObject({ decision: 'challenge' });
   });
 

@@ -1,0 +1,24 @@
+/**
+ * Cross-site request forgery: the `hearth_device` cookie rides along with any
+ * request a browser makes, including a form another site submits. A request
+ * that changes something (any method but GET, HEAD, OPTIONS) and is
+ * authenticated by that cookie must show it comes from this site:
+ * `Sec-Fetch-Site: same-origin` (or `none`, typed by the person), or, from
+ * browsers without Fetch Metadata, an `Origin` equal to the gate's own.
+ * A token in `Authorization` is never added by a browser on its own, so
+ * such requests are unaffected.
+ */
+import { DEVICE_COOKIE } from '../identity/device-token';
+import { requestCredential } from '../identity/jwt-verifier';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether `request` is a cookie-authenticated change without evidence that this site made it. */
+export function isCrossSiteCookieRequest(request: Request): boolean {
+  if (SAFE_METHODS.has(request.method)) return false;
+  if (requestCredential(request.headers, DEVICE_COOKIE)?.via !== 'cookie') return false;
+  const site = request.headers.get('Sec-Fetch-Site');
+  if (site !== null) return site !== 'same-origin' && site !== 'none';
+  const origin = request.headers.get('Origin');
+  return origin === null || origin !== new URL(request.url).origin;
+}

@@ -7,11 +7,18 @@
  *   forwards. `?status=N` sets the status it answers with.
  * - `http://notify.test/hook` — the verification-code webhook: records every
  *   delivery; `GET http://notify.test/deliveries?accountId=…` lists them;
- *   `?fail=1` on the hook path answers 500.
+ *   `?fail=1` on the hook path answers 500, `?redirect=1` a 307 to
+ *   `http://elsewhere.test/` (which records what reaches it), `?hang=1`
+ *   answers only after 8 s.
+ * - `http://origin-down.test/…` refuses every connection; `http://origin-hang.test/…`
+ *   answers only after 3 s.
  *
  * Anything else is refused, so no test reaches a real network.
  */
 const deliveries: Array<{ headers: Record<string, string>; body: string; receivedAt: number }> = [];
+/** Requests that reached a host the gate must never send to (a webhook's redirect target). */
+const strays: string[] = [];
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function outbound(request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -30,7 +37,22 @@ export async function outbound(request: Request): Promise<Response> {
       { status, headers: { 'X-Origin': 'echo', 'Cache-Control': 'public, max-age=6' } },
     );
   }
+  if (url.hostname === 'origin-down.test') throw new Error('connection refused');
+  if (url.hostname === 'origin-hang.test') {
+    await wait(3000);
+    return new Response('late');
+  }
+  if (url.hostname === 'elsewhere.test') {
+    strays.push(await request.text());
+    return new Response(null, { status: 204 });
+  }
   if (url.hostname === 'notify.test') {
+    if (url.pathname === '/strays') return Response.json(strays);
+    if (url.searchParams.get('redirect') === '1') return new Response(null, { status: 307, headers: { Location: 'http://elsewhere.test/collect' } });
+    if (url.searchParams.get('hang') === '1') {
+      await wait(8000);
+      return new Response(null, { status: 204 });
+    }
     if (url.pathname === '/deliveries') {
       const account = url.searchParams.get('accountId');
       return Response.json(deliveries.filter((d) => !account || JSON.parse(d.body).accountId === account));

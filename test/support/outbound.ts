@@ -10,8 +10,7 @@
  *   `?fail=1` on the hook path answers 500, `?redirect=1` a 307 to
  *   `http://elsewhere.test/` (which records what reaches it), `?hang=1`
  *   answers only after 8 s.
- * - `http://origin-down.test/…` refuses every connection; `http://origin-hang.test/…`
- *   answers only after 3 s.
+ * - `http://origin-hang.test/…` answers only after 3 s.
  *
  * Anything else is refused, so no test reaches a real network.
  */
@@ -37,7 +36,6 @@ export async function outbound(request: Request): Promise<Response> {
       { status, headers: { 'X-Origin': 'echo', 'Cache-Control': 'public, max-age=6' } },
     );
   }
-  if (url.hostname === 'origin-down.test') throw new Error('connection refused');
   if (url.hostname === 'origin-hang.test') {
     await wait(3000);
     return new Response('late');

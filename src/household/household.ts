@@ -286,8 +286,9 @@ function signOutMarkLive(device: DeviceRecord, limits: Pick<HouseholdLimits, 'to
  * Keeps the household bounded. A signed-out device that never came back is
  * forgotten once its mark has outlived every token it refuses. Past
  * MAX_SIGN_OUT_MARKS live marks, the oldest fold into `signedOutBefore`.
- * Past MAX_DEVICES_PER_HOUSEHOLD devices, the least recently seen leave
- * (never the anchor, an extra member, or a live sign-out mark).
+ * Past MAX_DEVICES_PER_HOUSEHOLD other devices, the least recently seen
+ * leave (never the anchor or an extra member). A household so holds at most
+ * MAX_DEVICES_PER_HOUSEHOLD + MAX_SIGN_OUT_MARKS device records.
  */
 export function forgetOldestDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): void {
   for (const device of [...household.devices.values()]) {
@@ -301,12 +302,12 @@ export function forgetOldestDevices(household: Household, limits: Pick<Household
     if (device.lastSeenAt <= device.signedOutAt!) household.devices.delete(device.deviceId);
     else device.signedOutAt = null;
   }
-  if (household.devices.size <= MAX_DEVICES_PER_HOUSEHOLD) return;
+  // Live marks have their own cap above; the device cap counts the others.
+  const active = [...household.devices.values()].filter((device) => !signOutMarkLive(device, limits, now));
+  if (active.length <= MAX_DEVICES_PER_HOUSEHOLD) return;
   const keep = new Set([household.anchorDeviceId, ...household.extraMembers.keys()]);
-  const evictable = [...household.devices.values()]
-    .filter((device) => !keep.has(device.deviceId) && !signOutMarkLive(device, limits, now))
-    .toSorted((a, b) => a.lastSeenAt - b.lastSeenAt);
-  for (const device of evictable.slice(0, household.devices.size - MAX_DEVICES_PER_HOUSEHOLD)) household.devices.delete(device.deviceId);
+  const evictable = active.filter((device) => !keep.has(device.deviceId)).toSorted((a, b) => a.lastSeenAt - b.lastSeenAt);
+  for (const device of evictable.slice(0, active.length - MAX_DEVICES_PER_HOUSEHOLD)) household.devices.delete(device.deviceId);
 }
 
 /** Marks a document changed at `now`. */

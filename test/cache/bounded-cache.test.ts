@@ -28,3 +28,21 @@ describe('bounded cache', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe('BoundedCache by weight', () => {
+  it('holds at most maxWeight in all, the least recently used leaving first', () => {
+    const cache = new BoundedCache<string, string>(100, 1000);
+    cache.set('a', 'a', Infinity, 400);
+    cache.set('b', 'b', Infinity, 400);
+    cache.get('a', 0);
+    cache.set('c', 'c', Infinity, 400);
+    expect(cache.get('b', 0)).toBeUndefined();
+    expect(cache.get('a', 0)).toBe('a');
+    expect(cache.weight).toBe(800);
+    cache.set('huge', 'h', Infinity, 5000);
+    expect(cache.get('huge', 0)).toBeUndefined();
+    expect(cache.weight).toBe(800);
+    cache.delete('a');
+    expect(cache.weight).toBe(400);
+  });
+});

@@ -1,0 +1,16 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import developmentKeys from '../../dev/development-keys.json';
+import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from '../../src/config/published-development-credentials';
+
+describe('the list of published development credentials a production gate refuses', () => {
+  it('holds every public key of dev/development-keys.json', () => {
+    const published = [...developmentKeys.device, ...developmentKeys.admin].map((key) => key.x);
+    expect(new Set(published)).toEqual(PUBLISHED_DEVELOPMENT_KEY_X);
+  });
+
+  it('holds every secret of dev/development.env', () => {
+    const bindings = env as unknown as Record<string, string>;
+    expect(new Set([bindings.NETWORK_HASH_KEY, bindings.NOTIFY_SIGNING_KEY])).toEqual(PUBLISHED_DEVELOPMENT_SECRETS);
+  });
+});

@@ -291,7 +291,8 @@ function signOutMarkLive(device: DeviceRecord, limits: Pick<HouseholdLimits, 'to
  * MAX_DEVICES_PER_HOUSEHOLD + MAX_SIGN_OUT_MARKS device records.
  */
 export function forgetOldestDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): void {
-  for (const device of [...household.devices.values()]) {
+  // Deleting the entry being visited is safe while iterating a Map.
+  for (const device of household.devices.values()) {
     if (device.signedOutAt !== null && !signOutMarkLive(device, limits, now) && device.lastSeenAt <= device.signedOutAt) {
       household.devices.delete(device.deviceId);
     }

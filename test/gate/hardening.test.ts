@@ -190,7 +190,7 @@ describe('what reaches the origin', () => {
     });
     const seen = ((await response.json()) as Json).headers as Record<string, string>;
     const names = Object.keys(seen).map((name) => name.toLowerCase().replaceAll('_', '-'));
-    expect(names.filter((name) => name.startsWith('hearth-')).sort()).toEqual(['hearth-account', 'hearth-device']);
+    expect(names.filter((name) => name.startsWith('hearth-')).toSorted()).toEqual(['hearth-account', 'hearth-device']);
     expect(seen['hearth-account']).not.toBe('victim');
     for (const gone of ['x-internal-auth', 'x-other', 'keep-alive', 'te', 'trailer', 'upgrade', 'proxy-authorization']) expect(names).not.toContain(gone);
     expect(seen['x-kept']).toBe('yes');

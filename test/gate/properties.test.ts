@@ -6,7 +6,7 @@
  *
  * The run counts what it tried; the README's Security section quotes it.
  */
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callGate, newAccount, setRule } from '../support/gate';
 import { deviceToken } from '../support/tokens';
@@ -93,7 +93,7 @@ describe('the whole Worker under random input', () => {
 
           const allowed = response.headers.get('Hearth-Decision')?.startsWith('allow') ?? false;
           if (allowed && input.token !== valid) tally.allowsWithoutToken += 1;
-          if (allowed) expect(input.token).toBe(valid);
+          expect(allowed && input.token !== valid, `${input.method} ${input.path} allowed without a valid token`).toBe(false);
 
           const secrets = [input.token ?? '', valid, input.address, input.ipv6 ?? ''].filter((s) => s.length >= 7);
           // An allowed playback answer carries the origin's own body (the test origin echoes what it received): Hearth's words are its logs.
@@ -102,7 +102,7 @@ describe('the whole Worker under random input', () => {
           // The development origin echoes the request path; a path may contain anything the client chose.
           const echoed = input.path.length >= 7 && secrets.some((s) => input.path.includes(s));
           if (exposed && !echoed) tally.leaks += 1;
-          if (!echoed) expect(exposed, `${input.method} ${input.path}`).toBe(false);
+          expect(exposed && !echoed, `${input.method} ${input.path} exposed an address or a token`).toBe(false);
         },
       ),
       { numRuns: RUNS, seed: 20261121 },

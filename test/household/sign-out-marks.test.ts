@@ -66,7 +66,7 @@ describe('the stored document', () => {
     let household = withDevices(0);
     for (const id of ['__proto__', 'constructor', 'toString']) household = applyVisit(household, { deviceId: id, deviceType: 'mobile', networkId: null, at: T0 }, limits);
     const read = fromHouseholdDocument(JSON.parse(JSON.stringify(toHouseholdDocument(household))));
-    expect([...read.devices.keys()].sort()).toEqual(['__proto__', 'constructor', 'toString', 'tv']);
+    expect([...read.devices.keys()].toSorted()).toEqual(['__proto__', 'constructor', 'toString', 'tv']);
     expect(Object.prototype).not.toHaveProperty('deviceId');
   });
 
@@ -79,7 +79,7 @@ describe('the stored document', () => {
     ) as LegacyHouseholdDocument;
     const read = fromHouseholdDocument(legacy);
     expect(read.schema).toBe(2);
-    expect([...read.devices.keys()].sort()).toEqual(['__proto__', 'tv']);
+    expect([...read.devices.keys()].toSorted()).toEqual(['__proto__', 'tv']);
     expect(read.signedOutBefore).toBeNull();
   });
 });

@@ -139,7 +139,7 @@ describe('the audit log failing: the outbox delivers once it is back, exactly on
     expect(text).not.toContain('Ana’s phone');
     const erase = entries.find((entry) => entry.action === 'account.erase')!;
     const pseudonymous = entries.filter((entry) => entry.target === erase.target);
-    expect(pseudonymous.map((entry) => entry.action).sort()).toEqual(['account.erase', 'extra-member.add', 'grant.create']);
+    expect(pseudonymous.map((entry) => entry.action).toSorted()).toEqual(['account.erase', 'extra-member.add', 'grant.create']);
     expect(pseudonymous.every((entry) => entry.actor === 'ops@hearth.test' && typeof entry.at === 'string')).toBe(true);
   });
 });

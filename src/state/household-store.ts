@@ -334,8 +334,10 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   /** Writes what is owed to KV and the audit log; whatever fails is left to the alarm. */
   private async afterChange(now: number): Promise<void> {
     await this.#publisher.publish(now);
-    await this.#outbox.deliver(now);
+    const delivered = await this.#outbox.deliver(now);
     await this.clearIfErased();
+    // Everything landed: the safety-net alarm would only wake the object for nothing.
+    if (delivered && !(await this.#publisher.isPending())) await this.ctx.storage.deleteAlarm();
   }
 
   override async alarm(): Promise<void> {

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 import { outbound } from './test/support/outbound.ts';
 
 // The same clearly marked development bindings `npm run dev` uses.
-const development = parseEnv(readFileSync(new URL('./dev/development.env', import.meta.url), 'utf8'));
+const development = parseEnv(readFileSync(new URL('./.dev.vars', import.meta.url), 'utf8'));
 
 export default defineConfig({
   test: {
@@ -24,7 +24,7 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/node/**'], testTimeout: 20_000 },
+        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**'], testTimeout: 20_000 },
       },
       {
         // Tools that run in Node against a real `wrangler dev`: the ops CLI and the OpenAPI document.

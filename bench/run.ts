@@ -68,15 +68,15 @@ let origin: { url: string; close: () => void } | undefined;
 try {
   origin = await startOrigin();
   log(`origin on ${origin.url}`);
-  const benchWorker = await startLocalWorker({ config: 'bench/workerd/wrangler.toml', envFile: 'dev/development.env' });
+  const benchWorker = await startLocalWorker({ config: 'bench/workerd/wrangler.toml', envFile: '.dev.vars' });
   workers.push(benchWorker);
   const targets = {
     passthrough: await startLocalWorker({ config: 'bench/passthrough/wrangler.toml', vars: { ORIGIN_URL: origin.url } }),
-    'verify-only': await startLocalWorker({ config: 'bench/verify-only/wrangler.toml', envFile: 'dev/development.env', vars: { ORIGIN_URL: origin.url } }),
-    gate: await startLocalWorker({ envFile: 'dev/development.env', vars: { ORIGIN_URL: origin.url } }),
+    'verify-only': await startLocalWorker({ config: 'bench/verify-only/wrangler.toml', envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url } }),
+    gate: await startLocalWorker({ envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url } }),
     // The same gate with its per-decision log line muted (development only): local workerd pays
     // ~0.1–2 ms per console.log, which production does not; this row shows the gate without it.
-    'gate, log muted': await startLocalWorker({ envFile: 'dev/development.env', vars: { ORIGIN_URL: origin.url, HEARTH_DEV_MUTE_DECISION_LOG: 'true' } }),
+    'gate, log muted': await startLocalWorker({ envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url, HEARTH_DEV_MUTE_DECISION_LOG: 'true' } }),
   };
   workers.push(...Object.values(targets));
   log('workers started');

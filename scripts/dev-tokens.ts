@@ -10,9 +10,9 @@ export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const keys = JSON.parse(readFileSync(new URL('../dev/development-keys.json', import.meta.url), 'utf8')) as { device: JWK[]; admin: JWK[] };
 
-/** The development bindings (dev/development.env), as `npm run dev` loads them. */
+/** The development bindings (.dev.vars), as `npm run dev` loads them. */
 export const developmentEnv: Record<string, string> = Object.fromEntries(
-  readFileSync(new URL('../dev/development.env', import.meta.url), 'utf8')
+  readFileSync(new URL('../.dev.vars', import.meta.url), 'utf8')
     .split('\n')
     .map((line) => /^([A-Z_]+)=(.*)$/.exec(line))
     .filter((match): match is RegExpExecArray => match !== null)

@@ -1,16 +1,69 @@
 /**
- * The Worker's bindings as the code sees them. Configuration values are
- * typed loosely on purpose: they may arrive as strings or TOML values and are
- * validated by `config/config.ts`, never trusted as typed.
+ * The Worker's bindings as the code sees them, by name: a mistyped binding
+ * fails to compile. Configuration values are typed as what they may arrive as
+ * (strings, or numbers from TOML) and are validated by `config/config.ts`,
+ * never trusted as typed.
  */
 import type { ControlStore } from './state/control-store';
 import type { HouseholdStore } from './state/household-store';
 
-export interface HearthEnv {
+/** Every configuration binding the gate reads (README, "Configuration"). */
+export const CONFIG_BINDINGS = [
+  'ENVIRONMENT',
+  'DEVICE_JWKS',
+  'DEVICE_TOKEN_ISSUER',
+  'DEVICE_TOKEN_AUDIENCE',
+  'DEVICE_TOKEN_MAX_AGE',
+  'ADMIN_JWKS',
+  'ADMIN_TOKEN_ISSUER',
+  'NETWORK_HASH_KEY',
+  'ORIGIN_URL',
+  'ORIGIN_TIMEOUT',
+  'NOTIFY_URL',
+  'NOTIFY_SIGNING_KEY',
+  'OPS_NOTIFY_URL',
+  'TRUST_WINDOW',
+  'TEMP_ACCESS_DURATION',
+  'TRAVEL_WINDOW',
+  'TRAVEL_GRANTS_PER_WINDOW',
+  'CODE_TTL',
+  'CODE_MAX_ATTEMPTS',
+  'EXTRA_MEMBER_SLOTS',
+  'HOME_NETWORKS_MAX',
+  'PRIMARY_LOCATION_CHANGES_PER_WINDOW',
+  'IPV4_PREFIX',
+  'IPV6_PREFIX',
+] as const;
+
+export type ConfigBinding = (typeof CONFIG_BINDINGS)[number];
+
+/** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
+export type ConfigValue = string | number | object;
+
+export type ConfigBindings = { [Name in ConfigBinding]?: ConfigValue };
+
+/** Bindings that exist in development only (`.dev.vars`); production ignores them. */
+export interface DevelopmentBindings {
+  /** Signs device tokens for the demo page (`POST /gate/dev/device-token`). */
+  DEV_DEVICE_SIGNING_JWK?: string;
+  /** The benchmark may mute the per-decision log line to measure the rest. */
+  HEARTH_DEV_MUTE_DECISION_LOG?: string;
+}
+
+export interface HearthEnv extends ConfigBindings, DevelopmentBindings {
   HEARTH_KV: KVNamespace;
   HOUSEHOLDS: DurableObjectNamespace<HouseholdStore>;
   CONTROL: DurableObjectNamespace<ControlStore>;
   /** Workers Static Assets: page scripts and styles, and the development demo stream. */
   ASSETS?: Fetcher;
-  [binding: string]: unknown;
 }
+
+/**
+ * wrangler.toml and this file agree: `wrangler types` writes what wrangler.toml
+ * and `.dev.vars` declare into worker-configuration.d.ts (`Cloudflare.Env`), and
+ * it must be a HearthEnv — a binding renamed in one place and not the other,
+ * or declared with another type, fails to compile here.
+ */
+type UnknownToTheCode = Exclude<keyof Cloudflare.Env, keyof HearthEnv>;
+type MustHold<Check extends true> = Check;
+export type WranglerDeclaresWhatTheCodeReads = MustHold<Cloudflare.Env extends HearthEnv ? ([UnknownToTheCode] extends [never] ? true : false) : false>;

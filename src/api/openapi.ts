@@ -72,6 +72,9 @@ export function openApiDocument(version: string): JsonSchema {
     if (operation.scope) entry.description = `Requires the \`${operation.scope}\` scope.`;
     (paths[operation.path] ??= {})[operation.method] = entry;
   }
+  // Hoists Problem (a named schema) into the components; zod may instead return it inline, then it is stored as is.
+  const problemSchema = schemaOf(problem, 'output', components);
+  components.Problem ??= problemSchema;
   return {
     openapi: '3.1.0',
     info: {
@@ -82,7 +85,7 @@ export function openApiDocument(version: string): JsonSchema {
     tags: ['Service', 'Device', 'Admin: rollout', 'Admin: accounts', 'Admin: audit'].map((name) => ({ name })),
     paths,
     components: {
-      schemas: { ...components, Problem: schemaOf(problem, 'output', components) },
+      schemas: components,
       securitySchemes: {
         deviceToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Device token (EdDSA or ES256, kid required).' },
         deviceCookie: { type: 'apiKey', in: 'cookie', name: 'hearth_device', description: 'The device token, for browser players.' },

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { DurationError, parseDurationMs } from './duration';
 import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
+import type { ConfigBinding, ConfigBindings } from '../env';
 
 export type Environment = 'production' | 'development';
 
@@ -61,7 +62,7 @@ export interface ConfigProblem {
 
 export type ConfigResult = { ok: true; config: GateConfig } | { ok: false; problems: ConfigProblem[] };
 
-type RawBindings = Record<string, unknown>;
+type RawBindings = ConfigBindings;
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 /** 32 bytes, base64url without padding: an Ed25519 public key, or one P-256 coordinate. */
@@ -167,7 +168,7 @@ function decodeBase64Url(text: string): Uint8Array | null {
  * a fallback is reported as missing.
  */
 function reader(raw: RawBindings, problems: ConfigProblem[]) {
-  return function read<T>(binding: string, schema: z.ZodType<T>, fallback?: T | (() => T)): T {
+  return function read<T>(binding: ConfigBinding, schema: z.ZodType<T>, fallback?: T | (() => T)): T {
     const value = raw[binding];
     if (value === undefined || value === null || value === '') {
       if (fallback !== undefined) return typeof fallback === 'function' ? (fallback as () => T)() : fallback;
@@ -235,7 +236,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     : nonEmpty;
   const notifySigningKey = read<string | null>('NOTIFY_SIGNING_KEY', signingKey, notifyUrl || opsNotifyUrl ? undefined : null);
   if (production) {
-    for (const binding of ['NETWORK_HASH_KEY', 'NOTIFY_SIGNING_KEY']) {
+    for (const binding of ['NETWORK_HASH_KEY', 'NOTIFY_SIGNING_KEY'] as const) {
       const value = raw[binding];
       if (typeof value === 'string' && PUBLISHED_DEVELOPMENT_SECRETS.has(value.trim())) problems.push({ binding, message: PUBLISHED_SECRET });
     }

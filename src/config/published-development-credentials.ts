@@ -14,7 +14,7 @@ export const PUBLISHED_DEVELOPMENT_KEY_X = new Set([
   'uWRZkCkm7s6lzhiJvNk6Z9UDXJIgeucNkPm4lLEGg7w',
 ]);
 
-/** The development values of secrets, as in dev/development.env. */
+/** The development values of secrets, as in .dev.vars. */
 export const PUBLISHED_DEVELOPMENT_SECRETS = new Set([
   'gciceo0WhsIrMJwuqSKyWq_cbrFm05hhkRpsOYpr3jA',
   'wslV2qiU4P9lwS0yCpk_R7tnA5TbYibWUbSE5Qv1nS0',

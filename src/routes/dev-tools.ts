@@ -1,7 +1,7 @@
 /**
  * Development-only helpers for the demo page (404 in production):
  * `POST /gate/dev/device-token` mints a device token with the development
- * signing key (`DEV_DEVICE_SIGNING_JWK`, present only in dev/development.env)
+ * signing key (`DEV_DEVICE_SIGNING_JWK`, present only in .dev.vars)
  * and sets it as the `hearth_device` cookie, the way an account service would
  * after sign-in.
  */

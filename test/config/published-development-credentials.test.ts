@@ -9,7 +9,7 @@ describe('the list of published development credentials a production gate refuse
     expect(new Set(published)).toEqual(PUBLISHED_DEVELOPMENT_KEY_X);
   });
 
-  it('holds every secret of dev/development.env', () => {
+  it('holds every secret of .dev.vars', () => {
     const bindings = env as unknown as Record<string, string>;
     expect(new Set([bindings.NETWORK_HASH_KEY, bindings.NOTIFY_SIGNING_KEY])).toEqual(PUBLISHED_DEVELOPMENT_SECRETS);
   });

@@ -12,7 +12,7 @@ declare module 'vitest' {
 }
 
 export default async function startGate(project: TestProject): Promise<() => void> {
-  const gate = await startLocalWorker({ envFile: 'dev/development.env' });
+  const gate = await startLocalWorker({ envFile: '.dev.vars' });
   project.provide('gateUrl', gate.url);
   return () => gate.stop();
 }

@@ -10,7 +10,7 @@ import { gateFor } from '../../src/gate';
 import { HouseholdReadModel, SNAPSHOT_CACHE_MS } from '../../src/state/household-read-model';
 import { householdKey } from '../../src/state/kv-keys';
 import { KV_MIN_WRITE_INTERVAL_MS } from '../../src/state/kv-publisher';
-import { callGate, envWith, newAccount, testEnv } from '../support/gate';
+import { anotherIsolate, callGate, newAccount, testEnv } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 
 const HOME_IP = '203.0.113.80';
@@ -25,7 +25,7 @@ describe('sign-out propagation', () => {
     await callGate({ token: phone, ip: HOME_IP });
 
     // "Another isolate": a gate of its own (its own snapshot cache), which has seen the phone.
-    const built = gateFor(envWith({ SNAPSHOT_PROBE: account }));
+    const built = gateFor(anotherIsolate());
     if (!built.ok) throw new Error('test gate misconfigured');
     const gate = built.gate;
     const request = () => new Request('https://gate.hearth.test/seg.ts', { headers: { Authorization: `Bearer ${phone}`, 'CF-Connecting-IP': HOME_IP } });

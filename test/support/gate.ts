@@ -22,7 +22,7 @@ export interface GateRequest {
   headers?: Record<string, string>;
   body?: BodyInit;
   /** Bindings to override for this request (a new gate is built for them). */
-  env?: Record<string, unknown>;
+  env?: BindingOverrides;
 }
 
 export async function callGate(request: GateRequest = {}): Promise<Response> {
@@ -47,13 +47,21 @@ export async function callGate(request: GateRequest = {}): Promise<Response> {
 
 const overridden = new Map<string, HearthEnv>();
 
+/** Bindings to replace, by name; `undefined` removes one. Values may be malformed on purpose. */
+export type BindingOverrides = { [Name in keyof HearthEnv]?: unknown };
+
+/** The test bindings as a new object: a gate of its own, as another isolate would build. */
+export function anotherIsolate(): HearthEnv {
+  return { ...testEnv };
+}
+
 /** The test bindings with some values replaced; the same overrides give the same object (and gate). */
-export function envWith(overrides: Record<string, unknown>): HearthEnv {
+export function envWith(overrides: BindingOverrides): HearthEnv {
   const key = JSON.stringify(Object.entries(overrides).map(([name, value]) => [name, value === undefined ? '(unset)' : value]));
   let bindings = overridden.get(key);
   if (!bindings) {
     bindings = { ...testEnv, ...overrides } as HearthEnv;
-    for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete bindings[name];
+    for (const name of Object.keys(overrides) as (keyof HearthEnv)[]) if (overrides[name] === undefined) delete bindings[name];
     overridden.set(key, bindings);
   }
   return bindings;

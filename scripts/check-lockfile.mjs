@@ -1,7 +1,7 @@
 /**
- * Fails when package-lock.json lacks an entry for any optional dependency of a
- * locked package — typically another platform's native binary (workerd,
- * oxlint, esbuild). npm can record only the current platform's binaries when a
+ * Fails when package-lock.json lacks an entry for any dependency of a locked
+ * package — above all an optional one: another platform's native binary
+ * (workerd, oxlint, esbuild). npm can record only the current platform's binaries when a
  * lockfile is updated with node_modules present, and `npm ci` on any other
  * platform then refuses the lockfile ("Missing: … from lock file").
  *
@@ -28,15 +28,21 @@ function resolves(location, name) {
 
 const missing = [];
 for (const [location, entry] of Object.entries(packages)) {
+  if (entry.link) continue;
+  const owner = location || 'the project';
   for (const [name, range] of Object.entries(entry.optionalDependencies ?? {})) {
-    if (!resolves(location, name)) missing.push(`${name}@${range} (optional dependency of ${location || 'the project'})`);
+    if (!resolves(location, name)) missing.push(`${name}@${range} (optional dependency of ${owner})`);
+  }
+  // A dependency npm failed to record (it happens when a lockfile is updated in place) breaks every install.
+  for (const [name, range] of Object.entries({ ...entry.dependencies, ...entry.devDependencies })) {
+    if (!resolves(location, name)) missing.push(`${name}@${range} (dependency of ${owner})`);
   }
 }
 
 if (missing.length > 0) {
-  console.error(`package-lock.json lacks ${missing.length} optional package(s); \`npm ci\` refuses it:`);
+  console.error(`package-lock.json lacks ${missing.length} package(s); \`npm ci\` refuses it:`);
   for (const line of missing) console.error(`  ${line}`);
   console.error('Regenerate it from scratch: rm -rf node_modules package-lock.json && npm install');
   process.exit(1);
 }
-console.log(`package-lock.json holds every optional package (${Object.keys(packages).length - 1} packages locked).`);
+console.log(`package-lock.json holds every package, every platform's included (${Object.keys(packages).length - 1} packages locked).`);

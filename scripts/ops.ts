@@ -20,9 +20,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { adminApi, ifMatch, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
+import { explainRefusal, summariseChange, type RefusalHints } from '../src/admin-client/wording.ts';
+import { ADMIN_SCOPES, DEVICE_TYPES, MODES } from '../src/vocabulary.ts';
 import { mintAdminToken } from './dev-tokens.ts';
-
-const ALL_SCOPES = 'rollout:read rollout:write accounts:read accounts:write audit:read';
 
 class UsageError extends Error {}
 class RefusedError extends Error {}
@@ -54,56 +55,27 @@ const { values: flags, positionals } = parseArgs({
 });
 
 const baseUrl = (process.env.HEARTH_URL ?? 'http://localhost:8787').replace(/\/+$/, '');
+const DEVELOPMENT_TOKEN_COMMAND = `export HEARTH_ADMIN_TOKEN=$(npm run -s ops -- admin-token --scope "${ADMIN_SCOPES.join(' ')}")`;
+const admin = adminApi({ baseUrl, token: () => process.env.HEARTH_ADMIN_TOKEN });
 
-type Json = Record<string, any>;
+/** The CLI's way of acting on a refusal; the sentence itself is shared with the console. */
+const CLI_HINTS: RefusalHints = {
+  signIn: `Get a fresh token and set HEARTH_ADMIN_TOKEN. In development:\n  ${DEVELOPMENT_TOKEN_COMMAND}`,
+  scope: (scope) => `Ask for a token that carries it (in development: admin-token --scope "${scope}").`,
+  retry: (version) => `Review it with "rollout list", then retry with --if-match ${version}.`,
+};
 
-async function api(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Json | null> {
-  const token = process.env.HEARTH_ADMIN_TOKEN;
-  if (!token) {
-    throw new RefusedError(
-      'HEARTH_ADMIN_TOKEN is not set. In development:\n' +
-        `  export HEARTH_ADMIN_TOKEN=$(npm run -s ops -- admin-token --scope "${ALL_SCOPES}")`,
-    );
-  }
-  let response: Response;
+/** One admin call: its typed answer, or a refusal in words. */
+async function call<T>(request: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  if (!process.env.HEARTH_ADMIN_TOKEN) throw new RefusedError(`HEARTH_ADMIN_TOKEN is not set. In development:\n  ${DEVELOPMENT_TOKEN_COMMAND}`);
+  let result: Awaited<ReturnType<typeof request>>;
   try {
-    response = await fetch(baseUrl + path, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...options.headers },
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    });
+    result = await request();
   } catch {
     throw new RefusedError(`Could not reach the gate at ${baseUrl}. Is it running (npm run dev)? Set HEARTH_URL to point elsewhere.`);
   }
-  const text = await response.text();
-  const body = text ? (JSON.parse(text) as Json) : null;
-  if (response.ok) return body;
-  throw new RefusedError(explainRefusal(response.status, body));
-}
-
-/** A refusal in words, with what to do about it. */
-export function explainRefusal(status: number, problem: Json | null): string {
-  const reason = problem?.reason ?? 'UNKNOWN';
-  switch (status) {
-    case 401:
-      return (
-        `The gate refused your admin token (${reason}): ${problem?.detail ?? ''}\n` +
-        'Get a fresh token and set HEARTH_ADMIN_TOKEN. In development:\n' +
-        `  export HEARTH_ADMIN_TOKEN=$(npm run -s ops -- admin-token --scope "${ALL_SCOPES}")`
-      );
-    case 403:
-      if (reason === 'SCOPE_REQUIRED') {
-        return `Your admin token lacks the "${problem?.requiredScope}" scope needed for this.\nAsk for a token that carries it (in development: admin-token --scope "${problem?.requiredScope}").`;
-      }
-      break;
-    case 412:
-      return (
-        `The rollout changed since you read it: it is now at version ${problem?.currentVersion}.\n` +
-        `Nothing was changed. Review it with "rollout list", then retry with --if-match ${problem?.currentVersion}.`
-      );
-  }
-  const field = problem?.field ? ` (field: ${problem.field})` : '';
-  return `${status} ${reason}${field}: ${problem?.detail ?? problem?.title ?? 'no details'}`;
+  if (result.response.ok) return result.data as T;
+  throw new RefusedError(explainRefusal(result.response.status, result.error as Partial<Problem> | undefined, CLI_HINTS));
 }
 
 function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
@@ -130,39 +102,40 @@ function integer(value: string | undefined, what: string): number | undefined {
   return number;
 }
 
-function rolloutTable(rollout: Json): string {
-  const rows = Object.entries(rollout.regions as Record<string, Json>)
+function rolloutTable(rollout: Rollout): string {
+  const rows = Object.entries(rollout.regions)
     .toSorted(([a], [b]) => (a === '*' ? -1 : b === '*' ? 1 : a.localeCompare(b)))
     .map(([region, rule]) => ({ region, mode: rule.mode, percent: rule.percent, failOpen: rule.failOpen ? 'open' : 'closed', updatedBy: rule.updatedBy, updatedAt: rule.updatedAt, note: rule.note }));
   const header = `Rollout version ${rollout.version}${rollout.updatedAt ? `, updated ${rollout.updatedAt}` : ''}${rows.some((r) => r.region === '*') ? '' : '\n(no * rule: unlisted regions are monitor at 100%)'}`;
   return `${header}\n${table(rows, ['region', 'mode', 'percent', 'failOpen', 'updatedBy', 'updatedAt', 'note'])}`;
 }
 
+function ifMatchFlag(): { 'If-Match': string } | undefined {
+  return flags['if-match'] ? ifMatch(flags['if-match']) : undefined;
+}
+
 async function rolloutCommand(command: string | undefined, args: string[]): Promise<void> {
   switch (command) {
     case 'list': {
-      const body = await api('GET', '/admin/v1/rollout');
-      return output(body, () => rolloutTable(body!));
+      const rollout = await call(() => admin.GET('/admin/v1/rollout'));
+      return output(rollout, () => rolloutTable(rollout));
     }
     case 'set': {
       const region = required(args[0], 'REGION (PE, CL, … or *)').toUpperCase();
-      const mode = required(args[1], 'MODE (off, monitor, challenge, enforce)');
+      const mode = oneOf(required(args[1], `MODE (${MODES.join(', ')})`), MODES, 'MODE');
       if (flags['fail-closed'] && flags['fail-open']) throw new UsageError('choose --fail-closed or --fail-open, not both');
-      const body: Json = { mode };
+      const rule: RolloutRuleInput = { mode, note: required(flags.note, '--note "why": every change is audited with its reason') };
       const percent = integer(flags.percent, '--percent');
-      if (percent !== undefined) body.percent = percent;
-      if (flags['fail-closed']) body.failOpen = false;
-      if (flags['fail-open']) body.failOpen = true;
-      body.note = required(flags.note, '--note "why": every change is audited with its reason');
-      const headers: Record<string, string> = flags['if-match'] ? { 'If-Match': `"${flags['if-match']}"` } : {};
-      const result = await api('PUT', `/admin/v1/rollout/${encodeURIComponent(region)}`, { body, headers });
-      return output(result, () => `Set ${region} to ${mode}.\n\n${rolloutTable(result!)}`);
+      if (percent !== undefined) rule.percent = percent;
+      if (flags['fail-closed']) rule.failOpen = false;
+      if (flags['fail-open']) rule.failOpen = true;
+      const rollout = await call(() => admin.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag() }, body: rule }));
+      return output(rollout, () => `Set ${region} to ${mode}.\n\n${rolloutTable(rollout)}`);
     }
     case 'delete': {
       const region = required(args[0], 'REGION').toUpperCase();
-      const headers: Record<string, string> = flags['if-match'] ? { 'If-Match': `"${flags['if-match']}"` } : {};
-      const result = await api('DELETE', `/admin/v1/rollout/${encodeURIComponent(region)}`, { headers });
-      return output(result, () => `Deleted the rule for ${region}; it now follows *.\n\n${rolloutTable(result!)}`);
+      const rollout = await call(() => admin.DELETE('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag() } }));
+      return output(rollout, () => `Deleted the rule for ${region}; it now follows *.\n\n${rolloutTable(rollout)}`);
     }
     default:
       throw new UsageError('rollout takes list, set or delete');
@@ -170,114 +143,106 @@ async function rolloutCommand(command: string | undefined, args: string[]): Prom
 }
 
 async function auditCommand(): Promise<void> {
-  const query = new URLSearchParams();
-  if (flags.limit) query.set('limit', flags.limit);
-  if (flags.cursor) query.set('cursor', flags.cursor);
-  const body = await api('GET', `/admin/v1/audit${query.size ? `?${query}` : ''}`);
-  output(body, () => {
-    const rows = (body!.entries as Json[]).map((entry) => ({
+  const page = await call(() => admin.GET('/admin/v1/audit', { params: { query: { limit: integer(flags.limit, '--limit'), cursor: flags.cursor } } }));
+  output(page, () => {
+    const rows = page.entries.map((entry) => ({
       id: entry.id,
       at: entry.at,
       actor: entry.actor,
       action: entry.action,
       target: entry.target,
-      change: `${summarise(entry.before)} → ${summarise(entry.after)}`,
+      change: `${summariseChange(entry.before)} → ${summariseChange(entry.after)}`,
       note: entry.note,
     }));
-    const more = body!.nextCursor ? `\nOlder entries: npm run ops -- audit --cursor ${body!.nextCursor}` : '';
+    const more = page.nextCursor ? `\nOlder entries: npm run ops -- audit --cursor ${page.nextCursor}` : '';
     return table(rows, ['id', 'at', 'actor', 'action', 'target', 'change', 'note']) + more;
   });
 }
 
-function summarise(value: unknown): string {
-  if (value === null || value === undefined) return '∅';
-  if (typeof value !== 'object') return String(value);
-  const record = value as Json;
-  if ('mode' in record) return `${record.mode} ${record.percent ?? 100}%${record.failOpen === false ? ' fail-closed' : ''}`;
-  return Object.entries(record)
-    .map(([key, v]) => `${key}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
-    .join(' ');
-}
-
 async function accountCommand(command: string | undefined, args: string[]): Promise<void> {
-  const id = (what = 'ACCOUNT') => encodeURIComponent(required(args[command === 'extra-member' ? 1 : 0], what));
+  const account = () => required(args[command === 'extra-member' ? 1 : 0], 'ACCOUNT');
   switch (command) {
     case 'show': {
-      const body = await api('GET', `/admin/v1/accounts/${id()}`);
-      return output(body, () =>
+      const summary = await call(() => admin.GET('/admin/v1/accounts/{account}', { params: { path: { account: account() } } }));
+      return output(summary, () =>
         [
-          `Account ${body!.accountId}: ${body!.established ? `household established ${body!.establishedAt}` : 'no household yet'}`,
-          `Home networks: ${body!.homeNetworkCount}   Anchor TV: ${body!.anchorDeviceId ?? '-'}   Extra members: ${body!.extraMemberSlots.used}/${body!.extraMemberSlots.total}   Location changes this window: ${body!.primaryLocationChangesInWindow}`,
+          `Account ${summary.accountId}: ${summary.established ? `household established ${summary.establishedAt}` : 'no household yet'}`,
+          `Home networks: ${summary.homeNetworkCount}   Anchor TV: ${summary.anchorDeviceId ?? '-'}   Extra members: ${summary.extraMemberSlots.used}/${summary.extraMemberSlots.total}   Location changes this window: ${summary.primaryLocationChangesInWindow}`,
           '',
           'Devices',
-          table(body!.devices, ['deviceId', 'type', 'status', 'accessUntil', 'lastSeenAt', 'lastHomeSeenAt']),
+          table(summary.devices, ['deviceId', 'type', 'status', 'accessUntil', 'lastSeenAt', 'lastHomeSeenAt']),
           '',
           'Support grants',
-          table(body!.grants, ['grantId', 'deviceId', 'expiresAt', 'actor', 'reason']),
+          table(summary.grants, ['grantId', 'deviceId', 'expiresAt', 'actor', 'reason']),
           '',
           'Extra members',
-          table(body!.extraMembers, ['deviceId', 'label', 'addedAt']),
+          table(summary.extraMembers, ['deviceId', 'label', 'addedAt']),
         ].join('\n'),
       );
     }
     case 'explain': {
-      const query = new URLSearchParams({ deviceId: required(flags.device, '--device DEVICE') });
-      if (flags.ip) query.set('ip', flags.ip);
-      if (flags.country) query.set('country', flags.country);
-      if (flags.type) query.set('deviceType', flags.type);
-      const body = await api('GET', `/admin/v1/accounts/${id()}/explain?${query}`);
-      return output(body, () =>
+      const query = {
+        deviceId: required(flags.device, '--device DEVICE'),
+        ...(flags.ip ? { ip: flags.ip } : {}),
+        ...(flags.country ? { country: flags.country } : {}),
+        ...(flags.type ? { deviceType: oneOf(flags.type, DEVICE_TYPES, '--type') } : {}),
+      };
+      const explained = await call(() => admin.GET('/admin/v1/accounts/{account}/explain', { params: { path: { account: account() }, query } }));
+      return output(explained, () =>
         [
-          `${body!.decision.toUpperCase()} — ${body!.reason}${body!.wouldDecision && body!.wouldDecision !== body!.decision ? ` (enforce would ${body!.wouldDecision})` : ''}`,
-          `Region ${body!.region}: rule ${body!.rule.key} = ${body!.rule.mode} at ${body!.rule.percent}%, account bucket ${body!.bucket} → ${body!.mode}; policy version ${body!.policyVersion}`,
-          `The person sees: “${body!.message}”`,
+          `${explained.decision.toUpperCase()} — ${explained.reason}${explained.wouldDecision && explained.wouldDecision !== explained.decision ? ` (enforce would ${explained.wouldDecision})` : ''}`,
+          `Region ${explained.region}: rule ${explained.rule.key} = ${explained.rule.mode} at ${explained.rule.percent}%, account bucket ${explained.bucket} → ${explained.mode}; policy version ${explained.policyVersion}`,
+          `The person sees: “${explained.message}”`,
           '',
           table(
-            (body!.trace as Json[]).map((step) => ({ row: step.row, check: step.check, result: step.matched ? 'DECIDES' : 'pass', detail: step.detail })),
+            explained.trace.map((step) => ({ row: step.row, check: step.check, result: step.matched ? 'DECIDES' : 'pass', detail: step.detail })),
             ['row', 'check', 'result', 'detail'],
           ),
         ].join('\n'),
       );
     }
     case 'grant': {
-      const days = integer(required(flags.days, '--days N (1–180)'), '--days');
-      const body: Json = { days, reason: required(flags.reason, '--reason "why"') };
-      if (flags.device) body.deviceId = flags.device;
-      const result = await api('POST', `/admin/v1/accounts/${id()}/grants`, { body });
-      return output(result, () => `Granted ${flags.device ? `device ${flags.device}` : 'the whole account'} access until ${result!.expiresAt} (grant ${result!.grantId}).`);
+      const days = integer(required(flags.days, '--days N (1–180)'), '--days')!;
+      const body = { days, reason: required(flags.reason, '--reason "why"'), ...(flags.device ? { deviceId: flags.device } : {}) };
+      const grant = await call(() => admin.POST('/admin/v1/accounts/{account}/grants', { params: { path: { account: account() } }, body }));
+      return output(grant, () => `Granted ${flags.device ? `device ${flags.device}` : 'the whole account'} access until ${grant.expiresAt} (grant ${grant.grantId}).`);
     }
     case 'grant-end': {
       const grantId = required(args[1], 'GRANT_ID');
-      await api('DELETE', `/admin/v1/accounts/${id()}/grants/${encodeURIComponent(grantId)}`);
+      await call(() => admin.DELETE('/admin/v1/accounts/{account}/grants/{grantId}', { params: { path: { account: account(), grantId } } }));
       return output({ ended: grantId }, () => `Ended grant ${grantId}.`);
     }
     case 'extra-member': {
       const action = args[0];
-      const device = encodeURIComponent(required(args[2], 'DEVICE'));
+      const deviceId = required(args[2], 'DEVICE');
       if (action === 'add') {
-        const body: Json = { deviceId: decodeURIComponent(device) };
-        if (flags.label) body.label = flags.label;
-        const result = await api('POST', `/admin/v1/accounts/${id()}/extra-members`, { body });
-        return output(result, () => `Device ${result!.deviceId} holds an extra-member slot (since ${result!.addedAt}).`);
+        const body = { deviceId, ...(flags.label ? { label: flags.label } : {}) };
+        const member = await call(() => admin.POST('/admin/v1/accounts/{account}/extra-members', { params: { path: { account: account() } }, body }));
+        return output(member, () => `Device ${member.deviceId} holds an extra-member slot (since ${member.addedAt}).`);
       }
       if (action === 'remove') {
-        await api('DELETE', `/admin/v1/accounts/${id()}/extra-members/${device}`);
-        return output({ removed: decodeURIComponent(device) }, () => `Freed the extra-member slot of ${decodeURIComponent(device)}.`);
+        await call(() => admin.DELETE('/admin/v1/accounts/{account}/extra-members/{deviceId}', { params: { path: { account: account(), deviceId } } }));
+        return output({ removed: deviceId }, () => `Freed the extra-member slot of ${deviceId}.`);
       }
       throw new UsageError('extra-member takes add or remove');
     }
     case 'erase': {
       if (!flags.yes) throw new UsageError('erase deletes everything held about the account; add --yes to confirm');
-      await api('DELETE', `/admin/v1/accounts/${id()}`);
-      return output({ erased: decodeURIComponent(id()) }, () => `Erased account ${decodeURIComponent(id())}.`);
+      await call(() => admin.DELETE('/admin/v1/accounts/{account}', { params: { path: { account: account() } } }));
+      return output({ erased: account() }, () => `Erased account ${account()}.`);
     }
     default:
       throw new UsageError('account takes show, explain, grant, grant-end, extra-member or erase');
   }
 }
 
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${what} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
 async function adminToken(): Promise<void> {
-  const scope = required(flags.scope, `--scope "…" (any of: ${ALL_SCOPES})`);
+  const scope = required(flags.scope, `--scope "…" (any of: ${ADMIN_SCOPES.join(' ')})`);
   const ttl = integer(flags.ttl, '--ttl') ?? 3600;
   process.stderr.write('admin-token: signed with the DEVELOPMENT admin key; only a development gate accepts it.\n');
   process.stdout.write((await mintAdminToken(scope, flags.sub!, ttl)) + '\n');

@@ -45,6 +45,14 @@ function parameters(operation: Operation, components: Components): JsonSchema[] 
   return list;
 }
 
+const TAG_DESCRIPTIONS: Record<Operation['tag'], string> = {
+  Service: 'Liveness, version and this document.',
+  Device: 'Called by players with the device token: the decision, verification codes, the household’s devices and its primary location.',
+  'Admin: rollout': 'Regional enforcement rules (mode, percent, fail-open), changed with If-Match and audited.',
+  'Admin: accounts': 'Support: an account’s household, why a decision was taken, time-boxed grants, extra-member slots, erasure.',
+  'Admin: audit': 'The append-only record of every administrative change.',
+};
+
 export function openApiDocument(version: string): JsonSchema {
   const components: Components = {};
   const paths: Record<string, Record<string, JsonSchema>> = {};
@@ -69,6 +77,7 @@ export function openApiDocument(version: string): JsonSchema {
     if (operation.body) entry.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(operation.body, 'input', components) } } };
     if (operation.auth === 'device') entry.security = [{ deviceToken: [] }, { deviceCookie: [] }];
     if (operation.auth === 'admin') entry.security = [{ adminToken: [] }];
+    if (operation.auth === 'none') entry.security = [];
     if (operation.scope) entry.description = `Requires the \`${operation.scope}\` scope.`;
     (paths[operation.path] ??= {})[operation.method] = entry;
   }
@@ -80,9 +89,12 @@ export function openApiDocument(version: string): JsonSchema {
     info: {
       title: 'Hearth household access gate',
       version,
+      license: { name: 'Proprietary: no licence is granted to use this API outside the deployment that serves it.' },
       description: 'Decides every playback request at the edge: allow, challenge or deny, with one stable reason code. Every path outside /gate/, /admin/, /healthz and /openapi.json is playback and is forwarded to the origin when allowed.',
     },
-    tags: ['Service', 'Device', 'Admin: rollout', 'Admin: accounts', 'Admin: audit'].map((name) => ({ name })),
+    // Relative: the gate that serves this document.
+    servers: [{ url: '/', description: 'The gate serving this document (in development, `wrangler dev` on http://localhost:8787).' }],
+    tags: Object.entries(TAG_DESCRIPTIONS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       schemas: components,

@@ -5,8 +5,9 @@
  * OpenAPI document cannot drift from what is served and validated.
  */
 import type { z } from 'zod';
-import type { AdminIdentity, AdminScope } from '../identity/admin-token';
+import type { AdminIdentity } from '../identity/admin-token';
 import type { HearthHonoContext } from '../http/context';
+import { type AdminScope } from '../vocabulary';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -32,7 +33,7 @@ export interface Operation<P = unknown, Q = unknown, B = unknown> {
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'Playback' | 'Device' | 'Admin: rollout' | 'Admin: accounts' | 'Admin: audit' | 'Service';
+  tag: 'Device' | 'Admin: rollout' | 'Admin: accounts' | 'Admin: audit' | 'Service';
   auth: 'device' | 'admin' | 'none';
   scope?: AdminScope;
   params?: z.ZodType<P>;

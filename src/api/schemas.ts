@@ -3,8 +3,7 @@
  * objects validate requests and generate the OpenAPI document.
  */
 import { z } from 'zod';
-import { ID_PATTERN, DEVICE_TYPES } from '../identity/device-token';
-import { MODES, REGION_PATTERN } from '../policy/rollout';
+import { DEVICE_TYPES, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
 
 const isoTime = z.string().meta({ format: 'date-time' });
 const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9._:-]{1,128}');
@@ -23,9 +22,20 @@ export const problem = z
     message: z.string(),
     actions: z.array(action),
     decision: outcome.optional(),
+    mode: z.enum(MODES).optional().meta({ description: 'Playback refusals: the mode that applied.' }),
+    region: z.string().optional().meta({ description: 'Playback refusals: the region that applied.' }),
     policyVersion: z.number().int().optional(),
-    field: z.string().optional(),
-    attemptsRemaining: z.number().int().optional(),
+    field: z.string().optional().meta({ description: '`INVALID_REQUEST`: the first field at fault.' }),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: '`INVALID_REQUEST`: every field at fault.' }),
+    attemptsRemaining: z.number().int().optional().meta({ description: '`CODE_INVALID`: wrong codes left before the challenge locks.' }),
+    requiredScope: z.string().optional().meta({ description: '`SCOPE_REQUIRED`: the scope the admin token lacks.' }),
+    currentVersion: z.number().int().optional().meta({ description: '412 `VERSION_MISMATCH`: the rollout version now; retry with it in If-Match.' }),
+    limit: z.enum(['device', 'account']).optional().meta({ description: '`CHALLENGE_RATE_LIMITED`: which limit was reached.' }),
+    retryAfterSeconds: z.number().int().optional().meta({ description: 'When the request may be repeated (also in Retry-After).' }),
+    slots: z.number().int().optional().meta({ description: '`SLOTS_EXHAUSTED`: the account’s extra-member slots.' }),
+    decisionReason: z.string().optional().meta({ description: '`NOT_REQUIRED`: why the device is allowed anyway.' }),
+    deviceType: z.string().optional().meta({ description: '`DEVICE_TYPE_NOT_ALLOWED`: the device type of the token.' }),
+    bindings: z.array(z.string()).optional().meta({ description: '`MISCONFIGURED`: the bindings at fault (names only).' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details with Hearth’s reason code.' });
 

@@ -5,8 +5,9 @@
  *
  * Trust boundary: the code leaves Hearth here and nowhere else.
  */
-import type { DeviceType } from '../identity/device-token';
+
 import type { Locale } from '../messages/catalog';
+import { type DeviceType } from '../vocabulary';
 
 export interface VerificationCodeMessage {
   type: 'verification_code';

@@ -16,10 +16,11 @@ import type { DeviceIdentity } from '../identity/device-token';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { clientAddress, type NetworkId } from '../network/network-id';
 import { decide, type Decision } from '../policy/decide';
-import { effectiveMode, rolloutBucket, ruleFor, type AppliedRule, type Mode } from '../policy/rollout';
+import { effectiveMode, rolloutBucket, ruleFor, type AppliedRule } from '../policy/rollout';
 import { currentRollout } from '../state/rollout-read-model';
 import type { Gate } from '../gate';
 import { requestRegion } from './region';
+import { type Mode } from '../vocabulary';
 
 export type RequestDecision =
   | { ok: false; reason: TokenFailureReason }

@@ -5,12 +5,13 @@
  * The log line carries no address and no token: region, mode, outcome,
  * reason, policy version, device type, request id.
  */
-import type { DeviceType } from '../identity/device-token';
+
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { problemResponse } from '../http/problem';
 import type { Locale, Reason } from '../messages/catalog';
 import type { Decision, Outcome } from '../policy/decide';
 import type { RequestDecision } from './decide-request';
+import { type DeviceType } from '../vocabulary';
 
 export const DECISION_HEADER = 'Hearth-Decision';
 export const TOKEN_CHALLENGE = 'Bearer realm="playback", error="invalid_token"';

@@ -13,8 +13,9 @@
  * `Object.prototype` or find an inherited member. Stored and published
  * copies are `HouseholdDocument`s, which hold those maps as arrays.
  */
-import type { DeviceType } from '../identity/device-token';
+
 import type { NetworkId } from '../network/network-id';
+import { type DeviceType } from '../vocabulary';
 
 export const HOUSEHOLD_SCHEMA_VERSION = 2;
 const MS_PER_DAY = 86_400_000;
@@ -317,7 +318,6 @@ export function touch(household: Household, now: number): Household {
   household.updatedAt = Math.max(household.updatedAt, now);
   return household;
 }
-
 
 /** A device as the account owner sees it (`GET /gate/v1/household/devices`). */
 export type DeviceStatus = 'home' | 'trusted' | 'temporary' | 'extra-member' | 'support-grant' | 'outside' | 'signed-out';

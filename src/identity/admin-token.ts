@@ -6,8 +6,6 @@ import type { JWTPayload } from 'jose';
 import type { Gate } from '../gate';
 import { bearerToken, type TokenFailureReason } from './jwt-verifier';
 
-export const ADMIN_SCOPES = ['rollout:read', 'rollout:write', 'accounts:read', 'accounts:write', 'audit:read'] as const;
-export type AdminScope = (typeof ADMIN_SCOPES)[number];
 
 export interface AdminIdentity {
   actor: string;

@@ -4,12 +4,10 @@
  */
 import { z } from 'zod';
 import type { TokenTrust } from '../config/config';
+import { DEVICE_TYPES, ID_PATTERN, type DeviceType } from '../vocabulary';
 import { bearerToken, JwtVerifier, type TokenFailureReason } from './jwt-verifier';
 
 export const DEVICE_COOKIE = 'hearth_device';
-export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-export const DEVICE_TYPES = ['tv', 'mobile', 'tablet', 'web', 'console', 'other'] as const;
-export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 export interface DeviceIdentity {
   accountId: string;

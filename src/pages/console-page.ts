@@ -5,8 +5,9 @@
  */
 import { html } from 'hono/html';
 import type { HearthHonoContext } from '../http/context';
-import { MODES } from '../policy/rollout';
+
 import { page, pageHeaders } from './layout';
+import { MODES } from '../vocabulary';
 
 export async function consolePage(c: HearthHonoContext): Promise<Response> {
   const body = html`

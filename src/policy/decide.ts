@@ -14,7 +14,8 @@ import {
   type Household,
   type HouseholdLimits,
 } from '../household/household';
-import { effectiveMode, type AppliedRule, type Mode } from './rollout';
+import { effectiveMode, type AppliedRule } from './rollout';
+import { type Mode } from '../vocabulary';
 
 export type Outcome = 'allow' | 'challenge' | 'deny';
 

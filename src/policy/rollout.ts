@@ -3,12 +3,8 @@
  * to a request's region, and to which share of accounts.
  */
 import { z } from 'zod';
+import { MODES, type Mode } from '../vocabulary';
 
-export const MODES = ['off', 'monitor', 'challenge', 'enforce'] as const;
-export type Mode = (typeof MODES)[number];
-
-/** `*` or an ISO 3166-1 alpha-2 code in upper case. */
-export const REGION_PATTERN = /^(?:\*|[A-Z]{2})$/;
 export const FALLBACK_REGION = '*';
 
 export const rolloutRuleSchema = z.object({

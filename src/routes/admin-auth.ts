@@ -3,9 +3,10 @@
  * scope an operation needs. 401 for a missing or bad token, 403
  * SCOPE_REQUIRED naming the scope that is short.
  */
-import { identifyAdmin, type AdminIdentity, type AdminScope } from '../identity/admin-token';
+import { identifyAdmin, type AdminIdentity } from '../identity/admin-token';
 import type { HearthHonoContext } from '../http/context';
 import { problemFor } from '../http/problem';
+import { type AdminScope } from '../vocabulary';
 
 export const ADMIN_TOKEN_CHALLENGE = 'Bearer realm="admin", error="invalid_token"';
 

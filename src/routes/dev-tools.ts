@@ -7,10 +7,11 @@
  */
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { z } from 'zod';
-import { DEVICE_COOKIE, DEVICE_TYPES, ID_PATTERN } from '../identity/device-token';
+import { DEVICE_COOKIE } from '../identity/device-token';
 import type { HearthHonoContext } from '../http/context';
 import { readJsonBody } from '../http/json-body';
 import { problemFor } from '../http/problem';
+import { DEVICE_TYPES, ID_PATTERN } from '../vocabulary';
 
 const DEV_TOKEN_TTL_SECONDS = 3600;
 const tokenRequest = z.object({ account: z.string().regex(ID_PATTERN), device: z.string().regex(ID_PATTERN), type: z.enum(DEVICE_TYPES) });

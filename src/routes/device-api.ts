@@ -16,12 +16,13 @@ import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-respon
 import { deviceViews, householdView } from '../api/views';
 import { isSignedOut, type Household } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
-import { ID_PATTERN } from '../identity/device-token';
+
 import type { HearthHonoContext } from '../http/context';
 import { invalid, readJsonBody } from '../http/json-body';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../state/household-store';
+import { ID_PATTERN } from '../vocabulary';
 
 export const verifyBody = z.object({
   code: z.string({ error: 'must be the 6-digit code as a string' }).regex(CODE_PATTERN, 'must be exactly 6 digits'),

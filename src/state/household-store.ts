@@ -33,12 +33,13 @@ import {
   type SupportGrant,
   type Visit,
 } from '../household/household';
-import type { DeviceType } from '../identity/device-token';
+
 import type { NetworkId } from '../network/network-id';
 import { AuditOutbox, type AuditDelivery } from './audit-outbox';
 import type { ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
+import { type DeviceType } from '../vocabulary';
 
 const HOUSEHOLD = 'household';
 const CHALLENGE_PREFIX = 'challenge:';

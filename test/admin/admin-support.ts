@@ -1,8 +1,9 @@
 /** Calls the admin API the way the ops CLI would. */
 import { callGate, type GateRequest } from '../support/gate';
 import { adminToken } from '../support/tokens';
+import { ADMIN_SCOPES } from '../../src/vocabulary';
 
-export const ALL_SCOPES = 'rollout:read rollout:write accounts:read accounts:write audit:read';
+export const ALL_SCOPES = ADMIN_SCOPES.join(' ');
 
 export async function admin(method: string, path: string, options: { body?: unknown; raw?: string; scope?: string; token?: string | null; headers?: Record<string, string>; env?: GateRequest['env'] } = {}) {
   const token = options.token === null ? undefined : (options.token ?? (await adminToken(options.scope ?? ALL_SCOPES)));

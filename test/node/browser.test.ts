@@ -8,11 +8,12 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../scripts/dev-tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
+import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SIZES = { tv: { width: 1920, height: 1080 }, phone: { width: 390, height: 844 } } as const;
 const SHOTS = 'test-artifacts/screenshots';
-const ALL_SCOPES = 'rollout:read rollout:write accounts:read accounts:write audit:read';
+const ALL_SCOPES = ADMIN_SCOPES.join(' ');
 const catalogMessage = (locale: string, reason: string) =>
   new RegExp(readFileSync('src/messages/catalog.ts', 'utf8').split(`  ${reason}: {`)[1]!.split(`${locale}: '`)[1]!.split("',")[0]!.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 
@@ -247,7 +248,7 @@ describe('the ops console', () => {
     await page.fill('#rule-note', 'stale view');
     await page.click('#rule-form button[type=submit]');
     await page.click('#confirm-ok');
-    await textOf(page.locator('#console-status')).toContain('Someone changed the rollout since you loaded it');
+    await textOf(page.locator('#console-status')).toContain('The rollout changed since you read it');
     await page.click('#reload-rollout');
     await textOf(page.locator('#console-status')).toContain('Reloaded');
     expect(((await admin('GET', '/admin/v1/rollout')).body as { regions: Record<string, { mode: string }> }).regions.CR!.mode).toBe('enforce');

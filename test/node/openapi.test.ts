@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, inject, it } from 'vitest';
+import { generatedTypes } from '../../scripts/openapi.ts';
 
 const gateUrl = inject('gateUrl');
 
@@ -57,5 +62,23 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(document.paths['/gate/v1/decision'].get.responses['200'].headers).toSorted()).toEqual(['Hearth-Decision', 'Hearth-Request-Id']);
     const grant = resolve(document, document.paths['/admin/v1/accounts/{account}/grants'].post.requestBody.content['application/json'].schema);
     expect(grant.properties.days).toMatchObject({ minimum: 1, maximum: 180 });
+  });
+
+  it('is what docs/openapi.json holds, and src/admin-client/schema.d.ts is openapi-typescript’s reading of it', async () => {
+    const served = `${JSON.stringify(await (await fetch(`${gateUrl}/openapi.json`)).json(), null, 2)}\n`;
+    expect(readFileSync('docs/openapi.json', 'utf8'), 'run `npm run openapi`').toBe(served);
+    const file = join(mkdtempSync(join(tmpdir(), 'hearth-openapi-test-')), 'openapi.json');
+    writeFileSync(file, served);
+    expect(readFileSync('src/admin-client/schema.d.ts', 'utf8'), 'run `npm run openapi`').toBe(generatedTypes(file));
+  });
+
+  it('passes Redocly’s recommended rules, strictly, as served (with the repository’s one reviewed exception)', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'hearth-openapi-lint-'));
+    mkdirSync(join(scratch, 'docs'));
+    writeFileSync(join(scratch, 'docs/openapi.json'), await (await fetch(`${gateUrl}/openapi.json`)).text());
+    for (const file of ['redocly.yaml', '.redocly.lint-ignore.yaml']) copyFileSync(file, join(scratch, file));
+    const lint = spawnSync(process.execPath, [join(process.cwd(), 'node_modules/@redocly/cli/bin/cli.js'), 'lint', 'docs/openapi.json', '--format', 'stylish'], { cwd: scratch, encoding: 'utf8' });
+    expect(lint.stdout + lint.stderr).not.toMatch(/self-referencing|circular/i);
+    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
   });
 });

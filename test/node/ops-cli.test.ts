@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mintDeviceToken } from '../../scripts/dev-tokens.ts';
+import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
 const run = promisify(execFile);
 const gateUrl = inject('gateUrl');
-const ALL = 'rollout:read rollout:write accounts:read accounts:write audit:read';
+const ALL = ADMIN_SCOPES.join(' ');
 
 async function ops(args: string[], env: Record<string, string | undefined> = {}) {
   try {
@@ -60,11 +61,11 @@ describe('ops CLI against a running gate', () => {
     expect(missing.stderr).toContain('HEARTH_ADMIN_TOKEN is not set');
     const bad = await ops(['rollout', 'list'], { HEARTH_ADMIN_TOKEN: 'not-a-token' });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('refused your admin token (TOKEN_INVALID)');
+    expect(bad.stderr).toContain('refused this admin token (TOKEN_INVALID)');
     const readOnly = (await ops(['admin-token', '--scope', 'rollout:read'])).stdout.trim();
     const short = await ops(['rollout', 'set', 'PE', 'off', '--note', 'x'], { HEARTH_ADMIN_TOKEN: readOnly });
     expect(short.code).toBe(1);
-    expect(short.stderr).toContain('lacks the "rollout:write" scope');
+    expect(short.stderr).toContain('lacks the “rollout:write” scope');
   });
 
   it('shows the audit trail as a table and as JSON', async () => {

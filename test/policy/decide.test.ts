@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyHousehold, type DeviceRecord, type Household, type HouseholdLimits } from '../../src/household/household';
 import { decide, type DecisionInput } from '../../src/policy/decide';
-import type { Mode } from '../../src/policy/rollout';
+import { type Mode } from '../../src/vocabulary';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 21, 12);

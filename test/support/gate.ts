@@ -7,7 +7,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import worker from '../../src/index';
 import type { HearthEnv } from '../../src/env';
 import { changeRolloutRule } from '../../src/state/rollout-read-model';
-import type { Mode } from '../../src/policy/rollout';
+import { type Mode } from '../../src/vocabulary';
 
 export const testEnv = env as unknown as HearthEnv;
 

@@ -4,7 +4,7 @@
  */
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import developmentKeys from '../../dev/development-keys.json';
-import type { DeviceType } from '../../src/identity/device-token';
+import { type DeviceType } from '../../src/vocabulary';
 
 export const DEVICE_ISSUER = 'https://accounts.hearth.dev.invalid';
 export const ADMIN_ISSUER = 'https://ops.hearth.dev.invalid';

@@ -1,0 +1,20 @@
+/**
+ * The gate's words, defined once: device types, the id pattern, rollout modes
+ * and regions, admin scopes. This module imports nothing, so the Worker, the
+ * ops CLI (plain Node), the pages' scripts and the tests all share it.
+ */
+
+/** Account, device, grant and challenge ids (CONTRACT: `[A-Za-z0-9._:-]{1,128}`). */
+export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const DEVICE_TYPES = ['tv', 'mobile', 'tablet', 'web', 'console', 'other'] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+export const MODES = ['off', 'monitor', 'challenge', 'enforce'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** A rollout region: ISO 3166-1 alpha-2, or `*` for every region without a rule of its own. */
+export const REGION_PATTERN = /^(?:\*|[A-Z]{2})$/;
+
+export const ADMIN_SCOPES = ['rollout:read', 'rollout:write', 'accounts:read', 'accounts:write', 'audit:read'] as const;
+export type AdminScope = (typeof ADMIN_SCOPES)[number];

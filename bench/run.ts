@@ -20,7 +20,7 @@ import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { mintDeviceToken } from '../scripts/dev-tokens.ts';
+import { mintDeviceToken } from '../dev/tokens.ts';
 import { cpuSeconds, descendantsNamed, startLocalWorker, type LocalWorker } from '../scripts/local-worker.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, rounds: { type: 'string' }, duration: { type: 'string' } } });

@@ -9,7 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEVICE_TYPES, ID_PATTERN, mintAdminToken, mintDeviceToken } from './dev-tokens.ts';
+import { mintAdminToken, mintDeviceToken } from '../dev/tokens.ts';
+import { DEVICE_TYPES, ID_PATTERN } from '../src/vocabulary.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,11 +43,11 @@ if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail('--ttl must be a posi
 let token: string;
 if (values.admin) {
   if (!values.scope) fail('--admin needs --scope, e.g. --scope "rollout:read accounts:read"');
-  token = await mintAdminToken(values.scope, values.sub!, ttlSeconds);
+  token = await mintAdminToken({ scope: values.scope, sub: values.sub!, ttlSeconds });
 } else {
   if (!values.account || !ID_PATTERN.test(values.account)) fail('--account is required and must match [A-Za-z0-9._:-]{1,128}');
   if (!values.device || !ID_PATTERN.test(values.device)) fail('--device is required and must match [A-Za-z0-9._:-]{1,128}');
-  if (!DEVICE_TYPES.includes(values.type!)) fail(`--type must be one of ${DEVICE_TYPES.join(', ')}`);
+  if (!(DEVICE_TYPES as readonly string[]).includes(values.type!)) fail(`--type must be one of ${DEVICE_TYPES.join(', ')}`);
   if (values.alg !== 'EdDSA' && values.alg !== 'ES256') fail('--alg must be EdDSA or ES256');
   token = await mintDeviceToken({ account: values.account, device: values.device, type: values.type!, alg: values.alg, ttlSeconds });
 }

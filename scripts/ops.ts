@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { adminApi, ifMatch, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
 import { explainRefusal, summariseChange, type RefusalHints } from '../src/admin-client/wording.ts';
 import { ADMIN_SCOPES, DEVICE_TYPES, MODES } from '../src/vocabulary.ts';
-import { mintAdminToken } from './dev-tokens.ts';
+import { mintAdminToken } from '../dev/tokens.ts';
 
 class UsageError extends Error {}
 class RefusedError extends Error {}
@@ -245,7 +245,7 @@ async function adminToken(): Promise<void> {
   const scope = required(flags.scope, `--scope "…" (any of: ${ADMIN_SCOPES.join(' ')})`);
   const ttl = integer(flags.ttl, '--ttl') ?? 3600;
   process.stderr.write('admin-token: signed with the DEVELOPMENT admin key; only a development gate accepts it.\n');
-  process.stdout.write((await mintAdminToken(scope, flags.sub!, ttl)) + '\n');
+  process.stdout.write((await mintAdminToken({ scope, sub: flags.sub!, ttlSeconds: ttl })) + '\n');
 }
 
 function usage(): string {

@@ -7,29 +7,28 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
-import { honoPath, type Operation } from './api/operation';
+import { honoPath, type AuthKind, type Operation, type SignedIn } from './api/operation';
 import { openApiDocument } from './api/openapi';
-import { operations } from './api/operations';
+import { operations } from './routes/operations';
 import { isCrossSiteCookieRequest } from './edge/cross-site';
+import { tokenProblem } from './edge/decision-response';
 import { gateFor } from './gate';
-import type { HearthContext, HearthHonoContext } from './http/context';
+import type { AppEnv, AppContext } from './http/context';
 import { readJsonBody, validate } from './http/json-body';
 import { problemFor, problemResponse } from './http/problem';
 import { negotiateLocale } from './messages/catalog';
 import { authorizeAdmin } from './routes/admin-auth';
-import { devStats } from './routes/dev-stats';
-import { devDeviceToken } from './routes/dev-tools';
+import { mountDevelopment } from './development/app';
 import { consolePage } from './pages/console-page';
-import { demoPage } from './pages/demo-page';
 import { helpPage } from './pages/help-page';
-import { HEARTH_VERSION } from './routes/health';
+import { HEARTH_VERSION } from './version';
 import { playback } from './routes/playback';
 
 /** Device API bodies are a few bytes; admin bodies at most 16 KiB (CONTRACT.md §7). */
 export const DEVICE_BODY_LIMIT_BYTES = 4 * 1024;
 export const ADMIN_BODY_LIMIT_BYTES = 16 * 1024;
 
-export const app = new Hono<HearthContext>();
+export const app = new Hono<AppEnv>();
 
 app.use(async (c, next) => {
   c.set('requestId', crypto.randomUUID());
@@ -72,32 +71,59 @@ function limitBodies(maxSize: number) {
 app.use('/gate/v1/*', limitBodies(DEVICE_BODY_LIMIT_BYTES));
 app.use('/admin/*', limitBodies(ADMIN_BODY_LIMIT_BYTES));
 
-/** Runs an operation: admin sign-in and scope first, then its params, query and body, then the handler. */
-async function run(c: HearthHonoContext, operation: Operation): Promise<Response> {
-  if (operation.auth !== 'admin') return operation.handler(c, { params: undefined, query: undefined, body: undefined, admin: null });
-  const admin = await authorizeAdmin(c, operation.scope);
-  if (admin instanceof Response) return admin;
-  const params = operation.params ? validate(c, operation.params, c.req.param()) : { ok: true as const, value: undefined };
-  if (!params.ok) return params.response;
-  const query = operation.query ? validate(c, operation.query, c.req.query()) : { ok: true as const, value: undefined };
-  if (!query.ok) return query.response;
-  const body = operation.body ? await readJsonBody(c, operation.body) : { ok: true as const, value: undefined };
-  if (!body.ok) return body.response;
-  return operation.handler(c, { params: params.value, query: query.value, body: body.value, admin });
+/** The sign-in an operation's auth kind asks for: nothing, a device token, or an admin token with the operation's scope. */
+async function signIn(c: AppContext, operation: Operation): Promise<SignedIn[AuthKind] | Response> {
+  switch (operation.auth) {
+    case 'none':
+      return {};
+    case 'device': {
+      const identity = await c.get('gate').deviceTokens.identify(c.req.raw.headers, Date.now());
+      if (identity.ok) return { device: identity.device };
+      console.log(JSON.stringify({ event: 'token_refused', requestId: c.get('requestId'), operation: operation.operationId, reason: identity.reason }));
+      return tokenProblem(identity.reason, c.get('requestId'), c.get('locale'));
+    }
+    case 'admin': {
+      const admin = await authorizeAdmin(c, operation.scope);
+      return admin instanceof Response ? admin : { admin };
+    }
+  }
 }
+
+const NOTHING = { ok: true as const, value: undefined };
+
+/** Runs any operation the same way: sign-in by its auth kind, then its params, query and body, then the handler. */
+async function run(c: AppContext, operation: Operation): Promise<Response> {
+  const signedIn = await signIn(c, operation);
+  if (signedIn instanceof Response) return signedIn;
+  const params = operation.params ? validate(c, operation.params, c.req.param()) : NOTHING;
+  if (!params.ok) return params.response;
+  const query = operation.query ? validate(c, operation.query, c.req.query()) : NOTHING;
+  if (!query.ok) return query.response;
+  const body = operation.body ? await readJsonBody(c, operation.body) : NOTHING;
+  if (!body.ok) return body.response;
+  // The one place the operation's own input type is erased: defineOperation checked it against its schemas and auth kind.
+  const handler = operation.handler as (c: AppContext, input: object) => Response | Promise<Response>;
+  return handler(c, { params: params.value, query: query.value, body: body.value, ...signedIn });
+}
+
+/**
+ * Wrangler replaces `process.env.NODE_ENV` when it bundles: "production" for
+ * `wrangler deploy`, "development" for `wrangler dev`; the test runner sets
+ * "test". Declared here (module scope), not taken from @types/node.
+ */
+declare const process: { env: { NODE_ENV?: string } };
+
+// Development only (demo, /gate/dev/*, the development origin), mounted before everything it may stand in for.
+// A deployed Worker does not even contain it: the branch, and the sub-app with jose's signing, drop out of the bundle.
+if (process.env.NODE_ENV !== 'production') mountDevelopment(app);
 
 for (const operation of operations) {
   app.on(operation.method.toUpperCase(), honoPath(operation.path), (c) => run(c, operation));
 }
 
-app.get('/gate/dev/stats', devStats);
-app.post('/gate/dev/device-token', devDeviceToken);
-
 // Pages, and their same-origin scripts and stylesheet (Workers Static Assets).
 app.get('/gate/help', helpPage);
 app.get('/admin/console', consolePage);
-// The demo exists in development only; in production `/demo` is a playback path like any other (CONTRACT.md §5).
-app.get('/demo', (c, next) => (c.get('gate').config.environment === 'development' ? demoPage(c) : next()));
 app.get('/gate/assets/*', async (c) => {
   const assets = c.env.ASSETS;
   const response = assets ? await assets.fetch(c.req.raw) : null;
@@ -107,12 +133,12 @@ app.get('/gate/assets/*', async (c) => {
 
 let openApiJson: string | undefined;
 app.get('/openapi.json', (c) => {
-  openApiJson ??= JSON.stringify(openApiDocument(HEARTH_VERSION));
+  openApiJson ??= JSON.stringify(openApiDocument(operations, HEARTH_VERSION));
   return c.body(openApiJson, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300' });
 });
 
 /** A reserved path with no operation: 405 with `Allow` when the path exists under another method, else 404. */
-function unknownOperation(c: HearthHonoContext): Response {
+function unknownOperation(c: AppContext): Response {
   const path = c.req.path;
   const allowed = operations
     .filter((operation) => new RegExp(`^${operation.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path))
@@ -123,7 +149,7 @@ function unknownOperation(c: HearthHonoContext): Response {
   return problemFor(c, 'NOT_FOUND', { detail: `Nothing is served at ${path}.` });
 }
 /** Reserved prefixes are `/gate/` and `/admin/` with their slash: hono's `/gate/*` also matches `/gate`, which is playback. */
-const underPrefix = (prefix: string) => (c: HearthHonoContext, next: () => Promise<void>) => (c.req.path === prefix ? next() : unknownOperation(c));
+const underPrefix = (prefix: string) => (c: AppContext, next: () => Promise<void>) => (c.req.path === prefix ? next() : unknownOperation(c));
 app.all('/gate/*', underPrefix('/gate'));
 app.all('/admin/*', underPrefix('/admin'));
 app.all('/healthz', unknownOperation);
@@ -136,7 +162,7 @@ app.onError((error, c) => {
   return problemResponse('INTERNAL_ERROR', { requestId, locale: c.get('locale') ?? 'en' });
 });
 
-function safeRoute(c: HearthHonoContext): string {
+function safeRoute(c: AppContext): string {
   try {
     return routePath(c);
   } catch {

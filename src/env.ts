@@ -44,8 +44,6 @@ export type ConfigBindings = { [Name in ConfigBinding]?: ConfigValue };
 
 /** Bindings that exist in development only (`.dev.vars`); production ignores them. */
 export interface DevelopmentBindings {
-  /** Signs device tokens for the demo page (`POST /gate/dev/device-token`). */
-  DEV_DEVICE_SIGNING_JWK?: string;
   /** The benchmark may mute the per-decision log line to measure the rest. */
   HEARTH_DEV_MUTE_DECISION_LOG?: string;
 }

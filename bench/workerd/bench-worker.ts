@@ -7,7 +7,8 @@
  * `GET /run?rounds=R&ms=M` → JSON; `GET /memory?accounts=N&tokens=T` → cache
  * sizes after N distinct accounts and T distinct tokens went through.
  */
-import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import { mintDeviceToken } from '../../dev/tokens';
 import developmentKeys from '../../dev/development-keys.json';
 import { decideRequest } from '../../src/edge/decide-request';
 import type { HearthEnv } from '../../src/env';
@@ -25,11 +26,8 @@ const HOME_IP = '203.0.113.10';
 const AWAY_IP = '198.51.100.77';
 const deviceJwk = developmentKeys.device[0] as JWK;
 
-async function mint(key: CryptoKey, account: string, device: string, type: string, issuer: string, serial = 0): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iss: issuer, aud: 'playback', sub: account, did: device, dty: type, iat: now, exp: now + 3600, jti: String(serial) })
-    .setProtectedHeader({ alg: 'EdDSA', kid: deviceJwk.kid! })
-    .sign(key);
+function mint(account: string, device: string, type: string, issuer: string, serial = 0): Promise<string> {
+  return mintDeviceToken({ account, device, type, claims: { iss: issuer, jti: String(serial) } });
 }
 
 function playbackRequest(token: string, ip: string): Request {
@@ -68,7 +66,6 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.problems)}`);
   const gate: Gate = built.gate;
   const issuer = gate.config.deviceTokens.issuer;
-  const signingKey = (await importJWK(deviceJwk, 'EdDSA')) as CryptoKey;
   const account = `bench-${Date.now()}`;
 
   await changeRolloutRule(env, { region: 'PE', rule: { mode: 'challenge', percent: 100, failOpen: true }, actor: 'bench' });
@@ -77,15 +74,15 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   await gate.households.recordVisit(account, { deviceId: 'phone', deviceType: 'mobile', networkId: homeNetwork, at: Date.now() }, gate.limits);
   await gate.households.recordVisit(account, { deviceId: 'stranger', deviceType: 'mobile', networkId: null, at: Date.now() }, gate.limits);
 
-  const tvToken = await mint(signingKey, account, 'tv', 'tv', issuer);
-  const phoneToken = await mint(signingKey, account, 'phone', 'mobile', issuer);
-  const strangerToken = await mint(signingKey, account, 'stranger', 'mobile', issuer);
+  const tvToken = await mint(account, 'tv', 'tv', issuer);
+  const phoneToken = await mint(account, 'phone', 'mobile', issuer);
+  const strangerToken = await mint(account, 'stranger', 'mobile', issuer);
   // Distinct, never-seen tokens (and their requests) for the "new token" figures, made before each round outside the timing.
   let fresh: string[] = [];
   let freshRequests: Request[] = [];
   let serial = 0;
   const mintFresh = async () => {
-    fresh = await Promise.all(Array.from({ length: FRESH_TOKENS_PER_ROUND }, () => mint(signingKey, account, 'tv', 'tv', issuer, ++serial)));
+    fresh = await Promise.all(Array.from({ length: FRESH_TOKENS_PER_ROUND }, () => mint(account, 'tv', 'tv', issuer, ++serial)));
     freshRequests = fresh.map((token) => playbackRequest(token, HOME_IP));
   };
   // The same requests again and again, as a player fetching segments sends them; built once, outside the timing.
@@ -158,9 +155,8 @@ async function memory(env: HearthEnv, accounts: number, tokens: number) {
   const gate = built.gate;
   const now = Date.now();
   for (let i = 0; i < accounts; i++) gate.households.remember(`memory-${i}`, emptyHousehold(`memory-${i}`, now), now);
-  const signingKey = (await importJWK(deviceJwk, 'EdDSA')) as CryptoKey;
   for (let batch = 0; batch < tokens; batch += 500) {
-    const minted = await Promise.all(Array.from({ length: Math.min(500, tokens - batch) }, (_, i) => mint(signingKey, `memory-${batch + i}`, 'tv', 'tv', gate.config.deviceTokens.issuer, batch + i)));
+    const minted = await Promise.all(Array.from({ length: Math.min(500, tokens - batch) }, (_, i) => mint(`memory-${batch + i}`, 'tv', 'tv', gate.config.deviceTokens.issuer, batch + i)));
     for (const token of minted) await gate.deviceTokens.identify(new Headers({ Authorization: `Bearer ${token}` }), Date.now());
   }
   return { accountsThrough: accounts, cachedHouseholds: gate.households.cachedHouseholds, tokensThrough: tokens, cachedTokens: gate.deviceTokens.cachedTokens };

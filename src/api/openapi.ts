@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import type { Operation } from './operation';
-import { operations } from './operations';
 import { problem } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
@@ -53,7 +52,7 @@ const TAG_DESCRIPTIONS: Record<Operation['tag'], string> = {
   'Admin: audit': 'The append-only record of every administrative change.',
 };
 
-export function openApiDocument(version: string): JsonSchema {
+export function openApiDocument(operations: readonly Operation[], version: string): JsonSchema {
   const components: Components = {};
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const operation of operations) {
@@ -93,7 +92,7 @@ export function openApiDocument(version: string): JsonSchema {
       description: 'Decides every playback request at the edge: allow, challenge or deny, with one stable reason code. Every path outside /gate/, /admin/, /healthz and /openapi.json is playback and is forwarded to the origin when allowed.',
     },
     // Relative: the gate that serves this document.
-    servers: [{ url: '/', description: 'The gate serving this document (in development, `wrangler dev` on http://localhost:8787).' }],
+    servers: [{ url: '/', description: 'The gate serving this document (in development, `wrangler dev`, on port 8787 by default).' }],
     tags: Object.entries(TAG_DESCRIPTIONS).map(([name, description]) => ({ name, description })),
     paths,
     components: {

@@ -1,13 +1,19 @@
 /**
  * One description per HTTP operation: method, path, who may call it, the zod
  * schemas of its input and output, and its handler. The app mounts routes
- * from these descriptions and `openapi.ts` documents the same ones, so the
- * OpenAPI document cannot drift from what is served and validated.
+ * from these descriptions (routes/operations.ts lists them) and `openapi.ts`
+ * documents the same ones, so the document cannot drift from what is served
+ * and validated.
+ *
+ * Every operation runs the same way (app.ts): sign-in by its auth kind, then
+ * params, query and body validated by its schemas, then the handler — which
+ * receives typed input and, by auth kind, the signed-in device or admin.
  */
 import type { z } from 'zod';
 import type { AdminIdentity } from '../identity/admin-token';
-import type { HearthHonoContext } from '../http/context';
-import { type AdminScope } from '../vocabulary';
+import type { DeviceIdentity } from '../identity/device-token';
+import type { AppContext } from '../http/context';
+import type { AdminScope } from '../vocabulary';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -19,14 +25,25 @@ export interface ResponseSpec {
   headers?: Record<string, string>;
 }
 
-export interface OperationInput<P, Q, B> {
+export interface ValidatedInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  admin: AdminIdentity | null;
 }
 
-export interface Operation<P = unknown, Q = unknown, B = unknown> {
+/** Who signs in, and what the handler is given for it. */
+export interface SignedIn {
+  none: Record<never, never>;
+  /** The device of a verified device token (`Authorization: Bearer` or the `hearth_device` cookie). */
+  device: { device: DeviceIdentity };
+  /** The admin of a verified admin token that carries the operation's scope. */
+  admin: { admin: AdminIdentity };
+}
+export type AuthKind = keyof SignedIn;
+
+export type OperationInput<P, Q, B, A extends AuthKind> = ValidatedInput<P, Q, B> & SignedIn[A];
+
+interface OperationBase<P, Q, B, A extends AuthKind> {
   method: Method;
   /** OpenAPI style: `/admin/v1/rollout/{region}`. */
   path: string;
@@ -34,18 +51,21 @@ export interface Operation<P = unknown, Q = unknown, B = unknown> {
   summary: string;
   description?: string;
   tag: 'Device' | 'Admin: rollout' | 'Admin: accounts' | 'Admin: audit' | 'Service';
-  auth: 'device' | 'admin' | 'none';
-  scope?: AdminScope;
+  auth: A;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
-  /** Admin operations have their body validated before the handler runs; device operations validate after signing in. */
   body?: z.ZodType<B>;
   headers?: Record<string, { description: string; required?: boolean }>;
   responses: Record<number, ResponseSpec>;
-  handler: (c: HearthHonoContext, input: OperationInput<P, Q, B>) => Response | Promise<Response>;
+  handler: (c: AppContext, input: OperationInput<P, Q, B, A>) => Response | Promise<Response>;
 }
 
-/** Keeps the handler's input typed by the operation's schemas. */
+export type Operation<P = unknown, Q = unknown, B = unknown> =
+  | (OperationBase<P, Q, B, 'none'> & { scope?: undefined })
+  | (OperationBase<P, Q, B, 'device'> & { scope?: undefined })
+  | (OperationBase<P, Q, B, 'admin'> & { scope: AdminScope });
+
+/** Keeps the handler's input typed by the operation's schemas and auth kind. */
 export function defineOperation<P = undefined, Q = undefined, B = undefined>(operation: Operation<P, Q, B>): Operation {
   return operation as unknown as Operation;
 }

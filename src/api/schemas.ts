@@ -3,6 +3,7 @@
  * objects validate requests and generate the OpenAPI document.
  */
 import { z } from 'zod';
+import { CODE_PATTERN } from '../challenges/verification-code';
 import { DEVICE_TYPES, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
 
 const isoTime = z.string().meta({ format: 'date-time' });
@@ -38,6 +39,13 @@ export const problem = z
     bindings: z.array(z.string()).optional().meta({ description: '`MISCONFIGURED`: the bindings at fault (names only).' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details with Hearth’s reason code.' });
+
+/** A challenge id as it arrives in the path; an id that is not one of ours is 404, not 400. */
+export const challengeParam = z.object({ id: z.string() });
+
+export const verifyBody = z.object({
+  code: z.string({ error: 'must be the 6-digit code as a string' }).regex(CODE_PATTERN, 'must be exactly 6 digits'),
+});
 
 export const health = z.object({ ok: z.literal(true), version: z.string() });
 

@@ -56,10 +56,15 @@ export async function policyContext(gate: Gate, request: Request, accountId: str
   return { region, appliedRule, bucket, mode: effectiveMode(appliedRule.rule, bucket), policyVersion: rollout.version };
 }
 
+/** Verifies the request's device token, then decides for its device. */
 export async function decideRequest(gate: Gate, request: Request, now: number, options: DecideOptions): Promise<RequestDecision> {
   const identity = await gate.deviceTokens.identify(request.headers, now);
   if (!identity.ok) return identity;
-  const { device } = identity;
+  return decideForDevice(gate, request, identity.device, now, options);
+}
+
+/** The decision for an already signed-in device, on this request's network and region. */
+export async function decideForDevice(gate: Gate, request: Request, device: DeviceIdentity, now: number, options: DecideOptions): Promise<Extract<RequestDecision, { ok: true }>> {
 
   const [networkId, policy, snapshot] = await Promise.all([
     gate.networks.networkId(clientAddress(request.headers)),

@@ -10,7 +10,8 @@ import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { problemResponse } from '../http/problem';
 import type { Locale, Reason } from '../messages/catalog';
 import type { Decision, Outcome } from '../policy/decide';
-import type { RequestDecision } from './decide-request';
+import { decideRequest, type DecideOptions, type RequestDecision } from './decide-request';
+import type { Gate } from '../gate';
 import { type DeviceType } from '../vocabulary';
 
 export const DECISION_HEADER = 'Hearth-Decision';
@@ -87,4 +88,11 @@ export function logDecision(route: DecisionLogLine['route'], requestId: string, 
       }
     : { requestId, region: null, mode: null, decision: 'deny', wouldDecision: null, reason: result.reason, policyVersion: null, deviceType: null, route };
   console.log(JSON.stringify({ event: 'decision', ...line }));
+}
+
+/** Decides a playback request, records the visit off the hot path, and writes its log line. */
+export async function decideAndLog(gate: Gate, request: Request, requestId: string, waitUntil: DecideOptions['waitUntil']): Promise<RequestDecision> {
+  const result = await decideRequest(gate, request, Date.now(), { record: true, waitUntil });
+  logDecision('playback', requestId, result, gate.muteDecisionLog);
+  return result;
 }

@@ -4,12 +4,12 @@
  * hono's bodyLimit middleware before this runs (`413 BODY_TOO_LARGE`).
  */
 import type { z } from 'zod';
-import type { HearthHonoContext } from './context';
+import type { AppContext } from './context';
 import { problemFor } from './problem';
 
 export type BodyResult<T> = { ok: true; value: T } | { ok: false; response: Response };
 
-export async function readJsonBody<T>(c: HearthHonoContext, schema: z.ZodType<T>): Promise<BodyResult<T>> {
+export async function readJsonBody<T>(c: AppContext, schema: z.ZodType<T>): Promise<BodyResult<T>> {
   const text = await c.req.text();
   let parsed: unknown;
   try {
@@ -22,7 +22,7 @@ export async function readJsonBody<T>(c: HearthHonoContext, schema: z.ZodType<T>
 }
 
 /** Validates already-parsed input (a body, query parameters, path parameters). */
-export function validate<T>(c: HearthHonoContext, schema: z.ZodType<T>, input: unknown): BodyResult<T> {
+export function validate<T>(c: AppContext, schema: z.ZodType<T>, input: unknown): BodyResult<T> {
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   const errors = result.error.issues.map((issue) => {
@@ -33,6 +33,6 @@ export function validate<T>(c: HearthHonoContext, schema: z.ZodType<T>, input: u
   return { ok: false, response: invalid(c, first.field, `${first.field}: ${first.message}`, errors) };
 }
 
-export function invalid(c: HearthHonoContext, field: string, detail: string, errors = [{ field, message: detail }]): Response {
+export function invalid(c: AppContext, field: string, detail: string, errors = [{ field, message: detail }]): Response {
   return problemFor(c, 'INVALID_REQUEST', { detail, extra: { field, errors } });
 }

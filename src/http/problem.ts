@@ -4,7 +4,7 @@
  * Nothing a client sent (tokens above all) is ever echoed into `detail`.
  */
 import { actionsFor, messageFor, reasonEntry, reasonSlug, type Locale, type Reason } from '../messages/catalog';
-import type { HearthHonoContext } from './context';
+import type { AppContext } from './context';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -47,6 +47,6 @@ export function problemResponse(reason: Reason, options: ProblemOptions): Respon
 }
 
 /** Problem details for the request being served: its request id and negotiated locale. */
-export function problemFor(c: HearthHonoContext, reason: Reason, options: Partial<ProblemOptions> = {}): Response {
+export function problemFor(c: AppContext, reason: Reason, options: Partial<ProblemOptions> = {}): Response {
   return problemResponse(reason, { requestId: c.get('requestId'), locale: c.get('locale'), ...options });
 }

@@ -3,9 +3,7 @@
  * audit entry) and what they may do (space-separated `scope`).
  */
 import type { JWTPayload } from 'jose';
-import type { Gate } from '../gate';
-import { bearerToken, type TokenFailureReason } from './jwt-verifier';
-
+import type { TokenFailureReason } from './jwt-verifier';
 
 export interface AdminIdentity {
   actor: string;
@@ -19,10 +17,4 @@ export function adminIdentity(payload: JWTPayload): AdminIdentity | null {
   const { sub, scope } = payload;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) return null;
   return { actor: sub, scopes: new Set(typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []) };
-}
-
-export async function identifyAdmin(gate: Gate, headers: Headers, nowMs: number): Promise<AdminIdentityResult | null> {
-  if (!gate.adminTokens) return null;
-  const verified = await gate.adminTokens.verify(bearerToken(headers, null), nowMs);
-  return verified.ok ? { ok: true, admin: verified.value } : verified;
 }

@@ -4,12 +4,12 @@
  * and sent as a Bearer token to the same admin API the CLI uses.
  */
 import { html } from 'hono/html';
-import type { HearthHonoContext } from '../http/context';
+import type { AppContext } from '../http/context';
 
 import { page, pageHeaders } from './layout';
 import { MODES } from '../vocabulary';
 
-export async function consolePage(c: HearthHonoContext): Promise<Response> {
+export async function consolePage(c: AppContext): Promise<Response> {
   const body = html`
 <h1>Hearth console</h1>
 

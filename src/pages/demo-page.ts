@@ -1,11 +1,10 @@
 /**
- * `GET /demo` — development only (404 in production): a player that plays
+ * `GET /demo` — development only (mounted by development/app.ts): a player that plays
  * the demo stream through the gate, with the simulated device, network and
  * region chosen on the page and each segment's `Hearth-Decision` shown live.
  */
 import { html } from 'hono/html';
-import type { HearthHonoContext } from '../http/context';
-import { problemFor } from '../http/problem';
+import type { AppContext } from '../http/context';
 import { page, pageHeaders } from './layout';
 
 export const DEMO_DEVICES = [
@@ -23,10 +22,7 @@ export const DEMO_NETWORKS = [
 
 export const DEMO_REGIONS = ['PE', 'CL', 'CR', 'CA', 'US'] as const;
 
-export async function demoPage(c: HearthHonoContext): Promise<Response> {
-  if (c.get('gate').config.environment !== 'development') {
-    return problemFor(c, 'NOT_FOUND', { detail: 'The demo exists in development only.' });
-  }
+export async function demoPage(c: AppContext): Promise<Response> {
   const body = html`
 <h1>Hearth demo player</h1>
 <p class="muted">Development only. Pick who is watching, from where, and in which region; the stream plays through the gate and every segment shows its decision.</p>

@@ -7,7 +7,7 @@
  */
 import { html } from 'hono/html';
 import { decideRequest } from '../edge/decide-request';
-import type { HearthHonoContext } from '../http/context';
+import type { AppContext } from '../http/context';
 import { actionsFor, messageFor, REASONS, reasonSlug, type Reason } from '../messages/catalog';
 import { page, pageHeaders } from './layout';
 import { uiText } from './ui-text';
@@ -23,7 +23,7 @@ function glossaryEntry(reason: Reason, locale: Parameters<typeof messageFor>[1])
   return html`<dt id="${reasonSlug(reason)}"><code>${reason}</code></dt><dd>${messageFor(reason, locale)}</dd>`;
 }
 
-export async function helpPage(c: HearthHonoContext): Promise<Response> {
+export async function helpPage(c: AppContext): Promise<Response> {
   const gate = c.get('gate');
   const locale = c.get('locale');
   const ui = uiText(locale);

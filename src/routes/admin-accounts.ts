@@ -13,7 +13,7 @@ import type { OperationInput } from '../api/operation';
 import type { accountParam, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
 import { deviceViews, iso, isoOrNull } from '../api/views';
 import { primaryLocationChangesUsed, type Household } from '../household/household';
-import type { HearthHonoContext } from '../http/context';
+import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { actionsFor, messageFor } from '../messages/catalog';
 import { decide } from '../policy/decide';
@@ -21,15 +21,15 @@ import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
 import { authoritativeRollout } from '../state/rollout-read-model';
 
 const DAY_MS = 86_400_000;
-type Input<P, Q = undefined, B = undefined> = OperationInput<z.output<P & z.ZodType>, Q extends z.ZodType ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined>;
+type Input<P, Q = undefined, B = undefined> = OperationInput<z.output<P & z.ZodType>, Q extends z.ZodType ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined, 'admin'>;
 
 
-function notFound(c: HearthHonoContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
+function notFound(c: AppContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
   return problemFor(c, reason, detail ? { detail } : {});
 }
 
 /** The summary support sees: counts and statuses, never an address. */
-export function accountSummary(household: Household, c: HearthHonoContext, now: number) {
+export function accountSummary(household: Household, c: AppContext, now: number) {
   const gate = c.get('gate');
   return {
     accountId: household.accountId,
@@ -48,14 +48,14 @@ export function accountSummary(household: Household, c: HearthHonoContext, now: 
   };
 }
 
-export async function getAccount(c: HearthHonoContext, input: Input<typeof accountParam>): Promise<Response> {
+export async function getAccount(c: AppContext, input: Input<typeof accountParam>): Promise<Response> {
   const household = await c.get('gate').households.store(input.params.account).household();
   if (!household) return notFound(c, 'ACCOUNT_NOT_FOUND');
   return c.json(accountSummary(household, c, Date.now()), 200, { 'Cache-Control': 'no-store' });
 }
 
 /** The decision a request from this device, address and country would get now. Writes nothing. */
-export async function explain(c: HearthHonoContext, input: Input<typeof accountParam, typeof explainQuery>): Promise<Response> {
+export async function explain(c: AppContext, input: Input<typeof accountParam, typeof explainQuery>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const { account } = input.params;
@@ -106,11 +106,11 @@ export async function explain(c: HearthHonoContext, input: Input<typeof accountP
   );
 }
 
-export async function createGrant(c: HearthHonoContext, input: Input<typeof accountParam, undefined, typeof grantInput>): Promise<Response> {
+export async function createGrant(c: AppContext, input: Input<typeof accountParam, undefined, typeof grantInput>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
   const { deviceId, days, reason } = input.body;
-  const actor = input.admin!.actor;
+  const actor = input.admin.actor;
   const { grant, household } = await gate.households
     .store(account)
     .addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * DAY_MS }, { actor });
@@ -118,20 +118,20 @@ export async function createGrant(c: HearthHonoContext, input: Input<typeof acco
   return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) }, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }
 
-export async function endGrant(c: HearthHonoContext, input: Input<typeof grantParam>): Promise<Response> {
+export async function endGrant(c: AppContext, input: Input<typeof grantParam>): Promise<Response> {
   const gate = c.get('gate');
   const { account, grantId } = input.params;
-  const ended = await gate.households.store(account).endSupportGrant(grantId, { actor: input.admin!.actor });
+  const ended = await gate.households.store(account).endSupportGrant(grantId, { actor: input.admin.actor });
   if (!ended) return notFound(c, 'GRANT_NOT_FOUND');
   gate.households.remember(account, ended.household, Date.now(), true);
   return c.body(null, 204);
 }
 
-export async function addExtraMember(c: HearthHonoContext, input: Input<typeof accountParam, undefined, typeof extraMemberInput>): Promise<Response> {
+export async function addExtraMember(c: AppContext, input: Input<typeof accountParam, undefined, typeof extraMemberInput>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
   const { deviceId, label } = input.body;
-  const change = await gate.households.store(account).addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots, { actor: input.admin!.actor });
+  const change = await gate.households.store(account).addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots, { actor: input.admin.actor });
   if (!change.ok) {
     return problemFor(c, 'SLOTS_EXHAUSTED', {
       detail: `All ${gate.config.extraMemberSlots} extra-member slots are in use; remove one first.`,
@@ -145,19 +145,19 @@ export async function addExtraMember(c: HearthHonoContext, input: Input<typeof a
   return c.json(body, 201, { Location: `/admin/v1/accounts/${account}/extra-members/${deviceId}` });
 }
 
-export async function removeExtraMember(c: HearthHonoContext, input: Input<typeof extraMemberParam>): Promise<Response> {
+export async function removeExtraMember(c: AppContext, input: Input<typeof extraMemberParam>): Promise<Response> {
   const gate = c.get('gate');
   const { account, deviceId } = input.params;
-  const household = await gate.households.store(account).removeExtraMember(deviceId, { actor: input.admin!.actor });
+  const household = await gate.households.store(account).removeExtraMember(deviceId, { actor: input.admin.actor });
   if (!household) return notFound(c, 'EXTRA_MEMBER_NOT_FOUND');
   gate.households.remember(account, household, Date.now(), true);
   return c.body(null, 204);
 }
 
-export async function eraseAccount(c: HearthHonoContext, input: Input<typeof accountParam>): Promise<Response> {
+export async function eraseAccount(c: AppContext, input: Input<typeof accountParam>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
-  await gate.households.store(account).erase(account, { actor: input.admin!.actor });
+  await gate.households.store(account).erase(account, { actor: input.admin.actor });
   gate.households.forget(account);
   return c.body(null, 204);
 }

@@ -5,11 +5,11 @@
 import type { z } from 'zod';
 import type { OperationInput } from '../api/operation';
 import type { auditQuery } from '../api/schemas';
-import type { HearthHonoContext } from '../http/context';
+import type { AppContext } from '../http/context';
 import type { AuditEntry } from '../state/control-store';
-import { controlStore } from '../state/rollout-read-model';
+import { controlStore } from '../state/control-store';
 
-export async function listAudit(c: HearthHonoContext, input: OperationInput<undefined, z.output<typeof auditQuery>, undefined>): Promise<Response> {
+export async function listAudit(c: AppContext, input: OperationInput<undefined, z.output<typeof auditQuery>, undefined, 'admin'>): Promise<Response> {
   const { limit, cursor } = input.query;
   // Entries are JSON by construction; the RPC type cannot express `unknown` members.
   const entries = (await controlStore(c.env).audit(limit, cursor === undefined ? undefined : Number(cursor))) as unknown as AuditEntry[];

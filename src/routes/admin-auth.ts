@@ -3,14 +3,23 @@
  * scope an operation needs. 401 for a missing or bad token, 403
  * SCOPE_REQUIRED naming the scope that is short.
  */
-import { identifyAdmin, type AdminIdentity } from '../identity/admin-token';
-import type { HearthHonoContext } from '../http/context';
+import type { Gate } from '../gate';
+import type { AdminIdentity, AdminIdentityResult } from '../identity/admin-token';
+import { bearerToken } from '../identity/jwt-verifier';
+import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { type AdminScope } from '../vocabulary';
 
 export const ADMIN_TOKEN_CHALLENGE = 'Bearer realm="admin", error="invalid_token"';
 
-export async function authorizeAdmin(c: HearthHonoContext, scope: AdminScope | undefined): Promise<AdminIdentity | Response> {
+/** The admin of the request's admin token, or null when this gate has no admin configuration. */
+async function identifyAdmin(gate: Gate, headers: Headers, nowMs: number): Promise<AdminIdentityResult | null> {
+  if (!gate.adminTokens) return null;
+  const verified = await gate.adminTokens.verify(bearerToken(headers, null), nowMs);
+  return verified.ok ? { ok: true, admin: verified.value } : verified;
+}
+
+export async function authorizeAdmin(c: AppContext, scope: AdminScope | undefined): Promise<AdminIdentity | Response> {
   const result = await identifyAdmin(c.get('gate'), c.req.raw.headers, Date.now());
   if (result === null) {
     const bindings = c.get('gate').config.adminProblems.map((p) => `${p.binding} ${p.message}`).join('; ');

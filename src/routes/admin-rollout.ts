@@ -6,17 +6,17 @@
 import type { z } from 'zod';
 import type { OperationInput } from '../api/operation';
 import type { regionParam, rolloutRuleInput } from '../api/schemas';
-import type { HearthHonoContext } from '../http/context';
+import type { AppContext } from '../http/context';
 import { invalid } from '../http/json-body';
 import { problemFor } from '../http/problem';
 import type { Rollout } from '../policy/rollout';
 import { authoritativeRollout, changeRolloutRule } from '../state/rollout-read-model';
 
-function rolloutResponse(c: HearthHonoContext, rollout: Rollout, status: 200 = 200): Response {
+function rolloutResponse(c: AppContext, rollout: Rollout, status: 200 = 200): Response {
   return c.json(rollout, status, { ETag: `"${rollout.version}"`, 'Cache-Control': 'no-store' });
 }
 
-export async function getRollout(c: HearthHonoContext): Promise<Response> {
+export async function getRollout(c: AppContext): Promise<Response> {
   return rolloutResponse(c, await authoritativeRollout(c.env));
 }
 
@@ -27,7 +27,7 @@ export function parseIfMatch(header: string | undefined): number | undefined | n
   return match ? Number(match[1]) : null;
 }
 
-async function change(c: HearthHonoContext, region: string, rule: z.output<typeof rolloutRuleInput> | null, actor: string): Promise<Response> {
+async function change(c: AppContext, region: string, rule: z.output<typeof rolloutRuleInput> | null, actor: string): Promise<Response> {
   const ifMatch = parseIfMatch(c.req.header('If-Match'));
   if (ifMatch === null) return invalid(c, 'If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"');
   const result = await changeRolloutRule(c.env, { region, rule, actor, ...(ifMatch !== undefined ? { ifMatch } : {}) });
@@ -42,10 +42,10 @@ async function change(c: HearthHonoContext, region: string, rule: z.output<typeo
   return problemFor(c, 'RULE_NOT_FOUND', { detail: `There is no rule for ${region}.` });
 }
 
-export function putRule(c: HearthHonoContext, input: OperationInput<z.output<typeof regionParam>, undefined, z.output<typeof rolloutRuleInput>>): Promise<Response> {
-  return change(c, input.params.region, input.body, input.admin!.actor);
+export function putRule(c: AppContext, input: OperationInput<z.output<typeof regionParam>, undefined, z.output<typeof rolloutRuleInput>, 'admin'>): Promise<Response> {
+  return change(c, input.params.region, input.body, input.admin.actor);
 }
 
-export function deleteRule(c: HearthHonoContext, input: OperationInput<z.output<typeof regionParam>, undefined, undefined>): Promise<Response> {
-  return change(c, input.params.region, null, input.admin!.actor);
+export function deleteRule(c: AppContext, input: OperationInput<z.output<typeof regionParam>, undefined, undefined, 'admin'>): Promise<Response> {
+  return change(c, input.params.region, null, input.admin.actor);
 }

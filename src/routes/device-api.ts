@@ -7,49 +7,44 @@
  * never on a possibly stale snapshot, and keeps what the object returns, so
  * the device's very next request is decided on the new state.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { OperationInput } from '../api/operation';
+import type { challengeParam, deviceIdParam, verifyBody } from '../api/schemas';
 import { deliverCode } from '../challenges/notify';
-import { CODE_PATTERN } from '../challenges/verification-code';
-import { decideRequest, policyContext } from '../edge/decide-request';
+import { decideForDevice, policyContext } from '../edge/decide-request';
 import { requestRegion } from '../edge/region';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
 import { deviceViews, householdView } from '../api/views';
 import { isSignedOut, type Household } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 
-import type { HearthHonoContext } from '../http/context';
-import { invalid, readJsonBody } from '../http/json-body';
+import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../state/household-store';
-import { ID_PATTERN } from '../vocabulary';
-
-export const verifyBody = z.object({
-  code: z.string({ error: 'must be the 6-digit code as a string' }).regex(CODE_PATTERN, 'must be exactly 6 digits'),
-});
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The signed-in device and its household, straight from the Durable Object. */
-async function signedInDevice(c: HearthHonoContext, now: number): Promise<{ device: DeviceIdentity; household: Household | null } | Response> {
-  const gate = c.get('gate');
-  const identity = await gate.deviceTokens.identify(c.req.raw.headers, now);
-  if (!identity.ok) return tokenProblem(identity.reason, c.get('requestId'), c.get('locale'));
-  const household = await gate.households.confirm(identity.device.accountId, now);
+type DeviceInput<S extends { params?: z.ZodType; body?: z.ZodType } = object> = OperationInput<
+  S extends { params: z.ZodType } ? z.output<S['params']> : undefined,
+  undefined,
+  S extends { body: z.ZodType } ? z.output<S['body']> : undefined,
+  'device'
+>;
+
+/** The signed-in device's household, straight from the Durable Object; a device signed out since its token was issued is refused. */
+async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: number): Promise<Household | null | Response> {
+  const household = await c.get('gate').households.confirm(device.accountId, now);
   if (household === 'unavailable') return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
-  if (isSignedOut(household, identity.device.deviceId, identity.device.issuedAtSeconds)) {
-    return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
-  }
-  return { device: identity.device, household };
+  if (isSignedOut(household, device.deviceId, device.issuedAtSeconds)) return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
+  return household;
 }
 
 /** `POST /gate/v1/challenges`: send a code to the account owner. */
-export async function openChallenge(c: HearthHonoContext): Promise<Response> {
+export async function openChallenge(c: AppContext, { device }: DeviceInput): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const result = await decideRequest(gate, c.req.raw, now, { record: false, authoritative: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-  if (!result.ok) return tokenProblem(result.reason, c.get('requestId'), c.get('locale'));
-  const { decision, device } = result;
+  const { decision } = await decideForDevice(gate, c.req.raw, device, now, { record: false, authoritative: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
   if (decision.reason === 'DEVICE_REVOKED') return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
   if (decision.reason === 'STATE_UNAVAILABLE') return problemFor(c, 'STATE_UNAVAILABLE', { status: 503, headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
   if (decision.decision === 'allow') {
@@ -89,23 +84,21 @@ export async function openChallenge(c: HearthHonoContext): Promise<Response> {
 }
 
 /** `POST /gate/v1/challenges/{id}/verify`: check a code; success grants temporary access. */
-export async function verifyChallenge(c: HearthHonoContext): Promise<Response> {
+export async function verifyChallenge(c: AppContext, { device, params, body }: DeviceInput<{ params: typeof challengeParam; body: typeof verifyBody }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const signedIn = await signedInDevice(c, now);
-  if (signedIn instanceof Response) return signedIn;
-  const { device } = signedIn;
-  const challengeId = c.req.param('id') ?? '';
+  const household = await confirmedHousehold(c, device, now);
+  if (household instanceof Response) return household;
+  // Any id that is not one of ours is simply not found (there is nothing to correct in it).
+  const challengeId = params.id;
   if (!CHALLENGE_ID.test(challengeId)) return problemFor(c, 'CHALLENGE_NOT_FOUND');
-  const body = await readJsonBody(c, verifyBody);
-  if (!body.ok) return body.response;
 
   const policy = await policyContext(gate, c.req.raw, device.accountId, now);
   const result = await gate.households.store(device.accountId).verifyChallenge(device.accountId, {
     challengeId,
     deviceId: device.deviceId,
     deviceType: device.deviceType,
-    guess: body.value.code,
+    guess: body.code,
     maxAttempts: gate.config.codeMaxAttempts,
     temporaryAccessMs: gate.config.temporaryAccessMs,
     enforceTravelLimit: policy.mode === 'enforce',
@@ -126,12 +119,11 @@ export async function verifyChallenge(c: HearthHonoContext): Promise<Response> {
 }
 
 /** `POST /gate/v1/household/primary-location`: this TV's network becomes the household's. */
-export async function movePrimaryLocation(c: HearthHonoContext): Promise<Response> {
+export async function movePrimaryLocation(c: AppContext, { device }: DeviceInput): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const signedIn = await signedInDevice(c, now);
-  if (signedIn instanceof Response) return signedIn;
-  const { device } = signedIn;
+  const household = await confirmedHousehold(c, device, now);
+  if (household instanceof Response) return household;
   if (device.deviceType !== 'tv') return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
   const networkId = await gate.networks.networkId(clientAddress(c.req.raw.headers));
   if (!networkId) return problemFor(c, 'NETWORK_UNKNOWN');
@@ -147,25 +139,23 @@ export async function movePrimaryLocation(c: HearthHonoContext): Promise<Respons
 }
 
 /** `GET /gate/v1/household/devices`: the account's devices, their access and until when. */
-export async function listDevices(c: HearthHonoContext): Promise<Response> {
+export async function listDevices(c: AppContext, { device }: DeviceInput): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const signedIn = await signedInDevice(c, now);
-  if (signedIn instanceof Response) return signedIn;
-  const devices = signedIn.household ? deviceViews(signedIn.household, gate.limits, now) : [];
+  const household = await confirmedHousehold(c, device, now);
+  if (household instanceof Response) return household;
+  const devices = household ? deviceViews(household, gate.limits, now) : [];
   return c.json({ devices }, 200, { 'Cache-Control': 'no-store' });
 }
 
 /** `DELETE /gate/v1/household/devices/{deviceId}`: sign a device out. */
-export async function signOutDevice(c: HearthHonoContext): Promise<Response> {
+export async function signOutDevice(c: AppContext, { device, params }: DeviceInput<{ params: typeof deviceIdParam }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const signedIn = await signedInDevice(c, now);
-  if (signedIn instanceof Response) return signedIn;
-  const deviceId = c.req.param('deviceId') ?? '';
-  if (!ID_PATTERN.test(deviceId)) return invalid(c, 'deviceId', 'deviceId: must match [A-Za-z0-9._:-]{1,128}');
-  const result = await gate.households.store(signedIn.device.accountId).signOut(deviceId, gate.limits);
+  const household = await confirmedHousehold(c, device, now);
+  if (household instanceof Response) return household;
+  const result = await gate.households.store(device.accountId).signOut(params.deviceId, gate.limits);
   if (!result.ok) return problemFor(c, 'DEVICE_NOT_FOUND');
-  gate.households.remember(signedIn.device.accountId, result.household, now, true);
+  gate.households.remember(device.accountId, result.household, now, true);
   return c.body(null, 204);
 }

@@ -9,16 +9,15 @@
  * ones set here. Hop-by-hop headers (RFC 9110 §7.6.1) stay on this hop.
  */
 import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
-import { DECISION_HEADER, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
-import { decideAndLog } from './decision';
-import type { HearthHonoContext } from '../http/context';
+import { DECISION_HEADER, decideAndLog, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
+import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 
-export async function playback(c: HearthHonoContext): Promise<Response> {
+export async function playback(c: AppContext): Promise<Response> {
   const gate = c.get('gate');
   const requestId = c.get('requestId');
   const locale = c.get('locale');
-  const result = await decideAndLog(c, 'playback');
+  const result = await decideAndLog(c.get('gate'), c.req.raw, c.get('requestId'), (p) => c.executionCtx.waitUntil(p));
   if (!result.ok) {
     return tokenProblem(result.reason, requestId, locale);
   }
@@ -34,7 +33,8 @@ export async function playback(c: HearthHonoContext): Promise<Response> {
     }
     response = waited;
   } else {
-    response = await developmentOrigin(c.req.raw, device, c.env.ASSETS);
+    const origin = c.get('developmentOrigin');
+    response = origin ? await origin(c.req.raw, device, c.env.ASSETS) : problemFor(c, 'ORIGIN_UNREACHABLE');
   }
   const forwarded = new Response(response.body, response);
   forwarded.headers.set(DECISION_HEADER, decisionHeader(decision));
@@ -101,28 +101,4 @@ function withoutCookie(header: string | null, name: string): string | null {
     .map((part) => part.trim())
     .filter((part) => part.length > 0 && part.slice(0, part.indexOf('=')).trim() !== name);
   return kept.length > 0 ? kept.join('; ') : null;
-}
-
-/** Where the development origin keeps its files (the demo stream) among the static assets. */
-const DEVELOPMENT_ORIGIN_PREFIX = '/_demo-origin';
-
-/**
- * Development without ORIGIN_URL: a stand-in origin. It serves the demo
- * stream (public/_demo-origin) and otherwise says what it would have
- * received, so `npm run dev`, curl and /demo show the whole path.
- */
-async function developmentOrigin(request: Request, device: DeviceIdentity, assets: Fetcher | undefined): Promise<Response> {
-  const url = new URL(request.url);
-  if (assets && (request.method === 'GET' || request.method === 'HEAD')) {
-    const file = await assets.fetch(new Request(new URL(DEVELOPMENT_ORIGIN_PREFIX + url.pathname, url), { method: request.method }));
-    if (file.ok) return file;
-  }
-  return Response.json({
-    origin: 'hearth development origin (set ORIGIN_URL to forward to a real one)',
-    method: request.method,
-    path: url.pathname,
-    query: url.search,
-    account: device.accountId,
-    device: device.deviceId,
-  });
 }

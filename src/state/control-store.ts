@@ -55,6 +55,11 @@ export interface RuleChange {
   ifMatch?: number;
 }
 
+/** The one ControlStore of the gate: rollout writes and the audit log go through it. */
+export function controlStore(bindings: { CONTROL: DurableObjectNamespace<ControlStore> }): DurableObjectStub<ControlStore> {
+  return bindings.CONTROL.get(bindings.CONTROL.idFromName('control'));
+}
+
 export class ControlStore extends DurableObject<ControlStoreEnv> {
   readonly #publisher: KvPublisher;
 

@@ -33,11 +33,18 @@ export interface HouseholdBindings {
 
 export type HouseholdRead = Household | null | 'unavailable';
 
+/** A sink for the read model's traffic: KV reads and Durable Object visit writes. */
+export interface ReadModelProbe {
+  kvRead(): void;
+  visitWrite(): void;
+}
+
+const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {} };
+
 export class HouseholdReadModel {
   readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
-  /** KV reads and Durable Object visit writes made by this isolate (the benchmark reports them per request). */
-  kvReads = 0;
-  visitWrites = 0;
+  /** Where KV reads and visit writes are counted; nothing by default (development counts them, see development/stats.ts). */
+  probe: ReadModelProbe = NO_PROBE;
 
   constructor(private readonly bindings: HouseholdBindings) {}
 
@@ -59,7 +66,7 @@ export class HouseholdReadModel {
     const cached = this.#snapshots.get(accountId, now);
     if (cached !== undefined) return cached;
     try {
-      this.kvReads += 1;
+      this.probe.kvRead();
       const text = await this.bindings.HEARTH_KV.get(householdKey(accountId), 'text');
       const snapshot = text === null ? null : fromHouseholdDocument(JSON.parse(text) as HouseholdDocument);
       this.remember(accountId, snapshot, now, false, text?.length);
@@ -82,7 +89,7 @@ export class HouseholdReadModel {
 
   /** Sends a visit to the account's Durable Object and keeps what it returns. */
   async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits): Promise<void> {
-    this.visitWrites += 1;
+    this.probe.visitWrite();
     const household = await this.store(accountId).recordVisit(accountId, visit, limits);
     this.remember(accountId, household, Date.now(), true);
   }

@@ -36,7 +36,7 @@ import {
 
 import type { NetworkId } from '../network/network-id';
 import { AuditOutbox, type AuditDelivery } from './audit-outbox';
-import type { ControlStore } from './control-store';
+import { controlStore, type ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { type DeviceType } from '../vocabulary';
@@ -357,7 +357,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
 
 /** Appends one outbox entry to the ControlStore's audit log (idempotent by origin). */
 async function deliverAudit(env: HouseholdStoreEnv, delivery: AuditDelivery): Promise<void> {
-  await env.CONTROL.get(env.CONTROL.idFromName('control')).appendAudit(delivery.entry, { origin: delivery.origin, at: delivery.at, ...(delivery.redact ? { redact: delivery.redact } : {}) });
+  await controlStore(env).appendAudit(delivery.entry, { origin: delivery.origin, at: delivery.at, ...(delivery.redact ? { redact: delivery.redact } : {}) });
 }
 
 /** An entry waiting in the outbox, as it may leave after its account was erased. */

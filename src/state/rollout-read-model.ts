@@ -5,7 +5,7 @@
  * every other instance once KV has propagated it.
  */
 import { EMPTY_ROLLOUT, type Rollout } from '../policy/rollout';
-import type { ControlStore, RolloutChange, RuleChange } from './control-store';
+import { controlStore, type ControlStore, type RolloutChange, type RuleChange } from './control-store';
 import { ROLLOUT_KEY } from './kv-keys';
 
 /** How long an isolate reuses the rollout rules before reading KV again. */
@@ -17,10 +17,6 @@ export interface RolloutBindings {
 }
 
 let cached: { rollout: Rollout; expiresAt: number } | null = null;
-
-export function controlStore(bindings: RolloutBindings): DurableObjectStub<ControlStore> {
-  return bindings.CONTROL.get(bindings.CONTROL.idFromName('control'));
-}
 
 /** The rules in force for this isolate. A KV failure keeps the last known rules (or none: monitor). */
 export async function currentRollout(bindings: RolloutBindings, now: number): Promise<Rollout> {

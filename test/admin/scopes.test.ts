@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { operations } from '../../src/api/operations';
+import { operations } from '../../src/routes/operations';
 import { deviceToken, adminToken } from '../support/tokens';
 import { admin, ALL_SCOPES } from './admin-support';
 

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintAdminToken, mintDeviceToken } from '../../scripts/dev-tokens.ts';
+import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
 import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
@@ -88,7 +88,7 @@ async function playDemo(page: Page, device: string, network: string, region: str
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   gate = await startLocalWorker({ envFile: '.dev.vars' });
-  adminToken = await mintAdminToken(ALL_SCOPES, 'browser-test@ops', 3600);
+  adminToken = await mintAdminToken({ scope: ALL_SCOPES, sub: 'browser-test@ops' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],

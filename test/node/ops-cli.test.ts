@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { mintDeviceToken } from '../../scripts/dev-tokens.ts';
+import { mintDeviceToken } from '../../dev/tokens.ts';
 import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
 const run = promisify(execFile);

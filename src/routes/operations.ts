@@ -1,15 +1,15 @@
 /**
  * Every HTTP operation Hearth serves outside playback, in one list. `app.ts`
- * mounts these and `openapi.ts` documents them.
+ * mounts these and hands them to `api/openapi.ts` to document.
  */
-import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyBody, verifyChallenge } from '../routes/device-api';
-import { getDecision } from '../routes/decision';
-import { health } from '../routes/health';
-import { addExtraMember, createGrant, endGrant, eraseAccount, explain, getAccount, removeExtraMember } from '../routes/admin-accounts';
-import { listAudit } from '../routes/admin-audit';
-import { deleteRule, getRollout, putRule } from '../routes/admin-rollout';
-import { defineOperation, type Operation } from './operation';
-import * as s from './schemas';
+import { defineOperation, type Operation } from '../api/operation';
+import * as s from '../api/schemas';
+import { addExtraMember, createGrant, endGrant, eraseAccount, explain, getAccount, removeExtraMember } from './admin-accounts';
+import { listAudit } from './admin-audit';
+import { deleteRule, getRollout, putRule } from './admin-rollout';
+import { getDecision } from './decision';
+import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyChallenge } from './device-api';
+import { health } from './health';
 
 const problem = (description: string) => ({ description, problem: true });
 const tokenProblem = problem('Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`).');
@@ -27,7 +27,7 @@ export const operations: Operation[] = [
     tag: 'Service',
     auth: 'none',
     responses: { 200: { description: 'Configured and serving.', body: s.health }, 500: problem('`MISCONFIGURED`: a binding is missing or malformed.') },
-    handler: (c) => health(c),
+    handler: health,
   }),
   defineOperation({
     method: 'get',
@@ -40,7 +40,7 @@ export const operations: Operation[] = [
       200: { description: 'The decision (allow, challenge or deny) and why.', body: s.decisionResponse, headers: { 'Hearth-Decision': '`<decision>; reason=<REASON>[; would=<decision>]`', 'Hearth-Request-Id': 'The request id, also in the body.' } },
       401: tokenProblem,
     },
-    handler: (c) => getDecision(c),
+    handler: getDecision,
   }),
   defineOperation({
     method: 'post',
@@ -57,7 +57,7 @@ export const operations: Operation[] = [
       429: problem('`CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour (`limit` says which); see Retry-After.'),
       502: problem('`NOTIFY_FAILED`: the code could not be delivered; nothing was counted.'),
     },
-    handler: (c) => openChallenge(c),
+    handler: openChallenge,
   }),
   defineOperation({
     method: 'post',
@@ -66,7 +66,8 @@ export const operations: Operation[] = [
     summary: 'Check a code; success grants temporary access',
     tag: 'Device',
     auth: 'device',
-    body: verifyBody,
+    params: s.challengeParam,
+    body: s.verifyBody,
     responses: {
       200: { description: 'Temporary access granted.', body: s.verifySuccess },
       400: badInput,
@@ -77,7 +78,7 @@ export const operations: Operation[] = [
       413: tooLarge,
       429: problem('`CHALLENGE_LOCKED`: too many wrong codes.'),
     },
-    handler: (c) => verifyChallenge(c),
+    handler: verifyChallenge,
   }),
   defineOperation({
     method: 'post',
@@ -93,7 +94,7 @@ export const operations: Operation[] = [
       403: problem('`DEVICE_TYPE_NOT_ALLOWED`: only a TV can do this; or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).'),
       429: problem('`PRIMARY_LOCATION_CHANGE_LIMIT`; see Retry-After.'),
     },
-    handler: (c) => movePrimaryLocation(c),
+    handler: movePrimaryLocation,
   }),
   defineOperation({
     method: 'get',
@@ -103,7 +104,7 @@ export const operations: Operation[] = [
     tag: 'Device',
     auth: 'device',
     responses: { 200: { description: 'Devices, most recently seen first.', body: s.deviceList }, 401: tokenProblem },
-    handler: (c) => listDevices(c),
+    handler: listDevices,
   }),
   defineOperation({
     method: 'delete',
@@ -114,7 +115,7 @@ export const operations: Operation[] = [
     auth: 'device',
     params: s.deviceIdParam,
     responses: { 204: { description: 'Signed out.' }, 400: badInput, 401: tokenProblem, 403: problem('`CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).'), 404: problem('`DEVICE_NOT_FOUND`.') },
-    handler: (c) => signOutDevice(c),
+    handler: signOutDevice,
   }),
 
   defineOperation({
@@ -126,7 +127,7 @@ export const operations: Operation[] = [
     auth: 'admin',
     scope: 'rollout:read',
     responses: { 200: { description: 'Rules by region; ETag carries the version.', body: s.rollout }, ...adminAuth },
-    handler: (c) => getRollout(c),
+    handler: getRollout,
   }),
   defineOperation({
     method: 'put',

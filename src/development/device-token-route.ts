@@ -1,0 +1,25 @@
+/**
+ * `POST /gate/dev/device-token` (development only): mints a device token with
+ * the development key, the way an account service would after sign-in, and
+ * sets it as the `hearth_device` cookie for the demo page.
+ */
+import { z } from 'zod';
+import { mintDeviceToken } from '../../dev/tokens';
+import type { AppContext } from '../http/context';
+import { readJsonBody } from '../http/json-body';
+import { DEVICE_COOKIE } from '../identity/device-token';
+import { DEVICE_TYPES, ID_PATTERN } from '../vocabulary';
+
+const DEV_TOKEN_TTL_SECONDS = 3600;
+const tokenRequest = z.object({ account: z.string().regex(ID_PATTERN), device: z.string().regex(ID_PATTERN), type: z.enum(DEVICE_TYPES) });
+
+export async function devDeviceToken(c: AppContext): Promise<Response> {
+  const { deviceTokens } = c.get('gate').config;
+  const body = await readJsonBody(c, tokenRequest);
+  if (!body.ok) return body.response;
+  const token = await mintDeviceToken({ ...body.value, ttlSeconds: DEV_TOKEN_TTL_SECONDS, claims: { iss: deviceTokens.issuer, aud: deviceTokens.audience } });
+  return c.json({ token, expiresAt: new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString() }, 201, {
+    'Set-Cookie': `${DEVICE_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${DEV_TOKEN_TTL_SECONDS}`,
+    'Cache-Control': 'no-store',
+  });
+}

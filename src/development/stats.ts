@@ -1,0 +1,43 @@
+/**
+ * `GET /gate/dev/stats` (development only): what this isolate has cost so
+ * far, for the benchmark's KV-traffic and memory figures. Counts only;
+ * nothing about any account, device or address. The counters are a sink the
+ * development app hands to the read model; production code only calls it.
+ */
+import type { Gate } from '../gate';
+import type { AppContext } from '../http/context';
+import type { ReadModelProbe } from '../state/household-read-model';
+
+class IsolateCounts implements ReadModelProbe {
+  kvReads = 0;
+  visitWrites = 0;
+  kvRead(): void {
+    this.kvReads += 1;
+  }
+  visitWrite(): void {
+    this.visitWrites += 1;
+  }
+}
+
+const counts = new WeakMap<Gate, IsolateCounts>();
+
+/** Starts counting for `gate` (once). */
+export function countFor(gate: Gate): IsolateCounts {
+  let held = counts.get(gate);
+  if (!held) {
+    held = new IsolateCounts();
+    counts.set(gate, held);
+    gate.households.probe = held;
+  }
+  return held;
+}
+
+export function devStats(c: AppContext): Response {
+  const gate = c.get('gate');
+  const { kvReads, visitWrites } = countFor(gate);
+  return c.json(
+    { kvReads, visitWrites, cachedHouseholds: gate.households.cachedHouseholds, cachedTokens: gate.deviceTokens.cachedTokens },
+    200,
+    { 'Cache-Control': 'no-store' },
+  );
+}

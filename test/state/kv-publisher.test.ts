@@ -1,0 +1,72 @@
+/**
+ * The KV publisher on its own, in a real Durable Object's storage and real
+ * local KV: the owed write is durable before it is tried, a failing KV leaves
+ * it owed with the alarm set, and the alarm's retry lands it and clears the mark.
+ */
+import { env, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { KV_MIN_WRITE_INTERVAL_MS, KvPublisher } from '../../src/state/kv-publisher';
+import { newAccount, testEnv } from '../support/gate';
+
+/** Real local KV whose writes fail while `down` is set: a fault in the dependency, not a stand-in for the publisher. */
+function flakyKv(): { kv: KVNamespace; setDown(down: boolean): void } {
+  let down = false;
+  const kv = new Proxy(testEnv.HEARTH_KV, {
+    get(target, name) {
+      if (name === 'put' || name === 'delete') {
+        return (...args: unknown[]) => (down ? Promise.reject(new Error('KV unavailable')) : (target[name] as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      }
+      const value = Reflect.get(target, name) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { kv, setDown: (value) => (down = value) };
+}
+
+describe('KvPublisher', () => {
+  it('owes the write durably, keeps owing it while KV fails (alarm set), and the retry lands it and clears the mark', async () => {
+    const key = `publisher-test:${newAccount('kvp')}`;
+    const stub = env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key));
+    await runInDurableObject(stub, async (_instance, state) => {
+      const { kv, setDown } = flakyKv();
+      let document: unknown = { revision: 1 };
+      const publisher = new KvPublisher(state.storage, kv, async () => document);
+
+      await state.storage.put(publisher.pendingEntry(key));
+      expect(await publisher.isPending()).toBe(true);
+
+      setDown(true);
+      const start = Date.now();
+      await publisher.publish(start);
+      expect(await publisher.isPending()).toBe(true);
+      expect(await testEnv.HEARTH_KV.get(key)).toBeNull();
+      const alarm = await state.storage.getAlarm();
+      expect(alarm).not.toBeNull();
+      expect(alarm!).toBeGreaterThan(start);
+
+      // What the alarm does: publish again, once KV is back.
+      setDown(false);
+      document = { revision: 2 };
+      await publisher.publish(start + KV_MIN_WRITE_INTERVAL_MS + 1);
+      expect(await publisher.isPending()).toBe(false);
+      expect(await testEnv.HEARTH_KV.get(key, 'json')).toEqual({ revision: 2 });
+    });
+  });
+
+  it('never writes twice within a second: the second change waits for the alarm, and stays owed', async () => {
+    const key = `publisher-test:${newAccount('kvp')}`;
+    const stub = env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key));
+    await runInDurableObject(stub, async (_instance, state) => {
+      const publisher = new KvPublisher(state.storage, testEnv.HEARTH_KV, async () => ({ revision: 1 }));
+      await state.storage.put(publisher.pendingEntry(key));
+      const now = Date.now();
+      await publisher.publish(now);
+      expect(await publisher.isPending()).toBe(false);
+
+      await state.storage.put(publisher.pendingEntry(key));
+      await publisher.publish(now + 10);
+      expect(await publisher.isPending()).toBe(true);
+      expect(await state.storage.getAlarm()).toBe(now + KV_MIN_WRITE_INTERVAL_MS);
+    });
+  });
+});

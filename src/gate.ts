@@ -12,6 +12,7 @@ import { JwtVerifier } from './identity/jwt-verifier';
 import { BoundedCache } from './cache/bounded-cache';
 import { NetworkHasher } from './network/network-id';
 import { HouseholdReadModel } from './state/household-read-model';
+import type { Result } from './result';
 
 export interface Gate {
   env: HearthEnv;
@@ -27,7 +28,7 @@ export interface Gate {
   households: HouseholdReadModel;
 }
 
-export type GateResult = { ok: true; gate: Gate } | { ok: false; problems: ConfigProblem[] };
+export type GateResult = Result<{ gate: Gate }, { problems: ConfigProblem[] }>;
 
 const gates = new WeakMap<object, GateResult>();
 const BUCKET_CACHE_ENTRIES = 50_000;

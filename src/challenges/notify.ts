@@ -8,6 +8,7 @@
 
 import type { Locale } from '../messages/catalog';
 import { type DeviceType } from '../vocabulary';
+import { unixSeconds } from '../time';
 
 export interface VerificationCodeMessage {
   type: 'verification_code';
@@ -44,7 +45,7 @@ export async function deliverCode(target: NotifyTarget | null, message: Verifica
   try {
     const response = await fetch(target.url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Hearth-Signature': await signatureHeader(body, target.signingKey, Math.floor(now / 1000)) },
+      headers: { 'Content-Type': 'application/json', 'Hearth-Signature': await signatureHeader(body, target.signingKey, unixSeconds(now)) },
       body,
       signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
       // A redirect would replay the code to wherever it points: a 3xx is a failed delivery.

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { DurationError, parseDurationMs } from './duration';
 import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
 import type { ConfigBinding, ConfigBindings } from '../env';
+import type { Result } from '../result';
 
 export type Environment = 'production' | 'development';
 
@@ -60,7 +61,7 @@ export interface ConfigProblem {
   message: string;
 }
 
-export type ConfigResult = { ok: true; config: GateConfig } | { ok: false; problems: ConfigProblem[] };
+export type ConfigResult = Result<{ config: GateConfig }, { problems: ConfigProblem[] }>;
 
 type RawBindings = ConfigBindings;
 

@@ -21,10 +21,9 @@ import { currentRollout } from '../state/rollout-read-model';
 import type { Gate } from '../gate';
 import { requestRegion } from './region';
 import { type Mode } from '../vocabulary';
+import type { Result } from '../result';
 
-export type RequestDecision =
-  | { ok: false; reason: TokenFailureReason }
-  | { ok: true; device: DeviceIdentity; networkId: NetworkId | null; decision: Decision };
+export type RequestDecision = Result<{ device: DeviceIdentity; networkId: NetworkId | null; decision: Decision }, { reason: TokenFailureReason }>;
 
 export interface DecideOptions {
   /** Record the visit in the household (playback and the decision endpoint do). */

@@ -16,9 +16,10 @@
 
 import type { NetworkId } from '../network/network-id';
 import { type DeviceType } from '../vocabulary';
+import { MS_PER_DAY, unixSeconds } from '../time';
+import type { Result } from '../result';
 
 export const HOUSEHOLD_SCHEMA_VERSION = 2;
-const MS_PER_DAY = 86_400_000;
 /** At most this many devices are remembered per account; the least recently seen leave first. */
 export const MAX_DEVICES_PER_HOUSEHOLD = 200;
 /**
@@ -192,7 +193,7 @@ export function isTrusted(device: DeviceRecord | undefined, limits: HouseholdLim
  */
 export function isSignedOut(household: Household | null, deviceId: string, issuedAtSeconds: number): boolean {
   if (!household) return false;
-  const revokedAt = (ms: number | null | undefined) => ms != null && issuedAtSeconds <= Math.floor(ms / 1000);
+  const revokedAt = (ms: number | null | undefined) => ms != null && issuedAtSeconds <= unixSeconds(ms);
   return revokedAt(household.devices.get(deviceId)?.signedOutAt) || revokedAt(household.signedOutBefore);
 }
 
@@ -407,7 +408,7 @@ export function endSupportGrant(current: Household, grantId: string, now: number
   return touch(household, now);
 }
 
-export type ExtraMemberChange = { ok: true; household: Household; added: boolean } | { ok: false; reason: 'SLOTS_EXHAUSTED' };
+export type ExtraMemberChange = Result<{ household: Household; added: boolean }, { reason: 'SLOTS_EXHAUSTED' }>;
 
 /** Gives a device an extra-member slot, while the account has one free. Adding a member again changes nothing. */
 export function addExtraMember(current: Household, deviceId: string, label: string | null, slots: number, now: number): ExtraMemberChange {

@@ -6,8 +6,9 @@
 import type { z } from 'zod';
 import type { AppContext } from './context';
 import { problemFor } from './problem';
+import type { Result } from '../result';
 
-export type BodyResult<T> = { ok: true; value: T } | { ok: false; response: Response };
+export type BodyResult<T> = Result<{ value: T }, { response: Response }>;
 
 export async function readJsonBody<T>(c: AppContext, schema: z.ZodType<T>): Promise<BodyResult<T>> {
   const text = await c.req.text();

@@ -4,13 +4,14 @@
  */
 import type { JWTPayload } from 'jose';
 import type { TokenFailureReason } from './jwt-verifier';
+import type { Result } from '../result';
 
 export interface AdminIdentity {
   actor: string;
   scopes: Set<string>;
 }
 
-export type AdminIdentityResult = { ok: true; admin: AdminIdentity } | { ok: false; reason: TokenFailureReason };
+export type AdminIdentityResult = Result<{ admin: AdminIdentity }, { reason: TokenFailureReason }>;
 
 /** The admin an admin token's claims name, or null when they name none. */
 export function adminIdentity(payload: JWTPayload): AdminIdentity | null {

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { TokenTrust } from '../config/config';
 import { DEVICE_TYPES, ID_PATTERN, type DeviceType } from '../vocabulary';
 import { bearerToken, JwtVerifier, type TokenFailureReason } from './jwt-verifier';
+import { unixSeconds } from '../time';
+import type { Result } from '../result';
 
 export const DEVICE_COOKIE = 'hearth_device';
 
@@ -24,7 +26,7 @@ const deviceClaims = z.object({
   iat: z.number(),
 });
 
-export type DeviceIdentityResult = { ok: true; device: DeviceIdentity } | { ok: false; reason: TokenFailureReason };
+export type DeviceIdentityResult = Result<{ device: DeviceIdentity }, { reason: TokenFailureReason }>;
 
 function deviceIdentity(payload: unknown): DeviceIdentity | null {
   const claims = deviceClaims.safeParse(payload);
@@ -37,7 +39,7 @@ export class DeviceTokenVerifier {
   readonly #jwt: JwtVerifier<DeviceIdentity>;
 
   constructor(trust: TokenTrust, maxTokenAgeMs: number) {
-    this.#jwt = new JwtVerifier(trust, deviceIdentity, ['exp', 'iat'], Math.floor(maxTokenAgeMs / 1000));
+    this.#jwt = new JwtVerifier(trust, deviceIdentity, ['exp', 'iat'], unixSeconds(maxTokenAgeMs));
   }
 
   get cachedTokens(): number {

@@ -10,6 +10,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { BoundedCache } from '../cache/bounded-cache';
 import type { TokenTrust } from '../config/config';
+import type { Result } from '../result';
 
 export const TOKEN_ALGORITHMS = ['EdDSA', 'ES256'];
 export const CLOCK_SKEW_SECONDS = 60;
@@ -19,7 +20,7 @@ const VERIFIED_TOKEN_CACHE_ENTRIES = 20_000;
 
 export type TokenFailureReason = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED';
 
-export type VerifiedToken<T> = { ok: true; value: T } | { ok: false; reason: TokenFailureReason };
+export type VerifiedToken<T> = Result<{ value: T }, { reason: TokenFailureReason }>;
 
 /**
  * Verifies tokens and turns their claims into `T` with `fromClaims` (null:

@@ -19,8 +19,8 @@ import { actionsFor, messageFor } from '../messages/catalog';
 import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
 import { authoritativeRollout } from '../state/rollout-read-model';
+import { MS_PER_DAY, unixSeconds } from '../time';
 
-const DAY_MS = 86_400_000;
 type Input<P, Q = undefined, B = undefined> = OperationInput<z.output<P & z.ZodType>, Q extends z.ZodType ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined, 'admin'>;
 
 
@@ -70,7 +70,7 @@ export async function explain(c: AppContext, input: Input<typeof accountParam, t
   const bucket = await rolloutBucket(appliedRule.key, account);
   const decision = decide(
     {
-      device: { accountId: account, deviceId, deviceType: type, issuedAtSeconds: Math.floor(now / 1000) },
+      device: { accountId: account, deviceId, deviceType: type, issuedAtSeconds: unixSeconds(now) },
       networkId,
       region: country ?? null,
       appliedRule,
@@ -113,7 +113,7 @@ export async function createGrant(c: AppContext, input: Input<typeof accountPara
   const actor = input.admin.actor;
   const { grant, household } = await gate.households
     .store(account)
-    .addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * DAY_MS }, { actor });
+    .addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor });
   gate.households.remember(account, household, Date.now(), true);
   return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) }, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }

@@ -13,6 +13,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { EMPTY_ROLLOUT, type Rollout, type RolloutRule } from '../policy/rollout';
 import { ROLLOUT_KEY } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
+import type { Result } from '../result';
 
 const ROLLOUT = 'rollout';
 
@@ -42,9 +43,7 @@ export interface AppendOptions {
   redact?: { accountId: string; pseudonym: string };
 }
 
-export type RolloutChange =
-  | { ok: true; rollout: Rollout }
-  | { ok: false; reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout };
+export type RolloutChange = Result<{ rollout: Rollout }, { reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout }>;
 
 export interface RuleChange {
   region: string;

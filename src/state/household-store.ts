@@ -40,10 +40,11 @@ import { controlStore, type ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { type DeviceType } from '../vocabulary';
+import { MS_PER_HOUR } from '../time';
+import type { Result } from '../result';
 
 const HOUSEHOLD = 'household';
 const CHALLENGE_PREFIX = 'challenge:';
-const HOUR_MS = 3_600_000;
 /** Codes a device may ask for in any hour. */
 export const CHALLENGES_PER_DEVICE_PER_HOUR = 3;
 /** Codes an account may be sent in any hour, whatever the devices asking (invented device ids included). */
@@ -61,9 +62,7 @@ export interface ChallengeRecord {
   usedAt: number | null;
 }
 
-export type OpenChallengeResult =
-  | { ok: true; challengeId: string; code: string; expiresAt: number }
-  | { ok: false; reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number };
+export type OpenChallengeResult = Result<{ challengeId: string; code: string; expiresAt: number }, { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number }>;
 
 export interface VerifyChallengeInput {
   challengeId: string;
@@ -77,19 +76,18 @@ export interface VerifyChallengeInput {
   limits: HouseholdLimits;
 }
 
-export type VerifyChallengeResult =
-  | { ok: true; expiresAt: number; household: Household }
-  | { ok: false; reason: 'CHALLENGE_NOT_FOUND' }
-  | { ok: false; reason: 'CHALLENGE_EXPIRED'; used: boolean }
-  | { ok: false; reason: 'CHALLENGE_LOCKED' }
-  | { ok: false; reason: 'CODE_INVALID'; attemptsRemaining: number }
-  | { ok: false; reason: 'TRAVEL_LIMIT_REACHED' };
+export type VerifyChallengeResult = Result<
+  { expiresAt: number; household: Household },
+  | { reason: 'CHALLENGE_NOT_FOUND' }
+  | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
+  | { reason: 'CHALLENGE_LOCKED' }
+  | { reason: 'CODE_INVALID'; attemptsRemaining: number }
+  | { reason: 'TRAVEL_LIMIT_REACHED' }
+>;
 
-export type PrimaryLocationResult =
-  | { ok: true; household: Household }
-  | { ok: false; reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number };
+export type PrimaryLocationResult = Result<{ household: Household }, { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number }>;
 
-export type SignOutResult = { ok: true; household: Household } | { ok: false; reason: 'DEVICE_NOT_FOUND' };
+export type SignOutResult = Result<{ household: Household }, { reason: 'DEVICE_NOT_FOUND' }>;
 
 export interface HouseholdStoreEnv {
   HEARTH_KV: KVNamespace;
@@ -139,10 +137,10 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async openChallenge(deviceId: string, codeTtlMs: number): Promise<OpenChallengeResult> {
     const now = Date.now();
-    const recent = [...(await this.challenges()).values()].filter((challenge) => challenge.createdAt > now - HOUR_MS);
+    const recent = [...(await this.challenges()).values()].filter((challenge) => challenge.createdAt > now - MS_PER_HOUR);
     const limited = (limit: 'device' | 'account', times: number[], allowed: number): OpenChallengeResult | null => {
       if (times.length < allowed) return null;
-      const frees = times.toSorted((a, b) => a - b)[times.length - allowed]! + HOUR_MS;
+      const frees = times.toSorted((a, b) => a - b)[times.length - allowed]! + MS_PER_HOUR;
       return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', limit, retryAfterSeconds: Math.max(1, Math.ceil((frees - now) / 1000)) };
     };
     const refused =
@@ -307,7 +305,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   private async challenges(): Promise<Map<string, ChallengeRecord>> {
     const now = Date.now();
     const all = await this.ctx.storage.list<ChallengeRecord>({ prefix: CHALLENGE_PREFIX });
-    const stale = [...all].filter(([, c]) => c.createdAt <= now - HOUR_MS && c.expiresAt <= now).map(([key]) => key);
+    const stale = [...all].filter(([, c]) => c.createdAt <= now - MS_PER_HOUR && c.expiresAt <= now).map(([key]) => key);
     if (stale.length > 0) {
       await this.ctx.storage.delete(stale);
       for (const key of stale) all.delete(key);

@@ -1,6 +1,6 @@
 /**
  * The hono app: request id and locale for every request, the gate built from
- * the bindings (or `500 MISCONFIGURED`), the operations of `api/operations.ts`,
+ * the bindings (or `500 MISCONFIGURED`), the operations of `routes/operations.ts`,
  * playback for every other path, and one error handler that turns anything
  * unexpected into problem details without leaking it.
  */

@@ -24,7 +24,7 @@ import { helpPage } from './pages/help-page';
 import { HEARTH_VERSION } from './version';
 import { playback } from './routes/playback';
 
-/** Device API bodies are a few bytes; admin bodies at most 16 KiB (CONTRACT.md §7). */
+/** Device API bodies are a few bytes; admin bodies at most 16 KiB (docs/api.md). */
 export const DEVICE_BODY_LIMIT_BYTES = 4 * 1024;
 export const ADMIN_BODY_LIMIT_BYTES = 16 * 1024;
 

@@ -4,7 +4,7 @@
  * ops CLI (plain Node), the pages' scripts and the tests all share it.
  */
 
-/** Account, device, grant and challenge ids (CONTRACT: `[A-Za-z0-9._:-]{1,128}`). */
+/** Account, device, grant and challenge ids (docs/api.md: `[A-Za-z0-9._:-]{1,128}`). */
 export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const DEVICE_TYPES = ['tv', 'mobile', 'tablet', 'web', 'console', 'other'] as const;

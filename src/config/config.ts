@@ -1,5 +1,5 @@
 /**
- * Gate configuration: every Worker binding of CONTRACT.md §1, parsed and
+ * Gate configuration: every Worker binding (docs/api.md, "Configuration"), parsed and
  * validated once per set of bindings.
  *
  * Values may arrive as TOML values or as strings (`.dev.vars`, `--var`,

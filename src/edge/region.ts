@@ -1,5 +1,5 @@
 /**
- * The request's region (CONTRACT.md §3): `request.cf.country`, or in
+ * The request's region (docs/api.md): `request.cf.country`, or in
  * development the `Hearth-Sim-Country` header, so a local run can play "a
  * viewer in Peru". In production that header is ignored.
  */

@@ -1,5 +1,5 @@
 /**
- * Admin tokens (CONTRACT.md §7): who is acting (`sub`, written into every
+ * Admin tokens (docs/api.md): who is acting (`sub`, written into every
  * audit entry) and what they may do (space-separated `scope`).
  */
 import type { JWTPayload } from 'jose';

@@ -1,5 +1,5 @@
 /**
- * Device tokens (CONTRACT.md §2): who is asking to play — account, device and
+ * Device tokens (docs/api.md): who is asking to play — account, device and
  * device type — from a verified JWT.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Client networks (CONTRACT.md §3): which address a request came from, cut to
+ * Client networks (docs/api.md): which address a request came from, cut to
  * its network prefix, and the keyed hash that stands for it.
  *
  * Trust boundary: the raw address enters here from Cloudflare's headers and

@@ -1,5 +1,5 @@
 /**
- * The decision (CONTRACT.md §4) as a pure function: the same input always
+ * The decision (docs/api.md) as a pure function: the same input always
  * gives the same answer, with no I/O and no clock reads. Playback, the
  * decision endpoint and `explain` all call it; `trace` records every check.
  */

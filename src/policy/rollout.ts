@@ -1,5 +1,5 @@
 /**
- * Regional rollout rules (CONTRACT.md §4, §7): which enforcement mode applies
+ * Regional rollout rules (docs/api.md): which enforcement mode applies
  * to a request's region, and to which share of accounts.
  */
 import { z } from 'zod';

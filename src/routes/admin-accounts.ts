@@ -1,5 +1,5 @@
 /**
- * Support's view of one account (CONTRACT.md §7): the household summary,
+ * Support's view of one account (docs/api.md): the household summary,
  * `explain` (the decision a request would get, with its trace, changing
  * nothing), support grants, extra-member slots and erase. Every write is
  * audited with the acting admin's `sub` — by the account's Durable Object, in

@@ -1,5 +1,5 @@
 /**
- * The audit trail (CONTRACT.md §7): append-only, newest first, paged with an
+ * The audit trail (docs/api.md): append-only, newest first, paged with an
  * opaque cursor. Nothing in the API can change or remove an entry.
  */
 import type { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Rollout administration (CONTRACT.md §7): read the rules, set or delete a
+ * Rollout administration (docs/api.md): read the rules, set or delete a
  * region's rule with compare-and-set on the version (`If-Match`). Every
  * change is audited by the ControlStore in the same step.
  */

@@ -1,5 +1,5 @@
 /**
- * `GET /gate/v1/decision` (CONTRACT.md §6): the decision for this device,
+ * `GET /gate/v1/decision` (docs/api.md): the decision for this device,
  * network and region, without forwarding. Token problems stay 401.
  */
 import type { SignedIn } from '../api/operation';

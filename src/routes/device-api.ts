@@ -1,5 +1,5 @@
 /**
- * The device API (CONTRACT.md §6): the fair ways back in for a device outside
+ * The device API (docs/api.md): the fair ways back in for a device outside
  * the household — a code sent to the account owner, temporary access, moving
  * the primary location — and the account's device list and sign-out.
  *

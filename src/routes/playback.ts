@@ -1,5 +1,5 @@
 /**
- * Playback (CONTRACT.md §5): every path outside the reserved ones. Allowed
+ * Playback (docs/api.md): every path outside the reserved ones. Allowed
  * requests stream through to ORIGIN_URL with the device token taken out and
  * the account and device named; challenges and denials are problem details.
  *

@@ -29,10 +29,10 @@ export interface NotifyTarget {
 /** Webhook deliveries give up after this long; the person is told to try again. */
 export const NOTIFY_TIMEOUT_MS = 5000;
 
-export async function signatureHeader(body: string, signingKey: string, unixSeconds: number): Promise<string> {
+export async function signatureHeader(body: string, signingKey: string, signedAt: number): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(signingKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${unixSeconds}.${body}`)));
-  return `t=${unixSeconds},v1=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${signedAt}.${body}`)));
+  return `t=${signedAt},v1=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** True when the code reached the owner (a 2xx from the webhook, or the development log). */

@@ -20,13 +20,18 @@ const documentPath = join(root, 'docs/openapi.json');
 const typesPath = join(root, 'src/admin-client/schema.d.ts');
 const check = process.argv.includes('--check');
 
-/** The served document, formatted for reading and diffs. */
-export async function servedDocument(): Promise<string> {
+/** The document as docs/openapi.json holds it: formatted for reading and diffs. */
+export function formatDocument(document: unknown): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** The served document, formatted. */
+async function servedDocument(): Promise<string> {
   const gate = await startLocalWorker({ envFile: '.dev.vars' });
   try {
     const response = await fetch(`${gate.url}/openapi.json`);
     if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}`);
-    return `${JSON.stringify(await response.json(), null, 2)}\n`;
+    return formatDocument(await response.json());
   } finally {
     gate.stop();
   }

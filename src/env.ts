@@ -7,35 +7,32 @@
 import type { ControlStore } from './state/control-store';
 import type { HouseholdStore } from './state/household-store';
 
-/** Every configuration binding the gate reads (README, "Configuration"). */
-export const CONFIG_BINDINGS = [
-  'ENVIRONMENT',
-  'DEVICE_JWKS',
-  'DEVICE_TOKEN_ISSUER',
-  'DEVICE_TOKEN_AUDIENCE',
-  'DEVICE_TOKEN_MAX_AGE',
-  'ADMIN_JWKS',
-  'ADMIN_TOKEN_ISSUER',
-  'NETWORK_HASH_KEY',
-  'ORIGIN_URL',
-  'ORIGIN_TIMEOUT',
-  'NOTIFY_URL',
-  'NOTIFY_SIGNING_KEY',
-  'OPS_NOTIFY_URL',
-  'TRUST_WINDOW',
-  'TEMP_ACCESS_DURATION',
-  'TRAVEL_WINDOW',
-  'TRAVEL_GRANTS_PER_WINDOW',
-  'CODE_TTL',
-  'CODE_MAX_ATTEMPTS',
-  'EXTRA_MEMBER_SLOTS',
-  'HOME_NETWORKS_MAX',
-  'PRIMARY_LOCATION_CHANGES_PER_WINDOW',
-  'IPV4_PREFIX',
-  'IPV6_PREFIX',
-] as const;
-
-export type ConfigBinding = (typeof CONFIG_BINDINGS)[number];
+/** Every configuration binding the gate reads (docs/api.md, "Configuration"). */
+export type ConfigBinding =
+  | 'ENVIRONMENT'
+  | 'DEVICE_JWKS'
+  | 'DEVICE_TOKEN_ISSUER'
+  | 'DEVICE_TOKEN_AUDIENCE'
+  | 'DEVICE_TOKEN_MAX_AGE'
+  | 'ADMIN_JWKS'
+  | 'ADMIN_TOKEN_ISSUER'
+  | 'NETWORK_HASH_KEY'
+  | 'ORIGIN_URL'
+  | 'ORIGIN_TIMEOUT'
+  | 'NOTIFY_URL'
+  | 'NOTIFY_SIGNING_KEY'
+  | 'OPS_NOTIFY_URL'
+  | 'TRUST_WINDOW'
+  | 'TEMP_ACCESS_DURATION'
+  | 'TRAVEL_WINDOW'
+  | 'TRAVEL_GRANTS_PER_WINDOW'
+  | 'CODE_TTL'
+  | 'CODE_MAX_ATTEMPTS'
+  | 'EXTRA_MEMBER_SLOTS'
+  | 'HOME_NETWORKS_MAX'
+  | 'PRIMARY_LOCATION_CHANGES_PER_WINDOW'
+  | 'IPV4_PREFIX'
+  | 'IPV6_PREFIX';
 
 /** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
 export type ConfigValue = string | number | object;

@@ -43,6 +43,17 @@ export type AuthKind = keyof SignedIn;
 
 export type OperationInput<P, Q, B, A extends AuthKind> = ValidatedInput<P, Q, B> & SignedIn[A];
 
+/** The zod schemas an operation validates its input with, by where the input comes from. */
+export interface InputSchemas {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+}
+type Validated<S extends InputSchemas, Where extends keyof InputSchemas> = S[Where] extends z.ZodType ? z.output<S[Where]> : undefined;
+
+/** A handler's input, from its auth kind and its schemas: `HandlerInput<'admin', { params: typeof accountParam }>`. */
+export type HandlerInput<A extends AuthKind, S extends InputSchemas = Record<never, never>> = OperationInput<Validated<S, 'params'>, Validated<S, 'query'>, Validated<S, 'body'>, A>;
+
 interface OperationBase<P, Q, B, A extends AuthKind> {
   method: Method;
   /** OpenAPI style: `/admin/v1/rollout/{region}`. */

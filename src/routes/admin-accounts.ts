@@ -8,8 +8,7 @@
  * Trust boundary: `explain` may be given a raw address by support; it is
  * hashed like any client address and never stored, logged or echoed.
  */
-import type { z } from 'zod';
-import type { OperationInput } from '../api/operation';
+import type { HandlerInput } from '../api/operation';
 import type { accountParam, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
 import { deviceViews, iso, isoOrNull } from '../api/views';
 import { primaryLocationChangesUsed, type Household } from '../household/household';
@@ -21,7 +20,6 @@ import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
 import { authoritativeRollout } from '../state/rollout-read-model';
 import { MS_PER_DAY, unixSeconds } from '../time';
 
-type Input<P, Q = undefined, B = undefined> = OperationInput<z.output<P & z.ZodType>, Q extends z.ZodType ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined, 'admin'>;
 
 
 function notFound(c: AppContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
@@ -48,14 +46,14 @@ export function accountSummary(household: Household, c: AppContext, now: number)
   };
 }
 
-export async function getAccount(c: AppContext, input: Input<typeof accountParam>): Promise<Response> {
+export async function getAccount(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam }>): Promise<Response> {
   const household = await c.get('gate').households.store(input.params.account).household();
   if (!household) return notFound(c, 'ACCOUNT_NOT_FOUND');
   return c.json(accountSummary(household, c, Date.now()), 200, { 'Cache-Control': 'no-store' });
 }
 
 /** The decision a request from this device, address and country would get now. Writes nothing. */
-export async function explain(c: AppContext, input: Input<typeof accountParam, typeof explainQuery>): Promise<Response> {
+export async function explain(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam; query: typeof explainQuery }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const { account } = input.params;
@@ -106,7 +104,7 @@ export async function explain(c: AppContext, input: Input<typeof accountParam, t
   );
 }
 
-export async function createGrant(c: AppContext, input: Input<typeof accountParam, undefined, typeof grantInput>): Promise<Response> {
+export async function createGrant(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam; body: typeof grantInput }>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
   const { deviceId, days, reason } = input.body;
@@ -118,7 +116,7 @@ export async function createGrant(c: AppContext, input: Input<typeof accountPara
   return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) }, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }
 
-export async function endGrant(c: AppContext, input: Input<typeof grantParam>): Promise<Response> {
+export async function endGrant(c: AppContext, input: HandlerInput<'admin', { params: typeof grantParam }>): Promise<Response> {
   const gate = c.get('gate');
   const { account, grantId } = input.params;
   const ended = await gate.households.store(account).endSupportGrant(grantId, { actor: input.admin.actor });
@@ -127,7 +125,7 @@ export async function endGrant(c: AppContext, input: Input<typeof grantParam>): 
   return c.body(null, 204);
 }
 
-export async function addExtraMember(c: AppContext, input: Input<typeof accountParam, undefined, typeof extraMemberInput>): Promise<Response> {
+export async function addExtraMember(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam; body: typeof extraMemberInput }>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
   const { deviceId, label } = input.body;
@@ -145,7 +143,7 @@ export async function addExtraMember(c: AppContext, input: Input<typeof accountP
   return c.json(body, 201, { Location: `/admin/v1/accounts/${account}/extra-members/${deviceId}` });
 }
 
-export async function removeExtraMember(c: AppContext, input: Input<typeof extraMemberParam>): Promise<Response> {
+export async function removeExtraMember(c: AppContext, input: HandlerInput<'admin', { params: typeof extraMemberParam }>): Promise<Response> {
   const gate = c.get('gate');
   const { account, deviceId } = input.params;
   const household = await gate.households.store(account).removeExtraMember(deviceId, { actor: input.admin.actor });
@@ -154,7 +152,7 @@ export async function removeExtraMember(c: AppContext, input: Input<typeof extra
   return c.body(null, 204);
 }
 
-export async function eraseAccount(c: AppContext, input: Input<typeof accountParam>): Promise<Response> {
+export async function eraseAccount(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam }>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
   await gate.households.store(account).erase(account, { actor: input.admin.actor });

@@ -4,7 +4,7 @@
  * change is audited by the ControlStore in the same step.
  */
 import type { z } from 'zod';
-import type { OperationInput } from '../api/operation';
+import type { HandlerInput } from '../api/operation';
 import type { regionParam, rolloutRuleInput } from '../api/schemas';
 import type { AppContext } from '../http/context';
 import { invalid } from '../http/json-body';
@@ -42,10 +42,10 @@ async function change(c: AppContext, region: string, rule: z.output<typeof rollo
   return problemFor(c, 'RULE_NOT_FOUND', { detail: `There is no rule for ${region}.` });
 }
 
-export function putRule(c: AppContext, input: OperationInput<z.output<typeof regionParam>, undefined, z.output<typeof rolloutRuleInput>, 'admin'>): Promise<Response> {
+export function putRule(c: AppContext, input: HandlerInput<'admin', { params: typeof regionParam; body: typeof rolloutRuleInput }>): Promise<Response> {
   return change(c, input.params.region, input.body, input.admin.actor);
 }
 
-export function deleteRule(c: AppContext, input: OperationInput<z.output<typeof regionParam>, undefined, undefined, 'admin'>): Promise<Response> {
+export function deleteRule(c: AppContext, input: HandlerInput<'admin', { params: typeof regionParam }>): Promise<Response> {
   return change(c, input.params.region, null, input.admin.actor);
 }

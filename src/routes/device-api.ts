@@ -7,8 +7,7 @@
  * never on a possibly stale snapshot, and keeps what the object returns, so
  * the device's very next request is decided on the new state.
  */
-import type { z } from 'zod';
-import type { OperationInput } from '../api/operation';
+import type { HandlerInput } from '../api/operation';
 import type { challengeParam, deviceIdParam, verifyBody } from '../api/schemas';
 import { deliverCode } from '../challenges/notify';
 import { decideForDevice, policyContext } from '../edge/decide-request';
@@ -25,13 +24,6 @@ import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from 
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-type DeviceInput<S extends { params?: z.ZodType; body?: z.ZodType } = object> = OperationInput<
-  S extends { params: z.ZodType } ? z.output<S['params']> : undefined,
-  undefined,
-  S extends { body: z.ZodType } ? z.output<S['body']> : undefined,
-  'device'
->;
-
 /** The signed-in device's household, straight from the Durable Object; a device signed out since its token was issued is refused. */
 async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: number): Promise<Household | null | Response> {
   const household = await c.get('gate').households.confirm(device.accountId, now);
@@ -41,7 +33,7 @@ async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: nu
 }
 
 /** `POST /gate/v1/challenges`: send a code to the account owner. */
-export async function openChallenge(c: AppContext, { device }: DeviceInput): Promise<Response> {
+export async function openChallenge(c: AppContext, { device }: HandlerInput<'device'>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const { decision } = await decideForDevice(gate, c.req.raw, device, now, { record: false, authoritative: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
@@ -84,7 +76,7 @@ export async function openChallenge(c: AppContext, { device }: DeviceInput): Pro
 }
 
 /** `POST /gate/v1/challenges/{id}/verify`: check a code; success grants temporary access. */
-export async function verifyChallenge(c: AppContext, { device, params, body }: DeviceInput<{ params: typeof challengeParam; body: typeof verifyBody }>): Promise<Response> {
+export async function verifyChallenge(c: AppContext, { device, params, body }: HandlerInput<'device', { params: typeof challengeParam; body: typeof verifyBody }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const household = await confirmedHousehold(c, device, now);
@@ -119,7 +111,7 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: D
 }
 
 /** `POST /gate/v1/household/primary-location`: this TV's network becomes the household's. */
-export async function movePrimaryLocation(c: AppContext, { device }: DeviceInput): Promise<Response> {
+export async function movePrimaryLocation(c: AppContext, { device }: HandlerInput<'device'>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const household = await confirmedHousehold(c, device, now);
@@ -139,7 +131,7 @@ export async function movePrimaryLocation(c: AppContext, { device }: DeviceInput
 }
 
 /** `GET /gate/v1/household/devices`: the account's devices, their access and until when. */
-export async function listDevices(c: AppContext, { device }: DeviceInput): Promise<Response> {
+export async function listDevices(c: AppContext, { device }: HandlerInput<'device'>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const household = await confirmedHousehold(c, device, now);
@@ -149,7 +141,7 @@ export async function listDevices(c: AppContext, { device }: DeviceInput): Promi
 }
 
 /** `DELETE /gate/v1/household/devices/{deviceId}`: sign a device out. */
-export async function signOutDevice(c: AppContext, { device, params }: DeviceInput<{ params: typeof deviceIdParam }>): Promise<Response> {
+export async function signOutDevice(c: AppContext, { device, params }: HandlerInput<'device', { params: typeof deviceIdParam }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const household = await confirmedHousehold(c, device, now);

@@ -5,13 +5,10 @@ import {
   seenWriteIntervalMs,
   visitIsNews,
   type Household,
-  type HouseholdLimits,
   type Visit,
 } from '../../src/household/household';
+import { DAY, limits, T0 } from '../support/limits';
 
-const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 0, 1);
-const limits: HouseholdLimits = { trustWindowMs: 31 * DAY, travelWindowMs: 30 * DAY, travelGrantsPerWindow: 2, homeNetworksMax: 3, tokenMaxAgeMs: 30 * DAY };
 
 const visit = (patch: Partial<Visit>): Visit => ({ deviceId: 'tv-1', deviceType: 'tv', networkId: 'n1.home', at: T0, ...patch });
 const apply = (household: Household, ...visits: Partial<Visit>[]) => visits.reduce((h, v) => applyVisit(h, visit(v), limits), household);

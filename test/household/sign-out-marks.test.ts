@@ -9,13 +9,10 @@ import {
   signOutDevice,
   toHouseholdDocument,
   type Household,
-  type HouseholdLimits,
   type LegacyHouseholdDocument,
 } from '../../src/household/household';
+import { limits, T0 } from '../support/limits';
 
-const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 0, 1);
-const limits: HouseholdLimits = { trustWindowMs: 31 * DAY, travelWindowMs: 30 * DAY, travelGrantsPerWindow: 2, homeNetworksMax: 3, tokenMaxAgeMs: 30 * DAY };
 
 function withDevices(count: number, at = T0): Household {
   let household = applyVisit(emptyHousehold('acct', at), { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.home', at }, limits);

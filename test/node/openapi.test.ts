@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, inject, it } from 'vitest';
-import { generatedTypes } from '../../scripts/openapi.ts';
+import { formatDocument, generatedTypes } from '../../scripts/openapi.ts';
 
 const gateUrl = inject('gateUrl');
 
@@ -65,7 +65,7 @@ describe('GET /openapi.json', () => {
   });
 
   it('is what docs/openapi.json holds, and src/admin-client/schema.d.ts is openapi-typescript’s reading of it', async () => {
-    const served = `${JSON.stringify(await (await fetch(`${gateUrl}/openapi.json`)).json(), null, 2)}\n`;
+    const served = formatDocument(await (await fetch(`${gateUrl}/openapi.json`)).json());
     expect(readFileSync('docs/openapi.json', 'utf8') === served ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
     const file = join(mkdtempSync(join(tmpdir(), 'hearth-openapi-test-')), 'openapi.json');
     writeFileSync(file, served);

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { emptyHousehold, type DeviceRecord, type Household, type HouseholdLimits } from '../../src/household/household';
+import { emptyHousehold, type DeviceRecord, type Household } from '../../src/household/household';
 import { decide, type DecisionInput } from '../../src/policy/decide';
 import { type Mode } from '../../src/vocabulary';
+import { DAY, limits } from '../support/limits';
 
-const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 21, 12);
-const limits: HouseholdLimits = { trustWindowMs: 31 * DAY, travelWindowMs: 30 * DAY, travelGrantsPerWindow: 2, homeNetworksMax: 3, tokenMaxAgeMs: 30 * DAY };
 const HOME = 'n1.home';
 const AWAY = 'n1.away';
 

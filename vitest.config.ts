@@ -19,7 +19,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ...development, ORIGIN_URL: 'http://origin.test', NOTIFY_URL: 'http://notify.test/hook' },
+              // Counts flush at the end of every request (METRICS_FLUSH_INTERVAL=PT0S), so a test reads them right after it.
+              bindings: { ...development, ORIGIN_URL: 'http://origin.test', NOTIFY_URL: 'http://notify.test/hook', METRICS_FLUSH_INTERVAL: 'PT0S' },
               outboundService: outbound,
             },
           }),

@@ -11,7 +11,7 @@ import { honoPath, type AuthKind, type Operation, type SignedIn } from './api/op
 import { openApiDocument } from './api/openapi';
 import { operations } from './routes/operations';
 import { isCrossSiteCookieRequest } from './edge/cross-site';
-import { tokenProblem } from './edge/decision-response';
+import { recordDecision, tokenProblem } from './edge/decision-response';
 import { gateFor } from './gate';
 import type { AppEnv, AppContext } from './http/context';
 import { readJsonBody, validate } from './http/json-body';
@@ -77,9 +77,15 @@ async function signIn(c: AppContext, operation: Operation): Promise<SignedIn[Aut
     case 'none':
       return {};
     case 'device': {
-      const identity = await c.get('gate').deviceTokens.identify(c.req.raw.headers, Date.now());
+      const gate = c.get('gate');
+      const now = Date.now();
+      const identity = await gate.deviceTokens.identify(c.req.raw.headers, now);
       if (identity.ok) return { device: identity.device };
-      console.log(JSON.stringify({ event: 'token_refused', requestId: c.get('requestId'), operation: operation.operationId, reason: identity.reason }));
+      if (operation.countsSessions) {
+        recordDecision(gate, 'session', c.req.raw, c.get('requestId'), identity, now, (p) => c.executionCtx.waitUntil(p));
+      } else {
+        console.log(JSON.stringify({ event: 'token_refused', requestId: c.get('requestId'), operation: operation.operationId, reason: identity.reason }));
+      }
       return tokenProblem(identity.reason, c.get('requestId'), c.get('locale'));
     }
     case 'admin': {

@@ -6,6 +6,7 @@
  */
 import type { ControlStore } from './state/control-store';
 import type { HouseholdStore } from './state/household-store';
+import type { RegionMetrics } from './state/region-metrics';
 
 /** Every configuration binding the gate reads (docs/api.md, "Configuration"). */
 export type ConfigBinding =
@@ -32,23 +33,23 @@ export type ConfigBinding =
   | 'HOME_NETWORKS_MAX'
   | 'PRIMARY_LOCATION_CHANGES_PER_WINDOW'
   | 'IPV4_PREFIX'
-  | 'IPV6_PREFIX';
+  | 'IPV6_PREFIX'
+  | 'DECISION_LOG_SAMPLE'
+  | 'METRICS_FLUSH_INTERVAL';
 
 /** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
 export type ConfigValue = string | number | object;
 
 export type ConfigBindings = { [Name in ConfigBinding]?: ConfigValue };
 
-/** Bindings that exist in development only (`.dev.vars`); production ignores them. */
-export interface DevelopmentBindings {
-  /** The benchmark may mute the per-decision log line to measure the rest. */
-  HEARTH_DEV_MUTE_DECISION_LOG?: string;
-}
-
-export interface HearthEnv extends ConfigBindings, DevelopmentBindings {
+export interface HearthEnv extends ConfigBindings {
   HEARTH_KV: KVNamespace;
   HOUSEHOLDS: DurableObjectNamespace<HouseholdStore>;
   CONTROL: DurableObjectNamespace<ControlStore>;
+  /** One Durable Object per region: its decision counts (metrics and previews). */
+  METRICS: DurableObjectNamespace<RegionMetrics>;
+  /** Workers Analytics Engine: one data point per decision, when bound. */
+  DECISIONS?: AnalyticsEngineDataset;
   /** Workers Static Assets: page scripts and styles, and the development demo stream. */
   ASSETS?: Fetcher;
 }

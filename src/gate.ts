@@ -12,6 +12,8 @@ import { JwtVerifier } from './identity/jwt-verifier';
 import { BoundedCache } from './cache/bounded-cache';
 import { NetworkHasher } from './network/network-id';
 import { HouseholdReadModel } from './state/household-read-model';
+import { DecisionCounter } from './metrics/counter';
+import { regionMetrics } from './state/region-metrics';
 import type { Result } from './result';
 
 export interface Gate {
@@ -22,8 +24,8 @@ export interface Gate {
   adminTokens: JwtVerifier<AdminIdentity> | null;
   /** Rollout buckets by `<ruleKey>:<accountId>`: deterministic, so cached without expiry (bounded). */
   buckets: BoundedCache<string, number>;
-  /** Development only: the benchmark may mute the decision log line to measure the rest (HEARTH_DEV_MUTE_DECISION_LOG). */
-  muteDecisionLog: boolean;
+  /** This isolate's decision counts, flushed to each region's RegionMetrics object. */
+  decisions: DecisionCounter;
   networks: NetworkHasher;
   households: HouseholdReadModel;
 }
@@ -62,7 +64,7 @@ function buildGate(env: HearthEnv): GateResult {
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens, config.deviceTokenMaxAgeMs),
       adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,
       buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),
-      muteDecisionLog: config.environment === 'development' && env.HEARTH_DEV_MUTE_DECISION_LOG === 'true',
+      decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region).add(region, minutes)),
       networks: new NetworkHasher(config.networkHashKey, config),
       households: new HouseholdReadModel(env),
     },

@@ -63,6 +63,8 @@ interface OperationBase<P, Q, B, A extends AuthKind> {
   description?: string;
   tag: 'Device' | 'Admin: rollout' | 'Admin: accounts' | 'Admin: audit' | 'Service';
   auth: A;
+  /** Its answers are the metrics' *sessions* (`GET /gate/v1/decision`): a token refused here is counted as one. */
+  countsSessions?: true;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

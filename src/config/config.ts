@@ -53,6 +53,10 @@ export interface GateConfig {
   primaryLocationChangesPerWindow: number;
   ipv4Prefix: number;
   ipv6Prefix: number;
+  /** Share of allowed decisions that get a log line (refusals and errors always do). */
+  decisionLogSample: number;
+  /** How often an isolate flushes its decision counts at most (0: at the end of every request). */
+  metricsFlushIntervalMs: number;
 }
 
 /** One binding that is missing or malformed. `message` never contains the value itself. */
@@ -127,6 +131,28 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
     return z.NEVER;
   }
 });
+
+/** A number from 0 to 1 (a TOML number, or a string holding one). */
+const share = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+  z.number('must be a number from 0 to 1').min(0, 'must be at least 0').max(1, 'must be at most 1'),
+);
+
+/** Counts reach their region within this long of a decision (docs/api.md); a shorter interval is allowed, a longer one is not. */
+export const MAX_METRICS_FLUSH_INTERVAL_MS = 10_000;
+
+/** A duration from zero (`PT0S`) up to `maxMs`. */
+const durationUpTo = (maxMs: number) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    try {
+      const ms = parseDurationMs(String(value), { allowZero: true });
+      if (ms <= maxMs) return ms;
+      ctx.addIssue({ code: 'custom', message: `must be at most ${maxMs / 1000} s` });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof DurationError ? error.message : 'is not a duration' });
+    }
+    return z.NEVER;
+  });
 
 const nonEmpty = z.string().trim().min(1, 'is required');
 const httpUrl = z
@@ -265,6 +291,8 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     primaryLocationChangesPerWindow: read('PRIMARY_LOCATION_CHANGES_PER_WINDOW', intFrom(0, 1000), 3),
     ipv4Prefix: read('IPV4_PREFIX', intFrom(1, 32), 24),
     ipv6Prefix: read('IPV6_PREFIX', intFrom(1, 128), 56),
+    decisionLogSample: read('DECISION_LOG_SAMPLE', share, 0.01),
+    metricsFlushIntervalMs: read('METRICS_FLUSH_INTERVAL', durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS), MAX_METRICS_FLUSH_INTERVAL_MS),
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
 }

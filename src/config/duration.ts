@@ -13,8 +13,8 @@ const DURATION_PATTERN =
 
 export class DurationError extends Error {}
 
-/** Parses an ISO 8601 duration into milliseconds; throws DurationError when it is not one. */
-export function parseDurationMs(text: string): number {
+/** Parses an ISO 8601 duration into milliseconds; throws DurationError when it is not one (or is zero, unless allowed). */
+export function parseDurationMs(text: string, options: { allowZero?: boolean } = {}): number {
   const trimmed = text.trim().toUpperCase();
   const datePart = trimmed.split('T')[0] ?? '';
   if (trimmed.startsWith('P') && /[YM]/.test(datePart)) {
@@ -29,7 +29,7 @@ export function parseDurationMs(text: string): number {
     num(hours) * MS_PER_HOUR +
     num(minutes) * MS_PER_MINUTE +
     num(seconds) * MS_PER_SECOND;
-  if (!Number.isFinite(ms) || ms <= 0) throw new DurationError(`"${text}" must be longer than zero`);
+  if (!Number.isFinite(ms) || ms < 0 || (ms === 0 && !options.allowZero)) throw new DurationError(`"${text}" must be longer than zero`);
   return Math.round(ms);
 }
 

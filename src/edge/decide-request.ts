@@ -16,14 +16,18 @@ import type { DeviceIdentity } from '../identity/device-token';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { clientAddress, type NetworkId } from '../network/network-id';
 import { decide, type Decision } from '../policy/decide';
-import { effectiveMode, rolloutBucket, ruleFor, type AppliedRule } from '../policy/rollout';
+import { effectiveMode, FALLBACK_REGION, rolloutBucket, ruleFor, type AppliedRule } from '../policy/rollout';
+import type { ReplayBuckets } from '../metrics/tally';
 import { currentRollout } from '../state/rollout-read-model';
 import type { Gate } from '../gate';
-import { requestRegion } from './region';
+import { metricsRegion, requestRegion } from './region';
 import { type Mode } from '../vocabulary';
 import type { Result } from '../result';
 
-export type RequestDecision = Result<{ device: DeviceIdentity; networkId: NetworkId | null; decision: Decision }, { reason: TokenFailureReason }>;
+export type RequestDecision = Result<
+  { device: DeviceIdentity; networkId: NetworkId | null; decision: Decision; replay: ReplayBuckets | null },
+  { reason: TokenFailureReason }
+>;
 
 export interface DecideOptions {
   /** Record the visit in the household (playback and the decision endpoint do). */
@@ -31,6 +35,8 @@ export interface DecideOptions {
   /** Decide on the Durable Object's state from the start (before acting on the answer). */
   authoritative?: boolean;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Also work out the account's buckets under the region's own key and `*` (sessions, so previews can replay them). */
+  replayBuckets?: boolean;
 }
 
 /** Which rule applies to an account in the request's region, and the mode it puts the account under. */
@@ -40,19 +46,33 @@ export interface PolicyContext {
   bucket: number;
   mode: Mode;
   policyVersion: number;
+  /** The buckets a preview replays this account with, when asked for. */
+  replay: ReplayBuckets | null;
 }
 
-export async function policyContext(gate: Gate, request: Request, accountId: string, now: number): Promise<PolicyContext> {
+/** The account's bucket under a rule key, cached (it never changes). */
+async function bucketFor(gate: Gate, ruleKey: string, accountId: string, now: number): Promise<number> {
+  const cacheKey = `${ruleKey}:${accountId}`;
+  let bucket = gate.buckets.get(cacheKey, now);
+  if (bucket === undefined) {
+    bucket = await rolloutBucket(ruleKey, accountId);
+    gate.buckets.set(cacheKey, bucket, Number.POSITIVE_INFINITY);
+  }
+  return bucket;
+}
+
+export async function policyContext(gate: Gate, request: Request, accountId: string, now: number, replay = false): Promise<PolicyContext> {
   const rollout = await currentRollout(gate.env, now);
   const region = requestRegion(request, gate.config.environment);
   const appliedRule = ruleFor(rollout, region);
-  const bucketKey = `${appliedRule.key}:${accountId}`;
-  let bucket = gate.buckets.get(bucketKey, now);
-  if (bucket === undefined) {
-    bucket = await rolloutBucket(appliedRule.key, accountId);
-    gate.buckets.set(bucketKey, bucket, Number.POSITIVE_INFINITY);
-  }
-  return { region, appliedRule, bucket, mode: effectiveMode(appliedRule.rule, bucket), policyVersion: rollout.version };
+  const bucket = await bucketFor(gate, appliedRule.key, accountId, now);
+  const buckets = replay
+    ? {
+        region: appliedRule.key === region ? bucket : await bucketFor(gate, metricsRegion(region), accountId, now),
+        fallback: appliedRule.key === FALLBACK_REGION ? bucket : await bucketFor(gate, FALLBACK_REGION, accountId, now),
+      }
+    : null;
+  return { region, appliedRule, bucket, mode: effectiveMode(appliedRule.rule, bucket), policyVersion: rollout.version, replay: buckets };
 }
 
 /** Verifies the request's device token, then decides for its device. */
@@ -67,7 +87,7 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
 
   const [networkId, policy, snapshot] = await Promise.all([
     gate.networks.networkId(clientAddress(request.headers)),
-    policyContext(gate, request, device.accountId, now),
+    policyContext(gate, request, device.accountId, now, options.replayBuckets),
     options.authoritative ? gate.households.confirm(device.accountId, now) : gate.households.read(device.accountId, now),
   ]);
 
@@ -90,5 +110,5 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
       );
     }
   }
-  return { ok: true, device, networkId, decision };
+  return { ok: true, device, networkId, decision, replay: policy.replay };
 }

@@ -1,14 +1,18 @@
 /**
  * How a decision is told: the `Hearth-Decision` header, the problem details
- * of a challenge or deny, and the one structured log line per decision.
+ * of a challenge or deny, and its record — counters, Analytics Engine and a
+ * (sampled) log line.
  *
- * The log line carries no address and no token: region, mode, outcome,
- * reason, policy version, device type, request id.
+ * None of them carries an address or a token: region, mode, outcome, reason,
+ * policy version, device type, request id.
  */
 
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { problemResponse } from '../http/problem';
-import type { Locale, Reason } from '../messages/catalog';
+import type { Locale } from '../messages/catalog';
+import type { CountedAnswer, CountedReason, MetricsRoute } from '../metrics/tally';
+import { FALLBACK_REGION } from '../policy/rollout';
+import { metricsRegion, requestRegion } from './region';
 import type { Decision, Outcome } from '../policy/decide';
 import { decideRequest, type DecideOptions, type RequestDecision } from './decide-request';
 import type { Gate } from '../gate';
@@ -58,41 +62,74 @@ export function refusal(decision: Decision, requestId: string, locale: Locale): 
 
 export interface DecisionLogLine {
   requestId: string;
-  region: string | null;
+  region: string;
   mode: string | null;
   decision: Outcome;
   wouldDecision: Outcome | null;
-  reason: Reason;
+  reason: CountedReason;
   policyVersion: number | null;
   deviceType: DeviceType | null;
-  route: 'playback' | 'decision';
+  route: MetricsRoute;
+  /** On allowed decisions only: the share of them that is logged (DECISION_LOG_SAMPLE); each line stands for 1/sample. */
+  sample?: number;
 }
 
 /**
- * Writes the one log line of a request's decision (or of its token failure).
- * `muted` exists for the benchmark only and is honoured only in development.
+ * Tells the world about one decision, without awaiting anything: counts it
+ * (this isolate's counters, flushed within the interval through `waitUntil`),
+ * writes its Analytics Engine data point when `DECISIONS` is bound, and logs
+ * it — every refusal, token failure and `STATE_UNAVAILABLE`, and allowed
+ * decisions at `DECISION_LOG_SAMPLE`. No id, address or token in any of them.
  */
-export function logDecision(route: DecisionLogLine['route'], requestId: string, result: RequestDecision, muted = false): void {
-  if (muted) return;
-  const line: DecisionLogLine = result.ok
+export function recordDecision(gate: Gate, route: MetricsRoute, request: Request, requestId: string, result: RequestDecision, now: number, waitUntil: DecideOptions['waitUntil']): void {
+  const answer: CountedAnswer = result.ok
     ? {
-        requestId,
-        region: result.decision.region,
-        mode: result.decision.mode,
-        decision: result.decision.decision,
-        wouldDecision: result.decision.wouldDecision ?? null,
-        reason: result.decision.reason,
-        policyVersion: result.decision.policyVersion,
-        deviceType: result.device.deviceType,
         route,
+        decision: result.decision.decision,
+        enforced: result.decision.enforced,
+        reason: result.decision.reason,
+        mode: result.decision.mode,
+        deviceType: result.device.deviceType,
       }
-    : { requestId, region: null, mode: null, decision: 'deny', wouldDecision: null, reason: result.reason, policyVersion: null, deviceType: null, route };
+    : { route, decision: 'deny', enforced: 'deny', reason: result.reason, mode: null, deviceType: null };
+  const region = result.ok && result.decision.region !== FALLBACK_REGION ? result.decision.region : metricsRegion(requestRegion(request, gate.config.environment));
+  gate.decisions.count(region, now, answer, result.ok ? result.replay : null);
+  gate.decisions.scheduleFlush(now, waitUntil);
+
+  if (gate.env.DECISIONS) {
+    try {
+      gate.env.DECISIONS.writeDataPoint({
+        indexes: [region],
+        blobs: [region, route, answer.mode ?? '', answer.decision, answer.enforced, answer.reason, answer.deviceType ?? ''],
+        doubles: [1],
+      });
+    } catch (error) {
+      console.error(JSON.stringify({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
+    }
+  }
+
+  const always = answer.decision !== 'allow' || answer.reason === 'STATE_UNAVAILABLE';
+  const sample = gate.config.decisionLogSample;
+  if (!always && !(Math.random() < sample)) return;
+  const line: DecisionLogLine = {
+    requestId,
+    region,
+    mode: answer.mode,
+    decision: answer.decision,
+    wouldDecision: result.ok ? (result.decision.wouldDecision ?? null) : null,
+    reason: answer.reason,
+    policyVersion: result.ok ? result.decision.policyVersion : null,
+    deviceType: answer.deviceType,
+    route,
+    ...(always ? {} : { sample }),
+  };
   console.log(JSON.stringify({ event: 'decision', ...line }));
 }
 
-/** Decides a playback request, records the visit off the hot path, and writes its log line. */
-export async function decideAndLog(gate: Gate, request: Request, requestId: string, waitUntil: DecideOptions['waitUntil']): Promise<RequestDecision> {
-  const result = await decideRequest(gate, request, Date.now(), { record: true, waitUntil });
-  logDecision('playback', requestId, result, gate.muteDecisionLog);
+/** Decides a playback request (a segment), records the visit off the hot path, and records the decision. */
+export async function decideAndRecord(gate: Gate, request: Request, requestId: string, waitUntil: DecideOptions['waitUntil']): Promise<RequestDecision> {
+  const now = Date.now();
+  const result = await decideRequest(gate, request, now, { record: true, waitUntil });
+  recordDecision(gate, 'segment', request, requestId, result, now, waitUntil);
   return result;
 }

@@ -18,3 +18,8 @@ export function requestRegion(request: Request, environment: Environment): strin
   const country = (request as { cf?: { country?: unknown } }).cf?.country;
   return typeof country === 'string' && COUNTRY_PATTERN.test(country) && country !== UNKNOWN_COUNTRY ? country : null;
 }
+
+/** The region decisions are counted under: the request's, or `XX` when its country is unknown. */
+export function metricsRegion(region: string | null): string {
+  return region ?? UNKNOWN_COUNTRY;
+}

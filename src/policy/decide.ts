@@ -55,8 +55,10 @@ export interface TraceStep {
 export interface Decision {
   decision: Outcome;
   reason: DecisionReason;
-  /** What `enforce` would have answered; set in `monitor` mode. */
+  /** What `enforce` would have answered; set in `monitor` mode (the `would=` of the header). */
   wouldDecision?: Outcome;
+  /** What `enforce` would answer, in every mode (`off` included): what metrics and previews count. */
+  enforced: Outcome;
   mode: Mode;
   region: string;
   policyVersion: number;
@@ -70,7 +72,7 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   const region = input.region ?? input.appliedRule.key;
   const trace: TraceStep[] = [];
   const base = { mode, region, policyVersion: input.policyVersion, trace };
-  const step = (row: number, check: string, matched: boolean, detail?: string) => {
+  const step: Step = (row, check, matched, detail) => {
     trace.push(detail === undefined ? { row, check, matched } : { row, check, matched, detail });
     return matched;
   };
@@ -78,26 +80,47 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
 
   step(1, 'token', false, 'verified');
   if (step(2, 'state readable', household === 'unavailable', household === 'unavailable' ? `failOpen=${input.appliedRule.rule.failOpen}` : undefined)) {
-    return { ...base, decision: input.appliedRule.rule.failOpen ? 'allow' : 'deny', reason: 'STATE_UNAVAILABLE' };
+    const decision = input.appliedRule.rule.failOpen ? 'allow' : 'deny';
+    return { ...base, decision, reason: 'STATE_UNAVAILABLE', enforced: decision };
   }
   const state = household as Household | null;
-  const record = state?.devices.get(device.deviceId);
   if (step(1, 'device signed out', isSignedOut(state, device.deviceId, device.issuedAtSeconds))) {
-    return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED' };
+    return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED', enforced: 'deny' };
   }
   if (step(3, 'enforcement off', mode === 'off', `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`)) {
-    return { ...base, decision: 'allow', reason: 'ENFORCEMENT_OFF' };
+    // Still worked out (untraced): what enforce would answer is what metrics and previews count.
+    return { ...base, decision: 'allow', reason: 'ENFORCEMENT_OFF', enforced: householdVerdict(input, state, limits, now, untraced).enforced };
   }
 
-  const allowed = (reason: DecisionReason, accessUntil?: number): Decision => {
-    const decision: Decision = { ...base, decision: 'allow', reason };
+  const verdict = householdVerdict(input, state, limits, now, step);
+  if (verdict.enforced === 'allow') {
+    const decision: Decision = { ...base, decision: 'allow', reason: verdict.reason, enforced: 'allow' };
     if (mode === 'monitor') decision.wouldDecision = 'allow';
-    if (accessUntil !== undefined) decision.accessUntil = accessUntil;
+    if (verdict.accessUntil !== undefined) decision.accessUntil = verdict.accessUntil;
     return decision;
-  };
+  }
+  if (mode === 'monitor') return { ...base, decision: 'allow', reason: verdict.reason, wouldDecision: verdict.enforced, enforced: verdict.enforced };
+  if (mode === 'challenge') return { ...base, decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', enforced: verdict.enforced };
+  return { ...base, decision: verdict.enforced, reason: verdict.reason, enforced: verdict.enforced };
+}
 
-  const established = state?.establishedAt != null;
-  if (!established) {
+type Step = (row: number, check: string, matched: boolean, detail?: string) => boolean;
+const untraced: Step = (_row, _check, matched) => matched;
+
+/** Rows 4–11 for an established or not yet established household: what enforce answers, and why. */
+function householdVerdict(
+  input: DecisionInput,
+  state: Household | null,
+  limits: HouseholdLimits,
+  now: number,
+  step: Step,
+): { enforced: Outcome; reason: DecisionReason; accessUntil?: number } {
+  const { device } = input;
+  const record = state?.devices.get(device.deviceId);
+  const allowed = (reason: DecisionReason, accessUntil?: number) =>
+    accessUntil === undefined ? { enforced: 'allow' as const, reason } : { enforced: 'allow' as const, reason, accessUntil };
+
+  if (state?.establishedAt == null) {
     const canEstablish = device.deviceType === 'tv' && input.networkId !== null;
     if (step(4, 'no household yet, TV establishes it', canEstablish, input.networkId === null ? 'no usable network address' : `device type ${device.deviceType}`)) {
       return allowed('HOUSEHOLD_ESTABLISHED');
@@ -108,7 +131,7 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   step(4, 'no household yet, TV establishes it', false, 'household established');
   step(5, 'no household yet', false);
 
-  const homes = activeHomeNetworks(state!, limits, now);
+  const homes = activeHomeNetworks(state, limits, now);
   const atHome = input.networkId !== null && homes.some((network) => network.networkId === input.networkId);
   if (step(6, 'home network', atHome, `${homes.length} home network(s)${input.networkId === null ? '; no usable address' : ''}`)) {
     return allowed('IN_HOUSEHOLD');
@@ -120,23 +143,19 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   if (step(8, 'temporary access', temporaryUntil !== null && temporaryUntil > now, temporaryUntil ? `until ${iso(temporaryUntil)}` : undefined)) {
     return allowed('TEMPORARY_ACCESS', temporaryUntil!);
   }
-  if (step(9, 'extra-member slot', state!.extraMembers.has(device.deviceId))) {
+  if (step(9, 'extra-member slot', state.extraMembers.has(device.deviceId))) {
     return allowed('EXTRA_MEMBER');
   }
-  const grant = activeSupportGrant(state!, device.deviceId, now);
+  const grant = activeSupportGrant(state, device.deviceId, now);
   if (step(10, 'support grant', grant !== undefined, grant ? `${grant.grantId} until ${iso(grant.expiresAt)}` : undefined)) {
     return allowed('SUPPORT_GRANT', grant!.expiresAt);
   }
 
   const used = travelGrantsUsed(record, limits, now);
-  const travelLeft = used < limits.travelGrantsPerWindow;
   step(11, 'outside the household', true, `travel grants used ${used}/${limits.travelGrantsPerWindow}`);
-  const enforced: { decision: Outcome; reason: DecisionReason } = travelLeft
-    ? { decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' }
-    : { decision: 'deny', reason: 'TRAVEL_LIMIT_REACHED' };
-  if (mode === 'monitor') return { ...base, decision: 'allow', reason: enforced.reason, wouldDecision: enforced.decision };
-  if (mode === 'challenge') return { ...base, decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' };
-  return { ...base, ...enforced };
+  return used < limits.travelGrantsPerWindow
+    ? { enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' }
+    : { enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED' };
 }
 
 function lastSeenDetail(at: number | null): string {

@@ -1,10 +1,11 @@
 /**
  * `GET /gate/v1/decision` (docs/api.md): the decision for this device,
- * network and region, without forwarding. Token problems stay 401.
+ * network and region, without forwarding. Token problems stay 401. Each
+ * answer is a *session* in the metrics (token refusals too: see app.ts).
  */
 import type { SignedIn } from '../api/operation';
 import { decideForDevice } from '../edge/decide-request';
-import { DECISION_HEADER, decisionHeader, logDecision, tokenProblem } from '../edge/decision-response';
+import { DECISION_HEADER, decisionHeader, recordDecision, tokenProblem } from '../edge/decision-response';
 import type { AppContext } from '../http/context';
 import { actionsFor, messageFor } from '../messages/catalog';
 
@@ -12,8 +13,10 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const gate = c.get('gate');
   const requestId = c.get('requestId');
   const locale = c.get('locale');
-  const result = await decideForDevice(gate, c.req.raw, device, Date.now(), { record: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-  logDecision('decision', requestId, result, gate.muteDecisionLog);
+  const now = Date.now();
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  const result = await decideForDevice(gate, c.req.raw, device, now, { record: true, replayBuckets: true, waitUntil });
+  recordDecision(gate, 'session', c.req.raw, requestId, result, now, waitUntil);
   const { decision } = result;
   if (decision.reason === 'DEVICE_REVOKED') return tokenProblem('DEVICE_REVOKED', requestId, locale);
   const body = {

@@ -11,7 +11,10 @@ import type { HandlerInput } from '../api/operation';
 import type { challengeParam, deviceIdParam, verifyBody } from '../api/schemas';
 import { deliverCode } from '../challenges/notify';
 import { decideForDevice, policyContext } from '../edge/decide-request';
-import { requestRegion } from '../edge/region';
+import { metricsRegion, requestRegion } from '../edge/region';
+import type { FunnelEvent } from '../metrics/tally';
+import { FALLBACK_REGION } from '../policy/rollout';
+import type { Mode } from '../vocabulary';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
 import { deviceViews, householdView } from '../api/views';
 import { isSignedOut, type Household } from '../household/household';
@@ -20,7 +23,7 @@ import type { DeviceIdentity } from '../identity/device-token';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
-import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../state/household-store';
+import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR, type VerifyChallengeResult } from '../state/household-store';
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -72,7 +75,28 @@ export async function openChallenge(c: AppContext, { device }: HandlerInput<'dev
     await store.withdrawChallenge(opened.challengeId);
     return problemFor(c, 'NOTIFY_FAILED');
   }
+  countFunnel(c, decision.region === FALLBACK_REGION ? null : decision.region, 'sent', decision.mode, now);
   return c.json({ challengeId: opened.challengeId, expiresAt }, 201, { 'Cache-Control': 'no-store' });
+}
+
+/**
+ * Where a verification attempt lands in the funnel: a wrong code is `wrong`,
+ * and the wrong code that uses up the attempts also `locked` (once per
+ * challenge; guesses at a locked challenge are not counted again); an expired
+ * code is `expired` (a used code tried again is not).
+ */
+function funnelEvents(result: VerifyChallengeResult): FunnelEvent[] {
+  if (result.ok) return ['verified'];
+  if (result.reason === 'CODE_INVALID') return result.attemptsRemaining === 0 ? ['wrong', 'locked'] : ['wrong'];
+  if (result.reason === 'CHALLENGE_EXPIRED' && !result.used) return ['expired'];
+  return [];
+}
+
+/** Counts one step of the verification funnel in the request's region (flushed like decisions). */
+function countFunnel(c: AppContext, region: string | null, event: FunnelEvent, mode: Mode, now: number): void {
+  const gate = c.get('gate');
+  gate.decisions.countFunnel(metricsRegion(region), now, event, mode);
+  gate.decisions.scheduleFlush(now, (p) => c.executionCtx.waitUntil(p));
 }
 
 /** `POST /gate/v1/challenges/{id}/verify`: check a code; success grants temporary access. */
@@ -96,6 +120,7 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
     enforceTravelLimit: policy.mode === 'enforce',
     limits: gate.limits,
   });
+  for (const event of funnelEvents(result)) countFunnel(c, policy.region, event, policy.mode, now);
   if (result.ok) {
     gate.households.remember(device.accountId, result.household, now, true);
     return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.expiresAt).toISOString() }, 200, { 'Cache-Control': 'no-store' });

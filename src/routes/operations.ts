@@ -36,6 +36,7 @@ export const operations: Operation[] = [
     summary: 'The decision for this device, network and region, without forwarding',
     tag: 'Device',
     auth: 'device',
+    countsSessions: true,
     responses: {
       200: { description: 'The decision (allow, challenge or deny) and why.', body: s.decisionResponse, headers: { 'Hearth-Decision': '`<decision>; reason=<REASON>[; would=<decision>]`', 'Hearth-Request-Id': 'The request id, also in the body.' } },
       401: tokenProblem,

@@ -9,7 +9,7 @@
  * ones set here. Hop-by-hop headers (RFC 9110 §7.6.1) stay on this hop.
  */
 import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
-import { DECISION_HEADER, decideAndLog, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
+import { DECISION_HEADER, decideAndRecord, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 
@@ -17,7 +17,7 @@ export async function playback(c: AppContext): Promise<Response> {
   const gate = c.get('gate');
   const requestId = c.get('requestId');
   const locale = c.get('locale');
-  const result = await decideAndLog(c.get('gate'), c.req.raw, c.get('requestId'), (p) => c.executionCtx.waitUntil(p));
+  const result = await decideAndRecord(c.get('gate'), c.req.raw, c.get('requestId'), (p) => c.executionCtx.waitUntil(p));
   if (!result.ok) {
     return tokenProblem(result.reason, requestId, locale);
   }

@@ -1,6 +1,6 @@
 /**
- * ControlStore: the one Durable Object that owns the rollout rules and the
- * append-only audit log. Rule changes are compare-and-set on the rollout
+ * ControlStore: the one Durable Object that owns the rollout rules, the
+ * append-only audit log, and the list of regions with decision metrics. Rule changes are compare-and-set on the rollout
  * version, audited in the same transaction, and written through to KV (the
  * KV write is owed in that transaction too, and retried until it lands).
  *
@@ -79,6 +79,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
       const columns = ctx.storage.sql.exec<{ name: string }>('PRAGMA table_info(audit)').toArray();
       if (!columns.some((column) => column.name === 'origin')) ctx.storage.sql.exec('ALTER TABLE audit ADD COLUMN origin TEXT');
       ctx.storage.sql.exec('CREATE UNIQUE INDEX IF NOT EXISTS audit_origin ON audit(origin)');
+      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS metrics_regions (region TEXT PRIMARY KEY)');
     });
   }
 
@@ -170,6 +171,16 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
       after: JSON.parse(row.after),
       note: row.note,
     }));
+  }
+
+  /** Notes that `region` has decision metrics (its RegionMetrics object asks once). */
+  noteMetricsRegion(region: string): void {
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO metrics_regions (region) VALUES (?)', region);
+  }
+
+  /** Every region that has decision metrics, in order. */
+  metricsRegions(): string[] {
+    return this.ctx.storage.sql.exec<{ region: string }>('SELECT region FROM metrics_regions ORDER BY region').toArray().map((row) => row.region);
   }
 
   override async alarm(): Promise<void> {

@@ -1,0 +1,277 @@
+/**
+ * Decision counts (docs/api.md, "Metrics and previews"), as pure data.
+ *
+ * On the hot path an isolate bumps one cell of fixed typed arrays per
+ * decision (`RegionTally`): no I/O, no allocation. A flush turns the cells
+ * that moved into a `TallyRecord` — a sparse map of counter name to count —
+ * which is what travels to the region's Durable Object, is summed there per
+ * minute and per hour, and is read back into the contract's `Counts`.
+ *
+ * Counter names hold outcomes, reasons, modes, device types and rollout
+ * buckets only: never an account, a device or an address.
+ *
+ *   d|<route>|<decision>|<enforced>|<reason>|<mode>   one answer (sessions and segments)
+ *   v|<event>|<mode>                                  one step of the verification funnel
+ *   p|<key>|<bucket>|<class>|<deviceType>             one session outside the household, for replay:
+ *                                                     key `r` = bucket under "<region>:<account>",
+ *                                                     key `*` = under "*:<account>"; class `outside` or `travel`
+ *   f|<outcome>|<deviceType>                          one session whose answer no rule changes
+ */
+import type { TokenFailureReason } from '../identity/jwt-verifier';
+import type { DecisionReason, Outcome } from '../policy/decide';
+import { DEVICE_TYPES, MODES, type DeviceType, type Mode } from '../vocabulary';
+
+export const ROUTES = ['session', 'segment'] as const;
+/** A session is one answer of `GET /gate/v1/decision`; a segment is one playback-path answer. */
+export type MetricsRoute = (typeof ROUTES)[number];
+
+export const OUTCOMES = ['allow', 'challenge', 'deny'] as const satisfies readonly Outcome[];
+
+export type CountedReason = DecisionReason | TokenFailureReason;
+export const COUNTED_REASONS = [
+  'DEVICE_REVOKED',
+  'STATE_UNAVAILABLE',
+  'ENFORCEMENT_OFF',
+  'HOUSEHOLD_ESTABLISHED',
+  'HOUSEHOLD_NOT_SET',
+  'IN_HOUSEHOLD',
+  'TRUSTED_DEVICE',
+  'TEMPORARY_ACCESS',
+  'EXTRA_MEMBER',
+  'SUPPORT_GRANT',
+  'OUTSIDE_HOUSEHOLD',
+  'TRAVEL_LIMIT_REACHED',
+  'TOKEN_MISSING',
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+] as const satisfies readonly CountedReason[];
+// Every reason has a cell: a reason added to the decision and not here fails to compile.
+type MustHold<Check extends true> = Check;
+export type EveryReasonCounted = MustHold<[Exclude<CountedReason, (typeof COUNTED_REASONS)[number]>] extends [never] ? true : false>;
+
+export const FUNNEL_EVENTS = ['sent', 'verified', 'wrong', 'locked', 'expired'] as const;
+export type FunnelEvent = (typeof FUNNEL_EVENTS)[number];
+
+/** How a session outside the household fares under a rule (docs/api.md, previews). */
+export const REPLAY_CLASSES = ['outside', 'travel'] as const;
+export type ReplayClass = (typeof REPLAY_CLASSES)[number];
+export const BUCKET_KEYS = ['r', '*'] as const;
+export type BucketKey = (typeof BUCKET_KEYS)[number];
+export const BUCKETS = 100;
+
+/** `-` stands for "no mode" (a token failure) and "no device type" (an unknown device). */
+const NONE = '-';
+const MODE_CELLS = [...MODES, NONE] as const;
+const DEVICE_CELLS = [...DEVICE_TYPES, NONE] as const;
+
+const indexOf = <T extends string>(list: readonly T[]) => new Map<string, number>(list.map((name, index) => [name, index]));
+const ROUTE_INDEX = indexOf(ROUTES);
+const OUTCOME_INDEX = indexOf(OUTCOMES);
+const REASON_INDEX = indexOf(COUNTED_REASONS);
+const MODE_INDEX = indexOf(MODE_CELLS);
+const DEVICE_INDEX = indexOf(DEVICE_CELLS);
+const FUNNEL_INDEX = indexOf(FUNNEL_EVENTS);
+
+const DECISION_CELLS = ROUTES.length * OUTCOMES.length * OUTCOMES.length * COUNTED_REASONS.length * MODE_CELLS.length;
+const FUNNEL_CELLS = FUNNEL_EVENTS.length * MODE_CELLS.length;
+const REPLAY_CELLS = BUCKET_KEYS.length * BUCKETS * REPLAY_CLASSES.length * DEVICE_TYPES.length;
+const FIXED_CELLS = OUTCOMES.length * DEVICE_CELLS.length;
+
+/** The counter names of a flush and their counts; only counters that moved are present. */
+export type TallyRecord = Record<string, number>;
+
+/** One answer, as the counters see it. */
+export interface CountedAnswer {
+  route: MetricsRoute;
+  decision: Outcome;
+  /** What `enforce` would have answered. */
+  enforced: Outcome;
+  reason: CountedReason;
+  /** Null for a token failure (no rule was applied). */
+  mode: Mode | null;
+  deviceType: DeviceType | null;
+}
+
+/** For a session: the account's buckets, to replay it under any rule of its region. */
+export interface ReplayBuckets {
+  /** Under "<region>:<accountId>". */
+  region: number;
+  /** Under "*:<accountId>". */
+  fallback: number;
+}
+
+/**
+ * One region's counts for one minute in one isolate. Counting is index
+ * arithmetic on preallocated arrays; `record()` allocates, once per flush.
+ */
+export class RegionTally {
+  readonly decisions = new Uint32Array(DECISION_CELLS);
+  readonly funnel = new Uint32Array(FUNNEL_CELLS);
+  readonly replay = new Uint32Array(REPLAY_CELLS);
+  readonly fixed = new Uint32Array(FIXED_CELLS);
+  /** Whether anything was counted since the tally was made. */
+  touched = false;
+
+  constructor(
+    readonly region: string,
+    /** The minute counted, as ms since the epoch (a multiple of 60 000). */
+    readonly minute: number,
+  ) {}
+
+  count(answer: CountedAnswer, buckets: ReplayBuckets | null): void {
+    const mode = MODE_INDEX.get(answer.mode ?? NONE)!;
+    const cell =
+      (((ROUTE_INDEX.get(answer.route)! * OUTCOMES.length + OUTCOME_INDEX.get(answer.decision)!) * OUTCOMES.length + OUTCOME_INDEX.get(answer.enforced)!) *
+        COUNTED_REASONS.length +
+        REASON_INDEX.get(answer.reason)!) *
+        MODE_CELLS.length +
+      mode;
+    this.decisions[cell]! += 1;
+    this.touched = true;
+    if (answer.route !== 'session') return;
+    const replayClass = replayClassOf(answer);
+    if (replayClass !== null && buckets !== null && answer.deviceType !== null) {
+      const classIndex = replayClass === 'outside' ? 0 : 1;
+      const device = DEVICE_INDEX.get(answer.deviceType)!;
+      this.replay[((0 * BUCKETS + buckets.region) * REPLAY_CLASSES.length + classIndex) * DEVICE_TYPES.length + device]! += 1;
+      this.replay[((1 * BUCKETS + buckets.fallback) * REPLAY_CLASSES.length + classIndex) * DEVICE_TYPES.length + device]! += 1;
+    } else {
+      this.fixed[OUTCOME_INDEX.get(answer.decision)! * DEVICE_CELLS.length + DEVICE_INDEX.get(answer.deviceType ?? NONE)!]! += 1;
+    }
+  }
+
+  countFunnel(event: FunnelEvent, mode: Mode | null): void {
+    this.funnel[FUNNEL_INDEX.get(event)! * MODE_CELLS.length + MODE_INDEX.get(mode ?? NONE)!]! += 1;
+    this.touched = true;
+  }
+
+  /** The counters that moved, by name. */
+  record(): TallyRecord {
+    const record: TallyRecord = {};
+    forEachCount(this.decisions, (cell, n) => {
+      const mode = cell % MODE_CELLS.length;
+      let rest = (cell - mode) / MODE_CELLS.length;
+      const reason = rest % COUNTED_REASONS.length;
+      rest = (rest - reason) / COUNTED_REASONS.length;
+      const enforced = rest % OUTCOMES.length;
+      rest = (rest - enforced) / OUTCOMES.length;
+      const decision = rest % OUTCOMES.length;
+      const route = (rest - decision) / OUTCOMES.length;
+      record[`d|${ROUTES[route]}|${OUTCOMES[decision]}|${OUTCOMES[enforced]}|${COUNTED_REASONS[reason]}|${MODE_CELLS[mode]}`] = n;
+    });
+    forEachCount(this.funnel, (cell, n) => {
+      const mode = cell % MODE_CELLS.length;
+      record[`v|${FUNNEL_EVENTS[(cell - mode) / MODE_CELLS.length]}|${MODE_CELLS[mode]}`] = n;
+    });
+    forEachCount(this.replay, (cell, n) => {
+      const device = cell % DEVICE_TYPES.length;
+      let rest = (cell - device) / DEVICE_TYPES.length;
+      const replayClass = rest % REPLAY_CLASSES.length;
+      rest = (rest - replayClass) / REPLAY_CLASSES.length;
+      const bucket = rest % BUCKETS;
+      const key = (rest - bucket) / BUCKETS;
+      record[`p|${BUCKET_KEYS[key]}|${bucket}|${REPLAY_CLASSES[replayClass]}|${DEVICE_TYPES[device]}`] = n;
+    });
+    forEachCount(this.fixed, (cell, n) => {
+      const device = cell % DEVICE_CELLS.length;
+      record[`f|${OUTCOMES[(cell - device) / DEVICE_CELLS.length]}|${DEVICE_CELLS[device]}`] = n;
+    });
+    return record;
+  }
+}
+
+function forEachCount(cells: Uint32Array, visit: (cell: number, n: number) => void): void {
+  for (let cell = 0; cell < cells.length; cell++) {
+    const n = cells[cell]!;
+    if (n !== 0) visit(cell, n);
+  }
+}
+
+/**
+ * Which replay class a session falls in: `outside` (enforce challenges it),
+ * `travel` (enforce denies it: no travel grant left), or null when no rule
+ * changes its answer (allowed in every mode, signed out, token refused, or
+ * state unreadable — that one follows `failOpen`, not the mode).
+ */
+export function replayClassOf(answer: Pick<CountedAnswer, 'enforced' | 'reason'>): ReplayClass | null {
+  if (answer.enforced === 'allow') return null;
+  if (answer.reason === 'DEVICE_REVOKED' || answer.reason === 'STATE_UNAVAILABLE' || answer.reason.startsWith('TOKEN_')) return null;
+  return answer.enforced === 'deny' ? 'travel' : 'outside';
+}
+
+/** Adds `source` into `target`. */
+export function addRecord(target: TallyRecord, source: TallyRecord): TallyRecord {
+  for (const [name, n] of Object.entries(source)) target[name] = (target[name] ?? 0) + n;
+  return target;
+}
+
+export interface OutcomeCounts {
+  allow: number;
+  challenge: number;
+  deny: number;
+}
+
+/** The contract's `Counts`, plus answers by mode. */
+export interface Counts {
+  sessions: OutcomeCounts;
+  segments: OutcomeCounts;
+  wouldRefuse: { sessions: number; segments: number };
+  reasons: Partial<Record<CountedReason, number>>;
+  verification: Record<FunnelEvent, number>;
+  /** Beyond the contract: sessions and segments by the mode they were answered under (`none`: token refused). */
+  modes: { sessions: Record<Mode | 'none', number>; segments: Record<Mode | 'none', number> };
+}
+
+const outcomes = (): OutcomeCounts => ({ allow: 0, challenge: 0, deny: 0 });
+const byMode = () => ({ off: 0, monitor: 0, challenge: 0, enforce: 0, none: 0 });
+
+export function emptyCounts(): Counts {
+  return {
+    sessions: outcomes(),
+    segments: outcomes(),
+    wouldRefuse: { sessions: 0, segments: 0 },
+    reasons: {},
+    verification: { sent: 0, verified: 0, wrong: 0, locked: 0, expired: 0 },
+    modes: { sessions: byMode(), segments: byMode() },
+  };
+}
+
+/** Reads a record's counters into `Counts` (adding to `into` when given). */
+export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Counts {
+  for (const [name, n] of Object.entries(record)) {
+    const parts = name.split('|');
+    if (parts[0] === 'd') {
+      const [, route, decision, enforced, reason, mode] = parts as [string, MetricsRoute, Outcome, Outcome, CountedReason, Mode | typeof NONE];
+      const plural = route === 'session' ? 'sessions' : 'segments';
+      if (!OUTCOME_INDEX.has(decision) || !REASON_INDEX.has(reason) || !MODE_INDEX.has(mode)) continue;
+      into[plural][decision] += n;
+      if (enforced !== 'allow') into.wouldRefuse[plural] += n;
+      into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
+      into.modes[plural][mode === NONE ? 'none' : mode] += n;
+    } else if (parts[0] === 'v') {
+      const event = parts[1] as FunnelEvent;
+      if (FUNNEL_INDEX.has(event)) into.verification[event] += n;
+    }
+  }
+  return into;
+}
+
+/** One replay cell of a record: a session outside the household, or one whose answer no rule changes. */
+export type ReplayCell =
+  | { kind: 'bucketed'; key: BucketKey; bucket: number; replayClass: ReplayClass; deviceType: DeviceType; sessions: number }
+  | { kind: 'fixed'; outcome: Outcome; deviceType: DeviceType | null; sessions: number };
+
+export function replayCells(record: TallyRecord): ReplayCell[] {
+  const cells: ReplayCell[] = [];
+  for (const [name, n] of Object.entries(record)) {
+    const parts = name.split('|');
+    if (parts[0] === 'p') {
+      const [, key, bucket, replayClass, deviceType] = parts as [string, BucketKey, string, ReplayClass, DeviceType];
+      cells.push({ kind: 'bucketed', key, bucket: Number(bucket), replayClass, deviceType, sessions: n });
+    } else if (parts[0] === 'f') {
+      const [, outcome, deviceType] = parts as [string, Outcome, string];
+      cells.push({ kind: 'fixed', outcome, deviceType: deviceType === NONE ? null : (deviceType as DeviceType), sessions: n });
+    }
+  }
+  return cells;
+}

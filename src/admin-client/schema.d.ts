@@ -168,6 +168,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/rollout/{region}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What-if: the region’s recent sessions under a proposed rule, beside the rule in force; changes nothing
+         * @description Requires the `rollout:read` scope.
+         */
+        post: operations["previewRolloutRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Decision counts per region over time
+         * @description Requires the `rollout:read` scope.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/accounts/{account}": {
         parameters: {
             query?: never;
@@ -377,6 +417,140 @@ export interface components {
             failOpen?: boolean;
             note?: string;
         };
+        Preview: {
+            region: string;
+            window: string;
+            /** Format: date-time */
+            since: string;
+            sessions: number;
+            current: components["schemas"]["OutcomeCounts"];
+            proposed: components["schemas"]["OutcomeCounts"];
+            byDeviceType: {
+                [key: string]: {
+                    sessions: number;
+                    current: components["schemas"]["OutcomeCounts"];
+                    proposed: components["schemas"]["OutcomeCounts"];
+                };
+            };
+            rules: {
+                current: {
+                    key: string;
+                    /** @enum {string} */
+                    mode: "off" | "monitor" | "challenge" | "enforce";
+                    percent: number;
+                };
+                proposed: {
+                    /** @enum {string} */
+                    mode: "off" | "monitor" | "challenge" | "enforce";
+                    percent: number;
+                };
+            };
+            policyVersion: number;
+        };
+        OutcomeCounts: {
+            allow: number;
+            challenge: number;
+            deny: number;
+        };
+        PreviewInput: {
+            /** @enum {string} */
+            mode: "off" | "monitor" | "challenge" | "enforce";
+            /** @default 100 */
+            percent?: number;
+            /**
+             * @description How much recent traffic to replay; default PT1H, at most PT48H.
+             * @example PT1H
+             */
+            window?: string;
+        };
+        Metrics: {
+            /** Format: date-time */
+            since: string;
+            step: string;
+            regions: {
+                [key: string]: {
+                    totals: components["schemas"]["Counts"];
+                    series: {
+                        /** Format: date-time */
+                        at: string;
+                        /** @description Answers of GET /gate/v1/decision, by decision. */
+                        sessions: components["schemas"]["OutcomeCounts"];
+                        segments: components["schemas"]["OutcomeCounts"];
+                        /** @description Answers that enforce would have refused (in any mode). */
+                        wouldRefuse: {
+                            sessions: number;
+                            segments: number;
+                        };
+                        /** @description Sessions and segments by reason code. */
+                        reasons: {
+                            [key: string]: number;
+                        };
+                        verification: {
+                            sent: number;
+                            verified: number;
+                            wrong: number;
+                            locked: number;
+                            expired: number;
+                        };
+                        /** @description Answers by the mode they were given under (`none`: token refused). */
+                        modes: {
+                            sessions: {
+                                off: number;
+                                monitor: number;
+                                challenge: number;
+                                enforce: number;
+                                none: number;
+                            };
+                            segments: {
+                                off: number;
+                                monitor: number;
+                                challenge: number;
+                                enforce: number;
+                                none: number;
+                            };
+                        };
+                    }[];
+                };
+            };
+        };
+        Counts: {
+            /** @description Answers of GET /gate/v1/decision, by decision. */
+            sessions: components["schemas"]["OutcomeCounts"];
+            segments: components["schemas"]["OutcomeCounts"];
+            /** @description Answers that enforce would have refused (in any mode). */
+            wouldRefuse: {
+                sessions: number;
+                segments: number;
+            };
+            /** @description Sessions and segments by reason code. */
+            reasons: {
+                [key: string]: number;
+            };
+            verification: {
+                sent: number;
+                verified: number;
+                wrong: number;
+                locked: number;
+                expired: number;
+            };
+            /** @description Answers by the mode they were given under (`none`: token refused). */
+            modes: {
+                sessions: {
+                    off: number;
+                    monitor: number;
+                    challenge: number;
+                    enforce: number;
+                    none: number;
+                };
+                segments: {
+                    off: number;
+                    monitor: number;
+                    challenge: number;
+                    enforce: number;
+                    none: number;
+                };
+            };
+        };
         AccountSummary: {
             accountId: string;
             established: boolean;
@@ -526,6 +700,11 @@ export type Device = components['schemas']['Device'];
 export type Rollout = components['schemas']['Rollout'];
 export type RolloutRule = components['schemas']['RolloutRule'];
 export type RolloutRuleInput = components['schemas']['RolloutRuleInput'];
+export type Preview = components['schemas']['Preview'];
+export type OutcomeCounts = components['schemas']['OutcomeCounts'];
+export type PreviewInput = components['schemas']['PreviewInput'];
+export type Metrics = components['schemas']['Metrics'];
+export type Counts = components['schemas']['Counts'];
 export type AccountSummary = components['schemas']['AccountSummary'];
 export type Explanation = components['schemas']['Explanation'];
 export type AuditEntry = components['schemas']['AuditEntry'];
@@ -1093,6 +1272,119 @@ export interface operations {
             };
             /** @description `VERSION_MISMATCH`. */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewRolloutRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                region: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewInput"];
+            };
+        };
+        responses: {
+            /** @description Sessions under the rule in force and under the proposed rule, in total and by device type. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description `INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admin token missing, invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: {
+                region?: string;
+                since?: string;
+                step?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals and a series of steps per region. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metrics"];
+                };
+            };
+            /** @description `INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admin token missing, invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

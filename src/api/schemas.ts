@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
+import { DurationError, parseDurationMs } from '../config/duration';
 import { DEVICE_TYPES, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
 
 const isoTime = z.string().meta({ format: 'date-time' });
@@ -183,3 +184,80 @@ export const auditEntry = z
   .object({ id: z.string(), at: isoTime, actor: z.string(), action: z.string(), target: z.string(), before: z.unknown(), after: z.unknown(), note: z.string().nullable() })
   .meta({ id: 'AuditEntry' });
 export const auditPage = z.object({ entries: z.array(auditEntry), nextCursor: z.string().nullable() });
+
+/** An ISO 8601 duration in the query or body, as milliseconds (`PT1M`, `PT1H`, `P1D`). */
+const isoDuration = (description: string) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return { text, ms: parseDurationMs(text) };
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof DurationError ? error.message : 'must be an ISO 8601 duration' });
+        return z.NEVER;
+      }
+    })
+    .meta({ description, example: 'PT1H' });
+
+export const metricsQuery = z.object({
+  region: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 code (XX: country unknown)')
+    .optional()
+    .meta({ description: 'One region; all regions with counts when absent.' }),
+  since: z
+    .string()
+    .datetime({ offset: true, message: 'must be an ISO 8601 instant such as 2026-11-21T09:00:00Z' })
+    .transform((text) => Date.parse(text))
+    .optional()
+    .meta({ description: 'Start (ISO 8601 instant); default an hour ago. Rounded down to the step’s resolution (minute, or hour for whole-hour steps).' }),
+  step: isoDuration('Time step, whole minutes; default PT1M. Minute steps reach back 48 hours, whole-hour steps 30 days.').optional(),
+});
+
+const outcomeCounts = z.object({ allow: z.number().int(), challenge: z.number().int(), deny: z.number().int() }).meta({ id: 'OutcomeCounts' });
+const modeCounts = z.object({ off: z.number().int(), monitor: z.number().int(), challenge: z.number().int(), enforce: z.number().int(), none: z.number().int() });
+const countsShape = {
+  sessions: outcomeCounts.meta({ description: 'Answers of GET /gate/v1/decision, by decision.' }),
+  segments: outcomeCounts,
+  wouldRefuse: z.object({ sessions: z.number().int(), segments: z.number().int() }).meta({ description: 'Answers that enforce would have refused (in any mode).' }),
+  reasons: z.record(z.string(), z.number().int()).meta({ description: 'Sessions and segments by reason code.' }),
+  verification: z.object({ sent: z.number().int(), verified: z.number().int(), wrong: z.number().int(), locked: z.number().int(), expired: z.number().int() }),
+  modes: z.object({ sessions: modeCounts, segments: modeCounts }).meta({ description: 'Answers by the mode they were given under (`none`: token refused).' }),
+};
+export const counts = z.object(countsShape).meta({ id: 'Counts' });
+export const metrics = z
+  .object({
+    since: isoTime,
+    step: z.string(),
+    regions: z.record(z.string(), z.object({ totals: counts, series: z.array(z.object({ at: isoTime, ...countsShape })) })),
+  })
+  .meta({ id: 'Metrics' });
+
+export const previewRegionParam = z.object({ region: z.string().regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 code') });
+
+export const previewInput = z
+  .object({
+    mode: z.enum(MODES),
+    percent: z.number().int('must be a whole number').min(0).max(100).default(100),
+    window: isoDuration('How much recent traffic to replay; default PT1H, at most PT48H.').optional(),
+  })
+  .strict()
+  .meta({ id: 'PreviewInput' });
+
+const devicePreview = z.object({ sessions: z.number().int(), current: outcomeCounts, proposed: outcomeCounts });
+export const preview = z
+  .object({
+    region: z.string(),
+    window: z.string(),
+    since: isoTime,
+    sessions: z.number().int(),
+    current: outcomeCounts,
+    proposed: outcomeCounts,
+    byDeviceType: z.record(z.string(), devicePreview),
+    rules: z.object({
+      current: z.object({ key: z.string(), mode: z.enum(MODES), percent: z.number().int() }),
+      proposed: z.object({ mode: z.enum(MODES), percent: z.number().int() }),
+    }),
+    policyVersion: z.number().int(),
+  })
+  .meta({ id: 'Preview' });

@@ -11,8 +11,41 @@
 import { z } from 'zod';
 import { DurationError, parseDurationMs } from './duration';
 import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
-import type { ConfigBinding, ConfigBindings } from '../env';
 import type { Result } from '../result';
+
+/** Every configuration binding the gate reads (docs/api.md, "Configuration"). */
+export type ConfigBinding =
+  | 'ENVIRONMENT'
+  | 'DEVICE_JWKS'
+  | 'DEVICE_TOKEN_ISSUER'
+  | 'DEVICE_TOKEN_AUDIENCE'
+  | 'DEVICE_TOKEN_MAX_AGE'
+  | 'ADMIN_JWKS'
+  | 'ADMIN_TOKEN_ISSUER'
+  | 'NETWORK_HASH_KEY'
+  | 'ORIGIN_URL'
+  | 'ORIGIN_TIMEOUT'
+  | 'NOTIFY_URL'
+  | 'NOTIFY_SIGNING_KEY'
+  | 'OPS_NOTIFY_URL'
+  | 'TRUST_WINDOW'
+  | 'TEMP_ACCESS_DURATION'
+  | 'TRAVEL_WINDOW'
+  | 'TRAVEL_GRANTS_PER_WINDOW'
+  | 'CODE_TTL'
+  | 'CODE_MAX_ATTEMPTS'
+  | 'EXTRA_MEMBER_SLOTS'
+  | 'HOME_NETWORKS_MAX'
+  | 'PRIMARY_LOCATION_CHANGES_PER_WINDOW'
+  | 'IPV4_PREFIX'
+  | 'IPV6_PREFIX'
+  | 'DECISION_LOG_SAMPLE'
+  | 'METRICS_FLUSH_INTERVAL';
+
+/** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
+export type ConfigValue = string | number | object;
+
+export type ConfigBindings = { [Name in ConfigBinding]?: ConfigValue };
 
 export type Environment = 'production' | 'development';
 

@@ -133,8 +133,8 @@ export class RegionTally {
     if (replayClass !== null && buckets !== null && answer.deviceType !== null) {
       const classIndex = replayClass === 'outside' ? 0 : 1;
       const device = DEVICE_INDEX.get(answer.deviceType)!;
-      this.replay[((0 * BUCKETS + buckets.region) * REPLAY_CLASSES.length + classIndex) * DEVICE_TYPES.length + device]! += 1;
-      this.replay[((1 * BUCKETS + buckets.fallback) * REPLAY_CLASSES.length + classIndex) * DEVICE_TYPES.length + device]! += 1;
+      this.replay[replayCell(0, buckets.region, classIndex, device)]! += 1;
+      this.replay[replayCell(1, buckets.fallback, classIndex, device)]! += 1;
     } else {
       this.fixed[OUTCOME_INDEX.get(answer.decision)! * DEVICE_CELLS.length + DEVICE_INDEX.get(answer.deviceType ?? NONE)!]! += 1;
     }
@@ -178,6 +178,11 @@ export class RegionTally {
     });
     return record;
   }
+}
+
+/** The replay cell of a bucket key (0: the region's, 1: `*`), bucket, class and device type. */
+function replayCell(key: number, bucket: number, replayClass: number, device: number): number {
+  return ((key * BUCKETS + bucket) * REPLAY_CLASSES.length + replayClass) * DEVICE_TYPES.length + device;
 }
 
 function forEachCount(cells: Uint32Array, visit: (cell: number, n: number) => void): void {

@@ -7,6 +7,7 @@ import * as s from '../api/schemas';
 import { addExtraMember, createGrant, endGrant, eraseAccount, explain, getAccount, removeExtraMember } from './admin-accounts';
 import { listAudit } from './admin-audit';
 import { deleteRule, getRollout, putRule } from './admin-rollout';
+import { getMetrics, previewRule } from './admin-metrics';
 import { getDecision } from './decision';
 import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyChallenge } from './device-api';
 import { health } from './health';
@@ -156,6 +157,35 @@ export const operations: Operation[] = [
     headers: ifMatch,
     responses: { 200: { description: 'The rollout after the change.', body: s.rollout }, 400: badInput, ...adminAuth, 404: problem('`RULE_NOT_FOUND`.'), 412: problem('`VERSION_MISMATCH`.') },
     handler: deleteRule,
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/admin/v1/rollout/{region}/preview',
+    operationId: 'previewRolloutRule',
+    summary: 'What-if: the region’s recent sessions under a proposed rule, beside the rule in force; changes nothing',
+    description:
+      'Replays every session counted in the region over `window` (default the last hour): sessions outside the household by their rollout bucket under `"<region>:<accountId>"` and what enforce would have answered, every other session as it was answered. Exact for the sessions counted; counts from one Worker instance may arrive up to 10 s late.',
+    tag: 'Admin: rollout',
+    auth: 'admin',
+    scope: 'rollout:read',
+    params: s.previewRegionParam,
+    body: s.previewInput,
+    responses: { 200: { description: 'Sessions under the rule in force and under the proposed rule, in total and by device type.', body: s.preview }, 400: badInput, ...adminAuth, 413: tooLarge },
+    handler: previewRule,
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/admin/v1/metrics',
+    operationId: 'getMetrics',
+    summary: 'Decision counts per region over time',
+    description:
+      'Sessions (answers of GET /gate/v1/decision) and segments (playback answers) by decision, what enforce would have refused, reasons, modes, and the verification funnel, per region and step. No account, device or address. Counts from one Worker instance may arrive up to 10 s late.',
+    tag: 'Admin: rollout',
+    auth: 'admin',
+    scope: 'rollout:read',
+    query: s.metricsQuery,
+    responses: { 200: { description: 'Totals and a series of steps per region.', body: s.metrics }, 400: badInput, ...adminAuth },
+    handler: getMetrics,
   }),
   defineOperation({
     method: 'get',

@@ -9,7 +9,7 @@ const samplePath = (path: string) =>
 
 describe('admin scopes', () => {
   it('covers every admin operation', () => {
-    expect(adminOperations.map((o) => `${o.method} ${o.path}`)).toHaveLength(11);
+    expect(adminOperations.map((o) => `${o.method} ${o.path}`)).toHaveLength(13);
     expect(adminOperations.every((o) => o.scope)).toBe(true);
   });
 
@@ -38,7 +38,7 @@ describe('admin scopes', () => {
     });
 
     it(`lets ${operation.scope} through`, async () => {
-      const body = operation.operationId === 'setRolloutRule' ? { mode: 'monitor' } : operation.operationId === 'createGrant' ? { days: 1, reason: 'scope test' } : operation.operationId === 'addExtraMember' ? { deviceId: 'scope-device' } : undefined;
+      const body = operation.operationId === 'setRolloutRule' || operation.operationId === 'previewRolloutRule' ? { mode: 'monitor' } : operation.operationId === 'createGrant' ? { days: 1, reason: 'scope test' } : operation.operationId === 'addExtraMember' ? { deviceId: 'scope-device' } : undefined;
       const response = await admin(method, path, { scope: operation.scope!, body });
       expect([401, 403]).not.toContain(response.status);
       expect(response.status).toBeLessThan(500);

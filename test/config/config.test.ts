@@ -31,6 +31,11 @@ describe('configuration', () => {
     expect(asValues).toEqual(asStrings);
   });
 
+  it('takes a log sample and a flush interval as strings or TOML values, zero included', () => {
+    expect(configOf({ ...base, DECISION_LOG_SAMPLE: '0', METRICS_FLUSH_INTERVAL: 'PT0S' })).toMatchObject({ decisionLogSample: 0, metricsFlushIntervalMs: 0 });
+    expect(configOf({ ...base, DECISION_LOG_SAMPLE: 1, METRICS_FLUSH_INTERVAL: 'PT2.5S' })).toMatchObject({ decisionLogSample: 1, metricsFlushIntervalMs: 2500 });
+  });
+
   it('takes a JWK Set as a JSON string or as an object', () => {
     const jwks = JSON.parse(base.DEVICE_JWKS as string);
     const result = parseConfig({ ...base, DEVICE_JWKS: jwks });
@@ -56,6 +61,8 @@ describe('configuration', () => {
       primaryLocationChangesPerWindow: 3,
       ipv4Prefix: 24,
       ipv6Prefix: 56,
+      decisionLogSample: 0.01,
+      metricsFlushIntervalMs: 10_000,
       originUrl: null,
       notify: null,
       adminTokens: null,
@@ -78,6 +85,11 @@ describe('configuration', () => {
     ['IPV6_PREFIX', '1.5'],
     ['ENVIRONMENT', 'staging'],
     ['ORIGIN_URL', 'ftp://origin'],
+    ['DECISION_LOG_SAMPLE', '1.5'],
+    ['DECISION_LOG_SAMPLE', '-0.1'],
+    ['DECISION_LOG_SAMPLE', 'often'],
+    ['METRICS_FLUSH_INTERVAL', 'PT11S'],
+    ['METRICS_FLUSH_INTERVAL', 'soon'],
   ])('names %s when it is %j', (binding, value) => {
     expect(problemsOf({ [binding]: value })).toContain(binding);
   });

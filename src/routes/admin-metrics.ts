@@ -1,0 +1,118 @@
+/**
+ * Metrics and previews (docs/api.md): decision counts per region over time,
+ * and what a proposed rule would have answered the region's recent sessions.
+ * Both read the regions' RegionMetrics objects; neither changes anything, and
+ * neither answer holds an account, a device or an address.
+ */
+import type { z } from 'zod';
+import type { HandlerInput } from '../api/operation';
+import type { metricsQuery, previewInput, previewRegionParam } from '../api/schemas';
+import type { AppContext } from '../http/context';
+import { invalid } from '../http/json-body';
+import { preview } from '../metrics/preview';
+import { countsOf, emptyCounts, replayCells, type Counts } from '../metrics/tally';
+import { ruleFor } from '../policy/rollout';
+import { controlStore } from '../state/control-store';
+import { HOURS_KEPT_MS, MINUTES_KEPT_MS, regionMetrics, type Resolution } from '../state/region-metrics';
+import { authoritativeRollout } from '../state/rollout-read-model';
+import { MS_PER_HOUR, MS_PER_MINUTE } from '../time';
+
+/** The most steps one series may have (48 hours of minutes is 2,880). */
+export const MAX_STEPS = 3_000;
+export const MAX_PREVIEW_WINDOW_MS = 48 * MS_PER_HOUR;
+const MINUTE_HISTORY_MS = 48 * MS_PER_HOUR;
+const HOUR_HISTORY_MS = 30 * 24 * MS_PER_HOUR;
+// What the API promises is within what the storage keeps.
+if (MINUTE_HISTORY_MS > MINUTES_KEPT_MS || HOUR_HISTORY_MS > HOURS_KEPT_MS) throw new Error('metrics history exceeds retention');
+
+type MetricsQuery = z.output<typeof metricsQuery>;
+
+/** `GET /admin/v1/metrics`: counts per region and step (default the last hour by minute). */
+export async function getMetrics(c: AppContext, { query }: HandlerInput<'admin', { query: typeof metricsQuery }>): Promise<Response> {
+  const now = Date.now();
+  const window = metricsWindow(query, now);
+  if (typeof window === 'string') return invalid(c, window === 'step-unit' || window === 'steps' ? 'step' : 'since', windowProblem(window));
+  const { resolution, from, stepMs, steps } = window;
+  const regions = query.region ? [query.region] : await controlStore(c.env).metricsRegions();
+  const answers = await Promise.all(regions.map((region) => regionMetrics(c.env, region).series(resolution, from, from + steps * stepMs, stepMs)));
+  const body = {
+    since: new Date(from).toISOString(),
+    step: query.step?.text ?? 'PT1M',
+    regions: Object.fromEntries(
+      regions.map((region, index) => {
+        const byStep = new Map(answers[index]!.map((row) => [row.at, row.record]));
+        const totals = emptyCounts();
+        const series: Array<{ at: string } & Counts> = [];
+        for (let step = 0; step < steps; step++) {
+          const at = from + step * stepMs;
+          const record = byStep.get(at) ?? {};
+          countsOf(record, totals);
+          series.push({ at: new Date(at).toISOString(), ...countsOf(record) });
+        }
+        return [region, { totals, series }];
+      }),
+    ),
+  };
+  return c.json(body, 200, { 'Cache-Control': 'no-store' });
+}
+
+type WindowProblem = 'step-unit' | 'steps' | 'future' | 'minutes-too-old' | 'too-old';
+
+/** Which rows answer the query: whole-hour steps read hours (30 days), other steps minutes (48 hours). */
+export function metricsWindow(query: Pick<MetricsQuery, 'since' | 'step'>, now: number): { resolution: Resolution; from: number; stepMs: number; steps: number } | WindowProblem {
+  const stepMs = query.step?.ms ?? MS_PER_MINUTE;
+  if (stepMs % MS_PER_MINUTE !== 0) return 'step-unit';
+  const resolution: Resolution = stepMs % MS_PER_HOUR === 0 ? 'hour' : 'minute';
+  const unit = resolution === 'hour' ? MS_PER_HOUR : MS_PER_MINUTE;
+  const since = query.since ?? now - MS_PER_HOUR;
+  if (since > now) return 'future';
+  if (since < now - HOUR_HISTORY_MS) return 'too-old';
+  if (resolution === 'minute' && since < now - MINUTE_HISTORY_MS) return 'minutes-too-old';
+  const from = since - (since % unit);
+  const steps = Math.max(1, Math.ceil((now + 1 - from) / stepMs));
+  if (steps > MAX_STEPS) return 'steps';
+  return { resolution, from, stepMs, steps };
+}
+
+function windowProblem(problem: WindowProblem): string {
+  switch (problem) {
+    case 'step-unit':
+      return 'step: must be whole minutes, e.g. PT1M, PT15M or PT1H.';
+    case 'steps':
+      return `step: that would be more than ${MAX_STEPS} steps; use a longer step or a later since.`;
+    case 'future':
+      return 'since: is in the future.';
+    case 'minutes-too-old':
+      return 'since: minute steps reach back 48 hours; for older counts use a whole-hour step (step=PT1H).';
+    case 'too-old':
+      return 'since: counts are kept for 30 days.';
+  }
+}
+
+/** `POST /admin/v1/rollout/{region}/preview`: the region's recent sessions under the proposed rule and the rule in force. */
+export async function previewRule(c: AppContext, { params, body }: HandlerInput<'admin', { params: typeof previewRegionParam; body: typeof previewInput }>): Promise<Response> {
+  const now = Date.now();
+  const windowMs = body.window?.ms ?? MS_PER_HOUR;
+  if (windowMs > MAX_PREVIEW_WINDOW_MS) return invalid(c, 'window', 'window: previews replay at most the last 48 hours (PT48H).');
+  const { region } = params;
+  const rollout = await authoritativeRollout(c.env);
+  const applied = ruleFor(rollout, region);
+  // Whole minutes: the minute that holds `now - window` is replayed in full.
+  const from = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
+  const to = now + 1;
+  const [summed] = await regionMetrics(c.env, region).series('minute', from, to, to - from);
+  const proposed = { mode: body.mode, percent: body.percent };
+  const result = preview(replayCells(summed?.record ?? {}), { rule: applied.rule, key: applied.key === region ? 'r' : '*' }, proposed);
+  return c.json(
+    {
+      region,
+      window: body.window?.text ?? 'PT1H',
+      since: new Date(from).toISOString(),
+      ...result,
+      rules: { current: { key: applied.key, mode: applied.rule.mode, percent: applied.rule.percent }, proposed },
+      policyVersion: rollout.version,
+    },
+    200,
+    { 'Cache-Control': 'no-store' },
+  );
+}

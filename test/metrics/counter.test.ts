@@ -1,0 +1,91 @@
+/**
+ * The isolate's counters and their flush schedule: at most one flush per
+ * interval, one within the interval of any count even when traffic stops,
+ * and counts a failed flush could not deliver arrive with the next one.
+ */
+import { describe, expect, it } from 'vitest';
+import { DecisionCounter, type MinuteCounts } from '../../src/metrics/counter';
+import { countsOf, type CountedAnswer } from '../../src/metrics/tally';
+
+const allowed: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor', deviceType: 'tv' };
+const refused: CountedAnswer = { route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce', deviceType: 'mobile' };
+
+function harness(intervalMs: number, failures = 0) {
+  const delivered: Array<{ region: string; minutes: MinuteCounts[] }> = [];
+  let failing = failures;
+  const counter = new DecisionCounter(intervalMs, async (region, minutes) => {
+    if (failing > 0) {
+      failing -= 1;
+      throw new Error('region object unavailable');
+    }
+    delivered.push({ region, minutes });
+    return { rowsWritten: 2 * minutes.length };
+  });
+  const scheduled: Promise<unknown>[] = [];
+  const waitUntil = (promise: Promise<unknown>) => void scheduled.push(promise);
+  const sum = (region: string) => {
+    const counts = { allow: 0, challenge: 0 };
+    for (const d of delivered.filter((x) => x.region === region)) for (const m of d.minutes) {
+      const c = countsOf(m.record);
+      counts.allow += c.segments.allow + c.sessions.allow;
+      counts.challenge += c.sessions.challenge;
+    }
+    return counts;
+  };
+  return { counter, delivered, scheduled, waitUntil, sum };
+}
+
+describe('DecisionCounter', () => {
+  it('flushes at once after a quiet spell, then once for any number of decisions within the interval, carrying all of them', async () => {
+    const { counter, scheduled, waitUntil, delivered, sum } = harness(300);
+    const now = Date.now();
+    for (let i = 0; i < 1000; i++) {
+      counter.count('PE', now, allowed, null);
+      counter.scheduleFlush(now, waitUntil);
+    }
+    counter.count('CL', now, refused, { region: 3, fallback: 97 });
+    counter.scheduleFlush(now, waitUntil);
+    // The first decision found no flush for a while: it went at once; the rest wait for one more.
+    expect(scheduled).toHaveLength(2);
+    await Promise.all(scheduled);
+    expect(delivered.map((d) => d.region).toSorted()).toEqual(['CL', 'PE', 'PE']);
+    expect(sum('PE')).toEqual({ allow: 1000, challenge: 0 });
+    expect(sum('CL')).toEqual({ allow: 0, challenge: 1 });
+    expect(counter.usage).toEqual({ flushes: 2, deliveries: 3, rowsWritten: 6 });
+  });
+
+  it('flushes at most once per interval, and once more after the last decision when traffic stops', async () => {
+    const { counter, scheduled, waitUntil, delivered } = harness(300);
+    const first = Date.now();
+    counter.count('PE', first, allowed, null);
+    counter.scheduleFlush(first, waitUntil);
+    await scheduled[0];
+    const flushedAt = Date.now();
+    // Traffic continues, then stops: one more flush, no sooner than the interval after the first.
+    for (let i = 0; i < 5; i++) {
+      counter.count('PE', Date.now(), allowed, null);
+      counter.scheduleFlush(Date.now(), waitUntil);
+    }
+    expect(scheduled).toHaveLength(2);
+    await scheduled[1];
+    expect(Date.now() - flushedAt).toBeGreaterThanOrEqual(290);
+    expect(delivered).toHaveLength(2);
+    expect(delivered[1]!.minutes.reduce((n, m) => n + countsOf(m.record).segments.allow, 0)).toBe(5);
+  });
+
+  it('keeps each minute apart, and delivers what a failed flush owed with the next one', async () => {
+    const { counter, scheduled, waitUntil, delivered, sum } = harness(0, 1);
+    const minute = Date.now() - (Date.now() % 60_000) - 120_000;
+    counter.count('PE', minute + 5_000, allowed, null);
+    counter.count('PE', minute + 65_000, allowed, null);
+    counter.scheduleFlush(Date.now(), waitUntil);
+    await Promise.all(scheduled);
+    expect(delivered).toHaveLength(0);
+    counter.count('PE', minute + 70_000, allowed, null);
+    counter.scheduleFlush(Date.now(), waitUntil);
+    await Promise.all(scheduled);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]!.minutes.map((m) => m.minute).toSorted()).toEqual([minute, minute + 60_000]);
+    expect(sum('PE')).toEqual({ allow: 3, challenge: 0 });
+  });
+});

@@ -5,6 +5,8 @@
  *   npm run ops -- rollout set PE challenge --percent 10 --note "Peru: challenge 10%"
  *   npm run ops -- rollout set PE enforce --fail-closed --if-match 7 --note "Peru: enforce"
  *   npm run ops -- rollout delete PE
+ *   npm run ops -- rollout preview PE enforce --percent 20 [--window PT1H]
+ *   npm run ops -- metrics [REGION] [--since PT6H | 2026-11-21T09:00:00Z] [--step PT5M]
  *   npm run ops -- audit [--limit 20] [--cursor ID]
  *   npm run ops -- account show ACCOUNT
  *   npm run ops -- account explain ACCOUNT --device DEVICE [--ip 203.0.113.7] [--country PE] [--type tv]
@@ -20,8 +22,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { adminApi, ifMatch, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
-import { explainRefusal, summariseChange, type RefusalHints } from '../src/admin-client/wording.ts';
+import { adminApi, ifMatch, type Counts, type Metrics, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
+import { describePreview, durationMinutes, explainRefusal, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
 import { ADMIN_SCOPES, DEVICE_TYPES, MODES } from '../src/vocabulary.ts';
 import { mintAdminToken } from '../dev/tokens.ts';
 
@@ -50,6 +52,9 @@ const { values: flags, positionals } = parseArgs({
     sub: { type: 'string', default: 'developer@hearth.dev.invalid' },
     ttl: { type: 'string', default: '3600' },
     yes: { type: 'boolean', default: false },
+    window: { type: 'string' },
+    since: { type: 'string' },
+    step: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -137,9 +142,95 @@ async function rolloutCommand(command: string | undefined, args: string[]): Prom
       const rollout = await call(() => admin.DELETE('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag() } }));
       return output(rollout, () => `Deleted the rule for ${region}; it now follows *.\n\n${rolloutTable(rollout)}`);
     }
+    case 'preview': {
+      const region = required(args[0], 'REGION (PE, CL, …)').toUpperCase();
+      const mode = oneOf(required(args[1], `MODE (${MODES.join(', ')})`), MODES, 'MODE');
+      const percent = integer(flags.percent, '--percent') ?? 100;
+      const preview = await call(() => admin.POST('/admin/v1/rollout/{region}/preview', { params: { path: { region } }, body: { mode, percent, ...(flags.window ? { window: flags.window } : {}) } }));
+      return output(preview, () => {
+        const { headline, current } = describePreview(preview);
+        const rows = Object.entries(preview.byDeviceType).map(([type, counts]) => ({
+          device: type,
+          sessions: formatCount(counts.sessions),
+          'refused now': formatCount(refusals(counts.current)),
+          'would refuse': formatCount(refusals(counts.proposed)),
+          challenge: formatCount(counts.proposed.challenge),
+          deny: formatCount(counts.proposed.deny),
+        }));
+        return `${headline}\n${current}\nReplayed since ${preview.since}; nothing was changed.\n\n${table(rows, ['device', 'sessions', 'refused now', 'would refuse', 'challenge', 'deny'])}`;
+      });
+    }
     default:
-      throw new UsageError('rollout takes list, set or delete');
+      throw new UsageError('rollout takes list, set, delete or preview');
   }
+}
+
+/** `--since PT6H` (that long ago) or an ISO 8601 instant. */
+function sinceFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (/^P/i.test(value)) {
+    const minutes = durationMinutes(value);
+    if (minutes === null) throw new UsageError('--since: a duration of days, hours or minutes, such as PT6H or P2D');
+    return new Date(Date.now() - minutes * 60_000).toISOString();
+  }
+  if (Number.isNaN(Date.parse(value))) throw new UsageError('--since must be a duration (PT6H: six hours ago) or an instant (2026-11-21T09:00:00Z)');
+  return value;
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+
+/** A terminal sparkline of `values`, at most `width` characters (adjacent steps combined by `combine`). */
+function sparkline(values: number[], width = 60, combine: (group: number[]) => number = (group) => group.reduce((a, b) => a + b, 0)): string {
+  const size = Math.max(1, Math.ceil(values.length / width));
+  const columns: number[] = [];
+  for (let i = 0; i < values.length; i += size) columns.push(combine(values.slice(i, i + size)));
+  const max = Math.max(...columns, 0);
+  return columns.map((value) => (max === 0 ? SPARKS[0] : SPARKS[Math.min(SPARKS.length - 1, Math.round((value / max) * (SPARKS.length - 1)))])).join('');
+}
+
+const sessionsOf = (counts: Pick<Counts, 'sessions'>) => counts.sessions.allow + counts.sessions.challenge + counts.sessions.deny;
+
+function metricsReport(metrics: Metrics): string {
+  const regions = Object.entries(metrics.regions);
+  if (regions.length === 0) return `No decisions counted since ${metrics.since}. Counts reach the gate within 10 s of a decision.`;
+  return regions
+    .map(([region, { totals, series }]) => {
+      const rows = (['sessions', 'segments'] as const).map((kind) => {
+        const all = totals[kind].allow + totals[kind].challenge + totals[kind].deny;
+        return {
+          '': kind,
+          allow: formatCount(totals[kind].allow),
+          challenge: formatCount(totals[kind].challenge),
+          deny: formatCount(totals[kind].deny),
+          'would refuse': `${formatCount(totals.wouldRefuse[kind])} (${percentOf(totals.wouldRefuse[kind], all)})`,
+        };
+      });
+      const reasons = Object.entries(totals.reasons)
+        .toSorted(([, a], [, b]) => b - a)
+        .slice(0, 5)
+        .map(([reason, n]) => `${reason} ${formatCount(n)}`)
+        .join(', ');
+      const v = totals.verification;
+      const perStep = series.map(sessionsOf);
+      const rates = series.map((step) => wouldRefuseRate(step));
+      const maxRate = Math.max(...rates, 0);
+      return [
+        `${region} — since ${metrics.since}, step ${metrics.step}`,
+        table(rows, ['', 'allow', 'challenge', 'deny', 'would refuse']),
+        `verification  sent ${v.sent}, verified ${v.verified}, wrong ${v.wrong}, locked ${v.locked}, expired ${v.expired}`,
+        `top reasons   ${reasons || '-'}`,
+        `sessions      ${sparkline(perStep)}  (max ${formatCount(Math.max(...perStep, 0))} per step)`,
+        `would refuse  ${sparkline(rates, 60, (group) => Math.max(...group))}  (max ${(100 * maxRate).toFixed(1)}% of sessions)`,
+      ].join('\n');
+    })
+    .join('\n\n');
+}
+
+async function metricsCommand(args: string[]): Promise<void> {
+  const region = args[0]?.toUpperCase();
+  const query = { ...(region ? { region } : {}), ...(flags.since ? { since: sinceFlag(flags.since) } : {}), ...(flags.step ? { step: flags.step } : {}) };
+  const metrics = await call(() => admin.GET('/admin/v1/metrics', { params: { query } }));
+  output(metrics, () => metricsReport(metrics));
 }
 
 async function auditCommand(): Promise<void> {
@@ -258,6 +349,7 @@ try {
   if (flags.help || !group) process.stdout.write(usage() + '\n');
   else if (group === 'rollout') await rolloutCommand(command, rest);
   else if (group === 'audit') await auditCommand();
+  else if (group === 'metrics') await metricsCommand([command, ...rest].filter((arg): arg is string => arg !== undefined));
   else if (group === 'account') await accountCommand(command, rest);
   else if (group === 'admin-token') await adminToken();
   else throw new UsageError(`unknown command "${group}"`);

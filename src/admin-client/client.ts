@@ -7,7 +7,7 @@
 import createClient from 'openapi-fetch';
 import type { paths } from './schema';
 
-export type { AccountSummary, AuditEntry, Explanation, Problem, Rollout, RolloutRule, RolloutRuleInput } from './schema';
+export type { AccountSummary, AuditEntry, Counts, Explanation, Metrics, Preview, PreviewInput, Problem, Rollout, RolloutRule, RolloutRuleInput } from './schema';
 
 export type AdminApi = ReturnType<typeof createClient<paths>>;
 

@@ -1,10 +1,10 @@
 /**
  * The admin API's answers in words, the same in the ops CLI and the console:
  * what a refusal means and what to do about it (each surface adds its own way
- * of acting on it — a command to run, a button to press), and an audit change
- * in a few words.
+ * of acting on it — a command to run, a button to press), an audit change
+ * in a few words, and what a preview found.
  */
-import type { Problem } from './schema';
+import type { Counts, Preview, Problem } from './schema';
 
 export interface RefusalHints {
   /** How to get a valid admin token on this surface. */
@@ -35,4 +35,61 @@ export function summariseChange(value: unknown): string {
   return Object.entries(record)
     .map(([key, v]) => `${key}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' ');
+}
+
+const MODE_WORDS: Record<string, string> = { off: 'Enforcement off', monitor: 'Monitor', challenge: 'Challenge', enforce: 'Enforce' };
+
+/** A duration of days, hours, minutes and seconds (`P2D`, `PT6H`, `PT1H30M`) in minutes; null when it is not one. */
+export function durationMinutes(text: string): number | null {
+  const match = /^P(?!$)(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(text.trim());
+  if (!match) return null;
+  return Number(match[1] ?? 0) * 1440 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0) + Number(match[4] ?? 0) / 60;
+}
+
+/** `PT1H` → "hour", `PT30M` → "30 minutes", `P2D` → "2 days" (for "the last …"). */
+export function windowWords(window: string): string {
+  const minutes = durationMinutes(window);
+  if (minutes === null) return window;
+  const unit = (n: number, word: string) => (n === 1 ? word : `${formatCount(n)} ${word}s`);
+  if (minutes % 1440 === 0) return unit(minutes / 1440, 'day');
+  if (minutes % 60 === 0) return unit(minutes / 60, 'hour');
+  return unit(minutes, 'minute');
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function percentOf(part: number, whole: number): string {
+  if (whole === 0) return '0%';
+  const share = (100 * part) / whole;
+  return `${share < 10 ? share.toFixed(1) : share.toFixed(0)}%`;
+}
+
+/** Refusals (challenges and denials) among outcome counts. */
+export function refusals(outcomes: { challenge: number; deny: number }): number {
+  return outcomes.challenge + outcomes.deny;
+}
+
+/**
+ * A preview in one sentence, then the rule in force beside it:
+ * "Enforce at 20% in PE would have refused 312 of 9,840 sessions in the last hour (3.2%), 41 on TVs."
+ */
+export function describePreview(preview: Preview): { headline: string; current: string } {
+  const { proposed, current } = preview.rules;
+  const refused = refusals(preview.proposed);
+  const tvs = preview.byDeviceType.tv ? refusals(preview.byDeviceType.tv.proposed) : 0;
+  const headline =
+    `${MODE_WORDS[proposed.mode] ?? proposed.mode} at ${proposed.percent}% in ${preview.region} would have refused ` +
+    `${formatCount(refused)} of ${formatCount(preview.sessions)} sessions in the last ${windowWords(preview.window)} (${percentOf(refused, preview.sessions)}), ${formatCount(tvs)} on TVs.`;
+  const now = refusals(preview.current);
+  const ruleName = current.key === preview.region ? `${preview.region}'s rule` : `the * rule`;
+  const currentLine = `Under the rule in force (${ruleName}: ${current.mode} at ${current.percent}%), ${formatCount(now)} of them were refused (${percentOf(now, preview.sessions)}).`;
+  return { headline, current: currentLine };
+}
+
+/** The share of sessions that enforce would have refused, 0–1 (0 with no sessions). */
+export function wouldRefuseRate(counts: Pick<Counts, 'sessions' | 'wouldRefuse'>): number {
+  const sessions = counts.sessions.allow + counts.sessions.challenge + counts.sessions.deny;
+  return sessions === 0 ? 0 : counts.wouldRefuse.sessions / sessions;
 }

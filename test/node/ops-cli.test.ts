@@ -112,6 +112,48 @@ describe('ops CLI against a running gate', () => {
     expect(gone.stderr).toContain('ACCOUNT_NOT_FOUND');
   });
 
+  it('shows a region’s counts as a table with sparklines, and previews a rule in a sentence', async () => {
+    const account = `cli-metrics-${Date.now()}`;
+    const call = async (path: string, device: string, type: string, ip: string) => {
+      const deviceToken = await mintDeviceToken({ account, device, type: type as 'tv', ttlSeconds: 600 });
+      const response = await fetch(`${gateUrl}${path}`, { headers: { Authorization: `Bearer ${deviceToken}`, 'CF-Connecting-IP': ip, 'Hearth-Sim-Country': 'MX' } });
+      await response.arrayBuffer();
+    };
+    await call('/gate/v1/decision', 'tv', 'tv', '203.0.113.30');
+    for (let i = 0; i < 3; i++) await call('/gate/v1/decision', `phone-${i}`, 'mobile', '198.51.100.30');
+    for (let i = 0; i < 5; i++) await call(`/titles/1/seg-${i}.ts`, 'tv', 'tv', '203.0.113.30');
+
+    // The decisions above flush at the end of each request in this gate; poll briefly for the last one.
+    let totals: Record<string, any> = {};
+    for (let i = 0; i < 50; i++) {
+      const answer = await asAdmin(['metrics', 'MX', '--json']);
+      totals = JSON.parse(answer.stdout).regions.MX?.totals ?? {};
+      if (totals.segments?.allow === 5 && totals.sessions?.allow === 4) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(totals.sessions).toEqual({ allow: 4, challenge: 0, deny: 0 });
+    expect(totals.segments).toEqual({ allow: 5, challenge: 0, deny: 0 });
+    expect(totals.wouldRefuse).toEqual({ sessions: 3, segments: 0 });
+
+    const shown = await asAdmin(['metrics', 'MX']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/sessions\s+4\s+0\s+0\s+3 \(75%\)/);
+    expect(shown.stdout).toMatch(/sessions\s+[▁▂▃▄▅▆▇█]+\s+\(max \d+ per step\)/);
+    expect(shown.stdout).toContain('top reasons   IN_HOUSEHOLD 5, OUTSIDE_HOUSEHOLD 3, HOUSEHOLD_ESTABLISHED 1');
+
+    const preview = await asAdmin(['rollout', 'preview', 'MX', 'enforce', '--percent', '100']);
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain('Enforce at 100% in MX would have refused 3 of 4 sessions in the last hour (75%), 0 on TVs.');
+    expect(preview.stdout).toContain('nothing was changed');
+    const rollout = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout);
+    expect(rollout.regions.MX).toBeUndefined();
+
+    const badStep = await asAdmin(['metrics', 'MX', '--step', 'PT30S']);
+    expect(badStep.code).toBe(1);
+    expect(badStep.stderr).toContain('field: step');
+    expect((await asAdmin(['metrics', '--since', 'yesterday'])).code).toBe(2);
+  });
+
   it('answers usage mistakes with exit 2 and a pointer to --help', async () => {
     const wrong = await asAdmin(['rollout', 'set', 'PE']);
     expect(wrong.code).toBe(2);

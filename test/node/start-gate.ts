@@ -12,7 +12,8 @@ declare module 'vitest' {
 }
 
 export default async function startGate(project: TestProject): Promise<() => void> {
-  const gate = await startLocalWorker({ envFile: '.dev.vars' });
+  // Counts flush at the end of each request, so a test sees them at once (production: within 10 s).
+  const gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S' } });
   project.provide('gateUrl', gate.url);
   return () => gate.stop();
 }

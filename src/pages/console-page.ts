@@ -26,6 +26,32 @@ export async function consolePage(c: AppContext): Promise<Response> {
   <p class="row"><span id="whoami" class="muted"></span><button type="button" id="signout">Sign out</button></p>
   <p id="console-status" class="status" role="status" aria-live="polite"></p>
 
+  <section class="card" aria-labelledby="metrics-title">
+    <h2 id="metrics-title">Decisions by region</h2>
+    <form id="metrics-form" class="grid">
+      <label>Region<select id="metrics-region"><option value="">(no decisions counted yet)</option></select></label>
+      <label>Period<select id="metrics-range">
+        <option value="PT1H|PT1M">last hour, per minute</option>
+        <option value="PT6H|PT5M">last 6 hours, per 5 minutes</option>
+        <option value="P2D|PT1H">last 2 days, per hour</option>
+        <option value="P30D|PT1H">last 30 days, per hour</option>
+      </select></label>
+      <div class="row"><button type="submit">Refresh</button></div>
+    </form>
+    <p id="metrics-summary" class="muted">Counts reach the console within 10 seconds of a decision.</p>
+    <figure class="chart-figure"><figcaption>Sessions by outcome</figcaption><div id="chart-sessions" class="chart"></div></figure>
+    <figure class="chart-figure"><figcaption>Share of sessions enforce would refuse</figcaption><div id="chart-would" class="chart"></div></figure>
+    <figure class="chart-figure"><figcaption>Verification codes</figcaption><div id="chart-funnel" class="chart"></div></figure>
+    <details>
+      <summary>The numbers behind the charts</summary>
+      <table>
+        <caption class="visually-hidden">Sessions, refusals and codes per step</caption>
+        <thead><tr><th scope="col">Step</th><th scope="col">Sessions</th><th scope="col">Allowed</th><th scope="col">Challenged</th><th scope="col">Denied</th><th scope="col">Would refuse</th><th scope="col">Codes sent</th><th scope="col">Verified</th></tr></thead>
+        <tbody id="metrics-table"></tbody>
+      </table>
+    </details>
+  </section>
+
   <section class="card" aria-labelledby="regions-title">
     <h2 id="regions-title">Regions</h2>
     <p class="muted" id="rollout-version"></p>
@@ -93,9 +119,10 @@ export async function consolePage(c: AppContext): Promise<Response> {
   <form method="dialog">
     <h2 id="confirm-title">Confirm the change</h2>
     <p id="confirm-text"></p>
+    <div id="confirm-preview" hidden><p id="confirm-preview-headline" class="preview"></p><p id="confirm-preview-current" class="muted"></p></div>
     <p class="row"><button value="cancel">Cancel</button><button value="ok" class="primary" id="confirm-ok">Apply</button></p>
   </form>
 </dialog>`;
-  const rendered = await page({ title: 'Console', locale: 'en', script: 'console', body });
+  const rendered = await page({ title: 'Console', locale: 'en', script: 'console', scriptStylesheet: true, body });
   return new Response(rendered.toString(), { status: 200, headers: pageHeaders(c.req.url) });
 }

@@ -36,6 +36,8 @@ export interface PageOptions {
   title: string;
   locale: string;
   script: 'help' | 'console' | 'demo';
+  /** The page script's own stylesheet (bundled beside it from the CSS it imports), if it has one. */
+  scriptStylesheet?: boolean;
   body: HtmlEscapedString | Promise<HtmlEscapedString>;
   /** Data for the page's script, as JSON in a non-executable script element. */
   data?: unknown;
@@ -50,7 +52,8 @@ export function page(options: PageOptions) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · Hearth</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ASSET_PATH}hearth.css">
+<link rel="stylesheet" href="${ASSET_PATH}hearth.css">${options.scriptStylesheet ? html`
+<link rel="stylesheet" href="${ASSET_PATH}${options.script}.css">` : ''}
 <script type="application/json" id="page-data">${raw(data)}</script>
 <script src="${ASSET_PATH}${options.script}.js" defer></script>
 </head>

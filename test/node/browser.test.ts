@@ -87,7 +87,7 @@ async function playDemo(page: Page, device: string, network: string, region: str
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  gate = await startLocalWorker({ envFile: '.dev.vars' });
+  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S' } });
   adminToken = await mintAdminToken({ scope: ALL_SCOPES, sub: 'browser-test@ops' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -210,6 +210,24 @@ describe('the ops console', () => {
     await page.click('#signin-form button[type=submit]');
     await textOf(page.locator('#regions')).toContain('CR');
     expect(await page.evaluate(() => sessionStorage.getItem('hearth_admin_token'))).toBe(adminToken);
+
+    // The decisions above are in the charts: Costa Rica's two sessions, one that enforce would refuse.
+    await expect
+      .poll(async () => {
+        await page.click('#metrics-form button[type=submit]');
+        return page.locator('#metrics-region option').allTextContents();
+      }, WAIT)
+      .toContain('CR');
+    await page.selectOption('#metrics-region', 'CR');
+    await textOf(page.locator('#metrics-summary')).toContain('CR, last hour, per minute: 2 sessions');
+    await textOf(page.locator('#metrics-summary')).toContain('Enforce would have refused 1 of them (50%)');
+    expect(await page.locator('#chart-sessions canvas').count()).toBe(1);
+    expect(await page.locator('#chart-sessions').getAttribute('aria-label')).toContain('Sessions in CR last hour, per minute: 2 in all, 2 allowed');
+    expect(await page.locator('#chart-would').getAttribute('role')).toBe('img');
+    expect(await page.locator('#chart-funnel canvas').count()).toBe(1);
+    // The numbers behind the charts: one minute with both sessions (step, sessions, allowed, challenged, denied, would refuse, sent, verified).
+    expect(await page.locator('#metrics-table tr').first().locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{4}-/), '2', '2', '0', '0', '1', '0', '0']);
+    await screenshots(page, 'console-charts');
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
 
     await page.fill('#rule-region', 'CR');
@@ -219,6 +237,9 @@ describe('the ops console', () => {
     await page.click('#rule-form button[type=submit]');
     await visible(page.locator('#confirm'));
     await textOf(page.locator('#confirm-text')).toContain('Set CR to enforce for 100 %');
+    // The preview comes before the confirm button: what this rule would have done to the last hour.
+    await textOf(page.locator('#confirm-preview-headline')).toBe('Enforce at 100% in CR would have refused 1 of 2 sessions in the last hour (50%), 0 on TVs.');
+    await textOf(page.locator('#confirm-preview-current')).toContain('CR\'s rule: monitor at 100%), 0 of them were refused');
     await screenshots(page, 'console-confirm');
     await page.click('#confirm-ok');
     await textOf(page.locator('#console-status')).toContain('CR is now enforce');

@@ -1,6 +1,7 @@
-/** The ops console: regions, rule changes with confirmation and If-Match, audit trail, account support. */
-import { adminApi, ifMatch, type Problem, type RolloutRule } from '../../admin-client/client';
-import { explainRefusal, summariseChange, type RefusalHints } from '../../admin-client/wording';
+/** The ops console: decision charts, regions, rule changes previewed and confirmed with If-Match, audit trail, account support. */
+import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule } from '../../admin-client/client';
+import { describePreview, explainRefusal, formatCount, percentOf, summariseChange, type RefusalHints } from '../../admin-client/wording';
+import { drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
 
 const TOKEN_KEY = 'hearth_admin_token';
@@ -58,9 +59,12 @@ function button(label: string, onClick: () => void, accessibleName?: string): HT
   return b;
 }
 
-function confirmDialog(text: string): Promise<boolean> {
+function confirmDialog(text: string, preview?: { headline: string; current: string }): Promise<boolean> {
   const dialog = $<HTMLDialogElement>('confirm');
   $('confirm-text').textContent = text;
+  $('confirm-preview').hidden = !preview;
+  $('confirm-preview-headline').textContent = preview?.headline ?? '';
+  $('confirm-preview-current').textContent = preview?.current ?? '';
   dialog.showModal();
   $<HTMLButtonElement>('confirm-ok').focus();
   return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true }));
@@ -120,7 +124,10 @@ $('rule-form').addEventListener('submit', async (event) => {
   const failOpen = $<HTMLSelectElement>('rule-fail').value === 'open';
   const note = $<HTMLInputElement>('rule-note').value.trim();
   if (!note) return setStatus(statusLine, 'A note is required: say why, it goes into the audit trail.', 'bad');
-  const ok = await confirmDialog(`Set ${region} to ${mode} for ${percent} % of accounts, failing ${failOpen ? 'open' : 'closed'}? Note: “${note}”. This applies to the next request.`);
+  const ok = await confirmDialog(
+    `Set ${region} to ${mode} for ${percent} % of accounts, failing ${failOpen ? 'open' : 'closed'}? Note: “${note}”. This applies to the next request.`,
+    await previewOf(region, mode, percent),
+  );
   if (!ok) return setStatus(statusLine, 'Nothing changed.');
   const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body: { mode, percent, failOpen, note } });
   if (answer.response.status === 412) return showReload(refusal(answer));
@@ -129,6 +136,77 @@ $('rule-form').addEventListener('submit', async (event) => {
   $<HTMLInputElement>('rule-note').value = '';
   await Promise.all([loadRollout(), loadAudit(true)]);
 });
+
+/** What the proposed rule would have done to the region's last hour of sessions (previews are per region, not for `*`). */
+async function previewOf(region: string, mode: RolloutRule['mode'], percent: number): Promise<{ headline: string; current: string }> {
+  if (region === '*') return { headline: 'Previews are per region: * applies to every region without a rule of its own.', current: 'Preview a region by entering its code instead.' };
+  const answer = await api.POST('/admin/v1/rollout/{region}/preview', { params: { path: { region } }, body: { mode, percent } });
+  if (!answer.data) return { headline: `No preview: ${refusal(answer)}`, current: '' };
+  return describePreview(answer.data);
+}
+
+let metrics: Metrics | null = null;
+
+/** `PT1H|PT1M` → since an hour ago, per minute. */
+function rangeQuery(value: string): { since: string; step: string; words: string } {
+  const [back, step] = value.split('|') as [string, string];
+  const hours = back === 'PT1H' ? 1 : back === 'PT6H' ? 6 : back === 'P2D' ? 48 : 720;
+  const words = $<HTMLSelectElement>('metrics-range').selectedOptions[0]?.textContent ?? '';
+  return { since: new Date(Date.now() - hours * 3_600_000).toISOString(), step, words };
+}
+
+async function loadMetrics(): Promise<void> {
+  const range = rangeQuery($<HTMLSelectElement>('metrics-range').value);
+  const answer = await api.GET('/admin/v1/metrics', { params: { query: { since: range.since, step: range.step } } });
+  if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
+  metrics = answer.data;
+  const select = $<HTMLSelectElement>('metrics-region');
+  const chosen = select.value;
+  const regions = Object.keys(metrics.regions);
+  if (regions.length > 0) {
+    select.replaceChildren(...regions.map((region) => new Option(region, region)));
+    select.value = regions.includes(chosen) ? chosen : regions.includes('PE') ? 'PE' : regions[0]!;
+  }
+  showRegion(range.words);
+}
+
+function showRegion(words: string): void {
+  const region = $<HTMLSelectElement>('metrics-region').value;
+  const data = region ? metrics?.regions[region] : undefined;
+  if (!data) {
+    $('metrics-summary').textContent = 'No decisions counted in this period. Counts reach the console within 10 seconds of a decision.';
+    return;
+  }
+  const { totals, series } = data;
+  const sessions = totals.sessions.allow + totals.sessions.challenge + totals.sessions.deny;
+  $('metrics-summary').textContent =
+    `${region}, ${words}: ${formatCount(sessions)} sessions and ${formatCount(totals.segments.allow + totals.segments.challenge + totals.segments.deny)} segments. ` +
+    `Enforce would have refused ${formatCount(totals.wouldRefuse.sessions)} of them (${percentOf(totals.wouldRefuse.sessions, sessions)}); ` +
+    `${formatCount(totals.verification.sent)} codes sent, ${formatCount(totals.verification.verified)} verified.`;
+  drawRegion(region, words, series, totals);
+  $('metrics-table').replaceChildren(
+    ...series
+      .filter((step) => step.sessions.allow + step.sessions.challenge + step.sessions.deny + step.verification.sent > 0)
+      .map((step) =>
+        row([
+          step.at,
+          step.sessions.allow + step.sessions.challenge + step.sessions.deny,
+          step.sessions.allow,
+          step.sessions.challenge,
+          step.sessions.deny,
+          step.wouldRefuse.sessions,
+          step.verification.sent,
+          step.verification.verified,
+        ]),
+      ),
+  );
+}
+
+$('metrics-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void loadMetrics();
+});
+$('metrics-region').addEventListener('change', () => showRegion(rangeQuery($<HTMLSelectElement>('metrics-range').value).words));
 
 async function loadAudit(reset: boolean): Promise<void> {
   if (reset) auditCursor = null;
@@ -220,7 +298,7 @@ async function signedIn(): Promise<void> {
   } catch {
     $('whoami').textContent = 'Signed in';
   }
-  await Promise.all([loadRollout(), loadAudit(true)]);
+  await Promise.all([loadRollout(), loadAudit(true), loadMetrics()]);
 }
 
 $('signin-form').addEventListener('submit', (event) => {

@@ -1,0 +1,85 @@
+/**
+ * The console's decision charts, drawn with uPlot (bundled from npm; about
+ * 50 KB minified, canvas, fast with thousands of points). A canvas says
+ * nothing to a screen reader, so every chart is a `role="img"` with a
+ * summary as its accessible name, and the numbers behind all charts are in a
+ * table beside them.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { Counts, Metrics } from '../../admin-client/client';
+import { formatCount, percentOf, refusals, wouldRefuseRate } from '../../admin-client/wording';
+
+type Step = Metrics['regions'][string]['series'][number];
+
+const COLOURS = { allow: '#81c784', challenge: '#ffb74d', deny: '#ff8a80', line: '#4fc3f7', muted: '#c3c7ce', grid: '#3a3f48' };
+const charts = new Map<string, uPlot>();
+
+function axes(valueLabel: string, format?: (value: number) => string): uPlot.Axis[] {
+  const axis = { stroke: COLOURS.muted, grid: { stroke: COLOURS.grid, width: 1 }, ticks: { stroke: COLOURS.grid } };
+  return [axis, { ...axis, label: valueLabel, ...(format ? { values: (_: uPlot, ticks: number[]) => ticks.map(format) } : {}) }];
+}
+
+/** Draws (or redraws) one chart into `container`, which names it for assistive technology. */
+function draw(container: HTMLElement, summary: string, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): void {
+  charts.get(container.id)?.destroy();
+  container.replaceChildren();
+  container.setAttribute('role', 'img');
+  container.setAttribute('aria-label', summary);
+  const width = Math.max(280, container.clientWidth || container.parentElement?.clientWidth || 600);
+  charts.set(container.id, new uPlot({ ...options, width, height: 220, legend: { show: true } }, data, container));
+}
+
+const sessionsOf = (counts: Pick<Counts, 'sessions'>) => counts.sessions.allow + counts.sessions.challenge + counts.sessions.deny;
+
+/** Sessions per step by outcome, the would-refuse rate, and the verification funnel for one region. */
+export function drawRegion(region: string, stepWords: string, series: Step[], totals: Counts): void {
+  const times = series.map((step) => Date.parse(step.at) / 1000);
+  const sessions = sessionsOf(totals);
+  const refused = refusals(totals.sessions);
+
+  draw(
+    document.getElementById('chart-sessions')!,
+    `Sessions in ${region} ${stepWords}: ${formatCount(sessions)} in all, ${formatCount(totals.sessions.allow)} allowed, ${formatCount(totals.sessions.challenge)} challenged, ${formatCount(totals.sessions.deny)} denied.`,
+    {
+      axes: axes('sessions'),
+      series: [
+        {},
+        { label: 'allowed', stroke: COLOURS.allow, width: 2 },
+        { label: 'challenged', stroke: COLOURS.challenge, width: 2 },
+        { label: 'denied', stroke: COLOURS.deny, width: 2 },
+      ],
+    },
+    [times, series.map((s) => s.sessions.allow), series.map((s) => s.sessions.challenge), series.map((s) => s.sessions.deny)],
+  );
+
+  const rates = series.map((s) => (sessionsOf(s) === 0 ? null : 100 * wouldRefuseRate(s)));
+  draw(
+    document.getElementById('chart-would')!,
+    `Enforce would have refused ${formatCount(totals.wouldRefuse.sessions)} of ${formatCount(sessions)} sessions in ${region} (${percentOf(totals.wouldRefuse.sessions, sessions)}); refused now: ${formatCount(refused)}.`,
+    {
+      axes: axes('% of sessions', (value) => `${value}%`),
+      scales: { y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max ?? 0))] } },
+      series: [{}, { label: 'would refuse (%)', stroke: COLOURS.challenge, width: 2, spanGaps: false }],
+    },
+    [times, rates],
+  );
+
+  const v = totals.verification;
+  draw(
+    document.getElementById('chart-funnel')!,
+    `Verification in ${region}: ${v.sent} codes sent, ${v.verified} verified (${percentOf(v.verified, v.sent)}), ${v.wrong} wrong guesses, ${v.locked} locked, ${v.expired} expired.`,
+    {
+      axes: axes('codes'),
+      series: [
+        {},
+        { label: 'sent', stroke: COLOURS.line, width: 2 },
+        { label: 'verified', stroke: COLOURS.allow, width: 2 },
+        { label: 'wrong', stroke: COLOURS.challenge, width: 2 },
+        { label: 'locked', stroke: COLOURS.deny, width: 2 },
+        { label: 'expired', stroke: COLOURS.muted, width: 2 },
+      ],
+    },
+    [times, ...(['sent', 'verified', 'wrong', 'locked', 'expired'] as const).map((event) => series.map((s) => s.verification[event]))],
+  );
+}

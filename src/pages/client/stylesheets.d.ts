@@ -1,0 +1,2 @@
+/** Stylesheets imported by page scripts: esbuild bundles them beside the script (console.css). */
+declare module '*.css';

@@ -25,6 +25,8 @@ export interface LocalWorkerOptions {
   cwd?: string;
   /** More `wrangler dev` arguments. */
   extraArgs?: string[];
+  /** Sees every chunk of the Worker's output as it arrives (the kept `output()` is only the latest 200 KB). */
+  onOutput?: (chunk: string) => void;
 }
 
 export function freePort(): Promise<number> {
@@ -56,7 +58,9 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   // Keep the latest of wrangler's output (log lines, error messages); never let it pile up.
   let log = '';
   const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-200_000);
+    const text = chunk.toString();
+    options.onOutput?.(text);
+    log = (log + text).slice(-200_000);
   };
   wrangler.stdout!.on('data', keep);
   wrangler.stderr!.on('data', keep);

@@ -11,6 +11,8 @@ import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { mintDeviceToken } from '../../dev/tokens';
 import developmentKeys from '../../dev/development-keys.json';
 import { decideRequest } from '../../src/edge/decide-request';
+import { recordDecision } from '../../src/edge/decision-response';
+import type { CountedAnswer } from '../../src/metrics/tally';
 import type { HearthEnv } from '../../src/env';
 import { gateFor, type Gate } from '../../src/gate';
 import { emptyHousehold } from '../../src/household/household';
@@ -21,6 +23,7 @@ import { changeRolloutRule } from '../../src/state/rollout-read-model';
 
 export { ControlStore } from '../../src/state/control-store';
 export { HouseholdStore } from '../../src/state/household-store';
+export { RegionMetrics } from '../../src/state/region-metrics';
 
 const HOME_IP = '203.0.113.10';
 const AWAY_IP = '198.51.100.77';
@@ -125,14 +128,18 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   const bucket = await rolloutBucket('PE', account);
   const tvIdentity = await gate.deviceTokens.identify(tvHeaders, Date.now());
   if (!tvIdentity.ok) throw new Error('bench setup: tv token');
+  const tvDecision = await decideRequest(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait });
+  const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv' };
   Object.assign(scenarios, {
     'stage: new Request() (harness)': async () => playbackRequest(tvToken, HOME_IP),
     'stage: token, seen before': () => gate.deviceTokens.identify(tvHeaders, Date.now()),
     'stage: network id (HMAC)': () => gate.networks.networkId(HOME_IP),
     'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await currentRollout(env, Date.now()), 'PE').key, account),
     'stage: snapshot lookup (cached)': () => gate.households.read(account, Date.now()),
-    'stage: one decision log line (console.log)': async () =>
-      console.log(JSON.stringify({ event: 'decision', requestId: 'b1a3c0de-0000-4000-8000-000000000000', region: 'PE', mode: 'challenge', decision: 'allow', wouldDecision: null, reason: 'IN_HOUSEHOLD', policyVersion: 3, deviceType: 'tv', route: 'playback' })),
+    // Counting alone: one cell of the isolate's tally (the flush is scheduled once per interval, not timed here).
+    'stage: count the decision (isolate counters)': async () => gate.decisions.count('PE', Date.now(), countedSegment, null),
+    // Everything a decision is told with at production settings: count, schedule the flush, 1 % log line, no Analytics Engine locally.
+    'stage: record the decision (count + sampled log)': async () => recordDecision(gate, 'segment', tvRequest, 'b1a3c0de-0000-4000-8000-000000000000', tvDecision, Date.now(), noWait),
     'stage: decide()': async () =>
       decide({ device: tvIdentity.device, networkId: homeNetwork, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
   });

@@ -1,6 +1,7 @@
 /**
  * `GET /gate/dev/stats` (development only): what this isolate has cost so
- * far, for the benchmark's KV-traffic and memory figures. Counts only;
+ * far, for the benchmark's KV-traffic and memory figures and the cost
+ * simulation (`npm run simulate`). Counts only;
  * nothing about any account, device or address. The counters are a sink the
  * development app hands to the read model; production code only calls it.
  */
@@ -11,11 +12,15 @@ import type { ReadModelProbe } from '../state/household-read-model';
 class IsolateCounts implements ReadModelProbe {
   kvReads = 0;
   visitWrites = 0;
+  storeReads = 0;
   kvRead(): void {
     this.kvReads += 1;
   }
   visitWrite(): void {
     this.visitWrites += 1;
+  }
+  storeRead(): void {
+    this.storeReads += 1;
   }
 }
 
@@ -34,9 +39,19 @@ export function countFor(gate: Gate): IsolateCounts {
 
 export function devStats(c: AppContext): Response {
   const gate = c.get('gate');
-  const { kvReads, visitWrites } = countFor(gate);
+  const { kvReads, visitWrites, storeReads } = countFor(gate);
+  const { flushes, deliveries, rowsWritten } = gate.decisions.usage;
   return c.json(
-    { kvReads, visitWrites, cachedHouseholds: gate.households.cachedHouseholds, cachedTokens: gate.deviceTokens.cachedTokens },
+    {
+      kvReads,
+      visitWrites,
+      storeReads,
+      metricsFlushes: flushes,
+      metricsObjectRequests: deliveries,
+      metricsRowsWritten: rowsWritten,
+      cachedHouseholds: gate.households.cachedHouseholds,
+      cachedTokens: gate.deviceTokens.cachedTokens,
+    },
     200,
     { 'Cache-Control': 'no-store' },
   );

@@ -33,13 +33,15 @@ export interface HouseholdBindings {
 
 export type HouseholdRead = Household | null | 'unavailable';
 
-/** A sink for the read model's traffic: KV reads and Durable Object visit writes. */
+/** A sink for the read model's traffic: KV reads, Durable Object reads and visit writes. */
 export interface ReadModelProbe {
   kvRead(): void;
   visitWrite(): void;
+  /** A read straight from the account's Durable Object (a "no" confirmed, or KV failing). */
+  storeRead(): void;
 }
 
-const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {} };
+const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {}, storeRead: () => {} };
 
 export class HouseholdReadModel {
   readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
@@ -79,6 +81,7 @@ export class HouseholdReadModel {
   /** The household from its Durable Object, bypassing KV and the cache. */
   async confirm(accountId: string, now: number): Promise<HouseholdRead> {
     try {
+      this.probe.storeRead();
       const household = await this.store(accountId).household();
       this.remember(accountId, household, now, true);
       return household;

@@ -1,0 +1,248 @@
+/**
+ * `npm run simulate` — what the gate costs at scale, by simulation.
+ *
+ * Drives a realistic population through a local gate (`wrangler dev`, the
+ * production settings for telemetry: counters flushed every 10 s, 1 % of
+ * allowed decisions logged) at realistic pacing — not a tight loop:
+ *
+ *   - accounts with a TV, a phone and a tablet; each household forms first
+ *     (the TV at home, then the other devices at home);
+ *   - a share of devices is active: each asks for a decision once (a
+ *     session) and then fetches a segment every 4 s;
+ *   - 5 % of active devices are away from home, on a network no household
+ *     holds, and were never home (travellers' and visitors' devices); the
+ *     region is in `challenge`, so they are challenged, and half of them
+ *     verify a code (the traveller's path) and stream on; the rest give up.
+ *
+ * It counts what the gate spends — KV reads and writes, Durable Object
+ * requests and storage rows, Analytics Engine points, log lines, counter
+ * flushes — reports them per million playback requests, and projects them to
+ * a service of 100 million segment requests a day with Cloudflare's unit
+ * prices. Writes bench/results/simulate.json.
+ *
+ *   npm run simulate [-- --accounts 300 --active 0.6 --seconds 60 --away 0.05]
+ */
+import { createServer } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { mintAdminToken, mintDeviceToken } from '../dev/tokens.ts';
+import { startLocalWorker } from '../scripts/local-worker.ts';
+
+const { values } = parseArgs({
+  options: {
+    accounts: { type: 'string', default: '300' },
+    active: { type: 'string', default: '0.6' },
+    seconds: { type: 'string', default: '60' },
+    away: { type: 'string', default: '0.05' },
+    'segment-seconds': { type: 'string', default: '4' },
+    isolates: { type: 'string', default: '500' },
+    'regions-per-isolate': { type: 'string', default: '3' },
+    smoke: { type: 'boolean', default: false },
+  },
+});
+const smoke = values.smoke!;
+const ACCOUNTS = smoke ? 20 : Number(values.accounts);
+const ACTIVE = Number(values.active);
+const SECONDS = smoke ? 8 : Number(values.seconds);
+const AWAY = smoke ? 0.2 : Number(values.away);
+const SEGMENT_MS = Number(values['segment-seconds']) * 1000;
+const REGION = 'PE';
+/** Counter flushes scale with isolates, not requests: the projection assumes this many isolates serving the service, each serving this many regions. */
+const ISOLATES = Number(values.isolates);
+const REGIONS_PER_ISOLATE = Number(values['regions-per-isolate']);
+const FLUSHES_PER_ISOLATE_REGION_DAY = 86_400 / 10;
+const log = (line: string) => process.stderr.write(line + '\n');
+
+/**
+ * Unit prices of the Workers Paid plan, from Cloudflare's pricing pages as
+ * published on 2026-11-21 (developers.cloudflare.com: workers/platform/pricing,
+ * kv/platform/pricing, durable-objects/platform/pricing,
+ * analytics/analytics-engine/pricing). Monthly inclusions are subtracted.
+ */
+const PRICES = {
+  workerRequests: { perMillion: 0.3, includedMonthly: 10e6, source: 'Workers Standard: requests' },
+  kvReads: { perMillion: 0.5, includedMonthly: 10e6, source: 'Workers KV: reads' },
+  kvWrites: { perMillion: 5.0, includedMonthly: 1e6, source: 'Workers KV: writes' },
+  durableObjectRequests: { perMillion: 0.15, includedMonthly: 1e6, source: 'Durable Objects: requests (each RPC call is one)' },
+  durableObjectRowsWritten: { perMillion: 1.0, includedMonthly: 50e6, source: 'Durable Objects SQLite storage: rows written' },
+  analyticsEnginePoints: { perMillion: 0.25, includedMonthly: 10e6, source: 'Workers Analytics Engine: data points written' },
+  logLines: { perMillion: 0.6, includedMonthly: 20e6, source: 'Workers Logs: log events' },
+} as const;
+const SERVICE_SEGMENTS_PER_DAY = 100e6;
+
+interface Device {
+  account: number;
+  id: string;
+  type: 'tv' | 'mobile' | 'tablet';
+  token: string;
+  home: string;
+  away: string | null;
+}
+
+/** Every household on a /24 of its own; away devices on networks no household holds. */
+const homeIp = (account: number) => `${20 + (account >> 16)}.${(account >> 8) & 255}.${account & 255}.10`;
+const awayIp = (account: number, device: number) => `198.${18 + (account % 2)}.${(account >> 1) & 255}.${device + 1}`;
+
+function startOrigin(): Promise<{ url: string; close: () => void }> {
+  const segment = Buffer.alloc(2048, 0x47);
+  const server = createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, { 'Content-Type': 'video/mp2t', 'Content-Length': segment.length });
+    response.end(segment);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() })));
+}
+
+let logLines = 0;
+let partial = '';
+const codes = new Map<string, string>();
+function onOutput(chunk: string): void {
+  const lines = (partial + chunk).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    if (line.includes('{"event":')) logLines += 1;
+    const delivered = /"event":"verification_code_development_delivery".*"deviceId":"([^"]+)".*"code":"(\d{6})"/.exec(line);
+    if (delivered) codes.set(delivered[1]!, delivered[2]!);
+  }
+}
+
+const origin = await startOrigin();
+const gate = await startLocalWorker({ envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url }, onOutput });
+try {
+  const adminToken = await mintAdminToken({ scope: 'rollout:write rollout:read', sub: 'simulate@hearth.dev.invalid', ttlSeconds: 3600 });
+  const rule = await fetch(`${gate.url}/admin/v1/rollout/${REGION}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ mode: 'challenge', note: 'cost simulation' }),
+  });
+  if (!rule.ok) throw new Error(`could not set the rule: ${rule.status}`);
+
+  const devices: Device[] = [];
+  for (let account = 0; account < ACCOUNTS; account++) {
+    const id = `sim-${account}`;
+    for (const type of ['tv', 'mobile', 'tablet'] as const) {
+      devices.push({ account, id: `${type}-${account}`, type, token: await mintDeviceToken({ account: id, device: `${type}-${account}`, type, ttlSeconds: 7200 }), home: homeIp(account), away: null });
+    }
+  }
+  const call = async (device: Device, path: string, ip: string, init: RequestInit = {}) => {
+    const response = await fetch(`${gate.url}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${device.token}`, 'CF-Connecting-IP': ip, 'Hearth-Sim-Country': REGION, ...(init.headers as Record<string, string>) },
+    });
+    const text = await response.text();
+    return { status: response.status, text };
+  };
+
+  // Who streams, and who is away (spread evenly by low-discrepancy sequences, so runs are repeatable); TVs stay home.
+  const active = devices.filter((_, i) => (i * 0.618_033_988_75) % 1 < ACTIVE);
+  active.forEach((device, i) => {
+    if (device.type !== 'tv' && (i * 0.754_877_666_25) % 1 < AWAY / (2 / 3)) device.away = awayIp(device.account, i % 250);
+  });
+
+  // The households form: every TV at home, then every device that is not away this time.
+  log(`forming ${ACCOUNTS} households (${devices.length} devices)`);
+  for (let i = 0; i < devices.length; i += 3 * 25) {
+    const batch = devices.slice(i, i + 3 * 25);
+    await Promise.all(batch.filter((d) => d.type === 'tv').map((d) => call(d, '/gate/v1/decision', d.home)));
+    await new Promise((r) => setTimeout(r, 200));
+    await Promise.all(batch.filter((d) => d.type !== 'tv' && !d.away).map((d) => call(d, '/gate/v1/decision', d.home)));
+  }
+  await new Promise((r) => setTimeout(r, 11_000)); // visits written, counters of the set-up flushed
+  const before = (await (await fetch(`${gate.url}/gate/dev/stats`)).json()) as Record<string, number>;
+  const logBefore = logLines;
+  const sent = { sessions: 0, segments: 0, refusedSegments: 0, challenges: 0, verifications: 0, gaveUp: 0 };
+  const deadline = Date.now() + SECONDS * 1000;
+  log(`simulating ${active.length} active devices (${active.filter((d) => d.away).length} away) for ${SECONDS} s, a segment every ${SEGMENT_MS / 1000} s each`);
+
+  const stream = async (device: Device, index: number) => {
+    await new Promise((r) => setTimeout(r, (index / active.length) * SEGMENT_MS)); // players start spread out
+    const ip = device.away ?? device.home;
+    sent.sessions += 1;
+    const session = JSON.parse((await call(device, '/gate/v1/decision', ip)).text) as { decision: string };
+    if (session.decision !== 'allow') {
+      if (index % 2 === 1) return void (sent.gaveUp += 1);
+      sent.challenges += 1;
+      const opened = JSON.parse((await call(device, '/gate/v1/challenges', ip, { method: 'POST' })).text) as { challengeId?: string };
+      for (let i = 0; i < 50 && !codes.has(device.id); i++) await new Promise((r) => setTimeout(r, 100));
+      if (!opened.challengeId || !codes.has(device.id)) return;
+      sent.verifications += 1;
+      await call(device, `/gate/v1/challenges/${opened.challengeId}/verify`, ip, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: codes.get(device.id) }) });
+    }
+    for (let segment = 1; Date.now() < deadline; segment++) {
+      const started = Date.now();
+      sent.segments += 1;
+      const answer = await call(device, `/titles/${device.account}/seg-${segment}.ts`, ip);
+      if (answer.status !== 200) sent.refusedSegments += 1;
+      await new Promise((r) => setTimeout(r, Math.max(0, SEGMENT_MS - (Date.now() - started))));
+    }
+  };
+  await Promise.all(active.map(stream));
+  await new Promise((r) => setTimeout(r, 11_000)); // the last counters flush
+  const after = (await (await fetch(`${gate.url}/gate/dev/stats`)).json()) as Record<string, number>;
+  const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
+
+  const playback = sent.sessions + sent.segments; // every answer the gate gave on the hot path
+  const householdWrites = delta('visitWrites') + sent.challenges + sent.verifications;
+  const measured = {
+    'KV reads': delta('kvReads'),
+    // Each household write is written through to KV at most once a second per account, so this is an upper bound.
+    'KV writes (≤ household writes)': householdWrites,
+    'Durable Object requests: households': delta('visitWrites') + delta('storeReads') + 2 * sent.challenges + 2 * sent.verifications,
+    'Durable Object requests: region metrics': delta('metricsObjectRequests'),
+    'Durable Object rows written: region metrics': delta('metricsRowsWritten'),
+    'Analytics Engine data points (one per decision)': playback,
+    'log lines': logLines - logBefore,
+    'counter flushes': delta('metricsFlushes'),
+  };
+  const perMillion = Object.fromEntries(Object.entries(measured).map(([name, n]) => [name, (n * 1e6) / playback]));
+
+  // Projection: 100 M segment requests a day, scaled from what one million cost here.
+  const daily = (name: string) => (perMillion[name]! * SERVICE_SEGMENTS_PER_DAY) / 1e6;
+  const monthly = (perDay: number) => perDay * 30;
+  const flushesPerDay = ISOLATES * REGIONS_PER_ISOLATE * FLUSHES_PER_ISOLATE_REGION_DAY;
+  const rowsPerFlush = delta('metricsObjectRequests') === 0 ? 2 : delta('metricsRowsWritten') / delta('metricsObjectRequests');
+  const cost = (perDay: number, price: (typeof PRICES)[keyof typeof PRICES]) => (Math.max(0, monthly(perDay) - price.includedMonthly) * price.perMillion) / 1e6;
+  const lines: Array<{ item: string; perDay: number; price: (typeof PRICES)[keyof typeof PRICES] }> = [
+    { item: 'Worker requests', perDay: SERVICE_SEGMENTS_PER_DAY, price: PRICES.workerRequests },
+    { item: 'KV reads', perDay: daily('KV reads'), price: PRICES.kvReads },
+    { item: 'KV writes (upper bound)', perDay: daily('KV writes (≤ household writes)'), price: PRICES.kvWrites },
+    { item: 'Durable Object requests: households', perDay: daily('Durable Object requests: households'), price: PRICES.durableObjectRequests },
+    // Flushes scale with isolates: at most one per isolate and region every 10 s, whatever the traffic.
+    { item: `Durable Object requests: metrics (${ISOLATES} isolates × ${REGIONS_PER_ISOLATE} regions)`, perDay: flushesPerDay, price: PRICES.durableObjectRequests },
+    { item: 'Durable Object rows written: metrics', perDay: flushesPerDay * rowsPerFlush, price: PRICES.durableObjectRowsWritten },
+    { item: 'Analytics Engine data points', perDay: daily('Analytics Engine data points (one per decision)'), price: PRICES.analyticsEnginePoints },
+    { item: 'Log lines', perDay: daily('log lines'), price: PRICES.logLines },
+  ];
+  const projection = lines.map((line) => ({ item: line.item, perDay: Math.round(line.perDay), perMonth: Math.round(monthly(line.perDay)), usdPerMonth: Number(cost(line.perDay, line.price).toFixed(2)), price: line.price }));
+  const report = {
+    date: new Date().toISOString(),
+    smoke,
+    command: `npm run simulate${smoke ? ' -- --smoke' : ''}`,
+    population: { accounts: ACCOUNTS, devices: devices.length, active: active.length, away: active.filter((d) => d.away).length, seconds: SECONDS, segmentSeconds: SEGMENT_MS / 1000 },
+    sent: { ...sent, playback },
+    measured,
+    perMillionPlaybackRequests: perMillion,
+    projection: { segmentsPerDay: SERVICE_SEGMENTS_PER_DAY, prices: 'Workers Paid plan, developers.cloudflare.com pricing pages as of 2026-11-21', lines: projection },
+  };
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/${smoke ? 'simulate-smoke' : 'simulate'}.json`, JSON.stringify(report, null, 2) + '\n');
+
+  const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+  process.stdout.write(
+    [
+      `Hearth cost simulation — ${report.date}${smoke ? ' (SMOKE: figures are not meaningful)' : ''}`,
+      `${ACCOUNTS} accounts, ${devices.length} devices, ${active.length} active (${report.population.away} away), ${SECONDS} s, a segment every ${SEGMENT_MS / 1000} s`,
+      `sent: ${sent.sessions} sessions, ${sent.segments} segments (${sent.refusedSegments} refused), ${sent.challenges} codes asked, ${sent.verifications} verified, ${sent.gaveUp} gave up`,
+      '',
+      'Per million playback requests (sessions + segments)',
+      ...Object.entries(perMillion).map(([name, n]) => `  ${name.padEnd(50)} ${fmt(n, 0).padStart(10)}`),
+      '',
+      `Projected to ${fmt(SERVICE_SEGMENTS_PER_DAY / 1e6, 0)} M segment requests a day (30-day month, Workers Paid, inclusions subtracted)`,
+      ...projection.map((p) => `  ${p.item.padEnd(56)} ${fmt(p.perDay, 0).padStart(14)}/day  $${fmt(p.usdPerMonth, 2).padStart(9)}/month`),
+      `  ${'total'.padEnd(56)} ${''.padStart(14)}      $${fmt(projection.reduce((sum, p) => sum + p.usdPerMonth, 0), 2).padStart(9)}/month`,
+    ].join('\n') + '\n',
+  );
+} finally {
+  gate.stop();
+  origin.close();
+}

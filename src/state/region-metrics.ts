@@ -3,11 +3,14 @@
  * (docs/api.md, "Metrics and previews").
  *
  * Each isolate flushes at most every 10 s per region it served; each flush is
- * one call here that adds its minutes into two rows: the minute's (kept 49
- * hours) and the hour's (kept 31 days). Rows hold `TallyRecord`s as JSON —
+ * one call here that adds its minutes into the minute rows (kept 49 hours) —
+ * one storage row written per flush. An hourly alarm rolls complete hours up
+ * into hour rows (kept 31 days); counts that arrive for an hour already
+ * rolled up are added to its row directly. Rows hold `TallyRecord`s as JSON —
  * outcome, reason, mode, device type and rollout-bucket counters, never an
  * id or an address. Reads sum rows into steps here, next to the data, so a
- * day of minutes travels as one answer of a few steps.
+ * day of minutes travels as one answer of a few steps; hour steps read the
+ * hour rows and, for the hour not yet rolled up, its minutes.
  *
  * Scale: the object's load is the flush rate, isolates serving the region ÷
  * 10 s. Should one region ever approach a few hundred flushes a second,
@@ -17,13 +20,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import { addRecord, type TallyRecord } from '../metrics/tally';
 import type { MinuteCounts } from '../metrics/counter';
-import { MS_PER_DAY, MS_PER_HOUR } from '../time';
+import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time';
+import { wakeBy } from './alarm';
 import { controlStore, type ControlStore } from './control-store';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
 export const HOURS_KEPT_MS = 31 * MS_PER_DAY;
-/** Old rows are pruned at most this often, by the write that finds them due. */
-const PRUNE_EVERY_MS = MS_PER_HOUR;
+/** An hour is rolled up this long after it ends, when every isolate has flushed its last minutes. */
+export const ROLLUP_DELAY_MS = MS_PER_MINUTE;
 
 export type Resolution = 'minute' | 'hour';
 
@@ -41,9 +45,13 @@ export function regionMetrics(bindings: { METRICS: DurableObjectNamespace<Region
   return bindings.METRICS.get(bindings.METRICS.idFromName(`region:${region}`));
 }
 
+const hourOf = (at: number) => at - (at % MS_PER_HOUR);
+
 export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
-  #prunedAt = 0;
   #registered = false;
+  /** Hours before this one (ms) are in the hour rows; null before the first roll-up. */
+  #rolledUpTo: number | null = null;
+  #rollupScheduled = false;
 
   constructor(ctx: DurableObjectState, env: RegionMetricsEnv) {
     super(ctx, env);
@@ -51,8 +59,14 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS minute (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)');
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS hour (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)');
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-      this.#registered = ctx.storage.sql.exec('SELECT 1 FROM meta WHERE key = ?', 'registered').toArray().length > 0;
+      this.#registered = this.#meta('registered') !== null;
+      const rolledUpTo = this.#meta('rolledUpTo');
+      this.#rolledUpTo = rolledUpTo === null ? null : Number(rolledUpTo);
     });
+  }
+
+  #meta(key: string): string | null {
+    return this.ctx.storage.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]?.value ?? null;
   }
 
   /** Adds an isolate's counts for `region`; returns the storage rows it wrote. */
@@ -63,21 +77,38 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       this.#registered = true;
     }
     let rowsWritten = 0;
-    const hours = new Map<number, TallyRecord>();
     // Synchronous statements with no await between them commit as one transaction.
     for (const { minute, record } of minutes) {
       rowsWritten += this.#addRow('minute', minute, record);
-      const hour = minute - (minute % MS_PER_HOUR);
-      hours.set(hour, addRecord(hours.get(hour) ?? {}, record));
+      // Late counts for an hour already rolled up go to its row as well.
+      if (this.#rolledUpTo !== null && minute < this.#rolledUpTo) rowsWritten += this.#addRow('hour', hourOf(minute), record);
     }
-    for (const [hour, record] of hours) rowsWritten += this.#addRow('hour', hour, record);
-    const now = Date.now();
-    if (now - this.#prunedAt >= PRUNE_EVERY_MS) {
-      this.#prunedAt = now;
-      rowsWritten += this.ctx.storage.sql.exec('DELETE FROM minute WHERE at < ?', now - MINUTES_KEPT_MS).rowsWritten;
-      rowsWritten += this.ctx.storage.sql.exec('DELETE FROM hour WHERE at < ?', now - HOURS_KEPT_MS).rowsWritten;
+    if (!this.#rollupScheduled) {
+      await wakeBy(this.ctx.storage, hourOf(Date.now()) + MS_PER_HOUR + ROLLUP_DELAY_MS);
+      this.#rollupScheduled = true;
     }
     return { rowsWritten };
+  }
+
+  /** Rolls every complete hour up into its hour row, prunes what is past keeping, and wakes again next hour. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const complete = hourOf(now - ROLLUP_DELAY_MS);
+    const first = this.#rolledUpTo ?? this.ctx.storage.sql.exec<{ at: number | null }>('SELECT MIN(at) AS at FROM minute').toArray()[0]?.at ?? null;
+    if (first !== null) {
+      for (let hour = hourOf(first); hour < complete; hour += MS_PER_HOUR) {
+        const [summed] = this.series('minute', hour, hour + MS_PER_HOUR, MS_PER_HOUR);
+        if (summed) this.ctx.storage.sql.exec('INSERT OR REPLACE INTO hour (at, counts) VALUES (?, ?)', hour, JSON.stringify(summed.record));
+      }
+    }
+    this.#rolledUpTo = complete;
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'rolledUpTo', String(complete));
+    this.ctx.storage.sql.exec('DELETE FROM minute WHERE at < ?', now - MINUTES_KEPT_MS);
+    this.ctx.storage.sql.exec('DELETE FROM hour WHERE at < ?', now - HOURS_KEPT_MS);
+    // Wake again next hour only while counts keep coming; the next flush schedules it otherwise.
+    const recent = this.ctx.storage.sql.exec('SELECT 1 FROM minute WHERE at >= ? LIMIT 1', complete).toArray().length > 0;
+    if (recent) await this.ctx.storage.setAlarm(complete + MS_PER_HOUR + ROLLUP_DELAY_MS);
+    this.#rollupScheduled = recent;
   }
 
   #addRow(table: Resolution, at: number, record: TallyRecord): number {
@@ -89,15 +120,26 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   /**
    * The counts of [from, to) summed into steps of `stepMs` starting at `from`
    * (rows are read at `resolution`; `from` and `stepMs` are multiples of it).
-   * Steps with nothing counted are left out.
+   * Hour steps take the hours not yet rolled up from their minutes. Steps
+   * with nothing counted are left out.
    */
   series(resolution: Resolution, from: number, to: number, stepMs: number): StepCounts[] {
     const steps = new Map<number, TallyRecord>();
-    const rows = this.ctx.storage.sql.exec<{ at: number; counts: string }>(`SELECT at, counts FROM ${resolution} WHERE at >= ? AND at < ? ORDER BY at`, from, to);
-    for (const row of rows) {
-      const at = from + Math.floor((row.at - from) / stepMs) * stepMs;
-      steps.set(at, addRecord(steps.get(at) ?? {}, JSON.parse(row.counts) as TallyRecord));
+    const add = (table: Resolution, start: number, end: number) => {
+      if (start >= end) return;
+      const rows = this.ctx.storage.sql.exec<{ at: number; counts: string }>(`SELECT at, counts FROM ${table} WHERE at >= ? AND at < ? ORDER BY at`, start, end);
+      for (const row of rows) {
+        const at = from + Math.floor((row.at - from) / stepMs) * stepMs;
+        steps.set(at, addRecord(steps.get(at) ?? {}, JSON.parse(row.counts) as TallyRecord));
+      }
+    };
+    if (resolution === 'minute') {
+      add('minute', from, to);
+    } else {
+      const rolledUpTo = this.#rolledUpTo ?? from;
+      add('hour', from, Math.min(to, rolledUpTo));
+      add('minute', Math.max(from, rolledUpTo), to);
     }
-    return [...steps].map(([at, record]) => ({ at, record }));
+    return [...steps].toSorted(([a], [b]) => a - b).map(([at, record]) => ({ at, record }));
   }
 }

@@ -41,6 +41,8 @@ describe('GET /openapi.json', () => {
         'GET /admin/v1/rollout',
         'PUT /admin/v1/rollout/{region}',
         'DELETE /admin/v1/rollout/{region}',
+        'POST /admin/v1/rollout/{region}/preview',
+        'GET /admin/v1/metrics',
         'GET /admin/v1/accounts/{account}',
         'GET /admin/v1/accounts/{account}/explain',
         'POST /admin/v1/accounts/{account}/grants',

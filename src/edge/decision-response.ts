@@ -11,7 +11,6 @@ import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { problemResponse } from '../http/problem';
 import type { Locale } from '../messages/catalog';
 import type { CountedAnswer, CountedReason, MetricsRoute } from '../metrics/tally';
-import { FALLBACK_REGION } from '../policy/rollout';
 import { metricsRegion, requestRegion } from './region';
 import type { Decision, Outcome } from '../policy/decide';
 import { decideRequest, type DecideOptions, type RequestDecision } from './decide-request';
@@ -92,7 +91,7 @@ export function recordDecision(gate: Gate, route: MetricsRoute, request: Request
         deviceType: result.device.deviceType,
       }
     : { route, decision: 'deny', enforced: 'deny', reason: result.reason, mode: null, deviceType: null };
-  const region = result.ok && result.decision.region !== FALLBACK_REGION ? result.decision.region : metricsRegion(requestRegion(request, gate.config.environment));
+  const region = metricsRegion(result.ok ? result.decision.region : requestRegion(request, gate.config.environment));
   gate.decisions.count(region, now, answer, result.ok ? result.replay : null);
   gate.decisions.scheduleFlush(now, waitUntil);
 

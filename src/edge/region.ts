@@ -4,6 +4,7 @@
  * viewer in Peru". In production that header is ignored.
  */
 import type { Environment } from '../config/config';
+import { FALLBACK_REGION } from '../policy/rollout';
 
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 /** Cloudflare's code for a country it could not determine; such requests fall under `*`. */
@@ -19,7 +20,10 @@ export function requestRegion(request: Request, environment: Environment): strin
   return typeof country === 'string' && COUNTRY_PATTERN.test(country) && country !== UNKNOWN_COUNTRY ? country : null;
 }
 
-/** The region decisions are counted under: the request's, or `XX` when its country is unknown. */
+/**
+ * The region decisions are counted under: the request's, or `XX` when its
+ * country is unknown (a decision then names the `*` rule as its region).
+ */
 export function metricsRegion(region: string | null): string {
-  return region ?? UNKNOWN_COUNTRY;
+  return region === null || region === FALLBACK_REGION ? UNKNOWN_COUNTRY : region;
 }

@@ -13,7 +13,6 @@ import { deliverCode } from '../challenges/notify';
 import { decideForDevice, policyContext } from '../edge/decide-request';
 import { metricsRegion, requestRegion } from '../edge/region';
 import type { FunnelEvent } from '../metrics/tally';
-import { FALLBACK_REGION } from '../policy/rollout';
 import type { Mode } from '../vocabulary';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
 import { deviceViews, householdView } from '../api/views';
@@ -75,7 +74,7 @@ export async function openChallenge(c: AppContext, { device }: HandlerInput<'dev
     await store.withdrawChallenge(opened.challengeId);
     return problemFor(c, 'NOTIFY_FAILED');
   }
-  countFunnel(c, decision.region === FALLBACK_REGION ? null : decision.region, 'sent', decision.mode, now);
+  countFunnel(c, decision.region, 'sent', decision.mode, now);
   return c.json({ challengeId: opened.challengeId, expiresAt }, 201, { 'Cache-Control': 'no-store' });
 }
 

@@ -1,6 +1,6 @@
 /** The ops console: decision charts, regions, rule changes previewed and confirmed with If-Match, audit trail, account support. */
 import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule } from '../../admin-client/client';
-import { describePreview, explainRefusal, formatCount, percentOf, summariseChange, type RefusalHints } from '../../admin-client/wording';
+import { describePreview, durationMinutes, explainRefusal, formatCount, percentOf, summariseChange, type RefusalHints } from '../../admin-client/wording';
 import { drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
 
@@ -150,9 +150,8 @@ let metrics: Metrics | null = null;
 /** `PT1H|PT1M` → since an hour ago, per minute. */
 function rangeQuery(value: string): { since: string; step: string; words: string } {
   const [back, step] = value.split('|') as [string, string];
-  const hours = back === 'PT1H' ? 1 : back === 'PT6H' ? 6 : back === 'P2D' ? 48 : 720;
   const words = $<HTMLSelectElement>('metrics-range').selectedOptions[0]?.textContent ?? '';
-  return { since: new Date(Date.now() - hours * 3_600_000).toISOString(), step, words };
+  return { since: new Date(Date.now() - (durationMinutes(back) ?? 60) * 60_000).toISOString(), step, words };
 }
 
 async function loadMetrics(): Promise<void> {

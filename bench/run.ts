@@ -17,7 +17,7 @@
  */
 import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintDeviceToken } from '../dev/tokens.ts';
@@ -63,20 +63,6 @@ async function load(url: string, headers: Record<string, string>, seconds: numbe
   return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-/**
- * wrangler.toml without its [assets] and [build] sections, written beside it
- * (git-ignored), so the gate can be measured without the static-assets hop.
- */
-function withoutAssets(): string {
-  const path = 'bench/.gate-without-assets.wrangler.toml';
-  const config = readFileSync('wrangler.toml', 'utf8')
-    .replace(/^\[(assets|build)\]\n(?:(?!\[).*\n)*/gm, '')
-    .replace(/^main = "src\/index.ts"$/m, 'main = "../src/index.ts"');
-  if (config.includes('[assets]')) throw new Error('could not take [assets] out of wrangler.toml');
-  writeFileSync(path, config);
-  return path;
-}
-
 const workers: LocalWorker[] = [];
 let origin: { url: string; close: () => void } | undefined;
 try {
@@ -89,8 +75,6 @@ try {
     'verify-only': await startLocalWorker({ config: 'bench/verify-only/wrangler.toml', envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url } }),
     // The gate as it ships: counters, 1 % of allowed decisions logged (DECISION_LOG_SAMPLE), flushes every 10 s.
     gate: await startLocalWorker({ envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url } }),
-    // The same gate without Workers Static Assets in front (the baselines have none): the cost of that hop alone.
-    'gate, no assets hop': await startLocalWorker({ config: withoutAssets(), envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url } }),
   };
   workers.push(...Object.values(targets));
   log('workers started');
@@ -108,7 +92,7 @@ try {
   const account = `bench-e2e-${Date.now()}`;
   const token = await mintDeviceToken({ account, device: 'tv-living-room', type: 'tv', ttlSeconds: 3600 });
   const headers = { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': HOME_IP, 'Hearth-Sim-Country': 'PE' };
-  for (const gate of [targets.gate, targets['gate, no assets hop']]) {
+  for (const gate of [targets.gate]) {
     await fetch(`${gate.url}/gate/v1/decision`, { headers });
     await new Promise((r) => setTimeout(r, 500));
     const check = await fetch(`${gate.url}/titles/1/seg-00001.ts`, { headers });
@@ -121,7 +105,7 @@ try {
     await load(worker.url, headers, smoke ? 1 : 3);
   }
   const statsBefore = await getJson<Record<string, number>>(`${targets.gate.url}/gate/dev/stats`);
-  const rounds: Record<string, Array<Awaited<ReturnType<typeof load>> & { cpuUsPerRequest: number }>> = { passthrough: [], 'verify-only': [], gate: [], 'gate, no assets hop': [] };
+  const rounds: Record<string, Array<Awaited<ReturnType<typeof load>> & { cpuUsPerRequest: number }>> = { passthrough: [], 'verify-only': [], gate: [] };
   const names = Object.keys(targets) as Array<keyof typeof targets>;
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]!);

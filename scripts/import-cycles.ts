@@ -15,7 +15,8 @@ const SPECIFIER = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\s+from\
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : sources(path);
+    // node_modules, and the demo stream's video segments (MPEG-TS files that share TypeScript's extension).
+    if (statSync(path).isDirectory()) return name === 'node_modules' || name === 'demo-stream' ? [] : sources(path);
     return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
   });
 }

@@ -19,7 +19,9 @@ import { problemFor, problemResponse } from './http/problem';
 import { negotiateLocale } from './messages/catalog';
 import { authorizeAdmin } from './routes/admin-auth';
 import { mountDevelopment } from './development/app';
+import { assetResponse, bundledAsset } from './pages/bundled-asset';
 import { consolePage } from './pages/console-page';
+import { PAGE_ASSETS } from './pages/page-assets.generated';
 import { helpPage } from './pages/help-page';
 import { HEARTH_VERSION } from './version';
 import { playback } from './routes/playback';
@@ -127,14 +129,12 @@ for (const operation of operations) {
   app.on(operation.method.toUpperCase(), honoPath(operation.path), (c) => run(c, operation));
 }
 
-// Pages, and their same-origin scripts and stylesheet (Workers Static Assets).
+// Pages, and their same-origin scripts and stylesheets (bundled into the Worker by scripts/build-assets.ts).
 app.get('/gate/help', helpPage);
 app.get('/admin/console', consolePage);
-app.get('/gate/assets/*', async (c) => {
-  const assets = c.env.ASSETS;
-  const response = assets ? await assets.fetch(c.req.raw) : null;
-  if (!response || response.status === 404) return problemFor(c, 'NOT_FOUND');
-  return response;
+app.get('/gate/assets/:name', (c) => {
+  const asset = bundledAsset(PAGE_ASSETS, c.req.param('name'));
+  return asset ? assetResponse(asset, c.req.raw) : problemFor(c, 'NOT_FOUND');
 });
 
 let openApiJson: string | undefined;

@@ -17,8 +17,6 @@ export interface HearthEnv extends ConfigBindings {
   METRICS: DurableObjectNamespace<RegionMetrics>;
   /** Workers Analytics Engine: one data point per decision, when bound. */
   DECISIONS?: AnalyticsEngineDataset;
-  /** Workers Static Assets: page scripts and styles, and the development demo stream. */
-  ASSETS?: Fetcher;
 }
 
 /**

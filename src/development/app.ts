@@ -1,5 +1,6 @@
 /**
- * Everything that exists for development only, as one sub-app: the demo page,
+ * Everything that exists for development only, as one sub-app: the demo page
+ * and its script,
  * `/gate/dev/*` (a device token for the demo, this isolate's counts) and the
  * development origin. app.ts mounts it only in development builds (`wrangler
  * dev`, the tests; `wrangler deploy` leaves it, and jose's signing, out of
@@ -12,6 +13,8 @@ import { demoPage } from '../pages/demo-page';
 import { devDeviceToken } from './device-token-route';
 import { developmentOrigin } from './origin';
 import { countFor, devStats } from './stats';
+import { assetResponse, bundledAsset } from '../pages/bundled-asset';
+import { DEMO_ASSETS } from './demo-assets.generated';
 
 const inDevelopment: MiddlewareHandler<AppEnv> = async (c, next) => {
   const gate = c.get('gate');
@@ -39,5 +42,6 @@ export function mountDevelopment(app: Hono<AppEnv>): void {
   development.post('/gate/dev/device-token', only(devDeviceToken));
   // In production `/demo` is a playback path like any other.
   development.get('/demo', only(demoPage));
+  development.get('/gate/assets/demo.js', only((c) => assetResponse(bundledAsset(DEMO_ASSETS, '/gate/assets/demo.js')!, c.req.raw)));
   app.route('/', development);
 }

@@ -1,20 +1,18 @@
 /**
  * The development origin: with no ORIGIN_URL (development only), allowed
- * playback goes here. It serves the demo stream (public/_demo-origin) and
+ * playback goes here. It serves the demo stream (dev/demo-stream, bundled into
+ * the development build only) and
  * otherwise says what it would have received, so `wrangler dev`, curl and
  * /demo show the whole path.
  */
 import type { DevelopmentOrigin } from '../http/context';
+import { assetResponse, bundledAsset } from '../pages/bundled-asset';
+import { DEMO_ASSETS } from './demo-assets.generated';
 
-/** Where the development origin keeps its files (the demo stream) among the static assets. */
-const DEVELOPMENT_ORIGIN_PREFIX = '/_demo-origin';
-
-export const developmentOrigin: DevelopmentOrigin = async (request, device, assets) => {
+export const developmentOrigin: DevelopmentOrigin = async (request, device) => {
   const url = new URL(request.url);
-  if (assets && (request.method === 'GET' || request.method === 'HEAD')) {
-    const file = await assets.fetch(new Request(new URL(DEVELOPMENT_ORIGIN_PREFIX + url.pathname, url), { method: request.method }));
-    if (file.ok) return file;
-  }
+  const file = request.method === 'GET' || request.method === 'HEAD' ? bundledAsset(DEMO_ASSETS, url.pathname) : undefined;
+  if (file && url.pathname.startsWith('/titles/')) return assetResponse(file, request);
   return Response.json({
     origin: 'hearth development origin (set ORIGIN_URL to forward to a real one)',
     method: request.method,

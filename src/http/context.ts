@@ -11,7 +11,7 @@ import type { DeviceIdentity } from '../identity/device-token';
 import type { Locale } from '../messages/catalog';
 
 /** Where allowed playback goes in development when there is no ORIGIN_URL (development/origin.ts). */
-export type DevelopmentOrigin = (request: Request, device: DeviceIdentity, assets: Fetcher | undefined) => Promise<Response>;
+export type DevelopmentOrigin = (request: Request, device: DeviceIdentity) => Promise<Response>;
 
 export interface AppEnv {
   Bindings: HearthEnv;

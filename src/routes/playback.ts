@@ -34,7 +34,7 @@ export async function playback(c: AppContext): Promise<Response> {
     response = waited;
   } else {
     const origin = c.get('developmentOrigin');
-    response = origin ? await origin(c.req.raw, device, c.env.ASSETS) : problemFor(c, 'ORIGIN_UNREACHABLE');
+    response = origin ? await origin(c.req.raw, device) : problemFor(c, 'ORIGIN_UNREACHABLE');
   }
   const forwarded = new Response(response.body, response);
   forwarded.headers.set(DECISION_HEADER, decisionHeader(decision));

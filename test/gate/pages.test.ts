@@ -41,11 +41,22 @@ describe('pages, server side', () => {
     expect(await response.text()).not.toContain('<script>alert(1)');
   });
 
-  it('serves the pages’ scripts and stylesheet from the Worker’s assets', async () => {
+  it('serves the pages’ scripts and stylesheets from the Worker bundle, revalidated by ETag', async () => {
     const css = await callGate({ path: '/gate/assets/hearth.css' });
     expect(css.status).toBe(200);
+    expect(css.headers.get('Content-Type')).toBe('text/css; charset=utf-8');
     expect(await css.text()).toContain(':focus-visible');
-    expect((await callGate({ path: '/gate/assets/nothing.js' })).status).toBe(404);
+    const script = await callGate({ path: '/gate/assets/console.js' });
+    expect(script.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8');
+    expect((await script.text()).length).toBeGreaterThan(10_000);
+    const etag = css.headers.get('ETag')!;
+    expect(etag).toMatch(/^"[\w-]{22}"$/);
+    const again = await callGate({ path: '/gate/assets/hearth.css', headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    for (const name of ['nothing.js', '__proto__', 'toString', 'hasOwnProperty', '..%2Fwrangler.toml']) {
+      expect((await callGate({ path: `/gate/assets/${name}` })).status).toBe(404);
+    }
   });
 
   it('serves the demo page and its development helpers in development only; in production /demo is playback', async () => {

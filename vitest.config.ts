@@ -20,7 +20,7 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               // Counts flush at the end of every request (METRICS_FLUSH_INTERVAL=PT0S), so a test reads them right after it.
-              bindings: { ...development, ORIGIN_URL: 'http://origin.test', NOTIFY_URL: 'http://notify.test/hook', METRICS_FLUSH_INTERVAL: 'PT0S' },
+              bindings: { ...development, ORIGIN_URL: 'http://origin.test', NOTIFY_URL: 'http://notify.test/hook', OPS_NOTIFY_URL: 'http://notify.test/ops', METRICS_FLUSH_INTERVAL: 'PT0S' },
               outboundService: outbound,
             },
           }),

@@ -14,6 +14,7 @@ import { NetworkHasher } from './network/network-id';
 import { HouseholdReadModel } from './state/household-read-model';
 import { DecisionCounter } from './metrics/counter';
 import { regionMetrics } from './state/region-metrics';
+import { adoptRollout } from './state/rollout-read-model';
 import type { Result } from './result';
 
 export interface Gate {
@@ -64,7 +65,7 @@ function buildGate(env: HearthEnv): GateResult {
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens, config.deviceTokenMaxAgeMs),
       adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,
       buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),
-      decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region).add(region, minutes)),
+      decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region).add(region, minutes), adoptRollout),
       networks: new NetworkHasher(config.networkHashKey, config),
       households: new HouseholdReadModel(env),
     },

@@ -404,18 +404,73 @@ export interface components {
             percent: number;
             failOpen: boolean;
             note?: string;
+            stages?: {
+                percent: number;
+                hold?: string;
+            }[];
+            guard?: {
+                maxRefusalRate?: number;
+                minVerifySuccessRate?: number;
+                minSessions: number;
+                window: string;
+            };
+            /**
+             * @description `advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).
+             * @enum {string}
+             */
+            status?: "steady" | "advancing" | "tripped";
+            /** @description Index of the current stage. */
+            stage?: number;
+            /** Format: date-time */
+            stageStartedAt?: string;
+            /** @description When the next stage starts, if the guard stays healthy. */
+            nextAdvanceAt?: string | null;
+            /** @description The guard’s latest reading. */
+            reading?: components["schemas"]["GuardReading"];
+            trippedBy?: components["schemas"]["GuardReading"];
+            /** Format: date-time */
+            trippedAt?: string;
             /** Format: date-time */
             updatedAt?: string;
             updatedBy?: string;
         };
+        GuardReading: {
+            /** Format: date-time */
+            at: string;
+            /** Format: date-time */
+            since: string;
+            sessions: number;
+            refused: number;
+            refusalRate: number | null;
+            codesSent: number;
+            codesVerified: number;
+            verifySuccessRate: number | null;
+            unhealthy: boolean;
+            /** @enum {string} */
+            cause?: "refusalRate" | "verifySuccessRate";
+        };
         RolloutRuleInput: {
             /** @enum {string} */
             mode: "off" | "monitor" | "challenge" | "enforce";
-            /** @default 100 */
+            /** @description Default 100; with stages, the first stage’s percent. */
             percent?: number;
             /** @default true */
             failOpen?: boolean;
             note?: string;
+            stages?: {
+                percent: number;
+                /** @description How long this stage holds before the next (ISO 8601, e.g. P1D or PT30S); not on the last stage. */
+                hold?: string;
+            }[];
+            guard?: components["schemas"]["GuardInput"];
+        };
+        GuardInput: {
+            maxRefusalRate?: number;
+            minVerifySuccessRate?: number;
+            /** @default 100 */
+            minSessions?: number;
+            /** @description The counts the guard reads, back from now (whole minutes), e.g. PT15M. */
+            window: string;
         };
         Preview: {
             region: string;
@@ -699,7 +754,9 @@ export type Decision = components['schemas']['Decision'];
 export type Device = components['schemas']['Device'];
 export type Rollout = components['schemas']['Rollout'];
 export type RolloutRule = components['schemas']['RolloutRule'];
+export type GuardReading = components['schemas']['GuardReading'];
 export type RolloutRuleInput = components['schemas']['RolloutRuleInput'];
+export type GuardInput = components['schemas']['GuardInput'];
 export type Preview = components['schemas']['Preview'];
 export type OutcomeCounts = components['schemas']['OutcomeCounts'];
 export type PreviewInput = components['schemas']['PreviewInput'];

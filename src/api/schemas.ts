@@ -87,15 +87,79 @@ export const regionParam = z.object({ region: z.string().regex(REGION_PATTERN, '
 export const accountParam = z.object({ account: id });
 export const deviceIdParam = z.object({ deviceId: id });
 
+/** An ISO 8601 duration kept as text (`P1D`), checked to parse; `max` caps it. */
+const durationText = (what: string, maxMs?: number, maxWords?: string) =>
+  z.string().superRefine((text, ctx) => {
+    try {
+      const ms = parseDurationMs(text);
+      if (maxMs !== undefined && ms > maxMs) ctx.addIssue({ code: 'custom', message: `${what} is at most ${maxWords}` });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof DurationError ? error.message : `${what} must be an ISO 8601 duration` });
+    }
+  });
+
+const rate = (what: string) => z.number(`must be a number from 0 to 1 (${what})`).min(0, 'must be at least 0').max(1, 'must be at most 1');
+
+export const stageInput = z
+  .object({
+    percent: z.number().int('must be a whole number').min(0).max(100),
+    hold: durationText('hold').optional().meta({ description: 'How long this stage holds before the next (ISO 8601, e.g. P1D or PT30S); not on the last stage.' }),
+  })
+  .strict();
+
+export const guardInput = z
+  .object({
+    maxRefusalRate: rate('the share of treated sessions refused above which the rule trips').optional(),
+    minVerifySuccessRate: rate('the share of codes verified below which the rule trips').optional(),
+    minSessions: z.number().int('must be a whole number').min(1).max(1_000_000_000).default(100),
+    window: durationText('window', 48 * 3_600_000, 'PT48H').meta({ description: 'The counts the guard reads, back from now (whole minutes), e.g. PT15M.' }),
+  })
+  .strict()
+  .refine((guard) => guard.maxRefusalRate !== undefined || guard.minVerifySuccessRate !== undefined, {
+    message: 'give maxRefusalRate, minVerifySuccessRate or both',
+    path: ['maxRefusalRate'],
+  })
+  .meta({ id: 'GuardInput' });
+
 export const rolloutRuleInput = z
   .object({
     mode: z.enum(MODES),
-    percent: z.number().int('must be a whole number').min(0).max(100).default(100),
+    percent: z.number().int('must be a whole number').min(0).max(100).optional().meta({ description: 'Default 100; with stages, the first stage’s percent.' }),
     failOpen: z.boolean().default(true),
     note: z.string().max(500).optional(),
+    stages: z.array(stageInput).min(1, 'give at least one stage').max(20).optional(),
+    guard: guardInput.optional(),
   })
   .strict()
+  .superRefine((rule, ctx) => {
+    const stages = rule.stages ?? [];
+    stages.forEach((stage, index) => {
+      if (index > 0 && stage.percent <= stages[index - 1]!.percent) ctx.addIssue({ code: 'custom', path: ['stages', index, 'percent'], message: 'stages must increase: each percent above the one before' });
+      const last = index === stages.length - 1;
+      if (!last && stage.hold === undefined) ctx.addIssue({ code: 'custom', path: ['stages', index, 'hold'], message: 'required: how long this stage holds before the next' });
+      if (last && stage.hold !== undefined) ctx.addIssue({ code: 'custom', path: ['stages', index, 'hold'], message: 'the last stage holds until the rule is changed; give it no hold' });
+    });
+    if (stages.length > 0 && rule.percent !== undefined && rule.percent !== stages[0]!.percent) {
+      ctx.addIssue({ code: 'custom', path: ['percent'], message: 'a staged rule starts at its first stage’s percent; leave percent out' });
+    }
+  })
+  .transform((rule) => ({ ...rule, percent: rule.stages?.[0]?.percent ?? rule.percent ?? 100 }))
   .meta({ id: 'RolloutRuleInput' });
+
+const guardReading = z
+  .object({
+    at: isoTime,
+    since: isoTime,
+    sessions: z.number().int(),
+    refused: z.number().int(),
+    refusalRate: z.number().nullable(),
+    codesSent: z.number().int(),
+    codesVerified: z.number().int(),
+    verifySuccessRate: z.number().nullable(),
+    unhealthy: z.boolean(),
+    cause: z.enum(['refusalRate', 'verifySuccessRate']).optional(),
+  })
+  .meta({ id: 'GuardReading' });
 
 export const rolloutRule = z
   .object({
@@ -103,6 +167,15 @@ export const rolloutRule = z
     percent: z.number().int(),
     failOpen: z.boolean(),
     note: z.string().optional(),
+    stages: z.array(z.object({ percent: z.number().int(), hold: z.string().optional() })).optional(),
+    guard: z.object({ maxRefusalRate: z.number().optional(), minVerifySuccessRate: z.number().optional(), minSessions: z.number().int(), window: z.string() }).optional(),
+    status: z.enum(['steady', 'advancing', 'tripped']).optional().meta({ description: '`advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).' }),
+    stage: z.number().int().optional().meta({ description: 'Index of the current stage.' }),
+    stageStartedAt: isoTime.optional(),
+    nextAdvanceAt: isoTime.nullable().optional().meta({ description: 'When the next stage starts, if the guard stays healthy.' }),
+    reading: guardReading.optional().meta({ description: 'The guard’s latest reading.' }),
+    trippedBy: guardReading.optional(),
+    trippedAt: isoTime.optional(),
     updatedAt: isoTime.optional(),
     updatedBy: z.string().optional(),
   })

@@ -35,28 +35,51 @@ export async function signatureHeader(body: string, signingKey: string, signedAt
   return `t=${signedAt},v1=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
+/**
+ * POSTs `body` to `target`, signed; resolves on a 2xx, throws otherwise. A
+ * redirect is a failure: it would replay the message to wherever it points.
+ */
+export async function postSigned(target: NotifyTarget, body: string, now: number): Promise<void> {
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Hearth-Signature': await signatureHeader(body, target.signingKey, unixSeconds(now)) },
+    body,
+    signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
+    redirect: 'manual',
+  });
+  await response.body?.cancel();
+  if (response.status < 200 || response.status >= 300) throw new Error(`webhook answered ${response.status}`);
+}
+
+/** An ops event (docs/api.md): a guard tripped, or a staged rule advanced. */
+export interface OpsEvent {
+  type: 'rollout_guard_tripped' | 'rollout_stage_advanced';
+  region: string;
+  rule: unknown;
+  reading: unknown;
+  at: string;
+}
+
+/** Sends an ops event to OPS_NOTIFY_URL (throws when it does not land); with none configured, logs it. */
+export async function deliverOpsEvent(target: NotifyTarget | null, event: OpsEvent, now: number): Promise<void> {
+  if (!target) {
+    console.log(JSON.stringify({ event: 'ops_event', ...event }));
+    return;
+  }
+  await postSigned(target, JSON.stringify(event), now);
+}
+
 /** True when the code reached the owner (a 2xx from the webhook, or the development log). */
 export async function deliverCode(target: NotifyTarget | null, message: VerificationCodeMessage, now: number): Promise<boolean> {
   if (!target) {
     console.log(JSON.stringify({ event: 'verification_code_development_delivery', ...message }));
     return true;
   }
-  const body = JSON.stringify(message);
   try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Hearth-Signature': await signatureHeader(body, target.signingKey, unixSeconds(now)) },
-      body,
-      signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
-      // A redirect would replay the code to wherever it points: a 3xx is a failed delivery.
-      redirect: 'manual',
-    });
-    await response.body?.cancel();
-    const delivered = response.status >= 200 && response.status < 300;
-    if (!delivered) console.error(JSON.stringify({ event: 'notify_failed', status: response.status }));
-    return delivered;
+    await postSigned(target, JSON.stringify(message), now);
+    return true;
   } catch (error) {
-    console.error(JSON.stringify({ event: 'notify_failed', error: error instanceof Error ? error.name : 'unknown' }));
+    console.error(JSON.stringify({ event: 'notify_failed', error: error instanceof Error ? error.message.replace(/[^\w ]/g, '') : 'unknown' }));
     return false;
   }
 }

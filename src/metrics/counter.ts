@@ -13,6 +13,7 @@
 import { MS_PER_MINUTE } from '../time';
 import { addRecord, RegionTally, type CountedAnswer, type FunnelEvent, type ReplayBuckets, type TallyRecord } from './tally';
 import type { Mode } from '../vocabulary';
+import type { Rollout } from '../policy/rollout';
 
 export interface MinuteCounts {
   /** Start of the minute, ms since the epoch. */
@@ -20,8 +21,12 @@ export interface MinuteCounts {
   record: TallyRecord;
 }
 
-/** Where a region's counts go: additive (two flushes of the same minute sum); answers the storage rows written. */
-export type MetricsSink = (region: string, minutes: MinuteCounts[]) => Promise<{ rowsWritten: number }>;
+/**
+ * Where a region's counts go: additive (two flushes of the same minute sum).
+ * Answers the storage rows written, and the rules in force when the counts
+ * made the region's guard trip.
+ */
+export type MetricsSink = (region: string, minutes: MinuteCounts[]) => Promise<{ rowsWritten: number; rollout?: Rollout }>;
 
 /** Counts a flush could not deliver are retried with the next flush, for at most this long. */
 export const OWED_MINUTES_KEPT = 60;
@@ -38,6 +43,8 @@ export class DecisionCounter {
   constructor(
     readonly intervalMs: number,
     readonly sink: MetricsSink,
+    /** Applies rules that changed because of these counts (a guard tripped) to this isolate at once. */
+    readonly adopt: (rollout: Rollout) => void = () => {},
   ) {}
 
   /** The tally for `region` in the minute of `now`. */
@@ -95,9 +102,10 @@ export class DecisionCounter {
     await Promise.all(
       [...byRegion].map(async ([region, minutes]) => {
         try {
-          const { rowsWritten } = await this.sink(region, [...minutes].map(([minute, record]) => ({ minute, record })));
+          const { rowsWritten, rollout } = await this.sink(region, [...minutes].map(([minute, record]) => ({ minute, record })));
           this.usage.deliveries += 1;
           this.usage.rowsWritten += rowsWritten;
+          if (rollout) this.adopt(rollout);
         } catch (error) {
           const kept = [...minutes].filter(([minute]) => minute > this.#lastFlushAt - OWED_MINUTES_KEPT * MS_PER_MINUTE);
           console.error(JSON.stringify({ event: 'metrics_flush_failed', region, minutesKept: kept.length, minutesDropped: minutes.size - kept.length, error: error instanceof Error ? error.name : 'unknown' }));

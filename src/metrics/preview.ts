@@ -5,18 +5,20 @@
  * keeps its answer under any rule. Exact for the sessions counted.
  */
 import type { Outcome } from '../policy/decide';
-import { effectiveMode } from '../policy/rollout';
+import { effectiveMode, type RolloutRule } from '../policy/rollout';
 import type { DeviceType, Mode } from '../vocabulary';
 import type { BucketKey, OutcomeCounts, ReplayCell, ReplayClass } from './tally';
 
 export interface ReplayRule {
   mode: Mode;
   percent: number;
+  /** A tripped rule answers everyone as monitor. */
+  status?: RolloutRule['status'];
 }
 
 /** The answer a rule gives a session outside the household in `bucket`. */
 export function replayOutcome(rule: ReplayRule, bucket: number, replayClass: ReplayClass): Outcome {
-  const mode = effectiveMode({ ...rule, failOpen: true }, bucket);
+  const mode = effectiveMode(rule, bucket);
   if (mode === 'enforce') return replayClass === 'travel' ? 'deny' : 'challenge';
   if (mode === 'challenge') return 'challenge';
   return 'allow';

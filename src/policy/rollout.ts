@@ -2,23 +2,64 @@
  * Regional rollout rules (docs/api.md): which enforcement mode applies
  * to a request's region, and to which share of accounts.
  */
-import { z } from 'zod';
-import { MODES, type Mode } from '../vocabulary';
+import { type Mode } from '../vocabulary';
 
 export const FALLBACK_REGION = '*';
 
-export const rolloutRuleSchema = z.object({
-  mode: z.enum(MODES),
-  percent: z.number().int().min(0).max(100).default(100),
-  failOpen: z.boolean().default(true),
-  note: z.string().max(500).optional(),
-});
+/** One step of a staged rule: its percent, and how long it holds before the next (none on the last). */
+export interface Stage {
+  percent: number;
+  /** ISO 8601 duration as given (`P1D`); absent on the last stage. */
+  hold?: string;
+}
+
+/** When a rule steps itself down (docs/api.md, "Rules that advance and guard themselves"). */
+export interface Guard {
+  maxRefusalRate?: number;
+  minVerifySuccessRate?: number;
+  minSessions: number;
+  /** ISO 8601 duration as given (`PT15M`); read in whole minutes. */
+  window: string;
+}
+
+/** What a guard read over its window, among the rule's treated sessions (mode challenge or enforce). */
+export interface GuardReading {
+  at: string;
+  /** Start of the minutes read. */
+  since: string;
+  sessions: number;
+  refused: number;
+  refusalRate: number | null;
+  codesSent: number;
+  codesVerified: number;
+  verifySuccessRate: number | null;
+  /** Whether the reading is over the thresholds (with at least minSessions). */
+  unhealthy: boolean;
+  /** Which threshold it crossed. */
+  cause?: 'refusalRate' | 'verifySuccessRate';
+}
+
+export type RuleStatus = 'steady' | 'advancing' | 'tripped';
 
 export interface RolloutRule {
   mode: Mode;
   percent: number;
   failOpen: boolean;
   note?: string | undefined;
+  stages?: Stage[] | undefined;
+  guard?: Guard | undefined;
+  /** Kept by the gate: `advancing` while stages remain, `tripped` after a guard stepped it down to monitor. */
+  status?: RuleStatus;
+  /** Index of the current stage. */
+  stage?: number;
+  stageStartedAt?: string;
+  /** When the next stage starts (if the guard stays healthy); null when none is due. */
+  nextAdvanceAt?: string | null;
+  /** The guard's latest reading. */
+  reading?: GuardReading;
+  /** The reading that tripped the guard. */
+  trippedBy?: GuardReading;
+  trippedAt?: string;
   updatedAt?: string;
   updatedBy?: string;
 }
@@ -58,7 +99,8 @@ export async function rolloutBucket(ruleKey: string, accountId: string): Promise
   return new DataView(digest).getUint32(0, false) % 100;
 }
 
-/** The mode an account is under: the rule's mode inside its percent, `monitor` outside it. */
-export function effectiveMode(rule: RolloutRule, bucket: number): Mode {
+/** The mode an account is under: the rule's mode inside its percent, `monitor` outside it — and for everyone once its guard tripped. */
+export function effectiveMode(rule: Pick<RolloutRule, 'mode' | 'percent' | 'status'>, bucket: number): Mode {
+  if (rule.status === 'tripped') return 'monitor';
   return bucket < rule.percent ? rule.mode : 'monitor';
 }

@@ -3,7 +3,7 @@
  * `explain` (the decision a request would get, with its trace, changing
  * nothing), support grants, extra-member slots and erase. Every write is
  * audited with the acting admin's `sub` — by the account's Durable Object, in
- * the same storage transaction as the change (see `state/audit-outbox.ts`).
+ * the same storage transaction as the change (see `state/outbox.ts`).
  *
  * Trust boundary: `explain` may be given a raw address by support; it is
  * hashed like any client address and never stored, logged or echoed.

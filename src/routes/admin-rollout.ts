@@ -9,7 +9,7 @@ import type { regionParam, rolloutRuleInput } from '../api/schemas';
 import type { AppContext } from '../http/context';
 import { invalid } from '../http/json-body';
 import { problemFor } from '../http/problem';
-import type { Rollout } from '../policy/rollout';
+import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
 import { authoritativeRollout, changeRolloutRule } from '../state/rollout-read-model';
 
 function rolloutResponse(c: AppContext, rollout: Rollout, status: 200 = 200): Response {
@@ -42,7 +42,10 @@ async function change(c: AppContext, region: string, rule: z.output<typeof rollo
   return problemFor(c, 'RULE_NOT_FOUND', { detail: `There is no rule for ${region}.` });
 }
 
-export function putRule(c: AppContext, input: HandlerInput<'admin', { params: typeof regionParam; body: typeof rolloutRuleInput }>): Promise<Response> {
+export async function putRule(c: AppContext, input: HandlerInput<'admin', { params: typeof regionParam; body: typeof rolloutRuleInput }>): Promise<Response> {
+  if (input.params.region === FALLBACK_REGION && input.body.guard) {
+    return invalid(c, 'guard', 'guard: a guard reads one region’s counts; set it on a region’s own rule (PE, CL, …), not on *.');
+  }
   return change(c, input.params.region, input.body, input.admin.actor);
 }
 

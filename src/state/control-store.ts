@@ -10,15 +10,40 @@
  * action, time and actor.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { EMPTY_ROLLOUT, type Rollout, type RolloutRule } from '../policy/rollout';
+import { deliverOpsEvent, type OpsEvent } from '../challenges/notify';
+import { parseConfig, type ConfigBindings } from '../config/config';
+import { parseDurationMs } from '../config/duration';
+import { readGuard } from '../metrics/guard-reading';
+import { EMPTY_ROLLOUT, FALLBACK_REGION, type GuardReading, type Rollout, type RolloutRule } from '../policy/rollout';
+import { advanced, guarded, nextAdvance, startRule, tripped, type RuleSettings } from '../policy/staged-rule';
+import { MS_PER_DAY, MS_PER_MINUTE } from '../time';
+import { wakeBy } from './alarm';
+import { CONTROL_STORE_NAME, type ControlStoreApi } from './control-api';
 import { ROLLOUT_KEY } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
+import { Outbox } from './outbox';
+import { regionMetrics, type RegionMetrics } from './region-metrics';
 import type { Result } from '../result';
 
 const ROLLOUT = 'rollout';
+const READINGS = 'guardReadings';
+/** The actor of every change a rule makes by itself. */
+export const GUARD_ACTOR = 'hearth-guard';
+/** Guards are read at least this often. */
+export const GUARD_INTERVAL_MS = MS_PER_MINUTE;
+/** An ops event that cannot be delivered is retried (with backoff, at most a minute apart) for this long, then dropped with a log line. */
+export const OPS_EVENT_GIVE_UP_MS = MS_PER_DAY;
 
-export interface ControlStoreEnv {
+export interface ControlStoreEnv extends ConfigBindings {
   HEARTH_KV: KVNamespace;
+  METRICS: DurableObjectNamespace<RegionMetrics>;
+}
+
+/** An ops event on its way to OPS_NOTIFY_URL. */
+interface OpsDelivery {
+  origin: string;
+  at: string;
+  event: OpsEvent;
 }
 
 export interface AuditEntry {
@@ -48,7 +73,7 @@ export type RolloutChange = Result<{ rollout: Rollout }, { reason: 'VERSION_MISM
 export interface RuleChange {
   region: string;
   /** Null deletes the region's rule. */
-  rule: Omit<RolloutRule, 'updatedAt' | 'updatedBy'> | null;
+  rule: RuleSettings | null;
   actor: string;
   /** The version the caller last read (`If-Match`); a mismatch changes nothing. */
   ifMatch?: number;
@@ -56,15 +81,22 @@ export interface RuleChange {
 
 /** The one ControlStore of the gate: rollout writes and the audit log go through it. */
 export function controlStore(bindings: { CONTROL: DurableObjectNamespace<ControlStore> }): DurableObjectStub<ControlStore> {
-  return bindings.CONTROL.get(bindings.CONTROL.idFromName('control'));
+  return bindings.CONTROL.get(bindings.CONTROL.idFromName(CONTROL_STORE_NAME));
 }
 
-export class ControlStore extends DurableObject<ControlStoreEnv> {
+export class ControlStore extends DurableObject<ControlStoreEnv> implements ControlStoreApi {
   readonly #publisher: KvPublisher;
+  readonly #ops: Outbox<OpsDelivery>;
 
   constructor(ctx: DurableObjectState, env: ControlStoreEnv) {
     super(ctx, env);
     this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV, () => this.rollout());
+    this.#ops = new Outbox<OpsDelivery>(ctx.storage, {
+      prefix: 'ops:',
+      failureEvent: 'ops_event_delivery_failed',
+      giveUpAfterMs: OPS_EVENT_GIVE_UP_MS,
+      deliverOne: (delivery) => deliverOpsEvent(this.#opsTarget(), delivery.event, Date.now()),
+    });
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,7 +119,17 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
     return (await this.ctx.storage.get<Rollout>(ROLLOUT)) ?? EMPTY_ROLLOUT;
   }
 
-  /** Sets or deletes one region's rule, audited; compare-and-set on `ifMatch`. */
+  /** The rules with each guard's latest reading, for people (the admin API). */
+  async rolloutWithReadings(): Promise<Rollout> {
+    const rollout = await this.rollout();
+    const readings = (await this.ctx.storage.get<Record<string, GuardReading>>(READINGS)) ?? {};
+    const regions = Object.fromEntries(
+      Object.entries(rollout.regions).map(([region, rule]) => [region, guarded(rule) && readings[region] ? { ...rule, reading: readings[region] } : rule]),
+    );
+    return { ...rollout, regions };
+  }
+
+  /** Sets or deletes one region's rule, audited; compare-and-set on `ifMatch`. A staged rule starts at its first stage. */
   async changeRule(change: RuleChange): Promise<RolloutChange> {
     const current = await this.rollout();
     if (change.ifMatch !== undefined && change.ifMatch !== current.version) {
@@ -96,28 +138,112 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
     if (!change.rule && !Object.hasOwn(current.regions, change.region)) {
       return { ok: false, reason: 'RULE_NOT_FOUND', rollout: current };
     }
-    const now = new Date();
+    const now = Date.now();
     const before = Object.hasOwn(current.regions, change.region) ? current.regions[change.region]! : null;
-    const regions = { ...current.regions };
-    if (change.rule) {
-      regions[change.region] = { ...change.rule, updatedAt: now.toISOString(), updatedBy: change.actor };
-    } else {
-      delete regions[change.region];
-    }
-    const next: Rollout = { version: current.version + 1, updatedAt: now.toISOString(), regions };
-    // One transaction (no await in between): the rules, the mark that KV owes them, and the audit entry.
-    const stored = this.ctx.storage.put({ [ROLLOUT]: next, ...this.#publisher.pendingEntry(ROLLOUT_KEY) });
-    this.appendAudit({
+    const after = change.rule ? { ...startRule(change.rule, now), updatedAt: new Date(now).toISOString(), updatedBy: change.actor } : null;
+    const next = this.#write(current, change.region, after, {
       actor: change.actor,
       action: change.rule ? 'rollout.set' : 'rollout.delete',
-      target: `rollout/${change.region}`,
       before,
-      after: regions[change.region] ?? null,
       note: change.rule?.note ?? null,
+      now,
     });
-    await stored;
-    await this.#publisher.publish(now.getTime());
+    await this.#afterWrite(change.region, before, after, now);
     return { ok: true, rollout: next };
+  }
+
+  /**
+   * One transaction (no await in between): the rules, the mark that KV owes
+   * them, the audit entry, and any ops event.
+   */
+  #write(current: Rollout, region: string, rule: RolloutRule | null, audit: { actor: string; action: string; before: RolloutRule | null; note: string | null; now: number }, event?: OpsEvent): Rollout {
+    const regions = { ...current.regions };
+    if (rule) regions[region] = rule;
+    else delete regions[region];
+    const next: Rollout = { version: current.version + 1, updatedAt: new Date(audit.now).toISOString(), regions };
+    this.#stored = this.ctx.storage.put({ [ROLLOUT]: next, ...this.#publisher.pendingEntry(ROLLOUT_KEY), ...(event ? this.#ops.entries([{ event }], audit.now) : {}) });
+    this.appendAudit({ actor: audit.actor, action: audit.action, target: `rollout/${region}`, before: audit.before, after: rule, note: audit.note });
+    return next;
+  }
+
+  /** The storage write of the last `#write`, awaited by `#afterWrite`. */
+  #stored: Promise<void> = Promise.resolve();
+
+  /** After a rule changed: KV, ops events, the region object's guard flag, and the alarm. */
+  async #afterWrite(region: string, before: RolloutRule | null, after: RolloutRule | null, now: number): Promise<void> {
+    await this.#stored;
+    await this.#publisher.publish(now);
+    await this.#ops.deliver(now);
+    if (region !== FALLBACK_REGION && guarded(before ?? undefined) !== guarded(after ?? undefined)) {
+      await regionMetrics(this.env, region).setGuarded(guarded(after ?? undefined));
+    }
+    await this.#schedule(now);
+  }
+
+  /** Wakes the alarm for the next stage due, and at least once a minute while any rule has a guard. */
+  async #schedule(now: number): Promise<void> {
+    const rules = Object.values((await this.rollout()).regions);
+    const dues = rules.map(nextAdvance).filter((at): at is number => at !== null);
+    if (rules.some(guarded)) dues.push(now + GUARD_INTERVAL_MS);
+    if (dues.length > 0) await wakeBy(this.ctx.storage, Math.max(now, Math.min(...dues)));
+  }
+
+  /**
+   * New counts for `region` arrived: reads its guard now. Answers the rules
+   * when the guard tripped (so the isolate that sent the counts applies the
+   * step-down to its very next request), else null.
+   */
+  async countsArrived(region: string): Promise<Rollout | null> {
+    const changed = await this.#tendRegion(region, Date.now(), false);
+    return changed ? this.rollout() : null;
+  }
+
+  /**
+   * Reads a region's guard (tripping the rule if it is unhealthy) and, when
+   * `advance`, moves it to its next stage if one is due and the guard is
+   * healthy. A person's change while the counts were being read wins: the
+   * rule is acted on only if it is still the one that was read.
+   */
+  async #tendRegion(region: string, now: number, advance: boolean): Promise<boolean> {
+    const read = await this.rollout();
+    const rule = Object.hasOwn(read.regions, region) ? read.regions[region]! : undefined;
+    if (!rule || rule.status === 'tripped') return false;
+    let reading: GuardReading | null = null;
+    if (guarded(rule)) {
+      const windowMs = parseDurationMs(rule.guard!.window);
+      const since = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
+      const [summed] = await regionMetrics(this.env, region).series('minute', since, now + 1, now + 1 - since);
+      reading = readGuard(rule.guard!, summed?.record ?? {}, since, now);
+    }
+    const current = await this.rollout();
+    const still = Object.hasOwn(current.regions, region) ? current.regions[region] : undefined;
+    if (!still || still.updatedAt !== rule.updatedAt || still.stage !== rule.stage || still.status !== rule.status) return false;
+    if (reading) await this.ctx.storage.put(READINGS, { ...(await this.ctx.storage.get<Record<string, GuardReading>>(READINGS)), [region]: reading });
+
+    if (reading?.unhealthy) {
+      const after = tripped(still, reading, now);
+      this.#write(current, region, after, { actor: GUARD_ACTOR, action: 'rollout.guard_tripped', before: still, note: tripNote(reading, still), now }, { type: 'rollout_guard_tripped', region, rule: after, reading, at: new Date(now).toISOString() });
+      console.log(JSON.stringify({ event: 'rollout_guard_tripped', region, cause: reading.cause, sessions: reading.sessions }));
+      await this.#afterWrite(region, still, after, now);
+      return true;
+    }
+    const due = nextAdvance(still);
+    if (advance && due !== null && due <= now) {
+      const after = advanced(still, now);
+      const note = `stage ${after.stage! + 1} of ${after.stages!.length}: ${after.percent}%`;
+      this.#write(current, region, after, { actor: GUARD_ACTOR, action: 'rollout.stage_advanced', before: still, note, now }, { type: 'rollout_stage_advanced', region, rule: after, reading, at: new Date(now).toISOString() });
+      await this.#afterWrite(region, still, after, now);
+      return true;
+    }
+    return false;
+  }
+
+  /** The webhook of ops events, or null (development: logged instead). */
+  #opsTarget(): { url: string; signingKey: string } | null {
+    const parsed = parseConfig(this.env);
+    const url = parsed.ok ? parsed.config.opsNotifyUrl : null;
+    const key = parsed.ok ? (parsed.config.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined)) : undefined;
+    return url && key ? { url, signingKey: key } : null;
   }
 
   /**
@@ -183,7 +309,25 @@ export class ControlStore extends DurableObject<ControlStoreEnv> {
     return this.ctx.storage.sql.exec<{ region: string }>('SELECT region FROM metrics_regions ORDER BY region').toArray().map((row) => row.region);
   }
 
+  /** KV owed, ops events owed, then every rule's guard and due stage. */
   override async alarm(): Promise<void> {
-    await this.#publisher.publish(Date.now());
+    const now = Date.now();
+    await this.#publisher.publish(now);
+    await this.#ops.deliver(now);
+    for (const region of Object.keys((await this.rollout()).regions)) {
+      try {
+        await this.#tendRegion(region, now, true);
+      } catch (error) {
+        console.error(JSON.stringify({ event: 'rollout_tend_failed', region, error: error instanceof Error ? error.name : 'unknown' }));
+      }
+    }
+    await this.#schedule(now);
   }
+}
+
+function tripNote(reading: GuardReading, rule: RolloutRule): string {
+  const guard = rule.guard!;
+  return reading.cause === 'refusalRate'
+    ? `guard tripped: ${reading.refused} of ${reading.sessions} treated sessions refused (${((reading.refusalRate ?? 0) * 100).toFixed(1)}% > ${(guard.maxRefusalRate! * 100).toFixed(1)}%); stepped down to monitor`
+    : `guard tripped: ${reading.codesVerified} of ${reading.codesSent} codes verified (${((reading.verifySuccessRate ?? 0) * 100).toFixed(1)}% < ${(guard.minVerifySuccessRate! * 100).toFixed(1)}%); stepped down to monitor`;
 }

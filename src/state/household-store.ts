@@ -35,8 +35,8 @@ import {
 } from '../household/household';
 
 import type { NetworkId } from '../network/network-id';
-import { AuditOutbox, type AuditDelivery } from './audit-outbox';
-import { controlStore, type ControlStore } from './control-store';
+import { Outbox } from './outbox';
+import { controlStore, type AuditInput, type ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { type DeviceType } from '../vocabulary';
@@ -46,6 +46,21 @@ import type { Result } from '../result';
 const HOUSEHOLD = 'household';
 const CHALLENGE_PREFIX = 'challenge:';
 /** Codes a device may ask for in any hour. */
+
+/** One audit entry on its way to the ControlStore. */
+export interface AuditDelivery {
+  /** Unique per entry: the ControlStore ignores a second delivery of the same origin. */
+  origin: string;
+  /** When the change was made (not when it was delivered). */
+  at: string;
+  entry: AuditInput;
+  /**
+   * Set on an account's erase entry: every earlier entry naming the account
+   * is redacted to `pseudonym` when this one is appended.
+   */
+  redact?: { accountId: string; pseudonym: string };
+}
+
 export const CHALLENGES_PER_DEVICE_PER_HOUR = 3;
 /** Codes an account may be sent in any hour, whatever the devices asking (invented device ids included). */
 export const CHALLENGES_PER_ACCOUNT_PER_HOUR = 10;
@@ -103,7 +118,7 @@ export interface AuditActor {
 export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   #household: Household | null | undefined;
   readonly #publisher: KvPublisher;
-  readonly #outbox: AuditOutbox;
+  readonly #outbox: Outbox<AuditDelivery>;
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
@@ -111,7 +126,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       const household = await this.household();
       return household && toHouseholdDocument(household);
     });
-    this.#outbox = new AuditOutbox(ctx.storage, (delivery) => deliverAudit(env, delivery));
+    this.#outbox = new Outbox<AuditDelivery>(ctx.storage, { prefix: 'outbox:', failureEvent: 'audit_delivery_failed', deliverOne: (delivery) => deliverAudit(env, delivery) });
   }
 
   /** The household as stored here (the source of truth), or null when nothing is known. */
@@ -289,7 +304,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const keys = [...(await this.ctx.storage.list()).keys()].filter((key) => !waiting.has(key));
     const redacted: Record<string, AuditDelivery> = {};
     for (const [key, delivery] of waiting) redacted[key] = redactDelivery(delivery, accountId, pseudonym);
-    const erasure = this.#outbox.outboxEntries(
+    const erasure = this.#outbox.entries(
       [{ entry: { actor: by.actor, action: 'account.erase', target: `accounts/${pseudonym}`, before: counts, after: null, note: by.note ?? null }, redact: { accountId, pseudonym } }],
       now,
     );
@@ -323,7 +338,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       ...extra,
       [HOUSEHOLD]: toHouseholdDocument(household),
       ...this.#publisher.pendingEntry(householdKey(household.accountId)),
-      ...this.#outbox.outboxEntries(audit, now),
+      ...this.#outbox.entries(audit, now),
     });
     this.#household = household;
     await this.afterChange(now);

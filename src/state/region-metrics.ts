@@ -22,7 +22,8 @@ import { addRecord, type TallyRecord } from '../metrics/tally';
 import type { MinuteCounts } from '../metrics/counter';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 import { wakeBy } from './alarm';
-import { controlStore, type ControlStore } from './control-store';
+import { controlStoreApi, type ControlStoreApi } from './control-api';
+import type { Rollout } from '../policy/rollout';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
 export const HOURS_KEPT_MS = 31 * MS_PER_DAY;
@@ -32,7 +33,7 @@ export const ROLLUP_DELAY_MS = MS_PER_MINUTE;
 export type Resolution = 'minute' | 'hour';
 
 export interface RegionMetricsEnv {
-  CONTROL: DurableObjectNamespace<ControlStore>;
+  CONTROL: DurableObjectNamespace<ControlStoreApi>;
 }
 
 export interface StepCounts {
@@ -49,6 +50,8 @@ const hourOf = (at: number) => at - (at % MS_PER_HOUR);
 
 export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   #registered = false;
+  /** Whether the region's own rule has a guard: then every flush asks the ControlStore to read it. */
+  #guarded = false;
   /** Hours before this one (ms) are in the hour rows; null before the first roll-up. */
   #rolledUpTo: number | null = null;
   #rollupScheduled = false;
@@ -60,6 +63,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS hour (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)');
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       this.#registered = this.#meta('registered') !== null;
+      this.#guarded = this.#meta('guarded') === 'true';
       const rolledUpTo = this.#meta('rolledUpTo');
       this.#rolledUpTo = rolledUpTo === null ? null : Number(rolledUpTo);
     });
@@ -69,10 +73,20 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     return this.ctx.storage.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]?.value ?? null;
   }
 
-  /** Adds an isolate's counts for `region`; returns the storage rows it wrote. */
-  async add(region: string, minutes: MinuteCounts[]): Promise<{ rowsWritten: number }> {
+  /** The ControlStore says whether the region's rule has a guard (when a rule with or without one is set). */
+  setGuarded(guarded: boolean): void {
+    this.#guarded = guarded;
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guarded', String(guarded));
+  }
+
+  /**
+   * Adds an isolate's counts for `region`; returns the storage rows it wrote,
+   * and — when the region's guard read them and tripped — the rules now in
+   * force, for the isolate to apply at once.
+   */
+  async add(region: string, minutes: MinuteCounts[]): Promise<{ rowsWritten: number; rollout?: Rollout }> {
     if (!this.#registered) {
-      await controlStore(this.env).noteMetricsRegion(region);
+      await controlStoreApi(this.env).noteMetricsRegion(region);
       this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'registered', region);
       this.#registered = true;
     }
@@ -86,6 +100,10 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     if (!this.#rollupScheduled) {
       await wakeBy(this.ctx.storage, hourOf(Date.now()) + MS_PER_HOUR + ROLLUP_DELAY_MS);
       this.#rollupScheduled = true;
+    }
+    if (this.#guarded) {
+      const rollout = await controlStoreApi(this.env).countsArrived(region);
+      if (rollout) return { rowsWritten, rollout };
     }
     return { rowsWritten };
   }

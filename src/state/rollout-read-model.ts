@@ -38,11 +38,16 @@ export async function changeRolloutRule(bindings: RolloutBindings, change: RuleC
   return result;
 }
 
-/** The authoritative rules from the ControlStore (for the admin API, which must never show stale rules). */
+/** The authoritative rules from the ControlStore, with each guard's latest reading (for the admin API, which must never show stale rules). */
 export async function authoritativeRollout(bindings: RolloutBindings): Promise<Rollout> {
-  const rollout = await controlStore(bindings).rollout();
+  const rollout = await controlStore(bindings).rolloutWithReadings();
   keep(rollout, Date.now(), true);
   return rollout;
+}
+
+/** Rules the ControlStore just answered (a guard tripped on this isolate's counts): in force here at once. */
+export function adoptRollout(rollout: Rollout): void {
+  keep(rollout, Date.now(), true);
 }
 
 function keep(rollout: Rollout, now: number, authoritative = false): void {

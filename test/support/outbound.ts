@@ -9,7 +9,9 @@
  *   delivery; `GET http://notify.test/deliveries?accountId=…` lists them;
  *   `?fail=1` on the hook path answers 500, `?redirect=1` a 307 to
  *   `http://elsewhere.test/` (which records what reaches it), `?hang=1`
- *   answers only after 8 s.
+ *   answers only after 8 s. `http://notify.test/ops` is the ops-event webhook
+ *   (recorded the same way); `POST /ops-fail?count=N` makes its next N
+ *   deliveries answer 503.
  * - `http://origin-hang.test/…` answers only after 3 s.
  *
  * Anything else is refused, so no test reaches a real network.
@@ -17,6 +19,8 @@
 const deliveries: Array<{ headers: Record<string, string>; body: string; receivedAt: number }> = [];
 /** Requests that reached a host the gate must never send to (a webhook's redirect target). */
 const strays: string[] = [];
+/** How many of the next ops-event deliveries (`/ops`) answer 503 (`POST /ops-fail?count=N` sets it). */
+let opsFailures = 0;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function outbound(request: Request): Promise<Response> {
@@ -56,6 +60,14 @@ export async function outbound(request: Request): Promise<Response> {
       return Response.json(deliveries.filter((d) => !account || JSON.parse(d.body).accountId === account));
     }
     if (url.searchParams.get('fail') === '1') return new Response('down', { status: 500 });
+    if (url.pathname === '/ops-fail') {
+      opsFailures = Number(url.searchParams.get('count') ?? 1);
+      return new Response(null, { status: 204 });
+    }
+    if (url.pathname === '/ops' && opsFailures > 0) {
+      opsFailures -= 1;
+      return new Response('ops receiver down', { status: 503 });
+    }
     deliveries.push({ headers: Object.fromEntries(request.headers), body: await request.text(), receivedAt: Date.now() });
     return new Response(null, { status: 204 });
   }

@@ -34,6 +34,7 @@ async function makeIdentity(): Promise<ProductionIdentity> {
     NOTIFY_SIGNING_KEY: randomSecret(),
     ORIGIN_URL: 'http://origin.test',
     NOTIFY_URL: 'https://notify.test/hook',
+    OPS_NOTIFY_URL: 'https://notify.test/ops',
   };
   return {
     bindings,

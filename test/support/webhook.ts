@@ -16,6 +16,13 @@ export async function deliveries(accountId: string): Promise<Delivery[]> {
   return raw.map((d) => ({ headers: d.headers, body: d.body, message: JSON.parse(d.body) }));
 }
 
+/** The ops events delivered to OPS_NOTIFY_URL for `region`, oldest first. */
+export async function opsEvents(region: string): Promise<Delivery[]> {
+  const response = await fetch('http://notify.test/deliveries');
+  const raw = await response.json<Array<{ headers: Record<string, string>; body: string }>>();
+  return raw.map((d) => ({ headers: d.headers, body: d.body, message: JSON.parse(d.body) })).filter((d) => d.message.region === region && String(d.message.type).startsWith('rollout_'));
+}
+
 export async function lastCode(accountId: string): Promise<string> {
   const all = await deliveries(accountId);
   const last = all.at(-1);

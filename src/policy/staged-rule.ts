@@ -1,0 +1,62 @@
+/**
+ * Rules that advance and guard themselves (docs/api.md), as pure
+ * transitions: a person's rule starts at its first stage; it advances when
+ * its hold is over and its guard is healthy; a guard that reads unhealthy
+ * trips it, and a tripped rule answers everyone as `monitor` (see
+ * `effectiveMode`) until a person sets it again.
+ */
+import { parseDurationMs } from '../config/duration';
+import type { GuardReading, RolloutRule } from './rollout';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The settings a person gives; everything else on a rule is kept by the gate. */
+export type RuleSettings = Pick<RolloutRule, 'mode' | 'percent' | 'failOpen' | 'note' | 'stages' | 'guard'>;
+
+/** A person's rule as it starts: at its first stage (if staged), `advancing` while stages remain. */
+export function startRule(settings: RuleSettings, now: number): RolloutRule {
+  const { mode, percent, failOpen, note, stages, guard } = settings;
+  const base: RolloutRule = { mode, percent, failOpen, ...(note !== undefined ? { note } : {}), ...(guard ? { guard } : {}) };
+  if (!stages || stages.length === 0) return { ...base, status: 'steady' };
+  const first = stages[0]!;
+  const more = stages.length > 1;
+  return {
+    ...base,
+    stages,
+    percent: first.percent,
+    status: more ? 'advancing' : 'steady',
+    stage: 0,
+    stageStartedAt: iso(now),
+    nextAdvanceAt: more ? iso(now + parseDurationMs(first.hold!)) : null,
+  };
+}
+
+/** When the rule's next stage is due, or null. */
+export function nextAdvance(rule: RolloutRule): number | null {
+  return rule.status === 'advancing' && rule.nextAdvanceAt ? Date.parse(rule.nextAdvanceAt) : null;
+}
+
+/** The rule one stage on. */
+export function advanced(rule: RolloutRule, now: number): RolloutRule {
+  const index = (rule.stage ?? 0) + 1;
+  const stage = rule.stages![index]!;
+  const last = index === rule.stages!.length - 1;
+  return {
+    ...rule,
+    stage: index,
+    percent: stage.percent,
+    stageStartedAt: iso(now),
+    status: last ? 'steady' : 'advancing',
+    nextAdvanceAt: last ? null : iso(now + parseDurationMs(stage.hold!)),
+  };
+}
+
+/** The rule stepped down: its settings kept for inspection, `tripped`, answering everyone as monitor. */
+export function tripped(rule: RolloutRule, reading: GuardReading, now: number): RolloutRule {
+  return { ...rule, status: 'tripped', reading, trippedBy: reading, trippedAt: iso(now), nextAdvanceAt: null };
+}
+
+/** Whether a rule's guard should be read: it has one and has not tripped. */
+export function guarded(rule: RolloutRule | undefined): boolean {
+  return Boolean(rule?.guard) && rule!.status !== 'tripped';
+}

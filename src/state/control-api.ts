@@ -1,0 +1,21 @@
+/**
+ * What other Durable Objects may ask of the ControlStore, as a type: the
+ * RegionMetrics objects call it (a new region, new counts for a guarded
+ * region) while the ControlStore reads them — this interface keeps the two
+ * modules from importing each other.
+ */
+import type { Rollout } from '../policy/rollout';
+
+/** The name of the one ControlStore. */
+export const CONTROL_STORE_NAME = 'control';
+
+export interface ControlStoreApi extends Rpc.DurableObjectBranded {
+  /** Notes that `region` has decision metrics. */
+  noteMetricsRegion(region: string): void;
+  /** New counts for a guarded region arrived: the rules now in force if its guard tripped, else null. */
+  countsArrived(region: string): Promise<Rollout | null>;
+}
+
+export function controlStoreApi(bindings: { CONTROL: DurableObjectNamespace<ControlStoreApi> }): DurableObjectStub<ControlStoreApi> {
+  return bindings.CONTROL.get(bindings.CONTROL.idFromName(CONTROL_STORE_NAME));
+}

@@ -1,0 +1,192 @@
+/**
+ * Rules that advance and guard themselves (docs/api.md), in workerd with
+ * real Durable Objects: counts and alarms are driven directly, holds are a
+ * second long, and no test waits a minute.
+ */
+import { runDurableObjectAlarm } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { callGate, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { deviceToken } from '../support/tokens';
+import { opsEvents, signatureIsValid } from '../support/webhook';
+import { admin } from './admin-support';
+
+const HOME_IP = '203.0.113.91';
+const AWAY_IP = '198.51.100.91';
+type Json = Record<string, any>;
+
+let seed = 0;
+/** A region no other test here uses (X?: user-assigned codes). */
+const freshRegion = () => `X${String.fromCharCode(65 + ++seed)}`;
+const control = () => testEnv.CONTROL.get(testEnv.CONTROL.idFromName('control')) as unknown as DurableObjectStub;
+
+async function rule(region: string): Promise<Json> {
+  return (await admin('GET', '/admin/v1/rollout', { scope: 'rollout:read' })).body.regions[region];
+}
+
+/** Polls until `check` holds, running the ControlStore's alarm between tries (it is also due by itself). */
+async function eventually(check: () => Promise<boolean>, ms = 8000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await runDurableObjectAlarm(control());
+    await sleep(150);
+  }
+}
+
+/** An established household (its TV seen at home under monitor) and a phone never home. */
+async function household(region: string) {
+  const account = newAccount('guard');
+  const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
+  const phone = await deviceToken({ account, device: 'phone' });
+  await callGate({ token: tv, ip: HOME_IP, country: region });
+  return { tv, phone };
+}
+
+describe('rule validation', () => {
+  it.each([
+    [{ mode: 'enforce', stages: [] }, 'stages'],
+    [{ mode: 'enforce', stages: [{ percent: 101 }] }, 'stages.0.percent'],
+    [{ mode: 'enforce', stages: [{ percent: -5 }] }, 'stages.0.percent'],
+    [{ mode: 'enforce', stages: [{ percent: 50, hold: 'P1D' }, { percent: 20 }] }, 'stages.1.percent'],
+    [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1D' }, { percent: 10 }] }, 'stages.1.percent'],
+    [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1M' }, { percent: 50 }] }, 'stages.0.hold'],
+    [{ mode: 'enforce', stages: [{ percent: 10 }, { percent: 50 }] }, 'stages.0.hold'],
+    [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1D' }, { percent: 50, hold: 'P1D' }] }, 'stages.1.hold'],
+    [{ mode: 'enforce', percent: 30, stages: [{ percent: 10, hold: 'P1D' }, { percent: 50 }] }, 'percent'],
+    [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1D', extra: 1 }, { percent: 50 }] }, 'stages.0.extra'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 1.5, window: 'PT15M' } }, 'guard.maxRefusalRate'],
+    [{ mode: 'enforce', guard: { minVerifySuccessRate: -0.1, window: 'PT15M' } }, 'guard.minVerifySuccessRate'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05 } }, 'guard.window'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'P1M' } }, 'guard.window'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'P3D' } }, 'guard.window'],
+    [{ mode: 'enforce', guard: { window: 'PT15M' } }, 'guard.maxRefusalRate'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT15M', minSessions: 0 } }, 'guard.minSessions'],
+  ])('refuses %j with 400 naming %s', async (body, field) => {
+    const answer = await admin('PUT', '/admin/v1/rollout/PE', { body });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ reason: 'INVALID_REQUEST', field });
+  });
+
+  it('refuses a guard on * (a guard reads one region’s counts)', async () => {
+    const answer = await admin('PUT', '/admin/v1/rollout/*', { body: { mode: 'enforce', guard: { maxRefusalRate: 0.1, window: 'PT5M' } } });
+    expect(answer.body).toMatchObject({ status: 400, field: 'guard' });
+  });
+});
+
+describe('stages', () => {
+  it('start at the first stage and advance in order after each hold, audited and announced, and stop at the last', async () => {
+    const region = freshRegion();
+    const put = await admin('PUT', `/admin/v1/rollout/${region}`, {
+      body: { mode: 'enforce', stages: [{ percent: 10, hold: 'PT1S' }, { percent: 50, hold: 'PT1S' }, { percent: 100 }], note: 'staged' },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.regions[region]).toMatchObject({ mode: 'enforce', percent: 10, status: 'advancing', stage: 0, nextAdvanceAt: expect.any(String) });
+
+    await eventually(async () => (await rule(region)).stage === 1);
+    expect(await rule(region)).toMatchObject({ percent: 50, status: 'advancing', stage: 1 });
+    await eventually(async () => (await rule(region)).stage === 2);
+    const last = await rule(region);
+    expect(last).toMatchObject({ percent: 100, status: 'steady', stage: 2, nextAdvanceAt: null });
+
+    await sleep(1200);
+    await runDurableObjectAlarm(control());
+    expect(await rule(region)).toMatchObject({ percent: 100, stage: 2 });
+
+    const audit = (await admin('GET', '/admin/v1/audit?limit=50', { scope: 'audit:read' })).body.entries.filter((entry: Json) => entry.target === `rollout/${region}`);
+    expect(audit.map((entry: Json) => [entry.actor, entry.action])).toEqual([
+      ['hearth-guard', 'rollout.stage_advanced'],
+      ['hearth-guard', 'rollout.stage_advanced'],
+      [expect.any(String), 'rollout.set'],
+    ]);
+    expect(audit[0].before.percent).toBe(50);
+    expect(audit[0].after.percent).toBe(100);
+
+    await eventually(async () => (await opsEvents(region)).length === 2);
+    const events = await opsEvents(region);
+    expect(events.map((event) => [event.message.type, (event.message.rule as unknown as Json).percent])).toEqual([
+      ['rollout_stage_advanced', 50],
+      ['rollout_stage_advanced', 100],
+    ]);
+    for (const event of events) expect(await signatureIsValid(event)).toBe(true);
+  });
+
+  it('lets a person’s change win over an advance, and the schedule follows the new rule', async () => {
+    const region = freshRegion();
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'challenge', stages: [{ percent: 10, hold: 'PT1S' }, { percent: 90 }] } });
+    const read = (await admin('GET', '/admin/v1/rollout', { scope: 'rollout:read' })).body.version;
+    await eventually(async () => (await rule(region)).stage === 1);
+    // The person read before the advance: their write is refused, nothing is lost.
+    const stale = await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'off' }, headers: { 'If-Match': `"${read}"` } });
+    expect(stale.status).toBe(412);
+    // A new staged rule starts over at its own first stage, with its own hold.
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', stages: [{ percent: 5, hold: 'PT1H' }, { percent: 100 }] } });
+    await sleep(1200);
+    await runDurableObjectAlarm(control());
+    expect(await rule(region)).toMatchObject({ mode: 'enforce', percent: 5, stage: 0, status: 'advancing' });
+  });
+});
+
+describe('guards', () => {
+  it('trip exactly past the threshold, not below it and not before minSessions; the next request is no longer refused', async () => {
+    const region = freshRegion();
+    await setRule(region, 'monitor');
+    const homes = [await household(region), await household(region)];
+    const strangers = [await household(region), await household(region), await household(region)];
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard: { maxRefusalRate: 0.5, minSessions: 6, window: 'PT5M' }, note: 'guarded' } });
+    const decide = async (token: string, ip: string) => (await (await callGate({ token, ip, country: region })).json()) as Json;
+
+    // 3 treated sessions, all refused: a rate of 1.0, but under minSessions — no trip.
+    for (const { phone } of strangers) expect(await decide(phone, AWAY_IP)).toMatchObject({ decision: 'challenge', mode: 'enforce' });
+    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { sessions: 3, refused: 3, unhealthy: false } });
+    // 3 allowed: 3 of 6 refused is exactly 0.5 — not past it.
+    for (const { tv } of [homes[0]!, homes[1]!, homes[0]!]) expect(await decide(tv, HOME_IP)).toMatchObject({ decision: 'allow', mode: 'enforce' });
+    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { sessions: 6, refused: 3, refusalRate: 0.5, unhealthy: false } });
+    // 1 allowed, 1 refused: 4 of 8, still exactly 0.5.
+    expect(await decide(homes[1]!.tv, HOME_IP)).toMatchObject({ decision: 'allow' });
+    expect(await decide(strangers[0]!.phone, AWAY_IP)).toMatchObject({ decision: 'challenge' });
+    expect((await rule(region)).status).toBe('steady');
+    // One more refusal: 5 of 9 > 0.5 — tripped by the counts of this very request; the next one is not refused.
+    expect(await decide(strangers[1]!.phone, AWAY_IP)).toMatchObject({ decision: 'challenge' });
+    expect(await decide(strangers[2]!.phone, AWAY_IP)).toMatchObject({ decision: 'allow', mode: 'monitor', wouldDecision: 'challenge' });
+
+    const tripped = await rule(region);
+    expect(tripped).toMatchObject({ mode: 'enforce', percent: 100, status: 'tripped', trippedBy: { sessions: 9, refused: 5, unhealthy: true, cause: 'refusalRate' } });
+    const audit = (await admin('GET', '/admin/v1/audit?limit=20', { scope: 'audit:read' })).body.entries.find((entry: Json) => entry.target === `rollout/${region}`);
+    expect(audit).toMatchObject({ actor: 'hearth-guard', action: 'rollout.guard_tripped', before: { status: 'steady' }, after: { status: 'tripped' } });
+    expect(audit.note).toContain('5 of 9 treated sessions refused');
+
+    await eventually(async () => (await opsEvents(region)).length === 1);
+    const [event] = await opsEvents(region);
+    expect(event!.message).toMatchObject({ type: 'rollout_guard_tripped', region, rule: { status: 'tripped' }, reading: { sessions: 9, refused: 5 } });
+    expect(await signatureIsValid(event!)).toBe(true);
+
+    // It stays tripped — more traffic, more alarms — until a person sets the rule again.
+    for (const { phone } of strangers) await decide(phone, AWAY_IP);
+    await runDurableObjectAlarm(control());
+    expect((await rule(region)).status).toBe('tripped');
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', note: 'resumed after review' } });
+    expect((await rule(region)).status).toBe('steady');
+    expect(await decide(strangers[0]!.phone, AWAY_IP)).toMatchObject({ decision: 'challenge', mode: 'enforce' });
+  });
+
+  it('trips on the verification success rate too', async () => {
+    const region = freshRegion();
+    await setRule(region, 'monitor');
+    const { phone } = await household(region);
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'challenge', guard: { minVerifySuccessRate: 0.5, minSessions: 1, window: 'PT5M' } } });
+    await callGate({ token: phone, ip: AWAY_IP, country: region });
+    // A code sent and never verified: 0 of 1 < 0.5.
+    await callGate({ method: 'POST', path: '/gate/v1/challenges', token: phone, ip: AWAY_IP, country: region });
+    expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { codesSent: 1, codesVerified: 0, cause: 'verifySuccessRate' } });
+  });
+
+  it('retries an ops event the receiver refused until it lands', async () => {
+    const region = freshRegion();
+    await fetch('http://notify.test/ops-fail?count=2', { method: 'POST' });
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', stages: [{ percent: 20, hold: 'PT1S' }, { percent: 40 }] } });
+    await eventually(async () => (await opsEvents(region)).length === 1, 10_000);
+    const [event] = await opsEvents(region);
+    expect(event!.message).toMatchObject({ type: 'rollout_stage_advanced', region });
+    expect(await signatureIsValid(event!)).toBe(true);
+  });
+});

@@ -5,6 +5,8 @@
  *   npm run ops -- rollout set PE challenge --percent 10 --note "Peru: challenge 10%"
  *   npm run ops -- rollout set PE enforce --fail-closed --if-match 7 --note "Peru: enforce"
  *   npm run ops -- rollout delete PE
+ *   npm run ops -- rollout set PE enforce --stages 10:P1D,50:P2D,100 --guard "refusal<0.05,verify>0.5,sessions>=200,window=PT15M" --note "Peru, guarded"
+ *   npm run ops -- rollout resume PE --note "reviewed: the trip was a partner outage"
  *   npm run ops -- rollout preview PE enforce --percent 20 [--window PT1H]
  *   npm run ops -- metrics [REGION] [--since PT6H | 2026-11-21T09:00:00Z] [--step PT5M]
  *   npm run ops -- audit [--limit 20] [--cursor ID]
@@ -23,7 +25,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { adminApi, ifMatch, type Counts, type Metrics, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
-import { describePreview, durationMinutes, explainRefusal, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
+import { describePreview, durationMinutes, explainRefusal, resumeBody, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
 import { ADMIN_SCOPES, DEVICE_TYPES, MODES } from '../src/vocabulary.ts';
 import { mintAdminToken } from '../dev/tokens.ts';
 
@@ -53,6 +55,8 @@ const { values: flags, positionals } = parseArgs({
     ttl: { type: 'string', default: '3600' },
     yes: { type: 'boolean', default: false },
     window: { type: 'string' },
+    stages: { type: 'string' },
+    guard: { type: 'string' },
     since: { type: 'string' },
     step: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -110,9 +114,65 @@ function integer(value: string | undefined, what: string): number | undefined {
 function rolloutTable(rollout: Rollout): string {
   const rows = Object.entries(rollout.regions)
     .toSorted(([a], [b]) => (a === '*' ? -1 : b === '*' ? 1 : a.localeCompare(b)))
-    .map(([region, rule]) => ({ region, mode: rule.mode, percent: rule.percent, failOpen: rule.failOpen ? 'open' : 'closed', updatedBy: rule.updatedBy, updatedAt: rule.updatedAt, note: rule.note }));
+    .map(([region, rule]) => ({
+      region,
+      mode: rule.mode,
+      percent: rule.percent,
+      failOpen: rule.failOpen ? 'open' : 'closed',
+      status: describeStatus(rule),
+      guard: describeGuard(rule),
+      updatedBy: rule.updatedBy,
+      updatedAt: rule.updatedAt,
+      note: rule.note,
+    }));
   const header = `Rollout version ${rollout.version}${rollout.updatedAt ? `, updated ${rollout.updatedAt}` : ''}${rows.some((r) => r.region === '*') ? '' : '\n(no * rule: unlisted regions are monitor at 100%)'}`;
-  return `${header}\n${table(rows, ['region', 'mode', 'percent', 'failOpen', 'updatedBy', 'updatedAt', 'note'])}`;
+  return `${header}\n${table(rows, ['region', 'mode', 'percent', 'failOpen', 'status', 'guard', 'updatedBy', 'updatedAt', 'note'])}`;
+}
+
+/** `10:P1D,50:P2D,100` → stages. */
+function stagesFlag(value: string): NonNullable<RolloutRuleInput['stages']> {
+  return value.split(',').map((part) => {
+    const match = /^\s*(\d{1,3})(?::(P[0-9A-Za-z.]+))?\s*$/.exec(part);
+    if (!match) throw new UsageError(`--stages: "${part}" is not PERCENT or PERCENT:HOLD (e.g. 10:P1D,50:P2D,100)`);
+    return { percent: Number(match[1]), ...(match[2] ? { hold: match[2].toUpperCase() } : {}) };
+  });
+}
+
+/** `refusal<0.05,verify>0.5,sessions>=200,window=PT15M` → a guard. */
+function guardFlag(value: string): NonNullable<RolloutRuleInput['guard']> {
+  const guard: Partial<NonNullable<RolloutRuleInput['guard']>> = {};
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const match = /^(refusal<|verify>|sessions>=|window=)(.+)$/.exec(part);
+    if (!match) throw new UsageError(`--guard: "${part}" is not one of refusal<RATE, verify>RATE, sessions>=N, window=DURATION`);
+    const [, key, raw] = match as unknown as [string, string, string];
+    if (key === 'window=') guard.window = raw.toUpperCase();
+    else if (Number.isNaN(Number(raw))) throw new UsageError(`--guard: "${part}" needs a number`);
+    else if (key === 'refusal<') guard.maxRefusalRate = Number(raw);
+    else if (key === 'verify>') guard.minVerifySuccessRate = Number(raw);
+    else guard.minSessions = Number(raw);
+  }
+  if (!guard.window) throw new UsageError('--guard needs window=DURATION (e.g. window=PT15M)');
+  return guard as NonNullable<RolloutRuleInput['guard']>;
+}
+
+const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '-' : `${(rate * 100).toFixed(1)}%`);
+
+function describeStatus(rule: Rollout['regions'][string]): string {
+  if (rule.status === 'tripped') return `TRIPPED ${rule.trippedAt ?? ''} (monitor until resumed)`;
+  if (rule.stages && rule.stages.length > 1) {
+    const stage = `stage ${(rule.stage ?? 0) + 1}/${rule.stages.length}`;
+    return rule.status === 'advancing' && rule.nextAdvanceAt ? `${stage}, next ${rule.stages[(rule.stage ?? 0) + 1]?.percent}% at ${rule.nextAdvanceAt}` : `${stage}, steady`;
+  }
+  return rule.status ?? 'steady';
+}
+
+function describeGuard(rule: Rollout['regions'][string]): string {
+  if (!rule.guard) return '-';
+  const g = rule.guard;
+  const limits = [g.maxRefusalRate !== undefined ? `refused ≤ ${pct(g.maxRefusalRate)}` : '', g.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(g.minVerifySuccessRate)}` : ''].filter(Boolean).join(', ');
+  const r = rule.status === 'tripped' ? rule.trippedBy : rule.reading;
+  const reading = r ? `; read ${r.refused}/${r.sessions} refused (${pct(r.refusalRate)}), ${r.codesVerified}/${r.codesSent} verified` : '; no reading yet';
+  return `${limits} over ${g.window}, ≥ ${g.minSessions} sessions${reading}`;
 }
 
 function ifMatchFlag(): { 'If-Match': string } | undefined {
@@ -132,6 +192,8 @@ async function rolloutCommand(command: string | undefined, args: string[]): Prom
       const rule: RolloutRuleInput = { mode, note: required(flags.note, '--note "why": every change is audited with its reason') };
       const percent = integer(flags.percent, '--percent');
       if (percent !== undefined) rule.percent = percent;
+      if (flags.stages) rule.stages = stagesFlag(flags.stages);
+      if (flags.guard) rule.guard = guardFlag(flags.guard);
       if (flags['fail-closed']) rule.failOpen = false;
       if (flags['fail-open']) rule.failOpen = true;
       const rollout = await call(() => admin.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag() }, body: rule }));
@@ -141,6 +203,15 @@ async function rolloutCommand(command: string | undefined, args: string[]): Prom
       const region = required(args[0], 'REGION').toUpperCase();
       const rollout = await call(() => admin.DELETE('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag() } }));
       return output(rollout, () => `Deleted the rule for ${region}; it now follows *.\n\n${rolloutTable(rollout)}`);
+    }
+    case 'resume': {
+      const region = required(args[0], 'REGION').toUpperCase();
+      const rollout = await call(() => admin.GET('/admin/v1/rollout'));
+      const current = rollout.regions[region];
+      if (!current || current.status !== 'tripped') throw new UsageError(`${region} has no tripped rule to resume (rollout list shows each rule's status)`);
+      const resumed = resumeBody(current, required(flags.note, '--note "why it is safe to resume": every change is audited'));
+      const after = await call(() => admin.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rollout.version) }, body: resumed }));
+      return output(after, () => `Resumed ${region}: ${resumed.mode} at ${after.regions[region]?.percent}%, its guard watching again.\n\n${rolloutTable(after)}`);
     }
     case 'preview': {
       const region = required(args[0], 'REGION (PE, CL, …)').toUpperCase();
@@ -161,7 +232,7 @@ async function rolloutCommand(command: string | undefined, args: string[]): Prom
       });
     }
     default:
-      throw new UsageError('rollout takes list, set, delete or preview');
+      throw new UsageError('rollout takes list, set, delete, resume or preview');
   }
 }
 

@@ -4,7 +4,7 @@
  * of acting on it — a command to run, a button to press), an audit change
  * in a few words, and what a preview found.
  */
-import type { Counts, Preview, Problem } from './schema';
+import type { Counts, Preview, Problem, RolloutRule, RolloutRuleInput } from './schema';
 
 export interface RefusalHints {
   /** How to get a valid admin token on this surface. */
@@ -92,4 +92,20 @@ export function describePreview(preview: Preview): { headline: string; current: 
 export function wouldRefuseRate(counts: Pick<Counts, 'sessions' | 'wouldRefuse'>): number {
   const sessions = counts.sessions.allow + counts.sessions.challenge + counts.sessions.deny;
   return sessions === 0 ? 0 : counts.wouldRefuse.sessions / sessions;
+}
+
+/**
+ * The rule a person PUTs to resume a tripped one: the same settings, its
+ * guard watching again, from the stage it had reached (so a resumed rollout
+ * does not start over).
+ */
+export function resumeBody(rule: RolloutRule, note: string): RolloutRuleInput {
+  const stages = rule.stages?.slice(rule.stage ?? 0);
+  return {
+    mode: rule.mode,
+    failOpen: rule.failOpen,
+    note,
+    ...(stages && stages.length > 0 ? { stages } : { percent: rule.percent }),
+    ...(rule.guard ? { guard: rule.guard } : {}),
+  };
 }

@@ -154,6 +154,45 @@ describe('ops CLI against a running gate', () => {
     expect((await asAdmin(['metrics', '--since', 'yesterday'])).code).toBe(2);
   });
 
+  it('sets a staged, guarded rule in one command, shows its status, and resumes it after a trip', async () => {
+    // Households form under the default (monitor) first: their TVs at home, their phones never.
+    const phones: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const account = `cli-guard-${Date.now()}-${i}`;
+      const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+      await (await fetch(`${gateUrl}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': `203.0.${40 + i}.1`, 'Hearth-Sim-Country': 'BO' } })).arrayBuffer();
+      phones.push(await mintDeviceToken({ account, device: 'phone', type: 'mobile', ttlSeconds: 600 }));
+    }
+    await new Promise((r) => setTimeout(r, 300)); // the households are written off the hot path
+
+    const set = await asAdmin(['rollout', 'set', 'BO', 'enforce', '--stages', '10:PT1H,50:P2D,100', '--guard', 'refusal<0.5,verify>0.2,sessions>=3,window=PT5M', '--note', 'Bolivia, guarded']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/BO\s+enforce\s+10\s+open\s+stage 1\/3, next 50% at \S+\s+refused ≤ 50.0%, verified ≥ 20.0% over PT5M, ≥ 3 sessions; no reading yet/);
+    const rule = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.BO;
+    expect(rule).toMatchObject({ stages: [{ percent: 10, hold: 'PT1H' }, { percent: 50, hold: 'P2D' }, { percent: 100 }], guard: { maxRefusalRate: 0.5, minVerifySuccessRate: 0.2, minSessions: 3, window: 'PT5M' } });
+
+    // The same guard on all of Bolivia; three phones away are refused, and it trips on their counts (flushed at once in this gate).
+    expect((await asAdmin(['rollout', 'set', 'BO', 'enforce', '--guard', 'refusal<0.5,sessions>=3,window=PT5M', '--note', 'Bolivia, all'])).code).toBe(0);
+    for (const phone of phones) {
+      await (await fetch(`${gateUrl}/gate/v1/decision`, { headers: { Authorization: `Bearer ${phone}`, 'CF-Connecting-IP': '198.51.100.60', 'Hearth-Sim-Country': 'BO' } })).arrayBuffer();
+    }
+    let listed = '';
+    for (let i = 0; i < 50 && !listed.includes('TRIPPED'); i++) {
+      listed = (await asAdmin(['rollout', 'list'])).stdout;
+      if (!listed.includes('TRIPPED')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed).toMatch(/BO\s+enforce\s+100\s+open\s+TRIPPED \S+ \(monitor until resumed\)\s+refused ≤ 50.0% over PT5M, ≥ 3 sessions; read 3\/3 refused \(100.0%\)/);
+
+    expect((await asAdmin(['rollout', 'resume', 'BO'])).code).toBe(2);
+    const resumed = await asAdmin(['rollout', 'resume', 'BO', '--note', 'reviewed: a test']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Resumed BO: enforce at 100%');
+    expect((await asAdmin(['rollout', 'resume', 'BO', '--note', 'again'])).code).toBe(2);
+    const bad = await asAdmin(['rollout', 'set', 'BO', 'enforce', '--stages', '10:P1M,50', '--note', 'months']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('field: stages.0.hold');
+  });
+
   it('answers usage mistakes with exit 2 and a pointer to --help', async () => {
     const wrong = await asAdmin(['rollout', 'set', 'PE']);
     expect(wrong.code).toBe(2);

@@ -134,7 +134,9 @@ function stagesFlag(value: string): NonNullable<RolloutRuleInput['stages']> {
   return value.split(',').map((part) => {
     const match = /^\s*(\d{1,3})(?::(P[0-9A-Za-z.]+))?\s*$/.exec(part);
     if (!match) throw new UsageError(`--stages: "${part}" is not PERCENT or PERCENT:HOLD (e.g. 10:P1D,50:P2D,100)`);
-    return { percent: Number(match[1]), ...(match[2] ? { hold: match[2].toUpperCase() } : {}) };
+    const stage: NonNullable<RolloutRuleInput['stages']>[number] = { percent: Number(match[1]) };
+    if (match[2]) stage.hold = match[2].toUpperCase();
+    return stage;
   });
 }
 

@@ -564,6 +564,13 @@ export interface components {
                                 none: number;
                             };
                         };
+                        /** @description What a guard reads: sessions answered under challenge or enforce, refusals among them, and their codes sent and verified. */
+                        treated: {
+                            sessions: number;
+                            refused: number;
+                            codesSent: number;
+                            codesVerified: number;
+                        };
                     }[];
                 };
             };
@@ -604,6 +611,13 @@ export interface components {
                     enforce: number;
                     none: number;
                 };
+            };
+            /** @description What a guard reads: sessions answered under challenge or enforce, refusals among them, and their codes sent and verified. */
+            treated: {
+                sessions: number;
+                refused: number;
+                codesSent: number;
+                codesVerified: number;
             };
         };
         AccountSummary: {

@@ -31,7 +31,11 @@ export function summariseChange(value: unknown): string {
   if (value === null || value === undefined) return '∅';
   if (typeof value !== 'object') return String(value);
   const record = value as Record<string, unknown>;
-  if ('mode' in record) return `${String(record.mode)} ${String(record.percent ?? 100)}%${record.failOpen === false ? ' fail-closed' : ''}`;
+  if ('mode' in record) {
+    const stage = Array.isArray(record.stages) && record.stages.length > 1 ? ` stage ${Number(record.stage ?? 0) + 1}/${record.stages.length}` : '';
+    const status = record.status === 'tripped' ? ' TRIPPED (monitor)' : '';
+    return `${String(record.mode)} ${String(record.percent ?? 100)}%${record.failOpen === false ? ' fail-closed' : ''}${stage}${status}`;
+  }
   return Object.entries(record)
     .map(([key, v]) => `${key}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' ');

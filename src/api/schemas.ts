@@ -296,6 +296,9 @@ const countsShape = {
   reasons: z.record(z.string(), z.number().int()).meta({ description: 'Sessions and segments by reason code.' }),
   verification: z.object({ sent: z.number().int(), verified: z.number().int(), wrong: z.number().int(), locked: z.number().int(), expired: z.number().int() }),
   modes: z.object({ sessions: modeCounts, segments: modeCounts }).meta({ description: 'Answers by the mode they were given under (`none`: token refused).' }),
+  treated: z
+    .object({ sessions: z.number().int(), refused: z.number().int(), codesSent: z.number().int(), codesVerified: z.number().int() })
+    .meta({ description: 'What a guard reads: sessions answered under challenge or enforce, refusals among them, and their codes sent and verified.' }),
 };
 export const counts = z.object(countsShape).meta({ id: 'Counts' });
 export const metrics = z

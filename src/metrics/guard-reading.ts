@@ -5,25 +5,7 @@
  * many were refused, and how many of the codes they were sent were verified.
  */
 import type { Guard, GuardReading } from '../policy/rollout';
-import type { TallyRecord } from './tally';
-
-const TREATED = new Set(['challenge', 'enforce']);
-
-/** Treated sessions, refusals among them, and their codes sent and verified. */
-export function treatedCounts(record: TallyRecord): { sessions: number; refused: number; codesSent: number; codesVerified: number } {
-  const counts = { sessions: 0, refused: 0, codesSent: 0, codesVerified: 0 };
-  for (const [name, n] of Object.entries(record)) {
-    const parts = name.split('|');
-    if (parts[0] === 'd' && parts[1] === 'session' && TREATED.has(parts[5]!)) {
-      counts.sessions += n;
-      if (parts[2] !== 'allow') counts.refused += n;
-    } else if (parts[0] === 'v' && TREATED.has(parts[2]!)) {
-      if (parts[1] === 'sent') counts.codesSent += n;
-      if (parts[1] === 'verified') counts.codesVerified += n;
-    }
-  }
-  return counts;
-}
+import { treatedCounts, type TallyRecord } from './tally';
 
 /**
  * Reads `guard` over `record` (the window's counts). Unhealthy only with at

@@ -225,6 +225,8 @@ export interface Counts {
   verification: Record<FunnelEvent, number>;
   /** Beyond the contract: sessions and segments by the mode they were answered under (`none`: token refused). */
   modes: { sessions: Record<Mode | 'none', number>; segments: Record<Mode | 'none', number> };
+  /** Beyond the contract: what a guard reads — treated sessions, refusals among them, their codes sent and verified. */
+  treated: { sessions: number; refused: number; codesSent: number; codesVerified: number };
 }
 
 const outcomes = (): OutcomeCounts => ({ allow: 0, challenge: 0, deny: 0 });
@@ -238,11 +240,17 @@ export function emptyCounts(): Counts {
     reasons: {},
     verification: { sent: 0, verified: 0, wrong: 0, locked: 0, expired: 0 },
     modes: { sessions: byMode(), segments: byMode() },
+    treated: { sessions: 0, refused: 0, codesSent: 0, codesVerified: 0 },
   };
 }
 
 /** Reads a record's counters into `Counts` (adding to `into` when given). */
 export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Counts {
+  const treated = treatedCounts(record);
+  into.treated.sessions += treated.sessions;
+  into.treated.refused += treated.refused;
+  into.treated.codesSent += treated.codesSent;
+  into.treated.codesVerified += treated.codesVerified;
   for (const [name, n] of Object.entries(record)) {
     const parts = name.split('|');
     if (parts[0] === 'd') {
@@ -259,6 +267,24 @@ export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Cou
     }
   }
   return into;
+}
+
+const TREATED = new Set(['challenge', 'enforce']);
+
+/** Treated sessions (answered under `challenge` or `enforce`), refusals among them, and their codes sent and verified: what a guard reads. */
+export function treatedCounts(record: TallyRecord): { sessions: number; refused: number; codesSent: number; codesVerified: number } {
+  const counts = { sessions: 0, refused: 0, codesSent: 0, codesVerified: 0 };
+  for (const [name, n] of Object.entries(record)) {
+    const parts = name.split('|');
+    if (parts[0] === 'd' && parts[1] === 'session' && TREATED.has(parts[5]!)) {
+      counts.sessions += n;
+      if (parts[2] !== 'allow') counts.refused += n;
+    } else if (parts[0] === 'v' && TREATED.has(parts[2]!)) {
+      if (parts[1] === 'sent') counts.codesSent += n;
+      if (parts[1] === 'verified') counts.codesVerified += n;
+    }
+  }
+  return counts;
 }
 
 /** One replay cell of a record: a session outside the household, or one whose answer no rule changes. */

@@ -42,6 +42,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <figure class="chart-figure"><figcaption>Sessions by outcome</figcaption><div id="chart-sessions" class="chart"></div></figure>
     <figure class="chart-figure"><figcaption>Share of sessions enforce would refuse</figcaption><div id="chart-would" class="chart"></div></figure>
     <figure class="chart-figure"><figcaption>Verification codes</figcaption><div id="chart-funnel" class="chart"></div></figure>
+    <figure class="chart-figure" id="guard-figure" hidden><figcaption id="guard-caption">The guard: refused share of treated sessions beside its threshold</figcaption><div id="chart-guard" class="chart"></div></figure>
     <details>
       <summary>The numbers behind the charts</summary>
       <table>
@@ -57,7 +58,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <p class="muted" id="rollout-version"></p>
     <table>
       <caption class="visually-hidden">Rollout rules by region</caption>
-      <thead><tr><th scope="col">Region</th><th scope="col">Mode</th><th scope="col">Percent</th><th scope="col">Fail</th><th scope="col">Updated</th><th scope="col">Note</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col">Region</th><th scope="col">Mode</th><th scope="col">Percent</th><th scope="col">Fail</th><th scope="col">Status</th><th scope="col">Guard</th><th scope="col">Updated</th><th scope="col">Note</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody id="regions"></tbody>
     </table>
     <h3>Change a rule</h3>

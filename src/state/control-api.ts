@@ -12,7 +12,7 @@ export const CONTROL_STORE_NAME = 'control';
 export interface ControlStoreApi extends Rpc.DurableObjectBranded {
   /** Notes that `region` has decision metrics. */
   noteMetricsRegion(region: string): void;
-  /** New counts for a guarded region arrived: the rules now in force if its guard tripped, else null. */
+  /** New counts for a guarded region read unhealthy there: the rules now in force if the guard tripped, else null. */
   countsArrived(region: string): Promise<Rollout | null>;
 }
 

@@ -26,7 +26,6 @@ import { regionMetrics, type RegionMetrics } from './region-metrics';
 import type { Result } from '../result';
 
 const ROLLOUT = 'rollout';
-const READINGS = 'guardReadings';
 /** The actor of every change a rule makes by itself. */
 export const GUARD_ACTOR = 'hearth-guard';
 /** Guards are read at least this often. */
@@ -119,12 +118,17 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     return (await this.ctx.storage.get<Rollout>(ROLLOUT)) ?? EMPTY_ROLLOUT;
   }
 
-  /** The rules with each guard's latest reading, for people (the admin API). */
+  /** The rules with each guard's reading as of now (asked of the regions' objects), for people: the admin API. */
   async rolloutWithReadings(): Promise<Rollout> {
     const rollout = await this.rollout();
-    const readings = (await this.ctx.storage.get<Record<string, GuardReading>>(READINGS)) ?? {};
     const regions = Object.fromEntries(
-      Object.entries(rollout.regions).map(([region, rule]) => [region, guarded(rule) && readings[region] ? { ...rule, reading: readings[region] } : rule]),
+      await Promise.all(
+        Object.entries(rollout.regions).map(async ([region, rule]) => {
+          if (!guarded(rule) || region === FALLBACK_REGION) return [region, rule] as const;
+          const reading = await regionMetrics(this.env, region).guardReading().catch(() => null);
+          return [region, reading ? { ...rule, reading } : rule] as const;
+        }),
+      ),
     );
     return { ...rollout, regions };
   }
@@ -174,8 +178,8 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     await this.#stored;
     await this.#publisher.publish(now);
     await this.#ops.deliver(now);
-    if (region !== FALLBACK_REGION && guarded(before ?? undefined) !== guarded(after ?? undefined)) {
-      await regionMetrics(this.env, region).setGuarded(guarded(after ?? undefined));
+    if (region !== FALLBACK_REGION && (guarded(before ?? undefined) || guarded(after ?? undefined))) {
+      await regionMetrics(this.env, region).setGuard(guarded(after ?? undefined) ? after!.guard! : null);
     }
     await this.#schedule(now);
   }
@@ -189,9 +193,10 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   }
 
   /**
-   * New counts for `region` arrived: reads its guard now. Answers the rules
-   * when the guard tripped (so the isolate that sent the counts applies the
-   * step-down to its very next request), else null.
+   * New counts for `region` arrived and its RegionMetrics object read the
+   * guard unhealthy: reads it again here and trips the rule if so. Answers
+   * the rules when it tripped (so the isolate that sent the counts applies
+   * the step-down to its very next request), else null.
    */
   async countsArrived(region: string): Promise<Rollout | null> {
     const changed = await this.#tendRegion(region, Date.now(), false);
@@ -218,7 +223,6 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     const current = await this.rollout();
     const still = Object.hasOwn(current.regions, region) ? current.regions[region] : undefined;
     if (!still || still.updatedAt !== rule.updatedAt || still.stage !== rule.stage || still.status !== rule.status) return false;
-    if (reading) await this.ctx.storage.put(READINGS, { ...(await this.ctx.storage.get<Record<string, GuardReading>>(READINGS)), [region]: reading });
 
     if (reading?.unhealthy) {
       const after = tripped(still, reading, now);

@@ -23,7 +23,9 @@ import type { MinuteCounts } from '../metrics/counter';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 import { wakeBy } from './alarm';
 import { controlStoreApi, type ControlStoreApi } from './control-api';
-import type { Rollout } from '../policy/rollout';
+import type { Guard, GuardReading, Rollout } from '../policy/rollout';
+import { readGuard } from '../metrics/guard-reading';
+import { parseDurationMs } from '../config/duration';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
 export const HOURS_KEPT_MS = 31 * MS_PER_DAY;
@@ -50,8 +52,8 @@ const hourOf = (at: number) => at - (at % MS_PER_HOUR);
 
 export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   #registered = false;
-  /** Whether the region's own rule has a guard: then every flush asks the ControlStore to read it. */
-  #guarded = false;
+  /** The guard of the region's own rule, if any: read here after every flush; the ControlStore is called only when it reads unhealthy. */
+  #guard: Guard | null = null;
   /** Hours before this one (ms) are in the hour rows; null before the first roll-up. */
   #rolledUpTo: number | null = null;
   #rollupScheduled = false;
@@ -63,7 +65,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS hour (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)');
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       this.#registered = this.#meta('registered') !== null;
-      this.#guarded = this.#meta('guarded') === 'true';
+      const guard = this.#meta('guard');
+      this.#guard = guard ? (JSON.parse(guard) as Guard) : null;
       const rolledUpTo = this.#meta('rolledUpTo');
       this.#rolledUpTo = rolledUpTo === null ? null : Number(rolledUpTo);
     });
@@ -73,10 +76,10 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     return this.ctx.storage.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]?.value ?? null;
   }
 
-  /** The ControlStore says whether the region's rule has a guard (when a rule with or without one is set). */
-  setGuarded(guarded: boolean): void {
-    this.#guarded = guarded;
-    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guarded', String(guarded));
+  /** The ControlStore hands over the guard of the region's rule (null: none, or tripped) whenever that changes. */
+  setGuard(guard: Guard | null): void {
+    this.#guard = guard;
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guard', guard ? JSON.stringify(guard) : '');
   }
 
   /**
@@ -101,11 +104,24 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       await wakeBy(this.ctx.storage, hourOf(Date.now()) + MS_PER_HOUR + ROLLUP_DELAY_MS);
       this.#rollupScheduled = true;
     }
-    if (this.#guarded) {
+    // New counts: read the guard here, next to them; only an unhealthy reading costs a call to the one ControlStore.
+    if (this.#guard && this.#readGuard(this.#guard, Date.now()).unhealthy) {
       const rollout = await controlStoreApi(this.env).countsArrived(region);
       if (rollout) return { rowsWritten, rollout };
     }
     return { rowsWritten };
+  }
+
+  /** The guard's reading now (for people: the admin API), or null with no guard. */
+  guardReading(): GuardReading | null {
+    return this.#guard ? this.#readGuard(this.#guard, Date.now()) : null;
+  }
+
+  #readGuard(guard: Guard, now: number): GuardReading {
+    const windowMs = parseDurationMs(guard.window);
+    const since = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
+    const [summed] = this.series('minute', since, now + 1, now + 1 - since);
+    return readGuard(guard, summed?.record ?? {}, since, now);
   }
 
   /** Rolls every complete hour up into its hour row, prunes what is past keeping, and wakes again next hour. */

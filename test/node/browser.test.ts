@@ -276,6 +276,41 @@ describe('the ops console', () => {
     await context.close();
   });
 
+  it('shows a tripped guard with its reading beside its threshold, and resumes it', async () => {
+    const phones: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const account = `acct-guard-${Date.now()}-${i}`;
+      const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+      await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': `203.0.${60 + i}.1`, 'Hearth-Sim-Country': 'EC' } });
+      phones.push(await mintDeviceToken({ account, device: 'phone', type: 'mobile', ttlSeconds: 600 }));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await admin('PUT', '/admin/v1/rollout/EC', { mode: 'enforce', guard: { maxRefusalRate: 0.5, minSessions: 3, window: 'PT10M' }, note: 'Ecuador, guarded' });
+    for (const phone of phones) await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${phone}`, 'CF-Connecting-IP': '198.51.100.70', 'Hearth-Sim-Country': 'EC' } });
+    await expect.poll(async () => ((await admin('GET', '/admin/v1/rollout')).body as { regions: Record<string, { status?: string }> }).regions.EC?.status, WAIT).toBe('tripped');
+
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto('/admin/console');
+    await page.fill('#token', adminToken);
+    await page.click('#signin-form button[type=submit]');
+    await textOf(page.locator('#regions')).toContain('tripped');
+    await textOf(page.locator('#regions')).toContain('refused ≤ 50.0 % over PT10M; read 3 of 3 refused (100.0 %)');
+    await page.selectOption('#metrics-region', 'EC');
+    await visible(page.locator('#guard-figure'));
+    expect(await page.locator('#chart-guard canvas').count()).toBe(1);
+    expect(await page.locator('#chart-guard').getAttribute('aria-label')).toContain('against a threshold of 50.0%');
+    await screenshots(page, 'console-guard');
+
+    await page.click('button[aria-label="Resume the tripped rule for EC"]');
+    await textOf(page.locator('#confirm-text')).toContain('Resume EC: enforce at 100 %');
+    await page.click('#confirm-ok');
+    await textOf(page.locator('#console-status')).toContain('EC resumed');
+    expect(((await admin('GET', '/admin/v1/rollout')).body as { regions: Record<string, { status?: string }> }).regions.EC!.status).toBe('steady');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await context.close();
+  });
+
   it('loads nothing from elsewhere', async () => {
     const html = await (await fetch(`${gate.url}/gate/help`)).text();
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);

@@ -1,13 +1,14 @@
 /** The ops console: decision charts, regions, rule changes previewed and confirmed with If-Match, audit trail, account support. */
 import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule } from '../../admin-client/client';
-import { describePreview, durationMinutes, explainRefusal, formatCount, percentOf, summariseChange, type RefusalHints } from '../../admin-client/wording';
-import { drawRegion } from './charts';
+import { describePreview, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
+import { drawGuard, drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
 
 const TOKEN_KEY = 'hearth_admin_token';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const statusLine = $('console-status');
 let rolloutVersion = 0;
+let rules: Record<string, RolloutRule> = {};
 let auditCursor: string | null = null;
 let currentAccount: string | null = null;
 
@@ -83,6 +84,7 @@ async function loadRollout(): Promise<void> {
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
   const rollout = answer.data;
   rolloutVersion = rollout.version;
+  rules = rollout.regions;
   $('rollout-version').textContent = `Version ${rollout.version}${rollout.updatedAt ? `, updated ${rollout.updatedAt}` : ''}. Regions without a rule follow *; with no * rule, monitor at 100 %.`;
   const tbody = $('regions');
   tbody.replaceChildren();
@@ -90,13 +92,45 @@ async function loadRollout(): Promise<void> {
   for (const [region, rule] of regions) {
     const actions = document.createElement('span');
     actions.className = 'row';
+    if (rule.status === 'tripped') actions.append(button('Resume', () => void resumeRule(region, rule), `Resume the tripped rule for ${region}`));
     actions.append(
       button('Edit', () => editRule(region, rule), `Edit ${region}`),
       button('Delete', () => void deleteRule(region), `Delete the rule for ${region}`),
     );
-    tbody.append(row([region, rule.mode, `${rule.percent} %`, rule.failOpen ? 'open' : 'closed', `${rule.updatedAt ?? ''} ${rule.updatedBy ?? ''}`.trim(), rule.note], actions));
+    tbody.append(row([region, rule.mode, `${rule.percent} %`, rule.failOpen ? 'open' : 'closed', statusText(rule), guardText(rule), `${rule.updatedAt ?? ''} ${rule.updatedBy ?? ''}`.trim(), rule.note], actions));
   }
   if (regions.length === 0) tbody.append(row(['(no rules: every region is monitor at 100 %)']));
+}
+
+const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : `${(rate * 100).toFixed(1)} %`);
+
+function statusText(rule: RolloutRule): string {
+  if (rule.status === 'tripped') return `tripped ${rule.trippedAt ?? ''}: monitor until resumed`;
+  if (rule.stages && rule.stages.length > 1) {
+    const index = rule.stage ?? 0;
+    const next = rule.stages[index + 1];
+    return `stage ${index + 1} of ${rule.stages.length}${next && rule.nextAdvanceAt ? `; ${next.percent} % at ${rule.nextAdvanceAt}` : ''}`;
+  }
+  return rule.status ?? 'steady';
+}
+
+function guardText(rule: RolloutRule): string {
+  if (!rule.guard) return '';
+  const reading = rule.status === 'tripped' ? rule.trippedBy : rule.reading;
+  const limit = [rule.guard.maxRefusalRate !== undefined ? `refused ≤ ${pct(rule.guard.maxRefusalRate)}` : '', rule.guard.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(rule.guard.minVerifySuccessRate)}` : ''].filter(Boolean).join(', ');
+  return `${limit} over ${rule.guard.window}${reading ? `; read ${reading.refused} of ${reading.sessions} refused (${pct(reading.refusalRate)})` : ''}`;
+}
+
+async function resumeRule(region: string, rule: RolloutRule): Promise<void> {
+  const note = 'Resumed from the console after review';
+  const body = resumeBody(rule, note);
+  const from = body.stages ? `its stages from ${body.stages[0]!.percent} %` : `${rule.percent} %`;
+  if (!(await confirmDialog(`Resume ${region}: ${rule.mode} at ${from}, its guard watching again? It was stepped down to monitor ${rule.trippedAt ?? ''} (${guardText(rule)}). Note: “${note}”.`))) return;
+  const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body });
+  if (answer.response.status === 412) return showReload(refusal(answer));
+  if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
+  setStatus(statusLine, `${region} resumed: ${rule.mode} at ${answer.data.regions[region]?.percent} %.`, 'ok');
+  await Promise.all([loadRollout(), loadAudit(true)]);
 }
 
 function editRule(region: string, rule: RolloutRule): void {
@@ -183,6 +217,9 @@ function showRegion(words: string): void {
     `Enforce would have refused ${formatCount(totals.wouldRefuse.sessions)} of them (${percentOf(totals.wouldRefuse.sessions, sessions)}); ` +
     `${formatCount(totals.verification.sent)} codes sent, ${formatCount(totals.verification.verified)} verified.`;
   drawRegion(region, words, series, totals);
+  const guard = rules[region]?.guard;
+  $('guard-figure').hidden = guard?.maxRefusalRate === undefined;
+  if (guard?.maxRefusalRate !== undefined) drawGuard(region, series, guard.maxRefusalRate);
   $('metrics-table').replaceChildren(
     ...series
       .filter((step) => step.sessions.allow + step.sessions.challenge + step.sessions.deny + step.verification.sent > 0)
@@ -297,7 +334,8 @@ async function signedIn(): Promise<void> {
   } catch {
     $('whoami').textContent = 'Signed in';
   }
-  await Promise.all([loadRollout(), loadAudit(true), loadMetrics()]);
+  await Promise.all([loadRollout(), loadAudit(true)]);
+  await loadMetrics();
 }
 
 $('signin-form').addEventListener('submit', (event) => {

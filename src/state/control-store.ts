@@ -12,8 +12,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { deliverOpsEvent, type OpsEvent } from '../challenges/notify';
 import { parseConfig, type ConfigBindings } from '../config/config';
-import { parseDurationMs } from '../config/duration';
-import { readGuard } from '../metrics/guard-reading';
 import { EMPTY_ROLLOUT, FALLBACK_REGION, type GuardReading, type Rollout, type RolloutRule } from '../policy/rollout';
 import { advanced, guarded, nextAdvance, startRule, tripped, type RuleSettings } from '../policy/staged-rule';
 import { MS_PER_DAY, MS_PER_MINUTE } from '../time';
@@ -125,7 +123,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       await Promise.all(
         Object.entries(rollout.regions).map(async ([region, rule]) => {
           if (!guarded(rule) || region === FALLBACK_REGION) return [region, rule] as const;
-          const reading = await regionMetrics(this.env, region).guardReading().catch(() => null);
+          const reading = await regionMetrics(this.env, region).guardReading(rule.guard!).catch(() => null);
           return [region, reading ? { ...rule, reading } : rule] as const;
         }),
       ),
@@ -213,13 +211,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     const read = await this.rollout();
     const rule = Object.hasOwn(read.regions, region) ? read.regions[region]! : undefined;
     if (!rule || rule.status === 'tripped') return false;
-    let reading: GuardReading | null = null;
-    if (guarded(rule)) {
-      const windowMs = parseDurationMs(rule.guard!.window);
-      const since = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
-      const [summed] = await regionMetrics(this.env, region).series('minute', since, now + 1, now + 1 - since);
-      reading = readGuard(rule.guard!, summed?.record ?? {}, since, now);
-    }
+    const reading = guarded(rule) ? await regionMetrics(this.env, region).guardReading(rule.guard!) : null;
     const current = await this.rollout();
     const still = Object.hasOwn(current.regions, region) ? current.regions[region] : undefined;
     if (!still || still.updatedAt !== rule.updatedAt || still.stage !== rule.stage || still.status !== rule.status) return false;

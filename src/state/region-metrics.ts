@@ -112,9 +112,9 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     return { rowsWritten };
   }
 
-  /** The guard's reading now (for people: the admin API), or null with no guard. */
-  guardReading(): GuardReading | null {
-    return this.#guard ? this.#readGuard(this.#guard, Date.now()) : null;
+  /** What `guard` reads over this region's counts now (the ControlStore asks, with the guard of the rule it holds). */
+  guardReading(guard: Guard): GuardReading {
+    return this.#readGuard(guard, Date.now());
   }
 
   #readGuard(guard: Guard, now: number): GuardReading {

@@ -11,7 +11,8 @@ import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { mintDeviceToken } from '../../dev/tokens';
 import developmentKeys from '../../dev/development-keys.json';
 import { decideRequest } from '../../src/edge/decide-request';
-import { recordDecision } from '../../src/edge/decision-response';
+import { DECISION_HEADER, recordDecision } from '../../src/edge/decision-response';
+import { originRequest } from '../../src/routes/playback';
 import type { CountedAnswer } from '../../src/metrics/tally';
 import type { HearthEnv } from '../../src/env';
 import { gateFor, type Gate } from '../../src/gate';
@@ -129,6 +130,7 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   const tvIdentity = await gate.deviceTokens.identify(tvHeaders, Date.now());
   if (!tvIdentity.ok) throw new Error('bench setup: tv token');
   const tvDecision = await decideRequest(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait });
+  const originAnswer = new Response(null, { status: 200, headers: { 'Content-Type': 'video/mp2t', 'Content-Length': '2048', 'Cache-Control': 'public, max-age=6' } });
   const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv' };
   Object.assign(scenarios, {
     'stage: new Request() (harness)': async () => playbackRequest(tvToken, HOME_IP),
@@ -140,6 +142,14 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
     'stage: count the decision (isolate counters)': async () => gate.decisions.count('PE', Date.now(), countedSegment, null),
     // Everything a decision is told with at production settings: count, schedule the flush, 1 % log line, no Analytics Engine locally.
     'stage: record the decision (count + sampled log)': async () => recordDecision(gate, 'segment', tvRequest, 'b1a3c0de-0000-4000-8000-000000000000', tvDecision, Date.now(), noWait),
+    // Around the decision, on every allowed segment: the origin request (token out, identity in) and the answer re-wrapped with its headers.
+    'stage: origin request (headers filtered)': async () => originRequest(tvRequest, 'https://origin.bench', tvIdentity.device),
+    'stage: answer re-wrapped (headers added)': async () => {
+      const forwarded = new Response(null, originAnswer);
+      forwarded.headers.set(DECISION_HEADER, 'allow; reason=IN_HOUSEHOLD');
+      forwarded.headers.set('Hearth-Request-Id', 'b1a3c0de-0000-4000-8000-000000000000');
+      return forwarded;
+    },
     'stage: decide()': async () =>
       decide({ device: tvIdentity.device, networkId: homeNetwork, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
   });

@@ -15,12 +15,12 @@
  * the benchmark cannot rot); the figures of a smoke run mean nothing.
  * Writes bench/results/latest.json (and latest-smoke.json for smoke runs).
  */
-import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintDeviceToken } from '../dev/tokens.ts';
+import { startOrigin } from './local-origin.ts';
 import { cpuSeconds, descendantsNamed, startLocalWorker, type LocalWorker } from '../scripts/local-worker.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, rounds: { type: 'string' }, duration: { type: 'string' } } });
@@ -42,20 +42,6 @@ async function getJson<T>(url: string): Promise<T> {
   const text = await response.text();
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 2000)}`);
   return JSON.parse(text) as T;
-}
-
-/** The origin all three Workers forward to: a 2 KiB "segment", answered at once. */
-function startOrigin(): Promise<{ url: string; close: () => void }> {
-  const segment = Buffer.alloc(2048, 0x47);
-  const server = createServer((request, response) => {
-    request.resume();
-    response.writeHead(200, { 'Content-Type': 'video/mp2t', 'Content-Length': segment.length });
-    response.end(segment);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const address = server.address() as { port: number };
-    resolve({ url: `http://127.0.0.1:${address.port}`, close: () => server.close() });
-  }));
 }
 
 async function load(url: string, headers: Record<string, string>, seconds: number) {

@@ -22,10 +22,10 @@
  *
  *   npm run simulate [-- --accounts 300 --active 0.6 --seconds 60 --away 0.05]
  */
-import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mintAdminToken, mintDeviceToken } from '../dev/tokens.ts';
+import { startOrigin } from './local-origin.ts';
 import { startLocalWorker } from '../scripts/local-worker.ts';
 
 const { values } = parseArgs({
@@ -83,15 +83,6 @@ interface Device {
 const homeIp = (account: number) => `${20 + (account >> 16)}.${(account >> 8) & 255}.${account & 255}.10`;
 const awayIp = (account: number, device: number) => `198.${18 + (account % 2)}.${(account >> 1) & 255}.${device + 1}`;
 
-function startOrigin(): Promise<{ url: string; close: () => void }> {
-  const segment = Buffer.alloc(2048, 0x47);
-  const server = createServer((request, response) => {
-    request.resume();
-    response.writeHead(200, { 'Content-Type': 'video/mp2t', 'Content-Length': segment.length });
-    response.end(segment);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() })));
-}
 
 let logLines = 0;
 let partial = '';

@@ -17,7 +17,7 @@ function rolloutResponse(c: AppContext, rollout: Rollout, status: 200 = 200): Re
 }
 
 export async function getRollout(c: AppContext): Promise<Response> {
-  return rolloutResponse(c, await authoritativeRollout(c.env));
+  return rolloutResponse(c, await authoritativeRollout(c.env, { readings: true }));
 }
 
 /** `If-Match: 3`, `"3"` or `W/"3"` → 3; absent → undefined; anything else → null. */

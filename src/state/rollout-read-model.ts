@@ -38,9 +38,14 @@ export async function changeRolloutRule(bindings: RolloutBindings, change: RuleC
   return result;
 }
 
-/** The authoritative rules from the ControlStore, with each guard's latest reading (for the admin API, which must never show stale rules). */
-export async function authoritativeRollout(bindings: RolloutBindings): Promise<Rollout> {
-  const rollout = await controlStore(bindings).rolloutWithReadings();
+/**
+ * The authoritative rules from the ControlStore (for the admin API, which
+ * must never act on stale rules). With `readings`, each guard's reading as of
+ * now is attached — asked of the regions' objects, so only for showing them.
+ */
+export async function authoritativeRollout(bindings: RolloutBindings, options: { readings?: boolean } = {}): Promise<Rollout> {
+  const store = controlStore(bindings);
+  const rollout = options.readings ? await store.rolloutWithReadings() : await store.rollout();
   keep(rollout, Date.now(), true);
   return rollout;
 }

@@ -7,6 +7,7 @@
 import type { ConfigBindings } from './config/config';
 import type { ControlStore } from './state/control-store';
 import type { HouseholdStore } from './state/household-store';
+import type { NetworkSharing } from './state/network-sharing';
 import type { RegionMetrics } from './state/region-metrics';
 
 export interface HearthEnv extends ConfigBindings {
@@ -15,6 +16,8 @@ export interface HearthEnv extends ConfigBindings {
   CONTROL: DurableObjectNamespace<ControlStore>;
   /** One Durable Object per region: its decision counts (metrics and previews). */
   METRICS: DurableObjectNamespace<RegionMetrics>;
+  /** One Durable Object per network id: how many households hold it as home. */
+  NETWORKS: DurableObjectNamespace<NetworkSharing>;
   /** Workers Analytics Engine: one data point per decision, when bound. */
   DECISIONS?: AnalyticsEngineDataset;
 }

@@ -61,6 +61,8 @@ function buildGate(env: HearthEnv): GateResult {
         travelGrantsPerWindow: config.travelGrantsPerWindow,
         homeNetworksMax: config.homeNetworksMax,
         tokenMaxAgeMs: config.deviceTokenMaxAgeMs,
+        sharedNetworkHouseholds: config.sharedNetworkHouseholds,
+        copresenceWindowMs: config.copresenceWindowMs,
       },
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens, config.deviceTokenMaxAgeMs),
       adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,

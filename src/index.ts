@@ -7,6 +7,7 @@ import type { HearthEnv } from './env';
 
 export { ControlStore } from './state/control-store';
 export { HouseholdStore } from './state/household-store';
+export { NetworkSharing } from './state/network-sharing';
 export { RegionMetrics } from './state/region-metrics';
 
 export default {

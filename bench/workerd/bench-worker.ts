@@ -74,9 +74,9 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
 
   await changeRolloutRule(env, { region: 'PE', rule: { mode: 'challenge', percent: 100, failOpen: true }, actor: 'bench' });
   const homeNetwork = (await gate.networks.networkId(HOME_IP))!;
-  await gate.households.recordVisit(account, { deviceId: 'tv', deviceType: 'tv', networkId: homeNetwork, at: Date.now() }, gate.limits);
-  await gate.households.recordVisit(account, { deviceId: 'phone', deviceType: 'mobile', networkId: homeNetwork, at: Date.now() }, gate.limits);
-  await gate.households.recordVisit(account, { deviceId: 'stranger', deviceType: 'mobile', networkId: null, at: Date.now() }, gate.limits);
+  await gate.households.recordVisit(account, { deviceId: 'tv', deviceType: 'tv', networkId: homeNetwork, addressId: null, at: Date.now() }, gate.limits, { holderId: null });
+  await gate.households.recordVisit(account, { deviceId: 'phone', deviceType: 'mobile', networkId: homeNetwork, addressId: null, at: Date.now() }, gate.limits, { holderId: null });
+  await gate.households.recordVisit(account, { deviceId: 'stranger', deviceType: 'mobile', networkId: null, addressId: null, at: Date.now() }, gate.limits, { holderId: null });
 
   const tvToken = await mint(account, 'tv', 'tv', issuer);
   const phoneToken = await mint(account, 'phone', 'mobile', issuer);
@@ -151,7 +151,7 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
       return forwarded;
     },
     'stage: decide()': async () =>
-      decide({ device: tvIdentity.device, networkId: homeNetwork, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
+      decide({ device: tvIdentity.device, networkId: homeNetwork, addressId: null, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
   });
 
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));

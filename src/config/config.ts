@@ -39,6 +39,8 @@ export type ConfigBinding =
   | 'PRIMARY_LOCATION_CHANGES_PER_WINDOW'
   | 'IPV4_PREFIX'
   | 'IPV6_PREFIX'
+  | 'SHARED_NETWORK_HOUSEHOLDS'
+  | 'COPRESENCE_WINDOW'
   | 'DECISION_LOG_SAMPLE'
   | 'METRICS_FLUSH_INTERVAL';
 
@@ -86,6 +88,10 @@ export interface GateConfig {
   primaryLocationChangesPerWindow: number;
   ipv4Prefix: number;
   ipv6Prefix: number;
+  /** A network held as home by more than this many households within the trust window is shared. */
+  sharedNetworkHouseholds: number;
+  /** How long the anchor TV's exact address counts as home for the household's other devices on a shared network. */
+  copresenceWindowMs: number;
   /** Share of allowed decisions that get a log line (refusals and errors always do). */
   decisionLogSample: number;
   /** How often an isolate flushes its decision counts at most (0: at the end of every request). */
@@ -324,6 +330,8 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     primaryLocationChangesPerWindow: read('PRIMARY_LOCATION_CHANGES_PER_WINDOW', intFrom(0, 1000), 3),
     ipv4Prefix: read('IPV4_PREFIX', intFrom(1, 32), 24),
     ipv6Prefix: read('IPV6_PREFIX', intFrom(1, 128), 56),
+    sharedNetworkHouseholds: read('SHARED_NETWORK_HOUSEHOLDS', intFrom(1, 1_000_000), 8),
+    copresenceWindowMs: read('COPRESENCE_WINDOW', duration, parseDurationMs('PT2H')),
     decisionLogSample: read('DECISION_LOG_SAMPLE', share, 0.01),
     metricsFlushIntervalMs: read('METRICS_FLUSH_INTERVAL', durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS), MAX_METRICS_FLUSH_INTERVAL_MS),
   };

@@ -2,7 +2,8 @@
  * The hot path: from a playback request to a decision.
  *
  *   identity  verify the device token (cached until `exp`)
- *   network   client address → prefix → keyed network id
+ *   network   client address → prefix → keyed network id (and, only on a
+ *             shared home network, the whole address's keyed id)
  *   state     household snapshot (isolate cache, else one KV read)
  *   policy    decide() — pure
  *
@@ -11,10 +12,11 @@
  * household) goes to the Durable Object through `waitUntil`, and only when
  * the snapshot does not already know it.
  */
-import { visitIsNews, type Visit } from '../household/household';
+import { onSharedHomeNetwork, visitIsNews, type Visit } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
-import { clientAddress, type NetworkId } from '../network/network-id';
+import { clientAddress, type AddressId, type NetworkId } from '../network/network-id';
+import type { HouseholdRead } from '../state/household-read-model';
 import { decide, type Decision } from '../policy/decide';
 import { effectiveMode, FALLBACK_REGION, rolloutBucket, ruleFor, type AppliedRule } from '../policy/rollout';
 import type { ReplayBuckets } from '../metrics/tally';
@@ -85,26 +87,39 @@ export async function decideRequest(gate: Gate, request: Request, now: number, o
 /** The decision for an already signed-in device, on this request's network and region. */
 export async function decideForDevice(gate: Gate, request: Request, device: DeviceIdentity, now: number, options: DecideOptions): Promise<Extract<RequestDecision, { ok: true }>> {
 
+  const address = clientAddress(request.headers);
   const [networkId, policy, snapshot] = await Promise.all([
-    gate.networks.networkId(clientAddress(request.headers)),
+    gate.networks.networkId(address),
     policyContext(gate, request, device.accountId, now, options.replayBuckets),
     options.authoritative ? gate.households.confirm(device.accountId, now) : gate.households.read(device.accountId, now),
   ]);
+  // The address id is one more HMAC: worked out only where row 6 reads it, a shared home network.
+  let addressId: AddressId | null | undefined;
+  const addressIdWhereShared = async (household: HouseholdRead) =>
+    onSharedHomeNetwork(household, networkId, gate.limits, now) ? (addressId ??= await gate.networks.addressId(address)) : null;
 
   const { region, appliedRule, bucket, policyVersion } = policy;
-  const input = { device, networkId, region, appliedRule, bucket, household: snapshot, policyVersion };
+  const input = { device, networkId, addressId: await addressIdWhereShared(snapshot), region, appliedRule, bucket, household: snapshot, policyVersion };
   let decision = decide(input, gate.limits, now);
   let household = snapshot;
   if (!options.authoritative && decision.decision !== 'allow' && decision.reason !== 'DEVICE_REVOKED') {
     household = await gate.households.confirm(device.accountId, now);
-    decision = decide({ ...input, household }, gate.limits, now);
+    decision = decide({ ...input, household, addressId: await addressIdWhereShared(household) }, gate.limits, now);
   }
 
   if (options.record && decision.mode !== 'off' && household !== 'unavailable' && decision.reason !== 'DEVICE_REVOKED') {
-    const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, at: now };
+    const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: await addressIdWhereShared(household), at: now };
     if (visitIsNews(household, visit, gate.limits)) {
       options.waitUntil(
-        gate.households.recordVisit(device.accountId, visit, gate.limits).catch((error: unknown) => {
+        (async () => {
+          // A write is rare (news only): it carries the address id and the network's holder id, for the
+          // household's Durable Object to read the network's sharing count and keep the TV's address.
+          const [visitAddressId, holderId] = await Promise.all([
+            visit.addressId ?? gate.networks.addressId(address),
+            networkId === null ? null : gate.networks.holderId(networkId, device.accountId),
+          ]);
+          await gate.households.recordVisit(device.accountId, { ...visit, addressId: visitAddressId }, gate.limits, { holderId });
+        })().catch((error: unknown) => {
           console.error(JSON.stringify({ event: 'visit_not_recorded', error: String(error) }));
         }),
       );

@@ -4,8 +4,9 @@
  * support grants). Plain data plus pure transitions; the account's Durable
  * Object applies them, the KV read model carries the result to the edge.
  *
- * All times are epoch milliseconds. Network ids are keyed hashes, never
- * addresses. `storage-schema.md` documents where this document lives.
+ * All times are epoch milliseconds. Network and address ids are keyed
+ * hashes, never addresses. `storage-schema.md` documents where this document
+ * lives.
  *
  * Trust boundary: device ids come from tokens and paths and are plain
  * strings — `__proto__`, `constructor` and `toString` included. Everything
@@ -14,7 +15,7 @@
  * copies are `HouseholdDocument`s, which hold those maps as arrays.
  */
 
-import type { NetworkId } from '../network/network-id';
+import type { AddressId, NetworkId } from '../network/network-id';
 import { type DeviceType } from '../vocabulary';
 import { MS_PER_DAY, unixSeconds } from '../time';
 import type { Result } from '../result';
@@ -29,11 +30,57 @@ export const MAX_DEVICES_PER_HOUSEHOLD = 200;
  * than the marks it replaces (a new sign-in gets a later `iat`).
  */
 export const MAX_SIGN_OUT_MARKS = 200;
+/** At most this many anchor addresses are kept per shared home network (the most recent). */
+export const MAX_ANCHOR_ADDRESSES = 8;
 
 export interface HomeNetwork {
   networkId: NetworkId;
   addedAt: number;
+  /** Last time the household was seen here (the anchor, or on a network that is not shared any device). */
   lastSeenAt: number;
+  /** More than `sharedNetworkHouseholds` households held this network as home, at the last check. */
+  shared: boolean;
+  /** How many households held it as home within the trust window at the last check; null until checked. */
+  households: number | null;
+  /** When the network's sharing count was last read (at most once per `seenWriteIntervalMs`); null: never. */
+  checkedAt: number | null;
+  /**
+   * On a shared network only: the address ids the anchor TV used here within
+   * the co-presence window, newest first. Empty on a network that is not shared.
+   */
+  anchorAddresses: AnchorAddress[];
+  /** The id the network's sharing count holds for this household (released when the account is erased). */
+  holderId?: string;
+}
+
+/** One address the anchor TV used on a shared home network, and when it last did. */
+export interface AnchorAddress {
+  addressId: AddressId;
+  lastSeenAt: number;
+  /** `lastSeenAt` + the co-presence window: the address counts as home until then, and is forgotten then. */
+  until: number;
+}
+
+/** What made a request "at home" (row 6): a network that is not shared, the anchor TV itself, or the TV's address. */
+export type HomeEvidence = 'network' | 'anchor' | 'copresence';
+export const HOME_EVIDENCE = ['network', 'anchor', 'copresence'] as const satisfies readonly HomeEvidence[];
+
+/** Where a request stands against the household's home networks (row 6). */
+export interface HomeMatch {
+  network: HomeNetwork;
+  /** Null: a shared home network, and not beside the anchor TV. */
+  evidence: HomeEvidence | null;
+  /** For `copresence`: when the anchor TV last used this address. */
+  anchorSeenAt?: number;
+}
+
+/** A network's sharing count as its registry answered it, for one household visit. */
+export interface SharingReading {
+  networkId: NetworkId;
+  /** Households that held the network as home within the trust window, this one included. */
+  households: number;
+  /** The id the registry holds for this household there (kept so an erase can release it). */
+  holderId: string;
 }
 
 export interface DeviceRecord {
@@ -92,9 +139,10 @@ export interface Household {
  * JSON, with devices and extra members as arrays (each entry carries its own
  * id), so no id is ever used as an object key.
  */
-export interface HouseholdDocument extends Omit<Household, 'devices' | 'extraMembers'> {
+export interface HouseholdDocument extends Omit<Household, 'devices' | 'extraMembers' | 'homeNetworks'> {
   devices: DeviceRecord[];
   extraMembers: ExtraMember[];
+  homeNetworks: StoredHomeNetwork[];
 }
 
 /** The settings that shape household transitions and decisions. */
@@ -108,6 +156,10 @@ export interface HouseholdLimits {
    * this long: afterwards every token issued before it is refused anyway.
    */
   tokenMaxAgeMs: number;
+  /** A network held as home by more than this many households within the trust window is shared. */
+  sharedNetworkHouseholds: number;
+  /** How long the anchor TV's address counts as home for the household's other devices on a shared network. */
+  copresenceWindowMs: number;
 }
 
 /** One playback request, as the household needs to remember it. */
@@ -115,6 +167,8 @@ export interface Visit {
   deviceId: string;
   deviceType: DeviceType;
   networkId: NetworkId | null;
+  /** The whole address's keyed id; the edge computes it only where it can matter (a shared home network, a write). */
+  addressId: AddressId | null;
   at: number;
 }
 
@@ -155,8 +209,15 @@ export function fromHouseholdDocument(document: HouseholdDocument | LegacyHouseh
     devices: new Map(devices.map((device) => [device.deviceId, device])),
     extraMembers: new Map(members.map((member) => [member.deviceId, member])),
     signedOutBefore: document.signedOutBefore ?? null,
+    homeNetworks: document.homeNetworks.map((network): HomeNetwork => (network.anchorAddresses ? (network as HomeNetwork) : { ...UNCHECKED, ...network, anchorAddresses: [] })),
   };
 }
+
+/** A home network written before shared networks existed: unchecked, so not shared until its next confirmation. */
+const UNCHECKED = { shared: false, households: null, checkedAt: null } as const;
+
+/** A home network as stored before contract v1.2 (no sharing fields). */
+export type StoredHomeNetwork = Pick<HomeNetwork, 'networkId' | 'addedAt' | 'lastSeenAt'> & Partial<HomeNetwork>;
 
 /** Schema 1: the same document with devices and extra members as objects keyed by id. */
 export interface LegacyHouseholdDocument extends Omit<HouseholdDocument, 'schema' | 'devices' | 'extraMembers' | 'signedOutBefore'> {
@@ -208,9 +269,43 @@ export function activeSupportGrant(household: Household, deviceId: string, now: 
 }
 
 /**
+ * Row 6: where a request from `networkId` / `addressId` by `deviceId` stands
+ * against the household's home networks. Null: not a home network (or no
+ * usable address). On a network that is not shared, every device is home; on
+ * a shared one only the anchor TV, and a device at an address the anchor used
+ * there within the co-presence window.
+ */
+export function homeMatch(household: Household, deviceId: string, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): HomeMatch | null {
+  if (networkId === null) return null;
+  const network = household.homeNetworks.find((home) => home.networkId === networkId && home.lastSeenAt > now - limits.trustWindowMs);
+  if (!network) return null;
+  if (!network.shared) return { network, evidence: 'network' };
+  if (deviceId === household.anchorDeviceId) return { network, evidence: 'anchor' };
+  const beside = addressId === null ? undefined : network.anchorAddresses.find((address) => address.addressId === addressId && address.until > now);
+  return beside ? { network, evidence: 'copresence', anchorSeenAt: beside.lastSeenAt } : { network, evidence: null };
+}
+
+/** Whether the request comes from one of the household's home networks that is shared: only then does its address id matter. */
+export function onSharedHomeNetwork(household: Household | null | 'unavailable', networkId: NetworkId | null, limits: HouseholdLimits, now: number): boolean {
+  if (household === null || household === 'unavailable' || networkId === null) return false;
+  return household.homeNetworks.some((home) => home.shared && home.networkId === networkId && home.lastSeenAt > now - limits.trustWindowMs);
+}
+
+/**
+ * How stale the anchor's address on a shared network may grow before it is
+ * written again: a quarter of the co-presence window, so a TV streaming all
+ * evening keeps its address counting with four writes per window at most.
+ */
+export function anchorAddressWriteIntervalMs(limits: Pick<HouseholdLimits, 'copresenceWindowMs'>): number {
+  return Math.max(1, Math.floor(limits.copresenceWindowMs / 4));
+}
+
+/**
  * Whether `visit` tells the household something it does not know yet, so the
  * edge sends it to the Durable Object. Everything else is left unwritten:
- * a device streaming all day costs one write per `seenWriteIntervalMs`.
+ * a device streaming all day costs one write per `seenWriteIntervalMs`, and
+ * the anchor TV on a shared network one more per address per quarter of the
+ * co-presence window.
  */
 export function visitIsNews(household: Household | null, visit: Visit, limits: HouseholdLimits): boolean {
   if (!household) return true;
@@ -221,9 +316,14 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
   if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return true;
   if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
   if (visit.networkId === null) return false;
-  const home = activeHomeNetworks(household, limits, visit.at).find((network) => network.networkId === visit.networkId);
-  if (home) return stale(device.lastHomeSeenAt) || stale(home.lastSeenAt);
-  return anchorMayJoin(household, device, limits, visit.at);
+  const home = homeMatch(household, visit.deviceId, visit.networkId, visit.addressId, limits, visit.at);
+  if (!home) return anchorMayJoin(household, device, limits, visit.at);
+  // On a shared network, a device not beside the TV is not home: nothing to write.
+  if (home.evidence === null) return false;
+  if (stale(device.lastHomeSeenAt) || stale(home.network.lastSeenAt)) return true;
+  if (home.evidence !== 'anchor' || visit.addressId === null) return false;
+  const address = home.network.anchorAddresses.find((known) => known.addressId === visit.addressId);
+  return address === undefined || address.lastSeenAt <= visit.at - anchorAddressWriteIntervalMs(limits);
 }
 
 function anchorMayJoin(household: Household, device: DeviceRecord, limits: HouseholdLimits, now: number): boolean {
@@ -236,11 +336,13 @@ function anchorMayJoin(household: Household, device: DeviceRecord, limits: House
 
 /**
  * Applies one visit: remembers the device, establishes the household when a
- * TV is first to stream, marks home networks and devices seen at home, and
- * lets the trusted anchor TV carry the household to a new network.
- * Returns a new document; the input is not changed.
+ * TV is first to stream, marks home networks and devices seen at home, lets
+ * the trusted anchor TV carry the household to a new network, takes in the
+ * network's sharing count when one was read for this visit, and keeps the
+ * anchor's address on a shared network. Returns a new document; the input is
+ * not changed.
  */
-export function applyVisit(current: Household, visit: Visit, limits: HouseholdLimits): Household {
+export function applyVisit(current: Household, visit: Visit, limits: HouseholdLimits, reading: SharingReading | null = null): Household {
   const household = structuredClone(current);
   const now = visit.at;
   household.homeNetworks = activeHomeNetworks(household, limits, now);
@@ -254,29 +356,90 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
     if (visit.deviceType === 'tv' && visit.networkId !== null) {
       household.establishedAt = now;
       household.anchorDeviceId = visit.deviceId;
-      household.homeNetworks = [{ networkId: visit.networkId, addedAt: now, lastSeenAt: now }];
+      household.homeNetworks = [newHomeNetwork(visit.networkId, now)];
       device.lastHomeSeenAt = now;
     }
   } else if (visit.networkId !== null) {
-    const home = household.homeNetworks.find((network) => network.networkId === visit.networkId);
-    if (home) {
-      home.lastSeenAt = now;
-      device.lastHomeSeenAt = now;
-    } else if (anchorMayJoin(household, device, limits, now)) {
-      joinHomeNetwork(household, visit.networkId, limits, now);
+    let home = household.homeNetworks.find((network) => network.networkId === visit.networkId);
+    if (!home && anchorMayJoin(household, device, limits, now)) {
+      home = joinHomeNetwork(household, visit.networkId, limits, now);
       household.lastNetworkJoinAt = now;
-      device.lastHomeSeenAt = now;
+    }
+    if (home) {
+      learnSharing(home, reading, limits, now);
+      if (homeMatch(household, visit.deviceId, visit.networkId, visit.addressId, limits, now)?.evidence) {
+        home.lastSeenAt = now;
+        device.lastHomeSeenAt = now;
+      }
     }
   }
+  for (const network of household.homeNetworks) learnSharing(network, reading, limits, now);
+  noteAnchorAddress(household, visit, limits);
+  pruneAnchorAddresses(household, now);
   forgetOldestDevices(household, limits, now);
   return touch(household, now);
 }
 
-/** Adds a home network, the least recently seen one leaving when the household is full. */
-export function joinHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number): void {
-  household.homeNetworks.push({ networkId, addedAt: now, lastSeenAt: now });
+/**
+ * Whether this visit adds or confirms a home network whose sharing count is
+ * due (never read, or not within `seenWriteIntervalMs`): then the account's
+ * Durable Object reads the count before applying the visit.
+ */
+export function sharingCheckDue(household: Household, visit: Visit, limits: HouseholdLimits): boolean {
+  if (visit.networkId === null) return false;
+  const network = applyVisit(household, visit, limits).homeNetworks.find((home) => home.networkId === visit.networkId);
+  return network !== undefined && network.lastSeenAt === visit.at && (network.checkedAt === null || network.checkedAt <= visit.at - seenWriteIntervalMs(limits));
+}
+
+/** A network's sharing count, taken in: shared past the limit; a network no longer shared forgets the anchor's addresses. */
+function learnSharing(network: HomeNetwork, reading: SharingReading | null, limits: HouseholdLimits, now: number): void {
+  if (reading?.networkId !== network.networkId) return;
+  network.households = reading.households;
+  network.shared = reading.households > limits.sharedNetworkHouseholds;
+  network.checkedAt = now;
+  network.holderId = reading.holderId;
+  if (!network.shared) network.anchorAddresses = [];
+}
+
+/** The anchor TV streaming on a shared home network: its address counts as home for the co-presence window. */
+function noteAnchorAddress(household: Household, visit: Visit, limits: HouseholdLimits): void {
+  if (visit.deviceId !== household.anchorDeviceId || visit.addressId === null || visit.networkId === null) return;
+  const network = household.homeNetworks.find((home) => home.networkId === visit.networkId);
+  if (!network?.shared) return;
+  const others = network.anchorAddresses.filter((address) => address.addressId !== visit.addressId);
+  network.anchorAddresses = [{ addressId: visit.addressId, lastSeenAt: visit.at, until: visit.at + limits.copresenceWindowMs }, ...others].slice(0, MAX_ANCHOR_ADDRESSES);
+}
+
+/** Drops anchor addresses past the co-presence window: nothing older is kept. Answers whether any was dropped. */
+export function pruneAnchorAddresses(household: Household, now: number): boolean {
+  let pruned = false;
+  for (const network of household.homeNetworks) {
+    const live = network.anchorAddresses.filter((address) => address.until > now);
+    if (live.length !== network.anchorAddresses.length) {
+      network.anchorAddresses = live;
+      pruned = true;
+    }
+  }
+  return pruned;
+}
+
+/** When the oldest anchor address kept leaves the co-presence window (the object's alarm prunes it then); null when none is kept. */
+export function nextAnchorAddressExpiry(household: Household | null): number | null {
+  const times = household?.homeNetworks.flatMap((network) => network.anchorAddresses.map((address) => address.until)) ?? [];
+  return times.length === 0 ? null : Math.min(...times);
+}
+
+function newHomeNetwork(networkId: NetworkId, now: number): HomeNetwork {
+  return { networkId, addedAt: now, lastSeenAt: now, ...UNCHECKED, anchorAddresses: [] };
+}
+
+/** Adds a home network, the least recently seen one leaving when the household is full; returns the network added. */
+export function joinHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number): HomeNetwork {
+  const network = newHomeNetwork(networkId, now);
+  household.homeNetworks.push(network);
   household.homeNetworks.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
   household.homeNetworks.length = Math.min(household.homeNetworks.length, limits.homeNetworksMax);
+  return network;
 }
 
 /** Whether a device's sign-out still matters: a token issued before it could still be within its maximum age. */
@@ -363,8 +526,10 @@ export function grantTemporaryAccess(current: Household, deviceId: string, devic
 /**
  * The TV makes its network the primary location: the household now holds
  * this network only, the TV becomes the anchor, and the change is counted.
+ * With the network's sharing count read for the change, a shared network
+ * starts with the TV's address counting as home.
  */
-export function setPrimaryLocation(current: Household, deviceId: string, networkId: NetworkId, limits: HouseholdLimits, now: number): Household {
+export function setPrimaryLocation(current: Household, deviceId: string, place: { networkId: NetworkId; addressId: AddressId | null }, reading: SharingReading | null, limits: HouseholdLimits, now: number): Household {
   const household = structuredClone(current);
   const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'tv', now);
   device.lastSeenAt = now;
@@ -372,9 +537,12 @@ export function setPrimaryLocation(current: Household, deviceId: string, network
   household.devices.set(deviceId, device);
   household.establishedAt ??= now;
   household.anchorDeviceId = deviceId;
-  household.homeNetworks = [{ networkId, addedAt: now, lastSeenAt: now }];
+  const network = newHomeNetwork(place.networkId, now);
+  learnSharing(network, reading, limits, now);
+  household.homeNetworks = [network];
   household.lastNetworkJoinAt = now;
   household.primaryLocationChangesAt = [...household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs), now];
+  noteAnchorAddress(household, { deviceId, deviceType: 'tv', networkId: place.networkId, addressId: place.addressId, at: now }, limits);
   return touch(household, now);
 }
 

@@ -10,6 +10,17 @@ import ipaddr from 'ipaddr.js';
 
 /** An opaque, keyed network id such as `n1.q8Vf…`; never reversible to an address. */
 export type NetworkId = string;
+/** An opaque, keyed id of one whole address (IPv4 /32, IPv6 /64) such as `a1.Zk3…`. */
+export type AddressId = string;
+/**
+ * An opaque, keyed id of one household on one network (`h1.…`), what a
+ * network's sharing count holds: computed from the account id and the network
+ * id with the hash key, so it names no account and links no two networks.
+ */
+export type HolderId = string;
+
+/** What an address id covers: the whole IPv4 address, and the /64 of an IPv6 address (one subscriber's LAN). */
+export const ADDRESS_PREFIXES: NetworkPrefixes = { ipv4Prefix: 32, ipv6Prefix: 64 };
 
 export interface NetworkPrefixes {
   ipv4Prefix: number;
@@ -80,11 +91,33 @@ export class NetworkHasher {
   /** The network id of `address`, or null when it is missing or unparsable ("not a home network"). */
   async networkId(address: string | null): Promise<NetworkId | null> {
     const network = networkPrefixBytes(address, this.prefixes);
-    if (!network) return null;
-    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await this.#key, network));
-    return 'n1.' + toBase64Url(mac.subarray(0, 16));
+    return network && 'n1.' + (await this.#mac(network));
+  }
+
+  /**
+   * The address id of `address` (IPv4 /32, IPv6 /64), or null when it is
+   * missing or unparsable. The prefix length is part of the hashed bytes, so
+   * an address id never equals a network id of the same address.
+   */
+  async addressId(address: string | null): Promise<AddressId | null> {
+    const whole = networkPrefixBytes(address, ADDRESS_PREFIXES);
+    return whole && 'a1.' + (await this.#mac(whole));
+  }
+
+  /** The id a network's sharing count holds for this account's household on `networkId`. */
+  async holderId(networkId: NetworkId, accountId: string): Promise<HolderId> {
+    return 'h1.' + (await this.#mac(new TextEncoder().encode(`holder\u0000${networkId}\u0000${accountId}`)));
+  }
+
+  /** HMAC-SHA-256 with the hash key, truncated to 128 bits, base64url. */
+  async #mac(bytes: Uint8Array): Promise<string> {
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await this.#key, bytes));
+    return toBase64Url(mac.subarray(0, 16));
   }
 }
+
+/** The shape of a holder id: anything else is refused by the network's sharing count. */
+export const HOLDER_ID = /^h1\.[A-Za-z0-9_-]{22}$/;
 
 function toBase64Url(bytes: Uint8Array): string {
   let binary = '';

@@ -4,13 +4,16 @@
  * decision endpoint and `explain` all call it; `trace` records every check.
  */
 import type { DeviceIdentity } from '../identity/device-token';
-import type { NetworkId } from '../network/network-id';
+import type { AddressId, NetworkId } from '../network/network-id';
 import {
   activeHomeNetworks,
   activeSupportGrant,
+  homeMatch,
   isSignedOut,
   isTrusted,
   travelGrantsUsed,
+  type HomeEvidence,
+  type HomeMatch,
   type Household,
   type HouseholdLimits,
 } from '../household/household';
@@ -36,6 +39,11 @@ export type DecisionReason =
 export interface DecisionInput {
   device: DeviceIdentity;
   networkId: NetworkId | null;
+  /**
+   * The whole address's keyed id. Only consulted on a shared home network, so
+   * the edge computes it only there (`onSharedHomeNetwork`); null elsewhere.
+   */
+  addressId: AddressId | null;
   region: string | null;
   appliedRule: AppliedRule;
   /** The account's rollout bucket for `appliedRule.key` (0–99). */
@@ -64,6 +72,10 @@ export interface Decision {
   policyVersion: number;
   /** The moment the answer lapses on its own (trust window, temporary access, grant), if any. */
   accessUntil?: number;
+  /** Row 6 in every mode: what made the request "at home" (set when enforce would answer IN_HOUSEHOLD). */
+  evidence?: HomeEvidence;
+  /** The request came from one of the household's shared home networks (whatever row decided). */
+  sharedNetwork: boolean;
   trace: TraceStep[];
 }
 
@@ -81,31 +93,76 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   step(1, 'token', false, 'verified');
   if (step(2, 'state readable', household === 'unavailable', household === 'unavailable' ? `failOpen=${input.appliedRule.rule.failOpen}` : undefined)) {
     const decision = input.appliedRule.rule.failOpen ? 'allow' : 'deny';
-    return { ...base, decision, reason: 'STATE_UNAVAILABLE', enforced: decision };
+    return { ...base, decision, reason: 'STATE_UNAVAILABLE', enforced: decision, sharedNetwork: false };
   }
   const state = household as Household | null;
   if (step(1, 'device signed out', isSignedOut(state, device.deviceId, device.issuedAtSeconds))) {
-    return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED', enforced: 'deny' };
+    return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED', enforced: 'deny', sharedNetwork: false };
   }
   if (step(3, 'enforcement off', mode === 'off', `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`)) {
     // Still worked out (untraced): what enforce would answer is what metrics and previews count.
-    return { ...base, decision: 'allow', reason: 'ENFORCEMENT_OFF', enforced: householdVerdict(input, state, limits, now, untraced).enforced };
+    const verdict = householdVerdict(input, state, limits, now, untraced);
+    return { ...base, decision: 'allow', reason: 'ENFORCEMENT_OFF', enforced: verdict.enforced, ...evidenceOf(verdict) };
   }
 
   const verdict = householdVerdict(input, state, limits, now, step);
+  const seen = evidenceOf(verdict);
   if (verdict.enforced === 'allow') {
-    const decision: Decision = { ...base, decision: 'allow', reason: verdict.reason, enforced: 'allow' };
+    const decision: Decision = { ...base, decision: 'allow', reason: verdict.reason, enforced: 'allow', ...seen };
     if (mode === 'monitor') decision.wouldDecision = 'allow';
     if (verdict.accessUntil !== undefined) decision.accessUntil = verdict.accessUntil;
     return decision;
   }
-  if (mode === 'monitor') return { ...base, decision: 'allow', reason: verdict.reason, wouldDecision: verdict.enforced, enforced: verdict.enforced };
-  if (mode === 'challenge') return { ...base, decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', enforced: verdict.enforced };
-  return { ...base, decision: verdict.enforced, reason: verdict.reason, enforced: verdict.enforced };
+  if (mode === 'monitor') return { ...base, decision: 'allow', reason: verdict.reason, wouldDecision: verdict.enforced, enforced: verdict.enforced, ...seen };
+  if (mode === 'challenge') return { ...base, decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', enforced: verdict.enforced, ...seen };
+  return { ...base, decision: verdict.enforced, reason: verdict.reason, enforced: verdict.enforced, ...seen };
 }
 
 type Step = (row: number, check: string, matched: boolean, detail?: string) => boolean;
 const untraced: Step = (_row, _check, matched) => matched;
+
+interface Verdict {
+  enforced: Outcome;
+  reason: DecisionReason;
+  accessUntil?: number;
+  /** Row 6's finding: the home network the request came from, if any, and on what evidence. */
+  home?: HomeMatch | null;
+}
+
+/** The decision's evidence fields from a verdict. */
+function evidenceOf(verdict: Verdict): Pick<Decision, 'evidence' | 'sharedNetwork'> {
+  const home = verdict.home;
+  const shared = home?.network.shared === true;
+  return home?.evidence && verdict.reason === 'IN_HOUSEHOLD' ? { evidence: home.evidence, sharedNetwork: shared } : { sharedNetwork: shared };
+}
+
+/**
+ * Row 6's evidence in words, for the trace and `explain`: "home network",
+ * "shared network: same address as the TV 12 min ago", "shared network: not
+ * beside the TV".
+ */
+export function homeEvidenceText(home: HomeMatch | null, homes: number, networkKnown: boolean, now: number): string {
+  if (!networkKnown) return `${homes} home network(s); no usable address`;
+  if (home === null) return `not a home network; ${homes} home network(s)`;
+  const households = home.network.households === null ? '' : `, ${home.network.households} household(s)`;
+  switch (home.evidence) {
+    case 'network':
+      return `home network (not shared${households})`;
+    case 'anchor':
+      return `shared network${households}: the household's TV itself`;
+    case 'copresence':
+      return `shared network${households}: same address as the TV ${minutesAgo(now - home.anchorSeenAt!)}`;
+    case null:
+      return `shared network${households}: not beside the TV`;
+  }
+}
+
+function minutesAgo(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'under a minute ago';
+  if (minutes < 120) return `${minutes} min ago`;
+  return `${Math.floor(minutes / 60)} h ago`;
+}
 
 /** Rows 4–11 for an established or not yet established household: what enforce answers, and why. */
 function householdVerdict(
@@ -114,11 +171,12 @@ function householdVerdict(
   limits: HouseholdLimits,
   now: number,
   step: Step,
-): { enforced: Outcome; reason: DecisionReason; accessUntil?: number } {
+): Verdict {
   const { device } = input;
   const record = state?.devices.get(device.deviceId);
-  const allowed = (reason: DecisionReason, accessUntil?: number) =>
-    accessUntil === undefined ? { enforced: 'allow' as const, reason } : { enforced: 'allow' as const, reason, accessUntil };
+  let home: HomeMatch | null = null;
+  const allowed = (reason: DecisionReason, accessUntil?: number): Verdict =>
+    accessUntil === undefined ? { enforced: 'allow', reason, home } : { enforced: 'allow', reason, accessUntil, home };
 
   if (state?.establishedAt == null) {
     const canEstablish = device.deviceType === 'tv' && input.networkId !== null;
@@ -131,9 +189,9 @@ function householdVerdict(
   step(4, 'no household yet, TV establishes it', false, 'household established');
   step(5, 'no household yet', false);
 
-  const homes = activeHomeNetworks(state, limits, now);
-  const atHome = input.networkId !== null && homes.some((network) => network.networkId === input.networkId);
-  if (step(6, 'home network', atHome, `${homes.length} home network(s)${input.networkId === null ? '; no usable address' : ''}`)) {
+  home = homeMatch(state, device.deviceId, input.networkId, input.addressId, limits, now);
+  const detail = step === untraced ? undefined : homeEvidenceText(home, activeHomeNetworks(state, limits, now).length, input.networkId !== null, now);
+  if (step(6, 'home network', home?.evidence != null, detail)) {
     return allowed('IN_HOUSEHOLD');
   }
   if (step(7, 'seen at home within trust window', isTrusted(record, limits, now), lastSeenDetail(record?.lastHomeSeenAt ?? null))) {
@@ -154,8 +212,8 @@ function householdVerdict(
   const used = travelGrantsUsed(record, limits, now);
   step(11, 'outside the household', true, `travel grants used ${used}/${limits.travelGrantsPerWindow}`);
   return used < limits.travelGrantsPerWindow
-    ? { enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' }
-    : { enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED' };
+    ? { enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', home }
+    : { enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED', home };
 }
 
 function lastSeenDetail(at: number | null): string {

@@ -11,7 +11,7 @@
 import type { HandlerInput } from '../api/operation';
 import type { accountParam, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
 import { deviceViews, iso, isoOrNull } from '../api/views';
-import { primaryLocationChangesUsed, type Household } from '../household/household';
+import { activeHomeNetworks, primaryLocationChangesUsed, type Household } from '../household/household';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { actionsFor, messageFor } from '../messages/catalog';
@@ -33,7 +33,16 @@ export function accountSummary(household: Household, c: AppContext, now: number)
     accountId: household.accountId,
     established: household.establishedAt !== null,
     establishedAt: isoOrNull(household.establishedAt),
-    homeNetworkCount: household.homeNetworks.filter((n) => n.lastSeenAt > now - gate.limits.trustWindowMs).length,
+    homeNetworkCount: activeHomeNetworks(household, gate.limits, now).length,
+    // Each home network as support may explain it: shared or not and by how many households — never an address or id.
+    homeNetworks: activeHomeNetworks(household, gate.limits, now).map((network) => ({
+      addedAt: iso(network.addedAt),
+      lastSeenAt: iso(network.lastSeenAt),
+      shared: network.shared,
+      households: network.households,
+      checkedAt: isoOrNull(network.checkedAt),
+      anchorAddressesKept: network.anchorAddresses.filter((address) => address.until > now).length,
+    })),
     anchorDeviceId: household.anchorDeviceId,
     devices: deviceViews(household, gate.limits, now),
     grants: household.supportGrants
@@ -58,10 +67,11 @@ export async function explain(c: AppContext, input: HandlerInput<'admin', { para
   const now = Date.now();
   const { account } = input.params;
   const { deviceId, ip, country, deviceType } = input.query;
-  const [household, rollout, networkId] = await Promise.all([
+  const [household, rollout, networkId, addressId] = await Promise.all([
     gate.households.store(account).household(),
     authoritativeRollout(c.env),
     gate.networks.networkId(ip ?? null),
+    gate.networks.addressId(ip ?? null),
   ]);
   const type = deviceType ?? household?.devices.get(deviceId)?.type ?? 'other';
   const appliedRule = ruleFor(rollout, country ?? null);
@@ -70,6 +80,7 @@ export async function explain(c: AppContext, input: HandlerInput<'admin', { para
     {
       device: { accountId: account, deviceId, deviceType: type, issuedAtSeconds: unixSeconds(now) },
       networkId,
+      addressId,
       region: country ?? null,
       appliedRule,
       bucket,
@@ -85,7 +96,9 @@ export async function explain(c: AppContext, input: HandlerInput<'admin', { para
       accountId: account,
       deviceId,
       deviceType: type,
-      networkIsHome: networkId !== null && (household?.homeNetworks ?? []).some((n) => n.networkId === networkId && n.lastSeenAt > now - gate.limits.trustWindowMs),
+      networkIsHome: networkId !== null && household !== null && activeHomeNetworks(household, gate.limits, now).some((n) => n.networkId === networkId),
+      networkShared: decision.sharedNetwork,
+      ...(decision.evidence ? { evidence: decision.evidence } : {}),
       decision: decision.decision,
       reason: decision.reason,
       ...(decision.wouldDecision ? { wouldDecision: decision.wouldDecision } : {}),

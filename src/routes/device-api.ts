@@ -141,11 +141,13 @@ export async function movePrimaryLocation(c: AppContext, { device }: HandlerInpu
   const household = await confirmedHousehold(c, device, now);
   if (household instanceof Response) return household;
   if (device.deviceType !== 'tv') return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
-  const networkId = await gate.networks.networkId(clientAddress(c.req.raw.headers));
+  const address = clientAddress(c.req.raw.headers);
+  const networkId = await gate.networks.networkId(address);
   if (!networkId) return problemFor(c, 'NETWORK_UNKNOWN');
+  const [addressId, holderId] = await Promise.all([gate.networks.addressId(address), gate.networks.holderId(networkId, device.accountId)]);
   const result = await gate.households
     .store(device.accountId)
-    .setPrimaryLocation(device.accountId, device.deviceId, networkId, gate.config.primaryLocationChangesPerWindow, gate.limits);
+    .setPrimaryLocation(device.accountId, device.deviceId, { networkId, addressId, holderId }, gate.config.primaryLocationChangesPerWindow, gate.limits);
   if (!result.ok) {
     return problemFor(c, 'PRIMARY_LOCATION_CHANGE_LIMIT', { headers: { 'Retry-After': String(result.retryAfterSeconds) }, extra: { retryAfterSeconds: result.retryAfterSeconds } });
   }

@@ -11,7 +11,7 @@
  */
 import { BoundedCache } from '../cache/bounded-cache';
 import { fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type HouseholdLimits, type Visit } from '../household/household';
-import type { HouseholdStore } from './household-store';
+import type { HouseholdStore, VisitPlace } from './household-store';
 import { householdKey } from './kv-keys';
 
 /**
@@ -91,9 +91,9 @@ export class HouseholdReadModel {
   }
 
   /** Sends a visit to the account's Durable Object and keeps what it returns. */
-  async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits): Promise<void> {
+  async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits, place: VisitPlace): Promise<void> {
     this.probe.visitWrite();
-    const household = await this.store(accountId).recordVisit(accountId, visit, limits);
+    const household = await this.store(accountId).recordVisit(accountId, visit, limits, place);
     this.remember(accountId, household, Date.now(), true);
   }
 

@@ -20,7 +20,11 @@ import {
   emptyHousehold,
   fromHouseholdDocument,
   grantTemporaryAccess,
+  nextAnchorAddressExpiry,
+  pruneAnchorAddresses,
+  sharingCheckDue,
   toHouseholdDocument,
+  touch,
   primaryLocationChangesUsed,
   setPrimaryLocation,
   signOutDevice,
@@ -30,15 +34,18 @@ import {
   type HouseholdDocument,
   type HouseholdLimits,
   type LegacyHouseholdDocument,
+  type SharingReading,
   type SupportGrant,
   type Visit,
 } from '../household/household';
 
-import type { NetworkId } from '../network/network-id';
+import type { AddressId, HolderId, NetworkId } from '../network/network-id';
+import { networkSharing, type NetworkSharing } from './network-sharing';
 import { Outbox } from './outbox';
 import { controlStore, type AuditInput, type ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
+import { wakeBy } from './alarm';
 import { type DeviceType } from '../vocabulary';
 import { MS_PER_HOUR } from '../time';
 import type { Result } from '../result';
@@ -107,6 +114,13 @@ export type SignOutResult = Result<{ household: Household }, { reason: 'DEVICE_N
 export interface HouseholdStoreEnv {
   HEARTH_KV: KVNamespace;
   CONTROL: DurableObjectNamespace<ControlStore>;
+  NETWORKS: DurableObjectNamespace<NetworkSharing>;
+}
+
+/** Where a visit or a primary-location change happens, as the edge hands it over: ids only. */
+export interface VisitPlace {
+  /** The id the network's sharing count holds for this household there; null without a usable address. */
+  holderId: HolderId | null;
 }
 
 /** What an admin write records about who made it. */
@@ -138,10 +152,32 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return this.#household;
   }
 
-  /** Remembers one playback request; returns the household after it. */
-  async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits): Promise<Household> {
+  /**
+   * Remembers one playback request; returns the household after it. When the
+   * visit adds or confirms a home network whose sharing count is due, the
+   * network's count is read first and kept with the network.
+   */
+  async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits, place: VisitPlace = { holderId: null }): Promise<Household> {
+    const before = (await this.household()) ?? emptyHousehold(accountId, visit.at);
+    const reading = sharingCheckDue(before, visit, limits) ? await this.#readSharing(visit.networkId, place.holderId, limits) : null;
+    // Read again after the call out: another visit may have been saved meanwhile.
     const current = (await this.household()) ?? emptyHousehold(accountId, visit.at);
-    return this.save(applyVisit(current, visit, limits));
+    return this.save(applyVisit(current, visit, limits, reading));
+  }
+
+  /**
+   * Reports this household on a network and reads back how many hold it.
+   * A failure is logged and answered null: the visit is still recorded, the
+   * network keeps its last answer, and the count is read at its next confirmation.
+   */
+  async #readSharing(networkId: NetworkId | null, holderId: HolderId | null, limits: HouseholdLimits): Promise<SharingReading | null> {
+    if (networkId === null || holderId === null) return null;
+    try {
+      return { networkId, holderId, households: await networkSharing(this.env, networkId).hold(holderId, limits.trustWindowMs) };
+    } catch (error) {
+      console.error(JSON.stringify({ event: 'network_sharing_unavailable', error: error instanceof Error ? error.name : 'unknown' }));
+      return null;
+    }
   }
 
   /**
@@ -213,15 +249,28 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return { ok: true, expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household };
   }
 
-  /** Makes `networkId` the primary location, at most `maxChanges` times per travel window. */
-  async setPrimaryLocation(accountId: string, deviceId: string, networkId: NetworkId, maxChanges: number, limits: HouseholdLimits): Promise<PrimaryLocationResult> {
+  /**
+   * Makes the TV's network the primary location, at most `maxChanges` times
+   * per travel window; the network's sharing count is read for the change.
+   */
+  async setPrimaryLocation(
+    accountId: string,
+    deviceId: string,
+    place: VisitPlace & { networkId: NetworkId; addressId: AddressId | null },
+    maxChanges: number,
+    limits: HouseholdLimits,
+  ): Promise<PrimaryLocationResult> {
+    const limited = (household: Household, now: number): PrimaryLocationResult | null => {
+      if (primaryLocationChangesUsed(household, limits, now) < maxChanges) return null;
+      const oldest = household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).toSorted((a, b) => a - b)[0] ?? now;
+      return { ok: false, reason: 'PRIMARY_LOCATION_CHANGE_LIMIT', retryAfterSeconds: Math.max(1, Math.ceil((oldest + limits.travelWindowMs - now) / 1000)) };
+    };
+    const refused = limited((await this.household()) ?? emptyHousehold(accountId, Date.now()), Date.now());
+    if (refused) return refused;
+    const reading = await this.#readSharing(place.networkId, place.holderId, limits);
     const now = Date.now();
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
-    if (primaryLocationChangesUsed(current, limits, now) >= maxChanges) {
-      const oldest = current.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).toSorted((a, b) => a - b)[0] ?? now;
-      return { ok: false, reason: 'PRIMARY_LOCATION_CHANGE_LIMIT', retryAfterSeconds: Math.max(1, Math.ceil((oldest + limits.travelWindowMs - now) / 1000)) };
-    }
-    return { ok: true, household: await this.save(setPrimaryLocation(current, deviceId, networkId, limits, now)) };
+    return limited(current, now) ?? { ok: true, household: await this.save(setPrimaryLocation(current, deviceId, place, reading, limits, now)) };
   }
 
   /** Signs a device of this household out. */
@@ -297,6 +346,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async erase(accountId: string, by: AuditActor): Promise<{ existed: boolean; counts: Record<string, number> | null }> {
     const before = await this.household();
+    await this.#releaseNetworks(before);
     const now = Date.now();
     const pseudonym = `erased-${crypto.randomUUID().slice(0, 8)}`;
     const counts = before ? { devices: before.devices.size, homeNetworks: before.homeNetworks.length, grants: before.supportGrants.length, extraMembers: before.extraMembers.size } : null;
@@ -314,6 +364,17 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#household = null;
     await this.afterChange(now);
     return { existed: before !== null, counts };
+  }
+
+  /**
+   * Takes the household out of its home networks' sharing counts (erase).
+   * Best effort: a count not reached forgets the household by itself once
+   * the trust window has passed, and never held its account id.
+   */
+  async #releaseNetworks(household: Household | null): Promise<void> {
+    const held = household?.homeNetworks.filter((network) => network.holderId !== undefined) ?? [];
+    const results = await Promise.allSettled(held.map((network) => networkSharing(this.env, network.networkId).release(network.holderId!)));
+    if (results.some((result) => result.status === 'rejected')) console.error(JSON.stringify({ event: 'network_sharing_release_failed' }));
   }
 
   /** Open and recent challenges; those past their hour and expiry are cleared on the way. */
@@ -345,17 +406,32 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return household;
   }
 
-  /** Writes what is owed to KV and the audit log; whatever fails is left to the alarm. */
+  /**
+   * Writes what is owed to KV and the audit log; whatever fails is left to the
+   * alarm. The alarm also wakes when the oldest anchor address kept leaves
+   * the co-presence window, to forget it then.
+   */
   private async afterChange(now: number): Promise<void> {
     await this.#publisher.publish(now);
     const delivered = await this.#outbox.deliver(now);
     await this.clearIfErased();
     // Everything landed: the safety-net alarm would only wake the object for nothing.
     if (delivered && !(await this.#publisher.isPending())) await this.ctx.storage.deleteAlarm();
+    const expiry = nextAnchorAddressExpiry(await this.household());
+    if (expiry !== null) await wakeBy(this.ctx.storage, expiry);
   }
 
   override async alarm(): Promise<void> {
-    await this.afterChange(Date.now());
+    const now = Date.now();
+    const household = await this.household();
+    if (household) {
+      const pruned = structuredClone(household);
+      if (pruneAnchorAddresses(pruned, now)) {
+        await this.save(touch(pruned, now));
+        return;
+      }
+    }
+    await this.afterChange(now);
   }
 
   /** After an erase, once KV and the audit log have what they are owed, nothing is left here. */

@@ -15,8 +15,8 @@ import { limits, T0 } from '../support/limits';
 
 
 function withDevices(count: number, at = T0): Household {
-  let household = applyVisit(emptyHousehold('acct', at), { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.home', at }, limits);
-  for (let i = 0; i < count; i++) household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: null, at: at + i }, limits);
+  let household = applyVisit(emptyHousehold('acct', at), { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.home', addressId: null, at }, limits);
+  for (let i = 0; i < count; i++) household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: null, addressId: null, at: at + i }, limits);
   return household;
 }
 
@@ -39,7 +39,7 @@ describe('sign-out marks are kept exactly as long as they matter', () => {
   it(`past ${MAX_SIGN_OUT_MARKS} live marks, the oldest fold into an account-wide floor that is never less safe`, () => {
     let household = withDevices(0);
     for (let i = 0; i < MAX_SIGN_OUT_MARKS + 5; i++) {
-      household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: null, at: T0 + 10_000 + i * 1000 - 1 }, limits);
+      household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: null, addressId: null, at: T0 + 10_000 + i * 1000 - 1 }, limits);
       household = signOutDevice(household, `d-${i}`, limits, T0 + 10_000 + i * 1000);
     }
     const marks = [...household.devices.values()].filter((device) => device.signedOutAt !== null);
@@ -61,7 +61,7 @@ describe('sign-out marks are kept exactly as long as they matter', () => {
 describe('the stored document', () => {
   it('round-trips through JSON with odd ids intact', () => {
     let household = withDevices(0);
-    for (const id of ['__proto__', 'constructor', 'toString']) household = applyVisit(household, { deviceId: id, deviceType: 'mobile', networkId: null, at: T0 }, limits);
+    for (const id of ['__proto__', 'constructor', 'toString']) household = applyVisit(household, { deviceId: id, deviceType: 'mobile', networkId: null, addressId: null, at: T0 }, limits);
     const read = fromHouseholdDocument(JSON.parse(JSON.stringify(toHouseholdDocument(household))));
     expect([...read.devices.keys()].toSorted()).toEqual(['__proto__', 'constructor', 'toString', 'tv']);
     expect(Object.prototype).not.toHaveProperty('deviceId');

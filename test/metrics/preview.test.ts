@@ -13,7 +13,7 @@ import { RegionTally, replayCells, type BucketKey } from '../../src/metrics/tall
 import { decide, type DecisionInput, type Outcome } from '../../src/policy/decide';
 import { FALLBACK_REGION, rolloutBucket, type RolloutRule } from '../../src/policy/rollout';
 import { DEVICE_TYPES, MODES, type DeviceType } from '../../src/vocabulary';
-import { DAY, limits } from '../support/limits';
+import { DAY, limits, NOT_SHARED } from '../support/limits';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
 const REGION = 'PE';
@@ -39,7 +39,7 @@ function householdFor(account: string, situation: Situation, type: DeviceType): 
     ...emptyHousehold(account, NOW - 90 * DAY),
     establishedAt: NOW - 90 * DAY,
     anchorDeviceId: 'tv',
-    homeNetworks: [{ networkId: 'home', addedAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY }],
+    homeNetworks: [{ networkId: 'home', addedAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, ...NOT_SHARED }],
     devices: new Map([['d', record]]),
   };
 }
@@ -48,6 +48,7 @@ function inputFor(session: Session, ruleKey: string, rule: RolloutRule, bucket: 
   return {
     device: { accountId: session.account, deviceId: 'd', deviceType: session.type, issuedAtSeconds: (NOW - 60_000) / 1000 },
     networkId: session.situation === 'home' ? 'home' : 'away',
+    addressId: null,
     region: REGION,
     appliedRule: { key: ruleKey, rule },
     bucket,

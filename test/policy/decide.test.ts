@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyHousehold, type DeviceRecord, type Household } from '../../src/household/household';
 import { decide, type DecisionInput } from '../../src/policy/decide';
 import { type Mode } from '../../src/vocabulary';
-import { DAY, limits } from '../support/limits';
+import { DAY, limits, NOT_SHARED } from '../support/limits';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
 const HOME = 'n1.home';
@@ -20,7 +20,7 @@ function established(patch: Partial<Household> = {}): Household {
     ...emptyHousehold('acct', NOW - 90 * DAY),
     establishedAt: NOW - 90 * DAY,
     anchorDeviceId: 'tv-1',
-    homeNetworks: [{ networkId: HOME, addedAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY }],
+    homeNetworks: [{ networkId: HOME, addedAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, ...NOT_SHARED }],
     devices: devicesOf(device('tv-1', { type: 'tv', lastHomeSeenAt: NOW - DAY })),
     ...patch,
   };
@@ -31,6 +31,7 @@ function input(patch: Partial<DecisionInput> & { mode?: Mode; percent?: number; 
   return {
     device: { accountId: 'acct', deviceId: 'phone-1', deviceType: type as 'mobile', issuedAtSeconds: iat },
     networkId: AWAY,
+    addressId: null,
     region: 'PE',
     appliedRule: { key: 'PE', rule: { mode, percent, failOpen } },
     bucket: 0,
@@ -85,7 +86,7 @@ describe('decide(): the decision table, row by row', () => {
   });
 
   it('row 6: a home network unseen for the trust window has dropped out', () => {
-    const household = established({ homeNetworks: [{ networkId: HOME, addedAt: NOW - 90 * DAY, lastSeenAt: NOW - 32 * DAY }] });
+    const household = established({ homeNetworks: [{ networkId: HOME, addedAt: NOW - 90 * DAY, lastSeenAt: NOW - 32 * DAY, ...NOT_SHARED }] });
     expect(run({ networkId: HOME, household })).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
   });
 

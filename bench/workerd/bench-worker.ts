@@ -131,11 +131,13 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   if (!tvIdentity.ok) throw new Error('bench setup: tv token');
   const tvDecision = await decideRequest(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait });
   const originAnswer = new Response(null, { status: 200, headers: { 'Content-Type': 'video/mp2t', 'Content-Length': '2048', 'Cache-Control': 'public, max-age=6' } });
-  const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv' };
+  const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
   Object.assign(scenarios, {
     'stage: new Request() (harness)': async () => playbackRequest(tvToken, HOME_IP),
     'stage: token, seen before': () => gate.deviceTokens.identify(tvHeaders, Date.now()),
     'stage: network id (HMAC)': () => gate.networks.networkId(HOME_IP),
+    // Only on a shared home network (and on a visit write): the whole address's keyed id.
+    'stage: address id (HMAC, shared networks only)': () => gate.networks.addressId(HOME_IP),
     'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await currentRollout(env, Date.now()), 'PE').key, account),
     'stage: snapshot lookup (cached)': () => gate.households.read(account, Date.now()),
     // Counting alone: one cell of the isolate's tally (the flush is scheduled once per interval, not timed here).

@@ -288,6 +288,7 @@ export const metricsQuery = z.object({
 });
 
 const outcomeCounts = z.object({ allow: z.number().int(), challenge: z.number().int(), deny: z.number().int() }).meta({ id: 'OutcomeCounts' });
+const evidenceCounts = z.object({ network: z.number().int(), anchor: z.number().int(), copresence: z.number().int() });
 const modeCounts = z.object({ off: z.number().int(), monitor: z.number().int(), challenge: z.number().int(), enforce: z.number().int(), none: z.number().int() });
 const countsShape = {
   sessions: outcomeCounts.meta({ description: 'Answers of GET /gate/v1/decision, by decision.' }),
@@ -299,6 +300,15 @@ const countsShape = {
   treated: z
     .object({ sessions: z.number().int(), refused: z.number().int(), codesSent: z.number().int(), codesVerified: z.number().int() })
     .meta({ description: 'What a guard reads: sessions answered under challenge or enforce, refusals among them, and their codes sent and verified.' }),
+  inHousehold: z
+    .object({ sessions: evidenceCounts, segments: evidenceCounts })
+    .meta({
+      description:
+        'Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW).',
+    }),
+  sharedNetworks: z
+    .object({ sessions: z.number().int(), segments: z.number().int(), wouldRefuse: z.object({ sessions: z.number().int(), segments: z.number().int() }) })
+    .meta({ description: 'Answers to requests from one of the household’s shared home networks (carrier-grade NAT, campuses, hotels), and those enforce would refuse: what a rollout costs people behind shared addresses.' }),
 };
 export const counts = z.object(countsShape).meta({ id: 'Counts' });
 export const metrics = z

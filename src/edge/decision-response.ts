@@ -89,8 +89,10 @@ export function recordDecision(gate: Gate, route: MetricsRoute, request: Request
         reason: result.decision.reason,
         mode: result.decision.mode,
         deviceType: result.device.deviceType,
+        evidence: result.decision.evidence ?? null,
+        sharedNetwork: result.decision.sharedNetwork,
       }
-    : { route, decision: 'deny', enforced: 'deny', reason: result.reason, mode: null, deviceType: null };
+    : { route, decision: 'deny', enforced: 'deny', reason: result.reason, mode: null, deviceType: null, evidence: null, sharedNetwork: false };
   const region = metricsRegion(result.ok ? result.decision.region : requestRegion(request, gate.config.environment));
   gate.decisions.count(region, now, answer, result.ok ? result.replay : null);
   gate.decisions.scheduleFlush(now, waitUntil);

@@ -16,9 +16,13 @@
  *                                                     key `r` = bucket under "<region>:<account>",
  *                                                     key `*` = under "*:<account>"; class `outside` or `travel`
  *   f|<outcome>|<deviceType>                          one session whose answer no rule changes
+ *   e|<route>|<evidence>                              one answer enforce would give IN_HOUSEHOLD, by what
+ *                                                     made it home: `network`, `anchor` or `copresence`
+ *   s|<route>|<enforced>                              one answer to a request from a shared home network
  */
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import type { DecisionReason, Outcome } from '../policy/decide';
+import { HOME_EVIDENCE, type HomeEvidence } from '../household/household';
 import { DEVICE_TYPES, MODES, type DeviceType, type Mode } from '../vocabulary';
 
 export const ROUTES = ['session', 'segment'] as const;
@@ -71,11 +75,14 @@ const REASON_INDEX = indexOf(COUNTED_REASONS);
 const MODE_INDEX = indexOf(MODE_CELLS);
 const DEVICE_INDEX = indexOf(DEVICE_CELLS);
 const FUNNEL_INDEX = indexOf(FUNNEL_EVENTS);
+const EVIDENCE_INDEX = indexOf(HOME_EVIDENCE);
 
 const DECISION_CELLS = ROUTES.length * OUTCOMES.length * OUTCOMES.length * COUNTED_REASONS.length * MODE_CELLS.length;
 const FUNNEL_CELLS = FUNNEL_EVENTS.length * MODE_CELLS.length;
 const REPLAY_CELLS = BUCKET_KEYS.length * BUCKETS * REPLAY_CLASSES.length * DEVICE_TYPES.length;
 const FIXED_CELLS = OUTCOMES.length * DEVICE_CELLS.length;
+const EVIDENCE_CELLS = ROUTES.length * HOME_EVIDENCE.length;
+const SHARED_CELLS = ROUTES.length * OUTCOMES.length;
 
 /** The counter names of a flush and their counts; only counters that moved are present. */
 export type TallyRecord = Record<string, number>;
@@ -90,6 +97,10 @@ export interface CountedAnswer {
   /** Null for a token failure (no rule was applied). */
   mode: Mode | null;
   deviceType: DeviceType | null;
+  /** When enforce would answer IN_HOUSEHOLD: on what evidence. */
+  evidence: HomeEvidence | null;
+  /** The request came from one of the household's shared home networks. */
+  sharedNetwork: boolean;
 }
 
 /** For a session: the account's buckets, to replay it under any rule of its region. */
@@ -109,6 +120,8 @@ export class RegionTally {
   readonly funnel = new Uint32Array(FUNNEL_CELLS);
   readonly replay = new Uint32Array(REPLAY_CELLS);
   readonly fixed = new Uint32Array(FIXED_CELLS);
+  readonly evidence = new Uint32Array(EVIDENCE_CELLS);
+  readonly shared = new Uint32Array(SHARED_CELLS);
   /** Whether anything was counted since the tally was made. */
   touched = false;
 
@@ -128,6 +141,9 @@ export class RegionTally {
       mode;
     this.decisions[cell]! += 1;
     this.touched = true;
+    const route = ROUTE_INDEX.get(answer.route)!;
+    if (answer.evidence !== null) this.evidence[route * HOME_EVIDENCE.length + EVIDENCE_INDEX.get(answer.evidence)!]! += 1;
+    if (answer.sharedNetwork) this.shared[route * OUTCOMES.length + OUTCOME_INDEX.get(answer.enforced)!]! += 1;
     if (answer.route !== 'session') return;
     const replayClass = replayClassOf(answer);
     if (replayClass !== null && buckets !== null && answer.deviceType !== null) {
@@ -175,6 +191,14 @@ export class RegionTally {
     forEachCount(this.fixed, (cell, n) => {
       const device = cell % DEVICE_CELLS.length;
       record[`f|${OUTCOMES[(cell - device) / DEVICE_CELLS.length]}|${DEVICE_CELLS[device]}`] = n;
+    });
+    forEachCount(this.evidence, (cell, n) => {
+      const evidence = cell % HOME_EVIDENCE.length;
+      record[`e|${ROUTES[(cell - evidence) / HOME_EVIDENCE.length]}|${HOME_EVIDENCE[evidence]}`] = n;
+    });
+    forEachCount(this.shared, (cell, n) => {
+      const enforced = cell % OUTCOMES.length;
+      record[`s|${ROUTES[(cell - enforced) / OUTCOMES.length]}|${OUTCOMES[enforced]}`] = n;
     });
     return record;
   }
@@ -227,10 +251,15 @@ export interface Counts {
   modes: { sessions: Record<Mode | 'none', number>; segments: Record<Mode | 'none', number> };
   /** Beyond the contract: what a guard reads — treated sessions, refusals among them, their codes sent and verified. */
   treated: { sessions: number; refused: number; codesSent: number; codesVerified: number };
+  /** Beyond the contract: answers enforce would give IN_HOUSEHOLD, by what made them home (contract v1.2, row 6). */
+  inHousehold: { sessions: Record<HomeEvidence, number>; segments: Record<HomeEvidence, number> };
+  /** Beyond the contract: answers to requests from a household's shared home network, and those enforce would refuse. */
+  sharedNetworks: { sessions: number; segments: number; wouldRefuse: { sessions: number; segments: number } };
 }
 
 const outcomes = (): OutcomeCounts => ({ allow: 0, challenge: 0, deny: 0 });
 const byMode = () => ({ off: 0, monitor: 0, challenge: 0, enforce: 0, none: 0 });
+const byEvidence = (): Record<HomeEvidence, number> => ({ network: 0, anchor: 0, copresence: 0 });
 
 export function emptyCounts(): Counts {
   return {
@@ -241,6 +270,8 @@ export function emptyCounts(): Counts {
     verification: { sent: 0, verified: 0, wrong: 0, locked: 0, expired: 0 },
     modes: { sessions: byMode(), segments: byMode() },
     treated: { sessions: 0, refused: 0, codesSent: 0, codesVerified: 0 },
+    inHousehold: { sessions: byEvidence(), segments: byEvidence() },
+    sharedNetworks: { sessions: 0, segments: 0, wouldRefuse: { sessions: 0, segments: 0 } },
   };
 }
 
@@ -264,6 +295,15 @@ export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Cou
     } else if (parts[0] === 'v') {
       const event = parts[1] as FunnelEvent;
       if (FUNNEL_INDEX.has(event)) into.verification[event] += n;
+    } else if (parts[0] === 'e') {
+      const [, route, evidence] = parts as [string, MetricsRoute, HomeEvidence];
+      if (ROUTE_INDEX.has(route) && EVIDENCE_INDEX.has(evidence)) into.inHousehold[route === 'session' ? 'sessions' : 'segments'][evidence] += n;
+    } else if (parts[0] === 's') {
+      const [, route, enforced] = parts as [string, MetricsRoute, Outcome];
+      if (!ROUTE_INDEX.has(route) || !OUTCOME_INDEX.has(enforced)) continue;
+      const plural = route === 'session' ? 'sessions' : 'segments';
+      into.sharedNetworks[plural] += n;
+      if (enforced !== 'allow') into.sharedNetworks.wouldRefuse[plural] += n;
     }
   }
   return into;

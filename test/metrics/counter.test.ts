@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DecisionCounter, type MinuteCounts } from '../../src/metrics/counter';
 import { countsOf, type CountedAnswer } from '../../src/metrics/tally';
 
-const allowed: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor', deviceType: 'tv' };
-const refused: CountedAnswer = { route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce', deviceType: 'mobile' };
+const allowed: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
+const refused: CountedAnswer = { route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce', deviceType: 'mobile', evidence: null, sharedNetwork: false };
 
 function harness(intervalMs: number, failures = 0) {
   const delivered: Array<{ region: string; minutes: MinuteCounts[] }> = [];

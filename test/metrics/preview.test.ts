@@ -86,7 +86,7 @@ describe('previews replay exactly', () => {
         for (const s of sessions) {
           const decision = decide(inputFor(s, REGION, recordedRule, await bucketOf(REGION, s.account)), limits, NOW);
           tally.count(
-            { route: 'session', decision: decision.decision, enforced: decision.enforced, reason: decision.reason, mode: decision.mode, deviceType: s.type },
+            { route: 'session', decision: decision.decision, enforced: decision.enforced, reason: decision.reason, mode: decision.mode, deviceType: s.type, evidence: decision.evidence ?? null, sharedNetwork: decision.sharedNetwork },
             { region: await bucketOf(REGION, s.account), fallback: await bucketOf(FALLBACK_REGION, s.account) },
           );
         }

@@ -292,11 +292,32 @@ function metricsReport(metrics: Metrics): string {
         table(rows, ['', 'allow', 'challenge', 'deny', 'would refuse']),
         `verification  sent ${v.sent}, verified ${v.verified}, wrong ${v.wrong}, locked ${v.locked}, expired ${v.expired}`,
         `top reasons   ${reasons || '-'}`,
+        `home by       ${homeEvidenceLine(totals)}`,
+        `shared nets   ${sharedNetworksLine(totals)}`,
         `sessions      ${sparkline(perStep)}  (max ${formatCount(Math.max(...perStep, 0))} per step)`,
         `would refuse  ${sparkline(rates, 60, (group) => Math.max(...group))}  (max ${(100 * maxRate).toFixed(1)}% of sessions)`,
       ].join('\n');
     })
     .join('\n\n');
+}
+
+/** Sessions enforce would call IN_HOUSEHOLD, by what made them home. */
+function homeEvidenceLine(totals: Counts): string {
+  const home = totals.inHousehold.sessions;
+  return `network ${formatCount(home.network)}, TV itself ${formatCount(home.anchor)}, beside the TV ${formatCount(home.copresence)} (sessions)`;
+}
+
+/** Sessions from shared home networks, and the share enforce would refuse. */
+function sharedNetworksLine(totals: Counts): string {
+  const shared = totals.sharedNetworks;
+  return `${formatCount(shared.sessions)} sessions, enforce would refuse ${formatCount(shared.wouldRefuse.sessions)} (${percentOf(shared.wouldRefuse.sessions, shared.sessions)})`;
+}
+
+/** A home network as support reads it: shared or not, and by how many households. */
+function describeHomeNetwork(network: { shared: boolean; households: number | null; anchorAddressesKept: number }): string {
+  const households = network.households === null ? 'not counted yet' : `${formatCount(network.households)} household${network.households === 1 ? '' : 's'}`;
+  if (!network.shared) return `not shared (${households})`;
+  return `SHARED (${households}); TV addresses counting as home now: ${network.anchorAddressesKept}`;
 }
 
 async function metricsCommand(args: string[]): Promise<void> {
@@ -333,6 +354,17 @@ async function accountCommand(command: string | undefined, args: string[]): Prom
           `Account ${summary.accountId}: ${summary.established ? `household established ${summary.establishedAt}` : 'no household yet'}`,
           `Home networks: ${summary.homeNetworkCount}   Anchor TV: ${summary.anchorDeviceId ?? '-'}   Extra members: ${summary.extraMemberSlots.used}/${summary.extraMemberSlots.total}   Location changes this window: ${summary.primaryLocationChangesInWindow}`,
           '',
+          'Home networks',
+          table(
+            summary.homeNetworks.map((network, index) => ({
+              '#': index + 1,
+              network: describeHomeNetwork(network),
+              lastSeenAt: network.lastSeenAt,
+              addedAt: network.addedAt,
+            })),
+            ['#', 'network', 'lastSeenAt', 'addedAt'],
+          ),
+          '',
           'Devices',
           table(summary.devices, ['deviceId', 'type', 'status', 'accessUntil', 'lastSeenAt', 'lastHomeSeenAt']),
           '',
@@ -355,6 +387,7 @@ async function accountCommand(command: string | undefined, args: string[]): Prom
       return output(explained, () =>
         [
           `${explained.decision.toUpperCase()} — ${explained.reason}${explained.wouldDecision && explained.wouldDecision !== explained.decision ? ` (enforce would ${explained.wouldDecision})` : ''}`,
+          ...(explained.networkShared ? ['On a shared home network: only the TV’s own address counts as home there.'] : []),
           `Region ${explained.region}: rule ${explained.rule.key} = ${explained.rule.mode} at ${explained.rule.percent}%, account bucket ${explained.bucket} → ${explained.mode}; policy version ${explained.policyVersion}`,
           `The person sees: “${explained.message}”`,
           '',

@@ -1,6 +1,6 @@
 /**
  * The gate's words, defined once: device types, the id pattern, rollout modes
- * and regions, admin scopes. This module imports nothing, so the Worker, the
+ * and regions, home evidence, admin scopes. This module imports nothing, so the Worker, the
  * ops CLI (plain Node), the pages' scripts and the tests all share it.
  */
 
@@ -12,6 +12,14 @@ export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 export const MODES = ['off', 'monitor', 'challenge', 'enforce'] as const;
 export type Mode = (typeof MODES)[number];
+
+/**
+ * What made a request "at home" (row 6): a home network that is not shared,
+ * the household's anchor TV itself, or — on a shared network — the address
+ * the TV used there within the co-presence window.
+ */
+export const HOME_EVIDENCE = ['network', 'anchor', 'copresence'] as const;
+export type HomeEvidence = (typeof HOME_EVIDENCE)[number];
 
 /** A rollout region: ISO 3166-1 alpha-2, or `*` for every region without a rule of its own. */
 export const REGION_PATTERN = /^(?:\*|[A-Z]{2})$/;

@@ -571,6 +571,28 @@ export interface components {
                             codesSent: number;
                             codesVerified: number;
                         };
+                        /** @description Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW). */
+                        inHousehold: {
+                            sessions: {
+                                network: number;
+                                anchor: number;
+                                copresence: number;
+                            };
+                            segments: {
+                                network: number;
+                                anchor: number;
+                                copresence: number;
+                            };
+                        };
+                        /** @description Answers to requests from one of the household’s shared home networks (carrier-grade NAT, campuses, hotels), and those enforce would refuse: what a rollout costs people behind shared addresses. */
+                        sharedNetworks: {
+                            sessions: number;
+                            segments: number;
+                            wouldRefuse: {
+                                sessions: number;
+                                segments: number;
+                            };
+                        };
                     }[];
                 };
             };
@@ -619,12 +641,47 @@ export interface components {
                 codesSent: number;
                 codesVerified: number;
             };
+            /** @description Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW). */
+            inHousehold: {
+                sessions: {
+                    network: number;
+                    anchor: number;
+                    copresence: number;
+                };
+                segments: {
+                    network: number;
+                    anchor: number;
+                    copresence: number;
+                };
+            };
+            /** @description Answers to requests from one of the household’s shared home networks (carrier-grade NAT, campuses, hotels), and those enforce would refuse: what a rollout costs people behind shared addresses. */
+            sharedNetworks: {
+                sessions: number;
+                segments: number;
+                wouldRefuse: {
+                    sessions: number;
+                    segments: number;
+                };
+            };
         };
         AccountSummary: {
             accountId: string;
             established: boolean;
             establishedAt: string | null;
             homeNetworkCount: number;
+            /** @description Each home network: shared or not, and by how many households — a number, never an address or network id. */
+            homeNetworks: {
+                /** Format: date-time */
+                addedAt: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                shared: boolean;
+                /** @description How many households held this network as home within TRUST_WINDOW at the last check (null: not checked yet). */
+                households: number | null;
+                checkedAt: string | null;
+                /** @description On a shared network: how many of the TV’s recent addresses count as home for its household now (never the addresses). */
+                anchorAddressesKept: number;
+            }[];
             anchorDeviceId: string | null;
             devices: components["schemas"]["Device"][];
             grants: {
@@ -657,6 +714,13 @@ export interface components {
             /** @enum {string} */
             deviceType: "tv" | "mobile" | "tablet" | "web" | "console" | "other";
             networkIsHome: boolean;
+            /** @description The address is on one of the household’s shared home networks. */
+            networkShared: boolean;
+            /**
+             * @description When enforce answers IN_HOUSEHOLD: `network`, `anchor` (the household’s TV) or `copresence` (the TV’s address).
+             * @enum {string}
+             */
+            evidence?: "network" | "anchor" | "copresence";
             /** @enum {string} */
             decision: "allow" | "challenge" | "deny";
             reason: string;
@@ -1038,6 +1102,10 @@ export interface operations {
                                 addedAt: string;
                                 /** Format: date-time */
                                 lastSeenAt: string;
+                                /** @description Held as home by more than SHARED_NETWORK_HOUSEHOLDS households: only the TV’s exact address counts as home there. */
+                                shared: boolean;
+                                /** @description Households holding the network as home at the last check; null until checked. */
+                                households: number | null;
                             }[];
                             /** Format: date-time */
                             updatedAt: string;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
 import { DurationError, parseDurationMs } from '../config/duration';
-import { DEVICE_TYPES, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
+import { DEVICE_TYPES, HOME_EVIDENCE, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
 
 const isoTime = z.string().meta({ format: 'date-time' });
 const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9._:-]{1,128}');
@@ -68,7 +68,18 @@ export const decisionResponse = z
 export const challengeCreated = z.object({ challengeId: z.string(), expiresAt: isoTime });
 export const verifySuccess = z.object({ decision: z.literal('allow'), reason: z.literal('TEMPORARY_ACCESS'), expiresAt: isoTime });
 export const householdNetworks = z.object({
-  household: z.object({ networks: z.array(z.object({ id: z.string(), addedAt: isoTime, lastSeenAt: isoTime })), updatedAt: isoTime }),
+  household: z.object({
+    networks: z.array(
+      z.object({
+        id: z.string(),
+        addedAt: isoTime,
+        lastSeenAt: isoTime,
+        shared: z.boolean().meta({ description: 'Held as home by more than SHARED_NETWORK_HOUSEHOLDS households: only the TV’s exact address counts as home there.' }),
+        households: z.number().int().nullable().meta({ description: 'Households holding the network as home at the last check; null until checked.' }),
+      }),
+    ),
+    updatedAt: isoTime,
+  }),
 });
 export const deviceView = z
   .object({
@@ -203,6 +214,18 @@ export const accountSummary = z
     established: z.boolean(),
     establishedAt: isoTime.nullable(),
     homeNetworkCount: z.number().int(),
+    homeNetworks: z
+      .array(
+        z.object({
+          addedAt: isoTime,
+          lastSeenAt: isoTime,
+          shared: z.boolean(),
+          households: z.number().int().nullable().meta({ description: 'How many households held this network as home within TRUST_WINDOW at the last check (null: not checked yet).' }),
+          checkedAt: isoTime.nullable(),
+          anchorAddressesKept: z.number().int().meta({ description: 'On a shared network: how many of the TV’s recent addresses count as home for its household now (never the addresses).' }),
+        }),
+      )
+      .meta({ description: 'Each home network: shared or not, and by how many households — a number, never an address or network id.' }),
     anchorDeviceId: z.string().nullable(),
     devices: z.array(deviceView),
     grants: z.array(z.object({ grantId: z.string(), deviceId: z.string().nullable(), reason: z.string(), actor: z.string(), createdAt: isoTime, expiresAt: isoTime })),
@@ -230,6 +253,8 @@ export const explanation = z
     deviceId: z.string(),
     deviceType: z.enum(DEVICE_TYPES),
     networkIsHome: z.boolean(),
+    networkShared: z.boolean().meta({ description: 'The address is on one of the household’s shared home networks.' }),
+    evidence: z.enum(HOME_EVIDENCE).optional().meta({ description: 'When enforce answers IN_HOUSEHOLD: `network`, `anchor` (the household’s TV) or `copresence` (the TV’s address).' }),
     decision: outcome,
     reason: z.string(),
     wouldDecision: outcome.optional(),

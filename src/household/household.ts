@@ -16,7 +16,7 @@
  */
 
 import type { AddressId, NetworkId } from '../network/network-id';
-import { type DeviceType } from '../vocabulary';
+import { type DeviceType, type HomeEvidence } from '../vocabulary';
 import { MS_PER_DAY, unixSeconds } from '../time';
 import type { Result } from '../result';
 
@@ -61,9 +61,6 @@ export interface AnchorAddress {
   until: number;
 }
 
-/** What made a request "at home" (row 6): a network that is not shared, the anchor TV itself, or the TV's address. */
-export type HomeEvidence = 'network' | 'anchor' | 'copresence';
-export const HOME_EVIDENCE = ['network', 'anchor', 'copresence'] as const satisfies readonly HomeEvidence[];
 
 /** Where a request stands against the household's home networks (row 6). */
 export interface HomeMatch {

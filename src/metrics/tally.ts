@@ -22,8 +22,7 @@
  */
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import type { DecisionReason, Outcome } from '../policy/decide';
-import { HOME_EVIDENCE, type HomeEvidence } from '../household/household';
-import { DEVICE_TYPES, MODES, type DeviceType, type Mode } from '../vocabulary';
+import { DEVICE_TYPES, HOME_EVIDENCE, MODES, type DeviceType, type HomeEvidence, type Mode } from '../vocabulary';
 
 export const ROUTES = ['session', 'segment'] as const;
 /** A session is one answer of `GET /gate/v1/decision`; a segment is one playback-path answer. */

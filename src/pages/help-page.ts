@@ -3,7 +3,9 @@
  * The device is identified by its `hearth_device` cookie; the page shows the
  * same reason, message and actions as the API, in the person's language, and
  * lets them send a code, enter it, and (from a TV) move the primary location.
- * Every reason has an anchor here: problem `type`s point at them.
+ * A viewer stopped on one of the household's shared networks (carrier-grade
+ * NAT, dorms, hotels) reads first what to do there. Every reason has an
+ * anchor here: problem `type`s point at them.
  */
 import { html } from 'hono/html';
 import { decideRequest } from '../edge/decide-request';
@@ -32,6 +34,14 @@ export async function helpPage(c: AppContext): Promise<Response> {
   const allowed = result.ok && result.decision.decision === 'allow';
   const actions = allowed ? [] : actionsFor(reason).map((action) => action.id);
   const isTv = result.ok && result.device.deviceType === 'tv';
+  // Stopped on one of the household's own networks that is shared: say why, and what to do, first.
+  const stoppedOnSharedNetwork = result.ok && !allowed && result.decision.sharedNetwork;
+  const shared = html`
+<section class="card" id="shared-network" aria-labelledby="shared-title" ${stoppedOnSharedNetwork ? html`data-relevant="true"` : ''}>
+  <h2 id="shared-title">${ui.sharedTitle}</h2>
+  <p>${ui.sharedText}</p>
+  <p>${ui.sharedSteps}</p>
+</section>`;
 
   const body = html`
 <h1>${ui.helpTitle}</h1>
@@ -41,6 +51,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
   <div class="actions">
     ${actions.includes('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
     ${isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
+    ${stoppedOnSharedNetwork ? html`<a class="button" href="#shared-network">${ui.sharedTitle}</a>` : ''}
     ${actions.includes('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
     <a class="button" href="#contact">${ui.contact}</a>
   </div>
@@ -51,12 +62,12 @@ export async function helpPage(c: AppContext): Promise<Response> {
   </form>
   <p id="status-line" class="status" role="status" aria-live="polite"></p>
 </section>
-
+${stoppedOnSharedNetwork ? shared : ''}
 <section class="card" id="extra-member" aria-labelledby="extra-title">
   <h2 id="extra-title">${ui.extraTitle}</h2>
   <p>${ui.extraText}</p>
 </section>
-
+${stoppedOnSharedNetwork ? '' : shared}
 <section class="card" id="contact" aria-labelledby="contact-title">
   <h2 id="contact-title">${ui.contact}</h2>
   <p>${ui.contactText}</p>

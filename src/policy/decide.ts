@@ -12,13 +12,12 @@ import {
   isSignedOut,
   isTrusted,
   travelGrantsUsed,
-  type HomeEvidence,
   type HomeMatch,
   type Household,
   type HouseholdLimits,
 } from '../household/household';
 import { effectiveMode, type AppliedRule } from './rollout';
-import { type Mode } from '../vocabulary';
+import { type HomeEvidence, type Mode } from '../vocabulary';
 
 export type Outcome = 'allow' | 'challenge' | 'deny';
 

@@ -31,6 +31,11 @@ describe('configuration', () => {
     expect(asValues).toEqual(asStrings);
   });
 
+  it('takes the shared-network settings as strings or TOML values', () => {
+    expect(configOf({ ...base, SHARED_NETWORK_HOUSEHOLDS: '2', COPRESENCE_WINDOW: 'PT2S' })).toMatchObject({ sharedNetworkHouseholds: 2, copresenceWindowMs: 2000 });
+    expect(configOf({ ...base, SHARED_NETWORK_HOUSEHOLDS: 2, COPRESENCE_WINDOW: 'PT2S' })).toMatchObject({ sharedNetworkHouseholds: 2, copresenceWindowMs: 2000 });
+  });
+
   it('takes a log sample and a flush interval as strings or TOML values, zero included', () => {
     expect(configOf({ ...base, DECISION_LOG_SAMPLE: '0', METRICS_FLUSH_INTERVAL: 'PT0S' })).toMatchObject({ decisionLogSample: 0, metricsFlushIntervalMs: 0 });
     expect(configOf({ ...base, DECISION_LOG_SAMPLE: 1, METRICS_FLUSH_INTERVAL: 'PT2.5S' })).toMatchObject({ decisionLogSample: 1, metricsFlushIntervalMs: 2500 });
@@ -61,6 +66,8 @@ describe('configuration', () => {
       primaryLocationChangesPerWindow: 3,
       ipv4Prefix: 24,
       ipv6Prefix: 56,
+      sharedNetworkHouseholds: 8,
+      copresenceWindowMs: 2 * 3_600_000,
       decisionLogSample: 0.01,
       metricsFlushIntervalMs: 10_000,
       originUrl: null,
@@ -90,6 +97,10 @@ describe('configuration', () => {
     ['DECISION_LOG_SAMPLE', 'often'],
     ['METRICS_FLUSH_INTERVAL', 'PT11S'],
     ['METRICS_FLUSH_INTERVAL', 'soon'],
+    ['SHARED_NETWORK_HOUSEHOLDS', '0'],
+    ['SHARED_NETWORK_HOUSEHOLDS', 'many'],
+    ['COPRESENCE_WINDOW', 'PT0S'],
+    ['COPRESENCE_WINDOW', 'two hours'],
   ])('names %s when it is %j', (binding, value) => {
     expect(problemsOf({ [binding]: value })).toContain(binding);
   });

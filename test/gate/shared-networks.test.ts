@@ -220,3 +220,61 @@ describe('a network many households call home is shared', () => {
     expect(text).not.toContain('n1.');
   });
 });
+
+describe('ops see what a rollout does on shared networks before enforcing', () => {
+  it('metrics count IN_HOUSEHOLD by evidence and the answers on shared home networks that enforce would refuse', async () => {
+    const region = 'KE';
+    await setRule(region, 'monitor');
+    const at = freshV4Network();
+    const call = async (token: string, ip: string, path?: string) => callGate({ token, ip, country: region, env: SHARED, ...(path ? { path } : {}) });
+    const establish = async (ip: string) => {
+      const account = newAccount('metrics');
+      const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
+      await call(tv, ip);
+      return { tv, phone: (name: string) => deviceToken({ account, device: name }) };
+    };
+    await establish(at(10));
+    await establish(at(20));
+    const family = await establish(at(30)); // shared at once
+    const alone = await establish(freshV4Network()(1));
+
+    await call(family.tv, at(30)); // anchor
+    await call(await family.phone('beside'), at(30)); // copresence
+    await call(await family.phone('apart'), at(31)); // shared network, would be challenged
+    await call(await family.phone('apart'), at(31), '/seg-1.ts'); // a segment of the same
+    await call(await alone.phone('phone'), '198.18.250.1'); // not home at all
+    await call(alone.tv, freshV4Network()(1)); // trusted TV on a network of its own: nothing here
+
+    const answer = await admin('GET', `/admin/v1/metrics?region=${region}`, { scope: 'rollout:read', env: SHARED });
+    const totals = answer.body.regions[region].totals;
+    expect(totals.inHousehold.sessions).toEqual({ network: 0, anchor: 1, copresence: 1 });
+    expect(totals.sharedNetworks).toEqual({ sessions: 3, segments: 1, wouldRefuse: { sessions: 1, segments: 1 } });
+    expect(totals.wouldRefuse.sessions).toBe(2);
+  });
+});
+
+describe('the help page on a shared network', () => {
+  it('tells a viewer stopped on the household’s shared network why, and to watch beside the TV once or ask for a code — first', async () => {
+    const at = freshV4Network();
+    await householdAt(at(10));
+    await householdAt(at(20));
+    const family = await householdAt(at(30));
+    const phone = await family.phone('phone-upstairs');
+    const page = async (ip: string, language = 'es') =>
+      (await callGate({ path: '/gate/help', cookie: `hearth_device=${phone}`, ip, country: REGION, env: SHARED, headers: { 'Accept-Language': language } })).text();
+
+    const stopped = await page(at(31));
+    expect(stopped).toContain('¿En una red compartida?');
+    expect(stopped).toContain('misma red Wi-Fi que el televisor');
+    expect(stopped).toContain('href="#shared-network"');
+    expect(stopped).toContain('data-relevant="true"');
+    // Right after the decision, before the extra-member card.
+    expect(stopped.indexOf('id="shared-network"')).toBeLessThan(stopped.indexOf('id="extra-member"'));
+
+    // Elsewhere (not on a shared network of the household) the same explanation stays further down, unflagged.
+    const away = await page('192.0.2.44', 'en');
+    expect(away).toContain('On a shared network?');
+    expect(away).not.toContain('data-relevant="true"');
+    expect(away.indexOf('id="shared-network"')).toBeGreaterThan(away.indexOf('id="extra-member"'));
+  });
+});

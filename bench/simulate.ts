@@ -12,7 +12,14 @@
  *   - 5 % of active devices are away from home, on a network no household
  *     holds, and were never home (travellers' and visitors' devices); the
  *     region is in `challenge`, so they are challenged, and half of them
- *     verify a code (the traveller's path) and stream on; the rest give up.
+ *     verify a code (the traveller's path) and stream on; the rest give up;
+ *   - a share of households (`--shared`, 30 %) lives behind carrier-grade
+ *     NAT: 20 households to a /24 pool, each with its own public address
+ *     that all its devices share. Such a /24 is shared (more than
+ *     SHARED_NETWORK_HOUSEHOLDS = 8 households), so the TV's address is
+ *     written as it streams — at most once per quarter of COPRESENCE_WINDOW.
+ *     The run sets COPRESENCE_WINDOW to PT40S so that a minute shows the
+ *     throttle at work, and the projection scales those writes to PT2H.
  *
  * It counts what the gate spends — KV reads and writes, Durable Object
  * requests and storage rows, Analytics Engine points, log lines, counter
@@ -34,6 +41,7 @@ const { values } = parseArgs({
     active: { type: 'string', default: '0.6' },
     seconds: { type: 'string', default: '60' },
     away: { type: 'string', default: '0.05' },
+    shared: { type: 'string', default: '0.3' },
     'segment-seconds': { type: 'string', default: '4' },
     isolates: { type: 'string', default: '500' },
     'regions-per-isolate': { type: 'string', default: '3' },
@@ -45,6 +53,14 @@ const ACCOUNTS = smoke ? 20 : Number(values.accounts);
 const ACTIVE = Number(values.active);
 const SECONDS = smoke ? 8 : Number(values.seconds);
 const AWAY = smoke ? 0.2 : Number(values.away);
+const SHARED = Number(values.shared);
+/** Households per carrier-grade NAT /24 in the simulation: more than SHARED_NETWORK_HOUSEHOLDS (8), so the pool is shared. */
+const HOUSEHOLDS_PER_POOL = 20;
+/** The run's co-presence window, and the production one the projection scales its address writes to. */
+const RUN_COPRESENCE_S = 40;
+const PRODUCTION_COPRESENCE_S = 2 * 3600;
+/** The projection's households: 2 h of viewing a day at 4 s segments is 1 800 segment requests per active household and day. */
+const SEGMENTS_PER_HOUSEHOLD_DAY = 1800;
 const SEGMENT_MS = Number(values['segment-seconds']) * 1000;
 const REGION = 'PE';
 /** Counter flushes scale with isolates, not requests: the projection assumes this many isolates serving the service, each serving this many regions. */
@@ -79,8 +95,16 @@ interface Device {
   away: string | null;
 }
 
-/** Every household on a /24 of its own; away devices on networks no household holds. */
-const homeIp = (account: number) => `${20 + (account >> 16)}.${(account >> 8) & 255}.${account & 255}.10`;
+/** Households behind carrier-grade NAT: spread evenly (a low-discrepancy sequence), so runs are repeatable. */
+const behindNat = (account: number) => (account * 0.569_840_290_998) % 1 < SHARED;
+/** Every other household on a /24 of its own; away devices on networks no household holds. */
+const natRank = new Map(Array.from({ length: ACCOUNTS }, (_, account) => account).filter(behindNat).map((account, rank) => [account, rank]));
+const homeIp = (account: number) => {
+  const rank = natRank.get(account);
+  if (rank === undefined) return `${20 + (account >> 16)}.${(account >> 8) & 255}.${account & 255}.10`;
+  const pool = Math.floor(rank / HOUSEHOLDS_PER_POOL);
+  return `41.${200 + (pool >> 8)}.${pool & 255}.${10 + (rank % HOUSEHOLDS_PER_POOL)}`;
+};
 const awayIp = (account: number, device: number) => `198.${18 + (account % 2)}.${(account >> 1) & 255}.${device + 1}`;
 
 
@@ -98,7 +122,7 @@ function onOutput(chunk: string): void {
 }
 
 const origin = await startOrigin();
-const gate = await startLocalWorker({ envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url }, onOutput });
+const gate = await startLocalWorker({ envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url, COPRESENCE_WINDOW: `PT${RUN_COPRESENCE_S}S` }, onOutput });
 try {
   const adminToken = await mintAdminToken({ scope: 'rollout:write rollout:read', sub: 'simulate@hearth.dev.invalid', ttlSeconds: 3600 });
   const rule = await fetch(`${gate.url}/admin/v1/rollout/${REGION}`, {
@@ -173,18 +197,24 @@ try {
   const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
 
   const playback = sent.sessions + sent.segments; // every answer the gate gave on the hot path
-  const householdWrites = delta('visitWrites') + sent.challenges + sent.verifications;
+  // The TV's address writes on shared networks happen at the run's PT40S window; they are priced apart, at PT2H.
+  const addressWrites = delta('anchorAddressWrites');
+  const householdWrites = delta('visitWrites') - addressWrites + sent.challenges + sent.verifications;
   const measured = {
     'KV reads': delta('kvReads'),
     // Each household write is written through to KV at most once a second per account, so this is an upper bound.
     'KV writes (≤ household writes)': householdWrites,
-    'Durable Object requests: households': delta('visitWrites') + delta('storeReads') + 2 * sent.challenges + 2 * sent.verifications,
+    'Durable Object requests: households': delta('visitWrites') - addressWrites + delta('storeReads') + 2 * sent.challenges + 2 * sent.verifications,
     'Durable Object requests: region metrics': delta('metricsObjectRequests'),
     'Durable Object rows written: region metrics': delta('metricsRowsWritten'),
     'Analytics Engine data points (one per decision)': playback,
     'log lines': logLines - logBefore,
     'counter flushes': delta('metricsFlushes'),
+    // Shared networks: the TV's address written as it streams (at the run's PT40S window), and sharing counts read.
+    [`household writes: TV address on a shared network (at PT${RUN_COPRESENCE_S}S)`]: addressWrites,
+    'Durable Object requests: network sharing counts': delta('sharingReads'),
   };
+  const formation = { sharingReads: before.sharingReads ?? 0, anchorAddressWrites: before.anchorAddressWrites ?? 0 };
   const perMillion = Object.fromEntries(Object.entries(measured).map(([name, n]) => [name, (n * 1e6) / playback]));
 
   // Projection: 100 M segment requests a day, scaled from what one million cost here.
@@ -193,6 +223,11 @@ try {
   const flushesPerDay = ISOLATES * REGIONS_PER_ISOLATE * FLUSHES_PER_ISOLATE_REGION_DAY;
   const rowsPerFlush = delta('metricsObjectRequests') === 0 ? 2 : delta('metricsRowsWritten') / delta('metricsObjectRequests');
   const cost = (perDay: number, price: (typeof PRICES)[keyof typeof PRICES]) => (Math.max(0, monthly(perDay) - price.includedMonthly) * price.perMillion) / 1e6;
+  // Shared networks. The TV's address writes scale with the window (the run's PT40S → PT2H); each is one household
+  // object request and one KV write (kept out of the household lines above).
+  const addressWritesPerDay = daily(`household writes: TV address on a shared network (at PT${RUN_COPRESENCE_S}S)`) * (RUN_COPRESENCE_S / PRODUCTION_COPRESENCE_S);
+  // Sharing counts: one call (and one row) per household and home network confirmed, at most once a day.
+  const households = SERVICE_SEGMENTS_PER_DAY / SEGMENTS_PER_HOUSEHOLD_DAY;
   const lines: Array<{ item: string; perDay: number; price: (typeof PRICES)[keyof typeof PRICES] }> = [
     { item: 'Worker requests', perDay: SERVICE_SEGMENTS_PER_DAY, price: PRICES.workerRequests },
     { item: 'KV reads', perDay: daily('KV reads'), price: PRICES.kvReads },
@@ -203,13 +238,18 @@ try {
     { item: 'Durable Object rows written: metrics', perDay: flushesPerDay * rowsPerFlush, price: PRICES.durableObjectRowsWritten },
     { item: 'Analytics Engine data points', perDay: daily('Analytics Engine data points (one per decision)'), price: PRICES.analyticsEnginePoints },
     { item: 'Log lines', perDay: daily('log lines'), price: PRICES.logLines },
+    { item: `Shared networks: TV address writes, KV (at PT2H)`, perDay: addressWritesPerDay, price: PRICES.kvWrites },
+    { item: `Shared networks: TV address writes, DO requests`, perDay: addressWritesPerDay, price: PRICES.durableObjectRequests },
+    { item: `Shared networks: sharing counts, DO requests (${Math.round(households)} households)`, perDay: households, price: PRICES.durableObjectRequests },
+    { item: 'Shared networks: sharing counts, DO rows written', perDay: 2 * households, price: PRICES.durableObjectRowsWritten },
   ];
   const projection = lines.map((line) => ({ item: line.item, perDay: Math.round(line.perDay), perMonth: Math.round(monthly(line.perDay)), usdPerMonth: Number(cost(line.perDay, line.price).toFixed(2)), price: line.price }));
   const report = {
     date: new Date().toISOString(),
     smoke,
     command: `npm run simulate${smoke ? ' -- --smoke' : ''}`,
-    population: { accounts: ACCOUNTS, devices: devices.length, active: active.length, away: active.filter((d) => d.away).length, seconds: SECONDS, segmentSeconds: SEGMENT_MS / 1000 },
+    population: { accounts: ACCOUNTS, devices: devices.length, active: active.length, away: active.filter((d) => d.away).length, behindNat: natRank.size, seconds: SECONDS, segmentSeconds: SEGMENT_MS / 1000, copresenceWindowSeconds: RUN_COPRESENCE_S },
+    formation,
     sent: { ...sent, playback },
     measured,
     perMillionPlaybackRequests: perMillion,
@@ -222,7 +262,8 @@ try {
   process.stdout.write(
     [
       `Hearth cost simulation — ${report.date}${smoke ? ' (SMOKE: figures are not meaningful)' : ''}`,
-      `${ACCOUNTS} accounts, ${devices.length} devices, ${active.length} active (${report.population.away} away), ${SECONDS} s, a segment every ${SEGMENT_MS / 1000} s`,
+      `${ACCOUNTS} accounts, ${devices.length} devices, ${active.length} active (${report.population.away} away), ${report.population.behindNat} households behind carrier-grade NAT, ${SECONDS} s, a segment every ${SEGMENT_MS / 1000} s`,
+      `forming the households read ${formation.sharingReads} sharing counts (one per household) and wrote ${formation.anchorAddressWrites} TV addresses`,
       `sent: ${sent.sessions} sessions, ${sent.segments} segments (${sent.refusedSegments} refused), ${sent.challenges} codes asked, ${sent.verifications} verified, ${sent.gaveUp} gave up`,
       '',
       'Per million playback requests (sessions + segments)',

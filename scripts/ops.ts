@@ -25,7 +25,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { adminApi, ifMatch, type Counts, type Metrics, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
-import { describePreview, durationMinutes, explainRefusal, resumeBody, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
+import { describePreview, describeSharedNetworks, durationMinutes, explainRefusal, resumeBody, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
 import { ADMIN_SCOPES, DEVICE_TYPES, MODES } from '../src/vocabulary.ts';
 import { mintAdminToken } from '../dev/tokens.ts';
 
@@ -292,25 +292,12 @@ function metricsReport(metrics: Metrics): string {
         table(rows, ['', 'allow', 'challenge', 'deny', 'would refuse']),
         `verification  sent ${v.sent}, verified ${v.verified}, wrong ${v.wrong}, locked ${v.locked}, expired ${v.expired}`,
         `top reasons   ${reasons || '-'}`,
-        `home by       ${homeEvidenceLine(totals)}`,
-        `shared nets   ${sharedNetworksLine(totals)}`,
+        `shared nets   ${describeSharedNetworks(totals)}`,
         `sessions      ${sparkline(perStep)}  (max ${formatCount(Math.max(...perStep, 0))} per step)`,
         `would refuse  ${sparkline(rates, 60, (group) => Math.max(...group))}  (max ${(100 * maxRate).toFixed(1)}% of sessions)`,
       ].join('\n');
     })
     .join('\n\n');
-}
-
-/** Sessions enforce would call IN_HOUSEHOLD, by what made them home. */
-function homeEvidenceLine(totals: Counts): string {
-  const home = totals.inHousehold.sessions;
-  return `network ${formatCount(home.network)}, TV itself ${formatCount(home.anchor)}, beside the TV ${formatCount(home.copresence)} (sessions)`;
-}
-
-/** Sessions from shared home networks, and the share enforce would refuse. */
-function sharedNetworksLine(totals: Counts): string {
-  const shared = totals.sharedNetworks;
-  return `${formatCount(shared.sessions)} sessions, enforce would refuse ${formatCount(shared.wouldRefuse.sessions)} (${percentOf(shared.wouldRefuse.sessions, shared.sessions)})`;
 }
 
 /** A home network as support reads it: shared or not, and by how many households. */

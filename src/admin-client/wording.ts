@@ -113,3 +113,17 @@ export function resumeBody(rule: RolloutRule, note: string): RolloutRuleInput {
     ...(rule.guard ? { guard: rule.guard } : {}),
   };
 }
+
+/**
+ * Shared networks in one sentence, the same in the CLI and the console: how
+ * many sessions came from households' shared home networks, how many enforce
+ * would refuse there, and how many were home on what evidence.
+ */
+export function describeSharedNetworks(counts: Pick<Counts, 'sharedNetworks' | 'inHousehold'>): string {
+  const shared = counts.sharedNetworks;
+  const home = counts.inHousehold.sessions;
+  return (
+    `${formatCount(shared.sessions)} sessions from shared networks (carrier-grade NAT, dorms, hotels); enforce would refuse ${formatCount(shared.wouldRefuse.sessions)} (${percentOf(shared.wouldRefuse.sessions, shared.sessions)}). ` +
+    `Home by network ${formatCount(home.network)}, the TV itself ${formatCount(home.anchor)}, beside the TV ${formatCount(home.copresence)}.`
+  );
+}

@@ -13,6 +13,8 @@ class IsolateCounts implements ReadModelProbe {
   kvReads = 0;
   visitWrites = 0;
   storeReads = 0;
+  sharingReads = 0;
+  anchorAddressWrites = 0;
   kvRead(): void {
     this.kvReads += 1;
   }
@@ -21,6 +23,12 @@ class IsolateCounts implements ReadModelProbe {
   }
   storeRead(): void {
     this.storeReads += 1;
+  }
+  sharingRead(): void {
+    this.sharingReads += 1;
+  }
+  anchorAddressWrite(): void {
+    this.anchorAddressWrites += 1;
   }
 }
 
@@ -39,13 +47,15 @@ export function countFor(gate: Gate): IsolateCounts {
 
 export function devStats(c: AppContext): Response {
   const gate = c.get('gate');
-  const { kvReads, visitWrites, storeReads } = countFor(gate);
+  const { kvReads, visitWrites, storeReads, sharingReads, anchorAddressWrites } = countFor(gate);
   const { flushes, deliveries, rowsWritten } = gate.decisions.usage;
   return c.json(
     {
       kvReads,
       visitWrites,
       storeReads,
+      sharingReads,
+      anchorAddressWrites,
       metricsFlushes: flushes,
       metricsObjectRequests: deliveries,
       metricsRowsWritten: rowsWritten,

@@ -39,9 +39,13 @@ export interface ReadModelProbe {
   visitWrite(): void;
   /** A read straight from the account's Durable Object (a "no" confirmed, or KV failing). */
   storeRead(): void;
+  /** A visit made the account's Durable Object read a network's sharing count (one call to that network's object). */
+  sharingRead(): void;
+  /** A visit wrote the anchor TV's address on a shared network. */
+  anchorAddressWrite(): void;
 }
 
-const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {}, storeRead: () => {} };
+const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {}, storeRead: () => {}, sharingRead: () => {}, anchorAddressWrite: () => {} };
 
 export class HouseholdReadModel {
   readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
@@ -95,6 +99,10 @@ export class HouseholdReadModel {
     this.probe.visitWrite();
     const household = await this.store(accountId).recordVisit(accountId, visit, limits, place);
     this.remember(accountId, household, Date.now(), true);
+    // What the write did, read off its result (the network's check and the TV's address carry the visit's time).
+    const network = household.homeNetworks.find((home) => home.networkId === visit.networkId);
+    if (network?.checkedAt === visit.at) this.probe.sharingRead();
+    if (network?.anchorAddresses.some((address) => address.lastSeenAt === visit.at)) this.probe.anchorAddressWrite();
   }
 
   /**

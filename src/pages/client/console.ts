@@ -1,6 +1,6 @@
 /** The ops console: decision charts, regions, rule changes previewed and confirmed with If-Match, audit trail, account support. */
 import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule } from '../../admin-client/client';
-import { describePreview, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
+import { describePreview, describeSharedNetworks, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
 import { drawGuard, drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
 
@@ -215,7 +215,8 @@ function showRegion(words: string): void {
   $('metrics-summary').textContent =
     `${region}, ${words}: ${formatCount(sessions)} sessions and ${formatCount(totals.segments.allow + totals.segments.challenge + totals.segments.deny)} segments. ` +
     `Enforce would have refused ${formatCount(totals.wouldRefuse.sessions)} of them (${percentOf(totals.wouldRefuse.sessions, sessions)}); ` +
-    `${formatCount(totals.verification.sent)} codes sent, ${formatCount(totals.verification.verified)} verified.`;
+    `${formatCount(totals.verification.sent)} codes sent, ${formatCount(totals.verification.verified)} verified. ` +
+    describeSharedNetworks(totals);
   drawRegion(region, words, series, totals);
   const guard = rules[region]?.guard;
   $('guard-figure').hidden = guard?.maxRefusalRate === undefined;

@@ -92,6 +92,9 @@ describe('ops CLI against a running gate', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('household established');
     expect(shown.stdout).toMatch(/tv\s+tv\s+home/);
+    // Each home network as support reads it: shared or not, and by how many households (never an address).
+    expect(shown.stdout).toMatch(/Home networks\n.*\n.*1\s+not shared \(1 household\)/);
+    expect(shown.stdout).not.toContain('203.0.113');
 
     const explained = await asAdmin(['account', 'explain', account, '--device', 'phone', '--ip', '198.51.100.1', '--country', 'PE']);
     expect(explained.stdout).toMatch(/^(CHALLENGE|DENY|ALLOW) — /);
@@ -140,6 +143,7 @@ describe('ops CLI against a running gate', () => {
     expect(shown.stdout).toMatch(/sessions\s+4\s+0\s+0\s+3 \(75%\)/);
     expect(shown.stdout).toMatch(/sessions\s+[▁▂▃▄▅▆▇█]+\s+\(max \d+ per step\)/);
     expect(shown.stdout).toContain('top reasons   IN_HOUSEHOLD 5, OUTSIDE_HOUSEHOLD 3, HOUSEHOLD_ESTABLISHED 1');
+    expect(shown.stdout).toContain('shared nets   0 sessions from shared networks (carrier-grade NAT, dorms, hotels); enforce would refuse 0 (0%). Home by network ');
 
     const preview = await asAdmin(['rollout', 'preview', 'MX', 'enforce', '--percent', '100']);
     expect(preview.code).toBe(0);

@@ -61,7 +61,6 @@ export interface AnchorAddress {
   until: number;
 }
 
-
 /** Where a request stands against the household's home networks (row 6). */
 export interface HomeMatch {
   network: HomeNetwork;

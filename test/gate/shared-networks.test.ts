@@ -8,7 +8,7 @@
  * the TV's address counts for 2 s after it was last used.
  */
 import { runInDurableObject } from 'cloudflare:test';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { networkSharing } from '../../src/state/network-sharing';
 import { admin } from '../admin/admin-support';
 import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
@@ -276,5 +276,25 @@ describe('the help page on a shared network', () => {
     expect(away).toContain('On a shared network?');
     expect(away).not.toContain('data-relevant="true"');
     expect(away.indexOf('id="shared-network"')).toBeGreaterThan(away.indexOf('id="extra-member"'));
+  });
+});
+
+describe('when a sharing count cannot be read', () => {
+  it('the visit is still recorded, the network stays unchecked (not shared), and the failure is logged without ids', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const account = newAccount('unreadable');
+      const store = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
+      const limits = { trustWindowMs: 31_000, travelWindowMs: 30 * 86_400_000, travelGrantsPerWindow: 2, homeNetworksMax: 3, tokenMaxAgeMs: 30 * 86_400_000, sharedNetworkHouseholds: 2, copresenceWindowMs: 2000 };
+      // A holder id the network's object refuses: its call throws, as an unreachable object would.
+      const saved = await store.recordVisit(account, { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.some-network', addressId: 'a1.tv', at: Date.now() }, limits, { holderId: 'not-a-holder-id' });
+      expect(saved.establishedAt).not.toBeNull();
+      expect(saved.homeNetworks).toMatchObject([{ networkId: 'n1.some-network', shared: false, households: null, checkedAt: null, anchorAddresses: [] }]);
+      const logged = errors.mock.calls.map((call) => String(call[0]));
+      expect(logged.some((line) => line.includes('"event":"network_sharing_unavailable"'))).toBe(true);
+      expect(logged.join('\n')).not.toContain(account);
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

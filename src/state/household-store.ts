@@ -346,7 +346,6 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async erase(accountId: string, by: AuditActor): Promise<{ existed: boolean; counts: Record<string, number> | null }> {
     const before = await this.household();
-    await this.#releaseNetworks(before);
     const now = Date.now();
     const pseudonym = `erased-${crypto.randomUUID().slice(0, 8)}`;
     const counts = before ? { devices: before.devices.size, homeNetworks: before.homeNetworks.length, grants: before.supportGrants.length, extraMembers: before.extraMembers.size } : null;
@@ -363,6 +362,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     await this.ctx.storage.put({ ...redacted, ...erasure, ...this.#publisher.pendingEntry(householdKey(accountId)) });
     this.#household = null;
     await this.afterChange(now);
+    // After the erase has landed, so a slow network object never holds it up.
+    await this.#releaseNetworks(before);
     return { existed: before !== null, counts };
   }
 

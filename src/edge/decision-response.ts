@@ -101,7 +101,7 @@ export function recordDecision(gate: Gate, route: MetricsRoute, request: Request
     try {
       gate.env.DECISIONS.writeDataPoint({
         indexes: [region],
-        blobs: [region, route, answer.mode ?? '', answer.decision, answer.enforced, answer.reason, answer.deviceType ?? ''],
+        blobs: [region, route, answer.mode ?? '', answer.decision, answer.enforced, answer.reason, answer.deviceType ?? '', answer.evidence ?? '', answer.sharedNetwork ? 'shared' : ''],
         doubles: [1],
       });
     } catch (error) {

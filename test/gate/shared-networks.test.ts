@@ -298,3 +298,31 @@ describe('when a sharing count cannot be read', () => {
     }
   });
 });
+
+describe('Analytics Engine', () => {
+  it('each data point carries the evidence and whether the network is shared — and no id or address', async () => {
+    const points: AnalyticsEngineDataPoint[] = [];
+    const dataset = { writeDataPoint: (point?: AnalyticsEngineDataPoint) => void points.push(point!) };
+    const env = { ...SHARED, DECISIONS: dataset };
+    const at = freshV4Network();
+    const establish = async (ip: string) => {
+      const account = newAccount('analytics');
+      const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
+      await callGate({ token: tv, ip, country: REGION, env });
+      return { account, tv };
+    };
+    await establish(at(10));
+    await establish(at(20));
+    const family = await establish(at(30));
+    points.length = 0;
+    await callGate({ token: await deviceToken({ account: family.account, device: 'beside' }), ip: at(30), country: REGION, env });
+    await callGate({ token: await deviceToken({ account: family.account, device: 'apart' }), ip: at(31), country: REGION, env });
+    expect(points.map((point) => point.blobs!.slice(5))).toEqual([
+      ['IN_HOUSEHOLD', 'mobile', 'copresence', 'shared'],
+      ['OUTSIDE_HOUSEHOLD', 'mobile', '', 'shared'],
+    ]);
+    const text = JSON.stringify(points);
+    expect(text).not.toContain(family.account);
+    expect(text).not.toContain('198.18.');
+  });
+});

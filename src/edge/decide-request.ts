@@ -93,22 +93,26 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
     policyContext(gate, request, device.accountId, now, options.replayBuckets),
     options.authoritative ? gate.households.confirm(device.accountId, now) : gate.households.read(device.accountId, now),
   ]);
-  // The address id is one more HMAC: worked out only where row 6 reads it, a shared home network.
-  let addressId: AddressId | null | undefined;
-  const addressIdWhereShared = async (household: HouseholdRead) =>
-    onSharedHomeNetwork(household, networkId, gate.limits, now) ? (addressId ??= await gate.networks.addressId(address)) : null;
+  // The address id is one more HMAC: worked out (once) only where row 6 reads it, a shared home network.
+  // Elsewhere this is null and nothing is awaited.
+  let addressIdOnce: Promise<AddressId | null> | undefined;
+  const addressIdWhereShared = (household: HouseholdRead) =>
+    onSharedHomeNetwork(household, networkId, gate.limits, now) ? (addressIdOnce ??= gate.networks.addressId(address)) : null;
+  const pendingAddressId = addressIdWhereShared(snapshot);
 
   const { region, appliedRule, bucket, policyVersion } = policy;
-  const input = { device, networkId, addressId: await addressIdWhereShared(snapshot), region, appliedRule, bucket, household: snapshot, policyVersion };
+  const input = { device, networkId, addressId: pendingAddressId && (await pendingAddressId), region, appliedRule, bucket, household: snapshot, policyVersion };
   let decision = decide(input, gate.limits, now);
   let household = snapshot;
   if (!options.authoritative && decision.decision !== 'allow' && decision.reason !== 'DEVICE_REVOKED') {
     household = await gate.households.confirm(device.accountId, now);
-    decision = decide({ ...input, household, addressId: await addressIdWhereShared(household) }, gate.limits, now);
+    const confirmedAddressId = addressIdWhereShared(household);
+    decision = decide({ ...input, household, addressId: confirmedAddressId && (await confirmedAddressId) }, gate.limits, now);
   }
 
   if (options.record && decision.mode !== 'off' && household !== 'unavailable' && decision.reason !== 'DEVICE_REVOKED') {
-    const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: await addressIdWhereShared(household), at: now };
+    const visitAddress = addressIdWhereShared(household);
+    const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: visitAddress && (await visitAddress), at: now };
     if (visitIsNews(household, visit, gate.limits)) {
       options.waitUntil(
         (async () => {

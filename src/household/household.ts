@@ -238,6 +238,11 @@ export function activeHomeNetworks(household: Household, limits: HouseholdLimits
   return household.homeNetworks.filter((network) => network.lastSeenAt > now - limits.trustWindowMs);
 }
 
+/** The home network `networkId`, if the household holds it and it is still inside the trust window. */
+function activeHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number): HomeNetwork | undefined {
+  return household.homeNetworks.find((network) => network.networkId === networkId && network.lastSeenAt > now - limits.trustWindowMs);
+}
+
 export function isTrusted(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): boolean {
   return device?.lastHomeSeenAt != null && device.lastHomeSeenAt > now - limits.trustWindowMs;
 }
@@ -272,8 +277,7 @@ export function activeSupportGrant(household: Household, deviceId: string, now: 
  * there within the co-presence window.
  */
 export function homeMatch(household: Household, deviceId: string, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): HomeMatch | null {
-  if (networkId === null) return null;
-  const network = household.homeNetworks.find((home) => home.networkId === networkId && home.lastSeenAt > now - limits.trustWindowMs);
+  const network = networkId === null ? undefined : activeHomeNetwork(household, networkId, limits, now);
   if (!network) return null;
   if (!network.shared) return { network, evidence: 'network' };
   if (deviceId === household.anchorDeviceId) return { network, evidence: 'anchor' };
@@ -284,7 +288,7 @@ export function homeMatch(household: Household, deviceId: string, networkId: Net
 /** Whether the request comes from one of the household's home networks that is shared: only then does its address id matter. */
 export function onSharedHomeNetwork(household: Household | null | 'unavailable', networkId: NetworkId | null, limits: HouseholdLimits, now: number): boolean {
   if (household === null || household === 'unavailable' || networkId === null) return false;
-  return household.homeNetworks.some((home) => home.shared && home.networkId === networkId && home.lastSeenAt > now - limits.trustWindowMs);
+  return activeHomeNetwork(household, networkId, limits, now)?.shared === true;
 }
 
 /**
@@ -352,7 +356,9 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
     if (visit.deviceType === 'tv' && visit.networkId !== null) {
       household.establishedAt = now;
       household.anchorDeviceId = visit.deviceId;
-      household.homeNetworks = [newHomeNetwork(visit.networkId, now)];
+      const home = newHomeNetwork(visit.networkId, now);
+      learnSharing(home, reading, limits, now);
+      household.homeNetworks = [home];
       device.lastHomeSeenAt = now;
     }
   } else if (visit.networkId !== null) {
@@ -369,7 +375,6 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
       }
     }
   }
-  for (const network of household.homeNetworks) learnSharing(network, reading, limits, now);
   noteAnchorAddress(household, visit, limits);
   pruneAnchorAddresses(household, now);
   forgetOldestDevices(household, limits, now);

@@ -29,13 +29,14 @@ function notFound(c: AppContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND'
 /** The summary support sees: counts and statuses, never an address. */
 export function accountSummary(household: Household, c: AppContext, now: number) {
   const gate = c.get('gate');
+  const homeNetworks = activeHomeNetworks(household, gate.limits, now);
   return {
     accountId: household.accountId,
     established: household.establishedAt !== null,
     establishedAt: isoOrNull(household.establishedAt),
-    homeNetworkCount: activeHomeNetworks(household, gate.limits, now).length,
+    homeNetworkCount: homeNetworks.length,
     // Each home network as support may explain it: shared or not and by how many households — never an address or id.
-    homeNetworks: activeHomeNetworks(household, gate.limits, now).map((network) => ({
+    homeNetworks: homeNetworks.map((network) => ({
       addedAt: iso(network.addedAt),
       lastSeenAt: iso(network.lastSeenAt),
       shared: network.shared,

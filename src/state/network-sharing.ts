@@ -51,7 +51,8 @@ export class NetworkSharing extends DurableObject<Record<string, unknown>> {
     if (!HOLDER_ID.test(holderId)) throw new TypeError('a holder id is h1. and 22 base64url characters');
     if (!Number.isSafeInteger(trustWindowMs) || trustWindowMs <= 0) throw new RangeError('the trust window is a positive number of ms');
     const now = Date.now();
-    this.#sql.exec('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', 'trustWindowMs', trustWindowMs);
+    // Written only when it changes: a call costs its holder's row, not a settings row too.
+    this.#sql.exec('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE value != excluded.value', 'trustWindowMs', trustWindowMs);
     this.#sql.exec('DELETE FROM holders WHERE held_at <= ?', now - trustWindowMs);
     this.#sql.exec('INSERT INTO holders (holder, held_at) VALUES (?, ?) ON CONFLICT (holder) DO UPDATE SET held_at = excluded.held_at', holderId, now);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + trustWindowMs);

@@ -48,6 +48,14 @@ async function householdAt(ip: string, label = 'home') {
   return { account, tv, phone: (name: string) => deviceToken({ account, device: name }) };
 }
 
+/** Two households already call a fresh /24 home; the family's TV (at .30) makes three, so it is shared for the family at once. */
+async function familyOnSharedNetwork() {
+  const at = freshV4Network();
+  await householdAt(at(10));
+  await householdAt(at(20));
+  return { at, family: await householdAt(at(30)) };
+}
+
 async function homeNetworks(account: string) {
   return (await household(account))!.homeNetworks;
 }
@@ -84,10 +92,7 @@ describe('a network many households call home is shared', () => {
   });
 
   it('on a shared network a phone at another address is outside, a phone at the TV’s address is home — until the TV has been gone for COPRESENCE_WINDOW', async () => {
-    const at = freshV4Network();
-    await householdAt(at(10));
-    await householdAt(at(20));
-    const family = await householdAt(at(30));
+    const { at, family } = await familyOnSharedNetwork();
 
     const stranger = await play(await family.phone('phone-next-door'), at(31));
     expect(stranger).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
@@ -192,10 +197,7 @@ describe('a network many households call home is shared', () => {
   });
 
   it('the TV streaming all evening writes its address at most once per quarter of COPRESENCE_WINDOW', async () => {
-    const at = freshV4Network();
-    await householdAt(at(10));
-    await householdAt(at(20));
-    const family = await householdAt(at(30));
+    const { at, family } = await familyOnSharedNetwork();
     const revision = (await household(family.account))!.revision;
     for (let i = 0; i < 5; i++) expect((await play(family.tv, at(30))).reason).toBe('IN_HOUSEHOLD');
     expect((await household(family.account))!.revision).toBe(revision);
@@ -207,10 +209,7 @@ describe('a network many households call home is shared', () => {
   });
 
   it('support sees each home network as shared or not, with its household count and no address', async () => {
-    const at = freshV4Network();
-    await householdAt(at(10));
-    await householdAt(at(20));
-    const family = await householdAt(at(30));
+    const { family } = await familyOnSharedNetwork();
     const summary = await admin('GET', `/admin/v1/accounts/${family.account}`, { scope: 'accounts:read', env: SHARED });
     expect(summary.status).toBe(200);
     expect(summary.body.homeNetworks).toMatchObject([{ shared: true, households: 3, anchorAddressesKept: 1 }]);
@@ -255,10 +254,7 @@ describe('ops see what a rollout does on shared networks before enforcing', () =
 
 describe('the help page on a shared network', () => {
   it('tells a viewer stopped on the household’s shared network why, and to watch beside the TV once or ask for a code — first', async () => {
-    const at = freshV4Network();
-    await householdAt(at(10));
-    await householdAt(at(20));
-    const family = await householdAt(at(30));
+    const { at, family } = await familyOnSharedNetwork();
     const phone = await family.phone('phone-upstairs');
     const page = async (ip: string, language = 'es') =>
       (await callGate({ path: '/gate/help', cookie: `hearth_device=${phone}`, ip, country: REGION, env: SHARED, headers: { 'Accept-Language': language } })).text();

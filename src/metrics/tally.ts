@@ -233,6 +233,12 @@ export function addRecord(target: TallyRecord, source: TallyRecord): TallyRecord
   return target;
 }
 
+/** Takes `source` (counts already in `target`) out of `target`; never below zero. */
+export function subtractRecord(target: TallyRecord, source: TallyRecord): TallyRecord {
+  for (const [name, n] of Object.entries(source)) target[name] = Math.max(0, (target[name] ?? 0) - n);
+  return target;
+}
+
 export interface OutcomeCounts {
   allow: number;
   challenge: number;

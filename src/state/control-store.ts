@@ -150,7 +150,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       note: change.rule?.note ?? null,
       now,
     });
-    await this.#afterWrite(change.region, before, after, now);
+    await this.#afterWrite(change.region, before, after, now, true);
     return { ok: true, rollout: next };
   }
 
@@ -171,13 +171,16 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   /** The storage write of the last `#write`, awaited by `#afterWrite`. */
   #stored: Promise<void> = Promise.resolve();
 
-  /** After a rule changed: KV, ops events, the region object's guard flag, and the alarm. */
-  async #afterWrite(region: string, before: RolloutRule | null, after: RolloutRule | null, now: number): Promise<void> {
+  /**
+   * After a rule changed: KV, ops events, the region object's guard, and the
+   * alarm. `byPerson`: a person set the rule, so its guard reads from now on.
+   */
+  async #afterWrite(region: string, before: RolloutRule | null, after: RolloutRule | null, now: number, byPerson = false): Promise<void> {
     await this.#stored;
     await this.#publisher.publish(now);
     await this.#ops.deliver(now);
     if (region !== FALLBACK_REGION && (guarded(before ?? undefined) || guarded(after ?? undefined))) {
-      await regionMetrics(this.env, region).setGuard(guarded(after ?? undefined) ? after!.guard! : null);
+      await regionMetrics(this.env, region).setGuard(guarded(after ?? undefined) ? after!.guard! : null, byPerson);
     }
     await this.#schedule(now);
   }

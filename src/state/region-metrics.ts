@@ -18,7 +18,7 @@
  * and sum the N answers on read (README, "Metrics at scale").
  */
 import { DurableObject } from 'cloudflare:workers';
-import { addRecord, type TallyRecord } from '../metrics/tally';
+import { addRecord, subtractRecord, type TallyRecord } from '../metrics/tally';
 import type { MinuteCounts } from '../metrics/counter';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 import { wakeBy } from './alarm';
@@ -54,6 +54,13 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   #registered = false;
   /** The guard of the region's own rule, if any: read here after every flush; the ControlStore is called only when it reads unhealthy. */
   #guard: Guard | null = null;
+  /**
+   * Where the guard starts reading: the moment a person last set the rule
+   * (a resume included), and the counts its minute already held then. A
+   * guard reads only what its rule produced, so a resumed rule is not tripped
+   * again by the very counts that tripped it.
+   */
+  #guardFrom: { at: number; minute: number; before: TallyRecord } | null = null;
   /** Hours before this one (ms) are in the hour rows; null before the first roll-up. */
   #rolledUpTo: number | null = null;
   #rollupScheduled = false;
@@ -67,6 +74,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       this.#registered = this.#meta('registered') !== null;
       const guard = this.#meta('guard');
       this.#guard = guard ? (JSON.parse(guard) as Guard) : null;
+      const guardFrom = this.#meta('guardFrom');
+      this.#guardFrom = guardFrom ? (JSON.parse(guardFrom) as { at: number; minute: number; before: TallyRecord }) : null;
       const rolledUpTo = this.#meta('rolledUpTo');
       this.#rolledUpTo = rolledUpTo === null ? null : Number(rolledUpTo);
     });
@@ -76,10 +85,21 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     return this.ctx.storage.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]?.value ?? null;
   }
 
-  /** The ControlStore hands over the guard of the region's rule (null: none, or tripped) whenever that changes. */
-  setGuard(guard: Guard | null): void {
+  /**
+   * The ControlStore hands over the guard of the region's rule (null: none, or
+   * tripped) whenever that changes. `restart`: a person set the rule, so the
+   * guard reads from now on (a stage advance keeps reading on).
+   */
+  setGuard(guard: Guard | null, restart = false): void {
     this.#guard = guard;
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guard', guard ? JSON.stringify(guard) : '');
+    if (guard && restart) {
+      const at = Date.now();
+      const minute = at - (at % MS_PER_MINUTE);
+      const before = this.ctx.storage.sql.exec<{ counts: string }>('SELECT counts FROM minute WHERE at = ?', minute).toArray()[0]?.counts;
+      this.#guardFrom = { at, minute, before: before ? (JSON.parse(before) as TallyRecord) : {} };
+      this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guardFrom', JSON.stringify(this.#guardFrom));
+    }
   }
 
   /**
@@ -119,9 +139,14 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
 
   #readGuard(guard: Guard, now: number): GuardReading {
     const windowMs = parseDurationMs(guard.window);
-    const since = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
+    const windowStart = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
+    const from = this.#guardFrom;
+    const since = from && from.minute >= windowStart ? from.minute : windowStart;
     const [summed] = this.series('minute', since, now + 1, now + 1 - since);
-    return readGuard(guard, summed?.record ?? {}, since, now);
+    const record = summed?.record ?? {};
+    // The rule's first minute held counts from before it was set: they are not the rule's.
+    if (from && from.minute === since) subtractRecord(record, from.before);
+    return readGuard(guard, record, from && from.minute === since ? from.at : since, now);
   }
 
   /** Rolls every complete hour up into its hour row, prunes what is past keeping, and wakes again next hour. */

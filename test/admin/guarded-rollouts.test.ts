@@ -169,6 +169,29 @@ describe('guards', () => {
     expect(await decide(strangers[0]!.phone, AWAY_IP)).toMatchObject({ decision: 'challenge', mode: 'enforce' });
   });
 
+  it('a rule resumed with its guard reads only its own counts: the refusals that tripped it do not trip it again', async () => {
+    const region = freshRegion();
+    await setRule(region, 'monitor');
+    const strangers = [await household(region), await household(region), await household(region)];
+    const guard = { maxRefusalRate: 0.5, minSessions: 3, window: 'PT5M' };
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'guarded' } });
+    for (const { phone } of strangers) await callGate({ token: phone, ip: AWAY_IP, country: region });
+    expect((await rule(region)).status).toBe('tripped');
+
+    // The person resumes it, same guard: the three refusals are still inside the window, but they were the old rule's.
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'resumed after review' } });
+    await runDurableObjectAlarm(control());
+    const resumed = await rule(region);
+    expect(resumed).toMatchObject({ status: 'steady', reading: { sessions: 0, refused: 0, unhealthy: false } });
+    expect(Date.parse(resumed.reading.since)).toBeGreaterThanOrEqual(Date.parse(resumed.updatedAt));
+
+    // Its own refusals count from the resume on, and trip it past the threshold.
+    for (const { phone } of strangers.slice(0, 2)) await callGate({ token: phone, ip: AWAY_IP, country: region });
+    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { sessions: 2, refused: 2 } });
+    await callGate({ token: strangers[2]!.phone, ip: AWAY_IP, country: region });
+    expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { sessions: 3, refused: 3 } });
+  });
+
   it('trips on the verification success rate too', async () => {
     const region = freshRegion();
     await setRule(region, 'monitor');

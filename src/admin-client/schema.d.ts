@@ -683,6 +683,11 @@ export interface components {
                 anchorAddressesKept: number;
             }[];
             anchorDeviceId: string | null;
+            /** @description Times the anchor TV’s id tried to carry the household to a new network while the real TV was still at home (a copy of its id streaming elsewhere; counted at most once a day). The household did not move. */
+            anchorConflicts: {
+                count: number;
+                lastAt: string | null;
+            };
             devices: components["schemas"]["Device"][];
             grants: {
                 grantId: string;

@@ -127,3 +127,13 @@ export function describeSharedNetworks(counts: Pick<Counts, 'sharedNetworks' | '
     `Home by network ${formatCount(home.network)}, the TV itself ${formatCount(home.anchor)}, beside the TV ${formatCount(home.copresence)}.`
   );
 }
+
+/**
+ * The account summary's anchor conflicts, for support (CLI and console alike):
+ * the TV's id streaming from another network while the real TV was at home.
+ */
+export function describeAnchorConflicts(conflicts: { count: number; lastAt: string | null }): string {
+  if (conflicts.count === 0) return 'none: the TV’s id has only streamed where the TV is';
+  const times = conflicts.count === 1 ? 'once' : `${formatCount(conflicts.count)} times`;
+  return `${times} (last ${conflicts.lastAt}), the TV’s id tried to move the household while the TV was at home — likely a copy of its id elsewhere; the household did not move`;
+}

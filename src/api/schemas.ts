@@ -227,6 +227,12 @@ export const accountSummary = z
       )
       .meta({ description: 'Each home network: shared or not, and by how many households — a number, never an address or network id.' }),
     anchorDeviceId: z.string().nullable(),
+    anchorConflicts: z
+      .object({ count: z.number().int(), lastAt: isoTime.nullable() })
+      .meta({
+        description:
+          'Times the anchor TV’s id tried to carry the household to a new network while the real TV was still at home (a copy of its id streaming elsewhere; counted at most once a day). The household did not move.',
+      }),
     devices: z.array(deviceView),
     grants: z.array(z.object({ grantId: z.string(), deviceId: z.string().nullable(), reason: z.string(), actor: z.string(), createdAt: isoTime, expiresAt: isoTime })),
     extraMembers: z.array(extraMember),

@@ -77,6 +77,19 @@ export async function policyContext(gate: Gate, request: Request, accountId: str
   return { region, appliedRule, bucket, mode: effectiveMode(appliedRule.rule, bucket), policyVersion: rollout.version, replay: buckets };
 }
 
+/**
+ * Whether a "no" decided on a snapshot is checked with the account's Durable
+ * Object before it is served: a snapshot from KV may lag a code verified or a
+ * grant given elsewhere. Not when the snapshot came from the object moments
+ * ago (CONFIRMATION_REUSE_MS), nor when there is no snapshot at all (row 2
+ * has answered), nor for a sign-out (it never lapses).
+ */
+function refusalToConfirm(gate: Gate, accountId: string, snapshot: HouseholdRead, decision: Decision, options: DecideOptions, now: number): boolean {
+  if (options.authoritative || snapshot === 'unavailable') return false;
+  if (decision.decision === 'allow' || decision.reason === 'DEVICE_REVOKED') return false;
+  return !gate.households.recentlyConfirmed(accountId, now);
+}
+
 /** Verifies the request's device token, then decides for its device. */
 export async function decideRequest(gate: Gate, request: Request, now: number, options: DecideOptions): Promise<RequestDecision> {
   const identity = await gate.deviceTokens.identify(request.headers, now);
@@ -104,10 +117,16 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
   const input = { device, networkId, addressId: pendingAddressId && (await pendingAddressId), region, appliedRule, bucket, household: snapshot, policyVersion };
   let decision = decide(input, gate.limits, now);
   let household = snapshot;
-  if (!options.authoritative && decision.decision !== 'allow' && decision.reason !== 'DEVICE_REVOKED') {
-    household = await gate.households.confirm(device.accountId, now);
-    const confirmedAddressId = addressIdWhereShared(household);
-    decision = decide({ ...input, household, addressId: confirmedAddressId && (await confirmedAddressId) }, gate.limits, now);
+  if (refusalToConfirm(gate, device.accountId, snapshot, decision, options, now)) {
+    const confirmed = await gate.households.confirm(device.accountId, now);
+    if (confirmed === 'unavailable') {
+      // Contract §4: a refusal the source of truth could not confirm stands — never an allow, never STATE_UNAVAILABLE.
+      console.error(JSON.stringify({ event: 'refusal_unconfirmed', reason: decision.reason }));
+    } else {
+      household = confirmed;
+      const confirmedAddressId = addressIdWhereShared(household);
+      decision = decide({ ...input, household, addressId: confirmedAddressId && (await confirmedAddressId) }, gate.limits, now);
+    }
   }
 
   if (options.record && decision.mode !== 'off' && household !== 'unavailable' && decision.reason !== 'DEVICE_REVOKED') {

@@ -127,6 +127,14 @@ export interface Household {
   primaryLocationChangesAt: number[];
   /** Epoch ms: tokens of any device issued at or before this second are refused (folded sign-out marks). */
   signedOutBefore: number | null;
+  /**
+   * Networks the anchor's id tried to carry the household to while the real
+   * TV was still at home (contract §4): a copy of its id streaming elsewhere.
+   * Counted at most once per `seenWriteIntervalMs`, like the joins it stands for.
+   */
+  anchorConflicts: number;
+  /** When the last such refused join was counted; null: never. */
+  lastAnchorConflictAt: number | null;
   updatedAt: number;
 }
 
@@ -135,10 +143,13 @@ export interface Household {
  * JSON, with devices and extra members as arrays (each entry carries its own
  * id), so no id is ever used as an object key.
  */
-export interface HouseholdDocument extends Omit<Household, 'devices' | 'extraMembers' | 'homeNetworks'> {
+export interface HouseholdDocument extends Omit<Household, 'devices' | 'extraMembers' | 'homeNetworks' | 'anchorConflicts' | 'lastAnchorConflictAt'> {
   devices: DeviceRecord[];
   extraMembers: ExtraMember[];
   homeNetworks: StoredHomeNetwork[];
+  /** Absent in documents stored before contract v1.3: none counted. */
+  anchorConflicts?: number;
+  lastAnchorConflictAt?: number | null;
 }
 
 /** The settings that shape household transitions and decisions. */
@@ -182,6 +193,8 @@ export function emptyHousehold(accountId: string, now: number): Household {
     supportGrants: [],
     primaryLocationChangesAt: [],
     signedOutBefore: null,
+    anchorConflicts: 0,
+    lastAnchorConflictAt: null,
     updatedAt: now,
   };
 }
@@ -205,6 +218,8 @@ export function fromHouseholdDocument(document: HouseholdDocument | LegacyHouseh
     devices: new Map(devices.map((device) => [device.deviceId, device])),
     extraMembers: new Map(members.map((member) => [member.deviceId, member])),
     signedOutBefore: document.signedOutBefore ?? null,
+    anchorConflicts: document.anchorConflicts ?? 0,
+    lastAnchorConflictAt: document.lastAnchorConflictAt ?? null,
     homeNetworks: document.homeNetworks.map((network): HomeNetwork => (network.anchorAddresses ? (network as HomeNetwork) : { ...UNCHECKED, ...network, anchorAddresses: [] })),
   };
 }
@@ -270,17 +285,35 @@ export function activeSupportGrant(household: Household, deviceId: string, now: 
 }
 
 /**
- * Row 6: where a request from `networkId` / `addressId` by `deviceId` stands
+ * Whether a request speaks as the household's anchor: the anchor's device id
+ * with a token of type `tv` (contract §4). The anchor's privileges — carrying
+ * the household to a new network, matching on a shared network, lending its
+ * address for co-presence — need both: a copy of the TV's id in a phone's
+ * token is just another phone.
+ */
+export function isAnchor(household: Household, device: { deviceId: string; deviceType: DeviceType }): boolean {
+  return device.deviceType === 'tv' && device.deviceId === household.anchorDeviceId;
+}
+
+/**
+ * Row 6: where a request from `networkId` / `addressId` by `device` stands
  * against the household's home networks. Null: not a home network (or no
  * usable address). On a network that is not shared, every device is home; on
  * a shared one only the anchor TV, and a device at an address the anchor used
  * there within the co-presence window.
  */
-export function homeMatch(household: Household, deviceId: string, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): HomeMatch | null {
+export function homeMatch(
+  household: Household,
+  device: { deviceId: string; deviceType: DeviceType },
+  networkId: NetworkId | null,
+  addressId: AddressId | null,
+  limits: HouseholdLimits,
+  now: number,
+): HomeMatch | null {
   const network = networkId === null ? undefined : activeHomeNetwork(household, networkId, limits, now);
   if (!network) return null;
   if (!network.shared) return { network, evidence: 'network' };
-  if (deviceId === household.anchorDeviceId) return { network, evidence: 'anchor' };
+  if (isAnchor(household, device)) return { network, evidence: 'anchor' };
   const beside = addressId === null ? undefined : network.anchorAddresses.find((address) => address.addressId === addressId && address.until > now);
   return beside ? { network, evidence: 'copresence', anchorSeenAt: beside.lastSeenAt } : { network, evidence: null };
 }
@@ -292,46 +325,71 @@ export function onSharedHomeNetwork(household: Household | null | 'unavailable',
 }
 
 /**
- * How stale the anchor's address on a shared network may grow before it is
- * written again: a quarter of the co-presence window, so a TV streaming all
- * evening keeps its address counting with four writes per window at most.
+ * How stale the anchor's address on a shared network, or the anchor's own
+ * "seen at home", may grow before it is written again: a quarter of the
+ * co-presence window, so a TV streaming all evening keeps its address
+ * counting — and its presence at home known — with four writes per window at most.
  */
 export function anchorAddressWriteIntervalMs(limits: Pick<HouseholdLimits, 'copresenceWindowMs'>): number {
   return Math.max(1, Math.floor(limits.copresenceWindowMs / 4));
 }
 
 /**
+ * Whether the anchor TV has gone quiet at home: not seen on any current home
+ * network within the co-presence window (contract §4). Its "seen at home" is
+ * written at most once per `anchorAddressWriteIntervalMs`, so it may lag the
+ * TV's last visit by that much: the TV counts as quiet only once the window
+ * and that lag have both passed — never while it may still be at home.
+ */
+export function anchorQuietAtHome(anchor: DeviceRecord, limits: Pick<HouseholdLimits, 'copresenceWindowMs'>, now: number): boolean {
+  return anchor.lastHomeSeenAt === null || anchor.lastHomeSeenAt <= now - limits.copresenceWindowMs - anchorAddressWriteIntervalMs(limits);
+}
+
+/**
  * Whether `visit` tells the household something it does not know yet, so the
  * edge sends it to the Durable Object. Everything else is left unwritten:
- * a device streaming all day costs one write per `seenWriteIntervalMs`, and
- * the anchor TV on a shared network one more per address per quarter of the
- * co-presence window.
+ * a device streaming all day costs one write per `seenWriteIntervalMs`; the
+ * anchor TV at home one more per quarter of the co-presence window (its
+ * presence is what keeps a copy of its id from moving the household), and on
+ * a shared network one per address per quarter of that window.
  */
 export function visitIsNews(household: Household | null, visit: Visit, limits: HouseholdLimits): boolean {
   if (!household) return true;
   const interval = seenWriteIntervalMs(limits);
-  const stale = (at: number | null | undefined) => at == null || at <= visit.at - interval;
+  const staleBy = (at: number | null | undefined, ms: number) => at == null || at <= visit.at - ms;
+  const stale = (at: number | null | undefined) => staleBy(at, interval);
   const device = household.devices.get(visit.deviceId);
   if (!device || stale(device.lastSeenAt)) return true;
   if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return true;
   if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
   if (visit.networkId === null) return false;
-  const home = homeMatch(household, visit.deviceId, visit.networkId, visit.addressId, limits, visit.at);
-  if (!home) return anchorMayJoin(household, device, limits, visit.at);
+  const home = homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at);
+  if (!home) {
+    const move = anchorMove(household, device, visit, limits, visit.at);
+    return move === 'join' || (move === 'conflict' && stale(household.lastAnchorConflictAt));
+  }
   // On a shared network, a device not beside the TV is not home: nothing to write.
   if (home.evidence === null) return false;
   if (stale(device.lastHomeSeenAt) || stale(home.network.lastSeenAt)) return true;
+  if (!isAnchor(household, visit)) return false;
+  if (staleBy(device.lastHomeSeenAt, anchorAddressWriteIntervalMs(limits))) return true;
   if (home.evidence !== 'anchor' || visit.addressId === null) return false;
   const address = home.network.anchorAddresses.find((known) => known.addressId === visit.addressId);
   return address === undefined || address.lastSeenAt <= visit.at - anchorAddressWriteIntervalMs(limits);
 }
 
-function anchorMayJoin(household: Household, device: DeviceRecord, limits: HouseholdLimits, now: number): boolean {
-  return (
-    household.anchorDeviceId === device.deviceId &&
-    isTrusted(device, limits, now) &&
-    (household.lastNetworkJoinAt === null || household.lastNetworkJoinAt <= now - seenWriteIntervalMs(limits))
-  );
+/**
+ * The anchor TV streaming from a network that is not (or no longer) home:
+ * `join` when it may carry the household there — a `tv` token for the
+ * anchor's id, trusted, no join within `seenWriteIntervalMs`, and the TV
+ * quiet at home (an ISP change moves the TV); `conflict` when all holds but
+ * the TV was just at home, so this is a copy of its id elsewhere; null when
+ * the visit has no say.
+ */
+function anchorMove(household: Household, device: DeviceRecord, visit: Pick<Visit, 'deviceId' | 'deviceType'>, limits: HouseholdLimits, now: number): 'join' | 'conflict' | null {
+  if (!isAnchor(household, visit) || !isTrusted(device, limits, now)) return null;
+  if (household.lastNetworkJoinAt !== null && household.lastNetworkJoinAt > now - seenWriteIntervalMs(limits)) return null;
+  return anchorQuietAtHome(device, limits, now) ? 'join' : 'conflict';
 }
 
 /**
@@ -363,13 +421,17 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
     }
   } else if (visit.networkId !== null) {
     let home = household.homeNetworks.find((network) => network.networkId === visit.networkId);
-    if (!home && anchorMayJoin(household, device, limits, now)) {
+    const move = home ? null : anchorMove(household, device, visit, limits, now);
+    if (move === 'join') {
       home = joinHomeNetwork(household, visit.networkId, limits, now);
       household.lastNetworkJoinAt = now;
+    } else if (move === 'conflict' && (household.lastAnchorConflictAt === null || household.lastAnchorConflictAt <= now - seenWriteIntervalMs(limits))) {
+      household.anchorConflicts += 1;
+      household.lastAnchorConflictAt = now;
     }
     if (home) {
       learnSharing(home, reading, limits, now);
-      if (homeMatch(household, visit.deviceId, visit.networkId, visit.addressId, limits, now)?.evidence) {
+      if (homeMatch(household, visit, visit.networkId, visit.addressId, limits, now)?.evidence) {
         home.lastSeenAt = now;
         device.lastHomeSeenAt = now;
       }
@@ -404,7 +466,7 @@ function learnSharing(network: HomeNetwork, reading: SharingReading | null, limi
 
 /** The anchor TV streaming on a shared home network: its address counts as home for the co-presence window. */
 function noteAnchorAddress(household: Household, visit: Visit, limits: HouseholdLimits): void {
-  if (visit.deviceId !== household.anchorDeviceId || visit.addressId === null || visit.networkId === null) return;
+  if (!isAnchor(household, visit) || visit.addressId === null || visit.networkId === null) return;
   const network = household.homeNetworks.find((home) => home.networkId === visit.networkId);
   if (!network?.shared) return;
   const others = network.anchorAddresses.filter((address) => address.addressId !== visit.addressId);

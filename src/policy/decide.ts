@@ -188,7 +188,7 @@ function householdVerdict(
   step(4, 'no household yet, TV establishes it', false, 'household established');
   step(5, 'no household yet', false);
 
-  home = homeMatch(state, device.deviceId, input.networkId, input.addressId, limits, now);
+  home = homeMatch(state, device, input.networkId, input.addressId, limits, now);
   const detail = step === untraced ? undefined : homeEvidenceText(home, activeHomeNetworks(state, limits, now).length, input.networkId !== null, now);
   if (step(6, 'home network', home?.evidence != null, detail)) {
     return allowed('IN_HOUSEHOLD');

@@ -45,6 +45,7 @@ export function accountSummary(household: Household, c: AppContext, now: number)
       anchorAddressesKept: network.anchorAddresses.filter((address) => address.until > now).length,
     })),
     anchorDeviceId: household.anchorDeviceId,
+    anchorConflicts: { count: household.anchorConflicts, lastAt: isoOrNull(household.lastAnchorConflictAt) },
     devices: deviceViews(household, gate.limits, now),
     grants: household.supportGrants
       .filter((grant) => grant.expiresAt > now)

@@ -25,6 +25,15 @@ const SNAPSHOT_CACHE_ENTRIES = 50_000;
 export const SNAPSHOT_CACHE_BYTES = 24 * 1024 * 1024;
 /** Weight of a remembered "no household" answer. */
 const ABSENT_SNAPSHOT_BYTES = 64;
+/**
+ * A snapshot read straight from the Durable Object is taken as confirmed for
+ * this long: a device refused moments ago is refused again from it without
+ * another call to the object, so a flood of refused requests costs one
+ * object call per account per isolate per this interval, not one per
+ * request. The price: a code verified through another isolate reaches this
+ * one's refusals up to this much later (the verifying isolate sees it at once).
+ */
+export const CONFIRMATION_REUSE_MS = 2_000;
 
 export interface HouseholdBindings {
   HEARTH_KV: KVNamespace;
@@ -49,6 +58,8 @@ const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {}, store
 
 export class HouseholdReadModel {
   readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
+  /** Accounts whose cached snapshot came from the Durable Object within CONFIRMATION_REUSE_MS. */
+  readonly #confirmed = new BoundedCache<string, true>(SNAPSHOT_CACHE_ENTRIES);
   /** Where KV reads and visit writes are counted; nothing by default (development counts them, see development/stats.ts). */
   probe: ReadModelProbe = NO_PROBE;
 
@@ -80,6 +91,11 @@ export class HouseholdReadModel {
     } catch {
       return this.confirm(accountId, now);
     }
+  }
+
+  /** Whether this isolate's snapshot of the account came from its Durable Object within CONFIRMATION_REUSE_MS. */
+  recentlyConfirmed(accountId: string, now: number): boolean {
+    return this.#confirmed.get(accountId, now) !== undefined;
   }
 
   /** The household from its Durable Object, bypassing KV and the cache. */
@@ -116,9 +132,12 @@ export class HouseholdReadModel {
     }
     const weight = bytes ?? (household ? JSON.stringify(toHouseholdDocument(household)).length : ABSENT_SNAPSHOT_BYTES);
     this.#snapshots.set(accountId, household, now + SNAPSHOT_CACHE_MS, Math.max(weight, ABSENT_SNAPSHOT_BYTES));
+    if (authoritative) this.#confirmed.set(accountId, true, now + CONFIRMATION_REUSE_MS);
+    else this.#confirmed.delete(accountId);
   }
 
   forget(accountId: string): void {
     this.#snapshots.delete(accountId);
+    this.#confirmed.delete(accountId);
   }
 }

@@ -3,9 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
+import { CONFIRMATION_REUSE_MS } from '../../src/state/household-read-model';
 import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
 import { production } from '../support/production';
 import { deviceToken } from '../support/tokens';
+import { admin } from '../admin/admin-support';
 
 const HOME_IP = '203.0.113.40';
 const HOME_IP_SAME_NETWORK = '203.0.113.99';
@@ -50,14 +52,40 @@ describe('a household forms and holds', () => {
     expect(Object.keys(body).toSorted()).toEqual(['actions', 'decision', 'message', 'mode', 'policyVersion', 'reason', 'region', 'requestId'].toSorted());
   });
 
-  it('lets the anchor TV carry the household to a new network when the ISP changes its address', async () => {
+  it('lets the anchor TV carry the household to a new network when the ISP changes its address (the TV quiet at home for COPRESENCE_WINDOW)', async () => {
     const account = newAccount();
+    const quickCopresence = { COPRESENCE_WINDOW: 'PT1S' };
     const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
     const phone = await deviceToken({ account, device: 'phone' });
-    await decision(tv, HOME_IP);
-    expect((await decision(tv, '192.0.2.77')).body.reason).toBe('TRUSTED_DEVICE');
+    await decision(tv, HOME_IP, 'PE', { env: quickCopresence });
+    // The window and the TV's write lag (a quarter of it) pass with the TV gone quiet at home: the ISP changed its address.
+    await sleep(1300);
+    expect((await decision(tv, '192.0.2.77', 'PE', { env: quickCopresence })).body.reason).toBe('TRUSTED_DEVICE');
     expect((await household(account))!.homeNetworks).toHaveLength(2);
-    expect((await decision(phone, '192.0.2.12')).body.reason).toBe('IN_HOUSEHOLD');
+    expect((await decision(phone, '192.0.2.12', 'PE', { env: quickCopresence })).body.reason).toBe('IN_HOUSEHOLD');
+    expect((await household(account))!.anchorConflicts).toBe(0);
+  });
+
+  it('a copy of the TV’s id streaming from a sharer’s home while the TV is at home carries nothing there, and support sees the conflict', async () => {
+    const account = newAccount();
+    const tv = await deviceToken({ account, device: 'tv-living-room', type: 'tv' });
+    await decision(tv, HOME_IP);
+    // The sharer read the TV's id from the device list and got tokens for it: as a TV, and as a phone.
+    const copyAsTv = await deviceToken({ account, device: 'tv-living-room', type: 'tv' });
+    const copyAsPhone = await deviceToken({ account, device: 'tv-living-room', type: 'mobile' });
+    const sharerPhone = await deviceToken({ account, device: 'sharer-phone' });
+    const sharerLaptop = await deviceToken({ account, device: 'sharer-laptop', type: 'web' });
+    const SHARER_IP = '192.0.2.150';
+    await decision(copyAsPhone, SHARER_IP);
+    await decision(copyAsTv, SHARER_IP);
+    expect((await household(account))!.homeNetworks).toHaveLength(1);
+    expect((await decision(sharerPhone, SHARER_IP)).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+    expect((await decision(sharerLaptop, '192.0.2.9')).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+    expect((await household(account))!.anchorConflicts).toBe(1);
+    const summary = await admin('GET', `/admin/v1/accounts/${account}`);
+    expect(summary.body.anchorConflicts).toEqual({ count: 1, lastAt: expect.any(String) });
+    // The real TV at home is still the household's anchor.
+    expect((await decision(tv, HOME_IP)).body.reason).toBe('IN_HOUSEHOLD');
   });
 
   it('does not let any other device carry the household', async () => {
@@ -136,6 +164,8 @@ describe('regions and modes', () => {
       await state.storage.put('household', stored);
     });
     await stubEvict(stub);
+    // This isolate confirmed the challenge a moment ago; it asks the object again once that confirmation is CONFIRMATION_REUSE_MS old.
+    await sleep(CONFIRMATION_REUSE_MS);
     const denied = await callGate({ path: '/seg.ts', token: phone, ip: AWAY_IP, country: 'CR' });
     expect(denied.status).toBe(403);
     expect(denied.headers.get('Hearth-Decision')).toBe('deny; reason=TRAVEL_LIMIT_REACHED');
@@ -190,6 +220,8 @@ describe('time, staleness and concurrency', () => {
     await stubEvict(stub);
     const kvSnapshot = await env.HEARTH_KV.get<HouseholdDocument>(householdKey(account), 'json');
     expect(kvSnapshot?.devices.find((device) => device.deviceId === 'away-phone')?.temporaryAccessUntil ?? null).toBeNull();
+    // A person reading a code takes longer than the moment a confirmed refusal is reused for.
+    await sleep(CONFIRMATION_REUSE_MS);
     expect((await decision(phone, AWAY_IP)).body).toMatchObject({ decision: 'allow', reason: 'TEMPORARY_ACCESS' });
   });
 

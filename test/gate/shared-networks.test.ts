@@ -172,8 +172,9 @@ describe('a network many households call home is shared', () => {
     await householdAt(there(10));
     await householdAt(there(20));
 
-    await sleep(CONFIRMATION_MS + 100);
-    // The ISP moves the family to another /24 of its pool: the trusted TV carries the household there.
+    // The ISP moves the family to another /24 of its pool: the TV goes quiet at home (COPRESENCE_WINDOW and its
+    // quarter-window write lag) and the trusted TV carries the household there.
+    await sleep(COPRESENCE_MS + COPRESENCE_MS / 4 + 100);
     expect((await play(family.tv, there(55))).reason).toBe('TRUSTED_DEVICE');
     const networks = await homeNetworks(family.account);
     expect(networks).toHaveLength(2);

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  anchorAddressWriteIntervalMs,
   applyVisit,
   emptyHousehold,
+  fromHouseholdDocument,
+  homeMatch,
   seenWriteIntervalMs,
+  toHouseholdDocument,
   visitIsNews,
   type Household,
+  type HouseholdDocument,
   type Visit,
 } from '../../src/household/household';
 import { DAY, limits, T0 } from '../support/limits';
@@ -103,8 +108,69 @@ describe('which visits are news worth a write', () => {
     expect(visitIsNews(apply(unset, { deviceId: 'tv-9', deviceType: 'mobile' }), visit({ deviceId: 'tv-9', at: T0 + 1 }), limits)).toBe(true);
   });
 
-  it('writes when the anchor may carry the household to a new network', () => {
+  it('writes when the anchor may carry the household to a new network, or is refused and counted', () => {
+    const quiet = T0 + COPRESENCE + anchorAddressWriteIntervalMs(limits) + 1;
+    expect(visitIsNews(home, visit({ networkId: 'n1.new', at: quiet }), limits)).toBe(true);
+    // The TV was at home a second ago: a refused join, counted once.
     expect(visitIsNews(home, visit({ networkId: 'n1.new', at: T0 + 1000 }), limits)).toBe(true);
-    expect(visitIsNews(home, visit({ deviceId: 'phone', deviceType: 'mobile', networkId: 'n1.new', at: T0 + 1000 }), limits)).toBe(false);
+    const counted = apply(home, { networkId: 'n1.new', at: T0 + 1000 });
+    expect(visitIsNews(counted, visit({ networkId: 'n1.new', at: T0 + 2000 }), limits)).toBe(false);
+    expect(visitIsNews(home, visit({ deviceId: 'phone', deviceType: 'mobile', networkId: 'n1.new', at: quiet }), limits)).toBe(false);
+    // The anchor's id in a phone's token has none of the anchor's say.
+    expect(visitIsNews(home, visit({ deviceType: 'mobile', networkId: 'n1.new', at: quiet }), limits)).toBe(false);
+  });
+
+  it('writes the anchor TV at home once per quarter of COPRESENCE_WINDOW (its presence keeps a copy from moving the household); other devices once a day', () => {
+    const quarter = anchorAddressWriteIntervalMs(limits);
+    expect(visitIsNews(home, visit({ at: T0 + quarter - 1 }), limits)).toBe(false);
+    expect(visitIsNews(home, visit({ at: T0 + quarter }), limits)).toBe(true);
+    expect(visitIsNews(home, visit({ deviceId: 'phone', deviceType: 'mobile', at: T0 + quarter }), limits)).toBe(false);
+  });
+});
+
+const COPRESENCE = limits.copresenceWindowMs;
+
+describe('a copy of the anchor TV’s id (contract v1.3 §4)', () => {
+  const established = apply(emptyHousehold('acct', T0), {});
+  const networks = (household: Household) => household.homeNetworks.map((n) => n.networkId).toSorted();
+
+  it('streaming elsewhere while the real TV is at home does not carry the household, and is counted as a conflict', () => {
+    const after = apply(established, { networkId: 'n1.sharer', at: T0 + 60_000 });
+    expect(networks(after)).toEqual(['n1.home']);
+    expect(after).toMatchObject({ anchorConflicts: 1, lastAnchorConflictAt: T0 + 60_000 });
+    // The sharer's phone on that network is therefore not home.
+    expect(homeMatch(after, { deviceId: 'phone', deviceType: 'mobile' }, 'n1.sharer', null, limits, T0 + 61_000)).toBeNull();
+  });
+
+  it('counts conflicts at most once per seen-write interval', () => {
+    const after = apply(established, { networkId: 'n1.sharer', at: T0 + 1000 }, { networkId: 'n1.other', at: T0 + 2000 }, { at: T0 + DAY }, { networkId: 'n1.sharer', at: T0 + DAY + 3000 });
+    expect(after.anchorConflicts).toBe(2);
+  });
+
+  it('in a token of another type has none of the anchor’s privileges: no join, no conflict, no match on a shared network', () => {
+    const quiet = T0 + 2 * DAY;
+    const copied = apply(established, { deviceType: 'mobile', networkId: 'n1.sharer', at: quiet });
+    expect(networks(copied)).toEqual(['n1.home']);
+    expect(copied.anchorConflicts).toBe(0);
+    const shared = structuredClone(established);
+    Object.assign(shared.homeNetworks[0]!, { shared: true, households: 30 });
+    expect(homeMatch(shared, { deviceId: 'tv-1', deviceType: 'mobile' }, 'n1.home', null, limits, T0 + 1000)?.evidence).toBeNull();
+    expect(homeMatch(shared, { deviceId: 'tv-1', deviceType: 'tv' }, 'n1.home', null, limits, T0 + 1000)?.evidence).toBe('anchor');
+    // …nor lends its address for co-presence.
+    const visited = applyVisit(shared, visit({ deviceType: 'mobile', addressId: 'a1.sharer', at: T0 + 1000 }), limits);
+    expect(visited.homeNetworks[0]!.anchorAddresses).toEqual([]);
+  });
+
+  it('an ISP change still carries the household: the TV, quiet at home for the window, streams from a new network', () => {
+    const lag = anchorAddressWriteIntervalMs(limits);
+    expect(networks(apply(established, { networkId: 'n1.new', at: T0 + COPRESENCE + lag - 1 }))).toEqual(['n1.home']);
+    const moved = apply(established, { networkId: 'n1.new', at: T0 + COPRESENCE + lag });
+    expect(networks(moved)).toEqual(['n1.home', 'n1.new']);
+    expect(moved.anchorConflicts).toBe(0);
+  });
+
+  it('reads documents stored before v1.3 as having no conflicts', () => {
+    const { anchorConflicts: _count, lastAnchorConflictAt: _at, ...old } = toHouseholdDocument(established);
+    expect(fromHouseholdDocument(old as HouseholdDocument)).toMatchObject({ anchorConflicts: 0, lastAnchorConflictAt: null });
   });
 });

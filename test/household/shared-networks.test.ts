@@ -88,7 +88,7 @@ describe('what a household keeps on a shared network', () => {
     stored.homeNetworks = stored.homeNetworks.map(({ networkId, addedAt, lastSeenAt }) => ({ networkId, addedAt, lastSeenAt }));
     const read = fromHouseholdDocument(JSON.parse(JSON.stringify(stored)) as HouseholdDocument);
     expect(read.homeNetworks).toEqual([{ networkId: 'n1.pool', addedAt: T0, lastSeenAt: T0, shared: false, households: null, checkedAt: null, anchorAddresses: [] }]);
-    expect(homeMatch(read, 'phone', 'n1.pool', null, limits, T0)?.evidence).toBe('network');
+    expect(homeMatch(read, { deviceId: 'phone', deviceType: 'mobile' }, 'n1.pool', null, limits, T0)?.evidence).toBe('network');
   });
 });
 
@@ -149,8 +149,8 @@ describe('property: no sequence of visits makes a stranger on a shared network h
 
   it('while a family phone at the TV’s address within the window is home (the property can tell the two apart)', () => {
     const household = applyVisit(sharedHousehold(), visit({ addressId: 'a1.family-1', at: T0 + HOUR }), limits);
-    expect(homeMatch(household, 'phone-1', 'n1.pool', 'a1.family-1', limits, T0 + 2 * HOUR)).toMatchObject({ evidence: 'copresence', anchorSeenAt: T0 + HOUR });
-    expect(homeMatch(household, 'phone-1', 'n1.pool', 'a1.family-1', limits, T0 + 3 * HOUR)).toMatchObject({ evidence: null });
-    expect(homeMatch(household, 'stranger-1', 'n1.pool', 'a1.stranger-1', limits, T0 + 2 * HOUR)).toMatchObject({ evidence: null });
+    expect(homeMatch(household, { deviceId: 'phone-1', deviceType: 'mobile' }, 'n1.pool', 'a1.family-1', limits, T0 + 2 * HOUR)).toMatchObject({ evidence: 'copresence', anchorSeenAt: T0 + HOUR });
+    expect(homeMatch(household, { deviceId: 'phone-1', deviceType: 'mobile' }, 'n1.pool', 'a1.family-1', limits, T0 + 3 * HOUR)).toMatchObject({ evidence: null });
+    expect(homeMatch(household, { deviceId: 'stranger-1', deviceType: 'mobile' }, 'n1.pool', 'a1.stranger-1', limits, T0 + 2 * HOUR)).toMatchObject({ evidence: null });
   });
 });

@@ -12,7 +12,8 @@ import type { HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
 import { admin } from '../admin/admin-support';
-import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
+import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { CONFIRMATION_REUSE_MS } from '../../src/state/household-read-model';
 import { deviceToken } from '../support/tokens';
 import { deliveries } from '../support/webhook';
 
@@ -199,6 +200,49 @@ describe('faults at the edge', () => {
     expect(((await closed.json()) as Json).reason).toBe('STATE_UNAVAILABLE');
     const recovered = await callGate({ path: '/seg.ts', token: phone, ip: HOME_IP, country: 'PE' });
     expect(recovered.headers.get('Hearth-Decision')).toBe('allow; reason=IN_HOUSEHOLD');
+    await setRule('PE', 'monitor');
+  });
+
+  it('a refusal the Durable Object cannot confirm stands: the snapshot in hand decides (never STATE_UNAVAILABLE, never an allow)', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { account } = await establishedHousehold();
+    await alarm(account); // the KV snapshot holds the household
+    const outsider = await deviceToken({ account, device: 'outsider' });
+    // An outside device floods its own account's object until it rejects requests; KV still answers.
+    for (const failOpen of [true, false]) {
+      await setRule('PE', 'enforce', { failOpen });
+      const answer = await callGate({ path: '/seg.ts', token: outsider, ip: AWAY_IP, country: 'PE', env: { HOUSEHOLDS: brokenHouseholds } });
+      expect(answer.status).toBe(403);
+      expect(answer.headers.get('Hearth-Decision')).toBe('challenge; reason=OUTSIDE_HOUSEHOLD');
+    }
+    expect(errors.mock.calls.some(([line]) => String(line).includes('"event":"refusal_unconfirmed"'))).toBe(true);
+    await setRule('PE', 'monitor');
+  });
+
+  it('a device refused moments ago costs no object call per segment: one confirmation per account per isolate per CONFIRMATION_REUSE_MS', async () => {
+    const { account } = await establishedHousehold();
+    await alarm(account);
+    const outsider = await deviceToken({ account, device: 'outsider' });
+    let calls = 0;
+    const counting = {
+      label: 'counting households',
+      idFromName: (name: string) => testEnv.HOUSEHOLDS.idFromName(name),
+      get: (id: DurableObjectId) => {
+        calls += 1;
+        return testEnv.HOUSEHOLDS.get(id);
+      },
+    };
+    await setRule('PE', 'enforce');
+    for (let i = 0; i < 20; i++) {
+      const answer = await callGate({ path: `/seg-${i}.ts`, token: outsider, ip: AWAY_IP, country: 'PE', env: { HOUSEHOLDS: counting } });
+      expect(answer.status).toBe(403);
+    }
+    // One confirmation, and the visit's one write (the outsider's first sight); not forty.
+    expect(calls).toBeLessThanOrEqual(3);
+    await sleep(CONFIRMATION_REUSE_MS + 50);
+    calls = 0;
+    await callGate({ path: '/seg-again.ts', token: outsider, ip: AWAY_IP, country: 'PE', env: { HOUSEHOLDS: counting } });
+    expect(calls).toBeGreaterThanOrEqual(1);
     await setRule('PE', 'monitor');
   });
 

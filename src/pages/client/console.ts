@@ -1,6 +1,6 @@
 /** The ops console: decision charts, regions, rule changes previewed and confirmed with If-Match, audit trail, account support. */
 import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule } from '../../admin-client/client';
-import { describePreview, describeSharedNetworks, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
+import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
 import { drawGuard, drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
 
@@ -266,7 +266,7 @@ async function loadAccount(account: string): Promise<void> {
   currentAccount = account;
   const s = answer.data;
   $('account').hidden = false;
-  $('account-summary').textContent = `${s.accountId}: ${s.established ? `household since ${s.establishedAt}` : 'no household yet'} · ${s.homeNetworkCount} home network(s) · anchor ${s.anchorDeviceId ?? '–'} · extra members ${s.extraMemberSlots.used}/${s.extraMemberSlots.total} · location changes this window ${s.primaryLocationChangesInWindow}`;
+  $('account-summary').textContent = `${s.accountId}: ${s.established ? `household since ${s.establishedAt}` : 'no household yet'} · ${s.homeNetworkCount} home network(s) · anchor ${s.anchorDeviceId ?? '–'} · extra members ${s.extraMemberSlots.used}/${s.extraMemberSlots.total} · location changes this window ${s.primaryLocationChangesInWindow} · anchor conflicts: ${describeAnchorConflicts(s.anchorConflicts)}`;
   $('account-devices').replaceChildren(...s.devices.map((d) => row([d.deviceId, d.type, d.status, d.accessUntil, d.lastSeenAt])));
   $('account-grants').replaceChildren(
     ...s.grants.map((g) =>

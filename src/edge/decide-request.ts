@@ -39,6 +39,8 @@ export interface DecideOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** Also work out the account's buckets under the region's own key and `*` (sessions, so previews can replay them). */
   replayBuckets?: boolean;
+  /** A session start (`GET /gate/v1/decision`): "last seen" is kept to within an hour, not a day (household.ts). */
+  session?: boolean;
 }
 
 /** Which rule applies to an account in the request's region, and the mode it puts the account under. */
@@ -132,7 +134,7 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
   if (options.record && decision.mode !== 'off' && household !== 'unavailable' && decision.reason !== 'DEVICE_REVOKED') {
     const visitAddress = addressIdWhereShared(household);
     const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: visitAddress && (await visitAddress), at: now };
-    if (visitIsNews(household, visit, gate.limits)) {
+    if (visitIsNews(household, visit, gate.limits, { session: options.session === true })) {
       options.waitUntil(
         (async () => {
           // A write is rare (news only): it carries the address id and the network's holder id, for the

@@ -57,7 +57,7 @@ export interface HomeNetwork {
 export interface AnchorAddress {
   addressId: AddressId;
   lastSeenAt: number;
-  /** `lastSeenAt` + the co-presence window: the address counts as home until then, and is forgotten then. */
+  /** `lastSeenAt` + the co-presence window + its write lag (a quarter window): the address counts as home until then, and is forgotten then. */
   until: number;
 }
 
@@ -243,23 +243,56 @@ export interface LegacyHouseholdDocument extends Omit<HouseholdDocument, 'schema
  * production settings, and proportionally less when the trust window is
  * scaled down for tests (PT6S → about 0.2 s). Also the least time between two
  * networks joining through the anchor TV.
+ *
+ * Every visit that finds the stored timestamp this old is written, so the
+ * stored time is never more than this behind the device's last actual visit:
+ * whatever reads it adds this interval back (`lastsUntil`).
  */
 export function seenWriteIntervalMs(limits: Pick<HouseholdLimits, 'trustWindowMs'>): number {
   return Math.min(MS_PER_DAY, Math.max(1, Math.floor(limits.trustWindowMs / 31)));
 }
 
+/**
+ * How stale a device's "last seen" may grow before a *session start* writes
+ * it again: an hour at production settings (at most the seen-write interval).
+ * What support and the device list show is accurate to this as of the
+ * device's last session start; segments inside a session write once per
+ * `seenWriteIntervalMs`.
+ */
+export const SESSION_SEEN_WRITE_MS = 60 * 60 * 1000;
+export function sessionSeenWriteIntervalMs(limits: Pick<HouseholdLimits, 'trustWindowMs'>): number {
+  return Math.min(SESSION_SEEN_WRITE_MS, seenWriteIntervalMs(limits));
+}
+
+/**
+ * When something last seen (as stored) at `seenAt` drops out of the trust
+ * window: TRUST_WINDOW after the last *actual* visit, which the write
+ * throttle may have left up to `seenWriteIntervalMs` later than the stored
+ * time. So trust never lapses before TRUST_WINDOW after the last visit home,
+ * and lasts at most `seenWriteIntervalMs` (a day at P31D) longer.
+ */
+export function lastsUntil(seenAt: number, limits: Pick<HouseholdLimits, 'trustWindowMs'>): number {
+  return seenAt + limits.trustWindowMs + seenWriteIntervalMs(limits);
+}
+
 /** Home networks still inside the trust window at `now`. */
 export function activeHomeNetworks(household: Household, limits: HouseholdLimits, now: number): HomeNetwork[] {
-  return household.homeNetworks.filter((network) => network.lastSeenAt > now - limits.trustWindowMs);
+  return household.homeNetworks.filter((network) => lastsUntil(network.lastSeenAt, limits) > now);
 }
 
 /** The home network `networkId`, if the household holds it and it is still inside the trust window. */
 function activeHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number): HomeNetwork | undefined {
-  return household.homeNetworks.find((network) => network.networkId === networkId && network.lastSeenAt > now - limits.trustWindowMs);
+  return household.homeNetworks.find((network) => network.networkId === networkId && lastsUntil(network.lastSeenAt, limits) > now);
+}
+
+/** When a device's trust (row 7) lapses; null: never seen at home. */
+export function trustedUntil(device: DeviceRecord | undefined, limits: HouseholdLimits): number | null {
+  return device?.lastHomeSeenAt == null ? null : lastsUntil(device.lastHomeSeenAt, limits);
 }
 
 export function isTrusted(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): boolean {
-  return device?.lastHomeSeenAt != null && device.lastHomeSeenAt > now - limits.trustWindowMs;
+  const until = trustedUntil(device, limits);
+  return until !== null && until > now;
 }
 
 /**
@@ -348,18 +381,21 @@ export function anchorQuietAtHome(anchor: DeviceRecord, limits: Pick<HouseholdLi
 /**
  * Whether `visit` tells the household something it does not know yet, so the
  * edge sends it to the Durable Object. Everything else is left unwritten:
- * a device streaming all day costs one write per `seenWriteIntervalMs`; the
+ * a device streaming all day costs one write per `seenWriteIntervalMs`, and
+ * each session it starts at most one more per `sessionSeenWriteIntervalMs`; the
  * anchor TV at home one more per quarter of the co-presence window (its
  * presence is what keeps a copy of its id from moving the household), and on
  * a shared network one per address per quarter of that window.
  */
-export function visitIsNews(household: Household | null, visit: Visit, limits: HouseholdLimits): boolean {
+export function visitIsNews(household: Household | null, visit: Visit, limits: HouseholdLimits, options: { session?: boolean } = {}): boolean {
   if (!household) return true;
   const interval = seenWriteIntervalMs(limits);
   const staleBy = (at: number | null | undefined, ms: number) => at == null || at <= visit.at - ms;
   const stale = (at: number | null | undefined) => staleBy(at, interval);
+  // A session start keeps what support and the device list show within an hour; segments within a day.
+  const shown = options.session ? sessionSeenWriteIntervalMs(limits) : interval;
   const device = household.devices.get(visit.deviceId);
-  if (!device || stale(device.lastSeenAt)) return true;
+  if (!device || staleBy(device.lastSeenAt, shown)) return true;
   if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return true;
   if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
   if (visit.networkId === null) return false;
@@ -370,7 +406,7 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
   }
   // On a shared network, a device not beside the TV is not home: nothing to write.
   if (home.evidence === null) return false;
-  if (stale(device.lastHomeSeenAt) || stale(home.network.lastSeenAt)) return true;
+  if (staleBy(device.lastHomeSeenAt, shown) || stale(home.network.lastSeenAt)) return true;
   if (!isAnchor(household, visit)) return false;
   if (staleBy(device.lastHomeSeenAt, anchorAddressWriteIntervalMs(limits))) return true;
   if (home.evidence !== 'anchor' || visit.addressId === null) return false;
@@ -432,8 +468,9 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
     if (home) {
       learnSharing(home, reading, limits, now);
       if (homeMatch(household, visit, visit.networkId, visit.addressId, limits, now)?.evidence) {
-        home.lastSeenAt = now;
-        device.lastHomeSeenAt = now;
+        // Visits may land out of order (each is sent on its own): a later one already written stays.
+        home.lastSeenAt = Math.max(home.lastSeenAt, now);
+        device.lastHomeSeenAt = Math.max(device.lastHomeSeenAt ?? now, now);
       }
     }
   }
@@ -470,7 +507,9 @@ function noteAnchorAddress(household: Household, visit: Visit, limits: Household
   const network = household.homeNetworks.find((home) => home.networkId === visit.networkId);
   if (!network?.shared) return;
   const others = network.anchorAddresses.filter((address) => address.addressId !== visit.addressId);
-  network.anchorAddresses = [{ addressId: visit.addressId, lastSeenAt: visit.at, until: visit.at + limits.copresenceWindowMs }, ...others].slice(0, MAX_ANCHOR_ADDRESSES);
+  // The address is written at most once per quarter window: it counts for the window after the TV's last actual use.
+  const until = visit.at + limits.copresenceWindowMs + anchorAddressWriteIntervalMs(limits);
+  network.anchorAddresses = [{ addressId: visit.addressId, lastSeenAt: visit.at, until }, ...others].slice(0, MAX_ANCHOR_ADDRESSES);
 }
 
 /** Drops anchor addresses past the co-presence window: nothing older is kept. Answers whether any was dropped. */
@@ -557,7 +596,7 @@ export type DeviceStatus = 'home' | 'trusted' | 'temporary' | 'extra-member' | '
 export function deviceStatus(household: Household, device: DeviceRecord, limits: HouseholdLimits, now: number): { status: DeviceStatus; accessUntil: number | null } {
   if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return { status: 'signed-out', accessUntil: null };
   if (isTrusted(device, limits, now)) {
-    const until = device.lastHomeSeenAt! + limits.trustWindowMs;
+    const until = trustedUntil(device, limits)!;
     return { status: device.lastHomeSeenAt === device.lastSeenAt ? 'home' : 'trusted', accessUntil: until };
   }
   if (device.temporaryAccessUntil !== null && device.temporaryAccessUntil > now) return { status: 'temporary', accessUntil: device.temporaryAccessUntil };

@@ -12,6 +12,7 @@ import {
   isSignedOut,
   isTrusted,
   travelGrantsUsed,
+  trustedUntil,
   type HomeMatch,
   type Household,
   type HouseholdLimits,
@@ -194,7 +195,7 @@ function householdVerdict(
     return allowed('IN_HOUSEHOLD');
   }
   if (step(7, 'seen at home within trust window', isTrusted(record, limits, now), lastSeenDetail(record?.lastHomeSeenAt ?? null))) {
-    return allowed('TRUSTED_DEVICE', record!.lastHomeSeenAt! + limits.trustWindowMs);
+    return allowed('TRUSTED_DEVICE', trustedUntil(record, limits)!);
   }
   const temporaryUntil = record?.temporaryAccessUntil ?? null;
   if (step(8, 'temporary access', temporaryUntil !== null && temporaryUntil > now, temporaryUntil ? `until ${iso(temporaryUntil)}` : undefined)) {

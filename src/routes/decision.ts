@@ -15,7 +15,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const locale = c.get('locale');
   const now = Date.now();
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  const result = await decideForDevice(gate, c.req.raw, device, now, { record: true, replayBuckets: true, waitUntil });
+  const result = await decideForDevice(gate, c.req.raw, device, now, { record: true, replayBuckets: true, session: true, waitUntil });
   recordDecision(gate, 'session', c.req.raw, requestId, result, now, waitUntil);
   const { decision } = result;
   if (decision.reason === 'DEVICE_REVOKED') return tokenProblem('DEVICE_REVOKED', requestId, locale);

@@ -202,6 +202,25 @@ describe('time, staleness and concurrency', () => {
     expect((await decision(phone, AWAY_IP, 'PE', { env: fast })).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
   });
 
+  it('trust never lapses before TRUST_WINDOW after the last actual visit home, whatever the write throttle (a tablet home twice within one write interval)', async () => {
+    await setRule('PE', 'challenge');
+    // TRUST_WINDOW PT9.3S: "seen at home" is written at most every 300 ms.
+    const window = 9300;
+    const fast = { TRUST_WINDOW: 'PT9.3S' };
+    const account = newAccount();
+    await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP, 'PE', { env: fast });
+    const tablet = await deviceToken({ account, device: 'tablet', type: 'tablet' });
+    const firstSent = Date.now();
+    await decision(tablet, HOME_IP, 'PE', { env: fast }); // written: the tablet's first visit
+    const firstAnswered = Date.now();
+    await sleep(200);
+    await decision(tablet, HOME_IP, 'PE', { env: fast }); // home again, inside the write interval: not written
+    // After the first visit's window, before the second's: the tablet was home less than TRUST_WINDOW ago.
+    await sleep(firstSent + window + 120 - Date.now());
+    expect(Date.now()).toBeGreaterThan(firstAnswered + window);
+    expect((await decision(tablet, AWAY_IP, 'PE', { env: fast })).body).toMatchObject({ decision: 'allow', reason: 'TRUSTED_DEVICE' });
+  });
+
   it('confirms a challenge with the Durable Object, so a stale read model never challenges wrongly', async () => {
     await setRule('PE', 'challenge');
     const account = newAccount();

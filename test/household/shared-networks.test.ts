@@ -33,13 +33,14 @@ function sharedHousehold(): Household {
 }
 
 describe('what a household keeps on a shared network', () => {
-  it('keeps the anchor’s address id on a shared network only, until COPRESENCE_WINDOW has passed', () => {
+  it('keeps the anchor’s address id on a shared network only, until COPRESENCE_WINDOW and its quarter-window write lag have passed', () => {
     const household = sharedHousehold();
-    expect(household.homeNetworks[0]).toMatchObject({ shared: true, households: 9, checkedAt: T0, anchorAddresses: [{ addressId: 'a1.tv', lastSeenAt: T0, until: T0 + 2 * HOUR }] });
-    expect(nextAnchorAddressExpiry(household)).toBe(T0 + 2 * HOUR);
+    const until = T0 + 2.5 * HOUR;
+    expect(household.homeNetworks[0]).toMatchObject({ shared: true, households: 9, checkedAt: T0, anchorAddresses: [{ addressId: 'a1.tv', lastSeenAt: T0, until }] });
+    expect(nextAnchorAddressExpiry(household)).toBe(until);
     const later = structuredClone(household);
-    expect(pruneAnchorAddresses(later, T0 + 2 * HOUR - 1)).toBe(false);
-    expect(pruneAnchorAddresses(later, T0 + 2 * HOUR)).toBe(true);
+    expect(pruneAnchorAddresses(later, until - 1)).toBe(false);
+    expect(pruneAnchorAddresses(later, until)).toBe(true);
     expect(later.homeNetworks[0]!.anchorAddresses).toEqual([]);
 
     const unshared = applyVisit(emptyHousehold('alone', T0), visit({}), limits, { ...SHARED_READING('n1.pool'), households: 1 });
@@ -150,7 +151,7 @@ describe('property: no sequence of visits makes a stranger on a shared network h
   it('while a family phone at the TV’s address within the window is home (the property can tell the two apart)', () => {
     const household = applyVisit(sharedHousehold(), visit({ addressId: 'a1.family-1', at: T0 + HOUR }), limits);
     expect(homeMatch(household, { deviceId: 'phone-1', deviceType: 'mobile' }, 'n1.pool', 'a1.family-1', limits, T0 + 2 * HOUR)).toMatchObject({ evidence: 'copresence', anchorSeenAt: T0 + HOUR });
-    expect(homeMatch(household, { deviceId: 'phone-1', deviceType: 'mobile' }, 'n1.pool', 'a1.family-1', limits, T0 + 3 * HOUR)).toMatchObject({ evidence: null });
+    expect(homeMatch(household, { deviceId: 'phone-1', deviceType: 'mobile' }, 'n1.pool', 'a1.family-1', limits, T0 + 3.5 * HOUR)).toMatchObject({ evidence: null });
     expect(homeMatch(household, { deviceId: 'stranger-1', deviceType: 'mobile' }, 'n1.pool', 'a1.stranger-1', limits, T0 + 2 * HOUR)).toMatchObject({ evidence: null });
   });
 });

@@ -197,8 +197,9 @@ try {
   const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
 
   const playback = sent.sessions + sent.segments; // every answer the gate gave on the hot path
-  // The TV's address writes on shared networks happen at the run's PT40S window; they are priced apart, at PT2H.
-  const addressWrites = delta('anchorAddressWrites');
+  // The anchor TV's writes (at home, once per quarter co-presence window; on a shared network, its address) happen at
+  // the run's PT40S window; they are priced apart, at PT2H.
+  const addressWrites = delta('anchorWrites');
   const householdWrites = delta('visitWrites') - addressWrites + sent.challenges + sent.verifications;
   const measured = {
     'KV reads': delta('kvReads'),
@@ -210,11 +211,11 @@ try {
     'Analytics Engine data points (one per decision)': playback,
     'log lines': logLines - logBefore,
     'counter flushes': delta('metricsFlushes'),
-    // Shared networks: the TV's address written as it streams (at the run's PT40S window), and sharing counts read.
-    [`household writes: TV address on a shared network (at PT${RUN_COPRESENCE_S}S)`]: addressWrites,
+    // The anchor TV written as it streams at home, and its address on a shared network (at the run's PT40S window); sharing counts read.
+    [`household writes: anchor TV at home / its shared-network address (at PT${RUN_COPRESENCE_S}S)`]: addressWrites,
     'Durable Object requests: network sharing counts': delta('sharingReads'),
   };
-  const formation = { sharingReads: before.sharingReads ?? 0, anchorAddressWrites: before.anchorAddressWrites ?? 0 };
+  const formation = { sharingReads: before.sharingReads ?? 0, anchorWrites: before.anchorWrites ?? 0 };
   const perMillion = Object.fromEntries(Object.entries(measured).map(([name, n]) => [name, (n * 1e6) / playback]));
 
   // Projection: 100 M segment requests a day, scaled from what one million cost here.
@@ -225,7 +226,7 @@ try {
   const cost = (perDay: number, price: (typeof PRICES)[keyof typeof PRICES]) => (Math.max(0, monthly(perDay) - price.includedMonthly) * price.perMillion) / 1e6;
   // Shared networks. The TV's address writes scale with the window (the run's PT40S → PT2H); each is one household
   // object request and one KV write (kept out of the household lines above).
-  const addressWritesPerDay = daily(`household writes: TV address on a shared network (at PT${RUN_COPRESENCE_S}S)`) * (RUN_COPRESENCE_S / PRODUCTION_COPRESENCE_S);
+  const addressWritesPerDay = daily(`household writes: anchor TV at home / its shared-network address (at PT${RUN_COPRESENCE_S}S)`) * (RUN_COPRESENCE_S / PRODUCTION_COPRESENCE_S);
   // Sharing counts: one call (and one row) per household and home network confirmed, at most once a day.
   const households = SERVICE_SEGMENTS_PER_DAY / SEGMENTS_PER_HOUSEHOLD_DAY;
   const lines: Array<{ item: string; perDay: number; price: (typeof PRICES)[keyof typeof PRICES] }> = [
@@ -238,11 +239,19 @@ try {
     { item: 'Durable Object rows written: metrics', perDay: flushesPerDay * rowsPerFlush, price: PRICES.durableObjectRowsWritten },
     { item: 'Analytics Engine data points', perDay: daily('Analytics Engine data points (one per decision)'), price: PRICES.analyticsEnginePoints },
     { item: 'Log lines', perDay: daily('log lines'), price: PRICES.logLines },
-    { item: `Shared networks: TV address writes, KV (at PT2H)`, perDay: addressWritesPerDay, price: PRICES.kvWrites },
-    { item: `Shared networks: TV address writes, DO requests`, perDay: addressWritesPerDay, price: PRICES.durableObjectRequests },
+    { item: `Anchor TV at home and its shared-network address: writes, KV (at PT2H)`, perDay: addressWritesPerDay, price: PRICES.kvWrites },
+    { item: `Anchor TV at home and its shared-network address: DO requests`, perDay: addressWritesPerDay, price: PRICES.durableObjectRequests },
     { item: `Shared networks: sharing counts, DO requests (${Math.round(households)} households)`, perDay: households, price: PRICES.durableObjectRequests },
     { item: 'Shared networks: sharing counts, DO rows written', perDay: 2 * households, price: PRICES.durableObjectRowsWritten },
   ];
+  // Household writes per device and day, from the throttles at production settings (household.ts): what a
+  // device's "seen" costs, whatever the traffic. A device streaming all day in one session writes once a day;
+  // each session start rewrites "last seen" once it is an hour old; the anchor TV at home once per quarter window.
+  const writesPerDeviceDay = {
+    'phone or tablet streaming all day in one session': 1,
+    'phone or tablet starting 4 sessions an evening, an hour or more apart': 4,
+    'anchor TV streaming 4 hours a day at home (one write per PT30M)': 1 + (4 * 60) / (PRODUCTION_COPRESENCE_S / 60 / 4),
+  };
   const projection = lines.map((line) => ({ item: line.item, perDay: Math.round(line.perDay), perMonth: Math.round(monthly(line.perDay)), usdPerMonth: Number(cost(line.perDay, line.price).toFixed(2)), price: line.price }));
   const report = {
     date: new Date().toISOString(),
@@ -253,6 +262,7 @@ try {
     sent: { ...sent, playback },
     measured,
     perMillionPlaybackRequests: perMillion,
+    householdWritesPerDeviceDay: writesPerDeviceDay,
     projection: { segmentsPerDay: SERVICE_SEGMENTS_PER_DAY, prices: 'Workers Paid plan, developers.cloudflare.com pricing pages as of 2026-11-21', lines: projection },
   };
   mkdirSync('bench/results', { recursive: true });
@@ -263,11 +273,14 @@ try {
     [
       `Hearth cost simulation — ${report.date}${smoke ? ' (SMOKE: figures are not meaningful)' : ''}`,
       `${ACCOUNTS} accounts, ${devices.length} devices, ${active.length} active (${report.population.away} away), ${report.population.behindNat} households behind carrier-grade NAT, ${SECONDS} s, a segment every ${SEGMENT_MS / 1000} s`,
-      `forming the households read ${formation.sharingReads} sharing counts (one per household) and wrote ${formation.anchorAddressWrites} TV addresses`,
+      `forming the households read ${formation.sharingReads} sharing counts (one per household) and made ${formation.anchorWrites} anchor TV writes`,
       `sent: ${sent.sessions} sessions, ${sent.segments} segments (${sent.refusedSegments} refused), ${sent.challenges} codes asked, ${sent.verifications} verified, ${sent.gaveUp} gave up`,
       '',
       'Per million playback requests (sessions + segments)',
       ...Object.entries(perMillion).map(([name, n]) => `  ${name.padEnd(50)} ${fmt(n, 0).padStart(10)}`),
+      '',
+      'Household writes per device and day (the "seen" throttles at production settings)',
+      ...Object.entries(writesPerDeviceDay).map(([name, n]) => `  ${name.padEnd(70)} ${fmt(n, 0).padStart(4)}`),
       '',
       `Projected to ${fmt(SERVICE_SEGMENTS_PER_DAY / 1e6, 0)} M segment requests a day (30-day month, Workers Paid, inclusions subtracted)`,
       ...projection.map((p) => `  ${p.item.padEnd(56)} ${fmt(p.perDay, 0).padStart(14)}/day  $${fmt(p.usdPerMonth, 2).padStart(9)}/month`),

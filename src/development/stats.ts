@@ -14,7 +14,7 @@ class IsolateCounts implements ReadModelProbe {
   visitWrites = 0;
   storeReads = 0;
   sharingReads = 0;
-  anchorAddressWrites = 0;
+  anchorWrites = 0;
   kvRead(): void {
     this.kvReads += 1;
   }
@@ -27,8 +27,8 @@ class IsolateCounts implements ReadModelProbe {
   sharingRead(): void {
     this.sharingReads += 1;
   }
-  anchorAddressWrite(): void {
-    this.anchorAddressWrites += 1;
+  anchorWrite(): void {
+    this.anchorWrites += 1;
   }
 }
 
@@ -47,7 +47,7 @@ export function countFor(gate: Gate): IsolateCounts {
 
 export function devStats(c: AppContext): Response {
   const gate = c.get('gate');
-  const { kvReads, visitWrites, storeReads, sharingReads, anchorAddressWrites } = countFor(gate);
+  const { kvReads, visitWrites, storeReads, sharingReads, anchorWrites } = countFor(gate);
   const { flushes, deliveries, rowsWritten } = gate.decisions.usage;
   return c.json(
     {
@@ -55,7 +55,7 @@ export function devStats(c: AppContext): Response {
       visitWrites,
       storeReads,
       sharingReads,
-      anchorAddressWrites,
+      anchorWrites,
       metricsFlushes: flushes,
       metricsObjectRequests: deliveries,
       metricsRowsWritten: rowsWritten,

@@ -50,11 +50,11 @@ export interface ReadModelProbe {
   storeRead(): void;
   /** A visit made the account's Durable Object read a network's sharing count (one call to that network's object). */
   sharingRead(): void;
-  /** A visit wrote the anchor TV's address on a shared network. */
-  anchorAddressWrite(): void;
+  /** A visit written for the anchor TV's quarter-window throttle: the TV at home, or its address on a shared network. */
+  anchorWrite(): void;
 }
 
-const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {}, storeRead: () => {}, sharingRead: () => {}, anchorAddressWrite: () => {} };
+const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {}, storeRead: () => {}, sharingRead: () => {}, anchorWrite: () => {} };
 
 export class HouseholdReadModel {
   readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
@@ -118,7 +118,8 @@ export class HouseholdReadModel {
     // What the write did, read off its result (the network's check and the TV's address carry the visit's time).
     const network = household.homeNetworks.find((home) => home.networkId === visit.networkId);
     if (network?.checkedAt === visit.at) this.probe.sharingRead();
-    if (network?.anchorAddresses.some((address) => address.lastSeenAt === visit.at)) this.probe.anchorAddressWrite();
+    const tvAtHome = visit.deviceType === 'tv' && household.anchorDeviceId === visit.deviceId && household.devices.get(visit.deviceId)?.lastHomeSeenAt === visit.at;
+    if (tvAtHome || network?.anchorAddresses.some((address) => address.lastSeenAt === visit.at)) this.probe.anchorWrite();
   }
 
   /**

@@ -1,10 +1,12 @@
 /**
  * Starts a Worker with `wrangler dev` on a free loopback port, with fresh
- * local state in a temporary folder, and stops it (and its workerd
- * processes) on request. Used by the Node tests and the benchmarks.
+ * local state in a temporary folder (or in a folder the caller keeps, to
+ * start again on it), and stops it (and its workerd processes) on request —
+ * politely, or without warning like a power cut. Used by the Node tests and
+ * the benchmarks.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
@@ -16,6 +18,11 @@ export interface LocalWorker {
   /** The latest of the Worker's output (its log lines), up to 200 KB. */
   output(): string;
   stop(): void;
+  /**
+   * A power cut: SIGKILL to wrangler, workerd and every other process of the
+   * tree at once, no chance to flush anything; resolves once none is left.
+   */
+  kill(): Promise<void>;
 }
 
 export interface LocalWorkerOptions {
@@ -27,6 +34,12 @@ export interface LocalWorkerOptions {
   extraArgs?: string[];
   /** Sees every chunk of the Worker's output as it arrives (the kept `output()` is only the latest 200 KB). */
   onOutput?: (chunk: string) => void;
+  /**
+   * Keep local state in this folder (made if missing) instead of a fresh
+   * temporary one; `stop()` and `kill()` leave it, so a second worker can
+   * start on it. The caller removes it.
+   */
+  persistTo?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -42,7 +55,8 @@ export function freePort(): Promise<number> {
 export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
   const cwd = options.cwd ?? process.cwd();
   const port = await freePort();
-  const state = mkdtempSync(join(tmpdir(), 'hearth-state-'));
+  const state = options.persistTo ? resolvePath(cwd, options.persistTo) : mkdtempSync(join(tmpdir(), 'hearth-state-'));
+  if (options.persistTo) mkdirSync(state, { recursive: true });
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--inspector-port', '0', '--show-interactive-dev-session=false'];
   if (options.config) args.push('--config', resolvePath(cwd, options.config));
   if (options.envFile) args.push('--env-file', resolvePath(cwd, options.envFile));
@@ -67,11 +81,17 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   let exited: number | null | undefined;
   wrangler.on('exit', (code) => (exited = code));
 
+  // Nothing is left behind when it does not come up (its workerd may outlive wrangler).
+  const fail = async (why: string): Promise<never> => {
+    await killTree(wrangler.pid!);
+    if (!options.persistTo) rmSync(state, { recursive: true, force: true });
+    throw new Error(`${why}:\n${log}`);
+  };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (exited !== undefined) throw new Error(`wrangler dev exited (${exited}):\n${log}`);
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer on ${url} within 90 s:\n${log}`);
+    if (exited !== undefined) await fail(`wrangler dev exited (${exited})`);
+    if (Date.now() > deadline) await fail(`wrangler dev did not answer on ${url} within 90 s`);
     try {
       await fetch(url, { signal: AbortSignal.timeout(2000) });
       break;
@@ -89,31 +109,90 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
       } catch {
         wrangler.kill('SIGTERM');
       }
-      rmSync(state, { recursive: true, force: true });
+      if (!options.persistTo) rmSync(state, { recursive: true, force: true });
+    },
+    async kill() {
+      await killTree(wrangler.pid!);
     },
   };
 }
 
-/** Processes named `name` that descend from `ancestor` (from /proc). */
-export function descendantsNamed(ancestor: number, name: string): number[] {
-  const parents = new Map<number, number>();
-  const names = new Map<number, string>();
+interface ProcessEntry {
+  pid: number;
+  name: string;
+  parent: number;
+  group: number;
+  /** `Z`: ended, waiting to be reaped (it runs nothing any more). */
+  state: string;
+}
+
+/** Every process on the machine, from /proc. */
+function processes(): ProcessEntry[] {
+  const found: ProcessEntry[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');
-      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
-      parents.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
+      const [state, parent, group] = stat.slice(close + 2).split(' ');
+      found.push({ pid: Number(entry), name: stat.slice(stat.indexOf('(') + 1, close), parent: Number(parent), group: Number(group), state: state! });
     } catch {
       // the process ended while we looked
     }
   }
+  return found;
+}
+
+/** `root`, its descendants and the members of its process group (wrangler leads its own: it is spawned detached). */
+function processTree(root: number): number[] {
+  const all = processes();
+  const children = new Map<number, number[]>();
+  for (const p of all) children.set(p.parent, [...(children.get(p.parent) ?? []), p.pid]);
+  const tree = new Set<number>([root]);
+  for (const pid of tree) for (const child of children.get(pid) ?? []) tree.add(child);
+  for (const p of all) if (p.group === root) tree.add(p.pid);
+  return [...tree];
+}
+
+/**
+ * SIGKILLs `root`'s process group and every process of its tree (found
+ * before anything dies, so an orphaned workerd is still known), then waits,
+ * bounded, until none of them runs. Throws if one survives.
+ */
+export async function killTree(root: number): Promise<void> {
+  const tree = processTree(root);
+  try {
+    process.kill(-root, 'SIGKILL');
+  } catch {
+    // the group is already gone
+  }
+  for (const pid of tree) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const alive = () => {
+    const running = new Set(processes().filter((p) => p.state !== 'Z').map((p) => p.pid));
+    return tree.filter((pid) => running.has(pid));
+  };
+  const deadline = Date.now() + 10_000;
+  while (alive().length > 0) {
+    if (Date.now() > deadline) throw new Error(`processes ${alive().join(', ')} survived SIGKILL`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Processes named `name` that descend from `ancestor` (from /proc). */
+export function descendantsNamed(ancestor: number, name: string): number[] {
+  const all = processes();
+  const parents = new Map(all.map((p) => [p.pid, p.parent]));
   const descends = (pid: number): boolean => {
     for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === ancestor) return true;
     return false;
   };
-  return [...names].filter(([pid, comm]) => comm === name && descends(pid)).map(([pid]) => pid);
+  return all.filter((p) => p.name === name && descends(p.pid)).map((p) => p.pid);
 }
 
 /** User + system CPU seconds used so far by `pids` (from /proc/<pid>/stat). */

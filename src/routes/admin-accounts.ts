@@ -169,7 +169,7 @@ export async function removeExtraMember(c: AppContext, input: HandlerInput<'admi
 export async function eraseAccount(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam }>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
-  await gate.households.store(account).erase(account, { actor: input.admin.actor });
+  await gate.households.store(account).erase(account, { actor: input.admin.actor }, gate.limits);
   gate.households.forget(account);
   return c.body(null, 204);
 }

@@ -122,18 +122,23 @@ describe('account support', () => {
     expect(actions).toEqual(['extra-member.remove', 'extra-member.add', 'extra-member.add']);
   });
 
-  it('erases everything held about an account; it then starts from nothing', async () => {
-    const { account, tv, phone } = await establishedAccount();
+  it('erases everything held about an account but a floor against its older tokens; a new sign-in starts from nothing', async () => {
+    const { account, phone } = await establishedAccount();
     await callGate({ method: 'POST', path: '/gate/v1/challenges', token: phone, ip: AWAY_IP, country: 'PE' });
     expect((await admin('DELETE', `/admin/v1/accounts/${account}`)).status).toBe(204);
+    const erasedAt = Math.floor(Date.now() / 1000);
 
     expect((await admin('GET', `/admin/v1/accounts/${account}`)).status).toBe(404);
-    expect(await env.HEARTH_KV.get(householdKey(account))).toBeNull();
+    // KV and the object keep the floor alone: no device, network, grant or challenge.
+    expect(JSON.parse((await env.HEARTH_KV.get(householdKey(account)))!)).toEqual({ schema: 2, eraseFloor: { signedOutBefore: expect.any(Number), until: expect.any(Number), revision: expect.any(Number) } });
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
-    const left = await runInDurableObject(stub, async (_: HouseholdStore, state) => (await state.storage.list()).size);
-    expect(left).toBe(0);
-    expect((await decisionOf(phone)).reason).toBe('HOUSEHOLD_NOT_SET');
-    expect((await (await callGate({ token: tv, ip: '192.0.2.50', country: 'PE' })).json<{ reason: string }>()).reason).toBe('HOUSEHOLD_ESTABLISHED');
+    const left = await runInDurableObject(stub, async (_: HouseholdStore, state) => [...(await state.storage.list()).keys()]);
+    expect(left.filter((key) => key !== 'kv:lastPublishedAt')).toEqual(['erase:floor']);
+    // A token issued before the erase is refused; a new sign-in establishes a household afresh.
+    expect((await callGate({ token: phone, ip: AWAY_IP, country: 'PE' })).status).toBe(401);
+    expect((await decisionOf(phone)).reason).toBe('DEVICE_REVOKED');
+    const newTv = await deviceToken({ account, device: 'tv', type: 'tv', iat: erasedAt + 1 });
+    expect((await (await callGate({ token: newTv, ip: '192.0.2.50', country: 'PE' })).json<{ reason: string }>()).reason).toBe('HOUSEHOLD_ESTABLISHED');
     const [entry] = (await admin('GET', '/admin/v1/audit?limit=1')).body.entries;
     // The erase is audited under a pseudonym: the trail keeps what was done, when and by whom, not whose account it was.
     expect(entry).toMatchObject({ action: 'account.erase', target: expect.stringMatching(/^accounts\/erased-[0-9a-f]{8}$/), after: null, before: { devices: 2 } });

@@ -365,13 +365,14 @@ async function accountCommand(command: string | undefined, args: string[]): Prom
       );
     }
     case 'explain': {
-      const query = {
+      // The address goes in the body of a POST, never in a URL (URLs are kept in logs).
+      const body = {
         deviceId: required(flags.device, '--device DEVICE'),
         ...(flags.ip ? { ip: flags.ip } : {}),
         ...(flags.country ? { country: flags.country } : {}),
         ...(flags.type ? { deviceType: oneOf(flags.type, DEVICE_TYPES, '--type') } : {}),
       };
-      const explained = await call(() => admin.GET('/admin/v1/accounts/{account}/explain', { params: { path: { account: account() }, query } }));
+      const explained = await call(() => admin.POST('/admin/v1/accounts/{account}/explain', { params: { path: { account: account() } }, body }));
       return output(explained, () =>
         [
           `${explained.decision.toUpperCase()} — ${explained.reason}${explained.wouldDecision && explained.wouldDecision !== explained.decision ? ` (enforce would ${explained.wouldDecision})` : ''}`,
@@ -414,7 +415,7 @@ async function accountCommand(command: string | undefined, args: string[]): Prom
     case 'erase': {
       if (!flags.yes) throw new UsageError('erase deletes everything held about the account; add --yes to confirm');
       await call(() => admin.DELETE('/admin/v1/accounts/{account}', { params: { path: { account: account() } } }));
-      return output({ erased: account() }, () => `Erased account ${account()}.`);
+      return output({ erased: account() }, () => `Erased account ${account()}. Its tokens issued until now stay refused (DEVICE_REVOKED) for DEVICE_TOKEN_MAX_AGE; a new sign-in starts afresh.`);
     }
     default:
       throw new UsageError('account takes show, explain, grant, grant-end, extra-member or erase');

@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * What-if: the region’s recent sessions under a proposed rule, beside the rule in force; changes nothing
-         * @description Requires the `rollout:read` scope.
+         * @description Replays every session counted in the region over `window` (default the last hour): sessions outside the household by their rollout bucket under `"<region>:<accountId>"` and what enforce would have answered, every other session as it was answered. Exact for the sessions counted; counts from one Worker instance may arrive up to 10 s late. Requires the `rollout:read` scope.
          */
         post: operations["previewRolloutRule"];
         delete?: never;
@@ -197,7 +197,7 @@ export interface paths {
         };
         /**
          * Decision counts per region over time
-         * @description Requires the `rollout:read` scope.
+         * @description Sessions (answers of GET /gate/v1/decision) and segments (playback answers) by decision, what enforce would have refused, reasons, modes, and the verification funnel, per region and step. No account, device or address. Counts from one Worker instance may arrive up to 10 s late. Requires the `rollout:read` scope.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -224,7 +224,7 @@ export interface paths {
         post?: never;
         /**
          * Erase everything held about the account
-         * @description Requires the `accounts:write` scope.
+         * @description The household, its challenges, its entries in every network’s sharing count and its name in the audit trail. One thing stays for DEVICE_TOKEN_MAX_AGE: a floor that answers every token of the account issued at or before the erase’s second 401 DEVICE_REVOKED; a new sign-in (a later iat) starts afresh. Requires the `accounts:write` scope.
          */
         delete: operations["eraseAccount"];
         options?: never;
@@ -240,12 +240,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The decision a request would get, with a trace of every check; changes nothing
-         * @description Requires the `accounts:read` scope.
+         * Explain without an address (before v1.3); an `ip` in the URL is 400 naming `ip`
+         * @deprecated
+         * @description Kept for scripts written before contract v1.3: decides as POST does with no address (not a home network). An address is refused here, since URLs end up in logs: POST it in the body. Requires the `accounts:read` scope.
          */
-        get: operations["explainDecision"];
+        get: operations["explainDecisionWithoutAddress"];
         put?: never;
-        post?: never;
+        /**
+         * The decision a request would get, with a trace of every check; changes nothing
+         * @description The client address travels only in the body: URLs end up in logs and proxies. Requires the `accounts:read` scope.
+         */
+        post: operations["explainDecision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -760,6 +765,14 @@ export interface components {
                 detail?: string;
             }[];
         };
+        ExplainInput: {
+            deviceId: string;
+            country?: string;
+            /** @enum {string} */
+            deviceType?: "tv" | "mobile" | "tablet" | "web" | "console" | "other";
+            /** @description The client address to explain: hashed like any client address, never stored, logged or echoed. */
+            ip?: string;
+        };
         AuditEntry: {
             id: string;
             /** Format: date-time */
@@ -847,6 +860,7 @@ export type Metrics = components['schemas']['Metrics'];
 export type Counts = components['schemas']['Counts'];
 export type AccountSummary = components['schemas']['AccountSummary'];
 export type Explanation = components['schemas']['Explanation'];
+export type ExplainInput = components['schemas']['ExplainInput'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type Problem = components['schemas']['Problem'];
 export type $defs = Record<string, never>;
@@ -1607,7 +1621,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Erased; the account starts from nothing. */
+            /** @description Erased; only the floor against older tokens stays. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -1643,11 +1657,11 @@ export interface operations {
             };
         };
     };
-    explainDecision: {
+    explainDecisionWithoutAddress: {
         parameters: {
             query: {
+                ip?: unknown;
                 deviceId: string;
-                ip?: string;
                 country?: string;
                 deviceType?: "tv" | "mobile" | "tablet" | "web" | "console" | "other";
             };
@@ -1658,6 +1672,59 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Decision and trace. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Explanation"];
+                };
+            };
+            /** @description `INVALID_REQUEST`: an `ip` in the query (POST it in the body), or a field out of range; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admin token missing, invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    explainDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExplainInput"];
+            };
+        };
         responses: {
             /** @description Decision and trace. */
             200: {
@@ -1688,6 +1755,15 @@ export interface operations {
             };
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

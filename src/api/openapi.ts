@@ -77,7 +77,10 @@ export function openApiDocument(operations: readonly Operation[], version: strin
     if (operation.auth === 'device') entry.security = [{ deviceToken: [] }, { deviceCookie: [] }];
     if (operation.auth === 'admin') entry.security = [{ adminToken: [] }];
     if (operation.auth === 'none') entry.security = [];
-    if (operation.scope) entry.description = `Requires the \`${operation.scope}\` scope.`;
+    const scope = operation.scope ? `Requires the \`${operation.scope}\` scope.` : undefined;
+    const description = [operation.description, scope].filter(Boolean).join(' ');
+    if (description) entry.description = description;
+    if (operation.deprecated) entry.deprecated = true;
     (paths[operation.path] ??= {})[operation.method] = entry;
   }
   // Hoists Problem (a named schema) into the components; zod may instead return it inline, then it is stored as is.

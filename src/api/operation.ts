@@ -61,6 +61,8 @@ interface OperationBase<P, Q, B, A extends AuthKind> {
   operationId: string;
   summary: string;
   description?: string;
+  /** Kept for existing callers; the document marks it deprecated. */
+  deprecated?: true;
   tag: 'Device' | 'Admin: rollout' | 'Admin: accounts' | 'Admin: audit' | 'Service';
   auth: A;
   /** Its answers are the metrics' *sessions* (`GET /gate/v1/decision`): a token refused here is counted as one. */

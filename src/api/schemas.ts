@@ -242,15 +242,39 @@ export const accountSummary = z
   })
   .meta({ id: 'AccountSummary' });
 
-export const explainQuery = z.object({
+const explainFields = {
   deviceId: id,
-  ip: z.string().max(64).optional(),
   country: z
     .string()
     .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
     .transform((c) => c.toUpperCase())
     .optional(),
   deviceType: z.enum(DEVICE_TYPES).optional(),
+};
+
+/** `POST …/explain`: the request to explain. The client address travels only here, in the body — URLs end up in logs. */
+export const explainInput = z
+  .object({
+    ...explainFields,
+    ip: z.string().max(64).optional().meta({ description: 'The client address to explain: hashed like any client address, never stored, logged or echoed.' }),
+  })
+  .strict()
+  .meta({ id: 'ExplainInput' });
+
+/** Why an address in the URL is refused: the detail of the 400 names the way that works. */
+export const ADDRESS_IN_URL = 'an address never travels in a URL (URLs are kept in logs and by proxies); send it in the body: POST /admin/v1/accounts/{account}/explain with { deviceId, ip }';
+
+/**
+ * `GET …/explain` (kept for scripts written before contract v1.3): the same
+ * request without an address. An `ip` in the query is refused, naming `ip`.
+ */
+export const explainQuery = z.object({
+  // First, so that it is the field a 400 names even when others are wrong too.
+  ip: z
+    .never({ error: ADDRESS_IN_URL })
+    .optional()
+    .meta({ description: 'Refused (400 naming `ip`): an address never travels in a URL. POST it in the body instead.' }),
+  ...explainFields,
 });
 
 export const explanation = z

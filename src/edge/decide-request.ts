@@ -143,7 +143,7 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
             visit.addressId ?? gate.networks.addressId(address),
             networkId === null ? null : gate.networks.holderId(networkId, device.accountId),
           ]);
-          await gate.households.recordVisit(device.accountId, { ...visit, addressId: visitAddressId }, gate.limits, { holderId });
+          await gate.households.recordVisit(device.accountId, { ...visit, addressId: visitAddressId }, gate.limits, { holderId, issuedAtSeconds: device.issuedAtSeconds });
         })().catch((error: unknown) => {
           console.error(JSON.stringify({ event: 'visit_not_recorded', error: String(error) }));
         }),

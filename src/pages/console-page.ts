@@ -83,7 +83,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
       <h3>Devices</h3>
       <table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Access until</th><th scope="col">Last seen</th></tr></thead><tbody id="account-devices"></tbody></table>
       <h3>Explain a decision</h3>
-      <form id="explain-form" class="grid">
+      <form id="explain-form" class="grid" method="post">
         <label>Device id<input id="explain-device" required></label>
         <label>Client address (hashed, never stored)<input id="explain-ip"></label>
         <label>Country<input id="explain-country" maxlength="2"></label>

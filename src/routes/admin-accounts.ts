@@ -5,11 +5,13 @@
  * audited with the acting admin's `sub` — by the account's Durable Object, in
  * the same storage transaction as the change (see `state/outbox.ts`).
  *
- * Trust boundary: `explain` may be given a raw address by support; it is
- * hashed like any client address and never stored, logged or echoed.
+ * Trust boundary: `explain` may be given a raw address by support — in the
+ * body of a POST only, since URLs are kept in logs and by proxies (a GET
+ * with an address is refused). It is hashed like any client address and
+ * never stored, logged or echoed.
  */
 import type { HandlerInput } from '../api/operation';
-import type { accountParam, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
+import type { accountParam, explainInput, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
 import { deviceViews, iso, isoOrNull } from '../api/views';
 import { activeHomeNetworks, primaryLocationChangesUsed, type Household } from '../household/household';
 import type { AppContext } from '../http/context';
@@ -19,6 +21,7 @@ import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
 import { authoritativeRollout } from '../state/rollout-read-model';
 import { MS_PER_DAY, unixSeconds } from '../time';
+import type { DeviceType } from '../vocabulary';
 
 
 
@@ -63,12 +66,29 @@ export async function getAccount(c: AppContext, input: HandlerInput<'admin', { p
   return c.json(accountSummary(household, c, Date.now()), 200, { 'Cache-Control': 'no-store' });
 }
 
-/** The decision a request from this device, address and country would get now. Writes nothing. */
-export async function explain(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam; query: typeof explainQuery }>): Promise<Response> {
+/** The request `explain` decides: a device of the account, and optionally its address, country and type. */
+interface ExplainRequest {
+  deviceId: string;
+  ip?: string | undefined;
+  country?: string | undefined;
+  deviceType?: DeviceType | undefined;
+}
+
+/** `POST …/explain`: the decision a request from this device, address and country would get now. Writes nothing. */
+export function explain(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam; body: typeof explainInput }>): Promise<Response> {
+  return explainDecision(c, input.params.account, input.body);
+}
+
+/** `GET …/explain` (before contract v1.3): the same without an address — the query schema refuses one. */
+export function explainWithoutAddress(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam; query: typeof explainQuery }>): Promise<Response> {
+  const { deviceId, country, deviceType } = input.query;
+  return explainDecision(c, input.params.account, { deviceId, country, deviceType });
+}
+
+async function explainDecision(c: AppContext, account: string, request: ExplainRequest): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const { account } = input.params;
-  const { deviceId, ip, country, deviceType } = input.query;
+  const { deviceId, ip, country, deviceType } = request;
   const [household, rollout, networkId, addressId] = await Promise.all([
     gate.households.store(account).household(),
     authoritativeRollout(c.env),
@@ -170,7 +190,7 @@ export async function removeExtraMember(c: AppContext, input: HandlerInput<'admi
 export async function eraseAccount(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam }>): Promise<Response> {
   const gate = c.get('gate');
   const { account } = input.params;
-  await gate.households.store(account).erase(account, { actor: input.admin.actor });
+  await gate.households.store(account).erase(account, { actor: input.admin.actor }, gate.limits);
   gate.households.forget(account);
   return c.body(null, 204);
 }

@@ -4,7 +4,7 @@
  */
 import { defineOperation, type Operation } from '../api/operation';
 import * as s from '../api/schemas';
-import { addExtraMember, createGrant, endGrant, eraseAccount, explain, getAccount, removeExtraMember } from './admin-accounts';
+import { addExtraMember, createGrant, endGrant, eraseAccount, explain, explainWithoutAddress, getAccount, removeExtraMember } from './admin-accounts';
 import { listAudit } from './admin-audit';
 import { deleteRule, getRollout, putRule } from './admin-rollout';
 import { getMetrics, previewRule } from './admin-metrics';
@@ -200,17 +200,33 @@ export const operations: Operation[] = [
     handler: getAccount,
   }),
   defineOperation({
-    method: 'get',
+    method: 'post',
     path: '/admin/v1/accounts/{account}/explain',
     operationId: 'explainDecision',
     summary: 'The decision a request would get, with a trace of every check; changes nothing',
+    description: 'The client address travels only in the body: URLs end up in logs and proxies.',
+    tag: 'Admin: accounts',
+    auth: 'admin',
+    scope: 'accounts:read',
+    params: s.accountParam,
+    body: s.explainInput,
+    responses: { 200: { description: 'Decision and trace.', body: s.explanation }, 400: badInput, ...adminAuth, 413: tooLarge },
+    handler: explain,
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/admin/v1/accounts/{account}/explain',
+    operationId: 'explainDecisionWithoutAddress',
+    summary: 'Explain without an address (before v1.3); an `ip` in the URL is 400 naming `ip`',
+    description: 'Kept for scripts written before contract v1.3: decides as POST does with no address (not a home network). An address is refused here, since URLs end up in logs: POST it in the body.',
+    deprecated: true,
     tag: 'Admin: accounts',
     auth: 'admin',
     scope: 'accounts:read',
     params: s.accountParam,
     query: s.explainQuery,
-    responses: { 200: { description: 'Decision and trace.', body: s.explanation }, 400: badInput, ...adminAuth },
-    handler: explain,
+    responses: { 200: { description: 'Decision and trace.', body: s.explanation }, 400: problem('`INVALID_REQUEST`: an `ip` in the query (POST it in the body), or a field out of range; `field` names it.'), ...adminAuth },
+    handler: explainWithoutAddress,
   }),
   defineOperation({
     method: 'post',
@@ -278,7 +294,9 @@ export const operations: Operation[] = [
     auth: 'admin',
     scope: 'accounts:write',
     params: s.accountParam,
-    responses: { 204: { description: 'Erased; the account starts from nothing.' }, 400: badInput, ...adminAuth },
+    description:
+      'The household, its challenges, its entries in every network’s sharing count and its name in the audit trail. One thing stays for DEVICE_TOKEN_MAX_AGE: a floor that answers every token of the account issued at or before the erase’s second 401 DEVICE_REVOKED; a new sign-in (a later iat) starts afresh.',
+    responses: { 204: { description: 'Erased; only the floor against older tokens stays.' }, 400: badInput, ...adminAuth },
     handler: eraseAccount,
   }),
   defineOperation({

@@ -10,6 +10,7 @@
  * so its own next request sees the change at once.
  */
 import { BoundedCache } from '../cache/bounded-cache';
+import { floorHousehold, isEraseFloorDocument, type EraseFloorDocument } from '../household/erase-floor';
 import { fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type HouseholdLimits, type Visit } from '../household/household';
 import type { HouseholdStore, VisitPlace } from './household-store';
 import { householdKey } from './kv-keys';
@@ -85,7 +86,7 @@ export class HouseholdReadModel {
     try {
       this.probe.kvRead();
       const text = await this.bindings.HEARTH_KV.get(householdKey(accountId), 'text');
-      const snapshot = text === null ? null : fromHouseholdDocument(JSON.parse(text) as HouseholdDocument);
+      const snapshot = text === null ? null : fromSnapshotDocument(accountId, JSON.parse(text) as HouseholdDocument | EraseFloorDocument);
       this.remember(accountId, snapshot, now, false, text?.length);
       return snapshot;
     } catch {
@@ -98,11 +99,11 @@ export class HouseholdReadModel {
     return this.#confirmed.get(accountId, now) !== undefined;
   }
 
-  /** The household from its Durable Object, bypassing KV and the cache. */
+  /** The household (or an erased account's floor) from its Durable Object, bypassing KV and the cache. */
   async confirm(accountId: string, now: number): Promise<HouseholdRead> {
     try {
       this.probe.storeRead();
-      const household = await this.store(accountId).household();
+      const household = await this.store(accountId).snapshot(accountId);
       this.remember(accountId, household, now, true);
       return household;
     } catch {
@@ -141,4 +142,9 @@ export class HouseholdReadModel {
     this.#snapshots.delete(accountId);
     this.#confirmed.delete(accountId);
   }
+}
+
+/** What KV holds under an account's household key: its household, or after an erase the floor alone (read as a household with nothing in it). */
+function fromSnapshotDocument(accountId: string, document: HouseholdDocument | EraseFloorDocument): Household {
+  return isEraseFloorDocument(document) ? floorHousehold(accountId, document.eraseFloor) : fromHouseholdDocument(document);
 }

@@ -19,6 +19,7 @@ import {
   removeExtraMember,
   emptyHousehold,
   fromHouseholdDocument,
+  isSignedOut,
   grantTemporaryAccess,
   nextAnchorAddressExpiry,
   pruneAnchorAddresses,
@@ -39,6 +40,9 @@ import {
   type Visit,
 } from '../household/household';
 
+import { carryEraseFloor, eraseFloor, eraseFloorDocument, floorHousehold, isEraseFloorDocument, type EraseFloor } from '../household/erase-floor';
+import { formerNetworksWithin, noteFormerNetworks, type FormerNetwork } from '../household/former-networks';
+import { CLOCK_SKEW_SECONDS } from '../identity/jwt-verifier';
 import type { AddressId, HolderId, NetworkId } from '../network/network-id';
 import { networkSharing, type NetworkSharing } from './network-sharing';
 import { Outbox } from './outbox';
@@ -47,12 +51,15 @@ import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { wakeBy } from './alarm';
 import { type DeviceType } from '../vocabulary';
-import { MS_PER_HOUR } from '../time';
+import { MS_PER_HOUR, MS_PER_SECOND } from '../time';
 import type { Result } from '../result';
 
 const HOUSEHOLD = 'household';
 const CHALLENGE_PREFIX = 'challenge:';
-/** Codes a device may ask for in any hour. */
+/** After an erase, the floor against the account's older tokens (household/erase-floor.ts); nothing else is kept. */
+const ERASE_FLOOR = 'erase:floor';
+/** Networks the household held and left while its row in their sharing count may remain (household/former-networks.ts). */
+const FORMER_NETWORKS = 'networks:former';
 
 /** One audit entry on its way to the ControlStore. */
 export interface AuditDelivery {
@@ -121,6 +128,12 @@ export interface HouseholdStoreEnv {
 export interface VisitPlace {
   /** The id the network's sharing count holds for this household there; null without a usable address. */
   holderId: HolderId | null;
+  /**
+   * The `iat` of the token that made the visit. A visit by a token the
+   * household refuses (signed out, or issued before an erase) is not
+   * recorded: an edge deciding on a stale snapshot may have let it through.
+   */
+  issuedAtSeconds?: number;
 }
 
 /** What an admin write records about who made it. */
@@ -129,21 +142,36 @@ export interface AuditActor {
   note?: string | null;
 }
 
+/** How long after its `iat` a device token is still accepted: its maximum age and the clock skew tolerated (whole seconds, rounded up). */
+function tokenLifetimeMs(limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>): number {
+  return limits.tokenMaxAgeMs + (CLOCK_SKEW_SECONDS + 1) * MS_PER_SECOND;
+}
+
 export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   #household: Household | null | undefined;
+  #floor: EraseFloor | null | undefined;
+  #formerNetworks: readonly FormerNetwork[] | undefined;
   readonly #publisher: KvPublisher;
   readonly #outbox: Outbox<AuditDelivery>;
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
-    this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV, async () => {
-      const household = await this.household();
-      return household && toHouseholdDocument(household);
-    });
+    // KV holds the household, or after an erase the floor alone — which KV drops by itself when it lapses.
+    this.#publisher = new KvPublisher(
+      ctx.storage,
+      env.HEARTH_KV,
+      async () => {
+        const household = await this.household();
+        if (household) return toHouseholdDocument(household);
+        const floor = await this.#eraseFloor();
+        return floor && eraseFloorDocument(floor);
+      },
+      (document) => (isEraseFloorDocument(document) ? document.eraseFloor.until : null),
+    );
     this.#outbox = new Outbox<AuditDelivery>(ctx.storage, { prefix: 'outbox:', failureEvent: 'audit_delivery_failed', deliverOne: (delivery) => deliverAudit(env, delivery) });
   }
 
-  /** The household as stored here (the source of truth), or null when nothing is known. */
+  /** The household as stored here (the source of truth), or null when nothing is known (or the account was erased). */
   async household(): Promise<Household | null> {
     if (this.#household === undefined) {
       const stored = await this.ctx.storage.get<HouseholdDocument | LegacyHouseholdDocument>(HOUSEHOLD);
@@ -153,16 +181,49 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /**
+   * What the edge decides on: the household, or after an erase its floor (a
+   * household with nothing in it but `signedOutBefore`), or null.
+   */
+  async snapshot(accountId: string): Promise<Household | null> {
+    const household = await this.household();
+    if (household) return household;
+    const floor = await this.#eraseFloor();
+    return floor && floorHousehold(accountId, floor);
+  }
+
+  async #eraseFloor(): Promise<EraseFloor | null> {
+    if (this.#floor === undefined) this.#floor = (await this.ctx.storage.get<EraseFloor>(ERASE_FLOOR)) ?? null;
+    return this.#floor;
+  }
+
+  async #formerNetworkList(): Promise<readonly FormerNetwork[]> {
+    this.#formerNetworks ??= (await this.ctx.storage.get<FormerNetwork[]>(FORMER_NETWORKS)) ?? [];
+    return this.#formerNetworks;
+  }
+
+  /**
    * Remembers one playback request; returns the household after it. When the
    * visit adds or confirms a home network whose sharing count is due, the
-   * network's count is read first and kept with the network.
+   * network's count is read first and kept with the network. A visit by a
+   * token the household refuses changes nothing (see `VisitPlace`).
    */
   async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits, place: VisitPlace = { holderId: null }): Promise<Household> {
+    const refusing = await this.#refusing(accountId, visit.deviceId, place.issuedAtSeconds);
+    if (refusing) return refusing;
     const before = (await this.household()) ?? emptyHousehold(accountId, visit.at);
     const reading = sharingCheckDue(before, visit, limits) ? await this.#readSharing(visit.networkId, place.holderId, limits) : null;
-    // Read again after the call out: another visit may have been saved meanwhile.
+    // Read again after the call out: another visit, a sign-out or an erase may have been saved meanwhile.
+    const refusingNow = await this.#refusing(accountId, visit.deviceId, place.issuedAtSeconds);
+    if (refusingNow) return refusingNow;
     const current = (await this.household()) ?? emptyHousehold(accountId, visit.at);
-    return this.save(applyVisit(current, visit, limits, reading));
+    return this.save(applyVisit(current, visit, limits, reading), [], {}, limits.trustWindowMs);
+  }
+
+  /** The household (or erase floor) when it refuses a token issued at `issuedAtSeconds` for this device; null when it does not, or no `iat` was given. */
+  async #refusing(accountId: string, deviceId: string, issuedAtSeconds: number | undefined): Promise<Household | null> {
+    if (issuedAtSeconds === undefined) return null;
+    const current = await this.snapshot(accountId);
+    return current && isSignedOut(current, deviceId, issuedAtSeconds) ? current : null;
   }
 
   /**
@@ -340,41 +401,55 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    * counters here, the KV snapshot, and what identifies the person in the
    * audit trail (the erase entry redacts the account's earlier entries to a
    * pseudonym; entries still waiting here are redacted before they leave).
-   * The KV delete and the audit entry are owed in the same batch as the
-   * erase, so a failure of either is retried, never lost. Once both have
-   * landed, this object's storage is empty.
+   * The KV write and the audit entry are owed in the same batch as the
+   * erase, so a failure of either is retried, never lost.
+   *
+   * One thing stays: the erase floor, here and in KV in place of the
+   * household, refusing every token issued at or before the erase's second
+   * until the last of them is past its maximum age; then the alarm forgets it
+   * and this object's storage is empty (KV drops its copy by itself). The
+   * household is released from the sharing count of every network it held
+   * within the trust window, those it has left included.
    */
-  async erase(accountId: string, by: AuditActor): Promise<{ existed: boolean; counts: Record<string, number> | null }> {
+  async erase(accountId: string, by: AuditActor, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>): Promise<{ existed: boolean; counts: Record<string, number> | null }> {
     const before = await this.household();
+    const former = await this.#formerNetworkList();
+    const earlierFloor = await this.#eraseFloor();
     const now = Date.now();
+    const floor = eraseFloor(now, tokenLifetimeMs(limits), Math.max(before?.revision ?? 0, earlierFloor?.revision ?? 0));
     const pseudonym = `erased-${crypto.randomUUID().slice(0, 8)}`;
     const counts = before ? { devices: before.devices.size, homeNetworks: before.homeNetworks.length, grants: before.supportGrants.length, extraMembers: before.extraMembers.size } : null;
     const waiting = await this.#outbox.pending();
-    const keys = [...(await this.ctx.storage.list()).keys()].filter((key) => !waiting.has(key));
+    const keys = [...(await this.ctx.storage.list()).keys()].filter((key) => !waiting.has(key) && key !== ERASE_FLOOR);
     const redacted: Record<string, AuditDelivery> = {};
     for (const [key, delivery] of waiting) redacted[key] = redactDelivery(delivery, accountId, pseudonym);
     const erasure = this.#outbox.entries(
       [{ entry: { actor: by.actor, action: 'account.erase', target: `accounts/${pseudonym}`, before: counts, after: null, note: by.note ?? null }, redact: { accountId, pseudonym } }],
       now,
     );
-    // One batch (no await in between): everything goes, the KV delete and the audit entry are owed.
+    // One batch (no await in between): everything goes but the floor; the KV write (the floor) and the audit entry are owed.
     for (let i = 0; i < keys.length; i += 128) void this.ctx.storage.delete(keys.slice(i, i + 128));
-    await this.ctx.storage.put({ ...redacted, ...erasure, ...this.#publisher.pendingEntry(householdKey(accountId)) });
+    await this.ctx.storage.put({ ...redacted, ...erasure, [ERASE_FLOOR]: floor, ...this.#publisher.pendingEntry(householdKey(accountId)) });
     this.#household = null;
+    this.#floor = floor;
+    this.#formerNetworks = [];
     await this.afterChange(now);
     // After the erase has landed, so a slow network object never holds it up.
-    await this.#releaseNetworks(before);
+    await this.#releaseNetworks(before, formerNetworksWithin(former, limits.trustWindowMs, now));
     return { existed: before !== null, counts };
   }
 
   /**
-   * Takes the household out of its home networks' sharing counts (erase).
-   * Best effort: a count not reached forgets the household by itself once
-   * the trust window has passed, and never held its account id.
+   * Takes the household out of the sharing counts of its home networks and of
+   * the networks it left within the trust window (erase). Best effort: a count
+   * not reached forgets the household by itself once the trust window has
+   * passed, and never held its account id.
    */
-  async #releaseNetworks(household: Household | null): Promise<void> {
-    const held = household?.homeNetworks.filter((network) => network.holderId !== undefined) ?? [];
-    const results = await Promise.allSettled(held.map((network) => networkSharing(this.env, network.networkId).release(network.holderId!)));
+  async #releaseNetworks(household: Household | null, former: readonly FormerNetwork[]): Promise<void> {
+    const holders = new Map<HolderId, NetworkId>();
+    for (const network of former) holders.set(network.holderId, network.networkId);
+    for (const network of household?.homeNetworks ?? []) if (network.holderId !== undefined) holders.set(network.holderId, network.networkId);
+    const results = await Promise.allSettled([...holders].map(([holderId, networkId]) => networkSharing(this.env, networkId).release(holderId)));
     if (results.some((result) => result.status === 'rejected')) console.error(JSON.stringify({ event: 'network_sharing_release_failed' }));
   }
 
@@ -393,16 +468,30 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   /**
    * Stores the household, the mark that KV owes it, its audit entries and any
    * `extra` records as one atomic batch; then publishes and delivers.
+   *
+   * A household made after an erase takes in the erase floor (in place, so
+   * the caller's copy is the one stored), and the floor's own record goes in
+   * the same batch. Home networks the change drops are noted as former
+   * networks; given the trust window, those older than it are let go.
    */
-  protected async save(household: Household, audit: Array<Omit<AuditDelivery, 'origin' | 'at'>> = [], extra: Record<string, unknown> = {}): Promise<Household> {
+  protected async save(household: Household, audit: Array<Omit<AuditDelivery, 'origin' | 'at'>> = [], extra: Record<string, unknown> = {}, trustWindowMs?: number): Promise<Household> {
     const now = Date.now();
+    const floor = await this.#eraseFloor();
+    if (floor) carryEraseFloor(household, floor);
+    const formerBefore = await this.#formerNetworkList();
+    const noted = noteFormerNetworks(formerBefore, await this.household(), household);
+    const former = trustWindowMs === undefined ? noted : formerNetworksWithin(noted, trustWindowMs, now);
+    if (floor) void this.ctx.storage.delete(ERASE_FLOOR);
     await this.ctx.storage.put({
       ...extra,
       [HOUSEHOLD]: toHouseholdDocument(household),
+      ...(former === formerBefore ? {} : { [FORMER_NETWORKS]: former }),
       ...this.#publisher.pendingEntry(householdKey(household.accountId)),
       ...this.#outbox.entries(audit, now),
     });
     this.#household = household;
+    this.#floor = null;
+    this.#formerNetworks = former;
     await this.afterChange(now);
     return household;
   }
@@ -410,16 +499,18 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   /**
    * Writes what is owed to KV and the audit log; whatever fails is left to the
    * alarm. The alarm also wakes when the oldest anchor address kept leaves
-   * the co-presence window, to forget it then.
+   * the co-presence window, to forget it then, and when an erase floor lapses.
    */
   private async afterChange(now: number): Promise<void> {
     await this.#publisher.publish(now);
     const delivered = await this.#outbox.deliver(now);
-    await this.clearIfErased();
+    await this.clearIfErased(now);
     // Everything landed: the safety-net alarm would only wake the object for nothing.
     if (delivered && !(await this.#publisher.isPending())) await this.ctx.storage.deleteAlarm();
     const expiry = nextAnchorAddressExpiry(await this.household());
     if (expiry !== null) await wakeBy(this.ctx.storage, expiry);
+    const floor = await this.#eraseFloor();
+    if (floor) await wakeBy(this.ctx.storage, floor.until);
   }
 
   override async alarm(): Promise<void> {
@@ -435,13 +526,20 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     await this.afterChange(now);
   }
 
-  /** After an erase, once KV and the audit log have what they are owed, nothing is left here. */
-  private async clearIfErased(): Promise<void> {
+  /**
+   * After an erase, once KV and the audit log have what they are owed,
+   * nothing is left here but the floor; once the floor has lapsed, nothing at all.
+   */
+  private async clearIfErased(now: number): Promise<void> {
     if ((await this.household()) !== null) return;
     if ((await this.#publisher.isPending()) || (await this.#outbox.pending()).size > 0) return;
     if ((await this.ctx.storage.list({ limit: 1, prefix: CHALLENGE_PREFIX })).size > 0) return;
+    const floor = await this.#eraseFloor();
+    if (floor && floor.until > now) return;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.#floor = null;
+    this.#formerNetworks = [];
   }
 }
 

@@ -11,10 +11,16 @@
  * alarm); a KV write that throws leaves the mark in place and the owner's
  * alarm retries with backoff until it lands. A change made while a write is
  * in flight replaces the mark, so the older write never clears it.
+ *
+ * A document that must not outlive a date (an erase floor) is written with
+ * that date as its KV expiration, so KV drops it even if its owner never
+ * writes again.
  */
 import { Backoff, wakeBy } from './alarm';
 
 export const KV_MIN_WRITE_INTERVAL_MS = 1000;
+/** KV refuses an expiration less than a minute ahead. */
+const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
 const PENDING = 'kv:pending';
 const LAST_PUBLISHED_AT = 'kv:lastPublishedAt';
 
@@ -32,6 +38,8 @@ export class KvPublisher {
     private readonly kv: KVNamespace,
     /** The document to publish now; null deletes the key. */
     private readonly current: () => Promise<unknown | null>,
+    /** When KV should drop the document by itself (epoch ms), if ever: a document that must not outlive a date. */
+    private readonly expiresAt: (document: unknown) => number | null = () => null,
   ) {}
 
   /** Storage entries that mark `key` as owed to KV; put them in the same batch as the change. */
@@ -62,7 +70,7 @@ export class KvPublisher {
     try {
       const document = await this.current();
       if (document === null) await this.kv.delete(pending.key);
-      else await this.kv.put(pending.key, JSON.stringify(document));
+      else await this.kv.put(pending.key, JSON.stringify(document), kvExpiry(this.expiresAt(document), now));
       this.#backoff.succeeded();
       const still = await this.storage.get<PendingPublish>(PENDING);
       if (still?.token === pending.token) await this.storage.delete(PENDING);
@@ -73,4 +81,10 @@ export class KvPublisher {
       await wakeBy(this.storage, now + this.#backoff.delayMs());
     }
   }
+}
+
+/** KV's put options for a document that expires at `at` (epoch ms): never sooner than KV accepts. */
+function kvExpiry(at: number | null, now: number): KVNamespacePutOptions {
+  if (at === null) return {};
+  return { expiration: Math.max(Math.ceil(at / 1000), Math.ceil(now / 1000) + KV_MIN_EXPIRATION_TTL_SECONDS) };
 }

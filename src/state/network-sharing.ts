@@ -36,11 +36,31 @@ export function networkSharing(bindings: { NETWORKS: DurableObjectNamespace<Netw
 
 export class NetworkSharing extends DurableObject<Record<string, unknown>> {
   readonly #sql: SqlStorage;
+  /**
+   * Whether the tables exist. An object that empties itself (`deleteAll`)
+   * drops them while it stays in memory: a later call must neither fail on a
+   * missing table nor, when it only reads, create storage again.
+   */
+  #tables: boolean;
 
   constructor(ctx: DurableObjectState, env: Record<string, unknown>) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#tables = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'holders'").one().n > 0;
+  }
+
+  /** Creates the tables before a write. */
+  #writable(): void {
+    if (this.#tables) return;
     this.#sql.exec(SCHEMA);
+    this.#tables = true;
+  }
+
+  /** Deletes everything this object holds, its alarm included. */
+  async #empty(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#tables = false;
   }
 
   /**
@@ -51,6 +71,7 @@ export class NetworkSharing extends DurableObject<Record<string, unknown>> {
     if (!HOLDER_ID.test(holderId)) throw new TypeError('a holder id is h1. and 22 base64url characters');
     if (!Number.isSafeInteger(trustWindowMs) || trustWindowMs <= 0) throw new RangeError('the trust window is a positive number of ms');
     const now = Date.now();
+    this.#writable();
     // Written only when it changes: a call costs its holder's row, not a settings row too.
     this.#sql.exec('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE value != excluded.value', 'trustWindowMs', trustWindowMs);
     this.#sql.exec('DELETE FROM holders WHERE held_at <= ?', now - trustWindowMs);
@@ -61,28 +82,31 @@ export class NetworkSharing extends DurableObject<Record<string, unknown>> {
 
   /** The household no longer holds the network (its account was erased). */
   async release(holderId: HolderId): Promise<void> {
+    if (!this.#tables) return;
     this.#sql.exec('DELETE FROM holders WHERE holder = ?', holderId);
-    if (this.households() === 0) await this.ctx.storage.deleteAll();
+    if (this.households() === 0) await this.#empty();
   }
 
   /** Households holding the network now (rows inside the trust window; older ones are pruned before every count). */
   households(): number {
+    if (!this.#tables) return 0;
     return this.#sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM holders').one().n;
   }
 
   /** Every row, as stored: what a privacy test inspects. */
   rows(): Array<{ holder: string; held_at: number }> {
+    if (!this.#tables) return [];
     return this.#sql.exec<{ holder: string; held_at: number }>('SELECT holder, held_at FROM holders ORDER BY held_at').toArray();
   }
 
   /** Prunes rows past the trust window; wakes again when the oldest left expires, or empties the object. */
   override async alarm(): Promise<void> {
-    const window = this.#sql.exec<{ value: number }>("SELECT value FROM settings WHERE name = 'trustWindowMs'").toArray()[0]?.value;
-    if (window === undefined) return this.ctx.storage.deleteAll();
+    const window = this.#tables ? this.#sql.exec<{ value: number }>("SELECT value FROM settings WHERE name = 'trustWindowMs'").toArray()[0]?.value : undefined;
+    if (window === undefined) return this.#empty();
     const now = Date.now();
     this.#sql.exec('DELETE FROM holders WHERE held_at <= ?', now - window);
     const oldest = this.#sql.exec<{ at: number | null }>('SELECT MIN(held_at) AS at FROM holders').one().at;
-    if (oldest === null) await this.ctx.storage.deleteAll();
+    if (oldest === null) await this.#empty();
     else await this.ctx.storage.setAlarm(oldest + window);
   }
 }

@@ -1,5 +1,5 @@
 import { env, runInDurableObject } from 'cloudflare:test';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { householdKey } from '../../src/state/kv-keys';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
@@ -17,6 +17,9 @@ async function establishedAccount() {
   await callGate({ token: phone, ip: AWAY_IP, country: 'PE' });
   return { account, tv, phone };
 }
+
+/** `POST …/explain`: the address travels in the body, never in the URL. */
+const explain = (account: string, body: Record<string, unknown>) => admin('POST', `/admin/v1/accounts/${account}/explain`, { body });
 
 const decisionOf = async (token: string) => (await callGate({ token, ip: AWAY_IP, country: 'PE' })).json<Record<string, unknown>>();
 
@@ -47,11 +50,11 @@ describe('account support', () => {
     const { account } = await establishedAccount();
     const before = await household(account);
     const kvBefore = await env.HEARTH_KV.get(householdKey(account));
-    const home = await admin('GET', `/admin/v1/accounts/${account}/explain?deviceId=brand-new&ip=203.0.113.200&country=pe`);
+    const home = await explain(account, { deviceId: 'brand-new', ip: '203.0.113.200', country: 'pe' });
     expect(home.status).toBe(200);
     expect(home.body).toMatchObject({ decision: 'allow', reason: 'IN_HOUSEHOLD', networkIsHome: true, region: 'PE', mode: 'challenge', rule: { key: 'PE', mode: 'challenge' } });
     expect(home.body.trace.map((s: { row: number }) => s.row)).toEqual([1, 2, 1, 3, 4, 5, 6]);
-    const away = await admin('GET', `/admin/v1/accounts/${account}/explain?deviceId=student-phone&ip=192.0.2.1&country=PE`);
+    const away = await explain(account, { deviceId: 'student-phone', ip: '192.0.2.1', country: 'PE' });
     expect(away.body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', networkIsHome: false });
     expect(away.body.trace.at(-1)).toMatchObject({ row: 11, matched: true });
     expect(JSON.stringify(away.body)).not.toContain('192.0.2.1');
@@ -59,10 +62,51 @@ describe('account support', () => {
     expect(await env.HEARTH_KV.get(householdKey(account))).toEqual(kvBefore);
   });
 
-  it('refuses explain without a deviceId or with a bad country', async () => {
+  it('refuses explain without a deviceId, with a bad country, an unknown field or an oversized body', async () => {
     const { account } = await establishedAccount();
-    expect((await admin('GET', `/admin/v1/accounts/${account}/explain`)).body.field).toBe('deviceId');
-    expect((await admin('GET', `/admin/v1/accounts/${account}/explain?deviceId=x&country=PER`)).body.field).toBe('country');
+    expect((await explain(account, {})).body.field).toBe('deviceId');
+    expect((await explain(account, { deviceId: 'x', country: 'PER' })).body.field).toBe('country');
+    expect((await explain(account, { deviceId: 'x', deviceType: 'fridge' })).body.field).toBe('deviceType');
+    expect((await explain(account, { deviceId: 'x', address: '192.0.2.1' })).body.field).toBe('address');
+    const malformed = await admin('POST', `/admin/v1/accounts/${account}/explain`, { raw: '{"deviceId":' });
+    expect(malformed.status).toBe(400);
+    const huge = await admin('POST', `/admin/v1/accounts/${account}/explain`, { body: { deviceId: 'x', country: 'PE', padding: 'x'.repeat(17 * 1024) } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.reason).toBe('BODY_TOO_LARGE');
+  });
+
+  it('refuses an address in the URL: GET explain with ip is 400 naming ip and says to POST it', async () => {
+    const { account } = await establishedAccount();
+    const refused = await admin('GET', `/admin/v1/accounts/${account}/explain?deviceId=student-phone&ip=192.0.2.1&country=PE`);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ reason: 'INVALID_REQUEST', field: 'ip' });
+    expect(refused.body.detail).toMatch(/POST/);
+    expect(JSON.stringify(refused.body)).not.toContain('192.0.2.1');
+  });
+
+  it('answers POST with the decision and trace the GET without an address gives (kept for existing scripts)', async () => {
+    const { account } = await establishedAccount();
+    const posted = await explain(account, { deviceId: 'student-phone', country: 'PE' });
+    const got = await admin('GET', `/admin/v1/accounts/${account}/explain?deviceId=student-phone&country=PE`);
+    expect(got.status).toBe(200);
+    expect(posted.status).toBe(200);
+    expect(posted.body).toEqual(got.body);
+    expect(posted.body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+  });
+
+  it('writes no log line holding the address explained (nor one refused in a URL)', async () => {
+    const { account } = await establishedAccount();
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation(capture));
+    try {
+      expect((await explain(account, { deviceId: 'student-phone', ip: '192.0.2.77', country: 'PE' })).status).toBe(200);
+      expect((await explain(account, { deviceId: 'bad id', ip: '192.0.2.77' })).status).toBe(400);
+      expect((await admin('GET', `/admin/v1/accounts/${account}/explain?deviceId=x&ip=192.0.2.77`)).status).toBe(400);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(lines.join('\n')).not.toContain('192.0.2.77');
   });
 
   it('grants time-boxed access that the next request honours, and ends it', async () => {
@@ -122,18 +166,23 @@ describe('account support', () => {
     expect(actions).toEqual(['extra-member.remove', 'extra-member.add', 'extra-member.add']);
   });
 
-  it('erases everything held about an account; it then starts from nothing', async () => {
-    const { account, tv, phone } = await establishedAccount();
+  it('erases everything held about an account but a floor against its older tokens; a new sign-in starts from nothing', async () => {
+    const { account, phone } = await establishedAccount();
     await callGate({ method: 'POST', path: '/gate/v1/challenges', token: phone, ip: AWAY_IP, country: 'PE' });
     expect((await admin('DELETE', `/admin/v1/accounts/${account}`)).status).toBe(204);
+    const erasedAt = Math.floor(Date.now() / 1000);
 
     expect((await admin('GET', `/admin/v1/accounts/${account}`)).status).toBe(404);
-    expect(await env.HEARTH_KV.get(householdKey(account))).toBeNull();
+    // KV and the object keep the floor alone: no device, network, grant or challenge.
+    expect(JSON.parse((await env.HEARTH_KV.get(householdKey(account)))!)).toEqual({ schema: 2, eraseFloor: { signedOutBefore: expect.any(Number), until: expect.any(Number), revision: expect.any(Number) } });
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
-    const left = await runInDurableObject(stub, async (_: HouseholdStore, state) => (await state.storage.list()).size);
-    expect(left).toBe(0);
-    expect((await decisionOf(phone)).reason).toBe('HOUSEHOLD_NOT_SET');
-    expect((await (await callGate({ token: tv, ip: '192.0.2.50', country: 'PE' })).json<{ reason: string }>()).reason).toBe('HOUSEHOLD_ESTABLISHED');
+    const left = await runInDurableObject(stub, async (_: HouseholdStore, state) => [...(await state.storage.list()).keys()]);
+    expect(left.filter((key) => key !== 'kv:lastPublishedAt')).toEqual(['erase:floor']);
+    // A token issued before the erase is refused; a new sign-in establishes a household afresh.
+    expect((await callGate({ token: phone, ip: AWAY_IP, country: 'PE' })).status).toBe(401);
+    expect((await decisionOf(phone)).reason).toBe('DEVICE_REVOKED');
+    const newTv = await deviceToken({ account, device: 'tv', type: 'tv', iat: erasedAt + 1 });
+    expect((await (await callGate({ token: newTv, ip: '192.0.2.50', country: 'PE' })).json<{ reason: string }>()).reason).toBe('HOUSEHOLD_ESTABLISHED');
     const [entry] = (await admin('GET', '/admin/v1/audit?limit=1')).body.entries;
     // The erase is audited under a pseudonym: the trail keeps what was done, when and by whom, not whose account it was.
     expect(entry).toMatchObject({ action: 'account.erase', target: expect.stringMatching(/^accounts\/erased-[0-9a-f]{8}$/), after: null, before: { devices: 2 } });

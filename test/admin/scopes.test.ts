@@ -9,13 +9,13 @@ const samplePath = (path: string) =>
 
 describe('admin scopes', () => {
   it('covers every admin operation', () => {
-    expect(adminOperations.map((o) => `${o.method} ${o.path}`)).toHaveLength(13);
+    expect(adminOperations.map((o) => `${o.method} ${o.path}`)).toHaveLength(14);
     expect(adminOperations.every((o) => o.scope)).toBe(true);
   });
 
   describe.each(adminOperations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('%s', (_, operation) => {
     const method = operation.method.toUpperCase();
-    const path = samplePath(operation.path) + (operation.operationId === 'explainDecision' ? '?deviceId=d' : '');
+    const path = samplePath(operation.path) + (operation.operationId === 'explainDecisionWithoutAddress' ? '?deviceId=d' : '');
 
     it('answers 401 without a token', async () => {
       const response = await admin(method, path, { token: null });
@@ -38,7 +38,7 @@ describe('admin scopes', () => {
     });
 
     it(`lets ${operation.scope} through`, async () => {
-      const body = operation.operationId === 'setRolloutRule' || operation.operationId === 'previewRolloutRule' ? { mode: 'monitor' } : operation.operationId === 'createGrant' ? { days: 1, reason: 'scope test' } : operation.operationId === 'addExtraMember' ? { deviceId: 'scope-device' } : undefined;
+      const body = operation.operationId === 'setRolloutRule' || operation.operationId === 'previewRolloutRule' ? { mode: 'monitor' } : operation.operationId === 'createGrant' ? { days: 1, reason: 'scope test' } : operation.operationId === 'addExtraMember' || operation.operationId === 'explainDecision' ? { deviceId: 'scope-device' } : undefined;
       const response = await admin(method, path, { scope: operation.scope!, body });
       expect([401, 403]).not.toContain(response.status);
       expect(response.status).toBeLessThan(500);

@@ -61,7 +61,7 @@ async function homeNetworks(account: string) {
 }
 
 async function explain(account: string, deviceId: string, ip: string) {
-  return admin('GET', `/admin/v1/accounts/${account}/explain?deviceId=${deviceId}&ip=${encodeURIComponent(ip)}&country=${REGION}`, { scope: 'accounts:read', env: SHARED });
+  return admin('POST', `/admin/v1/accounts/${account}/explain`, { body: { deviceId, ip, country: REGION }, scope: 'accounts:read', env: SHARED });
 }
 
 beforeAll(async () => {

@@ -249,11 +249,16 @@ describe('the ops console', () => {
     await page.fill('#account-id', account);
     await page.click('#account-form button[type=submit]');
     await textOf(page.locator('#account-devices')).toContain('stranger');
+    // The address explained goes in the body of a POST: no URL the browser asks for carries it.
+    const requestLines: string[] = [];
+    page.on('request', (request) => requestLines.push(`${request.method()} ${request.url()}`));
     await page.fill('#explain-device', 'stranger');
     await page.fill('#explain-ip', '198.51.100.1');
     await page.fill('#explain-country', 'CR');
     await page.click('#explain-form button[type=submit]');
     await textOf(page.locator('#explain-result')).toContain('CHALLENGE — OUTSIDE_HOUSEHOLD');
+    expect(requestLines.filter((line) => line.includes('/explain'))).toEqual([`POST ${gate.url}/admin/v1/accounts/${account}/explain`]);
+    expect(requestLines.join('\n')).not.toContain('198.51.100.1');
     await page.fill('#grant-device', 'stranger');
     await page.fill('#grant-reason', 'Posting abroad');
     await page.click('#grant-form button[type=submit]');

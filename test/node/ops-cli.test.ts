@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mintDeviceToken } from '../../dev/tokens.ts';
@@ -20,6 +22,24 @@ async function ops(args: string[], env: Record<string, string | undefined> = {})
 
 let token = '';
 const asAdmin = (args: string[]) => ops(args, { HEARTH_ADMIN_TOKEN: token });
+
+/** A pass-through in front of the gate that notes each request line, as a proxy's access log would. */
+async function recordingProxy() {
+  const requestLines: string[] = [];
+  const server = createServer(async (request, response) => {
+    requestLines.push(`${request.method} ${request.url}`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const headers: Record<string, string> = {};
+    for (const name of ['authorization', 'content-type', 'accept-language']) if (typeof request.headers[name] === 'string') headers[name] = request.headers[name];
+    const upstream = await fetch(`${gateUrl}${request.url}`, { method: request.method!, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) });
+    response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+    response.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, requestLines, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 beforeAll(async () => {
   const minted = await ops(['admin-token', '--scope', ALL, '--sub', 'cli-test@ops']);
@@ -96,9 +116,13 @@ describe('ops CLI against a running gate', () => {
     expect(shown.stdout).toMatch(/Home networks\n(?:.*\n){2}1\s+not shared \(1 household\)/);
     expect(shown.stdout).not.toContain('203.0.113');
 
-    const explained = await asAdmin(['account', 'explain', account, '--device', 'phone', '--ip', '198.51.100.1', '--country', 'PE']);
+    // The address goes in the body of a POST: no request line (what proxies and logs keep) carries it.
+    const proxy = await recordingProxy();
+    const explained = await ops(['account', 'explain', account, '--device', 'phone', '--ip', '198.51.100.1', '--country', 'PE'], { HEARTH_ADMIN_TOKEN: token, HEARTH_URL: proxy.url });
+    await proxy.close();
     expect(explained.stdout).toMatch(/^(CHALLENGE|DENY|ALLOW) — /);
     expect(explained.stdout).toMatch(/11\s+outside the household\s+DECIDES/);
+    expect(proxy.requestLines).toEqual([`POST /admin/v1/accounts/${account}/explain`]);
 
     const granted = await asAdmin(['account', 'grant', account, '--days', '7', '--reason', 'Family emergency abroad', '--device', 'phone']);
     expect(granted.stdout).toContain('until');
@@ -109,7 +133,9 @@ describe('ops CLI against a running gate', () => {
     expect(summary.extraMembers).toEqual([expect.objectContaining({ deviceId: 'student', label: 'Sofía' })]);
 
     expect((await asAdmin(['account', 'erase', account])).code).toBe(2);
-    expect((await asAdmin(['account', 'erase', account, '--yes'])).code).toBe(0);
+    const erased = await asAdmin(['account', 'erase', account, '--yes']);
+    expect(erased.code).toBe(0);
+    expect(erased.stdout).toContain('DEVICE_REVOKED');
     const gone = await asAdmin(['account', 'show', account]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('ACCOUNT_NOT_FOUND');

@@ -107,17 +107,19 @@ describe('KV failing inside the account’s Durable Object', () => {
     expect((await kvSnapshot(account))!.devices.find((d) => d.deviceId === 'phone')!.signedOutAt).toEqual(expect.any(Number));
   });
 
-  it('an erase made while KV.delete throws removes the snapshot once KV is back, and leaves the object empty', async () => {
+  it('an erase made while KV.put throws replaces the snapshot with the erase floor once KV is back; the object keeps the floor alone', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const { account } = await establishedHousehold();
-    const heal = await breakInside(account, 'HEARTH_KV', 'delete');
+    const heal = await breakInside(account, 'HEARTH_KV', 'put');
     expect((await admin('DELETE', `/admin/v1/accounts/${account}`)).status).toBe(204);
-    expect(await kvSnapshot(account)).not.toBeNull();
+    // KV still holds the household until the owed write lands.
+    expect((await kvSnapshot(account))!.devices.length).toBeGreaterThan(0);
     await heal();
     await alarm(account);
-    expect(await kvSnapshot(account)).toBeNull();
+    expect(await kvSnapshot(account)).toEqual({ schema: 2, eraseFloor: expect.objectContaining({ signedOutBefore: expect.any(Number) }) });
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
-    expect(await runInDurableObject(stub, async (_: HouseholdStore, state) => (await state.storage.list()).size)).toBe(0);
+    const keys = await runInDurableObject(stub, async (_: HouseholdStore, state) => [...(await state.storage.list()).keys()]);
+    expect(keys.filter((key) => key !== 'kv:lastPublishedAt')).toEqual(['erase:floor']);
   });
 });
 

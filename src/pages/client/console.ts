@@ -318,8 +318,9 @@ $('explain-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const ip = $<HTMLInputElement>('explain-ip').value.trim();
   const country = $<HTMLInputElement>('explain-country').value.trim();
-  const query = { deviceId: $<HTMLInputElement>('explain-device').value.trim(), ...(ip ? { ip } : {}), ...(country ? { country } : {}) };
-  const answer = await api.GET('/admin/v1/accounts/{account}/explain', { params: { path: { account: currentAccount! }, query } });
+  // The address goes in the body of a POST, never in a URL (URLs are kept in logs and by proxies).
+  const body = { deviceId: $<HTMLInputElement>('explain-device').value.trim(), ...(ip ? { ip } : {}), ...(country ? { country } : {}) };
+  const answer = await api.POST('/admin/v1/accounts/{account}/explain', { params: { path: { account: currentAccount! } }, body });
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
   const e = answer.data;
   $('explain-result').textContent = `${e.decision.toUpperCase()} — ${e.reason}. Region ${e.region}: rule ${e.rule.key} = ${e.rule.mode} at ${e.rule.percent} %, bucket ${e.bucket} → ${e.mode}. The person sees: “${e.message}”`;

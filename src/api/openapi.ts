@@ -77,7 +77,8 @@ export function openApiDocument(operations: readonly Operation[], version: strin
     if (operation.auth === 'device') entry.security = [{ deviceToken: [] }, { deviceCookie: [] }];
     if (operation.auth === 'admin') entry.security = [{ adminToken: [] }];
     if (operation.auth === 'none') entry.security = [];
-    if (operation.scope) entry.description = `Requires the \`${operation.scope}\` scope.`;
+    const description = [operation.description, operation.scope && `Requires the \`${operation.scope}\` scope.`].filter(Boolean).join(' ');
+    if (description) entry.description = description;
     (paths[operation.path] ??= {})[operation.method] = entry;
   }
   // Hoists Problem (a named schema) into the components; zod may instead return it inline, then it is stored as is.

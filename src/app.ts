@@ -107,7 +107,7 @@ async function run(c: AppContext, operation: Operation): Promise<Response> {
   if (!params.ok) return params.response;
   const query = operation.query ? validate(c, operation.query, c.req.query()) : NOTHING;
   if (!query.ok) return query.response;
-  const body = operation.body ? await readJsonBody(c, operation.body) : NOTHING;
+  const body = operation.body ? await readJsonBody(c, operation.body, { optional: operation.bodyOptional === true }) : NOTHING;
   if (!body.ok) return body.response;
   // The one place the operation's own input type is erased: defineOperation checked it against its schemas and auth kind.
   const handler = operation.handler as (c: AppContext, input: object) => Response | Promise<Response>;

@@ -1,6 +1,6 @@
 /**
- * The gate's words, defined once: device types, the id pattern, rollout modes
- * and regions, home evidence, admin scopes. This module imports nothing, so the Worker, the
+ * The gate's words, defined once: device types, the id pattern, code purposes,
+ * rollout modes and regions, home evidence, admin scopes. This module imports nothing, so the Worker, the
  * ops CLI (plain Node), the pages' scripts and the tests all share it.
  */
 
@@ -9,6 +9,14 @@ export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const DEVICE_TYPES = ['tv', 'mobile', 'tablet', 'web', 'console', 'other'] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+/**
+ * What a verification code is for (contract §6): `access` gives a travelling
+ * device temporary access; `primary-location` lets a TV move the household.
+ * A code of one purpose never serves the other.
+ */
+export const CHALLENGE_PURPOSES = ['access', 'primary-location'] as const;
+export type ChallengePurpose = (typeof CHALLENGE_PURPOSES)[number];
 
 export const MODES = ['off', 'monitor', 'challenge', 'enforce'] as const;
 export type Mode = (typeof MODES)[number];

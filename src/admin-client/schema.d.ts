@@ -48,7 +48,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a verification code to the account owner */
+        /**
+         * Send a verification code to the account owner
+         * @description The code is for `purpose`: `access` (the default, also with no body) gives this device temporary access through `/verify`; `primary-location` lets this TV move the household through `POST /gate/v1/household/primary-location`. A code of one purpose never serves the other. A `primary-location` code is sent even when the TV is allowed, and refused before it is sent when the household has no location change left.
+         */
         post: operations["openChallenge"];
         delete?: never;
         options?: never;
@@ -82,7 +85,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make this TV’s network the primary location */
+        /**
+         * Make this TV’s network the primary location, with the owner’s code
+         * @description Send the `challengeId` of a `primary-location` challenge this TV opened (`POST /gate/v1/challenges` with `{ "purpose": "primary-location" }`) and the code the owner received. The code is checked as `/verify` checks one (attempts counted first, used once); the move and the code being used are one step.
+         */
         post: operations["setPrimaryLocation"];
         delete?: never;
         options?: never;
@@ -382,6 +388,18 @@ export interface components {
             /** Format: date-time */
             accessUntil?: string;
             requestId: string;
+        };
+        ChallengeRequest: {
+            /**
+             * @description `access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only).
+             * @default access
+             * @enum {string}
+             */
+            purpose?: "access" | "primary-location";
+        };
+        PrimaryLocationRequest: {
+            challengeId?: string;
+            code?: string;
         };
         Device: {
             deviceId: string;
@@ -847,6 +865,8 @@ export interface components {
     pathItems: never;
 }
 export type Decision = components['schemas']['Decision'];
+export type ChallengeRequest = components['schemas']['ChallengeRequest'];
+export type PrimaryLocationRequest = components['schemas']['PrimaryLocationRequest'];
 export type Device = components['schemas']['Device'];
 export type Rollout = components['schemas']['Rollout'];
 export type RolloutRule = components['schemas']['RolloutRule'];
@@ -938,7 +958,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ChallengeRequest"];
+            };
+        };
         responses: {
             /** @description Code sent. */
             201: {
@@ -953,6 +977,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description `INVALID_REQUEST`: malformed JSON, or a `purpose` other than `access` or `primary-location`; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`). */
             401: {
                 headers: {
@@ -962,7 +995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `TRAVEL_LIMIT_REACHED` (enforce mode), or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
+            /** @description `TRAVEL_LIMIT_REACHED` (enforce mode, `access`), `DEVICE_TYPE_NOT_ALLOWED` (`primary-location` from a device that is not a TV), or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -971,7 +1004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_REQUIRED`: the device is allowed anyway. */
+            /** @description `NOT_REQUIRED` (`access` only): the device is allowed anyway. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -980,7 +1013,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour (`limit` says which); see Retry-After. */
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); or `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window, and no code was sent. See Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1060,7 +1102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_NOT_FOUND`: unknown id or another device’s challenge. */
+            /** @description `CHALLENGE_NOT_FOUND`: unknown id, another device’s challenge, or a `primary-location` challenge (its code never grants access). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1105,7 +1147,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PrimaryLocationRequest"];
+            };
+        };
         responses: {
             /** @description The household’s networks now. */
             200: {
@@ -1132,7 +1178,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `NETWORK_UNKNOWN`: the client address could not be read. */
+            /** @description `NETWORK_UNKNOWN`: the client address could not be read; or `INVALID_REQUEST`: a `code` that is not 6 digits, a `challengeId` that is not a string, malformed JSON (`field` names it). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1150,7 +1196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `DEVICE_TYPE_NOT_ALLOWED`: only a TV can do this; or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
+            /** @description `DEVICE_TYPE_NOT_ALLOWED`: only a TV can do this; `VERIFICATION_REQUIRED` (with a `verify` action): no `challengeId` and `code`, or not those of a `primary-location` challenge this TV opened; `CODE_INVALID` with `attemptsRemaining`; or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1159,7 +1205,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `PRIMARY_LOCATION_CHANGE_LIMIT`; see Retry-After. */
+            /** @description `CHALLENGE_EXPIRED`: expired or already used. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -73,7 +73,7 @@ export function openApiDocument(operations: readonly Operation[], version: strin
       parameters: parameters(operation, components),
       responses,
     };
-    if (operation.body) entry.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(operation.body, 'input', components) } } };
+    if (operation.body) entry.requestBody = { required: operation.bodyOptional !== true, content: { 'application/json': { schema: schemaOf(operation.body, 'input', components) } } };
     if (operation.auth === 'device') entry.security = [{ deviceToken: [] }, { deviceCookie: [] }];
     if (operation.auth === 'admin') entry.security = [{ adminToken: [] }];
     if (operation.auth === 'none') entry.security = [];

@@ -70,6 +70,8 @@ interface OperationBase<P, Q, B, A extends AuthKind> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** The body may be left out: no body (or an empty one) is validated as `{}`. */
+  bodyOptional?: true;
   headers?: Record<string, { description: string; required?: boolean }>;
   responses: Record<number, ResponseSpec>;
   handler: (c: AppContext, input: OperationInput<P, Q, B, A>) => Response | Promise<Response>;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
 import { DurationError, parseDurationMs } from '../config/duration';
-import { DEVICE_TYPES, HOME_EVIDENCE, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
+import { CHALLENGE_PURPOSES, DEVICE_TYPES, HOME_EVIDENCE, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
 
 const isoTime = z.string().meta({ format: 'date-time' });
 const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9._:-]{1,128}');
@@ -44,9 +44,37 @@ export const problem = z
 /** A challenge id as it arrives in the path; an id that is not one of ours is 404, not 400. */
 export const challengeParam = z.object({ id: z.string() });
 
-export const verifyBody = z.object({
-  code: z.string({ error: 'must be the 6-digit code as a string' }).regex(CODE_PATTERN, 'must be exactly 6 digits'),
-});
+const code = z.string({ error: 'must be the 6-digit code as a string' }).regex(CODE_PATTERN, 'must be exactly 6 digits');
+
+export const verifyBody = z.object({ code });
+
+/**
+ * `POST /gate/v1/challenges`: what the code is for. The body is optional (no
+ * body is `{}`, an `access` code); strict, so a misspelt `purpose` is a 400,
+ * never an access code sent in its place.
+ */
+export const challengeRequest = z
+  .object({
+    purpose: z
+      .enum(CHALLENGE_PURPOSES, { error: 'must be "access" or "primary-location"' })
+      .default('access')
+      .meta({ description: '`access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only).' }),
+  })
+  .strict()
+  .meta({ id: 'ChallengeRequest' });
+
+/**
+ * `POST /gate/v1/household/primary-location`: the owner's code of a
+ * `primary-location` challenge this TV opened. Both fields may be missing —
+ * the answer is then `403 VERIFICATION_REQUIRED`, which says how to get one —
+ * but a field that is there must be well-formed.
+ */
+export const primaryLocationRequest = z
+  .object({
+    challengeId: z.string({ error: 'must be the challengeId from POST /gate/v1/challenges' }).max(64, 'must be the challengeId from POST /gate/v1/challenges').optional(),
+    code: code.optional(),
+  })
+  .meta({ id: 'PrimaryLocationRequest' });
 
 export const health = z.object({ ok: z.literal(true), version: z.string() });
 

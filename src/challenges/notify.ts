@@ -7,11 +7,13 @@
  */
 
 import type { Locale } from '../messages/catalog';
-import { type DeviceType } from '../vocabulary';
+import { type ChallengePurpose, type DeviceType } from '../vocabulary';
 import { unixSeconds } from '../time';
 
 export interface VerificationCodeMessage {
   type: 'verification_code';
+  /** What the code is for, so the owner is told "someone is moving your household" rather than "someone is travelling". */
+  purpose: ChallengePurpose;
   accountId: string;
   deviceId: string;
   deviceType: DeviceType;

@@ -10,7 +10,8 @@ import type { Result } from '../result';
 
 export type BodyResult<T> = Result<{ value: T }, { response: Response }>;
 
-export async function readJsonBody<T>(c: AppContext, schema: z.ZodType<T>): Promise<BodyResult<T>> {
+/** Reads and validates a JSON body; with `optional`, no body at all is validated as `{}`. */
+export async function readJsonBody<T>(c: AppContext, schema: z.ZodType<T>, options: { optional?: boolean } = {}): Promise<BodyResult<T>> {
   const text = await c.req.text();
   let parsed: unknown;
   try {
@@ -18,6 +19,7 @@ export async function readJsonBody<T>(c: AppContext, schema: z.ZodType<T>): Prom
   } catch {
     return { ok: false, response: invalid(c, '(body)', 'The body is not valid JSON.') };
   }
+  if (parsed === undefined && options.optional) parsed = {};
   if (parsed === undefined) return { ok: false, response: invalid(c, '(body)', 'A JSON body is required.') };
   return validate(c, schema, parsed);
 }

@@ -316,6 +316,17 @@ const entries = {
     },
     actions: ['help'],
   },
+  VERIFICATION_REQUIRED: {
+    status: 403,
+    title: 'Code required to move the household',
+    message: {
+      en: 'Moving your household needs a code sent to the account owner. Ask for a code on this TV, then enter it.',
+      es: 'Para mover tu hogar se necesita un código enviado al titular de la cuenta. Pide un código en este televisor y luego ingrésalo.',
+      pt: 'Para mudar a sua residência é necessário um código enviado ao titular da conta. Peça um código nesta TV e depois introduza-o.',
+      fr: 'Pour déplacer votre foyer, il faut un code envoyé au titulaire du compte. Demandez un code sur ce téléviseur, puis saisissez-le.',
+    },
+    actions: ['verify', 'help'],
+  },
   PRIMARY_LOCATION_CHANGE_LIMIT: {
     status: 429,
     title: 'Primary location changed too often',

@@ -15,6 +15,12 @@ const text = {
   granted: { en: 'Temporary access granted until {time}. Enjoy your show.', es: 'Acceso temporal concedido hasta {time}. Disfruta tu programa.', pt: 'Acesso temporário concedido até {time}. Aproveite o seu programa.', fr: 'Accès temporaire accordé jusqu’au {time}. Bon visionnage.' },
   attemptsLeft: { en: '{n} attempts left.', es: 'Quedan {n} intentos.', pt: 'Restam {n} tentativas.', fr: 'Il reste {n} essais.' },
   setPrimary: { en: 'Make this network the primary location', es: 'Usar esta red como ubicación principal', pt: 'Usar esta rede como localização principal', fr: 'Faire de ce réseau le lieu principal' },
+  moveCodeSent: {
+    en: 'We sent a 6-digit code to the account owner to confirm moving your household to this network. It is valid until {time}.',
+    es: 'Enviamos un código de 6 dígitos al titular de la cuenta para confirmar el cambio de tu hogar a esta red. Es válido hasta las {time}.',
+    pt: 'Enviámos um código de 6 dígitos ao titular da conta para confirmar a mudança da sua residência para esta rede. É válido até às {time}.',
+    fr: 'Nous avons envoyé un code à 6 chiffres au titulaire du compte pour confirmer le déplacement de votre foyer sur ce réseau. Il est valable jusqu’à {time}.',
+  },
   primaryDone: { en: 'This network is now your household’s primary location.', es: 'Esta red es ahora la ubicación principal de tu hogar.', pt: 'Esta rede é agora a localização principal da sua residência.', fr: 'Ce réseau est désormais le lieu principal de votre foyer.' },
   primaryTvOnly: { en: 'Only a TV at home can set the primary location.', es: 'Solo un televisor en casa puede definir la ubicación principal.', pt: 'Só uma TV em casa pode definir a localização principal.', fr: 'Seul un téléviseur à la maison peut définir le lieu principal.' },
   extraTitle: { en: 'What is an extra member?', es: '¿Qué es un miembro extra?', pt: 'O que é um membro extra?', fr: 'Qu’est-ce qu’un membre supplémentaire ?' },

@@ -1,14 +1,15 @@
 /**
  * The device API (docs/api.md): the fair ways back in for a device outside
  * the household — a code sent to the account owner, temporary access, moving
- * the primary location — and the account's device list and sign-out.
+ * the primary location with the owner's code — and the account's device list
+ * and sign-out.
  *
  * Every handler acts on the account's Durable Object (the source of truth),
  * never on a possibly stale snapshot, and keeps what the object returns, so
  * the device's very next request is decided on the new state.
  */
 import type { HandlerInput } from '../api/operation';
-import type { challengeParam, deviceIdParam, verifyBody } from '../api/schemas';
+import type { challengeParam, challengeRequest, deviceIdParam, primaryLocationRequest, verifyBody } from '../api/schemas';
 import { deliverCode } from '../challenges/notify';
 import { decideForDevice, policyContext } from '../edge/decide-request';
 import { metricsRegion, requestRegion } from '../edge/region';
@@ -22,7 +23,7 @@ import type { DeviceIdentity } from '../identity/device-token';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
-import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR, type VerifyChallengeResult } from '../state/household-store';
+import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR, type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -34,10 +35,19 @@ async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: nu
   return household;
 }
 
-/** `POST /gate/v1/challenges`: send a code to the account owner. */
-export async function openChallenge(c: AppContext, { device }: HandlerInput<'device'>): Promise<Response> {
+/** Where a code is asked for, and what the household store checks before it opens one. */
+interface CodeRequest {
+  region: string;
+  mode: Mode;
+  request: ChallengeRequest;
+}
+
+/**
+ * An `access` code: only for a device the gate would challenge here (an
+ * allowed device needs none; a device past its travel grants gets none).
+ */
+async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<CodeRequest | Response> {
   const gate = c.get('gate');
-  const now = Date.now();
   const { decision } = await decideForDevice(gate, c.req.raw, device, now, { record: false, authoritative: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
   if (decision.reason === 'DEVICE_REVOKED') return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
   if (decision.reason === 'STATE_UNAVAILABLE') return problemFor(c, 'STATE_UNAVAILABLE', { status: 503, headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
@@ -45,10 +55,40 @@ export async function openChallenge(c: AppContext, { device }: HandlerInput<'dev
     return problemFor(c, 'NOT_REQUIRED', { detail: `This device is allowed (${decision.reason}); no code is needed.`, extra: { decisionReason: decision.reason } });
   }
   if (decision.reason === 'TRAVEL_LIMIT_REACHED') return problemFor(c, 'TRAVEL_LIMIT_REACHED', { extra: { decision: decision.decision, policyVersion: decision.policyVersion } });
+  return { region: decision.region, mode: decision.mode, request: { purpose: 'access' } };
+}
+
+/**
+ * A `primary-location` code: for a TV, whatever the decision where it is (a
+ * TV at home moving its household elsewhere is allowed, and still needs the
+ * code); the store refuses it before it is sent when no change is left.
+ */
+async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<CodeRequest | Response> {
+  const gate = c.get('gate');
+  const household = await confirmedHousehold(c, device, now);
+  if (household instanceof Response) return household;
+  if (device.deviceType !== 'tv') return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
+  const policy = await policyContext(gate, c.req.raw, device.accountId, now);
+  // The region as a decision names it: the request's country, else the key of the rule that applied.
+  return { region: policy.region ?? policy.appliedRule.key, mode: policy.mode, request: { purpose: 'primary-location', maxChanges: gate.config.primaryLocationChangesPerWindow, limits: gate.limits } };
+}
+
+/**
+ * `POST /gate/v1/challenges`: send a code to the account owner, for the
+ * purpose asked (`access` with no body). Only `access` codes are counted in
+ * the verification funnel: it measures how travellers get back in, and the
+ * guards that read it must not see household moves.
+ */
+export async function openChallenge(c: AppContext, { device, body }: HandlerInput<'device', { body: typeof challengeRequest }>): Promise<Response> {
+  const gate = c.get('gate');
+  const now = Date.now();
+  const asked = body.purpose === 'primary-location' ? await primaryLocationCodeRequest(c, device, now) : await accessCodeRequest(c, device, now);
+  if (asked instanceof Response) return asked;
 
   const store = gate.households.store(device.accountId);
-  const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs);
+  const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs, asked.request);
   if (!opened.ok) {
+    if (opened.reason === 'PRIMARY_LOCATION_CHANGE_LIMIT') return changeLimitProblem(c, opened.retryAfterSeconds);
     const detail =
       opened.limit === 'account'
         ? `This account was sent ${CHALLENGES_PER_ACCOUNT_PER_HOUR} codes in the last hour; the next can be sent in ${opened.retryAfterSeconds} s.`
@@ -60,12 +100,13 @@ export async function openChallenge(c: AppContext, { device }: HandlerInput<'dev
     gate.config.notify,
     {
       type: 'verification_code',
+      purpose: asked.request.purpose,
       accountId: device.accountId,
       deviceId: device.deviceId,
       deviceType: device.deviceType,
       code: opened.code,
       expiresAt,
-      region: decision.region,
+      region: asked.region,
       locale: c.get('locale'),
     },
     now,
@@ -74,8 +115,12 @@ export async function openChallenge(c: AppContext, { device }: HandlerInput<'dev
     await store.withdrawChallenge(opened.challengeId);
     return problemFor(c, 'NOTIFY_FAILED');
   }
-  countFunnel(c, decision.region, 'sent', decision.mode, now);
+  if (asked.request.purpose === 'access') countFunnel(c, asked.region, 'sent', asked.mode, now);
   return c.json({ challengeId: opened.challengeId, expiresAt }, 201, { 'Cache-Control': 'no-store' });
+}
+
+function changeLimitProblem(c: AppContext, retryAfterSeconds: number): Response {
+  return problemFor(c, 'PRIMARY_LOCATION_CHANGE_LIMIT', { headers: { 'Retry-After': String(retryAfterSeconds) }, extra: { retryAfterSeconds } });
 }
 
 /**
@@ -98,7 +143,11 @@ function countFunnel(c: AppContext, region: string | null, event: FunnelEvent, m
   gate.decisions.scheduleFlush(now, (p) => c.executionCtx.waitUntil(p));
 }
 
-/** `POST /gate/v1/challenges/{id}/verify`: check a code; success grants temporary access. */
+/**
+ * `POST /gate/v1/challenges/{id}/verify`: check an `access` code; success
+ * grants temporary access. A `primary-location` challenge is not found here:
+ * its code never grants access, and a guess at it costs no attempt.
+ */
 export async function verifyChallenge(c: AppContext, { device, params, body }: HandlerInput<'device', { params: typeof challengeParam; body: typeof verifyBody }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
@@ -134,22 +183,52 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
   }
 }
 
-/** `POST /gate/v1/household/primary-location`: this TV's network becomes the household's. */
-export async function movePrimaryLocation(c: AppContext, { device }: HandlerInput<'device'>): Promise<Response> {
+const HOW_TO_GET_A_CODE = 'Open a challenge from this TV with POST /gate/v1/challenges {"purpose":"primary-location"}, then send its challengeId and the code the account owner received.';
+
+/**
+ * `POST /gate/v1/household/primary-location`: this TV's network becomes the
+ * household's, with the owner's code of a `primary-location` challenge the TV
+ * opened. The code is checked, the household moved and the code used in one
+ * step of the account's Durable Object.
+ */
+export async function movePrimaryLocation(c: AppContext, { device, body }: HandlerInput<'device', { body: typeof primaryLocationRequest }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const household = await confirmedHousehold(c, device, now);
   if (household instanceof Response) return household;
   if (device.deviceType !== 'tv') return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
+  const { challengeId, code } = body;
+  if (challengeId === undefined || code === undefined) {
+    return problemFor(c, 'VERIFICATION_REQUIRED', { detail: `Moving the household needs the account owner's code. ${HOW_TO_GET_A_CODE}` });
+  }
+  const notThisCode = () => problemFor(c, 'VERIFICATION_REQUIRED', { detail: `That challenge is not a primary-location challenge opened by this TV. ${HOW_TO_GET_A_CODE}` });
+  if (!CHALLENGE_ID.test(challengeId)) return notThisCode();
   const address = clientAddress(c.req.raw.headers);
   const networkId = await gate.networks.networkId(address);
   if (!networkId) return problemFor(c, 'NETWORK_UNKNOWN');
   const [addressId, holderId] = await Promise.all([gate.networks.addressId(address), gate.networks.holderId(networkId, device.accountId)]);
-  const result = await gate.households
-    .store(device.accountId)
-    .setPrimaryLocation(device.accountId, device.deviceId, { networkId, addressId, holderId }, gate.config.primaryLocationChangesPerWindow, gate.limits);
+  const result = await gate.households.store(device.accountId).setPrimaryLocation(device.accountId, {
+    challengeId,
+    deviceId: device.deviceId,
+    guess: code,
+    maxAttempts: gate.config.codeMaxAttempts,
+    place: { networkId, addressId, holderId },
+    maxChanges: gate.config.primaryLocationChangesPerWindow,
+    limits: gate.limits,
+  });
   if (!result.ok) {
-    return problemFor(c, 'PRIMARY_LOCATION_CHANGE_LIMIT', { headers: { 'Retry-After': String(result.retryAfterSeconds) }, extra: { retryAfterSeconds: result.retryAfterSeconds } });
+    switch (result.reason) {
+      case 'VERIFICATION_REQUIRED':
+        return notThisCode();
+      case 'PRIMARY_LOCATION_CHANGE_LIMIT':
+        return changeLimitProblem(c, result.retryAfterSeconds);
+      case 'CODE_INVALID':
+        return problemFor(c, 'CODE_INVALID', { extra: { attemptsRemaining: result.attemptsRemaining } });
+      case 'CHALLENGE_EXPIRED':
+        return problemFor(c, 'CHALLENGE_EXPIRED', result.used ? { detail: 'This code was already used. Ask for a new one if you need it.' } : {});
+      case 'CHALLENGE_LOCKED':
+        return problemFor(c, 'CHALLENGE_LOCKED');
+    }
   }
   gate.households.remember(device.accountId, result.household, now, true);
   console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));

@@ -50,7 +50,7 @@ import { controlStore, type AuditInput, type ControlStore } from './control-stor
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { wakeBy } from './alarm';
-import { type DeviceType } from '../vocabulary';
+import { type ChallengePurpose, type DeviceType } from '../vocabulary';
 import { MS_PER_HOUR, MS_PER_SECOND } from '../time';
 import type { Result } from '../result';
 
@@ -83,6 +83,8 @@ export const CHALLENGES_PER_ACCOUNT_PER_HOUR = 10;
 export interface ChallengeRecord {
   challengeId: string;
   deviceId: string;
+  /** What the code is for; records stored before purposes existed have none and are `access` codes. */
+  purpose?: ChallengePurpose;
   salt: string;
   digest: string;
   createdAt: number;
@@ -91,30 +93,52 @@ export interface ChallengeRecord {
   usedAt: number | null;
 }
 
-export type OpenChallengeResult = Result<{ challengeId: string; code: string; expiresAt: number }, { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number }>;
+/** What a code is asked for: a traveller's access, or a TV's move (checked against the household's change limit first). */
+export type ChallengeRequest = { purpose: 'access' } | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits };
 
-export interface VerifyChallengeInput {
+export type OpenChallengeResult = Result<
+  { challengeId: string; code: string; expiresAt: number },
+  { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number } | PrimaryLocationLimited
+>;
+
+/** A guess at a challenge's code, from the device that opened it, for the purpose it was opened for. */
+export interface CodeGuess {
   challengeId: string;
   deviceId: string;
-  deviceType: DeviceType;
   guess: string;
   maxAttempts: number;
+}
+
+/** Why a guess was not taken: unknown (or another device's, or another purpose's), used or expired, locked, or wrong. */
+export type CodeRefusal =
+  | { reason: 'CHALLENGE_NOT_FOUND' }
+  | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
+  | { reason: 'CHALLENGE_LOCKED' }
+  | { reason: 'CODE_INVALID'; attemptsRemaining: number };
+
+export interface VerifyChallengeInput extends CodeGuess {
+  deviceType: DeviceType;
   temporaryAccessMs: number;
   /** In `enforce`, a verified code grants access only while travel grants are left. */
   enforceTravelLimit: boolean;
   limits: HouseholdLimits;
 }
 
-export type VerifyChallengeResult = Result<
-  { expiresAt: number; household: Household },
-  | { reason: 'CHALLENGE_NOT_FOUND' }
-  | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
-  | { reason: 'CHALLENGE_LOCKED' }
-  | { reason: 'CODE_INVALID'; attemptsRemaining: number }
-  | { reason: 'TRAVEL_LIMIT_REACHED' }
->;
+export type VerifyChallengeResult = Result<{ expiresAt: number; household: Household }, CodeRefusal | { reason: 'TRAVEL_LIMIT_REACHED' }>;
 
-export type PrimaryLocationResult = Result<{ household: Household }, { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number }>;
+type PrimaryLocationLimited = { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number };
+
+/** A TV's move: its network, and the owner's code of a `primary-location` challenge it opened. */
+export interface PrimaryLocationInput extends CodeGuess {
+  place: VisitPlace & { networkId: NetworkId; addressId: AddressId | null };
+  maxChanges: number;
+  limits: HouseholdLimits;
+}
+
+export type PrimaryLocationResult = Result<
+  { household: Household },
+  { reason: 'VERIFICATION_REQUIRED' } | Exclude<CodeRefusal, { reason: 'CHALLENGE_NOT_FOUND' }> | PrimaryLocationLimited
+>;
 
 export type SignOutResult = Result<{ household: Household }, { reason: 'DEVICE_NOT_FOUND' }>;
 
@@ -243,12 +267,18 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
 
   /**
    * Opens a challenge for a device: a fresh code, counted against the
-   * device's and the account's hourly allowance. The caller delivers the code
-   * and withdraws the challenge if delivery fails, so a failed delivery costs
-   * the person nothing.
+   * device's and the account's hourly allowance whatever its purpose. A
+   * `primary-location` code is refused before it exists when the household
+   * has no location change left, so the owner is never sent a code that
+   * cannot work. The caller delivers the code and withdraws the challenge if
+   * delivery fails, so a failed delivery costs the person nothing.
    */
-  async openChallenge(deviceId: string, codeTtlMs: number): Promise<OpenChallengeResult> {
+  async openChallenge(deviceId: string, codeTtlMs: number, request: ChallengeRequest = { purpose: 'access' }): Promise<OpenChallengeResult> {
     const now = Date.now();
+    if (request.purpose === 'primary-location') {
+      const refused = changeLimitRefusal(await this.household(), request.maxChanges, request.limits, now);
+      if (refused) return refused;
+    }
     const recent = [...(await this.challenges()).values()].filter((challenge) => challenge.createdAt > now - MS_PER_HOUR);
     const limited = (limit: 'device' | 'account', times: number[], allowed: number): OpenChallengeResult | null => {
       if (times.length < allowed) return null;
@@ -264,6 +294,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const challenge: ChallengeRecord = {
       challengeId: crypto.randomUUID(),
       deviceId,
+      purpose: request.purpose,
       salt,
       digest: await codeDigest(code, salt),
       createdAt: now,
@@ -281,15 +312,17 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /**
-   * Checks a guess. The attempt is counted and stored before the code is
-   * compared, so concurrent guesses can never get more than `maxAttempts`
-   * tries between them; a code is used at most once.
+   * Checks a guess at a code of `purpose`, for both purposes alike. The
+   * attempt is counted and stored before the code is compared, so concurrent
+   * guesses can never get more than `maxAttempts` tries between them. A
+   * challenge of another device or another purpose is not found, and costs
+   * its owner no attempt. A right code is not used yet: the caller marks it
+   * used (`#spend`) in the same batch as the change it pays for.
    */
-  async verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
+  async #checkCode(purpose: ChallengePurpose, input: CodeGuess, now: number): Promise<Result<{ key: string }, CodeRefusal>> {
     const key = CHALLENGE_PREFIX + input.challengeId;
     const challenge = await this.ctx.storage.get<ChallengeRecord>(key);
-    const now = Date.now();
-    if (!challenge || challenge.deviceId !== input.deviceId) return { ok: false, reason: 'CHALLENGE_NOT_FOUND' };
+    if (!challenge || challenge.deviceId !== input.deviceId || (challenge.purpose ?? 'access') !== purpose) return { ok: false, reason: 'CHALLENGE_NOT_FOUND' };
     if (challenge.usedAt !== null) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
     if (challenge.expiresAt <= now) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: false };
     if (challenge.attempts >= input.maxAttempts) return { ok: false, reason: 'CHALLENGE_LOCKED' };
@@ -299,39 +332,57 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (!(await codeMatches(input.guess, challenge.salt, challenge.digest))) {
       return { ok: false, reason: 'CODE_INVALID', attemptsRemaining: input.maxAttempts - challenge.attempts };
     }
+    return { ok: true, key };
+  }
+
+  /**
+   * The checked challenge marked used, as the record to store with the change
+   * it pays for; null when a concurrent request used it first. Read afresh
+   * right before the change is saved, with no await between this and the
+   * save's put, so a code is used exactly once.
+   */
+  async #spend(key: string, now: number): Promise<Record<string, ChallengeRecord> | null> {
+    const fresh = await this.ctx.storage.get<ChallengeRecord>(key);
+    if (!fresh || fresh.usedAt !== null) return null;
+    return { [key]: { ...fresh, usedAt: now } };
+  }
+
+  /** Checks an `access` code; a right one grants the device temporary access and is used up with it. */
+  async verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
+    const now = Date.now();
+    const checked = await this.#checkCode('access', input, now);
+    if (!checked.ok) return checked;
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     if (input.enforceTravelLimit && travelGrantsUsed(current.devices.get(input.deviceId), input.limits, now) >= input.limits.travelGrantsPerWindow) {
       return { ok: false, reason: 'TRAVEL_LIMIT_REACHED' };
     }
-    const fresh = await this.ctx.storage.get<ChallengeRecord>(key);
-    if (!fresh || fresh.usedAt !== null) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
-    fresh.usedAt = now;
-    const household = await this.save(grantTemporaryAccess(current, input.deviceId, input.deviceType, input.temporaryAccessMs, input.limits, now), [], { [key]: fresh });
+    const spent = await this.#spend(checked.key, now);
+    if (!spent) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
+    const household = await this.save(grantTemporaryAccess(current, input.deviceId, input.deviceType, input.temporaryAccessMs, input.limits, now), [], spent);
     return { ok: true, expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household };
   }
 
   /**
-   * Makes the TV's network the primary location, at most `maxChanges` times
-   * per travel window; the network's sharing count is read for the change.
+   * Makes the TV's network the primary location with the owner's code of a
+   * `primary-location` challenge the TV opened, at most `maxChanges` times
+   * per travel window. The code is checked as verify checks one; the
+   * network's sharing count is read for the change; then the change and the
+   * code marked used are stored in one batch.
    */
-  async setPrimaryLocation(
-    accountId: string,
-    deviceId: string,
-    place: VisitPlace & { networkId: NetworkId; addressId: AddressId | null },
-    maxChanges: number,
-    limits: HouseholdLimits,
-  ): Promise<PrimaryLocationResult> {
-    const limited = (household: Household, now: number): PrimaryLocationResult | null => {
-      if (primaryLocationChangesUsed(household, limits, now) < maxChanges) return null;
-      const oldest = household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).toSorted((a, b) => a - b)[0] ?? now;
-      return { ok: false, reason: 'PRIMARY_LOCATION_CHANGE_LIMIT', retryAfterSeconds: Math.max(1, Math.ceil((oldest + limits.travelWindowMs - now) / 1000)) };
-    };
-    const refused = limited((await this.household()) ?? emptyHousehold(accountId, Date.now()), Date.now());
+  async setPrimaryLocation(accountId: string, input: PrimaryLocationInput): Promise<PrimaryLocationResult> {
+    const checked = await this.#checkCode('primary-location', input, Date.now());
+    if (!checked.ok) return checked.reason === 'CHALLENGE_NOT_FOUND' ? { ok: false, reason: 'VERIFICATION_REQUIRED' } : checked;
+    const refused = changeLimitRefusal(await this.household(), input.maxChanges, input.limits, Date.now());
     if (refused) return refused;
-    const reading = await this.#readSharing(place.networkId, place.holderId, limits);
+    const reading = await this.#readSharing(input.place.networkId, input.place.holderId, input.limits);
+    // Read again after the call out: another request may have moved the household or used the code meanwhile.
     const now = Date.now();
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
-    return limited(current, now) ?? { ok: true, household: await this.save(setPrimaryLocation(current, deviceId, place, reading, limits, now)) };
+    const limited = changeLimitRefusal(current, input.maxChanges, input.limits, now);
+    if (limited) return limited;
+    const spent = await this.#spend(checked.key, now);
+    if (!spent) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
+    return { ok: true, household: await this.save(setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now), [], spent) };
   }
 
   /** Signs a device of this household out. */
@@ -541,6 +592,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#floor = null;
     this.#formerNetworks = [];
   }
+}
+
+/** The household's refusal of one more primary-location change, with when the oldest change in the window leaves it; null while changes are left. */
+function changeLimitRefusal(household: Household | null, maxChanges: number, limits: HouseholdLimits, now: number): ({ ok: false } & PrimaryLocationLimited) | null {
+  if ((household ? primaryLocationChangesUsed(household, limits, now) : 0) < maxChanges) return null;
+  const oldest = household?.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).toSorted((a, b) => a - b)[0] ?? now;
+  return { ok: false, reason: 'PRIMARY_LOCATION_CHANGE_LIMIT', retryAfterSeconds: Math.max(1, Math.ceil((oldest + limits.travelWindowMs - now) / 1000)) };
 }
 
 /** Appends one outbox entry to the ControlStore's audit log (idempotent by origin). */

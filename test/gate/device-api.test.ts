@@ -2,16 +2,20 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { callGate, newAccount, setRule, sleep } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 import { deliveries, lastCode, signatureIsValid } from '../support/webhook';
+import { movePrimaryLocation, openPrimaryLocationChallenge, postPrimaryLocation } from '../support/primary-location';
 
 const HOME_IP = '203.0.113.40';
 const AWAY_IP = '198.51.100.20';
 
 type Json = Record<string, unknown>;
 
-async function call(method: string, path: string, token: string, options: Parameters<typeof callGate>[0] = {}) {
-  const response = await callGate({ method, path, token, ip: AWAY_IP, country: 'PE', ...options });
+async function read(response: Response) {
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as Json };
+}
+
+async function call(method: string, path: string, token: string, options: Parameters<typeof callGate>[0] = {}) {
+  return read(await callGate({ method, path, token, ip: AWAY_IP, country: 'PE', ...options }));
 }
 
 /** An established household (TV at home) and a phone that has never been home. */
@@ -47,6 +51,7 @@ describe('verification codes', () => {
     const [delivery] = await deliveries(account);
     expect(delivery!.message).toEqual({
       type: 'verification_code',
+      purpose: 'access',
       accountId: account,
       deviceId: 'traveller',
       deviceType: 'mobile',
@@ -233,16 +238,21 @@ describe('primary location', () => {
   });
 
   it('only a TV can set it', async () => {
-    const { phone } = await householdWithTraveller();
+    const { account, phone } = await householdWithTraveller();
     const response = await call('POST', '/gate/v1/household/primary-location', phone);
     expect(response.status).toBe(403);
     expect(response.body.reason).toBe('DEVICE_TYPE_NOT_ALLOWED');
+    // Nor can it ask for the code.
+    const asked = await read(await openPrimaryLocationChallenge(phone, { ip: AWAY_IP, country: 'PE' }));
+    expect(asked.status).toBe(403);
+    expect(asked.body.reason).toBe('DEVICE_TYPE_NOT_ALLOWED');
+    expect(await deliveries(account)).toHaveLength(0);
   });
 
-  it('moves the household to the TV’s network; the next request sees it', async () => {
+  it('moves the household to the TV’s network with the owner’s code; the next request sees it', async () => {
     const { account, tv } = await householdWithTraveller();
     const phone = await deviceToken({ account, device: 'phone-new-home' });
-    const moved = await call('POST', '/gate/v1/household/primary-location', tv, { ip: '192.0.2.10' });
+    const moved = await read(await movePrimaryLocation(account, tv, { ip: '192.0.2.10', country: 'PE' }));
     expect(moved.status).toBe(200);
     const household = moved.body.household as { networks: Array<Record<string, string>>; updatedAt: string };
     expect(household.networks).toHaveLength(1);
@@ -255,18 +265,21 @@ describe('primary location', () => {
 
   it('allows PRIMARY_LOCATION_CHANGES_PER_WINDOW changes, then 429', async () => {
     const env = { PRIMARY_LOCATION_CHANGES_PER_WINDOW: '2' };
-    const { tv } = await householdWithTraveller('PE', env);
-    expect((await call('POST', '/gate/v1/household/primary-location', tv, { ip: '192.0.2.1', env })).status).toBe(200);
-    expect((await call('POST', '/gate/v1/household/primary-location', tv, { ip: '192.0.3.1', env })).status).toBe(200);
-    const limited = await call('POST', '/gate/v1/household/primary-location', tv, { ip: '192.0.4.1', env });
+    const { account, tv } = await householdWithTraveller('PE', env);
+    expect((await movePrimaryLocation(account, tv, { ip: '192.0.2.1', country: 'PE', env })).status).toBe(200);
+    expect((await movePrimaryLocation(account, tv, { ip: '192.0.3.1', country: 'PE', env })).status).toBe(200);
+    // The third is refused when the TV asks for its code: no code is sent.
+    const limited = await read(await movePrimaryLocation(account, tv, { ip: '192.0.4.1', country: 'PE', env }));
     expect(limited.status).toBe(429);
     expect(limited.body.reason).toBe('PRIMARY_LOCATION_CHANGE_LIMIT');
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(29 * 86_400);
+    expect(await deliveries(account)).toHaveLength(2);
   });
 
   it('refuses a network it cannot read with 400 NETWORK_UNKNOWN', async () => {
-    const { tv } = await householdWithTraveller();
-    const response = await call('POST', '/gate/v1/household/primary-location', tv, { ip: 'not-an-address' });
+    const { account, tv } = await householdWithTraveller();
+    const opened = await read(await openPrimaryLocationChallenge(tv, { country: 'PE' }));
+    const response = await read(await postPrimaryLocation(tv, { challengeId: opened.body.challengeId, code: await lastCode(account) }, { ip: 'not-an-address', country: 'PE' }));
     expect(response.status).toBe(400);
     expect(response.body.reason).toBe('NETWORK_UNKNOWN');
   });

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { networkSharing } from '../../src/state/network-sharing';
 import { admin } from '../admin/admin-support';
 import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { movePrimaryLocation } from '../support/primary-location';
 import { deviceToken } from '../support/tokens';
 
 const SHARED = { SHARED_NETWORK_HOUSEHOLDS: '2', TRUST_WINDOW: 'PT31S', COPRESENCE_WINDOW: 'PT2S' };
@@ -191,7 +192,7 @@ describe('a network many households call home is shared', () => {
     await householdAt(at(20));
     const elsewhere = freshV4Network();
     const family = await householdAt(elsewhere(1));
-    const moved = await callGate({ method: 'POST', path: '/gate/v1/household/primary-location', token: family.tv, ip: at(40), country: REGION, env: SHARED });
+    const moved = await movePrimaryLocation(family.account, family.tv, { ip: at(40), country: REGION, env: SHARED });
     expect(moved.status).toBe(200);
     expect(((await moved.json<{ household: { networks: unknown[] } }>()).household.networks)).toMatchObject([{ shared: true, households: 3 }]);
     expect((await play(await family.phone('phone-beside'), at(40))).reason).toBe('IN_HOUSEHOLD');

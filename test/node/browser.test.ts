@@ -176,7 +176,7 @@ describe('the help page', () => {
     await context.close();
   });
 
-  it('lets a TV move the primary location', async () => {
+  it('lets a TV move the primary location with the code the owner received', async () => {
     const account = `acct-move-${Date.now()}`;
     const tv = await mintDeviceToken({ account, device: 'tv-new-home', type: 'tv', ttlSeconds: 600 });
     await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'PE' } });
@@ -187,6 +187,10 @@ describe('the help page', () => {
     const page = await context.newPage();
     await page.goto('/gate/help');
     await page.click('[data-action="primary-location"]');
+    await textOf(page.locator('#status-line')).toContain('to confirm moving your household to this network');
+    await focused(page.locator('#code'));
+    await page.keyboard.type(await codeFromLog('tv-new-home'));
+    await page.keyboard.press('Enter');
     await textOf(page.locator('#status-line')).toBe('This network is now your household’s primary location.');
     await context.close();
   });

@@ -1,4 +1,9 @@
-/** The help page: send a code, enter it, see temporary access granted; move the primary location from a TV. */
+/**
+ * The help page: send a code, enter it, see temporary access granted; from a
+ * TV, move the primary location the same way — a code of purpose
+ * `primary-location` sent to the owner, entered here.
+ */
+import type { ChallengePurpose } from '../../vocabulary';
 import { callApi, enableRemoteNavigation, fill, formatTime, pageData, setStatus } from './common';
 
 interface HelpData {
@@ -10,7 +15,8 @@ const { locale, ui } = pageData<HelpData>();
 const status = document.getElementById('status-line') as HTMLElement;
 const form = document.getElementById('code-form') as HTMLFormElement;
 const codeInput = document.getElementById('code') as HTMLInputElement;
-let challengeId: string | null = null;
+/** The code the form is waiting for, and what it is for. */
+let pending: { challengeId: string; purpose: ChallengePurpose } | null = null;
 
 function problemText(body: any): string {
   const parts = [body?.message ?? body?.detail ?? ui.failed];
@@ -28,36 +34,42 @@ async function busy<T>(button: HTMLButtonElement | null, work: () => Promise<T>)
   }
 }
 
-document.querySelector<HTMLButtonElement>('[data-action="verify"]')?.addEventListener('click', async (event) => {
-  const button = event.currentTarget as HTMLButtonElement;
-  const result = await busy(button, () => callApi('POST', '/gate/v1/challenges'));
+/** Asks for a code of `purpose`; on success shows the form for it. */
+async function askForCode(button: HTMLButtonElement, purpose: ChallengePurpose): Promise<void> {
+  const result = await busy(button, () => callApi('POST', '/gate/v1/challenges', purpose === 'access' ? {} : { body: { purpose } }));
   if (!result.ok) return setStatus(status, problemText(result.body), 'bad');
-  challengeId = result.body.challengeId;
+  pending = { challengeId: result.body.challengeId, purpose };
   form.hidden = false;
-  setStatus(status, fill(ui.codeSent!, { time: formatTime(result.body.expiresAt, locale) }));
+  setStatus(status, fill(purpose === 'access' ? ui.codeSent! : ui.moveCodeSent!, { time: formatTime(result.body.expiresAt, locale) }));
+  codeInput.value = '';
   codeInput.focus();
-});
+}
+
+document.querySelector<HTMLButtonElement>('[data-action="verify"]')?.addEventListener('click', (event) => askForCode(event.currentTarget as HTMLButtonElement, 'access'));
+document.querySelector<HTMLButtonElement>('[data-action="primary-location"]')?.addEventListener('click', (event) => askForCode(event.currentTarget as HTMLButtonElement, 'primary-location'));
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  if (!challengeId) return;
+  if (!pending) return;
+  const { challengeId, purpose } = pending;
+  const code = codeInput.value.trim();
   const button = form.querySelector('button');
-  const result = await busy(button, () => callApi('POST', `/gate/v1/challenges/${challengeId}/verify`, { body: { code: codeInput.value.trim() } }));
+  const result = await busy(button, () =>
+    purpose === 'access'
+      ? callApi('POST', `/gate/v1/challenges/${challengeId}/verify`, { body: { code } })
+      : callApi('POST', '/gate/v1/household/primary-location', { body: { challengeId, code } }),
+  );
   if (!result.ok) {
     setStatus(status, problemText(result.body), 'bad');
     codeInput.select();
     return;
   }
+  pending = null;
   form.hidden = true;
   document.querySelector('.decision')?.classList.replace('refused', 'allowed');
-  setStatus(status, fill(ui.granted!, { time: formatTime(result.body.expiresAt, locale) }), 'ok');
+  setStatus(status, purpose === 'access' ? fill(ui.granted!, { time: formatTime(result.body.expiresAt, locale) }) : ui.primaryDone!, 'ok');
   status.setAttribute('tabindex', '-1');
   status.focus();
-});
-
-document.querySelector<HTMLButtonElement>('[data-action="primary-location"]')?.addEventListener('click', async (event) => {
-  const result = await busy(event.currentTarget as HTMLButtonElement, () => callApi('POST', '/gate/v1/household/primary-location'));
-  setStatus(status, result.ok ? ui.primaryDone! : problemText(result.body), result.ok ? 'ok' : 'bad');
 });
 
 enableRemoteNavigation();

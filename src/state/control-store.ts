@@ -298,9 +298,14 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     }));
   }
 
-  /** Notes that `region` has decision metrics (its RegionMetrics object asks once). */
+  /** Notes that `region` has decision metrics: a count that needed a valid token arrived there (its RegionMetrics object asks once). */
   noteMetricsRegion(region: string): void {
     this.ctx.storage.sql.exec('INSERT OR IGNORE INTO metrics_regions (region) VALUES (?)', region);
+  }
+
+  /** Forgets `region`: every count it held has expired (its RegionMetrics object tells, once). */
+  forgetMetricsRegion(region: string): void {
+    this.ctx.storage.sql.exec('DELETE FROM metrics_regions WHERE region = ?', region);
   }
 
   /** Every region that has decision metrics, in order. */

@@ -29,12 +29,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import { addRecord, hasValidTokenCounts, subtractRecord, withoutReplay, type TallyRecord } from '../metrics/tally';
 import type { MinuteCounts } from '../metrics/counter';
-import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time';
-import { wakeBy } from './alarm';
+import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
+import { Backoff, wakeBy } from './alarm';
 import { controlStoreApi, type ControlStoreApi } from './control-api';
 import type { Guard, GuardReading, Rollout } from '../policy/rollout';
 import { readGuard } from '../metrics/guard-reading';
-import { parseDurationMs } from '../config/duration';
+import { guardWindowMs } from '../policy/staged-rule';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
 export const HOURS_KEPT_MS = 31 * MS_PER_DAY;
@@ -73,6 +73,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   /** Hours before this one (ms) are in the hour rows; null before the first roll-up. */
   #rolledUpTo: number | null = null;
   #rollupScheduled = false;
+  readonly #forgetBackoff = new Backoff(5 * MS_PER_SECOND, 10 * MS_PER_MINUTE);
 
   constructor(ctx: DurableObjectState, env: RegionMetricsEnv) {
     super(ctx, env);
@@ -151,7 +152,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   }
 
   #readGuard(guard: Guard, now: number): GuardReading {
-    const windowMs = parseDurationMs(guard.window);
+    const windowMs = guardWindowMs(guard);
     const windowStart = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
     const from = this.#guardFrom;
     const since = from && from.minute >= windowStart ? from.minute : windowStart;
@@ -206,8 +207,21 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     if (!this.#registered || region === null) return;
     this.#registered = false;
     this.ctx.storage.sql.exec('DELETE FROM meta WHERE key = ?', 'registered');
-    await controlStoreApi(this.env).forgetMetricsRegion(region);
-    if (this.#registered) await controlStoreApi(this.env).noteMetricsRegion(region);
+    try {
+      await controlStoreApi(this.env).forgetMetricsRegion(region);
+      if (this.#registered) await controlStoreApi(this.env).noteMetricsRegion(region);
+      this.#forgetBackoff.succeeded();
+    } catch (error) {
+      // Tried again later, not at once: the mark comes back so the next alarm forgets the region again.
+      if (!this.#registered) {
+        this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'registered', region);
+        this.#registered = true;
+      }
+      const retryInMs = this.#forgetBackoff.delayMs();
+      this.#forgetBackoff.failed();
+      console.error(JSON.stringify({ event: 'metrics_region_forget_failed', region, attempt: this.#forgetBackoff.failures, retryInMs, error: error instanceof Error ? error.name : 'unknown' }));
+      await wakeBy(this.ctx.storage, Date.now() + retryInMs);
+    }
   }
 
   #addRow(table: Resolution, at: number, record: TallyRecord): number {

@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { adminApi, ifMatch, type Counts, type Metrics, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
 import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, resumeBody, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
 import { ADMIN_SCOPES, DEVICE_TYPES, MODES } from '../src/vocabulary.ts';
+import { terminalSafeJson, visibleDeep, visibleText } from '../src/admin-client/visible-text.ts';
 import { mintAdminToken } from '../dev/tokens.ts';
 
 class UsageError extends Error {}
@@ -74,8 +75,23 @@ const CLI_HINTS: RefusalHints = {
   retry: (version) => `Review it with "rollout list", then retry with --if-match ${version}.`,
 };
 
-/** One admin call: its typed answer, or a refusal in words. */
+/**
+ * One admin call: its answer for people, or a refusal in words. Everything
+ * the CLI prints comes from here, so this is where server text is made safe
+ * for a terminal: without --json every string of the answer (and of a
+ * problem) comes back through `visibleDeep`, control characters and bidi
+ * overrides written as escapes, so an audit note cannot erase, rewrite or
+ * reorder what the operator sees. With --json the answer stays exact and
+ * `output` escapes the same characters the JSON way. An answer that is sent
+ * back to the gate is read with `exact` instead.
+ */
 async function call<T>(request: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const answer = await exact(request);
+  return flags.json ? answer : visibleDeep(answer);
+}
+
+/** One admin call: its typed answer as the gate gave it, or a refusal in words. */
+async function exact<T>(request: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   if (!process.env.HEARTH_ADMIN_TOKEN) throw new RefusedError(`HEARTH_ADMIN_TOKEN is not set. In development:\n  ${DEVELOPMENT_TOKEN_COMMAND}`);
   let result: Awaited<ReturnType<typeof request>>;
   try {
@@ -84,7 +100,7 @@ async function call<T>(request: () => Promise<{ data?: T; error?: unknown; respo
     throw new RefusedError(`Could not reach the gate at ${baseUrl}. Is it running (npm run dev)? Set HEARTH_URL to point elsewhere.`);
   }
   if (result.response.ok) return result.data as T;
-  throw new RefusedError(explainRefusal(result.response.status, result.error as Partial<Problem> | undefined, CLI_HINTS));
+  throw new RefusedError(explainRefusal(result.response.status, visibleDeep(result.error as Partial<Problem> | undefined), CLI_HINTS));
 }
 
 function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
@@ -95,8 +111,9 @@ function table(rows: Array<Record<string, unknown>>, columns: string[]): string 
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
+/** Prints an answer: with --json as JSON a terminal shows as written, else in words. */
 function output(value: unknown, human: () => string): void {
-  process.stdout.write((flags.json ? JSON.stringify(value, null, 2) : human()) + '\n');
+  process.stdout.write((flags.json ? terminalSafeJson(value, 2) : human()) + '\n');
 }
 
 function required(value: string | undefined, what: string): string {
@@ -208,7 +225,8 @@ async function rolloutCommand(command: string | undefined, args: string[]): Prom
     }
     case 'resume': {
       const region = required(args[0], 'REGION').toUpperCase();
-      const rollout = await call(() => admin.GET('/admin/v1/rollout'));
+      // Exact: the rule's settings go back to the gate.
+      const rollout = await exact(() => admin.GET('/admin/v1/rollout'));
       const current = rollout.regions[region];
       if (!current || current.status !== 'tripped') throw new UsageError(`${region} has no tripped rule to resume (rollout list shows each rule's status)`);
       const resumed = resumeBody(current, required(flags.note, '--note "why it is safe to resume": every change is audited'));
@@ -263,9 +281,9 @@ function sparkline(values: number[], width = 60, combine: (group: number[]) => n
 
 const sessionsOf = (counts: Pick<Counts, 'sessions'>) => counts.sessions.allow + counts.sessions.challenge + counts.sessions.deny;
 
-function metricsReport(metrics: Metrics): string {
+function metricsReport(metrics: Metrics, named?: string): string {
   const regions = Object.entries(metrics.regions);
-  if (regions.length === 0) return `No decisions counted since ${metrics.since}. Counts reach the gate within 10 s of a decision.`;
+  if (regions.length === 0) return `No decisions counted${named ? ` in ${visibleText(named)}` : ''} since ${metrics.since}. Counts reach the gate within 10 s of a decision; a region is listed once a signed-in device was counted there.`;
   return regions
     .map(([region, { totals, series }]) => {
       const rows = (['sessions', 'segments'] as const).map((kind) => {
@@ -311,7 +329,7 @@ async function metricsCommand(args: string[]): Promise<void> {
   const region = args[0]?.toUpperCase();
   const query = { ...(region ? { region } : {}), ...(flags.since ? { since: sinceFlag(flags.since) } : {}), ...(flags.step ? { step: flags.step } : {}) };
   const metrics = await call(() => admin.GET('/admin/v1/metrics', { params: { query } }));
-  output(metrics, () => metricsReport(metrics));
+  output(metrics, () => metricsReport(metrics, region));
 }
 
 async function auditCommand(): Promise<void> {

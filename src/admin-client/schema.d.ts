@@ -482,7 +482,7 @@ export interface components {
             note?: string;
             stages?: {
                 percent: number;
-                /** @description How long this stage holds before the next (ISO 8601, e.g. P1D or PT30S); not on the last stage. */
+                /** @description How long this stage holds before the next (ISO 8601, e.g. P1D or PT30S), longer than zero and at most P90D; not on the last stage. */
                 hold?: string;
             }[];
             guard?: components["schemas"]["GuardInput"];
@@ -492,7 +492,7 @@ export interface components {
             minVerifySuccessRate?: number;
             /** @default 100 */
             minSessions?: number;
-            /** @description The counts the guard reads, back from now (whole minutes), e.g. PT15M. */
+            /** @description The counts the guard reads, back from now (whole minutes), e.g. PT15M; longer than zero and at most PT6H. */
             window: string;
         };
         Preview: {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
 import { DurationError, parseDurationMs } from '../config/duration';
+import { MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS } from '../policy/staged-rule';
 import { CHALLENGE_PURPOSES, DEVICE_TYPES, HOME_EVIDENCE, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
 
 const isoTime = z.string().meta({ format: 'date-time' });
@@ -142,7 +143,7 @@ const rate = (what: string) => z.number(`must be a number from 0 to 1 (${what})`
 export const stageInput = z
   .object({
     percent: z.number().int('must be a whole number').min(0).max(100),
-    hold: durationText('hold').optional().meta({ description: 'How long this stage holds before the next (ISO 8601, e.g. P1D or PT30S); not on the last stage.' }),
+    hold: durationText('hold', MAX_STAGE_HOLD_MS, 'P90D').optional().meta({ description: 'How long this stage holds before the next (ISO 8601, e.g. P1D or PT30S), longer than zero and at most P90D; not on the last stage.' }),
   })
   .strict();
 
@@ -151,7 +152,7 @@ export const guardInput = z
     maxRefusalRate: rate('the share of treated sessions refused above which the rule trips').optional(),
     minVerifySuccessRate: rate('the share of codes verified below which the rule trips').optional(),
     minSessions: z.number().int('must be a whole number').min(1).max(1_000_000_000).default(100),
-    window: durationText('window', 48 * 3_600_000, 'PT48H').meta({ description: 'The counts the guard reads, back from now (whole minutes), e.g. PT15M.' }),
+    window: durationText('window', MAX_GUARD_WINDOW_MS, 'PT6H').meta({ description: 'The counts the guard reads, back from now (whole minutes), e.g. PT15M; longer than zero and at most PT6H.' }),
   })
   .strict()
   .refine((guard) => guard.maxRefusalRate !== undefined || guard.minVerifySuccessRate !== undefined, {
@@ -360,14 +361,14 @@ export const metricsQuery = z.object({
     .string()
     .regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 code (XX: country unknown)')
     .optional()
-    .meta({ description: 'One region; all regions with counts when absent.' }),
+    .meta({ description: 'One region; all regions with counts in the period when absent. A region without counts in the period is left out of the answer even when named.' }),
   since: z
     .string()
     .datetime({ offset: true, message: 'must be an ISO 8601 instant such as 2026-11-21T09:00:00Z' })
     .transform((text) => Date.parse(text))
     .optional()
     .meta({ description: 'Start (ISO 8601 instant); default an hour ago. Rounded down to the step’s resolution (minute, or hour for whole-hour steps).' }),
-  step: isoDuration('Time step, whole minutes; default PT1M. Minute steps reach back 48 hours, whole-hour steps 30 days.').optional(),
+  step: isoDuration('Time step, whole minutes; default PT1M. Minute steps reach back 48 hours, whole-hour steps 30 days. At most 10,000 series points per answer over all regions with counts; more is 400 naming step.').optional(),
 });
 
 const outcomeCounts = z.object({ allow: z.number().int(), challenge: z.number().int(), deny: z.number().int() }).meta({ id: 'OutcomeCounts' });

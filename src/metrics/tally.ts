@@ -227,6 +227,33 @@ export function replayClassOf(answer: Pick<CountedAnswer, 'enforced' | 'reason'>
   return answer.enforced === 'deny' ? 'travel' : 'outside';
 }
 
+/**
+ * Whether a record holds a count that needed a valid token: a decision
+ * answered under a rule (a token failure has no mode) or a step of the
+ * verification funnel (only a signed-in device asks for a code). Only such
+ * counts make a region known to metrics: a request with no token, or a
+ * forged one, can claim any country and must not add a region.
+ */
+export function hasValidTokenCounts(record: TallyRecord): boolean {
+  for (const [name, n] of Object.entries(record)) {
+    if (n <= 0) continue;
+    if (name.startsWith('v|')) return true;
+    if (name.startsWith('d|') && !name.endsWith(`|${NONE}`)) return true;
+  }
+  return false;
+}
+
+/**
+ * The record without its replay counters (`p|`, `f|`): what a metrics answer
+ * reads. Replay cells — up to 1,200 per step — serve previews only, so a
+ * series of thousands of steps must not carry them.
+ */
+export function withoutReplay(record: TallyRecord): TallyRecord {
+  const kept: TallyRecord = {};
+  for (const [name, n] of Object.entries(record)) if (!name.startsWith('p|') && !name.startsWith('f|')) kept[name] = n;
+  return kept;
+}
+
 /** Adds `source` into `target`. */
 export function addRecord(target: TallyRecord, source: TallyRecord): TallyRecord {
   for (const [name, n] of Object.entries(source)) target[name] = (target[name] ?? 0) + n;

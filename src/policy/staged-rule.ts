@@ -6,9 +6,27 @@
  * `effectiveMode`) until a person sets it again.
  */
 import { parseDurationMs } from '../config/duration';
-import type { GuardReading, RolloutRule } from './rollout';
+import { MS_PER_DAY, MS_PER_HOUR } from '../time';
+import type { Guard, GuardReading, RolloutRule } from './rollout';
+
+/**
+ * The longest a stage may hold and a guard may read back (contract v1.3):
+ * longer is refused when a rule is set. A hold past it would overflow a date;
+ * a window past it makes every flush re-read thousands of minute rows. A rule
+ * stored before the bounds is read as if it had them.
+ */
+export const MAX_STAGE_HOLD_MS = 90 * MS_PER_DAY;
+export const MAX_GUARD_WINDOW_MS = 6 * MS_PER_HOUR;
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** How long a stage holds, within the bound. */
+const holdMs = (hold: string) => Math.min(parseDurationMs(hold), MAX_STAGE_HOLD_MS);
+
+/** How far back a guard reads, within the bound. */
+export function guardWindowMs(guard: Pick<Guard, 'window'>): number {
+  return Math.min(parseDurationMs(guard.window), MAX_GUARD_WINDOW_MS);
+}
 
 /** The settings a person gives; everything else on a rule is kept by the gate. */
 export type RuleSettings = Pick<RolloutRule, 'mode' | 'percent' | 'failOpen' | 'note' | 'stages' | 'guard'>;
@@ -27,7 +45,7 @@ export function startRule(settings: RuleSettings, now: number): RolloutRule {
     status: more ? 'advancing' : 'steady',
     stage: 0,
     stageStartedAt: iso(now),
-    nextAdvanceAt: more ? iso(now + parseDurationMs(first.hold!)) : null,
+    nextAdvanceAt: more ? iso(now + holdMs(first.hold!)) : null,
   };
 }
 
@@ -47,7 +65,7 @@ export function advanced(rule: RolloutRule, now: number): RolloutRule {
     percent: stage.percent,
     stageStartedAt: iso(now),
     status: last ? 'steady' : 'advancing',
-    nextAdvanceAt: last ? null : iso(now + parseDurationMs(stage.hold!)),
+    nextAdvanceAt: last ? null : iso(now + holdMs(stage.hold!)),
   };
 }
 

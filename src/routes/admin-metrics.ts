@@ -19,6 +19,8 @@ import { MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 
 /** The most steps one series may have (48 hours of minutes is 2,880). */
 export const MAX_STEPS = 3_000;
+/** The most series points one answer holds over all its regions (contract v1.3): steps × regions with counts. */
+export const MAX_SERIES_POINTS = 10_000;
 export const MAX_PREVIEW_WINDOW_MS = 48 * MS_PER_HOUR;
 const MINUTE_HISTORY_MS = 48 * MS_PER_HOUR;
 const HOUR_HISTORY_MS = 30 * 24 * MS_PER_HOUR;
@@ -27,19 +29,30 @@ if (MINUTE_HISTORY_MS > MINUTES_KEPT_MS || HOUR_HISTORY_MS > HOURS_KEPT_MS) thro
 
 type MetricsQuery = z.output<typeof metricsQuery>;
 
-/** `GET /admin/v1/metrics`: counts per region and step (default the last hour by minute). */
+/**
+ * `GET /admin/v1/metrics`: counts per region and step (default the last hour
+ * by minute). Only regions with counts in the period appear, and the answer's
+ * size is known before any count is read: each region is first asked only
+ * whether it has counts, and more than MAX_SERIES_POINTS points is refused.
+ */
 export async function getMetrics(c: AppContext, { query }: HandlerInput<'admin', { query: typeof metricsQuery }>): Promise<Response> {
   const now = Date.now();
   const window = metricsWindow(query, now);
   if (typeof window === 'string') return invalid(c, window === 'step-unit' || window === 'steps' ? 'step' : 'since', windowProblem(window));
   const { resolution, from, stepMs, steps } = window;
-  const regions = query.region ? [query.region] : await controlStore(c.env).metricsRegions();
-  const answers = await Promise.all(regions.map((region) => regionMetrics(c.env, region).series(resolution, from, from + steps * stepMs, stepMs)));
+  const to = from + steps * stepMs;
+  const known = await controlStore(c.env).metricsRegions();
+  const asked = query.region ? known.filter((region) => region === query.region) : known;
+  const counted = await Promise.all(asked.map((region) => regionMetrics(c.env, region).hasCounts(resolution, from, to)));
+  const regions = asked.filter((_, index) => counted[index]);
+  if (steps * regions.length > MAX_SERIES_POINTS) return invalid(c, 'step', pointsProblem(steps, regions.length));
+  const answers = await Promise.all(regions.map((region) => regionMetrics(c.env, region).countSeries(resolution, from, to, stepMs)));
   const body = {
     since: new Date(from).toISOString(),
     step: query.step?.text ?? 'PT1M',
     regions: Object.fromEntries(
-      regions.map((region, index) => {
+      regions.flatMap((region, index) => {
+        if (answers[index]!.length === 0) return [];
         const byStep = new Map(answers[index]!.map((row) => [row.at, row.record]));
         const totals = emptyCounts();
         const series: Array<{ at: string } & Counts> = [];
@@ -49,11 +62,16 @@ export async function getMetrics(c: AppContext, { query }: HandlerInput<'admin',
           countsOf(record, totals);
           series.push({ at: new Date(at).toISOString(), ...countsOf(record) });
         }
-        return [region, { totals, series }];
+        return [[region, { totals, series }]];
       }),
     ),
   };
   return c.json(body, 200, { 'Cache-Control': 'no-store' });
+}
+
+function pointsProblem(steps: number, regions: number): string {
+  const format = (n: number) => n.toLocaleString('en-US');
+  return `step: ${format(steps)} steps for each of ${format(regions)} regions with counts is ${format(steps * regions)} series points; one answer holds at most ${format(MAX_SERIES_POINTS)}. Use a longer step (e.g. PT1H), a later since, or name one region.`;
 }
 
 type WindowProblem = 'step-unit' | 'steps' | 'future' | 'minutes-too-old' | 'too-old';

@@ -1,6 +1,6 @@
 /**
  * What other Durable Objects may ask of the ControlStore, as a type: the
- * RegionMetrics objects call it (a new region, new counts for a guarded
+ * RegionMetrics objects call it (a region known or forgotten, new counts for a guarded
  * region) while the ControlStore reads them — this interface keeps the two
  * modules from importing each other.
  */
@@ -12,6 +12,8 @@ export const CONTROL_STORE_NAME = 'control';
 export interface ControlStoreApi extends Rpc.DurableObjectBranded {
   /** Notes that `region` has decision metrics. */
   noteMetricsRegion(region: string): void;
+  /** Forgets `region`: nothing counted there is kept any longer. */
+  forgetMetricsRegion(region: string): void;
   /** New counts for a guarded region read unhealthy there: the rules now in force if the guard tripped, else null. */
   countsArrived(region: string): Promise<Rollout | null>;
 }

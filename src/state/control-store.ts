@@ -14,8 +14,8 @@ import { deliverOpsEvent, type OpsEvent } from '../challenges/notify';
 import { parseConfig, type ConfigBindings } from '../config/config';
 import { EMPTY_ROLLOUT, FALLBACK_REGION, type GuardReading, type Rollout, type RolloutRule } from '../policy/rollout';
 import { advanced, guarded, nextAdvance, startRule, tripped, type RuleSettings } from '../policy/staged-rule';
-import { MS_PER_DAY, MS_PER_MINUTE } from '../time';
-import { wakeBy } from './alarm';
+import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
+import { RetrySchedule, wakeBy } from './alarm';
 import { CONTROL_STORE_NAME, type ControlStoreApi } from './control-api';
 import { ROLLOUT_KEY } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
@@ -28,6 +28,9 @@ const ROLLOUT = 'rollout';
 export const GUARD_ACTOR = 'hearth-guard';
 /** Guards are read at least this often. */
 export const GUARD_INTERVAL_MS = MS_PER_MINUTE;
+/** A region whose rule cannot be tended (its guard read, its stage advanced) is tried again after 5 s, doubling per failure up to 10 minutes. */
+export const ALARM_BACKOFF_MIN_MS = 5 * MS_PER_SECOND;
+export const ALARM_BACKOFF_MAX_MS = 10 * MS_PER_MINUTE;
 /** An ops event that cannot be delivered is retried (with backoff, at most a minute apart) for this long, then dropped with a log line. */
 export const OPS_EVENT_GIVE_UP_MS = MS_PER_DAY;
 
@@ -84,6 +87,8 @@ export function controlStore(bindings: { CONTROL: DurableObjectNamespace<Control
 export class ControlStore extends DurableObject<ControlStoreEnv> implements ControlStoreApi {
   readonly #publisher: KvPublisher;
   readonly #ops: Outbox<OpsDelivery>;
+  /** Regions whose rule failed to be tended, and when each is tried again. */
+  readonly #retries = new RetrySchedule(ALARM_BACKOFF_MIN_MS, ALARM_BACKOFF_MAX_MS);
 
   constructor(ctx: DurableObjectState, env: ControlStoreEnv) {
     super(ctx, env);
@@ -141,6 +146,8 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       return { ok: false, reason: 'RULE_NOT_FOUND', rollout: current };
     }
     const now = Date.now();
+    // A person's rule is a new duty: it is tended when due, not after an old failure's backoff.
+    this.#retries.succeeded(change.region);
     const before = Object.hasOwn(current.regions, change.region) ? current.regions[change.region]! : null;
     const after = change.rule ? { ...startRule(change.rule, now), updatedAt: new Date(now).toISOString(), updatedBy: change.actor } : null;
     const next = this.#write(current, change.region, after, {
@@ -185,11 +192,21 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     await this.#schedule(now);
   }
 
-  /** Wakes the alarm for the next stage due, and at least once a minute while any rule has a guard. */
+  /**
+   * Wakes the alarm for the next stage due, at least once a minute while any
+   * rule has a guard, and when a region that failed may be tried again — a
+   * failed region's stage is not due before its backoff is over.
+   */
   async #schedule(now: number): Promise<void> {
-    const rules = Object.values((await this.rollout()).regions);
-    const dues = rules.map(nextAdvance).filter((at): at is number => at !== null);
-    if (rules.some(guarded)) dues.push(now + GUARD_INTERVAL_MS);
+    const regions = Object.entries((await this.rollout()).regions);
+    const dues: number[] = [];
+    for (const [region, rule] of regions) {
+      const due = nextAdvance(rule);
+      const retryAt = this.#retries.retryAt(region);
+      if (due !== null) dues.push(Math.max(due, retryAt ?? due));
+      else if (retryAt !== null) dues.push(retryAt);
+    }
+    if (regions.some(([, rule]) => guarded(rule))) dues.push(now + GUARD_INTERVAL_MS);
     if (dues.length > 0) await wakeBy(this.ctx.storage, Math.max(now, Math.min(...dues)));
   }
 
@@ -298,9 +315,14 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     }));
   }
 
-  /** Notes that `region` has decision metrics (its RegionMetrics object asks once). */
+  /** Notes that `region` has decision metrics: a count that needed a valid token arrived there (its RegionMetrics object asks once). */
   noteMetricsRegion(region: string): void {
     this.ctx.storage.sql.exec('INSERT OR IGNORE INTO metrics_regions (region) VALUES (?)', region);
+  }
+
+  /** Forgets `region`: every count it held has expired (its RegionMetrics object tells, once). */
+  forgetMetricsRegion(region: string): void {
+    this.ctx.storage.sql.exec('DELETE FROM metrics_regions WHERE region = ?', region);
   }
 
   /** Every region that has decision metrics, in order. */
@@ -314,10 +336,15 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     await this.#publisher.publish(now);
     await this.#ops.deliver(now);
     for (const region of Object.keys((await this.rollout()).regions)) {
+      const retryAt = this.#retries.retryAt(region);
+      if (retryAt !== null && retryAt > now) continue;
       try {
         await this.#tendRegion(region, now, true);
+        this.#retries.succeeded(region);
       } catch (error) {
-        console.error(JSON.stringify({ event: 'rollout_tend_failed', region, error: error instanceof Error ? error.name : 'unknown' }));
+        // Backs off: a rule that throws every time must not wake the object again at once.
+        const { attempt, retryAt: next } = this.#retries.failed(region, now);
+        console.error(JSON.stringify({ event: 'rollout_tend_failed', region, attempt, retryInMs: next - now, error: error instanceof Error ? error.name : 'unknown' }));
       }
     }
     await this.#schedule(now);

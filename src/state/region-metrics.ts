@@ -12,20 +12,29 @@
  * day of minutes travels as one answer of a few steps; hour steps read the
  * hour rows and, for the hour not yet rolled up, its minutes.
  *
+ * Which regions metrics list (v1.3): the object notes its region with the
+ * ControlStore only when counts arrive that needed a valid token (a decision
+ * answered under a rule, or a verification step). Until then it stores
+ * nothing: token failures claiming a country no signed-in device was counted
+ * in are dropped here (they stay in the log and the Analytics Engine
+ * dataset), so forged or missing tokens cannot add regions. Once every row
+ * has expired the object forgets its region again; while any row is left its
+ * alarm keeps waking to prune, even after counts stop.
+ *
  * Scale: the object's load is the flush rate, isolates serving the region ÷
  * 10 s. Should one region ever approach a few hundred flushes a second,
  * shard it: name the objects `<region>#<n>` with n = hash(isolate) mod N,
  * and sum the N answers on read (README, "Metrics at scale").
  */
 import { DurableObject } from 'cloudflare:workers';
-import { addRecord, subtractRecord, type TallyRecord } from '../metrics/tally';
+import { addRecord, hasValidTokenCounts, subtractRecord, withoutReplay, type TallyRecord } from '../metrics/tally';
 import type { MinuteCounts } from '../metrics/counter';
-import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time';
-import { wakeBy } from './alarm';
+import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
+import { Backoff, wakeBy } from './alarm';
 import { controlStoreApi, type ControlStoreApi } from './control-api';
 import type { Guard, GuardReading, Rollout } from '../policy/rollout';
 import { readGuard } from '../metrics/guard-reading';
-import { parseDurationMs } from '../config/duration';
+import { guardWindowMs } from '../policy/staged-rule';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
 export const HOURS_KEPT_MS = 31 * MS_PER_DAY;
@@ -64,6 +73,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   /** Hours before this one (ms) are in the hour rows; null before the first roll-up. */
   #rolledUpTo: number | null = null;
   #rollupScheduled = false;
+  readonly #forgetBackoff = new Backoff(5 * MS_PER_SECOND, 10 * MS_PER_MINUTE);
 
   constructor(ctx: DurableObjectState, env: RegionMetricsEnv) {
     super(ctx, env);
@@ -78,6 +88,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       this.#guardFrom = guardFrom ? (JSON.parse(guardFrom) as { at: number; minute: number; before: TallyRecord }) : null;
       const rolledUpTo = this.#meta('rolledUpTo');
       this.#rolledUpTo = rolledUpTo === null ? null : Number(rolledUpTo);
+      // An object registered before pruning existed may have let its alarm lapse: wake it to prune.
+      if (this.#registered && (await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now() + ROLLUP_DELAY_MS);
     });
   }
 
@@ -109,8 +121,10 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    */
   async add(region: string, minutes: MinuteCounts[]): Promise<{ rowsWritten: number; rollout?: Rollout }> {
     if (!this.#registered) {
+      // A region is known once a count needed a valid token; token failures alone leave no trace here.
+      if (!minutes.some(({ record }) => hasValidTokenCounts(record))) return { rowsWritten: 0 };
       await controlStoreApi(this.env).noteMetricsRegion(region);
-      this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'registered', region);
+      this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'registered', region);
       this.#registered = true;
     }
     let rowsWritten = 0;
@@ -138,7 +152,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   }
 
   #readGuard(guard: Guard, now: number): GuardReading {
-    const windowMs = parseDurationMs(guard.window);
+    const windowMs = guardWindowMs(guard);
     const windowStart = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
     const from = this.#guardFrom;
     const since = from && from.minute >= windowStart ? from.minute : windowStart;
@@ -164,10 +178,50 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'rolledUpTo', String(complete));
     this.ctx.storage.sql.exec('DELETE FROM minute WHERE at < ?', now - MINUTES_KEPT_MS);
     this.ctx.storage.sql.exec('DELETE FROM hour WHERE at < ?', now - HOURS_KEPT_MS);
-    // Wake again next hour only while counts keep coming; the next flush schedules it otherwise.
+    // Wake again next hour while counts keep coming; once they stop, when the oldest row left expires.
     const recent = this.ctx.storage.sql.exec('SELECT 1 FROM minute WHERE at >= ? LIMIT 1', complete).toArray().length > 0;
-    if (recent) await this.ctx.storage.setAlarm(complete + MS_PER_HOUR + ROLLUP_DELAY_MS);
     this.#rollupScheduled = recent;
+    if (recent) return this.ctx.storage.setAlarm(complete + MS_PER_HOUR + ROLLUP_DELAY_MS);
+    const expiry = this.#nextExpiry();
+    if (expiry !== null) return this.ctx.storage.setAlarm(Math.max(expiry, now + ROLLUP_DELAY_MS));
+    await this.#forget();
+  }
+
+  /** When the oldest row left passes keeping (plus a minute), or null when no row is left. */
+  #nextExpiry(): number | null {
+    const oldest = (table: Resolution) => this.ctx.storage.sql.exec<{ at: number | null }>(`SELECT MIN(at) AS at FROM ${table}`).toArray()[0]?.at ?? null;
+    const minute = oldest('minute');
+    const hour = oldest('hour');
+    const expiries = [minute === null ? null : minute + MINUTES_KEPT_MS, hour === null ? null : hour + HOURS_KEPT_MS].filter((at): at is number => at !== null);
+    return expiries.length === 0 ? null : Math.min(...expiries) + ROLLUP_DELAY_MS;
+  }
+
+  /**
+   * Nothing is left: the region leaves the ControlStore's list until a valid
+   * count arrives again. The mark goes first, so counts arriving while the
+   * ControlStore is asked register the region again themselves; should that
+   * note reach it before this forget, the region is noted once more after.
+   */
+  async #forget(): Promise<void> {
+    const region = this.#meta('registered');
+    if (!this.#registered || region === null) return;
+    this.#registered = false;
+    this.ctx.storage.sql.exec('DELETE FROM meta WHERE key = ?', 'registered');
+    try {
+      await controlStoreApi(this.env).forgetMetricsRegion(region);
+      if (this.#registered) await controlStoreApi(this.env).noteMetricsRegion(region);
+      this.#forgetBackoff.succeeded();
+    } catch (error) {
+      // Tried again later, not at once: the mark comes back so the next alarm forgets the region again.
+      if (!this.#registered) {
+        this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'registered', region);
+        this.#registered = true;
+      }
+      const retryInMs = this.#forgetBackoff.delayMs();
+      this.#forgetBackoff.failed();
+      console.error(JSON.stringify({ event: 'metrics_region_forget_failed', region, attempt: this.#forgetBackoff.failures, retryInMs, error: error instanceof Error ? error.name : 'unknown' }));
+      await wakeBy(this.ctx.storage, Date.now() + retryInMs);
+    }
   }
 
   #addRow(table: Resolution, at: number, record: TallyRecord): number {
@@ -183,21 +237,39 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    * with nothing counted are left out.
    */
   series(resolution: Resolution, from: number, to: number, stepMs: number): StepCounts[] {
+    return this.#series(resolution, from, to, stepMs, (record) => record);
+  }
+
+  /** As `series`, without the replay counters: what a metrics answer reads (previews and guards read `series`). */
+  countSeries(resolution: Resolution, from: number, to: number, stepMs: number): StepCounts[] {
+    return this.#series(resolution, from, to, stepMs, withoutReplay);
+  }
+
+  /** Whether anything was counted in [from, to), read at `resolution` — without reading the counts. */
+  hasCounts(resolution: Resolution, from: number, to: number): boolean {
+    const any = (table: Resolution, start: number, end: number) => start < end && this.ctx.storage.sql.exec(`SELECT 1 FROM ${table} WHERE at >= ? AND at < ? LIMIT 1`, start, end).toArray().length > 0;
+    return this.#ranges(resolution, from, to).some(([table, start, end]) => any(table, start, end));
+  }
+
+  /** Which table answers which part of [from, to): hour steps take the hours not yet rolled up from their minutes. */
+  #ranges(resolution: Resolution, from: number, to: number): Array<[Resolution, number, number]> {
+    if (resolution === 'minute') return [['minute', from, to]];
+    const rolledUpTo = this.#rolledUpTo ?? from;
+    return [
+      ['hour', from, Math.min(to, rolledUpTo)],
+      ['minute', Math.max(from, rolledUpTo), to],
+    ];
+  }
+
+  #series(resolution: Resolution, from: number, to: number, stepMs: number, keep: (record: TallyRecord) => TallyRecord): StepCounts[] {
     const steps = new Map<number, TallyRecord>();
-    const add = (table: Resolution, start: number, end: number) => {
-      if (start >= end) return;
+    for (const [table, start, end] of this.#ranges(resolution, from, to)) {
+      if (start >= end) continue;
       const rows = this.ctx.storage.sql.exec<{ at: number; counts: string }>(`SELECT at, counts FROM ${table} WHERE at >= ? AND at < ? ORDER BY at`, start, end);
       for (const row of rows) {
         const at = from + Math.floor((row.at - from) / stepMs) * stepMs;
-        steps.set(at, addRecord(steps.get(at) ?? {}, JSON.parse(row.counts) as TallyRecord));
+        steps.set(at, addRecord(steps.get(at) ?? {}, keep(JSON.parse(row.counts) as TallyRecord)));
       }
-    };
-    if (resolution === 'minute') {
-      add('minute', from, to);
-    } else {
-      const rolledUpTo = this.#rolledUpTo ?? from;
-      add('hour', from, Math.min(to, rolledUpTo));
-      add('minute', Math.max(from, rolledUpTo), to);
     }
     return [...steps].toSorted(([a], [b]) => a - b).map(([at, record]) => ({ at, record }));
   }

@@ -3,8 +3,9 @@
  * real Durable Objects: counts and alarms are driven directly, holds are a
  * second long, and no test waits a minute.
  */
-import { runDurableObjectAlarm } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ALARM_BACKOFF_MAX_MS, ALARM_BACKOFF_MIN_MS } from '../../src/state/control-store';
 import { callGate, newAccount, setRule, sleep, testEnv } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 import { opsEvents, signatureIsValid } from '../support/webhook';
@@ -59,12 +60,37 @@ describe('rule validation', () => {
     [{ mode: 'enforce', guard: { maxRefusalRate: 0.05 } }, 'guard.window'],
     [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'P1M' } }, 'guard.window'],
     [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'P3D' } }, 'guard.window'],
+    // Bounded durations (v1.3): a hold past P90D (one that overflows a date, too), a window past PT6H, and zero.
+    [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P100000000D' }, { percent: 50 }] }, 'stages.0.hold'],
+    [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1D' }, { percent: 50, hold: 'P91D' }, { percent: 90 }] }, 'stages.1.hold'],
+    [{ mode: 'enforce', stages: [{ percent: 10, hold: 'PT0S' }, { percent: 50 }] }, 'stages.0.hold'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT48H' } }, 'guard.window'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT6H1M' } }, 'guard.window'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT0M' } }, 'guard.window'],
     [{ mode: 'enforce', guard: { window: 'PT15M' } }, 'guard.maxRefusalRate'],
     [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT15M', minSessions: 0 } }, 'guard.minSessions'],
   ])('refuses %j with 400 naming %s', async (body, field) => {
     const answer = await admin('PUT', '/admin/v1/rollout/PE', { body });
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ reason: 'INVALID_REQUEST', field });
+  });
+
+  it('accepts the longest durations allowed: a hold of P90D and a window of PT6H', async () => {
+    const region = freshRegion();
+    const answer = await admin('PUT', `/admin/v1/rollout/${region}`, {
+      body: { mode: 'enforce', stages: [{ percent: 10, hold: 'P90D' }, { percent: 50 }], guard: { maxRefusalRate: 0.05, window: 'PT6H' } },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.regions[region]).toMatchObject({ stages: [{ percent: 10, hold: 'P90D' }, { percent: 50 }], guard: { window: 'PT6H' } });
+    expect(Date.parse(answer.body.regions[region].nextAdvanceAt) - Date.parse(answer.body.regions[region].stageStartedAt)).toBe(90 * 86_400_000);
+    await admin('DELETE', `/admin/v1/rollout/${region}`);
+  });
+
+  it('names the limit in the problem', async () => {
+    const hold = await admin('PUT', '/admin/v1/rollout/PE', { body: { mode: 'enforce', stages: [{ percent: 10, hold: 'P100000000D' }, { percent: 50 }] } });
+    expect(hold.body.detail).toContain('P90D');
+    const window = await admin('PUT', '/admin/v1/rollout/PE', { body: { mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT48H' } } });
+    expect(window.body.detail).toContain('PT6H');
   });
 
   it('refuses a guard on * (a guard reads one region’s counts)', async () => {
@@ -213,3 +239,75 @@ describe('guards', () => {
     expect(await signatureIsValid(event!)).toBe(true);
   });
 });
+
+describe('alarms that fail', () => {
+  it('back off instead of waking again at once, longer each time, and start over once a person sets the rule', async () => {
+    // A rule whose stored hold cannot be read (set before today's checks): every advance throws.
+    const region = freshRegion();
+    const alarm = () => runInDurableObject(control(), (_, state) => state.storage.getAlarm());
+    // The other duties sharing the alarm settle first (KV is written at most once a second).
+    await sleep(1100);
+    for (let i = 0; i < 10 && ((await alarm()) ?? Infinity) < Date.now() + 2000; i++) await runDurableObjectAlarm(control());
+    const past = new Date(Date.now() - 60_000).toISOString();
+    await runInDurableObject(control(), async (_, state) => {
+      const rollout = ((await state.storage.get('rollout')) ?? { version: 0, updatedAt: null, regions: {} }) as Json;
+      rollout.regions[region] = {
+        mode: 'enforce',
+        percent: 10,
+        failOpen: true,
+        stages: [{ percent: 10, hold: 'PT1S' }, { percent: 50, hold: 'P1M' }, { percent: 100 }],
+        status: 'advancing',
+        stage: 0,
+        stageStartedAt: past,
+        nextAdvanceAt: past,
+        updatedAt: past,
+        updatedBy: 'before-checks',
+      };
+      await state.storage.put('rollout', { ...rollout, version: rollout.version + 1 });
+      await state.storage.setAlarm(Date.now());
+    });
+    const lines = captureErrors();
+    const failures = () => lines.filter((line) => line.event === 'rollout_tend_failed' && line.region === region);
+
+    let before = Date.now();
+    await runDurableObjectAlarm(control());
+    const first = (await alarm())! - before;
+    // Not at once: after the first backoff (and before the guards' minute).
+    expect(first).toBeGreaterThanOrEqual(ALARM_BACKOFF_MIN_MS - 500);
+    expect(first).toBeLessThanOrEqual(ALARM_BACKOFF_MIN_MS + 1000);
+    // Woken early for something else, the region is not tried again before its backoff is over.
+    await runDurableObjectAlarm(control());
+    expect(failures()).toHaveLength(1);
+
+    await sleep(ALARM_BACKOFF_MIN_MS + 100);
+    before = Date.now();
+    await runDurableObjectAlarm(control());
+    const second = (await alarm())! - before;
+    expect(second).toBeGreaterThanOrEqual(2 * ALARM_BACKOFF_MIN_MS - 500);
+    expect(ALARM_BACKOFF_MAX_MS).toBeGreaterThanOrEqual(60_000);
+    // One line per attempt: the region, the attempt, when it is tried again — nothing else.
+    expect(failures()).toEqual([
+      { event: 'rollout_tend_failed', region, attempt: 1, retryInMs: ALARM_BACKOFF_MIN_MS, error: expect.any(String) },
+      { event: 'rollout_tend_failed', region, attempt: 2, retryInMs: 2 * ALARM_BACKOFF_MIN_MS, error: expect.any(String) },
+    ]);
+
+    // A person sets the rule again: it is tended when due, with no backoff left over.
+    expect((await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', stages: [{ percent: 10, hold: 'PT1S' }, { percent: 50 }] } })).status).toBe(200);
+    await sleep(1100);
+    await runDurableObjectAlarm(control());
+    expect(await rule(region)).toMatchObject({ stage: 1, status: 'steady' });
+    expect(failures()).toHaveLength(2);
+    await admin('DELETE', `/admin/v1/rollout/${region}`);
+  });
+});
+
+/** Collects the Worker's JSON error log lines from now on (the Durable Objects run in this isolate). */
+function captureErrors(): Json[] {
+  const lines: Json[] = [];
+  vi.spyOn(console, 'error').mockImplementation((line: string) => {
+    lines.push(JSON.parse(line) as Json);
+  });
+  return lines;
+}
+
+afterEach(() => vi.restoreAllMocks());

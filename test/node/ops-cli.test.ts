@@ -98,6 +98,33 @@ describe('ops CLI against a running gate', () => {
     expect(json.nextCursor).toEqual(expect.any(String));
   });
 
+  it('shows control characters in server text escaped, so no audit line can be hidden or rewritten', async () => {
+    const account = `cli-escape-${Date.now()}`;
+    // An accounts:write holder writes ESC sequences (erase the line, return) and a right-to-left override into a reason.
+    const reason = 'Family trip \x1b[2K\rall clear \u202eenilno\u2066 \x9b31m end';
+    const granted = await asAdmin(['account', 'grant', account, '--days', '7', '--reason', reason, '--device', 'phone']);
+    expect(granted.code).toBe(0);
+    // oxlint-disable-next-line no-control-regex -- what the test looks for
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+    // The audit entry travels from the account's object to the log: poll briefly.
+    let audit = await asAdmin(['audit', '--limit', '5']);
+    for (let i = 0; i < 50 && !audit.stdout.includes('Family trip'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      audit = await asAdmin(['audit', '--limit', '5']);
+    }
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toContain('Family trip \\x1b[2K\\rall clear \\u202eenilno\\u2066 \\x9b31m end');
+    expect(audit.stdout).not.toMatch(raw);
+    const shown = await asAdmin(['account', 'show', account]);
+    expect(shown.stdout).toContain('\\x1b[2K\\r');
+    expect(shown.stdout).not.toMatch(raw);
+    // JSON keeps the value exact, with every such character as a \u escape.
+    const json = await asAdmin(['audit', '--limit', '5', '--json']);
+    expect(json.stdout).not.toMatch(raw);
+    expect(JSON.parse(json.stdout).entries.some((entry: { note: string | null }) => entry.note === reason)).toBe(true);
+  });
+
   it('supports an account: show, explain, grant, extra member, erase', async () => {
     const account = `cli-${Date.now()}`;
     const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
@@ -182,6 +209,25 @@ describe('ops CLI against a running gate', () => {
     expect(badStep.code).toBe(1);
     expect(badStep.stderr).toContain('field: step');
     expect((await asAdmin(['metrics', '--since', 'yesterday'])).code).toBe(2);
+
+    // A region with nothing counted is absent, and said so in words.
+    const empty = await asAdmin(['metrics', 'ZZ']);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toContain('No decisions counted in ZZ since');
+    // 47 hours of minutes over four more regions is past 10,000 points: refused, naming step, with what to do.
+    for (const country of ['GT', 'HN', 'NI', 'SV']) {
+      const tv = await mintDeviceToken({ account: `${account}-${country}`, device: 'tv', type: 'tv', ttlSeconds: 600 });
+      await (await fetch(`${gateUrl}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.31', 'Hearth-Sim-Country': country } })).arrayBuffer();
+    }
+    let tooMany = await asAdmin(['metrics', '--since', 'PT47H']);
+    for (let i = 0; i < 50 && tooMany.code === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tooMany = await asAdmin(['metrics', '--since', 'PT47H']);
+    }
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toContain('field: step');
+    expect(tooMany.stderr).toContain('at most 10,000');
+    expect((await asAdmin(['metrics', 'GT', '--since', 'PT47H'])).code).toBe(0);
   });
 
   it('sets a staged, guarded rule in one command, shows its status, and resumes it after a trip', async () => {

@@ -1,6 +1,15 @@
-/** The ops console: decision charts, regions, rule changes previewed and confirmed with If-Match, audit trail, account support. */
+/**
+ * The ops console: decision charts, regions, rule changes previewed and confirmed with If-Match, audit trail, account support.
+ *
+ * Server text is only ever set as `textContent`, never parsed as HTML. Free
+ * text people wrote (audit notes, grant reasons, labels: every table cell)
+ * and problem details also pass through `visibleText`, so control and bidi
+ * characters show as escapes instead of reordering what an operator reads;
+ * ids are plain `[A-Za-z0-9._:-]` by the API's own rule.
+ */
 import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule } from '../../admin-client/client';
 import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
+import { visibleDeep, visibleText } from '../../admin-client/visible-text';
 import { drawGuard, drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
 
@@ -31,12 +40,12 @@ interface Answer {
 }
 
 function refusal(answer: Answer): string {
-  return explainRefusal(answer.response.status, answer.error as Partial<Problem> | undefined, CONSOLE_HINTS);
+  return explainRefusal(answer.response.status, visibleDeep(answer.error as Partial<Problem> | undefined), CONSOLE_HINTS);
 }
 
 function cell(text: unknown): HTMLTableCellElement {
   const td = document.createElement('td');
-  td.textContent = text === null || text === undefined || text === '' ? '–' : String(text);
+  td.textContent = text === null || text === undefined || text === '' ? '–' : visibleText(String(text));
   return td;
 }
 
@@ -180,6 +189,8 @@ async function previewOf(region: string, mode: RolloutRule['mode'], percent: num
 }
 
 let metrics: Metrics | null = null;
+/** The region the last answer was narrowed to (too many points over all regions), or null. */
+let narrowedTo: string | null = null;
 
 /** `PT1H|PT1M` → since an hour ago, per minute. */
 function rangeQuery(value: string): { since: string; step: string; words: string } {
@@ -188,19 +199,45 @@ function rangeQuery(value: string): { since: string; step: string; words: string
   return { since: new Date(Date.now() - (durationMinutes(back) ?? 60) * 60_000).toISOString(), step, words };
 }
 
-async function loadMetrics(): Promise<void> {
+/**
+ * Loads the period's counts for every region with counts. An answer may hold
+ * at most 10,000 points: when a long period at a fine step over many regions
+ * is refused (400 naming `step`), the console asks for the chosen region
+ * alone and says so; choosing another region then loads that one.
+ */
+async function loadMetrics(only?: string): Promise<void> {
   const range = rangeQuery($<HTMLSelectElement>('metrics-range').value);
-  const answer = await api.GET('/admin/v1/metrics', { params: { query: { since: range.since, step: range.step } } });
+  const select = $<HTMLSelectElement>('metrics-region');
+  const query = { since: range.since, step: range.step };
+  let answer = only ? await api.GET('/admin/v1/metrics', { params: { query: { ...query, region: only } } }) : await api.GET('/admin/v1/metrics', { params: { query } });
+  narrowedTo = only ?? null;
+  if (!answer.data && tooManyPoints(answer)) {
+    // The regions listed so far, else those with a rule, to choose from.
+    if (select.options.length === 0) {
+      const ruled = Object.keys(rules).filter((region) => region !== '*').toSorted();
+      select.replaceChildren(...ruled.map((region) => new Option(region, region)));
+    }
+    const chosen = select.value;
+    if (!chosen) return setStatus(statusLine, `${refusal(answer)} No region to narrow to: choose a shorter period.`, 'bad');
+    answer = await api.GET('/admin/v1/metrics', { params: { query: { ...query, region: chosen } } });
+    narrowedTo = chosen;
+  }
+  const chosen = narrowedTo ?? select.value;
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
   metrics = answer.data;
-  const select = $<HTMLSelectElement>('metrics-region');
-  const chosen = select.value;
-  const regions = Object.keys(metrics.regions);
-  if (regions.length > 0) {
+  if (narrowedTo) {
+    setStatus(statusLine, `${range.words} over every region would be more than 10,000 points: showing ${narrowedTo} only. Choose another region to load it, or a shorter period for all.`);
+  } else {
+    const regions = Object.keys(metrics.regions);
     select.replaceChildren(...regions.map((region) => new Option(region, region)));
-    select.value = regions.includes(chosen) ? chosen : regions.includes('PE') ? 'PE' : regions[0]!;
+    if (regions.length > 0) select.value = regions.includes(chosen) ? chosen : regions.includes('PE') ? 'PE' : regions[0]!;
   }
   showRegion(range.words);
+}
+
+function tooManyPoints(answer: Answer): boolean {
+  const problem = answer.error as Partial<Problem> | undefined;
+  return answer.response.status === 400 && problem?.field === 'step';
 }
 
 function showRegion(words: string): void {
@@ -243,7 +280,11 @@ $('metrics-form').addEventListener('submit', (event) => {
   event.preventDefault();
   void loadMetrics();
 });
-$('metrics-region').addEventListener('change', () => showRegion(rangeQuery($<HTMLSelectElement>('metrics-range').value).words));
+$('metrics-region').addEventListener('change', () => {
+  const region = $<HTMLSelectElement>('metrics-region').value;
+  if (narrowedTo && region && region !== narrowedTo) return void loadMetrics(region);
+  showRegion(rangeQuery($<HTMLSelectElement>('metrics-range').value).words);
+});
 
 async function loadAudit(reset: boolean): Promise<void> {
   if (reset) auditCursor = null;

@@ -203,7 +203,7 @@ export interface paths {
         };
         /**
          * Decision counts per region over time
-         * @description Sessions (answers of GET /gate/v1/decision) and segments (playback answers) by decision, what enforce would have refused, reasons, modes, and the verification funnel, per region and step. No account, device or address. Counts from one Worker instance may arrive up to 10 s late. Requires the `rollout:read` scope.
+         * @description Sessions (answers of GET /gate/v1/decision) and segments (playback answers) by decision, what enforce would have refused, reasons, modes, and the verification funnel, per region and step. No account, device or address. Counts from one Worker instance may arrive up to 10 s late. A region appears once a decision with a valid token was counted there, and only when it has counts in the period asked. One answer holds at most 10,000 series points over all regions (steps × regions with counts); a larger request is 400 naming step. Requires the `rollout:read` scope.
          */
         get: operations["getMetrics"];
         put?: never;

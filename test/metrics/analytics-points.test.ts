@@ -81,7 +81,7 @@ describe('Analytics Engine points', () => {
     expect(segments.length).toBeGreaterThan(n * 0.25 - 5 * sd);
     expect(segments.length).toBeLessThan(n * 0.25 + 5 * sd);
     expect(segments.every((point) => weightOf(point) === 4)).toBe(true);
-    const weighted = segments.reduce((sum, point) => sum + weightOf(point), 0);
+    const weighted = segments.reduce((sum, point) => sum + (weightOf(point) ?? 0), 0);
     expect(Math.abs(weighted - n)).toBeLessThan(4 * 5 * sd);
   });
 

@@ -287,7 +287,7 @@ try {
       ...projection.map((p) => `  ${p.item.padEnd(56)} ${fmt(p.perDay, 0).padStart(14)}/day  $${fmt(p.usdPerMonth, 2).padStart(9)}/month`),
       `  ${'total'.padEnd(56)} ${''.padStart(14)}      $${fmt(totalPerMonth, 2).padStart(9)}/month`,
       '',
-      `Per million playback requests: $${fmt(perMillionUsd, 3)} in all, beside $${fmt(floorPerMillionUsd, 2)} for the Workers requests alone (the floor): ${fmt(overFloor, 2)}× the floor, ` +
+      `Per million playback requests: $${perMillionUsd.toFixed(3)} in all, beside $${floorPerMillionUsd.toFixed(2)} for the Workers requests alone (the floor): ${overFloor.toFixed(2)}× the floor, ` +
         (overFloor <= TARGET_OVER_FLOOR ? `within the ${TARGET_OVER_FLOOR}× target.` : `above the ${TARGET_OVER_FLOOR}× target; the largest line beside the requests: ${aboveFloor?.item} ($${fmt(aboveFloor?.usdPerMonth ?? 0, 2)}/month).`),
     ].join('\n') + '\n',
   );

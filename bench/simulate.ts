@@ -85,6 +85,10 @@ const PRICES = {
   logLines: { perMillion: 0.6, includedMonthly: 20e6, source: 'Workers Logs: log events' },
 } as const;
 const SERVICE_SEGMENTS_PER_DAY = 100e6;
+/** wrangler.toml's DECISIONS_SEGMENT_SAMPLE: the share of allowed segments written to Analytics Engine. */
+const SEGMENT_SAMPLE = 0.01;
+/** The cost target: the whole gate at most this many times the Workers request price alone. */
+const TARGET_OVER_FLOOR = 1.5;
 
 interface Device {
   account: number;
@@ -208,7 +212,8 @@ try {
     'Durable Object requests: households': delta('visitWrites') - addressWrites + delta('storeReads') + 2 * sent.challenges + 2 * sent.verifications,
     'Durable Object requests: region metrics': delta('metricsObjectRequests'),
     'Durable Object rows written: region metrics': delta('metricsRowsWritten'),
-    'Analytics Engine data points (one per decision)': playback,
+    // v1.3: a point per session, refusal, token failure and error; allowed segments at DECISIONS_SEGMENT_SAMPLE (expected count).
+    'Analytics Engine points (segments sampled)': sent.sessions + sent.refusedSegments + (sent.segments - sent.refusedSegments) * SEGMENT_SAMPLE,
     'log lines': logLines - logBefore,
     'counter flushes': delta('metricsFlushes'),
     // The anchor TV written as it streams at home, and its address on a shared network (at the run's PT40S window); sharing counts read.
@@ -237,7 +242,7 @@ try {
     // Flushes scale with isolates: at most one per isolate and region every 10 s, whatever the traffic.
     { item: `Durable Object requests: metrics (${ISOLATES} isolates × ${REGIONS_PER_ISOLATE} regions)`, perDay: flushesPerDay, price: PRICES.durableObjectRequests },
     { item: 'Durable Object rows written: metrics', perDay: flushesPerDay * rowsPerFlush, price: PRICES.durableObjectRowsWritten },
-    { item: 'Analytics Engine data points', perDay: daily('Analytics Engine data points (one per decision)'), price: PRICES.analyticsEnginePoints },
+    { item: 'Analytics Engine data points', perDay: daily('Analytics Engine points (segments sampled)'), price: PRICES.analyticsEnginePoints },
     { item: 'Log lines', perDay: daily('log lines'), price: PRICES.logLines },
     { item: `Anchor TV at home and its shared-network address: writes, KV (at PT2H)`, perDay: addressWritesPerDay, price: PRICES.kvWrites },
     { item: `Anchor TV at home and its shared-network address: DO requests`, perDay: addressWritesPerDay, price: PRICES.durableObjectRequests },
@@ -253,6 +258,14 @@ try {
     'anchor TV streaming 4 hours a day at home (one write per PT30M)': 1 + (4 * 60) / (PRODUCTION_COPRESENCE_S / 60 / 4),
   };
   const projection = lines.map((line) => ({ item: line.item, perDay: Math.round(line.perDay), perMonth: Math.round(monthly(line.perDay)), usdPerMonth: Number(cost(line.perDay, line.price).toFixed(2)), price: line.price }));
+  // What a million playback requests cost in all, beside the floor: the Workers request price alone.
+  const totalPerMonth = projection.reduce((sum, p) => sum + p.usdPerMonth, 0);
+  const requestsPerMonthMillions = monthly(SERVICE_SEGMENTS_PER_DAY) / 1e6;
+  const perMillionUsd = totalPerMonth / requestsPerMonthMillions;
+  const floorPerMillionUsd = PRICES.workerRequests.perMillion;
+  const overFloor = perMillionUsd / floorPerMillionUsd;
+  const aboveFloor = projection.filter((p) => p.price !== PRICES.workerRequests).toSorted((a, b) => b.usdPerMonth - a.usdPerMonth)[0];
+  const costPerMillion = { usd: Number(perMillionUsd.toFixed(3)), floorUsd: floorPerMillionUsd, overFloor: Number(overFloor.toFixed(2)), target: TARGET_OVER_FLOOR, largestBesideRequests: aboveFloor?.item ?? null };
   const report = {
     date: new Date().toISOString(),
     smoke,
@@ -263,6 +276,7 @@ try {
     measured,
     perMillionPlaybackRequests: perMillion,
     householdWritesPerDeviceDay: writesPerDeviceDay,
+    costPerMillion,
     projection: { segmentsPerDay: SERVICE_SEGMENTS_PER_DAY, prices: 'Workers Paid plan, developers.cloudflare.com pricing pages as of 2026-11-21', lines: projection },
   };
   mkdirSync('bench/results', { recursive: true });
@@ -284,7 +298,10 @@ try {
       '',
       `Projected to ${fmt(SERVICE_SEGMENTS_PER_DAY / 1e6, 0)} M segment requests a day (30-day month, Workers Paid, inclusions subtracted)`,
       ...projection.map((p) => `  ${p.item.padEnd(56)} ${fmt(p.perDay, 0).padStart(14)}/day  $${fmt(p.usdPerMonth, 2).padStart(9)}/month`),
-      `  ${'total'.padEnd(56)} ${''.padStart(14)}      $${fmt(projection.reduce((sum, p) => sum + p.usdPerMonth, 0), 2).padStart(9)}/month`,
+      `  ${'total'.padEnd(56)} ${''.padStart(14)}      $${fmt(totalPerMonth, 2).padStart(9)}/month`,
+      '',
+      `Per million playback requests: $${perMillionUsd.toFixed(3)} in all, beside $${floorPerMillionUsd.toFixed(2)} for the Workers requests alone (the floor): ${overFloor.toFixed(2)}× the floor, ` +
+        (overFloor <= TARGET_OVER_FLOOR ? `within the ${TARGET_OVER_FLOOR}× target.` : `above the ${TARGET_OVER_FLOOR}× target; the largest line beside the requests: ${aboveFloor?.item} ($${fmt(aboveFloor?.usdPerMonth ?? 0, 2)}/month).`),
     ].join('\n') + '\n',
   );
 } finally {

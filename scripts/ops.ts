@@ -5,7 +5,7 @@
  *   npm run ops -- rollout set PE challenge --percent 10 --note "Peru: challenge 10%"
  *   npm run ops -- rollout set PE enforce --fail-closed --if-match 7 --note "Peru: enforce"
  *   npm run ops -- rollout delete PE
- *   npm run ops -- rollout set PE enforce --stages 10:P1D,50:P2D,100 --guard "refusal<0.05,verify>0.5,sessions>=200,window=PT15M" --note "Peru, guarded"
+ *   npm run ops -- rollout set PE enforce --stages 10:P1D,50:P2D,100 --guard "refusal<=0.05,verify>=0.5,households>=200,window=PT15M" --note "Peru, guarded"
  *   npm run ops -- rollout resume PE --note "reviewed: the trip was a partner outage"
  *   npm run ops -- rollout preview PE enforce --percent 20 [--window PT1H]
  *   npm run ops -- metrics [REGION] [--since PT6H | 2026-11-21T09:00:00Z] [--step PT5M]
@@ -19,6 +19,15 @@
  *   npm run ops -- account erase ACCOUNT --yes
  *   npm run ops -- admin-token --scope "rollout:read rollout:write"   (development keys only)
  *
+ * --stages PERCENT:HOLD,...,PERCENT   each stage's percent and how long it holds (ISO 8601), the last without a hold.
+ * --guard TERM,TERM,...               comma-separated terms, window required, at least one of refusal and verify:
+ *   refusal<=RATE      trip to monitor when the refused share of treated households goes above RATE (0-1)
+ *   verify>=RATE       trip when the share of code-sent households that verify falls below RATE (0-1)
+ *   households>=N      act only once N households were treated in the window (default 100);
+ *                      sessions>=N is its former name
+ *   window=DURATION    how far back the guard reads (ISO 8601, e.g. PT15M, at most PT6H)
+ *   refusal<RATE and verify>RATE are accepted as the same limits.
+ *
  * Reads HEARTH_URL (default http://localhost:8787) and HEARTH_ADMIN_TOKEN.
  * Add --json to any command for machine-readable output.
  */
@@ -28,6 +37,7 @@ import { adminApi, ifMatch, type Counts, type Metrics, type Problem, type Rollou
 import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, resumeBody, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
 import { ADMIN_SCOPES, DEVICE_TYPES, MODES } from '../src/vocabulary.ts';
 import { terminalSafeJson, visibleDeep, visibleText } from '../src/admin-client/visible-text.ts';
+import { guardMinimum } from '../src/admin-client/rule-text.ts';
 import { mintAdminToken } from '../dev/tokens.ts';
 
 class UsageError extends Error {}
@@ -157,18 +167,34 @@ function stagesFlag(value: string): NonNullable<RolloutRuleInput['stages']> {
   });
 }
 
-/** `refusal<0.05,verify>0.5,sessions>=200,window=PT15M` → a guard. */
+/**
+ * `refusal<=0.05,verify>=0.5,households>=200,window=PT15M` → a guard (the
+ * grammar is in --help). The guard trips above its refusal limit and below its
+ * verify limit, so `<=` and `>=` say exactly what holds; `<` and `>` are
+ * accepted as the same limits. `sessions>=` is the former name of
+ * `households>=`.
+ */
+const GUARD_TERM = /^(refusal|verify|households|sessions|window)\s*(<=|>=|<|>|=)\s*(.+)$/;
+const GUARD_OPERATORS: Record<string, readonly string[]> = { refusal: ['<=', '<'], verify: ['>=', '>'], households: ['>='], sessions: ['>='], window: ['='] };
+const GUARD_GRAMMAR = 'refusal<=RATE, verify>=RATE, households>=N, window=DURATION';
+
 function guardFlag(value: string): NonNullable<RolloutRuleInput['guard']> {
   const guard: Partial<NonNullable<RolloutRuleInput['guard']>> = {};
   for (const part of value.split(',').map((p) => p.trim())) {
-    const match = /^(refusal<|verify>|sessions>=|window=)(.+)$/.exec(part);
-    if (!match) throw new UsageError(`--guard: "${part}" is not one of refusal<RATE, verify>RATE, sessions>=N, window=DURATION`);
-    const [, key, raw] = match as unknown as [string, string, string];
-    if (key === 'window=') guard.window = raw.toUpperCase();
-    else if (Number.isNaN(Number(raw))) throw new UsageError(`--guard: "${part}" needs a number`);
-    else if (key === 'refusal<') guard.maxRefusalRate = Number(raw);
-    else if (key === 'verify>') guard.minVerifySuccessRate = Number(raw);
-    else guard.minSessions = Number(raw);
+    const match = GUARD_TERM.exec(part);
+    if (!match) throw new UsageError(`--guard: "${part}" is not one of ${GUARD_GRAMMAR}`);
+    const [, name, operator, raw] = match as unknown as [string, string, string, string];
+    if (!GUARD_OPERATORS[name]!.includes(operator)) throw new UsageError(`--guard: "${part}" needs ${GUARD_OPERATORS[name]!.map((op) => `${name}${op}`).join(' or ')}`);
+    if (name === 'window') {
+      guard.window = raw.toUpperCase();
+      continue;
+    }
+    const number = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(number)) throw new UsageError(`--guard: "${part}" needs a number`);
+    if (name === 'refusal') guard.maxRefusalRate = number;
+    else if (name === 'verify') guard.minVerifySuccessRate = number;
+    // minSessions: the name every version of the API accepts for the guard's minimum (minHouseholds is its new name).
+    else guard.minSessions = number;
   }
   if (!guard.window) throw new UsageError('--guard needs window=DURATION (e.g. window=PT15M)');
   return guard as NonNullable<RolloutRuleInput['guard']>;
@@ -191,7 +217,7 @@ function describeGuard(rule: Rollout['regions'][string]): string {
   const limits = [g.maxRefusalRate !== undefined ? `refused ≤ ${pct(g.maxRefusalRate)}` : '', g.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(g.minVerifySuccessRate)}` : ''].filter(Boolean).join(', ');
   const r = rule.status === 'tripped' ? rule.trippedBy : rule.reading;
   const reading = r ? `; read ${r.refused}/${r.sessions} refused (${pct(r.refusalRate)}), ${r.codesVerified}/${r.codesSent} verified` : '; no reading yet';
-  return `${limits} over ${g.window}, ≥ ${g.minSessions} sessions${reading}`;
+  return `${limits} over ${g.window}, ≥ ${guardMinimum(g)} households${reading}`;
 }
 
 function ifMatchFlag(): { 'If-Match': string } | undefined {

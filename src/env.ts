@@ -18,7 +18,7 @@ export interface HearthEnv extends ConfigBindings {
   METRICS: DurableObjectNamespace<RegionMetrics>;
   /** One Durable Object per network id: how many households hold it as home. */
   NETWORKS: DurableObjectNamespace<NetworkSharing>;
-  /** Workers Analytics Engine: one data point per decision, when bound. */
+  /** Workers Analytics Engine, when bound: a point per session, refusal and error, allowed segments sampled (DECISIONS_SEGMENT_SAMPLE). */
   DECISIONS?: AnalyticsEngineDataset;
 }
 

@@ -42,6 +42,7 @@ export type ConfigBinding =
   | 'SHARED_NETWORK_HOUSEHOLDS'
   | 'COPRESENCE_WINDOW'
   | 'DECISION_LOG_SAMPLE'
+  | 'DECISIONS_SEGMENT_SAMPLE'
   | 'METRICS_FLUSH_INTERVAL';
 
 /** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
@@ -94,6 +95,8 @@ export interface GateConfig {
   copresenceWindowMs: number;
   /** Share of allowed decisions that get a log line (refusals and errors always do). */
   decisionLogSample: number;
+  /** Share of allowed segments written to Analytics Engine (sessions, refusals and errors always are); each point weighs 1/sample. */
+  decisionsSegmentSample: number;
   /** How often an isolate flushes its decision counts at most (0: at the end of every request). */
   metricsFlushIntervalMs: number;
 }
@@ -333,6 +336,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     sharedNetworkHouseholds: read('SHARED_NETWORK_HOUSEHOLDS', intFrom(1, 1_000_000), 8),
     copresenceWindowMs: read('COPRESENCE_WINDOW', duration, parseDurationMs('PT2H')),
     decisionLogSample: read('DECISION_LOG_SAMPLE', share, 0.01),
+    decisionsSegmentSample: read('DECISIONS_SEGMENT_SAMPLE', share, 0.01),
     metricsFlushIntervalMs: read('METRICS_FLUSH_INTERVAL', durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS), MAX_METRICS_FLUSH_INTERVAL_MS),
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems };

@@ -76,7 +76,8 @@ export interface DecisionLogLine {
 /**
  * Tells the world about one decision, without awaiting anything: counts it
  * (this isolate's counters, flushed within the interval through `waitUntil`),
- * writes its Analytics Engine data point when `DECISIONS` is bound, and logs
+ * writes its Analytics Engine data point when `DECISIONS` is bound (allowed
+ * segments at `DECISIONS_SEGMENT_SAMPLE`, weighted in `double1`), and logs
  * it — every refusal, token failure and `STATE_UNAVAILABLE`, and allowed
  * decisions at `DECISION_LOG_SAMPLE`. No id, address or token in any of them.
  */
@@ -97,19 +98,9 @@ export function recordDecision(gate: Gate, route: MetricsRoute, request: Request
   gate.decisions.count(region, now, answer, result.ok ? result.replay : null);
   gate.decisions.scheduleFlush(now, waitUntil);
 
-  if (gate.env.DECISIONS) {
-    try {
-      gate.env.DECISIONS.writeDataPoint({
-        indexes: [region],
-        blobs: [region, route, answer.mode ?? '', answer.decision, answer.enforced, answer.reason, answer.deviceType ?? '', answer.evidence ?? '', answer.sharedNetwork ? 'shared' : ''],
-        doubles: [1],
-      });
-    } catch (error) {
-      console.error(JSON.stringify({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
-    }
-  }
-
   const always = answer.decision !== 'allow' || answer.reason === 'STATE_UNAVAILABLE';
+  writeDataPoint(gate, region, answer, requestId, analyticsWeight(route, always, gate.config.decisionsSegmentSample));
+
   const sample = gate.config.decisionLogSample;
   if (!always && !(Math.random() < sample)) return;
   const line: DecisionLogLine = {
@@ -125,6 +116,34 @@ export function recordDecision(gate: Gate, route: MetricsRoute, request: Request
     ...(always ? {} : { sample }),
   };
   console.log(JSON.stringify({ event: 'decision', ...line }));
+}
+
+/**
+ * The weight of this decision's Analytics Engine point, or null when it is
+ * not written. Sessions, refusals, token failures and errors are rare beside
+ * segments and are always written (weight 1); allowed segments — nearly every
+ * point, and most of what the dataset would cost — are written at
+ * `DECISIONS_SEGMENT_SAMPLE`, each standing for 1/sample of them, so
+ * `SUM(_sample_interval * double1)` still counts every decision.
+ */
+export function analyticsWeight(route: MetricsRoute, always: boolean, segmentSample: number, random: () => number = Math.random): number | null {
+  if (route !== 'segment' || always) return 1;
+  if (!(random() < segmentSample)) return null;
+  return 1 / segmentSample;
+}
+
+/** Writes one decision's Analytics Engine point when `DECISIONS` is bound and the point is sampled; never throws. */
+function writeDataPoint(gate: Gate, region: string, answer: CountedAnswer, requestId: string, weight: number | null): void {
+  if (!gate.env.DECISIONS || weight === null) return;
+  try {
+    gate.env.DECISIONS.writeDataPoint({
+      indexes: [region],
+      blobs: [region, answer.route, answer.mode ?? '', answer.decision, answer.enforced, answer.reason, answer.deviceType ?? '', answer.evidence ?? '', answer.sharedNetwork ? 'shared' : ''],
+      doubles: [weight],
+    });
+  } catch (error) {
+    console.error(JSON.stringify({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
+  }
 }
 
 /** Decides a playback request (a segment), records the visit off the hot path, and records the decision. */

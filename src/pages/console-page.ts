@@ -67,9 +67,18 @@ export async function consolePage(c: AppContext): Promise<Response> {
       <label>Mode<select id="rule-mode">${MODES.map((mode) => html`<option value="${mode}">${mode}</option>`)}</select></label>
       <label>Percent of accounts<input id="rule-percent" type="number" min="0" max="100" value="100" required></label>
       <label><span>When household state is unreadable</span><select id="rule-fail"><option value="open">allow (fail open)</option><option value="closed">refuse (fail closed)</option></select></label>
+      <label>Stages (optional: percent:hold, …, last percent)<input id="rule-stages" placeholder="10:P1D, 50:P2D, 100" autocomplete="off" spellcheck="false"></label>
+      <fieldset class="grid">
+        <legend>Guard (optional: steps the rule down to monitor when unhealthy)</legend>
+        <label>Trip above this refused share (0–1)<input id="rule-guard-refusal" inputmode="decimal" placeholder="0.05" autocomplete="off"></label>
+        <label>Trip below this verify success (0–1)<input id="rule-guard-verify" inputmode="decimal" placeholder="0.5" autocomplete="off"></label>
+        <label>Act from this many treated households<input id="rule-guard-households" inputmode="numeric" placeholder="100" autocomplete="off"></label>
+        <label>Window (e.g. PT15M, at most PT6H)<input id="rule-guard-window" placeholder="PT15M" autocomplete="off" spellcheck="false"></label>
+      </fieldset>
       <label>Note (required: why)<input id="rule-note" required maxlength="500"></label>
-      <div class="row"><button type="submit" class="primary">Review change</button></div>
+      <div class="row"><button type="submit" class="primary">Review change</button><button type="button" id="rule-clear">Clear</button></div>
     </form>
+    <div id="rule-problems" class="field-problems" role="alert" hidden></div>
   </section>
 
   <section class="card" aria-labelledby="account-title">

@@ -38,6 +38,8 @@ describe('configuration', () => {
 
   it('takes a log sample and a flush interval as strings or TOML values, zero included', () => {
     expect(configOf({ ...base, DECISION_LOG_SAMPLE: '0', METRICS_FLUSH_INTERVAL: 'PT0S' })).toMatchObject({ decisionLogSample: 0, metricsFlushIntervalMs: 0 });
+    expect(configOf({ ...base, DECISIONS_SEGMENT_SAMPLE: '0.25' })).toMatchObject({ decisionsSegmentSample: 0.25 });
+    expect(configOf({ ...base, DECISIONS_SEGMENT_SAMPLE: 1 })).toMatchObject({ decisionsSegmentSample: 1 });
     expect(configOf({ ...base, DECISION_LOG_SAMPLE: 1, METRICS_FLUSH_INTERVAL: 'PT2.5S' })).toMatchObject({ decisionLogSample: 1, metricsFlushIntervalMs: 2500 });
   });
 
@@ -69,6 +71,7 @@ describe('configuration', () => {
       sharedNetworkHouseholds: 8,
       copresenceWindowMs: 2 * 3_600_000,
       decisionLogSample: 0.01,
+      decisionsSegmentSample: 0.01,
       metricsFlushIntervalMs: 10_000,
       originUrl: null,
       notify: null,
@@ -95,6 +98,9 @@ describe('configuration', () => {
     ['DECISION_LOG_SAMPLE', '1.5'],
     ['DECISION_LOG_SAMPLE', '-0.1'],
     ['DECISION_LOG_SAMPLE', 'often'],
+    ['DECISIONS_SEGMENT_SAMPLE', '2'],
+    ['DECISIONS_SEGMENT_SAMPLE', '-0.01'],
+    ['DECISIONS_SEGMENT_SAMPLE', 'rarely'],
     ['METRICS_FLUSH_INTERVAL', 'PT11S'],
     ['METRICS_FLUSH_INTERVAL', 'soon'],
     ['SHARED_NETWORK_HOUSEHOLDS', '0'],

@@ -320,6 +320,69 @@ describe('the ops console', () => {
     await context.close();
   });
 
+  it('edits a guarded, staged rule without dropping its stages or guard, and shows the gate\'s objections beside the form', async () => {
+    type Rule = { percent: number; stages?: Array<{ percent: number; hold?: string }>; guard?: Record<string, unknown> };
+    const ruleOf = async (region: string) => ((await admin('GET', '/admin/v1/rollout')).body as { regions: Record<string, Rule> }).regions[region]!;
+    const guard = { maxRefusalRate: 0.2, minVerifySuccessRate: 0.3, minSessions: 7, window: 'PT15M' };
+    const set = await admin('PUT', '/admin/v1/rollout/PA', { mode: 'enforce', stages: [{ percent: 10, hold: 'PT1H' }, { percent: 50, hold: 'P2D' }, { percent: 100 }], guard, note: 'Panama, staged and guarded' });
+    expect(set.status).toBe(200);
+
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto('/admin/console');
+    await page.fill('#token', adminToken);
+    await page.click('#signin-form button[type=submit]');
+    await textOf(page.locator('#regions')).toContain('PA');
+    await page.click('button[aria-label="Edit PA"]');
+    await page.fill('#rule-percent', '20');
+    await page.fill('#rule-note', 'Panama: start at 20 %');
+    await page.click('#rule-form button[type=submit]');
+    await visible(page.locator('#confirm'));
+    await page.click('#confirm-ok');
+    await textOf(page.locator('#console-status')).toContain('PA is now enforce at 20 %');
+    const edited = await ruleOf('PA');
+    expect(edited.percent).toBe(20);
+    expect(edited.stages).toEqual([{ percent: 20, hold: 'PT1H' }, { percent: 50, hold: 'P2D' }, { percent: 100 }]);
+    expect({ ...edited.guard, minimum: edited.guard?.minHouseholds ?? edited.guard?.minSessions }).toMatchObject({ maxRefusalRate: 0.2, minVerifySuccessRate: 0.3, minimum: 7, window: 'PT15M' });
+
+    // Edit shows the whole rule; the preview sentence says it all before Apply.
+    await page.click('button[aria-label="Edit PA"]');
+    expect(await page.inputValue('#rule-stages')).toBe('20:PT1H, 50:P2D, 100');
+    expect([await page.inputValue('#rule-guard-refusal'), await page.inputValue('#rule-guard-verify'), await page.inputValue('#rule-guard-households'), await page.inputValue('#rule-guard-window')]).toEqual(['0.2', '0.3', '7', 'PT15M']);
+    await page.fill('#rule-guard-households', '9');
+    await page.fill('#rule-note', 'Panama: wait for nine households');
+    await page.click('#rule-form button[type=submit]');
+    await textOf(page.locator('#confirm-text')).toContain('in stages 20 % for PT1H, then 50 % for P2D, then 100 %; guarded: back to monitor when more than 20 % of treated households are refused or fewer than 30 % of households sent a code verify, over PT15M, from 9 treated households');
+    await page.click('#confirm-ok');
+    await textOf(page.locator('#console-status')).toContain('PA is now enforce at 20 %');
+    const guarded = await ruleOf('PA');
+    expect(guarded.stages).toHaveLength(3);
+    expect(guarded.guard?.minHouseholds ?? guarded.guard?.minSessions).toBe(9);
+
+    // The gate's 400 (its field and detail) is shown beside the form, on the field it names; nothing changed.
+    await page.click('button[aria-label="Edit PA"]');
+    await page.fill('#rule-stages', '50:P1D, 20');
+    await page.fill('#rule-note', 'Panama: backwards');
+    await page.click('#rule-form button[type=submit]');
+    await page.click('#confirm-ok');
+    await textOf(page.locator('#rule-problems')).toContain('stages.1.percent: stages must increase');
+    expect(await page.getAttribute('#rule-stages', 'aria-invalid')).toBe('true');
+    expect((await ruleOf('PA')).percent).toBe(20);
+    await page.fill('#rule-stages', '20:P1D, fifty');
+    await page.click('#rule-form button[type=submit]');
+    await textOf(page.locator('#rule-problems')).toContain('“fifty” is not PERCENT or PERCENT:HOLD');
+
+    // The form still lays out on a phone and a TV: nothing wider than the screen.
+    for (const viewport of Object.values(SIZES)) {
+      await page.setViewportSize(viewport);
+      const right = await page.evaluate(() => Math.max(...['rule-form', 'rule-problems', 'rule-guard-window', 'rule-stages'].map((id) => document.getElementById(id)!.getBoundingClientRect().right)));
+      expect(right).toBeLessThanOrEqual(viewport.width);
+    }
+    await screenshots(page, 'console-rule');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await context.close();
+  });
+
   it('loads nothing from elsewhere', async () => {
     const html = await (await fetch(`${gate.url}/gate/help`)).text();
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);

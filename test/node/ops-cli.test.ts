@@ -243,7 +243,7 @@ describe('ops CLI against a running gate', () => {
 
     const set = await asAdmin(['rollout', 'set', 'BO', 'enforce', '--stages', '10:PT1H,50:P2D,100', '--guard', 'refusal<0.5,verify>0.2,sessions>=3,window=PT5M', '--note', 'Bolivia, guarded']);
     expect(set.code).toBe(0);
-    expect(set.stdout).toMatch(/BO\s+enforce\s+10\s+open\s+stage 1\/3, next 50% at \S+\s+refused ≤ 50.0%, verified ≥ 20.0% over PT5M, ≥ 3 sessions; no reading yet/);
+    expect(set.stdout).toMatch(/BO\s+enforce\s+10\s+open\s+stage 1\/3, next 50% at \S+\s+refused ≤ 50.0%, verified ≥ 20.0% over PT5M, ≥ 3 households; no reading yet/);
     const rule = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.BO;
     expect(rule).toMatchObject({ stages: [{ percent: 10, hold: 'PT1H' }, { percent: 50, hold: 'P2D' }, { percent: 100 }], guard: { maxRefusalRate: 0.5, minVerifySuccessRate: 0.2, minSessions: 3, window: 'PT5M' } });
 
@@ -257,7 +257,7 @@ describe('ops CLI against a running gate', () => {
       listed = (await asAdmin(['rollout', 'list'])).stdout;
       if (!listed.includes('TRIPPED')) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(listed).toMatch(/BO\s+enforce\s+100\s+open\s+TRIPPED \S+ \(monitor until resumed\)\s+refused ≤ 50.0% over PT5M, ≥ 3 sessions; read 3\/3 refused \(100.0%\)/);
+    expect(listed).toMatch(/BO\s+enforce\s+100\s+open\s+TRIPPED \S+ \(monitor until resumed\)\s+refused ≤ 50.0% over PT5M, ≥ 3 households; read 3\/3 refused \(100.0%\)/);
 
     expect((await asAdmin(['rollout', 'resume', 'BO'])).code).toBe(2);
     const resumed = await asAdmin(['rollout', 'resume', 'BO', '--note', 'reviewed: a test']);
@@ -267,6 +267,29 @@ describe('ops CLI against a running gate', () => {
     const bad = await asAdmin(['rollout', 'set', 'BO', 'enforce', '--stages', '10:P1M,50', '--note', 'months']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('field: stages.0.hold');
+  });
+
+  it('takes the --guard grammar --help writes: <= and >= as written, households (sessions its former name), spaces allowed', async () => {
+    const help = await ops(['--help']);
+    for (const term of ['refusal<=RATE', 'verify>=RATE', 'households>=N', 'sessions>=N is its former name', 'window=DURATION']) expect(help.stdout).toContain(term);
+    const set = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal<=0.05, verify>=0.5, households>=4, window=pt15m', '--note', 'Ecuador, guarded']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/EC\s+monitor\s+100\s+open\s+\S+\s+refused ≤ 5.0%, verified ≥ 50.0% over PT15M, ≥ 4 households; no reading yet/);
+    const guardOf = async () => {
+      const guard = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.EC.guard;
+      return { ...guard, minimum: guard.minHouseholds ?? guard.minSessions };
+    };
+    expect(await guardOf()).toMatchObject({ maxRefusalRate: 0.05, minVerifySuccessRate: 0.5, minimum: 4, window: 'PT15M' });
+    expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal<0.1,sessions>=7,window=PT5M', '--note', 'former names'])).code).toBe(0);
+    expect(await guardOf()).toMatchObject({ maxRefusalRate: 0.1, minimum: 7, window: 'PT5M' });
+    const backwards = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal>=0.1,window=PT5M', '--note', 'x']);
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toContain('"refusal>=0.1" needs refusal<= or refusal<');
+    const unknown = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'errors<0.1,window=PT5M', '--note', 'x']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('refusal<=RATE, verify>=RATE, households>=N, window=DURATION');
+    expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'households>=many,refusal<0.1,window=PT5M', '--note', 'x'])).stderr).toContain('needs a number');
+    expect((await asAdmin(['rollout', 'delete', 'EC', '--note', 'done'])).code).toBe(0);
   });
 
   it('answers usage mistakes with exit 2 and a pointer to --help', async () => {

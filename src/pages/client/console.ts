@@ -7,9 +7,10 @@
  * characters show as escapes instead of reordering what an operator reads;
  * ids are plain `[A-Za-z0-9._:-]` by the API's own rule.
  */
-import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule } from '../../admin-client/client';
+import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule, type RolloutRuleInput } from '../../admin-client/client';
 import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
 import { visibleDeep, visibleText } from '../../admin-client/visible-text';
+import { describeGuard, describeStages, guardMinimum, parseStages, stagesText, type Stages } from '../../admin-client/rule-text';
 import { drawGuard, drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
 
@@ -142,12 +143,192 @@ async function resumeRule(region: string, rule: RolloutRule): Promise<void> {
   await Promise.all([loadRollout(), loadAudit(true)]);
 }
 
+/**
+ * The rule form. Edit fills every field from the rule as it is — its stages
+ * from the one it has reached, so a rollout half-way does not start over —
+ * and remembers what it filled in: Apply then starts from the rule and
+ * overlays only the fields a person changed, so a stage, a guard setting or
+ * anything the form does not show is never dropped by an edit.
+ */
+interface RuleFields {
+  region: string;
+  mode: string;
+  percent: string;
+  fail: string;
+  stages: string;
+  refusal: string;
+  verify: string;
+  households: string;
+  window: string;
+}
+
+const RULE_INPUTS = {
+  region: 'rule-region',
+  mode: 'rule-mode',
+  percent: 'rule-percent',
+  fail: 'rule-fail',
+  stages: 'rule-stages',
+  refusal: 'rule-guard-refusal',
+  verify: 'rule-guard-verify',
+  households: 'rule-guard-households',
+  window: 'rule-guard-window',
+} as const satisfies Record<keyof RuleFields, string>;
+
+/** The API's field names (problem `field`, first segment after `guard.`) → the form's. */
+const FIELD_OF_PROBLEM: Record<string, keyof RuleFields> = {
+  mode: 'mode',
+  percent: 'percent',
+  failOpen: 'fail',
+  stages: 'stages',
+  'guard.maxRefusalRate': 'refusal',
+  'guard.minVerifySuccessRate': 'verify',
+  'guard.minSessions': 'households',
+  'guard.minHouseholds': 'households',
+  'guard.window': 'window',
+  guard: 'window',
+};
+
+/** What Edit filled in, and the rule it came from. */
+let editing: { region: string; rule: RolloutRule; fields: RuleFields } | null = null;
+
+const ruleInput = (name: keyof RuleFields) => $<HTMLInputElement | HTMLSelectElement>(RULE_INPUTS[name]);
+
+function readRuleFields(): RuleFields {
+  const fields = {} as RuleFields;
+  for (const name of Object.keys(RULE_INPUTS) as (keyof RuleFields)[]) fields[name] = ruleInput(name).value.trim();
+  return fields;
+}
+
+/** The stages a rule has still to go through, from the one it has reached; none once a single stage is left. */
+function remainingStages(rule: RolloutRule): Stages | undefined {
+  const stages = rule.stages?.slice(rule.stage ?? 0);
+  return stages && stages.length > 1 ? stages : undefined;
+}
+
+function fieldsOfRule(region: string, rule: RolloutRule): RuleFields {
+  const stages = remainingStages(rule);
+  return {
+    region,
+    mode: rule.mode,
+    percent: String(rule.percent),
+    fail: rule.failOpen ? 'open' : 'closed',
+    stages: stagesText(stages),
+    refusal: rule.guard?.maxRefusalRate !== undefined ? String(rule.guard.maxRefusalRate) : '',
+    verify: rule.guard?.minVerifySuccessRate !== undefined ? String(rule.guard.minVerifySuccessRate) : '',
+    households: rule.guard ? String(guardMinimum(rule.guard)) : '',
+    window: rule.guard?.window ?? '',
+  };
+}
+
 function editRule(region: string, rule: RolloutRule): void {
-  $<HTMLInputElement>('rule-region').value = region;
-  $<HTMLSelectElement>('rule-mode').value = rule.mode;
-  $<HTMLInputElement>('rule-percent').value = String(rule.percent);
-  $<HTMLSelectElement>('rule-fail').value = rule.failOpen ? 'open' : 'closed';
+  const fields = fieldsOfRule(region, rule);
+  for (const name of Object.keys(RULE_INPUTS) as (keyof RuleFields)[]) ruleInput(name).value = fields[name];
+  editing = { region, rule, fields };
+  showRuleProblems([]);
   $<HTMLInputElement>('rule-note').focus();
+}
+
+/**
+ * A staged rule's percent is its (current) first stage's: changing Percent
+ * changes that stage in the Stages field too, where the person sees it.
+ */
+$('rule-percent').addEventListener('input', () => {
+  const parsed = parseStages(ruleInput('stages').value);
+  const percent = Number(ruleInput('percent').value);
+  if (!parsed.ok || !parsed.stages || !Number.isInteger(percent)) return;
+  parsed.stages[0]!.percent = percent;
+  ruleInput('stages').value = stagesText(parsed.stages);
+});
+
+$('rule-clear').addEventListener('click', () => {
+  editing = null;
+  $<HTMLFormElement>('rule-form').reset();
+  for (const name of ['stages', 'refusal', 'verify', 'households', 'window'] as const) ruleInput(name).value = '';
+  showRuleProblems([]);
+});
+
+/** A number field: empty → undefined, not a number → a problem for that field. */
+function numberField(fields: RuleFields, name: 'refusal' | 'verify' | 'households', problems: FieldProblem[]): number | undefined {
+  if (fields[name] === '') return undefined;
+  const value = Number(fields[name]);
+  if (!Number.isFinite(value)) problems.push({ field: name, message: `“${fields[name]}” is not a number` });
+  return value;
+}
+
+interface FieldProblem {
+  field: keyof RuleFields | null;
+  message: string;
+}
+
+/**
+ * The body to PUT: the rule being edited (when the form is still on its
+ * region), with the fields the person changed laid over it.
+ */
+function ruleBody(fields: RuleFields, note: string): { body: RolloutRuleInput; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const from = editing && editing.region === fields.region ? editing : null;
+  const changed = (name: keyof RuleFields) => !from || from.fields[name] !== fields[name];
+  const body: RolloutRuleInput = { mode: fields.mode as RolloutRule['mode'], failOpen: fields.fail === 'open', note };
+
+  let stages: Stages | undefined;
+  if (from && !changed('stages')) stages = remainingStages(from.rule);
+  else {
+    const parsed = parseStages(fields.stages);
+    if (parsed.ok) stages = parsed.stages;
+    else problems.push({ field: 'stages', message: parsed.message });
+  }
+  if (stages && stages.length > 0) {
+    body.stages = stages;
+    if (changed('percent') && Number(fields.percent) !== stages[0]!.percent) body.percent = Number(fields.percent);
+  } else body.percent = Number(fields.percent);
+
+  const guardFields = ['refusal', 'verify', 'households', 'window'] as const;
+  if (from && !guardFields.some(changed)) {
+    if (from.rule.guard) body.guard = from.rule.guard;
+  } else if (guardFields.some((name) => fields[name] !== '')) {
+    // The rule's own guard first, so a setting the form does not show survives; then what the form says.
+    const guard: Record<string, unknown> = { ...from?.rule.guard };
+    const set = (key: string, value: unknown) => (value === undefined ? delete guard[key] : (guard[key] = value));
+    set('maxRefusalRate', numberField(fields, 'refusal', problems));
+    set('minVerifySuccessRate', numberField(fields, 'verify', problems));
+    const minimumKey = 'minHouseholds' in guard ? 'minHouseholds' : 'minSessions';
+    set(minimumKey, numberField(fields, 'households', problems));
+    set('window', fields.window === '' ? undefined : fields.window.toUpperCase());
+    body.guard = guard as NonNullable<RolloutRuleInput['guard']>;
+  }
+  return { body, problems };
+}
+
+/** The API's (or the form's) objections, each beside the field it names. */
+function showRuleProblems(problems: FieldProblem[]): void {
+  for (const name of Object.keys(RULE_INPUTS) as (keyof RuleFields)[]) {
+    ruleInput(name).removeAttribute('aria-invalid');
+    ruleInput(name).removeAttribute('aria-describedby');
+  }
+  const box = $('rule-problems');
+  box.hidden = problems.length === 0;
+  const list = document.createElement('ul');
+  for (const problem of problems) {
+    const item = document.createElement('li');
+    item.textContent = visibleText(problem.message);
+    list.append(item);
+    if (problem.field) {
+      ruleInput(problem.field).setAttribute('aria-invalid', 'true');
+      ruleInput(problem.field).setAttribute('aria-describedby', 'rule-problems');
+    }
+  }
+  box.replaceChildren(...(problems.length > 0 ? [list] : []));
+}
+
+/** A 400's errors (`field` + message), mapped to the form's fields. */
+function problemsOfAnswer(error: unknown): FieldProblem[] {
+  const problem = visibleDeep(error as Partial<Problem> & { errors?: Array<{ field: string; message: string }> });
+  const errors = problem.errors && problem.errors.length > 0 ? problem.errors : [{ field: problem.field ?? '', message: problem.detail ?? problem.title ?? 'invalid' }];
+  return errors.map(({ field, message }) => {
+    const key = Object.keys(FIELD_OF_PROBLEM).find((name) => field === name || field.startsWith(`${name}.`));
+    const text = message.startsWith(`${field}:`) ? message : `${field}: ${message}`;
+    return { field: key ? FIELD_OF_PROBLEM[key]! : null, message: text };
+  });
 }
 
 async function deleteRule(region: string): Promise<void> {
@@ -161,22 +342,32 @@ async function deleteRule(region: string): Promise<void> {
 
 $('rule-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const region = $<HTMLInputElement>('rule-region').value.trim().toUpperCase();
-  const mode = $<HTMLSelectElement>('rule-mode').value as RolloutRule['mode'];
-  const percent = Number($<HTMLInputElement>('rule-percent').value);
-  const failOpen = $<HTMLSelectElement>('rule-fail').value === 'open';
+  const fields = readRuleFields();
+  fields.region = fields.region.toUpperCase();
+  const { region, mode } = fields;
+  const failOpen = fields.fail === 'open';
   const note = $<HTMLInputElement>('rule-note').value.trim();
   if (!note) return setStatus(statusLine, 'A note is required: say why, it goes into the audit trail.', 'bad');
+  const { body, problems } = ruleBody(fields, note);
+  showRuleProblems(problems);
+  if (problems.length > 0) return setStatus(statusLine, 'Nothing changed: see the problems beside the form.', 'bad');
+  const percent = body.stages?.[0]?.percent ?? body.percent ?? 100;
+  const shape = [describeStages(body.stages), describeGuard(body.guard)].filter(Boolean).join('; ');
   const ok = await confirmDialog(
-    `Set ${region} to ${mode} for ${percent} % of accounts, failing ${failOpen ? 'open' : 'closed'}? Note: “${note}”. This applies to the next request.`,
-    await previewOf(region, mode, percent),
+    `Set ${region} to ${mode} for ${percent} % of accounts, failing ${failOpen ? 'open' : 'closed'}, ${shape}? Note: “${note}”. This applies to the next request.`,
+    await previewOf(region, body.mode, percent),
   );
   if (!ok) return setStatus(statusLine, 'Nothing changed.');
-  const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body: { mode, percent, failOpen, note } });
+  const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body });
   if (answer.response.status === 412) return showReload(refusal(answer));
+  if (answer.response.status === 400) {
+    showRuleProblems(problemsOfAnswer(answer.error));
+    return setStatus(statusLine, `Nothing changed: the gate refused the rule (${refusal(answer)}).`, 'bad');
+  }
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
-  setStatus(statusLine, `${region} is now ${mode} at ${percent} % (version ${answer.data.version}).`, 'ok');
+  setStatus(statusLine, `${region} is now ${mode} at ${answer.data.regions[region]?.percent ?? percent} % (version ${answer.data.version}).`, 'ok');
   $<HTMLInputElement>('rule-note').value = '';
+  editing = { region, rule: answer.data.regions[region]!, fields: fieldsOfRule(region, answer.data.regions[region]!) };
   await Promise.all([loadRollout(), loadAudit(true)]);
 });
 

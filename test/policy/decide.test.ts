@@ -9,7 +9,7 @@ const HOME = 'n1.home';
 const AWAY = 'n1.away';
 
 function device(id: string, patch: Partial<DeviceRecord> = {}): DeviceRecord {
-  return { deviceId: id, type: 'mobile', firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], ...patch };
+  return { deviceId: id, type: 'mobile', firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], keyThumbprint: null, ...patch };
 }
 
 /** Devices keyed by their ids, as a household holds them. */
@@ -29,7 +29,7 @@ function established(patch: Partial<Household> = {}): Household {
 function input(patch: Partial<DecisionInput> & { mode?: Mode; percent?: number; failOpen?: boolean; type?: string; iat?: number } = {}): DecisionInput {
   const { mode = 'enforce', percent = 100, failOpen = true, type = 'mobile', iat = NOW / 1000, ...rest } = patch;
   return {
-    device: { accountId: 'acct', deviceId: 'phone-1', deviceType: type as 'mobile', issuedAtSeconds: iat },
+    device: { accountId: 'acct', deviceId: 'phone-1', deviceType: type as 'mobile', issuedAtSeconds: iat, keyThumbprint: null },
     networkId: AWAY,
     addressId: null,
     region: 'PE',

@@ -55,6 +55,21 @@ describe('decide(): the decision table, row by row', () => {
     expect(run({ household, mode: 'off', iat: (NOW - 5000) / 1000 })).toMatchObject({ reason: 'DEVICE_REVOKED' });
   });
 
+  it('row 1: a device id seen bound answers only to its key — another key or an unbound token is DEVICE_PROOF_REQUIRED, in every mode', () => {
+    const K = 'A'.repeat(43);
+    const household = established({ devices: devicesOf(device('phone-1', { keyThumbprint: K })) });
+    const withKey = (keyThumbprint: string | null, mode: Mode = 'enforce') =>
+      decide({ ...input({ household, mode }), device: { accountId: 'acct', deviceId: 'phone-1', deviceType: 'mobile', issuedAtSeconds: NOW / 1000, keyThumbprint } }, limits, NOW);
+    for (const mode of ['off', 'monitor', 'challenge', 'enforce'] as const) {
+      expect(withKey('B'.repeat(43), mode)).toMatchObject({ decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED', enforced: 'deny' });
+      expect(withKey(null, mode)).toMatchObject({ decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED' });
+      expect(withKey(K, mode).reason).not.toBe('DEVICE_PROOF_REQUIRED');
+    }
+    expect(withKey(K).trace).toContainEqual({ row: 1, check: 'device key', matched: false, detail: 'device bound; bound token with its key' });
+    // A device never seen bound takes any token, bound or not.
+    expect(run({}).reason).not.toBe('DEVICE_PROOF_REQUIRED');
+  });
+
   it('row 2: unreadable state allows when the rule fails open, refuses when it fails closed', () => {
     expect(run({ household: 'unavailable', failOpen: true })).toMatchObject({ decision: 'allow', reason: 'STATE_UNAVAILABLE' });
     expect(run({ household: 'unavailable', failOpen: false })).toMatchObject({ decision: 'deny', reason: 'STATE_UNAVAILABLE' });
@@ -172,7 +187,7 @@ describe('decide(): modes', () => {
     const decision = run({ mode: 'enforce' });
     expect(decision.policyVersion).toBe(7);
     expect(decision.region).toBe('PE');
-    expect(decision.trace.map((step) => step.row)).toEqual([1, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(decision.trace.map((step) => step.row)).toEqual([1, 2, 1, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(decision.trace.filter((step) => step.matched).map((step) => step.row)).toEqual([11]);
   });
 

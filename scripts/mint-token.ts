@@ -17,6 +17,7 @@
  * `keypair` takes --alg EdDSA (Ed25519, default) or ES256 (P-256).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { parseArgs } from 'node:util';
 import { makeDeviceKeyPair, mintAdminToken, mintDeviceProof, mintDeviceToken } from '../dev/tokens.ts';
@@ -54,10 +55,13 @@ if (values.help) {
   process.exit(0);
 }
 
+/** A path as the person typed it: npm runs scripts in the package root, INIT_CWD is where `npm run` was typed. */
+const here = (file: string) => resolve(process.env.INIT_CWD ?? process.cwd(), file);
+
 /** A JWK from a file written by `keypair` (or any JWK file). */
 function readJwk(file: string, what: string): JWK {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as JWK;
+    return JSON.parse(readFileSync(here(file), 'utf8')) as JWK;
   } catch {
     fail(`${what} ${file} is not a readable JWK file`);
   }
@@ -67,8 +71,8 @@ const command = positionals[0];
 if (command === 'keypair') {
   if (values.alg !== 'EdDSA' && values.alg !== 'ES256') fail('--alg must be EdDSA or ES256');
   const pair = await makeDeviceKeyPair(values.alg);
-  writeFileSync(`${values.out}.public.jwk`, JSON.stringify(pair.publicJwk) + '\n');
-  writeFileSync(`${values.out}.private.jwk`, JSON.stringify(pair.privateJwk) + '\n', { mode: 0o600 });
+  writeFileSync(here(`${values.out}.public.jwk`), JSON.stringify(pair.publicJwk) + '\n');
+  writeFileSync(here(`${values.out}.private.jwk`), JSON.stringify(pair.privateJwk) + '\n', { mode: 0o600 });
   process.stdout.write(`${values.out}.public.jwk\n${values.out}.private.jwk\n`);
   process.exit(0);
 }

@@ -6,14 +6,32 @@
  *   npm run token -- --account acct-1 --device tv-1 --type tv
  *   npm run token -- --account acct-1 --device phone-1 --type mobile --alg ES256 --ttl 600
  *   npm run token -- --admin --scope "rollout:read rollout:write" --sub ana@ops
+ *
+ * Device-bound tokens (DPoP, RFC 9449): make a key pair as a device would,
+ * bind a token to its public half, and sign a proof per request.
+ *
+ *   npm run token -- keypair --out tv-key            (writes tv-key.public.jwk and tv-key.private.jwk)
+ *   npm run token -- --account acct-1 --device tv-1 --type tv --bind tv-key.public.jwk
+ *   npm run token -- proof --key tv-key.private.jwk --method GET --url http://localhost:8787/gate/v1/decision --token <token>
+ *
+ * `keypair` takes --alg EdDSA (Ed25519, default) or ES256 (P-256).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { JWK } from 'jose';
 import { parseArgs } from 'node:util';
-import { mintAdminToken, mintDeviceToken } from '../dev/tokens.ts';
+import { makeDeviceKeyPair, mintAdminToken, mintDeviceProof, mintDeviceToken } from '../dev/tokens.ts';
 import { DEVICE_TYPES, ID_PATTERN } from '../src/vocabulary.ts';
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
+    bind: { type: 'string' },
+    out: { type: 'string', default: 'device-key' },
+    key: { type: 'string' },
+    method: { type: 'string', default: 'GET' },
+    url: { type: 'string' },
+    token: { type: 'string' },
     account: { type: 'string' },
     device: { type: 'string' },
     type: { type: 'string', default: 'mobile' },
@@ -37,6 +55,38 @@ if (values.help) {
   process.exit(0);
 }
 
+/** A path as the person typed it: npm runs scripts in the package root, INIT_CWD is where `npm run` was typed. */
+const here = (file: string) => resolve(process.env.INIT_CWD ?? process.cwd(), file);
+
+/** A JWK from a file written by `keypair` (or any JWK file). */
+function readJwk(file: string, what: string): JWK {
+  try {
+    return JSON.parse(readFileSync(here(file), 'utf8')) as JWK;
+  } catch {
+    fail(`${what} ${file} is not a readable JWK file`);
+  }
+}
+
+const command = positionals[0];
+if (command === 'keypair') {
+  if (values.alg !== 'EdDSA' && values.alg !== 'ES256') fail('--alg must be EdDSA or ES256');
+  const pair = await makeDeviceKeyPair(values.alg);
+  writeFileSync(here(`${values.out}.public.jwk`), JSON.stringify(pair.publicJwk) + '\n');
+  writeFileSync(here(`${values.out}.private.jwk`), JSON.stringify(pair.privateJwk) + '\n', { mode: 0o600 });
+  process.stdout.write(`${values.out}.public.jwk\n${values.out}.private.jwk\n`);
+  process.exit(0);
+}
+if (command === 'proof') {
+  if (!values.key) fail('proof needs --key <private JWK file>');
+  if (!values.url || !URL.canParse(values.url)) fail('proof needs --url <the request URL>');
+  if (!values.token) fail('proof needs --token <the bound token it travels with>');
+  const privateJwk = readJwk(values.key, '--key');
+  if (typeof privateJwk.d !== 'string') fail('--key must be a private JWK (with "d")');
+  process.stdout.write((await mintDeviceProof({ privateJwk, method: values.method!.toUpperCase(), url: values.url, token: values.token })) + '\n');
+  process.exit(0);
+}
+if (command !== undefined) fail(`unknown command ${command}: keypair, proof, or none (a token)`);
+
 const ttlSeconds = Number(values.ttl);
 if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail('--ttl must be a positive number of seconds');
 
@@ -49,6 +99,8 @@ if (values.admin) {
   if (!values.device || !ID_PATTERN.test(values.device)) fail('--device is required and must match [A-Za-z0-9._:-]{1,128}');
   if (!(DEVICE_TYPES as readonly string[]).includes(values.type!)) fail(`--type must be one of ${DEVICE_TYPES.join(', ')}`);
   if (values.alg !== 'EdDSA' && values.alg !== 'ES256') fail('--alg must be EdDSA or ES256');
-  token = await mintDeviceToken({ account: values.account, device: values.device, type: values.type!, alg: values.alg, ttlSeconds });
+  const bindTo = values.bind ? readJwk(values.bind, '--bind') : undefined;
+  if (bindTo && 'd' in bindTo) fail('--bind takes the PUBLIC key file (a private key never leaves the device)');
+  token = await mintDeviceToken({ account: values.account, device: values.device, type: values.type!, alg: values.alg, ttlSeconds, ...(bindTo ? { bindTo } : {}) });
 }
 process.stdout.write(token + '\n');

@@ -398,7 +398,11 @@ async function accountCommand(command: string | undefined, args: string[]): Prom
           ),
           '',
           'Devices',
-          table(summary.devices, ['deviceId', 'type', 'status', 'accessUntil', 'lastSeenAt', 'lastHomeSeenAt']),
+          // `bound`: seen bound to a key (DPoP); only that key speaks for the id until a sign-out.
+          table(
+            summary.devices.map((device) => ({ ...device, bound: device.bound ? 'yes' : 'no' })),
+            ['deviceId', 'type', 'status', 'bound', 'accessUntil', 'lastSeenAt', 'lastHomeSeenAt'],
+          ),
           '',
           'Support grants',
           table(summary.grants, ['grantId', 'deviceId', 'expiresAt', 'actor', 'reason']),
@@ -421,6 +425,7 @@ async function accountCommand(command: string | undefined, args: string[]): Prom
         [
           `${explained.decision.toUpperCase()} — ${explained.reason}${explained.wouldDecision && explained.wouldDecision !== explained.decision ? ` (enforce would ${explained.wouldDecision})` : ''}`,
           ...(explained.networkShared ? ['On a shared home network: only the TV’s own address counts as home there.'] : []),
+          ...(explained.bound ? ['The device is bound to a key: explained as a request proving it (another key, or an unbound token, is DEVICE_PROOF_REQUIRED).'] : []),
           `Region ${explained.region}: rule ${explained.rule.key} = ${explained.rule.mode} at ${explained.rule.percent}%, account bucket ${explained.bucket} → ${explained.mode}; policy version ${explained.policyVersion}`,
           `The person sees: “${explained.message}”`,
           '',

@@ -11,7 +11,8 @@ import { honoPath, type AuthKind, type Operation, type SignedIn } from './api/op
 import { openApiDocument } from './api/openapi';
 import { operations } from './routes/operations';
 import { isCrossSiteCookieRequest } from './edge/cross-site';
-import { recordDecision, tokenProblem } from './edge/decision-response';
+import { recordDecision, STATE_RETRY_AFTER_SECONDS, tokenProblem } from './edge/decision-response';
+import { checkDeviceBinding } from './edge/device-binding';
 import { gateFor } from './gate';
 import type { AppEnv, AppContext } from './http/context';
 import { readJsonBody, validate } from './http/json-body';
@@ -82,7 +83,17 @@ async function signIn(c: AppContext, operation: Operation): Promise<SignedIn[Aut
       const gate = c.get('gate');
       const now = Date.now();
       const identity = await gate.deviceTokens.identify(c.req.raw.headers, now);
-      if (identity.ok) return { device: identity.device };
+      if (identity.ok) {
+        // Contract §2.1: a bound token proves possession of its key here (and `required` refuses unbound tokens).
+        const binding = await checkDeviceBinding(gate, c.req.raw, identity.device, now);
+        if (binding.ok) return { device: identity.device };
+        if (binding.failure === 'state-unavailable') return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
+        const refused = { ok: false as const, reason: 'DEVICE_PROOF_REQUIRED' as const };
+        if (operation.countsSessions) recordDecision(gate, 'session', c.req.raw, c.get('requestId'), refused, now, (p) => c.executionCtx.waitUntil(p));
+        // The failure is a fixed code (identity/device-proof.ts); neither token nor proof is logged.
+        console.log(JSON.stringify({ event: 'device_proof_refused', requestId: c.get('requestId'), operation: operation.operationId, failure: binding.failure }));
+        return tokenProblem('DEVICE_PROOF_REQUIRED', c.get('requestId'), c.get('locale'));
+      }
       if (operation.countsSessions) {
         recordDecision(gate, 'session', c.req.raw, c.get('requestId'), identity, now, (p) => c.executionCtx.waitUntil(p));
       } else {

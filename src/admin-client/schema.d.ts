@@ -413,6 +413,8 @@ export interface components {
             /** @enum {string} */
             status: "home" | "trusted" | "temporary" | "extra-member" | "support-grant" | "outside" | "signed-out";
             accessUntil: string | null;
+            /** @description The device was seen bound to a key (DPoP): from then on only that key speaks for its id — another key, or an unbound token, is `401 DEVICE_PROOF_REQUIRED` — until it is signed out. */
+            bound: boolean;
         };
         Rollout: {
             version: number;
@@ -741,6 +743,8 @@ export interface components {
             deviceId: string;
             /** @enum {string} */
             deviceType: "tv" | "mobile" | "tablet" | "web" | "console" | "other";
+            /** @description The device is bound to a key: the explanation is of a request proving that key (any other key, or an unbound token, is `DEVICE_PROOF_REQUIRED` at row 1). */
+            bound: boolean;
             networkIsHome: boolean;
             /** @description The address is on one of the household’s shared home networks. */
             networkShared: boolean;
@@ -940,7 +944,7 @@ export interface operations {
                     "application/json": components["schemas"]["Decision"];
                 };
             };
-            /** @description Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`). */
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -986,7 +990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`). */
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1084,7 +1088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`). */
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1187,7 +1191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`). */
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1254,7 +1258,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`). */
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1292,7 +1296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`). */
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
             401: {
                 headers: {
                     [name: string]: unknown;

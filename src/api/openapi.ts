@@ -74,7 +74,7 @@ export function openApiDocument(operations: readonly Operation[], version: strin
       responses,
     };
     if (operation.body) entry.requestBody = { required: operation.bodyOptional !== true, content: { 'application/json': { schema: schemaOf(operation.body, 'input', components) } } };
-    if (operation.auth === 'device') entry.security = [{ deviceToken: [] }, { deviceCookie: [] }];
+    if (operation.auth === 'device') entry.security = [{ deviceToken: [] }, { deviceBoundToken: [] }, { deviceCookie: [] }];
     if (operation.auth === 'admin') entry.security = [{ adminToken: [] }];
     if (operation.auth === 'none') entry.security = [];
     const scope = operation.scope ? `Requires the \`${operation.scope}\` scope.` : undefined;
@@ -102,6 +102,12 @@ export function openApiDocument(operations: readonly Operation[], version: strin
       schemas: components,
       securitySchemes: {
         deviceToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Device token (EdDSA or ES256, kid required).' },
+        deviceBoundToken: {
+          type: 'http',
+          scheme: 'DPoP',
+          description:
+            'A device-bound token (`cnf.jkt`) as `Authorization: DPoP <token>`, with a `DPoP` header holding a fresh proof of its key (RFC 9449: `typ` dpop+jwt, EdDSA or ES256, `htm`, `htu`, `iat`, `jti`, `ath`). Any proof problem is `401 DEVICE_PROOF_REQUIRED` with `WWW-Authenticate: DPoP`.',
+        },
         deviceCookie: { type: 'apiKey', in: 'cookie', name: 'hearth_device', description: 'The device token, for browser players.' },
         adminToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Admin token: aud hearth-admin, space-separated scope.' },
       },

@@ -119,6 +119,7 @@ export const deviceView = z
     lastHomeSeenAt: isoTime.nullable(),
     status: z.enum(['home', 'trusted', 'temporary', 'extra-member', 'support-grant', 'outside', 'signed-out']),
     accessUntil: isoTime.nullable(),
+    bound: z.boolean().meta({ description: 'The device was seen bound to a key (DPoP): from then on only that key speaks for its id — another key, or an unbound token, is `401 DEVICE_PROOF_REQUIRED` — until it is signed out.' }),
   })
   .meta({ id: 'Device' });
 export const deviceList = z.object({ devices: z.array(deviceView) });
@@ -311,6 +312,7 @@ export const explanation = z
     accountId: z.string(),
     deviceId: z.string(),
     deviceType: z.enum(DEVICE_TYPES),
+    bound: z.boolean().meta({ description: 'The device is bound to a key: the explanation is of a request proving that key (any other key, or an unbound token, is `DEVICE_PROOF_REQUIRED` at row 1).' }),
     networkIsHome: z.boolean(),
     networkShared: z.boolean().meta({ description: 'The address is on one of the household’s shared home networks.' }),
     evidence: z.enum(HOME_EVIDENCE).optional().meta({ description: 'When enforce answers IN_HOUSEHOLD: `network`, `anchor` (the household’s TV) or `copresence` (the TV’s address).' }),

@@ -27,6 +27,8 @@ export function deviceViews(household: Household, limits: HouseholdLimits, now: 
         lastHomeSeenAt: isoOrNull(device.lastHomeSeenAt),
         status,
         accessUntil: isoOrNull(accessUntil),
+        /** Seen bound to a key (contract §2.1): only that key's proofs speak for it until a sign-out. */
+        bound: device.keyThumbprint !== null,
       };
     });
 }

@@ -43,6 +43,7 @@ export type ConfigBinding =
   | 'COPRESENCE_WINDOW'
   | 'DECISION_LOG_SAMPLE'
   | 'DECISIONS_SEGMENT_SAMPLE'
+  | 'DEVICE_BINDING'
   | 'METRICS_FLUSH_INTERVAL';
 
 /** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
@@ -99,7 +100,15 @@ export interface GateConfig {
   decisionsSegmentSample: number;
   /** How often an isolate flushes its decision counts at most (0: at the end of every request). */
   metricsFlushIntervalMs: number;
+  /**
+   * `optional`: bound tokens (cnf.jkt) must prove possession of their key,
+   * unbound tokens work as before; `required`: every device token must be bound.
+   */
+  deviceBinding: DeviceBinding;
 }
+
+export const DEVICE_BINDINGS = ['optional', 'required'] as const;
+export type DeviceBinding = (typeof DEVICE_BINDINGS)[number];
 
 /** One binding that is missing or malformed. `message` never contains the value itself. */
 export interface ConfigProblem {
@@ -338,6 +347,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     decisionLogSample: read('DECISION_LOG_SAMPLE', share, 0.01),
     decisionsSegmentSample: read('DECISIONS_SEGMENT_SAMPLE', share, 0.01),
     metricsFlushIntervalMs: read('METRICS_FLUSH_INTERVAL', durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS), MAX_METRICS_FLUSH_INTERVAL_MS),
+    deviceBinding: read<DeviceBinding>('DEVICE_BINDING', z.enum(DEVICE_BINDINGS, 'must be "optional" or "required"'), 'optional'),
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
 }

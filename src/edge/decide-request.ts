@@ -28,7 +28,7 @@ import type { Result } from '../result';
 
 export type RequestDecision = Result<
   { device: DeviceIdentity; networkId: NetworkId | null; decision: Decision; replay: ReplayBuckets | null },
-  { reason: TokenFailureReason }
+  { reason: TokenFailureReason | 'DEVICE_PROOF_REQUIRED' }
 >;
 
 export interface DecideOptions {
@@ -88,6 +88,7 @@ export async function policyContext(gate: Gate, request: Request, accountId: str
  */
 function refusalToConfirm(gate: Gate, accountId: string, snapshot: HouseholdRead, decision: Decision, options: DecideOptions, now: number): boolean {
   if (options.authoritative || snapshot === 'unavailable') return false;
+  // A recorded key is confirmed like any "no": a sign-out elsewhere may have forgotten it.
   if (decision.decision === 'allow' || decision.reason === 'DEVICE_REVOKED') return false;
   return !gate.households.recentlyConfirmed(accountId, now);
 }
@@ -96,6 +97,8 @@ function refusalToConfirm(gate: Gate, accountId: string, snapshot: HouseholdRead
 export async function decideRequest(gate: Gate, request: Request, now: number, options: DecideOptions): Promise<RequestDecision> {
   const identity = await gate.deviceTokens.identify(request.headers, now);
   if (!identity.ok) return identity;
+  // Contract §2.1: a bound token alone (and under DEVICE_BINDING=required any token) never plays — its proof is for the decision endpoint.
+  if (identity.device.keyThumbprint !== null || gate.config.deviceBinding === 'required') return { ok: false, reason: 'DEVICE_PROOF_REQUIRED' };
   return decideForDevice(gate, request, identity.device, now, options);
 }
 
@@ -131,7 +134,7 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
     }
   }
 
-  if (options.record && decision.mode !== 'off' && household !== 'unavailable' && decision.reason !== 'DEVICE_REVOKED') {
+  if (options.record && decision.mode !== 'off' && household !== 'unavailable' && decision.reason !== 'DEVICE_REVOKED' && decision.reason !== 'DEVICE_PROOF_REQUIRED') {
     const visitAddress = addressIdWhereShared(household);
     const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: visitAddress && (await visitAddress), at: now };
     if (visitIsNews(household, visit, gate.limits, { session: options.session === true })) {
@@ -143,7 +146,7 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
             visit.addressId ?? gate.networks.addressId(address),
             networkId === null ? null : gate.networks.holderId(networkId, device.accountId),
           ]);
-          await gate.households.recordVisit(device.accountId, { ...visit, addressId: visitAddressId }, gate.limits, { holderId, issuedAtSeconds: device.issuedAtSeconds });
+          await gate.households.recordVisit(device.accountId, { ...visit, addressId: visitAddressId }, gate.limits, { holderId, issuedAtSeconds: device.issuedAtSeconds, keyThumbprint: device.keyThumbprint });
         })().catch((error: unknown) => {
           console.error(JSON.stringify({ event: 'visit_not_recorded', error: String(error) }));
         }),

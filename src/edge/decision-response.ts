@@ -19,6 +19,8 @@ import { type DeviceType } from '../vocabulary';
 
 export const DECISION_HEADER = 'Hearth-Decision';
 export const TOKEN_CHALLENGE = 'Bearer realm="playback", error="invalid_token"';
+/** RFC 9449 §7.1: the answer to a bound token without a valid proof, or (DEVICE_BINDING=required) an unbound token. */
+export const PROOF_CHALLENGE = 'DPoP algs="EdDSA ES256", error="invalid_dpop_proof"';
 /** Seconds a client should wait before retrying when household state is unreadable. */
 export const STATE_RETRY_AFTER_SECONDS = 5;
 
@@ -30,25 +32,30 @@ export function decisionHeader(decision: Pick<Decision, 'decision' | 'reason' | 
 /** The HTTP status a decision answers with on a playback path. */
 export function decisionStatus(decision: Decision): number {
   if (decision.decision === 'allow') return 200;
-  if (decision.reason === 'DEVICE_REVOKED') return 401;
+  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return 401;
   if (decision.reason === 'STATE_UNAVAILABLE') return 503;
   return 403;
 }
 
-export function tokenProblem(reason: TokenFailureReason | 'DEVICE_REVOKED', requestId: string, locale: Locale): Response {
+export function tokenProblem(reason: TokenFailureReason | 'DEVICE_REVOKED' | 'DEVICE_PROOF_REQUIRED', requestId: string, locale: Locale): Response {
   return problemResponse(reason, {
     requestId,
     locale,
     extra: { decision: 'deny' },
-    headers: { 'WWW-Authenticate': TOKEN_CHALLENGE, [DECISION_HEADER]: `deny; reason=${reason}` },
+    headers: { 'WWW-Authenticate': challengeFor(reason), [DECISION_HEADER]: `deny; reason=${reason}` },
   });
+}
+
+/** The `WWW-Authenticate` of a 401: a proof problem names DPoP and its algorithms, every other token problem Bearer. */
+function challengeFor(reason: string): string {
+  return reason === 'DEVICE_PROOF_REQUIRED' ? PROOF_CHALLENGE : TOKEN_CHALLENGE;
 }
 
 /** The refusal of a playback request: 401 (signed out), 503 (state unreadable) or 403. */
 export function refusal(decision: Decision, requestId: string, locale: Locale): Response {
   const status = decisionStatus(decision);
   const headers: Record<string, string> = { [DECISION_HEADER]: decisionHeader(decision) };
-  if (status === 401) headers['WWW-Authenticate'] = TOKEN_CHALLENGE;
+  if (status === 401) headers['WWW-Authenticate'] = challengeFor(decision.reason);
   if (status === 503) headers['Retry-After'] = String(STATE_RETRY_AFTER_SECONDS);
   return problemResponse(decision.reason, {
     requestId,

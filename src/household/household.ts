@@ -92,6 +92,12 @@ export interface DeviceRecord {
   temporaryAccessUntil: number | null;
   /** When each travel grant was given; those inside TRAVEL_WINDOW count against the limit. */
   travelGrantsAt: number[];
+  /**
+   * RFC 7638 thumbprint of the key this device id was first seen with, bound
+   * (contract §2.1); null until then, and again after a sign-out. While set, a
+   * token for this id with another key, or unbound, is refused.
+   */
+  keyThumbprint: string | null;
 }
 
 export interface ExtraMember {
@@ -215,7 +221,8 @@ export function fromHouseholdDocument(document: HouseholdDocument | LegacyHouseh
   return {
     ...document,
     schema: HOUSEHOLD_SCHEMA_VERSION,
-    devices: new Map(devices.map((device) => [device.deviceId, device])),
+    // Devices stored before contract v1.3 were never seen bound.
+    devices: new Map(devices.map((device) => [device.deviceId, { ...device, keyThumbprint: device.keyThumbprint ?? null }])),
     extraMembers: new Map(members.map((member) => [member.deviceId, member])),
     signedOutBefore: document.signedOutBefore ?? null,
     anchorConflicts: document.anchorConflicts ?? 0,
@@ -305,6 +312,40 @@ export function isSignedOut(household: Household | null, deviceId: string, issue
   if (!household) return false;
   const revokedAt = (ms: number | null | undefined) => ms != null && issuedAtSeconds <= unixSeconds(ms);
   return revokedAt(household.devices.get(deviceId)?.signedOutAt) || revokedAt(household.signedOutBefore);
+}
+
+/**
+ * Whether the household refuses a token for `deviceId` bound to
+ * `keyThumbprint` (null: unbound) because the device id was seen bound to
+ * another key (contract §2.1): a copy of the id with another key, or
+ * without one, is not that device.
+ */
+export function isOtherKey(household: Household | null, deviceId: string, keyThumbprint: string | null): boolean {
+  const recorded = household?.devices.get(deviceId)?.keyThumbprint ?? null;
+  return recorded !== null && recorded !== keyThumbprint;
+}
+
+/**
+ * What the household says to a device proving possession of `keyThumbprint`:
+ * `recorded` the first time (the key becomes the device's), `known` when it
+ * is the device's key already, `other` when the device id holds another key.
+ */
+export type KeySighting = 'recorded' | 'known' | 'other';
+
+export function keySighting(household: Household | null, deviceId: string, keyThumbprint: string): KeySighting {
+  const recorded = household?.devices.get(deviceId)?.keyThumbprint ?? null;
+  if (recorded === null) return 'recorded';
+  return recorded === keyThumbprint ? 'known' : 'other';
+}
+
+/** Records the key a device was first seen with, bound (a device not seen yet is remembered with it). Never replaces a recorded key. */
+export function recordDeviceKey(current: Household, deviceId: string, deviceType: DeviceType, keyThumbprint: string, now: number): Household {
+  const household = structuredClone(current);
+  const device = household.devices.get(deviceId) ?? newDevice(deviceId, deviceType, now);
+  if (device.keyThumbprint !== null) return household;
+  device.keyThumbprint = keyThumbprint;
+  household.devices.set(deviceId, device);
+  return touch(household, now);
 }
 
 export function travelGrantsUsed(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): number {
@@ -608,7 +649,7 @@ export function deviceStatus(household: Household, device: DeviceRecord, limits:
 
 /** A device record for a device the household has not seen yet. */
 export function newDevice(deviceId: string, type: DeviceType, now: number): DeviceRecord {
-  return { deviceId, type, firstSeenAt: now, lastSeenAt: now, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [] };
+  return { deviceId, type, firstSeenAt: now, lastSeenAt: now, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], keyThumbprint: null };
 }
 
 /**
@@ -653,12 +694,13 @@ export function primaryLocationChangesUsed(household: Household, limits: Househo
   return household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).length;
 }
 
-/** Signs a device out: its tokens issued at or before this second stop working. */
+/** Signs a device out: its tokens issued at or before this second stop working, and its key is forgotten (a new sign-in may bring another). */
 export function signOutDevice(current: Household, deviceId: string, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): Household {
   const household = structuredClone(current);
   const device = household.devices.get(deviceId);
   if (!device) return household;
   device.signedOutAt = now;
+  device.keyThumbprint = null;
   forgetOldestDevices(household, limits, now);
   return touch(household, now);
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { TokenTrust } from '../config/config';
 import { DEVICE_TYPES, ID_PATTERN, type DeviceType } from '../vocabulary';
-import { bearerToken, JwtVerifier, type TokenFailureReason } from './jwt-verifier';
+import { requestCredential, JwtVerifier, type TokenFailureReason } from './jwt-verifier';
 import { unixSeconds } from '../time';
 import type { Result } from '../result';
 
@@ -17,13 +17,20 @@ export interface DeviceIdentity {
   deviceType: DeviceType;
   /** `iat`, in seconds: compared against a device's sign-out time. */
   issuedAtSeconds: number;
+  /** RFC 7638 thumbprint of the key the token is bound to (cnf.jkt); null for an unbound token. */
+  keyThumbprint: string | null;
 }
+
+/** An RFC 7638 SHA-256 thumbprint: 32 bytes, base64url without padding. */
+export const KEY_THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
 const deviceClaims = z.object({
   sub: z.string().regex(ID_PATTERN),
   did: z.string().regex(ID_PATTERN),
   dty: z.enum(DEVICE_TYPES),
   iat: z.number(),
+  /** RFC 7800 confirmation: a bound token names its key's thumbprint; anything else under `cnf` makes the token invalid. */
+  cnf: z.object({ jkt: z.string().regex(KEY_THUMBPRINT) }).optional(),
 });
 
 export type DeviceIdentityResult = Result<{ device: DeviceIdentity }, { reason: TokenFailureReason }>;
@@ -31,8 +38,8 @@ export type DeviceIdentityResult = Result<{ device: DeviceIdentity }, { reason: 
 function deviceIdentity(payload: unknown): DeviceIdentity | null {
   const claims = deviceClaims.safeParse(payload);
   if (!claims.success) return null;
-  const { sub, did, dty, iat } = claims.data;
-  return { accountId: sub, deviceId: did, deviceType: dty, issuedAtSeconds: iat };
+  const { sub, did, dty, iat, cnf } = claims.data;
+  return { accountId: sub, deviceId: did, deviceType: dty, issuedAtSeconds: iat, keyThumbprint: cnf?.jkt ?? null };
 }
 
 export class DeviceTokenVerifier {
@@ -47,7 +54,8 @@ export class DeviceTokenVerifier {
   }
 
   async identify(headers: Headers, nowMs: number): Promise<DeviceIdentityResult> {
-    const verified = await this.#jwt.verify(bearerToken(headers, DEVICE_COOKIE), nowMs);
+    // `Bearer`, `DPoP` or the cookie: whether a bound token came with its proof is checked where a proof is required (identity/device-proof.ts).
+    const verified = await this.#jwt.verify(requestCredential(headers, DEVICE_COOKIE)?.token ?? null, nowMs);
     return verified.ok ? { ok: true, device: verified.value } : verified;
   }
 }

@@ -81,18 +81,24 @@ export class JwtVerifier<T> {
   }
 }
 
-/** A request's credential and how it came: an `Authorization` header, or a cookie the browser adds by itself. */
+/**
+ * A request's credential and how it came: an `Authorization` header (scheme
+ * `Bearer`, or `DPoP` for a device-bound token, RFC 9449 §7.1), or a cookie
+ * the browser adds by itself.
+ */
 export interface Credential {
   token: string;
   via: 'authorization' | 'cookie';
+  /** The `Authorization` scheme; null for a cookie. */
+  scheme: 'Bearer' | 'DPoP' | null;
 }
 
-/** The request's credential: `Authorization: Bearer …`, else the named cookie (when one is named). */
+/** The request's credential: `Authorization: Bearer …` or `DPoP …`, else the named cookie (when one is named). */
 export function requestCredential(headers: Headers, cookieName: string | null): Credential | null {
   const authorization = headers.get('Authorization');
   if (authorization) {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-    if (match?.[1]) return { token: match[1], via: 'authorization' };
+    const match = /^(Bearer|DPoP)[ ]+(\S+)\s*$/i.exec(authorization);
+    if (match?.[2]) return { token: match[2], via: 'authorization', scheme: match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer' };
   }
   const cookies = cookieName === null ? null : headers.get('Cookie');
   if (cookies) {
@@ -100,14 +106,15 @@ export function requestCredential(headers: Headers, cookieName: string | null): 
       const eq = part.indexOf('=');
       if (eq > 0 && part.slice(0, eq).trim() === cookieName) {
         const value = part.slice(eq + 1).trim();
-        if (value) return { token: value, via: 'cookie' };
+        if (value) return { token: value, via: 'cookie', scheme: null };
       }
     }
   }
   return null;
 }
 
-/** The bearer token of a request (see `requestCredential`). */
+/** The bearer token of a request: `Authorization: Bearer …`, else the named cookie (a `DPoP` scheme is not a bearer token). */
 export function bearerToken(headers: Headers, cookieName: string | null): string | null {
-  return requestCredential(headers, cookieName)?.token ?? null;
+  const credential = requestCredential(headers, cookieName);
+  return credential && credential.scheme !== 'DPoP' ? credential.token : null;
 }

@@ -158,6 +158,39 @@ const entries = {
     },
     actions: ['help'],
   },
+  DEVICE_PROOF_REQUIRED: {
+    status: 401,
+    title: 'Device proof required',
+    message: {
+      en: 'This device could not prove it is the device it signed in as. Sign in again on this device to keep watching.',
+      es: 'Este dispositivo no pudo demostrar que es el dispositivo con el que se inició sesión. Vuelve a iniciar sesión en este dispositivo para seguir viendo.',
+      pt: 'Este dispositivo não conseguiu provar que é o dispositivo com que a sessão foi iniciada. Inicie sessão novamente neste dispositivo para continuar a assistir.',
+      fr: 'Cet appareil n’a pas pu prouver qu’il est l’appareil connecté. Reconnectez-vous sur cet appareil pour continuer à regarder.',
+    },
+    actions: ['help'],
+  },
+  SESSION_REQUIRED: {
+    status: 401,
+    title: 'Playback session required',
+    message: {
+      en: 'Your player needs to start playback again. If this keeps happening, restart the app.',
+      es: 'Tu reproductor necesita iniciar la reproducción de nuevo. Si esto sigue ocurriendo, reinicia la aplicación.',
+      pt: 'O seu leitor precisa de iniciar a reprodução novamente. Se isto continuar a acontecer, reinicie a aplicação.',
+      fr: 'Votre lecteur doit relancer la lecture. Si cela se reproduit, redémarrez l’application.',
+    },
+    actions: ['help'],
+  },
+  SESSION_INVALID: {
+    status: 401,
+    title: 'Playback session ended',
+    message: {
+      en: 'Your playback session has ended or moved to another network. Start playback again to keep watching.',
+      es: 'Tu sesión de reproducción terminó o cambió de red. Vuelve a iniciar la reproducción para seguir viendo.',
+      pt: 'A sua sessão de reprodução terminou ou mudou de rede. Inicie a reprodução novamente para continuar a assistir.',
+      fr: 'Votre session de lecture a pris fin ou a changé de réseau. Relancez la lecture pour continuer à regarder.',
+    },
+    actions: ['help'],
+  },
   STATE_UNAVAILABLE: {
     status: 503,
     title: 'Household check unavailable',

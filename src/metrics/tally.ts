@@ -33,6 +33,7 @@ export const OUTCOMES = ['allow', 'challenge', 'deny'] as const satisfies readon
 export type CountedReason = DecisionReason | TokenFailureReason;
 export const COUNTED_REASONS = [
   'DEVICE_REVOKED',
+  'DEVICE_PROOF_REQUIRED',
   'STATE_UNAVAILABLE',
   'ENFORCEMENT_OFF',
   'HOUSEHOLD_ESTABLISHED',

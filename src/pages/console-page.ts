@@ -90,7 +90,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <div id="account" hidden>
       <p id="account-summary"></p>
       <h3>Devices</h3>
-      <table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Access until</th><th scope="col">Last seen</th></tr></thead><tbody id="account-devices"></tbody></table>
+      <table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Bound to a key</th><th scope="col">Access until</th><th scope="col">Last seen</th></tr></thead><tbody id="account-devices"></tbody></table>
       <h3>Explain a decision</h3>
       <form id="explain-form" class="grid" method="post">
         <label>Device id<input id="explain-device" required></label>

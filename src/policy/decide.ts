@@ -9,6 +9,7 @@ import {
   activeHomeNetworks,
   activeSupportGrant,
   homeMatch,
+  isOtherKey,
   isSignedOut,
   isTrusted,
   travelGrantsUsed,
@@ -24,6 +25,7 @@ export type Outcome = 'allow' | 'challenge' | 'deny';
 
 export type DecisionReason =
   | 'DEVICE_REVOKED'
+  | 'DEVICE_PROOF_REQUIRED'
   | 'STATE_UNAVAILABLE'
   | 'ENFORCEMENT_OFF'
   | 'HOUSEHOLD_ESTABLISHED'
@@ -98,6 +100,10 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   const state = household as Household | null;
   if (step(1, 'device signed out', isSignedOut(state, device.deviceId, device.issuedAtSeconds))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED', enforced: 'deny', sharedNetwork: false };
+  }
+  // Contract §2.1: once a device id was seen bound, only its key speaks for it — a copy with another key, or unbound, is not that device.
+  if (step(1, 'device key', isOtherKey(state, device.deviceId, device.keyThumbprint), keyDetail(state, device))) {
+    return { ...base, decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED', enforced: 'deny', sharedNetwork: false };
   }
   if (step(3, 'enforcement off', mode === 'off', `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`)) {
     // Still worked out (untraced): what enforce would answer is what metrics and previews count.
@@ -214,6 +220,14 @@ function householdVerdict(
   return used < limits.travelGrantsPerWindow
     ? { enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', home }
     : { enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED', home };
+}
+
+/** Row 1's key check in words: whether the device is bound, and whether this token carries its key (never the thumbprint itself). */
+function keyDetail(state: Household | null, device: DeviceIdentity): string {
+  const recorded = state?.devices.get(device.deviceId)?.keyThumbprint ?? null;
+  const token = device.keyThumbprint === null ? 'unbound token' : 'bound token';
+  if (recorded === null) return `device not bound; ${token}`;
+  return `device bound; ${token}${device.keyThumbprint === recorded ? ' with its key' : device.keyThumbprint === null ? '' : ' with another key'}`;
 }
 
 function lastSeenDetail(at: number | null): string {

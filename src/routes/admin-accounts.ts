@@ -96,11 +96,13 @@ async function explainDecision(c: AppContext, account: string, request: ExplainR
     gate.networks.addressId(ip ?? null),
   ]);
   const type = deviceType ?? household?.devices.get(deviceId)?.type ?? 'other';
+  // Explained as a request from the device itself: with its recorded key when it is bound (a copy with another key is refused at row 1).
+  const keyThumbprint = household?.devices.get(deviceId)?.keyThumbprint ?? null;
   const appliedRule = ruleFor(rollout, country ?? null);
   const bucket = await rolloutBucket(appliedRule.key, account);
   const decision = decide(
     {
-      device: { accountId: account, deviceId, deviceType: type, issuedAtSeconds: unixSeconds(now) },
+      device: { accountId: account, deviceId, deviceType: type, issuedAtSeconds: unixSeconds(now), keyThumbprint },
       networkId,
       addressId,
       region: country ?? null,
@@ -118,6 +120,7 @@ async function explainDecision(c: AppContext, account: string, request: ExplainR
       accountId: account,
       deviceId,
       deviceType: type,
+      bound: keyThumbprint !== null,
       networkIsHome: networkId !== null && household !== null && activeHomeNetworks(household, gate.limits, now).some((n) => n.networkId === networkId),
       networkShared: decision.sharedNetwork,
       ...(decision.evidence ? { evidence: decision.evidence } : {}),

@@ -18,7 +18,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const result = await decideForDevice(gate, c.req.raw, device, now, { record: true, replayBuckets: true, session: true, waitUntil });
   recordDecision(gate, 'session', c.req.raw, requestId, result, now, waitUntil);
   const { decision } = result;
-  if (decision.reason === 'DEVICE_REVOKED') return tokenProblem('DEVICE_REVOKED', requestId, locale);
+  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, requestId, locale);
   const body = {
     decision: decision.decision,
     reason: decision.reason,

@@ -17,7 +17,7 @@ import type { FunnelEvent } from '../metrics/tally';
 import type { Mode } from '../vocabulary';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
 import { deviceViews, householdView } from '../api/views';
-import { isSignedOut, type Household } from '../household/household';
+import { isOtherKey, isSignedOut, type Household } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 
 import type { AppContext } from '../http/context';
@@ -32,6 +32,8 @@ async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: nu
   const household = await c.get('gate').households.confirm(device.accountId, now);
   if (household === 'unavailable') return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
   if (isSignedOut(household, device.deviceId, device.issuedAtSeconds)) return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
+  // Contract §2.1: a device id seen bound answers only to its key (a bound token's proof was checked at sign-in).
+  if (isOtherKey(household, device.deviceId, device.keyThumbprint)) return tokenProblem('DEVICE_PROOF_REQUIRED', c.get('requestId'), c.get('locale'));
   return household;
 }
 
@@ -49,7 +51,7 @@ interface CodeRequest {
 async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<CodeRequest | Response> {
   const gate = c.get('gate');
   const { decision } = await decideForDevice(gate, c.req.raw, device, now, { record: false, authoritative: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-  if (decision.reason === 'DEVICE_REVOKED') return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
+  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, c.get('requestId'), c.get('locale'));
   if (decision.reason === 'STATE_UNAVAILABLE') return problemFor(c, 'STATE_UNAVAILABLE', { status: 503, headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
   if (decision.decision === 'allow') {
     return problemFor(c, 'NOT_REQUIRED', { detail: `This device is allowed (${decision.reason}); no code is needed.`, extra: { decisionReason: decision.reason } });

@@ -13,7 +13,7 @@ import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyC
 import { health } from './health';
 
 const problem = (description: string) => ({ description, problem: true });
-const tokenProblem = problem('Token missing, invalid or expired, or the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`).');
+const tokenProblem = problem('Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`).');
 const adminAuth = { 401: problem('Admin token missing, invalid or expired.'), 403: problem('`SCOPE_REQUIRED`: the token lacks the scope.') };
 const badInput = problem('`INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it.');
 const tooLarge = problem('`BODY_TOO_LARGE`: the body is over the limit.');

@@ -19,7 +19,10 @@ import {
   removeExtraMember,
   emptyHousehold,
   fromHouseholdDocument,
+  isOtherKey,
   isSignedOut,
+  keySighting,
+  recordDeviceKey,
   grantTemporaryAccess,
   nextAnchorAddressExpiry,
   pruneAnchorAddresses,
@@ -43,6 +46,7 @@ import {
 import { carryEraseFloor, eraseFloor, eraseFloorDocument, floorHousehold, isEraseFloorDocument, type EraseFloor } from '../household/erase-floor';
 import { formerNetworksWithin, noteFormerNetworks, type FormerNetwork } from '../household/former-networks';
 import { CLOCK_SKEW_SECONDS } from '../identity/jwt-verifier';
+import { PROOF_JTI_TTL_MS } from '../identity/device-proof';
 import type { AddressId, HolderId, NetworkId } from '../network/network-id';
 import { networkSharing, type NetworkSharing } from './network-sharing';
 import { Outbox } from './outbox';
@@ -60,6 +64,14 @@ const CHALLENGE_PREFIX = 'challenge:';
 const ERASE_FLOOR = 'erase:floor';
 /** Networks the household held and left while its row in their sharing count may remain (household/former-networks.ts). */
 const FORMER_NETWORKS = 'networks:former';
+/** The DPoP proof `jti`s accepted for this account within PROOF_JTI_TTL_MS: `[jti, acceptedAt]` pairs, oldest first. */
+const PROOF_JTIS = 'proofs:jti';
+/**
+ * At most this many `jti`s are kept: a household starts a few sessions a
+ * minute, so this is reached only by a flood. Past it a proof is refused
+ * (never a `jti` forgotten early, which would let a replay through).
+ */
+export const MAX_PROOF_JTIS = 1000;
 
 /** One audit entry on its way to the ControlStore. */
 export interface AuditDelivery {
@@ -158,7 +170,25 @@ export interface VisitPlace {
    * recorded: an edge deciding on a stale snapshot may have let it through.
    */
   issuedAtSeconds?: number;
+  /**
+   * The key the visit's token is bound to (null: unbound). A visit by a token
+   * for a device id bound to another key is not recorded either.
+   */
+  keyThumbprint?: string | null;
 }
+
+/** A proof of possession that passed its own checks (identity/device-proof.ts), for the account's store to accept once. */
+export interface ProofPresentation {
+  deviceId: string;
+  deviceType: DeviceType;
+  keyThumbprint: string;
+  jti: string;
+  /** The token's `iat`: a signed-out token records no key. */
+  issuedAtSeconds: number;
+}
+
+/** `replayed`: the `jti` was accepted before (or too many are held); `other-key`: the device id is bound to another key. `household` is set when the key was just recorded. */
+export type ProofAcceptance = Result<{ household: Household | null }, { reason: 'replayed' | 'other-key' }>;
 
 /** What an admin write records about who made it. */
 export interface AuditActor {
@@ -175,6 +205,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   #household: Household | null | undefined;
   #floor: EraseFloor | null | undefined;
   #formerNetworks: readonly FormerNetwork[] | undefined;
+  #proofJtis: Map<string, number> | undefined;
   readonly #publisher: KvPublisher;
   readonly #outbox: Outbox<AuditDelivery>;
 
@@ -232,22 +263,70 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    * token the household refuses changes nothing (see `VisitPlace`).
    */
   async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits, place: VisitPlace = { holderId: null }): Promise<Household> {
-    const refusing = await this.#refusing(accountId, visit.deviceId, place.issuedAtSeconds);
+    const refusing = await this.#refusing(accountId, visit.deviceId, place.issuedAtSeconds, place.keyThumbprint);
     if (refusing) return refusing;
     const before = (await this.household()) ?? emptyHousehold(accountId, visit.at);
     const reading = sharingCheckDue(before, visit, limits) ? await this.#readSharing(visit.networkId, place.holderId, limits) : null;
     // Read again after the call out: another visit, a sign-out or an erase may have been saved meanwhile.
-    const refusingNow = await this.#refusing(accountId, visit.deviceId, place.issuedAtSeconds);
+    const refusingNow = await this.#refusing(accountId, visit.deviceId, place.issuedAtSeconds, place.keyThumbprint);
     if (refusingNow) return refusingNow;
     const current = (await this.household()) ?? emptyHousehold(accountId, visit.at);
     return this.save(applyVisit(current, visit, limits, reading), [], {}, limits.trustWindowMs);
   }
 
-  /** The household (or erase floor) when it refuses a token issued at `issuedAtSeconds` for this device; null when it does not, or no `iat` was given. */
-  async #refusing(accountId: string, deviceId: string, issuedAtSeconds: number | undefined): Promise<Household | null> {
-    if (issuedAtSeconds === undefined) return null;
+  /**
+   * The household (or erase floor) when it refuses a token issued at
+   * `issuedAtSeconds` and bound to `keyThumbprint` for this device (signed
+   * out, or the device is bound to another key); null when it does not, or
+   * neither was given.
+   */
+  async #refusing(accountId: string, deviceId: string, issuedAtSeconds: number | undefined, keyThumbprint?: string | null): Promise<Household | null> {
+    if (issuedAtSeconds === undefined && keyThumbprint === undefined) return null;
     const current = await this.snapshot(accountId);
-    return current && isSignedOut(current, deviceId, issuedAtSeconds) ? current : null;
+    if (!current) return null;
+    const signedOut = issuedAtSeconds !== undefined && isSignedOut(current, deviceId, issuedAtSeconds);
+    const otherKey = keyThumbprint !== undefined && isOtherKey(current, deviceId, keyThumbprint);
+    return signedOut || otherKey ? current : null;
+  }
+
+  /**
+   * Accepts a DPoP proof's `jti` once per account within PROOF_JTI_TTL_MS,
+   * and records the device's key the first time it proves one (contract
+   * §2.1). This object is the account's single writer, so two first proofs
+   * with different keys cannot both win: the first records its key, the
+   * second finds another key and is refused; a recorded key is never
+   * overwritten (only a sign-out forgets it). A token the household refuses
+   * (signed out, or issued before an erase) records nothing; the decision
+   * refuses it.
+   *
+   * Why here and not in KV or an isolate's memory: a replayed proof may land
+   * on any isolate anywhere, and only a Durable Object answers "seen
+   * before?" once for all of them (KV has no compare-and-set and lags a
+   * minute). The account's own object is the one the proof's account
+   * already leads to: no new namespace, one call per session start.
+   */
+  async acceptProof(accountId: string, presented: ProofPresentation, now = Date.now()): Promise<ProofAcceptance> {
+    const jtis = await this.#proofJtiMap(now);
+    if (jtis.has(presented.jti) || jtis.size >= MAX_PROOF_JTIS) return { ok: false, reason: 'replayed' };
+    const current = await this.snapshot(accountId);
+    const sighting = keySighting(current, presented.deviceId, presented.keyThumbprint);
+    if (sighting === 'other') return { ok: false, reason: 'other-key' };
+    // No await between the check above and this: the jti is taken before any other request is let in.
+    jtis.set(presented.jti, now);
+    void this.ctx.storage.put(PROOF_JTIS, [...jtis]);
+    if (sighting === 'known' || (current && isSignedOut(current, presented.deviceId, presented.issuedAtSeconds))) return { ok: true, household: null };
+    const household = (await this.household()) ?? emptyHousehold(accountId, now);
+    return { ok: true, household: await this.save(recordDeviceKey(household, presented.deviceId, presented.deviceType, presented.keyThumbprint, now)) };
+  }
+
+  /** The accepted `jti`s still inside PROOF_JTI_TTL_MS (older ones dropped on the way). */
+  async #proofJtiMap(now: number): Promise<Map<string, number>> {
+    this.#proofJtis ??= new Map((await this.ctx.storage.get<Array<[string, number]>>(PROOF_JTIS)) ?? []);
+    for (const [jti, at] of this.#proofJtis) {
+      if (at > now - PROOF_JTI_TTL_MS) break;
+      this.#proofJtis.delete(jti);
+    }
+    return this.#proofJtis;
   }
 
   /**
@@ -484,6 +563,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#household = null;
     this.#floor = floor;
     this.#formerNetworks = [];
+    this.#proofJtis = undefined;
     await this.afterChange(now);
     // After the erase has landed, so a slow network object never holds it up.
     await this.#releaseNetworks(before, formerNetworksWithin(former, limits.trustWindowMs, now));
@@ -591,6 +671,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     await this.ctx.storage.deleteAll();
     this.#floor = null;
     this.#formerNetworks = [];
+    this.#proofJtis = undefined;
   }
 }
 

@@ -53,7 +53,7 @@ describe('account support', () => {
     const home = await explain(account, { deviceId: 'brand-new', ip: '203.0.113.200', country: 'pe' });
     expect(home.status).toBe(200);
     expect(home.body).toMatchObject({ decision: 'allow', reason: 'IN_HOUSEHOLD', networkIsHome: true, region: 'PE', mode: 'challenge', rule: { key: 'PE', mode: 'challenge' } });
-    expect(home.body.trace.map((s: { row: number }) => s.row)).toEqual([1, 2, 1, 3, 4, 5, 6]);
+    expect(home.body.trace.map((s: { row: number }) => s.row)).toEqual([1, 2, 1, 1, 3, 4, 5, 6]);
     const away = await explain(account, { deviceId: 'student-phone', ip: '192.0.2.1', country: 'PE' });
     expect(away.body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', networkIsHome: false });
     expect(away.body.trace.at(-1)).toMatchObject({ row: 11, matched: true });

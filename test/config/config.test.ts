@@ -43,6 +43,15 @@ describe('configuration', () => {
     expect(configOf({ ...base, DECISION_LOG_SAMPLE: 1, METRICS_FLUSH_INTERVAL: 'PT2.5S' })).toMatchObject({ decisionLogSample: 1, metricsFlushIntervalMs: 2500 });
   });
 
+  it('takes DEVICE_BINDING optional (the default) or required, and nothing else', () => {
+    const withoutBinding = { ...base };
+    delete withoutBinding.DEVICE_BINDING;
+    expect(configOf(withoutBinding).deviceBinding).toBe('optional');
+    expect(configOf({ ...base, DEVICE_BINDING: 'required' }).deviceBinding).toBe('required');
+    expect(problemsOf({ DEVICE_BINDING: 'Required' })).toEqual(['DEVICE_BINDING']);
+    expect(problemsOf({ DEVICE_BINDING: 'off' })).toEqual(['DEVICE_BINDING']);
+  });
+
   it('takes a JWK Set as a JSON string or as an object', () => {
     const jwks = JSON.parse(base.DEVICE_JWKS as string);
     const result = parseConfig({ ...base, DEVICE_JWKS: jwks });

@@ -304,7 +304,7 @@ describe('devices and sign-out', () => {
     const byId = Object.fromEntries((listed.body.devices as Json[]).map((d) => [d.deviceId, d]));
     expect(byId.tv).toMatchObject({ type: 'tv', status: 'home', accessUntil: expect.any(String) });
     expect(byId.traveller).toMatchObject({ type: 'mobile', status: 'temporary', lastHomeSeenAt: null });
-    expect(Object.keys(byId.traveller!).toSorted()).toEqual(['accessUntil', 'deviceId', 'firstSeenAt', 'lastHomeSeenAt', 'lastSeenAt', 'status', 'type']);
+    expect(Object.keys(byId.traveller!).toSorted()).toEqual(['accessUntil', 'bound', 'deviceId', 'firstSeenAt', 'lastHomeSeenAt', 'lastSeenAt', 'status', 'type']);
     expect(byId.tablet).toMatchObject({ status: expect.stringMatching(/^(trusted|home)$/) });
   });
 

@@ -5,7 +5,11 @@ import {
   emptyHousehold,
   fromHouseholdDocument,
   homeMatch,
+  isOtherKey,
+  keySighting,
+  recordDeviceKey,
   seenWriteIntervalMs,
+  signOutDevice,
   toHouseholdDocument,
   visitIsNews,
   type Household,
@@ -172,5 +176,33 @@ describe('a copy of the anchor TV’s id (contract v1.3 §4)', () => {
   it('reads documents stored before v1.3 as having no conflicts', () => {
     const { anchorConflicts: _count, lastAnchorConflictAt: _at, ...old } = toHouseholdDocument(established);
     expect(fromHouseholdDocument(old as HouseholdDocument)).toMatchObject({ anchorConflicts: 0, lastAnchorConflictAt: null });
+  });
+});
+
+describe("a device's key (contract §2.1)", () => {
+  const K = 'K'.repeat(43);
+  const OTHER = 'O'.repeat(43);
+
+  it('is recorded the first time, never replaced, and forgotten at sign-out', () => {
+    const first = recordDeviceKey(emptyHousehold('acct', T0), 'tv-1', 'tv', K, T0);
+    expect(first.devices.get('tv-1')).toMatchObject({ keyThumbprint: K, type: 'tv' });
+    expect(keySighting(first, 'tv-1', K)).toBe('known');
+    expect(keySighting(first, 'tv-1', OTHER)).toBe('other');
+    expect(keySighting(first, 'phone', OTHER)).toBe('recorded');
+    expect(recordDeviceKey(first, 'tv-1', 'tv', OTHER, T0 + 1).devices.get('tv-1')!.keyThumbprint).toBe(K);
+    expect(isOtherKey(first, 'tv-1', OTHER)).toBe(true);
+    expect(isOtherKey(first, 'tv-1', null)).toBe(true);
+    expect(isOtherKey(first, 'tv-1', K)).toBe(false);
+
+    const signedOut = signOutDevice(first, 'tv-1', limits, T0 + 2000);
+    expect(signedOut.devices.get('tv-1')!.keyThumbprint).toBeNull();
+    expect(isOtherKey(signedOut, 'tv-1', OTHER)).toBe(false);
+    expect(recordDeviceKey(signedOut, 'tv-1', 'tv', OTHER, T0 + 3000).devices.get('tv-1')!.keyThumbprint).toBe(OTHER);
+  });
+
+  it('reads documents stored before contract v1.3 as never bound', () => {
+    const document = toHouseholdDocument(apply(emptyHousehold('acct', T0), {})) as HouseholdDocument;
+    for (const device of document.devices) delete (device as Partial<typeof device>).keyThumbprint;
+    expect(fromHouseholdDocument(document).devices.get('tv-1')!.keyThumbprint).toBeNull();
   });
 });

@@ -21,7 +21,7 @@ const SITUATIONS = ['home', 'outside', 'travel-limit', 'trusted', 'signed-out', 
 type Situation = (typeof SITUATIONS)[number];
 
 function device(type: DeviceType, patch: Partial<DeviceRecord> = {}): DeviceRecord {
-  return { deviceId: 'd', type, firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], ...patch };
+  return { deviceId: 'd', type, firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], keyThumbprint: null, ...patch };
 }
 
 function householdFor(account: string, situation: Situation, type: DeviceType): Household | null | 'unavailable' {
@@ -46,7 +46,7 @@ function householdFor(account: string, situation: Situation, type: DeviceType): 
 
 function inputFor(session: Session, ruleKey: string, rule: RolloutRule, bucket: number): DecisionInput {
   return {
-    device: { accountId: session.account, deviceId: 'd', deviceType: session.type, issuedAtSeconds: (NOW - 60_000) / 1000 },
+    device: { accountId: session.account, deviceId: 'd', deviceType: session.type, issuedAtSeconds: (NOW - 60_000) / 1000, keyThumbprint: null },
     networkId: session.situation === 'home' ? 'home' : 'away',
     addressId: null,
     region: REGION,

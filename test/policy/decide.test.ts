@@ -9,7 +9,7 @@ const HOME = 'n1.home';
 const AWAY = 'n1.away';
 
 function device(id: string, patch: Partial<DeviceRecord> = {}): DeviceRecord {
-  return { deviceId: id, type: 'mobile', firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], ...patch };
+  return { deviceId: id, type: 'mobile', firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], keyThumbprint: null, ...patch };
 }
 
 /** Devices keyed by their ids, as a household holds them. */
@@ -29,7 +29,7 @@ function established(patch: Partial<Household> = {}): Household {
 function input(patch: Partial<DecisionInput> & { mode?: Mode; percent?: number; failOpen?: boolean; type?: string; iat?: number } = {}): DecisionInput {
   const { mode = 'enforce', percent = 100, failOpen = true, type = 'mobile', iat = NOW / 1000, ...rest } = patch;
   return {
-    device: { accountId: 'acct', deviceId: 'phone-1', deviceType: type as 'mobile', issuedAtSeconds: iat },
+    device: { accountId: 'acct', deviceId: 'phone-1', deviceType: type as 'mobile', issuedAtSeconds: iat, keyThumbprint: null },
     networkId: AWAY,
     addressId: null,
     region: 'PE',
@@ -53,6 +53,21 @@ describe('decide(): the decision table, row by row', () => {
   it('row 1 before row 3: a signed-out device stays out even with enforcement off', () => {
     const household = established({ devices: devicesOf(device('phone-1', { signedOutAt: NOW })) });
     expect(run({ household, mode: 'off', iat: (NOW - 5000) / 1000 })).toMatchObject({ reason: 'DEVICE_REVOKED' });
+  });
+
+  it('row 1: a device id seen bound answers only to its key — another key or an unbound token is DEVICE_PROOF_REQUIRED, in every mode', () => {
+    const K = 'A'.repeat(43);
+    const household = established({ devices: devicesOf(device('phone-1', { keyThumbprint: K })) });
+    const withKey = (keyThumbprint: string | null, mode: Mode = 'enforce') =>
+      decide({ ...input({ household, mode }), device: { accountId: 'acct', deviceId: 'phone-1', deviceType: 'mobile', issuedAtSeconds: NOW / 1000, keyThumbprint } }, limits, NOW);
+    for (const mode of ['off', 'monitor', 'challenge', 'enforce'] as const) {
+      expect(withKey('B'.repeat(43), mode)).toMatchObject({ decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED', enforced: 'deny' });
+      expect(withKey(null, mode)).toMatchObject({ decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED' });
+      expect(withKey(K, mode).reason).not.toBe('DEVICE_PROOF_REQUIRED');
+    }
+    expect(withKey(K).trace).toContainEqual({ row: 1, check: 'device key', matched: false, detail: 'device bound; bound token with its key' });
+    // A device never seen bound takes any token, bound or not.
+    expect(run({}).reason).not.toBe('DEVICE_PROOF_REQUIRED');
   });
 
   it('row 2: unreadable state allows when the rule fails open, refuses when it fails closed', () => {
@@ -172,7 +187,7 @@ describe('decide(): modes', () => {
     const decision = run({ mode: 'enforce' });
     expect(decision.policyVersion).toBe(7);
     expect(decision.region).toBe('PE');
-    expect(decision.trace.map((step) => step.row)).toEqual([1, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(decision.trace.map((step) => step.row)).toEqual([1, 2, 1, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(decision.trace.filter((step) => step.matched).map((step) => step.row)).toEqual([11]);
   });
 

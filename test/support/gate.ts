@@ -23,6 +23,8 @@ export interface GateRequest {
   body?: BodyInit;
   /** Bindings to override for this request (a new gate is built for them). */
   env?: BindingOverrides;
+  /** The bindings object to serve with (`anotherIsolate()`: a gate with caches of its own). */
+  bindings?: HearthEnv;
 }
 
 export async function callGate(request: GateRequest = {}): Promise<Response> {
@@ -39,7 +41,7 @@ export async function callGate(request: GateRequest = {}): Promise<Response> {
   if (request.body !== undefined) init.body = request.body;
   const incoming = new Request(`https://gate.hearth.test${request.path ?? '/gate/v1/decision'}`, init);
   const ctx = createExecutionContext();
-  const bindings = request.env ? envWith(request.env) : testEnv;
+  const bindings = request.bindings ?? (request.env ? envWith(request.env) : testEnv);
   const response = await worker.fetch(incoming as Parameters<typeof worker.fetch>[0], bindings, ctx);
   await waitOnExecutionContext(ctx);
   return response;

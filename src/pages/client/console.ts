@@ -499,7 +499,7 @@ async function loadAccount(account: string): Promise<void> {
   const s = answer.data;
   $('account').hidden = false;
   $('account-summary').textContent = `${s.accountId}: ${s.established ? `household since ${s.establishedAt}` : 'no household yet'} · ${s.homeNetworkCount} home network(s) · anchor ${s.anchorDeviceId ?? '–'} · extra members ${s.extraMemberSlots.used}/${s.extraMemberSlots.total} · location changes this window ${s.primaryLocationChangesInWindow} · anchor conflicts: ${describeAnchorConflicts(s.anchorConflicts)}`;
-  $('account-devices').replaceChildren(...s.devices.map((d) => row([d.deviceId, d.type, d.status, d.accessUntil, d.lastSeenAt])));
+  $('account-devices').replaceChildren(...s.devices.map((d) => row([d.deviceId, d.type, d.status, d.bound ? 'yes' : 'no', d.accessUntil, d.lastSeenAt])));
   $('account-grants').replaceChildren(
     ...s.grants.map((g) =>
       row([g.deviceId ?? 'whole account', g.expiresAt, g.actor, g.reason], button('End', () => void endGrant(g.grantId), `End grant for ${g.deviceId ?? 'the whole account'}`)),

@@ -1,0 +1,56 @@
+/**
+ * Device binding at the edge (contract §2.1): where a proof is required —
+ * `GET /gate/v1/decision` and every device-API call — a bound token must come
+ * as `Authorization: DPoP` with a valid proof of its key, and under
+ * `DEVICE_BINDING=required` an unbound token is refused.
+ *
+ * Cost: the proof's signature check, then one call to the account's Durable
+ * Object, which accepts the proof's `jti` once and records (or checks) the
+ * device's key in the same step. Players ask for a decision once per session,
+ * so this is paid once per session, never per segment; unbound tokens under
+ * `optional` pay nothing.
+ */
+import type { Gate } from '../gate';
+import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
+import { verifyDeviceProof, type ProofFailure } from '../identity/device-proof';
+import { requestCredential } from '../identity/jwt-verifier';
+import type { Result } from '../result';
+
+/** `state-unavailable`: the account's Durable Object could not be asked (answered 503, never an allow). */
+export type DeviceBindingCheck = Result<Record<never, never>, { failure: ProofFailure | 'state-unavailable' }>;
+
+/** Whether the request proves it comes from the device its token names (or needs not, for an unbound token under `optional`). */
+export async function checkDeviceBinding(gate: Gate, request: Request, device: DeviceIdentity, now: number): Promise<DeviceBindingCheck> {
+  if (device.keyThumbprint === null) {
+    return gate.config.deviceBinding === 'required' ? { ok: false, failure: 'unbound' } : { ok: true };
+  }
+  const credential = requestCredential(request.headers, DEVICE_COOKIE);
+  const proof = await verifyDeviceProof(
+    {
+      method: request.method,
+      url: request.url,
+      token: credential?.token ?? '',
+      scheme: credential?.scheme ?? null,
+      proof: request.headers.get('DPoP'),
+      keyThumbprint: device.keyThumbprint,
+    },
+    now,
+  );
+  if (!proof.ok) return proof;
+  let accepted;
+  try {
+    accepted = await gate.households.store(device.accountId).acceptProof(device.accountId, {
+      deviceId: device.deviceId,
+      deviceType: device.deviceType,
+      keyThumbprint: device.keyThumbprint,
+      jti: proof.jti,
+      issuedAtSeconds: device.issuedAtSeconds,
+    });
+  } catch {
+    return { ok: false, failure: 'state-unavailable' };
+  }
+  if (!accepted.ok) return { ok: false, failure: accepted.reason };
+  // The key was just recorded: this isolate decides on the household that knows it.
+  if (accepted.household) gate.households.remember(device.accountId, accepted.household, now, true);
+  return { ok: true };
+}

@@ -17,6 +17,8 @@ export interface DeviceIdentity {
   deviceType: DeviceType;
   /** `iat`, in seconds: compared against a device's sign-out time. */
   issuedAtSeconds: number;
+  /** RFC 7638 thumbprint of the key the token is bound to (cnf.jkt); null for an unbound token. */
+  keyThumbprint: string | null;
 }
 
 const deviceClaims = z.object({
@@ -24,6 +26,7 @@ const deviceClaims = z.object({
   did: z.string().regex(ID_PATTERN),
   dty: z.enum(DEVICE_TYPES),
   iat: z.number(),
+  cnf: z.object({ jkt: z.string().optional() }).optional(),
 });
 
 export type DeviceIdentityResult = Result<{ device: DeviceIdentity }, { reason: TokenFailureReason }>;
@@ -31,8 +34,8 @@ export type DeviceIdentityResult = Result<{ device: DeviceIdentity }, { reason: 
 function deviceIdentity(payload: unknown): DeviceIdentity | null {
   const claims = deviceClaims.safeParse(payload);
   if (!claims.success) return null;
-  const { sub, did, dty, iat } = claims.data;
-  return { accountId: sub, deviceId: did, deviceType: dty, issuedAtSeconds: iat };
+  const { sub, did, dty, iat, cnf } = claims.data;
+  return { accountId: sub, deviceId: did, deviceType: dty, issuedAtSeconds: iat, keyThumbprint: cnf?.jkt ?? null };
 }
 
 export class DeviceTokenVerifier {

@@ -100,7 +100,7 @@ async function explainDecision(c: AppContext, account: string, request: ExplainR
   const bucket = await rolloutBucket(appliedRule.key, account);
   const decision = decide(
     {
-      device: { accountId: account, deviceId, deviceType: type, issuedAtSeconds: unixSeconds(now) },
+      device: { accountId: account, deviceId, deviceType: type, issuedAtSeconds: unixSeconds(now), keyThumbprint: null },
       networkId,
       addressId,
       region: country ?? null,

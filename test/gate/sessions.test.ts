@@ -154,7 +154,7 @@ describe('playback with a session', () => {
     const forgedPayload = btoa(atob(payload.replace(/-/g, '+').replace(/_/g, '/')).replace('"tv"', '"tx"')).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
     for (const tampered of [`${version}.${flip(payload, 5)}.${mac}`, `${version}.${payload}.${flip(mac, 10)}`, `${version}.${forgedPayload}.${mac}`, `s2.${payload}.${mac}`]) {
       const { status, body } = await problemOf(await playWithSession(tampered));
-      expect(status, tampered).toBe(401);
+      expect({ tampered, status }).toEqual({ tampered, status: 401 });
       expect(body.reason).toBe('SESSION_INVALID');
     }
   });
@@ -297,7 +297,7 @@ describe('garbage sessions', () => {
     ];
     for (const shape of shapes) {
       const response = await callGate({ path: SEGMENT, ip: HOME_IP, country: 'PE', headers: { 'Hearth-Session': shape } });
-      expect(response.status, shape.slice(0, 40)).toBe(401);
+      expect({ shape: shape.slice(0, 40), status: response.status }).toEqual({ shape: shape.slice(0, 40), status: 401 });
       expect((await response.json<{ reason: string }>()).reason).toBe('SESSION_INVALID');
     }
     // And through the cookie.

@@ -126,7 +126,7 @@ describe('property: no sequence of visits makes a stranger on a shared network h
               for (const strangerAddress of strangerAddresses) {
                 const decision = decide(
                   {
-                    device: { accountId: 'family', deviceId, deviceType: 'mobile', issuedAtSeconds: Math.floor(now / 1000) },
+                    device: { accountId: 'family', deviceId, deviceType: 'mobile', issuedAtSeconds: Math.floor(now / 1000), keyThumbprint: null },
                     networkId,
                     addressId: strangerAddress,
                     region: 'NG',

@@ -46,7 +46,7 @@ function householdFor(account: string, situation: Situation, type: DeviceType): 
 
 function inputFor(session: Session, ruleKey: string, rule: RolloutRule, bucket: number): DecisionInput {
   return {
-    device: { accountId: session.account, deviceId: 'd', deviceType: session.type, issuedAtSeconds: (NOW - 60_000) / 1000 },
+    device: { accountId: session.account, deviceId: 'd', deviceType: session.type, issuedAtSeconds: (NOW - 60_000) / 1000, keyThumbprint: null },
     networkId: session.situation === 'home' ? 'home' : 'away',
     addressId: null,
     region: REGION,

@@ -29,7 +29,7 @@ function established(patch: Partial<Household> = {}): Household {
 function input(patch: Partial<DecisionInput> & { mode?: Mode; percent?: number; failOpen?: boolean; type?: string; iat?: number } = {}): DecisionInput {
   const { mode = 'enforce', percent = 100, failOpen = true, type = 'mobile', iat = NOW / 1000, ...rest } = patch;
   return {
-    device: { accountId: 'acct', deviceId: 'phone-1', deviceType: type as 'mobile', issuedAtSeconds: iat },
+    device: { accountId: 'acct', deviceId: 'phone-1', deviceType: type as 'mobile', issuedAtSeconds: iat, keyThumbprint: null },
     networkId: AWAY,
     addressId: null,
     region: 'PE',

@@ -247,6 +247,19 @@ describe('what the origin sees', () => {
   });
 });
 
+describe('cross-site requests', () => {
+  it('a change authenticated by the hearth_session cookie needs same-site evidence; the Hearth-Session header does not', async () => {
+    const { credential } = await tvWithSession();
+    const forged = await callGate({ method: 'POST', path: '/events', ip: HOME_IP, country: 'PE', cookie: `hearth_session=${credential}`, headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    expect(forged.status).toBe(403);
+    expect((await forged.json<{ reason: string }>()).reason).toBe('CROSS_SITE_REQUEST');
+    const sameSite = await callGate({ method: 'POST', path: '/events', ip: HOME_IP, country: 'PE', cookie: `hearth_session=${credential}`, headers: { 'Sec-Fetch-Site': 'same-origin' } });
+    expect(sameSite.status).toBe(200);
+    const byHeader = await callGate({ method: 'POST', path: '/events', ip: HOME_IP, country: 'PE', headers: { 'Hearth-Session': credential, 'Sec-Fetch-Site': 'cross-site' } });
+    expect(byHeader.status).toBe(200);
+  });
+});
+
 describe('tokens alone on playback paths', () => {
   it('under DEVICE_BINDING=required, a token alone is 401 SESSION_REQUIRED naming the decision endpoint; a session plays', async () => {
     const env = { DEVICE_BINDING: 'required' };

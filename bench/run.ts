@@ -6,7 +6,8 @@
  *   2. End to end over loopback: the gate, a bare passthrough Worker and a
  *      hono + jose verify-only Worker against the same local origin, with the
  *      same token, in interleaved rounds: requests/s, p50/p99 latency and
- *      workerd CPU per request (from /proc).
+ *      workerd CPU per request (from /proc); and the gate again with the
+ *      playback session its decision endpoint handed out instead of the token.
  *   3. KV traffic per request, counted by the gate during its load rounds.
  *   4. Memory: a million accounts and more tokens than the cache holds
  *      through one instance; the caches stay at their bounds.
@@ -84,27 +85,41 @@ try {
     const check = await fetch(`${gate.url}/titles/1/seg-00001.ts`, { headers });
     if (check.headers.get('Hearth-Decision') !== 'allow; reason=IN_HOUSEHOLD') throw new Error(`gate not ready: ${check.status} ${check.headers.get('Hearth-Decision')}`);
   }
+  // The same player with a playback session (GET /gate/v1/decision → Hearth-Session) instead of its token.
+  const session = (await fetch(`${targets.gate.url}/gate/v1/decision`, { headers })).headers.get('Hearth-Session');
+  if (!session) throw new Error('gate handed out no playback session');
+  const sessionHeaders = { 'Hearth-Session': session, 'CF-Connecting-IP': HOME_IP, 'Hearth-Sim-Country': 'PE' };
+  const sessionCheck = await fetch(`${targets.gate.url}/titles/1/seg-00001.ts`, { headers: sessionHeaders });
+  if (sessionCheck.headers.get('Hearth-Decision') !== 'allow; reason=IN_HOUSEHOLD') throw new Error(`session not accepted: ${sessionCheck.status}`);
+  /** What each end-to-end run loads: a worker and the headers a player sends it. */
+  const runs = {
+    passthrough: { worker: targets.passthrough, headers },
+    'verify-only': { worker: targets['verify-only'], headers },
+    gate: { worker: targets.gate, headers },
+    'gate, session': { worker: targets.gate, headers: sessionHeaders },
+  };
 
   const pids = Object.fromEntries(Object.entries(targets).map(([name, worker]) => [name, descendantsNamed(worker.pid, 'workerd')]));
-  for (const [name, worker] of Object.entries(targets)) {
+  for (const [name, run] of Object.entries(runs)) {
     log(`warming ${name}`);
-    await load(worker.url, headers, smoke ? 1 : 3);
+    await load(run.worker.url, run.headers, smoke ? 1 : 3);
   }
   const statsBefore = await getJson<Record<string, number>>(`${targets.gate.url}/gate/dev/stats`);
-  const rounds: Record<string, Array<Awaited<ReturnType<typeof load>> & { cpuUsPerRequest: number }>> = { passthrough: [], 'verify-only': [], gate: [] };
-  const names = Object.keys(targets) as Array<keyof typeof targets>;
+  const rounds: Record<string, Array<Awaited<ReturnType<typeof load>> & { cpuUsPerRequest: number }>> = { passthrough: [], 'verify-only': [], gate: [], 'gate, session': [] };
+  const names = Object.keys(runs) as Array<keyof typeof runs>;
+  const pidOf = (name: keyof typeof runs) => pids[name === 'gate, session' ? 'gate' : name]!;
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]!);
     for (const name of order) {
-      const cpuBefore = cpuSeconds(pids[name]!);
-      const result = await load(targets[name].url, headers, DURATION_S);
-      const cpu = cpuSeconds(pids[name]!) - cpuBefore;
+      const cpuBefore = cpuSeconds(pidOf(name));
+      const result = await load(runs[name].worker.url, runs[name].headers, DURATION_S);
+      const cpu = cpuSeconds(pidOf(name)) - cpuBefore;
       rounds[name]!.push({ ...result, cpuUsPerRequest: (cpu * 1e6) / Math.max(1, result.requests) });
       log(`round ${round + 1} ${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
     }
   }
   const statsAfter = await getJson<Record<string, number>>(`${targets.gate.url}/gate/dev/stats`);
-  const gateRequests = rounds.gate!.reduce((sum, r) => sum + r.requests, 0);
+  const gateRequests = [...rounds.gate!, ...rounds['gate, session']!].reduce((sum, r) => sum + r.requests, 0);
 
   const e2e = Object.fromEntries(
     Object.entries(rounds).map(([name, list]) => [
@@ -131,6 +146,16 @@ try {
   const targetsMet = {
     newTokenVsJwtVerify: { value: ratio(us('decision: home, new token'), jwtVerifyNewUs), target: '≤ 1.3 (vs jwtVerify of the same new tokens)', met: ratio(us('decision: home, new token'), jwtVerifyNewUs) <= 1.3 },
     sameTokenVsJwtVerify: { value: ratio(us('decision: home, same token (segments)'), jwtVerifyUs), target: '≤ 0.2', met: ratio(us('decision: home, same token (segments)'), jwtVerifyUs) <= 0.2 },
+    sessionVsSameToken: {
+      value: ratio(us('decision: home, same session (segments)'), us('decision: home, same token on a playback path (segments)')),
+      target: '< 1 (a segment with a session costs less than one with a cached token)',
+      met: us('decision: home, same session (segments)') < us('decision: home, same token on a playback path (segments)'),
+    },
+    sessionVsTokenCpu: {
+      value: ratio(e2e['gate, session']!.cpuUsPerRequest, e2e.gate!.cpuUsPerRequest),
+      target: '< 1 (workerd CPU per segment, session vs token)',
+      met: e2e['gate, session']!.cpuUsPerRequest < e2e.gate!.cpuUsPerRequest,
+    },
     gateVsPassthroughRps: { value: ratio(e2e.gate!.rps, e2e.passthrough!.rps), target: '≥ 0.9', met: ratio(e2e.gate!.rps, e2e.passthrough!.rps) >= 0.9 },
     gateVsVerifyOnlyRps: { value: ratio(e2e.gate!.rps, e2e['verify-only']!.rps), target: '≥ 1.0', met: ratio(e2e.gate!.rps, e2e['verify-only']!.rps) >= 1.0 },
     countingUs: { value: us('stage: count the decision (isolate counters)'), target: '≤ 2 µs per decision', met: us('stage: count the decision (isolate counters)') <= 2 },

@@ -11,6 +11,7 @@ import { adminIdentity, type AdminIdentity } from './identity/admin-token';
 import { JwtVerifier } from './identity/jwt-verifier';
 import { BoundedCache } from './cache/bounded-cache';
 import { NetworkHasher } from './network/network-id';
+import { PlaybackSessions } from './session/playback-session';
 import { HouseholdReadModel } from './state/household-read-model';
 import { DecisionCounter } from './metrics/counter';
 import { regionMetrics } from './state/region-metrics';
@@ -29,6 +30,8 @@ export interface Gate {
   decisions: DecisionCounter;
   networks: NetworkHasher;
   households: HouseholdReadModel;
+  /** Playback sessions: issued on allowed decisions, taken by playback paths instead of a token. */
+  sessions: PlaybackSessions;
 }
 
 export type GateResult = Result<{ gate: Gate }, { problems: ConfigProblem[] }>;
@@ -70,6 +73,7 @@ function buildGate(env: HearthEnv): GateResult {
       decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region).add(region, minutes), adoptRollout),
       networks: new NetworkHasher(config.networkHashKey, config),
       households: new HouseholdReadModel(env),
+      sessions: new PlaybackSessions(config.sessionSigningKeys),
     },
   };
 }

@@ -4,13 +4,16 @@
  * jose `jwtVerify` of the same token and one Web Crypto Ed25519 verification
  * (the floor), measured in the same run with interleaved rounds.
  *
+ * Playback sessions beside them: one session check (seen before, and first
+ * sight: one HMAC-SHA-256) and the same-token decision made with a session.
+ *
  * `GET /run?rounds=R&ms=M` → JSON; `GET /memory?accounts=N&tokens=T` → cache
  * sizes after N distinct accounts and T distinct tokens went through.
  */
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { mintDeviceToken } from '../../dev/tokens';
 import developmentKeys from '../../dev/development-keys.json';
-import { decideRequest } from '../../src/edge/decide-request';
+import { decidePlayback, decideRequest } from '../../src/edge/decide-request';
 import { DECISION_HEADER, recordDecision } from '../../src/edge/decision-response';
 import { originRequest } from '../../src/routes/playback';
 import type { CountedAnswer } from '../../src/metrics/tally';
@@ -32,6 +35,13 @@ const deviceJwk = developmentKeys.device[0] as JWK;
 
 function mint(account: string, device: string, type: string, issuer: string, serial = 0): Promise<string> {
   return mintDeviceToken({ account, device, type, claims: { iss: issuer, jti: String(serial) } });
+}
+
+function sessionRequest(credential: string, ip: string): Request {
+  return new Request('https://gate.bench/titles/1/seg-00001.ts', {
+    headers: { 'Hearth-Session': credential, 'CF-Connecting-IP': ip },
+    cf: { country: 'PE' },
+  } as RequestInit);
 }
 
 function playbackRequest(token: string, ip: string): Request {
@@ -112,6 +122,19 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   await expect(strangerToken, AWAY_IP, 'OUTSIDE_HOUSEHOLD');
   await jwtVerify(tvToken, jwks, verifyOptions);
 
+  // A playback session for the TV at home, as GET /gate/v1/decision would issue it, and distinct ones for "first sight".
+  const issuedAtSeconds = Math.floor(Date.now() / 1000);
+  const tvSession = { accountId: account, deviceId: 'tv', deviceType: 'tv' as const, networkId: homeNetwork, keyThumbprint: null, issuedAtSeconds, expiresAtSeconds: issuedAtSeconds + 3600 };
+  const tvCredential = await gate.sessions.issue(tvSession);
+  const tvSessionRequest = sessionRequest(tvCredential, HOME_IP);
+  let freshSessions: string[] = [];
+  let sessionSerial = 0;
+  const issueFresh = async () => {
+    freshSessions = await Promise.all(Array.from({ length: FRESH_TOKENS_PER_ROUND }, () => gate.sessions.issue({ ...tvSession, expiresAtSeconds: tvSession.expiresAtSeconds + ++sessionSerial })));
+  };
+  const sessionDecision = await decidePlayback(gate, tvSessionRequest, Date.now(), { record: true, waitUntil: noWait });
+  if (!sessionDecision.ok || sessionDecision.decision.reason !== 'IN_HOUSEHOLD') throw new Error('bench setup: tv session');
+
   const scenarios: Record<string, (i: number) => Promise<unknown>> = {
     'ed25519 verify (floor)': () => crypto.subtle.verify('Ed25519', publicKey, signature, signingInput),
     'jose jwtVerify': () => jwtVerify(tvToken, jwks, verifyOptions),
@@ -120,6 +143,10 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
     'decision: home, same token (segments)': () => decideRequest(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait }),
     'decision: trusted device away': () => decideRequest(gate, phoneRequest, Date.now(), { record: true, waitUntil: noWait }),
     'decision: challenge (confirmed with the Durable Object)': () => decideRequest(gate, strangerRequest, Date.now(), { record: true, waitUntil: noWait }),
+    'session check, seen before': () => gate.sessions.verify(tvCredential, Date.now()),
+    'session check, new sessions (HMAC)': (i) => gate.sessions.verify(freshSessions[i]!, Date.now()),
+    'decision: home, same token on a playback path (segments)': () => decidePlayback(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait }),
+    'decision: home, same session (segments)': () => decidePlayback(gate, tvSessionRequest, Date.now(), { record: true, waitUntil: noWait }),
   };
   // Where the time of one same-token decision goes, stage by stage.
   const tvHeaders = tvRequest.headers;
@@ -159,8 +186,9 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, operation] of Object.entries(scenarios)) {
-      const newTokens = name.includes('new token');
+      const newTokens = name.includes('new token') || name.includes('new sessions');
       if (name === 'jose jwtVerify, new tokens') await mintFresh();
+      if (name === 'session check, new sessions (HMAC)') await issueFresh();
       samples[name]!.push(await timeIt(ms, operation, newTokens ? FRESH_TOKENS_PER_ROUND : Infinity));
     }
   }

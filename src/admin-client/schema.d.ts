@@ -380,13 +380,18 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
                 /** @enum {string} */
                 method: "GET" | "POST";
                 href: string;
             }[];
             /** Format: date-time */
             accessUntil?: string;
+            /** @description On `allow` only: the playback session this answer carries in `Hearth-Session` and the `hearth_session` cookie, and when it ends (at most PLAYBACK_SESSION_TTL from now, never after `accessUntil`). */
+            session?: {
+                /** Format: date-time */
+                expiresAt: string;
+            };
             requestId: string;
         };
         ChallengeRequest: {
@@ -773,7 +778,7 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
                 /** @enum {string} */
                 method: "GET" | "POST";
                 href: string;
@@ -817,7 +822,7 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
                 /** @enum {string} */
                 method: "GET" | "POST";
                 href: string;
@@ -931,13 +936,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The decision (allow, challenge or deny) and why. */
+            /** @description The decision (allow, challenge or deny) and why. An allow carries a playback session for the playback paths. */
             200: {
                 headers: {
                     /** @description `<decision>; reason=<REASON>[; would=<decision>]` */
                     "Hearth-Decision"?: string;
                     /** @description The request id, also in the body. */
                     "Hearth-Request-Id"?: string;
+                    /** @description On `allow` only: the playback session (opaque); send it back on playback paths instead of the token. */
+                    "Hearth-Session"?: string;
+                    /** @description On `allow`: `hearth_session=<session>; Max-Age=<lifetime>; Path=/; HttpOnly; Secure; SameSite=Lax`. Otherwise `hearth_session=; Max-Age=0` (a browser plays on its latest decision only). */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {

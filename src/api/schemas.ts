@@ -12,7 +12,7 @@ const isoTime = z.string().meta({ format: 'date-time' });
 const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9._:-]{1,128}');
 const outcome = z.enum(['allow', 'challenge', 'deny']);
 
-export const action = z.object({ id: z.enum(['verify', 'extra-member', 'primary-location', 'help']), method: z.enum(['GET', 'POST']), href: z.string() });
+export const action = z.object({ id: z.enum(['verify', 'extra-member', 'primary-location', 'decision', 'help']), method: z.enum(['GET', 'POST']), href: z.string() });
 
 export const problem = z
   .object({
@@ -90,6 +90,13 @@ export const decisionResponse = z
     message: z.string(),
     actions: z.array(action),
     accessUntil: isoTime.optional(),
+    session: z
+      .object({ expiresAt: isoTime })
+      .optional()
+      .meta({
+        description:
+          'On `allow` only: the playback session this answer carries in `Hearth-Session` and the `hearth_session` cookie, and when it ends (at most PLAYBACK_SESSION_TTL from now, never after `accessUntil`).',
+      }),
     requestId: z.string(),
   })
   .meta({ id: 'Decision' });

@@ -44,7 +44,9 @@ export type ConfigBinding =
   | 'DECISION_LOG_SAMPLE'
   | 'DECISIONS_SEGMENT_SAMPLE'
   | 'DEVICE_BINDING'
-  | 'METRICS_FLUSH_INTERVAL';
+  | 'METRICS_FLUSH_INTERVAL'
+  | 'SESSION_SIGNING_KEY'
+  | 'PLAYBACK_SESSION_TTL';
 
 /** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
 export type ConfigValue = string | number | object;
@@ -105,6 +107,10 @@ export interface GateConfig {
    * unbound tokens work as before; `required`: every device token must be bound.
    */
   deviceBinding: DeviceBinding;
+  /** SESSION_SIGNING_KEY: newest first; sessions are signed with the first and verified with any. */
+  sessionSigningKeys: Uint8Array[];
+  /** The longest a playback session lives (never longer than DEVICE_TOKEN_MAX_AGE: see parseConfig). */
+  playbackSessionTtlMs: number;
 }
 
 export const DEVICE_BINDINGS = ['optional', 'required'] as const;
@@ -229,6 +235,22 @@ const hashKey = z.string().transform((value, ctx) => {
   return bytes;
 });
 
+/**
+ * SESSION_SIGNING_KEY: one key, or several separated by spaces (newest
+ * first, for rotation), each at least 32 random bytes, base64url.
+ */
+const sessionKeys = z.string().transform((value, ctx) => {
+  const keys: Uint8Array[] = [];
+  for (const [index, text] of value.trim().split(/\s+/).entries()) {
+    const bytes = decodeBase64Url(text);
+    const which = `key ${index + 1}`;
+    if (!bytes) ctx.addIssue({ code: 'custom', message: `${which} must be base64url` });
+    else if (bytes.length < 32) ctx.addIssue({ code: 'custom', message: `${which} must hold at least 32 random bytes (has ${bytes.length})` });
+    else keys.push(bytes);
+  }
+  return keys;
+});
+
 function decodeBase64Url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return null;
   const base64 = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
@@ -313,12 +335,22 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     ? nonEmpty.refine((key) => new TextEncoder().encode(key).length >= MIN_SIGNING_KEY_BYTES, `must hold at least ${MIN_SIGNING_KEY_BYTES} bytes in production`)
     : nonEmpty;
   const notifySigningKey = read<string | null>('NOTIFY_SIGNING_KEY', signingKey, notifyUrl || opsNotifyUrl ? undefined : null);
+  const sessionSigningKeys = read('SESSION_SIGNING_KEY', sessionKeys);
   if (production) {
     for (const binding of ['NETWORK_HASH_KEY', 'NOTIFY_SIGNING_KEY'] as const) {
       const value = raw[binding];
       if (typeof value === 'string' && PUBLISHED_DEVELOPMENT_SECRETS.has(value.trim())) problems.push({ binding, message: PUBLISHED_SECRET });
     }
+    // Any one published key among the rotation list is enough to forge sessions.
+    const sessionKeyText = raw.SESSION_SIGNING_KEY;
+    if (typeof sessionKeyText === 'string' && sessionKeyText.trim().split(/\s+/).some((key) => PUBLISHED_DEVELOPMENT_SECRETS.has(key))) {
+      problems.push({ binding: 'SESSION_SIGNING_KEY', message: PUBLISHED_SECRET });
+    }
   }
+  const deviceTokenMaxAgeMs = read('DEVICE_TOKEN_MAX_AGE', duration, parseDurationMs('P30D'));
+  const playbackSessionTtlMs = read('PLAYBACK_SESSION_TTL', duration, parseDurationMs('PT4H'));
+  // Sign-out marks and an erase's floor are kept DEVICE_TOKEN_MAX_AGE: a session living longer could outlast the mark that revokes it.
+  if (playbackSessionTtlMs > deviceTokenMaxAgeMs) problems.push({ binding: 'PLAYBACK_SESSION_TTL', message: 'must be at most DEVICE_TOKEN_MAX_AGE' });
 
   const config: GateConfig = {
     environment,
@@ -330,7 +362,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     notify: notifyUrl && notifySigningKey ? { url: notifyUrl, signingKey: notifySigningKey } : null,
     opsNotifyUrl: opsNotifyUrl ?? null,
     originTimeoutMs: read('ORIGIN_TIMEOUT', duration, parseDurationMs('PT10S')),
-    deviceTokenMaxAgeMs: read('DEVICE_TOKEN_MAX_AGE', duration, parseDurationMs('P30D')),
+    deviceTokenMaxAgeMs,
     trustWindowMs: read('TRUST_WINDOW', duration, parseDurationMs('P31D')),
     temporaryAccessMs: read('TEMP_ACCESS_DURATION', duration, parseDurationMs('P7D')),
     travelWindowMs: read('TRAVEL_WINDOW', duration, parseDurationMs('P30D')),
@@ -348,6 +380,8 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     decisionsSegmentSample: read('DECISIONS_SEGMENT_SAMPLE', share, 0.01),
     metricsFlushIntervalMs: read('METRICS_FLUSH_INTERVAL', durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS), MAX_METRICS_FLUSH_INTERVAL_MS),
     deviceBinding: read<DeviceBinding>('DEVICE_BINDING', z.enum(DEVICE_BINDINGS, 'must be "optional" or "required"'), 'optional'),
+    sessionSigningKeys,
+    playbackSessionTtlMs,
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
 }

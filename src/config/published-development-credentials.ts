@@ -14,8 +14,9 @@ export const PUBLISHED_DEVELOPMENT_KEY_X = new Set([
   'uWRZkCkm7s6lzhiJvNk6Z9UDXJIgeucNkPm4lLEGg7w',
 ]);
 
-/** The development values of secrets, as in .dev.vars. */
+/** The development values of secrets, as in .dev.vars (the session key also in dev/development-keys.json). */
 export const PUBLISHED_DEVELOPMENT_SECRETS = new Set([
   'gciceo0WhsIrMJwuqSKyWq_cbrFm05hhkRpsOYpr3jA',
   'wslV2qiU4P9lwS0yCpk_R7tnA5TbYibWUbSE5Qv1nS0',
+  'AwwazW--N4o_IxyDT2iOd8ew4IfCT6Qh4zc3HGkFHoI',
 ]);

@@ -1,13 +1,16 @@
 /**
  * `POST /gate/dev/device-token` (development only): mints a device token with
  * the development key, the way an account service would after sign-in, and
- * sets it as the `hearth_device` cookie for the demo page.
+ * sets it as the `hearth_device` cookie for the demo page. A new sign-in
+ * ends the browser's playback session (`hearth_session`): it was another
+ * device's, or this one's from before.
  */
 import { z } from 'zod';
 import { mintDeviceToken } from '../../dev/tokens';
 import type { AppContext } from '../http/context';
 import { readJsonBody } from '../http/json-body';
 import { DEVICE_COOKIE } from '../identity/device-token';
+import { CLEAR_SESSION_COOKIE } from '../session/playback-session';
 import { DEVICE_TYPES, ID_PATTERN } from '../vocabulary';
 
 const DEV_TOKEN_TTL_SECONDS = 3600;
@@ -18,8 +21,7 @@ export async function devDeviceToken(c: AppContext): Promise<Response> {
   const body = await readJsonBody(c, tokenRequest);
   if (!body.ok) return body.response;
   const token = await mintDeviceToken({ ...body.value, ttlSeconds: DEV_TOKEN_TTL_SECONDS, claims: { iss: deviceTokens.issuer, aud: deviceTokens.audience } });
-  return c.json({ token, expiresAt: new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString() }, 201, {
-    'Set-Cookie': `${DEVICE_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${DEV_TOKEN_TTL_SECONDS}`,
-    'Cache-Control': 'no-store',
-  });
+  c.header('Set-Cookie', `${DEVICE_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${DEV_TOKEN_TTL_SECONDS}`, { append: true });
+  c.header('Set-Cookie', CLEAR_SESSION_COOKIE, { append: true });
+  return c.json({ token, expiresAt: new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString() }, 201, { 'Cache-Control': 'no-store' });
 }

@@ -1,7 +1,8 @@
 /**
  * The hot path: from a playback request to a decision.
  *
- *   identity  verify the device token (cached until `exp`)
+ *   identity  verify the playback session (cached until it expires) or, with
+ *             none, the device token (cached until `exp`)
  *   network   client address → prefix → keyed network id (and, only on a
  *             shared home network, the whole address's keyed id)
  *   state     household snapshot (isolate cache, else one KV read)
@@ -15,6 +16,7 @@
 import { onSharedHomeNetwork, visitIsNews, type Visit } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
+import { sessionCredential, type SessionFailureReason } from '../session/playback-session';
 import { clientAddress, type AddressId, type NetworkId } from '../network/network-id';
 import type { HouseholdRead } from '../state/household-read-model';
 import { decide, type Decision } from '../policy/decide';
@@ -41,6 +43,8 @@ export interface DecideOptions {
   replayBuckets?: boolean;
   /** A session start (`GET /gate/v1/decision`): "last seen" is kept to within an hour, not a day (household.ts). */
   session?: boolean;
+  /** The request's network id, when the caller has worked it out already (a playback session's check). */
+  networkId?: NetworkId | null;
 }
 
 /** Which rule applies to an account in the request's region, and the mode it puts the account under. */
@@ -102,12 +106,51 @@ export async function decideRequest(gate: Gate, request: Request, now: number, o
   return decideForDevice(gate, request, identity.device, now, options);
 }
 
+/** Why a playback path refuses a request before any decision: its token, or its playback session. */
+export type PlaybackCredentialFailure = TokenFailureReason | SessionFailureReason | 'SESSION_REQUIRED' | 'DEVICE_PROOF_REQUIRED';
+
+export type PlaybackDecision = RequestDecision | { ok: false; reason: SessionFailureReason | 'SESSION_REQUIRED' };
+
+/**
+ * Decides a playback request (contract §2.1, "Using a session"). A request
+ * that carries a playback session (`Hearth-Session`, else the
+ * `hearth_session` cookie) is decided on the session alone — any token
+ * beside it is not even read: the session was issued after that token (and
+ * its proof) was checked, and it is the cheaper and narrower credential. A
+ * session from another network than its own is `SESSION_INVALID` before
+ * anything is decided or recorded, so a copied session records no visit.
+ * Without a session, the device token decides, unless it is bound or
+ * DEVICE_BINDING is `required`: then a token alone is `SESSION_REQUIRED`.
+ */
+export async function decidePlayback(gate: Gate, request: Request, now: number, options: DecideOptions): Promise<PlaybackDecision> {
+  const credential = sessionCredential(request.headers);
+  if (credential === null) {
+    const identity = await gate.deviceTokens.identify(request.headers, now);
+    if (!identity.ok) return identity;
+    if (identity.device.keyThumbprint !== null || gate.config.deviceBinding === 'required') return { ok: false, reason: 'SESSION_REQUIRED' };
+    return decideForDevice(gate, request, identity.device, now, options);
+  }
+  const [verified, networkId] = await Promise.all([gate.sessions.verify(credential, now), gate.networks.networkId(clientAddress(request.headers))]);
+  if (!verified.ok) return verified;
+  const { session } = verified;
+  if (session.networkId !== networkId) return { ok: false, reason: 'SESSION_INVALID' };
+  // The session's issue time stands for the token's: a sign-out or an erase after it revokes it (decision row 1).
+  const device: DeviceIdentity = {
+    accountId: session.accountId,
+    deviceId: session.deviceId,
+    deviceType: session.deviceType,
+    issuedAtSeconds: session.issuedAtSeconds,
+    keyThumbprint: session.keyThumbprint,
+  };
+  return decideForDevice(gate, request, device, now, { ...options, networkId });
+}
+
 /** The decision for an already signed-in device, on this request's network and region. */
 export async function decideForDevice(gate: Gate, request: Request, device: DeviceIdentity, now: number, options: DecideOptions): Promise<Extract<RequestDecision, { ok: true }>> {
 
   const address = clientAddress(request.headers);
   const [networkId, policy, snapshot] = await Promise.all([
-    gate.networks.networkId(address),
+    options.networkId !== undefined ? options.networkId : gate.networks.networkId(address),
     policyContext(gate, request, device.accountId, now, options.replayBuckets),
     options.authoritative ? gate.households.confirm(device.accountId, now) : gate.households.read(device.accountId, now),
   ]);

@@ -13,7 +13,8 @@ import type { Locale } from '../messages/catalog';
 import type { CountedAnswer, CountedReason, MetricsRoute } from '../metrics/tally';
 import { metricsRegion, requestRegion } from './region';
 import type { Decision, Outcome } from '../policy/decide';
-import { decideRequest, type DecideOptions, type RequestDecision } from './decide-request';
+import { decidePlayback, type DecideOptions, type PlaybackCredentialFailure, type PlaybackDecision, type RequestDecision } from './decide-request';
+import { SESSION_CHALLENGE } from '../session/playback-session';
 import type { Gate } from '../gate';
 import { type DeviceType } from '../vocabulary';
 
@@ -37,7 +38,13 @@ export function decisionStatus(decision: Decision): number {
   return 403;
 }
 
-export function tokenProblem(reason: TokenFailureReason | 'DEVICE_REVOKED' | 'DEVICE_PROOF_REQUIRED', requestId: string, locale: Locale): Response {
+/**
+ * The 401 of a credential problem. Token problems challenge for a token
+ * (`Bearer`), proof problems for a DPoP proof; session problems
+ * (`SESSION_INVALID`, `SESSION_REQUIRED`) for a playback session, which the
+ * player gets with a new decision.
+ */
+export function tokenProblem(reason: TokenFailureReason | PlaybackCredentialFailure | 'DEVICE_REVOKED' | 'DEVICE_PROOF_REQUIRED', requestId: string, locale: Locale): Response {
   return problemResponse(reason, {
     requestId,
     locale,
@@ -48,6 +55,7 @@ export function tokenProblem(reason: TokenFailureReason | 'DEVICE_REVOKED' | 'DE
 
 /** The `WWW-Authenticate` of a 401: a proof problem names DPoP and its algorithms, every other token problem Bearer. */
 function challengeFor(reason: string): string {
+  if (reason === 'SESSION_INVALID' || reason === 'SESSION_REQUIRED') return SESSION_CHALLENGE;
   return reason === 'DEVICE_PROOF_REQUIRED' ? PROOF_CHALLENGE : TOKEN_CHALLENGE;
 }
 
@@ -153,10 +161,23 @@ function writeDataPoint(gate: Gate, region: string, answer: CountedAnswer, reque
   }
 }
 
-/** Decides a playback request (a segment), records the visit off the hot path, and records the decision. */
-export async function decideAndRecord(gate: Gate, request: Request, requestId: string, waitUntil: DecideOptions['waitUntil']): Promise<RequestDecision> {
+/**
+ * Decides a playback request (a segment), records the visit off the hot
+ * path, and records the decision. A session refused before any decision
+ * (`SESSION_INVALID`, `SESSION_REQUIRED`) gets a log line, not a count: the
+ * decision counters know token failures and decisions only.
+ */
+export async function decideAndRecord(gate: Gate, request: Request, requestId: string, waitUntil: DecideOptions['waitUntil']): Promise<PlaybackDecision> {
   const now = Date.now();
-  const result = await decideRequest(gate, request, now, { record: true, waitUntil });
-  recordDecision(gate, 'segment', request, requestId, result, now, waitUntil);
+  const result = await decidePlayback(gate, request, now, { record: true, waitUntil });
+  if (result.ok || !isSessionFailure(result.reason)) {
+    recordDecision(gate, 'segment', request, requestId, result as RequestDecision, now, waitUntil);
+  } else {
+    console.log(JSON.stringify({ event: 'session_refused', requestId, region: metricsRegion(requestRegion(request, gate.config.environment)), reason: result.reason }));
+  }
   return result;
+}
+
+function isSessionFailure(reason: PlaybackCredentialFailure): reason is 'SESSION_INVALID' | 'SESSION_REQUIRED' {
+  return reason === 'SESSION_INVALID' || reason === 'SESSION_REQUIRED';
 }

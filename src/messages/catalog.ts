@@ -11,7 +11,7 @@
 export const LOCALES = ['en', 'es', 'pt', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-export type ActionId = 'verify' | 'extra-member' | 'primary-location' | 'help';
+export type ActionId = 'verify' | 'extra-member' | 'primary-location' | 'decision' | 'help';
 
 export interface Action {
   id: ActionId;
@@ -23,6 +23,8 @@ export const ACTIONS: Record<ActionId, Action> = {
   verify: { id: 'verify', method: 'POST', href: '/gate/v1/challenges' },
   'extra-member': { id: 'extra-member', method: 'GET', href: '/gate/help#extra-member' },
   'primary-location': { id: 'primary-location', method: 'POST', href: '/gate/v1/household/primary-location' },
+  // A new decision, and with an allow a new playback session (contract §2.1).
+  decision: { id: 'decision', method: 'GET', href: '/gate/v1/decision' },
   help: { id: 'help', method: 'GET', href: '/gate/help' },
 };
 
@@ -169,28 +171,6 @@ const entries = {
     },
     actions: ['help'],
   },
-  SESSION_REQUIRED: {
-    status: 401,
-    title: 'Playback session required',
-    message: {
-      en: 'Your player needs to start playback again. If this keeps happening, restart the app.',
-      es: 'Tu reproductor necesita iniciar la reproducción de nuevo. Si esto sigue ocurriendo, reinicia la aplicación.',
-      pt: 'O seu leitor precisa de iniciar a reprodução novamente. Se isto continuar a acontecer, reinicie a aplicação.',
-      fr: 'Votre lecteur doit relancer la lecture. Si cela se reproduit, redémarrez l’application.',
-    },
-    actions: ['help'],
-  },
-  SESSION_INVALID: {
-    status: 401,
-    title: 'Playback session ended',
-    message: {
-      en: 'Your playback session has ended or moved to another network. Start playback again to keep watching.',
-      es: 'Tu sesión de reproducción terminó o cambió de red. Vuelve a iniciar la reproducción para seguir viendo.',
-      pt: 'A sua sessão de reprodução terminou ou mudou de rede. Inicie a reprodução novamente para continuar a assistir.',
-      fr: 'Votre session de lecture a pris fin ou a changé de réseau. Relancez la lecture pour continuer à regarder.',
-    },
-    actions: ['help'],
-  },
   STATE_UNAVAILABLE: {
     status: 503,
     title: 'Household check unavailable',
@@ -236,6 +216,30 @@ const entries = {
       fr: 'Votre connexion sur cet appareil a expiré. Reconnectez-vous.',
     },
     actions: ['help'],
+  },
+
+  // Playback sessions (contract §2.1).
+  SESSION_REQUIRED: {
+    status: 401,
+    title: 'Playback session required',
+    message: {
+      en: 'This device needs a playback session to watch. The app gets one by itself; if this keeps happening, restart playback.',
+      es: 'Este dispositivo necesita una sesión de reproducción para ver contenido. La aplicación la obtiene sola; si esto sigue pasando, vuelve a iniciar la reproducción.',
+      pt: 'Este dispositivo precisa de uma sessão de reprodução para assistir. A aplicação obtém-na sozinha; se isto continuar, reinicie a reprodução.',
+      fr: 'Cet appareil a besoin d’une session de lecture pour regarder. L’application l’obtient d’elle-même ; si cela continue, relancez la lecture.',
+    },
+    actions: ['decision', 'help'],
+  },
+  SESSION_INVALID: {
+    status: 401,
+    title: 'Playback session not valid',
+    message: {
+      en: 'Your playback session has ended or belongs to another network. The app starts a new one by itself; if this keeps happening, restart playback.',
+      es: 'Tu sesión de reproducción terminó o pertenece a otra red. La aplicación inicia una nueva sola; si esto sigue pasando, vuelve a iniciar la reproducción.',
+      pt: 'A sua sessão de reprodução terminou ou pertence a outra rede. A aplicação inicia uma nova sozinha; se isto continuar, reinicie a reprodução.',
+      fr: 'Votre session de lecture a pris fin ou appartient à un autre réseau. L’application en démarre une nouvelle d’elle-même ; si cela continue, relancez la lecture.',
+    },
+    actions: ['decision', 'help'],
   },
 
   // Getting back in (device API).

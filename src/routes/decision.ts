@@ -2,12 +2,23 @@
  * `GET /gate/v1/decision` (docs/api.md): the decision for this device,
  * network and region, without forwarding. Token problems stay 401. Each
  * answer is a *session* in the metrics (token refusals too: see app.ts).
+ *
+ * Every allow carries a playback session (contract §2.1): `Hearth-Session`,
+ * the `hearth_session` cookie and `session.expiresAt`. Any other answer
+ * ends the browser's session cookie, so a browser plays on its latest
+ * decision only.
  */
 import type { SignedIn } from '../api/operation';
 import { decideForDevice } from '../edge/decide-request';
 import { DECISION_HEADER, decisionHeader, recordDecision, tokenProblem } from '../edge/decision-response';
 import type { AppContext } from '../http/context';
 import { actionsFor, messageFor } from '../messages/catalog';
+import type { Decision } from '../policy/decide';
+import type { NetworkId } from '../network/network-id';
+import type { DeviceIdentity } from '../identity/device-token';
+import type { Gate } from '../gate';
+import { CLEAR_SESSION_COOKIE, SESSION_HEADER, sessionCookie } from '../session/playback-session';
+import { unixSeconds } from '../time';
 
 export async function getDecision(c: AppContext, { device }: SignedIn['device']): Promise<Response> {
   const gate = c.get('gate');
@@ -19,6 +30,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   recordDecision(gate, 'session', c.req.raw, requestId, result, now, waitUntil);
   const { decision } = result;
   if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, requestId, locale);
+  const session = decision.decision === 'allow' ? await issueSession(gate, device, result.networkId, decision, now) : null;
   const body = {
     decision: decision.decision,
     reason: decision.reason,
@@ -29,6 +41,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     message: messageFor(decision.reason, locale),
     actions: decision.decision === 'allow' ? [] : actionsFor(decision.reason),
     ...(decision.accessUntil ? { accessUntil: new Date(decision.accessUntil).toISOString() } : {}),
+    ...(session ? { session: { expiresAt: new Date(session.expiresAtSeconds * 1000).toISOString() } } : {}),
     requestId,
   };
   return c.json(body, 200, {
@@ -36,5 +49,27 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     'Hearth-Request-Id': requestId,
     'Cache-Control': 'no-store',
     'Content-Language': locale,
+    ...(session ? { [SESSION_HEADER]: session.credential } : {}),
+    'Set-Cookie': session ? sessionCookie(session.credential, session.expiresAtSeconds - unixSeconds(now)) : CLEAR_SESSION_COOKIE,
   });
+}
+
+/**
+ * The playback session of an allow: this device on this network, from now
+ * until PLAYBACK_SESSION_TTL or the end of the access that allowed it
+ * (`accessUntil`), whichever comes first — in whole seconds, rounded down,
+ * so it never outlasts either.
+ */
+async function issueSession(gate: Gate, device: DeviceIdentity, networkId: NetworkId | null, decision: Decision, now: number) {
+  const until = Math.min(now + gate.config.playbackSessionTtlMs, decision.accessUntil ?? Number.POSITIVE_INFINITY);
+  const session = {
+    accountId: device.accountId,
+    deviceId: device.deviceId,
+    deviceType: device.deviceType,
+    networkId,
+    keyThumbprint: device.keyThumbprint,
+    issuedAtSeconds: unixSeconds(now),
+    expiresAtSeconds: unixSeconds(until),
+  };
+  return { ...session, credential: await gate.sessions.issue(session) };
 }

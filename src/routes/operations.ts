@@ -39,7 +39,17 @@ export const operations: Operation[] = [
     auth: 'device',
     countsSessions: true,
     responses: {
-      200: { description: 'The decision (allow, challenge or deny) and why.', body: s.decisionResponse, headers: { 'Hearth-Decision': '`<decision>; reason=<REASON>[; would=<decision>]`', 'Hearth-Request-Id': 'The request id, also in the body.' } },
+      200: {
+        description: 'The decision (allow, challenge or deny) and why. An allow carries a playback session for the playback paths.',
+        body: s.decisionResponse,
+        headers: {
+          'Hearth-Decision': '`<decision>; reason=<REASON>[; would=<decision>]`',
+          'Hearth-Request-Id': 'The request id, also in the body.',
+          'Hearth-Session': 'On `allow` only: the playback session (opaque); send it back on playback paths instead of the token.',
+          'Set-Cookie':
+            'On `allow`: `hearth_session=<session>; Max-Age=<lifetime>; Path=/; HttpOnly; Secure; SameSite=Lax`. Otherwise `hearth_session=; Max-Age=0` (a browser plays on its latest decision only).',
+        },
+      },
       401: tokenProblem,
     },
     handler: getDecision,

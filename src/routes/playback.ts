@@ -1,7 +1,12 @@
 /**
  * Playback (docs/api.md): every path outside the reserved ones. Allowed
- * requests stream through to ORIGIN_URL with the device token taken out and
+ * requests stream through to ORIGIN_URL with every credential taken out and
  * the account and device named; challenges and denials are problem details.
+ * A request carries a playback session or a device token (edge/decide-request.ts).
+ *
+ * The origin never sees a credential: not `Authorization`, not a `DPoP`
+ * proof, not `Hearth-Session`, not the `hearth_device` or `hearth_session`
+ * cookie. Other cookies pass.
  *
  * Trust boundary: nothing the client sends as `Hearth-*` — in any case, with
  * `_` for `-` (many origin stacks read `Hearth_Account` as `Hearth-Account`)
@@ -9,6 +14,7 @@
  * ones set here. Hop-by-hop headers (RFC 9110 §7.6.1) stay on this hop.
  */
 import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
+import { SESSION_COOKIE } from '../session/playback-session';
 import { DECISION_HEADER, decideAndRecord, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
@@ -58,17 +64,22 @@ async function fetchOrigin(request: Request, timeoutMs: number): Promise<Respons
   }
 }
 
-/** The request as the origin sees it: same method, path, query and body; token out, identity in. */
+/** Request headers that carry a credential (lower case, `_` read as `-`); `Hearth-Session` goes with every `Hearth-*`. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'dpop']);
+/** Cookies that carry a credential: the device token and the playback session. */
+const CREDENTIAL_COOKIES = new Set([DEVICE_COOKIE, SESSION_COOKIE]);
+
+/** The request as the origin sees it: same method, path, query and body; credentials out, identity in. */
 export function originRequest(request: Request, originUrl: string, device: DeviceIdentity): Request {
   const url = new URL(request.url);
   const headers = new Headers();
   const hopByHop = hopByHopHeaders(request.headers);
   for (const [name, value] of request.headers) {
     const canonical = name.toLowerCase().replaceAll('_', '-');
-    if (canonical === 'authorization' || canonical === 'cookie' || canonical.startsWith('hearth-') || hopByHop.has(canonical)) continue;
+    if (CREDENTIAL_HEADERS.has(canonical) || canonical === 'cookie' || canonical.startsWith('hearth-') || hopByHop.has(canonical)) continue;
     headers.append(name, value);
   }
-  const cookies = withoutCookie(request.headers.get('Cookie'), DEVICE_COOKIE);
+  const cookies = withoutCookies(request.headers.get('Cookie'), CREDENTIAL_COOKIES);
   if (cookies) headers.set('Cookie', cookies);
   headers.set('Hearth-Account', device.accountId);
   headers.set('Hearth-Device', device.deviceId);
@@ -94,11 +105,11 @@ function hopByHopHeaders(headers: Headers): { has(canonical: string): boolean } 
   return { has: (canonical) => HOP_BY_HOP.has(canonical) || canonical.startsWith('proxy-') || named.has(canonical) };
 }
 
-function withoutCookie(header: string | null, name: string): string | null {
+function withoutCookies(header: string | null, names: ReadonlySet<string>): string | null {
   if (!header) return null;
   const kept = header
     .split(';')
     .map((part) => part.trim())
-    .filter((part) => part.length > 0 && part.slice(0, part.indexOf('=')).trim() !== name);
+    .filter((part) => part.length > 0 && !names.has(part.slice(0, part.indexOf('=')).trim()));
   return kept.length > 0 ? kept.join('; ') : null;
 }

@@ -64,8 +64,11 @@ describe('configuration', () => {
       DEVICE_JWKS: base.DEVICE_JWKS,
       DEVICE_TOKEN_ISSUER: 'iss',
       NETWORK_HASH_KEY: base.NETWORK_HASH_KEY,
+      SESSION_SIGNING_KEY: base.SESSION_SIGNING_KEY,
     });
     expect(config).toMatchObject({
+      deviceBinding: 'optional',
+      playbackSessionTtlMs: 4 * 3_600_000,
       trustWindowMs: 31 * 86_400_000,
       temporaryAccessMs: 7 * 86_400_000,
       travelWindowMs: 30 * 86_400_000,
@@ -116,8 +119,23 @@ describe('configuration', () => {
     ['SHARED_NETWORK_HOUSEHOLDS', 'many'],
     ['COPRESENCE_WINDOW', 'PT0S'],
     ['COPRESENCE_WINDOW', 'two hours'],
+    ['SESSION_SIGNING_KEY', undefined],
+    ['SESSION_SIGNING_KEY', 'c2hvcnQ'],
+    ['SESSION_SIGNING_KEY', 'not base64url!'],
+    ['SESSION_SIGNING_KEY', `${String(base.SESSION_SIGNING_KEY)} c2hvcnQ`],
+    ['PLAYBACK_SESSION_TTL', 'four hours'],
+    ['PLAYBACK_SESSION_TTL', 'P31D'],
+    ['DEVICE_BINDING', 'always'],
   ])('names %s when it is %j', (binding, value) => {
     expect(problemsOf({ [binding]: value })).toContain(binding);
+  });
+
+  it('reads SESSION_SIGNING_KEY as a rotation list, newest first', () => {
+    const older = 'b2xkLWtleS1vbGQta2V5LW9sZC1rZXktb2xkLWtleS0x';
+    const config = configOf({ ...base, SESSION_SIGNING_KEY: `  ${String(base.SESSION_SIGNING_KEY)}   ${older} ` });
+    expect(config.sessionSigningKeys).toHaveLength(2);
+    expect(config.sessionSigningKeys[1]).toEqual(new TextEncoder().encode('old-key-old-key-old-key-old-key-1'));
+    expect(configOf({ ...base, DEVICE_BINDING: 'required' }).deviceBinding).toBe('required');
   });
 
   it('refuses private key material in a JWK Set', () => {

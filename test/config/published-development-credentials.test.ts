@@ -11,6 +11,11 @@ describe('the list of published development credentials a production gate refuse
 
   it('holds every secret of .dev.vars', () => {
     const bindings = env as unknown as Record<string, string>;
-    expect(new Set([bindings.NETWORK_HASH_KEY, bindings.NOTIFY_SIGNING_KEY])).toEqual(PUBLISHED_DEVELOPMENT_SECRETS);
+    expect(new Set([bindings.NETWORK_HASH_KEY, bindings.NOTIFY_SIGNING_KEY, bindings.SESSION_SIGNING_KEY])).toEqual(PUBLISHED_DEVELOPMENT_SECRETS);
+  });
+
+  it('holds the session signing key of dev/development-keys.json, the same as .dev.vars', () => {
+    expect(developmentKeys.sessionSigningKey).toBe((env as unknown as Record<string, string>).SESSION_SIGNING_KEY);
+    expect(PUBLISHED_DEVELOPMENT_SECRETS.has(developmentKeys.sessionSigningKey)).toBe(true);
   });
 });

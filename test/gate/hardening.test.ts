@@ -235,6 +235,11 @@ describe('production refuses unsafe configuration', () => {
     ['ORIGIN_URL', { ORIGIN_URL: 'https://origin.example/base#frag' }, 'fragment'],
     ['NETWORK_HASH_KEY', { NETWORK_HASH_KEY: 'gciceo0WhsIrMJwuqSKyWq_cbrFm05hhkRpsOYpr3jA' }, 'published'],
     ['NOTIFY_SIGNING_KEY', { NOTIFY_SIGNING_KEY: 'wslV2qiU4P9lwS0yCpk_R7tnA5TbYibWUbSE5Qv1nS0' }, 'published'],
+    ['SESSION_SIGNING_KEY', { SESSION_SIGNING_KEY: 'AwwazW--N4o_IxyDT2iOd8ew4IfCT6Qh4zc3HGkFHoI' }, 'published'],
+    // Published anywhere in the rotation list is enough to forge sessions.
+    ['SESSION_SIGNING_KEY', { SESSION_SIGNING_KEY: 'bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleS0y AwwazW--N4o_IxyDT2iOd8ew4IfCT6Qh4zc3HGkFHoI' }, 'published'],
+    ['SESSION_SIGNING_KEY', { SESSION_SIGNING_KEY: 'c2hvcnQta2V5' }, '32 random bytes'],
+    ['PLAYBACK_SESSION_TTL', { PLAYBACK_SESSION_TTL: 'P31D' }, 'DEVICE_TOKEN_MAX_AGE'],
   ])('%s: %j is 500 MISCONFIGURED naming the binding only', async (binding, override, logged) => {
     const { bindings, deviceToken: productionToken } = await production();
     const errors: string[] = [];

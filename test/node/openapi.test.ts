@@ -62,7 +62,7 @@ describe('GET /openapi.json', () => {
     expect(rule.properties.mode.enum).toEqual(['off', 'monitor', 'challenge', 'enforce']);
     expect(rule.properties.percent).toMatchObject({ minimum: 0, maximum: 100 });
     expect(rule.required).toEqual(['mode']);
-    expect(Object.keys(document.paths['/gate/v1/decision'].get.responses['200'].headers).toSorted()).toEqual(['Hearth-Decision', 'Hearth-Request-Id']);
+    expect(Object.keys(document.paths['/gate/v1/decision'].get.responses['200'].headers).toSorted()).toEqual(['Hearth-Decision', 'Hearth-Request-Id', 'Hearth-Session', 'Set-Cookie']);
     const grant = resolve(document, document.paths['/admin/v1/accounts/{account}/grants'].post.requestBody.content['application/json'].schema);
     expect(grant.properties.days).toMatchObject({ minimum: 1, maximum: 180 });
     // explain: the address travels in the body; the GET of v1.2 is kept without one, and marked deprecated.

@@ -32,6 +32,7 @@ async function makeIdentity(): Promise<ProductionIdentity> {
     ADMIN_JWKS: await publicSet(admin.publicKey, 'test-production-admin'),
     NETWORK_HASH_KEY: randomSecret(),
     NOTIFY_SIGNING_KEY: randomSecret(),
+    SESSION_SIGNING_KEY: randomSecret(),
     ORIGIN_URL: 'http://origin.test',
     NOTIFY_URL: 'https://notify.test/hook',
     OPS_NOTIFY_URL: 'https://notify.test/ops',

@@ -1,11 +1,13 @@
 /**
  * The demo player: hls.js (bundled from npm) plays the demo stream through
- * the gate as the chosen device, from the chosen network and region. Each
+ * the gate as the chosen device, from the chosen network and region, the way
+ * a player should: a decision first (`GET /gate/v1/decision`), whose allow
+ * sets the playback session cookie the segments then carry. Each
  * request's Hearth-Decision is listed; a refusal shows the help message and
  * the code flow inline, and a verified code resumes playback.
  */
 import Hls from 'hls.js/light';
-import { callApi, enableRemoteNavigation, setStatus } from './common';
+import { callApi, enableRemoteNavigation, setStatus, type ApiResult } from './common';
 
 const STREAM = '/titles/demo/index.m3u8';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -29,8 +31,9 @@ function record(url: string, decision: string | null, httpStatus: number): void 
   while (log.children.length > 200) log.lastElementChild?.remove();
 }
 
-async function showRefusal(): Promise<void> {
-  const result = await callApi('GET', '/gate/v1/decision', { headers: simulated() });
+/** Shows why the gate refused; `decided` is a decision already asked for (else one is asked now). */
+async function showRefusal(decided?: ApiResult): Promise<void> {
+  const result = decided ?? (await callApi('GET', '/gate/v1/decision', { headers: simulated() }));
   const body = result.body ?? {};
   $('demo-help-title').textContent = body.decision ? `${body.decision}: ${body.reason}` : (body.title ?? 'Refused');
   $('demo-help-message').textContent = body.message ?? body.detail ?? '';
@@ -57,6 +60,9 @@ async function play(): Promise<void> {
   if (!minted.ok) return setStatus(statusLine, `Could not sign in the device: ${minted.body?.detail ?? minted.status}`, 'bad');
   if (!Hls.isSupported()) return setStatus(statusLine, 'This browser cannot play HLS through Media Source Extensions.', 'bad');
   const headers = simulated();
+  // The decision: an allow sets the hearth_session cookie (the browser keeps it; this script never sees it).
+  const decision = await callApi('GET', '/gate/v1/decision', { headers });
+  if (!decision.ok || decision.body?.decision !== 'allow') return showRefusal(decision);
   hls = new Hls({
     enableWorker: false,
     xhrSetup: (xhr) => {

@@ -7,6 +7,7 @@ import { calculateJwkThumbprint, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { anotherIsolate, callGate, household, newAccount, setRule, type GateRequest } from '../support/gate';
 import { boundDevice, deviceToken, makeDeviceKeyPair, mintDeviceProof, type BoundDevice } from '../support/tokens';
+import { SESSION_CHALLENGE } from '../../src/session/playback-session';
 
 const HOME_IP = '203.0.113.70';
 const AWAY_IP = '198.51.100.70';
@@ -31,6 +32,14 @@ function expectProofRefused(answer: Awaited<ReturnType<typeof read>>, secrets: s
   expect(answer.headers.get('Hearth-Decision')).toBe('deny; reason=DEVICE_PROOF_REQUIRED');
   expect(answer.body).toMatchObject({ status: 401, reason: 'DEVICE_PROOF_REQUIRED', decision: 'deny', message: expect.any(String) });
   for (const secret of secrets) expect(answer.text.includes(secret)).toBe(false);
+}
+
+/** Contract §2.1: with a bound token (or under DEVICE_BINDING=required) playback paths take sessions only. */
+function expectSessionRequired(answer: Awaited<ReturnType<typeof read>>) {
+  expect(answer.status).toBe(401);
+  expect(answer.headers.get('WWW-Authenticate')).toBe(SESSION_CHALLENGE);
+  expect(answer.body).toMatchObject({ status: 401, reason: 'SESSION_REQUIRED', decision: 'deny' });
+  expect((answer.body.actions as Array<{ id: string; href: string }>).find((action) => action.id === 'decision')?.href).toContain('/gate/v1/decision');
 }
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -214,11 +223,28 @@ describe("device-bound tokens: a device's key", () => {
     expectProofRefused(await send(await oldKey.headers()));
   });
 
-  it('refuses a bound token alone on a playback path: its proof is for the decision endpoint', async () => {
+  it('refuses a bound token alone on a playback path (SESSION_REQUIRED): its proof is for the decision endpoint, which answers a session', async () => {
     const tv = await boundDevice({ account: newAccount(), device: 'tv', type: 'tv' });
     expect((await send(await tv.headers())).status).toBe(200);
-    expectProofRefused(await send({ Authorization: `DPoP ${tv.token}` }, { path: '/seg.ts' }));
-    expectProofRefused(await send(bearer(tv.token), { path: '/seg.ts' }));
+    expectSessionRequired(await send({ Authorization: `DPoP ${tv.token}` }, { path: '/seg.ts' }));
+    expectSessionRequired(await send(bearer(tv.token), { path: '/seg.ts' }));
+  });
+
+  it('end to end: a bound device proves its key once at the decision, then plays every segment on the session it was given — and the session plays nowhere else', async () => {
+    const tv = await boundDevice({ account: newAccount(), device: 'tv', type: 'tv' });
+    const decided = await send(await tv.headers());
+    expect(decided.status).toBe(200);
+    const session = decided.headers.get('Hearth-Session')!;
+    expect(session).toMatch(/^s1\./);
+    for (const path of ['/seg-1.ts', '/seg-2.ts', '/seg-3.ts']) {
+      const segment = await send({ 'Hearth-Session': session }, { path });
+      expect(segment.status).toBe(200);
+      expect(segment.headers.get('Hearth-Decision')).toMatch(/^allow; reason=/);
+    }
+    // Copied to another network (a thief, a friend): refused before anything is decided.
+    const elsewhere = await send({ 'Hearth-Session': session }, { path: '/seg-4.ts', ip: '192.0.2.200' });
+    expect(elsewhere.status).toBe(401);
+    expect(elsewhere.body.reason).toBe('SESSION_INVALID');
   });
 
   it('explains a bound device as bound, with the key check in the trace', async () => {
@@ -244,7 +270,8 @@ describe('DEVICE_BINDING', () => {
     const env = { DEVICE_BINDING: 'required' };
     const account = newAccount();
     const unbound = await deviceToken({ account, device: 'phone' });
-    for (const path of ['/gate/v1/decision', '/gate/v1/household/devices', '/seg.ts']) expectProofRefused(await send(bearer(unbound), { path, env }));
+    for (const path of ['/gate/v1/decision', '/gate/v1/household/devices']) expectProofRefused(await send(bearer(unbound), { path, env }));
+    expectSessionRequired(await send(bearer(unbound), { path: '/seg.ts', env }));
     const tv = await boundDevice({ account, device: 'tv', type: 'tv' });
     expect((await send(await tv.headers(), { env })).status).toBe(200);
   });

@@ -24,6 +24,8 @@ export const MAX_SERIES_POINTS = 10_000;
 export const MAX_PREVIEW_WINDOW_MS = 48 * MS_PER_HOUR;
 const MINUTE_HISTORY_MS = 48 * MS_PER_HOUR;
 const HOUR_HISTORY_MS = 30 * 24 * MS_PER_HOUR;
+/** A `since` this much older than the history reached is read as its start (a client's clock and the request's travel). */
+const SINCE_GRACE_MS = MS_PER_MINUTE;
 // What the API promises is within what the storage keeps.
 if (MINUTE_HISTORY_MS > MINUTES_KEPT_MS || HOUR_HISTORY_MS > HOURS_KEPT_MS) throw new Error('metrics history exceeds retention');
 
@@ -82,7 +84,10 @@ export function metricsWindow(query: Pick<MetricsQuery, 'since' | 'step'>, now: 
   if (stepMs % MS_PER_MINUTE !== 0) return 'step-unit';
   const resolution: Resolution = stepMs % MS_PER_HOUR === 0 ? 'hour' : 'minute';
   const unit = resolution === 'hour' ? MS_PER_HOUR : MS_PER_MINUTE;
-  const since = query.since ?? now - MS_PER_HOUR;
+  const history = resolution === 'hour' ? HOUR_HISTORY_MS : MINUTE_HISTORY_MS;
+  // "30 days ago", computed by a client a moment before the request arrives, is taken as the limit.
+  const asked = query.since ?? now - MS_PER_HOUR;
+  const since = asked < now - history && asked >= now - history - SINCE_GRACE_MS ? now - history : asked;
   if (since > now) return 'future';
   if (since < now - HOUR_HISTORY_MS) return 'too-old';
   if (resolution === 'minute' && since < now - MINUTE_HISTORY_MS) return 'minutes-too-old';

@@ -46,11 +46,26 @@ export class Outbox<T extends { origin: string; at: string }> {
     return this.storage.list<T>({ prefix: this.options.prefix });
   }
 
+  /** The delivery under way, if any: deliveries run one at a time. */
+  #delivering: Promise<boolean> = Promise.resolve(true);
+
   /**
    * Delivers every pending message in order. Never throws: on a failure the
    * rest wait for the alarm. Returns true when the outbox is empty.
+   *
+   * One delivery at a time: a change's delivery and the alarm's can overlap
+   * (each awaits the network), and two that listed the same pending message
+   * would both send it — an ops event arriving twice. A second call waits
+   * for the first, then sends what is still pending.
    */
-  async deliver(now: number): Promise<boolean> {
+  deliver(now: number): Promise<boolean> {
+    const run = () => this.#deliverPending(now);
+    // After the one before, however it ended (a storage error must not stop every later delivery).
+    this.#delivering = this.#delivering.then(run, run);
+    return this.#delivering;
+  }
+
+  async #deliverPending(now: number): Promise<boolean> {
     const pending = await this.pending();
     if (pending.size === 0) return true;
     await wakeBy(this.storage, now + this.#backoff.delayMs());

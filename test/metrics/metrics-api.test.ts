@@ -142,6 +142,13 @@ describe('decision counts', () => {
     expect((await metrics(`?region=${region}&since=${new Date(Date.now() - 47 * 3_600_000).toISOString()}&step=PT1M`)).status).toBe(200);
   });
 
+  it('reads a since a few seconds past the history (a client’s “30 days ago”) as the history’s start', async () => {
+    const justPast = (ms: number) => new Date(Date.now() - ms - 5_000).toISOString();
+    expect((await metrics(`?since=${justPast(30 * 86_400_000)}&step=PT1H`)).status).toBe(200);
+    expect((await metrics(`?since=${justPast(48 * 3_600_000)}&step=PT1M&region=QZ`)).status).toBe(200);
+    expect((await metrics(`?since=${justPast(30 * 86_400_000 + 120_000)}&step=PT1H`)).body.field).toBe('since');
+  });
+
   it('needs rollout:read', async () => {
     expect((await admin('GET', '/admin/v1/metrics', { scope: 'accounts:read' })).status).toBe(403);
     expect((await admin('GET', '/admin/v1/metrics', { token: null })).status).toBe(401);

@@ -320,6 +320,41 @@ describe('the ops console', () => {
     await context.close();
   });
 
+  it('narrows to one region when an answer over every region would pass 10,000 points, and shows escaped text in its tables', async () => {
+    // Fourteen regions with counts: 30 days by the hour (721 steps) over all of them is more than 10,000 points.
+    const account = `acct-narrow-${Date.now()}`;
+    const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+    for (const country of ['AR', 'BR', 'CO', 'DO', 'GY', 'HT', 'JM', 'PA', 'PY', 'SR', 'TT', 'UY', 'VE', 'BZ']) {
+      await (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.80', 'Hearth-Sim-Country': country } })).arrayBuffer();
+    }
+    await admin('POST', `/admin/v1/accounts/${account}/grants`, { days: 1, reason: 'trip \x1b[2K\u202eevil' });
+
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto('/admin/console');
+    await page.fill('#token', adminToken);
+    await page.click('#signin-form button[type=submit]');
+    await expect
+      .poll(async () => {
+        await page.click('#metrics-form button[type=submit]');
+        return page.locator('#metrics-region option').allTextContents();
+      }, WAIT)
+      .toContain('UY');
+    await page.selectOption('#metrics-region', 'UY');
+    await page.selectOption('#metrics-range', 'P30D|PT1H');
+    await page.click('#metrics-form button[type=submit]');
+    await textOf(page.locator('#console-status')).toContain('more than 10,000 points: showing UY only');
+    await textOf(page.locator('#metrics-summary')).toContain('UY, last 30 days, per hour: 1 sessions');
+    // Another region loads that region alone.
+    await page.selectOption('#metrics-region', 'PA');
+    await textOf(page.locator('#metrics-summary')).toContain('PA, last 30 days, per hour: 1 sessions');
+
+    await page.fill('#account-id', account);
+    await page.click('#account-form button[type=submit]');
+    await textOf(page.locator('#account-grants')).toContain('trip \\x1b[2K\\u202eevil');
+    await context.close();
+  });
+
   it('edits a guarded, staged rule without dropping its stages or guard, and shows the gate\'s objections beside the form', async () => {
     type Rule = { percent: number; stages?: Array<{ percent: number; hold?: string }>; guard?: Record<string, unknown> };
     const ruleOf = async (region: string) => ((await admin('GET', '/admin/v1/rollout')).body as { regions: Record<string, Rule> }).regions[region]!;

@@ -82,6 +82,8 @@ export interface ChallengeRecord {
   expiresAt: number;
   attempts: number;
   usedAt: number | null;
+  /** The metrics region the code was sent in: its verification counts there too (v1.3). Absent on older challenges. */
+  region?: string;
 }
 
 export type OpenChallengeResult = Result<{ challengeId: string; code: string; expiresAt: number }, { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number }>;
@@ -105,7 +107,7 @@ export type VerifyChallengeResult = Result<
   | { reason: 'CHALLENGE_LOCKED' }
   | { reason: 'CODE_INVALID'; attemptsRemaining: number }
   | { reason: 'TRAVEL_LIMIT_REACHED' }
->;
+> & { region?: string };
 
 export type PrimaryLocationResult = Result<{ household: Household }, { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number }>;
 
@@ -186,7 +188,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    * and withdraws the challenge if delivery fails, so a failed delivery costs
    * the person nothing.
    */
-  async openChallenge(deviceId: string, codeTtlMs: number): Promise<OpenChallengeResult> {
+  async openChallenge(deviceId: string, codeTtlMs: number, region?: string): Promise<OpenChallengeResult> {
     const now = Date.now();
     const recent = [...(await this.challenges()).values()].filter((challenge) => challenge.createdAt > now - MS_PER_HOUR);
     const limited = (limit: 'device' | 'account', times: number[], allowed: number): OpenChallengeResult | null => {
@@ -209,6 +211,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       expiresAt: now + codeTtlMs,
       attempts: 0,
       usedAt: null,
+      ...(region !== undefined ? { region } : {}),
     };
     await this.ctx.storage.put(CHALLENGE_PREFIX + challenge.challengeId, challenge);
     return { ok: true, challengeId: challenge.challengeId, code, expiresAt: challenge.expiresAt };
@@ -225,6 +228,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    * tries between them; a code is used at most once.
    */
   async verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
+    const result = await this.#verifyChallenge(accountId, input);
+    // The funnel counts in the region the code was sent in (the record remembers it).
+    const challenge = result.ok || result.reason !== 'CHALLENGE_NOT_FOUND' ? await this.ctx.storage.get<ChallengeRecord>(CHALLENGE_PREFIX + input.challengeId) : undefined;
+    return challenge?.region !== undefined ? { ...result, region: challenge.region } : result;
+  }
+
+  async #verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
     const key = CHALLENGE_PREFIX + input.challengeId;
     const challenge = await this.ctx.storage.get<ChallengeRecord>(key);
     const now = Date.now();

@@ -295,7 +295,7 @@ describe('the ops console', () => {
     await page.fill('#token', adminToken);
     await page.click('#signin-form button[type=submit]');
     await textOf(page.locator('#regions')).toContain('tripped');
-    await textOf(page.locator('#regions')).toContain('refused ≤ 50.0 % over PT10M; read 3 of 3 refused (100.0 %)');
+    await textOf(page.locator('#regions')).toContain('refused ≤ 50.0 % over PT10M; read 3 of 3 households refused (100.0 %)');
     await page.selectOption('#metrics-region', 'EC');
     await visible(page.locator('#guard-figure'));
     expect(await page.locator('#chart-guard canvas').count()).toBe(1);

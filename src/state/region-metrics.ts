@@ -391,6 +391,6 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
         steps.set(at, step);
       }
     }
-    return [...steps].toSorted(([a], [b]) => a - b).map(([at, step]) => ({ at, ...step }));
+    return [...steps].toSorted(([a], [b]) => a - b).map(([at, { record, households }]) => ({ at, record, households }));
   }
 }

@@ -66,8 +66,9 @@ describe('HouseholdSketch', () => {
         expect(paired.serialise()).toEqual(forwards.serialise());
         const union = new Set<number>();
         for (const [from, size] of ranges) for (let n = from; n < from + size; n++) union.add(n);
-        if (union.size <= EXACT_HOUSEHOLDS) expect(forwards.estimate()).toBe(union.size);
-        else expect(relativeError(forwards.estimate(), union.size)).toBeLessThanOrEqual(0.02);
+        // Exact up to the exact limit, within 2 % above it.
+        const allowed = union.size <= EXACT_HOUSEHOLDS ? 0 : 0.02;
+        expect(relativeError(forwards.estimate(), union.size)).toBeLessThanOrEqual(allowed);
       }),
       { seed: SEED, numRuns: 40 },
     );

@@ -83,6 +83,13 @@ interface GuardFrom {
   first?: HouseholdBytes;
 }
 
+/** The guard's households in memory: by minute and by hour, from `since` on. */
+interface GuardWindow {
+  since: number;
+  minutes: Map<number, Households>;
+  hours: Map<number, Households>;
+}
+
 /** What the guard has read from storage and merged, since the object started: rows and merges (tests check a flush reads no rows). */
 export interface GuardCost {
   rowsRead: number;
@@ -138,7 +145,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    * the same work whatever the window. Loaded from the rows once (null: not
    * loaded, or the guard changed).
    */
-  #guardWindow: { minutes: Map<number, Households>; hours: Map<number, Households> } | null = null;
+  #guardWindow: GuardWindow | null = null;
   readonly guardCost: GuardCost = { rowsRead: 0, merges: 0 };
   /** Hours before this one (ms) are in the hour rows; null before the first roll-up. */
   #rolledUpTo: number | null = null;
@@ -247,16 +254,17 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     const firstWholeHour = hourOf(since) === since ? since : hourOf(since) + MS_PER_HOUR;
     for (const [minute, part] of window.minutes) if (minute >= since && minute < firstWholeHour) merge(part);
     for (const [hour, part] of window.hours) if (hour >= firstWholeHour) merge(part);
-    // What is past every window a guard may have is let go.
+    // What is past the window is let go (a reading reaching further back loads the rows again).
     for (const minute of window.minutes.keys()) if (minute < since) window.minutes.delete(minute);
     for (const hour of window.hours.keys()) if (hour + MS_PER_HOUR <= since) window.hours.delete(hour);
+    window.since = since;
     return readGuard(guard, householdCounts(households), from && from.minute === since ? from.at : since, now);
   }
 
   /** The guard's households in memory, read from the minute rows since `since` once. */
-  #loadGuardWindow(since: number): { minutes: Map<number, Households>; hours: Map<number, Households> } {
-    if (this.#guardWindow) return this.#guardWindow;
-    const window = { minutes: new Map<number, Households>(), hours: new Map<number, Households>() };
+  #loadGuardWindow(since: number): GuardWindow {
+    if (this.#guardWindow && this.#guardWindow.since <= since) return this.#guardWindow;
+    const window: GuardWindow = { since, minutes: new Map(), hours: new Map() };
     this.#guardWindow = window;
     const from = this.#guardFrom;
     const rows = this.ctx.storage.sql.exec<SketchRow & { at: number }>(`SELECT at, ${SKETCH_COLUMNS} FROM minute WHERE at >= ? ORDER BY at`, since);
@@ -280,7 +288,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     if (this.#guardWindow) this.#remember(this.#guardWindow, minute, households);
   }
 
-  #remember(window: { minutes: Map<number, Households>; hours: Map<number, Households> }, minute: number, households: Households): void {
+  #remember(window: GuardWindow, minute: number, households: Households): void {
+    if (minute < window.since) return;
     window.minutes.set(minute, mergeHouseholds(window.minutes.get(minute) ?? {}, households));
     window.hours.set(hourOf(minute), mergeHouseholds(window.hours.get(hourOf(minute)) ?? {}, households));
   }

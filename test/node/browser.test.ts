@@ -225,8 +225,9 @@ describe('the ops console', () => {
     expect(await page.locator('#chart-sessions').getAttribute('aria-label')).toContain('Sessions in CR last hour, per minute: 2 in all, 2 allowed');
     expect(await page.locator('#chart-would').getAttribute('role')).toBe('img');
     expect(await page.locator('#chart-funnel canvas').count()).toBe(1);
-    // The numbers behind the charts: one minute with both sessions (step, sessions, allowed, challenged, denied, would refuse, sent, verified).
-    expect(await page.locator('#metrics-table tr').first().locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{4}-/), '2', '2', '0', '0', '1', '0', '0']);
+    // The numbers behind the charts: one minute with both sessions (step, sessions, allowed, challenged, denied, would refuse,
+    // treated and refused households — none under monitor — sent, verified).
+    expect(await page.locator('#metrics-table tr').first().locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{4}-/), '2', '2', '0', '0', '1', '0', '0', '0', '0']);
     await screenshots(page, 'console-charts');
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
 

@@ -216,7 +216,8 @@ function describeGuard(rule: Rollout['regions'][string]): string {
   const g = rule.guard;
   const limits = [g.maxRefusalRate !== undefined ? `refused ≤ ${pct(g.maxRefusalRate)}` : '', g.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(g.minVerifySuccessRate)}` : ''].filter(Boolean).join(', ');
   const r = rule.status === 'tripped' ? rule.trippedBy : rule.reading;
-  const reading = r ? `; read ${r.refused}/${r.sessions} refused (${pct(r.refusalRate)}), ${r.codesVerified}/${r.codesSent} verified` : '; no reading yet';
+  const h = r?.households;
+  const reading = h ? `; read ${h.refused}/${h.treated} households refused (${pct(r!.refusalRate)}), ${h.verified}/${h.sent} verified` : '; no reading yet';
   return `${limits} over ${g.window}, ≥ ${guardMinimum(g)} households${reading}`;
 }
 
@@ -335,6 +336,7 @@ function metricsReport(metrics: Metrics, named?: string): string {
         `${region} — since ${metrics.since}, step ${metrics.step}`,
         table(rows, ['', 'allow', 'challenge', 'deny', 'would refuse']),
         `verification  sent ${v.sent}, verified ${v.verified}, wrong ${v.wrong}, locked ${v.locked}, expired ${v.expired}`,
+        `households    treated ${formatCount(totals.households.treated)}, refused ${formatCount(totals.households.refused)} (${percentOf(totals.households.refused, totals.households.treated)}), sent a code ${formatCount(totals.households.sent)}, verified ${formatCount(totals.households.verified)}`,
         `top reasons   ${reasons || '-'}`,
         `shared nets   ${describeSharedNetworks(totals)}`,
         `sessions      ${sparkline(perStep)}  (max ${formatCount(Math.max(...perStep, 0))} per step)`,

@@ -14,6 +14,7 @@ import { NetworkHasher } from './network/network-id';
 import { PlaybackSessions } from './session/playback-session';
 import { HouseholdReadModel } from './state/household-read-model';
 import { DecisionCounter } from './metrics/counter';
+import { HouseholdHasher, type HouseholdHash } from './metrics/household-sketch';
 import { regionMetrics } from './state/region-metrics';
 import { adoptRollout } from './state/rollout-read-model';
 import type { Result } from './result';
@@ -29,6 +30,9 @@ export interface Gate {
   /** This isolate's decision counts, flushed to each region's RegionMetrics object. */
   decisions: DecisionCounter;
   networks: NetworkHasher;
+  /** Keyed household hashes for the household sketches, by account id: deterministic, so cached without expiry (bounded). */
+  householdHasher: HouseholdHasher;
+  householdHashes: BoundedCache<string, HouseholdHash>;
   households: HouseholdReadModel;
   /** Playback sessions: issued on allowed decisions, taken by playback paths instead of a token. */
   sessions: PlaybackSessions;
@@ -72,6 +76,8 @@ function buildGate(env: HearthEnv): GateResult {
       buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),
       decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region).add(region, minutes), adoptRollout),
       networks: new NetworkHasher(config.networkHashKey, config),
+      householdHasher: new HouseholdHasher(config.networkHashKey),
+      householdHashes: new BoundedCache(BUCKET_CACHE_ENTRIES),
       households: new HouseholdReadModel(env),
       sessions: new PlaybackSessions(config.sessionSigningKeys),
     },

@@ -441,7 +441,9 @@ export interface components {
             guard?: {
                 maxRefusalRate?: number;
                 minVerifySuccessRate?: number;
-                minSessions: number;
+                minHouseholds?: number;
+                /** @description On rules set before v1.3: the former name of minHouseholds. */
+                minSessions?: number;
                 window: string;
             };
             /**
@@ -469,15 +471,21 @@ export interface components {
             at: string;
             /** Format: date-time */
             since: string;
-            sessions: number;
-            refused: number;
+            /** @description Distinct households over the window: treated, refused among them, sent a code, verified one. */
+            households: components["schemas"]["HouseholdCounts"];
+            /** @description refused / treated households. */
             refusalRate: number | null;
-            codesSent: number;
-            codesVerified: number;
+            /** @description verified / sent households. */
             verifySuccessRate: number | null;
             unhealthy: boolean;
             /** @enum {string} */
             cause?: "refusalRate" | "verifySuccessRate";
+        };
+        HouseholdCounts: {
+            treated: number;
+            refused: number;
+            sent: number;
+            verified: number;
         };
         RolloutRuleInput: {
             /** @enum {string} */
@@ -497,7 +505,12 @@ export interface components {
         GuardInput: {
             maxRefusalRate?: number;
             minVerifySuccessRate?: number;
-            /** @default 100 */
+            /** @description Treated households the window needs before the guard acts (default 100). */
+            minHouseholds?: number;
+            /**
+             * @deprecated
+             * @description The former name of minHouseholds (v1.1), same meaning.
+             */
             minSessions?: number;
             /** @description The counts the guard reads, back from now (whole minutes), e.g. PT15M; longer than zero and at most PT6H. */
             window: string;
@@ -601,6 +614,8 @@ export interface components {
                             codesSent: number;
                             codesVerified: number;
                         };
+                        /** @description Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified). In totals over the whole period (a household in two steps counts once); in series over each step. */
+                        households: components["schemas"]["HouseholdCounts"];
                         /** @description Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW). */
                         inHousehold: {
                             sessions: {
@@ -671,6 +686,8 @@ export interface components {
                 codesSent: number;
                 codesVerified: number;
             };
+            /** @description Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified). In totals over the whole period (a household in two steps counts once); in series over each step. */
+            households: components["schemas"]["HouseholdCounts"];
             /** @description Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW). */
             inHousehold: {
                 sessions: {
@@ -880,6 +897,7 @@ export type Device = components['schemas']['Device'];
 export type Rollout = components['schemas']['Rollout'];
 export type RolloutRule = components['schemas']['RolloutRule'];
 export type GuardReading = components['schemas']['GuardReading'];
+export type HouseholdCounts = components['schemas']['HouseholdCounts'];
 export type RolloutRuleInput = components['schemas']['RolloutRuleInput'];
 export type GuardInput = components['schemas']['GuardInput'];
 export type Preview = components['schemas']['Preview'];

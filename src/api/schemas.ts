@@ -155,11 +155,14 @@ export const stageInput = z
   })
   .strict();
 
+const householdMinimum = z.number().int('must be a whole number').min(1).max(1_000_000_000);
+
 export const guardInput = z
   .object({
-    maxRefusalRate: rate('the share of treated sessions refused above which the rule trips').optional(),
-    minVerifySuccessRate: rate('the share of codes verified below which the rule trips').optional(),
-    minSessions: z.number().int('must be a whole number').min(1).max(1_000_000_000).default(100),
+    maxRefusalRate: rate('the share of treated households with a session refused above which the rule trips').optional(),
+    minVerifySuccessRate: rate('the share of households sent a code that verified one, below which the rule trips').optional(),
+    minHouseholds: householdMinimum.optional().meta({ description: 'Treated households the window needs before the guard acts (default 100).' }),
+    minSessions: householdMinimum.optional().meta({ description: 'The former name of minHouseholds (v1.1), same meaning.', deprecated: true }),
     window: durationText('window', MAX_GUARD_WINDOW_MS, 'PT6H').meta({ description: 'The counts the guard reads, back from now (whole minutes), e.g. PT15M; longer than zero and at most PT6H.' }),
   })
   .strict()
@@ -167,6 +170,12 @@ export const guardInput = z
     message: 'give maxRefusalRate, minVerifySuccessRate or both',
     path: ['maxRefusalRate'],
   })
+  .refine((guard) => guard.minHouseholds === undefined || guard.minSessions === undefined || guard.minHouseholds === guard.minSessions, {
+    message: 'minSessions is the former name of minHouseholds: give one of them',
+    path: ['minSessions'],
+  })
+  // Stored under its v1.3 name only.
+  .transform(({ minSessions, minHouseholds, ...guard }) => ({ ...guard, minHouseholds: minHouseholds ?? minSessions ?? 100 }))
   .meta({ id: 'GuardInput' });
 
 export const rolloutRuleInput = z
@@ -194,16 +203,17 @@ export const rolloutRuleInput = z
   .transform((rule) => ({ ...rule, percent: rule.stages?.[0]?.percent ?? rule.percent ?? 100 }))
   .meta({ id: 'RolloutRuleInput' });
 
+const householdCounts = z
+  .object({ treated: z.number().int(), refused: z.number().int(), sent: z.number().int(), verified: z.number().int() })
+  .meta({ id: 'HouseholdCounts' });
+
 const guardReading = z
   .object({
     at: isoTime,
     since: isoTime,
-    sessions: z.number().int(),
-    refused: z.number().int(),
-    refusalRate: z.number().nullable(),
-    codesSent: z.number().int(),
-    codesVerified: z.number().int(),
-    verifySuccessRate: z.number().nullable(),
+    households: householdCounts.meta({ description: 'Distinct households over the window: treated, refused among them, sent a code, verified one.' }),
+    refusalRate: z.number().nullable().meta({ description: 'refused / treated households.' }),
+    verifySuccessRate: z.number().nullable().meta({ description: 'verified / sent households.' }),
     unhealthy: z.boolean(),
     cause: z.enum(['refusalRate', 'verifySuccessRate']).optional(),
   })
@@ -216,7 +226,15 @@ export const rolloutRule = z
     failOpen: z.boolean(),
     note: z.string().optional(),
     stages: z.array(z.object({ percent: z.number().int(), hold: z.string().optional() })).optional(),
-    guard: z.object({ maxRefusalRate: z.number().optional(), minVerifySuccessRate: z.number().optional(), minSessions: z.number().int(), window: z.string() }).optional(),
+    guard: z
+      .object({
+        maxRefusalRate: z.number().optional(),
+        minVerifySuccessRate: z.number().optional(),
+        minHouseholds: z.number().int().optional(),
+        minSessions: z.number().int().optional().meta({ description: 'On rules set before v1.3: the former name of minHouseholds.' }),
+        window: z.string(),
+      })
+      .optional(),
     status: z.enum(['steady', 'advancing', 'tripped']).optional().meta({ description: '`advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).' }),
     stage: z.number().int().optional().meta({ description: 'Index of the current stage.' }),
     stageStartedAt: isoTime.optional(),
@@ -393,6 +411,10 @@ const countsShape = {
   treated: z
     .object({ sessions: z.number().int(), refused: z.number().int(), codesSent: z.number().int(), codesVerified: z.number().int() })
     .meta({ description: 'What a guard reads: sessions answered under challenge or enforce, refusals among them, and their codes sent and verified.' }),
+  households: householdCounts.meta({
+    description:
+      'Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified). In totals over the whole period (a household in two steps counts once); in series over each step.',
+  }),
   inHousehold: z
     .object({ sessions: evidenceCounts, segments: evidenceCounts })
     .meta({

@@ -26,10 +26,18 @@ import { currentRollout } from '../state/rollout-read-model';
 import type { Gate } from '../gate';
 import { metricsRegion, requestRegion } from './region';
 import { type Mode } from '../vocabulary';
+import type { HouseholdHash } from '../metrics/household-sketch';
 import type { Result } from '../result';
 
 export type RequestDecision = Result<
-  { device: DeviceIdentity; networkId: NetworkId | null; decision: Decision; replay: ReplayBuckets | null },
+  {
+    device: DeviceIdentity;
+    networkId: NetworkId | null;
+    decision: Decision;
+    replay: ReplayBuckets | null;
+    /** The account's keyed household hash, for the household sketches (sessions only: with `replayBuckets`). */
+    household: HouseholdHash | null;
+  },
   { reason: TokenFailureReason | 'DEVICE_PROOF_REQUIRED' }
 >;
 
@@ -56,6 +64,16 @@ export interface PolicyContext {
   policyVersion: number;
   /** The buckets a preview replays this account with, when asked for. */
   replay: ReplayBuckets | null;
+}
+
+/** The account's keyed household hash (household-sketch.ts), cached (it never changes while the key stays). */
+export async function householdHashFor(gate: Gate, accountId: string, now: number): Promise<HouseholdHash> {
+  let hash = gate.householdHashes.get(accountId, now);
+  if (hash === undefined) {
+    hash = await gate.householdHasher.hash(accountId);
+    gate.householdHashes.set(accountId, hash, Number.POSITIVE_INFINITY);
+  }
+  return hash;
 }
 
 /** The account's bucket under a rule key, cached (it never changes). */
@@ -149,10 +167,11 @@ export async function decidePlayback(gate: Gate, request: Request, now: number, 
 export async function decideForDevice(gate: Gate, request: Request, device: DeviceIdentity, now: number, options: DecideOptions): Promise<Extract<RequestDecision, { ok: true }>> {
 
   const address = clientAddress(request.headers);
-  const [networkId, policy, snapshot] = await Promise.all([
+  const [networkId, policy, snapshot, householdHash] = await Promise.all([
     options.networkId !== undefined ? options.networkId : gate.networks.networkId(address),
     policyContext(gate, request, device.accountId, now, options.replayBuckets),
     options.authoritative ? gate.households.confirm(device.accountId, now) : gate.households.read(device.accountId, now),
+    options.replayBuckets ? householdHashFor(gate, device.accountId, now) : null,
   ]);
   // The address id is one more HMAC: worked out (once) only where row 6 reads it, a shared home network.
   // Elsewhere this is null and nothing is awaited.
@@ -196,5 +215,5 @@ export async function decideForDevice(gate: Gate, request: Request, device: Devi
       );
     }
   }
-  return { ok: true, device, networkId, decision, replay: policy.replay };
+  return { ok: true, device, networkId, decision, replay: policy.replay, household: householdHash };
 }

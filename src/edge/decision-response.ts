@@ -110,7 +110,7 @@ export function recordDecision(gate: Gate, route: MetricsRoute, request: Request
       }
     : { route, decision: 'deny', enforced: 'deny', reason: result.reason, mode: null, deviceType: null, evidence: null, sharedNetwork: false };
   const region = metricsRegion(result.ok ? result.decision.region : requestRegion(request, gate.config.environment));
-  gate.decisions.count(region, now, answer, result.ok ? result.replay : null);
+  gate.decisions.count(region, now, answer, result.ok ? result.replay : null, result.ok ? result.household : null);
   gate.decisions.scheduleFlush(now, waitUntil);
 
   const always = answer.decision !== 'allow' || answer.reason === 'STATE_UNAVAILABLE';

@@ -11,7 +11,8 @@
  * at most `OWED_MINUTES_KEPT` minutes.
  */
 import { MS_PER_MINUTE } from '../time';
-import { addRecord, RegionTally, type CountedAnswer, type FunnelEvent, type ReplayBuckets, type TallyRecord } from './tally';
+import { addRecord, mergeHouseholds, RegionTally, serialiseHouseholds, type CountedAnswer, type FunnelEvent, type HouseholdBytes, type Households, type ReplayBuckets, type TallyRecord } from './tally';
+import type { HouseholdHash } from './household-sketch';
 import type { Mode } from '../vocabulary';
 import type { Rollout } from '../policy/rollout';
 
@@ -19,6 +20,14 @@ export interface MinuteCounts {
   /** Start of the minute, ms since the epoch. */
   minute: number;
   record: TallyRecord;
+  /** The minute's household sketches (absent kinds: nobody counted). */
+  households?: HouseholdBytes;
+}
+
+/** One minute of a region as a flush gathers it. */
+interface OwedMinute {
+  record: TallyRecord;
+  households: Households;
 }
 
 /**
@@ -34,7 +43,7 @@ export const OWED_MINUTES_KEPT = 60;
 export class DecisionCounter {
   readonly #current = new Map<string, RegionTally>();
   #sealed: RegionTally[] = [];
-  #owed = new Map<string, Map<number, TallyRecord>>();
+  #owed = new Map<string, Map<number, OwedMinute>>();
   #scheduled = false;
   #lastFlushAt = Number.NEGATIVE_INFINITY;
   /** What this isolate's flushes cost so far (the cost simulation reads it). */
@@ -59,12 +68,13 @@ export class DecisionCounter {
     return tally;
   }
 
-  count(region: string, now: number, answer: CountedAnswer, buckets: ReplayBuckets | null): void {
-    this.#tally(region, now).count(answer, buckets);
+  /** Counts one answer; `household` is the account's keyed hash (null: no valid token). */
+  count(region: string, now: number, answer: CountedAnswer, buckets: ReplayBuckets | null, household: HouseholdHash | null = null): void {
+    this.#tally(region, now).count(answer, buckets, household);
   }
 
-  countFunnel(region: string, now: number, event: FunnelEvent, mode: Mode | null): void {
-    this.#tally(region, now).countFunnel(event, mode);
+  countFunnel(region: string, now: number, event: FunnelEvent, mode: Mode | null, household: HouseholdHash | null = null): void {
+    this.#tally(region, now).countFunnel(event, mode, household);
   }
 
   /** Makes sure a flush is coming within the interval; the flush runs inside `waitUntil`. */
@@ -88,9 +98,12 @@ export class DecisionCounter {
     const byRegion = this.#owed;
     this.#owed = new Map();
     const take = (tally: RegionTally) => {
-      const minutes = byRegion.get(tally.region) ?? new Map<number, TallyRecord>();
+      const minutes = byRegion.get(tally.region) ?? new Map<number, OwedMinute>();
       byRegion.set(tally.region, minutes);
-      minutes.set(tally.minute, addRecord(minutes.get(tally.minute) ?? {}, tally.record()));
+      const owed = minutes.get(tally.minute) ?? { record: {}, households: {} };
+      addRecord(owed.record, tally.record());
+      mergeHouseholds(owed.households, tally.households);
+      minutes.set(tally.minute, owed);
     };
     for (const tally of this.#sealed) take(tally);
     this.#sealed = [];
@@ -102,15 +115,26 @@ export class DecisionCounter {
     await Promise.all(
       [...byRegion].map(async ([region, minutes]) => {
         try {
-          const { rowsWritten, rollout } = await this.sink(region, [...minutes].map(([minute, record]) => ({ minute, record })));
+          const { rowsWritten, rollout } = await this.sink(
+            region,
+            [...minutes].map(([minute, { record, households }]) => {
+              const bytes = serialiseHouseholds(households);
+              return Object.keys(bytes).length > 0 ? { minute, record, households: bytes } : { minute, record };
+            }),
+          );
           this.usage.deliveries += 1;
           this.usage.rowsWritten += rowsWritten;
           if (rollout) this.adopt(rollout);
         } catch (error) {
           const kept = [...minutes].filter(([minute]) => minute > this.#lastFlushAt - OWED_MINUTES_KEPT * MS_PER_MINUTE);
           console.error(JSON.stringify({ event: 'metrics_flush_failed', region, minutesKept: kept.length, minutesDropped: minutes.size - kept.length, error: error instanceof Error ? error.name : 'unknown' }));
-          const owed = this.#owed.get(region) ?? new Map<number, TallyRecord>();
-          for (const [minute, record] of kept) owed.set(minute, addRecord(owed.get(minute) ?? {}, record));
+          const owed = this.#owed.get(region) ?? new Map<number, OwedMinute>();
+          for (const [minute, { record, households }] of kept) {
+            const into = owed.get(minute) ?? { record: {}, households: {} };
+            addRecord(into.record, record);
+            mergeHouseholds(into.households, households);
+            owed.set(minute, into);
+          }
           this.#owed.set(region, owed);
         }
       }),

@@ -1,22 +1,26 @@
 /**
  * A guard's reading (docs/api.md, "Rules that advance and guard
- * themselves"): over the window's counts of its region, the sessions of the
- * rule's *treated* accounts (answered under `challenge` or `enforce`) — how
- * many were refused, and how many of the codes they were sent were verified.
+ * themselves"): over the window, the rule's *treated* households (a session
+ * answered under `challenge` or `enforce`) — how many had a session refused —
+ * and of the households sent a code, how many verified one. Households, not
+ * requests: one household moves a rate by one household however many
+ * requests it sends.
  */
-import type { Guard, GuardReading } from '../policy/rollout';
-import { treatedCounts, type TallyRecord } from './tally';
+import { minHouseholdsOf, type Guard, type GuardReading } from '../policy/rollout';
+import type { HouseholdCounts } from './tally';
 
 /**
- * Reads `guard` over `record` (the window's counts). Unhealthy only with at
- * least `minSessions` treated sessions: when the refusal rate exceeds its
- * maximum, or the share of codes verified falls below its minimum.
+ * Reads `guard` over `households` (the window's distinct households).
+ * Unhealthy only with at least `minHouseholds` treated households: when the
+ * share refused exceeds its maximum, or the share of households sent a code
+ * that verified one falls below its minimum.
  */
-export function readGuard(guard: Guard, record: TallyRecord, since: number, now: number): GuardReading {
-  const { sessions, refused, codesSent, codesVerified } = treatedCounts(record);
-  const refusalRate = sessions === 0 ? null : refused / sessions;
-  const verifySuccessRate = codesSent === 0 ? null : codesVerified / codesSent;
-  const enough = sessions >= guard.minSessions;
+export function readGuard(guard: Guard, households: HouseholdCounts, since: number, now: number): GuardReading {
+  const { treated, refused, sent, verified } = households;
+  // Estimates past the exact range are each within 2 %: a share is never read above 1.
+  const refusalRate = treated === 0 ? null : Math.min(1, refused / treated);
+  const verifySuccessRate = sent === 0 ? null : Math.min(1, verified / sent);
+  const enough = treated >= minHouseholdsOf(guard);
   const cause =
     enough && guard.maxRefusalRate !== undefined && refusalRate !== null && refusalRate > guard.maxRefusalRate
       ? 'refusalRate'
@@ -26,11 +30,8 @@ export function readGuard(guard: Guard, record: TallyRecord, since: number, now:
   return {
     at: new Date(now).toISOString(),
     since: new Date(since).toISOString(),
-    sessions,
-    refused,
+    households: { treated, refused, sent, verified },
     refusalRate,
-    codesSent,
-    codesVerified,
     verifySuccessRate,
     unhealthy: cause !== undefined,
     ...(cause ? { cause } : {}),

@@ -19,10 +19,17 @@
  *   e|<route>|<evidence>                              one answer enforce would give IN_HOUSEHOLD, by what
  *                                                     made it home: `network`, `anchor` or `copresence`
  *   s|<route>|<enforced>                              one answer to a request from a shared home network
+ *
+ * Beside the counters, four household sketches (household-sketch.ts) count
+ * distinct households — keyed hashes, never ids: *treated* (a session under
+ * `challenge` or `enforce`), *refused* (such a session refused), *sent* (a
+ * code sent) and *verified* (a code verified). A guard reads these, so one
+ * household moves a rate by one household however many requests it sends.
  */
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import type { DecisionReason, Outcome } from '../policy/decide';
 import { DEVICE_TYPES, HOME_EVIDENCE, MODES, type DeviceType, type HomeEvidence, type Mode } from '../vocabulary';
+import { HouseholdSketch, type HouseholdHash } from './household-sketch';
 
 export const ROUTES = ['session', 'segment'] as const;
 /** A session is one answer of `GET /gate/v1/decision`; a segment is one playback-path answer. */
@@ -63,6 +70,9 @@ export const BUCKET_KEYS = ['r', '*'] as const;
 export type BucketKey = (typeof BUCKET_KEYS)[number];
 export const BUCKETS = 100;
 
+/** The modes a rule treats its accounts with (inside its percent). */
+const TREATED = new Set<string>(['challenge', 'enforce']);
+
 /** `-` stands for "no mode" (a token failure) and "no device type" (an unknown device). */
 const NONE = '-';
 const MODE_CELLS = [...MODES, NONE] as const;
@@ -83,6 +93,40 @@ const REPLAY_CELLS = BUCKET_KEYS.length * BUCKETS * REPLAY_CLASSES.length * DEVI
 const FIXED_CELLS = OUTCOMES.length * DEVICE_CELLS.length;
 const EVIDENCE_CELLS = ROUTES.length * HOME_EVIDENCE.length;
 const SHARED_CELLS = ROUTES.length * OUTCOMES.length;
+
+export const HOUSEHOLD_KINDS = ['treated', 'refused', 'sent', 'verified'] as const;
+export type HouseholdKind = (typeof HOUSEHOLD_KINDS)[number];
+/** Household sketches by kind; a kind nobody was counted in is absent. */
+export type Households = Partial<Record<HouseholdKind, HouseholdSketch>>;
+/** Households sketches serialised, as they travel to the region's object and are stored there. */
+export type HouseholdBytes = Partial<Record<HouseholdKind, Uint8Array>>;
+/** Distinct-household estimates by kind (the contract's `households`). */
+export type HouseholdCounts = Record<HouseholdKind, number>;
+
+/** Adds `household` to the `kind` sketch of `households`. */
+export function countHousehold(households: Households, kind: HouseholdKind, household: HouseholdHash): void {
+  (households[kind] ??= new HouseholdSketch()).add(household);
+}
+
+/** Merges `source` (live or serialised) into `target`. */
+export function mergeHouseholds(target: Households, source: Households | HouseholdBytes): Households {
+  for (const kind of HOUSEHOLD_KINDS) {
+    const sketch = source[kind];
+    if (sketch === undefined) continue;
+    (target[kind] ??= new HouseholdSketch()).merge(sketch instanceof HouseholdSketch ? sketch : HouseholdSketch.deserialise(sketch));
+  }
+  return target;
+}
+
+export function serialiseHouseholds(households: Households): HouseholdBytes {
+  const bytes: HouseholdBytes = {};
+  for (const kind of HOUSEHOLD_KINDS) if (households[kind] && !households[kind].empty) bytes[kind] = households[kind].serialise();
+  return bytes;
+}
+
+export function householdCounts(households: Households): HouseholdCounts {
+  return { treated: households.treated?.estimate() ?? 0, refused: households.refused?.estimate() ?? 0, sent: households.sent?.estimate() ?? 0, verified: households.verified?.estimate() ?? 0 };
+}
 
 /** The counter names of a flush and their counts; only counters that moved are present. */
 export type TallyRecord = Record<string, number>;
@@ -122,6 +166,8 @@ export class RegionTally {
   readonly fixed = new Uint32Array(FIXED_CELLS);
   readonly evidence = new Uint32Array(EVIDENCE_CELLS);
   readonly shared = new Uint32Array(SHARED_CELLS);
+  /** Distinct households (keyed hashes) by kind, made on first use. */
+  readonly households: Households = {};
   /** Whether anything was counted since the tally was made. */
   touched = false;
 
@@ -131,7 +177,12 @@ export class RegionTally {
     readonly minute: number,
   ) {}
 
-  count(answer: CountedAnswer, buckets: ReplayBuckets | null): void {
+  /** Counts one answer; `household` (the account's keyed hash) counts a session's household. */
+  count(answer: CountedAnswer, buckets: ReplayBuckets | null, household: HouseholdHash | null = null): void {
+    if (household !== null && answer.route === 'session' && answer.mode !== null && TREATED.has(answer.mode)) {
+      countHousehold(this.households, 'treated', household);
+      if (answer.decision !== 'allow') countHousehold(this.households, 'refused', household);
+    }
     const mode = MODE_INDEX.get(answer.mode ?? NONE)!;
     const cell =
       (((ROUTE_INDEX.get(answer.route)! * OUTCOMES.length + OUTCOME_INDEX.get(answer.decision)!) * OUTCOMES.length + OUTCOME_INDEX.get(answer.enforced)!) *
@@ -156,7 +207,9 @@ export class RegionTally {
     }
   }
 
-  countFunnel(event: FunnelEvent, mode: Mode | null): void {
+  /** Counts one step of the funnel; `household` counts a code sent or verified by household. */
+  countFunnel(event: FunnelEvent, mode: Mode | null, household: HouseholdHash | null = null): void {
+    if (household !== null && (event === 'sent' || event === 'verified')) countHousehold(this.households, event, household);
     this.funnel[FUNNEL_INDEX.get(event)! * MODE_CELLS.length + MODE_INDEX.get(mode ?? NONE)!]! += 1;
     this.touched = true;
   }
@@ -284,6 +337,8 @@ export interface Counts {
   modes: { sessions: Record<Mode | 'none', number>; segments: Record<Mode | 'none', number> };
   /** Beyond the contract: what a guard reads — treated sessions, refusals among them, their codes sent and verified. */
   treated: { sessions: number; refused: number; codesSent: number; codesVerified: number };
+  /** Distinct households (estimates): treated, refused among them, sent a code, verified one — what a guard reads. */
+  households: HouseholdCounts;
   /** Beyond the contract: answers enforce would give IN_HOUSEHOLD, by what made them home (contract v1.2, row 6). */
   inHousehold: { sessions: Record<HomeEvidence, number>; segments: Record<HomeEvidence, number> };
   /** Beyond the contract: answers to requests from a household's shared home network, and those enforce would refuse. */
@@ -303,6 +358,7 @@ export function emptyCounts(): Counts {
     verification: { sent: 0, verified: 0, wrong: 0, locked: 0, expired: 0 },
     modes: { sessions: byMode(), segments: byMode() },
     treated: { sessions: 0, refused: 0, codesSent: 0, codesVerified: 0 },
+    households: { treated: 0, refused: 0, sent: 0, verified: 0 },
     inHousehold: { sessions: byEvidence(), segments: byEvidence() },
     sharedNetworks: { sessions: 0, segments: 0, wouldRefuse: { sessions: 0, segments: 0 } },
   };
@@ -342,7 +398,6 @@ export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Cou
   return into;
 }
 
-const TREATED = new Set(['challenge', 'enforce']);
 
 /** Treated sessions (answered under `challenge` or `enforce`), refusals among them, and their codes sent and verified: what a guard reads. */
 export function treatedCounts(record: TallyRecord): { sessions: number; refused: number; codesSent: number; codesVerified: number } {

@@ -47,7 +47,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
       <summary>The numbers behind the charts</summary>
       <table>
         <caption class="visually-hidden">Sessions, refusals and codes per step</caption>
-        <thead><tr><th scope="col">Step</th><th scope="col">Sessions</th><th scope="col">Allowed</th><th scope="col">Challenged</th><th scope="col">Denied</th><th scope="col">Would refuse</th><th scope="col">Codes sent</th><th scope="col">Verified</th></tr></thead>
+        <thead><tr><th scope="col">Step</th><th scope="col">Sessions</th><th scope="col">Allowed</th><th scope="col">Challenged</th><th scope="col">Denied</th><th scope="col">Would refuse</th><th scope="col">Treated households</th><th scope="col">Refused households</th><th scope="col">Codes sent</th><th scope="col">Verified</th></tr></thead>
         <tbody id="metrics-table"></tbody>
       </table>
     </details>

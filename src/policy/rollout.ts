@@ -17,23 +17,31 @@ export interface Stage {
 export interface Guard {
   maxRefusalRate?: number;
   minVerifySuccessRate?: number;
-  minSessions: number;
+  /** Treated households the window needs before the guard acts (v1.3). */
+  minHouseholds?: number;
+  /** Its former name (v1.1), same meaning; rules stored before v1.3 carry this. */
+  minSessions?: number;
   /** ISO 8601 duration as given (`PT15M`); read in whole minutes. */
   window: string;
 }
 
-/** What a guard read over its window, among the rule's treated sessions (mode challenge or enforce). */
+/** The treated households a guard needs before it acts: `minHouseholds`, or its former name. */
+export function minHouseholdsOf(guard: Guard): number {
+  return guard.minHouseholds ?? guard.minSessions ?? 100;
+}
+
+/** What a guard read over its window, in distinct households of the rule's treated sessions (mode challenge or enforce). */
 export interface GuardReading {
   at: string;
   /** Start of the minutes read. */
   since: string;
-  sessions: number;
-  refused: number;
+  /** Treated households, those with a session refused, those sent a code, those that verified one. */
+  households: { treated: number; refused: number; sent: number; verified: number };
+  /** refused / treated households. */
   refusalRate: number | null;
-  codesSent: number;
-  codesVerified: number;
+  /** verified / sent households. */
   verifySuccessRate: number | null;
-  /** Whether the reading is over the thresholds (with at least minSessions). */
+  /** Whether the reading is over the thresholds (with at least minHouseholds treated households). */
   unhealthy: boolean;
   /** Which threshold it crossed. */
   cause?: 'refusalRate' | 'verifySuccessRate';

@@ -54,16 +54,21 @@ export async function getMetrics(c: AppContext, { query }: HandlerInput<'admin',
     step: query.step?.text ?? 'PT1M',
     regions: Object.fromEntries(
       regions.flatMap((region, index) => {
-        if (answers[index]!.length === 0) return [];
-        const byStep = new Map(answers[index]!.map((row) => [row.at, row.record]));
+        const answer = answers[index]!;
+        if (answer.steps.length === 0) return [];
+        const byStep = new Map(answer.steps.map((row) => [row.at, row]));
         const totals = emptyCounts();
         const series: Array<{ at: string } & Counts> = [];
         for (let step = 0; step < steps; step++) {
           const at = from + step * stepMs;
-          const record = byStep.get(at) ?? {};
-          countsOf(record, totals);
-          series.push({ at: new Date(at).toISOString(), ...countsOf(record) });
+          const row = byStep.get(at);
+          countsOf(row?.record ?? {}, totals);
+          const counts = countsOf(row?.record ?? {});
+          if (row) counts.households = row.households;
+          series.push({ at: new Date(at).toISOString(), ...counts });
         }
+        // The period's households are its steps' sketches merged (a household in two steps counts once).
+        totals.households = answer.households;
         return [[region, { totals, series }]];
       }),
     ),

@@ -11,7 +11,7 @@
 import type { HandlerInput } from '../api/operation';
 import type { challengeParam, challengeRequest, deviceIdParam, primaryLocationRequest, verifyBody } from '../api/schemas';
 import { deliverCode } from '../challenges/notify';
-import { decideForDevice, policyContext } from '../edge/decide-request';
+import { decideForDevice, householdHashFor, policyContext } from '../edge/decide-request';
 import { metricsRegion, requestRegion } from '../edge/region';
 import type { FunnelEvent } from '../metrics/tally';
 import type { Mode } from '../vocabulary';
@@ -88,7 +88,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
   if (asked instanceof Response) return asked;
 
   const store = gate.households.store(device.accountId);
-  const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs, asked.request);
+  const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs, asked.request, metricsRegion(asked.region));
   if (!opened.ok) {
     if (opened.reason === 'PRIMARY_LOCATION_CHANGE_LIMIT') return changeLimitProblem(c, opened.retryAfterSeconds);
     const detail =
@@ -117,7 +117,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
     await store.withdrawChallenge(opened.challengeId);
     return problemFor(c, 'NOTIFY_FAILED');
   }
-  if (asked.request.purpose === 'access') countFunnel(c, asked.region, 'sent', asked.mode, now);
+  if (asked.request.purpose === 'access') await countFunnel(c, metricsRegion(asked.region), 'sent', asked.mode, device.accountId, now);
   return c.json({ challengeId: opened.challengeId, expiresAt }, 201, { 'Cache-Control': 'no-store' });
 }
 
@@ -138,10 +138,11 @@ function funnelEvents(result: VerifyChallengeResult): FunnelEvent[] {
   return [];
 }
 
-/** Counts one step of the verification funnel in the request's region (flushed like decisions). */
-function countFunnel(c: AppContext, region: string | null, event: FunnelEvent, mode: Mode, now: number): void {
+/** Counts one step of the verification funnel in `region` (a metrics region), with the account's household (flushed like decisions). */
+async function countFunnel(c: AppContext, region: string, event: FunnelEvent, mode: Mode, accountId: string, now: number): Promise<void> {
   const gate = c.get('gate');
-  gate.decisions.countFunnel(metricsRegion(region), now, event, mode);
+  const household = event === 'sent' || event === 'verified' ? await householdHashFor(gate, accountId, now) : null;
+  gate.decisions.countFunnel(region, now, event, mode, household);
   gate.decisions.scheduleFlush(now, (p) => c.executionCtx.waitUntil(p));
 }
 
@@ -170,7 +171,9 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
     enforceTravelLimit: policy.mode === 'enforce',
     limits: gate.limits,
   });
-  for (const event of funnelEvents(result)) countFunnel(c, policy.region, event, policy.mode, now);
+  // Counted where the code was sent (a challenge from before v1.3 remembers no region: the request's).
+  const funnelRegion = result.region ?? metricsRegion(policy.region);
+  for (const event of funnelEvents(result)) await countFunnel(c, funnelRegion, event, policy.mode, device.accountId, now);
   if (result.ok) {
     gate.households.remember(device.accountId, result.household, now, true);
     return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.expiresAt).toISOString() }, 200, { 'Cache-Control': 'no-store' });

@@ -239,7 +239,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     if (reading?.unhealthy) {
       const after = tripped(still, reading, now);
       this.#write(current, region, after, { actor: GUARD_ACTOR, action: 'rollout.guard_tripped', before: still, note: tripNote(reading, still), now }, { type: 'rollout_guard_tripped', region, rule: after, reading, at: new Date(now).toISOString() });
-      console.log(JSON.stringify({ event: 'rollout_guard_tripped', region, cause: reading.cause, sessions: reading.sessions }));
+      console.log(JSON.stringify({ event: 'rollout_guard_tripped', region, cause: reading.cause, households: reading.households }));
       await this.#afterWrite(region, still, after, now);
       return true;
     }
@@ -354,6 +354,6 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
 function tripNote(reading: GuardReading, rule: RolloutRule): string {
   const guard = rule.guard!;
   return reading.cause === 'refusalRate'
-    ? `guard tripped: ${reading.refused} of ${reading.sessions} treated sessions refused (${((reading.refusalRate ?? 0) * 100).toFixed(1)}% > ${(guard.maxRefusalRate! * 100).toFixed(1)}%); stepped down to monitor`
-    : `guard tripped: ${reading.codesVerified} of ${reading.codesSent} codes verified (${((reading.verifySuccessRate ?? 0) * 100).toFixed(1)}% < ${(guard.minVerifySuccessRate! * 100).toFixed(1)}%); stepped down to monitor`;
+    ? `guard tripped: ${reading.households.refused} of ${reading.households.treated} treated households refused (${((reading.refusalRate ?? 0) * 100).toFixed(1)}% > ${(guard.maxRefusalRate! * 100).toFixed(1)}%); stepped down to monitor`
+    : `guard tripped: ${reading.households.verified} of ${reading.households.sent} households sent a code verified one (${((reading.verifySuccessRate ?? 0) * 100).toFixed(1)}% < ${(guard.minVerifySuccessRate! * 100).toFixed(1)}%); stepped down to monitor`;
 }

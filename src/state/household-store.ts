@@ -103,6 +103,8 @@ export interface ChallengeRecord {
   expiresAt: number;
   attempts: number;
   usedAt: number | null;
+  /** The metrics region the code was sent in: its verification counts there too (v1.3). Absent on older challenges. */
+  region?: string;
 }
 
 /** What a code is asked for: a traveller's access, or a TV's move (checked against the household's change limit first). */
@@ -136,7 +138,7 @@ export interface VerifyChallengeInput extends CodeGuess {
   limits: HouseholdLimits;
 }
 
-export type VerifyChallengeResult = Result<{ expiresAt: number; household: Household }, CodeRefusal | { reason: 'TRAVEL_LIMIT_REACHED' }>;
+export type VerifyChallengeResult = Result<{ expiresAt: number; household: Household }, CodeRefusal | { reason: 'TRAVEL_LIMIT_REACHED' }> & { region?: string };
 
 type PrimaryLocationLimited = { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number };
 
@@ -352,7 +354,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    * cannot work. The caller delivers the code and withdraws the challenge if
    * delivery fails, so a failed delivery costs the person nothing.
    */
-  async openChallenge(deviceId: string, codeTtlMs: number, request: ChallengeRequest = { purpose: 'access' }): Promise<OpenChallengeResult> {
+  async openChallenge(deviceId: string, codeTtlMs: number, request: ChallengeRequest = { purpose: 'access' }, region?: string): Promise<OpenChallengeResult> {
     const now = Date.now();
     if (request.purpose === 'primary-location') {
       const refused = changeLimitRefusal(await this.household(), request.maxChanges, request.limits, now);
@@ -380,6 +382,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       expiresAt: now + codeTtlMs,
       attempts: 0,
       usedAt: null,
+      ...(region !== undefined ? { region } : {}),
     };
     await this.ctx.storage.put(CHALLENGE_PREFIX + challenge.challengeId, challenge);
     return { ok: true, challengeId: challenge.challengeId, code, expiresAt: challenge.expiresAt };
@@ -426,8 +429,18 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return { [key]: { ...fresh, usedAt: now } };
   }
 
-  /** Checks an `access` code; a right one grants the device temporary access and is used up with it. */
+  /**
+   * Checks an `access` code; a right one grants the device temporary access
+   * and is used up with it. The answer names the region the code was sent in
+   * (the record remembers it), where the funnel counts the attempt.
+   */
   async verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
+    const result = await this.#verifyAccess(accountId, input);
+    const challenge = result.ok || result.reason !== 'CHALLENGE_NOT_FOUND' ? await this.ctx.storage.get<ChallengeRecord>(CHALLENGE_PREFIX + input.challengeId) : undefined;
+    return challenge?.region !== undefined ? { ...result, region: challenge.region } : result;
+  }
+
+  async #verifyAccess(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
     const now = Date.now();
     const checked = await this.#checkCode('access', input, now);
     if (!checked.ok) return checked;

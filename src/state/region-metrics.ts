@@ -8,7 +8,9 @@
  * into hour rows (kept 31 days); counts that arrive for an hour already
  * rolled up are added to its row directly. Rows hold `TallyRecord`s as JSON —
  * outcome, reason, mode, device type and rollout-bucket counters, never an
- * id or an address. Reads sum rows into steps here, next to the data, so a
+ * id or an address — and four household sketches (treated, refused, sent,
+ * verified: BLOBs of keyed hashes or HyperLogLog registers, household-sketch.ts),
+ * merged like the counts are summed. Reads sum rows into steps here, next to the data, so a
  * day of minutes travels as one answer of a few steps; hour steps read the
  * hour rows and, for the hour not yet rolled up, its minutes.
  *
@@ -27,7 +29,19 @@
  * and sum the N answers on read (README, "Metrics at scale").
  */
 import { DurableObject } from 'cloudflare:workers';
-import { addRecord, hasValidTokenCounts, subtractRecord, withoutReplay, type TallyRecord } from '../metrics/tally';
+import {
+  addRecord,
+  hasValidTokenCounts,
+  HOUSEHOLD_KINDS,
+  householdCounts,
+  mergeHouseholds,
+  serialiseHouseholds,
+  withoutReplay,
+  type HouseholdBytes,
+  type HouseholdCounts,
+  type Households,
+  type TallyRecord,
+} from '../metrics/tally';
 import type { MinuteCounts } from '../metrics/counter';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
 import { Backoff, wakeBy } from './alarm';
@@ -51,6 +65,53 @@ export interface StepCounts {
   /** Start of the step, ms since the epoch. */
   at: number;
   record: TallyRecord;
+  /** Distinct households of the step (estimates). */
+  households: HouseholdCounts;
+}
+
+/** A metrics answer's counts: steps, and the households of the whole period (sketches merged, not steps summed). */
+export interface CountSeries {
+  steps: StepCounts[];
+  households: HouseholdCounts;
+}
+
+/** Where a guard starts reading (see `#guardFrom`). */
+interface GuardFrom {
+  at: number;
+  minute: number;
+  /** The households counted in the rule's first minute after it was set (absent in marks from before v1.3). */
+  first?: HouseholdBytes;
+}
+
+/** The guard's households in memory: by minute and by hour, from `since` on. */
+interface GuardWindow {
+  since: number;
+  minutes: Map<number, Households>;
+  hours: Map<number, Households>;
+}
+
+/** What the guard has read from storage and merged, since the object started: rows and merges (tests check a flush reads no rows). */
+export interface GuardCost {
+  rowsRead: number;
+  merges: number;
+}
+
+type SketchRow = { [kind in (typeof HOUSEHOLD_KINDS)[number]]: ArrayBuffer | null };
+const SKETCH_COLUMNS = HOUSEHOLD_KINDS.join(', ');
+
+function householdsOfRow(row: SketchRow): Households {
+  const households: Households = {};
+  for (const kind of HOUSEHOLD_KINDS) {
+    const bytes = row[kind];
+    if (bytes) mergeHouseholds(households, { [kind]: new Uint8Array(bytes) });
+  }
+  return households;
+}
+
+/** The column values of `households` (null: nobody counted). */
+function sketchColumns(households: Households): Array<ArrayBuffer | null> {
+  const bytes = serialiseHouseholds(households);
+  return HOUSEHOLD_KINDS.map((kind) => (bytes[kind] ? bytes[kind].slice().buffer : null));
 }
 
 export function regionMetrics(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string): DurableObjectStub<RegionMetrics> {
@@ -58,6 +119,12 @@ export function regionMetrics(bindings: { METRICS: DurableObjectNamespace<Region
 }
 
 const hourOf = (at: number) => at - (at % MS_PER_HOUR);
+
+/** The stored mark (its first minute's households as byte arrays in JSON); `before` of older marks is dropped. */
+function guardFromOf(stored: { at: number; minute: number; first?: Record<string, number[]> }): GuardFrom {
+  const first = stored.first && (Object.fromEntries(Object.entries(stored.first).map(([kind, bytes]) => [kind, Uint8Array.from(bytes)])) as HouseholdBytes);
+  return { at: stored.at, minute: stored.minute, ...(first ? { first } : {}) };
+}
 
 export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   #registered = false;
@@ -69,7 +136,17 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    * guard reads only what its rule produced, so a resumed rule is not tripped
    * again by the very counts that tripped it.
    */
-  #guardFrom: { at: number; minute: number; before: TallyRecord } | null = null;
+  #guardFrom: GuardFrom | null = null;
+  /**
+   * The guard's households by minute and by hour since it started reading,
+   * kept in memory so a flush reads no rows: counts arriving are merged into
+   * their minute and its hour (a union only grows, so late counts merge in
+   * too), and a reading merges whole hours plus at most 59 minutes — about
+   * the same work whatever the window. Loaded from the rows once (null: not
+   * loaded, or the guard changed).
+   */
+  #guardWindow: GuardWindow | null = null;
+  readonly guardCost: GuardCost = { rowsRead: 0, merges: 0 };
   /** Hours before this one (ms) are in the hour rows; null before the first roll-up. */
   #rolledUpTo: number | null = null;
   #rollupScheduled = false;
@@ -78,14 +155,18 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   constructor(ctx: DurableObjectState, env: RegionMetricsEnv) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS minute (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)');
-      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS hour (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)');
+      for (const table of ['minute', 'hour']) {
+        ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)`);
+        // v1.3: the household sketches, one BLOB column per kind (NULL: nobody counted).
+        const columns = ctx.storage.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray();
+        for (const kind of HOUSEHOLD_KINDS) if (!columns.some((column) => column.name === kind)) ctx.storage.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${kind} BLOB`);
+      }
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       this.#registered = this.#meta('registered') !== null;
       const guard = this.#meta('guard');
       this.#guard = guard ? (JSON.parse(guard) as Guard) : null;
       const guardFrom = this.#meta('guardFrom');
-      this.#guardFrom = guardFrom ? (JSON.parse(guardFrom) as { at: number; minute: number; before: TallyRecord }) : null;
+      this.#guardFrom = guardFrom ? guardFromOf(JSON.parse(guardFrom) as { at: number; minute: number; first?: Record<string, number[]> }) : null;
       const rolledUpTo = this.#meta('rolledUpTo');
       this.#rolledUpTo = rolledUpTo === null ? null : Number(rolledUpTo);
       // An object registered before pruning existed may have let its alarm lapse: wake it to prune.
@@ -104,14 +185,20 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    */
   setGuard(guard: Guard | null, restart = false): void {
     this.#guard = guard;
+    this.#guardWindow = null;
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guard', guard ? JSON.stringify(guard) : '');
     if (guard && restart) {
       const at = Date.now();
-      const minute = at - (at % MS_PER_MINUTE);
-      const before = this.ctx.storage.sql.exec<{ counts: string }>('SELECT counts FROM minute WHERE at = ?', minute).toArray()[0]?.counts;
-      this.#guardFrom = { at, minute, before: before ? (JSON.parse(before) as TallyRecord) : {} };
-      this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guardFrom', JSON.stringify(this.#guardFrom));
+      // Its first minute holds only what arrives from now on: households counted before are not the rule's.
+      this.#guardFrom = { at, minute: at - (at % MS_PER_MINUTE), first: {} };
+      this.#saveGuardFrom();
     }
+  }
+
+  #saveGuardFrom(): void {
+    const from = this.#guardFrom!;
+    const first = from.first && Object.fromEntries(Object.entries(from.first).map(([kind, bytes]) => [kind, [...bytes]]));
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guardFrom', JSON.stringify({ at: from.at, minute: from.minute, ...(first ? { first } : {}) }));
   }
 
   /**
@@ -129,10 +216,12 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     }
     let rowsWritten = 0;
     // Synchronous statements with no await between them commit as one transaction.
-    for (const { minute, record } of minutes) {
-      rowsWritten += this.#addRow('minute', minute, record);
+    for (const { minute, record, households } of minutes) {
+      const live = households ? mergeHouseholds({}, households) : {};
+      rowsWritten += this.#addRow('minute', minute, record, live);
       // Late counts for an hour already rolled up go to its row as well.
-      if (this.#rolledUpTo !== null && minute < this.#rolledUpTo) rowsWritten += this.#addRow('hour', hourOf(minute), record);
+      if (this.#rolledUpTo !== null && minute < this.#rolledUpTo) rowsWritten += this.#addRow('hour', hourOf(minute), record, live);
+      if (households) this.#guardCounts(minute, live);
     }
     if (!this.#rollupScheduled) {
       await wakeBy(this.ctx.storage, hourOf(Date.now()) + MS_PER_HOUR + ROLLUP_DELAY_MS);
@@ -156,11 +245,54 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     const windowStart = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
     const from = this.#guardFrom;
     const since = from && from.minute >= windowStart ? from.minute : windowStart;
-    const [summed] = this.series('minute', since, now + 1, now + 1 - since);
-    const record = summed?.record ?? {};
-    // The rule's first minute held counts from before it was set: they are not the rule's.
-    if (from && from.minute === since) subtractRecord(record, from.before);
-    return readGuard(guard, record, from && from.minute === since ? from.at : since, now);
+    const window = this.#loadGuardWindow(since);
+    const households: Households = {};
+    const merge = (part: Households) => {
+      mergeHouseholds(households, part);
+      this.guardCost.merges += 1;
+    };
+    // Whole hours from the first hour that starts inside the window; the minutes before it one by one.
+    const firstWholeHour = hourOf(since) === since ? since : hourOf(since) + MS_PER_HOUR;
+    for (const [minute, part] of window.minutes) if (minute >= since && minute < firstWholeHour) merge(part);
+    for (const [hour, part] of window.hours) if (hour >= firstWholeHour) merge(part);
+    // What is past the window is let go (a reading reaching further back loads the rows again).
+    for (const minute of window.minutes.keys()) if (minute < since) window.minutes.delete(minute);
+    for (const hour of window.hours.keys()) if (hour + MS_PER_HOUR <= since) window.hours.delete(hour);
+    window.since = since;
+    return readGuard(guard, householdCounts(households), from && from.minute === since ? from.at : since, now);
+  }
+
+  /** The guard's households in memory, read from the minute rows since `since` once. */
+  #loadGuardWindow(since: number): GuardWindow {
+    if (this.#guardWindow && this.#guardWindow.since <= since) return this.#guardWindow;
+    const window: GuardWindow = { since, minutes: new Map(), hours: new Map() };
+    this.#guardWindow = window;
+    const from = this.#guardFrom;
+    const rows = this.ctx.storage.sql.exec<SketchRow & { at: number }>(`SELECT at, ${SKETCH_COLUMNS} FROM minute WHERE at >= ? ORDER BY at`, since);
+    for (const row of rows) {
+      this.guardCost.rowsRead += 1;
+      // The rule's first minute: only what arrived after it was set (marks from before v1.3 kept no households: the whole row).
+      const households = from && row.at === from.minute && from.first ? mergeHouseholds({}, from.first) : householdsOfRow(row);
+      this.#remember(window, row.at, households);
+    }
+    return window;
+  }
+
+  /** New households for `minute`: into the guard's window, and the first minute's mark (kept across restarts). */
+  #guardCounts(minute: number, households: Households): void {
+    const from = this.#guardFrom;
+    if (from && minute < from.minute) return;
+    if (this.#guard && from && minute === from.minute && from.first) {
+      from.first = serialiseHouseholds(mergeHouseholds(mergeHouseholds({}, from.first), households));
+      this.#saveGuardFrom();
+    }
+    if (this.#guardWindow) this.#remember(this.#guardWindow, minute, households);
+  }
+
+  #remember(window: GuardWindow, minute: number, households: Households): void {
+    if (minute < window.since) return;
+    window.minutes.set(minute, mergeHouseholds(window.minutes.get(minute) ?? {}, households));
+    window.hours.set(hourOf(minute), mergeHouseholds(window.hours.get(hourOf(minute)) ?? {}, households));
   }
 
   /** Rolls every complete hour up into its hour row, prunes what is past keeping, and wakes again next hour. */
@@ -170,8 +302,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     const first = this.#rolledUpTo ?? this.ctx.storage.sql.exec<{ at: number | null }>('SELECT MIN(at) AS at FROM minute').toArray()[0]?.at ?? null;
     if (first !== null) {
       for (let hour = hourOf(first); hour < complete; hour += MS_PER_HOUR) {
-        const [summed] = this.series('minute', hour, hour + MS_PER_HOUR, MS_PER_HOUR);
-        if (summed) this.ctx.storage.sql.exec('INSERT OR REPLACE INTO hour (at, counts) VALUES (?, ?)', hour, JSON.stringify(summed.record));
+        const [summed] = this.#series('minute', hour, hour + MS_PER_HOUR, MS_PER_HOUR, (record) => record);
+        if (summed) this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO hour (at, counts, ${SKETCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, hour, JSON.stringify(summed.record), ...sketchColumns(summed.households));
       }
     }
     this.#rolledUpTo = complete;
@@ -224,10 +356,11 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     }
   }
 
-  #addRow(table: Resolution, at: number, record: TallyRecord): number {
-    const existing = this.ctx.storage.sql.exec<{ counts: string }>(`SELECT counts FROM ${table} WHERE at = ?`, at).toArray()[0];
+  #addRow(table: Resolution, at: number, record: TallyRecord, households: Households): number {
+    const existing = this.ctx.storage.sql.exec<SketchRow & { counts: string }>(`SELECT counts, ${SKETCH_COLUMNS} FROM ${table} WHERE at = ?`, at).toArray()[0];
     const counts = existing ? addRecord(JSON.parse(existing.counts) as TallyRecord, record) : record;
-    return this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO ${table} (at, counts) VALUES (?, ?)`, at, JSON.stringify(counts)).rowsWritten;
+    const merged = existing ? mergeHouseholds(householdsOfRow(existing), households) : households;
+    return this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO ${table} (at, counts, ${SKETCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, at, JSON.stringify(counts), ...sketchColumns(merged)).rowsWritten;
   }
 
   /**
@@ -237,12 +370,19 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    * with nothing counted are left out.
    */
   series(resolution: Resolution, from: number, to: number, stepMs: number): StepCounts[] {
-    return this.#series(resolution, from, to, stepMs, (record) => record);
+    return this.#series(resolution, from, to, stepMs, (record) => record).map(({ at, record, households }) => ({ at, record, households: householdCounts(households) }));
   }
 
-  /** As `series`, without the replay counters: what a metrics answer reads (previews and guards read `series`). */
-  countSeries(resolution: Resolution, from: number, to: number, stepMs: number): StepCounts[] {
-    return this.#series(resolution, from, to, stepMs, withoutReplay);
+  /**
+   * As `series`, without the replay counters: what a metrics answer reads
+   * (previews read `series`); with the households of the whole period, its
+   * steps' sketches merged.
+   */
+  countSeries(resolution: Resolution, from: number, to: number, stepMs: number): CountSeries {
+    const steps = this.#series(resolution, from, to, stepMs, withoutReplay);
+    const period: Households = {};
+    for (const step of steps) mergeHouseholds(period, step.households);
+    return { steps: steps.map(({ at, record, households }) => ({ at, record, households: householdCounts(households) })), households: householdCounts(period) };
   }
 
   /** Whether anything was counted in [from, to), read at `resolution` — without reading the counts. */
@@ -261,16 +401,19 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     ];
   }
 
-  #series(resolution: Resolution, from: number, to: number, stepMs: number, keep: (record: TallyRecord) => TallyRecord): StepCounts[] {
-    const steps = new Map<number, TallyRecord>();
+  #series(resolution: Resolution, from: number, to: number, stepMs: number, keep: (record: TallyRecord) => TallyRecord): Array<{ at: number; record: TallyRecord; households: Households }> {
+    const steps = new Map<number, { record: TallyRecord; households: Households }>();
     for (const [table, start, end] of this.#ranges(resolution, from, to)) {
       if (start >= end) continue;
-      const rows = this.ctx.storage.sql.exec<{ at: number; counts: string }>(`SELECT at, counts FROM ${table} WHERE at >= ? AND at < ? ORDER BY at`, start, end);
+      const rows = this.ctx.storage.sql.exec<SketchRow & { at: number; counts: string }>(`SELECT at, counts, ${SKETCH_COLUMNS} FROM ${table} WHERE at >= ? AND at < ? ORDER BY at`, start, end);
       for (const row of rows) {
         const at = from + Math.floor((row.at - from) / stepMs) * stepMs;
-        steps.set(at, addRecord(steps.get(at) ?? {}, keep(JSON.parse(row.counts) as TallyRecord)));
+        const step = steps.get(at) ?? { record: {}, households: {} };
+        addRecord(step.record, keep(JSON.parse(row.counts) as TallyRecord));
+        mergeHouseholds(step.households, householdsOfRow(row));
+        steps.set(at, step);
       }
     }
-    return [...steps].toSorted(([a], [b]) => a - b).map(([at, record]) => ({ at, record }));
+    return [...steps].toSorted(([a], [b]) => a - b).map(([at, { record, households }]) => ({ at, record, households }));
   }
 }

@@ -69,6 +69,8 @@ describe('rule validation', () => {
     [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT0M' } }, 'guard.window'],
     [{ mode: 'enforce', guard: { window: 'PT15M' } }, 'guard.maxRefusalRate'],
     [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT15M', minSessions: 0 } }, 'guard.minSessions'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT15M', minHouseholds: 0 } }, 'guard.minHouseholds'],
+    [{ mode: 'enforce', guard: { maxRefusalRate: 0.05, window: 'PT15M', minHouseholds: 5, minSessions: 6 } }, 'guard.minSessions'],
   ])('refuses %j with 400 naming %s', async (body, field) => {
     const answer = await admin('PUT', '/admin/v1/rollout/PE', { body });
     expect(answer.status).toBe(400);
@@ -153,37 +155,37 @@ describe('stages', () => {
 });
 
 describe('guards', () => {
-  it('trip exactly past the threshold, not below it and not before minSessions; the next request is no longer refused', async () => {
+  it('trip exactly past the threshold, not below it and not before minHouseholds; the next request is no longer refused', async () => {
     const region = freshRegion();
     await setRule(region, 'monitor');
-    const homes = [await household(region), await household(region)];
-    const strangers = [await household(region), await household(region), await household(region)];
-    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard: { maxRefusalRate: 0.5, minSessions: 6, window: 'PT5M' }, note: 'guarded' } });
+    const homes = [await household(region), await household(region), await household(region)];
+    const strangers = [await household(region), await household(region), await household(region), await household(region)];
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard: { maxRefusalRate: 0.5, minHouseholds: 6, window: 'PT5M' }, note: 'guarded' } });
     const decide = async (token: string, ip: string) => (await (await callGate({ token, ip, country: region })).json()) as Json;
 
-    // 3 treated sessions, all refused: a rate of 1.0, but under minSessions — no trip.
-    for (const { phone } of strangers) expect(await decide(phone, AWAY_IP)).toMatchObject({ decision: 'challenge', mode: 'enforce' });
-    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { sessions: 3, refused: 3, unhealthy: false } });
-    // 3 allowed: 3 of 6 refused is exactly 0.5 — not past it.
-    for (const { tv } of [homes[0]!, homes[1]!, homes[0]!]) expect(await decide(tv, HOME_IP)).toMatchObject({ decision: 'allow', mode: 'enforce' });
-    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { sessions: 6, refused: 3, refusalRate: 0.5, unhealthy: false } });
-    // 1 allowed, 1 refused: 4 of 8, still exactly 0.5.
+    // 3 treated households, all refused: a rate of 1.0, but under minHouseholds — no trip.
+    for (const { phone } of strangers.slice(0, 3)) expect(await decide(phone, AWAY_IP)).toMatchObject({ decision: 'challenge', mode: 'enforce' });
+    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { households: { treated: 3, refused: 3 }, unhealthy: false } });
+    // 3 households allowed: 3 of 6 refused is exactly 0.5 — not past it.
+    for (const { tv } of homes) expect(await decide(tv, HOME_IP)).toMatchObject({ decision: 'allow', mode: 'enforce' });
+    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { households: { treated: 6, refused: 3 }, refusalRate: 0.5, unhealthy: false } });
+    // The same households again, one allowed and one refused: still 3 of 6 households, exactly 0.5.
     expect(await decide(homes[1]!.tv, HOME_IP)).toMatchObject({ decision: 'allow' });
     expect(await decide(strangers[0]!.phone, AWAY_IP)).toMatchObject({ decision: 'challenge' });
     expect((await rule(region)).status).toBe('steady');
-    // One more refusal: 5 of 9 > 0.5 — tripped by the counts of this very request; the next one is not refused.
-    expect(await decide(strangers[1]!.phone, AWAY_IP)).toMatchObject({ decision: 'challenge' });
+    // One more household refused: 4 of 7 > 0.5 — tripped by the counts of this very request; the next one is not refused.
+    expect(await decide(strangers[3]!.phone, AWAY_IP)).toMatchObject({ decision: 'challenge' });
     expect(await decide(strangers[2]!.phone, AWAY_IP)).toMatchObject({ decision: 'allow', mode: 'monitor', wouldDecision: 'challenge' });
 
     const tripped = await rule(region);
-    expect(tripped).toMatchObject({ mode: 'enforce', percent: 100, status: 'tripped', trippedBy: { sessions: 9, refused: 5, unhealthy: true, cause: 'refusalRate' } });
+    expect(tripped).toMatchObject({ mode: 'enforce', percent: 100, status: 'tripped', trippedBy: { households: { treated: 7, refused: 4 }, unhealthy: true, cause: 'refusalRate' } });
     const audit = (await admin('GET', '/admin/v1/audit?limit=20', { scope: 'audit:read' })).body.entries.find((entry: Json) => entry.target === `rollout/${region}`);
     expect(audit).toMatchObject({ actor: 'hearth-guard', action: 'rollout.guard_tripped', before: { status: 'steady' }, after: { status: 'tripped' } });
-    expect(audit.note).toContain('5 of 9 treated sessions refused');
+    expect(audit.note).toContain('4 of 7 treated households refused');
 
     await eventually(async () => (await opsEvents(region)).length === 1);
     const [event] = await opsEvents(region);
-    expect(event!.message).toMatchObject({ type: 'rollout_guard_tripped', region, rule: { status: 'tripped' }, reading: { sessions: 9, refused: 5 } });
+    expect(event!.message).toMatchObject({ type: 'rollout_guard_tripped', region, rule: { status: 'tripped' }, reading: { households: { treated: 7, refused: 4 } } });
     expect(await signatureIsValid(event!)).toBe(true);
 
     // It stays tripped — more traffic, more alarms — until a person sets the rule again.
@@ -199,7 +201,7 @@ describe('guards', () => {
     const region = freshRegion();
     await setRule(region, 'monitor');
     const strangers = [await household(region), await household(region), await household(region)];
-    const guard = { maxRefusalRate: 0.5, minSessions: 3, window: 'PT5M' };
+    const guard = { maxRefusalRate: 0.5, minHouseholds: 3, window: 'PT5M' };
     await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'guarded' } });
     for (const { phone } of strangers) await callGate({ token: phone, ip: AWAY_IP, country: region });
     expect((await rule(region)).status).toBe('tripped');
@@ -208,25 +210,25 @@ describe('guards', () => {
     await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'resumed after review' } });
     await runDurableObjectAlarm(control());
     const resumed = await rule(region);
-    expect(resumed).toMatchObject({ status: 'steady', reading: { sessions: 0, refused: 0, unhealthy: false } });
+    expect(resumed).toMatchObject({ status: 'steady', reading: { households: { treated: 0, refused: 0 }, unhealthy: false } });
     expect(Date.parse(resumed.reading.since)).toBeGreaterThanOrEqual(Date.parse(resumed.updatedAt));
 
     // Its own refusals count from the resume on, and trip it past the threshold.
     for (const { phone } of strangers.slice(0, 2)) await callGate({ token: phone, ip: AWAY_IP, country: region });
-    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { sessions: 2, refused: 2 } });
+    expect(await rule(region)).toMatchObject({ status: 'steady', reading: { households: { treated: 2, refused: 2 } } });
     await callGate({ token: strangers[2]!.phone, ip: AWAY_IP, country: region });
-    expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { sessions: 3, refused: 3 } });
+    expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { households: { treated: 3, refused: 3 } } });
   });
 
   it('trips on the verification success rate too', async () => {
     const region = freshRegion();
     await setRule(region, 'monitor');
     const { phone } = await household(region);
-    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'challenge', guard: { minVerifySuccessRate: 0.5, minSessions: 1, window: 'PT5M' } } });
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'challenge', guard: { minVerifySuccessRate: 0.5, minHouseholds: 1, window: 'PT5M' } } });
     await callGate({ token: phone, ip: AWAY_IP, country: region });
     // A code sent and never verified: 0 of 1 < 0.5.
     await callGate({ method: 'POST', path: '/gate/v1/challenges', token: phone, ip: AWAY_IP, country: region });
-    expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { codesSent: 1, codesVerified: 0, cause: 'verifySuccessRate' } });
+    expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { households: { sent: 1, verified: 0 }, cause: 'verifySuccessRate' } });
   });
 
   it('retries an ops event the receiver refused until it lands', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DecisionCounter, type MinuteCounts } from '../../src/metrics/counter';
-import { countsOf, type CountedAnswer } from '../../src/metrics/tally';
+import { countsOf, householdCounts, mergeHouseholds, type CountedAnswer } from '../../src/metrics/tally';
 
 const allowed: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
 const refused: CountedAnswer = { route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce', deviceType: 'mobile', evidence: null, sharedNetwork: false };
@@ -88,4 +88,24 @@ describe('DecisionCounter', () => {
     expect(delivered[0]!.minutes.map((m) => m.minute).toSorted()).toEqual([minute, minute + 60_000]);
     expect(sum('PE')).toEqual({ allow: 3, challenge: 0 });
   });
+
+  it('counts treated and refused households once each however many sessions, and keeps them through a failed flush', async () => {
+    const { counter, delivered } = harness(0, 1);
+    const now = Date.now();
+    const [one, two] = ['00000000000000a1', '00000000000000b2'];
+    for (let i = 0; i < 30; i++) counter.count('PE', now, refused, null, one);
+    counter.count('PE', now, { ...refused, decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD' }, null, two);
+    counter.count('PE', now, { ...refused, mode: 'monitor' }, null, '00000000000000c3'); // not treated
+    counter.count('PE', now, allowed, null, null); // a segment: no household
+    counter.countFunnel('PE', now, 'sent', 'challenge', one);
+    await counter.flush(); // fails: owed
+    expect(delivered).toHaveLength(0);
+    counter.countFunnel('PE', now, 'verified', 'challenge', one);
+    await counter.flush();
+    const minutes = delivered.flatMap((d) => d.minutes);
+    const households = mergeHouseholds({}, minutes[0]!.households!);
+    expect(householdCounts(households)).toEqual({ treated: 2, refused: 1, sent: 1, verified: 1 });
+    expect(countsOf(minutes[0]!.record).sessions.challenge).toBe(31);
+  });
 });
+

@@ -105,7 +105,9 @@ describe('how large an answer may be', () => {
     const minute = now - (now % MINUTE);
     const replay: TallyRecord = { 'd|session|allow|challenge|OUTSIDE_HOUSEHOLD|monitor': 1, 'p|r|17|outside|mobile': 1, 'p|*|42|outside|mobile': 1, 'f|allow|tv': 1 };
     await regionMetrics(testEnv, region).add(region, [{ minute, record: replay }]);
-    const [step] = await regionMetrics(testEnv, region).countSeries('minute', minute, minute + MINUTE, MINUTE);
+    const {
+      steps: [step],
+    } = await regionMetrics(testEnv, region).countSeries('minute', minute, minute + MINUTE, MINUTE);
     expect(step!.record).toEqual({ 'd|session|allow|challenge|OUTSIDE_HOUSEHOLD|monitor': 1 });
   });
 });

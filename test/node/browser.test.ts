@@ -229,8 +229,9 @@ describe('the ops console', () => {
     expect(await page.locator('#chart-sessions').getAttribute('aria-label')).toContain('Sessions in CR last hour, per minute: 2 in all, 2 allowed');
     expect(await page.locator('#chart-would').getAttribute('role')).toBe('img');
     expect(await page.locator('#chart-funnel canvas').count()).toBe(1);
-    // The numbers behind the charts: one minute with both sessions (step, sessions, allowed, challenged, denied, would refuse, sent, verified).
-    expect(await page.locator('#metrics-table tr').first().locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{4}-/), '2', '2', '0', '0', '1', '0', '0']);
+    // The numbers behind the charts: one minute with both sessions (step, sessions, allowed, challenged, denied, would refuse,
+    // treated and refused households — none under monitor — sent, verified).
+    expect(await page.locator('#metrics-table tr').first().locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{4}-/), '2', '2', '0', '0', '1', '0', '0', '0', '0']);
     await screenshots(page, 'console-charts');
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
 
@@ -304,7 +305,7 @@ describe('the ops console', () => {
     await page.fill('#token', adminToken);
     await page.click('#signin-form button[type=submit]');
     await textOf(page.locator('#regions')).toContain('tripped');
-    await textOf(page.locator('#regions')).toContain('refused ≤ 50.0 % over PT10M; read 3 of 3 refused (100.0 %)');
+    await textOf(page.locator('#regions')).toContain('refused ≤ 50.0 % over PT10M; read 3 of 3 households refused (100.0 %)');
     await page.selectOption('#metrics-region', 'EC');
     await visible(page.locator('#guard-figure'));
     expect(await page.locator('#chart-guard canvas').count()).toBe(1);

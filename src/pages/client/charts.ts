@@ -87,14 +87,15 @@ export function drawRegion(region: string, stepWords: string, series: Step[], to
 /** The guard's reading per step — the refused share of treated sessions — beside its threshold. */
 export function drawGuard(region: string, series: Step[], maxRefusalRate: number): void {
   const times = series.map((step) => Date.parse(step.at) / 1000);
-  const rates = series.map((step) => (step.treated.sessions === 0 ? null : (100 * step.treated.refused) / step.treated.sessions));
+  // What the guard reads: households, not sessions (one household moves it by one).
+  const rates = series.map((step) => (step.households.treated === 0 ? null : (100 * step.households.refused) / step.households.treated));
   const threshold = series.map(() => 100 * maxRefusalRate);
   const worst = Math.max(0, ...rates.filter((rate): rate is number => rate !== null));
   draw(
     document.getElementById('chart-guard')!,
-    `Guard of ${region}: refused share of treated sessions per step, at most ${worst.toFixed(1)}%, against a threshold of ${(100 * maxRefusalRate).toFixed(1)}%.`,
+    `Guard of ${region}: refused share of treated households per step, at most ${worst.toFixed(1)}%, against a threshold of ${(100 * maxRefusalRate).toFixed(1)}%.`,
     {
-      axes: axes('% of treated sessions', (value) => `${value}%`),
+      axes: axes('% of treated households', (value) => `${value}%`),
       scales: { y: { range: (_u, _min, max) => [0, Math.max(100 * maxRefusalRate * 1.5, Math.ceil(max ?? 0))] } },
       series: [{}, { label: 'refused (%)', stroke: COLOURS.challenge, width: 2 }, { label: 'threshold', stroke: COLOURS.deny, width: 1, dash: [6, 4] }],
     },

@@ -128,7 +128,7 @@ function guardText(rule: RolloutRule): string {
   if (!rule.guard) return '';
   const reading = rule.status === 'tripped' ? rule.trippedBy : rule.reading;
   const limit = [rule.guard.maxRefusalRate !== undefined ? `refused ≤ ${pct(rule.guard.maxRefusalRate)}` : '', rule.guard.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(rule.guard.minVerifySuccessRate)}` : ''].filter(Boolean).join(', ');
-  return `${limit} over ${rule.guard.window}${reading ? `; read ${reading.refused} of ${reading.sessions} refused (${pct(reading.refusalRate)})` : ''}`;
+  return `${limit} over ${rule.guard.window}${reading ? `; read ${reading.households.refused} of ${reading.households.treated} households refused (${pct(reading.refusalRate)})` : ''}`;
 }
 
 async function resumeRule(region: string, rule: RolloutRule): Promise<void> {
@@ -444,6 +444,8 @@ function showRegion(words: string): void {
     `${region}, ${words}: ${formatCount(sessions)} sessions and ${formatCount(totals.segments.allow + totals.segments.challenge + totals.segments.deny)} segments. ` +
     `Enforce would have refused ${formatCount(totals.wouldRefuse.sessions)} of them (${percentOf(totals.wouldRefuse.sessions, sessions)}); ` +
     `${formatCount(totals.verification.sent)} codes sent, ${formatCount(totals.verification.verified)} verified. ` +
+    `Households: ${formatCount(totals.households.treated)} treated, ${formatCount(totals.households.refused)} of them refused (${percentOf(totals.households.refused, totals.households.treated)}); ` +
+    `${formatCount(totals.households.sent)} sent a code, ${formatCount(totals.households.verified)} verified. ` +
     describeSharedNetworks(totals);
   drawRegion(region, words, series, totals);
   const guard = rules[region]?.guard;
@@ -460,6 +462,8 @@ function showRegion(words: string): void {
           step.sessions.challenge,
           step.sessions.deny,
           step.wouldRefuse.sessions,
+          step.households.treated,
+          step.households.refused,
           step.verification.sent,
           step.verification.verified,
         ]),

@@ -8,7 +8,7 @@ import type { HearthEnv } from './env';
 import type { HouseholdLimits } from './household/household';
 import { DeviceTokenVerifier } from './identity/device-token';
 import { adminIdentity, type AdminIdentity } from './identity/admin-token';
-import { JwtVerifier } from './identity/jwt-verifier';
+import { CLOCK_SKEW_SECONDS, JwtVerifier } from './identity/jwt-verifier';
 import { BoundedCache } from './cache/bounded-cache';
 import { NetworkHasher } from './network/network-id';
 import { PlaybackSessions } from './session/playback-session';
@@ -67,7 +67,8 @@ function buildGate(env: HearthEnv): GateResult {
         travelWindowMs: config.travelWindowMs,
         travelGrantsPerWindow: config.travelGrantsPerWindow,
         homeNetworksMax: config.homeNetworksMax,
-        tokenMaxAgeMs: config.deviceTokenMaxAgeMs,
+        // The token check tolerates 60 s of clock skew past the maximum age: a sign-out mark is kept that much longer too.
+        tokenMaxAgeMs: config.deviceTokenMaxAgeMs + (CLOCK_SKEW_SECONDS + 1) * 1000,
         sharedNetworkHouseholds: config.sharedNetworkHouseholds,
         copresenceWindowMs: config.copresenceWindowMs,
       },

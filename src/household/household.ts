@@ -165,8 +165,9 @@ export interface HouseholdLimits {
   travelGrantsPerWindow: number;
   homeNetworksMax: number;
   /**
-   * The oldest a device token may be (now − iat). A sign-out mark is kept
-   * this long: afterwards every token issued before it is refused anyway.
+   * The oldest a device token may be (now − iat), with the clock skew the
+   * token check tolerates (DEVICE_TOKEN_MAX_AGE + 61 s). A sign-out mark is
+   * kept this long: afterwards every token issued before it is refused anyway.
    */
   tokenMaxAgeMs: number;
   /** A network held as home by more than this many households within the trust window is shared. */

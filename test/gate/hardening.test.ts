@@ -112,6 +112,24 @@ describe('token times (contract v1.1 §2, §6)', () => {
     expect((await decisionOf(later, HOME_IP)).status).toBe(200);
   });
 
+  it('a sign-out outlives every token it refuses: the mark is kept DEVICE_TOKEN_MAX_AGE plus the 60 s of clock skew the token check tolerates', async () => {
+    // DEVICE_TOKEN_MAX_AGE PT2S: a token is accepted until 2 s + 60 s after its iat, so the mark must hold that long.
+    const short = { DEVICE_TOKEN_MAX_AGE: 'PT2S', PLAYBACK_SESSION_TTL: 'PT1S' };
+    const account = newAccount();
+    const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
+    const phone = await deviceToken({ account, device: 'phone' });
+    const gate = (token: string, extra: Parameters<typeof callGate>[0] = {}) => callGate({ token, ip: HOME_IP, country: 'PE', env: short, ...extra });
+    await gate(tv);
+    await gate(phone);
+    expect((await gate(tv, { method: 'DELETE', path: '/gate/v1/household/devices/phone' })).status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // A write after DEVICE_TOKEN_MAX_AGE: the household tidies its marks (a new device's first visit).
+    await gate(await deviceToken({ account, device: 'tablet', type: 'tablet' }));
+    const old = await gate(phone);
+    expect(old.status).toBe(401);
+    expect(((await old.json()) as Record<string, unknown>).reason).toBe('DEVICE_REVOKED');
+  });
+
   it('refuses a device token older than DEVICE_TOKEN_MAX_AGE, whatever its exp', async () => {
     const now = Math.floor(Date.now() / 1000);
     const old = await deviceToken({ account: newAccount(), device: 'p', iat: now - 31 * 86_400, exp: now + 86_400 });

@@ -110,7 +110,7 @@ export async function policyContext(gate: Gate, request: Request, accountId: str
  */
 function refusalToConfirm(gate: Gate, accountId: string, snapshot: HouseholdRead, decision: Decision, options: DecideOptions, now: number): boolean {
   if (options.authoritative || snapshot === 'unavailable') return false;
-  // A recorded key is confirmed like any "no": a sign-out elsewhere may have forgotten it.
+  // A refusal for another key (DEVICE_PROOF_REQUIRED) is confirmed like any "no": a sign-out elsewhere may have forgotten the key.
   if (decision.decision === 'allow' || decision.reason === 'DEVICE_REVOKED') return false;
   return !gate.households.recentlyConfirmed(accountId, now);
 }

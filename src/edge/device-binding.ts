@@ -21,10 +21,11 @@ export type DeviceBindingCheck = Result<Record<never, never>, { failure: ProofFa
 
 /** Whether the request proves it comes from the device its token names (or needs not, for an unbound token under `optional`). */
 export async function checkDeviceBinding(gate: Gate, request: Request, device: DeviceIdentity, now: number): Promise<DeviceBindingCheck> {
-  if (device.keyThumbprint === null) {
-    return gate.config.deviceBinding === 'required' ? { ok: false, failure: 'unbound' } : { ok: true };
-  }
   const credential = requestCredential(request.headers, DEVICE_COOKIE);
+  if (device.keyThumbprint === null) {
+    // RFC 9449 §7.1: the DPoP scheme names a bound token; an unbound one sent under it (whatever proof beside it) is refused.
+    return gate.config.deviceBinding === 'required' || credential?.scheme === 'DPoP' ? { ok: false, failure: 'unbound' } : { ok: true };
+  }
   const proof = await verifyDeviceProof(
     {
       method: request.method,

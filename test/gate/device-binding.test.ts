@@ -265,6 +265,14 @@ describe("device-bound tokens: a device's key", () => {
 });
 
 describe('DEVICE_BINDING', () => {
+  it('an unbound token sent under the DPoP scheme is refused, whatever proof comes with it (the scheme names a bound token)', async () => {
+    const unbound = await deviceToken({ account: newAccount(), device: 'tv', type: 'tv' });
+    expectProofRefused(await send({ Authorization: `DPoP ${unbound}`, DPoP: 'x.y.z' }), [unbound]);
+    expectProofRefused(await send({ Authorization: `DPoP ${unbound}` }, { path: '/gate/v1/household/devices' }));
+    // The same token as Bearer is an ordinary unbound token under `optional`.
+    expect((await send(bearer(unbound))).status).toBe(200);
+  });
+
   it('required: an unbound token is refused on the decision, the device API and playback; a bound one works', async () => {
     await setRule('PE', 'challenge');
     const env = { DEVICE_BINDING: 'required' };

@@ -3,7 +3,8 @@
  * status and when their access lapses. One place, so the device list and
  * support's account summary never disagree.
  */
-import { deviceStatus, type Household, type HouseholdLimits } from '../household/household';
+import { deviceStatus } from '../household/devices';
+import type { Household, HouseholdLimits } from '../household/household';
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();

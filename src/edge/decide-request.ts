@@ -13,7 +13,9 @@
  * household) goes to the Durable Object through `waitUntil`, and only when
  * the snapshot does not already know it.
  */
-import { onSharedHomeNetwork, visitIsNews, type Visit } from '../household/household';
+import { onSharedHomeNetwork } from '../household/home-networks';
+import type { Visit } from '../household/household';
+import { visitIsNews } from '../household/visits';
 import type { DeviceIdentity } from '../identity/device-token';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { sessionCredential, type SessionFailureReason } from '../session/playback-session';

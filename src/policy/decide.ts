@@ -5,19 +5,9 @@
  */
 import type { DeviceIdentity } from '../identity/device-token';
 import type { AddressId, NetworkId } from '../network/network-id';
-import {
-  activeHomeNetworks,
-  activeSupportGrant,
-  homeMatch,
-  isOtherKey,
-  isSignedOut,
-  isTrusted,
-  travelGrantsUsed,
-  trustedUntil,
-  type HomeMatch,
-  type Household,
-  type HouseholdLimits,
-} from '../household/household';
+import { activeSupportGrant, isOtherKey, isSignedOut, isTrusted, travelGrantsUsed, trustedUntil } from '../household/devices';
+import { activeHomeNetworks, homeMatch } from '../household/home-networks';
+import type { HomeMatch, Household, HouseholdLimits } from '../household/household';
 import { effectiveMode, type AppliedRule } from './rollout';
 import { type HomeEvidence, type Mode } from '../vocabulary';
 

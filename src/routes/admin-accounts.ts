@@ -13,7 +13,9 @@
 import type { HandlerInput } from '../api/operation';
 import type { accountParam, explainInput, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
 import { deviceViews, iso, isoOrNull } from '../api/views';
-import { activeHomeNetworks, primaryLocationChangesUsed, type Household } from '../household/household';
+import { activeHomeNetworks } from '../household/home-networks';
+import type { Household } from '../household/household';
+import { primaryLocationChangesUsed } from '../household/transitions';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { actionsFor, messageFor } from '../messages/catalog';

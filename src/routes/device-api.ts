@@ -17,7 +17,8 @@ import type { FunnelEvent } from '../metrics/tally';
 import type { Mode } from '../vocabulary';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
 import { deviceViews, householdView } from '../api/views';
-import { isOtherKey, isSignedOut, type Household } from '../household/household';
+import { isOtherKey, isSignedOut } from '../household/devices';
+import type { Household } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 
 import type { AppContext } from '../http/context';

@@ -11,37 +11,11 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { codeDigest, codeMatches, newCode, newSalt } from '../challenges/verification-code';
-import {
-  addExtraMember,
-  addSupportGrant,
-  applyVisit,
-  endSupportGrant,
-  removeExtraMember,
-  emptyHousehold,
-  fromHouseholdDocument,
-  isOtherKey,
-  isSignedOut,
-  keySighting,
-  recordDeviceKey,
-  grantTemporaryAccess,
-  nextAnchorAddressExpiry,
-  pruneAnchorAddresses,
-  sharingCheckDue,
-  toHouseholdDocument,
-  touch,
-  primaryLocationChangesUsed,
-  setPrimaryLocation,
-  signOutDevice,
-  travelGrantsUsed,
-  type ExtraMemberChange,
-  type Household,
-  type HouseholdDocument,
-  type HouseholdLimits,
-  type LegacyHouseholdDocument,
-  type SharingReading,
-  type SupportGrant,
-  type Visit,
-} from '../household/household';
+import { isOtherKey, isSignedOut, keySighting, travelGrantsUsed } from '../household/devices';
+import { nextAnchorAddressExpiry, pruneAnchorAddresses } from '../household/home-networks';
+import { emptyHousehold, fromHouseholdDocument, toHouseholdDocument, touch, type Household, type HouseholdDocument, type HouseholdLimits, type LegacyHouseholdDocument, type SharingReading, type SupportGrant, type Visit } from '../household/household';
+import { addExtraMember, addSupportGrant, endSupportGrant, removeExtraMember, recordDeviceKey, grantTemporaryAccess, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice, type ExtraMemberChange } from '../household/transitions';
+import { applyVisit, sharingCheckDue } from '../household/visits';
 
 import { carryEraseFloor, eraseFloor, eraseFloorDocument, floorHousehold, isEraseFloorDocument, type EraseFloor } from '../household/erase-floor';
 import { formerNetworksWithin, noteFormerNetworks, type FormerNetwork } from '../household/former-networks';

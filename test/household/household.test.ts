@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  anchorAddressWriteIntervalMs,
-  applyVisit,
-  emptyHousehold,
-  fromHouseholdDocument,
-  homeMatch,
-  isOtherKey,
-  keySighting,
-  recordDeviceKey,
-  seenWriteIntervalMs,
-  signOutDevice,
-  toHouseholdDocument,
-  visitIsNews,
-  type Household,
-  type HouseholdDocument,
-  type Visit,
-} from '../../src/household/household';
+import { isOtherKey, keySighting } from '../../src/household/devices';
+import { homeMatch } from '../../src/household/home-networks';
+import { emptyHousehold, fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type Visit } from '../../src/household/household';
+import { anchorAddressWriteIntervalMs, seenWriteIntervalMs } from '../../src/household/seen';
+import { recordDeviceKey, signOutDevice } from '../../src/household/transitions';
+import { applyVisit, visitIsNews } from '../../src/household/visits';
 import { DAY, limits, T0 } from '../support/limits';
 
 

@@ -5,21 +5,9 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  applyVisit,
-  emptyHousehold,
-  fromHouseholdDocument,
-  homeMatch,
-  MAX_ANCHOR_ADDRESSES,
-  nextAnchorAddressExpiry,
-  pruneAnchorAddresses,
-  sharingCheckDue,
-  toHouseholdDocument,
-  visitIsNews,
-  type Household,
-  type HouseholdDocument,
-  type Visit,
-} from '../../src/household/household';
+import { homeMatch, nextAnchorAddressExpiry, pruneAnchorAddresses } from '../../src/household/home-networks';
+import { emptyHousehold, fromHouseholdDocument, MAX_ANCHOR_ADDRESSES, toHouseholdDocument, type Household, type HouseholdDocument, type Visit } from '../../src/household/household';
+import { applyVisit, sharingCheckDue, visitIsNews } from '../../src/household/visits';
 import { decide } from '../../src/policy/decide';
 import { DAY, limits, T0 } from '../support/limits';
 

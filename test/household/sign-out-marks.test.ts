@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  applyVisit,
-  emptyHousehold,
-  forgetOldestDevices,
-  fromHouseholdDocument,
-  isSignedOut,
-  MAX_SIGN_OUT_MARKS,
-  signOutDevice,
-  toHouseholdDocument,
-  type Household,
-  type LegacyHouseholdDocument,
-} from '../../src/household/household';
+import { forgetOldestDevices, isSignedOut } from '../../src/household/devices';
+import { emptyHousehold, fromHouseholdDocument, MAX_SIGN_OUT_MARKS, toHouseholdDocument, type Household, type LegacyHouseholdDocument } from '../../src/household/household';
+import { signOutDevice } from '../../src/household/transitions';
+import { applyVisit } from '../../src/household/visits';
 import { limits, T0 } from '../support/limits';
 
 

@@ -1,0 +1,124 @@
+/**
+ * Row 6: the household's home networks — which are current, where a request
+ * stands against them (`homeMatch`), shared networks and the anchor TV's
+ * addresses on them (co-presence), and joining a network.
+ */
+
+import type { AddressId, NetworkId } from '../network/network-id';
+import type { DeviceType } from '../vocabulary';
+import { type DeviceRecord, type HomeMatch, type HomeNetwork, type Household, type HouseholdLimits, MAX_ANCHOR_ADDRESSES, type SharingReading, UNCHECKED, type Visit } from './household';
+import { anchorAddressWriteIntervalMs, lastsUntil } from './seen';
+
+/** Home networks still inside the trust window at `now`. */
+export function activeHomeNetworks(household: Household, limits: HouseholdLimits, now: number): HomeNetwork[] {
+  return household.homeNetworks.filter((network) => lastsUntil(network.lastSeenAt, limits) > now);
+}
+
+/** The home network `networkId`, if the household holds it and it is still inside the trust window. */
+function activeHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number): HomeNetwork | undefined {
+  return household.homeNetworks.find((network) => network.networkId === networkId && lastsUntil(network.lastSeenAt, limits) > now);
+}
+
+/**
+ * Whether a request speaks as the household's anchor: the anchor's device id
+ * with a token of type `tv` (contract §4). The anchor's privileges — carrying
+ * the household to a new network, matching on a shared network, lending its
+ * address for co-presence — need both: a copy of the TV's id in a phone's
+ * token is just another phone.
+ */
+export function isAnchor(household: Household, device: { deviceId: string; deviceType: DeviceType }): boolean {
+  return device.deviceType === 'tv' && device.deviceId === household.anchorDeviceId;
+}
+
+/**
+ * Row 6: where a request from `networkId` / `addressId` by `device` stands
+ * against the household's home networks. Null: not a home network (or no
+ * usable address). On a network that is not shared, every device is home; on
+ * a shared one only the anchor TV, and a device at an address the anchor used
+ * there within the co-presence window.
+ */
+export function homeMatch(
+  household: Household,
+  device: { deviceId: string; deviceType: DeviceType },
+  networkId: NetworkId | null,
+  addressId: AddressId | null,
+  limits: HouseholdLimits,
+  now: number,
+): HomeMatch | null {
+  const network = networkId === null ? undefined : activeHomeNetwork(household, networkId, limits, now);
+  if (!network) return null;
+  if (!network.shared) return { network, evidence: 'network' };
+  if (isAnchor(household, device)) return { network, evidence: 'anchor' };
+  const beside = addressId === null ? undefined : network.anchorAddresses.find((address) => address.addressId === addressId && address.until > now);
+  return beside ? { network, evidence: 'copresence', anchorSeenAt: beside.lastSeenAt } : { network, evidence: null };
+}
+
+/** Whether the request comes from one of the household's home networks that is shared: only then does its address id matter. */
+export function onSharedHomeNetwork(household: Household | null | 'unavailable', networkId: NetworkId | null, limits: HouseholdLimits, now: number): boolean {
+  if (household === null || household === 'unavailable' || networkId === null) return false;
+  return activeHomeNetwork(household, networkId, limits, now)?.shared === true;
+}
+
+/**
+ * Whether the anchor TV has gone quiet at home: not seen on any current home
+ * network within the co-presence window (contract §4). Its "seen at home" is
+ * written at most once per `anchorAddressWriteIntervalMs`, so it may lag the
+ * TV's last visit by that much: the TV counts as quiet only once the window
+ * and that lag have both passed — never while it may still be at home.
+ */
+export function anchorQuietAtHome(anchor: DeviceRecord, limits: Pick<HouseholdLimits, 'copresenceWindowMs'>, now: number): boolean {
+  return anchor.lastHomeSeenAt === null || anchor.lastHomeSeenAt <= now - limits.copresenceWindowMs - anchorAddressWriteIntervalMs(limits);
+}
+
+/** A network's sharing count, taken in: shared past the limit; a network no longer shared forgets the anchor's addresses. */
+export function learnSharing(network: HomeNetwork, reading: SharingReading | null, limits: HouseholdLimits, now: number): void {
+  if (reading?.networkId !== network.networkId) return;
+  network.households = reading.households;
+  network.shared = reading.households > limits.sharedNetworkHouseholds;
+  network.checkedAt = now;
+  network.holderId = reading.holderId;
+  if (!network.shared) network.anchorAddresses = [];
+}
+
+/** The anchor TV streaming on a shared home network: its address counts as home for the co-presence window. */
+export function noteAnchorAddress(household: Household, visit: Visit, limits: HouseholdLimits): void {
+  if (!isAnchor(household, visit) || visit.addressId === null || visit.networkId === null) return;
+  const network = household.homeNetworks.find((home) => home.networkId === visit.networkId);
+  if (!network?.shared) return;
+  const others = network.anchorAddresses.filter((address) => address.addressId !== visit.addressId);
+  // The address is written at most once per quarter window: it counts for the window after the TV's last actual use.
+  const until = visit.at + limits.copresenceWindowMs + anchorAddressWriteIntervalMs(limits);
+  network.anchorAddresses = [{ addressId: visit.addressId, lastSeenAt: visit.at, until }, ...others].slice(0, MAX_ANCHOR_ADDRESSES);
+}
+
+/** Drops anchor addresses past the co-presence window: nothing older is kept. Answers whether any was dropped. */
+export function pruneAnchorAddresses(household: Household, now: number): boolean {
+  let pruned = false;
+  for (const network of household.homeNetworks) {
+    const live = network.anchorAddresses.filter((address) => address.until > now);
+    if (live.length !== network.anchorAddresses.length) {
+      network.anchorAddresses = live;
+      pruned = true;
+    }
+  }
+  return pruned;
+}
+
+/** When the oldest anchor address kept leaves the co-presence window (the object's alarm prunes it then); null when none is kept. */
+export function nextAnchorAddressExpiry(household: Household | null): number | null {
+  const times = household?.homeNetworks.flatMap((network) => network.anchorAddresses.map((address) => address.until)) ?? [];
+  return times.length === 0 ? null : Math.min(...times);
+}
+
+export function newHomeNetwork(networkId: NetworkId, now: number): HomeNetwork {
+  return { networkId, addedAt: now, lastSeenAt: now, ...UNCHECKED, anchorAddresses: [] };
+}
+
+/** Adds a home network, the least recently seen one leaving when the household is full; returns the network added. */
+export function joinHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number): HomeNetwork {
+  const network = newHomeNetwork(networkId, now);
+  household.homeNetworks.push(network);
+  household.homeNetworks.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+  household.homeNetworks.length = Math.min(household.homeNetworks.length, limits.homeNetworksMax);
+  return network;
+}

@@ -1,0 +1,123 @@
+/**
+ * Visits: what one playback request changes in the household, and whether it
+ * is worth a write at all (`visitIsNews`). The edge asks the second; the
+ * account's Durable Object applies the first.
+ */
+
+import { forgetOldestDevices, isTrusted } from './devices';
+import { activeHomeNetworks, anchorQuietAtHome, homeMatch, isAnchor, joinHomeNetwork, learnSharing, newHomeNetwork, noteAnchorAddress, pruneAnchorAddresses } from './home-networks';
+import { type DeviceRecord, type Household, type HouseholdLimits, type SharingReading, type Visit, newDevice, touch } from './household';
+import { anchorAddressWriteIntervalMs, seenWriteIntervalMs, sessionSeenWriteIntervalMs } from './seen';
+
+/**
+ * Whether `visit` tells the household something it does not know yet, so the
+ * edge sends it to the Durable Object. Everything else is left unwritten:
+ * a device streaming all day costs one write per `seenWriteIntervalMs`, and
+ * each session it starts at most one more per `sessionSeenWriteIntervalMs`; the
+ * anchor TV at home one more per quarter of the co-presence window (its
+ * presence is what keeps a copy of its id from moving the household), and on
+ * a shared network one per address per quarter of that window.
+ */
+export function visitIsNews(household: Household | null, visit: Visit, limits: HouseholdLimits, options: { session?: boolean } = {}): boolean {
+  if (!household) return true;
+  const interval = seenWriteIntervalMs(limits);
+  const staleBy = (at: number | null | undefined, ms: number) => at == null || at <= visit.at - ms;
+  const stale = (at: number | null | undefined) => staleBy(at, interval);
+  // A session start keeps what support and the device list show within an hour; segments within a day.
+  const shown = options.session ? sessionSeenWriteIntervalMs(limits) : interval;
+  const device = household.devices.get(visit.deviceId);
+  if (!device || staleBy(device.lastSeenAt, shown)) return true;
+  if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return true;
+  if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
+  if (visit.networkId === null) return false;
+  const home = homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at);
+  if (!home) {
+    const move = anchorMove(household, device, visit, limits, visit.at);
+    return move === 'join' || (move === 'conflict' && stale(household.lastAnchorConflictAt));
+  }
+  // On a shared network, a device not beside the TV is not home: nothing to write.
+  if (home.evidence === null) return false;
+  if (staleBy(device.lastHomeSeenAt, shown) || stale(home.network.lastSeenAt)) return true;
+  if (!isAnchor(household, visit)) return false;
+  if (staleBy(device.lastHomeSeenAt, anchorAddressWriteIntervalMs(limits))) return true;
+  if (home.evidence !== 'anchor' || visit.addressId === null) return false;
+  const address = home.network.anchorAddresses.find((known) => known.addressId === visit.addressId);
+  return address === undefined || address.lastSeenAt <= visit.at - anchorAddressWriteIntervalMs(limits);
+}
+
+/**
+ * The anchor TV streaming from a network that is not (or no longer) home:
+ * `join` when it may carry the household there — a `tv` token for the
+ * anchor's id, trusted, no join within `seenWriteIntervalMs`, and the TV
+ * quiet at home (an ISP change moves the TV); `conflict` when all holds but
+ * the TV was just at home, so this is a copy of its id elsewhere; null when
+ * the visit has no say.
+ */
+function anchorMove(household: Household, device: DeviceRecord, visit: Pick<Visit, 'deviceId' | 'deviceType'>, limits: HouseholdLimits, now: number): 'join' | 'conflict' | null {
+  if (!isAnchor(household, visit) || !isTrusted(device, limits, now)) return null;
+  if (household.lastNetworkJoinAt !== null && household.lastNetworkJoinAt > now - seenWriteIntervalMs(limits)) return null;
+  return anchorQuietAtHome(device, limits, now) ? 'join' : 'conflict';
+}
+
+/**
+ * Applies one visit: remembers the device, establishes the household when a
+ * TV is first to stream, marks home networks and devices seen at home, lets
+ * the trusted anchor TV carry the household to a new network, takes in the
+ * network's sharing count when one was read for this visit, and keeps the
+ * anchor's address on a shared network. Returns a new document; the input is
+ * not changed.
+ */
+export function applyVisit(current: Household, visit: Visit, limits: HouseholdLimits, reading: SharingReading | null = null): Household {
+  const household = structuredClone(current);
+  const now = visit.at;
+  household.homeNetworks = activeHomeNetworks(household, limits, now);
+
+  const device = household.devices.get(visit.deviceId) ?? newDevice(visit.deviceId, visit.deviceType, now);
+  device.type = visit.deviceType;
+  device.lastSeenAt = Math.max(device.lastSeenAt, now);
+  household.devices.set(visit.deviceId, device);
+
+  if (household.establishedAt === null) {
+    if (visit.deviceType === 'tv' && visit.networkId !== null) {
+      household.establishedAt = now;
+      household.anchorDeviceId = visit.deviceId;
+      const home = newHomeNetwork(visit.networkId, now);
+      learnSharing(home, reading, limits, now);
+      household.homeNetworks = [home];
+      device.lastHomeSeenAt = now;
+    }
+  } else if (visit.networkId !== null) {
+    let home = household.homeNetworks.find((network) => network.networkId === visit.networkId);
+    const move = home ? null : anchorMove(household, device, visit, limits, now);
+    if (move === 'join') {
+      home = joinHomeNetwork(household, visit.networkId, limits, now);
+      household.lastNetworkJoinAt = now;
+    } else if (move === 'conflict' && (household.lastAnchorConflictAt === null || household.lastAnchorConflictAt <= now - seenWriteIntervalMs(limits))) {
+      household.anchorConflicts += 1;
+      household.lastAnchorConflictAt = now;
+    }
+    if (home) {
+      learnSharing(home, reading, limits, now);
+      if (homeMatch(household, visit, visit.networkId, visit.addressId, limits, now)?.evidence) {
+        // Visits may land out of order (each is sent on its own): a later one already written stays.
+        home.lastSeenAt = Math.max(home.lastSeenAt, now);
+        device.lastHomeSeenAt = Math.max(device.lastHomeSeenAt ?? now, now);
+      }
+    }
+  }
+  noteAnchorAddress(household, visit, limits);
+  pruneAnchorAddresses(household, now);
+  forgetOldestDevices(household, limits, now);
+  return touch(household, now);
+}
+
+/**
+ * Whether this visit adds or confirms a home network whose sharing count is
+ * due (never read, or not within `seenWriteIntervalMs`): then the account's
+ * Durable Object reads the count before applying the visit.
+ */
+export function sharingCheckDue(household: Household, visit: Visit, limits: HouseholdLimits): boolean {
+  if (visit.networkId === null) return false;
+  const network = applyVisit(household, visit, limits).homeNetworks.find((home) => home.networkId === visit.networkId);
+  return network !== undefined && network.lastSeenAt === visit.at && (network.checkedAt === null || network.checkedAt <= visit.at - seenWriteIntervalMs(limits));
+}

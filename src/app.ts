@@ -11,7 +11,8 @@ import { honoPath, type AuthKind, type Operation, type SignedIn } from './api/op
 import { openApiDocument } from './api/openapi';
 import { operations } from './routes/operations';
 import { isCrossSiteCookieRequest } from './edge/cross-site';
-import { recordDecision, STATE_RETRY_AFTER_SECONDS, tokenProblem } from './edge/decision-response';
+import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from './edge/decision-response';
+import { recordRefusedCredential } from './edge/record';
 import { checkDeviceBinding } from './edge/device-binding';
 import { gateFor } from './gate';
 import type { AppEnv, AppContext } from './http/context';
@@ -88,14 +89,13 @@ async function signIn(c: AppContext, operation: Operation): Promise<SignedIn[Aut
         const binding = await checkDeviceBinding(gate, c.req.raw, identity.device, now);
         if (binding.ok) return { device: identity.device };
         if (binding.failure === 'state-unavailable') return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
-        const refused = { ok: false as const, reason: 'DEVICE_PROOF_REQUIRED' as const };
-        if (operation.countsSessions) recordDecision(gate, 'session', c.req.raw, c.get('requestId'), refused, now, (p) => c.executionCtx.waitUntil(p));
+        if (operation.countsSessions) recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), 'DEVICE_PROOF_REQUIRED', now, (p) => c.executionCtx.waitUntil(p));
         // The failure is a fixed code (identity/device-proof.ts); neither token nor proof is logged.
         console.log(JSON.stringify({ event: 'device_proof_refused', requestId: c.get('requestId'), operation: operation.operationId, failure: binding.failure }));
         return tokenProblem('DEVICE_PROOF_REQUIRED', c.get('requestId'), c.get('locale'));
       }
       if (operation.countsSessions) {
-        recordDecision(gate, 'session', c.req.raw, c.get('requestId'), identity, now, (p) => c.executionCtx.waitUntil(p));
+        recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), identity.reason, now, (p) => c.executionCtx.waitUntil(p));
       } else {
         console.log(JSON.stringify({ event: 'token_refused', requestId: c.get('requestId'), operation: operation.operationId, reason: identity.reason }));
       }

@@ -13,8 +13,10 @@
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { mintDeviceToken } from '../../dev/tokens';
 import developmentKeys from '../../dev/development-keys.json';
-import { decidePlayback, decideRequest } from '../../src/edge/decide-request';
-import { DECISION_HEADER, recordDecision } from '../../src/edge/decision-response';
+import { decideForDevice } from '../../src/edge/decide-request';
+import { DECISION_HEADER } from '../../src/edge/decision-response';
+import { identifyByToken, identifyPlayback, type Identification } from '../../src/edge/identify';
+import { recordDecision, rememberVisit } from '../../src/edge/record';
 import { originRequest } from '../../src/routes/playback';
 import type { CountedAnswer } from '../../src/metrics/tally';
 import type { HearthEnv } from '../../src/env';
@@ -75,6 +77,16 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** A playback segment's decision as the route makes it, without the response: identify, decide, remember the visit. */
+async function decideSegment(gate: Gate, request: Request, identify: (gate: Gate, request: Request, now: number, whenBound: 'SESSION_REQUIRED') => Promise<Identification>) {
+  const now = Date.now();
+  const identification = await identify(gate, request, now, 'SESSION_REQUIRED');
+  if (!identification.ok) return identification;
+  const decided = await decideForDevice(gate, request, identification.identified, now, 'segment');
+  rememberVisit(gate, decided, 'segment', () => undefined);
+  return { ok: true as const, decided, decision: decided.decision };
+}
+
 async function run(env: HearthEnv, rounds: number, ms: number) {
   const built = gateFor(env);
   if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.problems)}`);
@@ -114,7 +126,7 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
 
   const noWait = () => undefined;
   const expect = async (token: string, ip: string, reason: string) => {
-    const result = await decideRequest(gate, playbackRequest(token, ip), Date.now(), { record: true, waitUntil: noWait });
+    const result = await decideSegment(gate, playbackRequest(token, ip), identifyByToken);
     if (!result.ok || result.decision.reason !== reason) throw new Error(`bench setup: expected ${reason}, got ${JSON.stringify(result.ok ? result.decision.reason : result.reason)}`);
   };
   await expect(tvToken, HOME_IP, 'IN_HOUSEHOLD');
@@ -132,21 +144,21 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   const issueFresh = async () => {
     freshSessions = await Promise.all(Array.from({ length: FRESH_TOKENS_PER_ROUND }, () => gate.sessions.issue({ ...tvSession, expiresAtSeconds: tvSession.expiresAtSeconds + ++sessionSerial })));
   };
-  const sessionDecision = await decidePlayback(gate, tvSessionRequest, Date.now(), { record: true, waitUntil: noWait });
+  const sessionDecision = await decideSegment(gate, tvSessionRequest, identifyPlayback);
   if (!sessionDecision.ok || sessionDecision.decision.reason !== 'IN_HOUSEHOLD') throw new Error('bench setup: tv session');
 
   const scenarios: Record<string, (i: number) => Promise<unknown>> = {
     'ed25519 verify (floor)': () => crypto.subtle.verify('Ed25519', publicKey, signature, signingInput),
     'jose jwtVerify': () => jwtVerify(tvToken, jwks, verifyOptions),
     'jose jwtVerify, new tokens': (i) => jwtVerify(fresh[i]!, jwks, verifyOptions),
-    'decision: home, new token': (i) => decideRequest(gate, freshRequests[i]!, Date.now(), { record: true, waitUntil: noWait }),
-    'decision: home, same token (segments)': () => decideRequest(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait }),
-    'decision: trusted device away': () => decideRequest(gate, phoneRequest, Date.now(), { record: true, waitUntil: noWait }),
-    'decision: challenge (confirmed with the Durable Object)': () => decideRequest(gate, strangerRequest, Date.now(), { record: true, waitUntil: noWait }),
+    'decision: home, new token': (i) => decideSegment(gate, freshRequests[i]!, identifyByToken),
+    'decision: home, same token (segments)': () => decideSegment(gate, tvRequest, identifyByToken),
+    'decision: trusted device away': () => decideSegment(gate, phoneRequest, identifyByToken),
+    'decision: challenge (confirmed with the Durable Object)': () => decideSegment(gate, strangerRequest, identifyByToken),
     'session check, seen before': () => gate.sessions.verify(tvCredential, Date.now()),
     'session check, new sessions (HMAC)': (i) => gate.sessions.verify(freshSessions[i]!, Date.now()),
-    'decision: home, same token on a playback path (segments)': () => decidePlayback(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait }),
-    'decision: home, same session (segments)': () => decidePlayback(gate, tvSessionRequest, Date.now(), { record: true, waitUntil: noWait }),
+    'decision: home, same token on a playback path (segments)': () => decideSegment(gate, tvRequest, identifyPlayback),
+    'decision: home, same session (segments)': () => decideSegment(gate, tvSessionRequest, identifyPlayback),
   };
   // Where the time of one same-token decision goes, stage by stage.
   const tvHeaders = tvRequest.headers;
@@ -156,7 +168,9 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
   const bucket = await rolloutBucket('PE', account);
   const tvIdentity = await gate.deviceTokens.identify(tvHeaders, Date.now());
   if (!tvIdentity.ok) throw new Error('bench setup: tv token');
-  const tvDecision = await decideRequest(gate, tvRequest, Date.now(), { record: true, waitUntil: noWait });
+  const tvDecided = await decideSegment(gate, tvRequest, identifyByToken);
+  if (!tvDecided.ok) throw new Error('bench setup: tv decision');
+  const tvDecision = tvDecided.decided;
   const originAnswer = new Response(null, { status: 200, headers: { 'Content-Type': 'video/mp2t', 'Content-Length': '2048', 'Cache-Control': 'public, max-age=6' } });
   const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
   Object.assign(scenarios, {
@@ -170,7 +184,7 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
     // Counting alone: one cell of the isolate's tally (the flush is scheduled once per interval, not timed here).
     'stage: count the decision (isolate counters)': async () => gate.decisions.count('PE', Date.now(), countedSegment, null),
     // Everything a decision is told with at production settings: count, schedule the flush, 1 % log line, no Analytics Engine locally.
-    'stage: record the decision (count + sampled log)': async () => recordDecision(gate, 'segment', tvRequest, 'b1a3c0de-0000-4000-8000-000000000000', tvDecision, Date.now(), noWait),
+    'stage: record the decision (count + sampled log)': async () => recordDecision(gate, 'segment', 'b1a3c0de-0000-4000-8000-000000000000', tvDecision, noWait),
     // Around the decision, on every allowed segment: the origin request (token out, identity in) and the answer re-wrapped with its headers.
     'stage: origin request (headers filtered)': async () => originRequest(tvRequest, 'https://origin.bench', tvIdentity.device),
     'stage: answer re-wrapped (headers added)': async () => {

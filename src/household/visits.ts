@@ -6,8 +6,15 @@
 
 import { forgetOldestDevices, isTrusted } from './devices';
 import { activeHomeNetworks, anchorQuietAtHome, homeMatch, isAnchor, joinHomeNetwork, learnSharing, newHomeNetwork, noteAnchorAddress, pruneAnchorAddresses } from './home-networks';
-import { type DeviceRecord, type Household, type HouseholdLimits, type SharingReading, type Visit, newDevice, touch } from './household';
+import { type DeviceRecord, type HomeMatch, type Household, type HouseholdLimits, type SharingReading, type Visit, newDevice, touch } from './household';
 import { anchorAddressWriteIntervalMs, seenWriteIntervalMs, sessionSeenWriteIntervalMs } from './seen';
+
+export interface VisitNewsOptions {
+  /** A session start: "last seen" is kept to within `sessionSeenWriteIntervalMs`, not a day. */
+  session?: boolean;
+  /** Row 6's answer for this visit on this household, when the decision already gave it (decide's `home`): not asked again. */
+  home?: HomeMatch | null;
+}
 
 /**
  * Whether `visit` tells the household something it does not know yet, so the
@@ -18,7 +25,7 @@ import { anchorAddressWriteIntervalMs, seenWriteIntervalMs, sessionSeenWriteInte
  * presence is what keeps a copy of its id from moving the household), and on
  * a shared network one per address per quarter of that window.
  */
-export function visitIsNews(household: Household | null, visit: Visit, limits: HouseholdLimits, options: { session?: boolean } = {}): boolean {
+export function visitIsNews(household: Household | null, visit: Visit, limits: HouseholdLimits, options: VisitNewsOptions = {}): boolean {
   if (!household) return true;
   const interval = seenWriteIntervalMs(limits);
   const staleBy = (at: number | null | undefined, ms: number) => at == null || at <= visit.at - ms;
@@ -30,7 +37,7 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
   if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return true;
   if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
   if (visit.networkId === null) return false;
-  const home = homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at);
+  const home = options.home !== undefined ? options.home : homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at);
   if (!home) {
     const move = anchorMove(household, device, visit, limits, visit.at);
     return move === 'join' || (move === 'conflict' && stale(household.lastAnchorConflictAt));

@@ -8,7 +8,8 @@
  * anchor here: problem `type`s point at them.
  */
 import { html } from 'hono/html';
-import { decideRequest } from '../edge/decide-request';
+import { decideForDevice } from '../edge/decide-request';
+import { identifyByToken } from '../edge/identify';
 import type { AppContext } from '../http/context';
 import { actionsFor, messageFor, REASONS, reasonSlug, type Reason } from '../messages/catalog';
 import { page, pageHeaders } from './layout';
@@ -29,7 +30,10 @@ export async function helpPage(c: AppContext): Promise<Response> {
   const gate = c.get('gate');
   const locale = c.get('locale');
   const ui = uiText(locale);
-  const result = await decideRequest(gate, c.req.raw, Date.now(), { record: false, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  const now = Date.now();
+  // The decision as a playback request would get it, on the snapshot, recording nothing.
+  const identification = await identifyByToken(gate, c.req.raw, now, 'DEVICE_PROOF_REQUIRED');
+  const result = identification.ok ? { ok: true as const, ...(await decideForDevice(gate, c.req.raw, identification.identified, now, 'look')) } : identification;
   const reason: Reason = result.ok ? result.decision.reason : result.reason;
   const allowed = result.ok && result.decision.decision === 'allow';
   const actions = allowed ? [] : actionsFor(reason).map((action) => action.id);

@@ -68,6 +68,13 @@ export interface Decision {
   evidence?: HomeEvidence;
   /** The request came from one of the household's shared home networks (whatever row decided). */
   sharedNetwork: boolean;
+  /**
+   * Row 6's answer, when the household is established and the decision got
+   * that far (every mode): the home network the request came from, and on
+   * what evidence; null: none. The visit the edge may record reads it
+   * (`visitIsNews`) instead of asking row 6 again. Internal: never shown.
+   */
+  home?: HomeMatch | null;
   trace: TraceStep[];
 }
 
@@ -121,15 +128,16 @@ interface Verdict {
   enforced: Outcome;
   reason: DecisionReason;
   accessUntil?: number;
-  /** Row 6's finding: the home network the request came from, if any, and on what evidence. */
-  home?: HomeMatch | null;
+  /** Row 6's finding: the home network the request came from, if any, and on what evidence; undefined: row 6 not asked. */
+  home: HomeMatch | null | undefined;
 }
 
 /** The decision's evidence fields from a verdict. */
-function evidenceOf(verdict: Verdict): Pick<Decision, 'evidence' | 'sharedNetwork'> {
+function evidenceOf(verdict: Verdict): Pick<Decision, 'evidence' | 'sharedNetwork' | 'home'> {
   const home = verdict.home;
   const shared = home?.network.shared === true;
-  return home?.evidence && verdict.reason === 'IN_HOUSEHOLD' ? { evidence: home.evidence, sharedNetwork: shared } : { sharedNetwork: shared };
+  const asked = home === undefined ? {} : { home };
+  return home?.evidence && verdict.reason === 'IN_HOUSEHOLD' ? { evidence: home.evidence, sharedNetwork: shared, ...asked } : { sharedNetwork: shared, ...asked };
 }
 
 /**
@@ -170,7 +178,7 @@ function householdVerdict(
 ): Verdict {
   const { device } = input;
   const record = state?.devices.get(device.deviceId);
-  let home: HomeMatch | null = null;
+  let home: HomeMatch | null | undefined;
   const allowed = (reason: DecisionReason, accessUntil?: number): Verdict =>
     accessUntil === undefined ? { enforced: 'allow', reason, home } : { enforced: 'allow', reason, accessUntil, home };
 

@@ -10,7 +10,8 @@
  */
 import type { SignedIn } from '../api/operation';
 import { decideForDevice } from '../edge/decide-request';
-import { DECISION_HEADER, decisionHeader, recordDecision, tokenProblem } from '../edge/decision-response';
+import { DECISION_HEADER, decisionHeader, tokenProblem } from '../edge/decision-response';
+import { recordDecision, rememberVisit } from '../edge/record';
 import type { AppContext } from '../http/context';
 import { actionsFor, messageFor } from '../messages/catalog';
 import type { Decision } from '../policy/decide';
@@ -26,11 +27,12 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const locale = c.get('locale');
   const now = Date.now();
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  const result = await decideForDevice(gate, c.req.raw, device, now, { record: true, replayBuckets: true, session: true, waitUntil });
-  recordDecision(gate, 'session', c.req.raw, requestId, result, now, waitUntil);
-  const { decision } = result;
+  const decided = await decideForDevice(gate, c.req.raw, { device }, now, 'session');
+  rememberVisit(gate, decided, 'session', waitUntil);
+  recordDecision(gate, 'session', requestId, decided, waitUntil);
+  const { decision } = decided;
   if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, requestId, locale);
-  const session = decision.decision === 'allow' ? await issueSession(gate, device, result.networkId, decision, now) : null;
+  const session = decision.decision === 'allow' ? await issueSession(gate, device, decided.networkId, decision, now) : null;
   const body = {
     decision: decision.decision,
     reason: decision.reason,

@@ -51,7 +51,7 @@ interface CodeRequest {
  */
 async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<CodeRequest | Response> {
   const gate = c.get('gate');
-  const { decision } = await decideForDevice(gate, c.req.raw, device, now, { record: false, authoritative: true, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  const { decision } = await decideForDevice(gate, c.req.raw, { device }, now, 'change');
   if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, c.get('requestId'), c.get('locale'));
   if (decision.reason === 'STATE_UNAVAILABLE') return problemFor(c, 'STATE_UNAVAILABLE', { status: 503, headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
   if (decision.decision === 'allow') {

@@ -15,29 +15,41 @@
  */
 import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
 import { SESSION_COOKIE } from '../session/playback-session';
-import { DECISION_HEADER, decideAndRecord, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
+import { identifyPlayback } from '../edge/identify';
+import { decideForDevice } from '../edge/decide-request';
+import { DECISION_HEADER, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
+import { recordDecision, recordRefusedCredential, rememberVisit } from '../edge/record';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
+import type { Result } from '../result';
 
+/** A playback request, top to bottom: identify → network, state, decide → record → respond (forward or refuse). */
 export async function playback(c: AppContext): Promise<Response> {
   const gate = c.get('gate');
   const requestId = c.get('requestId');
   const locale = c.get('locale');
-  const result = await decideAndRecord(c.get('gate'), c.req.raw, c.get('requestId'), (p) => c.executionCtx.waitUntil(p));
-  if (!result.ok) {
-    return tokenProblem(result.reason, requestId, locale);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  const now = Date.now();
+
+  const identification = await identifyPlayback(gate, c.req.raw, now);
+  if (!identification.ok) {
+    recordRefusedCredential(gate, 'segment', c.req.raw, requestId, identification.reason, now, waitUntil);
+    return tokenProblem(identification.reason, requestId, locale);
   }
-  const { decision, device } = result;
+  const decided = await decideForDevice(gate, c.req.raw, identification.identified, now, 'segment');
+  rememberVisit(gate, decided, 'segment', waitUntil);
+  recordDecision(gate, 'segment', requestId, decided, waitUntil);
+  const { decision, device } = decided;
   if (decision.decision !== 'allow') return refusal(decision, requestId, locale);
 
   let response: Response;
   if (gate.config.originUrl) {
-    const waited = await fetchOrigin(originRequest(c.req.raw, gate.config.originUrl, device), gate.config.originTimeoutMs);
-    if (!(waited instanceof Response)) {
-      console.error(JSON.stringify({ event: waited === 'timeout' ? 'origin_timeout' : 'origin_unreachable', requestId }));
-      return problemFor(c, waited === 'timeout' ? 'ORIGIN_TIMEOUT' : 'ORIGIN_UNREACHABLE', { headers: { [DECISION_HEADER]: decisionHeader(decision), 'Retry-After': '1' } });
+    const fetched = await fetchOrigin(originRequest(c.req.raw, gate.config.originUrl, device), gate.config.originTimeoutMs);
+    if (!fetched.ok) {
+      console.error(JSON.stringify({ event: fetched.reason === 'ORIGIN_TIMEOUT' ? 'origin_timeout' : 'origin_unreachable', requestId }));
+      return problemFor(c, fetched.reason, { headers: { [DECISION_HEADER]: decisionHeader(decision), 'Retry-After': '1' } });
     }
-    response = waited;
+    response = fetched.response;
   } else {
     const origin = c.get('developmentOrigin');
     response = origin ? await origin(c.req.raw, device) : problemFor(c, 'ORIGIN_UNREACHABLE');
@@ -52,13 +64,13 @@ export async function playback(c: AppContext): Promise<Response> {
  * Fetches from the origin, waiting at most `timeoutMs` for its response
  * headers; once they arrive the body streams for as long as it takes.
  */
-async function fetchOrigin(request: Request, timeoutMs: number): Promise<Response | 'timeout' | 'unreachable'> {
+async function fetchOrigin(request: Request, timeoutMs: number): Promise<Result<{ response: Response }, { reason: 'ORIGIN_TIMEOUT' | 'ORIGIN_UNREACHABLE' }>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    return await fetch(request, { signal: controller.signal });
+    return { ok: true, response: await fetch(request, { signal: controller.signal }) };
   } catch {
-    return controller.signal.aborted ? 'timeout' : 'unreachable';
+    return { ok: false, reason: controller.signal.aborted ? 'ORIGIN_TIMEOUT' : 'ORIGIN_UNREACHABLE' };
   } finally {
     clearTimeout(timer);
   }

@@ -5,7 +5,7 @@
  * carrying its weight (1/sample) in double1, so SUM(double1) still counts them.
  */
 import { describe, expect, it } from 'vitest';
-import { analyticsWeight } from '../../src/edge/decision-response';
+import { analyticsWeight } from '../../src/edge/record';
 import { callGate, newAccount, setRule } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 

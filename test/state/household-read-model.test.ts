@@ -5,7 +5,8 @@
  * measured without sleeping.
  */
 import { describe, expect, it } from 'vitest';
-import { decideRequest } from '../../src/edge/decide-request';
+import { decideForDevice } from '../../src/edge/decide-request';
+import { identifyByToken } from '../../src/edge/identify';
 import { gateFor } from '../../src/gate';
 import { HouseholdReadModel, SNAPSHOT_CACHE_MS } from '../../src/state/household-read-model';
 import { householdKey } from '../../src/state/kv-keys';
@@ -30,9 +31,9 @@ describe('sign-out propagation', () => {
     const gate = built.gate;
     const request = () => new Request('https://gate.hearth.test/seg.ts', { headers: { Authorization: `Bearer ${phone}`, 'CF-Connecting-IP': HOME_IP } });
     const decided = async (now: number) => {
-      const result = await decideRequest(gate, request(), now, { record: false, waitUntil: () => {} });
-      if (!result.ok) throw new Error(result.reason);
-      return result.decision.reason;
+      const identification = await identifyByToken(gate, request(), now, 'DEVICE_PROOF_REQUIRED');
+      if (!identification.ok) throw new Error(identification.reason);
+      return (await decideForDevice(gate, request(), identification.identified, now, 'look')).decision.reason;
     };
     const t0 = Date.now();
     expect(await decided(t0)).toBe('IN_HOUSEHOLD');

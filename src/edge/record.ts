@@ -1,0 +1,155 @@
+/**
+ * Step 5 of a request, record: what a decision leaves behind, none of it
+ * awaited — the visit it may tell the household about, its count, its
+ * Analytics Engine point and its log line.
+ *
+ * None of them carries an address or a token: region, mode, outcome, reason,
+ * policy version, device type, request id.
+ */
+import type { Visit } from '../household/household';
+import { visitIsNews } from '../household/visits';
+import type { CountedAnswer, CountedReason, MetricsRoute } from '../metrics/tally';
+import type { Outcome } from '../policy/decide';
+import type { Gate } from '../gate';
+import { type DeviceType } from '../vocabulary';
+import type { Decided, Purpose } from './decide-request';
+import type { CredentialFailure } from './identify';
+import { metricsRegion, requestRegion } from './region';
+
+type WaitUntil = (promise: Promise<unknown>) => void;
+
+/**
+ * Tells the account's Durable Object about the visit a decision saw, through
+ * `waitUntil`, and only when the household it was decided on does not know it
+ * yet (`visitIsNews`, with row 6 as the decision answered it): a device
+ * streaming all day costs one write a day. Nothing for a decision in `off`,
+ * on unreadable state, or for a device signed out or speaking with another key.
+ */
+export function rememberVisit(gate: Gate, decided: Decided, purpose: Purpose, waitUntil: WaitUntil): void {
+  const { device, decision, household, networkId } = decided;
+  if (purpose !== 'segment' && purpose !== 'session') return;
+  if (decision.mode === 'off' || household === 'unavailable' || decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return;
+  const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: decided.addressId, at: decided.at };
+  if (!visitIsNews(household, visit, gate.limits, { session: purpose === 'session', home: decision.home })) return;
+  waitUntil(
+    (async () => {
+      // A write is rare (news only): it carries the address id and the network's holder id, for the
+      // household's Durable Object to read the network's sharing count and keep the TV's address.
+      const [addressId, holderId] = await Promise.all([
+        visit.addressId ?? gate.networks.addressId(decided.address),
+        networkId === null ? null : gate.networks.holderId(networkId, device.accountId),
+      ]);
+      await gate.households.recordVisit(device.accountId, { ...visit, addressId }, gate.limits, { holderId, issuedAtSeconds: device.issuedAtSeconds, keyThumbprint: device.keyThumbprint });
+    })().catch((error: unknown) => {
+      console.error(JSON.stringify({ event: 'visit_not_recorded', error: String(error) }));
+    }),
+  );
+}
+
+export interface DecisionLogLine {
+  requestId: string;
+  region: string;
+  mode: string | null;
+  decision: Outcome;
+  wouldDecision: Outcome | null;
+  reason: CountedReason;
+  policyVersion: number | null;
+  deviceType: DeviceType | null;
+  route: MetricsRoute;
+  /** On allowed decisions only: the share of them that is logged (DECISION_LOG_SAMPLE); each line stands for 1/sample. */
+  sample?: number;
+}
+
+/**
+ * Tells the world about one decision, without awaiting anything: counts it
+ * (this isolate's counters, flushed within the interval through `waitUntil`),
+ * writes its Analytics Engine data point when `DECISIONS` is bound (allowed
+ * segments at `DECISIONS_SEGMENT_SAMPLE`, weighted in `double1`), and logs
+ * it — every refusal and `STATE_UNAVAILABLE`, and allowed decisions at
+ * `DECISION_LOG_SAMPLE`. No id, address or token in any of them.
+ */
+export function recordDecision(gate: Gate, route: MetricsRoute, requestId: string, decided: Decided, waitUntil: WaitUntil): void {
+  const { decision } = decided;
+  const answer: CountedAnswer = {
+    route,
+    decision: decision.decision,
+    enforced: decision.enforced,
+    reason: decision.reason,
+    mode: decision.mode,
+    deviceType: decided.device.deviceType,
+    evidence: decision.evidence ?? null,
+    sharedNetwork: decision.sharedNetwork,
+  };
+  const region = metricsRegion(decision.region);
+  gate.decisions.count(region, decided.at, answer, decided.replay, decided.householdHash);
+  record(gate, region, answer, requestId, decided.at, waitUntil, { wouldDecision: decision.wouldDecision ?? null, policyVersion: decision.policyVersion });
+}
+
+/**
+ * Tells the world about a request refused before any decision. A token
+ * problem (and a missing proof) is counted and logged like a decision, in the
+ * request's region; a playback session's problem (`SESSION_INVALID`,
+ * `SESSION_REQUIRED`) gets a log line only: the decision counters know token
+ * failures and decisions, and a session is renewed by a new decision.
+ */
+export function recordRefusedCredential(gate: Gate, route: MetricsRoute, request: Request, requestId: string, reason: CredentialFailure, now: number, waitUntil: WaitUntil): void {
+  const region = metricsRegion(requestRegion(request, gate.config.environment));
+  if (reason === 'SESSION_INVALID' || reason === 'SESSION_REQUIRED') {
+    console.log(JSON.stringify({ event: 'session_refused', requestId, region, reason }));
+    return;
+  }
+  const answer: CountedAnswer = { route, decision: 'deny', enforced: 'deny', reason, mode: null, deviceType: null, evidence: null, sharedNetwork: false };
+  gate.decisions.count(region, now, answer, null, null);
+  record(gate, region, answer, requestId, now, waitUntil, { wouldDecision: null, policyVersion: null });
+}
+
+/** The counted answer's flush, Analytics Engine point and (sampled) log line. */
+function record(gate: Gate, region: string, answer: CountedAnswer, requestId: string, now: number, waitUntil: WaitUntil, line: Pick<DecisionLogLine, 'wouldDecision' | 'policyVersion'>): void {
+  gate.decisions.scheduleFlush(now, waitUntil);
+  const always = answer.decision !== 'allow' || answer.reason === 'STATE_UNAVAILABLE';
+  writeDataPoint(gate, region, answer, requestId, analyticsWeight(answer.route, always, gate.config.decisionsSegmentSample));
+
+  const sample = gate.config.decisionLogSample;
+  if (!always && !(Math.random() < sample)) return;
+  const logged: DecisionLogLine = {
+    requestId,
+    region,
+    mode: answer.mode,
+    decision: answer.decision,
+    wouldDecision: line.wouldDecision,
+    reason: answer.reason,
+    policyVersion: line.policyVersion,
+    deviceType: answer.deviceType,
+    route: answer.route,
+    ...(always ? {} : { sample }),
+  };
+  console.log(JSON.stringify({ event: 'decision', ...logged }));
+}
+
+/**
+ * The weight of this decision's Analytics Engine point, or null when it is
+ * not written. Sessions, refusals, token failures and errors are rare beside
+ * segments and are always written (weight 1); allowed segments — nearly every
+ * point, and most of what the dataset would cost — are written at
+ * `DECISIONS_SEGMENT_SAMPLE`, each standing for 1/sample of them, so
+ * `SUM(_sample_interval * double1)` still counts every decision.
+ */
+export function analyticsWeight(route: MetricsRoute, always: boolean, segmentSample: number, random: () => number = Math.random): number | null {
+  if (route !== 'segment' || always) return 1;
+  if (!(random() < segmentSample)) return null;
+  return 1 / segmentSample;
+}
+
+/** Writes one decision's Analytics Engine point when `DECISIONS` is bound and the point is sampled; never throws. */
+function writeDataPoint(gate: Gate, region: string, answer: CountedAnswer, requestId: string, weight: number | null): void {
+  if (!gate.env.DECISIONS || weight === null) return;
+  try {
+    gate.env.DECISIONS.writeDataPoint({
+      indexes: [region],
+      blobs: [region, answer.route, answer.mode ?? '', answer.decision, answer.enforced, answer.reason, answer.deviceType ?? '', answer.evidence ?? '', answer.sharedNetwork ? 'shared' : ''],
+      doubles: [weight],
+    });
+  } catch (error) {
+    console.error(JSON.stringify({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
+  }
+}

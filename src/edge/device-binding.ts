@@ -40,18 +40,18 @@ export async function checkDeviceBinding(gate: Gate, request: Request, device: D
   if (!proof.ok) return proof;
   let accepted;
   try {
-    accepted = await gate.households.store(device.accountId).acceptProof(device.accountId, {
-      deviceId: device.deviceId,
-      deviceType: device.deviceType,
-      keyThumbprint: device.keyThumbprint,
-      jti: proof.jti,
-      issuedAtSeconds: device.issuedAtSeconds,
-    });
+    // When the key was just recorded, this isolate decides on the household that knows it.
+    accepted = await gate.households.change(device.accountId, async (store) =>
+      store.acceptProof(device.accountId, {
+        deviceId: device.deviceId,
+        deviceType: device.deviceType,
+        keyThumbprint: device.keyThumbprint!,
+        jti: proof.jti,
+        issuedAtSeconds: device.issuedAtSeconds,
+      }),
+    );
   } catch {
     return { ok: false, failure: 'state-unavailable' };
   }
-  if (!accepted.ok) return { ok: false, failure: accepted.reason };
-  // The key was just recorded: this isolate decides on the household that knows it.
-  if (accepted.household) gate.households.remember(device.accountId, accepted.household, now, true);
-  return { ok: true };
+  return accepted.ok ? { ok: true } : { ok: false, failure: accepted.reason };
 }

@@ -149,19 +149,15 @@ export async function createGrant(c: AppContext, input: HandlerInput<'admin', { 
   const { account } = input.params;
   const { deviceId, days, reason } = input.body;
   const actor = input.admin.actor;
-  const { grant, household } = await gate.households
-    .store(account)
-    .addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor });
-  gate.households.remember(account, household, Date.now(), true);
+  const { grant } = await gate.households.change(account, async (store) => store.addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor }));
   return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) }, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }
 
 export async function endGrant(c: AppContext, input: HandlerInput<'admin', { params: typeof grantParam }>): Promise<Response> {
   const gate = c.get('gate');
   const { account, grantId } = input.params;
-  const ended = await gate.households.store(account).endSupportGrant(grantId, { actor: input.admin.actor });
+  const ended = await gate.households.change(account, async (store) => store.endSupportGrant(grantId, { actor: input.admin.actor }));
   if (!ended) return notFound(c, 'GRANT_NOT_FOUND');
-  gate.households.remember(account, ended.household, Date.now(), true);
   return c.body(null, 204);
 }
 
@@ -169,7 +165,7 @@ export async function addExtraMember(c: AppContext, input: HandlerInput<'admin',
   const gate = c.get('gate');
   const { account } = input.params;
   const { deviceId, label } = input.body;
-  const change = await gate.households.store(account).addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots, { actor: input.admin.actor });
+  const change = await gate.households.change(account, async (store) => store.addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots, { actor: input.admin.actor }));
   if (!change.ok) {
     return problemFor(c, 'SLOTS_EXHAUSTED', {
       detail: `All ${gate.config.extraMemberSlots} extra-member slots are in use; remove one first.`,
@@ -179,16 +175,17 @@ export async function addExtraMember(c: AppContext, input: HandlerInput<'admin',
   const member = change.household.extraMembers.get(deviceId)!;
   const body = { deviceId, label: member.label, addedAt: iso(member.addedAt) };
   if (!change.added) return c.json(body, 200);
-  gate.households.remember(account, change.household, Date.now(), true);
   return c.json(body, 201, { Location: `/admin/v1/accounts/${account}/extra-members/${deviceId}` });
 }
 
 export async function removeExtraMember(c: AppContext, input: HandlerInput<'admin', { params: typeof extraMemberParam }>): Promise<Response> {
   const gate = c.get('gate');
   const { account, deviceId } = input.params;
-  const household = await gate.households.store(account).removeExtraMember(deviceId, { actor: input.admin.actor });
-  if (!household) return notFound(c, 'EXTRA_MEMBER_NOT_FOUND');
-  gate.households.remember(account, household, Date.now(), true);
+  const removed = await gate.households.change(account, async (store) => {
+    const household = await store.removeExtraMember(deviceId, { actor: input.admin.actor });
+    return household && { household };
+  });
+  if (!removed) return notFound(c, 'EXTRA_MEMBER_NOT_FOUND');
   return c.body(null, 204);
 }
 

@@ -162,7 +162,7 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
   if (!CHALLENGE_ID.test(challengeId)) return problemFor(c, 'CHALLENGE_NOT_FOUND');
 
   const policy = await policyContext(gate, c.req.raw, device.accountId, now);
-  const result = await gate.households.store(device.accountId).verifyChallenge(device.accountId, {
+  const result = await gate.households.change(device.accountId, async (store) => store.verifyChallenge(device.accountId, {
     challengeId,
     deviceId: device.deviceId,
     deviceType: device.deviceType,
@@ -171,12 +171,11 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
     temporaryAccessMs: gate.config.temporaryAccessMs,
     enforceTravelLimit: policy.mode === 'enforce',
     limits: gate.limits,
-  });
+  }));
   // Counted where the code was sent (a challenge from before v1.3 remembers no region: the request's).
   const funnelRegion = result.region ?? metricsRegion(policy.region);
   for (const event of funnelEvents(result)) await countFunnel(c, funnelRegion, event, policy.mode, device.accountId, now);
   if (result.ok) {
-    gate.households.remember(device.accountId, result.household, now, true);
     return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.expiresAt).toISOString() }, 200, { 'Cache-Control': 'no-store' });
   }
   switch (result.reason) {
@@ -213,7 +212,7 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
   const networkId = await gate.networks.networkId(address);
   if (!networkId) return problemFor(c, 'NETWORK_UNKNOWN');
   const [addressId, holderId] = await Promise.all([gate.networks.addressId(address), gate.networks.holderId(networkId, device.accountId)]);
-  const result = await gate.households.store(device.accountId).setPrimaryLocation(device.accountId, {
+  const result = await gate.households.change(device.accountId, async (store) => store.setPrimaryLocation(device.accountId, {
     challengeId,
     deviceId: device.deviceId,
     guess: code,
@@ -221,7 +220,7 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
     place: { networkId, addressId, holderId },
     maxChanges: gate.config.primaryLocationChangesPerWindow,
     limits: gate.limits,
-  });
+  }));
   if (!result.ok) {
     switch (result.reason) {
       case 'VERIFICATION_REQUIRED':
@@ -236,7 +235,6 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
         return problemFor(c, 'CHALLENGE_LOCKED');
     }
   }
-  gate.households.remember(device.accountId, result.household, now, true);
   console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
   return c.json({ household: householdView(result.household) }, 200, { 'Cache-Control': 'no-store' });
 }
@@ -257,8 +255,7 @@ export async function signOutDevice(c: AppContext, { device, params }: HandlerIn
   const now = Date.now();
   const household = await confirmedHousehold(c, device, now);
   if (household instanceof Response) return household;
-  const result = await gate.households.store(device.accountId).signOut(params.deviceId, gate.limits);
+  const result = await gate.households.change(device.accountId, async (store) => store.signOut(params.deviceId, gate.limits));
   if (!result.ok) return problemFor(c, 'DEVICE_NOT_FOUND');
-  gate.households.remember(device.accountId, result.household, now, true);
   return c.body(null, 204);
 }

@@ -111,6 +111,19 @@ export class HouseholdReadModel {
     }
   }
 
+  /**
+   * The one way a route changes a household: runs `operation` on the account's
+   * Durable Object and keeps the household it answers with (`household`; none
+   * or null when nothing changed), so this isolate's next request decides on the
+   * change at once rather than on a snapshot from before it.
+   */
+  async change<Answer extends object | null>(accountId: string, operation: (store: DurableObjectStub<HouseholdStore>) => Promise<Answer>): Promise<Answer> {
+    const answer = await operation(this.store(accountId));
+    const household = answer !== null && 'household' in answer ? (answer.household as Household | null | undefined) : null;
+    if (household) this.remember(accountId, household, Date.now(), true);
+    return answer;
+  }
+
   /** Sends a visit to the account's Durable Object and keeps what it returns. */
   async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits, place: VisitPlace): Promise<void> {
     this.probe.visitWrite();

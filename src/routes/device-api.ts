@@ -24,7 +24,8 @@ import type { DeviceIdentity } from '../identity/device-token';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
-import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR, type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
+import { type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
+import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../state/challenge-book';
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -10,7 +10,6 @@
  * when that fails, by the alarm until they land.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { codeDigest, codeMatches, newCode, newSalt } from '../challenges/verification-code';
 import { isOtherKey, isSignedOut, keySighting, travelGrantsUsed } from '../household/devices';
 import { nextAnchorAddressExpiry, pruneAnchorAddresses } from '../household/home-networks';
 import { emptyHousehold, fromHouseholdDocument, toHouseholdDocument, touch, type Household, type HouseholdDocument, type HouseholdLimits, type LegacyHouseholdDocument, type SharingReading, type SupportGrant, type Visit } from '../household/household';
@@ -24,16 +23,16 @@ import { PROOF_JTI_TTL_MS } from '../identity/device-proof';
 import type { AddressId, HolderId, NetworkId } from '../network/network-id';
 import { networkSharing, type NetworkSharing } from './network-sharing';
 import { Outbox } from './outbox';
+import { ChallengeBook, type CodeGuess, type CodeRefusal, type OpenedChallenge } from './challenge-book';
 import { controlStore, type AuditInput, type ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { wakeBy } from './alarm';
-import { type ChallengePurpose, type DeviceType } from '../vocabulary';
-import { MS_PER_HOUR, MS_PER_SECOND } from '../time';
+import { type DeviceType } from '../vocabulary';
+import { MS_PER_SECOND } from '../time';
 import type { Result } from '../result';
 
 const HOUSEHOLD = 'household';
-const CHALLENGE_PREFIX = 'challenge:';
 /** After an erase, the floor against the account's older tokens (household/erase-floor.ts); nothing else is kept. */
 const ERASE_FLOOR = 'erase:floor';
 /** Networks the household held and left while its row in their sharing count may remain (household/former-networks.ts). */
@@ -61,48 +60,10 @@ export interface AuditDelivery {
   redact?: { accountId: string; pseudonym: string };
 }
 
-export const CHALLENGES_PER_DEVICE_PER_HOUR = 3;
-/** Codes an account may be sent in any hour, whatever the devices asking (invented device ids included). */
-export const CHALLENGES_PER_ACCOUNT_PER_HOUR = 10;
-
-/** A verification challenge as stored: never the code itself, only its salted digest. */
-export interface ChallengeRecord {
-  challengeId: string;
-  deviceId: string;
-  /** What the code is for; records stored before purposes existed have none and are `access` codes. */
-  purpose?: ChallengePurpose;
-  salt: string;
-  digest: string;
-  createdAt: number;
-  expiresAt: number;
-  attempts: number;
-  usedAt: number | null;
-  /** The metrics region the code was sent in: its verification counts there too (v1.3). Absent on older challenges. */
-  region?: string;
-}
-
 /** What a code is asked for: a traveller's access, or a TV's move (checked against the household's change limit first). */
 export type ChallengeRequest = { purpose: 'access' } | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits };
 
-export type OpenChallengeResult = Result<
-  { challengeId: string; code: string; expiresAt: number },
-  { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number } | PrimaryLocationLimited
->;
-
-/** A guess at a challenge's code, from the device that opened it, for the purpose it was opened for. */
-export interface CodeGuess {
-  challengeId: string;
-  deviceId: string;
-  guess: string;
-  maxAttempts: number;
-}
-
-/** Why a guess was not taken: unknown (or another device's, or another purpose's), used or expired, locked, or wrong. */
-export type CodeRefusal =
-  | { reason: 'CHALLENGE_NOT_FOUND' }
-  | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
-  | { reason: 'CHALLENGE_LOCKED' }
-  | { reason: 'CODE_INVALID'; attemptsRemaining: number };
+export type OpenChallengeResult = OpenedChallenge | ({ ok: false } & PrimaryLocationLimited);
 
 export interface VerifyChallengeInput extends CodeGuess {
   deviceType: DeviceType;
@@ -184,6 +145,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   #proofJtis: Map<string, number> | undefined;
   readonly #publisher: KvPublisher;
   readonly #outbox: Outbox<AuditDelivery>;
+  readonly #challenges: ChallengeBook;
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
@@ -199,6 +161,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       },
       (document) => (isEraseFloorDocument(document) ? document.eraseFloor.until : null),
     );
+    this.#challenges = new ChallengeBook(ctx.storage);
     this.#outbox = new Outbox<AuditDelivery>(ctx.storage, { prefix: 'outbox:', failureEvent: 'audit_delivery_failed', deliverOne: (delivery) => deliverAudit(env, delivery) });
   }
 
@@ -334,73 +297,12 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       const refused = changeLimitRefusal(await this.household(), request.maxChanges, request.limits, now);
       if (refused) return refused;
     }
-    const recent = [...(await this.challenges()).values()].filter((challenge) => challenge.createdAt > now - MS_PER_HOUR);
-    const limited = (limit: 'device' | 'account', times: number[], allowed: number): OpenChallengeResult | null => {
-      if (times.length < allowed) return null;
-      const frees = times.toSorted((a, b) => a - b)[times.length - allowed]! + MS_PER_HOUR;
-      return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', limit, retryAfterSeconds: Math.max(1, Math.ceil((frees - now) / 1000)) };
-    };
-    const refused =
-      limited('device', recent.filter((challenge) => challenge.deviceId === deviceId).map((challenge) => challenge.createdAt), CHALLENGES_PER_DEVICE_PER_HOUR) ??
-      limited('account', recent.map((challenge) => challenge.createdAt), CHALLENGES_PER_ACCOUNT_PER_HOUR);
-    if (refused) return refused;
-    const code = newCode();
-    const salt = newSalt();
-    const challenge: ChallengeRecord = {
-      challengeId: crypto.randomUUID(),
-      deviceId,
-      purpose: request.purpose,
-      salt,
-      digest: await codeDigest(code, salt),
-      createdAt: now,
-      expiresAt: now + codeTtlMs,
-      attempts: 0,
-      usedAt: null,
-      ...(region !== undefined ? { region } : {}),
-    };
-    await this.ctx.storage.put(CHALLENGE_PREFIX + challenge.challengeId, challenge);
-    return { ok: true, challengeId: challenge.challengeId, code, expiresAt: challenge.expiresAt };
+    return this.#challenges.open(deviceId, request.purpose, codeTtlMs, region, now);
   }
 
   /** Takes back a challenge whose code could not be delivered: it no longer counts. */
   async withdrawChallenge(challengeId: string): Promise<void> {
-    await this.ctx.storage.delete(CHALLENGE_PREFIX + challengeId);
-  }
-
-  /**
-   * Checks a guess at a code of `purpose`, for both purposes alike. The
-   * attempt is counted and stored before the code is compared, so concurrent
-   * guesses can never get more than `maxAttempts` tries between them. A
-   * challenge of another device or another purpose is not found, and costs
-   * its owner no attempt. A right code is not used yet: the caller marks it
-   * used (`#spend`) in the same batch as the change it pays for.
-   */
-  async #checkCode(purpose: ChallengePurpose, input: CodeGuess, now: number): Promise<Result<{ key: string }, CodeRefusal>> {
-    const key = CHALLENGE_PREFIX + input.challengeId;
-    const challenge = await this.ctx.storage.get<ChallengeRecord>(key);
-    if (!challenge || challenge.deviceId !== input.deviceId || (challenge.purpose ?? 'access') !== purpose) return { ok: false, reason: 'CHALLENGE_NOT_FOUND' };
-    if (challenge.usedAt !== null) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
-    if (challenge.expiresAt <= now) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: false };
-    if (challenge.attempts >= input.maxAttempts) return { ok: false, reason: 'CHALLENGE_LOCKED' };
-    challenge.attempts += 1;
-    this.ctx.storage.put(key, challenge);
-
-    if (!(await codeMatches(input.guess, challenge.salt, challenge.digest))) {
-      return { ok: false, reason: 'CODE_INVALID', attemptsRemaining: input.maxAttempts - challenge.attempts };
-    }
-    return { ok: true, key };
-  }
-
-  /**
-   * The checked challenge marked used, as the record to store with the change
-   * it pays for; null when a concurrent request used it first. Read afresh
-   * right before the change is saved, with no await between this and the
-   * save's put, so a code is used exactly once.
-   */
-  async #spend(key: string, now: number): Promise<Record<string, ChallengeRecord> | null> {
-    const fresh = await this.ctx.storage.get<ChallengeRecord>(key);
-    if (!fresh || fresh.usedAt !== null) return null;
-    return { [key]: { ...fresh, usedAt: now } };
+    await this.#challenges.withdraw(challengeId);
   }
 
   /**
@@ -410,19 +312,19 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
     const result = await this.#verifyAccess(accountId, input);
-    const challenge = result.ok || result.reason !== 'CHALLENGE_NOT_FOUND' ? await this.ctx.storage.get<ChallengeRecord>(CHALLENGE_PREFIX + input.challengeId) : undefined;
-    return challenge?.region !== undefined ? { ...result, region: challenge.region } : result;
+    const region = result.ok || result.reason !== 'CHALLENGE_NOT_FOUND' ? await this.#challenges.regionOf(input.challengeId) : undefined;
+    return region !== undefined ? { ...result, region } : result;
   }
 
   async #verifyAccess(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
     const now = Date.now();
-    const checked = await this.#checkCode('access', input, now);
+    const checked = await this.#challenges.check('access', input, now);
     if (!checked.ok) return checked;
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     if (input.enforceTravelLimit && travelGrantsUsed(current.devices.get(input.deviceId), input.limits, now) >= input.limits.travelGrantsPerWindow) {
       return { ok: false, reason: 'TRAVEL_LIMIT_REACHED' };
     }
-    const spent = await this.#spend(checked.key, now);
+    const spent = await this.#challenges.spend(checked.key, now);
     if (!spent) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
     const household = await this.save(grantTemporaryAccess(current, input.deviceId, input.deviceType, input.temporaryAccessMs, input.limits, now), [], spent);
     return { ok: true, expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household };
@@ -436,7 +338,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    * code marked used are stored in one batch.
    */
   async setPrimaryLocation(accountId: string, input: PrimaryLocationInput): Promise<PrimaryLocationResult> {
-    const checked = await this.#checkCode('primary-location', input, Date.now());
+    const checked = await this.#challenges.check('primary-location', input, Date.now());
     if (!checked.ok) return checked.reason === 'CHALLENGE_NOT_FOUND' ? { ok: false, reason: 'VERIFICATION_REQUIRED' } : checked;
     const refused = changeLimitRefusal(await this.household(), input.maxChanges, input.limits, Date.now());
     if (refused) return refused;
@@ -446,7 +348,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     const limited = changeLimitRefusal(current, input.maxChanges, input.limits, now);
     if (limited) return limited;
-    const spent = await this.#spend(checked.key, now);
+    const spent = await this.#challenges.spend(checked.key, now);
     if (!spent) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
     return { ok: true, household: await this.save(setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now), [], spent) };
   }
@@ -571,18 +473,6 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (results.some((result) => result.status === 'rejected')) console.error(JSON.stringify({ event: 'network_sharing_release_failed' }));
   }
 
-  /** Open and recent challenges; those past their hour and expiry are cleared on the way. */
-  private async challenges(): Promise<Map<string, ChallengeRecord>> {
-    const now = Date.now();
-    const all = await this.ctx.storage.list<ChallengeRecord>({ prefix: CHALLENGE_PREFIX });
-    const stale = [...all].filter(([, c]) => c.createdAt <= now - MS_PER_HOUR && c.expiresAt <= now).map(([key]) => key);
-    if (stale.length > 0) {
-      await this.ctx.storage.delete(stale);
-      for (const key of stale) all.delete(key);
-    }
-    return all;
-  }
-
   /**
    * Stores the household, the mark that KV owes it, its audit entries and any
    * `extra` records as one atomic batch; then publishes and delivers.
@@ -651,7 +541,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   private async clearIfErased(now: number): Promise<void> {
     if ((await this.household()) !== null) return;
     if ((await this.#publisher.isPending()) || (await this.#outbox.pending()).size > 0) return;
-    if ((await this.ctx.storage.list({ limit: 1, prefix: CHALLENGE_PREFIX })).size > 0) return;
+    if (!(await this.#challenges.isEmpty())) return;
     const floor = await this.#eraseFloor();
     if (floor && floor.until > now) return;
     await this.ctx.storage.deleteAlarm();

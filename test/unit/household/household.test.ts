@@ -15,8 +15,8 @@ import {
   type Household,
   type HouseholdDocument,
   type Visit,
-} from '../../src/household/household';
-import { DAY, limits, T0 } from '../support/limits';
+} from '../../../src/household/household';
+import { DAY, limits, T0 } from '../../support/limits';
 
 
 const visit = (patch: Partial<Visit>): Visit => ({ deviceId: 'tv-1', deviceType: 'tv', networkId: 'n1.home', addressId: null, at: T0, ...patch });

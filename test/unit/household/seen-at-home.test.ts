@@ -23,8 +23,8 @@ import {
   type Household,
   type HouseholdLimits,
   type Visit,
-} from '../../src/household/household';
-import { DAY, limits as production, T0 } from '../support/limits';
+} from '../../../src/household/household';
+import { DAY, limits as production, T0 } from '../../support/limits';
 
 const HOUR = 3_600_000;
 

@@ -19,9 +19,9 @@ import {
   type Household,
   type HouseholdDocument,
   type Visit,
-} from '../../src/household/household';
-import { decide } from '../../src/policy/decide';
-import { DAY, limits, T0 } from '../support/limits';
+} from '../../../src/household/household';
+import { decide } from '../../../src/policy/decide';
+import { DAY, limits, T0 } from '../../support/limits';
 
 const HOUR = 3_600_000;
 const SHARED_READING = (networkId: string) => ({ networkId, households: limits.sharedNetworkHouseholds + 1, holderId: 'h1.AAAAAAAAAAAAAAAAAAAAAA' });

@@ -10,8 +10,8 @@ import {
   toHouseholdDocument,
   type Household,
   type LegacyHouseholdDocument,
-} from '../../src/household/household';
-import { limits, T0 } from '../support/limits';
+} from '../../../src/household/household';
+import { limits, T0 } from '../../support/limits';
 
 
 function withDevices(count: number, at = T0): Household {

@@ -25,7 +25,12 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**'], testTimeout: 20_000 },
+        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/unit/**'], testTimeout: 20_000 },
+      },
+      {
+        // Pure modules (policy, household document, codecs, counters): no bindings, no Worker, so plain Node runs them
+        // without a workerd isolate per file. A test that needs `cloudflare:test` or `env` belongs beside the others above.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 20_000 },
       },
       {
         // Tools that run in Node against a real `wrangler dev`: the ops CLI and the OpenAPI document.

@@ -7,13 +7,13 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyHousehold, type DeviceRecord, type Household } from '../../src/household/household';
-import { preview, type ReplayRule } from '../../src/metrics/preview';
-import { RegionTally, replayCells, type BucketKey } from '../../src/metrics/tally';
-import { decide, type DecisionInput, type Outcome } from '../../src/policy/decide';
-import { FALLBACK_REGION, rolloutBucket, type RolloutRule } from '../../src/policy/rollout';
-import { DEVICE_TYPES, MODES, type DeviceType } from '../../src/vocabulary';
-import { DAY, limits, NOT_SHARED } from '../support/limits';
+import { emptyHousehold, type DeviceRecord, type Household } from '../../../src/household/household';
+import { preview, type ReplayRule } from '../../../src/metrics/preview';
+import { RegionTally, replayCells, type BucketKey } from '../../../src/metrics/tally';
+import { decide, type DecisionInput, type Outcome } from '../../../src/policy/decide';
+import { FALLBACK_REGION, rolloutBucket, type RolloutRule } from '../../../src/policy/rollout';
+import { DEVICE_TYPES, MODES, type DeviceType } from '../../../src/vocabulary';
+import { DAY, limits, NOT_SHARED } from '../../support/limits';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
 const REGION = 'PE';

@@ -5,7 +5,7 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EXACT_HOUSEHOLDS, HouseholdHasher, HouseholdSketch } from '../../src/metrics/household-sketch';
+import { EXACT_HOUSEHOLDS, HouseholdHasher, HouseholdSketch } from '../../../src/metrics/household-sketch';
 
 const SEED = 20_261_201;
 const MASK_64 = (1n << 64n) - 1n;

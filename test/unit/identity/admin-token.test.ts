@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminIdentity } from '../../src/identity/admin-token';
+import { adminIdentity } from '../../../src/identity/admin-token';
 
 describe('adminIdentity', () => {
   it('names the actor and splits the scope on spaces', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, NetworkHasher, networkPrefixBytes } from '../../src/network/network-id';
+import { clientAddress, NetworkHasher, networkPrefixBytes } from '../../../src/network/network-id';
 
 const prefixes = { ipv4Prefix: 24, ipv6Prefix: 56 };
 const key = crypto.getRandomValues(new Uint8Array(32));

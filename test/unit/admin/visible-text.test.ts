@@ -5,7 +5,7 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { terminalSafeJson, visibleDeep, visibleText } from '../../src/admin-client/visible-text';
+import { terminalSafeJson, visibleDeep, visibleText } from '../../../src/admin-client/visible-text';
 
 /** What a terminal or renderer would act on rather than show. */
 // oxlint-disable-next-line no-control-regex -- what the test looks for

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs } from '../../src/config/duration';
+import { parseDurationMs } from '../../../src/config/duration';
 
 describe('ISO 8601 durations', () => {
   it.each([

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isOtherKey, keySighting } from '../../src/household/devices';
-import { homeMatch } from '../../src/household/home-networks';
-import { emptyHousehold, fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type Visit } from '../../src/household/household';
-import { anchorAddressWriteIntervalMs, seenWriteIntervalMs } from '../../src/household/seen';
-import { recordDeviceKey, signOutDevice } from '../../src/household/transitions';
-import { applyVisit, visitIsNews } from '../../src/household/visits';
-import { DAY, limits, T0 } from '../support/limits';
+import { isOtherKey, keySighting } from '../../../src/household/devices';
+import { homeMatch } from '../../../src/household/home-networks';
+import { emptyHousehold, fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type Visit } from '../../../src/household/household';
+import { anchorAddressWriteIntervalMs, seenWriteIntervalMs } from '../../../src/household/seen';
+import { recordDeviceKey, signOutDevice } from '../../../src/household/transitions';
+import { applyVisit, visitIsNews } from '../../../src/household/visits';
+import { DAY, limits, T0 } from '../../support/limits';
 
 
 const visit = (patch: Partial<Visit>): Visit => ({ deviceId: 'tv-1', deviceType: 'tv', networkId: 'n1.home', addressId: null, at: T0, ...patch });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULE, effectiveMode, rolloutBucket, ruleFor, type Rollout } from '../../src/policy/rollout';
+import { DEFAULT_RULE, effectiveMode, rolloutBucket, ruleFor, type Rollout } from '../../../src/policy/rollout';
 
 describe('rollout buckets', () => {
   // Expected values computed outside the Worker (Node's crypto):

@@ -5,11 +5,11 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { homeMatch, nextAnchorAddressExpiry, pruneAnchorAddresses } from '../../src/household/home-networks';
-import { emptyHousehold, fromHouseholdDocument, MAX_ANCHOR_ADDRESSES, toHouseholdDocument, type Household, type HouseholdDocument, type Visit } from '../../src/household/household';
-import { applyVisit, sharingCheckDue, visitIsNews } from '../../src/household/visits';
-import { decide } from '../../src/policy/decide';
-import { DAY, limits, T0 } from '../support/limits';
+import { homeMatch, nextAnchorAddressExpiry, pruneAnchorAddresses } from '../../../src/household/home-networks';
+import { emptyHousehold, fromHouseholdDocument, MAX_ANCHOR_ADDRESSES, toHouseholdDocument, type Household, type HouseholdDocument, type Visit } from '../../../src/household/household';
+import { applyVisit, sharingCheckDue, visitIsNews } from '../../../src/household/visits';
+import { decide } from '../../../src/policy/decide';
+import { DAY, limits, T0 } from '../../support/limits';
 
 const HOUR = 3_600_000;
 const SHARED_READING = (networkId: string) => ({ networkId, households: limits.sharedNetworkHouseholds + 1, holderId: 'h1.AAAAAAAAAAAAAAAAAAAAAA' });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { emptyHousehold, type DeviceRecord, type Household } from '../../src/household/household';
-import { decide, type DecisionInput } from '../../src/policy/decide';
-import { type Mode } from '../../src/vocabulary';
-import { DAY, limits, NOT_SHARED } from '../support/limits';
+import { emptyHousehold, type DeviceRecord, type Household } from '../../../src/household/household';
+import { decide, type DecisionInput } from '../../../src/policy/decide';
+import { type Mode } from '../../../src/vocabulary';
+import { DAY, limits, NOT_SHARED } from '../../support/limits';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
 const HOME = 'n1.home';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { carryEraseFloor, eraseFloor, floorHousehold } from '../../src/household/erase-floor';
-import { formerNetworksWithin, MAX_FORMER_NETWORKS, noteFormerNetworks } from '../../src/household/former-networks';
-import { isSignedOut } from '../../src/household/devices';
-import { emptyHousehold, type HomeNetwork, type Household } from '../../src/household/household';
-import { DAY, limits, T0 } from '../support/limits';
+import { carryEraseFloor, eraseFloor, floorHousehold } from '../../../src/household/erase-floor';
+import { formerNetworksWithin, MAX_FORMER_NETWORKS, noteFormerNetworks } from '../../../src/household/former-networks';
+import { isSignedOut } from '../../../src/household/devices';
+import { emptyHousehold, type HomeNetwork, type Household } from '../../../src/household/household';
+import { DAY, limits, T0 } from '../../support/limits';
 
 describe('the erase floor', () => {
   const floor = eraseFloor(T0 + 5_500, limits.tokenMaxAgeMs + 61_000, 41);

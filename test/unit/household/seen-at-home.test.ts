@@ -9,12 +9,12 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { trustedUntil } from '../../src/household/devices';
-import { activeHomeNetworks, homeMatch } from '../../src/household/home-networks';
-import { emptyHousehold, type Household, type HouseholdLimits, type Visit } from '../../src/household/household';
-import { anchorAddressWriteIntervalMs, lastsUntil, seenWriteIntervalMs, sessionSeenWriteIntervalMs } from '../../src/household/seen';
-import { applyVisit, visitIsNews } from '../../src/household/visits';
-import { DAY, limits as production, T0 } from '../support/limits';
+import { trustedUntil } from '../../../src/household/devices';
+import { activeHomeNetworks, homeMatch } from '../../../src/household/home-networks';
+import { emptyHousehold, type Household, type HouseholdLimits, type Visit } from '../../../src/household/household';
+import { anchorAddressWriteIntervalMs, lastsUntil, seenWriteIntervalMs, sessionSeenWriteIntervalMs } from '../../../src/household/seen';
+import { applyVisit, visitIsNews } from '../../../src/household/visits';
+import { DAY, limits as production, T0 } from '../../support/limits';
 
 const HOUR = 3_600_000;
 

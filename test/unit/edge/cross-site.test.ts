@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCrossSiteCookieRequest } from '../../src/edge/cross-site';
+import { isCrossSiteCookieRequest } from '../../../src/edge/cross-site';
 
 const request = (method: string, headers: Record<string, string>) => new Request('https://gate.hearth.test/gate/v1/challenges', { method, headers });
 

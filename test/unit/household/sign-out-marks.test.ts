@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { forgetOldestDevices, isSignedOut } from '../../src/household/devices';
-import { emptyHousehold, fromHouseholdDocument, MAX_SIGN_OUT_MARKS, toHouseholdDocument, type Household, type LegacyHouseholdDocument } from '../../src/household/household';
-import { signOutDevice } from '../../src/household/transitions';
-import { applyVisit } from '../../src/household/visits';
-import { limits, T0 } from '../support/limits';
+import { forgetOldestDevices, isSignedOut } from '../../../src/household/devices';
+import { emptyHousehold, fromHouseholdDocument, MAX_SIGN_OUT_MARKS, toHouseholdDocument, type Household, type LegacyHouseholdDocument } from '../../../src/household/household';
+import { signOutDevice } from '../../../src/household/transitions';
+import { applyVisit } from '../../../src/household/visits';
+import { limits, T0 } from '../../support/limits';
 
 
 function withDevices(count: number, at = T0): Household {

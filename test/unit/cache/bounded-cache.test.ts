@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCache } from '../../src/cache/bounded-cache';
+import { BoundedCache } from '../../../src/cache/bounded-cache';
 
 describe('bounded cache', () => {
   it('never holds more than its limit, dropping the least recently used', () => {

@@ -4,8 +4,8 @@
  * and counts a failed flush could not deliver arrive with the next one.
  */
 import { describe, expect, it } from 'vitest';
-import { DecisionCounter, type MinuteCounts } from '../../src/metrics/counter';
-import { countsOf, householdCounts, mergeHouseholds, type CountedAnswer } from '../../src/metrics/tally';
+import { DecisionCounter, type MinuteCounts } from '../../../src/metrics/counter';
+import { countsOf, householdCounts, mergeHouseholds, type CountedAnswer } from '../../../src/metrics/tally';
 
 const allowed: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
 const refused: CountedAnswer = { route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce', deviceType: 'mobile', evidence: null, sharedNetwork: false };

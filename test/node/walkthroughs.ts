@@ -69,6 +69,14 @@ export function shellBlocks(document: string, text: string): ShellBlock[] {
   return blocks;
 }
 
+/** How many loops and conditions a line opens, less those it closes (comments and strings are not looked into: keep them plain). */
+function compoundDepth(line: string): number {
+  const code = line.replace(/\s#.*$/, '');
+  const opened = code.match(/(?:^|[;&|]|\bthen|\bdo)\s*\b(?:for|while|until|if|case)\b/g)?.length ?? 0;
+  const closed = code.match(/(?:^|[;&|])\s*\b(?:done|fi|esac)\b/g)?.length ?? 0;
+  return opened - closed;
+}
+
 /** A block's commands: logical lines (backslash continuations joined), each with its `# =>` lines. */
 export function commandsOf(block: ShellBlock): WalkthroughCommand[] {
   const commands: WalkthroughCommand[] = [];
@@ -85,7 +93,12 @@ export function commandsOf(block: ShellBlock): WalkthroughCommand[] {
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     const start = i;
     let text = line;
-    while (/\\\s*$/.test(block.lines[i]!) && i + 1 < block.lines.length) text += `\n${block.lines[++i]!}`;
+    // One command: backslash continuations, and a loop or condition up to its end (`for … done`, `if … fi`).
+    let depth = compoundDepth(line);
+    while ((/\\\s*$/.test(block.lines[i]!) || depth > 0) && i + 1 < block.lines.length) {
+      text += `\n${block.lines[++i]!}`;
+      depth += compoundDepth(block.lines[i]!);
+    }
     commands.push({ text, expected: [], line: block.line + 1 + start });
   }
   return commands;

@@ -2,8 +2,8 @@
  * Bundles the pages' client scripts (src/pages/client/*.ts, uPlot and hls.js
  * from npm — no CDN) and their stylesheets, and writes them into the Worker
  * itself as generated modules (git-ignored), so the Worker serves them from
- * memory and needs no Workers Static Assets in front of it (README,
- * "Performance": that hop cost a fifth of the gate's throughput).
+ * memory and needs no Workers Static Assets in front of it (docs/performance.md:
+ * that hop cost a fifth of the gate's throughput).
  *
  *   src/pages/page-assets.generated.ts          help.js, console.js, console.css, hearth.css
  *   src/development/demo-assets.generated.ts    demo.js and the demo stream (dev/demo-stream),

@@ -26,7 +26,7 @@
  * Scale: the object's load is the flush rate, isolates serving the region ÷
  * 10 s. Should one region ever approach a few hundred flushes a second,
  * shard it: name the objects `<region>#<n>` with n = hash(isolate) mod N,
- * and sum the N answers on read (README, "Metrics at scale").
+ * and sum the N answers on read (docs/ops.md, "Metrics at scale").
  */
 import { DurableObject } from 'cloudflare:workers';
 import {

@@ -4,7 +4,7 @@
  * arrives: never a 500, never an allow without a valid token, and never a
  * raw address or a token in any response or log line.
  *
- * The run counts what it tried; the README's Security section quotes it.
+ * The run counts what it tried; SECURITY.md quotes it.
  */
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

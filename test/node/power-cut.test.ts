@@ -16,7 +16,7 @@
  * force has its audit entry, and an audit entry has its change.
  *
  * Loopback only; every wait is bounded; the folder and every process are
- * removed even when an assertion fails. Prints its figures (README,
+ * removed even when an assertion fails. Prints its figures (SECURITY.md,
  * "Measured robustness").
  */
 import { mkdtempSync, rmSync } from 'node:fs';

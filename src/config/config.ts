@@ -180,7 +180,7 @@ const fromJson = (value: unknown) => {
 const intFrom = (min: number, max: number) =>
   z.preprocess(
     (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-    z.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+    z.number(`must be a whole number`).int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
   );
 
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {

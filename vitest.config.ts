@@ -25,7 +25,21 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**'], testTimeout: 20_000 },
+        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/shards/**'], testTimeout: 20_000 },
+      },
+      {
+        // The same Worker with each region's counts spread over four RegionMetrics objects (README, "Metrics shards"):
+        // every Durable Object reads METRICS_SHARDS from its bindings, so these tests need a runtime of their own.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { ...development, ORIGIN_URL: 'http://origin.test', NOTIFY_URL: 'http://notify.test/hook', OPS_NOTIFY_URL: 'http://notify.test/ops', METRICS_FLUSH_INTERVAL: 'PT0S', METRICS_SHARDS: '4' },
+              outboundService: outbound,
+            },
+          }),
+        ],
+        test: { name: 'workers-shards', globalSetup: ['test/setup/custom-build.ts'], include: ['test/shards/**/*.test.ts'], testTimeout: 20_000 },
       },
       {
         // Tools that run in Node against a real `wrangler dev`: the ops CLI and the OpenAPI document.

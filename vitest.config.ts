@@ -25,12 +25,26 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/unit/**'], testTimeout: 20_000 },
+        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/unit/**', 'test/shards/**'], testTimeout: 20_000 },
       },
       {
         // Pure modules (policy, household document, codecs, counters): no bindings, no Worker, so plain Node runs them
         // without a workerd isolate per file. A test that needs `cloudflare:test` or `env` belongs beside the others above.
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 20_000 },
+      },
+      {
+        // The same Worker with each region's counts spread over four RegionMetrics objects (docs/ops.md, "Metrics shards"):
+        // every Durable Object reads METRICS_SHARDS from its bindings, so these tests need a runtime of their own.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { ...development, ORIGIN_URL: 'http://origin.test', NOTIFY_URL: 'http://notify.test/hook', OPS_NOTIFY_URL: 'http://notify.test/ops', METRICS_FLUSH_INTERVAL: 'PT0S', METRICS_SHARDS: '4' },
+              outboundService: outbound,
+            },
+          }),
+        ],
+        test: { name: 'workers-shards', globalSetup: ['test/setup/custom-build.ts'], include: ['test/shards/**/*.test.ts'], testTimeout: 20_000 },
       },
       {
         // Tools that run in Node against a real `wrangler dev`: the ops CLI and the OpenAPI document.

@@ -14,7 +14,7 @@ export interface HearthEnv extends ConfigBindings {
   HEARTH_KV: KVNamespace;
   HOUSEHOLDS: DurableObjectNamespace<HouseholdStore>;
   CONTROL: DurableObjectNamespace<ControlStore>;
-  /** One Durable Object per region: its decision counts (metrics and previews). */
+  /** METRICS_SHARDS Durable Objects per region (1 by default): its decision counts (metrics, previews, guards). */
   METRICS: DurableObjectNamespace<RegionMetrics>;
   /** One Durable Object per network id: how many households hold it as home. */
   NETWORKS: DurableObjectNamespace<NetworkSharing>;

@@ -27,8 +27,10 @@ export interface Gate {
   adminTokens: JwtVerifier<AdminIdentity> | null;
   /** Rollout buckets by `<ruleKey>:<accountId>`: deterministic, so cached without expiry (bounded). */
   buckets: BoundedCache<string, number>;
-  /** This isolate's decision counts, flushed to each region's RegionMetrics object. */
+  /** This isolate's decision counts, flushed to each region's RegionMetrics object (its shard `metricsShard`). */
   decisions: DecisionCounter;
+  /** Which of each region's METRICS_SHARDS objects this isolate flushes to (docs/ops.md, "Metrics shards"). */
+  metricsShard: number;
   networks: NetworkHasher;
   /** Keyed household hashes for the household sketches, by account id: deterministic, so cached without expiry (bounded). */
   householdHasher: HouseholdHasher;
@@ -53,10 +55,24 @@ export function gateFor(env: HearthEnv): GateResult {
   return result;
 }
 
+/** The shard the first gate of this isolate flushes to: random, drawn on first use (no random values at module scope). */
+let nextMetricsShard: number | null = null;
+
+/**
+ * A metrics shard for a new gate: random for the isolate's first, the next
+ * one for each further gate (a new set of bindings — tests build several in
+ * one isolate, and land on every shard in turn).
+ */
+function pickMetricsShard(shards: number): number {
+  nextMetricsShard ??= crypto.getRandomValues(new Uint32Array(1))[0]!;
+  return nextMetricsShard++ % shards;
+}
+
 function buildGate(env: HearthEnv): GateResult {
   const parsed = parseConfig(env);
   if (!parsed.ok) return parsed;
   const { config } = parsed;
+  const metricsShard = pickMetricsShard(config.metricsShards);
   return {
     ok: true,
     gate: {
@@ -75,7 +91,8 @@ function buildGate(env: HearthEnv): GateResult {
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens, config.deviceTokenMaxAgeMs),
       adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,
       buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),
-      decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region).add(region, minutes), adoptRollout),
+      decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region, metricsShard).add(region, minutes, metricsShard), adoptRollout),
+      metricsShard,
       networks: new NetworkHasher(config.networkHashKey, config),
       householdHasher: new HouseholdHasher(config.networkHashKey),
       householdHashes: new BoundedCache(BUCKET_CACHE_ENTRIES),

@@ -45,6 +45,7 @@ export type ConfigBinding =
   | 'DECISIONS_SEGMENT_SAMPLE'
   | 'DEVICE_BINDING'
   | 'METRICS_FLUSH_INTERVAL'
+  | 'METRICS_SHARDS'
   | 'SESSION_SIGNING_KEY'
   | 'PLAYBACK_SESSION_TTL';
 
@@ -102,6 +103,8 @@ export interface GateConfig {
   decisionsSegmentSample: number;
   /** How often an isolate flushes its decision counts at most (0: at the end of every request). */
   metricsFlushIntervalMs: number;
+  /** How many RegionMetrics objects each region's counts are spread over (each isolate flushes to one of them). */
+  metricsShards: number;
   /**
    * `optional`: bound tokens (cnf.jkt) must prove possession of their key,
    * unbound tokens work as before; `required`: every device token must be bound.
@@ -177,7 +180,7 @@ const fromJson = (value: unknown) => {
 const intFrom = (min: number, max: number) =>
   z.preprocess(
     (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-    z.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+    z.number(`must be a whole number`).int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
   );
 
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -197,6 +200,24 @@ const share = z.preprocess(
 
 /** Counts reach their region within this long of a decision (docs/api.md); a shorter interval is allowed, a longer one is not. */
 export const MAX_METRICS_FLUSH_INTERVAL_MS = 10_000;
+
+/** The most RegionMetrics objects per region: a guard's reading pulls one sketch from each (docs/ops.md, "Metrics shards"). */
+export const MAX_METRICS_SHARDS = 64;
+const metricsShardsSchema = intFrom(1, MAX_METRICS_SHARDS);
+
+/**
+ * METRICS_SHARDS and METRICS_FLUSH_INTERVAL alone, for the Durable Objects
+ * that read all of a region's shards (the region's first shard, the
+ * ControlStore): 1 shard and 10 s when unset. A malformed value reads as the
+ * default here; the gate itself refuses to serve with it (parseConfig names
+ * it), so no isolate flushes to a shard past the first.
+ */
+export function metricsSettingsOf(raw: ConfigBindings): { shards: number; flushIntervalMs: number } {
+  const given = (value: ConfigValue | undefined) => value !== undefined && value !== null && value !== '';
+  const shards = given(raw.METRICS_SHARDS) ? metricsShardsSchema.safeParse(raw.METRICS_SHARDS) : null;
+  const interval = given(raw.METRICS_FLUSH_INTERVAL) ? durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS).safeParse(raw.METRICS_FLUSH_INTERVAL) : null;
+  return { shards: shards?.success ? shards.data : 1, flushIntervalMs: interval?.success ? interval.data : MAX_METRICS_FLUSH_INTERVAL_MS };
+}
 
 /** A duration from zero (`PT0S`) up to `maxMs`. */
 const durationUpTo = (maxMs: number) =>
@@ -379,6 +400,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     decisionLogSample: read('DECISION_LOG_SAMPLE', share, 0.01),
     decisionsSegmentSample: read('DECISIONS_SEGMENT_SAMPLE', share, 0.01),
     metricsFlushIntervalMs: read('METRICS_FLUSH_INTERVAL', durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS), MAX_METRICS_FLUSH_INTERVAL_MS),
+    metricsShards: read('METRICS_SHARDS', metricsShardsSchema, 1),
     deviceBinding: read<DeviceBinding>('DEVICE_BINDING', z.enum(DEVICE_BINDINGS, 'must be "optional" or "required"'), 'optional'),
     sessionSigningKeys,
     playbackSessionTtlMs,

@@ -13,7 +13,7 @@ import { preview } from '../metrics/preview';
 import { countsOf, emptyCounts, replayCells, type Counts } from '../metrics/tally';
 import { ruleFor } from '../policy/rollout';
 import { controlStore } from '../state/control-store';
-import { HOURS_KEPT_MS, MINUTES_KEPT_MS, regionMetrics, type Resolution } from '../state/region-metrics';
+import { HOURS_KEPT_MS, MINUTES_KEPT_MS, shardedCountSeries, shardedRecord, shardsHaveCounts, type Resolution } from '../state/region-metrics';
 import { authoritativeRollout } from '../state/rollout-read-model';
 import { MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 
@@ -43,12 +43,14 @@ export async function getMetrics(c: AppContext, { query }: HandlerInput<'admin',
   if (typeof window === 'string') return invalid(c, window === 'step-unit' || window === 'steps' ? 'step' : 'since', windowProblem(window));
   const { resolution, from, stepMs, steps } = window;
   const to = from + steps * stepMs;
-  const known = await controlStore(c.env).metricsRegions();
+  // Each region's counts are in the shards that hold any (docs/ops.md, "Metrics shards"): counts summed, household sketches merged.
+  const shards = await controlStore(c.env).metricsShards();
+  const known = Object.keys(shards).toSorted();
   const asked = query.region ? known.filter((region) => region === query.region) : known;
-  const counted = await Promise.all(asked.map((region) => regionMetrics(c.env, region).hasCounts(resolution, from, to)));
+  const counted = await Promise.all(asked.map((region) => shardsHaveCounts(c.env, region, shards[region]!, resolution, from, to)));
   const regions = asked.filter((_, index) => counted[index]);
   if (steps * regions.length > MAX_SERIES_POINTS) return invalid(c, 'step', pointsProblem(steps, regions.length));
-  const answers = await Promise.all(regions.map((region) => regionMetrics(c.env, region).countSeries(resolution, from, to, stepMs)));
+  const answers = await Promise.all(regions.map((region) => shardedCountSeries(c.env, region, shards[region]!, resolution, from, to, stepMs)));
   const body = {
     since: new Date(from).toISOString(),
     step: query.step?.text ?? 'PT1M',
@@ -128,9 +130,10 @@ export async function previewRule(c: AppContext, { params, body }: HandlerInput<
   // Whole minutes: the minute that holds `now - window` is replayed in full.
   const from = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
   const to = now + 1;
-  const [summed] = await regionMetrics(c.env, region).series('minute', from, to, to - from);
+  const shards = (await controlStore(c.env).metricsShards())[region] ?? [0];
+  const record = await shardedRecord(c.env, region, shards, from, to);
   const proposed = { mode: body.mode, percent: body.percent };
-  const result = preview(replayCells(summed?.record ?? {}), { rule: applied.rule, key: applied.key === region ? 'r' : '*' }, proposed);
+  const result = preview(replayCells(record), { rule: applied.rule, key: applied.key === region ? 'r' : '*' }, proposed);
   return c.json(
     {
       region,

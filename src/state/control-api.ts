@@ -10,10 +10,10 @@ import type { Rollout } from '../policy/rollout';
 export const CONTROL_STORE_NAME = 'control';
 
 export interface ControlStoreApi extends Rpc.DurableObjectBranded {
-  /** Notes that `region` has decision metrics. */
-  noteMetricsRegion(region: string): void;
-  /** Forgets `region`: nothing counted there is kept any longer. */
-  forgetMetricsRegion(region: string): void;
+  /** Notes that shard `shard` of `region` holds decision metrics. */
+  noteMetricsRegion(region: string, shard?: number): void;
+  /** Forgets shard `shard` of `region` (the region with its last shard): nothing counted there is kept any longer. */
+  forgetMetricsRegion(region: string, shard?: number): void;
   /** New counts for a guarded region read unhealthy there: the rules now in force if the guard tripped, else null. */
   countsArrived(region: string): Promise<Rollout | null>;
 }

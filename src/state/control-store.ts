@@ -11,7 +11,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { deliverOpsEvent, type OpsEvent } from '../challenges/notify';
-import { parseConfig, type ConfigBindings } from '../config/config';
+import { metricsSettingsOf, parseConfig, type ConfigBindings } from '../config/config';
 import { EMPTY_ROLLOUT, FALLBACK_REGION, type GuardReading, type Rollout, type RolloutRule } from '../policy/rollout';
 import { advanced, guarded, nextAdvance, startRule, tripped, type RuleSettings } from '../policy/staged-rule';
 import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
@@ -114,6 +114,10 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       if (!columns.some((column) => column.name === 'origin')) ctx.storage.sql.exec('ALTER TABLE audit ADD COLUMN origin TEXT');
       ctx.storage.sql.exec('CREATE UNIQUE INDEX IF NOT EXISTS audit_origin ON audit(origin)');
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS metrics_regions (region TEXT PRIMARY KEY)');
+      // Which shards of a region hold counts (docs/ops.md, "Metrics shards"). A region noted before sharding is its shard 0 (named as the one object was);
+      // metrics_regions stays beside it, so the code before sharding still reads its list.
+      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS metrics_shards (region TEXT NOT NULL, shard INTEGER NOT NULL, PRIMARY KEY (region, shard))');
+      ctx.storage.sql.exec('INSERT OR IGNORE INTO metrics_shards (region, shard) SELECT region, 0 FROM metrics_regions WHERE region NOT IN (SELECT region FROM metrics_shards)');
     });
   }
 
@@ -128,7 +132,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       await Promise.all(
         Object.entries(rollout.regions).map(async ([region, rule]) => {
           if (!guarded(rule) || region === FALLBACK_REGION) return [region, rule] as const;
-          const reading = await regionMetrics(this.env, region).guardReading(rule.guard!).catch(() => null);
+          const reading = await regionMetrics(this.env, region).guardReading(rule.guard!, region).catch(() => null);
           return [region, reading ? { ...rule, reading } : rule] as const;
         }),
       ),
@@ -187,7 +191,10 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     await this.#publisher.publish(now);
     await this.#ops.deliver(now);
     if (region !== FALLBACK_REGION && (guarded(before ?? undefined) || guarded(after ?? undefined))) {
-      await regionMetrics(this.env, region).setGuard(guarded(after ?? undefined) ? after!.guard! : null, byPerson);
+      // Every shard keeps its part of the guard's window, from the same moment.
+      const guard = guarded(after ?? undefined) ? after!.guard! : null;
+      const { shards } = metricsSettingsOf(this.env);
+      await Promise.all(Array.from({ length: shards }, (_, shard) => regionMetrics(this.env, region, shard).setGuard(guard, byPerson, now)));
     }
     await this.#schedule(now);
   }
@@ -231,7 +238,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     const read = await this.rollout();
     const rule = Object.hasOwn(read.regions, region) ? read.regions[region]! : undefined;
     if (!rule || rule.status === 'tripped') return false;
-    const reading = guarded(rule) ? await regionMetrics(this.env, region).guardReading(rule.guard!) : null;
+    const reading = guarded(rule) ? await regionMetrics(this.env, region).guardReading(rule.guard!, region) : null;
     const current = await this.rollout();
     const still = Object.hasOwn(current.regions, region) ? current.regions[region] : undefined;
     if (!still || still.updatedAt !== rule.updatedAt || still.stage !== rule.stage || still.status !== rule.status) return false;
@@ -315,19 +322,29 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     }));
   }
 
-  /** Notes that `region` has decision metrics: a count that needed a valid token arrived there (its RegionMetrics object asks once). */
-  noteMetricsRegion(region: string): void {
+  /** Notes that shard `shard` of `region` has decision metrics: a count that needed a valid token arrived there (each RegionMetrics object asks once). */
+  noteMetricsRegion(region: string, shard = 0): void {
     this.ctx.storage.sql.exec('INSERT OR IGNORE INTO metrics_regions (region) VALUES (?)', region);
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO metrics_shards (region, shard) VALUES (?, ?)', region, shard);
   }
 
-  /** Forgets `region`: every count it held has expired (its RegionMetrics object tells, once). */
-  forgetMetricsRegion(region: string): void {
-    this.ctx.storage.sql.exec('DELETE FROM metrics_regions WHERE region = ?', region);
+  /** Forgets shard `shard` of `region`, and the region once no shard is left: every count the shard held has expired (it tells, once). */
+  forgetMetricsRegion(region: string, shard = 0): void {
+    this.ctx.storage.sql.exec('DELETE FROM metrics_shards WHERE region = ? AND shard = ?', region, shard);
+    const left = this.ctx.storage.sql.exec('SELECT 1 FROM metrics_shards WHERE region = ? LIMIT 1', region).toArray().length;
+    if (left === 0) this.ctx.storage.sql.exec('DELETE FROM metrics_regions WHERE region = ?', region);
   }
 
   /** Every region that has decision metrics, in order. */
   metricsRegions(): string[] {
     return this.ctx.storage.sql.exec<{ region: string }>('SELECT region FROM metrics_regions ORDER BY region').toArray().map((row) => row.region);
+  }
+
+  /** Every region that has decision metrics, in order, with the shards holding its counts. */
+  metricsShards(): Record<string, number[]> {
+    const shards: Record<string, number[]> = {};
+    for (const row of this.ctx.storage.sql.exec<{ region: string; shard: number }>('SELECT region, shard FROM metrics_shards ORDER BY region, shard')) (shards[row.region] ??= []).push(row.shard);
+    return shards;
   }
 
   /** KV owed, ops events owed, then every rule's guard and due stage. */

@@ -1,6 +1,7 @@
 /**
- * RegionMetrics: one Durable Object per region holding its decision counts
- * (docs/api.md, "Metrics and previews").
+ * RegionMetrics: a region's decision counts, in one Durable Object per
+ * region or METRICS_SHARDS of them (docs/api.md, "Metrics and previews";
+ * "Shards" below).
  *
  * Each isolate flushes at most every 10 s per region it served; each flush is
  * one call here that adds its minutes into the minute rows (kept 49 hours) —
@@ -23,12 +24,31 @@
  * has expired the object forgets its region again; while any row is left its
  * alarm keeps waking to prune, even after counts stop.
  *
- * Scale: the object's load is the flush rate, isolates serving the region ÷
- * 10 s. Should one region ever approach a few hundred flushes a second,
- * shard it: name the objects `<region>#<n>` with n = hash(isolate) mod N,
- * and sum the N answers on read (docs/ops.md, "Metrics at scale").
+ * Shards (docs/ops.md, "Metrics shards"): the object's load is the flush rate,
+ * isolates serving the region ÷ 10 s, so a region's counts are spread over
+ * METRICS_SHARDS objects — shard 0 named `region:<RR>` as before sharding
+ * (its rows and guard marks stay readable), shard n ≥ 1 `region:<RR>#<n>`.
+ * Each isolate flushes to one shard, picked at random when it starts. Every
+ * shard registers itself with the ControlStore; readers sum the counts of
+ * every registered shard and merge their household sketches (a household
+ * seen by two shards counts once).
+ *
+ * The guard is read over all shards by shard 0, the coordinator: each shard
+ * keeps its own part of the guard's window in memory (as one object did
+ * alone), and a reading merges one sketch per kind from each shard — a pull
+ * of at most four sketches per shard, whatever the window. A shard that
+ * receives counts for a guarded region asks the coordinator for a reading at
+ * most once per METRICS_FLUSH_INTERVAL, and the coordinator reads at most
+ * once per interval, one reading at a time (`PacedCheck`): with N shards,
+ * about 2N calls per interval per guarded region, against the thousands of
+ * flushes a second sharding spreads. Readings are unions of sketches —
+ * idempotent and order-free — so a reading racing a flush can only miss
+ * that flush, which asks again and is read by the next reading; the rule is
+ * tripped by the ControlStore alone, after it reads again and finds the rule
+ * unchanged. With one shard a flush reads the guard on the spot, as before.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { metricsSettingsOf, type ConfigBindings } from '../config/config';
 import {
   addRecord,
   hasValidTokenCounts,
@@ -49,6 +69,7 @@ import { controlStoreApi, type ControlStoreApi } from './control-api';
 import type { Guard, GuardReading, Rollout } from '../policy/rollout';
 import { readGuard } from '../metrics/guard-reading';
 import { guardWindowMs } from '../policy/staged-rule';
+import { PacedCheck } from './paced-check';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
 export const HOURS_KEPT_MS = 31 * MS_PER_DAY;
@@ -57,8 +78,9 @@ export const ROLLUP_DELAY_MS = MS_PER_MINUTE;
 
 export type Resolution = 'minute' | 'hour';
 
-export interface RegionMetricsEnv {
+export interface RegionMetricsEnv extends ConfigBindings {
   CONTROL: DurableObjectNamespace<ControlStoreApi>;
+  METRICS: DurableObjectNamespace<RegionMetrics>;
 }
 
 export interface StepCounts {
@@ -73,6 +95,51 @@ export interface StepCounts {
 export interface CountSeries {
   steps: StepCounts[];
   households: HouseholdCounts;
+}
+
+/** A shard's part of a metrics answer: counts to sum, sketches to merge. */
+export interface SketchSeries {
+  steps: Array<{ at: number; record: TallyRecord; households: HouseholdBytes }>;
+  households: HouseholdBytes;
+}
+
+/**
+ * A metrics answer over the shards of a region that hold counts: one shard
+ * answers as it is; several are summed step by step, their household
+ * sketches merged per step and over the period.
+ */
+export async function shardedCountSeries(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string, shards: readonly number[], resolution: Resolution, from: number, to: number, stepMs: number): Promise<CountSeries> {
+  if (shards.length === 1) return regionMetrics(bindings, region, shards[0]).countSeries(resolution, from, to, stepMs);
+  const parts = await Promise.all(shards.map((shard) => regionMetrics(bindings, region, shard).countSeriesSketches(resolution, from, to, stepMs)));
+  const steps = new Map<number, { record: TallyRecord; households: Households }>();
+  const period: Households = {};
+  for (const part of parts) {
+    mergeHouseholds(period, part.households);
+    for (const { at, record, households } of part.steps) {
+      const step = steps.get(at) ?? { record: {}, households: {} };
+      addRecord(step.record, record);
+      mergeHouseholds(step.households, households);
+      steps.set(at, step);
+    }
+  }
+  return {
+    steps: [...steps].toSorted(([a], [b]) => a - b).map(([at, { record, households }]) => ({ at, record, households: householdCounts(households) })),
+    households: householdCounts(period),
+  };
+}
+
+/** Whether any shard of `region` counted anything in [from, to). */
+export async function shardsHaveCounts(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string, shards: readonly number[], resolution: Resolution, from: number, to: number): Promise<boolean> {
+  const counted = await Promise.all(shards.map((shard) => regionMetrics(bindings, region, shard).hasCounts(resolution, from, to)));
+  return counted.includes(true);
+}
+
+/** The replay counters of [from, to) over the shards of `region`, summed (previews read the records only). */
+export async function shardedRecord(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string, shards: readonly number[], from: number, to: number): Promise<TallyRecord> {
+  const parts = await Promise.all(shards.map((shard) => regionMetrics(bindings, region, shard).series('minute', from, to, to - from)));
+  const record: TallyRecord = {};
+  for (const [summed] of parts) if (summed) addRecord(record, summed.record);
+  return record;
 }
 
 /** Where a guard starts reading (see `#guardFrom`). */
@@ -114,8 +181,18 @@ function sketchColumns(households: Households): Array<ArrayBuffer | null> {
   return HOUSEHOLD_KINDS.map((kind) => (bytes[kind] ? bytes[kind].slice().buffer : null));
 }
 
-export function regionMetrics(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string): DurableObjectStub<RegionMetrics> {
-  return bindings.METRICS.get(bindings.METRICS.idFromName(`region:${region}`));
+/**
+ * The name of a region's metrics shard: shard 0 keeps the name of the one
+ * object per region before sharding, so its counts and guard marks stay
+ * where they are read whatever METRICS_SHARDS becomes.
+ */
+export function metricsShardName(region: string, shard: number): string {
+  return shard === 0 ? `region:${region}` : `region:${region}#${shard}`;
+}
+
+/** Shard `shard` of `region` (shard 0, the default, reads the guard over all shards). */
+export function regionMetrics(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string, shard = 0): DurableObjectStub<RegionMetrics> {
+  return bindings.METRICS.get(bindings.METRICS.idFromName(metricsShardName(region, shard)));
 }
 
 const hourOf = (at: number) => at - (at % MS_PER_HOUR);
@@ -128,6 +205,10 @@ function guardFromOf(stored: { at: number; minute: number; first?: Record<string
 
 export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   #registered = false;
+  /** Which shard of its region this object is (0 until counts say otherwise; kept in meta). */
+  #shard = 0;
+  /** Readings of the guard over all shards asked for after counts arrived (made on first use: the region is then known). */
+  #guardCheck: PacedCheck<Rollout> | null = null;
   /** The guard of the region's own rule, if any: read here after every flush; the ControlStore is called only when it reads unhealthy. */
   #guard: Guard | null = null;
   /**
@@ -163,6 +244,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       }
       ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       this.#registered = this.#meta('registered') !== null;
+      this.#shard = Number(this.#meta('shard') ?? 0);
       const guard = this.#meta('guard');
       this.#guard = guard ? (JSON.parse(guard) as Guard) : null;
       const guardFrom = this.#meta('guardFrom');
@@ -183,12 +265,12 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    * tripped) whenever that changes. `restart`: a person set the rule, so the
    * guard reads from now on (a stage advance keeps reading on).
    */
-  setGuard(guard: Guard | null, restart = false): void {
+  setGuard(guard: Guard | null, restart = false, at = Date.now()): void {
     this.#guard = guard;
     this.#guardWindow = null;
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guard', guard ? JSON.stringify(guard) : '');
     if (guard && restart) {
-      const at = Date.now();
+      // Every shard is given the same moment, so their parts of the window start together.
       // Its first minute holds only what arrives from now on: households counted before are not the rule's.
       this.#guardFrom = { at, minute: at - (at % MS_PER_MINUTE), first: {} };
       this.#saveGuardFrom();
@@ -202,15 +284,20 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   }
 
   /**
-   * Adds an isolate's counts for `region`; returns the storage rows it wrote,
-   * and — when the region's guard read them and tripped — the rules now in
-   * force, for the isolate to apply at once.
+   * Adds an isolate's counts for `region` (this object being its shard
+   * `shard`); returns the storage rows it wrote, and — when the region's
+   * guard read them and tripped — the rules now in force, for the isolate to
+   * apply at once.
    */
-  async add(region: string, minutes: MinuteCounts[]): Promise<{ rowsWritten: number; rollout?: Rollout }> {
+  async add(region: string, minutes: MinuteCounts[], shard = 0): Promise<{ rowsWritten: number; rollout?: Rollout }> {
+    if (shard !== this.#shard) {
+      this.#shard = shard;
+      this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'shard', String(shard));
+    }
     if (!this.#registered) {
       // A region is known once a count needed a valid token; token failures alone leave no trace here.
       if (!minutes.some(({ record }) => hasValidTokenCounts(record))) return { rowsWritten: 0 };
-      await controlStoreApi(this.env).noteMetricsRegion(region);
+      await controlStoreApi(this.env).noteMetricsRegion(region, shard);
       this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'registered', region);
       this.#registered = true;
     }
@@ -227,24 +314,83 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       await wakeBy(this.ctx.storage, hourOf(Date.now()) + MS_PER_HOUR + ROLLUP_DELAY_MS);
       this.#rollupScheduled = true;
     }
-    // New counts: read the guard here, next to them; only an unhealthy reading costs a call to the one ControlStore.
-    if (this.#guard && this.#readGuard(this.#guard, Date.now()).unhealthy) {
-      const rollout = await controlStoreApi(this.env).countsArrived(region);
+    if (this.#guard) {
+      // The counts are stored: a failed reading is logged, not thrown (the isolate would send them again), and read again within a minute.
+      const rollout = await this.#guardAfterCounts(region, this.#guard).catch((error: unknown) => {
+        console.error(JSON.stringify({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' }));
+        return null;
+      });
       if (rollout) return { rowsWritten, rollout };
     }
     return { rowsWritten };
   }
 
-  /** What `guard` reads over this region's counts now (the ControlStore asks, with the guard of the rule it holds). */
-  guardReading(guard: Guard): GuardReading {
-    return this.#readGuard(guard, Date.now());
+  /**
+   * New counts for a guarded region. One shard: read the guard here, next to
+   * them; only an unhealthy reading costs a call to the one ControlStore.
+   * Several: ask for a reading over all shards (paced, see the module header).
+   */
+  async #guardAfterCounts(region: string, guard: Guard): Promise<Rollout | null> {
+    const { shards, flushIntervalMs } = metricsSettingsOf(this.env);
+    if (shards === 1 && this.#shard === 0) return this.#readGuard(guard, Date.now()).unhealthy ? controlStoreApi(this.env).countsArrived(region) : null;
+    this.#guardCheck ??= new PacedCheck<Rollout>(
+      flushIntervalMs,
+      () => (this.#shard === 0 ? this.#checkAllShards(region) : regionMetrics(this.env, region, 0).guardCheck(region)),
+      (error) => console.error(JSON.stringify({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' })),
+    );
+    return this.#guardCheck.request();
+  }
+
+  /** Shard 0, asked by a shard that received counts: a reading over all shards, paced (null: none now, or healthy). */
+  async guardCheck(region: string): Promise<Rollout | null> {
+    this.#shard = 0;
+    return this.#guard ? this.#guardAfterCounts(region, this.#guard) : null;
+  }
+
+  /** The coordinator's reading over every shard; unhealthy, the ControlStore reads again and trips the rule. */
+  async #checkAllShards(region: string): Promise<Rollout | null> {
+    const guard = this.#guard;
+    if (!guard || !(await this.guardReading(guard, region)).unhealthy) return null;
+    return controlStoreApi(this.env).countsArrived(region);
+  }
+
+  /**
+   * What `guard` reads over this region's counts now (the ControlStore asks
+   * shard 0, with the guard of the rule it holds): with several shards, this
+   * shard's households merged with every other shard's part of the window.
+   */
+  async guardReading(guard: Guard, region?: string): Promise<GuardReading> {
+    const now = Date.now();
+    const { shards } = metricsSettingsOf(this.env);
+    if (shards === 1 || region === undefined) return this.#readGuard(guard, now);
+    const { since, label } = this.#guardSince(guard, now);
+    const households = this.#windowHouseholds(since);
+    const parts = await Promise.all(Array.from({ length: shards - 1 }, (_, n) => regionMetrics(this.env, region, n + 1).guardHouseholds(since)));
+    for (const part of parts) mergeHouseholds(households, part);
+    return readGuard(guard, householdCounts(households), label, now);
+  }
+
+  /** This shard's households of the guard's window from `since` on (the coordinator merges them), from memory. */
+  guardHouseholds(since: number): HouseholdBytes {
+    return serialiseHouseholds(this.#windowHouseholds(since));
   }
 
   #readGuard(guard: Guard, now: number): GuardReading {
+    const { since, label } = this.#guardSince(guard, now);
+    return readGuard(guard, householdCounts(this.#windowHouseholds(since)), label, now);
+  }
+
+  /** Where the guard's window starts now (a minute), and the instant a reading says it reads since. */
+  #guardSince(guard: Guard, now: number): { since: number; label: number } {
     const windowMs = guardWindowMs(guard);
     const windowStart = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
     const from = this.#guardFrom;
     const since = from && from.minute >= windowStart ? from.minute : windowStart;
+    return { since, label: from && from.minute === since ? from.at : since };
+  }
+
+  /** The households of the guard's window from `since` on, merged from memory (whole hours, then at most 59 minutes). */
+  #windowHouseholds(since: number): Households {
     const window = this.#loadGuardWindow(since);
     const households: Households = {};
     const merge = (part: Households) => {
@@ -259,7 +405,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     for (const minute of window.minutes.keys()) if (minute < since) window.minutes.delete(minute);
     for (const hour of window.hours.keys()) if (hour + MS_PER_HOUR <= since) window.hours.delete(hour);
     window.since = since;
-    return readGuard(guard, householdCounts(households), from && from.minute === since ? from.at : since, now);
+    return households;
   }
 
   /** The guard's households in memory, read from the minute rows since `since` once. */
@@ -329,8 +475,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   }
 
   /**
-   * Nothing is left: the region leaves the ControlStore's list until a valid
-   * count arrives again. The mark goes first, so counts arriving while the
+   * Nothing is left: this shard leaves the ControlStore's list (the region
+   * with its last shard) until a valid count arrives again. The mark goes first, so counts arriving while the
    * ControlStore is asked register the region again themselves; should that
    * note reach it before this forget, the region is noted once more after.
    */
@@ -340,8 +486,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     this.#registered = false;
     this.ctx.storage.sql.exec('DELETE FROM meta WHERE key = ?', 'registered');
     try {
-      await controlStoreApi(this.env).forgetMetricsRegion(region);
-      if (this.#registered) await controlStoreApi(this.env).noteMetricsRegion(region);
+      await controlStoreApi(this.env).forgetMetricsRegion(region, this.#shard);
+      if (this.#registered) await controlStoreApi(this.env).noteMetricsRegion(region, this.#shard);
       this.#forgetBackoff.succeeded();
     } catch (error) {
       // Tried again later, not at once: the mark comes back so the next alarm forgets the region again.
@@ -383,6 +529,18 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     const period: Households = {};
     for (const step of steps) mergeHouseholds(period, step.households);
     return { steps: steps.map(({ at, record, households }) => ({ at, record, households: householdCounts(households) })), households: householdCounts(period) };
+  }
+
+  /**
+   * As `countSeries`, with the households as sketches (serialised), for a
+   * reader that merges several shards: a household two shards saw counts
+   * once, so sketches are merged, never their estimates summed.
+   */
+  countSeriesSketches(resolution: Resolution, from: number, to: number, stepMs: number): SketchSeries {
+    const steps = this.#series(resolution, from, to, stepMs, withoutReplay);
+    const period: Households = {};
+    for (const step of steps) mergeHouseholds(period, step.households);
+    return { steps: steps.map(({ at, record, households }) => ({ at, record, households: serialiseHouseholds(households) })), households: serialiseHouseholds(period) };
   }
 
   /** Whether anything was counted in [from, to), read at `resolution` — without reading the counts. */

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/config';
+import { metricsSettingsOf, parseConfig } from '../../src/config/config';
 
 const base = env as unknown as Record<string, unknown>;
 
@@ -41,6 +41,24 @@ describe('configuration', () => {
     expect(configOf({ ...base, DECISIONS_SEGMENT_SAMPLE: '0.25' })).toMatchObject({ decisionsSegmentSample: 0.25 });
     expect(configOf({ ...base, DECISIONS_SEGMENT_SAMPLE: 1 })).toMatchObject({ decisionsSegmentSample: 1 });
     expect(configOf({ ...base, DECISION_LOG_SAMPLE: 1, METRICS_FLUSH_INTERVAL: 'PT2.5S' })).toMatchObject({ decisionLogSample: 1, metricsFlushIntervalMs: 2500 });
+  });
+
+  it('takes METRICS_SHARDS from 1 (the default) to 64, as a string or a TOML value', () => {
+    expect(configOf(base).metricsShards).toBe(1);
+    expect(configOf({ ...base, METRICS_SHARDS: '4' }).metricsShards).toBe(4);
+    expect(configOf({ ...base, METRICS_SHARDS: 64 }).metricsShards).toBe(64);
+    expect(metricsSettingsOf({ METRICS_SHARDS: '4', METRICS_FLUSH_INTERVAL: 'PT0S' })).toEqual({ shards: 4, flushIntervalMs: 0 });
+    expect(metricsSettingsOf({ METRICS_SHARDS: 'many' })).toEqual({ shards: 1, flushIntervalMs: 10_000 });
+  });
+
+  it.each([
+    ['0', 'must be at least 1'],
+    ['65', 'must be at most 64'],
+    ['2.5', 'must be a whole number'],
+    ['many', 'must be a whole number'],
+  ])('refuses METRICS_SHARDS %j: %s', (value, message) => {
+    const parsed = parseConfig({ ...base, METRICS_SHARDS: value });
+    expect(parsed).toMatchObject({ ok: false, problems: expect.arrayContaining([{ binding: 'METRICS_SHARDS', message: expect.stringContaining(message) }]) });
   });
 
   it('takes DEVICE_BINDING optional (the default) or required, and nothing else', () => {

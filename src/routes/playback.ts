@@ -28,7 +28,7 @@ export async function playback(c: AppContext): Promise<Response> {
     return tokenProblem(result.reason, requestId, locale);
   }
   const { decision, device } = result;
-  if (decision.decision !== 'allow') return refusal(decision, requestId, locale);
+  if (decision.decision !== 'allow') return refusal(decision, requestId, locale, device.deviceType);
 
   let response: Response;
   if (gate.config.originUrl) {

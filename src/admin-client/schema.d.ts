@@ -1142,7 +1142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_EXPIRED`: expired or already used. */
+            /** @description `CHALLENGE_EXPIRED`: past its lifetime (`CODE_TTL`); or `CODE_ALREADY_USED`: the code was used already. Either way, ask for a new code (the `verify` action). */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -1236,7 +1236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_EXPIRED`: expired or already used. */
+            /** @description `CHALLENGE_EXPIRED`: past its lifetime (`CODE_TTL`); or `CODE_ALREADY_USED`: the code was used already. Either way, ask for a new code (the `verify` action). */
             410: {
                 headers: {
                     [name: string]: unknown;

@@ -78,6 +78,9 @@ export function refusals(outcomes: { challenge: number; deny: number }): number 
 /**
  * A preview in one sentence, then the rule in force beside it:
  * "Enforce at 20% in PE would have refused 312 of 9,840 sessions in the last hour (3.2%), 41 on TVs."
+ * Both are replays, so both say "would have": sessions that ran under
+ * `monitor`, or under an earlier rule, were not refused when they ran, and
+ * the preview cannot tell which were.
  */
 export function describePreview(preview: Preview): { headline: string; current: string } {
   const { proposed, current } = preview.rules;
@@ -88,7 +91,7 @@ export function describePreview(preview: Preview): { headline: string; current: 
     `${formatCount(refused)} of ${formatCount(preview.sessions)} sessions in the last ${windowWords(preview.window)} (${percentOf(refused, preview.sessions)}), ${formatCount(tvs)} on TVs.`;
   const now = refusals(preview.current);
   const ruleName = current.key === preview.region ? `${preview.region}'s rule` : `the * rule`;
-  const currentLine = `Under the rule in force (${ruleName}: ${current.mode} at ${current.percent}%), ${formatCount(now)} of them were refused (${percentOf(now, preview.sessions)}).`;
+  const currentLine = `Under the rule in force (${ruleName}: ${current.mode} at ${current.percent}%), ${formatCount(now)} of them would have been refused (${percentOf(now, preview.sessions)}).`;
   return { headline, current: currentLine };
 }
 

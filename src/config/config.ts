@@ -28,6 +28,7 @@ export type ConfigBinding =
   | 'NOTIFY_URL'
   | 'NOTIFY_SIGNING_KEY'
   | 'OPS_NOTIFY_URL'
+  | 'SUPPORT_URL'
   | 'TRUST_WINDOW'
   | 'TEMP_ACCESS_DURATION'
   | 'TRAVEL_WINDOW'
@@ -80,6 +81,8 @@ export interface GateConfig {
   originTimeoutMs: number;
   /** Webhook for ops events, signed like the code webhook with NOTIFY_SIGNING_KEY. */
   opsNotifyUrl: string | null;
+  /** Where the help page's "contact support" sends a person (a web page, or a mailto: address); null: no link. */
+  supportUrl: string | null;
   /** The oldest a device token may be (now − iat); also how long a sign-out mark is kept. */
   deviceTokenMaxAgeMs: number;
   trustWindowMs: number;
@@ -240,6 +243,13 @@ const httpUrl = z
   .refine((url) => /^https?:\/\//i.test(url), 'must be an http(s) URL');
 /** In production, where codes and ops events travel: https only. */
 const httpsUrl = httpUrl.refine((url) => /^https:\/\//i.test(url), 'must be an https URL in production (codes would travel in clear text)');
+/** Where a person finds support: a web page (https in production) or a `mailto:` address. */
+const supportUrlSchema = (production: boolean) =>
+  z
+    .string()
+    .trim()
+    .url('must be an absolute URL')
+    .refine((url) => /^mailto:[^\s@]+@[^\s@]+$/i.test(url) || (production ? /^https:\/\//i : /^https?:\/\//i).test(url), production ? 'must be an https URL or a mailto: address' : 'must be an http(s) URL or a mailto: address');
 /** Request paths are appended to the origin, so it has no query or fragment of its own. */
 const originUrlSchema = httpUrl.refine((value) => !value.includes('?') && !value.includes('#'), 'must not carry a query or fragment (request paths are appended to it)');
 
@@ -352,6 +362,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
   const originUrl = read<string | null>('ORIGIN_URL', originUrlSchema, development ? null : undefined);
   const notifyUrl = read<string | null>('NOTIFY_URL', webhookUrl, development ? null : undefined);
   const opsNotifyUrl = read<string | null>('OPS_NOTIFY_URL', webhookUrl, null);
+  const supportUrl = read<string | null>('SUPPORT_URL', supportUrlSchema(production), null);
   const signingKey = production
     ? nonEmpty.refine((key) => new TextEncoder().encode(key).length >= MIN_SIGNING_KEY_BYTES, `must hold at least ${MIN_SIGNING_KEY_BYTES} bytes in production`)
     : nonEmpty;
@@ -382,6 +393,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     originUrl: originUrl ? originUrl.replace(/\/+$/, '') : null,
     notify: notifyUrl && notifySigningKey ? { url: notifyUrl, signingKey: notifySigningKey } : null,
     opsNotifyUrl: opsNotifyUrl ?? null,
+    supportUrl: supportUrl ?? null,
     originTimeoutMs: read('ORIGIN_TIMEOUT', duration, parseDurationMs('PT10S')),
     deviceTokenMaxAgeMs,
     trustWindowMs: read('TRUST_WINDOW', duration, parseDurationMs('P31D')),

@@ -54,8 +54,8 @@ function challengeFor(reason: string): string {
   return reason === 'DEVICE_PROOF_REQUIRED' ? PROOF_CHALLENGE : TOKEN_CHALLENGE;
 }
 
-/** The refusal of a playback request: 401 (signed out), 503 (state unreadable) or 403. */
-export function refusal(decision: Decision, requestId: string, locale: Locale): Response {
+/** The refusal of a playback request: 401 (signed out), 503 (state unreadable) or 403; its actions are those `deviceType` can take. */
+export function refusal(decision: Decision, requestId: string, locale: Locale, deviceType: DeviceType | null): Response {
   const status = decisionStatus(decision);
   const headers: Record<string, string> = { [DECISION_HEADER]: decisionHeader(decision) };
   if (status === 401) headers['WWW-Authenticate'] = challengeFor(decision.reason);
@@ -64,6 +64,7 @@ export function refusal(decision: Decision, requestId: string, locale: Locale): 
     requestId,
     locale,
     status,
+    deviceType,
     extra: { decision: decision.decision, mode: decision.mode, region: decision.region, policyVersion: decision.policyVersion },
     headers,
   });

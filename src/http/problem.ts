@@ -3,7 +3,8 @@
  * reason catalog so status, title, message and actions never disagree.
  * Nothing a client sent (tokens above all) is ever echoed into `detail`.
  */
-import { actionsFor, messageFor, reasonEntry, reasonSlug, type Locale, type Reason } from '../messages/catalog';
+import { actionsFor, LANGUAGE_TAGS, messageFor, reasonEntry, reasonSlug, type Locale, type Reason } from '../messages/catalog';
+import type { DeviceType } from '../vocabulary';
 import type { AppContext } from './context';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -15,6 +16,8 @@ export interface ProblemOptions {
   status?: number;
   /** A specific explanation; defaults to the localized message. */
   detail?: string;
+  /** The device the problem is told to, when known: its actions are those it can take (catalog `canTake`). */
+  deviceType?: DeviceType | null;
   /** Extra members such as `decision`, `policyVersion`, `attemptsRemaining`, `field`. */
   extra?: Record<string, unknown>;
   headers?: HeadersInit;
@@ -31,7 +34,7 @@ export function problemBody(reason: Reason, options: ProblemOptions): Record<str
     reason,
     requestId: options.requestId,
     message,
-    actions: actionsFor(reason),
+    actions: actionsFor(reason, options.deviceType ?? null),
     ...options.extra,
   };
 }
@@ -40,7 +43,7 @@ export function problemResponse(reason: Reason, options: ProblemOptions): Respon
   const body = problemBody(reason, options);
   const headers = new Headers(options.headers);
   headers.set('Content-Type', PROBLEM_CONTENT_TYPE);
-  headers.set('Content-Language', options.locale);
+  headers.set('Content-Language', LANGUAGE_TAGS[options.locale]);
   headers.set('Cache-Control', 'no-store');
   headers.set('Hearth-Request-Id', options.requestId);
   return new Response(JSON.stringify(body), { status: body.status as number, headers });

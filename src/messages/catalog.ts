@@ -5,11 +5,23 @@
  *
  * The player, the help page and the support tool all read from here, so the
  * same reason always says the same thing — in Lima, Santiago, San José or
- * Montréal alike.
+ * Montréal alike. `explainReason()` is the one way to turn a reason into what a
+ * person reads and can do: an action is offered only to a device that can
+ * take it, and an answer that allows offers nothing (asking for a code
+ * would answer `409 NOT_REQUIRED`).
  */
+import type { DeviceType } from '../vocabulary';
 
+/**
+ * The languages messages are written in. `pt` is Brazilian Portuguese: Latin
+ * America is where household rules began, and every `pt-*` tag is answered
+ * in it.
+ */
 export const LOCALES = ['en', 'es', 'pt', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
+
+/** The BCP 47 tag each locale is written in: `Content-Language`, `<html lang>` and date formatting. */
+export const LANGUAGE_TAGS: Record<Locale, string> = { en: 'en', es: 'es', pt: 'pt-BR', fr: 'fr' };
 
 export type ActionId = 'verify' | 'extra-member' | 'primary-location' | 'decision' | 'help';
 
@@ -28,10 +40,25 @@ export const ACTIONS: Record<ActionId, Action> = {
   help: { id: 'help', method: 'GET', href: '/gate/help' },
 };
 
+/**
+ * The device types that can take an action; an action not listed here is
+ * open to every device. `POST /gate/v1/household/primary-location` answers
+ * any other device `403 DEVICE_TYPE_NOT_ALLOWED`, so only a TV is offered it.
+ */
+export const ACTION_DEVICE_TYPES: Partial<Record<ActionId, readonly DeviceType[]>> = {
+  'primary-location': ['tv'],
+};
+
 interface ReasonEntry {
   status: number;
   title: string;
   message: Record<Locale, string>;
+  /**
+   * For the reasons a `monitor` answer allows (contract §4: the reason says
+   * what `enforce` would have done): what the person reads then. It offers
+   * nothing, because nothing is asked of them and no code can be sent.
+   */
+  allowedMessage?: Record<Locale, string>;
   actions: ActionId[];
 }
 
@@ -43,7 +70,7 @@ const entries = {
     message: {
       en: 'Enjoy your show. Household checks are not active in your region.',
       es: 'Disfruta tu programa. La verificación de hogar no está activa en tu región.',
-      pt: 'Aproveite o seu programa. A verificação de residência não está ativa na sua região.',
+      pt: 'Aproveite seu programa. A verificação de casa não está ativa na sua região.',
       fr: 'Bon visionnage. La vérification du foyer n’est pas active dans votre région.',
     },
     actions: [],
@@ -54,7 +81,7 @@ const entries = {
     message: {
       en: 'This TV has set your home network as your household. Devices that watch here will be recognised.',
       es: 'Este televisor ha definido tu red como tu hogar. Los dispositivos que vean aquí serán reconocidos.',
-      pt: 'Esta TV definiu a sua rede como a sua residência. Os dispositivos que assistirem aqui serão reconhecidos.',
+      pt: 'Esta TV definiu sua rede como a sua casa. Os dispositivos que assistirem aqui serão reconhecidos.',
       fr: 'Ce téléviseur a défini votre réseau comme votre foyer. Les appareils qui regardent ici seront reconnus.',
     },
     actions: ['help'],
@@ -65,7 +92,7 @@ const entries = {
     message: {
       en: 'Enjoy your show. Your household is set up the first time you watch on a TV at home.',
       es: 'Disfruta tu programa. Tu hogar se define la primera vez que ves contenido en un televisor en casa.',
-      pt: 'Aproveite o seu programa. A sua residência é definida na primeira vez que assistir numa TV em casa.',
+      pt: 'Aproveite seu programa. Sua casa é definida na primeira vez que você assistir em uma TV em casa.',
       fr: 'Bon visionnage. Votre foyer est défini la première fois que vous regardez sur un téléviseur à la maison.',
     },
     actions: ['help'],
@@ -76,7 +103,7 @@ const entries = {
     message: {
       en: 'Enjoy your show. You are watching at home.',
       es: 'Disfruta tu programa. Estás viendo en casa.',
-      pt: 'Aproveite o seu programa. Está a assistir em casa.',
+      pt: 'Aproveite seu programa. Você está assistindo em casa.',
       fr: 'Bon visionnage. Vous regardez à la maison.',
     },
     actions: [],
@@ -87,7 +114,7 @@ const entries = {
     message: {
       en: 'Enjoy your show. This device was recently used at home, so it works while you are away.',
       es: 'Disfruta tu programa. Este dispositivo se usó en casa hace poco, así que funciona fuera de ella.',
-      pt: 'Aproveite o seu programa. Este dispositivo foi usado em casa recentemente, por isso funciona fora dela.',
+      pt: 'Aproveite seu programa. Este dispositivo foi usado em casa recentemente, por isso funciona fora dela.',
       fr: 'Bon visionnage. Cet appareil a été utilisé à la maison récemment : il fonctionne donc en déplacement.',
     },
     actions: [],
@@ -98,7 +125,7 @@ const entries = {
     message: {
       en: 'Enjoy your show. This device has temporary access while you are away from home.',
       es: 'Disfruta tu programa. Este dispositivo tiene acceso temporal mientras estás fuera de casa.',
-      pt: 'Aproveite o seu programa. Este dispositivo tem acesso temporário enquanto está fora de casa.',
+      pt: 'Aproveite seu programa. Este dispositivo tem acesso temporário enquanto você está fora de casa.',
       fr: 'Bon visionnage. Cet appareil dispose d’un accès temporaire pendant que vous êtes loin de chez vous.',
     },
     actions: [],
@@ -109,7 +136,7 @@ const entries = {
     message: {
       en: 'Enjoy your show. This device is an extra member of the account.',
       es: 'Disfruta tu programa. Este dispositivo es un miembro extra de la cuenta.',
-      pt: 'Aproveite o seu programa. Este dispositivo é um membro extra da conta.',
+      pt: 'Aproveite seu programa. Este dispositivo é um membro extra da conta.',
       fr: 'Bon visionnage. Cet appareil est un membre supplémentaire du compte.',
     },
     actions: [],
@@ -120,7 +147,7 @@ const entries = {
     message: {
       en: 'Enjoy your show. Our support team has granted this account access for a limited time.',
       es: 'Disfruta tu programa. Nuestro equipo de soporte ha concedido acceso a esta cuenta por un tiempo limitado.',
-      pt: 'Aproveite o seu programa. A nossa equipa de suporte concedeu acesso a esta conta por tempo limitado.',
+      pt: 'Aproveite seu programa. Nossa equipe de suporte liberou o acesso desta conta por tempo limitado.',
       fr: 'Bon visionnage. Notre équipe d’assistance a accordé un accès à ce compte pour une durée limitée.',
     },
     actions: [],
@@ -133,8 +160,14 @@ const entries = {
     message: {
       en: 'This device isn’t part of your household. If you’re travelling, we can send a code to the account owner to give this device temporary access.',
       es: 'Este dispositivo no forma parte de tu hogar. Si estás de viaje, podemos enviar un código al titular de la cuenta para dar acceso temporal a este dispositivo.',
-      pt: 'Este dispositivo não faz parte da sua residência. Se estiver a viajar, podemos enviar um código ao titular da conta para dar acesso temporário a este dispositivo.',
+      pt: 'Este dispositivo não faz parte da sua casa. Se você estiver viajando, podemos enviar um código ao titular da conta para liberar acesso temporário a este dispositivo.',
       fr: 'Cet appareil ne fait pas partie de votre foyer. Si vous êtes en voyage, nous pouvons envoyer un code au titulaire du compte pour donner un accès temporaire à cet appareil.',
+    },
+    allowedMessage: {
+      en: 'Enjoy your show. This device is away from your household, but household checks are not applied to you yet, so there is nothing to do.',
+      es: 'Disfruta tu programa. Este dispositivo está fuera de tu hogar, pero la verificación de hogar aún no se te aplica, así que no tienes que hacer nada.',
+      pt: 'Aproveite seu programa. Este dispositivo está fora da sua casa, mas a verificação de casa ainda não se aplica a você, então não é preciso fazer nada.',
+      fr: 'Bon visionnage. Cet appareil est hors de votre foyer, mais la vérification du foyer ne vous est pas encore appliquée : vous n’avez rien à faire.',
     },
     actions: ['verify', 'extra-member', 'primary-location', 'help'],
   },
@@ -144,8 +177,14 @@ const entries = {
     message: {
       en: 'This device has used all of its temporary access for now. Watch at home, ask the account owner to add an extra member, or contact us for help.',
       es: 'Este dispositivo ya usó todo su acceso temporal por ahora. Mira en casa, pide al titular de la cuenta que agregue un miembro extra o contáctanos para recibir ayuda.',
-      pt: 'Este dispositivo já usou todo o seu acesso temporário por agora. Assista em casa, peça ao titular da conta para adicionar um membro extra ou contacte-nos para obter ajuda.',
+      pt: 'Este dispositivo já usou todo o acesso temporário disponível por enquanto. Assista em casa, peça ao titular da conta para adicionar um membro extra ou fale com a gente para receber ajuda.',
       fr: 'Cet appareil a utilisé tout son accès temporaire pour le moment. Regardez à la maison, demandez au titulaire du compte d’ajouter un membre supplémentaire ou contactez-nous.',
+    },
+    allowedMessage: {
+      en: 'Enjoy your show. This device is away from your household and has used its temporary access, but household checks are not applied to you yet, so there is nothing to do.',
+      es: 'Disfruta tu programa. Este dispositivo está fuera de tu hogar y ya usó su acceso temporal, pero la verificación de hogar aún no se te aplica, así que no tienes que hacer nada.',
+      pt: 'Aproveite seu programa. Este dispositivo está fora da sua casa e já usou seu acesso temporário, mas a verificação de casa ainda não se aplica a você, então não é preciso fazer nada.',
+      fr: 'Bon visionnage. Cet appareil est hors de votre foyer et a utilisé son accès temporaire, mais la vérification du foyer ne vous est pas encore appliquée : vous n’avez rien à faire.',
     },
     actions: ['extra-member', 'primary-location', 'help'],
   },
@@ -155,7 +194,7 @@ const entries = {
     message: {
       en: 'This device was signed out of the account. Sign in again to keep watching.',
       es: 'Se cerró la sesión de este dispositivo en la cuenta. Vuelve a iniciar sesión para seguir viendo.',
-      pt: 'A sessão deste dispositivo foi terminada na conta. Inicie sessão novamente para continuar a assistir.',
+      pt: 'Este dispositivo foi desconectado da conta. Entre novamente para continuar assistindo.',
       fr: 'Cet appareil a été déconnecté du compte. Reconnectez-vous pour continuer à regarder.',
     },
     actions: ['help'],
@@ -166,7 +205,7 @@ const entries = {
     message: {
       en: 'This device could not prove it is the device it signed in as. Sign in again on this device to keep watching.',
       es: 'Este dispositivo no pudo demostrar que es el dispositivo con el que se inició sesión. Vuelve a iniciar sesión en este dispositivo para seguir viendo.',
-      pt: 'Este dispositivo não conseguiu provar que é o dispositivo com que a sessão foi iniciada. Inicie sessão novamente neste dispositivo para continuar a assistir.',
+      pt: 'Este dispositivo não conseguiu comprovar que é o mesmo dispositivo que entrou na conta. Entre novamente neste dispositivo para continuar assistindo.',
       fr: 'Cet appareil n’a pas pu prouver qu’il est l’appareil connecté. Reconnectez-vous sur cet appareil pour continuer à regarder.',
     },
     actions: ['help'],
@@ -177,8 +216,15 @@ const entries = {
     message: {
       en: 'We can’t check your household right now. Please try again in a moment.',
       es: 'No podemos verificar tu hogar en este momento. Vuelve a intentarlo en un momento.',
-      pt: 'Não conseguimos verificar a sua residência neste momento. Tente novamente daqui a pouco.',
+      pt: 'Não conseguimos verificar sua casa agora. Tente novamente em instantes.',
       fr: 'Nous ne pouvons pas vérifier votre foyer pour le moment. Réessayez dans un instant.',
+    },
+    // The region's rule fails open: the person plays, and is told so rather than asked to retry.
+    allowedMessage: {
+      en: 'Enjoy your show. We can’t check your household right now, so this device can play meanwhile.',
+      es: 'Disfruta tu programa. No podemos verificar tu hogar en este momento, así que este dispositivo puede reproducir mientras tanto.',
+      pt: 'Aproveite seu programa. Não conseguimos verificar sua casa agora, então este dispositivo pode reproduzir enquanto isso.',
+      fr: 'Bon visionnage. Nous ne pouvons pas vérifier votre foyer pour le moment : cet appareil peut donc lire en attendant.',
     },
     actions: ['help'],
   },
@@ -190,7 +236,7 @@ const entries = {
     message: {
       en: 'Please sign in on this device to watch.',
       es: 'Inicia sesión en este dispositivo para ver contenido.',
-      pt: 'Inicie sessão neste dispositivo para assistir.',
+      pt: 'Entre na sua conta neste dispositivo para assistir.',
       fr: 'Connectez-vous sur cet appareil pour regarder.',
     },
     actions: ['help'],
@@ -201,7 +247,7 @@ const entries = {
     message: {
       en: 'We couldn’t confirm this device’s sign-in. Please sign in again.',
       es: 'No pudimos confirmar el inicio de sesión de este dispositivo. Vuelve a iniciar sesión.',
-      pt: 'Não conseguimos confirmar o início de sessão deste dispositivo. Inicie sessão novamente.',
+      pt: 'Não conseguimos confirmar o login deste dispositivo. Entre novamente.',
       fr: 'Nous n’avons pas pu confirmer la connexion de cet appareil. Reconnectez-vous.',
     },
     actions: ['help'],
@@ -212,7 +258,7 @@ const entries = {
     message: {
       en: 'Your sign-in on this device has expired. Please sign in again.',
       es: 'Tu sesión en este dispositivo ha caducado. Vuelve a iniciar sesión.',
-      pt: 'A sua sessão neste dispositivo expirou. Inicie sessão novamente.',
+      pt: 'Seu login neste dispositivo expirou. Entre novamente.',
       fr: 'Votre connexion sur cet appareil a expiré. Reconnectez-vous.',
     },
     actions: ['help'],
@@ -225,7 +271,7 @@ const entries = {
     message: {
       en: 'This device needs a playback session to watch. The app gets one by itself; if this keeps happening, restart playback.',
       es: 'Este dispositivo necesita una sesión de reproducción para ver contenido. La aplicación la obtiene sola; si esto sigue pasando, vuelve a iniciar la reproducción.',
-      pt: 'Este dispositivo precisa de uma sessão de reprodução para assistir. A aplicação obtém-na sozinha; se isto continuar, reinicie a reprodução.',
+      pt: 'Este dispositivo precisa de uma sessão de reprodução para assistir. O aplicativo consegue uma sozinho; se isso continuar acontecendo, reinicie a reprodução.',
       fr: 'Cet appareil a besoin d’une session de lecture pour regarder. L’application l’obtient d’elle-même ; si cela continue, relancez la lecture.',
     },
     actions: ['decision', 'help'],
@@ -236,7 +282,7 @@ const entries = {
     message: {
       en: 'Your playback session has ended or belongs to another network. The app starts a new one by itself; if this keeps happening, restart playback.',
       es: 'Tu sesión de reproducción terminó o pertenece a otra red. La aplicación inicia una nueva sola; si esto sigue pasando, vuelve a iniciar la reproducción.',
-      pt: 'A sua sessão de reprodução terminou ou pertence a outra rede. A aplicação inicia uma nova sozinha; se isto continuar, reinicie a reprodução.',
+      pt: 'Sua sessão de reprodução terminou ou pertence a outra rede. O aplicativo inicia uma nova sozinho; se isso continuar acontecendo, reinicie a reprodução.',
       fr: 'Votre session de lecture a pris fin ou appartient à un autre réseau. L’application en démarre une nouvelle d’elle-même ; si cela continue, relancez la lecture.',
     },
     actions: ['decision', 'help'],
@@ -249,7 +295,7 @@ const entries = {
     message: {
       en: 'This device can already watch; no code is needed.',
       es: 'Este dispositivo ya puede ver contenido; no se necesita ningún código.',
-      pt: 'Este dispositivo já pode assistir; não é necessário nenhum código.',
+      pt: 'Este dispositivo já pode assistir; nenhum código é necessário.',
       fr: 'Cet appareil peut déjà regarder ; aucun code n’est nécessaire.',
     },
     actions: [],
@@ -260,7 +306,7 @@ const entries = {
     message: {
       en: 'Too many codes were requested for this device or account. Please wait a while before asking for another.',
       es: 'Se pidieron demasiados códigos para este dispositivo o cuenta. Espera un poco antes de pedir otro.',
-      pt: 'Foram pedidos demasiados códigos para este dispositivo ou conta. Aguarde um pouco antes de pedir outro.',
+      pt: 'Foram pedidos códigos demais para este dispositivo ou esta conta. Espere um pouco antes de pedir outro.',
       fr: 'Trop de codes ont été demandés pour cet appareil ou ce compte. Patientez un peu avant d’en demander un autre.',
     },
     actions: ['help'],
@@ -282,7 +328,7 @@ const entries = {
     message: {
       en: 'That code isn’t right. Check the code sent to the account owner and try again.',
       es: 'Ese código no es correcto. Revisa el código enviado al titular de la cuenta e inténtalo de nuevo.',
-      pt: 'Esse código não está correto. Verifique o código enviado ao titular da conta e tente novamente.',
+      pt: 'Esse código não está correto. Confira o código enviado ao titular da conta e tente novamente.',
       fr: 'Ce code n’est pas le bon. Vérifiez le code envoyé au titulaire du compte et réessayez.',
     },
     actions: ['help'],
@@ -293,7 +339,7 @@ const entries = {
     message: {
       en: 'Too many wrong codes were entered. Ask for a new code to try again.',
       es: 'Se ingresaron demasiados códigos incorrectos. Pide un código nuevo para volver a intentarlo.',
-      pt: 'Foram introduzidos demasiados códigos errados. Peça um novo código para tentar novamente.',
+      pt: 'Foram digitados códigos errados demais. Peça um novo código para tentar novamente.',
       fr: 'Trop de codes erronés ont été saisis. Demandez un nouveau code pour réessayer.',
     },
     actions: ['verify', 'help'],
@@ -304,7 +350,7 @@ const entries = {
     message: {
       en: 'We couldn’t find that code request for this device. Ask for a new code.',
       es: 'No encontramos esa solicitud de código para este dispositivo. Pide un código nuevo.',
-      pt: 'Não encontrámos esse pedido de código para este dispositivo. Peça um novo código.',
+      pt: 'Não encontramos essa solicitação de código para este dispositivo. Peça um novo código.',
       fr: 'Nous ne trouvons pas cette demande de code pour cet appareil. Demandez un nouveau code.',
     },
     actions: ['verify', 'help'],
@@ -317,6 +363,17 @@ const entries = {
       es: 'Este código ha caducado. Pide uno nuevo.',
       pt: 'Este código expirou. Peça um novo.',
       fr: 'Ce code a expiré. Demandez-en un nouveau.',
+    },
+    actions: ['verify', 'help'],
+  },
+  CODE_ALREADY_USED: {
+    status: 410,
+    title: 'Code already used',
+    message: {
+      en: 'This code was already used. Ask for a new one if you need it.',
+      es: 'Este código ya se usó. Pide uno nuevo si lo necesitas.',
+      pt: 'Este código já foi usado. Peça um novo se precisar.',
+      fr: 'Ce code a déjà été utilisé. Demandez-en un nouveau si besoin.',
     },
     actions: ['verify', 'help'],
   },
@@ -337,7 +394,7 @@ const entries = {
     message: {
       en: 'We couldn’t tell which network this device is on, so it can’t become the primary location. Try again from your home Wi-Fi.',
       es: 'No pudimos identificar la red de este dispositivo, así que no puede ser la ubicación principal. Vuelve a intentarlo desde el Wi-Fi de tu casa.',
-      pt: 'Não conseguimos identificar a rede deste dispositivo, por isso não pode ser a localização principal. Tente novamente a partir do Wi-Fi de casa.',
+      pt: 'Não conseguimos identificar a rede deste dispositivo, então ela não pode virar a localização principal. Tente novamente pelo Wi-Fi da sua casa.',
       fr: 'Nous n’avons pas pu identifier le réseau de cet appareil : il ne peut donc pas devenir le lieu principal. Réessayez depuis le Wi-Fi de votre domicile.',
     },
     actions: ['help'],
@@ -348,7 +405,7 @@ const entries = {
     message: {
       en: 'The primary location can only be set from a TV at home.',
       es: 'La ubicación principal solo se puede definir desde un televisor en casa.',
-      pt: 'A localização principal só pode ser definida a partir de uma TV em casa.',
+      pt: 'A localização principal só pode ser definida por uma TV em casa.',
       fr: 'Le lieu principal ne peut être défini que depuis un téléviseur à la maison.',
     },
     actions: ['help'],
@@ -359,7 +416,7 @@ const entries = {
     message: {
       en: 'Moving your household needs a code sent to the account owner. Ask for a code on this TV, then enter it.',
       es: 'Para mover tu hogar se necesita un código enviado al titular de la cuenta. Pide un código en este televisor y luego ingrésalo.',
-      pt: 'Para mudar a sua residência é necessário um código enviado ao titular da conta. Peça um código nesta TV e depois introduza-o.',
+      pt: 'Para mudar sua casa de lugar, é preciso um código enviado ao titular da conta. Peça um código nesta TV e depois digite-o.',
       fr: 'Pour déplacer votre foyer, il faut un code envoyé au titulaire du compte. Demandez un code sur ce téléviseur, puis saisissez-le.',
     },
     actions: ['verify', 'help'],
@@ -370,7 +427,7 @@ const entries = {
     message: {
       en: 'The primary location has been changed too many times recently. Please contact us if you need help.',
       es: 'La ubicación principal se cambió demasiadas veces recientemente. Contáctanos si necesitas ayuda.',
-      pt: 'A localização principal foi alterada demasiadas vezes recentemente. Contacte-nos se precisar de ajuda.',
+      pt: 'A localização principal foi alterada vezes demais recentemente. Fale com a gente se precisar de ajuda.',
       fr: 'Le lieu principal a été modifié trop souvent récemment. Contactez-nous si vous avez besoin d’aide.',
     },
     actions: ['help'],
@@ -383,7 +440,7 @@ const entries = {
     message: {
       en: 'Your admin token does not carry the permission this action needs.',
       es: 'Tu token de administración no incluye el permiso que requiere esta acción.',
-      pt: 'O seu token de administração não inclui a permissão que esta ação exige.',
+      pt: 'Seu token de administração não inclui a permissão que esta ação exige.',
       fr: 'Votre jeton d’administration ne porte pas l’autorisation requise pour cette action.',
     },
     actions: [],
@@ -405,7 +462,7 @@ const entries = {
     message: {
       en: 'The rollout has no rule for that region; it already falls back to *.',
       es: 'El despliegue no tiene una regla para esa región; ya usa la regla *.',
-      pt: 'A implementação não tem regra para essa região; já usa a regra *.',
+      pt: 'A implantação não tem regra para essa região; ela já segue a regra *.',
       fr: 'Le déploiement n’a pas de règle pour cette région ; elle suit déjà la règle *.',
     },
     actions: [],
@@ -416,7 +473,7 @@ const entries = {
     message: {
       en: 'Hearth holds nothing about this account: it has not streamed through the gate yet, or it was erased.',
       es: 'Hearth no guarda nada sobre esta cuenta: aún no ha reproducido contenido a través del servicio, o fue borrada.',
-      pt: 'O Hearth não guarda nada sobre esta conta: ainda não reproduziu conteúdo através do serviço, ou foi apagada.',
+      pt: 'O Hearth não guarda nada sobre esta conta: ela ainda não assistiu nada pelo serviço, ou foi apagada.',
       fr: 'Hearth ne conserve rien sur ce compte : il n’a encore rien regardé via le service, ou il a été effacé.',
     },
     actions: [],
@@ -427,7 +484,7 @@ const entries = {
     message: {
       en: 'This account has no support grant with that id.',
       es: 'Esta cuenta no tiene ninguna concesión de soporte con ese identificador.',
-      pt: 'Esta conta não tem nenhuma concessão de suporte com esse identificador.',
+      pt: 'Esta conta não tem nenhuma liberação de suporte com esse identificador.',
       fr: 'Ce compte n’a aucune autorisation d’assistance avec cet identifiant.',
     },
     actions: [],
@@ -449,7 +506,7 @@ const entries = {
     message: {
       en: 'The rollout changed since you last read it. Reload, check the new rules, and try again.',
       es: 'El despliegue cambió desde tu última lectura. Recarga, revisa las nuevas reglas e inténtalo de nuevo.',
-      pt: 'A implementação mudou desde a sua última leitura. Recarregue, verifique as novas regras e tente novamente.',
+      pt: 'A implantação mudou desde a sua última leitura. Recarregue, confira as novas regras e tente novamente.',
       fr: 'Le déploiement a changé depuis votre dernière lecture. Rechargez, vérifiez les nouvelles règles et réessayez.',
     },
     actions: [],
@@ -460,7 +517,7 @@ const entries = {
     message: {
       en: 'Something in this request is not right. The details say which field.',
       es: 'Algo en esta solicitud no es correcto. Los detalles indican qué campo.',
-      pt: 'Algo neste pedido não está correto. Os detalhes indicam qual campo.',
+      pt: 'Algo nesta solicitação não está certo. Os detalhes indicam qual campo.',
       fr: 'Quelque chose ne va pas dans cette requête. Les détails indiquent quel champ.',
     },
     actions: [],
@@ -471,7 +528,7 @@ const entries = {
     message: {
       en: 'This request is larger than the gate accepts.',
       es: 'Esta solicitud es más grande de lo que acepta el servicio.',
-      pt: 'Este pedido é maior do que o serviço aceita.',
+      pt: 'Esta solicitação é maior do que o serviço aceita.',
       fr: 'Cette requête dépasse la taille acceptée.',
     },
     actions: [],
@@ -493,7 +550,7 @@ const entries = {
     message: {
       en: 'This address does not accept that kind of request.',
       es: 'Esta dirección no acepta ese tipo de solicitud.',
-      pt: 'Este endereço não aceita esse tipo de pedido.',
+      pt: 'Este endereço não aceita esse tipo de solicitação.',
       fr: 'Cette adresse n’accepte pas ce type de requête.',
     },
     actions: [],
@@ -504,7 +561,7 @@ const entries = {
     message: {
       en: 'You are allowed to watch, but the video service did not answer. Please try again.',
       es: 'Puedes ver contenido, pero el servicio de video no respondió. Vuelve a intentarlo.',
-      pt: 'Pode assistir, mas o serviço de vídeo não respondeu. Tente novamente.',
+      pt: 'Você pode assistir, mas o serviço de vídeo não respondeu. Tente novamente.',
       fr: 'Vous pouvez regarder, mais le service vidéo n’a pas répondu. Réessayez.',
     },
     actions: ['help'],
@@ -515,7 +572,7 @@ const entries = {
     message: {
       en: 'You are allowed to watch, but the video service took too long to answer. Please try again.',
       es: 'Puedes ver contenido, pero el servicio de video tardó demasiado en responder. Vuelve a intentarlo.',
-      pt: 'Pode assistir, mas o serviço de vídeo demorou demasiado a responder. Tente novamente.',
+      pt: 'Você pode assistir, mas o serviço de vídeo demorou demais para responder. Tente novamente.',
       fr: 'Vous pouvez regarder, mais le service vidéo a mis trop de temps à répondre. Réessayez.',
     },
     actions: ['help'],
@@ -526,7 +583,7 @@ const entries = {
     message: {
       en: 'This request came from another website, so it was not carried out. Use the app or this service’s own pages.',
       es: 'Esta solicitud vino de otro sitio web, así que no se realizó. Usa la aplicación o las páginas de este servicio.',
-      pt: 'Este pedido veio de outro site, por isso não foi feito. Use a aplicação ou as páginas deste serviço.',
+      pt: 'Esta solicitação veio de outro site, por isso não foi feita. Use o aplicativo ou as páginas deste serviço.',
       fr: 'Cette requête venait d’un autre site, elle n’a donc pas été exécutée. Utilisez l’application ou les pages de ce service.',
     },
     actions: ['help'],
@@ -537,7 +594,7 @@ const entries = {
     message: {
       en: 'The service is not set up correctly. Our team has been told; please try again later.',
       es: 'El servicio no está configurado correctamente. Nuestro equipo ya lo sabe; vuelve a intentarlo más tarde.',
-      pt: 'O serviço não está configurado corretamente. A nossa equipa já foi avisada; tente novamente mais tarde.',
+      pt: 'O serviço não está configurado corretamente. Nossa equipe já foi avisada; tente novamente mais tarde.',
       fr: 'Le service n’est pas configuré correctement. Notre équipe est prévenue ; réessayez plus tard.',
     },
     actions: [],
@@ -548,7 +605,7 @@ const entries = {
     message: {
       en: 'Something went wrong on our side. Please try again; if it keeps happening, contact us with the request id.',
       es: 'Algo salió mal de nuestro lado. Vuelve a intentarlo; si sigue pasando, contáctanos con el identificador de la solicitud.',
-      pt: 'Algo correu mal do nosso lado. Tente novamente; se continuar, contacte-nos com o identificador do pedido.',
+      pt: 'Algo deu errado do nosso lado. Tente novamente; se continuar acontecendo, fale com a gente informando o identificador da solicitação.',
       fr: 'Un problème est survenu de notre côté. Réessayez ; si cela continue, contactez-nous avec l’identifiant de la requête.',
     },
     actions: ['help'],
@@ -566,8 +623,31 @@ export function messageFor(reason: Reason, locale: Locale): string {
   return entries[reason].message[locale];
 }
 
-export function actionsFor(reason: Reason): Action[] {
-  return entries[reason].actions.map((id) => ACTIONS[id]);
+/** Whether a device of `deviceType` (null: not known) can take `action`; an action open to every device needs no type. */
+export function canTake(action: ActionId, deviceType: DeviceType | null): boolean {
+  const types = ACTION_DEVICE_TYPES[action];
+  return types === undefined || (deviceType !== null && types.includes(deviceType));
+}
+
+/** The actions of a refusal for `reason`, those a device of `deviceType` can take (null: only those open to every device). */
+export function actionsFor(reason: Reason, deviceType: DeviceType | null): Action[] {
+  return entries[reason].actions.filter((id) => canTake(id, deviceType)).map((id) => ACTIONS[id]);
+}
+
+export interface Explanation {
+  message: string;
+  actions: Action[];
+}
+
+/**
+ * What a person reads and can do next for `reason`: a refusal's message and
+ * the actions this device can take; an allow's message (for a reason
+ * `monitor` allows, the one that offers nothing) and no action.
+ */
+export function explainReason(reason: Reason, how: { locale: Locale; allowed: boolean; deviceType: DeviceType | null }): Explanation {
+  const entry: ReasonEntry = entries[reason];
+  if (how.allowed) return { message: (entry.allowedMessage ?? entry.message)[how.locale], actions: [] };
+  return { message: entry.message[how.locale], actions: actionsFor(reason, how.deviceType) };
 }
 
 /** `OUTSIDE_HOUSEHOLD` → `outside-household`: the anchor of the reason on the help page. */

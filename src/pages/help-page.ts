@@ -5,13 +5,17 @@
  * lets them send a code, enter it, and (from a TV) move the primary location.
  * A viewer stopped on one of the household's shared networks (carrier-grade
  * NAT, dorms, hotels) reads first what to do there. Every reason has an
- * anchor here: problem `type`s point at them.
+ * anchor here (problem `type`s point at them), in a glossary folded away for
+ * support: a viewer reads their own reason at the top.
+ *
+ * The code form stays hidden until a code is on its way (the script shows
+ * it); "contact support" links to `SUPPORT_URL` when one is configured.
  */
 import { html } from 'hono/html';
 import { decideForDevice } from '../edge/decide-request';
 import { identifyByToken } from '../edge/identify';
 import type { AppContext } from '../http/context';
-import { actionsFor, messageFor, REASONS, reasonSlug, type Reason } from '../messages/catalog';
+import { explainReason, LANGUAGE_TAGS, messageFor, REASONS, reasonSlug, type Reason } from '../messages/catalog';
 import { page, pageHeaders } from './layout';
 import { uiText } from './ui-text';
 
@@ -36,8 +40,12 @@ export async function helpPage(c: AppContext): Promise<Response> {
   const result = identification.ok ? { ok: true as const, ...(await decideForDevice(gate, c.req.raw, identification.identified, now, 'look')) } : identification;
   const reason: Reason = result.ok ? result.decision.reason : result.reason;
   const allowed = result.ok && result.decision.decision === 'allow';
-  const actions = allowed ? [] : actionsFor(reason).map((action) => action.id);
-  const isTv = result.ok && result.device.deviceType === 'tv';
+  const deviceType = result.ok ? result.device.deviceType : null;
+  const explanation = explainReason(reason, { locale, allowed, deviceType });
+  const actions = explanation.actions.map((action) => action.id);
+  // A TV may move the household from wherever it is (at home too), so it is offered the move whatever its decision.
+  const isTv = deviceType === 'tv';
+  const supportUrl = gate.config.supportUrl;
   // Stopped on one of the household's own networks that is shared: say why, and what to do, first.
   const stoppedOnSharedNetwork = result.ok && !allowed && result.decision.sharedNetwork;
   const shared = html`
@@ -51,7 +59,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
 <h1>${ui.helpTitle}</h1>
 <section class="card decision ${allowed ? 'allowed' : 'refused'}" aria-labelledby="reason-title" data-reason="${reason}">
   <h2 id="reason-title">${allowed ? ui.statusAllowed : ui.statusRefused}</h2>
-  <p class="message" id="reason-message">${messageFor(reason, locale)}</p>
+  <p class="message" id="reason-message">${explanation.message}</p>
   <div class="actions">
     ${actions.includes('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
     ${isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
@@ -59,9 +67,9 @@ export async function helpPage(c: AppContext): Promise<Response> {
     ${actions.includes('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
     <a class="button" href="#contact">${ui.contact}</a>
   </div>
-  <form id="code-form" class="code-form" hidden>
+  <form id="code-form" class="help-code-form" hidden>
     <label for="code">${ui.codeLabel}</label>
-    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+    <input id="code" name="code" class="help-code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
     <button type="submit" class="primary">${ui.confirm}</button>
   </form>
   <p id="status-line" class="status" role="status" aria-live="polite"></p>
@@ -75,17 +83,17 @@ ${stoppedOnSharedNetwork ? '' : shared}
 <section class="card" id="contact" aria-labelledby="contact-title">
   <h2 id="contact-title">${ui.contact}</h2>
   <p>${ui.contactText}</p>
+  ${supportUrl ? html`<p><a class="button" id="support-link" href="${supportUrl}" rel="noopener noreferrer">${ui.contactAction}</a></p>` : ''}
 </section>
 
-<section class="card" id="meanings" aria-labelledby="meanings-title">
-  <h2 id="meanings-title">${ui.meaningsTitle}</h2>
+<details class="card help-glossary" id="meanings">
+  <summary><h2 id="meanings-title">${ui.meaningsTitle}</h2></summary>
+  <p class="muted">${ui.meaningsText}</p>
   <dl>${REASONS.filter((r) => !OPERATOR_REASONS.has(r)).map((r) => glossaryEntry(r, locale))}</dl>
-  <details>
-    <summary>${ui.technicalTitle}</summary>
-    <dl>${REASONS.filter((r) => OPERATOR_REASONS.has(r)).map((r) => glossaryEntry(r, locale))}</dl>
-  </details>
-</section>`;
+  <h3>${ui.technicalTitle}</h3>
+  <dl>${REASONS.filter((r) => OPERATOR_REASONS.has(r)).map((r) => glossaryEntry(r, locale))}</dl>
+</details>`;
 
-  const rendered = await page({ title: ui.helpTitle, locale, script: 'help', body, data: { locale, ui } });
+  const rendered = await page({ title: ui.helpTitle, locale: LANGUAGE_TAGS[locale], script: 'help', body, data: { locale: LANGUAGE_TAGS[locale], ui } });
   return new Response(rendered.toString(), { status: 200, headers: pageHeaders(c.req.url) });
 }

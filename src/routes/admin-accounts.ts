@@ -18,7 +18,7 @@ import type { Household } from '../household/household';
 import { primaryLocationChangesUsed } from '../household/transitions';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
-import { actionsFor, messageFor } from '../messages/catalog';
+import { explainReason } from '../messages/catalog';
 import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
 import { authoritativeRollout } from '../state/rollout-read-model';
@@ -134,8 +134,7 @@ async function explainDecision(c: AppContext, account: string, request: ExplainR
       rule: { key: appliedRule.key, mode: appliedRule.rule.mode, percent: appliedRule.rule.percent, failOpen: appliedRule.rule.failOpen },
       bucket,
       policyVersion: decision.policyVersion,
-      message: messageFor(decision.reason, locale),
-      actions: decision.decision === 'allow' ? [] : actionsFor(decision.reason),
+      ...explainReason(decision.reason, { locale, allowed: decision.decision === 'allow', deviceType: type }),
       ...(decision.accessUntil ? { accessUntil: iso(decision.accessUntil) } : {}),
       trace: decision.trace,
     },

@@ -13,7 +13,7 @@ import { decideForDevice } from '../edge/decide-request';
 import { DECISION_HEADER, decisionHeader, tokenProblem } from '../edge/decision-response';
 import { recordDecision, rememberVisit } from '../edge/record';
 import type { AppContext } from '../http/context';
-import { actionsFor, messageFor } from '../messages/catalog';
+import { explainReason, LANGUAGE_TAGS } from '../messages/catalog';
 import type { Decision } from '../policy/decide';
 import type { NetworkId } from '../network/network-id';
 import type { DeviceIdentity } from '../identity/device-token';
@@ -40,8 +40,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     mode: decision.mode,
     region: decision.region,
     policyVersion: decision.policyVersion,
-    message: messageFor(decision.reason, locale),
-    actions: decision.decision === 'allow' ? [] : actionsFor(decision.reason),
+    ...explainReason(decision.reason, { locale, allowed: decision.decision === 'allow', deviceType: device.deviceType }),
     ...(decision.accessUntil ? { accessUntil: new Date(decision.accessUntil).toISOString() } : {}),
     ...(session ? { session: { expiresAt: new Date(session.expiresAtSeconds * 1000).toISOString() } } : {}),
     requestId,
@@ -50,7 +49,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     [DECISION_HEADER]: decisionHeader(decision),
     'Hearth-Request-Id': requestId,
     'Cache-Control': 'no-store',
-    'Content-Language': locale,
+    'Content-Language': LANGUAGE_TAGS[locale],
     ...(session ? { [SESSION_HEADER]: session.credential } : {}),
     'Set-Cookie': session ? sessionCookie(session.credential, session.expiresAtSeconds - unixSeconds(now)) : CLEAR_SESSION_COOKIE,
   });

@@ -58,7 +58,7 @@ async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: num
   if (decision.decision === 'allow') {
     return problemFor(c, 'NOT_REQUIRED', { detail: `This device is allowed (${decision.reason}); no code is needed.`, extra: { decisionReason: decision.reason } });
   }
-  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return problemFor(c, 'TRAVEL_LIMIT_REACHED', { extra: { decision: decision.decision, policyVersion: decision.policyVersion } });
+  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return problemFor(c, 'TRAVEL_LIMIT_REACHED', { deviceType: device.deviceType, extra: { decision: decision.decision, policyVersion: decision.policyVersion } });
   return { region: decision.region, mode: decision.mode, request: { purpose: 'access' } };
 }
 
@@ -183,7 +183,7 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
     case 'CODE_INVALID':
       return problemFor(c, 'CODE_INVALID', { extra: { attemptsRemaining: result.attemptsRemaining } });
     case 'CHALLENGE_EXPIRED':
-      return problemFor(c, 'CHALLENGE_EXPIRED', result.used ? { detail: 'This code was already used. Ask for a new one if you need it.' } : {});
+      return problemFor(c, result.used ? 'CODE_ALREADY_USED' : 'CHALLENGE_EXPIRED');
     default:
       return problemFor(c, result.reason);
   }
@@ -231,7 +231,7 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
       case 'CODE_INVALID':
         return problemFor(c, 'CODE_INVALID', { extra: { attemptsRemaining: result.attemptsRemaining } });
       case 'CHALLENGE_EXPIRED':
-        return problemFor(c, 'CHALLENGE_EXPIRED', result.used ? { detail: 'This code was already used. Ask for a new one if you need it.' } : {});
+        return problemFor(c, result.used ? 'CODE_ALREADY_USED' : 'CHALLENGE_EXPIRED');
       case 'CHALLENGE_LOCKED':
         return problemFor(c, 'CHALLENGE_LOCKED');
     }

@@ -96,7 +96,7 @@ export const operations: Operation[] = [
       401: tokenProblem,
       403: problem('`CODE_INVALID` with `attemptsRemaining`, `TRAVEL_LIMIT_REACHED`, or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).'),
       404: problem('`CHALLENGE_NOT_FOUND`: unknown id, another device’s challenge, or a `primary-location` challenge (its code never grants access).'),
-      410: problem('`CHALLENGE_EXPIRED`: expired or already used.'),
+      410: problem('`CHALLENGE_EXPIRED`: past its lifetime (`CODE_TTL`); or `CODE_ALREADY_USED`: the code was used already. Either way, ask for a new code (the `verify` action).'),
       413: tooLarge,
       429: problem('`CHALLENGE_LOCKED`: too many wrong codes.'),
     },
@@ -120,7 +120,7 @@ export const operations: Operation[] = [
       403: problem(
         '`DEVICE_TYPE_NOT_ALLOWED`: only a TV can do this; `VERIFICATION_REQUIRED` (with a `verify` action): no `challengeId` and `code`, or not those of a `primary-location` challenge this TV opened; `CODE_INVALID` with `attemptsRemaining`; or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).',
       ),
-      410: problem('`CHALLENGE_EXPIRED`: expired or already used.'),
+      410: problem('`CHALLENGE_EXPIRED`: past its lifetime (`CODE_TTL`); or `CODE_ALREADY_USED`: the code was used already. Either way, ask for a new code (the `verify` action).'),
       413: tooLarge,
       429: problem('`CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After.'),
     },

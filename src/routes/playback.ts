@@ -40,7 +40,7 @@ export async function playback(c: AppContext): Promise<Response> {
   rememberVisit(gate, decided, 'segment', waitUntil);
   recordDecision(gate, 'segment', requestId, decided, waitUntil);
   const { decision, device } = decided;
-  if (decision.decision !== 'allow') return refusal(decision, requestId, locale);
+  if (decision.decision !== 'allow') return refusal(decision, requestId, locale, device.deviceType);
 
   let response: Response;
   if (gate.config.originUrl) {

@@ -70,6 +70,17 @@ describe('configuration', () => {
     expect(problemsOf({ DEVICE_BINDING: 'off' })).toEqual(['DEVICE_BINDING']);
   });
 
+  it('takes SUPPORT_URL as a web page or a mailto: address (https only in production), and none by default', () => {
+    expect(configOf(base).supportUrl).toBeNull();
+    expect(configOf({ ...base, SUPPORT_URL: 'https://help.example/hearth' }).supportUrl).toBe('https://help.example/hearth');
+    expect(configOf({ ...base, SUPPORT_URL: 'mailto:support@example.com' }).supportUrl).toBe('mailto:support@example.com');
+    expect(configOf({ ...base, SUPPORT_URL: 'http://localhost:3000/support' }).supportUrl).toBe('http://localhost:3000/support');
+    expect(problemsOf({ SUPPORT_URL: 'javascript:alert(1)' })).toEqual(['SUPPORT_URL']);
+    expect(problemsOf({ SUPPORT_URL: 'support.example' })).toEqual(['SUPPORT_URL']);
+    const production = parseConfig({ ...base, ENVIRONMENT: 'production', SUPPORT_URL: 'http://help.example' });
+    expect(production.ok ? [] : production.problems.filter((p) => p.binding === 'SUPPORT_URL').map((p) => p.message)).toEqual(['must be an https URL or a mailto: address']);
+  });
+
   it('takes a JWK Set as a JSON string or as an object', () => {
     const jwks = JSON.parse(base.DEVICE_JWKS as string);
     const result = parseConfig({ ...base, DEVICE_JWKS: jwks });

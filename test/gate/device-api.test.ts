@@ -82,7 +82,9 @@ describe('verification codes', () => {
 
     const again = await verify(phone, opened.body.challengeId as string, code);
     expect(again.status).toBe(410);
-    expect(again.body.reason).toBe('CHALLENGE_EXPIRED');
+    // A used code says so, in its message and its detail alike.
+    expect(again.body.reason).toBe('CODE_ALREADY_USED');
+    expect(again.body.detail).toBe(again.body.message);
   });
 
   it('answers 409 NOT_REQUIRED for a device that is allowed anyway', async () => {

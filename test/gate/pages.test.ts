@@ -20,10 +20,12 @@ describe('pages, server side', () => {
     expect(csp).toContain("object-src 'none'");
     expect(csp).not.toContain("script-src 'self'");
     const html = await response.text();
-    expect(html).toContain('<html lang="pt">');
+    // pt-BR is answered in Brazilian Portuguese.
+    expect(html).toContain('<html lang="pt-BR">');
     expect(html).toContain('data-reason="OUTSIDE_HOUSEHOLD"');
-    expect(html).toContain('Este dispositivo não faz parte da sua residência');
-    expect(html).toContain('Porque é que este dispositivo não pode reproduzir agora');
+    expect(html).toContain('Este dispositivo não faz parte da sua casa. Se você estiver viajando');
+    expect(html).toContain('Por que este dispositivo não pode reproduzir agora');
+    expect(html).not.toMatch(/estiver a viajar|residência|equipa/);
     expect(html).not.toContain('Outside the household');
     expect(html).toContain('data-action="verify"');
     expect(html).not.toContain('data-action="primary-location"');

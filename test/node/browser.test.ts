@@ -244,7 +244,7 @@ describe('the ops console', () => {
     await textOf(page.locator('#confirm-text')).toContain('Set CR to enforce for 100 %');
     // The preview comes before the confirm button: what this rule would have done to the last hour.
     await textOf(page.locator('#confirm-preview-headline')).toBe('Enforce at 100% in CR would have refused 1 of 2 sessions in the last hour (50%), 0 on TVs.');
-    await textOf(page.locator('#confirm-preview-current')).toContain('CR\'s rule: monitor at 100%), 0 of them were refused');
+    await textOf(page.locator('#confirm-preview-current')).toContain('CR\'s rule: monitor at 100%), 0 of them would have been refused');
     await screenshots(page, 'console-confirm');
     await page.click('#confirm-ok');
     await textOf(page.locator('#console-status')).toContain('CR is now enforce');

@@ -1,0 +1,203 @@
+/**
+ * What a person reads, the actions they are offered and the endpoints those
+ * actions point to agree — for every reason, in every language, on every
+ * device type: a message that offers a code comes with the `verify` action,
+ * an allowed answer offers nothing (asking for a code would answer
+ * `409 NOT_REQUIRED`), `primary-location` is offered to TVs only (anything
+ * else gets `403 DEVICE_TYPE_NOT_ALLOWED`), and every action names a route
+ * the gate serves.
+ */
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION_DEVICE_TYPES, ACTIONS, explainReason, LOCALES, REASONS, reasonEntry, type Action, type Locale, type Reason } from '../../src/messages/catalog';
+import { problemBody } from '../../src/http/problem';
+import type { DecisionReason } from '../../src/policy/decide';
+import { DEVICE_TYPES, type DeviceType } from '../../src/vocabulary';
+import { callGate, newAccount, setRule } from '../support/gate';
+import { deviceToken } from '../support/tokens';
+import { lastCode } from '../support/webhook';
+
+const HOME_IP = '203.0.113.70';
+const AWAY_IP = '198.51.100.70';
+
+/** The words for "code" in each language: an allowed answer never mentions one, a refusal that does offers `verify`. */
+const CODE_WORD: Record<Locale, RegExp> = { en: /\bcodes?\b/i, es: /\bc[oó]digos?\b/i, pt: /\bc[oó]digos?\b/i, fr: /\bcodes?\b/i };
+/** Refusals that speak of a code without offering a new one: the code already sent (retry it), none needed, too many asked (wait). */
+const CODE_MENTIONED_NOT_OFFERED = new Set<Reason>(['CODE_INVALID', 'NOT_REQUIRED', 'CHALLENGE_RATE_LIMITED']);
+/** Words and turns of European Portuguese that a Brazilian reader stumbles on. */
+const EUROPEAN_PORTUGUESE = /\b(?:estiver a|está a|estão a|residência|equipa|contacte|contactar|ecrã|registo|encontrámos|enviámos|aplicação|utiliza|partilhad|inicie sessão|introduz|daqui a pouco|noutr|numa)\b/i;
+
+/** Every reason `decide()` can give (contract §4), with whether an allow can carry it: row 2 fails open, `monitor` allows rows 11. */
+const DECISION_REASONS: Record<DecisionReason, { allow: boolean; refuse: boolean }> = {
+  DEVICE_REVOKED: { allow: false, refuse: true },
+  DEVICE_PROOF_REQUIRED: { allow: false, refuse: true },
+  STATE_UNAVAILABLE: { allow: true, refuse: true },
+  ENFORCEMENT_OFF: { allow: true, refuse: false },
+  HOUSEHOLD_ESTABLISHED: { allow: true, refuse: false },
+  HOUSEHOLD_NOT_SET: { allow: true, refuse: false },
+  IN_HOUSEHOLD: { allow: true, refuse: false },
+  TRUSTED_DEVICE: { allow: true, refuse: false },
+  TEMPORARY_ACCESS: { allow: true, refuse: false },
+  EXTRA_MEMBER: { allow: true, refuse: false },
+  SUPPORT_GRANT: { allow: true, refuse: false },
+  OUTSIDE_HOUSEHOLD: { allow: true, refuse: true },
+  TRAVEL_LIMIT_REACHED: { allow: true, refuse: true },
+};
+const canAllow = (reason: Reason) => (DECISION_REASONS as Partial<Record<Reason, { allow: boolean }>>)[reason]?.allow ?? false;
+/** Refusals are every reason but those only an allow carries. */
+const canRefuse = (reason: Reason) => (DECISION_REASONS as Partial<Record<Reason, { refuse: boolean }>>)[reason]?.refuse ?? true;
+
+const DEVICES: Array<DeviceType | null> = [...DEVICE_TYPES, null];
+
+/** The routes the gate serves, from its own OpenAPI document, plus the pages (not API operations). */
+let routes: Set<string>;
+beforeAll(async () => {
+  const document = (await (await callGate({ path: '/openapi.json' })).json()) as { paths: Record<string, Record<string, unknown>> };
+  routes = new Set(Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)));
+  routes.add('GET /gate/help');
+});
+
+function served(action: Action): boolean {
+  return routes.has(`${action.method} ${action.href.split('#')[0]}`);
+}
+
+describe('every reason × language × device type', () => {
+  it('knows every decision reason, and only those carry an allow', () => {
+    for (const reason of Object.keys(DECISION_REASONS)) expect(REASONS).toContain(reason);
+  });
+
+  for (const reason of REASONS) {
+    it(`${reason}: message, actions and endpoints agree`, () => {
+      for (const locale of LOCALES) {
+        for (const deviceType of DEVICES) {
+          const where = `${reason} in ${locale} on ${deviceType ?? 'an unknown device'}`;
+          if (canAllow(reason)) {
+            const allowed = explainReason(reason, { locale, allowed: true, deviceType });
+            expect(allowed.actions, where).toEqual([]);
+            expect(allowed.message, `${where} (allowed) must not offer a code: asking for one answers 409 NOT_REQUIRED`).not.toMatch(CODE_WORD[locale]);
+          }
+          if (!canRefuse(reason)) continue;
+          const { message, actions } = explainReason(reason, { locale, allowed: false, deviceType });
+          const ids = actions.map((action) => action.id);
+          expect(message.trim(), where).not.toBe('');
+          if (locale !== 'en') expect(message, `${where} is translated`).not.toBe(explainReason(reason, { locale: 'en', allowed: false, deviceType }).message);
+          if (locale === 'pt') expect(message, `${where} is Brazilian Portuguese`).not.toMatch(EUROPEAN_PORTUGUESE);
+          // What the message offers, the actions carry — and the reverse.
+          const speaksOfCode = CODE_WORD[locale].test(message);
+          if (speaksOfCode && !CODE_MENTIONED_NOT_OFFERED.has(reason)) expect(ids, `${where} offers a code`).toContain('verify');
+          if (ids.includes('verify')) expect(message, `${where} carries verify`).toMatch(CODE_WORD[locale]);
+          for (const action of actions) {
+            expect(action, where).toEqual(ACTIONS[action.id]);
+            expect(served(action), `${where}: ${action.method} ${action.href} is served`).toBe(true);
+            const types = ACTION_DEVICE_TYPES[action.id];
+            if (types) expect(types, `${where}: ${action.id} is for ${types.join(', ')}`).toContain(deviceType);
+          }
+          // A device that can take an action is offered it.
+          const offered = reasonEntry(reason).actions.filter((id) => ACTION_DEVICE_TYPES[id] === undefined || (deviceType !== null && ACTION_DEVICE_TYPES[id]!.includes(deviceType)));
+          expect(ids, where).toEqual(offered);
+          // A problem's detail says what its message says, in the same language.
+          const problem = problemBody(reason, { requestId: 'r', locale, deviceType });
+          expect(problem.detail, where).toBe(message);
+          expect(problem.actions, where).toEqual(actions);
+        }
+      }
+    });
+  }
+
+  it('offers primary-location on OUTSIDE_HOUSEHOLD and TRAVEL_LIMIT_REACHED to a TV, and to nothing else', () => {
+    for (const reason of ['OUTSIDE_HOUSEHOLD', 'TRAVEL_LIMIT_REACHED'] as const) {
+      expect(explainReason(reason, { locale: 'en', allowed: false, deviceType: 'tv' }).actions.map((a) => a.id)).toContain('primary-location');
+      for (const type of DEVICES.filter((t) => t !== 'tv')) {
+        expect(explainReason(reason, { locale: 'en', allowed: false, deviceType: type }).actions.map((a) => a.id)).not.toContain('primary-location');
+      }
+    }
+  });
+
+  it('gives a re-used code its own reason and wording, apart from an expired one, in every language', () => {
+    for (const locale of LOCALES) {
+      expect(explainReason('CODE_ALREADY_USED', { locale, allowed: false, deviceType: 'mobile' }).message).not.toBe(explainReason('CHALLENGE_EXPIRED', { locale, allowed: false, deviceType: 'mobile' }).message);
+    }
+    expect(reasonEntry('CODE_ALREADY_USED').status).toBe(410);
+  });
+});
+
+describe('the endpoints grant what the answers offer', () => {
+  beforeEach(async () => {
+    await setRule('PE', 'challenge');
+    await setRule('CR', 'monitor');
+  });
+
+  /** A household with its TV at home, and a device of `type` away from it. */
+  async function awayDevice(type: DeviceType) {
+    const account = newAccount(`agree-${type}`);
+    await callGate({ token: await deviceToken({ account, device: 'anchor', type: 'tv' }), ip: HOME_IP, country: 'PE' });
+    return { account, token: await deviceToken({ account, device: `away-${type}`, type }) };
+  }
+
+  for (const type of DEVICE_TYPES) {
+    it(`a ${type} away from home is offered only what it can do, and each action answers it`, async () => {
+      const { account, token } = await awayDevice(type);
+      const decision = await callGate({ token, ip: AWAY_IP, country: 'PE', headers: { 'Accept-Language': 'pt-BR' } });
+      const body = (await decision.json()) as { decision: string; reason: string; message: string; actions: Action[] };
+      expect(body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+      expect(body.message).toBe(explainReason('OUTSIDE_HOUSEHOLD', { locale: 'pt', allowed: false, deviceType: type }).message);
+      expect(decision.headers.get('Content-Language')).toBe('pt-BR');
+      const ids = body.actions.map((action) => action.id);
+      expect(ids.includes('primary-location')).toBe(type === 'tv');
+
+      // A playback refusal says the same.
+      const segment = await callGate({ path: '/seg-1.ts', token, ip: AWAY_IP, country: 'PE' });
+      expect(segment.status).toBe(403);
+      expect(((await segment.json()) as { actions: Action[] }).actions.map((a) => a.id)).toEqual(ids);
+
+      for (const action of body.actions) {
+        const path = action.href.split('#')[0]!;
+        const answer = await callGate({ method: action.method, path, token, cookie: `hearth_device=${token}`, ip: AWAY_IP, country: 'PE', ...(action.method === 'POST' ? { body: '{}', headers: { 'Content-Type': 'application/json' } } : {}) });
+        const reason = answer.headers.get('Content-Type')?.includes('json') ? ((await answer.json()) as { reason?: string }).reason : undefined;
+        expect(reason, `${type}: ${action.id}`).not.toBe('DEVICE_TYPE_NOT_ALLOWED');
+        expect(reason, `${type}: ${action.id}`).not.toBe('NOT_REQUIRED');
+        if (action.id === 'verify') expect(answer.status).toBe(201);
+        // The TV is told the move needs the owner's code, with a verify action to get one.
+        if (action.id === 'primary-location') expect(reason).toBe('VERIFICATION_REQUIRED');
+        if (action.method === 'GET') expect(answer.status).toBe(200);
+      }
+      if (ids.includes('verify')) expect(await lastCode(account)).toMatch(/^\d{6}$/);
+      // What is not offered is indeed refused.
+      if (type !== 'tv') {
+        const move = await callGate({ method: 'POST', path: '/gate/v1/household/primary-location', token, ip: AWAY_IP, country: 'PE', body: '{}', headers: { 'Content-Type': 'application/json' } });
+        expect(((await move.json()) as { reason: string }).reason).toBe('DEVICE_TYPE_NOT_ALLOWED');
+      }
+    });
+  }
+
+  it('in monitor, an allowed device away from home is offered no code, and asking for one is NOT_REQUIRED', async () => {
+    const account = newAccount('agree-monitor');
+    await callGate({ token: await deviceToken({ account, device: 'anchor', type: 'tv' }), ip: HOME_IP, country: 'CR' });
+    const phone = await deviceToken({ account, device: 'away' });
+    for (const locale of LOCALES) {
+      const body = (await (await callGate({ token: phone, ip: AWAY_IP, country: 'CR', headers: { 'Accept-Language': locale } })).json()) as { decision: string; reason: string; wouldDecision: string; message: string; actions: Action[] };
+      expect(body).toMatchObject({ decision: 'allow', reason: 'OUTSIDE_HOUSEHOLD', wouldDecision: 'challenge', actions: [] });
+      expect(body.message).not.toMatch(CODE_WORD[locale]);
+    }
+    const asked = await callGate({ method: 'POST', path: '/gate/v1/challenges', token: phone, ip: AWAY_IP, country: 'CR' });
+    expect(asked.status).toBe(409);
+    expect(((await asked.json()) as { reason: string }).reason).toBe('NOT_REQUIRED');
+  });
+
+  it('answers a re-used code CODE_ALREADY_USED, its detail saying what its message says, in every language', async () => {
+    const { account, token } = await awayDevice('mobile');
+    const opened = (await (await callGate({ method: 'POST', path: '/gate/v1/challenges', token, ip: AWAY_IP, country: 'PE' })).json()) as { challengeId: string };
+    const code = await lastCode(account);
+    const verify = (locale: string) =>
+      callGate({ method: 'POST', path: `/gate/v1/challenges/${opened.challengeId}/verify`, token, ip: AWAY_IP, country: 'PE', body: JSON.stringify({ code }), headers: { 'Content-Type': 'application/json', 'Accept-Language': locale } });
+    expect((await verify('en')).status).toBe(200);
+    for (const locale of LOCALES) {
+      const again = await verify(locale);
+      expect(again.status).toBe(410);
+      const problem = (await again.json()) as { reason: string; detail: string; message: string; actions: Action[] };
+      expect(problem.reason).toBe('CODE_ALREADY_USED');
+      expect(problem.detail).toBe(problem.message);
+      expect(problem.message).toBe(explainReason('CODE_ALREADY_USED', { locale, allowed: false, deviceType: 'mobile' }).message);
+      expect(problem.actions.map((a) => a.id)).toEqual(['verify', 'help']);
+    }
+  });
+});

@@ -10,8 +10,8 @@
  * output and exit status can be told apart; documents say `localhost:8787`,
  * which becomes this gate's address.
  */
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +25,8 @@ const WALKTHROUGH_DOCUMENTS = ['README.md', 'docs/clients.md', 'docs/api.md', 'd
 const CODE_LINE = /^(\s*)([A-Z_][A-Z0-9_]*)=\d{6}(\s+#\s*the code in the `?npm run dev`? log.*)$/m;
 
 const documents = WALKTHROUGH_DOCUMENTS.map((document) => {
-  const { walkthroughs, unmarked } = walkthroughsOf(document, readFileSync(document, 'utf8'));
-  return { document, walkthroughs, unmarked };
+  const found = walkthroughsOf(document, readFileSync(document, 'utf8'));
+  return { document, walkthroughs: found.walkthroughs, unmarked: found.unmarked };
 });
 const walkthroughs: Walkthrough[] = documents.flatMap((entry) => entry.walkthroughs);
 
@@ -130,9 +130,9 @@ describe('how a walkthrough is read and judged', () => {
 
   it('finds marked blocks, and the ones marked neither way', () => {
     const text = ['<!-- walkthrough: a -->', '```sh', 'echo 1', '```', '<!-- illustrative: production -->', '```sh', 'deploy', '```', '```sh', 'echo 2', '```', '````md', '```sh', 'inside an example', '```', '````'].join('\n');
-    const { walkthroughs, unmarked } = walkthroughsOf('doc.md', text);
-    expect(walkthroughs.map((walkthrough) => [walkthrough.name, walkthrough.commands.map((command) => command.text)])).toEqual([['a', ['echo 1']]]);
-    expect(unmarked.map((found) => found.line)).toEqual([9]);
+    const found = walkthroughsOf('doc.md', text);
+    expect(found.walkthroughs.map((walkthrough) => [walkthrough.name, walkthrough.commands.map((command) => command.text)])).toEqual([['a', ['echo 1']]]);
+    expect(found.unmarked.map((shell) => shell.line)).toEqual([9]);
   });
 
   it('matches JSON by the members shown, and refuses a value that differs', () => {
@@ -163,7 +163,13 @@ describe('every shell block in the documents is a walkthrough or says why it is 
 
 describe('walkthroughs, run against wrangler dev', () => {
   let stopped = false;
+  // Files a walkthrough makes in the repository's root as a reader's would (a device key pair): removed after, unless they were there before.
+  const made = ['tv-key.public.jwk', 'tv-key.private.jwk'].filter((file) => !existsSync(file));
   beforeAll(async () => {
+    // What a reader's terminal needs besides the project (`.ci/run` installs them when missing).
+    for (const tool of ['bash', 'curl', 'jq']) {
+      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`the walkthroughs need ${tool} on PATH`);
+    }
     scratch = mkdtempSync(join(tmpdir(), 'hearth-walkthroughs-'));
     logFile = join(scratch, 'dev.log');
     writeFileSync(logFile, '');
@@ -174,6 +180,7 @@ describe('walkthroughs, run against wrangler dev', () => {
   afterAll(() => {
     stopped = true;
     gate?.stop();
+    for (const file of made) rmSync(file, { force: true });
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -1,78 +1,248 @@
 /**
  * Hearth ops CLI — rollout, audit and account support against a running gate.
- *
- *   npm run ops -- rollout list
- *   npm run ops -- rollout set PE challenge --percent 10 --note "Peru: challenge 10%"
- *   npm run ops -- rollout set PE enforce --fail-closed --if-match 7 --note "Peru: enforce"
- *   npm run ops -- rollout delete PE
- *   npm run ops -- rollout set PE enforce --stages 10:P1D,50:P2D,100 --guard "refusal<=0.05,verify>=0.5,households>=200,window=PT15M" --note "Peru, guarded"
- *   npm run ops -- rollout resume PE --note "reviewed: the trip was a partner outage"
- *   npm run ops -- rollout preview PE enforce --percent 20 [--window PT1H]
- *   npm run ops -- metrics [REGION] [--since PT6H | 2026-11-21T09:00:00Z] [--step PT5M]
- *   npm run ops -- audit [--limit 20] [--cursor ID]
- *   npm run ops -- account show ACCOUNT
- *   npm run ops -- account explain ACCOUNT --device DEVICE [--ip 203.0.113.7] [--country PE] [--type tv]
- *   npm run ops -- account grant ACCOUNT --days 30 --reason "University term abroad" [--device DEVICE]
- *   npm run ops -- account grant-end ACCOUNT GRANT_ID
- *   npm run ops -- account extra-member add ACCOUNT DEVICE [--label "Sofía"]
- *   npm run ops -- account extra-member remove ACCOUNT DEVICE
- *   npm run ops -- account erase ACCOUNT --yes
- *   npm run ops -- admin-token --scope "rollout:read rollout:write"   (development keys only)
- *
- * --stages PERCENT:HOLD,...,PERCENT   each stage's percent and how long it holds (ISO 8601), the last without a hold.
- * --guard TERM,TERM,...               comma-separated terms, window required, at least one of refusal and verify:
- *   refusal<=RATE      trip to monitor when the refused share of treated households goes above RATE (0-1)
- *   verify>=RATE       trip when the share of code-sent households that verify falls below RATE (0-1)
- *   households>=N      act only once N households were treated in the window (default 100);
- *                      sessions>=N is its former name
- *   window=DURATION    how far back the guard reads (ISO 8601, e.g. PT15M, at most PT6H)
- *   refusal<RATE and verify>RATE are accepted as the same limits.
+ * Every command and its options are in COMMANDS below: `npm run ops -- --help`
+ * lists them, `npm run ops -- COMMAND --help` explains one. The CLI is strict:
+ * an option the command does not take, a word too many or a missing one is a
+ * usage error (exit 2) with the command's usage line, never a guess.
  *
  * Reads HEARTH_URL (default http://localhost:8787) and HEARTH_ADMIN_TOKEN.
- * Add --json to any command for machine-readable output.
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { adminApi, ifMatch, type Counts, type Metrics, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
 import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, resumeBody, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
-import { ADMIN_SCOPES, DEVICE_TYPES, MODES } from '../src/vocabulary.ts';
+import { ADMIN_SCOPES, DEVICE_TYPES, MODES, regionNeverApplies } from '../src/vocabulary.ts';
 import { terminalSafeJson, visibleDeep, visibleText } from '../src/admin-client/visible-text.ts';
 import { guardMinimum } from '../src/admin-client/rule-text.ts';
 import { mintAdminToken } from '../dev/tokens.ts';
 
+/** A mistake in the command line: exit 2, with the command's usage line. */
 class UsageError extends Error {}
+/** The gate refused, or could not be reached: exit 1. */
 class RefusedError extends Error {}
+/** A change that looks like a mistake (a rule that never applies, an account never seen): exit 2 unless --yes. */
+class UnconfirmedError extends Error {}
 
-const { values: flags, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    json: { type: 'boolean', default: false },
-    percent: { type: 'string' },
-    'fail-closed': { type: 'boolean', default: false },
-    'fail-open': { type: 'boolean', default: false },
-    note: { type: 'string' },
-    'if-match': { type: 'string' },
-    limit: { type: 'string' },
-    cursor: { type: 'string' },
-    device: { type: 'string' },
-    ip: { type: 'string' },
-    country: { type: 'string' },
-    type: { type: 'string' },
-    days: { type: 'string' },
-    reason: { type: 'string' },
-    label: { type: 'string' },
-    scope: { type: 'string' },
-    sub: { type: 'string', default: 'developer@hearth.dev.invalid' },
-    ttl: { type: 'string', default: '3600' },
-    yes: { type: 'boolean', default: false },
-    window: { type: 'string' },
-    stages: { type: 'string' },
-    guard: { type: 'string' },
-    since: { type: 'string' },
-    step: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
+/** Every option any command takes; each command names the ones it accepts. */
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  percent: { type: 'string' },
+  'fail-closed': { type: 'boolean' },
+  'fail-open': { type: 'boolean' },
+  note: { type: 'string' },
+  'if-match': { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  device: { type: 'string' },
+  ip: { type: 'string' },
+  country: { type: 'string' },
+  type: { type: 'string' },
+  days: { type: 'string' },
+  reason: { type: 'string' },
+  label: { type: 'string' },
+  scope: { type: 'string' },
+  sub: { type: 'string' },
+  ttl: { type: 'string' },
+  yes: { type: 'boolean' },
+  window: { type: 'string' },
+  stages: { type: 'string' },
+  guard: { type: 'string' },
+  since: { type: 'string' },
+  step: { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
+type OptionName = keyof typeof OPTIONS;
+
+/** Options every command takes. */
+const GLOBAL_OPTIONS: ReadonlySet<OptionName> = new Set(['json', 'help']);
+
+const STAGES_GRAMMAR = `--stages PERCENT:HOLD,...,PERCENT
+  Each stage's percent and how long it holds (ISO 8601 duration: PT20M, PT6H, P1D); the last stage has no hold.
+  Example: --stages 10:P1D,50:P2D,100   (10% for a day, 50% for two days, then 100%)`;
+
+const GUARD_HELP = `--guard TERM,TERM,...
+  Comma-separated terms; window is required, and at least one of refusal and verify:
+    refusal<=RATE      trip to monitor when the refused share of treated households goes above RATE (0-1)
+    verify>=RATE       trip when the share of code-sent households that verify falls below RATE (0-1)
+    households>=N      act only once N households were treated in the window (default 100);
+                       sessions>=N is its former name
+    window=DURATION    how far back the guard reads (ISO 8601, e.g. PT15M, at most PT6H)
+  refusal<RATE and verify>RATE are accepted as the same limits.
+  Example: --guard "refusal<=0.05,verify>=0.5,households>=200,window=PT15M"`;
+
+interface Command {
+  /** The words that name it: `rollout set`. */
+  name: string;
+  /** Its positional arguments, in order; a trailing `?` marks an optional one. */
+  args: readonly string[];
+  /** The command's usage line after its name. */
+  usage: string;
+  summary: string;
+  options: readonly OptionName[];
+  /** More help: option grammar, examples. */
+  more?: string;
+}
+
+const COMMANDS: readonly Command[] = [
+  { name: 'rollout list', args: [], usage: '', summary: 'Every region\'s rule, with its status and guard.', options: [] },
+  {
+    name: 'rollout set',
+    args: ['REGION', 'MODE'],
+    usage: 'REGION MODE --note "why" [--percent N] [--fail-closed | --fail-open] [--stages STAGES] [--guard GUARD] [--if-match VERSION] [--yes]',
+    summary: `Set a region's rule. REGION: a two-letter country code (PE, CL, …) or * for every region without a rule; MODE: ${MODES.join(', ')}.`,
+    options: ['note', 'percent', 'fail-closed', 'fail-open', 'stages', 'guard', 'if-match', 'yes'],
+    more: `--percent N        the share of the region's accounts under MODE (0-100, default 100); the others stay under monitor
+--fail-closed      a household read failure answers 503 instead of allowing (default: fail open)
+--if-match VERSION refuse the change if the rollout moved on since you read VERSION (rollout list shows it)
+--yes              set it even when the region can never apply (a code no request carries)
+
+${STAGES_GRAMMAR}
+
+${GUARD_HELP}
+
+Examples:
+  npm run ops -- rollout set PE challenge --percent 10 --note "Peru: challenge 10%"
+  npm run ops -- rollout set PE enforce --fail-closed --if-match 7 --note "Peru: enforce"
+  npm run ops -- rollout set PE enforce --stages 10:P1D,50:P2D,100 --guard "refusal<=0.05,verify>=0.5,households>=200,window=PT15M" --note "Peru, guarded"`,
   },
-});
+  { name: 'rollout delete', args: ['REGION'], usage: 'REGION [--if-match VERSION]', summary: 'Delete a region\'s rule; the region then follows *.', options: ['if-match'] },
+  {
+    name: 'rollout resume',
+    args: ['REGION'],
+    usage: 'REGION --note "why it is safe"',
+    summary: 'Resume a rule its guard tripped, at the stage it tripped in.',
+    options: ['note'],
+  },
+  {
+    name: 'rollout preview',
+    args: ['REGION', 'MODE'],
+    usage: 'REGION MODE [--percent N] [--window DURATION]',
+    summary: 'Replay recent sessions under a proposed rule; nothing is changed.',
+    options: ['percent', 'window'],
+    more: '--window DURATION  how far back to replay (ISO 8601, default PT1H)',
+  },
+  {
+    name: 'metrics',
+    args: ['REGION?'],
+    usage: '[REGION] [--since PT6H | 2026-11-21T09:00:00Z] [--step PT5M]',
+    summary: 'Decision counts by region, with sparklines.',
+    options: ['since', 'step'],
+  },
+  { name: 'audit', args: [], usage: '[--limit 20] [--cursor ID]', summary: 'The audit trail, newest first.', options: ['limit', 'cursor'] },
+  { name: 'account show', args: ['ACCOUNT'], usage: 'ACCOUNT', summary: 'An account\'s household: networks, devices, grants, extra members.', options: [] },
+  {
+    name: 'account explain',
+    args: ['ACCOUNT'],
+    usage: `ACCOUNT --device DEVICE [--ip 203.0.113.7] [--country PE] [--type ${DEVICE_TYPES.join('|')}]`,
+    summary: 'Why a device would be allowed or refused, row by row.',
+    options: ['device', 'ip', 'country', 'type'],
+  },
+  {
+    name: 'account grant',
+    args: ['ACCOUNT'],
+    usage: 'ACCOUNT --days N --reason "why" [--device DEVICE] [--yes]',
+    summary: 'Give a device (or the whole account) access for N days.',
+    options: ['days', 'reason', 'device', 'yes'],
+    more: '--yes  grant even though Hearth has never seen the account (a typo grants nobody)',
+  },
+  { name: 'account grant-end', args: ['ACCOUNT', 'GRANT_ID'], usage: 'ACCOUNT GRANT_ID', summary: 'End a support grant early.', options: [] },
+  {
+    name: 'account extra-member add',
+    args: ['ACCOUNT', 'DEVICE'],
+    usage: 'ACCOUNT DEVICE [--label "Sofía"] [--yes]',
+    summary: 'Give a device an extra-member slot.',
+    options: ['label', 'yes'],
+    more: '--yes  add it even though Hearth has never seen the account (a typo uses nobody\'s slot)',
+  },
+  { name: 'account extra-member remove', args: ['ACCOUNT', 'DEVICE'], usage: 'ACCOUNT DEVICE', summary: 'Free a device\'s extra-member slot.', options: [] },
+  { name: 'account erase', args: ['ACCOUNT'], usage: 'ACCOUNT --yes', summary: 'Delete everything held about the account.', options: ['yes'] },
+  {
+    name: 'admin-token',
+    args: [],
+    usage: '--scope "rollout:read …" [--sub NAME] [--ttl SECONDS]',
+    summary: 'Mint an admin token with the development key (a development gate only).',
+    options: ['scope', 'sub', 'ttl'],
+    more: `Scopes: ${ADMIN_SCOPES.join(' ')}\n--sub NAME     who the audit trail names (default developer@hearth.dev.invalid)\n--ttl SECONDS  how long it lives (default 3600)`,
+  },
+];
+
+const usageLine = (command: Command) => `npm run ops -- ${command.name}${command.usage ? ` ${command.usage}` : ''}`;
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'Hearth ops CLI — rollout, audit and account support against a running gate.',
+    '',
+    'Usage: npm run ops -- COMMAND [ARGS] [OPTIONS]        npm run ops -- COMMAND --help',
+    '',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Every command takes --json (machine-readable output) and --help.',
+    'Reads HEARTH_URL (default http://localhost:8787) and HEARTH_ADMIN_TOKEN.',
+    '',
+    STAGES_GRAMMAR,
+    '',
+    GUARD_HELP,
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  return [`Usage: ${usageLine(command)} [--json]`, '', command.summary, ...(command.more ? ['', command.more] : [])].join('\n');
+}
+
+/** The command named by the leading words: the longest name that matches. */
+function findCommand(words: string[]): Command | undefined {
+  return COMMANDS.filter((command) => command.name.split(' ').every((word, i) => words[i] === word)).toSorted((a, b) => b.name.length - a.name.length)[0];
+}
+
+/** What the group's words may continue with, for "rollout frobnicate". */
+function commandsUnder(group: string): string[] {
+  return COMMANDS.filter((command) => command.name.startsWith(`${group} `)).map((command) => command.name.slice(group.length + 1).split(' ')[0]!).filter((word, i, all) => all.indexOf(word) === i);
+}
+
+/**
+ * The command line, read strictly (node:util parseArgs, strict): an option no
+ * command knows, an option this command does not take, a missing or extra
+ * word are usage errors. A word in brackets, such as `[--fail-closed]` copied
+ * from a usage line, is an extra word like any other.
+ */
+function readCommandLine(argv: string[]): { command: Command | undefined; flags: Partial<Record<OptionName, string | boolean>>; args: string[]; help: boolean } {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    // parseArgs says e.g. "Unknown option '--percnt'. To specify a positional…": the first sentence is the mistake.
+    const message = error instanceof Error ? error.message.split(/\.\s/)[0]!.replace(/^./, (c) => c.toLowerCase()) : 'cannot read the command line';
+    const command = findCommand(argv.filter((arg) => !arg.startsWith('-')));
+    throw Object.assign(new UsageError(message), { command });
+  }
+  const flags = parsed.values as Partial<Record<OptionName, string | boolean>>;
+  const command = findCommand(parsed.positionals);
+  const help = flags.help === true;
+  if (!command) return { command, flags, args: parsed.positionals, help };
+  const args = parsed.positionals.slice(command.name.split(' ').length);
+  if (help) return { command, flags, args, help };
+  const mistake = (message: string) => {
+    throw Object.assign(new UsageError(message), { command });
+  };
+  for (const name of Object.keys(flags) as OptionName[]) {
+    if (!GLOBAL_OPTIONS.has(name) && !command.options.includes(name)) mistake(`${command.name} does not take --${name}`);
+  }
+  const needed = command.args.filter((arg) => !arg.endsWith('?'));
+  if (args.length < needed.length) mistake(`missing ${command.args[args.length]!.replace(/\?$/, '')}`);
+  if (args.length > command.args.length) mistake(`unexpected ${args.slice(command.args.length).map((word) => `"${word}"`).join(' ')}${args.slice(command.args.length).some((word) => /^\[.*\]$/.test(word)) ? ' (brackets in a usage line mark what is optional: write the option itself, or leave it out)' : ''}`);
+  return { command, flags, args, help };
+}
+
+const commandLine = (() => {
+  try {
+    return readCommandLine(process.argv.slice(2));
+  } catch (error) {
+    return fail(error);
+  }
+})();
+const flags = commandLine.flags as {
+  [Name in OptionName]?: (typeof OPTIONS)[Name]['type'] extends 'boolean' ? boolean : string;
+};
 
 const baseUrl = (process.env.HEARTH_URL ?? 'http://localhost:8787').replace(/\/+$/, '');
 const DEVELOPMENT_TOKEN_COMMAND = `export HEARTH_ADMIN_TOKEN=$(npm run -s ops -- admin-token --scope "${ADMIN_SCOPES.join(' ')}")`;
@@ -242,6 +412,8 @@ async function rolloutCommand(command: string | undefined, args: string[]): Prom
       if (flags.guard) rule.guard = guardFlag(flags.guard);
       if (flags['fail-closed']) rule.failOpen = false;
       if (flags['fail-open']) rule.failOpen = true;
+      const never = regionNeverApplies(region);
+      if (never) confirm(`warning: a rule for ${region} can never apply: ${never}.`, 'set it anyway');
       const rollout = await call(() => admin.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag() }, body: rule }));
       return output(rollout, () => `Set ${region} to ${mode}.\n\n${rolloutTable(rollout)}`);
     }
@@ -279,7 +451,7 @@ async function rolloutCommand(command: string | undefined, args: string[]): Prom
       });
     }
     default:
-      throw new UsageError('rollout takes list, set, delete, resume or preview');
+      throw new Error(`no rollout command ${command}`);
   }
 }
 
@@ -372,13 +544,46 @@ async function auditCommand(): Promise<void> {
       change: `${summariseChange(entry.before)} → ${summariseChange(entry.after)}`,
       note: entry.note,
     }));
-    const more = page.nextCursor ? `\nOlder entries: npm run ops -- audit --cursor ${page.nextCursor}` : '';
-    return table(rows, ['id', 'at', 'actor', 'action', 'target', 'change', 'note']) + more;
+    const more = page.nextCursor ? `Older entries: npm run ops -- audit --cursor ${page.nextCursor}` : flags.cursor ? 'No older entries: this is the start of the audit trail.' : 'No older entries.';
+    if (rows.length === 0) return flags.cursor ? 'No older entries: this is the start of the audit trail.' : 'The audit trail is empty: no change was made yet.';
+    return `${table(rows, ['id', 'at', 'actor', 'action', 'target', 'change', 'note'])}\n${more}`;
   });
 }
 
-async function accountCommand(command: string | undefined, args: string[]): Promise<void> {
-  const account = () => required(args[command === 'extra-member' ? 1 : 0], 'ACCOUNT');
+/**
+ * Stops a change that looks like a mistake unless --yes says it is meant:
+ * the warning, and how to go on. Nothing was changed when it stops.
+ */
+function confirm(warning: string, goOn: string): void {
+  if (flags.yes) {
+    process.stderr.write(`${warning} Going on (--yes).\n`);
+    return;
+  }
+  throw new UnconfirmedError(`${warning}\nNothing was changed. Add --yes to ${goOn}.`);
+}
+
+/**
+ * A grant or an extra member for an account Hearth has never seen is almost
+ * always a typo in the id (it would help nobody, silently): look the account
+ * up first, and ask for --yes when there is no household for it.
+ */
+async function confirmKnownAccount(account: string, change: string): Promise<void> {
+  if (!process.env.HEARTH_ADMIN_TOKEN) return; // The change itself says what is missing.
+  let result: { response: Response; error?: unknown };
+  try {
+    result = await admin.GET('/admin/v1/accounts/{account}', { params: { path: { account } } });
+  } catch {
+    return; // Unreachable: the change itself says so.
+  }
+  if (result.response.status === 404 && (result.error as Partial<Problem> | undefined)?.reason === 'ACCOUNT_NOT_FOUND') {
+    confirm(`warning: Hearth has never seen account ${visibleText(account)} (no device of it was ever decided), so ${change} would help nobody yet. Check the id with "npm run ops -- account show ${visibleText(account)}".`, `${change} anyway`);
+  } else if (result.response.status === 403) {
+    process.stderr.write(`note: could not check that Hearth knows account ${visibleText(account)} (the token lacks accounts:read).\n`);
+  }
+}
+
+async function accountCommand(command: string, args: string[]): Promise<void> {
+  const account = () => args[0]!;
   switch (command) {
     case 'show': {
       const summary = await call(() => admin.GET('/admin/v1/accounts/{account}', { params: { path: { account: account() } } }));
@@ -441,27 +646,26 @@ async function accountCommand(command: string | undefined, args: string[]): Prom
     case 'grant': {
       const days = integer(required(flags.days, '--days N (1–180)'), '--days')!;
       const body = { days, reason: required(flags.reason, '--reason "why"'), ...(flags.device ? { deviceId: flags.device } : {}) };
+      await confirmKnownAccount(account(), 'grant');
       const grant = await call(() => admin.POST('/admin/v1/accounts/{account}/grants', { params: { path: { account: account() } }, body }));
       return output(grant, () => `Granted ${flags.device ? `device ${flags.device}` : 'the whole account'} access until ${grant.expiresAt} (grant ${grant.grantId}).`);
     }
     case 'grant-end': {
-      const grantId = required(args[1], 'GRANT_ID');
+      const grantId = args[1]!;
       await call(() => admin.DELETE('/admin/v1/accounts/{account}/grants/{grantId}', { params: { path: { account: account(), grantId } } }));
       return output({ ended: grantId }, () => `Ended grant ${grantId}.`);
     }
-    case 'extra-member': {
-      const action = args[0];
-      const deviceId = required(args[2], 'DEVICE');
-      if (action === 'add') {
-        const body = { deviceId, ...(flags.label ? { label: flags.label } : {}) };
-        const member = await call(() => admin.POST('/admin/v1/accounts/{account}/extra-members', { params: { path: { account: account() } }, body }));
-        return output(member, () => `Device ${member.deviceId} holds an extra-member slot (since ${member.addedAt}).`);
-      }
-      if (action === 'remove') {
-        await call(() => admin.DELETE('/admin/v1/accounts/{account}/extra-members/{deviceId}', { params: { path: { account: account(), deviceId } } }));
-        return output({ removed: deviceId }, () => `Freed the extra-member slot of ${deviceId}.`);
-      }
-      throw new UsageError('extra-member takes add or remove');
+    case 'extra-member add': {
+      const deviceId = args[1]!;
+      const body = { deviceId, ...(flags.label ? { label: flags.label } : {}) };
+      await confirmKnownAccount(account(), 'add the extra member');
+      const member = await call(() => admin.POST('/admin/v1/accounts/{account}/extra-members', { params: { path: { account: account() } }, body }));
+      return output(member, () => `Device ${member.deviceId} holds an extra-member slot (since ${member.addedAt}).`);
+    }
+    case 'extra-member remove': {
+      const deviceId = args[1]!;
+      await call(() => admin.DELETE('/admin/v1/accounts/{account}/extra-members/{deviceId}', { params: { path: { account: account(), deviceId } } }));
+      return output({ removed: deviceId }, () => `Freed the extra-member slot of ${deviceId}.`);
     }
     case 'erase': {
       if (!flags.yes) throw new UsageError('erase deletes everything held about the account; add --yes to confirm');
@@ -469,7 +673,7 @@ async function accountCommand(command: string | undefined, args: string[]): Prom
       return output({ erased: account() }, () => `Erased account ${account()}. Its tokens issued until now stay refused (DEVICE_REVOKED) for DEVICE_TOKEN_MAX_AGE; a new sign-in starts afresh.`);
     }
     default:
-      throw new UsageError('account takes show, explain, grant, grant-end, extra-member or erase');
+      throw new Error(`no account command ${command}`);
   }
 }
 
@@ -482,26 +686,19 @@ async function adminToken(): Promise<void> {
   const scope = required(flags.scope, `--scope "…" (any of: ${ADMIN_SCOPES.join(' ')})`);
   const ttl = integer(flags.ttl, '--ttl') ?? 3600;
   process.stderr.write('admin-token: signed with the DEVELOPMENT admin key; only a development gate accepts it.\n');
-  process.stdout.write((await mintAdminToken({ scope, sub: flags.sub!, ttlSeconds: ttl })) + '\n');
+  process.stdout.write((await mintAdminToken({ scope, sub: flags.sub ?? 'developer@hearth.dev.invalid', ttlSeconds: ttl })) + '\n');
 }
 
-function usage(): string {
-  const header = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!;
-  return header.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '');
-}
-
-const [group, command, ...rest] = positionals;
-try {
-  if (flags.help || !group) process.stdout.write(usage() + '\n');
-  else if (group === 'rollout') await rolloutCommand(command, rest);
-  else if (group === 'audit') await auditCommand();
-  else if (group === 'metrics') await metricsCommand([command, ...rest].filter((arg): arg is string => arg !== undefined));
-  else if (group === 'account') await accountCommand(command, rest);
-  else if (group === 'admin-token') await adminToken();
-  else throw new UsageError(`unknown command "${group}"`);
-} catch (error) {
+/** Ends the run on a mistake or a refusal: what went wrong, and for a usage mistake the command's usage line. */
+function fail(error: unknown): never {
   if (error instanceof UsageError) {
-    process.stderr.write(`ops: ${error.message}\nRun "npm run ops -- --help" for usage.\n`);
+    const command = (error as UsageError & { command?: Command }).command;
+    const usage = command ? `Usage: ${usageLine(command)}\nRun "npm run ops -- ${command.name} --help" for more.` : 'Usage: npm run ops -- COMMAND [ARGS] [OPTIONS]\nRun "npm run ops -- --help" for the commands.';
+    process.stderr.write(`ops: ${error.message}\n${usage}\n`);
+    process.exit(2);
+  }
+  if (error instanceof UnconfirmedError) {
+    process.stderr.write(`ops: ${error.message}\n`);
     process.exit(2);
   }
   if (error instanceof RefusedError) {
@@ -509,4 +706,36 @@ try {
     process.exit(1);
   }
   throw error;
+}
+
+/** Runs the command the words name (readCommandLine checked its arguments and options). */
+async function run(command: Command, args: string[]): Promise<void> {
+  const [group, verb] = command.name.split(' ') as [string, string | undefined];
+  if (group === 'rollout') return rolloutCommand(verb, args);
+  if (group === 'account') return accountCommand(command.name.slice('account '.length), args);
+  if (group === 'audit') return auditCommand();
+  if (group === 'metrics') return metricsCommand(args);
+  return adminToken();
+}
+
+try {
+  const { command, args, help } = commandLine;
+  const words = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+  if (command) {
+    if (help) process.stdout.write(commandHelp(command) + '\n');
+    else await run(command, args);
+  } else if (help && words.length === 0) {
+    process.stdout.write(overview() + '\n');
+  } else if (words.length === 0) {
+    // No command at all: the overview, as a mistake (a script that forgot its command must not pass).
+    process.stderr.write(overview() + '\n');
+    process.exit(2);
+  } else {
+    const under = commandsUnder(words[0]!);
+    throw new UsageError(under.length > 0 ? `${words[0]} takes ${under.join(', ')}${words[1] ? `, not "${words[1]}"` : ''}` : `unknown command "${words[0]}"`);
+  }
+} catch (error) {
+  // A mistake found while running (a missing --note) is shown with the command's usage line too.
+  if (error instanceof UsageError && !(error as UsageError & { command?: Command }).command) Object.assign(error, { command: commandLine.command });
+  fail(error);
 }

@@ -68,9 +68,32 @@ function pickMetricsShard(shards: number): number {
   return nextMetricsShard++ % shards;
 }
 
+/**
+ * The storage bindings the gate cannot decide without (wrangler.toml binds
+ * them). One missing is named with every other misconfiguration, instead of
+ * surfacing as an internal error — or, worse, as an allow — on the request
+ * that first touches it. DECISIONS (Analytics Engine) is optional.
+ */
+const STORAGE_BINDINGS = {
+  HEARTH_KV: 'a KV namespace',
+  HOUSEHOLDS: 'the HouseholdStore Durable Object namespace',
+  CONTROL: 'the ControlStore Durable Object namespace',
+  METRICS: 'the RegionMetrics Durable Object namespace',
+  NETWORKS: 'the NetworkSharing Durable Object namespace',
+} as const satisfies Partial<Record<keyof HearthEnv, string>>;
+
+function storageProblems(env: HearthEnv): ConfigProblem[] {
+  return Object.entries(STORAGE_BINDINGS)
+    .filter(([binding]) => !env[binding as keyof typeof STORAGE_BINDINGS])
+    .map(([binding, kind]) => ({ binding, message: `is not bound (wrangler.toml binds it as ${kind})` }));
+}
+
 function buildGate(env: HearthEnv): GateResult {
   const parsed = parseConfig(env);
-  if (!parsed.ok) return parsed;
+  const storage = storageProblems(env);
+  // Every problem at once: the configuration's (the admin API's among them) and the storage's.
+  if (!parsed.ok) return { ok: false, problems: [...parsed.problems, ...storage] };
+  if (storage.length > 0) return { ok: false, problems: [...storage, ...parsed.config.adminProblems] };
   const { config } = parsed;
   const metricsShard = pickMetricsShard(config.metricsShards);
   return {

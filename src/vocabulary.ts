@@ -34,3 +34,26 @@ export const REGION_PATTERN = /^(?:\*|[A-Z]{2})$/;
 
 export const ADMIN_SCOPES = ['rollout:read', 'rollout:write', 'accounts:read', 'accounts:write', 'audit:read'] as const;
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
+
+/** Cloudflare's country code for a request whose country it could not tell; such requests follow the `*` rule. */
+export const UNKNOWN_COUNTRY = 'XX';
+
+/** Region codes the locale data knows that no request carries: groups of countries and "unknown region". */
+const NOT_COUNTRIES: Record<string, string> = { EU: 'the European Union', EZ: 'the eurozone', UN: 'the United Nations', QO: 'Outlying Oceania', ZZ: '"unknown region"' };
+
+/**
+ * Why a rollout rule for `region` could never apply, in words, or null when it
+ * can: a request's region is the two-letter country Cloudflare gives it
+ * (docs/api.md), so a rule for `XX`, for a group such as `EU`, for an old
+ * code such as `UK` (requests carry `GB`) or for a code no country has would
+ * sit unused. The country list is the runtime's own (Intl), not one kept here.
+ */
+export function regionNeverApplies(region: string): string | null {
+  if (region === '*' || !REGION_PATTERN.test(region)) return null;
+  if (region === UNKNOWN_COUNTRY) return `${UNKNOWN_COUNTRY} is the code for a request whose country could not be told; such requests follow the * rule, never a rule of ${UNKNOWN_COUNTRY}`;
+  if (NOT_COUNTRIES[region]) return `${region} stands for ${NOT_COUNTRIES[region]}, not a country; a request's region is always one country`;
+  const canonical = new Intl.Locale('und', { region }).region;
+  if (canonical && canonical !== region) return `${region} is an old code; requests from there carry ${canonical}`;
+  if (new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' }).of(region) === undefined) return `${region} is not a country code (ISO 3166-1 alpha-2); no request carries it`;
+  return null;
+}

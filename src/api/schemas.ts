@@ -77,7 +77,18 @@ export const primaryLocationRequest = z
   })
   .meta({ id: 'PrimaryLocationRequest' });
 
-export const health = z.object({ ok: z.literal(true), version: z.string() });
+export const health = z.union([
+  z.object({ ok: z.literal(true), version: z.string() }).meta({ description: 'Every part is configured.' }),
+  z
+    .object({
+      ok: z.literal(false),
+      status: z.literal('degraded'),
+      version: z.string(),
+      detail: z.string(),
+      misconfigured: z.array(z.object({ part: z.literal('admin'), bindings: z.array(z.string()).meta({ description: 'The bindings at fault (names only).' }) })),
+    })
+    .meta({ description: 'Playback and the device API serve; a part (the admin API) is misconfigured.' }),
+]);
 
 export const decisionResponse = z
   .object({

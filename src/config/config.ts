@@ -417,5 +417,6 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     sessionSigningKeys,
     playbackSessionTtlMs,
   };
-  return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
+  // A gate that cannot start names every binding at fault at once, the admin API's too (alone, those only close /admin).
+  return problems.length === 0 ? { ok: true, config } : { ok: false, problems: [...problems, ...adminProblems] };
 }

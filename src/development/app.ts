@@ -1,6 +1,6 @@
 /**
- * Everything that exists for development only, as one sub-app: the demo page
- * and its script,
+ * Everything that exists for development only, as one sub-app: the landing
+ * page at `/`, the demo page and its script,
  * `/gate/dev/*` (a device token for the demo, this isolate's counts) and the
  * development origin. app.ts mounts it only in development builds (`wrangler
  * dev`, the tests; `wrangler deploy` leaves it, and jose's signing, out of
@@ -10,6 +10,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/context';
 import { demoPage } from '../pages/demo-page';
+import { landingPage } from './landing-page';
 import { devDeviceToken } from './device-token-route';
 import { developmentOrigin } from './origin';
 import { countFor, devStats } from './stats';
@@ -40,7 +41,8 @@ export function mountDevelopment(app: Hono<AppEnv>): void {
   development.use(inDevelopment);
   development.get('/gate/dev/stats', only(devStats));
   development.post('/gate/dev/device-token', only(devDeviceToken));
-  // In production `/demo` is a playback path like any other.
+  // In production `/` and `/demo` are playback paths like any other.
+  development.get('/', only(landingPage));
   development.get('/demo', only(demoPage));
   development.get('/gate/assets/demo.js', only((c) => assetResponse(bundledAsset(DEMO_ASSETS, '/gate/assets/demo.js')!, c.req.raw)));
   app.route('/', development);

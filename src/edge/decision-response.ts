@@ -12,6 +12,7 @@ import type { Locale } from '../messages/catalog';
 import type { Decision } from '../policy/decide';
 import { SESSION_CHALLENGE } from '../session/playback-session';
 import type { CredentialFailure } from './identify';
+import type { DeviceType } from '../vocabulary';
 
 export const DECISION_HEADER = 'Hearth-Decision';
 export const TOKEN_CHALLENGE = 'Bearer realm="playback", error="invalid_token"';

@@ -5,10 +5,9 @@
  */
 import type { Environment } from '../config/config';
 import { FALLBACK_REGION } from '../policy/rollout';
+import { UNKNOWN_COUNTRY } from '../vocabulary';
 
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
-/** Cloudflare's code for a country it could not determine; such requests fall under `*`. */
-const UNKNOWN_COUNTRY = 'XX';
 export const SIM_COUNTRY_HEADER = 'Hearth-Sim-Country';
 
 export function requestRegion(request: Request, environment: Environment): string | null {

@@ -27,7 +27,10 @@ export const operations: Operation[] = [
     summary: 'Liveness and version',
     tag: 'Service',
     auth: 'none',
-    responses: { 200: { description: 'Configured and serving.', body: s.health }, 500: problem('`MISCONFIGURED`: a binding is missing or malformed.') },
+    responses: {
+      200: { description: 'Serving: `ok` true when every part is configured; `ok` false (`status` degraded) when playback serves but the admin API is misconfigured, its bindings named.', body: s.health },
+      500: problem('`MISCONFIGURED`: the gate cannot decide; every binding at fault is named.'),
+    },
     handler: health,
   }),
   defineOperation({

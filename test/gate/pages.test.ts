@@ -78,6 +78,23 @@ describe('pages, server side', () => {
     expect(refused.status).toBe(404);
   });
 
+  it('opens on a landing page at / in development, linking the pages, the documents and the walkthrough; in production / is playback', async () => {
+    const landing = await callGate({ path: '/' });
+    expect(landing.status).toBe(200);
+    expect(landing.headers.get('Content-Type')).toContain('text/html');
+    expect(landing.headers.get('Content-Security-Policy')).toContain("default-src 'none'");
+    const page = await landing.text();
+    for (const href of ['/demo', '/gate/help', '/admin/console', '/openapi.json', '/healthz']) expect(page).toContain(`<a href="${href}">`);
+    expect(page).toContain('Walkthrough: watch a household form');
+    expect(page).toContain('.dev.vars.local');
+    expect(page).toContain('npm run dev:reset');
+    expect(page).toContain('npm run -s ops -- admin-token --scope');
+    const { bindings } = await production();
+    const playback = await callGate({ path: '/', env: bindings });
+    expect(playback.status).toBe(401);
+    expect(playback.headers.get('Hearth-Decision')).toBe('deny; reason=TOKEN_MISSING');
+  });
+
   it('serves the demo stream through the gate from the built-in development origin', async () => {
     const token = await deviceToken({ account: newAccount(), device: 'tv', type: 'tv' });
     const playlist = await callGate({ path: '/titles/demo/index.m3u8', token, env: { ORIGIN_URL: undefined } });

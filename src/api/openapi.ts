@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document, generated from the operation list and its zod
  * schemas — the same objects that route and validate requests.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Operation } from './operation';
 import { problem } from './schemas';
 

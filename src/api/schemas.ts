@@ -2,7 +2,7 @@
  * The request and response shapes of the HTTP API as zod schemas: the same
  * objects validate requests and generate the OpenAPI document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
 import { DurationError, parseDurationMs } from '../config/duration';
 import { MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS } from '../policy/staged-rule';

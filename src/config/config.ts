@@ -8,7 +8,7 @@
  * `500 MISCONFIGURED` instead of guessing. Secrets are never echoed into
  * error messages, only the binding's name and what is wrong with it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationError, parseDurationMs } from './duration';
 import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
 import type { Result } from '../result';

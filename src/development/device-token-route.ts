@@ -5,7 +5,7 @@
  * ends the browser's playback session (`hearth_session`): it was another
  * device's, or this one's from before.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { mintDeviceToken } from '../../dev/tokens';
 import type { AppContext } from '../http/context';
 import { readJsonBody } from '../http/json-body';

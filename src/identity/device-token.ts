@@ -2,7 +2,7 @@
  * Device tokens (docs/api.md): who is asking to play — account, device and
  * device type — from a verified JWT.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TokenTrust } from '../config/config';
 import { DEVICE_TYPES, ID_PATTERN, type DeviceType } from '../vocabulary';
 import { requestCredential, JwtVerifier, type TokenFailureReason } from './jwt-verifier';

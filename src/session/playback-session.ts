@@ -17,7 +17,7 @@
  * Verified sessions are cached (bounded) until they expire, so a player
  * fetching segments pays for one MAC per session and isolate.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BoundedCache } from '../cache/bounded-cache';
 import type { NetworkId } from '../network/network-id';
 import type { Result } from '../result';

@@ -22,6 +22,8 @@ import type { Household } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 
 import type { AppContext } from '../http/context';
+import type { Result } from '../result';
+import type { DecisionReason, Outcome } from '../policy/decide';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
@@ -29,14 +31,43 @@ import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from 
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * Why a device-API call stops before it acts, tagged by its reason.
+ * `refusalProblem` tells each as problem details, in one place.
+ */
+type Refusal =
+  | { reason: 'STATE_UNAVAILABLE' }
+  | { reason: 'DEVICE_REVOKED' | 'DEVICE_PROOF_REQUIRED' }
+  | { reason: 'DEVICE_TYPE_NOT_ALLOWED' }
+  | { reason: 'NOT_REQUIRED'; decisionReason: DecisionReason }
+  | { reason: 'TRAVEL_LIMIT_REACHED'; decision: Outcome; policyVersion: number };
+
+type Checked<Value extends object> = Result<Value, { refusal: Refusal }>;
+
+function refusalProblem(c: AppContext, device: DeviceIdentity, refusal: Refusal): Response {
+  switch (refusal.reason) {
+    case 'STATE_UNAVAILABLE':
+      return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
+    case 'DEVICE_REVOKED':
+    case 'DEVICE_PROOF_REQUIRED':
+      return tokenProblem(refusal.reason, c.get('requestId'), c.get('locale'));
+    case 'DEVICE_TYPE_NOT_ALLOWED':
+      return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
+    case 'NOT_REQUIRED':
+      return problemFor(c, 'NOT_REQUIRED', { detail: `This device is allowed (${refusal.decisionReason}); no code is needed.`, extra: { decisionReason: refusal.decisionReason } });
+    case 'TRAVEL_LIMIT_REACHED':
+      return problemFor(c, 'TRAVEL_LIMIT_REACHED', { deviceType: device.deviceType, extra: { decision: refusal.decision, policyVersion: refusal.policyVersion } });
+  }
+}
+
 /** The signed-in device's household, straight from the Durable Object; a device signed out since its token was issued is refused. */
-async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: number): Promise<Household | null | Response> {
+async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<{ household: Household | null }>> {
   const household = await c.get('gate').households.confirm(device.accountId, now);
-  if (household === 'unavailable') return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
-  if (isSignedOut(household, device.deviceId, device.issuedAtSeconds)) return tokenProblem('DEVICE_REVOKED', c.get('requestId'), c.get('locale'));
+  if (household === 'unavailable') return { ok: false, refusal: { reason: 'STATE_UNAVAILABLE' } };
+  if (isSignedOut(household, device.deviceId, device.issuedAtSeconds)) return { ok: false, refusal: { reason: 'DEVICE_REVOKED' } };
   // Contract §2.1: a device id seen bound answers only to its key (a bound token's proof was checked at sign-in).
-  if (isOtherKey(household, device.deviceId, device.keyThumbprint)) return tokenProblem('DEVICE_PROOF_REQUIRED', c.get('requestId'), c.get('locale'));
-  return household;
+  if (isOtherKey(household, device.deviceId, device.keyThumbprint)) return { ok: false, refusal: { reason: 'DEVICE_PROOF_REQUIRED' } };
+  return { ok: true, household };
 }
 
 /** Where a code is asked for, and what the household store checks before it opens one. */
@@ -50,16 +81,12 @@ interface CodeRequest {
  * An `access` code: only for a device the gate would challenge here (an
  * allowed device needs none; a device past its travel grants gets none).
  */
-async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<CodeRequest | Response> {
-  const gate = c.get('gate');
-  const { decision } = await decideForDevice(gate, c.req.raw, { device }, now, 'change');
-  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, c.get('requestId'), c.get('locale'));
-  if (decision.reason === 'STATE_UNAVAILABLE') return problemFor(c, 'STATE_UNAVAILABLE', { status: 503, headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
-  if (decision.decision === 'allow') {
-    return problemFor(c, 'NOT_REQUIRED', { detail: `This device is allowed (${decision.reason}); no code is needed.`, extra: { decisionReason: decision.reason } });
-  }
-  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return problemFor(c, 'TRAVEL_LIMIT_REACHED', { deviceType: device.deviceType, extra: { decision: decision.decision, policyVersion: decision.policyVersion } });
-  return { region: decision.region, mode: decision.mode, request: { purpose: 'access' } };
+async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<{ asked: CodeRequest }>> {
+  const { decision } = await decideForDevice(c.get('gate'), c.req.raw, { device }, now, 'change');
+  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return { ok: false, refusal: { reason: decision.reason } };
+  if (decision.decision === 'allow') return { ok: false, refusal: { reason: 'NOT_REQUIRED', decisionReason: decision.reason } };
+  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return { ok: false, refusal: { reason: 'TRAVEL_LIMIT_REACHED', decision: decision.decision, policyVersion: decision.policyVersion } };
+  return { ok: true, asked: { region: decision.region, mode: decision.mode, request: { purpose: 'access' } } };
 }
 
 /**
@@ -67,14 +94,15 @@ async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: num
  * TV at home moving its household elsewhere is allowed, and still needs the
  * code); the store refuses it before it is sent when no change is left.
  */
-async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<CodeRequest | Response> {
+async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<{ asked: CodeRequest }>> {
   const gate = c.get('gate');
-  const household = await confirmedHousehold(c, device, now);
-  if (household instanceof Response) return household;
-  if (device.deviceType !== 'tv') return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
+  const confirmed = await confirmedHousehold(c, device, now);
+  if (!confirmed.ok) return confirmed;
+  if (device.deviceType !== 'tv') return { ok: false, refusal: { reason: 'DEVICE_TYPE_NOT_ALLOWED' } };
   const policy = await policyContext(gate, c.req.raw, device.accountId, now);
   // The region as a decision names it: the request's country, else the key of the rule that applied.
-  return { region: policy.region ?? policy.appliedRule.key, mode: policy.mode, request: { purpose: 'primary-location', maxChanges: gate.config.primaryLocationChangesPerWindow, limits: gate.limits } };
+  const asked: CodeRequest = { region: policy.region ?? policy.appliedRule.key, mode: policy.mode, request: { purpose: 'primary-location', maxChanges: gate.config.primaryLocationChangesPerWindow, limits: gate.limits } };
+  return { ok: true, asked };
 }
 
 /**
@@ -86,8 +114,9 @@ async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity,
 export async function openChallenge(c: AppContext, { device, body }: HandlerInput<'device', { body: typeof challengeRequest }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const asked = body.purpose === 'primary-location' ? await primaryLocationCodeRequest(c, device, now) : await accessCodeRequest(c, device, now);
-  if (asked instanceof Response) return asked;
+  const checked = body.purpose === 'primary-location' ? await primaryLocationCodeRequest(c, device, now) : await accessCodeRequest(c, device, now);
+  if (!checked.ok) return refusalProblem(c, device, checked.refusal);
+  const { asked } = checked;
 
   const store = gate.households.store(device.accountId);
   const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs, asked.request, metricsRegion(asked.region));
@@ -156,8 +185,8 @@ async function countFunnel(c: AppContext, region: string, event: FunnelEvent, mo
 export async function verifyChallenge(c: AppContext, { device, params, body }: HandlerInput<'device', { params: typeof challengeParam; body: typeof verifyBody }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const household = await confirmedHousehold(c, device, now);
-  if (household instanceof Response) return household;
+  const confirmed = await confirmedHousehold(c, device, now);
+  if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
   // Any id that is not one of ours is simply not found (there is nothing to correct in it).
   const challengeId = params.id;
   if (!CHALLENGE_ID.test(challengeId)) return problemFor(c, 'CHALLENGE_NOT_FOUND');
@@ -200,9 +229,9 @@ const HOW_TO_GET_A_CODE = 'Open a challenge from this TV with POST /gate/v1/chal
 export async function movePrimaryLocation(c: AppContext, { device, body }: HandlerInput<'device', { body: typeof primaryLocationRequest }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const household = await confirmedHousehold(c, device, now);
-  if (household instanceof Response) return household;
-  if (device.deviceType !== 'tv') return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
+  const confirmed = await confirmedHousehold(c, device, now);
+  if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
+  if (device.deviceType !== 'tv') return refusalProblem(c, device, { reason: 'DEVICE_TYPE_NOT_ALLOWED' });
   const { challengeId, code } = body;
   if (challengeId === undefined || code === undefined) {
     return problemFor(c, 'VERIFICATION_REQUIRED', { detail: `Moving the household needs the account owner's code. ${HOW_TO_GET_A_CODE}` });
@@ -244,9 +273,9 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
 export async function listDevices(c: AppContext, { device }: HandlerInput<'device'>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const household = await confirmedHousehold(c, device, now);
-  if (household instanceof Response) return household;
-  const devices = household ? deviceViews(household, gate.limits, now) : [];
+  const confirmed = await confirmedHousehold(c, device, now);
+  if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
+  const devices = confirmed.household ? deviceViews(confirmed.household, gate.limits, now) : [];
   return c.json({ devices }, 200, { 'Cache-Control': 'no-store' });
 }
 
@@ -254,8 +283,8 @@ export async function listDevices(c: AppContext, { device }: HandlerInput<'devic
 export async function signOutDevice(c: AppContext, { device, params }: HandlerInput<'device', { params: typeof deviceIdParam }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const household = await confirmedHousehold(c, device, now);
-  if (household instanceof Response) return household;
+  const confirmed = await confirmedHousehold(c, device, now);
+  if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
   const result = await gate.households.change(device.accountId, async (store) => store.signOut(params.deviceId, gate.limits));
   if (!result.ok) return problemFor(c, 'DEVICE_NOT_FOUND');
   return c.body(null, 204);

@@ -99,16 +99,16 @@ describe('a guard counts households', () => {
     const guard = { maxRefusalRate: 0.99, minHouseholds: 1_000_000_000, window: 'PT6H' };
     // A guard reading the whole window (not restarted by a person): every minute of six hours holds a household of its own.
     await object.setGuard(guard, false);
-    const household = (n: number) => new HouseholdSketch().add(n.toString(16).padStart(16, '0')).serialise();
+    const sketchOf = (n: number) => new HouseholdSketch().add(n.toString(16).padStart(16, '0')).serialise();
     const session = { 'd|session|allow|allow|IN_HOUSEHOLD|enforce': 1 };
     const current = Date.now() - (Date.now() % 60_000);
-    await object.add(region, Array.from({ length: 359 }, (_, i) => ({ minute: current - (359 - i) * 60_000, record: session, households: { treated: household(i + 1) } })));
+    await object.add(region, Array.from({ length: 359 }, (_, i) => ({ minute: current - (359 - i) * 60_000, record: session, households: { treated: sketchOf(i + 1) } })));
     expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 359 } });
     const before = await runInDurableObject(object, (metrics: RegionMetrics) => ({ ...metrics.guardCost }));
-    for (let i = 0; i < 10; i++) await object.add(region, [{ minute: Date.now() - (Date.now() % 60_000), record: session, households: { treated: household(1000 + i) } }]);
+    for (let i = 0; i < 10; i++) await object.add(region, [{ minute: Date.now() - (Date.now() % 60_000), record: session, households: { treated: sketchOf(1000 + i) } }]);
     // A late count for a minute two hours back, and one household seen again.
-    await object.add(region, [{ minute: current - 120 * 60_000, record: session, households: { treated: household(2000) } }]);
-    await object.add(region, [{ minute: current - 5 * 60_000, record: session, households: { treated: household(7) } }]);
+    await object.add(region, [{ minute: current - 120 * 60_000, record: session, households: { treated: sketchOf(2000) } }]);
+    await object.add(region, [{ minute: current - 5 * 60_000, record: session, households: { treated: sketchOf(7) } }]);
     const after = await runInDurableObject(object, (metrics: RegionMetrics) => ({ ...metrics.guardCost }));
     expect(after.rowsRead).toBe(before.rowsRead);
     // Each reading merges the settled part's union and the part still growing (two or three parts); the settled part is merged

@@ -7,8 +7,14 @@
  * Playback sessions beside them: one session check (seen before, and first
  * sight: one HMAC-SHA-256) and the same-token decision made with a session.
  *
- * `GET /run?rounds=R&ms=M` → JSON; `GET /memory?accounts=N&tokens=T` → cache
- * sizes after N distinct accounts and T distinct tokens went through.
+ * A guarded region's flush at two guard windows (PT15M, PT6H) over dense
+ * minutes: the flush must cost about the same whatever the window (the guard
+ * keeps its households in memory by minute and hour and reads no rows).
+ *
+ * `GET /run?rounds=R&ms=M&households=H` → JSON (H: households a minute in the
+ * guard's window, default 1,500 — past the exact form, so every minute holds
+ * HyperLogLog registers); `GET /memory?accounts=N&tokens=T` → cache sizes
+ * after N distinct accounts and T distinct tokens went through.
  */
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { mintDeviceToken } from '../../dev/tokens';
@@ -26,6 +32,9 @@ import { decide } from '../../src/policy/decide';
 import { currentRollout } from '../../src/state/rollout-read-model';
 import { rolloutBucket, ruleFor } from '../../src/policy/rollout';
 import { changeRolloutRule } from '../../src/state/rollout-read-model';
+import { HouseholdSketch } from '../../src/metrics/household-sketch';
+import type { Guard } from '../../src/policy/rollout';
+import { regionMetrics } from '../../src/state/region-metrics';
 
 export { ControlStore } from '../../src/state/control-store';
 export { HouseholdStore } from '../../src/state/household-store';
@@ -70,6 +79,46 @@ async function timeIt(ms: number, operation: (i: number) => Promise<unknown>, li
 }
 
 const FRESH_TOKENS_PER_ROUND = 2000;
+const MINUTE_MS = 60_000;
+
+/** A random keyed-hash-like household hash (16 hex digits). */
+function randomHousehold(): string {
+  return [...crypto.getRandomValues(new Uint8Array(8))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function sketchOf(households: number): Uint8Array {
+  const sketch = new HouseholdSketch();
+  for (let i = 0; i < households; i++) sketch.add(randomHousehold());
+  return sketch.serialise();
+}
+
+/**
+ * A region (its own object, new each run) whose guard reads `window`, every
+ * minute of the window already counted with `households` treated households
+ * (a tenth of them refused), the guard's window loaded once. Answers one
+ * flush: a session and its household added to the current minute, then the
+ * guard read — never unhealthy (it needs a billion households), so the
+ * ControlStore is not called.
+ */
+async function guardedFlush(env: HearthEnv, window: 'PT15M' | 'PT6H', households: number): Promise<() => Promise<unknown>> {
+  const region = `bench-guard-${window}-${Date.now()}`;
+  const metrics = regionMetrics(env, region);
+  const guard: Guard = { maxRefusalRate: 0.99, minHouseholds: 1_000_000_000, window };
+  await metrics.setGuard(guard, false);
+  const minutes = window === 'PT15M' ? 15 : 360;
+  const now = Date.now();
+  const current = now - (now % MINUTE_MS);
+  for (let m = minutes; m >= 1; m--) {
+    const record = { 'd|session|allow|allow|IN_HOUSEHOLD|enforce': households, 'd|session|challenge|challenge|OUTSIDE_HOUSEHOLD|enforce': Math.ceil(households / 10) };
+    await metrics.add(region, [{ minute: current - m * MINUTE_MS, record, households: { treated: sketchOf(households), refused: sketchOf(Math.ceil(households / 10)) } }]);
+  }
+  await metrics.guardReading(guard);
+  const session = { 'd|session|allow|allow|IN_HOUSEHOLD|enforce': 1 };
+  return () => {
+    const at = Date.now();
+    return metrics.add(region, [{ minute: at - (at % MINUTE_MS), record: session, households: { treated: sketchOf(1) } }]);
+  };
+}
 
 const median = (values: number[]) => {
   const sorted = values.toSorted((a, b) => a - b);
@@ -87,7 +136,7 @@ async function decideSegment(gate: Gate, request: Request, identify: (gate: Gate
   return { ok: true as const, decided, decision: decided.decision };
 }
 
-async function run(env: HearthEnv, rounds: number, ms: number) {
+async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: number) {
   const built = gateFor(env);
   if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.problems)}`);
   const gate: Gate = built.gate;
@@ -197,6 +246,12 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
       decide({ device: tvIdentity.device, networkId: homeNetwork, addressId: null, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
   });
 
+  // A guarded region's flush, one call to its RegionMetrics object: the same row written at both windows; what differs is the guard's reading.
+  Object.assign(scenarios, {
+    'guard flush: PT15M window, dense minutes': await guardedFlush(env, 'PT15M', guardHouseholds),
+    'guard flush: PT6H window, dense minutes': await guardedFlush(env, 'PT6H', guardHouseholds),
+  });
+
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, operation] of Object.entries(scenarios)) {
@@ -207,7 +262,7 @@ async function run(env: HearthEnv, rounds: number, ms: number) {
     }
   }
   const results = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, { medianUs: median(values), roundsUs: values }]));
-  return { rounds, msPerMeasurement: ms, results };
+  return { rounds, msPerMeasurement: ms, guardHouseholdsPerMinute: guardHouseholds, results };
 }
 
 async function memory(env: HearthEnv, accounts: number, tokens: number) {
@@ -227,7 +282,7 @@ export default {
   async fetch(request: Request, env: HearthEnv): Promise<Response> {
     const url = new URL(request.url);
     const number = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
-    if (url.pathname === '/run') return Response.json(await run(env, number('rounds', 5), number('ms', 200)));
+    if (url.pathname === '/run') return Response.json(await run(env, number('rounds', 5), number('ms', 200), number('households', 1_500)));
     if (url.pathname === '/memory') return Response.json(await memory(env, number('accounts', 1_000_000), number('tokens', 25_000)));
     return new Response('bench worker: /run or /memory', { status: 404 });
   },

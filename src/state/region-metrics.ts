@@ -155,6 +155,15 @@ interface GuardWindow {
   since: number;
   minutes: Map<number, Households>;
   hours: Map<number, Households>;
+  /**
+   * The union of the window's settled part — every minute from `since` up
+   * to `before` (the current hour, or the current minute while the window
+   * starts in the current hour) — merged once per minute at most; counts
+   * arriving late for it are merged in (a union only grows). A reading then
+   * merges this and the part still growing: two or three parts, whatever
+   * the window.
+   */
+  settled: { since: number; before: number; households: Households } | null;
 }
 
 /** What the guard has read from storage and merged, since the object started: rows and merges (tests check a flush reads no rows). */
@@ -222,9 +231,11 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    * The guard's households by minute and by hour since it started reading,
    * kept in memory so a flush reads no rows: counts arriving are merged into
    * their minute and its hour (a union only grows, so late counts merge in
-   * too), and a reading merges whole hours plus at most 59 minutes — about
-   * the same work whatever the window. Loaded from the rows once (null: not
-   * loaded, or the guard changed).
+   * too). A reading merges the union of the window's settled part (kept,
+   * merged again from whole hours and at most 59 minutes only when the
+   * window moves on, once a minute) with the part still growing: two or
+   * three parts per flush, the same at PT15M as at PT6H. Loaded from the
+   * rows once (null: not loaded, or the guard changed).
    */
   #guardWindow: GuardWindow | null = null;
   readonly guardCost: GuardCost = { rowsRead: 0, merges: 0 };
@@ -364,7 +375,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     const { shards } = metricsSettingsOf(this.env);
     if (shards === 1 || region === undefined) return this.#readGuard(guard, now);
     const { since, label } = this.#guardSince(guard, now);
-    const households = this.#windowHouseholds(since);
+    const households = this.#windowHouseholds(since, now);
     const parts = await Promise.all(Array.from({ length: shards - 1 }, (_, n) => regionMetrics(this.env, region, n + 1).guardHouseholds(since)));
     for (const part of parts) mergeHouseholds(households, part);
     return readGuard(guard, householdCounts(households), label, now);
@@ -372,12 +383,12 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
 
   /** This shard's households of the guard's window from `since` on (the coordinator merges them), from memory. */
   guardHouseholds(since: number): HouseholdBytes {
-    return serialiseHouseholds(this.#windowHouseholds(since));
+    return serialiseHouseholds(this.#windowHouseholds(since, Date.now()));
   }
 
   #readGuard(guard: Guard, now: number): GuardReading {
     const { since, label } = this.#guardSince(guard, now);
-    return readGuard(guard, householdCounts(this.#windowHouseholds(since)), label, now);
+    return readGuard(guard, householdCounts(this.#windowHouseholds(since, now)), label, now);
   }
 
   /** Where the guard's window starts now (a minute), and the instant a reading says it reads since. */
@@ -389,29 +400,43 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     return { since, label: from && from.minute === since ? from.at : since };
   }
 
-  /** The households of the guard's window from `since` on, merged from memory (whole hours, then at most 59 minutes). */
-  #windowHouseholds(since: number): Households {
+  /**
+   * The households of the guard's window from `since` on, from memory: the
+   * settled part's union (merged again only when the window moved on, at
+   * most once a minute) and the parts still growing — the current hour, or
+   * the current minute while the window starts in the current hour.
+   */
+  #windowHouseholds(since: number, now: number): Households {
     const window = this.#loadGuardWindow(since);
-    const households: Households = {};
-    const merge = (part: Households) => {
-      mergeHouseholds(households, part);
-      this.guardCost.merges += 1;
-    };
     // Whole hours from the first hour that starts inside the window; the minutes before it one by one.
     const firstWholeHour = hourOf(since) === since ? since : hourOf(since) + MS_PER_HOUR;
-    for (const [minute, part] of window.minutes) if (minute >= since && minute < firstWholeHour) merge(part);
-    for (const [hour, part] of window.hours) if (hour >= firstWholeHour) merge(part);
+    const currentMinute = now - (now % MS_PER_MINUTE);
+    const before = Math.max(since, hourOf(currentMinute) >= firstWholeHour ? hourOf(currentMinute) : currentMinute);
     // What is past the window is let go (a reading reaching further back loads the rows again).
     for (const minute of window.minutes.keys()) if (minute < since) window.minutes.delete(minute);
     for (const hour of window.hours.keys()) if (hour + MS_PER_HOUR <= since) window.hours.delete(hour);
     window.since = since;
+    const merge = (into: Households, part: Households) => {
+      mergeHouseholds(into, part);
+      this.guardCost.merges += 1;
+    };
+    if (window.settled?.since !== since || window.settled.before !== before) {
+      const settled: Households = {};
+      for (const [minute, part] of window.minutes) if (minute >= since && minute < Math.min(firstWholeHour, before)) merge(settled, part);
+      for (const [hour, part] of window.hours) if (hour >= firstWholeHour && hour < before) merge(settled, part);
+      window.settled = { since, before, households: settled };
+    }
+    const households: Households = {};
+    merge(households, window.settled.households);
+    for (const [minute, part] of window.minutes) if (minute >= before && minute < firstWholeHour) merge(households, part);
+    for (const [hour, part] of window.hours) if (hour >= Math.max(firstWholeHour, before)) merge(households, part);
     return households;
   }
 
   /** The guard's households in memory, read from the minute rows since `since` once. */
   #loadGuardWindow(since: number): GuardWindow {
     if (this.#guardWindow && this.#guardWindow.since <= since) return this.#guardWindow;
-    const window: GuardWindow = { since, minutes: new Map(), hours: new Map() };
+    const window: GuardWindow = { since, minutes: new Map(), hours: new Map(), settled: null };
     this.#guardWindow = window;
     const from = this.#guardFrom;
     const rows = this.ctx.storage.sql.exec<SketchRow & { at: number }>(`SELECT at, ${SKETCH_COLUMNS} FROM minute WHERE at >= ? ORDER BY at`, since);
@@ -437,6 +462,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
 
   #remember(window: GuardWindow, minute: number, households: Households): void {
     if (minute < window.since) return;
+    const settled = window.settled;
+    if (settled && minute >= settled.since && minute < settled.before) mergeHouseholds(settled.households, households);
     window.minutes.set(minute, mergeHouseholds(window.minutes.get(minute) ?? {}, households));
     window.hours.set(hourOf(minute), mergeHouseholds(window.hours.get(hourOf(minute)) ?? {}, households));
   }

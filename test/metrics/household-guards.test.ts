@@ -12,6 +12,7 @@ import { callGate, newAccount, setRule, testEnv } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 import { lastCode } from '../support/webhook';
 import type { RegionMetrics } from '../../src/state/region-metrics';
+import { HouseholdSketch } from '../../src/metrics/household-sketch';
 
 const HOME_IP = '203.0.113.71';
 const AWAY_IP = '198.51.100.71';
@@ -91,6 +92,29 @@ describe('a guard counts households', () => {
     // Each reading merges at most the minutes before the first whole hour and the whole hours: here one or two parts.
     expect(after.merges - before.merges).toBeLessThanOrEqual(10 * 2);
     expect(await rule(region)).toMatchObject({ reading: { households: { treated: 3, refused: 0 } } });
+  });
+  it('merges the same few parts per flush at PT6H over six hours of counted minutes, late counts included', async () => {
+    const region = freshRegion();
+    const object = regionObject(region) as unknown as DurableObjectStub<RegionMetrics>;
+    const guard = { maxRefusalRate: 0.99, minHouseholds: 1_000_000_000, window: 'PT6H' };
+    // A guard reading the whole window (not restarted by a person): every minute of six hours holds a household of its own.
+    await object.setGuard(guard, false);
+    const sketchOf = (n: number) => new HouseholdSketch().add(n.toString(16).padStart(16, '0')).serialise();
+    const session = { 'd|session|allow|allow|IN_HOUSEHOLD|enforce': 1 };
+    const current = Date.now() - (Date.now() % 60_000);
+    await object.add(region, Array.from({ length: 359 }, (_, i) => ({ minute: current - (359 - i) * 60_000, record: session, households: { treated: sketchOf(i + 1) } })));
+    expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 359 } });
+    const before = await runInDurableObject(object, (metrics: RegionMetrics) => ({ ...metrics.guardCost }));
+    for (let i = 0; i < 10; i++) await object.add(region, [{ minute: Date.now() - (Date.now() % 60_000), record: session, households: { treated: sketchOf(1000 + i) } }]);
+    // A late count for a minute two hours back, and one household seen again.
+    await object.add(region, [{ minute: current - 120 * 60_000, record: session, households: { treated: sketchOf(2000) } }]);
+    await object.add(region, [{ minute: current - 5 * 60_000, record: session, households: { treated: sketchOf(7) } }]);
+    const after = await runInDurableObject(object, (metrics: RegionMetrics) => ({ ...metrics.guardCost }));
+    expect(after.rowsRead).toBe(before.rowsRead);
+    // Each reading merges the settled part's union and the part still growing (two or three parts); the settled part is merged
+    // again only when the window moves on — once a minute, at most 60 minutes and 6 hours. Reading all of it each time is 13 × 10 or more.
+    expect(after.merges - before.merges).toBeLessThanOrEqual(12 * 3 + 70);
+    expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 359 + 10 + 1 } });
   });
 });
 

@@ -42,7 +42,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
   const allowed = result.ok && result.decision.decision === 'allow';
   const deviceType = result.ok ? result.device.deviceType : null;
   const explanation = explainReason(reason, { locale, allowed, deviceType });
-  const actions = explanation.actions.map((action) => action.id);
+  const actions = new Set(explanation.actions.map((action) => action.id));
   // A TV may move the household from wherever it is (at home too), so it is offered the move whatever its decision.
   const isTv = deviceType === 'tv';
   const supportUrl = gate.config.supportUrl;
@@ -61,10 +61,10 @@ export async function helpPage(c: AppContext): Promise<Response> {
   <h2 id="reason-title">${allowed ? ui.statusAllowed : ui.statusRefused}</h2>
   <p class="message" id="reason-message">${explanation.message}</p>
   <div class="actions">
-    ${actions.includes('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
+    ${actions.has('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
     ${isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
     ${stoppedOnSharedNetwork ? html`<a class="button" href="#shared-network">${ui.sharedTitle}</a>` : ''}
-    ${actions.includes('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
+    ${actions.has('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
     <a class="button" href="#contact">${ui.contact}</a>
   </div>
   <form id="code-form" class="help-code-form" hidden>

@@ -13,6 +13,9 @@ import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SIZES = { tv: { width: 1920, height: 1080 }, phone: { width: 390, height: 844 } } as const;
 const SHOTS = 'test-artifacts/screenshots';
+/** Screenshots kept in the repository for reviewers (the help page in Spanish and Brazilian Portuguese). */
+const REVIEW_SHOTS = 'docs/screenshots';
+const SUPPORT_URL = 'https://support.example/hearth';
 const ALL_SCOPES = ADMIN_SCOPES.join(' ');
 const catalogMessage = (locale: string, reason: string) =>
   new RegExp(readFileSync('src/messages/catalog.ts', 'utf8').split(`  ${reason}: {`)[1]!.split(`${locale}: '`)[1]!.split("',")[0]!.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
@@ -87,7 +90,8 @@ async function playDemo(page: Page, device: string, network: string, region: str
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S' } });
+  mkdirSync(REVIEW_SHOTS, { recursive: true });
+  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S', SUPPORT_URL } });
   adminToken = await mintAdminToken({ scope: ALL_SCOPES, sub: 'browser-test@ops' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -171,8 +175,70 @@ describe('the help page', () => {
     await focused(page.locator('#code'));
     await page.keyboard.type(await codeFromLog('phone-away'));
     await page.keyboard.press('Enter');
-    await textOf(page.locator('#status-line')).toContain('Acceso temporal concedido hasta');
+    // A week away: the date and time as Spanish writes them ("hasta el 8 de diciembre a las 18:20"), not "hasta las 8 dic 2026, 18:20".
+    await textOf(page.locator('#status-line')).toMatch(/^Acceso temporal concedido hasta el \d{1,2} de [a-z]+ a las \d{1,2}:\d{2}\. Disfruta tu programa\.$/);
     await screenshots(page, 'help-granted');
+    await context.close();
+  });
+
+  for (const [language, country] of [['es', 'PE'], ['pt-BR', 'BR']] as const) {
+    for (const size of ['phone', 'tv'] as const) {
+      it(`in ${language} on a ${size}: the code form only once a code is on its way, six digits that fit, times as ${language} writes them`, async () => {
+        expect((await admin('PUT', `/admin/v1/rollout/${country}`, { mode: 'challenge', note: 'browser test' })).status).toBe(200);
+        const account = `acct-help-${language}-${size}-${Date.now()}`;
+        const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+        await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': country } });
+        const phone = await mintDeviceToken({ account, device: 'phone-away', type: 'mobile', ttlSeconds: 600 });
+        const context = await newContext(language, size);
+        await context.addCookies([{ name: 'hearth_device', value: phone, url: gate.url }]);
+        await context.setExtraHTTPHeaders({ 'Hearth-Sim-Country': country });
+        const page = await context.newPage();
+        await page.goto('/gate/help');
+        expect(await page.locator('html').getAttribute('lang')).toBe(language);
+        await visible(page.locator('[data-action="verify"]'));
+        // No code was sent yet: no code form.
+        expect(await page.locator('#code-form').isVisible()).toBe(false);
+        // The glossary of raw codes is folded away; the page stays short on a phone.
+        expect(await page.locator('#meanings').evaluate((el) => (el as HTMLDetailsElement).open)).toBe(false);
+        expect(await page.locator('#meanings dl').first().isVisible()).toBe(false);
+        const height = await page.evaluate(() => document.documentElement.scrollHeight);
+        expect(height).toBeLessThan(size === 'phone' ? 2_600 : 3_000);
+        // Contact support links to SUPPORT_URL.
+        expect(await page.locator('#support-link').getAttribute('href')).toBe(SUPPORT_URL);
+        expect(await accessibilityProblems(page)).toEqual([]);
+
+        const sent = page.waitForResponse((response) => response.url().endsWith('/gate/v1/challenges'));
+        await page.click('[data-action="verify"]');
+        const expiresAt = new Date(((await (await sent).json()) as { expiresAt: string }).expiresAt);
+        await visible(page.locator('#code-form'));
+        // The code expires later today: the time alone, with the words each language puts around it.
+        const hour = expiresAt.getHours();
+        const until = language === 'es' ? `Es válido hasta ${hour === 1 ? 'la' : 'las'} ` : 'Ele vale até ';
+        await textOf(page.locator('#status-line')).toMatch(new RegExp(`${until}\\d{1,2}:\\d{2}\\.$`));
+        expect(await page.locator('#status-line').textContent()).not.toMatch(/\d{4}/);
+
+        // Six digits fit the box, large enough to read from a sofa (8 is among the widest digits).
+        await page.fill('#code', '888888');
+        const box = await page.locator('#code').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, fontPx: parseFloat(getComputedStyle(el).fontSize) }));
+        expect(box.scroll).toBeLessThanOrEqual(box.client);
+        expect(box.fontPx).toBeGreaterThanOrEqual(size === 'tv' ? 48 : 28);
+        await page.screenshot({ path: `${REVIEW_SHOTS}/help-${size}-${language}.png`, fullPage: true });
+        expect(await accessibilityProblems(page)).toEqual([]);
+        await context.close();
+      });
+    }
+  }
+
+  it('shows no code form to a browser with no device, and opens the folded glossary at a problem type’s anchor', async () => {
+    const context = await newContext('en-US', 'phone');
+    const page = await context.newPage();
+    await page.goto('/gate/help');
+    expect(await page.locator('.decision').getAttribute('data-reason')).toBe('TOKEN_MISSING');
+    expect(await page.locator('#code-form').isVisible()).toBe(false);
+    expect(await page.locator('[data-action="verify"]').count()).toBe(0);
+    await page.goto('/gate/help#code-already-used');
+    await visible(page.locator('#code-already-used'));
+    expect(await page.locator('#meanings').evaluate((el) => (el as HTMLDetailsElement).open)).toBe(true);
     await context.close();
   });
 
@@ -421,7 +487,9 @@ describe('the ops console', () => {
 
   it('loads nothing from elsewhere', async () => {
     const html = await (await fetch(`${gate.url}/gate/help`)).text();
-    expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+    // The one address elsewhere is the SUPPORT_URL link: a place to go, not something the page loads.
+    expect(html).toContain(`href="${SUPPORT_URL}"`);
+    expect(html.replaceAll(`href="${SUPPORT_URL}"`, '')).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
     const csp = (await fetch(`${gate.url}/admin/console`)).headers.get('Content-Security-Policy');
     expect(csp).toContain("default-src 'none'");
     expect(csp).toMatch(/script-src http:\/\/[^ ]+\/gate\/assets\/;/);

@@ -30,7 +30,8 @@ export default defineConfig({
       {
         // Pure modules (policy, household document, codecs, counters): no bindings, no Worker, so plain Node runs them
         // without a workerd isolate per file. A test that needs `cloudflare:test` or `env` belongs beside the others above.
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 20_000 },
+        // Nothing here mocks or keeps global state, so the files share one worker's module cache (isolate: false).
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', isolate: false, testTimeout: 60_000 },
       },
       {
         // The same Worker with each region's counts spread over four RegionMetrics objects (docs/ops.md, "Metrics shards"):

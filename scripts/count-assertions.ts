@@ -34,7 +34,7 @@ const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 
 const args = process.argv.slice(2);
 const perFile = args.includes('--files');
 const dirs = args.filter((a) => !a.startsWith('--'));
-const files = (dirs.length ? dirs : ['test']).flatMap((d) => testFiles(resolve(root, d))).sort();
+const files = (dirs.length ? dirs : ['test']).flatMap((d) => testFiles(resolve(root, d))).toSorted();
 
 const totals = { files: 0, cases: 0, expects: 0, properties: 0 };
 for (const file of files) {

@@ -12,7 +12,7 @@
  * for HyperLogLog sketches", 2017), which needs no empirical bias tables and
  * is unbiased from a few thousand to billions. Its relative standard error is
  * 1.04 / √16384 ≈ 0.81 %, so the 2 % bound holds at 2.5 standard errors
- * (about 99 % of estimates; test/metrics/household-sketch.test.ts measures).
+ * (about 99 % of estimates; test/unit/metrics/household-sketch.test.ts measures).
  *
  * Why not a library: `bloom-filters` (the well-kept npm HyperLogLog) pulls in
  * lodash, seedrandom, xxhashjs and reflect-metadata, has no exact or sparse

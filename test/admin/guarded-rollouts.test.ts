@@ -7,6 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALARM_BACKOFF_MAX_MS, ALARM_BACKOFF_MIN_MS } from '../../src/state/control-store';
 import { callGate, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { passTime } from '../support/clock';
 import { deviceToken } from '../support/tokens';
 import { opsEvents, signatureIsValid } from '../support/webhook';
 import { admin } from './admin-support';
@@ -110,13 +111,15 @@ describe('stages', () => {
     expect(put.status).toBe(200);
     expect(put.body.regions[region]).toMatchObject({ mode: 'enforce', percent: 10, status: 'advancing', stage: 0, nextAdvanceAt: expect.any(String) });
 
+    passTime(1000);
     await eventually(async () => (await rule(region)).stage === 1);
     expect(await rule(region)).toMatchObject({ percent: 50, status: 'advancing', stage: 1 });
+    passTime(1000);
     await eventually(async () => (await rule(region)).stage === 2);
     const last = await rule(region);
     expect(last).toMatchObject({ percent: 100, status: 'steady', stage: 2, nextAdvanceAt: null });
 
-    await sleep(1200);
+    passTime(1200);
     await runDurableObjectAlarm(control());
     expect(await rule(region)).toMatchObject({ percent: 100, stage: 2 });
 
@@ -142,13 +145,14 @@ describe('stages', () => {
     const region = freshRegion();
     await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'challenge', stages: [{ percent: 10, hold: 'PT1S' }, { percent: 90 }] } });
     const read = (await admin('GET', '/admin/v1/rollout', { scope: 'rollout:read' })).body.version;
+    passTime(1000);
     await eventually(async () => (await rule(region)).stage === 1);
     // The person read before the advance: their write is refused, nothing is lost.
     const stale = await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'off' }, headers: { 'If-Match': `"${read}"` } });
     expect(stale.status).toBe(412);
     // A new staged rule starts over at its own first stage, with its own hold.
     await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', stages: [{ percent: 5, hold: 'PT1H' }, { percent: 100 }] } });
-    await sleep(1200);
+    passTime(1200);
     await runDurableObjectAlarm(control());
     expect(await rule(region)).toMatchObject({ mode: 'enforce', percent: 5, stage: 0, status: 'advancing' });
   });
@@ -248,7 +252,7 @@ describe('alarms that fail', () => {
     const region = freshRegion();
     const alarm = () => runInDurableObject(control(), (_, state) => state.storage.getAlarm());
     // The other duties sharing the alarm settle first (KV is written at most once a second).
-    await sleep(1100);
+    passTime(1100);
     for (let i = 0; i < 10 && ((await alarm()) ?? Infinity) < Date.now() + 2000; i++) await runDurableObjectAlarm(control());
     const past = new Date(Date.now() - 60_000).toISOString();
     await runInDurableObject(control(), async (_, state) => {
@@ -281,7 +285,7 @@ describe('alarms that fail', () => {
     await runDurableObjectAlarm(control());
     expect(failures()).toHaveLength(1);
 
-    await sleep(ALARM_BACKOFF_MIN_MS + 100);
+    passTime(ALARM_BACKOFF_MIN_MS + 100);
     before = Date.now();
     await runDurableObjectAlarm(control());
     const second = (await alarm())! - before;
@@ -295,7 +299,7 @@ describe('alarms that fail', () => {
 
     // A person sets the rule again: it is tended when due, with no backoff left over.
     expect((await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', stages: [{ percent: 10, hold: 'PT1S' }, { percent: 50 }] } })).status).toBe(200);
-    await sleep(1100);
+    passTime(1100);
     await runDurableObjectAlarm(control());
     expect(await rule(region)).toMatchObject({ stage: 1, status: 'steady' });
     expect(failures()).toHaveLength(2);

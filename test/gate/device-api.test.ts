@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { callGate, newAccount, setRule, sleep } from '../support/gate';
+import { callGate, newAccount, setRule } from '../support/gate';
+import { passTime } from '../support/clock';
 import { deviceToken } from '../support/tokens';
 import { deliveries, lastCode, signatureIsValid } from '../support/webhook';
 import { movePrimaryLocation, openPrimaryLocationChallenge, postPrimaryLocation } from '../support/primary-location';
@@ -148,7 +149,7 @@ describe('verification codes', () => {
     const fast = { CODE_TTL: 'PT1S' };
     const { account, phone } = await householdWithTraveller('PE', fast);
     const { body } = await call('POST', '/gate/v1/challenges', phone, { env: fast });
-    await sleep(1100);
+    passTime(1100);
     const expired = await verify(phone, body.challengeId as string, await lastCode(account), { env: fast });
     expect(expired.status).toBe(410);
     expect(expired.body.reason).toBe('CHALLENGE_EXPIRED');
@@ -198,7 +199,7 @@ describe('verification codes', () => {
     const { body } = await call('POST', '/gate/v1/challenges', phone, { env: fast });
     expect((await verify(phone, body.challengeId as string, await lastCode(account), { env: fast })).status).toBe(200);
     expect((await call('GET', '/gate/v1/decision', phone, { env: fast })).body.reason).toBe('TEMPORARY_ACCESS');
-    await sleep(1100);
+    passTime(1100);
     expect((await call('GET', '/gate/v1/decision', phone, { env: fast })).body.reason).toBe('OUTSIDE_HOUSEHOLD');
   });
 });
@@ -212,7 +213,7 @@ describe('travel limits', () => {
     const opts = { country: 'CR', env: limits };
     const { body } = await call('POST', '/gate/v1/challenges', phone, opts);
     expect((await verify(phone, body.challengeId as string, await lastCode(account), opts)).status).toBe(200);
-    await sleep(1100);
+    passTime(1100);
     const denied = await callGate({ path: '/seg.ts', token: phone, ip: AWAY_IP, ...opts });
     expect(denied.status).toBe(403);
     expect(denied.headers.get('Hearth-Decision')).toBe('deny; reason=TRAVEL_LIMIT_REACHED');
@@ -229,7 +230,7 @@ describe('travel limits', () => {
       const { body, status } = await call('POST', '/gate/v1/challenges', phone, opts);
       expect(status).toBe(201);
       expect((await verify(phone, body.challengeId as string, await lastCode(account), opts)).status).toBe(200);
-      await sleep(1100);
+      passTime(1100);
     }
   });
 });
@@ -297,7 +298,7 @@ describe('devices and sign-out', () => {
     const tablet = await deviceToken({ account, device: 'tablet', type: 'tablet' });
     await call('GET', '/gate/v1/decision', tablet, { ip: HOME_IP });
     await call('GET', '/gate/v1/decision', tablet, { ip: AWAY_IP });
-    await sleep(5);
+    passTime(5);
     await call('GET', '/gate/v1/decision', phone);
     const { body } = await call('POST', '/gate/v1/challenges', phone);
     await verify(phone, body.challengeId as string, await lastCode(account));

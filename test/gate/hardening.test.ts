@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admin } from '../admin/admin-support';
 import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
+import { passTime } from '../support/clock';
 import { production } from '../support/production';
 import { deviceToken } from '../support/tokens';
 import { deliveries } from '../support/webhook';
@@ -122,7 +123,7 @@ describe('token times (contract v1.1 §2, §6)', () => {
     await gate(tv);
     await gate(phone);
     expect((await gate(tv, { method: 'DELETE', path: '/gate/v1/household/devices/phone' })).status).toBe(204);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    passTime(2500);
     // A write after DEVICE_TOKEN_MAX_AGE: the household tidies its marks (a new device's first visit).
     await gate(await deviceToken({ account, device: 'tablet', type: 'tablet' }));
     const old = await gate(phone);

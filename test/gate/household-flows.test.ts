@@ -4,7 +4,8 @@ import type { HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
 import { CONFIRMATION_REUSE_MS } from '../../src/state/household-read-model';
-import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
+import { passTime } from '../support/clock';
 import { production } from '../support/production';
 import { deviceToken } from '../support/tokens';
 import { admin } from '../admin/admin-support';
@@ -59,7 +60,7 @@ describe('a household forms and holds', () => {
     const phone = await deviceToken({ account, device: 'phone' });
     await decision(tv, HOME_IP, 'PE', { env: quickCopresence });
     // The window and the TV's write lag (a quarter of it) pass with the TV gone quiet at home: the ISP changed its address.
-    await sleep(1300);
+    passTime(1300);
     expect((await decision(tv, '192.0.2.77', 'PE', { env: quickCopresence })).body.reason).toBe('TRUSTED_DEVICE');
     expect((await household(account))!.homeNetworks).toHaveLength(2);
     expect((await decision(phone, '192.0.2.12', 'PE', { env: quickCopresence })).body.reason).toBe('IN_HOUSEHOLD');
@@ -165,7 +166,7 @@ describe('regions and modes', () => {
     });
     await stubEvict(stub);
     // This isolate confirmed the challenge a moment ago; it asks the object again once that confirmation is CONFIRMATION_REUSE_MS old.
-    await sleep(CONFIRMATION_REUSE_MS);
+    passTime(CONFIRMATION_REUSE_MS);
     const denied = await callGate({ path: '/seg.ts', token: phone, ip: AWAY_IP, country: 'CR' });
     expect(denied.status).toBe(403);
     expect(denied.headers.get('Hearth-Decision')).toBe('deny; reason=TRAVEL_LIMIT_REACHED');
@@ -198,7 +199,7 @@ describe('time, staleness and concurrency', () => {
     await decision(tv, HOME_IP, 'PE', { env: fast });
     await decision(phone, HOME_IP, 'PE', { env: fast });
     expect((await decision(phone, AWAY_IP, 'PE', { env: fast })).body.reason).toBe('TRUSTED_DEVICE');
-    await sleep(2200);
+    passTime(2200);
     expect((await decision(phone, AWAY_IP, 'PE', { env: fast })).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
   });
 
@@ -213,10 +214,10 @@ describe('time, staleness and concurrency', () => {
     const firstSent = Date.now();
     await decision(tablet, HOME_IP, 'PE', { env: fast }); // written: the tablet's first visit
     const firstAnswered = Date.now();
-    await sleep(200);
+    passTime(200);
     await decision(tablet, HOME_IP, 'PE', { env: fast }); // home again, inside the write interval: not written
     // After the first visit's window, before the second's: the tablet was home less than TRUST_WINDOW ago.
-    await sleep(firstSent + window + 120 - Date.now());
+    passTime(firstSent + window + 120 - Date.now());
     expect(Date.now()).toBeGreaterThan(firstAnswered + window);
     expect((await decision(tablet, AWAY_IP, 'PE', { env: fast })).body).toMatchObject({ decision: 'allow', reason: 'TRUSTED_DEVICE' });
   });
@@ -240,7 +241,7 @@ describe('time, staleness and concurrency', () => {
     const kvSnapshot = await env.HEARTH_KV.get<HouseholdDocument>(householdKey(account), 'json');
     expect(kvSnapshot?.devices.find((device) => device.deviceId === 'away-phone')?.temporaryAccessUntil ?? null).toBeNull();
     // A person reading a code takes longer than the moment a confirmed refusal is reused for.
-    await sleep(CONFIRMATION_REUSE_MS);
+    passTime(CONFIRMATION_REUSE_MS);
     expect((await decision(phone, AWAY_IP)).body).toMatchObject({ decision: 'allow', reason: 'TEMPORARY_ACCESS' });
   });
 

@@ -8,7 +8,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { codeDigest, newSalt } from '../../src/challenges/verification-code';
-import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
+import { passTime } from '../support/clock';
 import { movePrimaryLocation, openPrimaryLocationChallenge, postPrimaryLocation } from '../support/primary-location';
 import { deviceToken } from '../support/tokens';
 import { deliveries, lastCode } from '../support/webhook';
@@ -283,7 +284,7 @@ describe('a primary-location code behaves as verify does', () => {
     const fast = { CODE_TTL: 'PT1S' };
     const { account, tv } = await establishedHousehold(fast);
     const { body } = await read(await openPrimaryLocationChallenge(tv, { ...AT_NEW_HOME, env: fast }));
-    await sleep(1100);
+    passTime(1100);
     const expired = await read(await postPrimaryLocation(tv, { challengeId: body.challengeId, code: await lastCode(account) }, { ...AT_NEW_HOME, env: fast }));
     expect(expired.status).toBe(410);
     expect(expired.body.reason).toBe('CHALLENGE_EXPIRED');

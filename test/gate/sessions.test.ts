@@ -7,7 +7,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mintDeviceToken } from '../../dev/tokens';
 import { admin } from '../admin/admin-support';
-import { callGate, newAccount, setRule, sleep, type GateRequest } from '../support/gate';
+import { callGate, newAccount, setRule, type GateRequest } from '../support/gate';
+import { passTime } from '../support/clock';
 import { deviceToken } from '../support/tokens';
 import { lastCode } from '../support/webhook';
 
@@ -163,7 +164,7 @@ describe('playback with a session', () => {
     const env = { PLAYBACK_SESSION_TTL: 'PT1S' };
     const { credential, body } = await tvWithSession({ env });
     expect(Date.parse(body.session.expiresAt)).toBeLessThanOrEqual(Date.now() + 1000);
-    await sleep(Math.max(0, Date.parse(body.session.expiresAt) - Date.now()) + 50);
+    passTime(Date.parse(body.session.expiresAt) - Date.now() + 50);
     const { status, body: problem } = await problemOf(await playWithSession(credential, { env }));
     expect(status).toBe(401);
     expect(problem.reason).toBe('SESSION_INVALID');

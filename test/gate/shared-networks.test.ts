@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { networkSharing } from '../../src/state/network-sharing';
 import { admin } from '../admin/admin-support';
 import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { passTime } from '../support/clock';
 import { movePrimaryLocation } from '../support/primary-location';
 import { deviceToken } from '../support/tokens';
 
@@ -83,7 +84,7 @@ describe('a network many households call home is shared', () => {
     expect((await play(await first.phone('phone'), at(11))).reason).toBe('IN_HOUSEHOLD');
     expect(await homeNetworks(second.account)).toMatchObject([{ shared: false, households: 2 }]);
 
-    await sleep(CONFIRMATION_MS + 100);
+    passTime(CONFIRMATION_MS + 100);
     // Each TV's next request confirms its network: the count is read again, and now says shared.
     expect((await play(first.tv, at(10))).reason).toBe('IN_HOUSEHOLD');
     expect((await play(second.tv, at(20))).reason).toBe('IN_HOUSEHOLD');
@@ -110,7 +111,7 @@ describe('a network many households call home is shared', () => {
     expect(besideExplained.body.trace.find((step: { row: number }) => step.row === 6).detail).toMatch(/^shared network, 3 household\(s\): same address as the TV (under a minute|\d+ min) ago$/);
 
     // The window and the address's quarter-window write lag pass.
-    await sleep(COPRESENCE_MS * 1.25 + 200);
+    passTime(COPRESENCE_MS * 1.25 + 200);
     // The TV has not streamed since: its address no longer counts, and is no longer kept.
     expect((await play(await family.phone('phone-later'), at(30))).reason).toBe('OUTSIDE_HOUSEHOLD');
     expect((await homeNetworks(family.account))[0]!.anchorAddresses).toEqual([]);
@@ -176,7 +177,7 @@ describe('a network many households call home is shared', () => {
 
     // The ISP moves the family to another /24 of its pool: the TV goes quiet at home (COPRESENCE_WINDOW and its
     // quarter-window write lag) and the trusted TV carries the household there.
-    await sleep(COPRESENCE_MS + COPRESENCE_MS / 4 + 100);
+    passTime(COPRESENCE_MS + COPRESENCE_MS / 4 + 100);
     expect((await play(family.tv, there(55))).reason).toBe('TRUSTED_DEVICE');
     const networks = await homeNetworks(family.account);
     expect(networks).toHaveLength(2);
@@ -204,6 +205,7 @@ describe('a network many households call home is shared', () => {
     const revision = (await household(family.account))!.revision;
     for (let i = 0; i < 5; i++) expect((await play(family.tv, at(30))).reason).toBe('IN_HOUSEHOLD');
     expect((await household(family.account))!.revision).toBe(revision);
+    // Real time here: with passTime alone the next visit did not write exactly once (not yet understood; docs/testing.md).
     await sleep(COPRESENCE_MS / 4 + 50);
     await play(family.tv, at(30));
     const after = (await household(family.account))!;

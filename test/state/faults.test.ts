@@ -12,7 +12,8 @@ import type { HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
 import { admin } from '../admin/admin-support';
-import { callGate, household, newAccount, setRule, sleep, testEnv } from '../support/gate';
+import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
+import { passTime } from '../support/clock';
 import { CONFIRMATION_REUSE_MS } from '../../src/state/household-read-model';
 import { deviceToken } from '../support/tokens';
 import { deliveries } from '../support/webhook';
@@ -60,12 +61,12 @@ async function breakInside(account: string, binding: 'HEARTH_KV' | 'CONTROL', me
 }
 
 const kvSnapshot = (account: string) => env.HEARTH_KV.get<HouseholdDocument>(householdKey(account), 'json');
-/** Runs the account object's alarm once it is due (KV writes are coalesced to one a second, so an early run defers); false when none was scheduled. */
+/** Runs the account object's alarm once it is due (KV writes are coalesced to one a second, so an early run defers: the clock is moved to it); false when none was scheduled. */
 async function alarm(account: string): Promise<boolean> {
   const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
   const due = await runInDurableObject(stub, (_: HouseholdStore, state) => state.storage.getAlarm());
-  if (due !== null && due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now() + 20));
-  // True when a scheduled alarm has run: here, or by the runtime itself while we waited for it to be due.
+  if (due !== null && due > Date.now()) passTime(due - Date.now() + 20);
+  // True when a scheduled alarm has run: here, or by the runtime itself once it was due.
   return (await runDurableObjectAlarm(stub)) || due !== null;
 }
 
@@ -83,7 +84,7 @@ describe('KV failing inside the account’s Durable Object', () => {
   it('without a fault, a change that has landed leaves no alarm behind (no idle wake-ups)', async () => {
     const { account } = await establishedHousehold();
     await alarm(account); // the coalesced write of the second visit
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // past KV's one write a second, so the grant is written at once
+    passTime(1100); // past KV's one write a second, so the grant is written at once
     const grant = await admin('POST', `/admin/v1/accounts/${account}/grants`, { body: { days: 1, reason: 'control' } });
     expect(grant.status).toBe(201);
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
@@ -241,7 +242,7 @@ describe('faults at the edge', () => {
     }
     // One confirmation, and the visit's one write (the outsider's first sight); not forty.
     expect(calls).toBeLessThanOrEqual(3);
-    await sleep(CONFIRMATION_REUSE_MS + 50);
+    passTime(CONFIRMATION_REUSE_MS + 50);
     calls = 0;
     await callGate({ path: '/seg-again.ts', token: outsider, ip: AWAY_IP, country: 'PE', env: { HOUSEHOLDS: counting } });
     expect(calls).toBeGreaterThanOrEqual(1);

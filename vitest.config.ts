@@ -4,14 +4,22 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { outbound } from './test/support/outbound.ts';
 
-// The same clearly marked development bindings `npm run dev` uses.
+// The same clearly marked development bindings `npm run dev` uses (never .dev.vars.local: the suite
+// runs on the published development values, whatever a developer overrides locally).
 const development = parseEnv(readFileSync(new URL('./.dev.vars', import.meta.url), 'utf8'));
+
+// The workers pool reads wrangler.toml through wrangler, whose logger says "Using secrets defined in
+// .dev.vars" each time a test file's Worker starts (dozens of lines between the results). Wrangler's
+// own level, warn: its warnings and errors still show, and a test's failure is vitest's to report.
+// The `wrangler dev` the Node tests start sets its own level (scripts/local-worker.ts).
+process.env.WRANGLER_LOG ??= 'warn';
 
 export default defineConfig({
   test: {
     // The Worker's structured log lines (decisions, deliveries) are asserted where they matter; elsewhere they are noise.
     onConsoleLog: (log) => !log.startsWith('{"event":'),
-    reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-results.json' }]],
+    // `npm test` ends with vitest's summary. CI asks for the JSON report it reads on its own command line (.ci/run).
+    reporters: ['default'],
     projects: [
       {
         // Everything about the Worker runs inside workerd, with real local KV and Durable Objects.

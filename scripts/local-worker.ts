@@ -66,7 +66,8 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   const wrangler = spawn(process.execPath, [join(cwd, 'node_modules/wrangler/bin/wrangler.js'), ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+    // The Worker's own log lines are wrangler's `log` level: keep them, even when the test run quiets wrangler (vitest.config.ts).
+    env: { ...process.env, WRANGLER_LOG: process.env.WRANGLER_LOG === 'debug' ? 'debug' : 'log', WRANGLER_SEND_METRICS: 'false', CI: 'true' },
     detached: true,
   });
   // Keep the latest of wrangler's output (log lines, error messages); never let it pile up.

@@ -4,27 +4,45 @@
  * and sent as a Bearer token to the same admin API the CLI uses.
  */
 import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
 import type { AppContext } from '../http/context';
 
 import { page, pageHeaders } from './layout';
-import { MODES } from '../vocabulary';
+import { ADMIN_SCOPES, MODES } from '../vocabulary';
+
+/** The command that mints a development admin token with every scope (README, "Ops guide"). */
+const DEVELOPMENT_TOKEN_COMMAND = `npm run -s ops -- admin-token --scope "${ADMIN_SCOPES.join(' ')}"`;
+
+/** A table that fits its card or scrolls inside it; focusable, so the keyboard can scroll it too. */
+const scrolling = (label: string, table: HtmlEscapedString | Promise<HtmlEscapedString>) => html`<div class="table-scroll" tabindex="0" role="region" aria-label="${label}">${table}</div>`;
 
 export async function consolePage(c: AppContext): Promise<Response> {
+  const development = c.get('gate').config.environment === 'development';
   const body = html`
+<div class="console">
 <h1>Hearth console</h1>
 
 <section class="card" id="signin" aria-labelledby="signin-title">
   <h2 id="signin-title">Sign in</h2>
   <form id="signin-form" class="grid">
-    <label>Admin token<textarea id="token" name="token" rows="3" required autocomplete="off" spellcheck="false"></textarea></label>
+    <label>Admin token<textarea id="token" name="token" rows="3" required autocomplete="off" spellcheck="false" aria-describedby="token-source"></textarea></label>
     <div class="row"><button type="submit" class="primary">Sign in</button></div>
   </form>
+  <div id="token-source" class="token-help">
+    <p>An admin token is a signed JWT for the audience <code>hearth-admin</code>, carrying the scopes your work needs (${ADMIN_SCOPES.map((scope, i) => html`${i > 0 ? ' ' : ''}<code>${scope}</code>`)}). Your identity provider issues it to ops and support staff; this gate trusts the keys in its <code>ADMIN_JWKS</code> binding and the issuer in <code>ADMIN_TOKEN_ISSUER</code>, so ask whoever runs them.</p>
+    ${development
+      ? html`<p>In development, mint one with the development admin key (published in the repository; a production gate never accepts it), then paste it here:</p>
+    <pre><code>${DEVELOPMENT_TOKEN_COMMAND}</code></pre>`
+      : ''}
+  </div>
   <p class="muted">The token stays in this tab (sessionStorage) and is sent only to this gate’s admin API.</p>
 </section>
 
 <div id="signed-in" hidden>
   <p class="row"><span id="whoami" class="muted"></span><button type="button" id="signout">Sign out</button></p>
   <p id="console-status" class="status" role="status" aria-live="polite"></p>
+
+  <div class="console-columns">
 
   <section class="card" aria-labelledby="metrics-title">
     <h2 id="metrics-title">Decisions by region</h2>
@@ -39,29 +57,42 @@ export async function consolePage(c: AppContext): Promise<Response> {
       <div class="row"><button type="submit">Refresh</button></div>
     </form>
     <p id="metrics-summary" class="muted">Counts reach the console within 10 seconds of a decision.</p>
-    <figure class="chart-figure"><figcaption>Sessions by outcome</figcaption><div id="chart-sessions" class="chart"></div></figure>
-    <figure class="chart-figure"><figcaption>Share of sessions enforce would refuse</figcaption><div id="chart-would" class="chart"></div></figure>
-    <figure class="chart-figure"><figcaption>Verification codes</figcaption><div id="chart-funnel" class="chart"></div></figure>
-    <figure class="chart-figure" id="guard-figure" hidden><figcaption id="guard-caption">The guard: refused share of treated sessions beside its threshold</figcaption><div id="chart-guard" class="chart"></div></figure>
+    <div class="chart-grid">
+      <figure class="chart-figure"><figcaption>Sessions by outcome</figcaption><div id="chart-sessions" class="chart"></div></figure>
+      <figure class="chart-figure"><figcaption>Share of sessions enforce would refuse</figcaption><div id="chart-would" class="chart"></div></figure>
+      <figure class="chart-figure"><figcaption>Verification codes</figcaption><div id="chart-funnel" class="chart"></div></figure>
+      <figure class="chart-figure" id="guard-figure" hidden><figcaption id="guard-caption">The guard: refused share of treated sessions beside its threshold</figcaption><div id="chart-guard" class="chart"></div></figure>
+    </div>
     <details>
       <summary>The numbers behind the charts</summary>
-      <table>
+      ${scrolling(
+        'Sessions, refusals and codes per step',
+        html`<table>
         <caption class="visually-hidden">Sessions, refusals and codes per step</caption>
         <thead><tr><th scope="col">Step</th><th scope="col">Sessions</th><th scope="col">Allowed</th><th scope="col">Challenged</th><th scope="col">Denied</th><th scope="col">Would refuse</th><th scope="col">Treated households</th><th scope="col">Refused households</th><th scope="col">Codes sent</th><th scope="col">Verified</th></tr></thead>
         <tbody id="metrics-table"></tbody>
-      </table>
+      </table>`,
+      )}
     </details>
   </section>
 
   <section class="card" aria-labelledby="regions-title">
     <h2 id="regions-title">Regions</h2>
     <p class="muted" id="rollout-version"></p>
-    <table>
+    ${scrolling(
+      'Rollout rules by region',
+      html`<table>
       <caption class="visually-hidden">Rollout rules by region</caption>
-      <thead><tr><th scope="col">Region</th><th scope="col">Mode</th><th scope="col">Percent</th><th scope="col">Fail</th><th scope="col">Status</th><th scope="col">Guard</th><th scope="col">Updated</th><th scope="col">Note</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col">Region</th><th scope="col">Mode</th><th scope="col">Percent</th><th scope="col">Fail</th><th scope="col">Status</th><th scope="col">Guard</th><th scope="col">Note <span class="muted">(by, updated)</span></th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody id="regions"></tbody>
-    </table>
-    <h3>Change a rule</h3>
+    </table>`,
+    )}
+  </section>
+  </div>
+
+  <div class="console-columns">
+  <section class="card" aria-labelledby="rule-title">
+    <h2 id="rule-title">Change a rule</h2>
     <form id="rule-form" class="grid">
       <label>Region (PE, CL, … or *)<input id="rule-region" required pattern="\\*|[A-Za-z]{2}" maxlength="2"></label>
       <label>Mode<select id="rule-mode">${MODES.map((mode) => html`<option value="${mode}">${mode}</option>`)}</select></label>
@@ -90,7 +121,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <div id="account" hidden>
       <p id="account-summary"></p>
       <h3>Devices</h3>
-      <table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Bound to a key</th><th scope="col">Access until</th><th scope="col">Last seen</th></tr></thead><tbody id="account-devices"></tbody></table>
+      ${scrolling('Devices', html`<table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Bound to a key</th><th scope="col">Access until</th><th scope="col">Last seen</th></tr></thead><tbody id="account-devices"></tbody></table>`)}
       <h3>Explain a decision</h3>
       <form id="explain-form" class="grid" method="post">
         <label>Device id<input id="explain-device" required></label>
@@ -99,9 +130,9 @@ export async function consolePage(c: AppContext): Promise<Response> {
         <div class="row"><button type="submit">Explain</button></div>
       </form>
       <p id="explain-result"></p>
-      <table><thead><tr><th scope="col">Row</th><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Detail</th></tr></thead><tbody id="explain-trace"></tbody></table>
+      ${scrolling('Why: the decision, row by row', html`<table><thead><tr><th scope="col">Row</th><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Detail</th></tr></thead><tbody id="explain-trace"></tbody></table>`)}
       <h3>Support grants</h3>
-      <table><thead><tr><th scope="col">Device</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-grants"></tbody></table>
+      ${scrolling('Support grants', html`<table><thead><tr><th scope="col">Device</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-grants"></tbody></table>`)}
       <form id="grant-form" class="grid">
         <label>Device id (empty: whole account)<input id="grant-device"></label>
         <label>Days (1–180)<input id="grant-days" type="number" min="1" max="180" value="30" required></label>
@@ -109,7 +140,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
         <div class="row"><button type="submit">Grant</button></div>
       </form>
       <h3>Extra members</h3>
-      <table><thead><tr><th scope="col">Device</th><th scope="col">Label</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-members"></tbody></table>
+      ${scrolling('Extra members', html`<table><thead><tr><th scope="col">Device</th><th scope="col">Label</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-members"></tbody></table>`)}
       <form id="member-form" class="grid">
         <label>Device id<input id="member-device" required></label>
         <label>Label<input id="member-label" maxlength="100"></label>
@@ -118,11 +149,14 @@ export async function consolePage(c: AppContext): Promise<Response> {
     </div>
   </section>
 
-  <section class="card" aria-labelledby="audit-title">
+  </div>
+
+  <section class="card console-wide" aria-labelledby="audit-title">
     <h2 id="audit-title">Audit trail</h2>
-    <table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Change</th><th scope="col">Note</th></tr></thead><tbody id="audit"></tbody></table>
-    <p class="row"><button type="button" id="audit-more" hidden>Older entries</button></p>
+    ${scrolling('Audit trail', html`<table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Change</th><th scope="col">Note</th></tr></thead><tbody id="audit"></tbody></table>`)}
+    <p class="row"><button type="button" id="audit-more" hidden>Older entries</button><span id="audit-end" class="muted" hidden>No older entries: this is the start of the audit trail.</span></p>
   </section>
+</div>
 </div>
 
 <dialog id="confirm" aria-labelledby="confirm-title">

@@ -20,6 +20,9 @@ async function ops(args: string[], env: Record<string, string | undefined> = {})
   }
 }
 
+/** Tests that run the CLI many times: on a busy machine each run takes seconds. */
+const CLI_TIMEOUT = 180_000;
+
 let token = '';
 const asAdmin = (args: string[]) => ops(args, { HEARTH_ADMIN_TOKEN: token });
 
@@ -290,7 +293,7 @@ describe('ops CLI against a running gate', () => {
     expect(unknown.stderr).toContain('refusal<=RATE, verify>=RATE, households>=N, window=DURATION');
     expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'households>=many,refusal<0.1,window=PT5M', '--note', 'x'])).stderr).toContain('needs a number');
     expect((await asAdmin(['rollout', 'delete', 'EC'])).code).toBe(0);
-  });
+  }, CLI_TIMEOUT);
 
   it('answers usage mistakes with exit 2 and a pointer to --help', async () => {
     const wrong = await asAdmin(['rollout', 'set', 'PE']);
@@ -299,8 +302,6 @@ describe('ops CLI against a running gate', () => {
     expect((await asAdmin(['rollout', 'set', 'PE', 'enforce'])).stderr).toContain('--note');
   });
 
-  /** Each of these runs the CLI several times; a busy machine needs longer than one call's timeout. */
-  const CLI_TIMEOUT = 180_000;
   const SET_USAGE = 'Usage: npm run ops -- rollout set REGION MODE --note "why"';
   /** What Node prints for an uncaught error: never for a mistake in the command line. */
   const STACK_TRACE = /^\s+at |node:internal|ERR_PARSE_ARGS/m;

@@ -4,15 +4,21 @@
  * nothing to a screen reader, so every chart is a `role="img"` with a
  * summary as its accessible name, and the numbers behind all charts are in a
  * table beside them.
+ *
+ * Each legend always carries numbers: the period's totals while nothing is
+ * hovered (uPlot's own legend would read "--" until then), one step's values
+ * with its local time under the cursor. Charts follow their card's width.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Counts, Metrics } from '../../admin-client/client';
 import { formatCount, percentOf, refusals, wouldRefuseRate } from '../../admin-client/wording';
+import { localTime } from './local-time';
 
 type Step = Metrics['regions'][string]['series'][number];
 
 const COLOURS = { allow: '#81c784', challenge: '#ffb74d', deny: '#ff8a80', line: '#4fc3f7', muted: '#c3c7ce', grid: '#3a3f48' };
+const HEIGHT = 200;
 const charts = new Map<string, uPlot>();
 
 function axes(valueLabel: string, format?: (value: number) => string): uPlot.Axis[] {
@@ -20,14 +26,39 @@ function axes(valueLabel: string, format?: (value: number) => string): uPlot.Axi
   return [axis, { ...axis, label: valueLabel, ...(format ? { values: (_: uPlot, ticks: number[]) => ticks.map(format) } : {}) }];
 }
 
+/**
+ * A legend value: the step's under the cursor, else `total` (what the whole
+ * period adds up to), so the legend is never uPlot's "--".
+ */
+function legendValue(total: string, format: (value: number) => string = formatCount): uPlot.Series.Value {
+  return (_u, value, _series, idx) => (idx === null || idx === undefined ? total : value === null ? '–' : format(value));
+}
+
+/** The time series: a step's local time under the cursor, else what the totals are of. */
+function timeSeries(period: string): uPlot.Series {
+  return { label: 'time', value: (_u, value, _series, idx) => (idx === null || idx === undefined || value === null ? period : localTime(value * 1000)) };
+}
+
+const percent = (value: number) => `${value.toFixed(1)}%`;
+
+/** Redraws a chart at its container's width whenever the layout changes it. */
+const resizes = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const chart = charts.get(entry.target.id);
+    const width = Math.floor(entry.contentRect.width);
+    if (chart && width > 0 && Math.abs(chart.width - width) > 1) chart.setSize({ width, height: HEIGHT });
+  }
+});
+
 /** Draws (or redraws) one chart into `container`, which names it for assistive technology. */
 function draw(container: HTMLElement, summary: string, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): void {
   charts.get(container.id)?.destroy();
   container.replaceChildren();
   container.setAttribute('role', 'img');
   container.setAttribute('aria-label', summary);
-  const width = Math.max(280, container.clientWidth || container.parentElement?.clientWidth || 600);
-  charts.set(container.id, new uPlot({ ...options, width, height: 220, legend: { show: true } }, data, container));
+  const width = Math.max(240, container.clientWidth || container.parentElement?.clientWidth || 600);
+  charts.set(container.id, new uPlot({ ...options, width, height: HEIGHT, legend: { show: true, live: true } }, data, container));
+  resizes.observe(container);
 }
 
 const sessionsOf = (counts: Pick<Counts, 'sessions'>) => counts.sessions.allow + counts.sessions.challenge + counts.sessions.deny;
@@ -37,6 +68,7 @@ export function drawRegion(region: string, stepWords: string, series: Step[], to
   const times = series.map((step) => Date.parse(step.at) / 1000);
   const sessions = sessionsOf(totals);
   const refused = refusals(totals.sessions);
+  const period = `${stepWords}, in all`;
 
   draw(
     document.getElementById('chart-sessions')!,
@@ -44,10 +76,10 @@ export function drawRegion(region: string, stepWords: string, series: Step[], to
     {
       axes: axes('sessions'),
       series: [
-        {},
-        { label: 'allowed', stroke: COLOURS.allow, width: 2 },
-        { label: 'challenged', stroke: COLOURS.challenge, width: 2 },
-        { label: 'denied', stroke: COLOURS.deny, width: 2 },
+        timeSeries(period),
+        { label: 'allowed', stroke: COLOURS.allow, width: 2, value: legendValue(formatCount(totals.sessions.allow)) },
+        { label: 'challenged', stroke: COLOURS.challenge, width: 2, value: legendValue(formatCount(totals.sessions.challenge)) },
+        { label: 'denied', stroke: COLOURS.deny, width: 2, value: legendValue(formatCount(totals.sessions.deny)) },
       ],
     },
     [times, series.map((s) => s.sessions.allow), series.map((s) => s.sessions.challenge), series.map((s) => s.sessions.deny)],
@@ -60,7 +92,7 @@ export function drawRegion(region: string, stepWords: string, series: Step[], to
     {
       axes: axes('% of sessions', (value) => `${value}%`),
       scales: { y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max ?? 0))] } },
-      series: [{}, { label: 'would refuse (%)', stroke: COLOURS.challenge, width: 2, spanGaps: false }],
+      series: [timeSeries(period), { label: 'would refuse (%)', stroke: COLOURS.challenge, width: 2, spanGaps: false, value: legendValue(percentOf(totals.wouldRefuse.sessions, sessions), percent) }],
     },
     [times, rates],
   );
@@ -72,12 +104,12 @@ export function drawRegion(region: string, stepWords: string, series: Step[], to
     {
       axes: axes('codes'),
       series: [
-        {},
-        { label: 'sent', stroke: COLOURS.line, width: 2 },
-        { label: 'verified', stroke: COLOURS.allow, width: 2 },
-        { label: 'wrong', stroke: COLOURS.challenge, width: 2 },
-        { label: 'locked', stroke: COLOURS.deny, width: 2 },
-        { label: 'expired', stroke: COLOURS.muted, width: 2 },
+        timeSeries(period),
+        { label: 'sent', stroke: COLOURS.line, width: 2, value: legendValue(formatCount(v.sent)) },
+        { label: 'verified', stroke: COLOURS.allow, width: 2, value: legendValue(formatCount(v.verified)) },
+        { label: 'wrong', stroke: COLOURS.challenge, width: 2, value: legendValue(formatCount(v.wrong)) },
+        { label: 'locked', stroke: COLOURS.deny, width: 2, value: legendValue(formatCount(v.locked)) },
+        { label: 'expired', stroke: COLOURS.muted, width: 2, value: legendValue(formatCount(v.expired)) },
       ],
     },
     [times, ...(['sent', 'verified', 'wrong', 'locked', 'expired'] as const).map((event) => series.map((s) => s.verification[event]))],
@@ -97,7 +129,11 @@ export function drawGuard(region: string, series: Step[], maxRefusalRate: number
     {
       axes: axes('% of treated households', (value) => `${value}%`),
       scales: { y: { range: (_u, _min, max) => [0, Math.max(100 * maxRefusalRate * 1.5, Math.ceil(max ?? 0))] } },
-      series: [{}, { label: 'refused (%)', stroke: COLOURS.challenge, width: 2 }, { label: 'threshold', stroke: COLOURS.deny, width: 1, dash: [6, 4] }],
+      series: [
+        timeSeries('highest step'),
+        { label: 'refused (%)', stroke: COLOURS.challenge, width: 2, value: legendValue(percent(worst), percent) },
+        { label: 'threshold', stroke: COLOURS.deny, width: 1, dash: [6, 4], value: legendValue(percent(100 * maxRefusalRate), percent) },
+      ],
     },
     [times, rates, threshold],
   );

@@ -5,7 +5,9 @@
  * text people wrote (audit notes, grant reasons, labels: every table cell)
  * and problem details also pass through `visibleText`, so control and bidi
  * characters show as escapes instead of reordering what an operator reads;
- * ids are plain `[A-Za-z0-9._:-]` by the API's own rule.
+ * ids are plain `[A-Za-z0-9._:-]` by the API's own rule. Every instant is
+ * shown in the viewer's own time with its offset (local-time.ts); a cell
+ * holding one keeps the exact instant in its `<time datetime>`.
  */
 import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule, type RolloutRuleInput } from '../../admin-client/client';
 import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
@@ -13,6 +15,8 @@ import { visibleDeep, visibleText } from '../../admin-client/visible-text';
 import { describeGuard, describeStages, guardMinimum, parseStages, stagesText, type Stages } from '../../admin-client/rule-text';
 import { drawGuard, drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
+import { isInstant, localTime, localTimesIn } from './local-time';
+import './console-layout.css';
 
 const TOKEN_KEY = 'hearth_admin_token';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -46,7 +50,13 @@ function refusal(answer: Answer): string {
 
 function cell(text: unknown): HTMLTableCellElement {
   const td = document.createElement('td');
-  td.textContent = text === null || text === undefined || text === '' ? '–' : visibleText(String(text));
+  const value = text === null || text === undefined || text === '' ? null : String(text);
+  if (value !== null && isInstant(value)) {
+    const time = document.createElement('time');
+    time.dateTime = value;
+    time.textContent = localTime(value);
+    td.append(time);
+  } else td.textContent = value === null ? '–' : localTimesIn(visibleText(value));
   return td;
 }
 
@@ -95,7 +105,7 @@ async function loadRollout(): Promise<void> {
   const rollout = answer.data;
   rolloutVersion = rollout.version;
   rules = rollout.regions;
-  $('rollout-version').textContent = `Version ${rollout.version}${rollout.updatedAt ? `, updated ${rollout.updatedAt}` : ''}. Regions without a rule follow *; with no * rule, monitor at 100 %.`;
+  $('rollout-version').textContent = `Version ${rollout.version}${rollout.updatedAt ? `, updated ${localTime(rollout.updatedAt)}` : ''}. Regions without a rule follow *; with no * rule, monitor at 100 %.`;
   const tbody = $('regions');
   tbody.replaceChildren();
   const regions = Object.entries(rollout.regions).toSorted(([a], [b]) => (a === '*' ? -1 : b === '*' ? 1 : a.localeCompare(b)));
@@ -107,19 +117,46 @@ async function loadRollout(): Promise<void> {
       button('Edit', () => editRule(region, rule), `Edit ${region}`),
       button('Delete', () => void deleteRule(region), `Delete the rule for ${region}`),
     );
-    tbody.append(row([region, rule.mode, `${rule.percent} %`, rule.failOpen ? 'open' : 'closed', statusText(rule), guardText(rule), `${rule.updatedAt ?? ''} ${rule.updatedBy ?? ''}`.trim(), rule.note], actions));
+    const tr = row([region, rule.mode, `${rule.percent} %`, rule.failOpen ? 'open' : 'closed', statusText(rule), guardText(rule)]);
+    tr.append(noteCell(rule), actionCell(actions));
+    tbody.append(tr);
   }
   if (regions.length === 0) tbody.append(row(['(no rules: every region is monitor at 100 %)']));
+}
+
+/** A rule's note, and under it who changed the rule and when (one column, so the table fits half a laptop screen). */
+function noteCell(rule: RolloutRule): HTMLTableCellElement {
+  const td = cell(rule.note);
+  if (rule.updatedAt || rule.updatedBy) {
+    const by = document.createElement('span');
+    by.className = 'updated muted';
+    by.append(rule.updatedBy ? `${visibleText(rule.updatedBy)}, ` : '');
+    if (rule.updatedAt) {
+      const time = document.createElement('time');
+      time.dateTime = rule.updatedAt;
+      time.textContent = localTime(rule.updatedAt);
+      by.append(time);
+    }
+    td.append(by);
+  }
+  return td;
+}
+
+function actionCell(actions: HTMLElement): HTMLTableCellElement {
+  const td = document.createElement('td');
+  actions.className = 'row-actions';
+  td.append(actions);
+  return td;
 }
 
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : `${(rate * 100).toFixed(1)} %`);
 
 function statusText(rule: RolloutRule): string {
-  if (rule.status === 'tripped') return `tripped ${rule.trippedAt ?? ''}: monitor until resumed`;
+  if (rule.status === 'tripped') return `tripped ${rule.trippedAt ? localTime(rule.trippedAt) : ''}: monitor until resumed`;
   if (rule.stages && rule.stages.length > 1) {
     const index = rule.stage ?? 0;
     const next = rule.stages[index + 1];
-    return `stage ${index + 1} of ${rule.stages.length}${next && rule.nextAdvanceAt ? `; ${next.percent} % at ${rule.nextAdvanceAt}` : ''}`;
+    return `stage ${index + 1} of ${rule.stages.length}${next && rule.nextAdvanceAt ? `; ${next.percent} % at ${localTime(rule.nextAdvanceAt)}` : ''}`;
   }
   return rule.status ?? 'steady';
 }
@@ -135,7 +172,7 @@ async function resumeRule(region: string, rule: RolloutRule): Promise<void> {
   const note = 'Resumed from the console after review';
   const body = resumeBody(rule, note);
   const from = body.stages ? `its stages from ${body.stages[0]!.percent} %` : `${rule.percent} %`;
-  if (!(await confirmDialog(`Resume ${region}: ${rule.mode} at ${from}, its guard watching again? It was stepped down to monitor ${rule.trippedAt ?? ''} (${guardText(rule)}). Note: “${note}”.`))) return;
+  if (!(await confirmDialog(`Resume ${region}: ${rule.mode} at ${from}, its guard watching again? It was stepped down to monitor ${rule.trippedAt ? localTime(rule.trippedAt) : ''} (${guardText(rule)}). Note: “${note}”.`))) return;
   const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body });
   if (answer.response.status === 412) return showReload(refusal(answer));
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
@@ -490,6 +527,8 @@ async function loadAudit(reset: boolean): Promise<void> {
   for (const entry of answer.data.entries) tbody.append(row([entry.at, entry.actor, entry.action, entry.target, `${summariseChange(entry.before)} → ${summariseChange(entry.after)}`, entry.note]));
   auditCursor = answer.data.nextCursor ?? null;
   $('audit-more').hidden = !auditCursor;
+  // Said, not left to guess: once the last page is shown, there is nothing older.
+  $('audit-end').hidden = auditCursor !== null || tbody.childElementCount === 0;
 }
 $('audit-more').addEventListener('click', () => void loadAudit(false));
 
@@ -502,7 +541,7 @@ async function loadAccount(account: string): Promise<void> {
   currentAccount = account;
   const s = answer.data;
   $('account').hidden = false;
-  $('account-summary').textContent = `${s.accountId}: ${s.established ? `household since ${s.establishedAt}` : 'no household yet'} · ${s.homeNetworkCount} home network(s) · anchor ${s.anchorDeviceId ?? '–'} · extra members ${s.extraMemberSlots.used}/${s.extraMemberSlots.total} · location changes this window ${s.primaryLocationChangesInWindow} · anchor conflicts: ${describeAnchorConflicts(s.anchorConflicts)}`;
+  $('account-summary').textContent = `${s.accountId}: ${s.established && s.establishedAt ? `household since ${localTime(s.establishedAt)}` : 'no household yet'} · ${s.homeNetworkCount} home network(s) · anchor ${s.anchorDeviceId ?? '–'} · extra members ${s.extraMemberSlots.used}/${s.extraMemberSlots.total} · location changes this window ${s.primaryLocationChangesInWindow} · anchor conflicts: ${describeAnchorConflicts(s.anchorConflicts)}`;
   $('account-devices').replaceChildren(...s.devices.map((d) => row([d.deviceId, d.type, d.status, d.bound ? 'yes' : 'no', d.accessUntil, d.lastSeenAt])));
   $('account-grants').replaceChildren(
     ...s.grants.map((g) =>

@@ -13,7 +13,7 @@ import { demoPage } from '../pages/demo-page';
 import { landingPage } from './landing-page';
 import { devDeviceToken } from './device-token-route';
 import { developmentOrigin } from './origin';
-import { countFor, devStats } from './stats';
+import { devStats } from './stats';
 import { assetResponse, bundledAsset } from '../pages/bundled-asset';
 import { DEMO_ASSETS } from './demo-assets.generated';
 
@@ -21,7 +21,6 @@ const inDevelopment: MiddlewareHandler<AppEnv> = async (c, next) => {
   const gate = c.get('gate');
   if (gate.config.environment === 'development') {
     c.set('developmentOrigin', developmentOrigin);
-    countFor(gate);
   }
   await next();
 };

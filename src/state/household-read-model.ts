@@ -43,28 +43,35 @@ export interface HouseholdBindings {
 
 export type HouseholdRead = Household | null | 'unavailable';
 
-/** A sink for the read model's traffic: KV reads, Durable Object reads and visit writes. */
-export interface ReadModelProbe {
-  kvRead(): void;
-  visitWrite(): void;
-  /** A read straight from the account's Durable Object (a "no" confirmed, or KV failing). */
-  storeRead(): void;
-  /** A visit made the account's Durable Object read a network's sharing count (one call to that network's object). */
-  sharingRead(): void;
-  /** A visit written for the anchor TV's quarter-window throttle: the TV at home, or its address on a shared network. */
-  anchorWrite(): void;
+/**
+ * The read model's own traffic since the isolate started: KV reads, Durable
+ * Object reads and visit writes. Plain counts, kept always (an increment per
+ * call); `GET /gate/dev/stats` shows them for the benchmark and the cost
+ * simulation.
+ */
+export interface ReadModelTraffic {
+  kvReads: number;
+  visitWrites: number;
+  /** Reads straight from the account's Durable Object (a "no" confirmed, or KV failing). */
+  storeReads: number;
+  /** Visits that made the account's Durable Object read a network's sharing count (one call to that network's object). */
+  sharingReads: number;
+  /** Visits written for the anchor TV's quarter-window throttle: the TV at home, or its address on a shared network. */
+  anchorWrites: number;
 }
-
-const NO_PROBE: ReadModelProbe = { kvRead: () => {}, visitWrite: () => {}, storeRead: () => {}, sharingRead: () => {}, anchorWrite: () => {} };
 
 export class HouseholdReadModel {
   readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
   /** Accounts whose cached snapshot came from the Durable Object within CONFIRMATION_REUSE_MS. */
   readonly #confirmed = new BoundedCache<string, true>(SNAPSHOT_CACHE_ENTRIES);
-  /** Where KV reads and visit writes are counted; nothing by default (development counts them, see development/stats.ts). */
-  probe: ReadModelProbe = NO_PROBE;
+  readonly #traffic: ReadModelTraffic = { kvReads: 0, visitWrites: 0, storeReads: 0, sharingReads: 0, anchorWrites: 0 };
 
   constructor(private readonly bindings: HouseholdBindings) {}
+
+  /** This isolate's read-model traffic so far (a copy). */
+  get traffic(): ReadModelTraffic {
+    return { ...this.#traffic };
+  }
 
   get cachedHouseholds(): number {
     return this.#snapshots.size;
@@ -84,7 +91,7 @@ export class HouseholdReadModel {
     const cached = this.#snapshots.get(accountId, now);
     if (cached !== undefined) return cached;
     try {
-      this.probe.kvRead();
+      this.#traffic.kvReads += 1;
       const text = await this.bindings.HEARTH_KV.get(householdKey(accountId), 'text');
       const snapshot = text === null ? null : fromSnapshotDocument(accountId, JSON.parse(text) as HouseholdDocument | EraseFloorDocument);
       this.remember(accountId, snapshot, now, false, text?.length);
@@ -102,7 +109,7 @@ export class HouseholdReadModel {
   /** The household (or an erased account's floor) from its Durable Object, bypassing KV and the cache. */
   async confirm(accountId: string, now: number): Promise<HouseholdRead> {
     try {
-      this.probe.storeRead();
+      this.#traffic.storeReads += 1;
       const household = await this.store(accountId).snapshot(accountId);
       this.remember(accountId, household, now, true);
       return household;
@@ -126,14 +133,14 @@ export class HouseholdReadModel {
 
   /** Sends a visit to the account's Durable Object and keeps what it returns. */
   async recordVisit(accountId: string, visit: Visit, limits: HouseholdLimits, place: VisitPlace): Promise<void> {
-    this.probe.visitWrite();
+    this.#traffic.visitWrites += 1;
     const household = await this.store(accountId).recordVisit(accountId, visit, limits, place);
     this.remember(accountId, household, Date.now(), true);
     // What the write did, read off its result (the network's check and the TV's address carry the visit's time).
     const network = household.homeNetworks.find((home) => home.networkId === visit.networkId);
-    if (network?.checkedAt === visit.at) this.probe.sharingRead();
+    if (network?.checkedAt === visit.at) this.#traffic.sharingReads += 1;
     const tvAtHome = visit.deviceType === 'tv' && household.anchorDeviceId === visit.deviceId && household.devices.get(visit.deviceId)?.lastHomeSeenAt === visit.at;
-    if (tvAtHome || network?.anchorAddresses.some((address) => address.lastSeenAt === visit.at)) this.probe.anchorWrite();
+    if (tvAtHome || network?.anchorAddresses.some((address) => address.lastSeenAt === visit.at)) this.#traffic.anchorWrites += 1;
   }
 
   /**

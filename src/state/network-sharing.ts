@@ -93,12 +93,6 @@ export class NetworkSharing extends DurableObject<Record<string, unknown>> {
     return this.#sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM holders').one().n;
   }
 
-  /** Every row, as stored: what a privacy test inspects. */
-  rows(): Array<{ holder: string; held_at: number }> {
-    if (!this.#tables) return [];
-    return this.#sql.exec<{ holder: string; held_at: number }>('SELECT holder, held_at FROM holders ORDER BY held_at').toArray();
-  }
-
   /** Prunes rows past the trust window; wakes again when the oldest left expires, or empties the object. */
   override async alarm(): Promise<void> {
     const window = this.#tables ? this.#sql.exec<{ value: number }>("SELECT value FROM settings WHERE name = 'trustWindowMs'").toArray()[0]?.value : undefined;

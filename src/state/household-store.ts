@@ -11,6 +11,8 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { codeDigest, codeMatches, newCode, newSalt } from '../challenges/verification-code';
+import { codeRateLimit } from '../challenges/code-allowance';
+import { verifiedAccess } from '../household/travel-access';
 import {
   addExtraMember,
   addSupportGrant,
@@ -23,7 +25,6 @@ import {
   isSignedOut,
   keySighting,
   recordDeviceKey,
-  grantTemporaryAccess,
   nextAnchorAddressExpiry,
   pruneAnchorAddresses,
   sharingCheckDue,
@@ -32,7 +33,6 @@ import {
   primaryLocationChangesUsed,
   setPrimaryLocation,
   signOutDevice,
-  travelGrantsUsed,
   type ExtraMemberChange,
   type Household,
   type HouseholdDocument,
@@ -87,9 +87,7 @@ export interface AuditDelivery {
   redact?: { accountId: string; pseudonym: string };
 }
 
-export const CHALLENGES_PER_DEVICE_PER_HOUR = 3;
-/** Codes an account may be sent in any hour, whatever the devices asking (invented device ids included). */
-export const CHALLENGES_PER_ACCOUNT_PER_HOUR = 10;
+export { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../challenges/code-allowance';
 
 /** A verification challenge as stored: never the code itself, only its salted digest. */
 export interface ChallengeRecord {
@@ -360,16 +358,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       const refused = changeLimitRefusal(await this.household(), request.maxChanges, request.limits, now);
       if (refused) return refused;
     }
-    const recent = [...(await this.challenges()).values()].filter((challenge) => challenge.createdAt > now - MS_PER_HOUR);
-    const limited = (limit: 'device' | 'account', times: number[], allowed: number): OpenChallengeResult | null => {
-      if (times.length < allowed) return null;
-      const frees = times.toSorted((a, b) => a - b)[times.length - allowed]! + MS_PER_HOUR;
-      return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', limit, retryAfterSeconds: Math.max(1, Math.ceil((frees - now) / 1000)) };
-    };
-    const refused =
-      limited('device', recent.filter((challenge) => challenge.deviceId === deviceId).map((challenge) => challenge.createdAt), CHALLENGES_PER_DEVICE_PER_HOUR) ??
-      limited('account', recent.map((challenge) => challenge.createdAt), CHALLENGES_PER_ACCOUNT_PER_HOUR);
-    if (refused) return refused;
+    const limited = codeRateLimit([...(await this.challenges()).values()], deviceId, now);
+    if (limited) return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', ...limited };
     const code = newCode();
     const salt = newSalt();
     const challenge: ChallengeRecord = {
@@ -445,12 +435,11 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const checked = await this.#checkCode('access', input, now);
     if (!checked.ok) return checked;
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
-    if (input.enforceTravelLimit && travelGrantsUsed(current.devices.get(input.deviceId), input.limits, now) >= input.limits.travelGrantsPerWindow) {
-      return { ok: false, reason: 'TRAVEL_LIMIT_REACHED' };
-    }
+    const granted = verifiedAccess(current, input, input.limits, now);
+    if (!granted.ok) return granted;
     const spent = await this.#spend(checked.key, now);
     if (!spent) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
-    const household = await this.save(grantTemporaryAccess(current, input.deviceId, input.deviceType, input.temporaryAccessMs, input.limits, now), [], spent);
+    const household = await this.save(granted.household, [], spent);
     return { ok: true, expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household };
   }
 

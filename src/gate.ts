@@ -9,7 +9,7 @@ import type { HouseholdLimits } from './household/household';
 import { DeviceTokenVerifier } from './identity/device-token';
 import { adminIdentity, type AdminIdentity } from './identity/admin-token';
 import { JwtVerifier } from './identity/jwt-verifier';
-import { householdLimits } from './config/household-limits';
+import { householdLimits } from './household/limits';
 import { BoundedCache } from './cache/bounded-cache';
 import { NetworkHasher } from './network/network-id';
 import { PlaybackSessions } from './session/playback-session';

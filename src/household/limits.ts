@@ -4,8 +4,8 @@
  * personas simulation (bench/personas) read the same numbers from the same
  * bindings.
  */
-import type { GateConfig } from './config';
-import type { HouseholdLimits } from '../household/household';
+import type { GateConfig } from '../config/config';
+import type { HouseholdLimits } from './household';
 import { CLOCK_SKEW_SECONDS } from '../identity/jwt-verifier';
 
 export function householdLimits(config: GateConfig): HouseholdLimits {

@@ -102,8 +102,8 @@ export interface Replay {
    * answer tells it (a verified code's `expiresAt`).
    */
   ask(step: ReplayStep): Promise<{ answer: string; sent?: number; received?: number; at?: number }>;
-  /** Waits for a write the gate makes after answering (a visit, in `waitUntil`) to land. */
-  settle?(): Promise<void>;
+  /** Waits for the visit the gate writes after answering `step` (in `waitUntil`) to land. */
+  settle?(step: ReplayStep): Promise<void>;
 }
 
 export interface DeviceSpec {
@@ -239,17 +239,22 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
   /**
    * The moment a step is decided at. Alone, the step's own time. In a replay
    * the gate is asked first, and decided at some moment of the request's
-   * flight: the simulation answers at its start, or at its end when only
-   * that agrees with the gate (a window's edge fell inside the flight).
+   * flight — on a busy machine most of it waiting before the gate: the
+   * simulation answers at its end, or at its start when only that agrees
+   * with the gate (a window's edge fell inside the flight). What the step
+   * writes carries that moment, as the gate's write carries its own.
    */
   const decidedAt = async <T>(request: ReplayStep, nominal: number, answerAt: (now: number) => T, told: (answer: T) => string): Promise<{ now: number; answer: T; gate?: string }> => {
     const start = await time(nominal);
     if (!replay) return { now: start, answer: answerAt(start) };
     const gate = await replay.ask(request);
-    const first = answerAt(gate.sent ?? start);
-    if (told(first) === gate.answer || gate.received === undefined) return { now: gate.sent ?? start, answer: first, gate: gate.answer };
-    const last = answerAt(gate.received);
-    return told(last) === gate.answer ? { now: gate.received, answer: last, gate: gate.answer } : { now: gate.sent ?? start, answer: first, gate: gate.answer };
+    const moments = [gate.received, gate.sent].filter((moment): moment is number => moment !== undefined);
+    for (const now of moments) {
+      const answer = answerAt(now);
+      if (told(answer) === gate.answer) return { now, answer, gate: gate.answer };
+    }
+    const now = moments[0] ?? start;
+    return { now, answer: answerAt(now), gate: gate.answer };
   };
   const push = (day: number, now: number, request: ReplayStep, answer: string, gate?: string) =>
     answers.push({ day, at: now, device: request.device.name, account: request.device.account, step: request.step, answer, ...(gate === undefined ? {} : { gate }) });
@@ -281,7 +286,7 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
       if (visitIsNews(household, visit, limits, { session: true })) {
         recordVisit(device, { ...visit, addressId: address }, now);
         // The gate writes the visit after it answers (waitUntil): let it land before the next step.
-        await replay?.settle?.();
+        await replay?.settle?.(request);
       }
     }
     return answer;

@@ -206,11 +206,8 @@ describe('the personas simulation is the gate', () => {
       expect(cgnat).toContain('phone-1 verify ok');
       // Used-up travel grants and the owner's extra member come on day 16; a replay that fell days behind its
       // schedule (a busy machine) gave its codes late, so their access ran on past the run's end.
-      if (late < 2 * DAY_MS) {
-        expect(friend).toContain('friend-phone decision deny TRAVEL_LIMIT_REACHED');
-        expect(cgnat).toContain('phone-1 extra-member ok');
-        expect(cgnat).toContain('phone-1 decision allow EXTRA_MEMBER');
-      }
+      const daySixteen = late < 2 * DAY_MS ? ['friend-phone decision deny TRAVEL_LIMIT_REACHED', 'phone-1 extra-member ok', 'phone-1 decision allow EXTRA_MEMBER'] : [];
+      expect(daySixteen.filter((step) => !friend!.includes(step) && !cgnat!.includes(step))).toEqual([]);
     },
     120_000,
   );

@@ -8,7 +8,8 @@ import type { HearthEnv } from './env';
 import type { HouseholdLimits } from './household/household';
 import { DeviceTokenVerifier } from './identity/device-token';
 import { adminIdentity, type AdminIdentity } from './identity/admin-token';
-import { CLOCK_SKEW_SECONDS, JwtVerifier } from './identity/jwt-verifier';
+import { JwtVerifier } from './identity/jwt-verifier';
+import { householdLimits } from './household/limits';
 import { BoundedCache } from './cache/bounded-cache';
 import { NetworkHasher } from './network/network-id';
 import { PlaybackSessions } from './session/playback-session';
@@ -101,16 +102,7 @@ function buildGate(env: HearthEnv): GateResult {
     gate: {
       env,
       config,
-      limits: {
-        trustWindowMs: config.trustWindowMs,
-        travelWindowMs: config.travelWindowMs,
-        travelGrantsPerWindow: config.travelGrantsPerWindow,
-        homeNetworksMax: config.homeNetworksMax,
-        // The token check tolerates 60 s of clock skew past the maximum age: a sign-out mark is kept that much longer too.
-        tokenMaxAgeMs: config.deviceTokenMaxAgeMs + (CLOCK_SKEW_SECONDS + 1) * 1000,
-        sharedNetworkHouseholds: config.sharedNetworkHouseholds,
-        copresenceWindowMs: config.copresenceWindowMs,
-      },
+      limits: householdLimits(config),
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens, config.deviceTokenMaxAgeMs),
       adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,
       buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),

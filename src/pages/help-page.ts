@@ -18,6 +18,7 @@ import type { AppContext } from '../http/context';
 import { explainReason, LANGUAGE_TAGS, messageFor, REASONS, reasonSlug, type Reason } from '../messages/catalog';
 import { page, pageHeaders } from './layout';
 import { uiText } from './ui-text';
+import { accessNumbers, ifYouAreSection } from './if-you-are';
 
 /** Reasons only operators and developers meet; listed apart, so viewers read theirs first. */
 const OPERATOR_REASONS = new Set<Reason>([
@@ -80,6 +81,7 @@ ${stoppedOnSharedNetwork ? shared : ''}
   <p>${ui.extraText}</p>
 </section>
 ${stoppedOnSharedNetwork ? '' : shared}
+${ifYouAreSection(accessNumbers(gate.config))}
 <section class="card" id="contact" aria-labelledby="contact-title">
   <h2 id="contact-title">${ui.contact}</h2>
   <p>${ui.contactText}</p>

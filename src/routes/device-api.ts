@@ -27,7 +27,7 @@ import type { DecisionReason, Outcome } from '../policy/decide';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
-import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../state/challenge-book';
+import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../challenges/code-allowance';
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -6,6 +6,7 @@
  *
  * Storage: one record per challenge under `challenge:<id>` (storage-schema.md).
  */
+import { codeRateLimit } from '../challenges/code-allowance';
 import { codeDigest, codeMatches, newCode, newSalt } from '../challenges/verification-code';
 import type { Result } from '../result';
 import { MS_PER_HOUR } from '../time';
@@ -13,10 +14,6 @@ import type { ChallengePurpose } from '../vocabulary';
 
 const CHALLENGE_PREFIX = 'challenge:';
 
-/** Codes one device may ask for in any hour, whatever their purpose. */
-export const CHALLENGES_PER_DEVICE_PER_HOUR = 3;
-/** Codes an account may be sent in any hour, whatever the devices asking (invented device ids included). */
-export const CHALLENGES_PER_ACCOUNT_PER_HOUR = 10;
 
 /** A verification challenge as stored: never the code itself, only its salted digest. */
 export interface ChallengeRecord {
@@ -59,21 +56,14 @@ export class ChallengeBook {
 
   /**
    * Opens a challenge for a device: a fresh code, counted against the
-   * device's and the account's hourly allowance whatever its purpose. The
+   * device's and the account's hourly allowance whatever its purpose
+   * (`codeRateLimit`). The
    * caller delivers the code and withdraws the challenge if delivery fails,
    * so a failed delivery costs the person nothing.
    */
   async open(deviceId: string, purpose: ChallengePurpose, codeTtlMs: number, region: string | undefined, now: number): Promise<OpenedChallenge> {
-    const recent = [...(await this.#recent(now)).values()].filter((challenge) => challenge.createdAt > now - MS_PER_HOUR);
-    const limited = (limit: 'device' | 'account', times: number[], allowed: number): OpenedChallenge | null => {
-      if (times.length < allowed) return null;
-      const frees = times.toSorted((a, b) => a - b)[times.length - allowed]! + MS_PER_HOUR;
-      return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', limit, retryAfterSeconds: Math.max(1, Math.ceil((frees - now) / 1000)) };
-    };
-    const refused =
-      limited('device', recent.filter((challenge) => challenge.deviceId === deviceId).map((challenge) => challenge.createdAt), CHALLENGES_PER_DEVICE_PER_HOUR) ??
-      limited('account', recent.map((challenge) => challenge.createdAt), CHALLENGES_PER_ACCOUNT_PER_HOUR);
-    if (refused) return refused;
+    const limited = codeRateLimit([...(await this.#recent(now)).values()], deviceId, now);
+    if (limited) return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', ...limited };
     const code = newCode();
     const salt = newSalt();
     const challenge: ChallengeRecord = {

@@ -10,11 +10,12 @@
  * when that fails, by the alarm until they land.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { isOtherKey, isSignedOut, keySighting, travelGrantsUsed } from '../household/devices';
+import { isOtherKey, isSignedOut, keySighting } from '../household/devices';
 import { nextAnchorAddressExpiry, pruneAnchorAddresses } from '../household/home-networks';
 import { emptyHousehold, fromHouseholdDocument, toHouseholdDocument, touch, type Household, type HouseholdDocument, type HouseholdLimits, type LegacyHouseholdDocument, type SharingReading, type SupportGrant, type Visit } from '../household/household';
-import { addExtraMember, addSupportGrant, endSupportGrant, removeExtraMember, recordDeviceKey, grantTemporaryAccess, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice, type ExtraMemberChange } from '../household/transitions';
+import { addExtraMember, addSupportGrant, endSupportGrant, removeExtraMember, recordDeviceKey, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice, type ExtraMemberChange } from '../household/transitions';
 import { applyVisit, sharingCheckDue } from '../household/visits';
+import { verifiedAccess } from '../household/travel-access';
 
 import { carryEraseFloor, eraseFloor, eraseFloorDocument, floorHousehold, isEraseFloorDocument, type EraseFloor } from '../household/erase-floor';
 import { formerNetworksWithin, noteFormerNetworks, type FormerNetwork } from '../household/former-networks';
@@ -321,12 +322,11 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const checked = await this.#challenges.check('access', input, now);
     if (!checked.ok) return checked;
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
-    if (input.enforceTravelLimit && travelGrantsUsed(current.devices.get(input.deviceId), input.limits, now) >= input.limits.travelGrantsPerWindow) {
-      return { ok: false, reason: 'TRAVEL_LIMIT_REACHED' };
-    }
+    const granted = verifiedAccess(current, input, input.limits, now);
+    if (!granted.ok) return granted;
     const spent = await this.#challenges.spend(checked.key, now);
     if (!spent) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
-    const household = await this.save(grantTemporaryAccess(current, input.deviceId, input.deviceType, input.temporaryAccessMs, input.limits, now), [], spent);
+    const household = await this.save(granted.household, [], spent);
     return { ok: true, expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household };
   }
 

@@ -223,4 +223,25 @@ describe('the player SDK in a page on another origin', () => {
     expect((await seen(page)).refusals[0]).toMatchObject({ status: 0, reason: 'GATE_UNREACHABLE' });
     await close();
   });
+
+  it('the demo page plays with a device key bound in the browser: non-extractable, in IndexedDB', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${gate.url}/demo`);
+    await expect.poll(() => videoTime(page), WAIT).toBeGreaterThan(2);
+    expect(await page.locator('#demo-status').textContent()).toContain('with a key bound to this browser');
+    const keys = await page.evaluate(
+      () =>
+        new Promise<Array<{ extractable: boolean; algorithm: string }>>((resolve, reject) => {
+          const open = indexedDB.open('hearth-player');
+          open.addEventListener('error', () => reject(open.error));
+          open.addEventListener('success', () => {
+            const all = open.result.transaction('device-keys').objectStore('device-keys').getAll();
+            all.addEventListener('success', () => resolve((all.result as CryptoKeyPair[]).map((pair) => ({ extractable: pair.privateKey.extractable, algorithm: pair.privateKey.algorithm.name }))));
+          });
+        }),
+    );
+    expect(keys).toEqual([{ extractable: false, algorithm: 'ECDSA' }]);
+    await context.close();
+  });
 });

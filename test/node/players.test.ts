@@ -224,6 +224,18 @@ describe('the player SDK in a page on another origin', () => {
     await close();
   });
 
+  it('calls the token hook again with expired: true after TOKEN_EXPIRED, and renews the session after a network change', async () => {
+    const { page, close } = await openPage(listedPage);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await mintDeviceToken({ account: 'acct-refresh', device: 'laptop', type: 'web', claims: { iat: now - 7200, exp: now - 3600 } });
+    const fresh = await deviceToken('acct-refresh', 'laptop');
+    const result = await page.evaluate((args) => (window as unknown as { refreshAndRenew: (...args: string[]) => Promise<object> }).refreshAndRenew(...args), [gate.url, expired, fresh] as const);
+    // Each decision asks the hook; the app would keep the fresh token it handed out (this one hands out the expired one first each time).
+    expect(result).toMatchObject({ calls: [false, true, false, true], sessions: 2, renewed: true });
+    expect((result as { reason: string }).reason).toMatch(/^HOUSEHOLD_/);
+    await close();
+  });
+
   it('the demo page plays with a device key bound in the browser: non-extractable, in IndexedDB', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -58,9 +58,29 @@ async function play(player: 'hls' | 'shaka' | 'videojs', gate: string, token: st
   return decision.reason;
 }
 
+/** The token hook and renewal: the app's first token has expired, the SDK asks again with `expired: true`; `online` renews the session. */
+async function refreshAndRenew(gate: string, expiredToken: string, freshToken: string) {
+  const calls: boolean[] = [];
+  let sessions = 0;
+  const sdk = new Hearth({ gate, token: ({ expired }) => (calls.push(expired), expired ? freshToken : expiredToken) });
+  let secondSession: () => void = () => undefined;
+  const renewal = new Promise<void>((resolve) => (secondSession = resolve));
+  sdk.on('session', () => {
+    sessions++;
+    if (sessions === 2) secondSession();
+  });
+  const decision = await sdk.start();
+  const first = sdk.session;
+  dispatchEvent(new Event('online'));
+  await Promise.race([renewal, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  sdk.destroy();
+  return { reason: decision.reason, calls, sessions, renewed: sdk.session !== null && sdk.session !== first };
+}
+
 Object.assign(window, {
   seen,
   play,
+  refreshAndRenew,
   /** The device's key: made in this browser, non-extractable, kept in IndexedDB. */
   async deviceKeyInfo() {
     const key = await deviceKey('test-device');

@@ -3,8 +3,10 @@
  * starts `wrangler dev`, fetches `/openapi.json` (the document the Worker builds
  * from the very schemas that validate requests), writes it to
  * docs/openapi.json, and generates src/admin-client/schema.d.ts from it with
- * openapi-typescript. The ops CLI and the console call the admin API through
- * those types, so a drift between server and clients fails to compile.
+ * openapi-typescript, and the same types into the player SDK
+ * (packages/player/src/gate-api.d.ts). The ops CLI, the console and the
+ * player SDK call the API through those types, so a drift between server and
+ * clients fails to compile.
  *
  *   npm run openapi            regenerate both files
  *   npm run openapi -- --check fail if either is out of date (CI)
@@ -18,6 +20,8 @@ import { startLocalWorker } from './local-worker.ts';
 const root = new URL('..', import.meta.url).pathname;
 const documentPath = join(root, 'docs/openapi.json');
 const typesPath = join(root, 'src/admin-client/schema.d.ts');
+export const PLAYER_TYPES_PATH = 'packages/player/src/gate-api.d.ts';
+const playerTypesPath = join(root, PLAYER_TYPES_PATH);
 const check = process.argv.includes('--check');
 
 /** The document as docs/openapi.json holds it: formatted for reading and diffs. */
@@ -61,6 +65,7 @@ if (import.meta.main) {
   const stale = [
     [documentPath, document],
     [typesPath, types],
+    [playerTypesPath, types],
   ].filter(([path, content]) => {
     try {
       return readFileSync(path!, 'utf8') !== content;
@@ -73,7 +78,7 @@ if (import.meta.main) {
       console.error(`Out of date: ${stale.map(([path]) => path!.slice(root.length)).join(', ')}. Run \`npm run openapi\` and commit the result.`);
       process.exit(1);
     }
-    console.log('docs/openapi.json and src/admin-client/schema.d.ts match the served document.');
+    console.log(`docs/openapi.json, src/admin-client/schema.d.ts and ${PLAYER_TYPES_PATH} match the served document.`);
   } else {
     for (const [path, content] of stale) writeFileSync(path!, content!);
     console.log(stale.length ? `Wrote ${stale.map(([path]) => path!.slice(root.length)).join(', ')}.` : 'Already up to date.');

@@ -10,6 +10,7 @@ import { routePath } from 'hono/route';
 import { honoPath, type AuthKind, type Operation, type SignedIn } from './api/operation';
 import { openApiDocument } from './api/openapi';
 import { operations } from './routes/operations';
+import { webPlayers } from './edge/cors';
 import { isCrossSiteCookieRequest } from './edge/cross-site';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from './edge/decision-response';
 import { recordRefusedCredential } from './edge/record';
@@ -60,9 +61,12 @@ app.use(async (c, next) => {
   await next();
 });
 
-// A change authenticated by the device cookie must come from this site (see edge/cross-site.ts).
+// Web players on other origins (edge/cors.ts): before anything that may refuse, so a listed player reads every refusal.
+app.use(webPlayers);
+
+// A change authenticated by the device cookie must come from this site or a listed player's (see edge/cross-site.ts).
 app.use(async (c, next) => {
-  if (isCrossSiteCookieRequest(c.req.raw)) return problemFor(c, 'CROSS_SITE_REQUEST');
+  if (isCrossSiteCookieRequest(c.req.raw, c.get('gate').config.corsAllowedOrigins)) return problemFor(c, 'CROSS_SITE_REQUEST');
   await next();
 });
 

@@ -48,7 +48,8 @@ export type ConfigBinding =
   | 'METRICS_FLUSH_INTERVAL'
   | 'METRICS_SHARDS'
   | 'SESSION_SIGNING_KEY'
-  | 'PLAYBACK_SESSION_TTL';
+  | 'PLAYBACK_SESSION_TTL'
+  | 'CORS_ALLOWED_ORIGINS';
 
 /** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
 export type ConfigValue = string | number | object;
@@ -117,6 +118,8 @@ export interface GateConfig {
   sessionSigningKeys: Uint8Array[];
   /** The longest a playback session lives (never longer than DEVICE_TOKEN_MAX_AGE: see parseConfig). */
   playbackSessionTtlMs: number;
+  /** Web origins whose players may call playback paths and `/gate/v1/*` from the browser (edge/cors.ts); empty: none. */
+  corsAllowedOrigins: ReadonlySet<string>;
 }
 
 export const DEVICE_BINDINGS = ['optional', 'required'] as const;
@@ -282,6 +285,39 @@ const sessionKeys = z.string().transform((value, ctx) => {
   return keys;
 });
 
+/**
+ * CORS_ALLOWED_ORIGINS: web origins separated by spaces or commas, each
+ * exactly as a browser sends it in `Origin` (`https://player.example`, a
+ * port when it is not the default, no path, no trailing slash), since the
+ * match is exact. `*` is refused: the answers carry credentials. In
+ * production, https only: a player page served over http can be changed by
+ * anyone on its path, and would then hold the viewer's session.
+ */
+const corsOrigins = (production: boolean) =>
+  z.string().transform((value, ctx) => {
+    const origins = new Set<string>();
+    for (const text of value.trim().split(/[\s,]+/).filter((part) => part.length > 0)) {
+      const problem = corsOriginProblem(text, production);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      else origins.add(text);
+    }
+    return origins as ReadonlySet<string>;
+  });
+
+function corsOriginProblem(text: string, production: boolean): string | null {
+  if (text === '*' || text === 'null') return `"${text}" is not allowed: list each player's origin (answers carry credentials)`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not an origin (write it as https://player.example)`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `"${text}" must be an http(s) origin`;
+  if (production && url.protocol !== 'https:') return `"${text}" must be an https origin in production`;
+  if (url.origin !== text) return `"${text}" must be written exactly as browsers send it: ${url.origin} (no path, no trailing slash, lower case, no default port)`;
+  return null;
+}
+
 function decodeBase64Url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return null;
   const base64 = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
@@ -416,6 +452,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     deviceBinding: read<DeviceBinding>('DEVICE_BINDING', z.enum(DEVICE_BINDINGS, 'must be "optional" or "required"'), 'optional'),
     sessionSigningKeys,
     playbackSessionTtlMs,
+    corsAllowedOrigins: read('CORS_ALLOWED_ORIGINS', corsOrigins(production), () => new Set<string>()),
   };
   // A gate that cannot start names every binding at fault at once, the admin API's too (alone, those only close /admin).
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems: [...problems, ...adminProblems] };

@@ -2,6 +2,8 @@
  * `GET /demo` — development only (mounted by development/app.ts): a player that plays
  * the demo stream through the gate, with the simulated device, network and
  * region chosen on the page and each segment's `Hearth-Decision` shown live.
+ * Its script (client/demo.ts) is built on the player SDK (packages/player):
+ * the device's key is made in the browser and the token bound to it.
  */
 import { html } from 'hono/html';
 import type { AppContext } from '../http/context';
@@ -25,7 +27,7 @@ export const DEMO_REGIONS = ['PE', 'CL', 'CR', 'CA', 'US'] as const;
 export async function demoPage(c: AppContext): Promise<Response> {
   const body = html`
 <h1>Hearth demo player</h1>
-<p class="muted">Development only. Pick who is watching, from where, and in which region; the stream plays through the gate and every segment shows its decision.</p>
+<p class="muted">Development only. Pick who is watching, from where, and in which region; the stream plays through the gate and every segment shows its decision. This page is built on the player SDK (<code>packages/player</code>, see <code>docs/players.md</code>): each device’s key is made in this browser and never leaves it, its token is bound to that key, and the SDK holds the playback session.</p>
 <form id="demo-form" class="card grid">
   <label>Account<input id="demo-account" value="acct-demo" required maxlength="128"></label>
   <label>Device<select id="demo-device">${DEMO_DEVICES.map((d) => html`<option value="${d.device}" data-type="${d.type}">${d.label} (${d.type})</option>`)}</select></label>

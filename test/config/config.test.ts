@@ -81,6 +81,19 @@ describe('configuration', () => {
     expect(production.ok ? [] : production.problems.filter((p) => p.binding === 'SUPPORT_URL').map((p) => p.message)).toEqual(['must be an https URL or a mailto: address']);
   });
 
+  it('takes CORS_ALLOWED_ORIGINS as exact origins, space- or comma-separated, none by default', () => {
+    expect(configOf(base).corsAllowedOrigins.size).toBe(0);
+    expect([...configOf({ ...base, CORS_ALLOWED_ORIGINS: 'https://player.example http://localhost:8788,https://b.example:8443' }).corsAllowedOrigins]).toEqual([
+      'https://player.example',
+      'http://localhost:8788',
+      'https://b.example:8443',
+    ]);
+    for (const wrong of ['*', 'null', 'https://player.example/', 'https://player.example/watch', 'https://Player.example', 'https://player.example:443', 'player.example', 'ftp://player.example']) {
+      expect({ wrong, problems: problemsOf({ CORS_ALLOWED_ORIGINS: wrong }) }).toEqual({ wrong, problems: ['CORS_ALLOWED_ORIGINS'] });
+    }
+    expect(problemsOf({ ENVIRONMENT: 'production', CORS_ALLOWED_ORIGINS: 'http://player.example' })).toContain('CORS_ALLOWED_ORIGINS');
+  });
+
   it('takes a JWK Set as a JSON string or as an object', () => {
     const jwks = JSON.parse(base.DEVICE_JWKS as string);
     const result = parseConfig({ ...base, DEVICE_JWKS: jwks });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { REASONS, reasonSlug } from '../../src/messages/catalog';
 import { callGate, newAccount, setRule } from '../support/gate';
 import { production } from '../support/production';
-import { deviceToken } from '../support/tokens';
+import { calculateJwkThumbprint, decodeJwt } from 'jose';
+import { deviceToken, makeDeviceKeyPair } from '../support/tokens';
 
 
 describe('pages, server side', () => {
@@ -93,6 +94,19 @@ describe('pages, server side', () => {
     const playback = await callGate({ path: '/', env: bindings });
     expect(playback.status).toBe(401);
     expect(playback.headers.get('Hearth-Decision')).toBe('deny; reason=TOKEN_MISSING');
+  });
+
+  it('binds a development token to a public key the browser made (the demo page’s), and refuses a private one', async () => {
+    const keys = await makeDeviceKeyPair('ES256');
+    const mint = (jwk: object) => callGate({ path: '/gate/dev/device-token', method: 'POST', body: JSON.stringify({ account: newAccount(), device: 'laptop', type: 'web', jwk }) });
+    const minted = await mint({ ...keys.publicJwk, ext: true, key_ops: ['verify'] });
+    expect(minted.status).toBe(201);
+    // A bound token is good only with a proof: it is not set as the device cookie.
+    expect(minted.headers.getSetCookie().some((cookie) => cookie.startsWith('hearth_device='))).toBe(false);
+    const { token } = await minted.json<{ token: string }>();
+    expect(decodeJwt(token).cnf).toEqual({ jkt: await calculateJwkThumbprint(keys.publicJwk, 'sha256') });
+    expect((await mint(keys.privateJwk)).status).toBe(400);
+    expect((await mint({ kty: 'oct', k: 'c2VjcmV0' })).status).toBe(400);
   });
 
   it('serves the demo stream through the gate from the built-in development origin', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, inject, it } from 'vitest';
-import { formatDocument, generatedTypes } from '../../scripts/openapi.ts';
+import { formatDocument, generatedTypes, PLAYER_TYPES_PATH } from '../../scripts/openapi.ts';
 
 const gateUrl = inject('gateUrl');
 
@@ -76,7 +76,9 @@ describe('GET /openapi.json', () => {
     expect(readFileSync('docs/openapi.json', 'utf8') === served ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
     const file = join(mkdtempSync(join(tmpdir(), 'hearth-openapi-test-')), 'openapi.json');
     writeFileSync(file, served);
-    expect(readFileSync('src/admin-client/schema.d.ts', 'utf8') === generatedTypes(file) ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
+    const types = generatedTypes(file);
+    expect(readFileSync('src/admin-client/schema.d.ts', 'utf8') === types ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
+    expect(readFileSync(PLAYER_TYPES_PATH, 'utf8') === types ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
   });
 
   it('passes Redocly’s recommended rules, strictly, as served (with the repository’s one reviewed exception)', async () => {

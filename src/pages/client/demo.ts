@@ -1,13 +1,20 @@
 /**
- * The demo player: hls.js (bundled from npm) plays the demo stream through
- * the gate as the chosen device, from the chosen network and region, the way
- * a player should: a decision first (`GET /gate/v1/decision`), whose allow
- * sets the playback session cookie the segments then carry. Each
- * request's Hearth-Decision is listed; a refusal shows the help message and
- * the code flow inline, and a verified code resumes playback.
+ * The demo player, built on the player SDK (packages/player, docs/players.md)
+ * the way a player developer would use it: the browser makes the device's
+ * key (WebCrypto, non-extractable, kept in IndexedDB), the development sign-in
+ * binds the device token to it, and the SDK asks for the decision with a DPoP
+ * proof, holds the playback session and puts it on every request hls.js
+ * makes (the hls.js adapter). A refusal arrives once, as the SDK's event,
+ * with the message and actions shown inline; the code flow runs through the
+ * SDK, and a verified code resumes playback without reloading.
+ *
+ * The simulated network and region (development only) travel as headers on
+ * every request to the gate.
  */
 import Hls from 'hls.js/light';
-import { callApi, enableRemoteNavigation, setStatus, type ApiResult } from './common';
+import { deviceKey, Hearth, isRefusal, type Refusal } from '../../../packages/player/src/index';
+import { attachHls, hlsConfig } from '../../../packages/player/src/hls';
+import { callApi, enableRemoteNavigation, setStatus } from './common';
 
 const STREAM = '/titles/demo/index.m3u8';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -16,7 +23,25 @@ const statusLine = $('demo-status');
 const log = $('demo-log');
 const help = $('demo-help');
 let hls: Hls | null = null;
+let hearth: Hearth | null = null;
 let challengeId: string | null = null;
+/** Each play() that starts makes the earlier ones stand down at their next step. */
+let plays = 0;
+
+/**
+ * The demo's account, one per browser: the household records the key each
+ * device id was first seen with, so a device id another browser (or the
+ * README's curl walkthrough, unbound, on `acct-demo`) used first would be
+ * refused here. Kept in localStorage; the field can still name any account.
+ */
+function demoAccount(): string {
+  const kept = localStorage.getItem('hearth-demo-account');
+  if (kept) return kept;
+  const made = `acct-demo-${crypto.randomUUID().slice(0, 8)}`;
+  localStorage.setItem('hearth-demo-account', made);
+  return made;
+}
+$<HTMLInputElement>('demo-account').value = demoAccount();
 
 function simulated(): Record<string, string> {
   return { 'CF-Connecting-IP': $<HTMLSelectElement>('demo-network').value, 'Hearth-Sim-Country': $<HTMLSelectElement>('demo-region').value };
@@ -31,13 +56,11 @@ function record(url: string, decision: string | null, httpStatus: number): void 
   while (log.children.length > 200) log.lastElementChild?.remove();
 }
 
-/** Shows why the gate refused; `decided` is a decision already asked for (else one is asked now). */
-async function showRefusal(decided?: ApiResult): Promise<void> {
-  const result = decided ?? (await callApi('GET', '/gate/v1/decision', { headers: simulated() }));
-  const body = result.body ?? {};
-  $('demo-help-title').textContent = body.decision ? `${body.decision}: ${body.reason}` : (body.title ?? 'Refused');
-  $('demo-help-message').textContent = body.message ?? body.detail ?? '';
-  $<HTMLButtonElement>('demo-send-code').hidden = !(body.actions ?? []).some((a: { id: string }) => a.id === 'verify');
+/** The SDK's refusal event: why the gate refused, and the code flow when a code can help. */
+function showRefusal(refusal: Refusal): void {
+  $('demo-help-title').textContent = refusal.decision ? `${refusal.decision}: ${refusal.reason}` : refusal.reason;
+  $('demo-help-message').textContent = refusal.message;
+  $<HTMLButtonElement>('demo-send-code').hidden = !refusal.actions.some((action) => action.id === 'verify');
   help.hidden = false;
   setStatus(statusLine, 'Playback stopped: the gate refused this device.', 'bad');
   $<HTMLButtonElement>('demo-send-code').focus();
@@ -46,51 +69,53 @@ async function showRefusal(decided?: ApiResult): Promise<void> {
 function stop(): void {
   hls?.destroy();
   hls = null;
+  hearth?.destroy();
+  hearth = null;
   video.removeAttribute('src');
   video.load();
 }
 
+/** Every request hls.js made, with the decision the gate gave it. */
+function recordRequests(player: Hls): void {
+  const networkOf = (data: { networkDetails?: unknown }) => data.networkDetails as XMLHttpRequest | undefined;
+  player.on(Hls.Events.MANIFEST_LOADED, (_event, data) => record(data.url, networkOf(data)?.getResponseHeader('Hearth-Decision') ?? null, networkOf(data)?.status ?? 200));
+  player.on(Hls.Events.FRAG_LOADED, (_event, data) => record(data.frag.url, networkOf(data)?.getResponseHeader('Hearth-Decision') ?? null, networkOf(data)?.status ?? 200));
+  player.on(Hls.Events.ERROR, (_event, data) => {
+    const xhr = networkOf(data);
+    if (xhr && typeof xhr.getResponseHeader === 'function') record(data.url ?? data.frag?.url ?? STREAM, xhr.getResponseHeader('Hearth-Decision'), xhr.status);
+    if (data.fatal && data.response?.code !== 401 && data.response?.code !== 403) setStatus(statusLine, `Playback error: ${data.details}`, 'bad');
+  });
+}
+
 async function play(): Promise<void> {
+  const run = ++plays;
   stop();
   help.hidden = true;
   $<HTMLFormElement>('demo-code-form').hidden = true;
-  const deviceSelect = $<HTMLSelectElement>('demo-device');
-  const type = deviceSelect.selectedOptions[0]?.dataset.type ?? 'other';
-  const minted = await callApi('POST', '/gate/dev/device-token', { body: { account: $<HTMLInputElement>('demo-account').value.trim(), device: deviceSelect.value, type } });
-  if (!minted.ok) return setStatus(statusLine, `Could not sign in the device: ${minted.body?.detail ?? minted.status}`, 'bad');
   if (!Hls.isSupported()) return setStatus(statusLine, 'This browser cannot play HLS through Media Source Extensions.', 'bad');
+  const deviceSelect = $<HTMLSelectElement>('demo-device');
+  const account = $<HTMLInputElement>('demo-account').value.trim();
+  const type = deviceSelect.selectedOptions[0]?.dataset.type ?? 'other';
+  // The device's key, made in this browser (one per demo device); the sign-in binds the token to its public half.
+  const key = await deviceKey(`demo:${account}:${deviceSelect.value}`);
+  const minted = await callApi('POST', '/gate/dev/device-token', { body: { account, device: deviceSelect.value, type, jwk: key.jwk } });
+  if (run !== plays) return;
+  if (!minted.ok) return setStatus(statusLine, `Could not sign in the device: ${minted.body?.detail ?? minted.status}`, 'bad');
   const headers = simulated();
-  // The decision: an allow sets the hearth_session cookie (the browser keeps it; this script never sees it).
-  const decision = await callApi('GET', '/gate/v1/decision', { headers });
-  if (!decision.ok || decision.body?.decision !== 'allow') return showRefusal(decision);
-  hls = new Hls({
-    enableWorker: false,
-    xhrSetup: (xhr) => {
-      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
-    },
+  hearth = new Hearth({ gate: location.origin, token: () => minted.body.token, key, headers, language: navigator.languages.join(',') });
+  hearth.on('refused', showRefusal);
+  hearth.on('resume', () => {
+    help.hidden = true;
+    setStatus(statusLine, 'Playing again.');
   });
-  hls.on(Hls.Events.MANIFEST_LOADED, (_event, data) => {
-    const xhr = data.networkDetails as XMLHttpRequest | undefined;
-    record(data.url, xhr?.getResponseHeader('Hearth-Decision') ?? null, xhr?.status ?? 200);
-  });
-  hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
-    const xhr = data.networkDetails as XMLHttpRequest | undefined;
-    record(data.frag.url, xhr?.getResponseHeader('Hearth-Decision') ?? null, xhr?.status ?? 200);
-  });
-  hls.on(Hls.Events.ERROR, (_event, data) => {
-    const xhr = data.networkDetails as XMLHttpRequest | undefined;
-    if (xhr && typeof xhr.getResponseHeader === 'function') record(data.url ?? data.frag?.url ?? STREAM, xhr.getResponseHeader('Hearth-Decision'), xhr.status);
-    const code = data.response?.code ?? xhr?.status;
-    if (code === 401 || code === 403) {
-      stop();
-      void showRefusal();
-    } else if (data.fatal) {
-      setStatus(statusLine, `Playback error: ${data.details}`, 'bad');
-    }
-  });
+  const decision = await hearth.start();
+  if (isRefusal(decision) || run !== plays) return;
+  hls = new Hls(hlsConfig(hearth, { enableWorker: false }));
+  attachHls(hearth, hls);
+  recordRequests(hls);
   hls.loadSource(STREAM);
   hls.attachMedia(video);
-  setStatus(statusLine, `Playing as ${deviceSelect.selectedOptions[0]?.textContent} from ${headers['CF-Connecting-IP']} in ${headers['Hearth-Sim-Country']}.`);
+  setStatus(statusLine, `Playing as ${deviceSelect.selectedOptions[0]?.textContent} from ${headers['CF-Connecting-IP']} in ${headers['Hearth-Sim-Country']}, with a key bound to this browser (${key.thumbprint.slice(0, 8)}…).`);
   video.play().catch(() => undefined);
 }
 
@@ -104,9 +129,10 @@ $('demo-stop').addEventListener('click', () => {
 });
 
 $('demo-send-code').addEventListener('click', async () => {
-  const result = await callApi('POST', '/gate/v1/challenges', { headers: simulated() });
-  if (!result.ok) return setStatus(statusLine, result.body?.message ?? result.body?.detail ?? 'Could not send a code.', 'bad');
-  challengeId = result.body.challengeId;
+  if (!hearth) return;
+  const opened = await hearth.challenge();
+  if (isRefusal(opened)) return setStatus(statusLine, opened.message || opened.reason, 'bad');
+  challengeId = opened.challengeId;
   $<HTMLFormElement>('demo-code-form').hidden = false;
   setStatus(statusLine, 'A code was sent to the account owner (in development: the npm run dev log).');
   $('demo-code').focus();
@@ -114,14 +140,15 @@ $('demo-send-code').addEventListener('click', async () => {
 
 $('demo-code-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const code = $<HTMLInputElement>('demo-code').value.trim();
-  const result = await callApi('POST', `/gate/v1/challenges/${challengeId}/verify`, { body: { code } });
-  if (!result.ok) {
-    const left = typeof result.body?.attemptsRemaining === 'number' ? ` ${result.body.attemptsRemaining} attempts left.` : '';
-    return setStatus(statusLine, `${result.body?.message ?? 'Wrong code.'}${left}`, 'bad');
+  if (!hearth || !challengeId) return;
+  const result = await hearth.verify(challengeId, $<HTMLInputElement>('demo-code').value.trim());
+  if (isRefusal(result)) {
+    const left = typeof result.attemptsRemaining === 'number' ? ` ${result.attemptsRemaining} attempts left.` : '';
+    return setStatus(statusLine, `${result.message || 'Wrong code.'}${left}`, 'bad');
   }
-  $('demo-access').textContent = `Temporary access until ${new Date(result.body.expiresAt).toLocaleString()}.`;
-  await play();
+  if (result.accessUntil) $('demo-access').textContent = `Temporary access until ${new Date(result.accessUntil).toLocaleString()}.`;
+  // Refused at the start, there is no player yet: start it now (a refusal mid-stream resumes through the adapter).
+  if (!hls) await play();
 });
 
 enableRemoteNavigation();

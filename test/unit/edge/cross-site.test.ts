@@ -15,6 +15,14 @@ describe('isCrossSiteCookieRequest', () => {
     expect(isCrossSiteCookieRequest(request('POST', { Cookie: 'hearth_device=t', Origin: 'https://gate.hearth.test' }))).toBe(false);
   });
 
+  it('takes an Origin listed in CORS_ALLOWED_ORIGINS as evidence, exactly as listed', () => {
+    const listed = new Set(['https://player.example']);
+    expect(isCrossSiteCookieRequest(request('POST', { Cookie: 'hearth_device=t', 'Sec-Fetch-Site': 'same-site', Origin: 'https://player.example' }), listed)).toBe(false);
+    expect(isCrossSiteCookieRequest(request('POST', { Cookie: 'hearth_session=s', 'Sec-Fetch-Site': 'cross-site', Origin: 'https://player.example' }), listed)).toBe(false);
+    expect(isCrossSiteCookieRequest(request('POST', { Cookie: 'hearth_device=t', 'Sec-Fetch-Site': 'same-site', Origin: 'https://player.example.evil' }), listed)).toBe(true);
+    expect(isCrossSiteCookieRequest(request('POST', { Cookie: 'hearth_device=t', 'Sec-Fetch-Site': 'same-site', Origin: 'https://player.example' }))).toBe(true);
+  });
+
   it('leaves bearer tokens and reads alone', () => {
     expect(isCrossSiteCookieRequest(request('POST', { Authorization: 'Bearer t', 'Sec-Fetch-Site': 'cross-site' }))).toBe(false);
     expect(isCrossSiteCookieRequest(request('GET', { Cookie: 'hearth_device=t', 'Sec-Fetch-Site': 'cross-site' }))).toBe(false);

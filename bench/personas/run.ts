@@ -2,7 +2,9 @@
  * Runs every persona under every preset over DAYS simulated days and
  * publishes the result: the tables on stdout and in docs/fairness.md
  * (between its `personas:tables` marks), docs/fairness/personas.json and one
- * SVG strip per persona in docs/fairness/.
+ * SVG strip per persona in docs/fairness/. With `--check` it writes
+ * nothing and fails when any published file differs from what the rules
+ * give today (CI runs it, so the page never drifts from the gate).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,19 @@ export const ORIGIN = Date.UTC(2027, 0, 4);
 
 // npm runs scripts from the package root.
 const root = process.cwd();
+const check = process.argv.includes('--check');
+const stale: string[] = [];
+/** Writes a published file, or with --check notes it when it differs from what is published. */
+function publish(path: string, content: string): void {
+  if (!check) return writeFileSync(path, content);
+  let published: string | null = null;
+  try {
+    published = readFileSync(path, 'utf8');
+  } catch {
+    // Missing: stale.
+  }
+  if (published !== content) stale.push(path.slice(root.length + 1));
+}
 const base = parseEnv(readFileSync(join(root, '.dev.vars'), 'utf8'));
 const presets = PRESETS.map((definition) => ({ definition, preset: presetOf(definition, base) }));
 
@@ -40,13 +55,13 @@ const tables = [
   `### Sharers\n\n${sharerTable(rowsOf('sharer'))}`,
   `### The messages seen\n\nThe catalog's words (English), as the player and the help page show them:\n\n${messagesSeen(results.map((r) => r.summary))}`,
 ].join('\n\n') + '\n';
-console.log(tables);
+if (!check) console.log(tables);
 
 const out = join(root, 'docs/fairness');
-mkdirSync(out, { recursive: true });
+if (!check) mkdirSync(out, { recursive: true });
 for (const persona of PERSONAS) {
   const rows = presets.map(({ preset }) => ({ label: preset.label, summary: results.find((r) => r.personaId === persona.id && r.presetId === preset.id)!.summary }));
-  writeFileSync(join(out, `${persona.id}.svg`), strip(persona, rows, DAYS));
+  publish(join(out, `${persona.id}.svg`), strip(persona, rows, DAYS));
 }
 const json = {
   generatedBy: 'npm run personas',
@@ -67,7 +82,7 @@ const json = {
     ),
   })),
 };
-writeFileSync(join(out, 'personas.json'), JSON.stringify(json, null, 2) + '\n');
+publish(join(out, 'personas.json'), JSON.stringify(json, null, 2) + '\n');
 
 // The tables and the help page's answers in docs/fairness.md, between their marks, so the page always shows the latest run
 // and the help page's own words (src/pages/if-you-are.ts, at the default settings).
@@ -85,4 +100,11 @@ for (const [name, content] of [['tables', tables], ['if-you-are', `${answers}\n`
   if (from === -1 || to < from) throw new Error(`docs/fairness.md has no ${name} marks`);
   text = `${text.slice(0, from + start.length)}\n\n${content}\n${text.slice(to)}`;
 }
-writeFileSync(page, text);
+publish(page, text);
+if (check) {
+  if (stale.length > 0) {
+    console.error(`npm run personas: what the rules give today differs from what is published in ${stale.join(', ')}. Run npm run personas and commit the result.`);
+    process.exit(1);
+  }
+  console.log(`npm run personas -- --check: docs/fairness.md, personas.json and ${PERSONAS.length} strips match the rules.`);
+}

@@ -19,7 +19,7 @@ import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.t
 import { commandsOf, unmatchedLines, walkthroughsOf, type Walkthrough } from './walkthroughs.ts';
 
 /** The documents whose shell blocks are walkthroughs, in the order they run (later ones may rely on earlier ones). */
-const WALKTHROUGH_DOCUMENTS = ['README.md', 'docs/clients.md', 'docs/api.md', 'docs/ops.md', 'docs/design.md', 'docs/performance.md', 'SECURITY.md', 'CONTRIBUTING.md'];
+const WALKTHROUGH_DOCUMENTS = ['README.md', 'docs/clients.md', 'docs/api.md', 'docs/ops.md', 'docs/design.md', 'docs/performance.md', 'SECURITY.md', 'CONTRIBUTING.md', 'docs/players.md', 'docs/fairness.md', 'docs/testing.md'];
 
 /** A line that stands for the code the owner receives; the test reads it from its gate's log instead. */
 const CODE_LINE = /^(\s*)([A-Z_][A-Z0-9_]*)=\d{6}(\s+#\s*the code in the `?npm run dev`? log.*)$/m;

@@ -921,7 +921,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Configured and serving. */
+            /** @description Serving: `ok` true when every part is configured; `ok` false (`status` degraded) when playback serves but the admin API is misconfigured, its bindings named. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -931,10 +931,23 @@ export interface operations {
                         /** @constant */
                         ok: true;
                         version: string;
+                    } | {
+                        /** @constant */
+                        ok: false;
+                        /** @constant */
+                        status: "degraded";
+                        version: string;
+                        detail: string;
+                        misconfigured: {
+                            /** @constant */
+                            part: "admin";
+                            /** @description The bindings at fault (names only). */
+                            bindings: string[];
+                        }[];
                     };
                 };
             };
-            /** @description `MISCONFIGURED`: a binding is missing or malformed. */
+            /** @description `MISCONFIGURED`: the gate cannot decide; every binding at fault is named. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1142,7 +1155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_EXPIRED`: expired or already used. */
+            /** @description `CHALLENGE_EXPIRED`: past its lifetime (`CODE_TTL`); or `CODE_ALREADY_USED`: the code was used already. Either way, ask for a new code (the `verify` action). */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -1236,7 +1249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_EXPIRED`: expired or already used. */
+            /** @description `CHALLENGE_EXPIRED`: past its lifetime (`CODE_TTL`); or `CODE_ALREADY_USED`: the code was used already. Either way, ask for a new code (the `verify` action). */
             410: {
                 headers: {
                     [name: string]: unknown;

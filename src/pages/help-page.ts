@@ -81,7 +81,7 @@ ${stoppedOnSharedNetwork ? shared : ''}
   <p>${ui.extraText}</p>
 </section>
 ${stoppedOnSharedNetwork ? '' : shared}
-${ifYouAreSection(accessNumbers(gate.config))}
+${ifYouAreSection(accessNumbers(gate.config), locale)}
 <section class="card" id="contact" aria-labelledby="contact-title">
   <h2 id="contact-title">${ui.contact}</h2>
   <p>${ui.contactText}</p>

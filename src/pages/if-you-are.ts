@@ -6,12 +6,13 @@
  * than the rule gives. `npm run personas` writes the same words, with the
  * default numbers, into docs/fairness.md.
  *
- * English only for now: other languages show these answers in English
- * (marked `lang="en"`) until they are translated.
+ * In the four languages of the catalog; docs/fairness.md publishes the
+ * English words.
  */
 import { html } from 'hono/html';
 import type { GateConfig } from '../config/config';
 import { MS_PER_DAY } from '../time';
+import type { Locale } from '../messages/catalog';
 import { uiText } from './ui-text';
 
 /** The numbers the answers quote. */
@@ -36,10 +37,11 @@ export interface IfYouAre {
   answer: string;
 }
 
-const times = (n: number) => (n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`);
+type Answers = (n: AccessNumbers) => IfYouAre[];
 
-export function ifYouAreAnswers(n: AccessNumbers): IfYouAre[] {
-  const code = `a code sent to the account owner gives this device ${n.temporaryDays} days, ${times(n.grantsPerWindow)} every ${n.travelWindowDays} days`;
+const ENGLISH: Answers = (n) => {
+  const times = n.grantsPerWindow === 1 ? 'once' : n.grantsPerWindow === 2 ? 'twice' : `${n.grantsPerWindow} times`;
+  const code = `a code sent to the account owner gives this device ${n.temporaryDays} days, ${times} every ${n.travelWindowDays} days`;
   return [
     {
       id: 'travelling',
@@ -67,13 +69,117 @@ export function ifYouAreAnswers(n: AccessNumbers): IfYouAre[] {
       answer: `Where many homes share one internet address — some providers, mobile networks, student halls — a device counts as home only on the same connection as your household’s TV. Play something on it once on the same Wi-Fi as the TV, soon after the TV has played: from then on it works away from home too, for ${n.trustDays} days after each time. A device never on that Wi-Fi (mobile data only, or a hall that gives each device its own address) needs a code, then an extra member.`,
     },
   ];
+};
+
+const SPANISH: Answers = (n) => {
+  const times = n.grantsPerWindow === 1 ? 'una vez' : n.grantsPerWindow === 2 ? 'dos veces' : `${n.grantsPerWindow} veces`;
+  const code = `un código enviado al titular de la cuenta le da a este dispositivo ${n.temporaryDays} días, ${times} cada ${n.travelWindowDays} días`;
+  return [
+    {
+      id: 'travelling',
+      title: 'Si estás de viaje',
+      answer: `Los dispositivos que reprodujeron en casa en los últimos ${n.trustDays} días siguen funcionando donde estés. En un dispositivo que nunca lo hizo —el televisor de un hotel— elige “${uiText('es').sendCode}”: ${code}.`,
+    },
+    {
+      id: 'studying-away',
+      title: 'Si estudias lejos de casa',
+      answer: `Tu portátil y tu teléfono siguen funcionando ${n.trustDays} días después de la última vez que reprodujeron en casa, y cada visita a casa vuelve a empezar esos días. Después, ${code}. Para todo un semestre, contáctanos: soporte puede dar acceso a un dispositivo hasta por ${LONGEST_GRANT_DAYS} días.`,
+    },
+    {
+      id: 'posted-abroad',
+      title: 'Si te destinan al extranjero',
+      answer: `Un dispositivo que va contigo sigue funcionando ${n.trustDays} días después de la última vez que reprodujo en casa; después, ${code}. Para un destino, contáctanos: soporte puede dar acceso a un dispositivo hasta por ${LONGEST_GRANT_DAYS} días cada vez.`,
+    },
+    {
+      id: 'two-homes',
+      title: 'Si tienes dos casas',
+      answer: `La casa de tu hogar es la red de su televisor. Un televisor en tu otra casa está fuera del hogar: cuando se acaben sus códigos, pide al titular de la cuenta un miembro extra. Los teléfonos y tabletas que van de una casa a otra siguen funcionando mientras reproduzcan en la primera casa al menos cada ${n.trustDays} días.`,
+    },
+    {
+      id: 'shared-network-home',
+      title: 'Si estás detrás de una red compartida',
+      answer: `Donde muchas casas comparten una misma dirección de internet —algunos proveedores, redes móviles, residencias de estudiantes— un dispositivo cuenta como de casa solo en la misma conexión que el televisor de tu hogar. Reproduce algo en él una vez en el mismo Wi-Fi que el televisor, poco después de que el televisor haya reproducido: desde entonces funciona también fuera de casa, ${n.trustDays} días después de cada vez. Un dispositivo que nunca está en ese Wi-Fi (solo datos móviles, o una residencia que da a cada dispositivo su propia dirección) necesita un código y luego un miembro extra.`,
+    },
+  ];
+};
+
+const PORTUGUESE: Answers = (n) => {
+  const times = n.grantsPerWindow === 1 ? 'uma vez' : n.grantsPerWindow === 2 ? 'duas vezes' : `${n.grantsPerWindow} vezes`;
+  const code = `um código enviado ao titular da conta dá a este dispositivo ${n.temporaryDays} dias, ${times} a cada ${n.travelWindowDays} dias`;
+  return [
+    {
+      id: 'travelling',
+      title: 'Se você está viajando',
+      answer: `Os dispositivos que assistiram em casa nos últimos ${n.trustDays} dias continuam funcionando onde você estiver. Em um dispositivo que nunca assistiu — a TV de um hotel — escolha “${uiText('pt').sendCode}”: ${code}.`,
+    },
+    {
+      id: 'studying-away',
+      title: 'Se você estuda longe de casa',
+      answer: `Seu notebook e seu celular continuam funcionando por ${n.trustDays} dias depois da última vez que assistiram em casa, e cada visita em casa recomeça esses dias. Depois disso, ${code}. Para um semestre inteiro, fale com a gente: o suporte pode dar acesso a um dispositivo por até ${LONGEST_GRANT_DAYS} dias.`,
+    },
+    {
+      id: 'posted-abroad',
+      title: 'Se você foi transferido para o exterior',
+      answer: `Um dispositivo que vai com você continua funcionando por ${n.trustDays} dias depois da última vez que assistiu em casa; depois disso, ${code}. Para uma transferência, fale com a gente: o suporte pode dar acesso a um dispositivo por até ${LONGEST_GRANT_DAYS} dias de cada vez.`,
+    },
+    {
+      id: 'two-homes',
+      title: 'Se você tem duas casas',
+      answer: `A casa da sua conta é a rede da TV dela. Uma TV na sua outra casa fica fora dessa casa: quando os códigos dela acabarem, peça ao titular da conta um membro extra. Celulares e tablets que vão de uma casa para a outra continuam funcionando enquanto assistirem na primeira casa pelo menos a cada ${n.trustDays} dias.`,
+    },
+    {
+      id: 'shared-network-home',
+      title: 'Se você está atrás de uma rede compartilhada',
+      answer: `Onde muitas casas compartilham o mesmo endereço de internet — alguns provedores, redes móveis, moradias estudantis — um dispositivo conta como de casa só na mesma conexão da TV da sua casa. Assista a algo nele uma vez no mesmo Wi-Fi da TV, logo depois que a TV tiver assistido: a partir daí ele funciona também fora de casa, por ${n.trustDays} dias depois de cada vez. Um dispositivo que nunca fica nesse Wi-Fi (só dados móveis, ou uma moradia que dá a cada dispositivo o seu próprio endereço) precisa de um código e depois de um membro extra.`,
+    },
+  ];
+};
+
+const FRENCH: Answers = (n) => {
+  const times = n.grantsPerWindow === 1 ? 'une fois' : n.grantsPerWindow === 2 ? 'deux fois' : `${n.grantsPerWindow} fois`;
+  const code = `un code envoyé au titulaire du compte donne à cet appareil ${n.temporaryDays} jours, ${times} tous les ${n.travelWindowDays} jours`;
+  return [
+    {
+      id: 'travelling',
+      title: 'Si vous voyagez',
+      answer: `Les appareils qui ont lu à la maison au cours des ${n.trustDays} derniers jours continuent de fonctionner où que vous soyez. Sur un appareil qui ne l’a jamais fait — la télé d’un hôtel — choisissez « ${uiText('fr').sendCode} » : ${code}.`,
+    },
+    {
+      id: 'studying-away',
+      title: 'Si vous étudiez loin de chez vous',
+      answer: `Votre ordinateur portable et votre téléphone continuent de fonctionner ${n.trustDays} jours après leur dernière lecture à la maison, et chaque passage à la maison fait repartir ces jours. Ensuite, ${code}. Pour tout un semestre, contactez-nous : le support peut donner accès à un appareil pour ${LONGEST_GRANT_DAYS} jours au plus.`,
+    },
+    {
+      id: 'posted-abroad',
+      title: 'Si vous êtes affecté à l’étranger',
+      answer: `Un appareil qui part avec vous continue de fonctionner ${n.trustDays} jours après sa dernière lecture à la maison ; ensuite, ${code}. Pour une affectation, contactez-nous : le support peut donner accès à un appareil pour ${LONGEST_GRANT_DAYS} jours au plus à la fois.`,
+    },
+    {
+      id: 'two-homes',
+      title: 'Si vous avez deux logements',
+      answer: `Le domicile de votre foyer est le réseau de sa télé. Une télé dans votre autre logement est hors du foyer : quand ses codes sont épuisés, demandez au titulaire du compte un membre supplémentaire. Les téléphones et tablettes qui vont d’un logement à l’autre continuent de fonctionner tant qu’ils lisent au premier au moins tous les ${n.trustDays} jours.`,
+    },
+    {
+      id: 'shared-network-home',
+      title: 'Si vous êtes derrière un réseau partagé',
+      answer: `Là où de nombreux foyers partagent une même adresse internet — certains fournisseurs, les réseaux mobiles, les résidences étudiantes — un appareil ne compte comme à la maison que sur la même connexion que la télé de votre foyer. Lisez-y quelque chose une fois sur le même Wi-Fi que la télé, peu après que la télé a lu : dès lors il fonctionne aussi hors de chez vous, ${n.trustDays} jours après chaque fois. Un appareil jamais sur ce Wi-Fi (données mobiles seulement, ou une résidence qui donne à chaque appareil sa propre adresse) a besoin d’un code, puis d’un membre supplémentaire.`,
+    },
+  ];
+};
+
+const ANSWERS: Record<Locale, Answers> = { en: ENGLISH, es: SPANISH, pt: PORTUGUESE, fr: FRENCH };
+const HEADING: Record<Locale, string> = { en: 'If you are…', es: 'Si tú…', pt: 'Se você…', fr: 'Si vous…' };
+
+/** The answers in `locale` (English by default: the words docs/fairness.md publishes). */
+export function ifYouAreAnswers(n: AccessNumbers, locale: Locale = 'en'): IfYouAre[] {
+  return ANSWERS[locale](n);
 }
 
-/** The help page's section: one short answer each. */
-export function ifYouAreSection(n: AccessNumbers) {
+/** The help page's section: one short answer each, in the page's language. */
+export function ifYouAreSection(n: AccessNumbers, locale: Locale) {
   return html`
-<section class="card" id="if-you-are" aria-labelledby="if-you-are-title" lang="en">
-  <h2 id="if-you-are-title">If you are…</h2>
-  ${ifYouAreAnswers(n).map((item) => html`<h3 id="${item.id}">${item.title}</h3><p>${item.answer}</p>`)}
+<section class="card" id="if-you-are" aria-labelledby="if-you-are-title">
+  <h2 id="if-you-are-title">${HEADING[locale]}</h2>
+  ${ifYouAreAnswers(n, locale).map((item) => html`<h3 id="${item.id}">${item.title}</h3><p>${item.answer}</p>`)}
 </section>`;
 }

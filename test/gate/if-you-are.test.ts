@@ -17,4 +17,25 @@ describe('the help page’s “If you are…” answers', () => {
     expect(answers[0]!.answer).toContain('in the last 31 days');
     expect(answers[0]!.answer).toContain('7 days, twice every 30 days');
   });
+
+  it('speaks the page’s language: the same answers, with the same numbers, in Spanish, Brazilian Portuguese and French', async () => {
+    const parsed = parseConfig(env);
+    if (!parsed.ok) throw new Error('development bindings do not parse');
+    const numbers = accessNumbers(parsed.config);
+    const english = ifYouAreAnswers(numbers, 'en');
+    for (const [language, locale, heading] of [['es-PE', 'es', 'Si tú…'], ['pt-BR', 'pt', 'Se você…'], ['fr-CA', 'fr', 'Si vous…']] as const) {
+      const html = await (await callGate({ path: '/gate/help', headers: { 'Accept-Language': language } })).text();
+      const answers = ifYouAreAnswers(numbers, locale);
+      expect(answers.map((a) => a.id)).toEqual(english.map((a) => a.id));
+      expect(html).toContain(heading);
+      for (const [i, answer] of answers.entries()) {
+        expect(html).toContain(answer.answer.replace(/"/g, '&quot;'));
+        expect(html).not.toContain(english[i]!.answer.replace(/"/g, '&quot;'));
+        // The numbers the rule gives, whatever the words.
+        for (const figure of english[i]!.answer.match(/\d+/g) ?? []) expect(answer.answer).toContain(figure);
+      }
+      // No English section marked as such on a page in another language.
+      expect(html).not.toContain('id="if-you-are" aria-labelledby="if-you-are-title" lang="en"');
+    }
+  });
 });

@@ -175,11 +175,15 @@ export function ifYouAreAnswers(n: AccessNumbers, locale: Locale = 'en'): IfYouA
   return ANSWERS[locale](n);
 }
 
-/** The help page's section: one short answer each, in the page's language. */
+/**
+ * The help page's section: one short answer each, in the page's language,
+ * each folded under its question so a phone or a TV shows five lines until
+ * the viewer opens the one that is theirs.
+ */
 export function ifYouAreSection(n: AccessNumbers, locale: Locale) {
   return html`
-<section class="card" id="if-you-are" aria-labelledby="if-you-are-title">
+<section class="card help-if-you-are" id="if-you-are" aria-labelledby="if-you-are-title">
   <h2 id="if-you-are-title">${HEADING[locale]}</h2>
-  ${ifYouAreAnswers(n, locale).map((item) => html`<h3 id="${item.id}">${item.title}</h3><p>${item.answer}</p>`)}
+  ${ifYouAreAnswers(n, locale).map((item) => html`<details id="${item.id}"><summary>${item.title}</summary><p>${item.answer}</p></details>`)}
 </section>`;
 }

@@ -64,7 +64,7 @@ describe('CORS for listed player origins', () => {
     expect(response.headers.get('Hearth-Decision')).toBe('challenge; reason=OUTSIDE_HOUSEHOLD');
     const problem = await response.json<{ reason: string; message: string; actions: Array<{ id: string }> }>();
     expect(problem.reason).toBe('OUTSIDE_HOUSEHOLD');
-    expect(response.headers.get('Content-Language')).toBe('pt');
+    expect(response.headers.get('Content-Language')).toBe('pt-BR');
     expect(problem.actions.map((action) => action.id)).toContain('verify');
   });
 

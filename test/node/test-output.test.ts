@@ -19,7 +19,7 @@ describe('npm test output', () => {
     delete env.VITEST_POOL_ID;
     delete env.VITEST_WORKER_ID;
     delete env.TEST;
-    const { stdout, stderr } = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'workers', 'test/config/duration.test.ts'], { env, maxBuffer: 10_000_000 });
+    const { stdout, stderr } = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'workers', 'test/config/config.test.ts'], { env, maxBuffer: 10_000_000 });
     const output = `${stdout}\n${stderr}`;
     expect(output).not.toContain('Using secrets defined in');
     expect(output).not.toContain('JSON report written');

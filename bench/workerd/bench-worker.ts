@@ -39,6 +39,7 @@ import { regionMetrics } from '../../src/state/region-metrics';
 export { ControlStore } from '../../src/state/control-store';
 export { HouseholdStore } from '../../src/state/household-store';
 export { RegionMetrics } from '../../src/state/region-metrics';
+export { NetworkSharing } from '../../src/state/network-sharing';
 
 const HOME_IP = '203.0.113.10';
 const AWAY_IP = '198.51.100.77';

@@ -5,9 +5,9 @@
  * modules from importing each other.
  */
 import type { Rollout } from '../policy/rollout';
+import { CONTROL_OBJECT_NAME } from './object-names';
 
 /** The name of the one ControlStore. */
-export const CONTROL_STORE_NAME = 'control';
 
 export interface ControlStoreApi extends Rpc.DurableObjectBranded {
   /** Notes that shard `shard` of `region` holds decision metrics. */
@@ -19,5 +19,5 @@ export interface ControlStoreApi extends Rpc.DurableObjectBranded {
 }
 
 export function controlStoreApi(bindings: { CONTROL: DurableObjectNamespace<ControlStoreApi> }): DurableObjectStub<ControlStoreApi> {
-  return bindings.CONTROL.get(bindings.CONTROL.idFromName(CONTROL_STORE_NAME));
+  return bindings.CONTROL.get(bindings.CONTROL.idFromName(CONTROL_OBJECT_NAME));
 }

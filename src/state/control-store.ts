@@ -16,7 +16,8 @@ import { EMPTY_ROLLOUT, FALLBACK_REGION, type GuardReading, type Rollout, type R
 import { advanced, guarded, nextAdvance, startRule, tripped, type RuleSettings } from '../policy/staged-rule';
 import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
 import { RetrySchedule, wakeBy } from './alarm';
-import { CONTROL_STORE_NAME, type ControlStoreApi } from './control-api';
+import { type ControlStoreApi } from './control-api';
+import { CONTROL_OBJECT_NAME } from './object-names';
 import { ROLLOUT_KEY } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { Outbox } from './outbox';
@@ -81,7 +82,7 @@ export interface RuleChange {
 
 /** The one ControlStore of the gate: rollout writes and the audit log go through it. */
 export function controlStore(bindings: { CONTROL: DurableObjectNamespace<ControlStore> }): DurableObjectStub<ControlStore> {
-  return bindings.CONTROL.get(bindings.CONTROL.idFromName(CONTROL_STORE_NAME));
+  return bindings.CONTROL.get(bindings.CONTROL.idFromName(CONTROL_OBJECT_NAME));
 }
 
 export class ControlStore extends DurableObject<ControlStoreEnv> implements ControlStoreApi {

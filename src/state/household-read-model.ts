@@ -14,6 +14,7 @@ import { floorHousehold, isEraseFloorDocument, type EraseFloorDocument } from '.
 import { fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type HouseholdLimits, type Visit } from '../household/household';
 import type { HouseholdStore, VisitPlace } from './household-store';
 import { householdKey } from './kv-keys';
+import { householdObjectName } from './object-names';
 
 /**
  * How long an isolate reuses a household snapshot before reading KV again.
@@ -83,7 +84,7 @@ export class HouseholdReadModel {
   }
 
   store(accountId: string): DurableObjectStub<HouseholdStore> {
-    return this.bindings.HOUSEHOLDS.get(this.bindings.HOUSEHOLDS.idFromName(accountId));
+    return this.bindings.HOUSEHOLDS.get(this.bindings.HOUSEHOLDS.idFromName(householdObjectName(accountId)));
   }
 
   /** The snapshot for the hot path: cache, else KV, else (KV failing) the Durable Object. */

@@ -23,6 +23,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { HOLDER_ID, type HolderId, type NetworkId } from '../network/network-id';
+import { networkObjectName } from './object-names';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS holders (holder TEXT PRIMARY KEY, held_at INTEGER NOT NULL);
@@ -31,7 +32,7 @@ const SCHEMA = `
 `;
 
 export function networkSharing(bindings: { NETWORKS: DurableObjectNamespace<NetworkSharing> }, networkId: NetworkId): DurableObjectStub<NetworkSharing> {
-  return bindings.NETWORKS.get(bindings.NETWORKS.idFromName(`network:${networkId}`));
+  return bindings.NETWORKS.get(bindings.NETWORKS.idFromName(networkObjectName(networkId)));
 }
 
 export class NetworkSharing extends DurableObject<Record<string, unknown>> {

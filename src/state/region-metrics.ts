@@ -70,6 +70,7 @@ import type { Guard, GuardReading, Rollout } from '../policy/rollout';
 import { readGuard } from '../metrics/guard-reading';
 import { guardWindowMs } from '../policy/staged-rule';
 import { PacedCheck } from './paced-check';
+import { regionObjectName } from './object-names';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
 export const HOURS_KEPT_MS = 31 * MS_PER_DAY;
@@ -190,18 +191,9 @@ function sketchColumns(households: Households): Array<ArrayBuffer | null> {
   return HOUSEHOLD_KINDS.map((kind) => (bytes[kind] ? bytes[kind].slice().buffer : null));
 }
 
-/**
- * The name of a region's metrics shard: shard 0 keeps the name of the one
- * object per region before sharding, so its counts and guard marks stay
- * where they are read whatever METRICS_SHARDS becomes.
- */
-export function metricsShardName(region: string, shard: number): string {
-  return shard === 0 ? `region:${region}` : `region:${region}#${shard}`;
-}
-
 /** Shard `shard` of `region` (shard 0, the default, reads the guard over all shards). */
 export function regionMetrics(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string, shard = 0): DurableObjectStub<RegionMetrics> {
-  return bindings.METRICS.get(bindings.METRICS.idFromName(metricsShardName(region, shard)));
+  return bindings.METRICS.get(bindings.METRICS.idFromName(regionObjectName(region, shard)));
 }
 
 const hourOf = (at: number) => at - (at % MS_PER_HOUR);

@@ -11,6 +11,7 @@ import { passTime } from '../support/clock';
 import { deviceToken } from '../support/tokens';
 import { opsEvents, signatureIsValid } from '../support/webhook';
 import { admin } from './admin-support';
+import { CONTROL_OBJECT_NAME } from '../../src/state/object-names';
 
 const HOME_IP = '203.0.113.91';
 const AWAY_IP = '198.51.100.91';
@@ -19,7 +20,7 @@ type Json = Record<string, any>;
 let seed = 0;
 /** A region no other test here uses (X?: user-assigned codes). */
 const freshRegion = () => `X${String.fromCharCode(65 + ++seed)}`;
-const control = () => testEnv.CONTROL.get(testEnv.CONTROL.idFromName('control')) as unknown as DurableObjectStub;
+const control = () => testEnv.CONTROL.get(testEnv.CONTROL.idFromName(CONTROL_OBJECT_NAME)) as unknown as DurableObjectStub;
 
 async function rule(region: string): Promise<Json> {
   return (await admin('GET', '/admin/v1/rollout', { scope: 'rollout:read' })).body.regions[region];

@@ -13,6 +13,7 @@ import { deviceToken } from '../support/tokens';
 import { lastCode } from '../support/webhook';
 import type { RegionMetrics } from '../../src/state/region-metrics';
 import { HouseholdSketch } from '../../src/metrics/household-sketch';
+import { regionObjectName } from '../../src/state/object-names';
 
 const HOME_IP = '203.0.113.71';
 const AWAY_IP = '198.51.100.71';
@@ -35,7 +36,7 @@ async function household(region: string) {
   return { account, tv, phone };
 }
 
-const regionObject = (region: string) => testEnv.METRICS.get(testEnv.METRICS.idFromName(`region:${region}`));
+const regionObject = (region: string) => testEnv.METRICS.get(testEnv.METRICS.idFromName(regionObjectName(region, 0)));
 
 describe('a guard counts households', () => {
   it('does not trip on one household refused 30 times when it needs 5 households', async () => {

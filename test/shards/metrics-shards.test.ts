@@ -14,7 +14,8 @@ import { deviceToken } from '../support/tokens';
 import { gateFor } from '../../src/gate';
 import type { HearthEnv } from '../../src/env';
 import { controlStore } from '../../src/state/control-store';
-import { HOURS_KEPT_MS, metricsShardName, regionMetrics, type RegionMetrics } from '../../src/state/region-metrics';
+import { HOURS_KEPT_MS, regionMetrics, type RegionMetrics } from '../../src/state/region-metrics';
+import { regionObjectName } from '../../src/state/object-names';
 
 const HOME_IP = '203.0.113.72';
 const AWAY_IP = '198.51.100.72';
@@ -63,7 +64,7 @@ async function rowsByShard(region: string): Promise<number[]> {
 
 describe('metrics spread over four shards', () => {
   it('names shard 0 as the one object before sharding, and the others region:<RR>#<n>', () => {
-    expect([0, 1, 3].map((shard) => metricsShardName('PE', shard))).toEqual(['region:PE', 'region:PE#1', 'region:PE#3']);
+    expect([0, 1, 3].map((shard) => regionObjectName('PE', shard))).toEqual(['region:PE', 'region:PE#1', 'region:PE#3']);
   });
 
   it('trips a guard on five households refused once each, on four shards, as on one', async () => {

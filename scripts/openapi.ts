@@ -2,7 +2,7 @@
  * The API reference and the typed admin client, generated from the gate itself:
  * starts `wrangler dev`, fetches `/openapi.json` (the document the Worker builds
  * from the very schemas that validate requests), writes it to
- * docs/openapi.json, and generates src/admin-client/schema.d.ts from it with
+ * docs/openapi.json, and generates generated/admin-api.d.ts from it with
  * openapi-typescript, and the same types into the player SDK
  * (packages/player/src/gate-api.d.ts). The ops CLI, the console and the
  * player SDK call the API through those types, so a drift between server and
@@ -19,7 +19,7 @@ import { startLocalWorker } from './local-worker.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const documentPath = join(root, 'docs/openapi.json');
-const typesPath = join(root, 'src/admin-client/schema.d.ts');
+const typesPath = join(root, 'generated/admin-api.d.ts');
 export const PLAYER_TYPES_PATH = 'packages/player/src/gate-api.d.ts';
 const playerTypesPath = join(root, PLAYER_TYPES_PATH);
 const check = process.argv.includes('--check');
@@ -78,7 +78,7 @@ if (import.meta.main) {
       console.error(`Out of date: ${stale.map(([path]) => path!.slice(root.length)).join(', ')}. Run \`npm run openapi\` and commit the result.`);
       process.exit(1);
     }
-    console.log(`docs/openapi.json, src/admin-client/schema.d.ts and ${PLAYER_TYPES_PATH} match the served document.`);
+    console.log(`docs/openapi.json, generated/admin-api.d.ts and ${PLAYER_TYPES_PATH} match the served document.`);
   } else {
     for (const [path, content] of stale) writeFileSync(path!, content!);
     console.log(stale.length ? `Wrote ${stale.map(([path]) => path!.slice(root.length)).join(', ')}.` : 'Already up to date.');

@@ -3,7 +3,7 @@
  * same in the console's rule form and the ops CLI: `10:P1D, 50:P2D, 100` for
  * stages, and one sentence for what a rule will do. Pure: no DOM, no I/O.
  */
-import type { RolloutRule, RolloutRuleInput } from './schema';
+import type { RolloutRule, RolloutRuleInput } from '../../generated/admin-api';
 
 export type Stages = NonNullable<RolloutRuleInput['stages']>;
 export type Guard = NonNullable<RolloutRule['guard']>;

@@ -4,7 +4,7 @@
  * of acting on it — a command to run, a button to press), an audit change
  * in a few words, and what a preview found.
  */
-import type { Counts, Preview, Problem, RolloutRule, RolloutRuleInput } from './schema';
+import type { Counts, Preview, Problem, RolloutRule, RolloutRuleInput } from '../../generated/admin-api';
 
 export interface RefusalHints {
   /** How to get a valid admin token on this surface. */

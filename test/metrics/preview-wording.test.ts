@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describePreview } from '../../src/admin-client/wording';
-import type { Preview } from '../../src/admin-client/schema';
+import type { Preview } from '../../generated/admin-api';
 
 const preview: Preview = {
   region: 'PE',

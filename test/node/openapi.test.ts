@@ -71,13 +71,13 @@ describe('GET /openapi.json', () => {
     expect(explain.get.deprecated).toBe(true);
   });
 
-  it('is what docs/openapi.json holds, and src/admin-client/schema.d.ts is openapi-typescript’s reading of it', async () => {
+  it('is what docs/openapi.json holds, and generated/admin-api.d.ts is openapi-typescript’s reading of it', async () => {
     const served = formatDocument(await (await fetch(`${gateUrl}/openapi.json`)).json());
     expect(readFileSync('docs/openapi.json', 'utf8') === served ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
     const file = join(mkdtempSync(join(tmpdir(), 'hearth-openapi-test-')), 'openapi.json');
     writeFileSync(file, served);
     const types = generatedTypes(file);
-    expect(readFileSync('src/admin-client/schema.d.ts', 'utf8') === types ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
+    expect(readFileSync('generated/admin-api.d.ts', 'utf8') === types ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
     expect(readFileSync(PLAYER_TYPES_PATH, 'utf8') === types ? 'up to date' : 'run `npm run openapi`').toBe('up to date');
   });
 

@@ -4,13 +4,13 @@
  * phone sizes are kept in test-artifacts/screenshots.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
 import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SIZES = { tv: { width: 1920, height: 1080 }, phone: { width: 390, height: 844 } } as const;
 const SHOTS = 'test-artifacts/screenshots';
 /** Screenshots kept in the repository for reviewers (the help page in Spanish and Brazilian Portuguese). */
@@ -93,10 +93,7 @@ beforeAll(async () => {
   mkdirSync(REVIEW_SHOTS, { recursive: true });
   gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S', SUPPORT_URL } });
   adminToken = await mintAdminToken({ scope: ALL_SCOPES, sub: 'browser-test@ops' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

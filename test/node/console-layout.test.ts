@@ -7,13 +7,13 @@
  * for reviewers.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
 import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LAPTOP = { width: 1440, height: 900 };
 const WAIT = { timeout: 20_000 };
 /** A raw ISO 8601 instant as the API writes it. */
@@ -41,7 +41,7 @@ async function seriousAccessibilityProblems(page: Page) {
 beforeAll(async () => {
   gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S' } });
   adminToken = await mintAdminToken({ scope: ADMIN_SCOPES.join(' '), sub: 'layout-test@ops' });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await launchChromium();
   // What a busy console holds: rules with long notes and guards, decisions in a region, a long audit trail.
   const note = 'Peru: challenge a tenth of accounts while support watches the queue; see the incident review of 2026-11-21 for why the percent is this low';
   await admin('PUT', '/admin/v1/rollout/PE', { mode: 'challenge', percent: 10, note, stages: [{ percent: 10, hold: 'P1D' }, { percent: 50, hold: 'P2D' }, { percent: 100 }], guard: { maxRefusalRate: 0.05, minVerifySuccessRate: 0.5, minHouseholds: 200, window: 'PT15M' } });

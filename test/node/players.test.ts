@@ -13,13 +13,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
 import type { Seen } from './players/page.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT = { timeout: 30_000, interval: 200 };
 /** Temporary access from a code: short, so it lapses while the stream plays. */
 const TEMPORARY_ACCESS = 'PT10S';
@@ -133,10 +133,7 @@ beforeAll(async () => {
   // Requests from this browser carry no country: the fallback rule `*` applies. Set before any decision reads the rules.
   const ruled = await admin('PUT', `/admin/v1/rollout/${encodeURIComponent('*')}`, { mode: 'challenge', note: 'players test' });
   if (ruled !== 200) throw new Error(`setting the * rule answered ${ruled}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -17,7 +17,7 @@ import { HouseholdReadModel } from './state/household-read-model';
 import { DecisionCounter } from './metrics/counter';
 import { HouseholdHasher, type HouseholdHash } from './metrics/household-sketch';
 import { regionMetrics } from './state/region-metrics';
-import { adoptRollout } from './state/rollout-read-model';
+import { RolloutReadModel } from './state/rollout-read-model';
 import type { Result } from './result';
 
 export interface Gate {
@@ -37,6 +37,8 @@ export interface Gate {
   householdHasher: HouseholdHasher;
   householdHashes: BoundedCache<string, HouseholdHash>;
   households: HouseholdReadModel;
+  /** The rollout rules in force, read from KV and kept briefly (state/rollout-read-model.ts). */
+  rollouts: RolloutReadModel;
   /** Playback sessions: issued on allowed decisions, taken by playback paths instead of a token. */
   sessions: PlaybackSessions;
 }
@@ -97,6 +99,7 @@ function buildGate(env: HearthEnv): GateResult {
   if (storage.length > 0) return { ok: false, problems: [...storage, ...parsed.config.adminProblems] };
   const { config } = parsed;
   const metricsShard = pickMetricsShard(config.metricsShards);
+  const rollouts = new RolloutReadModel(env);
   return {
     ok: true,
     gate: {
@@ -106,12 +109,13 @@ function buildGate(env: HearthEnv): GateResult {
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens, config.deviceTokenMaxAgeMs),
       adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,
       buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),
-      decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region, metricsShard).add(region, minutes, metricsShard), adoptRollout),
+      decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region, metricsShard).add(region, minutes, metricsShard), (rollout) => rollouts.adopt(rollout)),
       metricsShard,
       networks: new NetworkHasher(config.networkHashKey, config),
       householdHasher: new HouseholdHasher(config.networkHashKey),
       householdHashes: new BoundedCache(BUCKET_CACHE_ENTRIES),
       households: new HouseholdReadModel(env),
+      rollouts,
       sessions: new PlaybackSessions(config.sessionSigningKeys),
     },
   };

@@ -29,9 +29,7 @@ import type { HearthEnv } from '../../src/env';
 import { gateFor, type Gate } from '../../src/gate';
 import { emptyHousehold } from '../../src/household/household';
 import { decide } from '../../src/policy/decide';
-import { currentRollout } from '../../src/state/rollout-read-model';
 import { rolloutBucket, ruleFor } from '../../src/policy/rollout';
-import { changeRolloutRule } from '../../src/state/rollout-read-model';
 import { HouseholdSketch } from '../../src/metrics/household-sketch';
 import type { Guard } from '../../src/policy/rollout';
 import { regionMetrics } from '../../src/state/region-metrics';
@@ -144,7 +142,7 @@ async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: 
   const issuer = gate.config.deviceTokens.issuer;
   const account = `bench-${Date.now()}`;
 
-  await changeRolloutRule(env, { region: 'PE', rule: { mode: 'challenge', percent: 100, failOpen: true }, actor: 'bench' });
+  await gate.rollouts.change({ region: 'PE', rule: { mode: 'challenge', percent: 100, failOpen: true }, actor: 'bench' });
   const homeNetwork = (await gate.networks.networkId(HOME_IP))!;
   await gate.households.recordVisit(account, { deviceId: 'tv', deviceType: 'tv', networkId: homeNetwork, addressId: null, at: Date.now() }, gate.limits, { holderId: null });
   await gate.households.recordVisit(account, { deviceId: 'phone', deviceType: 'mobile', networkId: homeNetwork, addressId: null, at: Date.now() }, gate.limits, { holderId: null });
@@ -213,7 +211,7 @@ async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: 
   // Where the time of one same-token decision goes, stage by stage.
   const tvHeaders = tvRequest.headers;
   const snapshot = await gate.households.read(account, Date.now());
-  const rollout = await currentRollout(env, Date.now());
+  const rollout = await gate.rollouts.current(Date.now());
   const appliedRule = ruleFor(rollout, 'PE');
   const bucket = await rolloutBucket('PE', account);
   const tvIdentity = await gate.deviceTokens.identify(tvHeaders, Date.now());
@@ -229,7 +227,7 @@ async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: 
     'stage: network id (HMAC)': () => gate.networks.networkId(HOME_IP),
     // Only on a shared home network (and on a visit write): the whole address's keyed id.
     'stage: address id (HMAC, shared networks only)': () => gate.networks.addressId(HOME_IP),
-    'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await currentRollout(env, Date.now()), 'PE').key, account),
+    'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await gate.rollouts.current(Date.now()), 'PE').key, account),
     'stage: snapshot lookup (cached)': () => gate.households.read(account, Date.now()),
     // Counting alone: one cell of the isolate's tally (the flush is scheduled once per interval, not timed here).
     'stage: count the decision (isolate counters)': async () => gate.decisions.count('PE', Date.now(), countedSegment, null),

@@ -20,7 +20,6 @@ import type { HouseholdRead } from '../state/household-read-model';
 import { decide, type Decision } from '../policy/decide';
 import { effectiveMode, FALLBACK_REGION, rolloutBucket, ruleFor, type AppliedRule } from '../policy/rollout';
 import type { ReplayBuckets } from '../metrics/tally';
-import { currentRollout } from '../state/rollout-read-model';
 import type { Gate } from '../gate';
 import { metricsRegion, requestRegion } from './region';
 import { type Mode } from '../vocabulary';
@@ -91,7 +90,7 @@ async function bucketFor(gate: Gate, ruleKey: string, accountId: string, now: nu
 }
 
 export async function policyContext(gate: Gate, request: Request, accountId: string, now: number, replay = false): Promise<PolicyContext> {
-  const rollout = await currentRollout(gate.env, now);
+  const rollout = await gate.rollouts.current(now);
   const region = requestRegion(request, gate.config.environment);
   const appliedRule = ruleFor(rollout, region);
   const bucket = await bucketFor(gate, appliedRule.key, accountId, now);

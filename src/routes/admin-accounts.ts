@@ -21,7 +21,6 @@ import { problemFor } from '../http/problem';
 import { explainReason } from '../messages/catalog';
 import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
-import { authoritativeRollout } from '../state/rollout-read-model';
 import { MS_PER_DAY, unixSeconds } from '../time';
 import type { DeviceType } from '../vocabulary';
 
@@ -93,7 +92,7 @@ async function explainDecision(c: AppContext, account: string, request: ExplainR
   const { deviceId, ip, country, deviceType } = request;
   const [household, rollout, networkId, addressId] = await Promise.all([
     gate.households.store(account).household(),
-    authoritativeRollout(c.env),
+    gate.rollouts.authoritative(),
     gate.networks.networkId(ip ?? null),
     gate.networks.addressId(ip ?? null),
   ]);

@@ -14,7 +14,6 @@ import { countsOf, emptyCounts, replayCells, type Counts } from '../metrics/tall
 import { ruleFor } from '../policy/rollout';
 import { controlStore } from '../state/control-store';
 import { HOURS_KEPT_MS, MINUTES_KEPT_MS, shardedCountSeries, shardedRecord, shardsHaveCounts, type Resolution } from '../state/region-metrics';
-import { authoritativeRollout } from '../state/rollout-read-model';
 import { MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 
 /** The most steps one series may have (48 hours of minutes is 2,880). */
@@ -125,7 +124,7 @@ export async function previewRule(c: AppContext, { params, body }: HandlerInput<
   const windowMs = body.window?.ms ?? MS_PER_HOUR;
   if (windowMs > MAX_PREVIEW_WINDOW_MS) return invalid(c, 'window', 'window: previews replay at most the last 48 hours (PT48H).');
   const { region } = params;
-  const rollout = await authoritativeRollout(c.env);
+  const rollout = await c.get('gate').rollouts.authoritative();
   const applied = ruleFor(rollout, region);
   // Whole minutes: the minute that holds `now - window` is replayed in full.
   const from = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);

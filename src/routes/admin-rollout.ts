@@ -10,14 +10,13 @@ import type { AppContext } from '../http/context';
 import { invalid } from '../http/json-body';
 import { problemFor } from '../http/problem';
 import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
-import { authoritativeRollout, changeRolloutRule } from '../state/rollout-read-model';
 
 function rolloutResponse(c: AppContext, rollout: Rollout, status: 200 = 200): Response {
   return c.json(rollout, status, { ETag: `"${rollout.version}"`, 'Cache-Control': 'no-store' });
 }
 
 export async function getRollout(c: AppContext): Promise<Response> {
-  return rolloutResponse(c, await authoritativeRollout(c.env, { readings: true }));
+  return rolloutResponse(c, await c.get('gate').rollouts.authoritative({ readings: true }));
 }
 
 /** `If-Match: 3`, `"3"` or `W/"3"` → 3; absent → undefined; anything else → null. */
@@ -30,7 +29,7 @@ export function parseIfMatch(header: string | undefined): number | undefined | n
 async function change(c: AppContext, region: string, rule: z.output<typeof rolloutRuleInput> | null, actor: string): Promise<Response> {
   const ifMatch = parseIfMatch(c.req.header('If-Match'));
   if (ifMatch === null) return invalid(c, 'If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"');
-  const result = await changeRolloutRule(c.env, { region, rule, actor, ...(ifMatch !== undefined ? { ifMatch } : {}) });
+  const result = await c.get('gate').rollouts.change({ region, rule, actor, ...(ifMatch !== undefined ? { ifMatch } : {}) });
   if (result.ok) return rolloutResponse(c, result.rollout);
   if (result.reason === 'VERSION_MISMATCH') {
     return problemFor(c, 'VERSION_MISMATCH', {

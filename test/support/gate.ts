@@ -6,7 +6,9 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '../../src/index';
 import type { HearthEnv } from '../../src/env';
-import { changeRolloutRule } from '../../src/state/rollout-read-model';
+import { gateFor } from '../../src/gate';
+import type { RuleChange } from '../../src/state/control-store';
+import type { Rollout } from '../../src/policy/rollout';
 import { type Mode } from '../../src/vocabulary';
 
 export const testEnv = env as unknown as HearthEnv;
@@ -42,8 +44,10 @@ export async function callGate(request: GateRequest = {}): Promise<Response> {
   const incoming = new Request(`https://gate.hearth.test${request.path ?? '/gate/v1/decision'}`, init);
   const ctx = createExecutionContext();
   const bindings = request.bindings ?? (request.env ? envWith(request.env) : testEnv);
+  await rulesReached(bindings);
   const response = await worker.fetch(incoming as Parameters<typeof worker.fetch>[0], bindings, ctx);
   await waitOnExecutionContext(ctx);
+  await rulesLearned(bindings);
   return response;
 }
 
@@ -69,8 +73,41 @@ export function envWith(overrides: BindingOverrides): HearthEnv {
   return bindings;
 }
 
+/** The newest rules any gate of this test file has held (a `setRule`, an admin change, a guard that tripped). */
+let lastRules: Rollout | null = null;
+
+/**
+ * Changes a rule through the test bindings' gate. Every other gate a test
+ * serves with (`env`, `bindings`) is handed the newest rules before its next
+ * request (`rulesReached`), and what a gate learned while serving — an admin
+ * change, a guard that tripped on its counts — is passed on (`rulesLearned`):
+ * in production each isolate keeps its rules for ROLLOUT_CACHE_MS and KV takes
+ * up to a second to hold a change; here one isolate holds several gates, and
+ * a test should not wait out either.
+ */
+async function changeRule(change: RuleChange) {
+  const gate = gateFor(testEnv);
+  if (!gate.ok) throw new Error('the test bindings do not build a gate');
+  const result = await gate.gate.rollouts.change(change);
+  lastRules = result.rollout;
+  return result;
+}
+
+async function rulesLearned(bindings: HearthEnv): Promise<void> {
+  const built = gateFor(bindings);
+  if (!built.ok) return;
+  const held = await built.gate.rollouts.current(Date.now());
+  if (!lastRules || held.version > lastRules.version) lastRules = held;
+}
+
+async function rulesReached(bindings: HearthEnv): Promise<void> {
+  const built = gateFor(bindings);
+  if (!built.ok || !lastRules) return;
+  if ((await built.gate.rollouts.current(Date.now())).version < lastRules.version) built.gate.rollouts.adopt(lastRules);
+}
+
 export async function setRule(region: string, mode: Mode, options: { percent?: number; failOpen?: boolean } = {}): Promise<void> {
-  const result = await changeRolloutRule(testEnv, {
+  const result = await changeRule({
     region,
     rule: { mode, percent: options.percent ?? 100, failOpen: options.failOpen ?? true },
     actor: 'test',
@@ -79,7 +116,7 @@ export async function setRule(region: string, mode: Mode, options: { percent?: n
 }
 
 export async function clearRule(region: string): Promise<void> {
-  await changeRolloutRule(testEnv, { region, rule: null, actor: 'test' });
+  await changeRule({ region, rule: null, actor: 'test' });
 }
 
 let counter = 0;

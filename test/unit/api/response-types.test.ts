@@ -13,8 +13,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { counts, health, rollout, verifySuccess } from '../../../src/api/schemas';
 import { readGuard } from '../../../src/metrics/guard-reading';
-import { countsOf, type Counts } from '../../../src/metrics/tally';
-import type { Rollout } from '../../../src/policy/rollout';
+import { countsOf, emptyCounts, type Counts } from '../../../src/metrics/tally';
+import { EMPTY_ROLLOUT, type Rollout } from '../../../src/policy/rollout';
 import { startRule, tripped } from '../../../src/policy/staged-rule';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -40,6 +40,8 @@ describe('answers typed against their schemas', () => {
     expectTypeOf<Omit<Counts, 'reasons'>>().toEqualTypeOf<Omit<z.output<typeof counts>, 'reasons'>>();
     // The tally counts only reasons it knows; the API keeps `reasons` an open map.
     expectTypeOf<Counts['reasons']>().toExtend<z.output<typeof counts>['reasons']>();
+    expect(rollout.parse(EMPTY_ROLLOUT)).toEqual(EMPTY_ROLLOUT);
+    expect(counts.parse(emptyCounts())).toEqual(emptyCounts());
   });
 
   it('answers a tripped, staged, guarded rule as the Rollout schema documents it', () => {

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
 import { DurationError, parseDurationMs } from '../config/duration';
+import { action, outcome } from '../http/problem-schema';
 import { counts, countsShape, outcomeCounts } from '../metrics/counts-schema';
 import { MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS } from '../policy/staged-rule';
 import { CHALLENGE_PURPOSES, DEVICE_TYPES, HOME_EVIDENCE, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
@@ -12,40 +13,10 @@ import { CHALLENGE_PURPOSES, DEVICE_TYPES, HOME_EVIDENCE, ID_PATTERN, MODES, REG
 /** Written once beside the types read off them: the rule and its guard (policy), the counts (metrics). */
 export { rollout, rolloutRule } from '../policy/rule-schema';
 export { counts } from '../metrics/counts-schema';
+export { action, problem } from '../http/problem-schema';
 
 const isoTime = z.string().meta({ format: 'date-time' });
 const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9._:-]{1,128}');
-const outcome = z.enum(['allow', 'challenge', 'deny']);
-
-export const action = z.object({ id: z.enum(['verify', 'extra-member', 'primary-location', 'decision', 'help']), method: z.enum(['GET', 'POST']), href: z.string() });
-
-export const problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    reason: z.string(),
-    requestId: z.string(),
-    message: z.string(),
-    actions: z.array(action),
-    decision: outcome.optional(),
-    mode: z.enum(MODES).optional().meta({ description: 'Playback refusals: the mode that applied.' }),
-    region: z.string().optional().meta({ description: 'Playback refusals: the region that applied.' }),
-    policyVersion: z.number().int().optional(),
-    field: z.string().optional().meta({ description: '`INVALID_REQUEST`: the first field at fault.' }),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: '`INVALID_REQUEST`: every field at fault.' }),
-    attemptsRemaining: z.number().int().optional().meta({ description: '`CODE_INVALID`: wrong codes left before the challenge locks.' }),
-    requiredScope: z.string().optional().meta({ description: '`SCOPE_REQUIRED`: the scope the admin token lacks.' }),
-    currentVersion: z.number().int().optional().meta({ description: '412 `VERSION_MISMATCH`: the rollout version now; retry with it in If-Match.' }),
-    limit: z.enum(['device', 'account']).optional().meta({ description: '`CHALLENGE_RATE_LIMITED`: which limit was reached.' }),
-    retryAfterSeconds: z.number().int().optional().meta({ description: 'When the request may be repeated (also in Retry-After).' }),
-    slots: z.number().int().optional().meta({ description: '`SLOTS_EXHAUSTED`: the account’s extra-member slots.' }),
-    decisionReason: z.string().optional().meta({ description: '`NOT_REQUIRED`: why the device is allowed anyway.' }),
-    deviceType: z.string().optional().meta({ description: '`DEVICE_TYPE_NOT_ALLOWED`: the device type of the token.' }),
-    bindings: z.array(z.string()).optional().meta({ description: '`MISCONFIGURED`: the bindings at fault (names only).' }),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details with Hearth’s reason code.' });
 
 /** A challenge id as it arrives in the path; an id that is not one of ours is 404, not 400. */
 export const challengeParam = z.object({ id: z.string() });

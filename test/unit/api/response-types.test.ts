@@ -11,7 +11,8 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { counts, health, rollout, verifySuccess } from '../../../src/api/schemas';
+import { counts, health, problem, rollout, verifySuccess } from '../../../src/api/schemas';
+import { problemBody } from '../../../src/http/problem';
 import { readGuard } from '../../../src/metrics/guard-reading';
 import { countsOf, emptyCounts, type Counts } from '../../../src/metrics/tally';
 import { EMPTY_ROLLOUT, type Rollout } from '../../../src/policy/rollout';
@@ -33,6 +34,17 @@ describe('answers typed against their schemas', () => {
     const degraded = { ok: false, version: '1', detail: 'x', misconfigured: [] } satisfies z.input<typeof health>;
     expect(verifySuccess.safeParse(right).success).toBe(true);
     for (const body of [wrongValue, extraField, missing, degraded]) expect(body).toBeDefined();
+  });
+
+  it('refuses, at compile time, a problem member the Problem schema does not document as given', () => {
+    const right = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', extra: { attemptsRemaining: 3 } });
+    // @ts-expect-error `attemptsRemaining` is a number
+    const wrongType = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', extra: { attemptsRemaining: '3' } });
+    // @ts-expect-error a member the document does not name
+    const unnamed = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', extra: { attemptsLeft: 3 } });
+    expect(problem.safeParse(right).success).toBe(true);
+    expect(problem.safeParse(wrongType).success).toBe(false);
+    expect(unnamed).toHaveProperty('attemptsLeft', 3);
   });
 
   it('reads the stored rollout and the counts off the schemas the admin API answers them with', () => {

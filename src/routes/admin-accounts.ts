@@ -10,8 +10,8 @@
  * with an address is refused). It is hashed like any client address and
  * never stored, logged or echoed.
  */
-import type { HandlerInput } from '../api/operation';
 import type { z } from 'zod';
+import type { HandlerInput } from '../api/operation';
 import type { accountParam, accountSummary as accountSummarySchema, explainInput, explainQuery, explanation, extraMember, extraMemberInput, extraMemberParam, grantCreated, grantInput, grantParam } from '../api/schemas';
 import { deviceViews, iso, isoOrNull } from '../api/views';
 import { activeHomeNetworks } from '../household/home-networks';

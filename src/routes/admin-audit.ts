@@ -2,8 +2,8 @@
  * The audit trail (docs/api.md): append-only, newest first, paged with an
  * opaque cursor. Nothing in the API can change or remove an entry.
  */
-import type { HandlerInput } from '../api/operation';
 import type { z } from 'zod';
+import type { HandlerInput } from '../api/operation';
 import type { auditPage, auditQuery } from '../api/schemas';
 import type { AppContext } from '../http/context';
 import type { AuditEntry } from '../state/control-store';

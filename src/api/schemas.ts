@@ -5,42 +5,18 @@
 import * as z from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
 import { DurationError, parseDurationMs } from '../config/duration';
+import { action, outcome } from '../http/problem-schema';
+import { counts, countsShape, outcomeCounts } from '../metrics/counts-schema';
 import { MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS } from '../policy/staged-rule';
 import { CHALLENGE_PURPOSES, DEVICE_TYPES, HOME_EVIDENCE, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
 
+/** Written once beside the types read off them: the rule and its guard (policy), the counts (metrics). */
+export { rollout, rolloutRule } from '../policy/rule-schema';
+export { counts } from '../metrics/counts-schema';
+export { action, problem } from '../http/problem-schema';
+
 const isoTime = z.string().meta({ format: 'date-time' });
 const id = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9._:-]{1,128}');
-const outcome = z.enum(['allow', 'challenge', 'deny']);
-
-export const action = z.object({ id: z.enum(['verify', 'extra-member', 'primary-location', 'decision', 'help']), method: z.enum(['GET', 'POST']), href: z.string() });
-
-export const problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    reason: z.string(),
-    requestId: z.string(),
-    message: z.string(),
-    actions: z.array(action),
-    decision: outcome.optional(),
-    mode: z.enum(MODES).optional().meta({ description: 'Playback refusals: the mode that applied.' }),
-    region: z.string().optional().meta({ description: 'Playback refusals: the region that applied.' }),
-    policyVersion: z.number().int().optional(),
-    field: z.string().optional().meta({ description: '`INVALID_REQUEST`: the first field at fault.' }),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: '`INVALID_REQUEST`: every field at fault.' }),
-    attemptsRemaining: z.number().int().optional().meta({ description: '`CODE_INVALID`: wrong codes left before the challenge locks.' }),
-    requiredScope: z.string().optional().meta({ description: '`SCOPE_REQUIRED`: the scope the admin token lacks.' }),
-    currentVersion: z.number().int().optional().meta({ description: '412 `VERSION_MISMATCH`: the rollout version now; retry with it in If-Match.' }),
-    limit: z.enum(['device', 'account']).optional().meta({ description: '`CHALLENGE_RATE_LIMITED`: which limit was reached.' }),
-    retryAfterSeconds: z.number().int().optional().meta({ description: 'When the request may be repeated (also in Retry-After).' }),
-    slots: z.number().int().optional().meta({ description: '`SLOTS_EXHAUSTED`: the account’s extra-member slots.' }),
-    decisionReason: z.string().optional().meta({ description: '`NOT_REQUIRED`: why the device is allowed anyway.' }),
-    deviceType: z.string().optional().meta({ description: '`DEVICE_TYPE_NOT_ALLOWED`: the device type of the token.' }),
-    bindings: z.array(z.string()).optional().meta({ description: '`MISCONFIGURED`: the bindings at fault (names only).' }),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details with Hearth’s reason code.' });
 
 /** A challenge id as it arrives in the path; an id that is not one of ours is 404, not 400. */
 export const challengeParam = z.object({ id: z.string() });
@@ -214,52 +190,6 @@ export const rolloutRuleInput = z
   .transform((rule) => ({ ...rule, percent: rule.stages?.[0]?.percent ?? rule.percent ?? 100 }))
   .meta({ id: 'RolloutRuleInput' });
 
-const householdCounts = z
-  .object({ treated: z.number().int(), refused: z.number().int(), sent: z.number().int(), verified: z.number().int() })
-  .meta({ id: 'HouseholdCounts' });
-
-const guardReading = z
-  .object({
-    at: isoTime,
-    since: isoTime,
-    households: householdCounts.meta({ description: 'Distinct households over the window: treated, refused among them, sent a code, verified one.' }),
-    refusalRate: z.number().nullable().meta({ description: 'refused / treated households.' }),
-    verifySuccessRate: z.number().nullable().meta({ description: 'verified / sent households.' }),
-    unhealthy: z.boolean(),
-    cause: z.enum(['refusalRate', 'verifySuccessRate']).optional(),
-  })
-  .meta({ id: 'GuardReading' });
-
-export const rolloutRule = z
-  .object({
-    mode: z.enum(MODES),
-    percent: z.number().int(),
-    failOpen: z.boolean(),
-    note: z.string().optional(),
-    stages: z.array(z.object({ percent: z.number().int(), hold: z.string().optional() })).optional(),
-    guard: z
-      .object({
-        maxRefusalRate: z.number().optional(),
-        minVerifySuccessRate: z.number().optional(),
-        minHouseholds: z.number().int().optional(),
-        minSessions: z.number().int().optional().meta({ description: 'On rules set before v1.3: the former name of minHouseholds.' }),
-        window: z.string(),
-      })
-      .optional(),
-    status: z.enum(['steady', 'advancing', 'tripped']).optional().meta({ description: '`advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).' }),
-    stage: z.number().int().optional().meta({ description: 'Index of the current stage.' }),
-    stageStartedAt: isoTime.optional(),
-    nextAdvanceAt: isoTime.nullable().optional().meta({ description: 'When the next stage starts, if the guard stays healthy.' }),
-    reading: guardReading.optional().meta({ description: 'The guard’s latest reading.' }),
-    trippedBy: guardReading.optional(),
-    trippedAt: isoTime.optional(),
-    updatedAt: isoTime.optional(),
-    updatedBy: z.string().optional(),
-  })
-  .meta({ id: 'RolloutRule' });
-
-export const rollout = z.object({ version: z.number().int(), updatedAt: isoTime.nullable(), regions: z.record(z.string(), rolloutRule) }).meta({ id: 'Rollout' });
-
 export const grantInput = z
   .object({
     deviceId: id.optional(),
@@ -409,34 +339,6 @@ export const metricsQuery = z.object({
   step: isoDuration('Time step, whole minutes; default PT1M. Minute steps reach back 48 hours, whole-hour steps 30 days. At most 10,000 series points per answer over all regions with counts; more is 400 naming step.').optional(),
 });
 
-const outcomeCounts = z.object({ allow: z.number().int(), challenge: z.number().int(), deny: z.number().int() }).meta({ id: 'OutcomeCounts' });
-const evidenceCounts = z.object({ network: z.number().int(), anchor: z.number().int(), copresence: z.number().int() });
-const modeCounts = z.object({ off: z.number().int(), monitor: z.number().int(), challenge: z.number().int(), enforce: z.number().int(), none: z.number().int() });
-const countsShape = {
-  sessions: outcomeCounts.meta({ description: 'Answers of GET /gate/v1/decision, by decision.' }),
-  segments: outcomeCounts,
-  wouldRefuse: z.object({ sessions: z.number().int(), segments: z.number().int() }).meta({ description: 'Answers that enforce would have refused (in any mode).' }),
-  reasons: z.record(z.string(), z.number().int()).meta({ description: 'Sessions and segments by reason code.' }),
-  verification: z.object({ sent: z.number().int(), verified: z.number().int(), wrong: z.number().int(), locked: z.number().int(), expired: z.number().int() }),
-  modes: z.object({ sessions: modeCounts, segments: modeCounts }).meta({ description: 'Answers by the mode they were given under (`none`: token refused).' }),
-  treated: z
-    .object({ sessions: z.number().int(), refused: z.number().int(), codesSent: z.number().int(), codesVerified: z.number().int() })
-    .meta({ description: 'What a guard reads: sessions answered under challenge or enforce, refusals among them, and their codes sent and verified.' }),
-  households: householdCounts.meta({
-    description:
-      'Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified). In totals over the whole period (a household in two steps counts once); in series over each step.',
-  }),
-  inHousehold: z
-    .object({ sessions: evidenceCounts, segments: evidenceCounts })
-    .meta({
-      description:
-        'Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW).',
-    }),
-  sharedNetworks: z
-    .object({ sessions: z.number().int(), segments: z.number().int(), wouldRefuse: z.object({ sessions: z.number().int(), segments: z.number().int() }) })
-    .meta({ description: 'Answers to requests from one of the household’s shared home networks (carrier-grade NAT, campuses, hotels), and those enforce would refuse: what a rollout costs people behind shared addresses.' }),
-};
-export const counts = z.object(countsShape).meta({ id: 'Counts' });
 export const metrics = z
   .object({
     since: isoTime,

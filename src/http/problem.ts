@@ -3,11 +3,18 @@
  * reason catalog so status, title, message and actions never disagree.
  * Nothing a client sent (tokens above all) is ever echoed into `detail`.
  */
+import type { z } from 'zod';
 import { actionsFor, LANGUAGE_TAGS, messageFor, reasonEntry, reasonSlug, type Locale, type Reason } from '../messages/catalog';
 import type { DeviceType } from '../vocabulary';
 import type { AppContext } from './context';
+import type { problem } from './problem-schema';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** A problem body as the OpenAPI document names it (`Problem`). */
+export type Problem = z.input<typeof problem>;
+/** The members a refusal adds beside the catalog's, each as the document types it. */
+export type ProblemExtra = Partial<Omit<Problem, 'type' | 'title' | 'status' | 'detail' | 'reason' | 'requestId' | 'message' | 'actions'>>;
 
 export interface ProblemOptions {
   requestId: string;
@@ -19,11 +26,11 @@ export interface ProblemOptions {
   /** The device the problem is told to, when known: its actions are those it can take (catalog `canTake`). */
   deviceType?: DeviceType | null;
   /** Extra members such as `decision`, `policyVersion`, `attemptsRemaining`, `field`. */
-  extra?: Record<string, unknown>;
+  extra?: ProblemExtra;
   headers?: HeadersInit;
 }
 
-export function problemBody(reason: Reason, options: ProblemOptions): Record<string, unknown> {
+export function problemBody(reason: Reason, options: ProblemOptions): Problem {
   const entry = reasonEntry(reason);
   const message = messageFor(reason, options.locale);
   return {
@@ -36,7 +43,7 @@ export function problemBody(reason: Reason, options: ProblemOptions): Record<str
     message,
     actions: actionsFor(reason, options.deviceType ?? null),
     ...options.extra,
-  };
+  } satisfies Problem;
 }
 
 export function problemResponse(reason: Reason, options: ProblemOptions): Response {
@@ -46,7 +53,7 @@ export function problemResponse(reason: Reason, options: ProblemOptions): Respon
   headers.set('Content-Language', LANGUAGE_TAGS[options.locale]);
   headers.set('Cache-Control', 'no-store');
   headers.set('Hearth-Request-Id', options.requestId);
-  return new Response(JSON.stringify(body), { status: body.status as number, headers });
+  return new Response(JSON.stringify(body), { status: body.status, headers });
 }
 
 /** Problem details for the request being served: its request id and negotiated locale. */

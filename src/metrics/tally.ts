@@ -26,9 +26,11 @@
  * code sent) and *verified* (a code verified). A guard reads these, so one
  * household moves a rate by one household however many requests it sends.
  */
+import type { z } from 'zod';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import type { DecisionReason, Outcome } from '../policy/decide';
 import { DEVICE_TYPES, HOME_EVIDENCE, MODES, type DeviceType, type HomeEvidence, type Mode } from '../vocabulary';
+import type { counts, outcomeCounts } from './counts-schema';
 import { HouseholdSketch, type HouseholdHash } from './household-sketch';
 
 export const ROUTES = ['session', 'segment'] as const;
@@ -320,30 +322,15 @@ export function subtractRecord(target: TallyRecord, source: TallyRecord): TallyR
   return target;
 }
 
-export interface OutcomeCounts {
-  allow: number;
-  challenge: number;
-  deny: number;
-}
+export type OutcomeCounts = z.output<typeof outcomeCounts>;
 
-/** The contract's `Counts`, plus answers by mode. */
-export interface Counts {
-  sessions: OutcomeCounts;
-  segments: OutcomeCounts;
-  wouldRefuse: { sessions: number; segments: number };
-  reasons: Partial<Record<CountedReason, number>>;
-  verification: Record<FunnelEvent, number>;
-  /** Beyond the contract: sessions and segments by the mode they were answered under (`none`: token refused). */
-  modes: { sessions: Record<Mode | 'none', number>; segments: Record<Mode | 'none', number> };
-  /** Beyond the contract: what a guard reads — treated sessions, refusals among them, their codes sent and verified. */
-  treated: { sessions: number; refused: number; codesSent: number; codesVerified: number };
-  /** Distinct households (estimates): treated, refused among them, sent a code, verified one — what a guard reads. */
-  households: HouseholdCounts;
-  /** Beyond the contract: answers enforce would give IN_HOUSEHOLD, by what made them home (contract v1.2, row 6). */
-  inHousehold: { sessions: Record<HomeEvidence, number>; segments: Record<HomeEvidence, number> };
-  /** Beyond the contract: answers to requests from a household's shared home network, and those enforce would refuse. */
-  sharedNetworks: { sessions: number; segments: number; wouldRefuse: { sessions: number; segments: number } };
-}
+/**
+ * The contract's `Counts`, plus answers by mode: read off its schema
+ * (counts-schema.ts). Only `reasons` is narrowed here: over the API it is an
+ * open map of reason codes (codes may be added), and the tally only ever
+ * counts the reasons it knows.
+ */
+export type Counts = Omit<z.output<typeof counts>, 'reasons'> & { reasons: Partial<Record<CountedReason, number>> };
 
 const outcomes = (): OutcomeCounts => ({ allow: 0, challenge: 0, deny: 0 });
 const byMode = () => ({ off: 0, monitor: 0, challenge: 0, enforce: 0, none: 0 });

@@ -2,81 +2,26 @@
  * Regional rollout rules (docs/api.md): which enforcement mode applies
  * to a request's region, and to which share of accounts.
  */
-import { type Mode } from '../vocabulary';
+import type { z } from 'zod';
+import type { Mode } from '../vocabulary';
+import type { guard, guardReading, rollout, rolloutRule, stage } from './rule-schema';
 
 export const FALLBACK_REGION = '*';
 
+// The shapes are read off their schemas (rule-schema.ts), which the admin API answers them with: written once.
 /** One step of a staged rule: its percent, and how long it holds before the next (none on the last). */
-export interface Stage {
-  percent: number;
-  /** ISO 8601 duration as given (`P1D`); absent on the last stage. */
-  hold?: string;
-}
-
+export type Stage = z.output<typeof stage>;
 /** When a rule steps itself down (docs/api.md, "Rules that advance and guard themselves"). */
-export interface Guard {
-  maxRefusalRate?: number;
-  minVerifySuccessRate?: number;
-  /** Treated households the window needs before the guard acts (v1.3). */
-  minHouseholds?: number;
-  /** Its former name (v1.1), same meaning; rules stored before v1.3 carry this. */
-  minSessions?: number;
-  /** ISO 8601 duration as given (`PT15M`); read in whole minutes. */
-  window: string;
-}
+export type Guard = z.output<typeof guard>;
+/** What a guard read over its window, in distinct households of the rule's treated sessions (mode challenge or enforce). */
+export type GuardReading = z.output<typeof guardReading>;
+export type RolloutRule = z.output<typeof rolloutRule>;
+export type RuleStatus = NonNullable<RolloutRule['status']>;
+export type Rollout = z.output<typeof rollout>;
 
 /** The treated households a guard needs before it acts: `minHouseholds`, or its former name. */
 export function minHouseholdsOf(guard: Guard): number {
   return guard.minHouseholds ?? guard.minSessions ?? 100;
-}
-
-/** What a guard read over its window, in distinct households of the rule's treated sessions (mode challenge or enforce). */
-export interface GuardReading {
-  at: string;
-  /** Start of the minutes read. */
-  since: string;
-  /** Treated households, those with a session refused, those sent a code, those that verified one. */
-  households: { treated: number; refused: number; sent: number; verified: number };
-  /** refused / treated households. */
-  refusalRate: number | null;
-  /** verified / sent households. */
-  verifySuccessRate: number | null;
-  /** Whether the reading is over the thresholds (with at least minHouseholds treated households). */
-  unhealthy: boolean;
-  /** Which threshold it crossed. */
-  cause?: 'refusalRate' | 'verifySuccessRate';
-}
-
-export type RuleStatus = 'steady' | 'advancing' | 'tripped';
-
-export interface RolloutRule {
-  mode: Mode;
-  percent: number;
-  failOpen: boolean;
-  note?: string | undefined;
-  stages?: Stage[] | undefined;
-  guard?: Guard | undefined;
-  /** Kept by the gate: `advancing` while stages remain, `tripped` after a guard stepped it down to monitor. */
-  status?: RuleStatus;
-  /** Index of the current stage. */
-  stage?: number;
-  stageStartedAt?: string;
-  /** When the next stage starts (if the guard stays healthy); null when none is due. */
-  nextAdvanceAt?: string | null;
-  /** The guard's latest reading. */
-  reading?: GuardReading;
-  /** The reading that tripped the guard. */
-  trippedBy?: GuardReading;
-  trippedAt?: string;
-  updatedAt?: string;
-  updatedBy?: string;
-}
-
-export interface Rollout {
-  /** Increments with every change: the `policyVersion` each decision carries. */
-  version: number;
-  updatedAt: string | null;
-  regions: Record<string, RolloutRule>;
 }
 
 /** With no rule at all, `*` is `monitor` at 100 %. */

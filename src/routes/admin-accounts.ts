@@ -10,8 +10,9 @@
  * with an address is refused). It is hashed like any client address and
  * never stored, logged or echoed.
  */
+import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
-import type { accountParam, explainInput, explainQuery, extraMemberInput, extraMemberParam, grantInput, grantParam } from '../api/schemas';
+import type { accountParam, accountSummary as accountSummarySchema, explainInput, explainQuery, explanation, extraMember, extraMemberInput, extraMemberParam, grantCreated, grantInput, grantParam } from '../api/schemas';
 import { deviceViews, iso, isoOrNull } from '../api/views';
 import { activeHomeNetworks } from '../household/home-networks';
 import type { Household } from '../household/household';
@@ -64,7 +65,7 @@ export function accountSummary(household: Household, c: AppContext, now: number)
 export async function getAccount(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam }>): Promise<Response> {
   const household = await c.get('gate').households.store(input.params.account).household();
   if (!household) return notFound(c, 'ACCOUNT_NOT_FOUND');
-  return c.json(accountSummary(household, c, Date.now()), 200, { 'Cache-Control': 'no-store' });
+  return c.json(accountSummary(household, c, Date.now()) satisfies z.input<typeof accountSummarySchema>, 200, { 'Cache-Control': 'no-store' });
 }
 
 /** The request `explain` decides: a device of the account, and optionally its address, country and type. */
@@ -136,7 +137,7 @@ async function explainDecision(c: AppContext, account: string, request: ExplainR
       ...explainReason(decision.reason, { locale, allowed: decision.decision === 'allow', deviceType: type }),
       ...(decision.accessUntil ? { accessUntil: iso(decision.accessUntil) } : {}),
       trace: decision.trace,
-    },
+    } satisfies z.input<typeof explanation>,
     200,
     { 'Cache-Control': 'no-store' },
   );
@@ -148,7 +149,7 @@ export async function createGrant(c: AppContext, input: HandlerInput<'admin', { 
   const { deviceId, days, reason } = input.body;
   const actor = input.admin.actor;
   const { grant } = await gate.households.change(account, async (store) => store.addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor }));
-  return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) }, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
+  return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) } satisfies z.input<typeof grantCreated>, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }
 
 export async function endGrant(c: AppContext, input: HandlerInput<'admin', { params: typeof grantParam }>): Promise<Response> {
@@ -171,7 +172,7 @@ export async function addExtraMember(c: AppContext, input: HandlerInput<'admin',
     });
   }
   const member = change.household.extraMembers.get(deviceId)!;
-  const body = { deviceId, label: member.label, addedAt: iso(member.addedAt) };
+  const body = { deviceId, label: member.label, addedAt: iso(member.addedAt) } satisfies z.input<typeof extraMember>;
   if (!change.added) return c.json(body, 200);
   return c.json(body, 201, { Location: `/admin/v1/accounts/${account}/extra-members/${deviceId}` });
 }

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
-import type { metricsQuery, previewInput, previewRegionParam } from '../api/schemas';
+import type { metrics, metricsQuery, preview as previewSchema, previewInput, previewRegionParam } from '../api/schemas';
 import type { AppContext } from '../http/context';
 import { invalid } from '../http/json-body';
 import { preview } from '../metrics/preview';
@@ -74,7 +74,7 @@ export async function getMetrics(c: AppContext, { query }: HandlerInput<'admin',
       }),
     ),
   };
-  return c.json(body, 200, { 'Cache-Control': 'no-store' });
+  return c.json(body satisfies z.input<typeof metrics>, 200, { 'Cache-Control': 'no-store' });
 }
 
 function pointsProblem(steps: number, regions: number): string {
@@ -141,7 +141,7 @@ export async function previewRule(c: AppContext, { params, body }: HandlerInput<
       ...result,
       rules: { current: { key: applied.key, mode: applied.rule.mode, percent: applied.rule.percent }, proposed },
       policyVersion: rollout.version,
-    },
+    } satisfies z.input<typeof previewSchema>,
     200,
     { 'Cache-Control': 'no-store' },
   );

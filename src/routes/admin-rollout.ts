@@ -5,14 +5,14 @@
  */
 import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
-import type { regionParam, rolloutRuleInput } from '../api/schemas';
+import type { regionParam, rollout as rolloutSchema, rolloutRuleInput } from '../api/schemas';
 import type { AppContext } from '../http/context';
 import { invalid } from '../http/json-body';
 import { problemFor } from '../http/problem';
 import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
 
 function rolloutResponse(c: AppContext, rollout: Rollout, status: 200 = 200): Response {
-  return c.json(rollout, status, { ETag: `"${rollout.version}"`, 'Cache-Control': 'no-store' });
+  return c.json(rollout satisfies z.input<typeof rolloutSchema>, status, { ETag: `"${rollout.version}"`, 'Cache-Control': 'no-store' });
 }
 
 export async function getRollout(c: AppContext): Promise<Response> {

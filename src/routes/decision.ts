@@ -8,7 +8,9 @@
  * ends the browser's session cookie, so a browser plays on its latest
  * decision only.
  */
+import type { z } from 'zod';
 import type { SignedIn } from '../api/operation';
+import type { decisionResponse } from '../api/schemas';
 import { decideForDevice } from '../edge/decide-request';
 import { DECISION_HEADER, decisionHeader, tokenProblem } from '../edge/decision-response';
 import { recordDecision, rememberVisit } from '../edge/record';
@@ -45,7 +47,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     ...(session ? { session: { expiresAt: new Date(session.expiresAtSeconds * 1000).toISOString() } } : {}),
     requestId,
   };
-  return c.json(body, 200, {
+  return c.json(body satisfies z.input<typeof decisionResponse>, 200, {
     [DECISION_HEADER]: decisionHeader(decision),
     'Hearth-Request-Id': requestId,
     'Cache-Control': 'no-store',

@@ -9,7 +9,8 @@
  * the device's very next request is decided on the new state.
  */
 import type { HandlerInput } from '../api/operation';
-import type { challengeParam, challengeRequest, deviceIdParam, primaryLocationRequest, verifyBody } from '../api/schemas';
+import type { z } from 'zod';
+import type { challengeCreated, challengeParam, challengeRequest, deviceIdParam, deviceList, householdNetworks, primaryLocationRequest, verifyBody, verifySuccess } from '../api/schemas';
 import { deliverCode } from '../challenges/notify';
 import { decideForDevice, householdHashFor, policyContext } from '../edge/decide-request';
 import { metricsRegion, requestRegion } from '../edge/region';
@@ -149,7 +150,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
     return problemFor(c, 'NOTIFY_FAILED');
   }
   if (asked.request.purpose === 'access') await countFunnel(c, metricsRegion(asked.region), 'sent', asked.mode, device.accountId, now);
-  return c.json({ challengeId: opened.challengeId, expiresAt }, 201, { 'Cache-Control': 'no-store' });
+  return c.json({ challengeId: opened.challengeId, expiresAt } satisfies z.input<typeof challengeCreated>, 201, { 'Cache-Control': 'no-store' });
 }
 
 function changeLimitProblem(c: AppContext, retryAfterSeconds: number): Response {
@@ -206,7 +207,7 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
   const funnelRegion = result.region ?? metricsRegion(policy.region);
   for (const event of funnelEvents(result)) await countFunnel(c, funnelRegion, event, policy.mode, device.accountId, now);
   if (result.ok) {
-    return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.expiresAt).toISOString() }, 200, { 'Cache-Control': 'no-store' });
+    return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.expiresAt).toISOString() } satisfies z.input<typeof verifySuccess>, 200, { 'Cache-Control': 'no-store' });
   }
   switch (result.reason) {
     case 'CODE_INVALID':
@@ -266,7 +267,7 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
     }
   }
   console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
-  return c.json({ household: householdView(result.household) }, 200, { 'Cache-Control': 'no-store' });
+  return c.json({ household: householdView(result.household) } satisfies z.input<typeof householdNetworks>, 200, { 'Cache-Control': 'no-store' });
 }
 
 /** `GET /gate/v1/household/devices`: the account's devices, their access and until when. */
@@ -276,7 +277,7 @@ export async function listDevices(c: AppContext, { device }: HandlerInput<'devic
   const confirmed = await confirmedHousehold(c, device, now);
   if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
   const devices = confirmed.household ? deviceViews(confirmed.household, gate.limits, now) : [];
-  return c.json({ devices }, 200, { 'Cache-Control': 'no-store' });
+  return c.json({ devices } satisfies z.input<typeof deviceList>, 200, { 'Cache-Control': 'no-store' });
 }
 
 /** `DELETE /gate/v1/household/devices/{deviceId}`: sign a device out. */

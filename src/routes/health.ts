@@ -10,6 +10,8 @@
  * - A gate that cannot decide at all never gets here: the configuration
  *   middleware answers `500 MISCONFIGURED` naming every binding at fault.
  */
+import type { z } from 'zod';
+import type { health as healthSchema } from '../api/schemas';
 import type { AppContext } from '../http/context';
 import { HEARTH_VERSION } from '../version';
 
@@ -17,15 +19,15 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function health(c: AppContext): Response {
   const admin = [...new Set(c.get('gate').config.adminProblems.map((problem) => problem.binding))];
-  if (admin.length === 0) return c.json({ ok: true as const, version: HEARTH_VERSION }, 200, NO_STORE);
+  if (admin.length === 0) return c.json({ ok: true, version: HEARTH_VERSION } satisfies z.input<typeof healthSchema>, 200, NO_STORE);
   return c.json(
     {
-      ok: false as const,
-      status: 'degraded' as const,
+      ok: false,
+      status: 'degraded',
       version: HEARTH_VERSION,
       detail: `The admin API is misconfigured (${admin.join(', ')}): /admin answers 500 MISCONFIGURED. Playback and the device API are serving. The gate's log says what is wrong with each binding.`,
-      misconfigured: [{ part: 'admin' as const, bindings: admin }],
-    },
+      misconfigured: [{ part: 'admin', bindings: admin }],
+    } satisfies z.input<typeof healthSchema>,
     200,
     NO_STORE,
   );

@@ -1,0 +1,78 @@
+/**
+ * A rollout rule, its guard and the guard's reading as zod schemas: the one
+ * place their shape is written. The admin API answers them as they are kept
+ * (api/schemas.ts documents and checks `GET /admin/v1/rollout` with these), and
+ * policy's types (`RolloutRule`, `Guard`, `GuardReading`, `Rollout` in
+ * rollout.ts) are read off them — so the stored rule and the documented one
+ * cannot drift apart.
+ *
+ * Here, not in api/: policy needs the types and must not depend on the edge
+ * (api imports policy, never the other way). Only zod is imported; the module
+ * stays pure.
+ */
+import * as z from 'zod';
+import { MODES } from '../vocabulary';
+
+const isoTime = z.string().meta({ format: 'date-time' });
+
+/** Distinct households: treated, refused among them, sent a code, verified one. */
+export const householdCounts = z
+  .object({ treated: z.number().int(), refused: z.number().int(), sent: z.number().int(), verified: z.number().int() })
+  .meta({ id: 'HouseholdCounts' });
+
+/** What a guard read over its window, in distinct households of the rule's treated sessions (mode challenge or enforce). */
+export const guardReading = z
+  .object({
+    at: isoTime,
+    /** Start of the minutes read. */
+    since: isoTime,
+    households: householdCounts.meta({ description: 'Distinct households over the window: treated, refused among them, sent a code, verified one.' }),
+    refusalRate: z.number().nullable().meta({ description: 'refused / treated households.' }),
+    verifySuccessRate: z.number().nullable().meta({ description: 'verified / sent households.' }),
+    /** Whether the reading is over the thresholds (with at least minHouseholds treated households). */
+    unhealthy: z.boolean(),
+    /** Which threshold it crossed. */
+    cause: z.enum(['refusalRate', 'verifySuccessRate']).optional(),
+  })
+  .meta({ id: 'GuardReading' });
+
+/** One step of a staged rule: its percent, and how long it holds before the next (ISO 8601 as given, `P1D`; none on the last). */
+export const stage = z.object({ percent: z.number().int(), hold: z.string().optional() });
+
+/** When a rule steps itself down (docs/api.md, "Rules that advance and guard themselves"). */
+export const guard = z.object({
+  maxRefusalRate: z.number().optional(),
+  minVerifySuccessRate: z.number().optional(),
+  /** Treated households the window needs before the guard acts (v1.3). */
+  minHouseholds: z.number().int().optional(),
+  /** Its former name (v1.1), same meaning; rules stored before v1.3 carry this. */
+  minSessions: z.number().int().optional().meta({ description: 'On rules set before v1.3: the former name of minHouseholds.' }),
+  /** ISO 8601 duration as given (`PT15M`); read in whole minutes. */
+  window: z.string(),
+});
+
+export const rolloutRule = z
+  .object({
+    mode: z.enum(MODES),
+    percent: z.number().int(),
+    failOpen: z.boolean(),
+    note: z.string().optional(),
+    stages: z.array(stage).optional(),
+    guard: guard.optional(),
+    /** Kept by the gate: `advancing` while stages remain, `tripped` after a guard stepped it down to monitor. */
+    status: z.enum(['steady', 'advancing', 'tripped']).optional().meta({ description: '`advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).' }),
+    stage: z.number().int().optional().meta({ description: 'Index of the current stage.' }),
+    stageStartedAt: isoTime.optional(),
+    /** When the next stage starts (if the guard stays healthy); null when none is due. */
+    nextAdvanceAt: isoTime.nullable().optional().meta({ description: 'When the next stage starts, if the guard stays healthy.' }),
+    reading: guardReading.optional().meta({ description: 'The guard’s latest reading.' }),
+    /** The reading that tripped the guard. */
+    trippedBy: guardReading.optional(),
+    trippedAt: isoTime.optional(),
+    updatedAt: isoTime.optional(),
+    updatedBy: z.string().optional(),
+  })
+  .meta({ id: 'RolloutRule' });
+
+/** Every region's rule; `version` increments with every change (the `policyVersion` each decision carries). */
+export const rollout = z.object({ version: z.number().int(), updatedAt: isoTime.nullable(), regions: z.record(z.string(), rolloutRule) }).meta({ id: 'Rollout' });

@@ -22,6 +22,7 @@ import { ROLLOUT_KEY } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { Outbox } from './outbox';
 import { regionMetrics, type RegionMetrics } from './region-metrics';
+import { CONTROL_MIGRATIONS, SqlSchema } from './sql-schema';
 import type { Result } from '../result';
 
 const ROLLOUT = 'rollout';
@@ -100,25 +101,9 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       giveUpAfterMs: OPS_EVENT_GIVE_UP_MS,
       deliverOne: (delivery) => deliverOpsEvent(this.#opsTarget(), delivery.event, Date.now()),
     });
+    // The audit log and the metrics regions (storage-schema.md): only the steps the stored version lacks.
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        target TEXT NOT NULL,
-        before TEXT,
-        after TEXT,
-        note TEXT
-      )`);
-      const columns = ctx.storage.sql.exec<{ name: string }>('PRAGMA table_info(audit)').toArray();
-      if (!columns.some((column) => column.name === 'origin')) ctx.storage.sql.exec('ALTER TABLE audit ADD COLUMN origin TEXT');
-      ctx.storage.sql.exec('CREATE UNIQUE INDEX IF NOT EXISTS audit_origin ON audit(origin)');
-      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS metrics_regions (region TEXT PRIMARY KEY)');
-      // Which shards of a region hold counts (docs/ops.md, "Metrics shards"). A region noted before sharding is its shard 0 (named as the one object was);
-      // metrics_regions stays beside it, so the code before sharding still reads its list.
-      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS metrics_shards (region TEXT NOT NULL, shard INTEGER NOT NULL, PRIMARY KEY (region, shard))');
-      ctx.storage.sql.exec('INSERT OR IGNORE INTO metrics_shards (region, shard) SELECT region, 0 FROM metrics_regions WHERE region NOT IN (SELECT region FROM metrics_shards)');
+      new SqlSchema(ctx.storage, CONTROL_MIGRATIONS).open();
     });
   }
 

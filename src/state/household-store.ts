@@ -28,6 +28,7 @@ import { ChallengeBook, type CodeGuess, type CodeRefusal, type OpenedChallenge }
 import { controlStore, type AuditInput, type ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
+import { HOUSEHOLD_MIGRATIONS, SqlSchema } from './sql-schema';
 import { wakeBy } from './alarm';
 import { type DeviceType } from '../vocabulary';
 import { MS_PER_SECOND } from '../time';
@@ -147,9 +148,15 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   readonly #publisher: KvPublisher;
   readonly #outbox: Outbox<AuditDelivery>;
   readonly #challenges: ChallengeBook;
+  readonly #schema: SqlSchema;
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
+    // An account nothing is known of is left without storage until its first write, which lays the schema out (storage-schema.md).
+    this.#schema = new SqlSchema(ctx.storage, HOUSEHOLD_MIGRATIONS);
+    ctx.blockConcurrencyWhile(async () => {
+      this.#schema.open({ whenEmpty: 'wait' });
+    });
     // KV holds the household, or after an erase the floor alone — which KV drops by itself when it lapses.
     this.#publisher = new KvPublisher(
       ctx.storage,
@@ -253,6 +260,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (sighting === 'other') return { ok: false, reason: 'other-key' };
     // No await between the check above and this: the jti is taken before any other request is let in.
     jtis.set(presented.jti, now);
+    this.#schema.ensure();
     void this.ctx.storage.put(PROOF_JTIS, [...jtis]);
     if (sighting === 'known' || (current && isSignedOut(current, presented.deviceId, presented.issuedAtSeconds))) return { ok: true, household: null };
     const household = (await this.household()) ?? emptyHousehold(accountId, now);
@@ -298,6 +306,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       const refused = changeLimitRefusal(await this.household(), request.maxChanges, request.limits, now);
       if (refused) return refused;
     }
+    this.#schema.ensure();
     return this.#challenges.open(deviceId, request.purpose, codeTtlMs, region, now);
   }
 
@@ -447,6 +456,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       now,
     );
     // One batch (no await in between): everything goes but the floor; the KV write (the floor) and the audit entry are owed.
+    this.#schema.ensure();
     for (let i = 0; i < keys.length; i += 128) void this.ctx.storage.delete(keys.slice(i, i + 128));
     await this.ctx.storage.put({ ...redacted, ...erasure, [ERASE_FLOOR]: floor, ...this.#publisher.pendingEntry(householdKey(accountId)) });
     this.#household = null;
@@ -490,6 +500,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const noted = noteFormerNetworks(formerBefore, await this.household(), household);
     const former = trustWindowMs === undefined ? noted : formerNetworksWithin(noted, trustWindowMs, now);
     if (floor) void this.ctx.storage.delete(ERASE_FLOOR);
+    this.#schema.ensure();
     await this.ctx.storage.put({
       ...extra,
       [HOUSEHOLD]: toHouseholdDocument(household),
@@ -546,6 +557,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (floor && floor.until > now) return;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.#schema.emptied();
     this.#floor = null;
     this.#formerNetworks = [];
     this.#proofJtis = undefined;

@@ -30,6 +30,7 @@ import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { HOUSEHOLD_MIGRATIONS, SqlSchema } from './sql-schema';
 import { wakeBy } from './alarm';
+import { accountErased, extraMemberAdded, extraMemberRemoved, grantCreated, grantEnded, redactedEntry, type AuditActor } from './audit-entries';
 import { type DeviceType } from '../vocabulary';
 import { MS_PER_SECOND } from '../time';
 import type { Result } from '../result';
@@ -130,10 +131,7 @@ export interface ProofPresentation {
 export type ProofAcceptance = Result<{ household: Household | null }, { reason: 'replayed' | 'other-key' }>;
 
 /** What an admin write records about who made it. */
-export interface AuditActor {
-  actor: string;
-  note?: string | null;
-}
+export type { AuditActor } from './audit-entries';
 
 /** How long after its `iat` a device token is still accepted: its maximum age and the clock skew tolerated (whole seconds, rounded up). */
 function tokenLifetimeMs(limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>): number {
@@ -374,15 +372,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const now = Date.now();
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     const full: SupportGrant = { ...grant, actor: by.actor, grantId: crypto.randomUUID(), createdAt: now };
-    const days = Math.round((full.expiresAt - now) / 86_400_000);
-    const audit = {
-      actor: by.actor,
-      action: 'grant.create',
-      target: `accounts/${accountId}/grants/${full.grantId}`,
-      before: null,
-      after: { deviceId: full.deviceId, days, expiresAt: new Date(full.expiresAt).toISOString() },
-      note: full.reason,
-    };
+    const audit = grantCreated(accountId, full, by, now);
     return { grant: full, household: await this.save(addSupportGrant(current, full, now), [{ entry: audit }]) };
   }
 
@@ -392,14 +382,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const grant = current?.supportGrants.find((g) => g.grantId === grantId);
     const next = current && endSupportGrant(current, grantId, Date.now());
     if (!current || !grant || !next) return null;
-    const audit = {
-      actor: by.actor,
-      action: 'grant.end',
-      target: `accounts/${current.accountId}/grants/${grantId}`,
-      before: { deviceId: grant.deviceId, expiresAt: new Date(grant.expiresAt).toISOString(), reason: grant.reason },
-      after: null,
-      note: by.note ?? null,
-    };
+    const audit = grantEnded(current.accountId, grant, by);
     return { grant, household: await this.save(next, [{ entry: audit }]) };
   }
 
@@ -408,9 +391,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const now = Date.now();
     const change = addExtraMember((await this.household()) ?? emptyHousehold(accountId, now), deviceId, label, slots, now);
     if (change.ok && change.added) {
-      const member = change.household.extraMembers.get(deviceId)!;
-      const after = { deviceId, label: member.label, addedAt: new Date(member.addedAt).toISOString() };
-      await this.save(change.household, [{ entry: { actor: by.actor, action: 'extra-member.add', target: `accounts/${accountId}/extra-members/${deviceId}`, before: null, after, note: by.note ?? null } }]);
+      await this.save(change.household, [{ entry: extraMemberAdded(accountId, change.household.extraMembers.get(deviceId)!, by) }]);
     }
     return change;
   }
@@ -420,7 +401,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const current = await this.household();
     const next = current && removeExtraMember(current, deviceId, Date.now());
     if (!current || !next) return null;
-    const audit = { actor: by.actor, action: 'extra-member.remove', target: `accounts/${current.accountId}/extra-members/${deviceId}`, before: { deviceId }, after: null, note: by.note ?? null };
+    const audit = extraMemberRemoved(current.accountId, deviceId, by);
     return this.save(next, [{ entry: audit }]);
   }
 
@@ -451,10 +432,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const keys = [...(await this.ctx.storage.list()).keys()].filter((key) => !waiting.has(key) && key !== ERASE_FLOOR);
     const redacted: Record<string, AuditDelivery> = {};
     for (const [key, delivery] of waiting) redacted[key] = redactDelivery(delivery, accountId, pseudonym);
-    const erasure = this.#outbox.entries(
-      [{ entry: { actor: by.actor, action: 'account.erase', target: `accounts/${pseudonym}`, before: counts, after: null, note: by.note ?? null }, redact: { accountId, pseudonym } }],
-      now,
-    );
+    const erasure = this.#outbox.entries([{ entry: accountErased(pseudonym, counts, by), redact: { accountId, pseudonym } }], now);
     // One batch (no await in between): everything goes but the floor; the KV write (the floor) and the audit entry are owed.
     this.#schema.ensure();
     for (let i = 0; i < keys.length; i += 128) void this.ctx.storage.delete(keys.slice(i, i + 128));
@@ -578,7 +556,6 @@ async function deliverAudit(env: HouseholdStoreEnv, delivery: AuditDelivery): Pr
 
 /** An entry waiting in the outbox, as it may leave after its account was erased. */
 function redactDelivery(delivery: AuditDelivery, accountId: string, pseudonym: string): AuditDelivery {
-  const names = delivery.entry.target === `accounts/${accountId}` || delivery.entry.target.startsWith(`accounts/${accountId}/`);
-  if (!names) return delivery;
-  return { ...delivery, entry: { ...delivery.entry, target: `accounts/${pseudonym}`, before: null, after: null, note: null } };
+  const entry = redactedEntry(delivery.entry, accountId, pseudonym);
+  return entry === delivery.entry ? delivery : { ...delivery, entry };
 }

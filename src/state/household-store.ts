@@ -433,8 +433,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const redacted: Record<string, AuditDelivery> = {};
     for (const [key, delivery] of waiting) redacted[key] = redactDelivery(delivery, accountId, pseudonym);
     const erasure = this.#outbox.entries([{ entry: accountErased(pseudonym, counts, by), redact: { accountId, pseudonym } }], now);
-    // One batch (no await in between): everything goes but the floor; the KV write (the floor) and the audit entry are owed.
     this.#schema.ensure();
+    // One batch (no await in between): everything goes but the floor; the KV write (the floor) and the audit entry are owed.
     for (let i = 0; i < keys.length; i += 128) void this.ctx.storage.delete(keys.slice(i, i + 128));
     await this.ctx.storage.put({ ...redacted, ...erasure, [ERASE_FLOOR]: floor, ...this.#publisher.pendingEntry(householdKey(accountId)) });
     this.#household = null;
@@ -477,8 +477,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const formerBefore = await this.#formerNetworkList();
     const noted = noteFormerNetworks(formerBefore, await this.household(), household);
     const former = trustWindowMs === undefined ? noted : formerNetworksWithin(noted, trustWindowMs, now);
-    if (floor) void this.ctx.storage.delete(ERASE_FLOOR);
     this.#schema.ensure();
+    if (floor) void this.ctx.storage.delete(ERASE_FLOOR);
     await this.ctx.storage.put({
       ...extra,
       [HOUSEHOLD]: toHouseholdDocument(household),

@@ -15,6 +15,7 @@ import { NetworkSharing } from '../../src/state/network-sharing';
 import { RegionMetrics } from '../../src/state/region-metrics';
 import { CONTROL_MIGRATIONS, HOUSEHOLD_MIGRATIONS, METRICS_MIGRATIONS, NETWORK_MIGRATIONS, SCHEMA_VERSION_TABLE, schemaVersion, SqlSchema, type SchemaStep } from '../../src/state/sql-schema';
 import { HOLDER_ID } from '../../src/network/network-id';
+import { counterName } from '../../src/metrics/tally';
 import { limits } from '../support/limits';
 
 const bindings = env as unknown as HearthEnv;
@@ -68,6 +69,7 @@ describe('an object written before the schema-version row opens under today’s 
     const region = `Q${String.fromCharCode(65 + (seed % 26))}`;
     const stub = bindings.METRICS.get(bindings.METRICS.idFromName(fresh('metrics-old')));
     const minute = Date.now() - (Date.now() % MINUTE) - 5 * MINUTE;
+    const segments = counterName({ kind: 'decision', route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor' });
     const opened = await runInDurableObject(stub, async (_: RegionMetrics, state) => {
       const sql = state.storage.sql;
       dropAll(sql);
@@ -75,7 +77,7 @@ describe('an object written before the schema-version row opens under today’s 
       sql.exec('CREATE TABLE minute (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)');
       sql.exec('CREATE TABLE hour (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)');
       sql.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-      sql.exec('INSERT INTO minute (at, counts) VALUES (?, ?)', minute, JSON.stringify({ 'd|segment|allow|allow|IN_HOUSEHOLD|monitor': 7 }));
+      sql.exec('INSERT INTO minute (at, counts) VALUES (?, ?)', minute, JSON.stringify({ [segments]: 7 }));
       sql.exec("INSERT INTO meta (key, value) VALUES ('registered', ?), ('shard', '2')", region);
 
       const metrics = new RegionMetrics(state, bindings as never);
@@ -84,7 +86,7 @@ describe('an object written before the schema-version row opens under today’s 
       const columns = sql.exec<{ name: string }>('PRAGMA table_info(minute)').toArray().map((column) => column.name);
       return { series, columns, version: schemaVersion(sql), shard: sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'").one().value };
     });
-    expect(opened.series.map((step) => step.record)).toEqual([{ 'd|segment|allow|allow|IN_HOUSEHOLD|monitor': 7 }]);
+    expect(opened.series.map((step) => step.record)).toEqual([{ [segments]: 7 }]);
     expect(opened.columns).toEqual(['at', 'counts', 'treated', 'refused', 'sent', 'verified']);
     expect(opened.shard).toBe('2');
     expect(opened.version).toBe(METRICS_MIGRATIONS.length);

@@ -24,7 +24,7 @@ import { DECISION_HEADER } from '../../src/edge/decision-response';
 import { identifyByToken, identifyPlayback, type Identification } from '../../src/edge/identify';
 import { recordDecision, rememberVisit } from '../../src/edge/record';
 import { originRequest } from '../../src/routes/playback';
-import type { CountedAnswer } from '../../src/metrics/tally';
+import { counterName, type CountedAnswer } from '../../src/metrics/tally';
 import type { HearthEnv } from '../../src/env';
 import { gateFor, type Gate } from '../../src/gate';
 import { emptyHousehold } from '../../src/household/household';
@@ -108,11 +108,11 @@ async function guardedFlush(env: HearthEnv, window: 'PT15M' | 'PT6H', households
   const now = Date.now();
   const current = now - (now % MINUTE_MS);
   for (let m = minutes; m >= 1; m--) {
-    const record = { 'd|session|allow|allow|IN_HOUSEHOLD|enforce': households, 'd|session|challenge|challenge|OUTSIDE_HOUSEHOLD|enforce': Math.ceil(households / 10) };
+    const record = { [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'enforce' })]: households, [counterName({ kind: 'decision', route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce' })]: Math.ceil(households / 10) };
     await metrics.add(region, [{ minute: current - m * MINUTE_MS, record, households: { treated: sketchOf(households), refused: sketchOf(Math.ceil(households / 10)) } }]);
   }
   await metrics.guardReading(guard);
-  const session = { 'd|session|allow|allow|IN_HOUSEHOLD|enforce': 1 };
+  const session = { [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'enforce' })]: 1 };
   return () => {
     const at = Date.now();
     return metrics.add(region, [{ minute: at - (at % MINUTE_MS), record: session, households: { treated: sketchOf(1) } }]);

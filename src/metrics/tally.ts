@@ -20,6 +20,10 @@
  *                                                     made it home: `network`, `anchor` or `copresence`
  *   s|<route>|<enforced>                              one answer to a request from a shared home network
  *
+ * Names are written by `counterName` and read by `parseCounter` only (the
+ * flush, the readers below, and tests that build records by hand), so the
+ * grammar lives in one place; a name outside it reads as no counter.
+ *
  * Beside the counters, four household sketches (household-sketch.ts) count
  * distinct households — keyed hashes, never ids: *treated* (a session under
  * `challenge` or `enforce`), *refused* (such a session refused), *sent* (a
@@ -133,6 +137,97 @@ export function householdCounts(households: Households): HouseholdCounts {
 /** The counter names of a flush and their counts; only counters that moved are present. */
 export type TallyRecord = Record<string, number>;
 
+/** One counter by its parts: what a counter name says (the grammar above). Null mode or device type: `-`. */
+export type Counter =
+  | { kind: 'decision'; route: MetricsRoute; decision: Outcome; enforced: Outcome; reason: CountedReason; mode: Mode | null }
+  | { kind: 'funnel'; event: FunnelEvent; mode: Mode | null }
+  | { kind: 'replay'; key: BucketKey; bucket: number; replayClass: ReplayClass; deviceType: DeviceType }
+  | { kind: 'fixed'; outcome: Outcome; deviceType: DeviceType | null }
+  | { kind: 'evidence'; route: MetricsRoute; evidence: HomeEvidence }
+  | { kind: 'shared'; route: MetricsRoute; enforced: Outcome };
+export type CounterKind = Counter['kind'];
+
+/** The first part of a counter's name, by kind: stored names keep these letters. */
+const PREFIXES = { decision: 'd', funnel: 'v', replay: 'p', fixed: 'f', evidence: 'e', shared: 's' } as const satisfies Record<CounterKind, string>;
+const KIND_OF_PREFIX = new Map<string, CounterKind>(Object.entries(PREFIXES).map(([kind, prefix]) => [prefix, kind as CounterKind]));
+
+/**
+ * The name of a counter: the one way names are written (the tally's flush,
+ * and tests that build records by hand).
+ */
+export function counterName(counter: Counter): string {
+  const p = PREFIXES[counter.kind];
+  switch (counter.kind) {
+    case 'decision':
+      return `${p}|${counter.route}|${counter.decision}|${counter.enforced}|${counter.reason}|${counter.mode ?? NONE}`;
+    case 'funnel':
+      return `${p}|${counter.event}|${counter.mode ?? NONE}`;
+    case 'replay':
+      return `${p}|${counter.key}|${counter.bucket}|${counter.replayClass}|${counter.deviceType}`;
+    case 'fixed':
+      return `${p}|${counter.outcome}|${counter.deviceType ?? NONE}`;
+    case 'evidence':
+      return `${p}|${counter.route}|${counter.evidence}`;
+    case 'shared':
+      return `${p}|${counter.route}|${counter.enforced}`;
+  }
+}
+
+/** Which kind of counter a name is, by its first part alone (null: none of ours). */
+export function counterKindOf(name: string): CounterKind | null {
+  const bar = name.indexOf('|');
+  return bar < 0 ? null : (KIND_OF_PREFIX.get(name.slice(0, bar)) ?? null);
+}
+
+const REPLAY_CLASS_INDEX = indexOf(REPLAY_CLASSES);
+const BUCKET_KEY_INDEX = indexOf(BUCKET_KEYS);
+const DEVICE_TYPE_INDEX = indexOf(DEVICE_TYPES);
+const BUCKET = /^(?:0|[1-9]\d?)$/;
+const modeOf = (cell: string) => (cell === NONE ? null : (cell as Mode));
+
+/**
+ * The counter a name stands for: the one way names are read (the readers
+ * below). A name outside the grammar — a part no list holds, a part too
+ * many or too few — is null, and read as no counter.
+ */
+export function parseCounter(name: string): Counter | null {
+  const parts = name.split('|');
+  switch (counterKindOf(name)) {
+    case 'decision': {
+      const [, route, decision, enforced, reason, mode] = parts as [string, MetricsRoute, Outcome, Outcome, CountedReason, string];
+      if (parts.length !== 6 || !ROUTE_INDEX.has(route) || !OUTCOME_INDEX.has(decision) || !OUTCOME_INDEX.has(enforced) || !REASON_INDEX.has(reason) || !MODE_INDEX.has(mode)) return null;
+      return { kind: 'decision', route, decision, enforced, reason, mode: modeOf(mode) };
+    }
+    case 'funnel': {
+      const [, event, mode] = parts as [string, FunnelEvent, string];
+      if (parts.length !== 3 || !FUNNEL_INDEX.has(event) || !MODE_INDEX.has(mode)) return null;
+      return { kind: 'funnel', event, mode: modeOf(mode) };
+    }
+    case 'replay': {
+      const [, key, bucket, replayClass, deviceType] = parts as [string, BucketKey, string, ReplayClass, DeviceType];
+      if (parts.length !== 5 || !BUCKET_KEY_INDEX.has(key) || !BUCKET.test(bucket) || !REPLAY_CLASS_INDEX.has(replayClass) || !DEVICE_TYPE_INDEX.has(deviceType)) return null;
+      return { kind: 'replay', key, bucket: Number(bucket), replayClass, deviceType };
+    }
+    case 'fixed': {
+      const [, outcome, deviceType] = parts as [string, Outcome, string];
+      if (parts.length !== 3 || !OUTCOME_INDEX.has(outcome) || !DEVICE_INDEX.has(deviceType)) return null;
+      return { kind: 'fixed', outcome, deviceType: deviceType === NONE ? null : (deviceType as DeviceType) };
+    }
+    case 'evidence': {
+      const [, route, evidence] = parts as [string, MetricsRoute, HomeEvidence];
+      if (parts.length !== 3 || !ROUTE_INDEX.has(route) || !EVIDENCE_INDEX.has(evidence)) return null;
+      return { kind: 'evidence', route, evidence };
+    }
+    case 'shared': {
+      const [, route, enforced] = parts as [string, MetricsRoute, Outcome];
+      if (parts.length !== 3 || !ROUTE_INDEX.has(route) || !OUTCOME_INDEX.has(enforced)) return null;
+      return { kind: 'shared', route, enforced };
+    }
+    case null:
+      return null;
+  }
+}
+
 /** One answer, as the counters see it. */
 export interface CountedAnswer {
   route: MetricsRoute;
@@ -228,11 +323,11 @@ export class RegionTally {
       rest = (rest - enforced) / OUTCOMES.length;
       const decision = rest % OUTCOMES.length;
       const route = (rest - decision) / OUTCOMES.length;
-      record[`d|${ROUTES[route]}|${OUTCOMES[decision]}|${OUTCOMES[enforced]}|${COUNTED_REASONS[reason]}|${MODE_CELLS[mode]}`] = n;
+      record[counterName({ kind: 'decision', route: ROUTES[route]!, decision: OUTCOMES[decision]!, enforced: OUTCOMES[enforced]!, reason: COUNTED_REASONS[reason]!, mode: modeOf(MODE_CELLS[mode]!) })] = n;
     });
     forEachCount(this.funnel, (cell, n) => {
       const mode = cell % MODE_CELLS.length;
-      record[`v|${FUNNEL_EVENTS[(cell - mode) / MODE_CELLS.length]}|${MODE_CELLS[mode]}`] = n;
+      record[counterName({ kind: 'funnel', event: FUNNEL_EVENTS[(cell - mode) / MODE_CELLS.length]!, mode: modeOf(MODE_CELLS[mode]!) })] = n;
     });
     forEachCount(this.replay, (cell, n) => {
       const device = cell % DEVICE_TYPES.length;
@@ -241,19 +336,20 @@ export class RegionTally {
       rest = (rest - replayClass) / REPLAY_CLASSES.length;
       const bucket = rest % BUCKETS;
       const key = (rest - bucket) / BUCKETS;
-      record[`p|${BUCKET_KEYS[key]}|${bucket}|${REPLAY_CLASSES[replayClass]}|${DEVICE_TYPES[device]}`] = n;
+      record[counterName({ kind: 'replay', key: BUCKET_KEYS[key]!, bucket, replayClass: REPLAY_CLASSES[replayClass]!, deviceType: DEVICE_TYPES[device]! })] = n;
     });
     forEachCount(this.fixed, (cell, n) => {
       const device = cell % DEVICE_CELLS.length;
-      record[`f|${OUTCOMES[(cell - device) / DEVICE_CELLS.length]}|${DEVICE_CELLS[device]}`] = n;
+      const deviceType = DEVICE_CELLS[device]!;
+      record[counterName({ kind: 'fixed', outcome: OUTCOMES[(cell - device) / DEVICE_CELLS.length]!, deviceType: deviceType === NONE ? null : deviceType })] = n;
     });
     forEachCount(this.evidence, (cell, n) => {
       const evidence = cell % HOME_EVIDENCE.length;
-      record[`e|${ROUTES[(cell - evidence) / HOME_EVIDENCE.length]}|${HOME_EVIDENCE[evidence]}`] = n;
+      record[counterName({ kind: 'evidence', route: ROUTES[(cell - evidence) / HOME_EVIDENCE.length]!, evidence: HOME_EVIDENCE[evidence]! })] = n;
     });
     forEachCount(this.shared, (cell, n) => {
       const enforced = cell % OUTCOMES.length;
-      record[`s|${ROUTES[(cell - enforced) / OUTCOMES.length]}|${OUTCOMES[enforced]}`] = n;
+      record[counterName({ kind: 'shared', route: ROUTES[(cell - enforced) / OUTCOMES.length]!, enforced: OUTCOMES[enforced]! })] = n;
     });
     return record;
   }
@@ -293,8 +389,9 @@ export function replayClassOf(answer: Pick<CountedAnswer, 'enforced' | 'reason'>
 export function hasValidTokenCounts(record: TallyRecord): boolean {
   for (const [name, n] of Object.entries(record)) {
     if (n <= 0) continue;
-    if (name.startsWith('v|')) return true;
-    if (name.startsWith('d|') && !name.endsWith(`|${NONE}`)) return true;
+    const counter = parseCounter(name);
+    if (counter?.kind === 'funnel') return true;
+    if (counter?.kind === 'decision' && counter.mode !== null) return true;
   }
   return false;
 }
@@ -306,7 +403,10 @@ export function hasValidTokenCounts(record: TallyRecord): boolean {
  */
 export function withoutReplay(record: TallyRecord): TallyRecord {
   const kept: TallyRecord = {};
-  for (const [name, n] of Object.entries(record)) if (!name.startsWith('p|') && !name.startsWith('f|')) kept[name] = n;
+  for (const [name, n] of Object.entries(record)) {
+    const kind = counterKindOf(name);
+    if (kind !== 'replay' && kind !== 'fixed') kept[name] = n;
+  }
   return kept;
 }
 
@@ -351,6 +451,8 @@ export function emptyCounts(): Counts {
   };
 }
 
+const pluralOf = (route: MetricsRoute) => (route === 'session' ? 'sessions' : 'segments');
+
 /** Reads a record's counters into `Counts` (adding to `into` when given). */
 export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Counts {
   const treated = treatedCounts(record);
@@ -359,27 +461,21 @@ export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Cou
   into.treated.codesSent += treated.codesSent;
   into.treated.codesVerified += treated.codesVerified;
   for (const [name, n] of Object.entries(record)) {
-    const parts = name.split('|');
-    if (parts[0] === 'd') {
-      const [, route, decision, enforced, reason, mode] = parts as [string, MetricsRoute, Outcome, Outcome, CountedReason, Mode | typeof NONE];
-      const plural = route === 'session' ? 'sessions' : 'segments';
-      if (!OUTCOME_INDEX.has(decision) || !REASON_INDEX.has(reason) || !MODE_INDEX.has(mode)) continue;
-      into[plural][decision] += n;
-      if (enforced !== 'allow') into.wouldRefuse[plural] += n;
-      into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
-      into.modes[plural][mode === NONE ? 'none' : mode] += n;
-    } else if (parts[0] === 'v') {
-      const event = parts[1] as FunnelEvent;
-      if (FUNNEL_INDEX.has(event)) into.verification[event] += n;
-    } else if (parts[0] === 'e') {
-      const [, route, evidence] = parts as [string, MetricsRoute, HomeEvidence];
-      if (ROUTE_INDEX.has(route) && EVIDENCE_INDEX.has(evidence)) into.inHousehold[route === 'session' ? 'sessions' : 'segments'][evidence] += n;
-    } else if (parts[0] === 's') {
-      const [, route, enforced] = parts as [string, MetricsRoute, Outcome];
-      if (!ROUTE_INDEX.has(route) || !OUTCOME_INDEX.has(enforced)) continue;
-      const plural = route === 'session' ? 'sessions' : 'segments';
+    const counter = parseCounter(name);
+    if (counter?.kind === 'decision') {
+      const plural = pluralOf(counter.route);
+      into[plural][counter.decision] += n;
+      if (counter.enforced !== 'allow') into.wouldRefuse[plural] += n;
+      into.reasons[counter.reason] = (into.reasons[counter.reason] ?? 0) + n;
+      into.modes[plural][counter.mode ?? 'none'] += n;
+    } else if (counter?.kind === 'funnel') {
+      into.verification[counter.event] += n;
+    } else if (counter?.kind === 'evidence') {
+      into.inHousehold[pluralOf(counter.route)][counter.evidence] += n;
+    } else if (counter?.kind === 'shared') {
+      const plural = pluralOf(counter.route);
       into.sharedNetworks[plural] += n;
-      if (enforced !== 'allow') into.sharedNetworks.wouldRefuse[plural] += n;
+      if (counter.enforced !== 'allow') into.sharedNetworks.wouldRefuse[plural] += n;
     }
   }
   return into;
@@ -390,13 +486,13 @@ export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Cou
 export function treatedCounts(record: TallyRecord): { sessions: number; refused: number; codesSent: number; codesVerified: number } {
   const counts = { sessions: 0, refused: 0, codesSent: 0, codesVerified: 0 };
   for (const [name, n] of Object.entries(record)) {
-    const parts = name.split('|');
-    if (parts[0] === 'd' && parts[1] === 'session' && TREATED.has(parts[5]!)) {
+    const counter = parseCounter(name);
+    if (counter?.kind === 'decision' && counter.route === 'session' && TREATED.has(counter.mode ?? NONE)) {
       counts.sessions += n;
-      if (parts[2] !== 'allow') counts.refused += n;
-    } else if (parts[0] === 'v' && TREATED.has(parts[2]!)) {
-      if (parts[1] === 'sent') counts.codesSent += n;
-      if (parts[1] === 'verified') counts.codesVerified += n;
+      if (counter.decision !== 'allow') counts.refused += n;
+    } else if (counter?.kind === 'funnel' && TREATED.has(counter.mode ?? NONE)) {
+      if (counter.event === 'sent') counts.codesSent += n;
+      if (counter.event === 'verified') counts.codesVerified += n;
     }
   }
   return counts;
@@ -410,13 +506,12 @@ export type ReplayCell =
 export function replayCells(record: TallyRecord): ReplayCell[] {
   const cells: ReplayCell[] = [];
   for (const [name, n] of Object.entries(record)) {
-    const parts = name.split('|');
-    if (parts[0] === 'p') {
-      const [, key, bucket, replayClass, deviceType] = parts as [string, BucketKey, string, ReplayClass, DeviceType];
-      cells.push({ kind: 'bucketed', key, bucket: Number(bucket), replayClass, deviceType, sessions: n });
-    } else if (parts[0] === 'f') {
-      const [, outcome, deviceType] = parts as [string, Outcome, string];
-      cells.push({ kind: 'fixed', outcome, deviceType: deviceType === NONE ? null : (deviceType as DeviceType), sessions: n });
+    const counter = parseCounter(name);
+    if (counter?.kind === 'replay') {
+      const { key, bucket, replayClass, deviceType } = counter;
+      cells.push({ kind: 'bucketed', key, bucket, replayClass, deviceType, sessions: n });
+    } else if (counter?.kind === 'fixed') {
+      cells.push({ kind: 'fixed', outcome: counter.outcome, deviceType: counter.deviceType, sessions: n });
     }
   }
   return cells;

@@ -78,3 +78,21 @@ export function tripped(rule: RolloutRule, reading: GuardReading, now: number): 
 export function guarded(rule: RolloutRule | undefined): boolean {
   return Boolean(rule?.guard) && rule!.status !== 'tripped';
 }
+
+const percentOf = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+
+/**
+ * What the audit log says when a guard trips a rule: the households its
+ * reading counted, the rate against the guard's bound, and the step down.
+ */
+export function tripNote(reading: GuardReading, rule: RolloutRule): string {
+  const guard = rule.guard!;
+  return reading.cause === 'refusalRate'
+    ? `guard tripped: ${reading.households.refused} of ${reading.households.treated} treated households refused (${percentOf(reading.refusalRate ?? 0)} > ${percentOf(guard.maxRefusalRate!)}); stepped down to monitor`
+    : `guard tripped: ${reading.households.verified} of ${reading.households.sent} households sent a code verified one (${percentOf(reading.verifySuccessRate ?? 0)} < ${percentOf(guard.minVerifySuccessRate!)}); stepped down to monitor`;
+}
+
+/** What the audit log says when a rule moves to its next stage (`rule` as `advanced` left it). */
+export function stageNote(rule: RolloutRule): string {
+  return `stage ${rule.stage! + 1} of ${rule.stages!.length}: ${rule.percent}%`;
+}

@@ -12,16 +12,18 @@
 import { DurableObject } from 'cloudflare:workers';
 import { deliverOpsEvent, type OpsEvent } from '../challenges/notify';
 import { metricsSettingsOf, parseConfig, type ConfigBindings } from '../config/config';
-import { EMPTY_ROLLOUT, FALLBACK_REGION, type GuardReading, type Rollout, type RolloutRule } from '../policy/rollout';
-import { advanced, guarded, nextAdvance, startRule, tripped, type RuleSettings } from '../policy/staged-rule';
+import { EMPTY_ROLLOUT, FALLBACK_REGION, type Rollout, type RolloutRule } from '../policy/rollout';
+import { advanced, guarded, nextAdvance, stageNote, startRule, tripNote, tripped, type RuleSettings } from '../policy/staged-rule';
 import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
 import { RetrySchedule, wakeBy } from './alarm';
+import { AuditLog, type AppendOptions, type AuditEntry, type AuditInput } from './audit-log';
 import { type ControlStoreApi } from './control-api';
 import { CONTROL_OBJECT_NAME } from './object-names';
 import { ROLLOUT_KEY } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { Outbox } from './outbox';
 import { regionMetrics, type RegionMetrics } from './region-metrics';
+import { CONTROL_MIGRATIONS, SqlSchema } from './sql-schema';
 import type { Result } from '../result';
 
 const ROLLOUT = 'rollout';
@@ -47,27 +49,7 @@ interface OpsDelivery {
   event: OpsEvent;
 }
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  before: unknown;
-  after: unknown;
-  note: string | null;
-}
-
-export type AuditInput = Omit<AuditEntry, 'id' | 'at'>;
-
-export interface AppendOptions {
-  /** A unique id of the change: a second append with the same origin is ignored (outbox retries). */
-  origin?: string;
-  /** When the change was made; defaults to now. */
-  at?: string;
-  /** Redact every earlier entry naming `accounts/<accountId>` to `accounts/<pseudonym>`. */
-  redact?: { accountId: string; pseudonym: string };
-}
+export type { AppendOptions, AuditEntry, AuditInput } from './audit-log';
 
 export type RolloutChange = Result<{ rollout: Rollout }, { reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout }>;
 
@@ -88,37 +70,23 @@ export function controlStore(bindings: { CONTROL: DurableObjectNamespace<Control
 export class ControlStore extends DurableObject<ControlStoreEnv> implements ControlStoreApi {
   readonly #publisher: KvPublisher;
   readonly #ops: Outbox<OpsDelivery>;
+  readonly #auditLog: AuditLog;
   /** Regions whose rule failed to be tended, and when each is tried again. */
   readonly #retries = new RetrySchedule(ALARM_BACKOFF_MIN_MS, ALARM_BACKOFF_MAX_MS);
 
   constructor(ctx: DurableObjectState, env: ControlStoreEnv) {
     super(ctx, env);
     this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV, () => this.rollout());
+    this.#auditLog = new AuditLog(ctx.storage.sql);
     this.#ops = new Outbox<OpsDelivery>(ctx.storage, {
       prefix: 'ops:',
       failureEvent: 'ops_event_delivery_failed',
       giveUpAfterMs: OPS_EVENT_GIVE_UP_MS,
       deliverOne: (delivery) => deliverOpsEvent(this.#opsTarget(), delivery.event, Date.now()),
     });
+    // The audit log and the metrics regions (storage-schema.md): only the steps the stored version lacks.
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS audit (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        target TEXT NOT NULL,
-        before TEXT,
-        after TEXT,
-        note TEXT
-      )`);
-      const columns = ctx.storage.sql.exec<{ name: string }>('PRAGMA table_info(audit)').toArray();
-      if (!columns.some((column) => column.name === 'origin')) ctx.storage.sql.exec('ALTER TABLE audit ADD COLUMN origin TEXT');
-      ctx.storage.sql.exec('CREATE UNIQUE INDEX IF NOT EXISTS audit_origin ON audit(origin)');
-      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS metrics_regions (region TEXT PRIMARY KEY)');
-      // Which shards of a region hold counts (docs/ops.md, "Metrics shards"). A region noted before sharding is its shard 0 (named as the one object was);
-      // metrics_regions stays beside it, so the code before sharding still reads its list.
-      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS metrics_shards (region TEXT NOT NULL, shard INTEGER NOT NULL, PRIMARY KEY (region, shard))');
-      ctx.storage.sql.exec('INSERT OR IGNORE INTO metrics_shards (region, shard) SELECT region, 0 FROM metrics_regions WHERE region NOT IN (SELECT region FROM metrics_shards)');
+      new SqlSchema(ctx.storage, CONTROL_MIGRATIONS).open();
     });
   }
 
@@ -254,8 +222,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     const due = nextAdvance(still);
     if (advance && due !== null && due <= now) {
       const after = advanced(still, now);
-      const note = `stage ${after.stage! + 1} of ${after.stages!.length}: ${after.percent}%`;
-      this.#write(current, region, after, { actor: GUARD_ACTOR, action: 'rollout.stage_advanced', before: still, note, now }, { type: 'rollout_stage_advanced', region, rule: after, reading, at: new Date(now).toISOString() });
+      this.#write(current, region, after, { actor: GUARD_ACTOR, action: 'rollout.stage_advanced', before: still, note: stageNote(after), now }, { type: 'rollout_stage_advanced', region, rule: after, reading, at: new Date(now).toISOString() });
       await this.#afterWrite(region, still, after, now);
       return true;
     }
@@ -275,52 +242,12 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
    * account's earlier entries are redacted in the same transaction.
    */
   appendAudit(entry: AuditInput, options: AppendOptions = {}): void {
-    const at = options.at ?? new Date().toISOString();
-    // Synchronous statements with no await between them commit as one transaction.
-    if (options.redact) {
-      const { accountId, pseudonym } = options.redact;
-      const exact = `accounts/${accountId}`;
-      const prefix = `${exact}/`;
-      this.ctx.storage.sql.exec(
-        `UPDATE audit SET target = ?, before = 'null', after = 'null', note = NULL WHERE target = ? OR substr(target, 1, ?) = ?`,
-        `accounts/${pseudonym}`,
-        exact,
-        prefix.length,
-        prefix,
-      );
-    }
-    this.ctx.storage.sql.exec(
-      'INSERT OR IGNORE INTO audit (at, actor, action, target, before, after, note, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      at,
-      entry.actor,
-      entry.action,
-      entry.target,
-      JSON.stringify(entry.before ?? null),
-      JSON.stringify(entry.after ?? null),
-      entry.note,
-      options.origin ?? null,
-    );
+    this.#auditLog.append(entry, options);
   }
 
   /** Audit entries newest first; `before` is the id of the last entry already seen. */
   audit(limit: number, before?: number): AuditEntry[] {
-    const rows = this.ctx.storage.sql
-      .exec<{ seq: number; at: string; actor: string; action: string; target: string; before: string; after: string; note: string | null }>(
-        'SELECT * FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?',
-        before ?? Number.MAX_SAFE_INTEGER,
-        limit,
-      )
-      .toArray();
-    return rows.map((row) => ({
-      id: String(row.seq),
-      at: row.at,
-      actor: row.actor,
-      action: row.action,
-      target: row.target,
-      before: JSON.parse(row.before),
-      after: JSON.parse(row.after),
-      note: row.note,
-    }));
+    return this.#auditLog.page(limit, before);
   }
 
   /** Notes that shard `shard` of `region` has decision metrics: a count that needed a valid token arrived there (each RegionMetrics object asks once). */
@@ -367,11 +294,4 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     }
     await this.#schedule(now);
   }
-}
-
-function tripNote(reading: GuardReading, rule: RolloutRule): string {
-  const guard = rule.guard!;
-  return reading.cause === 'refusalRate'
-    ? `guard tripped: ${reading.households.refused} of ${reading.households.treated} treated households refused (${((reading.refusalRate ?? 0) * 100).toFixed(1)}% > ${(guard.maxRefusalRate! * 100).toFixed(1)}%); stepped down to monitor`
-    : `guard tripped: ${reading.households.verified} of ${reading.households.sent} households sent a code verified one (${((reading.verifySuccessRate ?? 0) * 100).toFixed(1)}% < ${(guard.minVerifySuccessRate! * 100).toFixed(1)}%); stepped down to monitor`;
 }

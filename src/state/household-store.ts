@@ -28,7 +28,9 @@ import { ChallengeBook, type CodeGuess, type CodeRefusal, type OpenedChallenge }
 import { controlStore, type AuditInput, type ControlStore } from './control-store';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
+import { HOUSEHOLD_MIGRATIONS, SqlSchema } from './sql-schema';
 import { wakeBy } from './alarm';
+import { accountErased, extraMemberAdded, extraMemberRemoved, grantCreated, grantEnded, redactedEntry, type AuditActor } from './audit-entries';
 import { type DeviceType } from '../vocabulary';
 import { MS_PER_SECOND } from '../time';
 import type { Result } from '../result';
@@ -129,10 +131,7 @@ export interface ProofPresentation {
 export type ProofAcceptance = Result<{ household: Household | null }, { reason: 'replayed' | 'other-key' }>;
 
 /** What an admin write records about who made it. */
-export interface AuditActor {
-  actor: string;
-  note?: string | null;
-}
+export type { AuditActor } from './audit-entries';
 
 /** How long after its `iat` a device token is still accepted: its maximum age and the clock skew tolerated (whole seconds, rounded up). */
 function tokenLifetimeMs(limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>): number {
@@ -147,9 +146,15 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   readonly #publisher: KvPublisher;
   readonly #outbox: Outbox<AuditDelivery>;
   readonly #challenges: ChallengeBook;
+  readonly #schema: SqlSchema;
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
+    // An account nothing is known of is left without storage until its first write, which lays the schema out (storage-schema.md).
+    this.#schema = new SqlSchema(ctx.storage, HOUSEHOLD_MIGRATIONS);
+    ctx.blockConcurrencyWhile(async () => {
+      this.#schema.open({ whenEmpty: 'wait' });
+    });
     // KV holds the household, or after an erase the floor alone — which KV drops by itself when it lapses.
     this.#publisher = new KvPublisher(
       ctx.storage,
@@ -253,6 +258,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (sighting === 'other') return { ok: false, reason: 'other-key' };
     // No await between the check above and this: the jti is taken before any other request is let in.
     jtis.set(presented.jti, now);
+    this.#schema.ensure();
     void this.ctx.storage.put(PROOF_JTIS, [...jtis]);
     if (sighting === 'known' || (current && isSignedOut(current, presented.deviceId, presented.issuedAtSeconds))) return { ok: true, household: null };
     const household = (await this.household()) ?? emptyHousehold(accountId, now);
@@ -298,6 +304,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       const refused = changeLimitRefusal(await this.household(), request.maxChanges, request.limits, now);
       if (refused) return refused;
     }
+    this.#schema.ensure();
     return this.#challenges.open(deviceId, request.purpose, codeTtlMs, region, now);
   }
 
@@ -365,15 +372,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const now = Date.now();
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     const full: SupportGrant = { ...grant, actor: by.actor, grantId: crypto.randomUUID(), createdAt: now };
-    const days = Math.round((full.expiresAt - now) / 86_400_000);
-    const audit = {
-      actor: by.actor,
-      action: 'grant.create',
-      target: `accounts/${accountId}/grants/${full.grantId}`,
-      before: null,
-      after: { deviceId: full.deviceId, days, expiresAt: new Date(full.expiresAt).toISOString() },
-      note: full.reason,
-    };
+    const audit = grantCreated(accountId, full, by, now);
     return { grant: full, household: await this.save(addSupportGrant(current, full, now), [{ entry: audit }]) };
   }
 
@@ -383,14 +382,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const grant = current?.supportGrants.find((g) => g.grantId === grantId);
     const next = current && endSupportGrant(current, grantId, Date.now());
     if (!current || !grant || !next) return null;
-    const audit = {
-      actor: by.actor,
-      action: 'grant.end',
-      target: `accounts/${current.accountId}/grants/${grantId}`,
-      before: { deviceId: grant.deviceId, expiresAt: new Date(grant.expiresAt).toISOString(), reason: grant.reason },
-      after: null,
-      note: by.note ?? null,
-    };
+    const audit = grantEnded(current.accountId, grant, by);
     return { grant, household: await this.save(next, [{ entry: audit }]) };
   }
 
@@ -399,9 +391,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const now = Date.now();
     const change = addExtraMember((await this.household()) ?? emptyHousehold(accountId, now), deviceId, label, slots, now);
     if (change.ok && change.added) {
-      const member = change.household.extraMembers.get(deviceId)!;
-      const after = { deviceId, label: member.label, addedAt: new Date(member.addedAt).toISOString() };
-      await this.save(change.household, [{ entry: { actor: by.actor, action: 'extra-member.add', target: `accounts/${accountId}/extra-members/${deviceId}`, before: null, after, note: by.note ?? null } }]);
+      await this.save(change.household, [{ entry: extraMemberAdded(accountId, change.household.extraMembers.get(deviceId)!, by) }]);
     }
     return change;
   }
@@ -411,7 +401,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const current = await this.household();
     const next = current && removeExtraMember(current, deviceId, Date.now());
     if (!current || !next) return null;
-    const audit = { actor: by.actor, action: 'extra-member.remove', target: `accounts/${current.accountId}/extra-members/${deviceId}`, before: { deviceId }, after: null, note: by.note ?? null };
+    const audit = extraMemberRemoved(current.accountId, deviceId, by);
     return this.save(next, [{ entry: audit }]);
   }
 
@@ -442,10 +432,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const keys = [...(await this.ctx.storage.list()).keys()].filter((key) => !waiting.has(key) && key !== ERASE_FLOOR);
     const redacted: Record<string, AuditDelivery> = {};
     for (const [key, delivery] of waiting) redacted[key] = redactDelivery(delivery, accountId, pseudonym);
-    const erasure = this.#outbox.entries(
-      [{ entry: { actor: by.actor, action: 'account.erase', target: `accounts/${pseudonym}`, before: counts, after: null, note: by.note ?? null }, redact: { accountId, pseudonym } }],
-      now,
-    );
+    const erasure = this.#outbox.entries([{ entry: accountErased(pseudonym, counts, by), redact: { accountId, pseudonym } }], now);
+    this.#schema.ensure();
     // One batch (no await in between): everything goes but the floor; the KV write (the floor) and the audit entry are owed.
     for (let i = 0; i < keys.length; i += 128) void this.ctx.storage.delete(keys.slice(i, i + 128));
     await this.ctx.storage.put({ ...redacted, ...erasure, [ERASE_FLOOR]: floor, ...this.#publisher.pendingEntry(householdKey(accountId)) });
@@ -489,6 +477,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const formerBefore = await this.#formerNetworkList();
     const noted = noteFormerNetworks(formerBefore, await this.household(), household);
     const former = trustWindowMs === undefined ? noted : formerNetworksWithin(noted, trustWindowMs, now);
+    this.#schema.ensure();
     if (floor) void this.ctx.storage.delete(ERASE_FLOOR);
     await this.ctx.storage.put({
       ...extra,
@@ -546,6 +535,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (floor && floor.until > now) return;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.#schema.emptied();
     this.#floor = null;
     this.#formerNetworks = [];
     this.#proofJtis = undefined;
@@ -566,7 +556,6 @@ async function deliverAudit(env: HouseholdStoreEnv, delivery: AuditDelivery): Pr
 
 /** An entry waiting in the outbox, as it may leave after its account was erased. */
 function redactDelivery(delivery: AuditDelivery, accountId: string, pseudonym: string): AuditDelivery {
-  const names = delivery.entry.target === `accounts/${accountId}` || delivery.entry.target.startsWith(`accounts/${accountId}/`);
-  if (!names) return delivery;
-  return { ...delivery, entry: { ...delivery.entry, target: `accounts/${pseudonym}`, before: null, after: null, note: null } };
+  const entry = redactedEntry(delivery.entry, accountId, pseudonym);
+  return entry === delivery.entry ? delivery : { ...delivery, entry };
 }

@@ -24,12 +24,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { HOLDER_ID, type HolderId, type NetworkId } from '../network/network-id';
 import { networkObjectName } from './object-names';
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS holders (holder TEXT PRIMARY KEY, held_at INTEGER NOT NULL);
-  CREATE INDEX IF NOT EXISTS holders_by_time ON holders (held_at);
-  CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-`;
+import { NETWORK_MIGRATIONS, SqlSchema } from './sql-schema';
 
 export function networkSharing(bindings: { NETWORKS: DurableObjectNamespace<NetworkSharing> }, networkId: NetworkId): DurableObjectStub<NetworkSharing> {
   return bindings.NETWORKS.get(bindings.NETWORKS.idFromName(networkObjectName(networkId)));
@@ -42,18 +37,23 @@ export class NetworkSharing extends DurableObject<Record<string, unknown>> {
    * drops them while it stays in memory: a later call must neither fail on a
    * missing table nor, when it only reads, create storage again.
    */
-  #tables: boolean;
+  #tables = false;
+  readonly #schema: SqlSchema;
 
   constructor(ctx: DurableObjectState, env: Record<string, unknown>) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#tables = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'holders'").one().n > 0;
+    this.#schema = new SqlSchema(ctx.storage, NETWORK_MIGRATIONS);
+    // A network nobody has held is left without storage until its first hold (storage-schema.md).
+    ctx.blockConcurrencyWhile(async () => {
+      this.#tables = this.#schema.open({ whenEmpty: 'wait' }) > 0;
+    });
   }
 
   /** Creates the tables before a write. */
   #writable(): void {
     if (this.#tables) return;
-    this.#sql.exec(SCHEMA);
+    this.#schema.ensure();
     this.#tables = true;
   }
 
@@ -61,6 +61,7 @@ export class NetworkSharing extends DurableObject<Record<string, unknown>> {
   async #empty(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.#schema.emptied();
     this.#tables = false;
   }
 

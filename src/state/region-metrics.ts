@@ -71,6 +71,7 @@ import { readGuard } from '../metrics/guard-reading';
 import { guardWindowMs } from '../policy/staged-rule';
 import { PacedCheck } from './paced-check';
 import { regionObjectName } from './object-names';
+import { METRICS_MIGRATIONS, SqlSchema } from './sql-schema';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
 export const HOURS_KEPT_MS = 31 * MS_PER_DAY;
@@ -239,13 +240,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   constructor(ctx: DurableObjectState, env: RegionMetricsEnv) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      for (const table of ['minute', 'hour']) {
-        ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)`);
-        // v1.3: the household sketches, one BLOB column per kind (NULL: nobody counted).
-        const columns = ctx.storage.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray();
-        for (const kind of HOUSEHOLD_KINDS) if (!columns.some((column) => column.name === kind)) ctx.storage.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${kind} BLOB`);
-      }
-      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      // Counts by minute and hour, and the marks (storage-schema.md): only the steps the stored version lacks.
+      new SqlSchema(ctx.storage, METRICS_MIGRATIONS).open();
       this.#registered = this.#meta('registered') !== null;
       this.#shard = Number(this.#meta('shard') ?? 0);
       const guard = this.#meta('guard');

@@ -13,6 +13,7 @@ import { deviceToken } from '../support/tokens';
 import { lastCode } from '../support/webhook';
 import type { RegionMetrics } from '../../src/state/region-metrics';
 import { HouseholdSketch } from '../../src/metrics/household-sketch';
+import { counterName } from '../../src/metrics/tally';
 import { regionObjectName } from '../../src/state/object-names';
 
 const HOME_IP = '203.0.113.71';
@@ -101,7 +102,7 @@ describe('a guard counts households', () => {
     // A guard reading the whole window (not restarted by a person): every minute of six hours holds a household of its own.
     await object.setGuard(guard, false);
     const sketchOf = (n: number) => new HouseholdSketch().add(n.toString(16).padStart(16, '0')).serialise();
-    const session = { 'd|session|allow|allow|IN_HOUSEHOLD|enforce': 1 };
+    const session = { [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'enforce' })]: 1 };
     const current = Date.now() - (Date.now() % 60_000);
     await object.add(region, Array.from({ length: 359 }, (_, i) => ({ minute: current - (359 - i) * 60_000, record: session, households: { treated: sketchOf(i + 1) } })));
     expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 359 } });

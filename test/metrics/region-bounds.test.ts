@@ -13,7 +13,7 @@ import { callGate, newAccount, setRule, testEnv } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 import { controlStore } from '../../src/state/control-store';
 import { HOURS_KEPT_MS, MINUTES_KEPT_MS, regionMetrics, type RegionMetrics } from '../../src/state/region-metrics';
-import type { TallyRecord } from '../../src/metrics/tally';
+import { counterName, type TallyRecord } from '../../src/metrics/tally';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -27,7 +27,7 @@ const metrics = (query: string) => admin('GET', `/admin/v1/metrics${query}`, { s
 const registered = () => controlStore(testEnv).metricsRegions();
 const objectOf = (region: string) => regionMetrics(testEnv, region) as unknown as DurableObjectStub<RegionMetrics>;
 /** A segment answered with a valid token (a mode was applied). */
-const validSegments = (n: number): TallyRecord => ({ 'd|segment|allow|allow|IN_HOUSEHOLD|monitor': n });
+const validSegments = (n: number): TallyRecord => ({ [counterName({ kind: 'decision', route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor' })]: n });
 
 /** A region where a household's TV was counted once, now. */
 async function regionWithCounts(): Promise<string> {
@@ -103,12 +103,18 @@ describe('how large an answer may be', () => {
     const region = freshRegion();
     const now = Date.now();
     const minute = now - (now % MINUTE);
-    const replay: TallyRecord = { 'd|session|allow|challenge|OUTSIDE_HOUSEHOLD|monitor': 1, 'p|r|17|outside|mobile': 1, 'p|*|42|outside|mobile': 1, 'f|allow|tv': 1 };
+    const outside = counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'monitor' });
+    const replay: TallyRecord = {
+      [outside]: 1,
+      [counterName({ kind: 'replay', key: 'r', bucket: 17, replayClass: 'outside', deviceType: 'mobile' })]: 1,
+      [counterName({ kind: 'replay', key: '*', bucket: 42, replayClass: 'outside', deviceType: 'mobile' })]: 1,
+      [counterName({ kind: 'fixed', outcome: 'allow', deviceType: 'tv' })]: 1,
+    };
     await regionMetrics(testEnv, region).add(region, [{ minute, record: replay }]);
     const {
       steps: [step],
     } = await regionMetrics(testEnv, region).countSeries('minute', minute, minute + MINUTE, MINUTE);
-    expect(step!.record).toEqual({ 'd|session|allow|challenge|OUTSIDE_HOUSEHOLD|monitor': 1 });
+    expect(step!.record).toEqual({ [outside]: 1 });
   });
 });
 

@@ -16,6 +16,7 @@ import type { HearthEnv } from '../../src/env';
 import { controlStore } from '../../src/state/control-store';
 import { HOURS_KEPT_MS, regionMetrics, type RegionMetrics } from '../../src/state/region-metrics';
 import { regionObjectName } from '../../src/state/object-names';
+import { counterName } from '../../src/metrics/tally';
 
 const HOME_IP = '203.0.113.72';
 const AWAY_IP = '198.51.100.72';
@@ -133,7 +134,7 @@ describe('metrics spread over four shards', () => {
     const region = freshRegion();
     const now = Date.now();
     const minute = now - (now % 60_000);
-    const counts = { 'd|segment|allow|allow|IN_HOUSEHOLD|monitor': 1 };
+    const counts = { [counterName({ kind: 'decision', route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor' })]: 1 };
     await regionMetrics(testEnv, region, 2).add(region, [{ minute: minute - 3 * HOUR, record: counts }], 2);
     await regionMetrics(testEnv, region, 0).add(region, [{ minute, record: counts }], 0);
     expect((await controlStore(testEnv).metricsShards())[region]).toEqual([0, 2]);

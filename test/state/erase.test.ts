@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HouseholdLimits } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
+import { schemaVersion } from '../../src/state/sql-schema';
 import { networkSharing } from '../../src/state/network-sharing';
 import { admin } from '../admin/admin-support';
 import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
@@ -131,6 +132,8 @@ describe('erase keeps a floor against old tokens', () => {
     vi.useRealTimers();
 
     expect(await storageOf(account)).toEqual({});
+    // The schema-version row goes with the rest: nothing of the account's object is kept.
+    expect(await runInDurableObject(storeOf(account), (_: HouseholdStore, state) => schemaVersion(state.storage.sql))).toBe(0);
     // KV drops its copy of the floor by itself at the same moment (the object needs no account id to forget it).
     const { keys } = await env.HEARTH_KV.list({ prefix: householdKey(account) });
     expect(keys).toEqual([{ name: householdKey(account), expiration: Math.ceil(floor.until / 1000) }]);

@@ -6,13 +6,13 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { HearthEnv } from '../../src/env';
-import { countsOf, type TallyRecord } from '../../src/metrics/tally';
+import { counterName, countsOf, type TallyRecord } from '../../src/metrics/tally';
 import { regionMetrics, type RegionMetrics } from '../../src/state/region-metrics';
 
 const bindings = env as unknown as HearthEnv;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
-const segments = (n: number): TallyRecord => ({ 'd|segment|allow|allow|IN_HOUSEHOLD|monitor': n });
+const segments = (n: number): TallyRecord => ({ [counterName({ kind: 'decision', route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor' })]: n });
 
 let seed = 0;
 const freshRegion = () => `Z${String.fromCharCode(65 + ++seed)}`;

@@ -9,14 +9,19 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addRecord,
+  BUCKET_KEYS,
   BUCKETS,
   COUNTED_REASONS,
+  counterKindOf,
+  counterName,
   countsOf,
   emptyCounts,
   FUNNEL_EVENTS,
   hasValidTokenCounts,
   OUTCOMES,
+  parseCounter,
   RegionTally,
+  REPLAY_CLASSES,
   replayCells,
   replayClassOf,
   ROUTES,
@@ -24,6 +29,7 @@ import {
   treatedCounts,
   withoutReplay,
   type CountedAnswer,
+  type Counter,
   type Counts,
   type FunnelEvent,
   type ReplayBuckets,
@@ -149,7 +155,7 @@ describe('RegionTally records', () => {
     expect(tally.record()).toEqual({});
     tally.countFunnel('sent', 'enforce');
     expect(tally.touched).toBe(true);
-    expect(tally.record()).toEqual({ 'v|sent|enforce': 1 });
+    expect(tally.record()).toEqual({ [counterName({ kind: 'funnel', event: 'sent', mode: 'enforce' })]: 1 });
   });
 });
 
@@ -175,7 +181,7 @@ describe('records', () => {
         const kept = withoutReplay(record);
         expect(replayCells(kept)).toEqual([]);
         expect(countsOf(kept)).toEqual(countsOf(record));
-        const read = Object.fromEntries(Object.entries(record).filter(([name]) => !name.startsWith('p|') && !name.startsWith('f|')));
+        const read = Object.fromEntries(Object.entries(record).filter(([name]) => parseCounter(name)!.kind !== 'replay' && parseCounter(name)!.kind !== 'fixed'));
         expect(kept).toEqual(read);
       }),
     );
@@ -186,6 +192,47 @@ describe('records', () => {
     expect(hasValidTokenCounts(tallied([{ kind: 'answer', answer: refusedToken, buckets: null }]).record())).toBe(false);
     expect(hasValidTokenCounts(tallied([{ kind: 'answer', answer: { ...refusedToken, reason: 'IN_HOUSEHOLD', decision: 'allow', enforced: 'allow', mode: 'monitor' }, buckets: null }]).record())).toBe(true);
     expect(hasValidTokenCounts(tallied([{ kind: 'funnel', event: 'sent', mode: null }]).record())).toBe(true);
-    expect(hasValidTokenCounts({ 'd|session|allow|allow|IN_HOUSEHOLD|monitor': 0 })).toBe(false);
+    expect(hasValidTokenCounts({ [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor' })]: 0 })).toBe(false);
+  });
+});
+
+const mode = fc.option(fc.constantFrom(...MODES), { nil: null });
+const counter: fc.Arbitrary<Counter> = fc.oneof(
+  fc.record({ kind: fc.constant('decision' as const), route: fc.constantFrom(...ROUTES), decision: fc.constantFrom(...OUTCOMES), enforced: fc.constantFrom(...OUTCOMES), reason: fc.constantFrom(...COUNTED_REASONS), mode }),
+  fc.record({ kind: fc.constant('funnel' as const), event: fc.constantFrom(...FUNNEL_EVENTS), mode }),
+  fc.record({ kind: fc.constant('replay' as const), key: fc.constantFrom(...BUCKET_KEYS), bucket: fc.integer({ min: 0, max: BUCKETS - 1 }), replayClass: fc.constantFrom(...REPLAY_CLASSES), deviceType: fc.constantFrom(...DEVICE_TYPES) }),
+  fc.record({ kind: fc.constant('fixed' as const), outcome: fc.constantFrom(...OUTCOMES), deviceType: fc.option(fc.constantFrom(...DEVICE_TYPES), { nil: null }) }),
+  fc.record({ kind: fc.constant('evidence' as const), route: fc.constantFrom(...ROUTES), evidence: fc.constantFrom(...HOME_EVIDENCE) }),
+  fc.record({ kind: fc.constant('shared' as const), route: fc.constantFrom(...ROUTES), enforced: fc.constantFrom(...OUTCOMES) }),
+);
+
+describe('counter names', () => {
+  it('read back as the counter they were written from, in the documented grammar', () => {
+    fc.assert(
+      fc.property(counter, (c) => {
+        const name = counterName(c);
+        expect(name).toMatch(NAME);
+        expect(parseCounter(name)).toEqual(c);
+        expect(counterKindOf(name)).toBe(c.kind);
+      }),
+    );
+  });
+
+  it('keep the names already stored: each kind as written before the encoder', () => {
+    expect(parseCounter('d|session|challenge|deny|TRAVEL_LIMIT_REACHED|-')).toEqual({ kind: 'decision', route: 'session', decision: 'challenge', enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED', mode: null });
+    expect(parseCounter('v|verified|enforce')).toEqual({ kind: 'funnel', event: 'verified', mode: 'enforce' });
+    expect(parseCounter('p|*|42|travel|mobile')).toEqual({ kind: 'replay', key: '*', bucket: 42, replayClass: 'travel', deviceType: 'mobile' });
+    expect(parseCounter('f|deny|-')).toEqual({ kind: 'fixed', outcome: 'deny', deviceType: null });
+    expect(parseCounter('e|segment|copresence')).toEqual({ kind: 'evidence', route: 'segment', evidence: 'copresence' });
+    expect(parseCounter('s|session|challenge')).toEqual({ kind: 'shared', route: 'session', enforced: 'challenge' });
+    expect(counterName({ kind: 'decision', route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor' })).toBe('d|segment|allow|allow|IN_HOUSEHOLD|monitor');
+  });
+
+  it('outside the grammar read as no counter, and count nowhere', () => {
+    for (const name of ['', 'x|session', 'd|session|allow|allow|IN_HOUSEHOLD', 'd|session|allow|allow|IN_HOUSEHOLD|monitor|extra', 'd|session|allow|allow|NOT_A_REASON|monitor', 'v|sent|sideways', 'p|r|100|outside|tv', 'p|r|07|outside|tv', 'p|r|7|outside|-', 'f|maybe|tv', 'e|session|guess', 's|stream|allow']) {
+      expect(parseCounter(name)).toBeNull();
+      expect(countsOf({ [name]: 3 })).toEqual(emptyCounts());
+      expect(replayCells({ [name]: 3 })).toEqual([]);
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { effectiveMode, type GuardReading, type RolloutRule } from '../../../src/policy/rollout';
-import { advanced, guarded, guardWindowMs, MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS, nextAdvance, startRule, tripped, type RuleSettings } from '../../../src/policy/staged-rule';
+import { advanced, guarded, guardWindowMs, MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS, nextAdvance, stageNote, startRule, tripNote, tripped, type RuleSettings } from '../../../src/policy/staged-rule';
 import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from '../../../src/time';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -106,5 +106,24 @@ describe('guarded', () => {
   it('reads back over the window given, within the bound', () => {
     expect(guardWindowMs({ window: 'PT15M' })).toBe(15 * MS_PER_MINUTE);
     expect(guardWindowMs({ window: 'P1D' })).toBe(MAX_GUARD_WINDOW_MS);
+  });
+});
+
+describe('the audit notes of a rule that changes itself', () => {
+  it('a trip by refusals: the households refused of those treated, the rate against the bound, the step down', () => {
+    const rule = startRule(staged, T0);
+    expect(tripNote(unhealthy, rule)).toBe('guard tripped: 40 of 200 treated households refused (20.0% > 5.0%); stepped down to monitor');
+  });
+
+  it('a trip by verifications: the households that verified a code of those sent one, against the floor', () => {
+    const rule = startRule({ ...staged, guard: { minVerifySuccessRate: 0.5, window: 'PT15M' } }, T0);
+    const reading: GuardReading = { ...unhealthy, cause: 'verifySuccessRate' };
+    expect(tripNote(reading, rule)).toBe('guard tripped: 10 of 30 households sent a code verified one (33.3% < 50.0%); stepped down to monitor');
+  });
+
+  it('an advance: the stage reached (counted from 1) of how many, and its percent', () => {
+    const second = advanced(startRule(staged, T0), T0 + MS_PER_SECOND);
+    expect(stageNote(second)).toBe('stage 2 of 3: 50%');
+    expect(stageNote(advanced(second, T0 + 2 * MS_PER_DAY))).toBe('stage 3 of 3: 100%');
   });
 });

@@ -98,12 +98,17 @@ async function rulesLearned(bindings: HearthEnv): Promise<void> {
   if (!built.ok) return;
   const held = await built.gate.rollouts.current(Date.now());
   if (!lastRules || held.version > lastRules.version) lastRules = held;
+  handed.set(built.gate, held.version);
 }
+
+/** The version of the rules each gate was last handed or seen holding: most requests need no look at all. */
+const handed = new WeakMap<object, number>();
 
 async function rulesReached(bindings: HearthEnv): Promise<void> {
   const built = gateFor(bindings);
-  if (!built.ok || !lastRules) return;
+  if (!built.ok || !lastRules || handed.get(built.gate) === lastRules.version) return;
   if ((await built.gate.rollouts.current(Date.now())).version < lastRules.version) built.gate.rollouts.adopt(lastRules);
+  handed.set(built.gate, lastRules.version);
 }
 
 export async function setRule(region: string, mode: Mode, options: { percent?: number; failOpen?: boolean } = {}): Promise<void> {

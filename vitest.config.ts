@@ -39,7 +39,8 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/unit/**', 'test/shards/**'], testTimeout: 20_000 },
+        // groupOrder: after the unit tests, before the Node tests (vitest runs the groups in turn).
+        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/unit/**', 'test/shards/**'], testTimeout: 20_000, sequence: { groupOrder: 1 } },
       },
       {
         // Pure modules (policy, household document, codecs, counters): no bindings, no Worker, so plain Node runs them
@@ -59,7 +60,7 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers-shards', globalSetup: ['test/setup/custom-build.ts'], include: ['test/shards/**/*.test.ts'], testTimeout: 20_000 },
+        test: { name: 'workers-shards', globalSetup: ['test/setup/custom-build.ts'], include: ['test/shards/**/*.test.ts'], testTimeout: 20_000, sequence: { groupOrder: 1 } },
       },
       {
         // Tools that run in Node against a real `wrangler dev`: the ops CLI and the OpenAPI document.
@@ -75,9 +76,9 @@ export default defineConfig({
           // power-cut and walkthrough file starts its own `wrangler dev`, and of the two on the shared one
           // (start-gate.ts) only the ops CLI writes (the OpenAPI test reads /openapi.json).
           maxWorkers: 2,
-          // After the other projects (which run one file at a time on two cores): vitest runs projects with
-          // different maxWorkers in separate groups.
-          sequence: { groupOrder: 1 },
+          // Last, after the workerd projects (which run one file at a time on two cores): vitest runs projects
+          // with different maxWorkers in separate groups.
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from './chromium';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
 import type { Seen } from './players/page.ts';
@@ -148,68 +148,60 @@ afterAll(async () => {
 });
 
 describe('the player SDK in a page on another origin', () => {
-  // The three players at once, each in its own browser context with its own accounts and devices (and its own
-  // code, read from the log by device): most of each test is the stream playing and the access lapsing in real
-  // time, which they can wait through together. The expect of each test's own context, as vitest asks of
-  // concurrent tests.
-  describe.concurrent('each player', () => {
-    for (const player of PLAYERS) {
-      it(`plays the demo stream with ${player}`, async ({ expect }) => {
-        const { page, close } = await openPage(listedPage);
-        // wrangler dev gives these requests no client address: the decision allows without a network to hold.
-        expect(await play(page, player, await deviceToken(`acct-plays-${player}`, 'laptop'))).toMatch(/^HOUSEHOLD_(ESTABLISHED|NOT_SET)$/);
-        await expect.poll(() => videoTime(page), WAIT).toBeGreaterThan(1);
-        expect((await seen(page)).refusals).toEqual([]);
-        await close();
-      });
-    }
-  });
+  for (const player of PLAYERS) {
+    it(`plays the demo stream with ${player}`, async () => {
+      const { page, close } = await openPage(listedPage);
+      // wrangler dev gives these requests no client address: the decision allows without a network to hold.
+      expect(await play(page, player, await deviceToken(`acct-plays-${player}`, 'laptop'))).toMatch(/^HOUSEHOLD_(ESTABLISHED|NOT_SET)$/);
+      await expect.poll(() => videoTime(page), WAIT).toBeGreaterThan(1);
+      expect((await seen(page)).refusals).toEqual([]);
+      await close();
+    });
+  }
 
-  describe.concurrent('each player, away', () => {
-    for (const player of PLAYERS) {
-      it(`refuses an outside device once in the page’s language, and the code flow resumes ${player} without a reload, twice`, async ({ expect }) => {
-        const account = `acct-away-${player}`;
-        const device = `phone-${player}`;
-        const home = await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${await deviceToken(account, 'tv', 'tv')}`, 'CF-Connecting-IP': HOME_IP } });
-        expect(home.status).toBe(200);
+  for (const player of PLAYERS) {
+    it(`refuses an outside device once in the page’s language, and the code flow resumes ${player} without a reload, twice`, async () => {
+      const account = `acct-away-${player}`;
+      const device = `phone-${player}`;
+      const home = await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${await deviceToken(account, 'tv', 'tv')}`, 'CF-Connecting-IP': HOME_IP } });
+      expect(home.status).toBe(200);
 
-        const { page, requests, close } = await openPage(listedPage, 'pt');
-        expect(await play(page, player, await deviceToken(account, device))).toBe('OUTSIDE_HOUSEHOLD');
-        const [refusal] = (await seen(page)).refusals;
-        expect(refusal).toMatchObject({ status: 403, reason: 'OUTSIDE_HOUSEHOLD', decision: 'challenge' });
-        expect(refusal!.message).toMatch(/^Este dispositivo não faz parte/);
-        expect(refusal!.actions.map((action) => action.id)).toContain('verify');
+      const { page, requests, close } = await openPage(listedPage, 'pt');
+      expect(await play(page, player, await deviceToken(account, device))).toBe('OUTSIDE_HOUSEHOLD');
+      const [refusal] = (await seen(page)).refusals;
+      expect(refusal).toMatchObject({ status: 403, reason: 'OUTSIDE_HOUSEHOLD', decision: 'challenge' });
+      expect(refusal!.message).toMatch(/^Este dispositivo não faz parte/);
+      expect(refusal!.actions.map((action) => action.id)).toContain('verify');
 
-        // The code flow, from the page's own UI: playback starts, no reload.
-        const challengeId = await challenge(page);
-        expect(await verify(page, challengeId, await codeFromLog(device, 0))).toBe('TEMPORARY_ACCESS');
-        expect(await play(page, player, await deviceToken(account, device))).toBe('TEMPORARY_ACCESS');
-        await expect.poll(() => videoTime(page), WAIT).toBeGreaterThan(1);
+      // The code flow, from the page's own UI: playback starts, no reload.
+      const challengeId = await challenge(page);
+      expect(await verify(page, challengeId, await codeFromLog(device, 0))).toBe('TEMPORARY_ACCESS');
+      expect(await play(page, player, await deviceToken(account, device))).toBe('TEMPORARY_ACCESS');
+      await expect.poll(() => videoTime(page), WAIT).toBeGreaterThan(1);
 
-        // The access lapses mid-stream: one refused segment, one event, no retry storm.
-        await expect.poll(async () => (await seen(page)).refusals.length, WAIT).toBe(2);
-        const lapsed = (await seen(page)).refusals[1]!;
-        expect(lapsed.reason).toBe('OUTSIDE_HOUSEHOLD');
-        const stoppedAt = await videoTime(page);
-        await new Promise((resolve) => setTimeout(resolve, 4000));
-        // What the refused segment cost: its preflight and every request for it that the gate refused (none canceled by the player).
-        const refusedUrl = requests.findLast((request) => !request.preflight && (request.status === 401 || request.status === 403) && !request.url.includes('/gate/v1/'))!.url;
-        const cost = requests.filter((request) => request.url === refusedUrl && !request.canceled && (request.preflight || request.status === 401 || request.status === 403 || request.status === null));
-        console.log(`${player}: the refused segment ${new URL(refusedUrl).pathname} cost ${cost.length} requests (${cost.map((r) => (r.preflight ? 'preflight' : String(r.status))).join(', ')}); ${(await seen(page)).refusals.length} refusal events`);
-        expect(cost.length).toBeLessThanOrEqual(2);
-        expect((await seen(page)).refusals).toHaveLength(2);
+      // The access lapses mid-stream: one refused segment, one event, no retry storm.
+      await expect.poll(async () => (await seen(page)).refusals.length, WAIT).toBe(2);
+      const lapsed = (await seen(page)).refusals[1]!;
+      expect(lapsed.reason).toBe('OUTSIDE_HOUSEHOLD');
+      const stoppedAt = await videoTime(page);
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      // What the refused segment cost: its preflight and every request for it that the gate refused (none canceled by the player).
+      const refusedUrl = requests.findLast((request) => !request.preflight && (request.status === 401 || request.status === 403) && !request.url.includes('/gate/v1/'))!.url;
+      const cost = requests.filter((request) => request.url === refusedUrl && !request.canceled && (request.preflight || request.status === 401 || request.status === 403 || request.status === null));
+      console.log(`${player}: the refused segment ${new URL(refusedUrl).pathname} cost ${cost.length} requests (${cost.map((r) => (r.preflight ? 'preflight' : String(r.status))).join(', ')}); ${(await seen(page)).refusals.length} refusal events`);
+      expect(cost.length).toBeLessThanOrEqual(2);
+      expect((await seen(page)).refusals).toHaveLength(2);
 
-        // A second code: the SDK renews the session and the adapter loads again where playback stopped.
-        const secondId = await challenge(page);
-        expect(await verify(page, secondId, await codeFromLog(device, 1))).toBe('TEMPORARY_ACCESS');
-        await expect.poll(async () => (await seen(page)).resumes, WAIT).toBeGreaterThan(0);
-        await expect.poll(() => videoTime(page), WAIT).toBeGreaterThan(stoppedAt + 1);
-        await close();
-      });
-    }
-  });
+      // A second code: the SDK renews the session and the adapter loads again where playback stopped.
+      const secondId = await challenge(page);
+      expect(await verify(page, secondId, await codeFromLog(device, 1))).toBe('TEMPORARY_ACCESS');
+      await expect.poll(async () => (await seen(page)).resumes, WAIT).toBeGreaterThan(0);
+      await expect.poll(() => videoTime(page), WAIT).toBeGreaterThan(stoppedAt + 1);
+      await close();
+    });
+  }
 
-  it('plays a bound device with its non-extractable key kept in IndexedDB', async ({ expect }) => {
+  it('plays a bound device with its non-extractable key kept in IndexedDB', async () => {
     const { page, requests, close } = await openPage(listedPage);
     const key = await page.evaluate(() => (window as unknown as { deviceKeyInfo: () => Promise<{ jwk: object; thumbprint: string; extractable: boolean; exported: boolean }> }).deviceKeyInfo());
     expect(key).toMatchObject({ extractable: false, exported: false });
@@ -226,14 +218,14 @@ describe('the player SDK in a page on another origin', () => {
     await close();
   });
 
-  it('gives a page on an origin that is not listed nothing: the browser blocks the call', async ({ expect }) => {
+  it('gives a page on an origin that is not listed nothing: the browser blocks the call', async () => {
     const { page, close } = await openPage(unlistedPage);
     expect(await play(page, 'hls', await deviceToken('acct-unlisted', 'laptop'))).toBe('GATE_UNREACHABLE');
     expect((await seen(page)).refusals[0]).toMatchObject({ status: 0, reason: 'GATE_UNREACHABLE' });
     await close();
   });
 
-  it('calls the token hook again with expired: true after TOKEN_EXPIRED, and renews the session after a network change', async ({ expect }) => {
+  it('calls the token hook again with expired: true after TOKEN_EXPIRED, and renews the session after a network change', async () => {
     const { page, close } = await openPage(listedPage);
     const now = Math.floor(Date.now() / 1000);
     const expired = await mintDeviceToken({ account: 'acct-refresh', device: 'laptop', type: 'web', claims: { iat: now - 7200, exp: now - 3600 } });
@@ -245,7 +237,7 @@ describe('the player SDK in a page on another origin', () => {
     await close();
   });
 
-  it('the demo page plays with a device key bound in the browser: non-extractable, in IndexedDB', async ({ expect }) => {
+  it('the demo page plays with a device key bound in the browser: non-extractable, in IndexedDB', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${gate.url}/demo`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
@@ -13,6 +14,14 @@ const development = parseEnv(readFileSync(new URL('./.dev.vars', import.meta.url
 // own level, warn: its warnings and errors still show, and a test's failure is vitest's to report.
 // The `wrangler dev` the Node tests start sets its own level (scripts/local-worker.ts).
 process.env.WRANGLER_LOG ??= 'warn';
+
+// Node's compile cache for every Node process the suite starts (vitest's own workers, wrangler, and the
+// ops CLI the Node tests run once per command — dozens of times): a process that has run once before
+// loads its modules from the cache instead of compiling them again, half the CPU of `node scripts/ops.ts`.
+process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL('./node_modules/.cache/node-compile-cache', import.meta.url));
+
+/** Node test files that run one at a time, alone (the `node-alone` project below). */
+const NODE_ALONE = ['test/node/players.test.ts', 'test/node/personas-replay.test.ts', 'test/node/power-cut.test.ts'];
 
 export default defineConfig({
   test: {
@@ -33,7 +42,8 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/unit/**', 'test/shards/**'], testTimeout: 20_000 },
+        // groupOrder: after the unit tests, before the Node tests (vitest runs the groups in turn).
+        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/unit/**', 'test/shards/**'], testTimeout: 20_000, sequence: { groupOrder: 1 } },
       },
       {
         // Pure modules (policy, household document, codecs, counters): no bindings, no Worker, so plain Node runs them
@@ -53,19 +63,42 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers-shards', globalSetup: ['test/setup/custom-build.ts'], include: ['test/shards/**/*.test.ts'], testTimeout: 20_000 },
+        test: { name: 'workers-shards', globalSetup: ['test/setup/custom-build.ts'], include: ['test/shards/**/*.test.ts'], testTimeout: 20_000, sequence: { groupOrder: 1 } },
       },
       {
         // Tools that run in Node against a real `wrangler dev`: the ops CLI and the OpenAPI document.
         test: {
           name: 'node',
           include: ['test/node/**/*.test.ts'],
+          exclude: NODE_ALONE,
           environment: 'node',
           globalSetup: ['test/node/start-gate.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // One wrangler dev per file is plenty for two cores.
+          // Two files at a time: most of a Node test's time is waiting (a video playing in real time, a lapse,
+          // compressed days, a gate starting), not CPU. No two files change the same gate: each page, replay,
+          // power-cut and walkthrough file starts its own `wrangler dev`, and of the two on the shared one
+          // (start-gate.ts) only the ops CLI writes (the OpenAPI test reads /openapi.json).
+          maxWorkers: 2,
+          // Last, after the workerd projects (which run one file at a time on two cores): vitest runs projects
+          // with different maxWorkers in separate groups.
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        // The Node files that keep pace with the wall clock, each alone, after the others: the players (a
+        // refused segment may cost two requests, counted while the stream plays), the personas replay
+        // (compressed days, a 10 s bound on a write landing) and the power cut (a burst cut off, the outboxes
+        // converging). Beside another file on two cores, hls.js asked for a refused segment four times and
+        // the replay's writes missed their bound.
+        test: {
+          name: 'node-alone',
+          include: NODE_ALONE,
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -88,12 +88,22 @@ async function playDemo(page: Page, device: string, network: string, region: str
   await page.click('#demo-play');
 }
 
+/** A household's first decision writes it off the hot path (waitUntil): wait until support can read it. */
+async function householdWritten(account: string): Promise<void> {
+  await expect.poll(async () => (await admin('GET', `/admin/v1/accounts/${encodeURIComponent(account)}`)).status, WAIT).toBe(200);
+}
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   mkdirSync(REVIEW_SHOTS, { recursive: true });
-  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S', SUPPORT_URL } });
+  // Chromium launches while the gate starts: neither needs the other until the first test.
+  const launched = launchChromium();
+  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S', SUPPORT_URL } }).catch(async (error: unknown) => {
+    await (await launched).close();
+    throw error;
+  });
+  browser = await launched;
   adminToken = await mintAdminToken({ scope: ALL_SCOPES, sub: 'browser-test@ops' });
-  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -243,7 +253,7 @@ describe('the help page', () => {
     const account = `acct-move-${Date.now()}`;
     const tv = await mintDeviceToken({ account, device: 'tv-new-home', type: 'tv', ttlSeconds: 600 });
     await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'PE' } });
-    await new Promise((r) => setTimeout(r, 300));
+    await householdWritten(account);
     const context = await newContext();
     await context.addCookies([{ name: 'hearth_device', value: tv, url: gate.url }]);
     await context.setExtraHTTPHeaders({ 'CF-Connecting-IP': '192.0.2.10', 'Hearth-Sim-Country': 'PE' });
@@ -351,13 +361,15 @@ describe('the ops console', () => {
 
   it('shows a tripped guard with its reading beside its threshold, and resumes it', async () => {
     const phones: string[] = [];
+    const accounts: string[] = [];
     for (let i = 0; i < 3; i++) {
       const account = `acct-guard-${Date.now()}-${i}`;
       const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
       await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': `203.0.${60 + i}.1`, 'Hearth-Sim-Country': 'EC' } });
       phones.push(await mintDeviceToken({ account, device: 'phone', type: 'mobile', ttlSeconds: 600 }));
+      accounts.push(account);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    for (const account of accounts) await householdWritten(account);
     await admin('PUT', '/admin/v1/rollout/EC', { mode: 'enforce', guard: { maxRefusalRate: 0.5, minSessions: 3, window: 'PT10M' }, note: 'Ecuador, guarded' });
     for (const phone of phones) await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${phone}`, 'CF-Connecting-IP': '198.51.100.70', 'Hearth-Sim-Country': 'EC' } });
     await expect.poll(async () => ((await admin('GET', '/admin/v1/rollout')).body as { regions: Record<string, { status?: string }> }).regions.EC?.status, WAIT).toBe('tripped');

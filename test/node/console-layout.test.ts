@@ -39,9 +39,14 @@ async function seriousAccessibilityProblems(page: Page) {
 }
 
 beforeAll(async () => {
-  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S' } });
+  // Chromium launches while the gate starts: neither needs the other until the first test.
+  const launched = launchChromium();
+  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S' } }).catch(async (error: unknown) => {
+    await (await launched).close();
+    throw error;
+  });
+  browser = await launched;
   adminToken = await mintAdminToken({ scope: ADMIN_SCOPES.join(' '), sub: 'layout-test@ops' });
-  browser = await launchChromium();
   // What a busy console holds: rules with long notes and guards, decisions in a region, a long audit trail.
   const note = 'Peru: challenge a tenth of accounts while support watches the queue; see the incident review of 2026-11-21 for why the percent is this low';
   await admin('PUT', '/admin/v1/rollout/PE', { mode: 'challenge', percent: 10, note, stages: [{ percent: 10, hold: 'P1D' }, { percent: 50, hold: 'P2D' }, { percent: 100 }], guard: { maxRefusalRate: 0.05, minVerifySuccessRate: 0.5, minHouseholds: 200, window: 'PT15M' } });

@@ -236,13 +236,18 @@ describe('ops CLI against a running gate', () => {
   it('sets a staged, guarded rule in one command, shows its status, and resumes it after a trip', async () => {
     // Households form under the default (monitor) first: their TVs at home, their phones never.
     const phones: string[] = [];
+    const accounts: string[] = [];
     for (let i = 0; i < 3; i++) {
       const account = `cli-guard-${Date.now()}-${i}`;
       const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
       await (await fetch(`${gateUrl}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': `203.0.${40 + i}.1`, 'Hearth-Sim-Country': 'BO' } })).arrayBuffer();
       phones.push(await mintDeviceToken({ account, device: 'phone', type: 'mobile', ttlSeconds: 600 }));
+      accounts.push(account);
     }
-    await new Promise((r) => setTimeout(r, 300)); // the households are written off the hot path
+    // The households are written off the hot path (waitUntil): wait until support can read each.
+    for (const account of accounts) {
+      await expect.poll(async () => (await fetch(`${gateUrl}/admin/v1/accounts/${account}`, { headers: { Authorization: `Bearer ${token}` } })).status, { timeout: 20_000 }).toBe(200);
+    }
 
     const set = await asAdmin(['rollout', 'set', 'BO', 'enforce', '--stages', '10:PT1H,50:P2D,100', '--guard', 'refusal<0.5,verify>0.2,sessions>=3,window=PT5M', '--note', 'Bolivia, guarded']);
     expect(set.code).toBe(0);

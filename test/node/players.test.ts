@@ -124,16 +124,20 @@ const verify = (page: Page, challengeId: string, code: string) =>
   page.evaluate((args) => (window as unknown as { verify: (id: string, code: string) => Promise<string> }).verify(...args), [challengeId, code] as const);
 
 beforeAll(async () => {
-  listedPage = await pageServer();
-  unlistedPage = await pageServer();
+  [listedPage, unlistedPage] = await Promise.all([pageServer(), pageServer()]);
+  // Chromium launches while the gate starts: neither needs the other until the first test.
+  const launched = launchChromium();
   gate = await startLocalWorker({
     envFile: '.dev.vars',
     vars: { METRICS_FLUSH_INTERVAL: 'PT0S', CORS_ALLOWED_ORIGINS: origin(listedPage), TEMP_ACCESS_DURATION: TEMPORARY_ACCESS },
+  }).catch(async (error: unknown) => {
+    await (await launched).close();
+    throw error;
   });
+  browser = await launched;
   // Requests from this browser carry no country: the fallback rule `*` applies. Set before any decision reads the rules.
   const ruled = await admin('PUT', `/admin/v1/rollout/${encodeURIComponent('*')}`, { mode: 'challenge', note: 'players test' });
   if (ruled !== 200) throw new Error(`setting the * rule answered ${ruled}`);
-  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

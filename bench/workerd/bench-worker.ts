@@ -11,9 +11,10 @@
  * minutes: the flush must cost about the same whatever the window (the guard
  * keeps its households in memory by minute and hour and reads no rows).
  *
- * `GET /run?rounds=R&ms=M&households=H` → JSON (H: households a minute in the
- * guard's window, default 1,500 — past the exact form, so every minute holds
- * HyperLogLog registers); `GET /memory?accounts=N&tokens=T` → cache sizes
+ * `GET /run?rounds=R&ms=M&households=H&only=T` → JSON (H: households a minute
+ * in the guard's window, default 1,500 — past the exact form, so every minute
+ * holds HyperLogLog registers; T: only the rows whose names contain it, and
+ * jose jwtVerify); `GET /memory?accounts=N&tokens=T` → cache sizes
  * after N distinct accounts and T distinct tokens went through.
  */
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
@@ -137,7 +138,7 @@ async function decideSegment(gate: Gate, request: Request, identify: (gate: Gate
   return { ok: true as const, decided, decision: decided.decision };
 }
 
-async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: number) {
+async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: number, only: string | null) {
   const built = gateFor(env);
   if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.problems)}`);
   const gate: Gate = built.gate;
@@ -248,11 +249,15 @@ async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: 
   });
 
   // A guarded region's flush, one call to its RegionMetrics object: the same row written at both windows; what differs is the guard's reading.
-  Object.assign(scenarios, {
-    'guard flush: PT15M window, dense minutes': await guardedFlush(env, 'PT15M', guardHouseholds),
-    'guard flush: PT6H window, dense minutes': await guardedFlush(env, 'PT6H', guardHouseholds),
-  });
+  for (const window of ['PT15M', 'PT6H'] as const) {
+    const name = `guard flush: ${window} window, dense minutes`;
+    if (only === null || name.includes(only)) scenarios[name] = await guardedFlush(env, window, guardHouseholds);
+  }
 
+  // `only`: the rows whose names contain it, beside the jwtVerify baseline every ratio is taken against.
+  if (only !== null) {
+    for (const name of Object.keys(scenarios)) if (!name.includes(only) && name !== 'jose jwtVerify') delete scenarios[name];
+  }
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, operation] of Object.entries(scenarios)) {
@@ -283,7 +288,7 @@ export default {
   async fetch(request: Request, env: HearthEnv): Promise<Response> {
     const url = new URL(request.url);
     const number = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
-    if (url.pathname === '/run') return Response.json(await run(env, number('rounds', 5), number('ms', 200), number('households', 1_500)));
+    if (url.pathname === '/run') return Response.json(await run(env, number('rounds', 5), number('ms', 200), number('households', 1_500), url.searchParams.get('only')));
     if (url.pathname === '/memory') return Response.json(await memory(env, number('accounts', 1_000_000), number('tokens', 25_000)));
     return new Response('bench worker: /run or /memory', { status: 404 });
   },

@@ -36,6 +36,7 @@ import { changeRolloutRule } from '../../src/state/rollout-read-model';
 import { HouseholdSketch } from '../../src/metrics/household-sketch';
 import type { Guard } from '../../src/policy/rollout';
 import { regionMetrics } from '../../src/state/region-metrics';
+import { app } from '../../src/app';
 
 export { ControlStore } from '../../src/state/control-store';
 export { HouseholdStore } from '../../src/state/household-store';
@@ -138,7 +139,7 @@ async function decideSegment(gate: Gate, request: Request, identify: (gate: Gate
   return { ok: true as const, decided, decision: decided.decision };
 }
 
-async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: number, only: string | null) {
+async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: number, guardHouseholds: number, only: string | null) {
   const built = gateFor(env);
   if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.problems)}`);
   const gate: Gate = built.gate;
@@ -224,6 +225,9 @@ async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: 
   const tvDecision = tvDecided.decided;
   const originAnswer = new Response(null, { status: 200, headers: { 'Content-Type': 'video/mp2t', 'Content-Length': '2048', 'Cache-Control': 'public, max-age=6' } });
   const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
+  const throughApp = await app.fetch(playbackRequest(tvToken, HOME_IP), env, ctx);
+  await throughApp.arrayBuffer();
+  if (!throughApp.headers.get(DECISION_HEADER)?.startsWith('allow')) throw new Error(`bench setup: segment through app.fetch answered ${throughApp.status} ${throughApp.headers.get(DECISION_HEADER)}`);
   Object.assign(scenarios, {
     'stage: new Request() (harness)': async () => playbackRequest(tvToken, HOME_IP),
     'stage: token, seen before': () => gate.deviceTokens.identify(tvHeaders, Date.now()),
@@ -243,6 +247,16 @@ async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: 
       forwarded.headers.set(DECISION_HEADER, 'allow; reason=IN_HOUSEHOLD');
       forwarded.headers.set('Hearth-Request-Id', 'b1a3c0de-0000-4000-8000-000000000000');
       return forwarded;
+    },
+    // hono's middleware chain (request id, locale, gate, CORS, cross-site check; in this development build also the
+    // development sub-app's) and its routing, with an operation that does next to nothing: GET /healthz.
+    'stage: hono middleware + routing (GET /healthz through app.fetch)': () => app.fetch(new Request('https://gate.bench/healthz'), env, ctx),
+    // A whole segment request through the app, as the route serves it: middleware, routing, identify, decide, record,
+    // the development origin (this build has no ORIGIN_URL: it answers from memory, no subrequest) and the re-wrapped answer.
+    'request: segment through app.fetch (development origin, in memory)': async () => {
+      const response = await app.fetch(playbackRequest(tvToken, HOME_IP), env, ctx);
+      await response.arrayBuffer();
+      return response;
     },
     'stage: decide()': async () =>
       decide({ device: tvIdentity.device, networkId: homeNetwork, addressId: null, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
@@ -285,10 +299,10 @@ async function memory(env: HearthEnv, accounts: number, tokens: number) {
 }
 
 export default {
-  async fetch(request: Request, env: HearthEnv): Promise<Response> {
+  async fetch(request: Request, env: HearthEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     const number = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
-    if (url.pathname === '/run') return Response.json(await run(env, number('rounds', 5), number('ms', 200), number('households', 1_500), url.searchParams.get('only')));
+    if (url.pathname === '/run') return Response.json(await run(env, ctx, number('rounds', 5), number('ms', 200), number('households', 1_500), url.searchParams.get('only')));
     if (url.pathname === '/memory') return Response.json(await memory(env, number('accounts', 1_000_000), number('tokens', 25_000)));
     return new Response('bench worker: /run or /memory', { status: 404 });
   },

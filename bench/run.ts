@@ -17,6 +17,9 @@
  *
  * `npm run bench -- --smoke` runs a few seconds of everything (used by CI so
  * the benchmark cannot rot); the figures of a smoke run mean nothing.
+ * `npm run bench -- --only 'stage: token'` runs only the inside-workerd rows
+ * whose names contain the text (and jose jwtVerify, for the ratio), prints
+ * them and writes nothing: for taking one stage apart without the whole run.
  * Writes bench/results/latest.json (and latest-smoke.json for smoke runs).
  */
 import { cpus, totalmem } from 'node:os';
@@ -27,7 +30,7 @@ import { mintDeviceToken } from '../dev/tokens.ts';
 import { startOrigin } from './local-origin.ts';
 import { cpuSeconds, descendantsNamed, startLocalWorker, type LocalWorker } from '../scripts/local-worker.ts';
 
-const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, rounds: { type: 'string' }, duration: { type: 'string' } } });
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, rounds: { type: 'string' }, duration: { type: 'string' }, only: { type: 'string' } } });
 const smoke = values.smoke!;
 const ROUNDS = Number(values.rounds ?? (smoke ? 1 : 5));
 const DURATION_S = Number(values.duration ?? (smoke ? 1 : 8));
@@ -60,6 +63,17 @@ try {
   log(`origin on ${origin.url}`);
   const benchWorker = await startLocalWorker({ config: 'bench/workerd/wrangler.toml', envFile: '.dev.vars' });
   workers.push(benchWorker);
+  if (values.only !== undefined) {
+    const { results } = await getJson<{ results: Record<string, { medianUs: number; roundsUs: number[] }> }>(`${benchWorker.url}/run?rounds=${ROUNDS}&ms=300&only=${encodeURIComponent(values.only)}`);
+    const baseline = results['jose jwtVerify']!.medianUs;
+    for (const [name, r] of Object.entries(results)) {
+      process.stdout.write(`${name.padEnd(66)} ${r.medianUs.toFixed(1).padStart(8)} µs   ${(r.medianUs / baseline).toFixed(3)} × jwtVerify   rounds ${r.roundsUs.map((x) => x.toFixed(1)).join(' ')}\n`);
+    }
+    // The rest of the run is skipped: stop what was started here (the `finally` below does not run after exit).
+    for (const worker of workers) worker.stop();
+    origin.close();
+    process.exit(0);
+  }
   const targets = {
     passthrough: await startLocalWorker({ config: 'bench/passthrough/wrangler.toml', vars: { ORIGIN_URL: origin.url } }),
     'verify-only': await startLocalWorker({ config: 'bench/verify-only/wrangler.toml', envFile: '.dev.vars', vars: { ORIGIN_URL: origin.url } }),

@@ -11,9 +11,10 @@
  * minutes: the flush must cost about the same whatever the window (the guard
  * keeps its households in memory by minute and hour and reads no rows).
  *
- * `GET /run?rounds=R&ms=M&households=H` → JSON (H: households a minute in the
- * guard's window, default 1,500 — past the exact form, so every minute holds
- * HyperLogLog registers); `GET /memory?accounts=N&tokens=T` → cache sizes
+ * `GET /run?rounds=R&ms=M&households=H&only=T` → JSON (H: households a minute
+ * in the guard's window, default 1,500 — past the exact form, so every minute
+ * holds HyperLogLog registers; T: only the rows whose names contain it, and
+ * jose jwtVerify); `GET /memory?accounts=N&tokens=T` → cache sizes
  * after N distinct accounts and T distinct tokens went through.
  */
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
@@ -33,6 +34,7 @@ import { rolloutBucket, ruleFor } from '../../src/policy/rollout';
 import { HouseholdSketch } from '../../src/metrics/household-sketch';
 import type { Guard } from '../../src/policy/rollout';
 import { regionMetrics } from '../../src/state/region-metrics';
+import { app } from '../../src/app';
 
 export { ControlStore } from '../../src/state/control-store';
 export { HouseholdStore } from '../../src/state/household-store';
@@ -135,7 +137,7 @@ async function decideSegment(gate: Gate, request: Request, identify: (gate: Gate
   return { ok: true as const, decided, decision: decided.decision };
 }
 
-async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: number) {
+async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: number, guardHouseholds: number, only: string | null) {
   const built = gateFor(env);
   if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.problems)}`);
   const gate: Gate = built.gate;
@@ -221,6 +223,9 @@ async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: 
   const tvDecision = tvDecided.decided;
   const originAnswer = new Response(null, { status: 200, headers: { 'Content-Type': 'video/mp2t', 'Content-Length': '2048', 'Cache-Control': 'public, max-age=6' } });
   const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
+  const throughApp = await app.fetch(playbackRequest(tvToken, HOME_IP), env, ctx);
+  await throughApp.arrayBuffer();
+  if (!throughApp.headers.get(DECISION_HEADER)?.startsWith('allow')) throw new Error(`bench setup: segment through app.fetch answered ${throughApp.status} ${throughApp.headers.get(DECISION_HEADER)}`);
   Object.assign(scenarios, {
     'stage: new Request() (harness)': async () => playbackRequest(tvToken, HOME_IP),
     'stage: token, seen before': () => gate.deviceTokens.identify(tvHeaders, Date.now()),
@@ -241,16 +246,30 @@ async function run(env: HearthEnv, rounds: number, ms: number, guardHouseholds: 
       forwarded.headers.set('Hearth-Request-Id', 'b1a3c0de-0000-4000-8000-000000000000');
       return forwarded;
     },
+    // hono's middleware chain (request id, locale, gate, CORS, cross-site check; in this development build also the
+    // development sub-app's) and its routing, with an operation that does next to nothing: GET /healthz.
+    'stage: hono middleware + routing (GET /healthz through app.fetch)': () => app.fetch(new Request('https://gate.bench/healthz'), env, ctx),
+    // A whole segment request through the app, as the route serves it: middleware, routing, identify, decide, record,
+    // the development origin (this build has no ORIGIN_URL: it answers from memory, no subrequest) and the re-wrapped answer.
+    'request: segment through app.fetch (development origin, in memory)': async () => {
+      const response = await app.fetch(playbackRequest(tvToken, HOME_IP), env, ctx);
+      await response.arrayBuffer();
+      return response;
+    },
     'stage: decide()': async () =>
       decide({ device: tvIdentity.device, networkId: homeNetwork, addressId: null, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
   });
 
   // A guarded region's flush, one call to its RegionMetrics object: the same row written at both windows; what differs is the guard's reading.
-  Object.assign(scenarios, {
-    'guard flush: PT15M window, dense minutes': await guardedFlush(env, 'PT15M', guardHouseholds),
-    'guard flush: PT6H window, dense minutes': await guardedFlush(env, 'PT6H', guardHouseholds),
-  });
+  for (const window of ['PT15M', 'PT6H'] as const) {
+    const name = `guard flush: ${window} window, dense minutes`;
+    if (only === null || name.includes(only)) scenarios[name] = await guardedFlush(env, window, guardHouseholds);
+  }
 
+  // `only`: the rows whose names contain it, beside the jwtVerify baseline every ratio is taken against.
+  if (only !== null) {
+    for (const name of Object.keys(scenarios)) if (!name.includes(only) && name !== 'jose jwtVerify') delete scenarios[name];
+  }
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, operation] of Object.entries(scenarios)) {
@@ -278,10 +297,10 @@ async function memory(env: HearthEnv, accounts: number, tokens: number) {
 }
 
 export default {
-  async fetch(request: Request, env: HearthEnv): Promise<Response> {
+  async fetch(request: Request, env: HearthEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     const number = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
-    if (url.pathname === '/run') return Response.json(await run(env, number('rounds', 5), number('ms', 200), number('households', 1_500)));
+    if (url.pathname === '/run') return Response.json(await run(env, ctx, number('rounds', 5), number('ms', 200), number('households', 1_500), url.searchParams.get('only')));
     if (url.pathname === '/memory') return Response.json(await memory(env, number('accounts', 1_000_000), number('tokens', 25_000)));
     return new Response('bench worker: /run or /memory', { status: 404 });
   },

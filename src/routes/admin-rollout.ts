@@ -8,7 +8,7 @@ import type { HandlerInput } from '../api/operation';
 import type { regionParam, rolloutRuleInput } from '../api/schemas';
 import type { AppContext } from '../http/context';
 import { invalid } from '../http/json-body';
-import { problemFor } from '../http/problem';
+import { refusalProblem } from './refusal';
 import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
 import { authoritativeRollout, changeRolloutRule } from '../state/rollout-read-model';
 
@@ -31,15 +31,9 @@ async function change(c: AppContext, region: string, rule: z.output<typeof rollo
   const ifMatch = parseIfMatch(c.req.header('If-Match'));
   if (ifMatch === null) return invalid(c, 'If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"');
   const result = await changeRolloutRule(c.env, { region, rule, actor, ...(ifMatch !== undefined ? { ifMatch } : {}) });
-  if (result.ok) return rolloutResponse(c, result.rollout);
-  if (result.reason === 'VERSION_MISMATCH') {
-    return problemFor(c, 'VERSION_MISMATCH', {
-      detail: `You sent If-Match ${ifMatch}, but the rollout is at version ${result.rollout.version}. Read it again and retry with If-Match: "${result.rollout.version}".`,
-      extra: { currentVersion: result.rollout.version },
-      headers: { ETag: `"${result.rollout.version}"` },
-    });
-  }
-  return problemFor(c, 'RULE_NOT_FOUND', { detail: `There is no rule for ${region}.` });
+  if (result.ok) return rolloutResponse(c, result.value);
+  if (result.error.reason === 'RULE_NOT_FOUND') return refusalProblem(c, { reason: 'RULE_NOT_FOUND', region });
+  return refusalProblem(c, { reason: 'VERSION_MISMATCH', rollout: result.error.rollout, ifMatch });
 }
 
 export async function putRule(c: AppContext, input: HandlerInput<'admin', { params: typeof regionParam; body: typeof rolloutRuleInput }>): Promise<Response> {

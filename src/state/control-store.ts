@@ -22,7 +22,7 @@ import { ROLLOUT_KEY } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { Outbox } from './outbox';
 import { regionMetrics, type RegionMetrics } from './region-metrics';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 
 const ROLLOUT = 'rollout';
 /** The actor of every change a rule makes by itself. */
@@ -69,7 +69,7 @@ export interface AppendOptions {
   redact?: { accountId: string; pseudonym: string };
 }
 
-export type RolloutChange = Result<{ rollout: Rollout }, { reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout }>;
+export type RolloutChange = Result<Rollout, { reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout }>;
 
 export interface RuleChange {
   region: string;
@@ -145,10 +145,10 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   async changeRule(change: RuleChange): Promise<RolloutChange> {
     const current = await this.rollout();
     if (change.ifMatch !== undefined && change.ifMatch !== current.version) {
-      return { ok: false, reason: 'VERSION_MISMATCH', rollout: current };
+      return err({ reason: 'VERSION_MISMATCH', rollout: current });
     }
     if (!change.rule && !Object.hasOwn(current.regions, change.region)) {
-      return { ok: false, reason: 'RULE_NOT_FOUND', rollout: current };
+      return err({ reason: 'RULE_NOT_FOUND', rollout: current });
     }
     const now = Date.now();
     // A person's rule is a new duty: it is tended when due, not after an old failure's backoff.
@@ -163,7 +163,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       now,
     });
     await this.#afterWrite(change.region, before, after, now, true);
-    return { ok: true, rollout: next };
+    return ok(next);
   }
 
   /**
@@ -265,8 +265,8 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   /** The webhook of ops events, or null (development: logged instead). */
   #opsTarget(): { url: string; signingKey: string } | null {
     const parsed = parseConfig(this.env);
-    const url = parsed.ok ? parsed.config.opsNotifyUrl : null;
-    const key = parsed.ok ? (parsed.config.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined)) : undefined;
+    const url = parsed.ok ? parsed.value.opsNotifyUrl : null;
+    const key = parsed.ok ? (parsed.value.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined)) : undefined;
     return url && key ? { url, signingKey: key } : null;
   }
 

@@ -34,7 +34,7 @@ export async function currentRollout(bindings: RolloutBindings, now: number): Pr
 /** Changes one region's rule through the ControlStore; this isolate sees it immediately. */
 export async function changeRolloutRule(bindings: RolloutBindings, change: RuleChange): Promise<RolloutChange> {
   const result = await controlStore(bindings).changeRule(change);
-  keep(result.rollout, Date.now(), true);
+  keep(result.ok ? result.value : result.error.rollout, Date.now(), true);
   return result;
 }
 

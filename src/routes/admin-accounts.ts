@@ -149,9 +149,7 @@ export async function createGrant(c: AppContext, input: HandlerInput<'admin', { 
   const { account } = input.params;
   const { deviceId, days, reason } = input.body;
   const actor = input.admin.actor;
-  const added = await gate.households.change(account, async (store) => store.addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor }));
-  if (!added.ok) return refusalProblem(c, added.error);
-  const { grant } = added.value;
+  const { grant } = (await gate.households.change(account, async (store) => store.addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor }))).value;
   return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) }, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }
 

@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
 import type { regionParam, rolloutRuleInput } from '../api/schemas';
 import type { AppContext } from '../http/context';
-import { invalid } from '../http/json-body';
+import { invalid, invalidInput, type InvalidInput } from '../http/json-body';
+import { err, ok, type Result } from '../result';
 import { refusalProblem } from './refusal';
 import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
 import { authoritativeRollout, changeRolloutRule } from '../state/rollout-read-model';
@@ -20,16 +21,17 @@ export async function getRollout(c: AppContext): Promise<Response> {
   return rolloutResponse(c, await authoritativeRollout(c.env, { readings: true }));
 }
 
-/** `If-Match: 3`, `"3"` or `W/"3"` → 3; absent → undefined; anything else → null. */
-export function parseIfMatch(header: string | undefined): number | undefined | null {
-  if (header === undefined) return undefined;
+/** `If-Match: 3`, `"3"` or `W/"3"` → 3; absent → undefined; anything else is refused, naming the header. */
+export function parseIfMatch(header: string | undefined): Result<number | undefined, InvalidInput> {
+  if (header === undefined) return ok(undefined);
   const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
-  return match ? Number(match[1]) : null;
+  return match ? ok(Number(match[1])) : err(invalidInput('If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"'));
 }
 
 async function change(c: AppContext, region: string, rule: z.output<typeof rolloutRuleInput> | null, actor: string): Promise<Response> {
-  const ifMatch = parseIfMatch(c.req.header('If-Match'));
-  if (ifMatch === null) return invalid(c, 'If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"');
+  const parsed = parseIfMatch(c.req.header('If-Match'));
+  if (!parsed.ok) return refusalProblem(c, parsed.error);
+  const ifMatch = parsed.value;
   const result = await changeRolloutRule(c.env, { region, rule, actor, ...(ifMatch !== undefined ? { ifMatch } : {}) });
   if (result.ok) return rolloutResponse(c, result.value);
   if (result.error.reason === 'RULE_NOT_FOUND') return refusalProblem(c, { reason: 'RULE_NOT_FOUND', region });

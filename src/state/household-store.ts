@@ -31,7 +31,7 @@ import { KvPublisher } from './kv-publisher';
 import { wakeBy } from './alarm';
 import { type DeviceType } from '../vocabulary';
 import { MS_PER_SECOND } from '../time';
-import { err, ok, type Err, type Result } from '../result';
+import { err, ok, type Err, type Ok, type Result } from '../result';
 
 const HOUSEHOLD = 'household';
 /** After an erase, the floor against the account's older tokens (household/erase-floor.ts); nothing else is kept. */
@@ -92,8 +92,8 @@ export type PrimaryLocationResult = Result<
 
 export type SignOutResult = Result<{ household: Household }, { reason: 'DEVICE_NOT_FOUND' }>;
 
-/** A support grant given (or ended): the grant, and the household as it now stands. */
-export type SupportGrantChange = Result<{ grant: SupportGrant; household: Household }, { reason: 'GRANT_NOT_FOUND' }>;
+/** A support grant given or ended: the grant, and the household as it now stands. */
+export type SupportGrantChange = { grant: SupportGrant; household: Household };
 
 export type ExtraMemberRemoval = Result<{ household: Household }, { reason: 'EXTRA_MEMBER_NOT_FOUND' }>;
 
@@ -366,7 +366,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /** Adds a support grant, audited with the change. */
-  async addSupportGrant(accountId: string, grant: Omit<SupportGrant, 'grantId' | 'createdAt' | 'actor'>, by: AuditActor): Promise<SupportGrantChange> {
+  async addSupportGrant(accountId: string, grant: Omit<SupportGrant, 'grantId' | 'createdAt' | 'actor'>, by: AuditActor): Promise<Ok<SupportGrantChange>> {
     const now = Date.now();
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     const full: SupportGrant = { ...grant, actor: by.actor, grantId: crypto.randomUUID(), createdAt: now };
@@ -383,7 +383,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /** Ends a support grant, audited with the change; GRANT_NOT_FOUND when the account holds no such grant. */
-  async endSupportGrant(grantId: string, by: AuditActor): Promise<SupportGrantChange> {
+  async endSupportGrant(grantId: string, by: AuditActor): Promise<Result<SupportGrantChange, { reason: 'GRANT_NOT_FOUND' }>> {
     const current = await this.household();
     const grant = current?.supportGrants.find((g) => g.grantId === grantId);
     const next = current && endSupportGrant(current, grantId, Date.now());

@@ -113,14 +113,14 @@ export class ChallengeBook {
 
   /**
    * The checked challenge marked used, as the record to store with the change
-   * it pays for; null when a concurrent request used it first. Read afresh
-   * right before the change is saved, with no await between this and the
-   * save's put, so a code is used exactly once.
+   * it pays for; a used code when a concurrent request used it first. Read
+   * afresh right before the change is saved, with no await between this and
+   * the save's put, so a code is used exactly once.
    */
-  async spend(key: string, now: number): Promise<Record<string, ChallengeRecord> | null> {
+  async spend(key: string, now: number): Promise<Result<Record<string, ChallengeRecord>, { reason: 'CHALLENGE_EXPIRED'; used: true }>> {
     const fresh = await this.storage.get<ChallengeRecord>(key);
-    if (!fresh || fresh.usedAt !== null) return null;
-    return { [key]: { ...fresh, usedAt: now } };
+    if (!fresh || fresh.usedAt !== null) return err({ reason: 'CHALLENGE_EXPIRED', used: true });
+    return ok({ [key]: { ...fresh, usedAt: now } });
   }
 
   /** The metrics region a challenge's code was sent in (absent on challenges from before v1.3, and on unknown ones). */

@@ -330,8 +330,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const granted = verifiedAccess(current, input, input.limits, now);
     if (!granted.ok) return granted;
     const spent = await this.#challenges.spend(checked.value, now);
-    if (!spent) return err({ reason: 'CHALLENGE_EXPIRED', used: true });
-    const household = await this.save(granted.value, [], spent);
+    if (!spent.ok) return spent;
+    const household = await this.save(granted.value, [], spent.value);
     return ok({ expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household });
   }
 
@@ -354,8 +354,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const limited = changeLimitRefusal(current, input.maxChanges, input.limits, now);
     if (limited) return limited;
     const spent = await this.#challenges.spend(checked.value, now);
-    if (!spent) return err({ reason: 'CHALLENGE_EXPIRED', used: true });
-    return ok({ household: await this.save(setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now), [], spent) });
+    if (!spent.ok) return spent;
+    return ok({ household: await this.save(setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now), [], spent.value) });
   }
 
   /** Signs a device of this household out. */

@@ -12,7 +12,6 @@ import { openApiDocument } from './api/openapi';
 import { operations } from './routes/operations';
 import { webPlayers } from './edge/cors';
 import { isCrossSiteCookieRequest } from './edge/cross-site';
-import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from './edge/decision-response';
 import { recordRefusedCredential } from './edge/record';
 import { checkDeviceBinding } from './edge/device-binding';
 import { gateFor } from './gate';
@@ -21,6 +20,8 @@ import { readJsonBody, validate } from './http/json-body';
 import { problemFor, problemResponse } from './http/problem';
 import { negotiateLocale } from './messages/catalog';
 import { authorizeAdmin } from './routes/admin-auth';
+import { refusalProblem, type Refusal } from './routes/refusal';
+import { err, ok, type Result } from './result';
 import { mountDevelopment } from './development/app';
 import { assetResponse, bundledAsset } from './pages/bundled-asset';
 import { consolePage } from './pages/console-page';
@@ -44,20 +45,20 @@ app.use(async (c, next) => {
 app.use(async (c, next) => {
   const built = gateFor(c.env);
   if (!built.ok) {
-    for (const problem of built.problems) {
+    for (const problem of built.error) {
       console.error(JSON.stringify({ event: 'misconfigured', binding: problem.binding, problem: problem.message }));
     }
     // In production the public answer names the bindings only; what is wrong with each is in the log.
     const development = c.env.ENVIRONMENT === 'development';
-    const bindings = built.problems.map((problem) => (development ? `${problem.binding} ${problem.message}` : problem.binding));
+    const bindings = built.error.map((problem) => (development ? `${problem.binding} ${problem.message}` : problem.binding));
     return problemFor(c, 'MISCONFIGURED', {
       detail: development
         ? `The gate's configuration is incomplete: ${bindings.join('; ')}.`
         : `The gate's configuration is incomplete or unsafe: ${[...new Set(bindings)].join(', ')}. The gate's log says what is wrong with each.`,
-      extra: { bindings: [...new Set(built.problems.map((problem) => problem.binding))] },
+      extra: { bindings: [...new Set(built.error.map((problem) => problem.binding))] },
     });
   }
-  c.set('gate', built.gate);
+  c.set('gate', built.value);
   await next();
 });
 
@@ -80,53 +81,54 @@ app.use('/gate/v1/*', limitBodies(DEVICE_BODY_LIMIT_BYTES));
 app.use('/admin/*', limitBodies(ADMIN_BODY_LIMIT_BYTES));
 
 /** The sign-in an operation's auth kind asks for: nothing, a device token, or an admin token with the operation's scope. */
-async function signIn(c: AppContext, operation: Operation): Promise<SignedIn[AuthKind] | Response> {
+async function signIn(c: AppContext, operation: Operation): Promise<Result<SignedIn[AuthKind], Refusal>> {
   switch (operation.auth) {
     case 'none':
-      return {};
+      return ok({});
     case 'device': {
       const gate = c.get('gate');
       const now = Date.now();
       const identity = await gate.deviceTokens.identify(c.req.raw.headers, now);
       if (identity.ok) {
         // Contract §2.1: a bound token proves possession of its key here (and `required` refuses unbound tokens).
-        const binding = await checkDeviceBinding(gate, c.req.raw, identity.device, now);
-        if (binding.ok) return { device: identity.device };
-        if (binding.failure === 'state-unavailable') return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
+        const binding = await checkDeviceBinding(gate, c.req.raw, identity.value, now);
+        if (binding.ok) return ok({ device: identity.value });
+        if (binding.error === 'state-unavailable') return err({ reason: 'STATE_UNAVAILABLE' });
         if (operation.countsSessions) recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), 'DEVICE_PROOF_REQUIRED', now, (p) => c.executionCtx.waitUntil(p));
         // The failure is a fixed code (identity/device-proof.ts); neither token nor proof is logged.
-        console.log(JSON.stringify({ event: 'device_proof_refused', requestId: c.get('requestId'), operation: operation.operationId, failure: binding.failure }));
-        return tokenProblem('DEVICE_PROOF_REQUIRED', c.get('requestId'), c.get('locale'));
+        console.log(JSON.stringify({ event: 'device_proof_refused', requestId: c.get('requestId'), operation: operation.operationId, failure: binding.error }));
+        return err({ reason: 'DEVICE_PROOF_REQUIRED' });
       }
+      const { reason } = identity.error;
       if (operation.countsSessions) {
-        recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), identity.reason, now, (p) => c.executionCtx.waitUntil(p));
+        recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), reason, now, (p) => c.executionCtx.waitUntil(p));
       } else {
-        console.log(JSON.stringify({ event: 'token_refused', requestId: c.get('requestId'), operation: operation.operationId, reason: identity.reason }));
+        console.log(JSON.stringify({ event: 'token_refused', requestId: c.get('requestId'), operation: operation.operationId, reason }));
       }
-      return tokenProblem(identity.reason, c.get('requestId'), c.get('locale'));
+      return err({ reason });
     }
     case 'admin': {
       const admin = await authorizeAdmin(c, operation.scope);
-      return admin instanceof Response ? admin : { admin };
+      return admin.ok ? ok({ admin: admin.value }) : admin;
     }
   }
 }
 
-const NOTHING = { ok: true as const, value: undefined };
+const NOTHING = ok(undefined);
 
 /** Runs any operation the same way: sign-in by its auth kind, then its params, query and body, then the handler. */
 async function run(c: AppContext, operation: Operation): Promise<Response> {
   const signedIn = await signIn(c, operation);
-  if (signedIn instanceof Response) return signedIn;
-  const params = operation.params ? validate(c, operation.params, c.req.param()) : NOTHING;
-  if (!params.ok) return params.response;
-  const query = operation.query ? validate(c, operation.query, c.req.query()) : NOTHING;
-  if (!query.ok) return query.response;
+  if (!signedIn.ok) return refusalProblem(c, signedIn.error);
+  const params = operation.params ? validate(operation.params, c.req.param()) : NOTHING;
+  if (!params.ok) return refusalProblem(c, params.error);
+  const query = operation.query ? validate(operation.query, c.req.query()) : NOTHING;
+  if (!query.ok) return refusalProblem(c, query.error);
   const body = operation.body ? await readJsonBody(c, operation.body, { optional: operation.bodyOptional === true }) : NOTHING;
-  if (!body.ok) return body.response;
+  if (!body.ok) return refusalProblem(c, body.error);
   // The one place the operation's own input type is erased: defineOperation checked it against its schemas and auth kind.
   const handler = operation.handler as (c: AppContext, input: object) => Response | Promise<Response>;
-  return handler(c, { params: params.value, query: query.value, body: body.value, ...signedIn });
+  return handler(c, { params: params.value, query: query.value, body: body.value, ...signedIn.value });
 }
 
 /**

@@ -18,7 +18,7 @@ import { DecisionCounter } from './metrics/counter';
 import { HouseholdHasher, type HouseholdHash } from './metrics/household-sketch';
 import { regionMetrics } from './state/region-metrics';
 import { RolloutReadModel } from './state/rollout-read-model';
-import type { Result } from './result';
+import { err, type Result } from './result';
 
 export interface Gate {
   env: HearthEnv;
@@ -43,7 +43,7 @@ export interface Gate {
   sessions: PlaybackSessions;
 }
 
-export type GateResult = Result<{ gate: Gate }, { problems: ConfigProblem[] }>;
+export type GateResult = Result<Gate, ConfigProblem[]>;
 
 const gates = new WeakMap<object, GateResult>();
 const BUCKET_CACHE_ENTRIES = 50_000;
@@ -95,14 +95,14 @@ function buildGate(env: HearthEnv): GateResult {
   const parsed = parseConfig(env);
   const storage = storageProblems(env);
   // Every problem at once: the configuration's (the admin API's among them) and the storage's.
-  if (!parsed.ok) return { ok: false, problems: [...parsed.problems, ...storage] };
-  if (storage.length > 0) return { ok: false, problems: [...storage, ...parsed.config.adminProblems] };
-  const { config } = parsed;
+  if (!parsed.ok) return err([...parsed.error, ...storage]);
+  if (storage.length > 0) return err([...storage, ...parsed.value.adminProblems]);
+  const config = parsed.value;
   const metricsShard = pickMetricsShard(config.metricsShards);
   const rollouts = new RolloutReadModel(env);
   return {
     ok: true,
-    gate: {
+    value: {
       env,
       config,
       limits: householdLimits(config),

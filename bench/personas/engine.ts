@@ -324,8 +324,8 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
       limits,
       verifiedAt,
     );
-    if (granted.ok) keep(device.account, granted.household);
-    push(day, verifiedAt, verifyRequest, granted.ok ? 'ok' : granted.reason, gateVerify?.answer);
+    if (granted.ok) keep(device.account, granted.value);
+    push(day, verifiedAt, verifyRequest, granted.ok ? 'ok' : granted.error.reason, gateVerify?.answer);
     return granted.ok ? 'granted' : 'refused';
   };
 
@@ -341,8 +341,8 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     const household = held(device.account) ?? emptyHousehold(device.account, now);
     if (escalation.kind === 'extra-member') {
       const change = addExtraMember(household, device.id, device.name, preset.extraMemberSlots, now);
-      if (change.ok) keep(device.account, change.household);
-      await say(day, now, { step: 'extra-member', device }, change.ok ? 'ok' : change.reason);
+      if (change.ok) keep(device.account, change.value.household);
+      await say(day, now, { step: 'extra-member', device }, change.ok ? 'ok' : change.error.reason);
       return change.ok ? 'owner' : null;
     }
     // The admin API takes whole days, whatever the run's day: a grant lasts real days.

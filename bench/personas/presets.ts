@@ -73,8 +73,8 @@ export type BaseBindings = ConfigBindings;
 /** The gate's configuration for `bindings` over `base`; throws with the bindings' problems. */
 export function configFor(base: BaseBindings, bindings: ConfigBindings): GateConfig {
   const parsed = parseConfig({ ...base, ...bindings });
-  if (!parsed.ok) throw new Error(`preset bindings: ${parsed.problems.map((p) => `${p.binding} ${p.message}`).join('; ')}`);
-  return parsed.config;
+  if (!parsed.ok) throw new Error(`preset bindings: ${parsed.error.map((p) => `${p.binding} ${p.message}`).join('; ')}`);
+  return parsed.value;
 }
 
 export function presetOf(definition: PresetDefinition, base: BaseBindings, more: ConfigBindings = {}): Preset {

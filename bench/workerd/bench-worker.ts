@@ -29,7 +29,8 @@ import { counterName, type CountedAnswer } from '../../src/metrics/tally';
 import type { HearthEnv } from '../../src/env';
 import { gateFor, type Gate } from '../../src/gate';
 import { emptyHousehold } from '../../src/household/household';
-import { decide } from '../../src/policy/decide';
+import { decide, STATE_UNAVAILABLE } from '../../src/policy/decide';
+import { ok } from '../../src/result';
 import { rolloutBucket, ruleFor } from '../../src/policy/rollout';
 import { HouseholdSketch } from '../../src/metrics/household-sketch';
 import type { Guard } from '../../src/policy/rollout';
@@ -132,15 +133,15 @@ async function decideSegment(gate: Gate, request: Request, identify: (gate: Gate
   const now = Date.now();
   const identification = await identify(gate, request, now, 'SESSION_REQUIRED');
   if (!identification.ok) return identification;
-  const decided = await decideForDevice(gate, request, identification.identified, now, 'segment');
+  const decided = await decideForDevice(gate, request, identification.value, now, 'segment');
   rememberVisit(gate, decided, 'segment', () => undefined);
-  return { ok: true as const, decided, decision: decided.decision };
+  return ok(decided);
 }
 
 async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: number, guardHouseholds: number, only: string | null) {
   const built = gateFor(env);
-  if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.problems)}`);
-  const gate: Gate = built.gate;
+  if (!built.ok) throw new Error(`bench gate misconfigured: ${JSON.stringify(built.error)}`);
+  const gate: Gate = built.value;
   const issuer = gate.config.deviceTokens.issuer;
   const account = `bench-${Date.now()}`;
 
@@ -177,7 +178,7 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
   const noWait = () => undefined;
   const expect = async (token: string, ip: string, reason: string) => {
     const result = await decideSegment(gate, playbackRequest(token, ip), identifyByToken);
-    if (!result.ok || result.decision.reason !== reason) throw new Error(`bench setup: expected ${reason}, got ${JSON.stringify(result.ok ? result.decision.reason : result.reason)}`);
+    if (!result.ok || result.value.decision.reason !== reason) throw new Error(`bench setup: expected ${reason}, got ${JSON.stringify(result.ok ? result.value.decision.reason : result.error.reason)}`);
   };
   await expect(tvToken, HOME_IP, 'IN_HOUSEHOLD');
   await expect(phoneToken, AWAY_IP, 'TRUSTED_DEVICE');
@@ -195,7 +196,7 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
     freshSessions = await Promise.all(Array.from({ length: FRESH_TOKENS_PER_ROUND }, () => gate.sessions.issue({ ...tvSession, expiresAtSeconds: tvSession.expiresAtSeconds + ++sessionSerial })));
   };
   const sessionDecision = await decideSegment(gate, tvSessionRequest, identifyPlayback);
-  if (!sessionDecision.ok || sessionDecision.decision.reason !== 'IN_HOUSEHOLD') throw new Error('bench setup: tv session');
+  if (!sessionDecision.ok || sessionDecision.value.decision.reason !== 'IN_HOUSEHOLD') throw new Error('bench setup: tv session');
 
   const scenarios: Record<string, (i: number) => Promise<unknown>> = {
     'ed25519 verify (floor)': () => crypto.subtle.verify('Ed25519', publicKey, signature, signingInput),
@@ -220,7 +221,7 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
   if (!tvIdentity.ok) throw new Error('bench setup: tv token');
   const tvDecided = await decideSegment(gate, tvRequest, identifyByToken);
   if (!tvDecided.ok) throw new Error('bench setup: tv decision');
-  const tvDecision = tvDecided.decided;
+  const tvDecision = tvDecided.value;
   const originAnswer = new Response(null, { status: 200, headers: { 'Content-Type': 'video/mp2t', 'Content-Length': '2048', 'Cache-Control': 'public, max-age=6' } });
   const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
   const throughApp = await app.fetch(playbackRequest(tvToken, HOME_IP), env, ctx);
@@ -239,7 +240,7 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
     // Everything a decision is told with at production settings: count, schedule the flush, 1 % log line, no Analytics Engine locally.
     'stage: record the decision (count + sampled log)': async () => recordDecision(gate, 'segment', 'b1a3c0de-0000-4000-8000-000000000000', tvDecision, noWait),
     // Around the decision, on every allowed segment: the origin request (token out, identity in) and the answer re-wrapped with its headers.
-    'stage: origin request (headers filtered)': async () => originRequest(tvRequest, 'https://origin.bench', tvIdentity.device),
+    'stage: origin request (headers filtered)': async () => originRequest(tvRequest, 'https://origin.bench', tvIdentity.value),
     'stage: answer re-wrapped (headers added)': async () => {
       const forwarded = new Response(null, originAnswer);
       forwarded.headers.set(DECISION_HEADER, 'allow; reason=IN_HOUSEHOLD');
@@ -257,7 +258,7 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
       return response;
     },
     'stage: decide()': async () =>
-      decide({ device: tvIdentity.device, networkId: homeNetwork, addressId: null, region: 'PE', appliedRule, bucket, household: snapshot, policyVersion: rollout.version }, gate.limits, Date.now()),
+      decide({ device: tvIdentity.value, networkId: homeNetwork, addressId: null, region: 'PE', appliedRule, bucket, household: snapshot.ok ? snapshot.value : STATE_UNAVAILABLE, policyVersion: rollout.version }, gate.limits, Date.now()),
   });
 
   // A guarded region's flush, one call to its RegionMetrics object: the same row written at both windows; what differs is the guard's reading.
@@ -286,7 +287,7 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
 async function memory(env: HearthEnv, accounts: number, tokens: number) {
   const built = gateFor(env);
   if (!built.ok) throw new Error('bench gate misconfigured');
-  const gate = built.gate;
+  const gate = built.value;
   const now = Date.now();
   for (let i = 0; i < accounts; i++) gate.households.remember(`memory-${i}`, emptyHousehold(`memory-${i}`, now), now);
   for (let batch = 0; batch < tokens; batch += 500) {

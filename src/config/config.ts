@@ -11,7 +11,7 @@
 import * as z from 'zod';
 import { DurationError, parseDurationMs } from './duration';
 import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 
 /** Every configuration binding the gate reads (docs/api.md, "Configuration"). */
 export type ConfigBinding =
@@ -131,7 +131,7 @@ export interface ConfigProblem {
   message: string;
 }
 
-export type ConfigResult = Result<{ config: GateConfig }, { problems: ConfigProblem[] }>;
+export type ConfigResult = Result<GateConfig, ConfigProblem[]>;
 
 type RawBindings = ConfigBindings;
 
@@ -455,5 +455,5 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     corsAllowedOrigins: read('CORS_ALLOWED_ORIGINS', corsOrigins(production), () => new Set<string>()),
   };
   // A gate that cannot start names every binding at fault at once, the admin API's too (alone, those only close /admin).
-  return problems.length === 0 ? { ok: true, config } : { ok: false, problems: [...problems, ...adminProblems] };
+  return problems.length === 0 ? ok(config) : err([...problems, ...adminProblems]);
 }

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { mintDeviceToken } from '../../dev/tokens';
 import type { AppContext } from '../http/context';
-import { readJsonBody } from '../http/json-body';
+import { inputProblem, readJsonBody } from '../http/json-body';
 import { DEVICE_COOKIE } from '../identity/device-token';
 import { CLEAR_SESSION_COOKIE } from '../session/playback-session';
 import { DEVICE_TYPES, ID_PATTERN } from '../vocabulary';
@@ -28,7 +28,7 @@ const tokenRequest = z.object({ account: z.string().regex(ID_PATTERN), device: z
 export async function devDeviceToken(c: AppContext): Promise<Response> {
   const { deviceTokens } = c.get('gate').config;
   const body = await readJsonBody(c, tokenRequest);
-  if (!body.ok) return body.response;
+  if (!body.ok) return inputProblem(c, body.error);
   const { jwk, ...device } = body.value;
   const token = await mintDeviceToken({ ...device, ttlSeconds: DEV_TOKEN_TTL_SECONDS, claims: { iss: deviceTokens.issuer, aud: deviceTokens.audience }, ...(jwk ? { bindTo: jwk } : {}) });
   if (!jwk) c.header('Set-Cookie', `${DEVICE_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${DEV_TOKEN_TTL_SECONDS}`, { append: true });

@@ -17,7 +17,7 @@ import { onSharedHomeNetwork } from '../household/home-networks';
 import type { DeviceIdentity } from '../identity/device-token';
 import { clientAddress, type AddressId, type NetworkId } from '../network/network-id';
 import type { HouseholdRead } from '../state/household-read-model';
-import { decide, type Decision } from '../policy/decide';
+import { decide, STATE_UNAVAILABLE, type Decision, type DecisionInput } from '../policy/decide';
 import { effectiveMode, FALLBACK_REGION, rolloutBucket, ruleFor, type AppliedRule } from '../policy/rollout';
 import type { ReplayBuckets } from '../metrics/tally';
 import type { Gate } from '../gate';
@@ -112,10 +112,15 @@ export async function policyContext(gate: Gate, request: Request, accountId: str
  * (it never lapses).
  */
 function refusalToConfirm(gate: Gate, accountId: string, snapshot: HouseholdRead, decision: Decision, purpose: Purpose, now: number): boolean {
-  if (purpose === 'change' || snapshot === 'unavailable') return false;
+  if (purpose === 'change' || !snapshot.ok) return false;
   // A refusal for another key (DEVICE_PROOF_REQUIRED) is confirmed like any "no": a sign-out elsewhere may have forgotten the key.
   if (decision.decision === 'allow' || decision.reason === 'DEVICE_REVOKED') return false;
   return !gate.households.recentlyConfirmed(accountId, now);
+}
+
+/** The state a decision reads: the household read, or row 2's STATE_UNAVAILABLE. */
+function decisionState(read: HouseholdRead): DecisionInput['household'] {
+  return read.ok ? read.value : STATE_UNAVAILABLE;
 }
 
 /** Network, state and decision for an identified device, on this request's network and region. */
@@ -132,21 +137,21 @@ export async function decideForDevice(gate: Gate, request: Request, { device, ne
   // Elsewhere it is null and nothing is awaited.
   let addressIdOnce: Promise<AddressId | null> | undefined;
   const addressIdWhereShared = (household: HouseholdRead) =>
-    onSharedHomeNetwork(household, networkId, gate.limits, now) ? (addressIdOnce ??= gate.networks.addressId(address)) : null;
+    household.ok && onSharedHomeNetwork(household.value, networkId, gate.limits, now) ? (addressIdOnce ??= gate.networks.addressId(address)) : null;
   const pendingAddressId = addressIdWhereShared(snapshot);
 
   const { region, appliedRule, bucket, policyVersion } = policy;
-  const input = { device, networkId, addressId: pendingAddressId && (await pendingAddressId), region, appliedRule, bucket, household: snapshot, policyVersion };
+  const input = { device, networkId, addressId: pendingAddressId && (await pendingAddressId), region, appliedRule, bucket, household: decisionState(snapshot), policyVersion };
   let decided: Decided = { device, address, networkId, addressId: input.addressId, household: snapshot, decision: decide(input, gate.limits, now), replay: policy.replay, householdHash, at: now };
   if (refusalToConfirm(gate, device.accountId, snapshot, decided.decision, purpose, now)) {
     const confirmed = await gate.households.confirm(device.accountId, now);
-    if (confirmed === 'unavailable') {
+    if (!confirmed.ok) {
       // Contract §4: a refusal the source of truth could not confirm stands — never an allow, never STATE_UNAVAILABLE.
       console.error(JSON.stringify({ event: 'refusal_unconfirmed', reason: decided.decision.reason }));
     } else {
       const pending = addressIdWhereShared(confirmed);
       const addressId = pending && (await pending);
-      decided = { ...decided, household: confirmed, addressId, decision: decide({ ...input, household: confirmed, addressId }, gate.limits, now) };
+      decided = { ...decided, household: confirmed, addressId, decision: decide({ ...input, household: confirmed.value, addressId }, gate.limits, now) };
     }
   }
   return decided;

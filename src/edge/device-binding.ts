@@ -14,17 +14,17 @@ import type { Gate } from '../gate';
 import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
 import { verifyDeviceProof, type ProofFailure } from '../identity/device-proof';
 import { requestCredential } from '../identity/jwt-verifier';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 
 /** `state-unavailable`: the account's Durable Object could not be asked (answered 503, never an allow). */
-export type DeviceBindingCheck = Result<Record<never, never>, { failure: ProofFailure | 'state-unavailable' }>;
+export type DeviceBindingCheck = Result<void, ProofFailure | 'state-unavailable'>;
 
 /** Whether the request proves it comes from the device its token names (or needs not, for an unbound token under `optional`). */
 export async function checkDeviceBinding(gate: Gate, request: Request, device: DeviceIdentity, now: number): Promise<DeviceBindingCheck> {
   const credential = requestCredential(request.headers, DEVICE_COOKIE);
   if (device.keyThumbprint === null) {
     // RFC 9449 §7.1: the DPoP scheme names a bound token; an unbound one sent under it (whatever proof beside it) is refused.
-    return gate.config.deviceBinding === 'required' || credential?.scheme === 'DPoP' ? { ok: false, failure: 'unbound' } : { ok: true };
+    return gate.config.deviceBinding === 'required' || credential?.scheme === 'DPoP' ? err('unbound') : ok();
   }
   const proof = await verifyDeviceProof(
     {
@@ -46,12 +46,12 @@ export async function checkDeviceBinding(gate: Gate, request: Request, device: D
         deviceId: device.deviceId,
         deviceType: device.deviceType,
         keyThumbprint: device.keyThumbprint!,
-        jti: proof.jti,
+        jti: proof.value,
         issuedAtSeconds: device.issuedAtSeconds,
       }),
     );
   } catch {
-    return { ok: false, failure: 'state-unavailable' };
+    return err('state-unavailable');
   }
-  return accepted.ok ? { ok: true } : { ok: false, failure: accepted.reason };
+  return accepted.ok ? ok() : err(accepted.error.reason);
 }

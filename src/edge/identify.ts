@@ -14,7 +14,7 @@ import type { Gate } from '../gate';
 import type { DeviceIdentity } from '../identity/device-token';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import { clientAddress, type NetworkId } from '../network/network-id';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 import { sessionCredential, type SessionFailureReason } from '../session/playback-session';
 
 /** A device, identified; with the request's network id when identifying already worked it out. */
@@ -26,7 +26,7 @@ export interface Identified {
 /** Why a request is refused before any decision: its token, its playback session, or its missing proof. */
 export type CredentialFailure = TokenFailureReason | SessionFailureReason | 'SESSION_REQUIRED' | 'DEVICE_PROOF_REQUIRED';
 
-export type Identification = Result<{ identified: Identified }, { reason: CredentialFailure }>;
+export type Identification = Result<Identified, { reason: CredentialFailure }>;
 
 /**
  * A playback request's device. With a session, the session alone speaks —
@@ -43,8 +43,8 @@ export async function identifyPlayback(gate: Gate, request: Request, now: number
   if (credential === null) return identifyByToken(gate, request, now, 'SESSION_REQUIRED');
   const [verified, networkId] = await Promise.all([gate.sessions.verify(credential, now), gate.networks.networkId(clientAddress(request.headers))]);
   if (!verified.ok) return verified;
-  const { session } = verified;
-  if (session.networkId !== networkId) return { ok: false, reason: 'SESSION_INVALID' };
+  const session = verified.value;
+  if (session.networkId !== networkId) return err({ reason: 'SESSION_INVALID' });
   // The session's issue time stands for the token's: a sign-out or an erase after it revokes it (decision row 1).
   const device: DeviceIdentity = {
     accountId: session.accountId,
@@ -53,7 +53,7 @@ export async function identifyPlayback(gate: Gate, request: Request, now: number
     issuedAtSeconds: session.issuedAtSeconds,
     keyThumbprint: session.keyThumbprint,
   };
-  return { ok: true, identified: { device, networkId } };
+  return ok({ device, networkId });
 }
 
 /**
@@ -65,6 +65,6 @@ export async function identifyPlayback(gate: Gate, request: Request, now: number
 export async function identifyByToken(gate: Gate, request: Request, now: number, whenBound: 'SESSION_REQUIRED' | 'DEVICE_PROOF_REQUIRED'): Promise<Identification> {
   const identity = await gate.deviceTokens.identify(request.headers, now);
   if (!identity.ok) return identity;
-  if (identity.device.keyThumbprint !== null || gate.config.deviceBinding === 'required') return { ok: false, reason: whenBound };
-  return { ok: true, identified: { device: identity.device } };
+  if (identity.value.keyThumbprint !== null || gate.config.deviceBinding === 'required') return err({ reason: whenBound });
+  return ok({ device: identity.value });
 }

@@ -28,9 +28,9 @@ type WaitUntil = (promise: Promise<unknown>) => void;
 export function rememberVisit(gate: Gate, decided: Decided, purpose: Purpose, waitUntil: WaitUntil): void {
   const { device, decision, household, networkId } = decided;
   if (purpose !== 'segment' && purpose !== 'session') return;
-  if (decision.mode === 'off' || household === 'unavailable' || decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return;
+  if (decision.mode === 'off' || !household.ok || decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return;
   const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: decided.addressId, at: decided.at };
-  if (!visitIsNews(household, visit, gate.limits, { session: purpose === 'session', home: decision.home })) return;
+  if (!visitIsNews(household.value, visit, gate.limits, { session: purpose === 'session', home: decision.home })) return;
   waitUntil(
     (async () => {
       // A write is rare (news only): it carries the address id and the network's holder id, for the

@@ -54,8 +54,8 @@ export function homeMatch(
 }
 
 /** Whether the request comes from one of the household's home networks that is shared: only then does its address id matter. */
-export function onSharedHomeNetwork(household: Household | null | 'unavailable', networkId: NetworkId | null, limits: HouseholdLimits, now: number): boolean {
-  if (household === null || household === 'unavailable' || networkId === null) return false;
+export function onSharedHomeNetwork(household: Household | null, networkId: NetworkId | null, limits: HouseholdLimits, now: number): boolean {
+  if (household === null || networkId === null) return false;
   return activeHomeNetwork(household, networkId, limits, now)?.shared === true;
 }
 

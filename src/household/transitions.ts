@@ -5,7 +5,7 @@
  */
 
 import type { AddressId, NetworkId } from '../network/network-id';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 import type { DeviceType } from '../vocabulary';
 import { forgetOldestDevices } from './devices';
 import { learnSharing, newHomeNetwork, noteAnchorAddress } from './home-networks';
@@ -93,11 +93,11 @@ export type ExtraMemberChange = Result<{ household: Household; added: boolean },
 
 /** Gives a device an extra-member slot, while the account has one free. Adding a member again changes nothing. */
 export function addExtraMember(current: Household, deviceId: string, label: string | null, slots: number, now: number): ExtraMemberChange {
-  if (current.extraMembers.has(deviceId)) return { ok: true, household: current, added: false };
-  if (current.extraMembers.size >= slots) return { ok: false, reason: 'SLOTS_EXHAUSTED' };
+  if (current.extraMembers.has(deviceId)) return ok({ household: current, added: false });
+  if (current.extraMembers.size >= slots) return err({ reason: 'SLOTS_EXHAUSTED' });
   const household = structuredClone(current);
   household.extraMembers.set(deviceId, { deviceId, label, addedAt: now });
-  return { ok: true, household: touch(household, now), added: true };
+  return ok({ household: touch(household, now), added: true });
 }
 
 /** Frees a device's extra-member slot; returns null when it held none. */

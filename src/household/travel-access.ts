@@ -9,7 +9,7 @@ import { travelGrantsUsed } from './devices';
 import type { Household, HouseholdLimits } from './household';
 import { grantTemporaryAccess } from './transitions';
 import type { DeviceType } from '../vocabulary';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 
 export interface AccessGrantRequest {
   deviceId: string;
@@ -19,11 +19,11 @@ export interface AccessGrantRequest {
   enforceTravelLimit: boolean;
 }
 
-export type AccessGrant = Result<{ household: Household }, { reason: 'TRAVEL_LIMIT_REACHED' }>;
+export type AccessGrant = Result<Household, { reason: 'TRAVEL_LIMIT_REACHED' }>;
 
 export function verifiedAccess(current: Household, request: AccessGrantRequest, limits: HouseholdLimits, now: number): AccessGrant {
   if (request.enforceTravelLimit && travelGrantsUsed(current.devices.get(request.deviceId), limits, now) >= limits.travelGrantsPerWindow) {
-    return { ok: false, reason: 'TRAVEL_LIMIT_REACHED' };
+    return err({ reason: 'TRAVEL_LIMIT_REACHED' });
   }
-  return { ok: true, household: grantTemporaryAccess(current, request.deviceId, request.deviceType, request.temporaryAccessMs, limits, now) };
+  return ok(grantTemporaryAccess(current, request.deviceId, request.deviceType, request.temporaryAccessMs, limits, now));
 }

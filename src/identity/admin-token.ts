@@ -11,7 +11,7 @@ export interface AdminIdentity {
   scopes: Set<string>;
 }
 
-export type AdminIdentityResult = Result<{ admin: AdminIdentity }, { reason: TokenFailureReason }>;
+export type AdminIdentityResult = Result<AdminIdentity, { reason: TokenFailureReason }>;
 
 /** The admin an admin token's claims name, or null when they name none. */
 export function adminIdentity(payload: JWTPayload): AdminIdentity | null {

@@ -20,7 +20,7 @@
  * normalises them; query and fragment are ignored on both sides (RFC 9449 §4.3).
  */
 import { base64url, calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 
 export const PROOF_ALGORITHMS = ['EdDSA', 'ES256'];
 /** A proof's `iat` may be this far from now, either way. */
@@ -50,7 +50,8 @@ export type ProofFailure =
   | 'replayed'
   | 'other-key';
 
-export type ProofCheck = Result<{ jti: string }, { failure: ProofFailure }>;
+/** A proof that passed: its `jti` (still to be accepted once by the account's store). */
+export type ProofCheck = Result<string, ProofFailure>;
 
 /** What a proof is checked against: the request, the token it travels with, and the key the token is bound to. */
 export interface ProofSubject {
@@ -68,7 +69,7 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
 /** Checks a DPoP proof for a request made with a bound token; the `jti` it returns still has to be accepted once. */
 export async function verifyDeviceProof(subject: ProofSubject, nowMs: number): Promise<ProofCheck> {
-  const refuse = (failure: ProofFailure): ProofCheck => ({ ok: false, failure });
+  const refuse = (failure: ProofFailure): ProofCheck => err(failure);
   if (subject.scheme !== 'DPoP') return refuse('scheme');
   const proof = subject.proof;
   if (!proof) return refuse('missing');
@@ -103,7 +104,7 @@ export async function verifyDeviceProof(subject: ProofSubject, nowMs: number): P
   if (typeof iat !== 'number' || !Number.isFinite(iat) || Math.abs(iat - nowMs / 1000) > PROOF_IAT_WINDOW_SECONDS) return refuse('iat');
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > PROOF_JTI_MAX_LENGTH) return refuse('jti');
   if (typeof ath !== 'string' || ath !== (await tokenHash(subject.token))) return refuse('ath');
-  return { ok: true, jti };
+  return ok(jti);
 }
 
 /** `ath`: base64url SHA-256 of the token's ASCII. */

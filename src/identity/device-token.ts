@@ -33,7 +33,7 @@ const deviceClaims = z.object({
   cnf: z.object({ jkt: z.string().regex(KEY_THUMBPRINT) }).optional(),
 });
 
-export type DeviceIdentityResult = Result<{ device: DeviceIdentity }, { reason: TokenFailureReason }>;
+export type DeviceIdentityResult = Result<DeviceIdentity, { reason: TokenFailureReason }>;
 
 function deviceIdentity(payload: unknown): DeviceIdentity | null {
   const claims = deviceClaims.safeParse(payload);
@@ -55,7 +55,6 @@ export class DeviceTokenVerifier {
 
   async identify(headers: Headers, nowMs: number): Promise<DeviceIdentityResult> {
     // `Bearer`, `DPoP` or the cookie: whether a bound token came with its proof is checked where a proof is required (identity/device-proof.ts).
-    const verified = await this.#jwt.verify(requestCredential(headers, DEVICE_COOKIE)?.token ?? null, nowMs);
-    return verified.ok ? { ok: true, device: verified.value } : verified;
+    return this.#jwt.verify(requestCredential(headers, DEVICE_COOKIE)?.token ?? null, nowMs);
   }
 }

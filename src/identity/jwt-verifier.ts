@@ -10,7 +10,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { BoundedCache } from '../cache/bounded-cache';
 import type { TokenTrust } from '../config/config';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 
 export const TOKEN_ALGORITHMS = ['EdDSA', 'ES256'];
 export const CLOCK_SKEW_SECONDS = 60;
@@ -20,7 +20,7 @@ const VERIFIED_TOKEN_CACHE_ENTRIES = 20_000;
 
 export type TokenFailureReason = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED';
 
-export type VerifiedToken<T> = Result<{ value: T }, { reason: TokenFailureReason }>;
+export type VerifiedToken<T> = Result<T, { reason: TokenFailureReason }>;
 
 /**
  * Verifies tokens and turns their claims into `T` with `fromClaims` (null:
@@ -47,13 +47,13 @@ export class JwtVerifier<T> {
   }
 
   async verify(token: string | null, nowMs: number): Promise<VerifiedToken<T>> {
-    if (!token) return { ok: false, reason: 'TOKEN_MISSING' };
-    if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'TOKEN_INVALID' };
+    if (!token) return err({ reason: 'TOKEN_MISSING' });
+    if (token.length > MAX_TOKEN_LENGTH) return err({ reason: 'TOKEN_INVALID' });
     const cached = this.#verified.get(token, nowMs);
-    if (cached !== undefined) return { ok: true, value: cached };
+    if (cached !== undefined) return ok(cached);
     try {
       const header = decodeProtectedHeader(token);
-      if (typeof header.kid !== 'string' || header.kid.length === 0) return { ok: false, reason: 'TOKEN_INVALID' };
+      if (typeof header.kid !== 'string' || header.kid.length === 0) return err({ reason: 'TOKEN_INVALID' });
       const { payload } = await jwtVerify(token, this.#keys, {
         issuer: this.trust.issuer,
         audience: this.trust.audience,
@@ -64,13 +64,13 @@ export class JwtVerifier<T> {
         ...(this.maxTokenAgeSeconds !== undefined ? { maxTokenAge: this.maxTokenAgeSeconds } : {}),
       });
       // A token "issued" in the future would outlive any sign-out made before that moment.
-      if (typeof payload.iat === 'number' && payload.iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) return { ok: false, reason: 'TOKEN_INVALID' };
+      if (typeof payload.iat === 'number' && payload.iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) return err({ reason: 'TOKEN_INVALID' });
       const value = this.fromClaims(payload);
-      if (value === null) return { ok: false, reason: 'TOKEN_INVALID' };
+      if (value === null) return err({ reason: 'TOKEN_INVALID' });
       if (typeof payload.exp === 'number') this.#verified.set(token, value, this.cacheUntilMs(payload.exp, payload.iat));
-      return { ok: true, value };
+      return ok(value);
     } catch (error) {
-      return { ok: false, reason: error instanceof errors.JWTExpired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID' };
+      return err({ reason: error instanceof errors.JWTExpired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID' });
     }
   }
 

@@ -19,6 +19,7 @@ import { explainReason, LANGUAGE_TAGS, messageFor, REASONS, reasonSlug, type Rea
 import { page, pageHeaders } from './layout';
 import { uiText } from './ui-text';
 import { accessNumbers, ifYouAreSection } from './if-you-are';
+import { ok } from '../result';
 
 /** Reasons only operators and developers meet; listed apart, so viewers read theirs first. */
 const OPERATOR_REASONS = new Set<Reason>([
@@ -38,17 +39,17 @@ export async function helpPage(c: AppContext): Promise<Response> {
   const now = Date.now();
   // The decision as a playback request would get it, on the snapshot, recording nothing.
   const identification = await identifyByToken(gate, c.req.raw, now, 'DEVICE_PROOF_REQUIRED');
-  const result = identification.ok ? { ok: true as const, ...(await decideForDevice(gate, c.req.raw, identification.identified, now, 'look')) } : identification;
-  const reason: Reason = result.ok ? result.decision.reason : result.reason;
-  const allowed = result.ok && result.decision.decision === 'allow';
-  const deviceType = result.ok ? result.device.deviceType : null;
+  const result = identification.ok ? ok(await decideForDevice(gate, c.req.raw, identification.value, now, 'look')) : identification;
+  const reason: Reason = result.ok ? result.value.decision.reason : result.error.reason;
+  const allowed = result.ok && result.value.decision.decision === 'allow';
+  const deviceType = result.ok ? result.value.device.deviceType : null;
   const explanation = explainReason(reason, { locale, allowed, deviceType });
   const actions = new Set(explanation.actions.map((action) => action.id));
   // A TV may move the household from wherever it is (at home too), so it is offered the move whatever its decision.
   const isTv = deviceType === 'tv';
   const supportUrl = gate.config.supportUrl;
   // Stopped on one of the household's own networks that is shared: say why, and what to do, first.
-  const stoppedOnSharedNetwork = result.ok && !allowed && result.decision.sharedNetwork;
+  const stoppedOnSharedNetwork = result.ok && !allowed && result.value.decision.sharedNetwork;
   const shared = html`
 <section class="card" id="shared-network" aria-labelledby="shared-title" ${stoppedOnSharedNetwork ? html`data-relevant="true"` : ''}>
   <h2 id="shared-title">${ui.sharedTitle}</h2>

@@ -40,10 +40,17 @@ export interface DecisionInput {
   appliedRule: AppliedRule;
   /** The account's rollout bucket for `appliedRule.key` (0–99). */
   bucket: number;
-  /** Null: no household record yet. `unavailable`: state could not be read. */
-  household: Household | null | 'unavailable';
+  /** Null: no household record yet. STATE_UNAVAILABLE: state could not be read (row 2). */
+  household: Household | null | StateUnavailable;
   policyVersion: number;
 }
+
+/** State that could not be read — neither KV nor the account's Durable Object answered: row 2 of the table. */
+export interface StateUnavailable {
+  kind: 'unavailable';
+}
+
+export const STATE_UNAVAILABLE: StateUnavailable = Object.freeze({ kind: 'unavailable' });
 
 export interface TraceStep {
   row: number;
@@ -90,11 +97,13 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   const { device, household } = input;
 
   step(1, 'token', false, 'verified');
-  if (step(2, 'state readable', household === 'unavailable', household === 'unavailable' ? `failOpen=${input.appliedRule.rule.failOpen}` : undefined)) {
+  if (household !== null && 'kind' in household) {
+    step(2, 'state readable', true, `failOpen=${input.appliedRule.rule.failOpen}`);
     const decision = input.appliedRule.rule.failOpen ? 'allow' : 'deny';
     return { ...base, decision, reason: 'STATE_UNAVAILABLE', enforced: decision, sharedNetwork: false };
   }
-  const state = household as Household | null;
+  step(2, 'state readable', false);
+  const state = household;
   if (step(1, 'device signed out', isSignedOut(state, device.deviceId, device.issuedAtSeconds))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED', enforced: 'deny', sharedNetwork: false };
   }

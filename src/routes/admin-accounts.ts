@@ -19,6 +19,7 @@ import type { Household } from '../household/household';
 import { primaryLocationChangesUsed } from '../household/transitions';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
+import { refusalProblem } from './refusal';
 import { explainReason } from '../messages/catalog';
 import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
@@ -148,7 +149,7 @@ export async function createGrant(c: AppContext, input: HandlerInput<'admin', { 
   const { account } = input.params;
   const { deviceId, days, reason } = input.body;
   const actor = input.admin.actor;
-  const { grant } = await gate.households.change(account, async (store) => store.addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor }));
+  const { grant } = (await gate.households.change(account, async (store) => store.addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor }))).value;
   return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) } satisfies z.input<typeof grantCreated>, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }
 
@@ -156,7 +157,7 @@ export async function endGrant(c: AppContext, input: HandlerInput<'admin', { par
   const gate = c.get('gate');
   const { account, grantId } = input.params;
   const ended = await gate.households.change(account, async (store) => store.endSupportGrant(grantId, { actor: input.admin.actor }));
-  if (!ended) return notFound(c, 'GRANT_NOT_FOUND');
+  if (!ended.ok) return refusalProblem(c, ended.error);
   return c.body(null, 204);
 }
 
@@ -165,26 +166,18 @@ export async function addExtraMember(c: AppContext, input: HandlerInput<'admin',
   const { account } = input.params;
   const { deviceId, label } = input.body;
   const change = await gate.households.change(account, async (store) => store.addExtraMember(account, deviceId, label ?? null, gate.config.extraMemberSlots, { actor: input.admin.actor }));
-  if (!change.ok) {
-    return problemFor(c, 'SLOTS_EXHAUSTED', {
-      detail: `All ${gate.config.extraMemberSlots} extra-member slots are in use; remove one first.`,
-      extra: { slots: gate.config.extraMemberSlots },
-    });
-  }
-  const member = change.household.extraMembers.get(deviceId)!;
+  if (!change.ok) return refusalProblem(c, change.error);
+  const member = change.value.household.extraMembers.get(deviceId)!;
   const body = { deviceId, label: member.label, addedAt: iso(member.addedAt) } satisfies z.input<typeof extraMember>;
-  if (!change.added) return c.json(body, 200);
+  if (!change.value.added) return c.json(body, 200);
   return c.json(body, 201, { Location: `/admin/v1/accounts/${account}/extra-members/${deviceId}` });
 }
 
 export async function removeExtraMember(c: AppContext, input: HandlerInput<'admin', { params: typeof extraMemberParam }>): Promise<Response> {
   const gate = c.get('gate');
   const { account, deviceId } = input.params;
-  const removed = await gate.households.change(account, async (store) => {
-    const household = await store.removeExtraMember(deviceId, { actor: input.admin.actor });
-    return household && { household };
-  });
-  if (!removed) return notFound(c, 'EXTRA_MEMBER_NOT_FOUND');
+  const removed = await gate.households.change(account, async (store) => store.removeExtraMember(deviceId, { actor: input.admin.actor }));
+  if (!removed.ok) return refusalProblem(c, removed.error);
   return c.body(null, 204);
 }
 

@@ -1,43 +1,25 @@
 /**
  * Admin authentication: a Bearer admin JWT (`aud` hearth-admin) with the
  * scope an operation needs. 401 for a missing or bad token, 403
- * SCOPE_REQUIRED naming the scope that is short.
+ * SCOPE_REQUIRED naming the scope that is short (told in routes/refusal.ts).
  */
-import type { Gate } from '../gate';
-import type { AdminIdentity, AdminIdentityResult } from '../identity/admin-token';
+import type { AdminIdentity } from '../identity/admin-token';
 import { bearerToken } from '../identity/jwt-verifier';
 import type { AppContext } from '../http/context';
-import { problemFor } from '../http/problem';
+import { err, ok, type Result } from '../result';
 import { type AdminScope } from '../vocabulary';
+import type { Refusal } from './refusal';
 
-export const ADMIN_TOKEN_CHALLENGE = 'Bearer realm="admin", error="invalid_token"';
-
-/** The admin of the request's admin token, or null when this gate has no admin configuration. */
-async function identifyAdmin(gate: Gate, headers: Headers, nowMs: number): Promise<AdminIdentityResult | null> {
-  if (!gate.adminTokens) return null;
-  const verified = await gate.adminTokens.verify(bearerToken(headers, null), nowMs);
-  return verified.ok ? { ok: true, admin: verified.value } : verified;
-}
-
-export async function authorizeAdmin(c: AppContext, scope: AdminScope | undefined): Promise<AdminIdentity | Response> {
-  const result = await identifyAdmin(c.get('gate'), c.req.raw.headers, Date.now());
-  if (result === null) {
-    const bindings = c.get('gate').config.adminProblems.map((p) => `${p.binding} ${p.message}`).join('; ');
-    console.error(JSON.stringify({ event: 'misconfigured', scope: 'admin', bindings: c.get('gate').config.adminProblems.map((p) => p.binding) }));
-    return problemFor(c, 'MISCONFIGURED', { detail: `The admin API is not configured: ${bindings}.` });
+/** The request's admin, with the scope asked for; a refusal when this gate has no admin configuration, the token is not accepted, or the scope is short. */
+export async function authorizeAdmin(c: AppContext, scope: AdminScope | undefined): Promise<Result<AdminIdentity, Refusal>> {
+  const gate = c.get('gate');
+  if (!gate.adminTokens) {
+    console.error(JSON.stringify({ event: 'misconfigured', scope: 'admin', bindings: gate.config.adminProblems.map((p) => p.binding) }));
+    return err({ reason: 'MISCONFIGURED', api: 'admin' });
   }
-  if (!result.ok) {
-    return problemFor(c, result.reason, {
-      detail: result.reason === 'TOKEN_MISSING' ? 'Send an admin token as Authorization: Bearer <token>.' : 'The admin token was not accepted.',
-      headers: { 'WWW-Authenticate': ADMIN_TOKEN_CHALLENGE },
-    });
-  }
-  if (scope && !result.admin.scopes.has(scope)) {
-    return problemFor(c, 'SCOPE_REQUIRED', {
-      detail: `This needs the "${scope}" scope; the token carries: ${[...result.admin.scopes].join(' ') || 'no scope'}.`,
-      extra: { requiredScope: scope },
-      headers: { 'WWW-Authenticate': `Bearer realm="admin", error="insufficient_scope", scope="${scope}"` },
-    });
-  }
-  return result.admin;
+  const verified = await gate.adminTokens.verify(bearerToken(c.req.raw.headers, null), Date.now());
+  if (!verified.ok) return err({ reason: verified.error.reason, realm: 'admin' });
+  const admin = verified.value;
+  if (scope && !admin.scopes.has(scope)) return err({ reason: 'SCOPE_REQUIRED', scope, carried: [...admin.scopes] });
+  return ok(admin);
 }

@@ -8,13 +8,15 @@ import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
 import type { metrics, metricsQuery, preview as previewSchema, previewInput, previewRegionParam } from '../api/schemas';
 import type { AppContext } from '../http/context';
-import { invalid } from '../http/json-body';
+import { invalid, invalidInput, type InvalidInput } from '../http/json-body';
 import { preview } from '../metrics/preview';
 import { countsOf, emptyCounts, replayCells, type Counts } from '../metrics/tally';
 import { ruleFor } from '../policy/rollout';
 import { controlStore } from '../state/control-store';
 import { HOURS_KEPT_MS, MINUTES_KEPT_MS, shardedCountSeries, shardedRecord, shardsHaveCounts, type Resolution } from '../state/region-metrics';
 import { MS_PER_HOUR, MS_PER_MINUTE } from '../time';
+import { err, ok, type Result } from '../result';
+import { refusalProblem } from './refusal';
 
 /** The most steps one series may have (48 hours of minutes is 2,880). */
 export const MAX_STEPS = 3_000;
@@ -39,8 +41,8 @@ type MetricsQuery = z.output<typeof metricsQuery>;
 export async function getMetrics(c: AppContext, { query }: HandlerInput<'admin', { query: typeof metricsQuery }>): Promise<Response> {
   const now = Date.now();
   const window = metricsWindow(query, now);
-  if (typeof window === 'string') return invalid(c, window === 'step-unit' || window === 'steps' ? 'step' : 'since', windowProblem(window));
-  const { resolution, from, stepMs, steps } = window;
+  if (!window.ok) return refusalProblem(c, window.error);
+  const { resolution, from, stepMs, steps } = window.value;
   const to = from + steps * stepMs;
   // Each region's counts are in the shards that hold any (docs/ops.md, "Metrics shards"): counts summed, household sketches merged.
   const shards = await controlStore(c.env).metricsShards();
@@ -82,40 +84,31 @@ function pointsProblem(steps: number, regions: number): string {
   return `step: ${format(steps)} steps for each of ${format(regions)} regions with counts is ${format(steps * regions)} series points; one answer holds at most ${format(MAX_SERIES_POINTS)}. Use a longer step (e.g. PT1H), a later since, or name one region.`;
 }
 
-type WindowProblem = 'step-unit' | 'steps' | 'future' | 'minutes-too-old' | 'too-old';
+/** The rows a metrics query reads: their resolution, the first step's start, the step and how many. */
+interface MetricsWindow {
+  resolution: Resolution;
+  from: number;
+  stepMs: number;
+  steps: number;
+}
 
-/** Which rows answer the query: whole-hour steps read hours (30 days), other steps minutes (48 hours). */
-export function metricsWindow(query: Pick<MetricsQuery, 'since' | 'step'>, now: number): { resolution: Resolution; from: number; stepMs: number; steps: number } | WindowProblem {
+/** Which rows answer the query: whole-hour steps read hours (30 days), other steps minutes (48 hours). A window that cannot be answered names its field. */
+export function metricsWindow(query: Pick<MetricsQuery, 'since' | 'step'>, now: number): Result<MetricsWindow, InvalidInput> {
   const stepMs = query.step?.ms ?? MS_PER_MINUTE;
-  if (stepMs % MS_PER_MINUTE !== 0) return 'step-unit';
+  if (stepMs % MS_PER_MINUTE !== 0) return err(invalidInput('step', 'step: must be whole minutes, e.g. PT1M, PT15M or PT1H.'));
   const resolution: Resolution = stepMs % MS_PER_HOUR === 0 ? 'hour' : 'minute';
   const unit = resolution === 'hour' ? MS_PER_HOUR : MS_PER_MINUTE;
   const history = resolution === 'hour' ? HOUR_HISTORY_MS : MINUTE_HISTORY_MS;
   // "30 days ago", computed by a client a moment before the request arrives, is taken as the limit.
   const asked = query.since ?? now - MS_PER_HOUR;
   const since = asked < now - history && asked >= now - history - SINCE_GRACE_MS ? now - history : asked;
-  if (since > now) return 'future';
-  if (since < now - HOUR_HISTORY_MS) return 'too-old';
-  if (resolution === 'minute' && since < now - MINUTE_HISTORY_MS) return 'minutes-too-old';
+  if (since > now) return err(invalidInput('since', 'since: is in the future.'));
+  if (since < now - HOUR_HISTORY_MS) return err(invalidInput('since', 'since: counts are kept for 30 days.'));
+  if (resolution === 'minute' && since < now - MINUTE_HISTORY_MS) return err(invalidInput('since', 'since: minute steps reach back 48 hours; for older counts use a whole-hour step (step=PT1H).'));
   const from = since - (since % unit);
   const steps = Math.max(1, Math.ceil((now + 1 - from) / stepMs));
-  if (steps > MAX_STEPS) return 'steps';
-  return { resolution, from, stepMs, steps };
-}
-
-function windowProblem(problem: WindowProblem): string {
-  switch (problem) {
-    case 'step-unit':
-      return 'step: must be whole minutes, e.g. PT1M, PT15M or PT1H.';
-    case 'steps':
-      return `step: that would be more than ${MAX_STEPS} steps; use a longer step or a later since.`;
-    case 'future':
-      return 'since: is in the future.';
-    case 'minutes-too-old':
-      return 'since: minute steps reach back 48 hours; for older counts use a whole-hour step (step=PT1H).';
-    case 'too-old':
-      return 'since: counts are kept for 30 days.';
-  }
+  if (steps > MAX_STEPS) return err(invalidInput('step', `step: that would be more than ${MAX_STEPS} steps; use a longer step or a later since.`));
+  return ok({ resolution, from, stepMs, steps });
 }
 
 /** `POST /admin/v1/rollout/{region}/preview`: the region's recent sessions under the proposed rule and the rule in force. */

@@ -7,8 +7,9 @@ import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
 import type { regionParam, rollout as rolloutSchema, rolloutRuleInput } from '../api/schemas';
 import type { AppContext } from '../http/context';
-import { invalid } from '../http/json-body';
-import { problemFor } from '../http/problem';
+import { invalid, invalidInput, type InvalidInput } from '../http/json-body';
+import { err, ok, type Result } from '../result';
+import { refusalProblem } from './refusal';
 import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
 
 function rolloutResponse(c: AppContext, rollout: Rollout, status: 200 = 200): Response {
@@ -19,26 +20,21 @@ export async function getRollout(c: AppContext): Promise<Response> {
   return rolloutResponse(c, await c.get('gate').rollouts.authoritative({ readings: true }));
 }
 
-/** `If-Match: 3`, `"3"` or `W/"3"` → 3; absent → undefined; anything else → null. */
-export function parseIfMatch(header: string | undefined): number | undefined | null {
-  if (header === undefined) return undefined;
+/** `If-Match: 3`, `"3"` or `W/"3"` → 3; absent → undefined; anything else is refused, naming the header. */
+export function parseIfMatch(header: string | undefined): Result<number | undefined, InvalidInput> {
+  if (header === undefined) return ok(undefined);
   const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
-  return match ? Number(match[1]) : null;
+  return match ? ok(Number(match[1])) : err(invalidInput('If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"'));
 }
 
 async function change(c: AppContext, region: string, rule: z.output<typeof rolloutRuleInput> | null, actor: string): Promise<Response> {
-  const ifMatch = parseIfMatch(c.req.header('If-Match'));
-  if (ifMatch === null) return invalid(c, 'If-Match', 'If-Match: must be the rollout version you last read, e.g. If-Match: "7"');
+  const parsed = parseIfMatch(c.req.header('If-Match'));
+  if (!parsed.ok) return refusalProblem(c, parsed.error);
+  const ifMatch = parsed.value;
   const result = await c.get('gate').rollouts.change({ region, rule, actor, ...(ifMatch !== undefined ? { ifMatch } : {}) });
-  if (result.ok) return rolloutResponse(c, result.rollout);
-  if (result.reason === 'VERSION_MISMATCH') {
-    return problemFor(c, 'VERSION_MISMATCH', {
-      detail: `You sent If-Match ${ifMatch}, but the rollout is at version ${result.rollout.version}. Read it again and retry with If-Match: "${result.rollout.version}".`,
-      extra: { currentVersion: result.rollout.version },
-      headers: { ETag: `"${result.rollout.version}"` },
-    });
-  }
-  return problemFor(c, 'RULE_NOT_FOUND', { detail: `There is no rule for ${region}.` });
+  if (result.ok) return rolloutResponse(c, result.value);
+  if (result.error.reason === 'RULE_NOT_FOUND') return refusalProblem(c, { reason: 'RULE_NOT_FOUND', region });
+  return refusalProblem(c, { reason: 'VERSION_MISMATCH', rollout: result.error.rollout, ifMatch });
 }
 
 export async function putRule(c: AppContext, input: HandlerInput<'admin', { params: typeof regionParam; body: typeof rolloutRuleInput }>): Promise<Response> {

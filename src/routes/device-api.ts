@@ -16,15 +16,14 @@ import { decideForDevice, householdHashFor, policyContext } from '../edge/decide
 import { metricsRegion, requestRegion } from '../edge/region';
 import type { FunnelEvent } from '../metrics/tally';
 import type { Mode } from '../vocabulary';
-import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
 import { deviceViews, householdView } from '../api/views';
 import { isOtherKey, isSignedOut } from '../household/devices';
 import type { Household } from '../household/household';
 import type { DeviceIdentity } from '../identity/device-token';
 
 import type { AppContext } from '../http/context';
-import type { Result } from '../result';
-import type { DecisionReason, Outcome } from '../policy/decide';
+import { err, ok, type Result } from '../result';
+import { refusalProblem, type Refusal } from './refusal';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
@@ -32,43 +31,18 @@ import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from 
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/**
- * Why a device-API call stops before it acts, tagged by its reason.
- * `refusalProblem` tells each as problem details, in one place.
- */
-type Refusal =
-  | { reason: 'STATE_UNAVAILABLE' }
-  | { reason: 'DEVICE_REVOKED' | 'DEVICE_PROOF_REQUIRED' }
-  | { reason: 'DEVICE_TYPE_NOT_ALLOWED' }
-  | { reason: 'NOT_REQUIRED'; decisionReason: DecisionReason }
-  | { reason: 'TRAVEL_LIMIT_REACHED'; decision: Outcome; policyVersion: number };
-
-type Checked<Value extends object> = Result<Value, { refusal: Refusal }>;
-
-function refusalProblem(c: AppContext, device: DeviceIdentity, refusal: Refusal): Response {
-  switch (refusal.reason) {
-    case 'STATE_UNAVAILABLE':
-      return problemFor(c, 'STATE_UNAVAILABLE', { headers: { 'Retry-After': String(STATE_RETRY_AFTER_SECONDS) } });
-    case 'DEVICE_REVOKED':
-    case 'DEVICE_PROOF_REQUIRED':
-      return tokenProblem(refusal.reason, c.get('requestId'), c.get('locale'));
-    case 'DEVICE_TYPE_NOT_ALLOWED':
-      return problemFor(c, 'DEVICE_TYPE_NOT_ALLOWED', { extra: { deviceType: device.deviceType } });
-    case 'NOT_REQUIRED':
-      return problemFor(c, 'NOT_REQUIRED', { detail: `This device is allowed (${refusal.decisionReason}); no code is needed.`, extra: { decisionReason: refusal.decisionReason } });
-    case 'TRAVEL_LIMIT_REACHED':
-      return problemFor(c, 'TRAVEL_LIMIT_REACHED', { deviceType: device.deviceType, extra: { decision: refusal.decision, policyVersion: refusal.policyVersion } });
-  }
-}
+/** A device-API step that either goes on with its value or stops with a refusal (told in routes/refusal.ts). */
+type Checked<Value> = Result<Value, Refusal>;
 
 /** The signed-in device's household, straight from the Durable Object; a device signed out since its token was issued is refused. */
-async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<{ household: Household | null }>> {
-  const household = await c.get('gate').households.confirm(device.accountId, now);
-  if (household === 'unavailable') return { ok: false, refusal: { reason: 'STATE_UNAVAILABLE' } };
-  if (isSignedOut(household, device.deviceId, device.issuedAtSeconds)) return { ok: false, refusal: { reason: 'DEVICE_REVOKED' } };
+async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<Household | null>> {
+  const confirmed = await c.get('gate').households.confirm(device.accountId, now);
+  if (!confirmed.ok) return confirmed;
+  const household = confirmed.value;
+  if (isSignedOut(household, device.deviceId, device.issuedAtSeconds)) return err({ reason: 'DEVICE_REVOKED' });
   // Contract §2.1: a device id seen bound answers only to its key (a bound token's proof was checked at sign-in).
-  if (isOtherKey(household, device.deviceId, device.keyThumbprint)) return { ok: false, refusal: { reason: 'DEVICE_PROOF_REQUIRED' } };
-  return { ok: true, household };
+  if (isOtherKey(household, device.deviceId, device.keyThumbprint)) return err({ reason: 'DEVICE_PROOF_REQUIRED' });
+  return confirmed;
 }
 
 /** Where a code is asked for, and what the household store checks before it opens one. */
@@ -82,12 +56,12 @@ interface CodeRequest {
  * An `access` code: only for a device the gate would challenge here (an
  * allowed device needs none; a device past its travel grants gets none).
  */
-async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<{ asked: CodeRequest }>> {
+async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<CodeRequest>> {
   const { decision } = await decideForDevice(c.get('gate'), c.req.raw, { device }, now, 'change');
-  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return { ok: false, refusal: { reason: decision.reason } };
-  if (decision.decision === 'allow') return { ok: false, refusal: { reason: 'NOT_REQUIRED', decisionReason: decision.reason } };
-  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return { ok: false, refusal: { reason: 'TRAVEL_LIMIT_REACHED', decision: decision.decision, policyVersion: decision.policyVersion } };
-  return { ok: true, asked: { region: decision.region, mode: decision.mode, request: { purpose: 'access' } } };
+  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return err({ reason: decision.reason });
+  if (decision.decision === 'allow') return err({ reason: 'NOT_REQUIRED', decisionReason: decision.reason });
+  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return err({ reason: 'TRAVEL_LIMIT_REACHED', decided: { decision: decision.decision, policyVersion: decision.policyVersion, deviceType: device.deviceType } });
+  return ok({ region: decision.region, mode: decision.mode, request: { purpose: 'access' } });
 }
 
 /**
@@ -95,15 +69,15 @@ async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: num
  * TV at home moving its household elsewhere is allowed, and still needs the
  * code); the store refuses it before it is sent when no change is left.
  */
-async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<{ asked: CodeRequest }>> {
+async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<CodeRequest>> {
   const gate = c.get('gate');
   const confirmed = await confirmedHousehold(c, device, now);
   if (!confirmed.ok) return confirmed;
-  if (device.deviceType !== 'tv') return { ok: false, refusal: { reason: 'DEVICE_TYPE_NOT_ALLOWED' } };
+  if (device.deviceType !== 'tv') return err({ reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
   const policy = await policyContext(gate, c.req.raw, device.accountId, now);
   // The region as a decision names it: the request's country, else the key of the rule that applied.
   const asked: CodeRequest = { region: policy.region ?? policy.appliedRule.key, mode: policy.mode, request: { purpose: 'primary-location', maxChanges: gate.config.primaryLocationChangesPerWindow, limits: gate.limits } };
-  return { ok: true, asked };
+  return ok(asked);
 }
 
 /**
@@ -116,20 +90,18 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
   const gate = c.get('gate');
   const now = Date.now();
   const checked = body.purpose === 'primary-location' ? await primaryLocationCodeRequest(c, device, now) : await accessCodeRequest(c, device, now);
-  if (!checked.ok) return refusalProblem(c, device, checked.refusal);
-  const { asked } = checked;
+  if (!checked.ok) return refusalProblem(c, checked.error);
+  const asked = checked.value;
 
   const store = gate.households.store(device.accountId);
   const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs, asked.request, metricsRegion(asked.region));
   if (!opened.ok) {
-    if (opened.reason === 'PRIMARY_LOCATION_CHANGE_LIMIT') return changeLimitProblem(c, opened.retryAfterSeconds);
-    const detail =
-      opened.limit === 'account'
-        ? `This account was sent ${CHALLENGES_PER_ACCOUNT_PER_HOUR} codes in the last hour; the next can be sent in ${opened.retryAfterSeconds} s.`
-        : `This device asked for ${CHALLENGES_PER_DEVICE_PER_HOUR} codes in the last hour; the next can be sent in ${opened.retryAfterSeconds} s.`;
-    return problemFor(c, 'CHALLENGE_RATE_LIMITED', { detail, headers: { 'Retry-After': String(opened.retryAfterSeconds) }, extra: { limit: opened.limit, retryAfterSeconds: opened.retryAfterSeconds } });
+    const refused = opened.error;
+    if (refused.reason === 'PRIMARY_LOCATION_CHANGE_LIMIT') return refusalProblem(c, refused);
+    return refusalProblem(c, { ...refused, perHour: refused.limit === 'account' ? CHALLENGES_PER_ACCOUNT_PER_HOUR : CHALLENGES_PER_DEVICE_PER_HOUR });
   }
-  const expiresAt = new Date(opened.expiresAt).toISOString();
+  const challenge = opened.value;
+  const expiresAt = new Date(challenge.expiresAt).toISOString();
   const delivered = await deliverCode(
     gate.config.notify,
     {
@@ -138,7 +110,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
       accountId: device.accountId,
       deviceId: device.deviceId,
       deviceType: device.deviceType,
-      code: opened.code,
+      code: challenge.code,
       expiresAt,
       region: asked.region,
       locale: c.get('locale'),
@@ -146,15 +118,11 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
     now,
   );
   if (!delivered) {
-    await store.withdrawChallenge(opened.challengeId);
+    await store.withdrawChallenge(challenge.challengeId);
     return problemFor(c, 'NOTIFY_FAILED');
   }
   if (asked.request.purpose === 'access') await countFunnel(c, metricsRegion(asked.region), 'sent', asked.mode, device.accountId, now);
-  return c.json({ challengeId: opened.challengeId, expiresAt } satisfies z.input<typeof challengeCreated>, 201, { 'Cache-Control': 'no-store' });
-}
-
-function changeLimitProblem(c: AppContext, retryAfterSeconds: number): Response {
-  return problemFor(c, 'PRIMARY_LOCATION_CHANGE_LIMIT', { headers: { 'Retry-After': String(retryAfterSeconds) }, extra: { retryAfterSeconds } });
+  return c.json({ challengeId: challenge.challengeId, expiresAt } satisfies z.input<typeof challengeCreated>, 201, { 'Cache-Control': 'no-store' });
 }
 
 /**
@@ -165,8 +133,9 @@ function changeLimitProblem(c: AppContext, retryAfterSeconds: number): Response 
  */
 function funnelEvents(result: VerifyChallengeResult): FunnelEvent[] {
   if (result.ok) return ['verified'];
-  if (result.reason === 'CODE_INVALID') return result.attemptsRemaining === 0 ? ['wrong', 'locked'] : ['wrong'];
-  if (result.reason === 'CHALLENGE_EXPIRED' && !result.used) return ['expired'];
+  const refused = result.error;
+  if (refused.reason === 'CODE_INVALID') return refused.attemptsRemaining === 0 ? ['wrong', 'locked'] : ['wrong'];
+  if (refused.reason === 'CHALLENGE_EXPIRED' && !refused.used) return ['expired'];
   return [];
 }
 
@@ -187,7 +156,7 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
   const gate = c.get('gate');
   const now = Date.now();
   const confirmed = await confirmedHousehold(c, device, now);
-  if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
+  if (!confirmed.ok) return refusalProblem(c, confirmed.error);
   // Any id that is not one of ours is simply not found (there is nothing to correct in it).
   const challengeId = params.id;
   if (!CHALLENGE_ID.test(challengeId)) return problemFor(c, 'CHALLENGE_NOT_FOUND');
@@ -206,17 +175,8 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
   // Counted where the code was sent (a challenge from before v1.3 remembers no region: the request's).
   const funnelRegion = result.region ?? metricsRegion(policy.region);
   for (const event of funnelEvents(result)) await countFunnel(c, funnelRegion, event, policy.mode, device.accountId, now);
-  if (result.ok) {
-    return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.expiresAt).toISOString() } satisfies z.input<typeof verifySuccess>, 200, { 'Cache-Control': 'no-store' });
-  }
-  switch (result.reason) {
-    case 'CODE_INVALID':
-      return problemFor(c, 'CODE_INVALID', { extra: { attemptsRemaining: result.attemptsRemaining } });
-    case 'CHALLENGE_EXPIRED':
-      return problemFor(c, result.used ? 'CODE_ALREADY_USED' : 'CHALLENGE_EXPIRED');
-    default:
-      return problemFor(c, result.reason);
-  }
+  if (!result.ok) return refusalProblem(c, result.error);
+  return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.value.expiresAt).toISOString() } satisfies z.input<typeof verifySuccess>, 200, { 'Cache-Control': 'no-store' });
 }
 
 const HOW_TO_GET_A_CODE = 'Open a challenge from this TV with POST /gate/v1/challenges {"purpose":"primary-location"}, then send its challengeId and the code the account owner received.';
@@ -231,8 +191,8 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
   const gate = c.get('gate');
   const now = Date.now();
   const confirmed = await confirmedHousehold(c, device, now);
-  if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
-  if (device.deviceType !== 'tv') return refusalProblem(c, device, { reason: 'DEVICE_TYPE_NOT_ALLOWED' });
+  if (!confirmed.ok) return refusalProblem(c, confirmed.error);
+  if (device.deviceType !== 'tv') return refusalProblem(c, { reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
   const { challengeId, code } = body;
   if (challengeId === undefined || code === undefined) {
     return problemFor(c, 'VERIFICATION_REQUIRED', { detail: `Moving the household needs the account owner's code. ${HOW_TO_GET_A_CODE}` });
@@ -252,22 +212,9 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
     maxChanges: gate.config.primaryLocationChangesPerWindow,
     limits: gate.limits,
   }));
-  if (!result.ok) {
-    switch (result.reason) {
-      case 'VERIFICATION_REQUIRED':
-        return notThisCode();
-      case 'PRIMARY_LOCATION_CHANGE_LIMIT':
-        return changeLimitProblem(c, result.retryAfterSeconds);
-      case 'CODE_INVALID':
-        return problemFor(c, 'CODE_INVALID', { extra: { attemptsRemaining: result.attemptsRemaining } });
-      case 'CHALLENGE_EXPIRED':
-        return problemFor(c, result.used ? 'CODE_ALREADY_USED' : 'CHALLENGE_EXPIRED');
-      case 'CHALLENGE_LOCKED':
-        return problemFor(c, 'CHALLENGE_LOCKED');
-    }
-  }
+  if (!result.ok) return result.error.reason === 'VERIFICATION_REQUIRED' ? notThisCode() : refusalProblem(c, result.error);
   console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
-  return c.json({ household: householdView(result.household) } satisfies z.input<typeof householdNetworks>, 200, { 'Cache-Control': 'no-store' });
+  return c.json({ household: householdView(result.value.household) } satisfies z.input<typeof householdNetworks>, 200, { 'Cache-Control': 'no-store' });
 }
 
 /** `GET /gate/v1/household/devices`: the account's devices, their access and until when. */
@@ -275,8 +222,8 @@ export async function listDevices(c: AppContext, { device }: HandlerInput<'devic
   const gate = c.get('gate');
   const now = Date.now();
   const confirmed = await confirmedHousehold(c, device, now);
-  if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
-  const devices = confirmed.household ? deviceViews(confirmed.household, gate.limits, now) : [];
+  if (!confirmed.ok) return refusalProblem(c, confirmed.error);
+  const devices = confirmed.value ? deviceViews(confirmed.value, gate.limits, now) : [];
   return c.json({ devices } satisfies z.input<typeof deviceList>, 200, { 'Cache-Control': 'no-store' });
 }
 
@@ -285,8 +232,8 @@ export async function signOutDevice(c: AppContext, { device, params }: HandlerIn
   const gate = c.get('gate');
   const now = Date.now();
   const confirmed = await confirmedHousehold(c, device, now);
-  if (!confirmed.ok) return refusalProblem(c, device, confirmed.refusal);
+  if (!confirmed.ok) return refusalProblem(c, confirmed.error);
   const result = await gate.households.change(device.accountId, async (store) => store.signOut(params.deviceId, gate.limits));
-  if (!result.ok) return problemFor(c, 'DEVICE_NOT_FOUND');
+  if (!result.ok) return refusalProblem(c, result.error);
   return c.body(null, 204);
 }

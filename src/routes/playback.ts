@@ -21,7 +21,7 @@ import { DECISION_HEADER, decisionHeader, refusal, tokenProblem } from '../edge/
 import { recordDecision, recordRefusedCredential, rememberVisit } from '../edge/record';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 
 /** A playback request, top to bottom: identify → network, state, decide → record → respond (forward or refuse). */
 export async function playback(c: AppContext): Promise<Response> {
@@ -33,10 +33,10 @@ export async function playback(c: AppContext): Promise<Response> {
 
   const identification = await identifyPlayback(gate, c.req.raw, now);
   if (!identification.ok) {
-    recordRefusedCredential(gate, 'segment', c.req.raw, requestId, identification.reason, now, waitUntil);
-    return tokenProblem(identification.reason, requestId, locale);
+    recordRefusedCredential(gate, 'segment', c.req.raw, requestId, identification.error.reason, now, waitUntil);
+    return tokenProblem(identification.error.reason, requestId, locale);
   }
-  const decided = await decideForDevice(gate, c.req.raw, identification.identified, now, 'segment');
+  const decided = await decideForDevice(gate, c.req.raw, identification.value, now, 'segment');
   rememberVisit(gate, decided, 'segment', waitUntil);
   recordDecision(gate, 'segment', requestId, decided, waitUntil);
   const { decision, device } = decided;
@@ -46,10 +46,11 @@ export async function playback(c: AppContext): Promise<Response> {
   if (gate.config.originUrl) {
     const fetched = await fetchOrigin(originRequest(c.req.raw, gate.config.originUrl, device), gate.config.originTimeoutMs);
     if (!fetched.ok) {
-      console.error(JSON.stringify({ event: fetched.reason === 'ORIGIN_TIMEOUT' ? 'origin_timeout' : 'origin_unreachable', requestId }));
-      return problemFor(c, fetched.reason, { headers: { [DECISION_HEADER]: decisionHeader(decision), 'Retry-After': '1' } });
+      const { reason } = fetched.error;
+      console.error(JSON.stringify({ event: reason === 'ORIGIN_TIMEOUT' ? 'origin_timeout' : 'origin_unreachable', requestId }));
+      return problemFor(c, reason, { headers: { [DECISION_HEADER]: decisionHeader(decision), 'Retry-After': '1' } });
     }
-    response = fetched.response;
+    response = fetched.value;
   } else {
     const origin = c.get('developmentOrigin');
     response = origin ? await origin(c.req.raw, device) : problemFor(c, 'ORIGIN_UNREACHABLE');
@@ -64,13 +65,13 @@ export async function playback(c: AppContext): Promise<Response> {
  * Fetches from the origin, waiting at most `timeoutMs` for its response
  * headers; once they arrive the body streams for as long as it takes.
  */
-async function fetchOrigin(request: Request, timeoutMs: number): Promise<Result<{ response: Response }, { reason: 'ORIGIN_TIMEOUT' | 'ORIGIN_UNREACHABLE' }>> {
+async function fetchOrigin(request: Request, timeoutMs: number): Promise<Result<Response, { reason: 'ORIGIN_TIMEOUT' | 'ORIGIN_UNREACHABLE' }>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    return { ok: true, response: await fetch(request, { signal: controller.signal }) };
+    return ok(await fetch(request, { signal: controller.signal }));
   } catch {
-    return { ok: false, reason: controller.signal.aborted ? 'ORIGIN_TIMEOUT' : 'ORIGIN_UNREACHABLE' };
+    return err({ reason: controller.signal.aborted ? 'ORIGIN_TIMEOUT' : 'ORIGIN_UNREACHABLE' });
   } finally {
     clearTimeout(timer);
   }

@@ -20,7 +20,7 @@
 import * as z from 'zod';
 import { BoundedCache } from '../cache/bounded-cache';
 import type { NetworkId } from '../network/network-id';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 import { DEVICE_TYPES, ID_PATTERN, type DeviceType } from '../vocabulary';
 
 export const SESSION_HEADER = 'Hearth-Session';
@@ -48,7 +48,7 @@ export interface PlaybackSession {
 }
 
 export type SessionFailureReason = 'SESSION_INVALID';
-export type VerifiedSession = Result<{ session: PlaybackSession }, { reason: SessionFailureReason }>;
+export type VerifiedSession = Result<PlaybackSession, { reason: SessionFailureReason }>;
 
 const payloadSchema = z.tuple([
   z.string().regex(ID_PATTERN),
@@ -100,7 +100,7 @@ export class PlaybackSessions {
   async verify(credential: string, nowMs: number): Promise<VerifiedSession> {
     if (credential.length > MAX_SESSION_LENGTH) return INVALID;
     const cached = this.#verified.get(credential, nowMs);
-    if (cached !== undefined) return { ok: true, session: cached };
+    if (cached !== undefined) return ok(cached);
     const parts = CREDENTIAL.exec(credential);
     if (!parts) return INVALID;
     const [, payloadText, macText] = parts as unknown as [string, string, string];
@@ -119,11 +119,11 @@ export class PlaybackSessions {
     const session = parsePayload(payloadText);
     if (!session || session.expiresAtSeconds * 1000 <= nowMs) return INVALID;
     this.#verified.set(credential, session, session.expiresAtSeconds * 1000);
-    return { ok: true, session };
+    return ok(session);
   }
 }
 
-const INVALID: VerifiedSession = { ok: false, reason: 'SESSION_INVALID' };
+const INVALID: VerifiedSession = err({ reason: 'SESSION_INVALID' });
 
 function parsePayload(text: string): PlaybackSession | null {
   const bytes = fromBase64Url(text);

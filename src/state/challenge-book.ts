@@ -8,7 +8,7 @@
  */
 import { codeRateLimit } from '../challenges/code-allowance';
 import { codeDigest, codeMatches, newCode, newSalt } from '../challenges/verification-code';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 import { MS_PER_HOUR } from '../time';
 import type { ChallengePurpose } from '../vocabulary';
 
@@ -49,7 +49,7 @@ export type CodeRefusal =
   | { reason: 'CODE_INVALID'; attemptsRemaining: number };
 
 /** A right guess: the challenge's storage key, for `spend`. */
-export type CheckedCode = Result<{ key: string }, CodeRefusal>;
+export type CheckedCode = Result<string, CodeRefusal>;
 
 export class ChallengeBook {
   constructor(private readonly storage: DurableObjectStorage) {}
@@ -63,7 +63,7 @@ export class ChallengeBook {
    */
   async open(deviceId: string, purpose: ChallengePurpose, codeTtlMs: number, region: string | undefined, now: number): Promise<OpenedChallenge> {
     const limited = codeRateLimit([...(await this.#recent(now)).values()], deviceId, now);
-    if (limited) return { ok: false, reason: 'CHALLENGE_RATE_LIMITED', ...limited };
+    if (limited) return err({ reason: 'CHALLENGE_RATE_LIMITED', ...limited });
     const code = newCode();
     const salt = newSalt();
     const challenge: ChallengeRecord = {
@@ -79,7 +79,7 @@ export class ChallengeBook {
       ...(region !== undefined ? { region } : {}),
     };
     await this.storage.put(CHALLENGE_PREFIX + challenge.challengeId, challenge);
-    return { ok: true, challengeId: challenge.challengeId, code, expiresAt: challenge.expiresAt };
+    return ok({ challengeId: challenge.challengeId, code, expiresAt: challenge.expiresAt });
   }
 
   /** Takes back a challenge whose code could not be delivered: it no longer counts. */
@@ -98,29 +98,29 @@ export class ChallengeBook {
   async check(purpose: ChallengePurpose, input: CodeGuess, now: number): Promise<CheckedCode> {
     const key = CHALLENGE_PREFIX + input.challengeId;
     const challenge = await this.storage.get<ChallengeRecord>(key);
-    if (!challenge || challenge.deviceId !== input.deviceId || (challenge.purpose ?? 'access') !== purpose) return { ok: false, reason: 'CHALLENGE_NOT_FOUND' };
-    if (challenge.usedAt !== null) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
-    if (challenge.expiresAt <= now) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: false };
-    if (challenge.attempts >= input.maxAttempts) return { ok: false, reason: 'CHALLENGE_LOCKED' };
+    if (!challenge || challenge.deviceId !== input.deviceId || (challenge.purpose ?? 'access') !== purpose) return err({ reason: 'CHALLENGE_NOT_FOUND' });
+    if (challenge.usedAt !== null) return err({ reason: 'CHALLENGE_EXPIRED', used: true });
+    if (challenge.expiresAt <= now) return err({ reason: 'CHALLENGE_EXPIRED', used: false });
+    if (challenge.attempts >= input.maxAttempts) return err({ reason: 'CHALLENGE_LOCKED' });
     challenge.attempts += 1;
     this.storage.put(key, challenge);
 
     if (!(await codeMatches(input.guess, challenge.salt, challenge.digest))) {
-      return { ok: false, reason: 'CODE_INVALID', attemptsRemaining: input.maxAttempts - challenge.attempts };
+      return err({ reason: 'CODE_INVALID', attemptsRemaining: input.maxAttempts - challenge.attempts });
     }
-    return { ok: true, key };
+    return ok(key);
   }
 
   /**
    * The checked challenge marked used, as the record to store with the change
-   * it pays for; null when a concurrent request used it first. Read afresh
-   * right before the change is saved, with no await between this and the
-   * save's put, so a code is used exactly once.
+   * it pays for; a used code when a concurrent request used it first. Read
+   * afresh right before the change is saved, with no await between this and
+   * the save's put, so a code is used exactly once.
    */
-  async spend(key: string, now: number): Promise<Record<string, ChallengeRecord> | null> {
+  async spend(key: string, now: number): Promise<Result<Record<string, ChallengeRecord>, { reason: 'CHALLENGE_EXPIRED'; used: true }>> {
     const fresh = await this.storage.get<ChallengeRecord>(key);
-    if (!fresh || fresh.usedAt !== null) return null;
-    return { [key]: { ...fresh, usedAt: now } };
+    if (!fresh || fresh.usedAt !== null) return err({ reason: 'CHALLENGE_EXPIRED', used: true });
+    return ok({ [key]: { ...fresh, usedAt: now } });
   }
 
   /** The metrics region a challenge's code was sent in (absent on challenges from before v1.3, and on unknown ones). */

@@ -24,7 +24,7 @@ import { KvPublisher } from './kv-publisher';
 import { Outbox } from './outbox';
 import { regionMetrics, type RegionMetrics } from './region-metrics';
 import { CONTROL_MIGRATIONS, SqlSchema } from './sql-schema';
-import type { Result } from '../result';
+import { err, ok, type Result } from '../result';
 
 const ROLLOUT = 'rollout';
 /** The actor of every change a rule makes by itself. */
@@ -51,7 +51,7 @@ interface OpsDelivery {
 
 export type { AppendOptions, AuditEntry, AuditInput } from './audit-log';
 
-export type RolloutChange = Result<{ rollout: Rollout }, { reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout }>;
+export type RolloutChange = Result<Rollout, { reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout }>;
 
 export interface RuleChange {
   region: string;
@@ -113,10 +113,10 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   async changeRule(change: RuleChange): Promise<RolloutChange> {
     const current = await this.rollout();
     if (change.ifMatch !== undefined && change.ifMatch !== current.version) {
-      return { ok: false, reason: 'VERSION_MISMATCH', rollout: current };
+      return err({ reason: 'VERSION_MISMATCH', rollout: current });
     }
     if (!change.rule && !Object.hasOwn(current.regions, change.region)) {
-      return { ok: false, reason: 'RULE_NOT_FOUND', rollout: current };
+      return err({ reason: 'RULE_NOT_FOUND', rollout: current });
     }
     const now = Date.now();
     // A person's rule is a new duty: it is tended when due, not after an old failure's backoff.
@@ -131,7 +131,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       now,
     });
     await this.#afterWrite(change.region, before, after, now, true);
-    return { ok: true, rollout: next };
+    return ok(next);
   }
 
   /**
@@ -232,8 +232,8 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   /** The webhook of ops events, or null (development: logged instead). */
   #opsTarget(): { url: string; signingKey: string } | null {
     const parsed = parseConfig(this.env);
-    const url = parsed.ok ? parsed.config.opsNotifyUrl : null;
-    const key = parsed.ok ? (parsed.config.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined)) : undefined;
+    const url = parsed.ok ? parsed.value.opsNotifyUrl : null;
+    const key = parsed.ok ? (parsed.value.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined)) : undefined;
     return url && key ? { url, signingKey: key } : null;
   }
 

@@ -13,6 +13,7 @@ import { BoundedCache } from '../cache/bounded-cache';
 import { floorHousehold, isEraseFloorDocument, type EraseFloorDocument } from '../household/erase-floor';
 import { fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type HouseholdLimits, type Visit } from '../household/household';
 import type { HouseholdStore, VisitPlace } from './household-store';
+import { err, ok, type Ok, type Result } from '../result';
 import { householdKey } from './kv-keys';
 import { householdObjectName } from './object-names';
 
@@ -42,7 +43,19 @@ export interface HouseholdBindings {
   HOUSEHOLDS: DurableObjectNamespace<HouseholdStore>;
 }
 
-export type HouseholdRead = Household | null | 'unavailable';
+/**
+ * A household as the edge read it: the household (null: none yet), or
+ * STATE_UNAVAILABLE when neither KV nor the account's Durable Object answered.
+ */
+export type HouseholdRead = Result<Household | null, { reason: 'STATE_UNAVAILABLE' }>;
+
+const UNAVAILABLE: HouseholdRead = err({ reason: 'STATE_UNAVAILABLE' });
+
+/**
+ * What every store change answers with: a Result whose value carries the
+ * household as the change left it (null: nothing changed), for `change()` to keep.
+ */
+export type HouseholdChange = Result<{ household: Household | null }, unknown>;
 
 /**
  * The read model's own traffic since the isolate started: KV reads, Durable
@@ -62,7 +75,7 @@ export interface ReadModelTraffic {
 }
 
 export class HouseholdReadModel {
-  readonly #snapshots = new BoundedCache<string, Household | null>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
+  readonly #snapshots = new BoundedCache<string, Ok<Household | null>>(SNAPSHOT_CACHE_ENTRIES, SNAPSHOT_CACHE_BYTES);
   /** Accounts whose cached snapshot came from the Durable Object within CONFIRMATION_REUSE_MS. */
   readonly #confirmed = new BoundedCache<string, true>(SNAPSHOT_CACHE_ENTRIES);
   readonly #traffic: ReadModelTraffic = { kvReads: 0, visitWrites: 0, storeReads: 0, sharingReads: 0, anchorWrites: 0 };
@@ -96,7 +109,7 @@ export class HouseholdReadModel {
       const text = await this.bindings.HEARTH_KV.get(householdKey(accountId), 'text');
       const snapshot = text === null ? null : fromSnapshotDocument(accountId, JSON.parse(text) as HouseholdDocument | EraseFloorDocument);
       this.remember(accountId, snapshot, now, false, text?.length);
-      return snapshot;
+      return ok(snapshot);
     } catch {
       return this.confirm(accountId, now);
     }
@@ -113,22 +126,21 @@ export class HouseholdReadModel {
       this.#traffic.storeReads += 1;
       const household = await this.store(accountId).snapshot(accountId);
       this.remember(accountId, household, now, true);
-      return household;
+      return ok(household);
     } catch {
-      return 'unavailable';
+      return UNAVAILABLE;
     }
   }
 
   /**
    * The one way a route changes a household: runs `operation` on the account's
-   * Durable Object and keeps the household it answers with (`household`; none
-   * or null when nothing changed), so this isolate's next request decides on the
-   * change at once rather than on a snapshot from before it.
+   * Durable Object and keeps the household a successful answer carries (its
+   * `value.household`; null when nothing changed), so this isolate's next
+   * request decides on the change at once rather than on a snapshot from before it.
    */
-  async change<Answer extends object | null>(accountId: string, operation: (store: DurableObjectStub<HouseholdStore>) => Promise<Answer>): Promise<Answer> {
+  async change<Answer extends HouseholdChange>(accountId: string, operation: (store: DurableObjectStub<HouseholdStore>) => Promise<Answer>): Promise<Answer> {
     const answer = await operation(this.store(accountId));
-    const household = answer !== null && 'household' in answer ? (answer.household as Household | null | undefined) : null;
-    if (household) this.remember(accountId, household, Date.now(), true);
+    if (answer.ok && answer.value.household) this.remember(accountId, answer.value.household, Date.now(), true);
     return answer;
   }
 
@@ -151,10 +163,10 @@ export class HouseholdReadModel {
   remember(accountId: string, household: Household | null, now: number, authoritative = false, bytes?: number): void {
     if (!authoritative) {
       const held = this.#snapshots.get(accountId, now);
-      if (held && (!household || held.revision > household.revision)) return;
+      if (held?.value && (!household || held.value.revision > household.revision)) return;
     }
     const weight = bytes ?? (household ? JSON.stringify(toHouseholdDocument(household)).length : ABSENT_SNAPSHOT_BYTES);
-    this.#snapshots.set(accountId, household, now + SNAPSHOT_CACHE_MS, Math.max(weight, ABSENT_SNAPSHOT_BYTES));
+    this.#snapshots.set(accountId, ok(household), now + SNAPSHOT_CACHE_MS, Math.max(weight, ABSENT_SNAPSHOT_BYTES));
     if (authoritative) this.#confirmed.set(accountId, true, now + CONFIRMATION_REUSE_MS);
     else this.#confirmed.delete(accountId);
   }

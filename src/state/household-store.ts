@@ -33,7 +33,7 @@ import { wakeBy } from './alarm';
 import { accountErased, extraMemberAdded, extraMemberRemoved, grantCreated, grantEnded, redactedEntry, type AuditActor } from './audit-entries';
 import { type DeviceType } from '../vocabulary';
 import { MS_PER_SECOND } from '../time';
-import type { Result } from '../result';
+import { err, ok, type Err, type Ok, type Result } from '../result';
 
 const HOUSEHOLD = 'household';
 /** After an erase, the floor against the account's older tokens (household/erase-floor.ts); nothing else is kept. */
@@ -66,7 +66,7 @@ export interface AuditDelivery {
 /** What a code is asked for: a traveller's access, or a TV's move (checked against the household's change limit first). */
 export type ChallengeRequest = { purpose: 'access' } | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits };
 
-export type OpenChallengeResult = OpenedChallenge | ({ ok: false } & PrimaryLocationLimited);
+export type OpenChallengeResult = OpenedChallenge | Err<PrimaryLocationLimited>;
 
 export interface VerifyChallengeInput extends CodeGuess {
   deviceType: DeviceType;
@@ -93,6 +93,11 @@ export type PrimaryLocationResult = Result<
 >;
 
 export type SignOutResult = Result<{ household: Household }, { reason: 'DEVICE_NOT_FOUND' }>;
+
+/** A support grant given or ended: the grant, and the household as it now stands. */
+export type SupportGrantChange = { grant: SupportGrant; household: Household };
+
+export type ExtraMemberRemoval = Result<{ household: Household }, { reason: 'EXTRA_MEMBER_NOT_FOUND' }>;
 
 export interface HouseholdStoreEnv {
   HEARTH_KV: KVNamespace;
@@ -252,17 +257,17 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async acceptProof(accountId: string, presented: ProofPresentation, now = Date.now()): Promise<ProofAcceptance> {
     const jtis = await this.#proofJtiMap(now);
-    if (jtis.has(presented.jti) || jtis.size >= MAX_PROOF_JTIS) return { ok: false, reason: 'replayed' };
+    if (jtis.has(presented.jti) || jtis.size >= MAX_PROOF_JTIS) return err({ reason: 'replayed' });
     const current = await this.snapshot(accountId);
     const sighting = keySighting(current, presented.deviceId, presented.keyThumbprint);
-    if (sighting === 'other') return { ok: false, reason: 'other-key' };
+    if (sighting === 'other') return err({ reason: 'other-key' });
     // No await between the check above and this: the jti is taken before any other request is let in.
     jtis.set(presented.jti, now);
     this.#schema.ensure();
     void this.ctx.storage.put(PROOF_JTIS, [...jtis]);
-    if (sighting === 'known' || (current && isSignedOut(current, presented.deviceId, presented.issuedAtSeconds))) return { ok: true, household: null };
+    if (sighting === 'known' || (current && isSignedOut(current, presented.deviceId, presented.issuedAtSeconds))) return ok({ household: null });
     const household = (await this.household()) ?? emptyHousehold(accountId, now);
-    return { ok: true, household: await this.save(recordDeviceKey(household, presented.deviceId, presented.deviceType, presented.keyThumbprint, now)) };
+    return ok({ household: await this.save(recordDeviceKey(household, presented.deviceId, presented.deviceType, presented.keyThumbprint, now)) });
   }
 
   /** The accepted `jti`s still inside PROOF_JTI_TTL_MS (older ones dropped on the way). */
@@ -320,7 +325,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
     const result = await this.#verifyAccess(accountId, input);
-    const region = result.ok || result.reason !== 'CHALLENGE_NOT_FOUND' ? await this.#challenges.regionOf(input.challengeId) : undefined;
+    const region = result.ok || result.error.reason !== 'CHALLENGE_NOT_FOUND' ? await this.#challenges.regionOf(input.challengeId) : undefined;
     return region !== undefined ? { ...result, region } : result;
   }
 
@@ -331,10 +336,10 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     const granted = verifiedAccess(current, input, input.limits, now);
     if (!granted.ok) return granted;
-    const spent = await this.#challenges.spend(checked.key, now);
-    if (!spent) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
-    const household = await this.save(granted.household, [], spent);
-    return { ok: true, expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household };
+    const spent = await this.#challenges.spend(checked.value, now);
+    if (!spent.ok) return spent;
+    const household = await this.save(granted.value, [], spent.value);
+    return ok({ expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household });
   }
 
   /**
@@ -346,7 +351,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async setPrimaryLocation(accountId: string, input: PrimaryLocationInput): Promise<PrimaryLocationResult> {
     const checked = await this.#challenges.check('primary-location', input, Date.now());
-    if (!checked.ok) return checked.reason === 'CHALLENGE_NOT_FOUND' ? { ok: false, reason: 'VERIFICATION_REQUIRED' } : checked;
+    if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
     const refused = changeLimitRefusal(await this.household(), input.maxChanges, input.limits, Date.now());
     if (refused) return refused;
     const reading = await this.#readSharing(input.place.networkId, input.place.holderId, input.limits);
@@ -355,54 +360,54 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     const limited = changeLimitRefusal(current, input.maxChanges, input.limits, now);
     if (limited) return limited;
-    const spent = await this.#challenges.spend(checked.key, now);
-    if (!spent) return { ok: false, reason: 'CHALLENGE_EXPIRED', used: true };
-    return { ok: true, household: await this.save(setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now), [], spent) };
+    const spent = await this.#challenges.spend(checked.value, now);
+    if (!spent.ok) return spent;
+    return ok({ household: await this.save(setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now), [], spent.value) });
   }
 
   /** Signs a device of this household out. */
   async signOut(deviceId: string, limits: HouseholdLimits): Promise<SignOutResult> {
     const current = await this.household();
-    if (!current?.devices.has(deviceId)) return { ok: false, reason: 'DEVICE_NOT_FOUND' };
-    return { ok: true, household: await this.save(signOutDevice(current, deviceId, limits, Date.now())) };
+    if (!current?.devices.has(deviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
+    return ok({ household: await this.save(signOutDevice(current, deviceId, limits, Date.now())) });
   }
 
   /** Adds a support grant, audited with the change. */
-  async addSupportGrant(accountId: string, grant: Omit<SupportGrant, 'grantId' | 'createdAt' | 'actor'>, by: AuditActor): Promise<{ grant: SupportGrant; household: Household }> {
+  async addSupportGrant(accountId: string, grant: Omit<SupportGrant, 'grantId' | 'createdAt' | 'actor'>, by: AuditActor): Promise<Ok<SupportGrantChange>> {
     const now = Date.now();
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     const full: SupportGrant = { ...grant, actor: by.actor, grantId: crypto.randomUUID(), createdAt: now };
     const audit = grantCreated(accountId, full, by, now);
-    return { grant: full, household: await this.save(addSupportGrant(current, full, now), [{ entry: audit }]) };
+    return ok({ grant: full, household: await this.save(addSupportGrant(current, full, now), [{ entry: audit }]) });
   }
 
-  /** Ends a support grant, audited with the change; null when the account holds no such grant. */
-  async endSupportGrant(grantId: string, by: AuditActor): Promise<{ grant: SupportGrant; household: Household } | null> {
+  /** Ends a support grant, audited with the change; GRANT_NOT_FOUND when the account holds no such grant. */
+  async endSupportGrant(grantId: string, by: AuditActor): Promise<Result<SupportGrantChange, { reason: 'GRANT_NOT_FOUND' }>> {
     const current = await this.household();
     const grant = current?.supportGrants.find((g) => g.grantId === grantId);
     const next = current && endSupportGrant(current, grantId, Date.now());
-    if (!current || !grant || !next) return null;
+    if (!current || !grant || !next) return err({ reason: 'GRANT_NOT_FOUND' });
     const audit = grantEnded(current.accountId, grant, by);
-    return { grant, household: await this.save(next, [{ entry: audit }]) };
+    return ok({ grant, household: await this.save(next, [{ entry: audit }]) });
   }
 
   /** Gives a device an extra-member slot, audited with the change. Adding a member again changes nothing. */
   async addExtraMember(accountId: string, deviceId: string, label: string | null, slots: number, by: AuditActor): Promise<ExtraMemberChange> {
     const now = Date.now();
     const change = addExtraMember((await this.household()) ?? emptyHousehold(accountId, now), deviceId, label, slots, now);
-    if (change.ok && change.added) {
-      await this.save(change.household, [{ entry: extraMemberAdded(accountId, change.household.extraMembers.get(deviceId)!, by) }]);
+    if (change.ok && change.value.added) {
+      await this.save(change.value.household, [{ entry: extraMemberAdded(accountId, change.value.household.extraMembers.get(deviceId)!, by) }]);
     }
     return change;
   }
 
-  /** Frees an extra-member slot, audited with the change; null when the device held none. */
-  async removeExtraMember(deviceId: string, by: AuditActor): Promise<Household | null> {
+  /** Frees an extra-member slot, audited with the change; EXTRA_MEMBER_NOT_FOUND when the device held none. */
+  async removeExtraMember(deviceId: string, by: AuditActor): Promise<ExtraMemberRemoval> {
     const current = await this.household();
     const next = current && removeExtraMember(current, deviceId, Date.now());
-    if (!current || !next) return null;
+    if (!current || !next) return err({ reason: 'EXTRA_MEMBER_NOT_FOUND' });
     const audit = extraMemberRemoved(current.accountId, deviceId, by);
-    return this.save(next, [{ entry: audit }]);
+    return ok({ household: await this.save(next, [{ entry: audit }]) });
   }
 
   /**
@@ -543,10 +548,10 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
 }
 
 /** The household's refusal of one more primary-location change, with when the oldest change in the window leaves it; null while changes are left. */
-function changeLimitRefusal(household: Household | null, maxChanges: number, limits: HouseholdLimits, now: number): ({ ok: false } & PrimaryLocationLimited) | null {
+function changeLimitRefusal(household: Household | null, maxChanges: number, limits: HouseholdLimits, now: number): Err<PrimaryLocationLimited> | null {
   if ((household ? primaryLocationChangesUsed(household, limits, now) : 0) < maxChanges) return null;
   const oldest = household?.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).toSorted((a, b) => a - b)[0] ?? now;
-  return { ok: false, reason: 'PRIMARY_LOCATION_CHANGE_LIMIT', retryAfterSeconds: Math.max(1, Math.ceil((oldest + limits.travelWindowMs - now) / 1000)) };
+  return err({ reason: 'PRIMARY_LOCATION_CHANGE_LIMIT', retryAfterSeconds: Math.max(1, Math.ceil((oldest + limits.travelWindowMs - now) / 1000)) });
 }
 
 /** Appends one outbox entry to the ControlStore's audit log (idempotent by origin). */

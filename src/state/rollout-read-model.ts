@@ -38,7 +38,7 @@ export class RolloutReadModel {
   /** Changes one region's rule through the ControlStore; this gate sees it immediately. */
   async change(change: RuleChange): Promise<RolloutChange> {
     const result = await controlStore(this.bindings).changeRule(change);
-    this.adopt(result.rollout);
+    this.adopt(result.ok ? result.value : result.error.rollout);
     return result;
   }
 

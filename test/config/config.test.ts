@@ -6,15 +6,15 @@ const base = env as unknown as Record<string, unknown>;
 
 function configOf(raw: Record<string, unknown>) {
   const result = parseConfig(raw);
-  if (!result.ok) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
-  return result.config;
+  if (!result.ok) throw new Error(`unexpected problems: ${JSON.stringify(result.error)}`);
+  return result.value;
 }
 
 function problemsOf(overrides: Record<string, unknown>) {
   const raw: Record<string, unknown> = { ...base, ...overrides };
   for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete raw[k];
   const result = parseConfig(raw);
-  return result.ok ? [] : result.problems.map((p) => p.binding);
+  return result.ok ? [] : result.error.map((p) => p.binding);
 }
 
 describe('configuration', () => {
@@ -58,7 +58,7 @@ describe('configuration', () => {
     ['many', 'must be a whole number'],
   ])('refuses METRICS_SHARDS %j: %s', (value, message) => {
     const parsed = parseConfig({ ...base, METRICS_SHARDS: value });
-    expect(parsed).toMatchObject({ ok: false, problems: expect.arrayContaining([{ binding: 'METRICS_SHARDS', message: expect.stringContaining(message) }]) });
+    expect(parsed).toMatchObject({ ok: false, error: expect.arrayContaining([{ binding: 'METRICS_SHARDS', message: expect.stringContaining(message) }]) });
   });
 
   it('takes DEVICE_BINDING optional (the default) or required, and nothing else', () => {
@@ -78,7 +78,7 @@ describe('configuration', () => {
     expect(problemsOf({ SUPPORT_URL: 'javascript:alert(1)' })).toEqual(['SUPPORT_URL']);
     expect(problemsOf({ SUPPORT_URL: 'support.example' })).toEqual(['SUPPORT_URL']);
     const production = parseConfig({ ...base, ENVIRONMENT: 'production', SUPPORT_URL: 'http://help.example' });
-    expect(production.ok ? [] : production.problems.filter((p) => p.binding === 'SUPPORT_URL').map((p) => p.message)).toEqual(['must be an https URL or a mailto: address']);
+    expect(production.ok ? [] : production.error.filter((p) => p.binding === 'SUPPORT_URL').map((p) => p.message)).toEqual(['must be an https URL or a mailto: address']);
   });
 
   it('takes CORS_ALLOWED_ORIGINS as exact origins, space- or comma-separated, none by default', () => {

@@ -10,7 +10,7 @@ describe('the help page’s “If you are…” answers', () => {
     expect(html).toContain('id="if-you-are"');
     const parsed = parseConfig(env);
     if (!parsed.ok) throw new Error('development bindings do not parse');
-    const answers = ifYouAreAnswers(accessNumbers(parsed.config));
+    const answers = ifYouAreAnswers(accessNumbers(parsed.value));
     expect(answers.map((a) => a.id)).toEqual(['travelling', 'studying-away', 'posted-abroad', 'two-homes', 'shared-network-home']);
     for (const answer of answers) expect(html).toContain(answer.answer.replace(/"/g, '&quot;'));
     // The defaults: trusted 31 days after home, a code gives 7 days, twice every 30 days.
@@ -21,7 +21,7 @@ describe('the help page’s “If you are…” answers', () => {
   it('speaks the page’s language: the same answers, with the same numbers, in Spanish, Brazilian Portuguese and French', async () => {
     const parsed = parseConfig(env);
     if (!parsed.ok) throw new Error('development bindings do not parse');
-    const numbers = accessNumbers(parsed.config);
+    const numbers = accessNumbers(parsed.value);
     const english = ifYouAreAnswers(numbers, 'en');
     for (const [language, locale, heading] of [['es-PE', 'es', 'Si tú…'], ['pt-BR', 'pt', 'Se você…'], ['fr-CA', 'fr', 'Si vous…']] as const) {
       const html = await (await callGate({ path: '/gate/help', headers: { 'Accept-Language': language } })).text();

@@ -33,7 +33,7 @@ function fourIsolates(): HearthEnv[] {
   const shards = isolates.map((bindings) => {
     const built = gateFor(bindings);
     if (!built.ok) throw new Error('test gate misconfigured');
-    return built.gate.metricsShard;
+    return built.value.metricsShard;
   });
   expect(shards.toSorted()).toEqual([0, 1, 2, 3]);
   return isolates;

@@ -28,12 +28,12 @@ describe('sign-out propagation', () => {
     // "Another isolate": a gate of its own (its own snapshot cache), which has seen the phone.
     const built = gateFor(anotherIsolate());
     if (!built.ok) throw new Error('test gate misconfigured');
-    const gate = built.gate;
+    const gate = built.value;
     const request = () => new Request('https://gate.hearth.test/seg.ts', { headers: { Authorization: `Bearer ${phone}`, 'CF-Connecting-IP': HOME_IP } });
     const decided = async (now: number) => {
       const identification = await identifyByToken(gate, request(), now, 'DEVICE_PROOF_REQUIRED');
-      if (!identification.ok) throw new Error(identification.reason);
-      return (await decideForDevice(gate, request(), identification.identified, now, 'look')).decision.reason;
+      if (!identification.ok) throw new Error(identification.error.reason);
+      return (await decideForDevice(gate, request(), identification.value, now, 'look')).decision.reason;
     };
     const t0 = Date.now();
     expect(await decided(t0)).toBe('IN_HOUSEHOLD');

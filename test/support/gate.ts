@@ -88,17 +88,17 @@ let lastRules: Rollout | null = null;
 async function changeRule(change: RuleChange) {
   const gate = gateFor(testEnv);
   if (!gate.ok) throw new Error('the test bindings do not build a gate');
-  const result = await gate.gate.rollouts.change(change);
-  lastRules = result.rollout;
+  const result = await gate.value.rollouts.change(change);
+  lastRules = result.ok ? result.value : result.error.rollout;
   return result;
 }
 
 async function rulesLearned(bindings: HearthEnv): Promise<void> {
   const built = gateFor(bindings);
   if (!built.ok) return;
-  const held = await built.gate.rollouts.current(Date.now());
+  const held = await built.value.rollouts.current(Date.now());
   if (!lastRules || held.version > lastRules.version) lastRules = held;
-  handed.set(built.gate, held.version);
+  handed.set(built.value, held.version);
 }
 
 /** The version of the rules each gate was last handed or seen holding: most requests need no look at all. */
@@ -106,9 +106,9 @@ const handed = new WeakMap<object, number>();
 
 async function rulesReached(bindings: HearthEnv): Promise<void> {
   const built = gateFor(bindings);
-  if (!built.ok || !lastRules || handed.get(built.gate) === lastRules.version) return;
-  if ((await built.gate.rollouts.current(Date.now())).version < lastRules.version) built.gate.rollouts.adopt(lastRules);
-  handed.set(built.gate, lastRules.version);
+  if (!built.ok || !lastRules || handed.get(built.value) === lastRules.version) return;
+  if ((await built.value.rollouts.current(Date.now())).version < lastRules.version) built.value.rollouts.adopt(lastRules);
+  handed.set(built.value, lastRules.version);
 }
 
 export async function setRule(region: string, mode: Mode, options: { percent?: number; failOpen?: boolean } = {}): Promise<void> {

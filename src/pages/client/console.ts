@@ -272,9 +272,9 @@ function editRule(region: string, rule: RolloutRule): void {
 $('rule-percent').addEventListener('input', () => {
   const parsed = parseStages(ruleInput('stages').value);
   const percent = Number(ruleInput('percent').value);
-  if (!parsed.ok || !parsed.stages || !Number.isInteger(percent)) return;
-  parsed.stages[0]!.percent = percent;
-  ruleInput('stages').value = stagesText(parsed.stages);
+  if (!parsed.ok || !parsed.value || !Number.isInteger(percent)) return;
+  parsed.value[0]!.percent = percent;
+  ruleInput('stages').value = stagesText(parsed.value);
 });
 
 $('rule-clear').addEventListener('click', () => {
@@ -311,8 +311,8 @@ function ruleBody(fields: RuleFields, note: string): { body: RolloutRuleInput; p
   if (from && !changed('stages')) stages = remainingStages(from.rule);
   else {
     const parsed = parseStages(fields.stages);
-    if (parsed.ok) stages = parsed.stages;
-    else problems.push({ field: 'stages', message: parsed.message });
+    if (parsed.ok) stages = parsed.value;
+    else problems.push({ field: 'stages', message: parsed.error });
   }
   if (stages && stages.length > 0) {
     body.stages = stages;

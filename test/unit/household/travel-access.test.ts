@@ -11,13 +11,13 @@ describe('what a verified code gives', () => {
   it('grants TEMP_ACCESS_DURATION while travel grants are left, then TRAVEL_LIMIT_REACHED in enforce; without the limit, always', () => {
     const first = verifiedAccess(emptyHousehold('acct', T0), request, limits, T0);
     if (!first.ok) throw new Error('the first code is refused');
-    expect(first.household.devices.get('phone')!.temporaryAccessUntil).toBe(T0 + 7 * DAY);
-    const second = verifiedAccess(first.household, request, limits, T0 + 7 * DAY);
+    expect(first.value.devices.get('phone')!.temporaryAccessUntil).toBe(T0 + 7 * DAY);
+    const second = verifiedAccess(first.value, request, limits, T0 + 7 * DAY);
     if (!second.ok) throw new Error('the second code is refused');
-    expect(verifiedAccess(second.household, request, limits, T0 + 14 * DAY)).toEqual({ ok: false, reason: 'TRAVEL_LIMIT_REACHED' });
-    expect(verifiedAccess(second.household, { ...request, enforceTravelLimit: false }, limits, T0 + 14 * DAY).ok).toBe(true);
+    expect(verifiedAccess(second.value, request, limits, T0 + 14 * DAY)).toEqual({ ok: false, error: { reason: 'TRAVEL_LIMIT_REACHED' } });
+    expect(verifiedAccess(second.value, { ...request, enforceTravelLimit: false }, limits, T0 + 14 * DAY).ok).toBe(true);
     // The first grant leaves the travel window after TRAVEL_WINDOW: one is free again.
-    expect(verifiedAccess(second.household, request, limits, T0 + 30 * DAY + 1).ok).toBe(true);
+    expect(verifiedAccess(second.value, request, limits, T0 + 30 * DAY + 1).ok).toBe(true);
   });
 });
 

@@ -26,9 +26,9 @@ describe('verified-token cache', () => {
     for (let i = 0; i < 1_000; i++) expect((await verifier.identify(bearer(token), iat * 1000 + i)).ok).toBe(true);
     expect(verifier.cachedTokens).toBe(51);
     const lastGood = await verifier.identify(bearer(token), (exp + CLOCK_SKEW_SECONDS) * 1000 - 1);
-    expect(lastGood.ok && lastGood.device.deviceId).toBe('tv-1');
-    expect(await verifier.identify(bearer(token), (exp + CLOCK_SKEW_SECONDS) * 1000)).toMatchObject({ ok: false, reason: 'TOKEN_EXPIRED' });
-    expect(await verifier.identify(bearer(token), (exp + CLOCK_SKEW_SECONDS) * 1000 + DAY_MS)).toMatchObject({ ok: false, reason: 'TOKEN_EXPIRED' });
+    expect(lastGood.ok && lastGood.value.deviceId).toBe('tv-1');
+    expect(await verifier.identify(bearer(token), (exp + CLOCK_SKEW_SECONDS) * 1000)).toMatchObject({ ok: false, error: { reason: 'TOKEN_EXPIRED' } });
+    expect(await verifier.identify(bearer(token), (exp + CLOCK_SKEW_SECONDS) * 1000 + DAY_MS)).toMatchObject({ ok: false, error: { reason: 'TOKEN_EXPIRED' } });
   });
 
   it('answers a long-lived token seen before only until iat plus the maximum token age', async () => {
@@ -38,7 +38,7 @@ describe('verified-token cache', () => {
     expect((await verifier.identify(bearer(token), iat * 1000)).ok).toBe(true);
     expect((await verifier.identify(bearer(token), (iat + 86_400 + CLOCK_SKEW_SECONDS) * 1000 - 1)).ok).toBe(true);
     // jose itself still accepts the age limit's last second (its check is "older than"); one second later no one does.
-    expect(await verifier.identify(bearer(token), (iat + 86_400 + CLOCK_SKEW_SECONDS + 1) * 1000)).toMatchObject({ ok: false, reason: 'TOKEN_EXPIRED' });
-    expect(await verifier.identify(bearer(token), (iat + 86_400 + CLOCK_SKEW_SECONDS) * 1000 + DAY_MS)).toMatchObject({ ok: false, reason: 'TOKEN_EXPIRED' });
+    expect(await verifier.identify(bearer(token), (iat + 86_400 + CLOCK_SKEW_SECONDS + 1) * 1000)).toMatchObject({ ok: false, error: { reason: 'TOKEN_EXPIRED' } });
+    expect(await verifier.identify(bearer(token), (iat + 86_400 + CLOCK_SKEW_SECONDS) * 1000 + DAY_MS)).toMatchObject({ ok: false, error: { reason: 'TOKEN_EXPIRED' } });
   });
 });

@@ -7,10 +7,10 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyHousehold, type DeviceRecord, type Household } from '../../../src/household/household';
+import { emptyHousehold, type DeviceRecord } from '../../../src/household/household';
 import { preview, type ReplayRule } from '../../../src/metrics/preview';
 import { RegionTally, replayCells, type BucketKey } from '../../../src/metrics/tally';
-import { decide, type DecisionInput, type Outcome } from '../../../src/policy/decide';
+import { decide, STATE_UNAVAILABLE, type DecisionInput, type Outcome } from '../../../src/policy/decide';
 import { FALLBACK_REGION, rolloutBucket, type RolloutRule } from '../../../src/policy/rollout';
 import { DEVICE_TYPES, MODES, type DeviceType } from '../../../src/vocabulary';
 import { DAY, limits, NOT_SHARED } from '../../support/limits';
@@ -24,8 +24,8 @@ function device(type: DeviceType, patch: Partial<DeviceRecord> = {}): DeviceReco
   return { deviceId: 'd', type, firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], keyThumbprint: null, ...patch };
 }
 
-function householdFor(account: string, situation: Situation, type: DeviceType): Household | null | 'unavailable' {
-  if (situation === 'unavailable') return 'unavailable';
+function householdFor(account: string, situation: Situation, type: DeviceType): DecisionInput['household'] {
+  if (situation === 'unavailable') return STATE_UNAVAILABLE;
   if (situation === 'no-household') return null;
   const record =
     situation === 'trusted'

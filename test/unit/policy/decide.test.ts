@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyHousehold, type DeviceRecord, type Household } from '../../../src/household/household';
-import { decide, type DecisionInput } from '../../../src/policy/decide';
+import { decide, STATE_UNAVAILABLE, type DecisionInput } from '../../../src/policy/decide';
 import { type Mode } from '../../../src/vocabulary';
 import { DAY, limits, NOT_SHARED } from '../../support/limits';
 
@@ -71,12 +71,12 @@ describe('decide(): the decision table, row by row', () => {
   });
 
   it('row 2: unreadable state allows when the rule fails open, refuses when it fails closed', () => {
-    expect(run({ household: 'unavailable', failOpen: true })).toMatchObject({ decision: 'allow', reason: 'STATE_UNAVAILABLE' });
-    expect(run({ household: 'unavailable', failOpen: false })).toMatchObject({ decision: 'deny', reason: 'STATE_UNAVAILABLE' });
+    expect(run({ household: STATE_UNAVAILABLE, failOpen: true })).toMatchObject({ decision: 'allow', reason: 'STATE_UNAVAILABLE' });
+    expect(run({ household: STATE_UNAVAILABLE, failOpen: false })).toMatchObject({ decision: 'deny', reason: 'STATE_UNAVAILABLE' });
   });
 
   it('row 2 answers before row 3 and before the sign-out check', () => {
-    expect(run({ household: 'unavailable', mode: 'off', failOpen: false })).toMatchObject({ reason: 'STATE_UNAVAILABLE' });
+    expect(run({ household: STATE_UNAVAILABLE, mode: 'off', failOpen: false })).toMatchObject({ reason: 'STATE_UNAVAILABLE' });
   });
 
   it('row 3: mode off allows whatever the household says', () => {

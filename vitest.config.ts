@@ -43,7 +43,14 @@ export default defineConfig({
           }),
         ],
         // groupOrder: after the unit tests, before the Node tests (vitest runs the groups in turn).
-        test: { name: 'workers', globalSetup: ['test/setup/custom-build.ts'], include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/unit/**', 'test/shards/**'], testTimeout: 20_000, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'workers',
+          globalSetup: ['test/setup/custom-build.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/node/**', 'test/unit/**', 'test/shards/**'],
+          testTimeout: 20_000,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         // Pure modules (policy, household document, codecs, counters): no bindings, no Worker, so plain Node runs them
@@ -58,7 +65,14 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ...development, ORIGIN_URL: 'http://origin.test', NOTIFY_URL: 'http://notify.test/hook', OPS_NOTIFY_URL: 'http://notify.test/ops', METRICS_FLUSH_INTERVAL: 'PT0S', METRICS_SHARDS: '4' },
+              bindings: {
+                ...development,
+                ORIGIN_URL: 'http://origin.test',
+                NOTIFY_URL: 'http://notify.test/hook',
+                OPS_NOTIFY_URL: 'http://notify.test/ops',
+                METRICS_FLUSH_INTERVAL: 'PT0S',
+                METRICS_SHARDS: '4',
+              },
               outboundService: outbound,
             },
           }),

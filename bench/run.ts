@@ -67,7 +67,9 @@ try {
     const { results } = await getJson<{ results: Record<string, { medianUs: number; roundsUs: number[] }> }>(`${benchWorker.url}/run?rounds=${ROUNDS}&ms=300&only=${encodeURIComponent(values.only)}`);
     const baseline = results['jose jwtVerify']!.medianUs;
     for (const [name, r] of Object.entries(results)) {
-      process.stdout.write(`${name.padEnd(66)} ${r.medianUs.toFixed(1).padStart(8)} µs   ${(r.medianUs / baseline).toFixed(3)} × jwtVerify   rounds ${r.roundsUs.map((x) => x.toFixed(1)).join(' ')}\n`);
+      process.stdout.write(
+        `${name.padEnd(66)} ${r.medianUs.toFixed(1).padStart(8)} µs   ${(r.medianUs / baseline).toFixed(3)} × jwtVerify   rounds ${r.roundsUs.map((x) => x.toFixed(1)).join(' ')}\n`,
+      );
     }
     // The rest of the run is skipped: stop what was started here (the `finally` below does not run after exit).
     for (const worker of workers) worker.stop();
@@ -85,7 +87,9 @@ try {
 
   // 1. Inside workerd.
   // households: per minute of a guard's window in the guard-flush rows (past 1,024 a minute holds HyperLogLog registers).
-  const inside = await getJson<{ results: Record<string, { medianUs: number; roundsUs: number[] }> }>(`${benchWorker.url}/run?rounds=${smoke ? 1 : ROUNDS}&ms=${smoke ? 20 : 300}&households=${smoke ? 100 : 1_500}`);
+  const inside = await getJson<{ results: Record<string, { medianUs: number; roundsUs: number[] }> }>(
+    `${benchWorker.url}/run?rounds=${smoke ? 1 : ROUNDS}&ms=${smoke ? 20 : 300}&households=${smoke ? 100 : 1_500}`,
+  );
   const us = (name: string) => inside.results[name]!.medianUs;
   const jwtVerifyUs = us('jose jwtVerify');
   const jwtVerifyNewUs = us('jose jwtVerify, new tokens');
@@ -162,7 +166,11 @@ try {
 
   const ratio = (a: number, b: number) => a / b;
   const targetsMet = {
-    newTokenVsJwtVerify: { value: ratio(us('decision: home, new token'), jwtVerifyNewUs), target: '≤ 1.3 (vs jwtVerify of the same new tokens)', met: ratio(us('decision: home, new token'), jwtVerifyNewUs) <= 1.3 },
+    newTokenVsJwtVerify: {
+      value: ratio(us('decision: home, new token'), jwtVerifyNewUs),
+      target: '≤ 1.3 (vs jwtVerify of the same new tokens)',
+      met: ratio(us('decision: home, new token'), jwtVerifyNewUs) <= 1.3,
+    },
     sameTokenVsJwtVerify: { value: ratio(us('decision: home, same token (segments)'), jwtVerifyUs), target: '≤ 0.2', met: ratio(us('decision: home, same token (segments)'), jwtVerifyUs) <= 0.2 },
     sessionVsSameToken: {
       value: ratio(us('decision: home, same session (segments)'), us('decision: home, same token on a playback path (segments)')),
@@ -212,7 +220,10 @@ try {
     '',
     `End to end over loopback (${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S} s interleaved rounds, medians)`,
     `  ${'worker'.padEnd(14)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU µs/req'.padStart(11)} ${'non-2xx'.padStart(8)}`,
-    ...Object.entries(e2e).map(([name, r]) => `  ${name.padEnd(14)} ${fmt(r.rps, 0).padStart(8)} ${String(r.p50Ms).padStart(7)} ${String(r.p99Ms).padStart(7)} ${fmt(r.cpuUsPerRequest, 0).padStart(11)} ${String(r.non2xx).padStart(8)}`),
+    ...Object.entries(e2e).map(
+      ([name, r]) =>
+        `  ${name.padEnd(14)} ${fmt(r.rps, 0).padStart(8)} ${String(r.p50Ms).padStart(7)} ${String(r.p99Ms).padStart(7)} ${fmt(r.cpuUsPerRequest, 0).padStart(11)} ${String(r.non2xx).padStart(8)}`,
+    ),
     '',
     `KV traffic (gate, during its load rounds): ${kv.kvReads} reads over ${kv.requests} requests = ${kv.kvReadsPerRequest.toFixed(5)} per request; ${kv.durableObjectWrites} Durable Object writes`,
     `Memory: ${memory.accountsThrough} accounts → ${memory.cachedHouseholds} cached snapshots; ${memory.tokensThrough} tokens → ${memory.cachedTokens} cached tokens`,

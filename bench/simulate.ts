@@ -102,7 +102,11 @@ interface Device {
 /** Households behind carrier-grade NAT: spread evenly (a low-discrepancy sequence), so runs are repeatable. */
 const behindNat = (account: number) => (account * 0.569_840_290_998) % 1 < SHARED;
 /** Every other household on a /24 of its own; away devices on networks no household holds. */
-const natRank = new Map(Array.from({ length: ACCOUNTS }, (_, account) => account).filter(behindNat).map((account, rank) => [account, rank]));
+const natRank = new Map(
+  Array.from({ length: ACCOUNTS }, (_, account) => account)
+    .filter(behindNat)
+    .map((account, rank) => [account, rank]),
+);
 const homeIp = (account: number) => {
   const rank = natRank.get(account);
   if (rank === undefined) return `${20 + (account >> 16)}.${(account >> 8) & 255}.${account & 255}.10`;
@@ -110,7 +114,6 @@ const homeIp = (account: number) => {
   return `41.${200 + (pool >> 8)}.${pool & 255}.${10 + (rank % HOUSEHOLDS_PER_POOL)}`;
 };
 const awayIp = (account: number, device: number) => `198.${18 + (account % 2)}.${(account >> 1) & 255}.${device + 1}`;
-
 
 let logLines = 0;
 let partial = '';
@@ -185,7 +188,11 @@ try {
       for (let i = 0; i < 50 && !codes.has(device.id); i++) await new Promise((r) => setTimeout(r, 100));
       if (!opened.challengeId || !codes.has(device.id)) return;
       sent.verifications += 1;
-      await call(device, `/gate/v1/challenges/${opened.challengeId}/verify`, ip, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: codes.get(device.id) }) });
+      await call(device, `/gate/v1/challenges/${opened.challengeId}/verify`, ip, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ code: codes.get(device.id) }),
+      });
     }
     for (let segment = 1; Date.now() < deadline; segment++) {
       const started = Date.now();
@@ -257,7 +264,13 @@ try {
     'phone or tablet starting 4 sessions an evening, an hour or more apart': 4,
     'anchor TV streaming 4 hours a day at home (one write per PT30M)': 1 + (4 * 60) / (PRODUCTION_COPRESENCE_S / 60 / 4),
   };
-  const projection = lines.map((line) => ({ item: line.item, perDay: Math.round(line.perDay), perMonth: Math.round(monthly(line.perDay)), usdPerMonth: Number(cost(line.perDay, line.price).toFixed(2)), price: line.price }));
+  const projection = lines.map((line) => ({
+    item: line.item,
+    perDay: Math.round(line.perDay),
+    perMonth: Math.round(monthly(line.perDay)),
+    usdPerMonth: Number(cost(line.perDay, line.price).toFixed(2)),
+    price: line.price,
+  }));
   // What a million playback requests cost in all, beside the floor: the Workers request price alone.
   const totalPerMonth = projection.reduce((sum, p) => sum + p.usdPerMonth, 0);
   const requestsPerMonthMillions = monthly(SERVICE_SEGMENTS_PER_DAY) / 1e6;
@@ -265,12 +278,27 @@ try {
   const floorPerMillionUsd = PRICES.workerRequests.perMillion;
   const overFloor = perMillionUsd / floorPerMillionUsd;
   const aboveFloor = projection.filter((p) => p.price !== PRICES.workerRequests).toSorted((a, b) => b.usdPerMonth - a.usdPerMonth)[0];
-  const costPerMillion = { usd: Number(perMillionUsd.toFixed(3)), floorUsd: floorPerMillionUsd, overFloor: Number(overFloor.toFixed(2)), target: TARGET_OVER_FLOOR, largestBesideRequests: aboveFloor?.item ?? null };
+  const costPerMillion = {
+    usd: Number(perMillionUsd.toFixed(3)),
+    floorUsd: floorPerMillionUsd,
+    overFloor: Number(overFloor.toFixed(2)),
+    target: TARGET_OVER_FLOOR,
+    largestBesideRequests: aboveFloor?.item ?? null,
+  };
   const report = {
     date: new Date().toISOString(),
     smoke,
     command: `npm run simulate${smoke ? ' -- --smoke' : ''}`,
-    population: { accounts: ACCOUNTS, devices: devices.length, active: active.length, away: active.filter((d) => d.away).length, behindNat: natRank.size, seconds: SECONDS, segmentSeconds: SEGMENT_MS / 1000, copresenceWindowSeconds: RUN_COPRESENCE_S },
+    population: {
+      accounts: ACCOUNTS,
+      devices: devices.length,
+      active: active.length,
+      away: active.filter((d) => d.away).length,
+      behindNat: natRank.size,
+      seconds: SECONDS,
+      segmentSeconds: SEGMENT_MS / 1000,
+      copresenceWindowSeconds: RUN_COPRESENCE_S,
+    },
     formation,
     sent: { ...sent, playback },
     measured,
@@ -301,7 +329,9 @@ try {
       `  ${'total'.padEnd(56)} ${''.padStart(14)}      $${fmt(totalPerMonth, 2).padStart(9)}/month`,
       '',
       `Per million playback requests: $${perMillionUsd.toFixed(3)} in all, beside $${floorPerMillionUsd.toFixed(2)} for the Workers requests alone (the floor): ${overFloor.toFixed(2)}× the floor, ` +
-        (overFloor <= TARGET_OVER_FLOOR ? `within the ${TARGET_OVER_FLOOR}× target.` : `above the ${TARGET_OVER_FLOOR}× target; the largest line beside the requests: ${aboveFloor?.item} ($${fmt(aboveFloor?.usdPerMonth ?? 0, 2)}/month).`),
+        (overFloor <= TARGET_OVER_FLOOR
+          ? `within the ${TARGET_OVER_FLOOR}× target.`
+          : `above the ${TARGET_OVER_FLOOR}× target; the largest line beside the requests: ${aboveFloor?.item} ($${fmt(aboveFloor?.usdPerMonth ?? 0, 2)}/month).`),
     ].join('\n') + '\n',
   );
 } finally {

@@ -40,9 +40,7 @@ function asset(name: string, bytes: Uint8Array, binary = false): Asset {
   const type = TYPES[name.slice(name.lastIndexOf('.'))];
   if (!type) throw new Error(`build-assets: no content type for ${name}`);
   const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 22)}"`;
-  return binary
-    ? { type, body: Buffer.from(bytes).toString('base64'), encoding: 'base64', etag }
-    : { type, body: Buffer.from(bytes).toString('utf8'), encoding: 'utf8', etag };
+  return binary ? { type, body: Buffer.from(bytes).toString('base64'), encoding: 'base64', etag } : { type, body: Buffer.from(bytes).toString('utf8'), encoding: 'utf8', etag };
 }
 
 const bundled = await build({

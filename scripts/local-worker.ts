@@ -175,7 +175,11 @@ export async function killTree(root: number): Promise<void> {
     }
   }
   const alive = () => {
-    const running = new Set(processes().filter((p) => p.state !== 'Z').map((p) => p.pid));
+    const running = new Set(
+      processes()
+        .filter((p) => p.state !== 'Z')
+        .map((p) => p.pid),
+    );
     return tree.filter((pid) => running.has(pid));
   };
   const deadline = Date.now() + 10_000;

@@ -9,7 +9,20 @@
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { adminApi, ifMatch, type Counts, type Metrics, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
-import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, resumeBody, formatCount, percentOf, refusals, summariseChange, wouldRefuseRate, type RefusalHints } from '../src/admin-client/wording.ts';
+import {
+  describeAnchorConflicts,
+  describePreview,
+  describeSharedNetworks,
+  durationMinutes,
+  explainRefusal,
+  resumeBody,
+  formatCount,
+  percentOf,
+  refusals,
+  summariseChange,
+  wouldRefuseRate,
+  type RefusalHints,
+} from '../src/admin-client/wording.ts';
 import { ADMIN_SCOPES, DEVICE_TYPES, MODES, regionNeverApplies } from '../src/vocabulary.ts';
 import { terminalSafeJson, visibleDeep, visibleText } from '../src/admin-client/visible-text.ts';
 import { guardMinimum } from '../src/admin-client/rule-text.ts';
@@ -83,7 +96,7 @@ interface Command {
 }
 
 const COMMANDS: readonly Command[] = [
-  { name: 'rollout list', args: [], usage: '', summary: 'Every region\'s rule, with its status and guard.', options: [] },
+  { name: 'rollout list', args: [], usage: '', summary: "Every region's rule, with its status and guard.", options: [] },
   {
     name: 'rollout set',
     args: ['REGION', 'MODE'],
@@ -104,7 +117,7 @@ Examples:
   npm run ops -- rollout set PE enforce --fail-closed --if-match 7 --note "Peru: enforce"
   npm run ops -- rollout set PE enforce --stages 10:P1D,50:P2D,100 --guard "refusal<=0.05,verify>=0.5,households>=200,window=PT15M" --note "Peru, guarded"`,
   },
-  { name: 'rollout delete', args: ['REGION'], usage: 'REGION [--if-match VERSION]', summary: 'Delete a region\'s rule; the region then follows *.', options: ['if-match'] },
+  { name: 'rollout delete', args: ['REGION'], usage: 'REGION [--if-match VERSION]', summary: "Delete a region's rule; the region then follows *.", options: ['if-match'] },
   {
     name: 'rollout resume',
     args: ['REGION'],
@@ -128,7 +141,7 @@ Examples:
     options: ['since', 'step'],
   },
   { name: 'audit', args: [], usage: '[--limit 20] [--cursor ID]', summary: 'The audit trail, newest first.', options: ['limit', 'cursor'] },
-  { name: 'account show', args: ['ACCOUNT'], usage: 'ACCOUNT', summary: 'An account\'s household: networks, devices, grants, extra members.', options: [] },
+  { name: 'account show', args: ['ACCOUNT'], usage: 'ACCOUNT', summary: "An account's household: networks, devices, grants, extra members.", options: [] },
   {
     name: 'account explain',
     args: ['ACCOUNT'],
@@ -151,9 +164,9 @@ Examples:
     usage: 'ACCOUNT DEVICE [--label "Sofía"] [--yes]',
     summary: 'Give a device an extra-member slot.',
     options: ['label', 'yes'],
-    more: '--yes  add it even though Hearth has never seen the account (a typo uses nobody\'s slot)',
+    more: "--yes  add it even though Hearth has never seen the account (a typo uses nobody's slot)",
   },
-  { name: 'account extra-member remove', args: ['ACCOUNT', 'DEVICE'], usage: 'ACCOUNT DEVICE', summary: 'Free a device\'s extra-member slot.', options: [] },
+  { name: 'account extra-member remove', args: ['ACCOUNT', 'DEVICE'], usage: 'ACCOUNT DEVICE', summary: "Free a device's extra-member slot.", options: [] },
   { name: 'account erase', args: ['ACCOUNT'], usage: 'ACCOUNT --yes', summary: 'Delete everything held about the account.', options: ['yes'] },
   {
     name: 'admin-token',
@@ -196,7 +209,9 @@ function findCommand(words: string[]): Command | undefined {
 
 /** What the group's words may continue with, for "rollout frobnicate". */
 function commandsUnder(group: string): string[] {
-  return COMMANDS.filter((command) => command.name.startsWith(`${group} `)).map((command) => command.name.slice(group.length + 1).split(' ')[0]!).filter((word, i, all) => all.indexOf(word) === i);
+  return COMMANDS.filter((command) => command.name.startsWith(`${group} `))
+    .map((command) => command.name.slice(group.length + 1).split(' ')[0]!)
+    .filter((word, i, all) => all.indexOf(word) === i);
 }
 
 /**
@@ -229,7 +244,13 @@ function readCommandLine(argv: string[]): { command: Command | undefined; flags:
   }
   const needed = command.args.filter((arg) => !arg.endsWith('?'));
   if (args.length < needed.length) mistake(`missing ${command.args[args.length]!.replace(/\?$/, '')}`);
-  if (args.length > command.args.length) mistake(`unexpected ${args.slice(command.args.length).map((word) => `"${word}"`).join(' ')}${args.slice(command.args.length).some((word) => /^\[.*\]$/.test(word)) ? ' (brackets in a usage line mark what is optional: write the option itself, or leave it out)' : ''}`);
+  if (args.length > command.args.length)
+    mistake(
+      `unexpected ${args
+        .slice(command.args.length)
+        .map((word) => `"${word}"`)
+        .join(' ')}${args.slice(command.args.length).some((word) => /^\[.*\]$/.test(word)) ? ' (brackets in a usage line mark what is optional: write the option itself, or leave it out)' : ''}`,
+    );
   return { command, flags, args, help };
 }
 
@@ -287,7 +308,11 @@ function table(rows: Array<Record<string, unknown>>, columns: string[]): string 
   if (rows.length === 0) return '(none)';
   const cells = rows.map((row) => columns.map((column) => (row[column] === undefined || row[column] === null ? '-' : String(row[column]))));
   const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => value.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -384,7 +409,9 @@ function describeStatus(rule: Rollout['regions'][string]): string {
 function describeGuard(rule: Rollout['regions'][string]): string {
   if (!rule.guard) return '-';
   const g = rule.guard;
-  const limits = [g.maxRefusalRate !== undefined ? `refused ≤ ${pct(g.maxRefusalRate)}` : '', g.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(g.minVerifySuccessRate)}` : ''].filter(Boolean).join(', ');
+  const limits = [g.maxRefusalRate !== undefined ? `refused ≤ ${pct(g.maxRefusalRate)}` : '', g.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(g.minVerifySuccessRate)}` : '']
+    .filter(Boolean)
+    .join(', ');
   const r = rule.status === 'tripped' ? rule.trippedBy : rule.reading;
   const h = r?.households;
   const reading = h ? `; read ${h.refused}/${h.treated} households refused (${pct(r!.refusalRate)}), ${h.verified}/${h.sent} verified` : '; no reading yet';
@@ -482,7 +509,8 @@ const sessionsOf = (counts: Pick<Counts, 'sessions'>) => counts.sessions.allow +
 
 function metricsReport(metrics: Metrics, named?: string): string {
   const regions = Object.entries(metrics.regions);
-  if (regions.length === 0) return `No decisions counted${named ? ` in ${visibleText(named)}` : ''} since ${metrics.since}. Counts reach the gate within 10 s of a decision; a region is listed once a signed-in device was counted there.`;
+  if (regions.length === 0)
+    return `No decisions counted${named ? ` in ${visibleText(named)}` : ''} since ${metrics.since}. Counts reach the gate within 10 s of a decision; a region is listed once a signed-in device was counted there.`;
   return regions
     .map(([region, { totals, series }]) => {
       const rows = (['sessions', 'segments'] as const).map((kind) => {
@@ -576,7 +604,10 @@ async function confirmKnownAccount(account: string, change: string): Promise<voi
     return; // Unreachable: the change itself says so.
   }
   if (result.response.status === 404 && (result.error as Partial<Problem> | undefined)?.reason === 'ACCOUNT_NOT_FOUND') {
-    confirm(`warning: Hearth has never seen account ${visibleText(account)} (no device of it was ever decided), so ${change} would help nobody yet. Check the id with "npm run ops -- account show ${visibleText(account)}".`, `${change} anyway`);
+    confirm(
+      `warning: Hearth has never seen account ${visibleText(account)} (no device of it was ever decided), so ${change} would help nobody yet. Check the id with "npm run ops -- account show ${visibleText(account)}".`,
+      `${change} anyway`,
+    );
   } else if (result.response.status === 403) {
     process.stderr.write(`note: could not check that Hearth knows account ${visibleText(account)} (the token lacks accounts:read).\n`);
   }
@@ -693,7 +724,9 @@ async function adminToken(): Promise<void> {
 function fail(error: unknown): never {
   if (error instanceof UsageError) {
     const command = (error as UsageError & { command?: Command }).command;
-    const usage = command ? `Usage: ${usageLine(command)}\nRun "npm run ops -- ${command.name} --help" for more.` : 'Usage: npm run ops -- COMMAND [ARGS] [OPTIONS]\nRun "npm run ops -- --help" for the commands.';
+    const usage = command
+      ? `Usage: ${usageLine(command)}\nRun "npm run ops -- ${command.name} --help" for more.`
+      : 'Usage: npm run ops -- COMMAND [ARGS] [OPTIONS]\nRun "npm run ops -- --help" for the commands.';
     process.stderr.write(`ops: ${error.message}\n${usage}\n`);
     process.exit(2);
   }

@@ -163,9 +163,7 @@ app.get('/openapi.json', (c) => {
 /** A reserved path with no operation: 405 with `Allow` when the path exists under another method, else 404. */
 function unknownOperation(c: AppContext): Response {
   const path = c.req.path;
-  const allowed = operations
-    .filter((operation) => new RegExp(`^${operation.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path))
-    .map((operation) => operation.method.toUpperCase());
+  const allowed = operations.filter((operation) => new RegExp(`^${operation.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path)).map((operation) => operation.method.toUpperCase());
   if (allowed.length > 0) {
     return problemFor(c, 'METHOD_NOT_ALLOWED', { detail: `${c.req.method} is not served here; use ${allowed.join(', ')}.`, headers: { Allow: allowed.join(', ') } });
   }
@@ -192,4 +190,3 @@ function safeRoute(c: AppContext): string {
     return 'unknown';
   }
 }
-

@@ -109,7 +109,11 @@ function buildGate(env: HearthEnv): GateResult {
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens, config.deviceTokenMaxAgeMs),
       adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,
       buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),
-      decisions: new DecisionCounter(config.metricsFlushIntervalMs, (region, minutes) => regionMetrics(env, region, metricsShard).add(region, minutes, metricsShard), (rollout) => rollouts.adopt(rollout)),
+      decisions: new DecisionCounter(
+        config.metricsFlushIntervalMs,
+        (region, minutes) => regionMetrics(env, region, metricsShard).add(region, minutes, metricsShard),
+        (rollout) => rollouts.adopt(rollout),
+      ),
       metricsShard,
       networks: new NetworkHasher(config.networkHashKey, config),
       householdHasher: new HouseholdHasher(config.networkHashKey),

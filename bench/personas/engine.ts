@@ -255,7 +255,10 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     const sighting = key === null ? null : keySighting(before, device.id, key);
     const answerAt = (now: number) => {
       if (sighting === 'other') return { proofRefused: true as const };
-      const household = key !== null && sighting === 'recorded' && !(before && isSignedOut(before, device.id, issuedAt(device))) ? recordDeviceKey(before ?? emptyHousehold(device.account, now), device.id, device.type, key, now) : before;
+      const household =
+        key !== null && sighting === 'recorded' && !(before && isSignedOut(before, device.id, issuedAt(device)))
+          ? recordDeviceKey(before ?? emptyHousehold(device.account, now), device.id, device.type, key, now)
+          : before;
       const shared = onSharedHomeNetwork(household, network, limits, now);
       const answer = decide({ device: identity, networkId: network, addressId: shared ? address : null, region: REGION, appliedRule, bucket, household, policyVersion: rollout.version }, limits, now);
       return { household, shared, answer };

@@ -47,7 +47,9 @@ export const HOUSEHOLDS: Persona[] = [
     devices: [device('fam', 'tv', 'tv'), device('fam', 'phone-1', 'mobile'), device('fam', 'phone-2', 'mobile'), device('fam', 'tablet', 'tablet')],
     day: (day) => [
       ...evening(day, 'fam-home', 'fam-home.1', ['tv', 'tablet']),
-      ...(weekday(day) ? [session('phone-1', 'mobile-a', `mobile-a.${day % 50}`, hourOf(8, 1, 'phone-1', day)), session('phone-2', 'mobile-b', `mobile-b.${day % 40}`, hourOf(17, 1, 'phone-2', day))] : []),
+      ...(weekday(day)
+        ? [session('phone-1', 'mobile-a', `mobile-a.${day % 50}`, hourOf(8, 1, 'phone-1', day)), session('phone-2', 'mobile-b', `mobile-b.${day % 40}`, hourOf(17, 1, 'phone-2', day))]
+        : []),
       ...(day % 3 === 0 ? evening(day, 'fam-home', 'fam-home.1', ['phone-1', 'phone-2'], 21) : []),
     ],
     asksCode: true,
@@ -63,7 +65,11 @@ export const HOUSEHOLDS: Persona[] = [
       const trip = day >= 20 && day <= 33 ? 1 : day >= 80 && day <= 93 ? 2 : 0;
       if (trip === 0) return evening(day, 'trv-home', 'trv-home.1', ['tv', 'phone', 'tablet']);
       const hotel = `trv-hotel-${trip}`;
-      return [session('phone', hotel, `${hotel}.9`, hourOf(7, 1, 'phone', day)), session(`hotel-tv-${trip}`, hotel, `${hotel}.9`, hourOf(21, 1, 'hotel-tv', day)), ...evening(day, 'trv-home', 'trv-home.1', ['tablet'])];
+      return [
+        session('phone', hotel, `${hotel}.9`, hourOf(7, 1, 'phone', day)),
+        session(`hotel-tv-${trip}`, hotel, `${hotel}.9`, hourOf(21, 1, 'hotel-tv', day)),
+        ...evening(day, 'trv-home', 'trv-home.1', ['tablet']),
+      ];
     },
     asksCode: true,
     escalation: { kind: 'extra-member' },
@@ -102,8 +108,7 @@ export const HOUSEHOLDS: Persona[] = [
     kind: 'household',
     summary: 'A weekday flat and a weekend house, a TV in each; the phones go back and forth.',
     devices: [device('two', 'tv-flat', 'tv'), device('two', 'tv-house', 'tv'), device('two', 'phone', 'mobile')],
-    day: (day) =>
-      weekday(day) ? evening(day, 'two-flat', 'two-flat.1', ['tv-flat', 'phone']) : evening(day, 'two-house', 'two-house.1', ['tv-house', 'phone']),
+    day: (day) => (weekday(day) ? evening(day, 'two-flat', 'two-flat.1', ['tv-flat', 'phone']) : evening(day, 'two-house', 'two-house.1', ['tv-house', 'phone'])),
     asksCode: true,
     escalation: { kind: 'extra-member' },
   },

@@ -37,7 +37,15 @@ export const LEAKED_BINDINGS: ConfigBindings = {
 
 export const PRESETS: PresetDefinition[] = [
   { id: 'hearth-enforce', label: 'Hearth defaults, enforce', mode: 'enforce', bindings: {}, anchorFollows: true, deviceBinding: true, why: 'What Hearth ships, switched on.' },
-  { id: 'hearth-challenge', label: 'Hearth defaults, challenge', mode: 'challenge', bindings: {}, anchorFollows: true, deviceBinding: true, why: 'The step before enforce: every refusal is a challenge, and a code always works.' },
+  {
+    id: 'hearth-challenge',
+    label: 'Hearth defaults, challenge',
+    mode: 'challenge',
+    bindings: {},
+    anchorFollows: true,
+    deviceBinding: true,
+    why: 'The step before enforce: every refusal is a challenge, and a code always works.',
+  },
   {
     id: 'leaked',
     label: 'The leaked rule',

@@ -140,7 +140,9 @@ export function strip(persona: Persona, rows: Array<{ label: string; summary: Su
     [COLOURS.denied, 'denied'],
   ];
   legend.forEach(([colour, text], i) => {
-    parts.push(`<rect x="${labelWidth + i * 110}" y="${legendY}" width="10" height="10" fill="${colour}"/><text class="small" x="${labelWidth + i * 110 + 14}" y="${legendY + 9}">${text} at first</text>`);
+    parts.push(
+      `<rect x="${labelWidth + i * 110}" y="${legendY}" width="10" height="10" fill="${colour}"/><text class="small" x="${labelWidth + i * 110 + 14}" y="${legendY + 9}">${text} at first</text>`,
+    );
   });
   parts.push(`<circle cx="${labelWidth + 335}" cy="${legendY + 5}" r="1.6" fill="#000"/><text class="small" x="${labelWidth + 341}" y="${legendY + 9}">a session did not play</text>`);
   parts.push('</svg>');

@@ -50,11 +50,12 @@ const rowsOf = (kind: 'household' | 'sharer') =>
   PERSONAS.filter((persona) => persona.kind === kind).flatMap((persona) =>
     presets.map(({ preset }) => ({ persona, preset: preset.label, summary: results.find((r) => r.personaId === persona.id && r.presetId === preset.id)!.summary })),
   );
-const tables = [
-  `### Households\n\n${householdTable(rowsOf('household'))}`,
-  `### Sharers\n\n${sharerTable(rowsOf('sharer'))}`,
-  `### The messages seen\n\nThe catalog's words (English), as the player and the help page show them:\n\n${messagesSeen(results.map((r) => r.summary))}`,
-].join('\n\n') + '\n';
+const tables =
+  [
+    `### Households\n\n${householdTable(rowsOf('household'))}`,
+    `### Sharers\n\n${sharerTable(rowsOf('sharer'))}`,
+    `### The messages seen\n\nThe catalog's words (English), as the player and the help page show them:\n\n${messagesSeen(results.map((r) => r.summary))}`,
+  ].join('\n\n') + '\n';
 if (!check) console.log(tables);
 
 const out = join(root, 'docs/fairness');
@@ -66,7 +67,16 @@ for (const persona of PERSONAS) {
 const json = {
   generatedBy: 'npm run personas',
   days: DAYS,
-  presets: presets.map(({ definition, preset }) => ({ id: preset.id, label: preset.label, mode: preset.mode, bindings: definition.bindings, anchorFollows: preset.anchorFollows, deviceBinding: preset.deviceBinding, why: definition.why, limits: preset.limits })),
+  presets: presets.map(({ definition, preset }) => ({
+    id: preset.id,
+    label: preset.label,
+    mode: preset.mode,
+    bindings: definition.bindings,
+    anchorFollows: preset.anchorFollows,
+    deviceBinding: preset.deviceBinding,
+    why: definition.why,
+    limits: preset.limits,
+  })),
   personas: PERSONAS.map((persona) => ({
     id: persona.id,
     name: persona.name,
@@ -92,7 +102,10 @@ const answers = ifYouAreAnswers(accessNumbers(configFor(base, hearth.definition.
   .join('\n\n');
 const page = join(root, 'docs/fairness.md');
 let text = readFileSync(page, 'utf8');
-for (const [name, content] of [['tables', tables], ['if-you-are', `${answers}\n`]] as const) {
+for (const [name, content] of [
+  ['tables', tables],
+  ['if-you-are', `${answers}\n`],
+] as const) {
   const start = `<!-- personas:${name}:start (npm run personas writes this) -->`;
   const end = `<!-- personas:${name}:end -->`;
   const from = text.indexOf(start);

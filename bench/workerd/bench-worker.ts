@@ -111,7 +111,10 @@ async function guardedFlush(env: HearthEnv, window: 'PT15M' | 'PT6H', households
   const now = Date.now();
   const current = now - (now % MINUTE_MS);
   for (let m = minutes; m >= 1; m--) {
-    const record = { [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'enforce' })]: households, [counterName({ kind: 'decision', route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce' })]: Math.ceil(households / 10) };
+    const record = {
+      [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'enforce' })]: households,
+      [counterName({ kind: 'decision', route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce' })]: Math.ceil(households / 10),
+    };
     await metrics.add(region, [{ minute: current - m * MINUTE_MS, record, households: { treated: sketchOf(households), refused: sketchOf(Math.ceil(households / 10)) } }]);
   }
   await metrics.guardReading(guard);
@@ -178,7 +181,8 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
   const noWait = () => undefined;
   const expect = async (token: string, ip: string, reason: string) => {
     const result = await decideSegment(gate, playbackRequest(token, ip), identifyByToken);
-    if (!result.ok || result.value.decision.reason !== reason) throw new Error(`bench setup: expected ${reason}, got ${JSON.stringify(result.ok ? result.value.decision.reason : result.error.reason)}`);
+    if (!result.ok || result.value.decision.reason !== reason)
+      throw new Error(`bench setup: expected ${reason}, got ${JSON.stringify(result.ok ? result.value.decision.reason : result.error.reason)}`);
   };
   await expect(tvToken, HOME_IP, 'IN_HOUSEHOLD');
   await expect(phoneToken, AWAY_IP, 'TRUSTED_DEVICE');
@@ -223,7 +227,16 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
   if (!tvDecided.ok) throw new Error('bench setup: tv decision');
   const tvDecision = tvDecided.value;
   const originAnswer = new Response(null, { status: 200, headers: { 'Content-Type': 'video/mp2t', 'Content-Length': '2048', 'Cache-Control': 'public, max-age=6' } });
-  const countedSegment: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'challenge', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
+  const countedSegment: CountedAnswer = {
+    route: 'segment',
+    decision: 'allow',
+    enforced: 'allow',
+    reason: 'IN_HOUSEHOLD',
+    mode: 'challenge',
+    deviceType: 'tv',
+    evidence: 'network',
+    sharedNetwork: false,
+  };
   const throughApp = await app.fetch(playbackRequest(tvToken, HOME_IP), env, ctx);
   await throughApp.arrayBuffer();
   if (!throughApp.headers.get(DECISION_HEADER)?.startsWith('allow')) throw new Error(`bench setup: segment through app.fetch answered ${throughApp.status} ${throughApp.headers.get(DECISION_HEADER)}`);
@@ -258,7 +271,20 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
       return response;
     },
     'stage: decide()': async () =>
-      decide({ device: tvIdentity.value, networkId: homeNetwork, addressId: null, region: 'PE', appliedRule, bucket, household: snapshot.ok ? snapshot.value : STATE_UNAVAILABLE, policyVersion: rollout.version }, gate.limits, Date.now()),
+      decide(
+        {
+          device: tvIdentity.value,
+          networkId: homeNetwork,
+          addressId: null,
+          region: 'PE',
+          appliedRule,
+          bucket,
+          household: snapshot.ok ? snapshot.value : STATE_UNAVAILABLE,
+          policyVersion: rollout.version,
+        },
+        gate.limits,
+        Date.now(),
+      ),
   });
 
   // A guarded region's flush, one call to its RegionMetrics object: the same row written at both windows; what differs is the guard's reading.

@@ -28,7 +28,10 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output', components: Compone
 
 function parameters(operation: Operation, components: Components): JsonSchema[] {
   const list: JsonSchema[] = [];
-  for (const [where, schema] of [['path', operation.params], ['query', operation.query]] as const) {
+  for (const [where, schema] of [
+    ['path', operation.params],
+    ['query', operation.query],
+  ] as const) {
     if (!schema) continue;
     const object = schemaOf(schema, 'input', components) as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, property] of Object.entries(object.properties ?? {})) {
@@ -92,7 +95,8 @@ export function openApiDocument(operations: readonly Operation[], version: strin
       title: 'Hearth household access gate',
       version,
       license: { name: 'Proprietary: no licence is granted to use this API outside the deployment that serves it.' },
-      description: 'Decides every playback request at the edge: allow, challenge or deny, with one stable reason code. Every path outside /gate/, /admin/, /healthz and /openapi.json is playback and is forwarded to the origin when allowed.',
+      description:
+        'Decides every playback request at the edge: allow, challenge or deny, with one stable reason code. Every path outside /gate/, /admin/, /healthz and /openapi.json is playback and is forwarded to the origin when allowed.',
     },
     // Relative: the gate that serves this document.
     servers: [{ url: '/', description: 'The gate serving this document (in development, `wrangler dev`, on port 8787 by default).' }],

@@ -78,9 +78,7 @@ interface OperationBase<P, Q, B, A extends AuthKind> {
 }
 
 export type Operation<P = unknown, Q = unknown, B = unknown> =
-  | (OperationBase<P, Q, B, 'none'> & { scope?: undefined })
-  | (OperationBase<P, Q, B, 'device'> & { scope?: undefined })
-  | (OperationBase<P, Q, B, 'admin'> & { scope: AdminScope });
+  (OperationBase<P, Q, B, 'none'> & { scope?: undefined }) | (OperationBase<P, Q, B, 'device'> & { scope?: undefined }) | (OperationBase<P, Q, B, 'admin'> & { scope: AdminScope });
 
 /** Keeps the handler's input typed by the operation's schemas and auth kind. */
 export function defineOperation<P = undefined, Q = undefined, B = undefined>(operation: Operation<P, Q, B>): Operation {

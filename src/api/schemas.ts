@@ -77,13 +77,10 @@ export const decisionResponse = z
     message: z.string(),
     actions: z.array(action),
     accessUntil: isoTime.optional(),
-    session: z
-      .object({ expiresAt: isoTime })
-      .optional()
-      .meta({
-        description:
-          'On `allow` only: the playback session this answer carries in `Hearth-Session` and the `hearth_session` cookie, and when it ends (at most PLAYBACK_SESSION_TTL from now, never after `accessUntil`).',
-      }),
+    session: z.object({ expiresAt: isoTime }).optional().meta({
+      description:
+        'On `allow` only: the playback session this answer carries in `Hearth-Session` and the `hearth_session` cookie, and when it ends (at most PLAYBACK_SESSION_TTL from now, never after `accessUntil`).',
+    }),
     requestId: z.string(),
   })
   .meta({ id: 'Decision' });
@@ -113,7 +110,10 @@ export const deviceView = z
     lastHomeSeenAt: isoTime.nullable(),
     status: z.enum(['home', 'trusted', 'temporary', 'extra-member', 'support-grant', 'outside', 'signed-out']),
     accessUntil: isoTime.nullable(),
-    bound: z.boolean().meta({ description: 'The device was seen bound to a key (DPoP): from then on only that key speaks for its id — another key, or an unbound token, is `401 DEVICE_PROOF_REQUIRED` — until it is signed out.' }),
+    bound: z.boolean().meta({
+      description:
+        'The device was seen bound to a key (DPoP): from then on only that key speaks for its id — another key, or an unbound token, is `401 DEVICE_PROOF_REQUIRED` — until it is signed out.',
+    }),
   })
   .meta({ id: 'Device' });
 export const deviceList = z.object({ devices: z.array(deviceView) });
@@ -138,7 +138,9 @@ const rate = (what: string) => z.number(`must be a number from 0 to 1 (${what})`
 export const stageInput = z
   .object({
     percent: z.number().int('must be a whole number').min(0).max(100),
-    hold: durationText('hold', MAX_STAGE_HOLD_MS, 'P90D').optional().meta({ description: 'How long this stage holds before the next (ISO 8601, e.g. P1D or PT30S), longer than zero and at most P90D; not on the last stage.' }),
+    hold: durationText('hold', MAX_STAGE_HOLD_MS, 'P90D')
+      .optional()
+      .meta({ description: 'How long this stage holds before the next (ISO 8601, e.g. P1D or PT30S), longer than zero and at most P90D; not on the last stage.' }),
   })
   .strict();
 
@@ -178,7 +180,8 @@ export const rolloutRuleInput = z
   .superRefine((rule, ctx) => {
     const stages = rule.stages ?? [];
     stages.forEach((stage, index) => {
-      if (index > 0 && stage.percent <= stages[index - 1]!.percent) ctx.addIssue({ code: 'custom', path: ['stages', index, 'percent'], message: 'stages must increase: each percent above the one before' });
+      if (index > 0 && stage.percent <= stages[index - 1]!.percent)
+        ctx.addIssue({ code: 'custom', path: ['stages', index, 'percent'], message: 'stages must increase: each percent above the one before' });
       const last = index === stages.length - 1;
       if (!last && stage.hold === undefined) ctx.addIssue({ code: 'custom', path: ['stages', index, 'hold'], message: 'required: how long this stage holds before the next' });
       if (last && stage.hold !== undefined) ctx.addIssue({ code: 'custom', path: ['stages', index, 'hold'], message: 'the last stage holds until the rule is changed; give it no hold' });
@@ -223,12 +226,10 @@ export const accountSummary = z
       )
       .meta({ description: 'Each home network: shared or not, and by how many households — a number, never an address or network id.' }),
     anchorDeviceId: z.string().nullable(),
-    anchorConflicts: z
-      .object({ count: z.number().int(), lastAt: isoTime.nullable() })
-      .meta({
-        description:
-          'Times the anchor TV’s id tried to carry the household to a new network while the real TV was still at home (a copy of its id streaming elsewhere; counted at most once a day). The household did not move.',
-      }),
+    anchorConflicts: z.object({ count: z.number().int(), lastAt: isoTime.nullable() }).meta({
+      description:
+        'Times the anchor TV’s id tried to carry the household to a new network while the real TV was still at home (a copy of its id streaming elsewhere; counted at most once a day). The household did not move.',
+    }),
     devices: z.array(deviceView),
     grants: z.array(z.object({ grantId: z.string(), deviceId: z.string().nullable(), reason: z.string(), actor: z.string(), createdAt: isoTime, expiresAt: isoTime })),
     extraMembers: z.array(extraMember),
@@ -266,10 +267,7 @@ export const ADDRESS_IN_URL = 'an address never travels in a URL (URLs are kept 
  */
 export const explainQuery = z.object({
   // First, so that it is the field a 400 names even when others are wrong too.
-  ip: z
-    .never({ error: ADDRESS_IN_URL })
-    .optional()
-    .meta({ description: 'Refused (400 naming `ip`): an address never travels in a URL. POST it in the body instead.' }),
+  ip: z.never({ error: ADDRESS_IN_URL }).optional().meta({ description: 'Refused (400 naming `ip`): an address never travels in a URL. POST it in the body instead.' }),
   ...explainFields,
 });
 
@@ -278,7 +276,9 @@ export const explanation = z
     accountId: z.string(),
     deviceId: z.string(),
     deviceType: z.enum(DEVICE_TYPES),
-    bound: z.boolean().meta({ description: 'The device is bound to a key: the explanation is of a request proving that key (any other key, or an unbound token, is `DEVICE_PROOF_REQUIRED` at row 1).' }),
+    bound: z
+      .boolean()
+      .meta({ description: 'The device is bound to a key: the explanation is of a request proving that key (any other key, or an unbound token, is `DEVICE_PROOF_REQUIRED` at row 1).' }),
     networkIsHome: z.boolean(),
     networkShared: z.boolean().meta({ description: 'The address is on one of the household’s shared home networks.' }),
     evidence: z.enum(HOME_EVIDENCE).optional().meta({ description: 'When enforce answers IN_HOUSEHOLD: `network`, `anchor` (the household’s TV) or `copresence` (the TV’s address).' }),
@@ -336,7 +336,9 @@ export const metricsQuery = z.object({
     .transform((text) => Date.parse(text))
     .optional()
     .meta({ description: 'Start (ISO 8601 instant); default an hour ago. Rounded down to the step’s resolution (minute, or hour for whole-hour steps).' }),
-  step: isoDuration('Time step, whole minutes; default PT1M. Minute steps reach back 48 hours, whole-hour steps 30 days. At most 10,000 series points per answer over all regions with counts; more is 400 naming step.').optional(),
+  step: isoDuration(
+    'Time step, whole minutes; default PT1M. Minute steps reach back 48 hours, whole-hour steps 30 days. At most 10,000 series points per answer over all regions with counts; more is 400 naming step.',
+  ).optional(),
 });
 
 export const metrics = z

@@ -37,7 +37,13 @@ export function deviceViews(household: Household, limits: HouseholdLimits, now: 
 /** The household as a device may see it: network ids (keyed hashes), never addresses. */
 export function householdView(household: Household) {
   return {
-    networks: household.homeNetworks.map((network) => ({ id: network.networkId, addedAt: iso(network.addedAt), lastSeenAt: iso(network.lastSeenAt), shared: network.shared, households: network.households })),
+    networks: household.homeNetworks.map((network) => ({
+      id: network.networkId,
+      addedAt: iso(network.addedAt),
+      lastSeenAt: iso(network.lastSeenAt),
+      shared: network.shared,
+      households: network.households,
+    })),
     updatedAt: iso(household.updatedAt),
   };
 }

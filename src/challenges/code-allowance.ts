@@ -31,7 +31,15 @@ export function codeRateLimit(sent: readonly CodeSent[], deviceId: string, now: 
     return { limit, retryAfterSeconds: Math.max(1, Math.ceil((frees - now) / 1000)) };
   };
   return (
-    limited('device', recent.filter((code) => code.deviceId === deviceId).map((code) => code.createdAt), CHALLENGES_PER_DEVICE_PER_HOUR) ??
-    limited('account', recent.map((code) => code.createdAt), CHALLENGES_PER_ACCOUNT_PER_HOUR)
+    limited(
+      'device',
+      recent.filter((code) => code.deviceId === deviceId).map((code) => code.createdAt),
+      CHALLENGES_PER_DEVICE_PER_HOUR,
+    ) ??
+    limited(
+      'account',
+      recent.map((code) => code.createdAt),
+      CHALLENGES_PER_ACCOUNT_PER_HOUR,
+    )
   );
 }

@@ -151,9 +151,7 @@ function verifiableKeyProblem(key: Record<string, unknown>): string | null {
   }
   if (kty === 'EC' && crv === 'P-256') {
     if (alg !== undefined && alg !== 'ES256') return `key "${String(key.kid)}" is P-256, so its alg must be ES256`;
-    return typeof key.x === 'string' && COORDINATE_32.test(key.x) && typeof key.y === 'string' && COORDINATE_32.test(key.y)
-      ? null
-      : `key "${String(key.kid)}" needs x and y: 32 bytes each, base64url`;
+    return typeof key.x === 'string' && COORDINATE_32.test(key.x) && typeof key.y === 'string' && COORDINATE_32.test(key.y) ? null : `key "${String(key.kid)}" needs x and y: 32 bytes each, base64url`;
   }
   return `key "${String(key.kid)}" can never verify: only Ed25519 (EdDSA) and P-256 (ES256) keys are accepted`;
 }
@@ -252,7 +250,10 @@ const supportUrlSchema = (production: boolean) =>
     .string()
     .trim()
     .url('must be an absolute URL')
-    .refine((url) => /^mailto:[^\s@]+@[^\s@]+$/i.test(url) || (production ? /^https:\/\//i : /^https?:\/\//i).test(url), production ? 'must be an https URL or a mailto: address' : 'must be an http(s) URL or a mailto: address');
+    .refine(
+      (url) => /^mailto:[^\s@]+@[^\s@]+$/i.test(url) || (production ? /^https:\/\//i : /^https?:\/\//i).test(url),
+      production ? 'must be an https URL or a mailto: address' : 'must be an http(s) URL or a mailto: address',
+    );
 /** Request paths are appended to the origin, so it has no query or fragment of its own. */
 const originUrlSchema = httpUrl.refine((value) => !value.includes('?') && !value.includes('#'), 'must not carry a query or fragment (request paths are appended to it)');
 
@@ -296,7 +297,10 @@ const sessionKeys = z.string().transform((value, ctx) => {
 const corsOrigins = (production: boolean) =>
   z.string().transform((value, ctx) => {
     const origins = new Set<string>();
-    for (const text of value.trim().split(/[\s,]+/).filter((part) => part.length > 0)) {
+    for (const text of value
+      .trim()
+      .split(/[\s,]+/)
+      .filter((part) => part.length > 0)) {
       const problem = corsOriginProblem(text, production);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
       else origins.add(text);
@@ -349,10 +353,7 @@ function reader(raw: RawBindings, problems: ConfigProblem[]) {
   };
 }
 
-const jwksBinding = z.preprocess(
-  fromJson,
-  z.custom<unknown>((value) => value !== Symbol.for('invalid-json'), 'is not valid JSON').pipe(jwksSchema),
-) as unknown as z.ZodType<PublicKeySet>;
+const jwksBinding = z.preprocess(fromJson, z.custom<unknown>((value) => value !== Symbol.for('invalid-json'), 'is not valid JSON').pipe(jwksSchema)) as unknown as z.ZodType<PublicKeySet>;
 
 /** In production, the credentials published in this repository for development are refused. */
 function publishedKeyProblem(jwks: PublicKeySet | undefined): string | null {
@@ -399,9 +400,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
   const notifyUrl = read<string | null>('NOTIFY_URL', webhookUrl, development ? null : undefined);
   const opsNotifyUrl = read<string | null>('OPS_NOTIFY_URL', webhookUrl, null);
   const supportUrl = read<string | null>('SUPPORT_URL', supportUrlSchema(production), null);
-  const signingKey = production
-    ? nonEmpty.refine((key) => new TextEncoder().encode(key).length >= MIN_SIGNING_KEY_BYTES, `must hold at least ${MIN_SIGNING_KEY_BYTES} bytes in production`)
-    : nonEmpty;
+  const signingKey = production ? nonEmpty.refine((key) => new TextEncoder().encode(key).length >= MIN_SIGNING_KEY_BYTES, `must hold at least ${MIN_SIGNING_KEY_BYTES} bytes in production`) : nonEmpty;
   const notifySigningKey = read<string | null>('NOTIFY_SIGNING_KEY', signingKey, notifyUrl || opsNotifyUrl ? undefined : null);
   const sessionSigningKeys = read('SESSION_SIGNING_KEY', sessionKeys);
   if (production) {
@@ -411,7 +410,13 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     }
     // Any one published key among the rotation list is enough to forge sessions.
     const sessionKeyText = raw.SESSION_SIGNING_KEY;
-    if (typeof sessionKeyText === 'string' && sessionKeyText.trim().split(/\s+/).some((key) => PUBLISHED_DEVELOPMENT_SECRETS.has(key))) {
+    if (
+      typeof sessionKeyText === 'string' &&
+      sessionKeyText
+        .trim()
+        .split(/\s+/)
+        .some((key) => PUBLISHED_DEVELOPMENT_SECRETS.has(key))
+    ) {
       problems.push({ binding: 'SESSION_SIGNING_KEY', message: PUBLISHED_SECRET });
     }
   }

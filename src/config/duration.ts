@@ -7,9 +7,7 @@
  */
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, MS_PER_WEEK } from '../time';
 
-const DURATION_PATTERN =
-  /^P(?!$)(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?!$)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
+const DURATION_PATTERN = /^P(?!$)(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?!$)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 export class DurationError extends Error {}
 
@@ -23,12 +21,7 @@ export function parseDurationMs(text: string, options: { allowZero?: boolean } =
   const match = DURATION_PATTERN.exec(trimmed);
   if (!match) throw new DurationError(`"${text}" is not an ISO 8601 duration such as P31D or PT15M`);
   const [, weeks, days, hours, minutes, seconds] = match;
-  const ms =
-    num(weeks) * MS_PER_WEEK +
-    num(days) * MS_PER_DAY +
-    num(hours) * MS_PER_HOUR +
-    num(minutes) * MS_PER_MINUTE +
-    num(seconds) * MS_PER_SECOND;
+  const ms = num(weeks) * MS_PER_WEEK + num(days) * MS_PER_DAY + num(hours) * MS_PER_HOUR + num(minutes) * MS_PER_MINUTE + num(seconds) * MS_PER_SECOND;
   if (!Number.isFinite(ms) || ms < 0 || (ms === 0 && !options.allowZero)) throw new DurationError(`"${text}" must be longer than zero`);
   return Math.round(ms);
 }

@@ -43,6 +43,9 @@ export function mountDevelopment(app: Hono<AppEnv>): void {
   // In production `/` and `/demo` are playback paths like any other.
   development.get('/', only(landingPage));
   development.get('/demo', only(demoPage));
-  development.get('/gate/assets/demo.js', only((c) => assetResponse(bundledAsset(DEMO_ASSETS, '/gate/assets/demo.js')!, c.req.raw)));
+  development.get(
+    '/gate/assets/demo.js',
+    only((c) => assetResponse(bundledAsset(DEMO_ASSETS, '/gate/assets/demo.js')!, c.req.raw)),
+  );
   app.route('/', development);
 }

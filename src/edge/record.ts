@@ -35,10 +35,7 @@ export function rememberVisit(gate: Gate, decided: Decided, purpose: Purpose, wa
     (async () => {
       // A write is rare (news only): it carries the address id and the network's holder id, for the
       // household's Durable Object to read the network's sharing count and keep the TV's address.
-      const [addressId, holderId] = await Promise.all([
-        visit.addressId ?? gate.networks.addressId(decided.address),
-        networkId === null ? null : gate.networks.holderId(networkId, device.accountId),
-      ]);
+      const [addressId, holderId] = await Promise.all([visit.addressId ?? gate.networks.addressId(decided.address), networkId === null ? null : gate.networks.holderId(networkId, device.accountId)]);
       await gate.households.recordVisit(device.accountId, { ...visit, addressId }, gate.limits, { holderId, issuedAtSeconds: device.issuedAtSeconds, keyThumbprint: device.keyThumbprint });
     })().catch((error: unknown) => {
       console.error(JSON.stringify({ event: 'visit_not_recorded', error: String(error) }));

@@ -59,9 +59,7 @@ export function travelGrantsUsed(device: DeviceRecord | undefined, limits: House
 }
 
 export function activeSupportGrant(household: Household, deviceId: string, now: number): SupportGrant | undefined {
-  return household.supportGrants.find(
-    (grant) => grant.expiresAt > now && (grant.deviceId === null || grant.deviceId === deviceId),
-  );
+  return household.supportGrants.find((grant) => grant.expiresAt > now && (grant.deviceId === null || grant.deviceId === deviceId));
 }
 
 /** Whether a device's sign-out still matters: a token issued before it could still be within its maximum age. */

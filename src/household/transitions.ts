@@ -41,7 +41,14 @@ export function grantTemporaryAccess(current: Household, deviceId: string, devic
  * With the network's sharing count read for the change, a shared network
  * starts with the TV's address counting as home.
  */
-export function setPrimaryLocation(current: Household, deviceId: string, place: { networkId: NetworkId; addressId: AddressId | null }, reading: SharingReading | null, limits: HouseholdLimits, now: number): Household {
+export function setPrimaryLocation(
+  current: Household,
+  deviceId: string,
+  place: { networkId: NetworkId; addressId: AddressId | null },
+  reading: SharingReading | null,
+  limits: HouseholdLimits,
+  now: number,
+): Household {
   const household = structuredClone(current);
   const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'tv', now);
   device.lastSeenAt = now;

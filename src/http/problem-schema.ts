@@ -29,7 +29,10 @@ export const problem = z
     region: z.string().optional().meta({ description: 'Playback refusals: the region that applied.' }),
     policyVersion: z.number().int().optional(),
     field: z.string().optional().meta({ description: '`INVALID_REQUEST`: the first field at fault.' }),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: '`INVALID_REQUEST`: every field at fault.' }),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: '`INVALID_REQUEST`: every field at fault.' }),
     attemptsRemaining: z.number().int().optional().meta({ description: '`CODE_INVALID`: wrong codes left before the challenge locks.' }),
     requiredScope: z.string().optional().meta({ description: '`SCOPE_REQUIRED`: the scope the admin token lacks.' }),
     currentVersion: z.number().int().optional().meta({ description: '412 `VERSION_MISMATCH`: the rollout version now; retry with it in If-Match.' }),

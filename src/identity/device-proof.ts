@@ -33,22 +33,7 @@ export const PROOF_JTI_MAX_LENGTH = 128;
 export const MAX_PROOF_LENGTH = 4096;
 
 /** Why a proof was refused: for the log and support, never for the caller (who always gets DEVICE_PROOF_REQUIRED). */
-export type ProofFailure =
-  | 'unbound'
-  | 'scheme'
-  | 'missing'
-  | 'malformed'
-  | 'private-key'
-  | 'key-type'
-  | 'signature'
-  | 'thumbprint'
-  | 'htm'
-  | 'htu'
-  | 'iat'
-  | 'jti'
-  | 'ath'
-  | 'replayed'
-  | 'other-key';
+export type ProofFailure = 'unbound' | 'scheme' | 'missing' | 'malformed' | 'private-key' | 'key-type' | 'signature' | 'thumbprint' | 'htm' | 'htu' | 'iat' | 'jti' | 'ath' | 'replayed' | 'other-key';
 
 /** A proof that passed: its `jti` (still to be accepted once by the account's store). */
 export type ProofCheck = Result<string, ProofFailure>;

@@ -11,7 +11,18 @@
  * at most `OWED_MINUTES_KEPT` minutes.
  */
 import { MS_PER_MINUTE } from '../time';
-import { addRecord, mergeHouseholds, RegionTally, serialiseHouseholds, type CountedAnswer, type FunnelEvent, type HouseholdBytes, type Households, type ReplayBuckets, type TallyRecord } from './tally';
+import {
+  addRecord,
+  mergeHouseholds,
+  RegionTally,
+  serialiseHouseholds,
+  type CountedAnswer,
+  type FunnelEvent,
+  type HouseholdBytes,
+  type Households,
+  type ReplayBuckets,
+  type TallyRecord,
+} from './tally';
 import type { HouseholdHash } from './household-sketch';
 import type { Mode } from '../vocabulary';
 import type { Rollout } from '../policy/rollout';
@@ -127,7 +138,9 @@ export class DecisionCounter {
           if (rollout) this.adopt(rollout);
         } catch (error) {
           const kept = [...minutes].filter(([minute]) => minute > this.#lastFlushAt - OWED_MINUTES_KEPT * MS_PER_MINUTE);
-          console.error(JSON.stringify({ event: 'metrics_flush_failed', region, minutesKept: kept.length, minutesDropped: minutes.size - kept.length, error: error instanceof Error ? error.name : 'unknown' }));
+          console.error(
+            JSON.stringify({ event: 'metrics_flush_failed', region, minutesKept: kept.length, minutesDropped: minutes.size - kept.length, error: error instanceof Error ? error.name : 'unknown' }),
+          );
           const owed = this.#owed.get(region) ?? new Map<number, OwedMinute>();
           for (const [minute, { record, households }] of kept) {
             const into = owed.get(minute) ?? { record: {}, households: {} };

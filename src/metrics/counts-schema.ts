@@ -28,14 +28,13 @@ export const countsShape = {
     description:
       'Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified). In totals over the whole period (a household in two steps counts once); in series over each step.',
   }),
-  inHousehold: z
-    .object({ sessions: evidenceCounts, segments: evidenceCounts })
-    .meta({
-      description:
-        'Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW).',
-    }),
-  sharedNetworks: z
-    .object({ sessions: z.number().int(), segments: z.number().int(), wouldRefuse: z.object({ sessions: z.number().int(), segments: z.number().int() }) })
-    .meta({ description: 'Answers to requests from one of the household’s shared home networks (carrier-grade NAT, campuses, hotels), and those enforce would refuse: what a rollout costs people behind shared addresses.' }),
+  inHousehold: z.object({ sessions: evidenceCounts, segments: evidenceCounts }).meta({
+    description:
+      'Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW).',
+  }),
+  sharedNetworks: z.object({ sessions: z.number().int(), segments: z.number().int(), wouldRefuse: z.object({ sessions: z.number().int(), segments: z.number().int() }) }).meta({
+    description:
+      'Answers to requests from one of the household’s shared home networks (carrier-grade NAT, campuses, hotels), and those enforce would refuse: what a rollout costs people behind shared addresses.',
+  }),
 };
 export const counts = z.object(countsShape).meta({ id: 'Counts' });

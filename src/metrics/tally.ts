@@ -282,8 +282,7 @@ export class RegionTally {
     }
     const mode = MODE_INDEX.get(answer.mode ?? NONE)!;
     const cell =
-      (((ROUTE_INDEX.get(answer.route)! * OUTCOMES.length + OUTCOME_INDEX.get(answer.decision)!) * OUTCOMES.length + OUTCOME_INDEX.get(answer.enforced)!) *
-        COUNTED_REASONS.length +
+      (((ROUTE_INDEX.get(answer.route)! * OUTCOMES.length + OUTCOME_INDEX.get(answer.decision)!) * OUTCOMES.length + OUTCOME_INDEX.get(answer.enforced)!) * COUNTED_REASONS.length +
         REASON_INDEX.get(answer.reason)!) *
         MODE_CELLS.length +
       mode;
@@ -323,7 +322,9 @@ export class RegionTally {
       rest = (rest - enforced) / OUTCOMES.length;
       const decision = rest % OUTCOMES.length;
       const route = (rest - decision) / OUTCOMES.length;
-      record[counterName({ kind: 'decision', route: ROUTES[route]!, decision: OUTCOMES[decision]!, enforced: OUTCOMES[enforced]!, reason: COUNTED_REASONS[reason]!, mode: modeOf(MODE_CELLS[mode]!) })] = n;
+      record[
+        counterName({ kind: 'decision', route: ROUTES[route]!, decision: OUTCOMES[decision]!, enforced: OUTCOMES[enforced]!, reason: COUNTED_REASONS[reason]!, mode: modeOf(MODE_CELLS[mode]!) })
+      ] = n;
     });
     forEachCount(this.funnel, (cell, n) => {
       const mode = cell % MODE_CELLS.length;
@@ -480,7 +481,6 @@ export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Cou
   }
   return into;
 }
-
 
 /** Treated sessions (answered under `challenge` or `enforce`), refusals among them, and their codes sent and verified: what a guard reads. */
 export function treatedCounts(record: TallyRecord): { sessions: number; refused: number; codesSent: number; codesVerified: number } {

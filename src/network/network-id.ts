@@ -84,7 +84,10 @@ export function networkPrefixBytes(address: string | null, prefixes: NetworkPref
 export class NetworkHasher {
   readonly #key: Promise<CryptoKey>;
 
-  constructor(rawKey: Uint8Array, readonly prefixes: NetworkPrefixes) {
+  constructor(
+    rawKey: Uint8Array,
+    readonly prefixes: NetworkPrefixes,
+  ) {
     this.#key = crypto.subtle.importKey('raw', rawKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   }
 

@@ -30,10 +30,12 @@ export async function consolePage(c: AppContext): Promise<Response> {
   </form>
   <div id="token-source" class="token-help">
     <p>An admin token is a signed JWT for the audience <code>hearth-admin</code>, carrying the scopes your work needs (${ADMIN_SCOPES.map((scope, i) => html`${i > 0 ? ' ' : ''}<code>${scope}</code>`)}). Your identity provider issues it to ops and support staff; this gate trusts the keys in its <code>ADMIN_JWKS</code> binding and the issuer in <code>ADMIN_TOKEN_ISSUER</code>, so ask whoever runs them.</p>
-    ${development
-      ? html`<p>In development, mint one with the development admin key (published in the repository; a production gate never accepts it), then paste it here:</p>
+    ${
+      development
+        ? html`<p>In development, mint one with the development admin key (published in the repository; a production gate never accepts it), then paste it here:</p>
     <pre><code>${DEVELOPMENT_TOKEN_COMMAND}</code></pre>`
-      : ''}
+        : ''
+    }
   </div>
   <p class="muted">The token stays in this tab (sessionStorage) and is sent only to this gate’s admin API.</p>
 </section>

@@ -23,8 +23,21 @@ import { ok } from '../result';
 
 /** Reasons only operators and developers meet; listed apart, so viewers read theirs first. */
 const OPERATOR_REASONS = new Set<Reason>([
-  'SCOPE_REQUIRED', 'SLOTS_EXHAUSTED', 'VERSION_MISMATCH', 'INVALID_REQUEST', 'BODY_TOO_LARGE', 'METHOD_NOT_ALLOWED', 'NOT_FOUND',
-  'RULE_NOT_FOUND', 'ACCOUNT_NOT_FOUND', 'GRANT_NOT_FOUND', 'EXTRA_MEMBER_NOT_FOUND', 'MISCONFIGURED', 'INTERNAL_ERROR', 'ORIGIN_UNREACHABLE', 'ORIGIN_TIMEOUT',
+  'SCOPE_REQUIRED',
+  'SLOTS_EXHAUSTED',
+  'VERSION_MISMATCH',
+  'INVALID_REQUEST',
+  'BODY_TOO_LARGE',
+  'METHOD_NOT_ALLOWED',
+  'NOT_FOUND',
+  'RULE_NOT_FOUND',
+  'ACCOUNT_NOT_FOUND',
+  'GRANT_NOT_FOUND',
+  'EXTRA_MEMBER_NOT_FOUND',
+  'MISCONFIGURED',
+  'INTERNAL_ERROR',
+  'ORIGIN_UNREACHABLE',
+  'ORIGIN_TIMEOUT',
 ]);
 
 function glossaryEntry(reason: Reason, locale: Parameters<typeof messageFor>[1]) {

@@ -52,8 +52,12 @@ export function page(options: PageOptions) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · Hearth</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ASSET_PATH}hearth.css">${options.scriptStylesheet ? html`
-<link rel="stylesheet" href="${ASSET_PATH}${options.script}.css">` : ''}
+<link rel="stylesheet" href="${ASSET_PATH}hearth.css">${
+    options.scriptStylesheet
+      ? html`
+<link rel="stylesheet" href="${ASSET_PATH}${options.script}.css">`
+      : ''
+  }
 <script type="application/json" id="page-data">${raw(data)}</script>
 <script src="${ASSET_PATH}${options.script}.js" defer></script>
 </head>

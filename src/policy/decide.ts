@@ -178,18 +178,11 @@ function minutesAgo(ms: number): string {
 }
 
 /** Rows 4–11 for an established or not yet established household: what enforce answers, and why. */
-function householdVerdict(
-  input: DecisionInput,
-  state: Household | null,
-  limits: HouseholdLimits,
-  now: number,
-  step: Step,
-): Verdict {
+function householdVerdict(input: DecisionInput, state: Household | null, limits: HouseholdLimits, now: number, step: Step): Verdict {
   const { device } = input;
   const record = state?.devices.get(device.deviceId);
   let home: HomeMatch | null | undefined;
-  const allowed = (reason: DecisionReason, accessUntil?: number): Verdict =>
-    accessUntil === undefined ? { enforced: 'allow', reason, home } : { enforced: 'allow', reason, accessUntil, home };
+  const allowed = (reason: DecisionReason, accessUntil?: number): Verdict => (accessUntil === undefined ? { enforced: 'allow', reason, home } : { enforced: 'allow', reason, accessUntil, home });
 
   if (state?.establishedAt == null) {
     const canEstablish = device.deviceType === 'tv' && input.networkId !== null;
@@ -224,9 +217,7 @@ function householdVerdict(
 
   const used = travelGrantsUsed(record, limits, now);
   step(11, 'outside the household', true, `travel grants used ${used}/${limits.travelGrantsPerWindow}`);
-  return used < limits.travelGrantsPerWindow
-    ? { enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', home }
-    : { enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED', home };
+  return used < limits.travelGrantsPerWindow ? { enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', home } : { enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED', home };
 }
 
 /** Row 1's key check in words: whether the device is bound, and whether this token carries its key (never the thumbprint itself). */

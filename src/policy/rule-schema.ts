@@ -16,9 +16,7 @@ import { MODES } from '../vocabulary';
 const isoTime = z.string().meta({ format: 'date-time' });
 
 /** Distinct households: treated, refused among them, sent a code, verified one. */
-export const householdCounts = z
-  .object({ treated: z.number().int(), refused: z.number().int(), sent: z.number().int(), verified: z.number().int() })
-  .meta({ id: 'HouseholdCounts' });
+export const householdCounts = z.object({ treated: z.number().int(), refused: z.number().int(), sent: z.number().int(), verified: z.number().int() }).meta({ id: 'HouseholdCounts' });
 
 /** What a guard read over its window, in distinct households of the rule's treated sessions (mode challenge or enforce). */
 export const guardReading = z
@@ -60,7 +58,10 @@ export const rolloutRule = z
     stages: z.array(stage).optional(),
     guard: guard.optional(),
     /** Kept by the gate: `advancing` while stages remain, `tripped` after a guard stepped it down to monitor. */
-    status: z.enum(['steady', 'advancing', 'tripped']).optional().meta({ description: '`advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).' }),
+    status: z
+      .enum(['steady', 'advancing', 'tripped'])
+      .optional()
+      .meta({ description: '`advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).' }),
     stage: z.number().int().optional().meta({ description: 'Index of the current stage.' }),
     stageStartedAt: isoTime.optional(),
     /** When the next stage starts (if the guard stays healthy); null when none is due. */

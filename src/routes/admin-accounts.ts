@@ -12,7 +12,19 @@
  */
 import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
-import type { accountParam, accountSummary as accountSummarySchema, explainInput, explainQuery, explanation, extraMember, extraMemberInput, extraMemberParam, grantCreated, grantInput, grantParam } from '../api/schemas';
+import type {
+  accountParam,
+  accountSummary as accountSummarySchema,
+  explainInput,
+  explainQuery,
+  explanation,
+  extraMember,
+  extraMemberInput,
+  extraMemberParam,
+  grantCreated,
+  grantInput,
+  grantParam,
+} from '../api/schemas';
 import { deviceViews, iso, isoOrNull } from '../api/views';
 import { activeHomeNetworks } from '../household/home-networks';
 import type { Household } from '../household/household';
@@ -25,8 +37,6 @@ import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
 import { MS_PER_DAY, unixSeconds } from '../time';
 import type { DeviceType } from '../vocabulary';
-
-
 
 function notFound(c: AppContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
   return problemFor(c, reason, detail ? { detail } : {});
@@ -149,7 +159,9 @@ export async function createGrant(c: AppContext, input: HandlerInput<'admin', { 
   const { account } = input.params;
   const { deviceId, days, reason } = input.body;
   const actor = input.admin.actor;
-  const { grant } = (await gate.households.change(account, async (store) => store.addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor }))).value;
+  const { grant } = (
+    await gate.households.change(account, async (store) => store.addSupportGrant(account, { deviceId: deviceId ?? null, reason, expiresAt: Date.now() + days * MS_PER_DAY }, { actor }))
+  ).value;
   return c.json({ grantId: grant.grantId, expiresAt: iso(grant.expiresAt) } satisfies z.input<typeof grantCreated>, 201, { Location: `/admin/v1/accounts/${account}/grants/${grant.grantId}` });
 }
 

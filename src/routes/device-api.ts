@@ -60,7 +60,8 @@ async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: num
   const { decision } = await decideForDevice(c.get('gate'), c.req.raw, { device }, now, 'change');
   if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return err({ reason: decision.reason });
   if (decision.decision === 'allow') return err({ reason: 'NOT_REQUIRED', decisionReason: decision.reason });
-  if (decision.reason === 'TRAVEL_LIMIT_REACHED') return err({ reason: 'TRAVEL_LIMIT_REACHED', decided: { decision: decision.decision, policyVersion: decision.policyVersion, deviceType: device.deviceType } });
+  if (decision.reason === 'TRAVEL_LIMIT_REACHED')
+    return err({ reason: 'TRAVEL_LIMIT_REACHED', decided: { decision: decision.decision, policyVersion: decision.policyVersion, deviceType: device.deviceType } });
   return ok({ region: decision.region, mode: decision.mode, request: { purpose: 'access' } });
 }
 
@@ -76,7 +77,11 @@ async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity,
   if (device.deviceType !== 'tv') return err({ reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
   const policy = await policyContext(gate, c.req.raw, device.accountId, now);
   // The region as a decision names it: the request's country, else the key of the rule that applied.
-  const asked: CodeRequest = { region: policy.region ?? policy.appliedRule.key, mode: policy.mode, request: { purpose: 'primary-location', maxChanges: gate.config.primaryLocationChangesPerWindow, limits: gate.limits } };
+  const asked: CodeRequest = {
+    region: policy.region ?? policy.appliedRule.key,
+    mode: policy.mode,
+    request: { purpose: 'primary-location', maxChanges: gate.config.primaryLocationChangesPerWindow, limits: gate.limits },
+  };
   return ok(asked);
 }
 
@@ -162,21 +167,25 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
   if (!CHALLENGE_ID.test(challengeId)) return problemFor(c, 'CHALLENGE_NOT_FOUND');
 
   const policy = await policyContext(gate, c.req.raw, device.accountId, now);
-  const result = await gate.households.change(device.accountId, async (store) => store.verifyChallenge(device.accountId, {
-    challengeId,
-    deviceId: device.deviceId,
-    deviceType: device.deviceType,
-    guess: body.code,
-    maxAttempts: gate.config.codeMaxAttempts,
-    temporaryAccessMs: gate.config.temporaryAccessMs,
-    enforceTravelLimit: policy.mode === 'enforce',
-    limits: gate.limits,
-  }));
+  const result = await gate.households.change(device.accountId, async (store) =>
+    store.verifyChallenge(device.accountId, {
+      challengeId,
+      deviceId: device.deviceId,
+      deviceType: device.deviceType,
+      guess: body.code,
+      maxAttempts: gate.config.codeMaxAttempts,
+      temporaryAccessMs: gate.config.temporaryAccessMs,
+      enforceTravelLimit: policy.mode === 'enforce',
+      limits: gate.limits,
+    }),
+  );
   // Counted where the code was sent (a challenge from before v1.3 remembers no region: the request's).
   const funnelRegion = result.region ?? metricsRegion(policy.region);
   for (const event of funnelEvents(result)) await countFunnel(c, funnelRegion, event, policy.mode, device.accountId, now);
   if (!result.ok) return refusalProblem(c, result.error);
-  return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.value.expiresAt).toISOString() } satisfies z.input<typeof verifySuccess>, 200, { 'Cache-Control': 'no-store' });
+  return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.value.expiresAt).toISOString() } satisfies z.input<typeof verifySuccess>, 200, {
+    'Cache-Control': 'no-store',
+  });
 }
 
 const HOW_TO_GET_A_CODE = 'Open a challenge from this TV with POST /gate/v1/challenges {"purpose":"primary-location"}, then send its challengeId and the code the account owner received.';
@@ -203,15 +212,17 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
   const networkId = await gate.networks.networkId(address);
   if (!networkId) return problemFor(c, 'NETWORK_UNKNOWN');
   const [addressId, holderId] = await Promise.all([gate.networks.addressId(address), gate.networks.holderId(networkId, device.accountId)]);
-  const result = await gate.households.change(device.accountId, async (store) => store.setPrimaryLocation(device.accountId, {
-    challengeId,
-    deviceId: device.deviceId,
-    guess: code,
-    maxAttempts: gate.config.codeMaxAttempts,
-    place: { networkId, addressId, holderId },
-    maxChanges: gate.config.primaryLocationChangesPerWindow,
-    limits: gate.limits,
-  }));
+  const result = await gate.households.change(device.accountId, async (store) =>
+    store.setPrimaryLocation(device.accountId, {
+      challengeId,
+      deviceId: device.deviceId,
+      guess: code,
+      maxAttempts: gate.config.codeMaxAttempts,
+      place: { networkId, addressId, holderId },
+      maxChanges: gate.config.primaryLocationChangesPerWindow,
+      limits: gate.limits,
+    }),
+  );
   if (!result.ok) return result.error.reason === 'VERIFICATION_REQUIRED' ? notThisCode() : refusalProblem(c, result.error);
   console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
   return c.json({ household: householdView(result.value.household) } satisfies z.input<typeof householdNetworks>, 200, { 'Cache-Control': 'no-store' });

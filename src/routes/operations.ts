@@ -13,7 +13,9 @@ import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyC
 import { health } from './health';
 
 const problem = (description: string) => ({ description, problem: true });
-const tokenProblem = problem('Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`).');
+const tokenProblem = problem(
+  'Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`).',
+);
 const adminAuth = { 401: problem('Admin token missing, invalid or expired.'), 403: problem('`SCOPE_REQUIRED`: the token lacks the scope.') };
 const badInput = problem('`INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it.');
 const tooLarge = problem('`BODY_TOO_LARGE`: the body is over the limit.');
@@ -28,7 +30,10 @@ export const operations: Operation[] = [
     tag: 'Service',
     auth: 'none',
     responses: {
-      200: { description: 'Serving: `ok` true when every part is configured; `ok` false (`status` degraded) when playback serves but the admin API is misconfigured, its bindings named.', body: s.health },
+      200: {
+        description: 'Serving: `ok` true when every part is configured; `ok` false (`status` degraded) when playback serves but the admin API is misconfigured, its bindings named.',
+        body: s.health,
+      },
       500: problem('`MISCONFIGURED`: the gate cannot decide; every binding at fault is named.'),
     },
     handler: health,
@@ -97,7 +102,9 @@ export const operations: Operation[] = [
       200: { description: 'Temporary access granted.', body: s.verifySuccess },
       400: badInput,
       401: tokenProblem,
-      403: problem('`CODE_INVALID` with `attemptsRemaining`, `TRAVEL_LIMIT_REACHED`, or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).'),
+      403: problem(
+        '`CODE_INVALID` with `attemptsRemaining`, `TRAVEL_LIMIT_REACHED`, or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).',
+      ),
       404: problem('`CHALLENGE_NOT_FOUND`: unknown id, another device’s challenge, or a `primary-location` challenge (its code never grants access).'),
       410: problem('`CHALLENGE_EXPIRED`: past its lifetime (`CODE_TTL`); or `CODE_ALREADY_USED`: the code was used already. Either way, ask for a new code (the `verify` action).'),
       413: tooLarge,
@@ -118,7 +125,9 @@ export const operations: Operation[] = [
     bodyOptional: true,
     responses: {
       200: { description: 'The household’s networks now.', body: s.householdNetworks },
-      400: problem('`NETWORK_UNKNOWN`: the client address could not be read; or `INVALID_REQUEST`: a `code` that is not 6 digits, a `challengeId` that is not a string, malformed JSON (`field` names it).'),
+      400: problem(
+        '`NETWORK_UNKNOWN`: the client address could not be read; or `INVALID_REQUEST`: a `code` that is not 6 digits, a `challengeId` that is not a string, malformed JSON (`field` names it).',
+      ),
       401: tokenProblem,
       403: problem(
         '`DEVICE_TYPE_NOT_ALLOWED`: only a TV can do this; `VERIFICATION_REQUIRED` (with a `verify` action): no `challengeId` and `code`, or not those of a `primary-location` challenge this TV opened; `CODE_INVALID` with `attemptsRemaining`; or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).',
@@ -147,7 +156,13 @@ export const operations: Operation[] = [
     tag: 'Device',
     auth: 'device',
     params: s.deviceIdParam,
-    responses: { 204: { description: 'Signed out.' }, 400: badInput, 401: tokenProblem, 403: problem('`CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).'), 404: problem('`DEVICE_NOT_FOUND`.') },
+    responses: {
+      204: { description: 'Signed out.' },
+      400: badInput,
+      401: tokenProblem,
+      403: problem('`CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).'),
+      404: problem('`DEVICE_NOT_FOUND`.'),
+    },
     handler: signOutDevice,
   }),
 
@@ -173,7 +188,13 @@ export const operations: Operation[] = [
     params: s.regionParam,
     body: s.rolloutRuleInput,
     headers: ifMatch,
-    responses: { 200: { description: 'The rollout after the change.', body: s.rollout }, 400: badInput, ...adminAuth, 412: problem('`VERSION_MISMATCH`: someone changed the rollout since you read it.'), 413: tooLarge },
+    responses: {
+      200: { description: 'The rollout after the change.', body: s.rollout },
+      400: badInput,
+      ...adminAuth,
+      412: problem('`VERSION_MISMATCH`: someone changed the rollout since you read it.'),
+      413: tooLarge,
+    },
     handler: putRule,
   }),
   defineOperation({
@@ -249,14 +270,19 @@ export const operations: Operation[] = [
     path: '/admin/v1/accounts/{account}/explain',
     operationId: 'explainDecisionWithoutAddress',
     summary: 'Explain without an address (before v1.3); an `ip` in the URL is 400 naming `ip`',
-    description: 'Kept for scripts written before contract v1.3: decides as POST does with no address (not a home network). An address is refused here, since URLs end up in logs: POST it in the body.',
+    description:
+      'Kept for scripts written before contract v1.3: decides as POST does with no address (not a home network). An address is refused here, since URLs end up in logs: POST it in the body.',
     deprecated: true,
     tag: 'Admin: accounts',
     auth: 'admin',
     scope: 'accounts:read',
     params: s.accountParam,
     query: s.explainQuery,
-    responses: { 200: { description: 'Decision and trace.', body: s.explanation }, 400: problem('`INVALID_REQUEST`: an `ip` in the query (POST it in the body), or a field out of range; `field` names it.'), ...adminAuth },
+    responses: {
+      200: { description: 'Decision and trace.', body: s.explanation },
+      400: problem('`INVALID_REQUEST`: an `ip` in the query (POST it in the body), or a field out of range; `field` names it.'),
+      ...adminAuth,
+    },
     handler: explainWithoutAddress,
   }),
   defineOperation({

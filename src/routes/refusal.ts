@@ -61,7 +61,9 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
       return problemFor(c, 'NOT_REQUIRED', { detail: `This device is allowed (${refusal.decisionReason}); no code is needed.`, extra: { decisionReason: refusal.decisionReason } });
     case 'TRAVEL_LIMIT_REACHED': {
       const { decided } = refusal;
-      return decided ? problemFor(c, 'TRAVEL_LIMIT_REACHED', { deviceType: decided.deviceType, extra: { decision: decided.decision, policyVersion: decided.policyVersion } }) : problemFor(c, 'TRAVEL_LIMIT_REACHED');
+      return decided
+        ? problemFor(c, 'TRAVEL_LIMIT_REACHED', { deviceType: decided.deviceType, extra: { decision: decided.decision, policyVersion: decided.policyVersion } })
+        : problemFor(c, 'TRAVEL_LIMIT_REACHED');
     }
     case 'CHALLENGE_RATE_LIMITED': {
       const { limit, retryAfterSeconds, perHour } = refusal;
@@ -92,7 +94,10 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
     case 'RULE_NOT_FOUND':
       return problemFor(c, 'RULE_NOT_FOUND', { detail: `There is no rule for ${refusal.region}.` });
     case 'MISCONFIGURED': {
-      const bindings = c.get('gate').config.adminProblems.map((p) => `${p.binding} ${p.message}`).join('; ');
+      const bindings = c
+        .get('gate')
+        .config.adminProblems.map((p) => `${p.binding} ${p.message}`)
+        .join('; ');
       return problemFor(c, 'MISCONFIGURED', { detail: `The admin API is not configured: ${bindings}.` });
     }
     case 'SCOPE_REQUIRED':

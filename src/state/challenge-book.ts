@@ -14,7 +14,6 @@ import type { ChallengePurpose } from '../vocabulary';
 
 const CHALLENGE_PREFIX = 'challenge:';
 
-
 /** A verification challenge as stored: never the code itself, only its salted digest. */
 export interface ChallengeRecord {
   challengeId: string;
@@ -42,11 +41,7 @@ export interface CodeGuess {
 }
 
 /** Why a guess was not taken: unknown (or another device's, or another purpose's), used or expired, locked, or wrong. */
-export type CodeRefusal =
-  | { reason: 'CHALLENGE_NOT_FOUND' }
-  | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
-  | { reason: 'CHALLENGE_LOCKED' }
-  | { reason: 'CODE_INVALID'; attemptsRemaining: number };
+export type CodeRefusal = { reason: 'CHALLENGE_NOT_FOUND' } | { reason: 'CHALLENGE_EXPIRED'; used: boolean } | { reason: 'CHALLENGE_LOCKED' } | { reason: 'CODE_INVALID'; attemptsRemaining: number };
 
 /** A right guess: the challenge's storage key, for `spend`. */
 export type CheckedCode = Result<string, CodeRefusal>;

@@ -101,7 +101,9 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       await Promise.all(
         Object.entries(rollout.regions).map(async ([region, rule]) => {
           if (!guarded(rule) || region === FALLBACK_REGION) return [region, rule] as const;
-          const reading = await regionMetrics(this.env, region).guardReading(rule.guard!, region).catch(() => null);
+          const reading = await regionMetrics(this.env, region)
+            .guardReading(rule.guard!, region)
+            .catch(() => null);
           return [region, reading ? { ...rule, reading } : rule] as const;
         }),
       ),
@@ -138,7 +140,13 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
    * One transaction (no await in between): the rules, the mark that KV owes
    * them, the audit entry, and any ops event.
    */
-  #write(current: Rollout, region: string, rule: RolloutRule | null, audit: { actor: string; action: string; before: RolloutRule | null; note: string | null; now: number }, event?: OpsEvent): Rollout {
+  #write(
+    current: Rollout,
+    region: string,
+    rule: RolloutRule | null,
+    audit: { actor: string; action: string; before: RolloutRule | null; note: string | null; now: number },
+    event?: OpsEvent,
+  ): Rollout {
     const regions = { ...current.regions };
     if (rule) regions[region] = rule;
     else delete regions[region];
@@ -214,7 +222,13 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
 
     if (reading?.unhealthy) {
       const after = tripped(still, reading, now);
-      this.#write(current, region, after, { actor: GUARD_ACTOR, action: 'rollout.guard_tripped', before: still, note: tripNote(reading, still), now }, { type: 'rollout_guard_tripped', region, rule: after, reading, at: new Date(now).toISOString() });
+      this.#write(
+        current,
+        region,
+        after,
+        { actor: GUARD_ACTOR, action: 'rollout.guard_tripped', before: still, note: tripNote(reading, still), now },
+        { type: 'rollout_guard_tripped', region, rule: after, reading, at: new Date(now).toISOString() },
+      );
       console.log(JSON.stringify({ event: 'rollout_guard_tripped', region, cause: reading.cause, households: reading.households }));
       await this.#afterWrite(region, still, after, now);
       return true;
@@ -222,7 +236,13 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     const due = nextAdvance(still);
     if (advance && due !== null && due <= now) {
       const after = advanced(still, now);
-      this.#write(current, region, after, { actor: GUARD_ACTOR, action: 'rollout.stage_advanced', before: still, note: stageNote(after), now }, { type: 'rollout_stage_advanced', region, rule: after, reading, at: new Date(now).toISOString() });
+      this.#write(
+        current,
+        region,
+        after,
+        { actor: GUARD_ACTOR, action: 'rollout.stage_advanced', before: still, note: stageNote(after), now },
+        { type: 'rollout_stage_advanced', region, rule: after, reading, at: new Date(now).toISOString() },
+      );
       await this.#afterWrite(region, still, after, now);
       return true;
     }
@@ -265,7 +285,10 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
 
   /** Every region that has decision metrics, in order. */
   metricsRegions(): string[] {
-    return this.ctx.storage.sql.exec<{ region: string }>('SELECT region FROM metrics_regions ORDER BY region').toArray().map((row) => row.region);
+    return this.ctx.storage.sql
+      .exec<{ region: string }>('SELECT region FROM metrics_regions ORDER BY region')
+      .toArray()
+      .map((row) => row.region);
   }
 
   /** Every region that has decision metrics, in order, with the shards holding its counts. */

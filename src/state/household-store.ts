@@ -12,8 +12,30 @@
 import { DurableObject } from 'cloudflare:workers';
 import { isOtherKey, isSignedOut, keySighting } from '../household/devices';
 import { nextAnchorAddressExpiry, pruneAnchorAddresses } from '../household/home-networks';
-import { emptyHousehold, fromHouseholdDocument, toHouseholdDocument, touch, type Household, type HouseholdDocument, type HouseholdLimits, type LegacyHouseholdDocument, type SharingReading, type SupportGrant, type Visit } from '../household/household';
-import { addExtraMember, addSupportGrant, endSupportGrant, removeExtraMember, recordDeviceKey, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice, type ExtraMemberChange } from '../household/transitions';
+import {
+  emptyHousehold,
+  fromHouseholdDocument,
+  toHouseholdDocument,
+  touch,
+  type Household,
+  type HouseholdDocument,
+  type HouseholdLimits,
+  type LegacyHouseholdDocument,
+  type SharingReading,
+  type SupportGrant,
+  type Visit,
+} from '../household/household';
+import {
+  addExtraMember,
+  addSupportGrant,
+  endSupportGrant,
+  removeExtraMember,
+  recordDeviceKey,
+  primaryLocationChangesUsed,
+  setPrimaryLocation,
+  signOutDevice,
+  type ExtraMemberChange,
+} from '../household/transitions';
 import { applyVisit, sharingCheckDue } from '../household/visits';
 import { verifiedAccess } from '../household/travel-access';
 
@@ -87,10 +109,7 @@ export interface PrimaryLocationInput extends CodeGuess {
   limits: HouseholdLimits;
 }
 
-export type PrimaryLocationResult = Result<
-  { household: Household },
-  { reason: 'VERIFICATION_REQUIRED' } | Exclude<CodeRefusal, { reason: 'CHALLENGE_NOT_FOUND' }> | PrimaryLocationLimited
->;
+export type PrimaryLocationResult = Result<{ household: Household }, { reason: 'VERIFICATION_REQUIRED' } | Exclude<CodeRefusal, { reason: 'CHALLENGE_NOT_FOUND' }> | PrimaryLocationLimited>;
 
 export type SignOutResult = Result<{ household: Household }, { reason: 'DEVICE_NOT_FOUND' }>;
 

@@ -110,7 +110,15 @@ export interface SketchSeries {
  * answers as it is; several are summed step by step, their household
  * sketches merged per step and over the period.
  */
-export async function shardedCountSeries(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string, shards: readonly number[], resolution: Resolution, from: number, to: number, stepMs: number): Promise<CountSeries> {
+export async function shardedCountSeries(
+  bindings: { METRICS: DurableObjectNamespace<RegionMetrics> },
+  region: string,
+  shards: readonly number[],
+  resolution: Resolution,
+  from: number,
+  to: number,
+  stepMs: number,
+): Promise<CountSeries> {
   if (shards.length === 1) return regionMetrics(bindings, region, shards[0]).countSeries(resolution, from, to, stepMs);
   const parts = await Promise.all(shards.map((shard) => regionMetrics(bindings, region, shard).countSeriesSketches(resolution, from, to, stepMs)));
   const steps = new Map<number, { record: TallyRecord; households: Households }>();
@@ -131,7 +139,14 @@ export async function shardedCountSeries(bindings: { METRICS: DurableObjectNames
 }
 
 /** Whether any shard of `region` counted anything in [from, to). */
-export async function shardsHaveCounts(bindings: { METRICS: DurableObjectNamespace<RegionMetrics> }, region: string, shards: readonly number[], resolution: Resolution, from: number, to: number): Promise<boolean> {
+export async function shardsHaveCounts(
+  bindings: { METRICS: DurableObjectNamespace<RegionMetrics> },
+  region: string,
+  shards: readonly number[],
+  resolution: Resolution,
+  from: number,
+  to: number,
+): Promise<boolean> {
   const counted = await Promise.all(shards.map((shard) => regionMetrics(bindings, region, shard).hasCounts(resolution, from, to)));
   return counted.includes(true);
 }
@@ -464,7 +479,8 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     if (first !== null) {
       for (let hour = hourOf(first); hour < complete; hour += MS_PER_HOUR) {
         const [summed] = this.#series('minute', hour, hour + MS_PER_HOUR, MS_PER_HOUR, (record) => record);
-        if (summed) this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO hour (at, counts, ${SKETCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, hour, JSON.stringify(summed.record), ...sketchColumns(summed.households));
+        if (summed)
+          this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO hour (at, counts, ${SKETCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, hour, JSON.stringify(summed.record), ...sketchColumns(summed.households));
       }
     }
     this.#rolledUpTo = complete;

@@ -41,7 +41,9 @@ export function schemaVersion(sql: SqlStorage): number {
 
 /** Whether the object holds nothing: no table of its own and no key-value record. */
 function holdsNothing(storage: DurableObjectStorage): boolean {
-  const tables = storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").one().n;
+  const tables = storage.sql
+    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+    .one().n;
   if (tables > 0) return false;
   for (const _ of storage.kv.list({ limit: 1 })) return false;
   return true;
@@ -93,7 +95,12 @@ export class SqlSchema {
 
 /** Columns `table` has. */
 function columnsOf(sql: SqlStorage, table: string): Set<string> {
-  return new Set(sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((column) => column.name));
+  return new Set(
+    sql
+      .exec<{ name: string }>(`PRAGMA table_info(${table})`)
+      .toArray()
+      .map((column) => column.name),
+  );
 }
 
 /**

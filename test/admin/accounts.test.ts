@@ -174,7 +174,10 @@ describe('account support', () => {
 
     expect((await admin('GET', `/admin/v1/accounts/${account}`)).status).toBe(404);
     // KV and the object keep the floor alone: no device, network, grant or challenge.
-    expect(JSON.parse((await env.HEARTH_KV.get(householdKey(account)))!)).toEqual({ schema: 2, eraseFloor: { signedOutBefore: expect.any(Number), until: expect.any(Number), revision: expect.any(Number) } });
+    expect(JSON.parse((await env.HEARTH_KV.get(householdKey(account)))!)).toEqual({
+      schema: 2,
+      eraseFloor: { signedOutBefore: expect.any(Number), until: expect.any(Number), revision: expect.any(Number) },
+    });
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
     const left = await runInDurableObject(stub, async (_: HouseholdStore, state) => [...(await state.storage.list()).keys()]);
     expect(left.filter((key) => key !== 'kv:lastPublishedAt')).toEqual(['erase:floor']);

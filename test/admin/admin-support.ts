@@ -5,7 +5,11 @@ import { ADMIN_SCOPES } from '../../src/vocabulary';
 
 export const ALL_SCOPES = ADMIN_SCOPES.join(' ');
 
-export async function admin(method: string, path: string, options: { body?: unknown; raw?: string; scope?: string; token?: string | null; headers?: Record<string, string>; env?: GateRequest['env'] } = {}) {
+export async function admin(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; scope?: string; token?: string | null; headers?: Record<string, string>; env?: GateRequest['env'] } = {},
+) {
   const token = options.token === null ? undefined : (options.token ?? (await adminToken(options.scope ?? ALL_SCOPES)));
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const response = await callGate({

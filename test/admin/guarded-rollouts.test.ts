@@ -54,7 +54,16 @@ describe('rule validation', () => {
     [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1D' }, { percent: 10 }] }, 'stages.1.percent'],
     [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1M' }, { percent: 50 }] }, 'stages.0.hold'],
     [{ mode: 'enforce', stages: [{ percent: 10 }, { percent: 50 }] }, 'stages.0.hold'],
-    [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1D' }, { percent: 50, hold: 'P1D' }] }, 'stages.1.hold'],
+    [
+      {
+        mode: 'enforce',
+        stages: [
+          { percent: 10, hold: 'P1D' },
+          { percent: 50, hold: 'P1D' },
+        ],
+      },
+      'stages.1.hold',
+    ],
     [{ mode: 'enforce', percent: 30, stages: [{ percent: 10, hold: 'P1D' }, { percent: 50 }] }, 'percent'],
     [{ mode: 'enforce', stages: [{ percent: 10, hold: 'P1D', extra: 1 }, { percent: 50 }] }, 'stages.0.extra'],
     [{ mode: 'enforce', guard: { maxRefusalRate: 1.5, window: 'PT15M' } }, 'guard.maxRefusalRate'],

@@ -4,8 +4,7 @@ import { deviceToken, adminToken } from '../support/tokens';
 import { admin, ALL_SCOPES } from './admin-support';
 
 const adminOperations = operations.filter((operation) => operation.auth === 'admin');
-const samplePath = (path: string) =>
-  path.replace('{region}', 'PE').replace('{account}', 'scope-acct').replace('{grantId}', crypto.randomUUID()).replace('{deviceId}', 'scope-device');
+const samplePath = (path: string) => path.replace('{region}', 'PE').replace('{account}', 'scope-acct').replace('{grantId}', crypto.randomUUID()).replace('{deviceId}', 'scope-device');
 
 describe('admin scopes', () => {
   it('covers every admin operation', () => {
@@ -31,14 +30,23 @@ describe('admin scopes', () => {
     });
 
     it(`answers 403 SCOPE_REQUIRED without ${operation.scope}`, async () => {
-      const others = ALL_SCOPES.split(' ').filter((scope) => scope !== operation.scope).join(' ');
+      const others = ALL_SCOPES.split(' ')
+        .filter((scope) => scope !== operation.scope)
+        .join(' ');
       const response = await admin(method, path, { scope: others });
       expect(response.status).toBe(403);
       expect(response.body).toMatchObject({ reason: 'SCOPE_REQUIRED', requiredScope: operation.scope });
     });
 
     it(`lets ${operation.scope} through`, async () => {
-      const body = operation.operationId === 'setRolloutRule' || operation.operationId === 'previewRolloutRule' ? { mode: 'monitor' } : operation.operationId === 'createGrant' ? { days: 1, reason: 'scope test' } : operation.operationId === 'addExtraMember' || operation.operationId === 'explainDecision' ? { deviceId: 'scope-device' } : undefined;
+      const body =
+        operation.operationId === 'setRolloutRule' || operation.operationId === 'previewRolloutRule'
+          ? { mode: 'monitor' }
+          : operation.operationId === 'createGrant'
+            ? { days: 1, reason: 'scope test' }
+            : operation.operationId === 'addExtraMember' || operation.operationId === 'explainDecision'
+              ? { deviceId: 'scope-device' }
+              : undefined;
       const response = await admin(method, path, { scope: operation.scope!, body });
       expect([401, 403]).not.toContain(response.status);
       expect(response.status).toBeLessThan(500);
@@ -51,7 +59,9 @@ describe('admin scopes', () => {
     const jwk = developmentKeys.admin[0]!;
     const key = await importJWK(jwk, 'EdDSA');
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ iss: ADMIN_ISSUER, aud: 'hearth-admin', sub: 'x', scope: ALL_SCOPES, iat: now - 7200, exp: now - 3600 }).setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid }).sign(key);
+    const expired = await new SignJWT({ iss: ADMIN_ISSUER, aud: 'hearth-admin', sub: 'x', scope: ALL_SCOPES, iat: now - 7200, exp: now - 3600 })
+      .setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid })
+      .sign(key);
     expect((await admin('GET', '/admin/v1/rollout', { token: expired })).body.reason).toBe('TOKEN_EXPIRED');
     const wrongAudience = await new SignJWT({ iss: ADMIN_ISSUER, aud: 'playback', sub: 'x', scope: ALL_SCOPES, iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid }).sign(key);
     expect((await admin('GET', '/admin/v1/rollout', { token: wrongAudience })).status).toBe(401);

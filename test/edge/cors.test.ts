@@ -21,7 +21,11 @@ const preflight = (path: string, origin: string, requestHeaders = 'authorization
 
 /** The names of every Access-Control-* header an answer carries. */
 const corsHeaders = (response: Response) => [...response.headers.keys()].filter((name) => name.startsWith('access-control-'));
-const listOf = (value: string | null) => (value ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name.length > 0);
+const listOf = (value: string | null) =>
+  (value ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name.length > 0);
 
 function expectReadableBy(response: Response, origin: string) {
   expect(response.headers.get('Access-Control-Allow-Origin')).toBe(origin);

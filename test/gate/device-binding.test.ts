@@ -21,7 +21,17 @@ async function read(response: Response): Promise<{ status: number; headers: Head
 
 /** A request with these headers (a bound device's, or `Authorization` alone). */
 async function send(headers: Record<string, string>, init: { path?: string; method?: string; ip?: string; bindings?: GateRequest['bindings']; env?: GateRequest['env'] } = {}) {
-  return read(await callGate({ path: init.path ?? '/gate/v1/decision', method: init.method ?? 'GET', ip: init.ip ?? HOME_IP, country: 'PE', headers, ...(init.bindings ? { bindings: init.bindings } : {}), ...(init.env ? { env: init.env } : {}) }));
+  return read(
+    await callGate({
+      path: init.path ?? '/gate/v1/decision',
+      method: init.method ?? 'GET',
+      ip: init.ip ?? HOME_IP,
+      country: 'PE',
+      headers,
+      ...(init.bindings ? { bindings: init.bindings } : {}),
+      ...(init.env ? { env: init.env } : {}),
+    }),
+  );
 }
 
 /** The answer is the proof refusal: 401, DPoP challenge, problem+json, and neither token nor proof echoed. */
@@ -254,7 +264,13 @@ describe("device-bound tokens: a device's key", () => {
     await send(await tv.headers());
     const admin = await adminToken('accounts:read');
     const explained = await read(
-      await callGate({ path: `/admin/v1/accounts/${account}/explain`, method: 'POST', token: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ deviceId: 'tv', country: 'PE' }) }),
+      await callGate({
+        path: `/admin/v1/accounts/${account}/explain`,
+        method: 'POST',
+        token: admin,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ deviceId: 'tv', country: 'PE' }),
+      }),
     );
     expect(explained.status).toBe(200);
     expect(explained.body.bound).toBe(true);

@@ -49,19 +49,16 @@ describe('device tokens', () => {
     const publicJwk = { ...developmentKeys.device[0]! } as Record<string, unknown>;
     delete publicJwk.d;
     for (const secret of [JSON.stringify(publicJwk), publicJwk.x as string]) {
-      const token = await new SignJWT(claims())
-        .setProtectedHeader({ alg: 'HS256', kid: developmentKeys.device[0]!.kid })
-        .sign(new TextEncoder().encode(secret));
+      const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: developmentKeys.device[0]!.kid }).sign(new TextEncoder().encode(secret));
       await expectRejected(token, 'TOKEN_INVALID');
     }
   });
 
   it('refuses an RS256 token', async () => {
-    const { privateKey } = await crypto.subtle.generateKey(
-      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-      true,
-      ['sign', 'verify'],
-    ) as CryptoKeyPair;
+    const { privateKey } = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair;
     const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: developmentKeys.device[0]!.kid }).sign(privateKey);
     await expectRejected(token, 'TOKEN_INVALID');
   });
@@ -80,7 +77,7 @@ describe('device tokens', () => {
   });
 
   it('refuses a token signed by a key the gate does not know under a known kid', async () => {
-    const { privateKey } = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as CryptoKeyPair;
+    const { privateKey } = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
     const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: developmentKeys.device[0]!.kid }).sign(privateKey);
     await expectRejected(token, 'TOKEN_INVALID');
   });

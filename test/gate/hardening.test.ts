@@ -160,8 +160,7 @@ describe('cross-site forms (CSRF)', () => {
     await decisionOf(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
     return { account, phone: await deviceToken({ account, device: 'phone' }) };
   }
-  const post = (cookie: string, headers: Record<string, string>) =>
-    callGate({ method: 'POST', path: '/gate/v1/challenges', cookie: `hearth_device=${cookie}`, ip: AWAY_IP, country: 'PE', headers });
+  const post = (cookie: string, headers: Record<string, string>) => callGate({ method: 'POST', path: '/gate/v1/challenges', cookie: `hearth_device=${cookie}`, ip: AWAY_IP, country: 'PE', headers });
 
   it('refuses a cookie-authenticated POST from another site, or with no evidence, and sends nothing', async () => {
     const { account, phone } = await travellerWithCookie();

@@ -279,7 +279,14 @@ describe('time, staleness and concurrency', () => {
         return testEnv.HEARTH_KV.get(key, type as 'json');
       },
     };
-    const failingStore = { idFromName: () => ({}), get: () => ({ snapshot: async () => { throw new Error('DO unavailable'); } }) };
+    const failingStore = {
+      idFromName: () => ({}),
+      get: () => ({
+        snapshot: async () => {
+          throw new Error('DO unavailable');
+        },
+      }),
+    };
     const broken = { HEARTH_KV: failingKv, HOUSEHOLDS: failingStore };
     await setRule('PE', 'enforce', { failOpen: true });
     await setRule('CL', 'enforce', { failOpen: false });

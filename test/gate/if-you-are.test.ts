@@ -23,7 +23,11 @@ describe('the help page’s “If you are…” answers', () => {
     if (!parsed.ok) throw new Error('development bindings do not parse');
     const numbers = accessNumbers(parsed.value);
     const english = ifYouAreAnswers(numbers, 'en');
-    for (const [language, locale, heading] of [['es-PE', 'es', 'Si tú…'], ['pt-BR', 'pt', 'Se você…'], ['fr-CA', 'fr', 'Si vous…']] as const) {
+    for (const [language, locale, heading] of [
+      ['es-PE', 'es', 'Si tú…'],
+      ['pt-BR', 'pt', 'Se você…'],
+      ['fr-CA', 'fr', 'Si vous…'],
+    ] as const) {
       const html = await (await callGate({ path: '/gate/help', headers: { 'Accept-Language': language } })).text();
       const answers = ifYouAreAnswers(numbers, locale);
       expect(answers.map((a) => a.id)).toEqual(english.map((a) => a.id));

@@ -27,7 +27,7 @@ describe('misconfiguration fails loudly, never as a silent allow', () => {
     expect(errors.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ event: 'misconfigured', binding }));
   });
 
-  it('names every bad binding at once, the admin API\'s and the storage bindings\' among them', async () => {
+  it("names every bad binding at once, the admin API's and the storage bindings' among them", async () => {
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
     const broken = { DEVICE_JWKS: undefined, TRUST_WINDOW: 'a month', CODE_MAX_ATTEMPTS: 'five', ADMIN_JWKS: '{"keys": [', HEARTH_KV: undefined, CONTROL: undefined };
@@ -38,7 +38,10 @@ describe('misconfiguration fails loudly, never as a silent allow', () => {
     const all = ['DEVICE_JWKS', 'TRUST_WINDOW', 'CODE_MAX_ATTEMPTS', 'ADMIN_JWKS', 'HEARTH_KV', 'CONTROL'];
     expect(problem.bindings.toSorted()).toEqual(all.toSorted());
     for (const binding of all) expect(problem.detail).toContain(binding);
-    const logged = errors.map((line) => JSON.parse(line)).filter((line) => line.event === 'misconfigured').map((line) => line.binding);
+    const logged = errors
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.event === 'misconfigured')
+      .map((line) => line.binding);
     expect(logged.toSorted()).toEqual(all.toSorted());
   });
 

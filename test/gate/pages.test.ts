@@ -5,7 +5,6 @@ import { production } from '../support/production';
 import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import { deviceToken, makeDeviceKeyPair } from '../support/tokens';
 
-
 describe('pages, server side', () => {
   it('renders the help page for the cookie’s device, in its language, with every reason anchored', async () => {
     await setRule('PE', 'challenge');

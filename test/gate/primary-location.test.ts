@@ -125,7 +125,15 @@ describe('moving the household needs the owner’s code', () => {
     expect((await callGate({ method: 'POST', path: '/gate/v1/challenges', token: phone, ip: AWAY_IP, country: 'PE' })).status).toBe(201);
     const withBody = await callGate({ method: 'POST', path: '/gate/v1/challenges', token: phone, ip: AWAY_IP, country: 'PE', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(withBody.status).toBe(201);
-    const explicit = await callGate({ method: 'POST', path: '/gate/v1/challenges', token: phone, ip: AWAY_IP, country: 'PE', headers: { 'Content-Type': 'application/json' }, body: '{"purpose":"access"}' });
+    const explicit = await callGate({
+      method: 'POST',
+      path: '/gate/v1/challenges',
+      token: phone,
+      ip: AWAY_IP,
+      country: 'PE',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"purpose":"access"}',
+    });
     expect(explicit.status).toBe(201);
     expect((await deliveries(account)).map((d) => d.message.purpose)).toEqual(['access', 'access', 'access']);
   });
@@ -205,7 +213,9 @@ describe('a code of one purpose never serves the other', () => {
     expect(await networkCount(account)).toBe(1);
     expect((await household(account))!.anchorDeviceId).toBe('tv');
     // Nothing was counted against the access code: it still grants access.
-    const verified = await read(await callGate({ method: 'POST', path: `/gate/v1/challenges/${opened.body.challengeId}/verify`, token: guestTv, ip: AWAY_IP, country: 'PE', body: JSON.stringify({ code }) }));
+    const verified = await read(
+      await callGate({ method: 'POST', path: `/gate/v1/challenges/${opened.body.challengeId}/verify`, token: guestTv, ip: AWAY_IP, country: 'PE', body: JSON.stringify({ code }) }),
+    );
     expect(verified.status).toBe(200);
     expect(verified.body.reason).toBe('TEMPORARY_ACCESS');
   });
@@ -215,7 +225,9 @@ describe('a code of one purpose never serves the other', () => {
     const guestTv = await deviceToken({ account, device: 'tv-away', type: 'tv' });
     const opened = await read(await openPrimaryLocationChallenge(guestTv, { ip: AWAY_IP, country: 'PE' }));
     const code = await lastCode(account);
-    const verified = await read(await callGate({ method: 'POST', path: `/gate/v1/challenges/${opened.body.challengeId}/verify`, token: guestTv, ip: AWAY_IP, country: 'PE', body: JSON.stringify({ code }) }));
+    const verified = await read(
+      await callGate({ method: 'POST', path: `/gate/v1/challenges/${opened.body.challengeId}/verify`, token: guestTv, ip: AWAY_IP, country: 'PE', body: JSON.stringify({ code }) }),
+    );
     expect(verified.status).toBe(404);
     expect(verified.body.reason).toBe('CHALLENGE_NOT_FOUND');
     expect(await decisionReason(guestTv, AWAY_IP)).toBe('OUTSIDE_HOUSEHOLD');

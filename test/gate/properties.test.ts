@@ -36,7 +36,21 @@ const ipv6 = fc.array(fc.nat(0xffff), { minLength: 8, maxLength: 8 }).map((group
 const oddText = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('__proto__', 'constructor', 'toString', '../../etc', '%00', '\u0000', 'Bearer', ' ', ''));
 const address = fc.oneof(ipv4, ipv6, fc.constantFrom('240.0.0.1', '::ffff:203.0.113.9', '999.1.1.1', 'fe80::1%eth0', '203.0.113.9/24', 'localhost'), oddText);
 const path = fc.oneof(
-  fc.constantFrom('/gate/v1/decision', '/gate/v1/challenges', '/gate/v1/household/devices', '/gate/v1/household/primary-location', '/gate/v1/challenges/00000000-0000-4000-8000-000000000000/verify', '/gate/help', '/gate', '/admin/v1/rollout', '/admin/v1/accounts/__proto__', '/healthz', '/openapi.json', '/demo', '/titles/1/seg-1.ts'),
+  fc.constantFrom(
+    '/gate/v1/decision',
+    '/gate/v1/challenges',
+    '/gate/v1/household/devices',
+    '/gate/v1/household/primary-location',
+    '/gate/v1/challenges/00000000-0000-4000-8000-000000000000/verify',
+    '/gate/help',
+    '/gate',
+    '/admin/v1/rollout',
+    '/admin/v1/accounts/__proto__',
+    '/healthz',
+    '/openapi.json',
+    '/demo',
+    '/titles/1/seg-1.ts',
+  ),
   fc.webPath().filter((p) => p.startsWith('/')),
 );
 const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS');
@@ -62,7 +76,17 @@ describe('the whole Worker under random input', () => {
     const valid = await deviceToken({ account, device: 'prop-tv', type: 'tv' });
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ path, method, address, ipv6: fc.option(address, { nil: undefined }), token: fc.oneof(invalidToken, fc.constant(valid)), viaCookie: fc.boolean(), headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }), body, country: fc.constantFrom('PE', 'CL', 'CR', 'CA', 'XX', undefined) }),
+        fc.record({
+          path,
+          method,
+          address,
+          ipv6: fc.option(address, { nil: undefined }),
+          token: fc.oneof(invalidToken, fc.constant(valid)),
+          viaCookie: fc.boolean(),
+          headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }),
+          body,
+          country: fc.constantFrom('PE', 'CL', 'CR', 'CA', 'XX', undefined),
+        }),
         async (input) => {
           tally.cases += 1;
           logs.length = 0;

@@ -92,7 +92,16 @@ describe('an allowed decision carries a playback session', () => {
     expect(refused.cookie).toMatch(/^hearth_session=; Max-Age=0;/);
     const opened = await callGate({ method: 'POST', path: '/gate/v1/challenges', token: laptop, ip: AWAY_IP, country: 'PE', env });
     const { challengeId } = await opened.json<{ challengeId: string }>();
-    const verified = await callGate({ method: 'POST', path: `/gate/v1/challenges/${challengeId}/verify`, token: laptop, ip: AWAY_IP, country: 'PE', env, body: JSON.stringify({ code: await lastCode(account) }), headers: { 'Content-Type': 'application/json' } });
+    const verified = await callGate({
+      method: 'POST',
+      path: `/gate/v1/challenges/${challengeId}/verify`,
+      token: laptop,
+      ip: AWAY_IP,
+      country: 'PE',
+      env,
+      body: JSON.stringify({ code: await lastCode(account) }),
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(verified.status).toBe(200);
     const allowed = await decision(laptop, { env, ip: AWAY_IP });
     expect(allowed.body.reason).toBe('TEMPORARY_ACCESS');
@@ -152,7 +161,10 @@ describe('playback with a session', () => {
     const { credential } = await tvWithSession();
     const [version, payload, mac] = credential.split('.') as [string, string, string];
     const flip = (text: string, at: number) => text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
-    const forgedPayload = btoa(atob(payload.replace(/-/g, '+').replace(/_/g, '/')).replace('"tv"', '"tx"')).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const forgedPayload = btoa(atob(payload.replace(/-/g, '+').replace(/_/g, '/')).replace('"tv"', '"tx"'))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
     for (const tampered of [`${version}.${flip(payload, 5)}.${mac}`, `${version}.${payload}.${flip(mac, 10)}`, `${version}.${forgedPayload}.${mac}`, `s2.${payload}.${mac}`]) {
       const { status, body } = await problemOf(await playWithSession(tampered));
       expect({ tampered, status }).toEqual({ tampered, status: 401 });
@@ -235,7 +247,7 @@ describe('what the origin sees', () => {
       ip: HOME_IP,
       country: 'PE',
       cookie: `theme=dark; hearth_session=${credential}; hearth_device=${token}; lang=es`,
-      headers: { 'Hearth-Session': credential, Authorization: `DPoP ${token}`, DPoP: 'eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.c2ln', 'Hearth_Session': credential },
+      headers: { 'Hearth-Session': credential, Authorization: `DPoP ${token}`, DPoP: 'eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.c2ln', Hearth_Session: credential },
     });
     expect(response.status).toBe(200);
     const echo = await response.json<{ headers: Record<string, string> }>();

@@ -195,7 +195,7 @@ describe('a network many households call home is shared', () => {
     const family = await householdAt(elsewhere(1));
     const moved = await movePrimaryLocation(family.account, family.tv, { ip: at(40), country: REGION, env: SHARED });
     expect(moved.status).toBe(200);
-    expect(((await moved.json<{ household: { networks: unknown[] } }>()).household.networks)).toMatchObject([{ shared: true, households: 3 }]);
+    expect((await moved.json<{ household: { networks: unknown[] } }>()).household.networks).toMatchObject([{ shared: true, households: 3 }]);
     expect((await play(await family.phone('phone-beside'), at(40))).reason).toBe('IN_HOUSEHOLD');
     expect((await play(await family.phone('phone-apart'), at(41))).reason).toBe('OUTSIDE_HOUSEHOLD');
   });
@@ -286,7 +286,15 @@ describe('when a sharing count cannot be read', () => {
     try {
       const account = newAccount('unreadable');
       const store = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
-      const limits = { trustWindowMs: 31_000, travelWindowMs: 30 * 86_400_000, travelGrantsPerWindow: 2, homeNetworksMax: 3, tokenMaxAgeMs: 30 * 86_400_000, sharedNetworkHouseholds: 2, copresenceWindowMs: 2000 };
+      const limits = {
+        trustWindowMs: 31_000,
+        travelWindowMs: 30 * 86_400_000,
+        travelGrantsPerWindow: 2,
+        homeNetworksMax: 3,
+        tokenMaxAgeMs: 30 * 86_400_000,
+        sharedNetworkHouseholds: 2,
+        copresenceWindowMs: 2000,
+      };
       // A holder id the network's object refuses: its call throws, as an unreachable object would.
       const saved = await store.recordVisit(account, { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.some-network', addressId: 'a1.tv', at: Date.now() }, limits, { holderId: 'not-a-holder-id' });
       expect(saved.establishedAt).not.toBeNull();

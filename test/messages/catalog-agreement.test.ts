@@ -24,7 +24,8 @@ const CODE_WORD: Record<Locale, RegExp> = { en: /\bcodes?\b/i, es: /\bc[oó]digo
 /** Refusals that speak of a code without offering a new one: the code already sent (retry it), none needed, too many asked (wait). */
 const CODE_MENTIONED_NOT_OFFERED = new Set<Reason>(['CODE_INVALID', 'NOT_REQUIRED', 'CHALLENGE_RATE_LIMITED']);
 /** Words and turns of European Portuguese that a Brazilian reader stumbles on. */
-const EUROPEAN_PORTUGUESE = /\b(?:estiver a|está a|estão a|residência|equipa|contacte|contactar|ecrã|registo|encontrámos|enviámos|aplicação|utiliza|partilhad|inicie sessão|introduz|daqui a pouco|noutr|numa)\b/i;
+const EUROPEAN_PORTUGUESE =
+  /\b(?:estiver a|está a|estão a|residência|equipa|contacte|contactar|ecrã|registo|encontrámos|enviámos|aplicação|utiliza|partilhad|inicie sessão|introduz|daqui a pouco|noutr|numa)\b/i;
 
 /** Every reason `decide()` can give (contract §4), with whether an allow can carry it: row 2 fails open, `monitor` allows rows 11. */
 const DECISION_REASONS: Record<DecisionReason, { allow: boolean; refuse: boolean }> = {
@@ -117,7 +118,9 @@ describe('every reason × language × device type', () => {
 
   it('gives a re-used code its own reason and wording, apart from an expired one, in every language', () => {
     for (const locale of LOCALES) {
-      expect(explainReason('CODE_ALREADY_USED', { locale, allowed: false, deviceType: 'mobile' }).message).not.toBe(explainReason('CHALLENGE_EXPIRED', { locale, allowed: false, deviceType: 'mobile' }).message);
+      expect(explainReason('CODE_ALREADY_USED', { locale, allowed: false, deviceType: 'mobile' }).message).not.toBe(
+        explainReason('CHALLENGE_EXPIRED', { locale, allowed: false, deviceType: 'mobile' }).message,
+      );
     }
     expect(reasonEntry('CODE_ALREADY_USED').status).toBe(410);
   });
@@ -155,7 +158,15 @@ describe('the endpoints grant what the answers offer', () => {
       // Each action, followed by this device, is granted: a code is sent, the pages open, and the TV is told the move needs the owner's code.
       const answers: Record<string, { status: number; reason?: string }> = {};
       for (const action of body.actions) {
-        const answer = await callGate({ method: action.method, path: action.href.split('#')[0]!, token, cookie: `hearth_device=${token}`, ip: AWAY_IP, country: 'PE', ...(action.method === 'POST' ? { body: '{}', headers: { 'Content-Type': 'application/json' } } : {}) });
+        const answer = await callGate({
+          method: action.method,
+          path: action.href.split('#')[0]!,
+          token,
+          cookie: `hearth_device=${token}`,
+          ip: AWAY_IP,
+          country: 'PE',
+          ...(action.method === 'POST' ? { body: '{}', headers: { 'Content-Type': 'application/json' } } : {}),
+        });
         const json = answer.headers.get('Content-Type')?.includes('json') ? ((await answer.json()) as { reason?: string }) : {};
         answers[action.id] = { status: answer.status, ...(json.reason ? { reason: json.reason } : {}) };
       }
@@ -177,7 +188,13 @@ describe('the endpoints grant what the answers offer', () => {
     await callGate({ token: await deviceToken({ account, device: 'anchor', type: 'tv' }), ip: HOME_IP, country: 'CR' });
     const phone = await deviceToken({ account, device: 'away' });
     for (const locale of LOCALES) {
-      const body = (await (await callGate({ token: phone, ip: AWAY_IP, country: 'CR', headers: { 'Accept-Language': locale } })).json()) as { decision: string; reason: string; wouldDecision: string; message: string; actions: Action[] };
+      const body = (await (await callGate({ token: phone, ip: AWAY_IP, country: 'CR', headers: { 'Accept-Language': locale } })).json()) as {
+        decision: string;
+        reason: string;
+        wouldDecision: string;
+        message: string;
+        actions: Action[];
+      };
       expect(body).toMatchObject({ decision: 'allow', reason: 'OUTSIDE_HOUSEHOLD', wouldDecision: 'challenge', actions: [] });
       expect(body.message).not.toMatch(CODE_WORD[locale]);
     }
@@ -191,7 +208,15 @@ describe('the endpoints grant what the answers offer', () => {
     const opened = (await (await callGate({ method: 'POST', path: '/gate/v1/challenges', token, ip: AWAY_IP, country: 'PE' })).json()) as { challengeId: string };
     const code = await lastCode(account);
     const verify = (locale: string) =>
-      callGate({ method: 'POST', path: `/gate/v1/challenges/${opened.challengeId}/verify`, token, ip: AWAY_IP, country: 'PE', body: JSON.stringify({ code }), headers: { 'Content-Type': 'application/json', 'Accept-Language': locale } });
+      callGate({
+        method: 'POST',
+        path: `/gate/v1/challenges/${opened.challengeId}/verify`,
+        token,
+        ip: AWAY_IP,
+        country: 'PE',
+        body: JSON.stringify({ code }),
+        headers: { 'Content-Type': 'application/json', 'Accept-Language': locale },
+      });
     expect((await verify('en')).status).toBe(200);
     for (const locale of LOCALES) {
       const again = await verify(locale);

@@ -47,8 +47,20 @@ describe('Analytics Engine points', () => {
   it('writes an allowed segment that hit STATE_UNAVAILABLE (an error) even at a sample of 0', async () => {
     await setRule('UY', 'enforce', { failOpen: true });
     const decisions = dataset();
-    const failingKv = { get: async () => { throw new Error('KV down'); }, put: async () => {} };
-    const failingStore = { idFromName: () => ({}), get: () => ({ household: async () => { throw new Error('DO unavailable'); } }) };
+    const failingKv = {
+      get: async () => {
+        throw new Error('KV down');
+      },
+      put: async () => {},
+    };
+    const failingStore = {
+      idFromName: () => ({}),
+      get: () => ({
+        household: async () => {
+          throw new Error('DO unavailable');
+        },
+      }),
+    };
     const token = await deviceToken({ account: newAccount('ae'), device: 'p' });
     const env = { HEARTH_KV: failingKv, HOUSEHOLDS: failingStore, DECISIONS: decisions, DECISIONS_SEGMENT_SAMPLE: '0' };
     const response = await callGate({ path: '/seg.ts', token, country: 'UY', env });

@@ -56,8 +56,20 @@ describe('decision log', () => {
 
   it('logs STATE_UNAVAILABLE even when the rule lets it through', async () => {
     await setRule('PE', 'enforce', { failOpen: true });
-    const failingKv = { get: async () => { throw new Error('KV down'); }, put: async () => {} };
-    const failingStore = { idFromName: () => ({}), get: () => ({ snapshot: async () => { throw new Error('DO unavailable'); } }) };
+    const failingKv = {
+      get: async () => {
+        throw new Error('KV down');
+      },
+      put: async () => {},
+    };
+    const failingStore = {
+      idFromName: () => ({}),
+      get: () => ({
+        snapshot: async () => {
+          throw new Error('DO unavailable');
+        },
+      }),
+    };
     const lines = captureLog();
     const token = await deviceToken({ account: newAccount(), device: 'p' });
     const response = await callGate({ path: '/seg.ts', token, country: 'PE', env: { HEARTH_KV: failingKv, HOUSEHOLDS: failingStore, DECISION_LOG_SAMPLE: '0' } });

@@ -104,7 +104,10 @@ describe('a guard counts households', () => {
     const sketchOf = (n: number) => new HouseholdSketch().add(n.toString(16).padStart(16, '0')).serialise();
     const session = { [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'enforce' })]: 1 };
     const current = Date.now() - (Date.now() % 60_000);
-    await object.add(region, Array.from({ length: 359 }, (_, i) => ({ minute: current - (359 - i) * 60_000, record: session, households: { treated: sketchOf(i + 1) } })));
+    await object.add(
+      region,
+      Array.from({ length: 359 }, (_, i) => ({ minute: current - (359 - i) * 60_000, record: session, households: { treated: sketchOf(i + 1) } })),
+    );
     expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 359 } });
     const before = await runInDurableObject(object, (metrics: RegionMetrics) => ({ ...metrics.guardCost }));
     for (let i = 0; i < 10; i++) await object.add(region, [{ minute: Date.now() - (Date.now() % 60_000), record: session, households: { treated: sketchOf(1000 + i) } }]);
@@ -162,7 +165,11 @@ describe('households in metrics', () => {
     const stored = await runInDurableObject(regionObject(region), (_: RegionMetrics, state) => {
       const rows: Json[] = [];
       for (const table of ['minute', 'hour', 'meta']) rows.push(...state.storage.sql.exec(`SELECT * FROM ${table}`).toArray());
-      return rows.map((row) => Object.values(row).map((value) => (value instanceof ArrayBuffer ? hex(value) : String(value))).join('|'));
+      return rows.map((row) =>
+        Object.values(row)
+          .map((value) => (value instanceof ArrayBuffer ? hex(value) : String(value)))
+          .join('|'),
+      );
     });
     const text = stored.join('\n');
     expect(text).toContain('d|session'); // the rows were read

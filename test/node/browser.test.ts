@@ -18,7 +18,14 @@ const REVIEW_SHOTS = 'docs/screenshots';
 const SUPPORT_URL = 'https://support.example/hearth';
 const ALL_SCOPES = ADMIN_SCOPES.join(' ');
 const catalogMessage = (locale: string, reason: string) =>
-  new RegExp(readFileSync('src/messages/catalog.ts', 'utf8').split(`  ${reason}: {`)[1]!.split(`${locale}: '`)[1]!.split("',")[0]!.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  new RegExp(
+    readFileSync('src/messages/catalog.ts', 'utf8')
+      .split(`  ${reason}: {`)[1]!
+      .split(`${locale}: '`)[1]!
+      .split("',")[0]!
+      .slice(0, 40)
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+  );
 
 const WAIT = { timeout: 20_000 };
 /** Waits for what a person would see: text, visibility, focus (playwright-core has no test matchers). */
@@ -62,14 +69,26 @@ async function accessibilityProblems(page: Page): Promise<Array<{ id: string; im
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  if (serious.length > 0) console.error(JSON.stringify(await page.evaluate(async () => (await (window as any).axe.run()).violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n: any) => n.html).slice(0, 3) })))));
+  if (serious.length > 0)
+    console.error(
+      JSON.stringify(
+        await page.evaluate(async () =>
+          (await (window as any).axe.run()).violations
+            .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v: any) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n: any) => n.html).slice(0, 3) })),
+        ),
+      ),
+    );
   return serious;
 }
 
 /** The last development-delivered code for a device, from the gate's log. */
 async function codeFromLog(deviceId: string): Promise<string> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const lines = gate.output().split('\n').filter((line) => line.includes('verification_code_development_delivery') && line.includes(`"deviceId":"${deviceId}"`));
+    const lines = gate
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('verification_code_development_delivery') && line.includes(`"deviceId":"${deviceId}"`));
     const code = lines.at(-1)?.match(/"code":"(\d{6})"/)?.[1];
     if (code) return code;
     await new Promise((r) => setTimeout(r, 100));
@@ -156,7 +175,10 @@ describe('the help page', () => {
     const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
     await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'PE' } });
     const phone = await mintDeviceToken({ account, device: 'phone-away', type: 'mobile', ttlSeconds: 600 });
-    const api = (await (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${phone}`, 'Accept-Language': 'es', 'Hearth-Sim-Country': 'PE' } })).json()) as { reason: string; message: string };
+    const api = (await (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${phone}`, 'Accept-Language': 'es', 'Hearth-Sim-Country': 'PE' } })).json()) as {
+      reason: string;
+      message: string;
+    };
     expect(api.reason).toBe('OUTSIDE_HOUSEHOLD');
 
     const context = await newContext('es-PE');
@@ -188,7 +210,10 @@ describe('the help page', () => {
     await context.close();
   });
 
-  for (const [language, country] of [['es', 'PE'], ['pt-BR', 'BR']] as const) {
+  for (const [language, country] of [
+    ['es', 'PE'],
+    ['pt-BR', 'BR'],
+  ] as const) {
     for (const size of ['phone', 'tv'] as const) {
       it(`in ${language} on a ${size}: the code form only once a code is on its way, six digits that fit, times as ${language} writes them`, async () => {
         expect((await admin('PUT', `/admin/v1/rollout/${country}`, { mode: 'challenge', note: 'browser test' })).status).toBe(200);
@@ -317,7 +342,7 @@ describe('the ops console', () => {
     await textOf(page.locator('#confirm-text')).toContain('Set CR to enforce for 100 %');
     // The preview comes before the confirm button: what this rule would have done to the last hour.
     await textOf(page.locator('#confirm-preview-headline')).toBe('Enforce at 100% in CR would have refused 1 of 2 sessions in the last hour (50%), 0 on TVs.');
-    await textOf(page.locator('#confirm-preview-current')).toContain('CR\'s rule: monitor at 100%), 0 of them would have been refused');
+    await textOf(page.locator('#confirm-preview-current')).toContain("CR's rule: monitor at 100%), 0 of them would have been refused");
     await screenshots(page, 'console-confirm');
     await page.click('#confirm-ok');
     await textOf(page.locator('#console-status')).toContain('CR is now enforce');
@@ -431,11 +456,16 @@ describe('the ops console', () => {
     await context.close();
   });
 
-  it('edits a guarded, staged rule without dropping its stages or guard, and shows the gate\'s objections beside the form', async () => {
+  it("edits a guarded, staged rule without dropping its stages or guard, and shows the gate's objections beside the form", async () => {
     type Rule = { percent: number; stages?: Array<{ percent: number; hold?: string }>; guard?: Record<string, unknown> };
     const ruleOf = async (region: string) => ((await admin('GET', '/admin/v1/rollout')).body as { regions: Record<string, Rule> }).regions[region]!;
     const guard = { maxRefusalRate: 0.2, minVerifySuccessRate: 0.3, minSessions: 7, window: 'PT15M' };
-    const set = await admin('PUT', '/admin/v1/rollout/PA', { mode: 'enforce', stages: [{ percent: 10, hold: 'PT1H' }, { percent: 50, hold: 'P2D' }, { percent: 100 }], guard, note: 'Panama, staged and guarded' });
+    const set = await admin('PUT', '/admin/v1/rollout/PA', {
+      mode: 'enforce',
+      stages: [{ percent: 10, hold: 'PT1H' }, { percent: 50, hold: 'P2D' }, { percent: 100 }],
+      guard,
+      note: 'Panama, staged and guarded',
+    });
     expect(set.status).toBe(200);
 
     const context = await newContext();
@@ -459,14 +489,26 @@ describe('the ops console', () => {
     // Edit shows the whole rule; the preview sentence says it all before Apply.
     await page.click('button[aria-label="Edit PA"]');
     expect(await page.inputValue('#rule-stages')).toBe('20:PT1H, 50:P2D, 100');
-    expect([await page.inputValue('#rule-guard-refusal'), await page.inputValue('#rule-guard-verify'), await page.inputValue('#rule-guard-households'), await page.inputValue('#rule-guard-window')]).toEqual(['0.2', '0.3', '7', 'PT15M']);
+    expect([
+      await page.inputValue('#rule-guard-refusal'),
+      await page.inputValue('#rule-guard-verify'),
+      await page.inputValue('#rule-guard-households'),
+      await page.inputValue('#rule-guard-window'),
+    ]).toEqual(['0.2', '0.3', '7', 'PT15M']);
     await page.fill('#rule-guard-households', '9');
     await page.fill('#rule-note', 'Panama: wait for nine households');
     await page.click('#rule-form button[type=submit]');
-    await textOf(page.locator('#confirm-text')).toContain('in stages 20 % for PT1H, then 50 % for P2D, then 100 %; guarded: back to monitor when more than 20 % of treated households are refused or fewer than 30 % of households sent a code verify, over PT15M, from 9 treated households');
+    await textOf(page.locator('#confirm-text')).toContain(
+      'in stages 20 % for PT1H, then 50 % for P2D, then 100 %; guarded: back to monitor when more than 20 % of treated households are refused or fewer than 30 % of households sent a code verify, over PT15M, from 9 treated households',
+    );
     await page.click('#confirm-ok');
     // The status line already says "enforce at 20 %" from the first edit: wait for the rule itself.
-    await expect.poll(async () => { const rule = await ruleOf('PA'); return rule.guard?.minHouseholds ?? rule.guard?.minSessions; }, WAIT).toBe(9);
+    await expect
+      .poll(async () => {
+        const rule = await ruleOf('PA');
+        return rule.guard?.minHouseholds ?? rule.guard?.minSessions;
+      }, WAIT)
+      .toBe(9);
     const guarded = await ruleOf('PA');
     expect(guarded.stages).toHaveLength(3);
 

@@ -49,10 +49,21 @@ beforeAll(async () => {
   adminToken = await mintAdminToken({ scope: ADMIN_SCOPES.join(' '), sub: 'layout-test@ops' });
   // What a busy console holds: rules with long notes and guards, decisions in a region, a long audit trail.
   const note = 'Peru: challenge a tenth of accounts while support watches the queue; see the incident review of 2026-11-21 for why the percent is this low';
-  await admin('PUT', '/admin/v1/rollout/PE', { mode: 'challenge', percent: 10, note, stages: [{ percent: 10, hold: 'P1D' }, { percent: 50, hold: 'P2D' }, { percent: 100 }], guard: { maxRefusalRate: 0.05, minVerifySuccessRate: 0.5, minHouseholds: 200, window: 'PT15M' } });
-  for (const region of ['CL', 'CO', 'EC', 'MX', 'AR', 'BR', 'UY']) await admin('PUT', `/admin/v1/rollout/${region}`, { mode: 'monitor', note: `${region}: monitor before anything else, with a note long enough to wrap in a narrow column` });
+  await admin('PUT', '/admin/v1/rollout/PE', {
+    mode: 'challenge',
+    percent: 10,
+    note,
+    stages: [{ percent: 10, hold: 'P1D' }, { percent: 50, hold: 'P2D' }, { percent: 100 }],
+    guard: { maxRefusalRate: 0.05, minVerifySuccessRate: 0.5, minHouseholds: 200, window: 'PT15M' },
+  });
+  for (const region of ['CL', 'CO', 'EC', 'MX', 'AR', 'BR', 'UY'])
+    await admin('PUT', `/admin/v1/rollout/${region}`, { mode: 'monitor', note: `${region}: monitor before anything else, with a note long enough to wrap in a narrow column` });
   const account = `acct-layout-${Date.now()}`;
-  for (const [device, type, ip] of [['tv', 'tv', '203.0.113.50'], ['phone', 'mobile', '198.51.100.50'], ['tablet', 'tablet', '198.51.100.51']] as const) {
+  for (const [device, type, ip] of [
+    ['tv', 'tv', '203.0.113.50'],
+    ['phone', 'mobile', '198.51.100.50'],
+    ['tablet', 'tablet', '198.51.100.51'],
+  ] as const) {
     const token = await mintDeviceToken({ account, device, type, ttlSeconds: 600 });
     await (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': ip, 'Hearth-Sim-Country': 'PE' } })).arrayBuffer();
   }
@@ -136,19 +147,26 @@ describe('the ops console on a 1,440 px laptop', () => {
     // Each table fits its card or scrolls inside it, where the keyboard can reach it.
     const tables = await page.evaluate(() =>
       // The console's own tables that show (uPlot's legends are tables too; the account's wait for a lookup).
-      [...document.querySelectorAll('#signed-in table:not(.u-legend)')].filter((table) => table.getBoundingClientRect().width > 0).map((table) => {
-        const card = table.closest('.card')!.getBoundingClientRect();
-        const scroller = table.closest('.table-scroll');
-        const rect = (scroller ?? table).getBoundingClientRect();
-        return { id: table.querySelector('tbody')?.id, fits: rect.left >= card.left - 1 && rect.right <= card.right + 1, focusable: scroller ? scroller.getAttribute('tabindex') === '0' : false };
-      }),
+      [...document.querySelectorAll('#signed-in table:not(.u-legend)')]
+        .filter((table) => table.getBoundingClientRect().width > 0)
+        .map((table) => {
+          const card = table.closest('.card')!.getBoundingClientRect();
+          const scroller = table.closest('.table-scroll');
+          const rect = (scroller ?? table).getBoundingClientRect();
+          return { id: table.querySelector('tbody')?.id, fits: rect.left >= card.left - 1 && rect.right <= card.right + 1, focusable: scroller ? scroller.getAttribute('tabindex') === '0' : false };
+        }),
     );
     expect(tables.map((table) => table.id)).toEqual(['metrics-table', 'regions', 'audit']);
     for (const table of tables) expect(table).toMatchObject({ fits: true, focusable: true });
 
     // Legends carry numbers before anyone hovers: the period's totals, never "--".
     const legends = await page.evaluate(() =>
-      Object.fromEntries(['chart-sessions', 'chart-would', 'chart-funnel'].map((id) => [id, [...document.querySelectorAll(`#${id} .u-legend .u-series`)].map((row) => `${row.querySelector('.u-label')?.textContent?.trim()} ${row.querySelector('.u-value')?.textContent?.trim()}`)])),
+      Object.fromEntries(
+        ['chart-sessions', 'chart-would', 'chart-funnel'].map((id) => [
+          id,
+          [...document.querySelectorAll(`#${id} .u-legend .u-series`)].map((row) => `${row.querySelector('.u-label')?.textContent?.trim()} ${row.querySelector('.u-value')?.textContent?.trim()}`),
+        ]),
+      ),
     );
     for (const rows of Object.values(legends)) {
       expect(rows.length).toBeGreaterThan(1);

@@ -11,7 +11,15 @@ const gateUrl = inject('gateUrl');
 type Schema = Record<string, any>;
 /** Follows a local `$ref` to the schema it names. */
 function resolve(document: Schema, schema: Schema): Schema {
-  return schema.$ref ? resolve(document, schema.$ref.slice(2).split('/').reduce((node: Schema, key: string) => node[key], document)) : schema;
+  return schema.$ref
+    ? resolve(
+        document,
+        schema.$ref
+          .slice(2)
+          .split('/')
+          .reduce((node: Schema, key: string) => node[key], document),
+      )
+    : schema;
 }
 
 describe('GET /openapi.json', () => {

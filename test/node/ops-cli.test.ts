@@ -253,7 +253,10 @@ describe('ops CLI against a running gate', () => {
     expect(set.code).toBe(0);
     expect(set.stdout).toMatch(/BO\s+enforce\s+10\s+open\s+stage 1\/3, next 50% at \S+\s+refused ≤ 50.0%, verified ≥ 20.0% over PT5M, ≥ 3 households; no reading yet/);
     const rule = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.BO;
-    expect(rule).toMatchObject({ stages: [{ percent: 10, hold: 'PT1H' }, { percent: 50, hold: 'P2D' }, { percent: 100 }], guard: { maxRefusalRate: 0.5, minVerifySuccessRate: 0.2, minHouseholds: 3, window: 'PT5M' } });
+    expect(rule).toMatchObject({
+      stages: [{ percent: 10, hold: 'PT1H' }, { percent: 50, hold: 'P2D' }, { percent: 100 }],
+      guard: { maxRefusalRate: 0.5, minVerifySuccessRate: 0.2, minHouseholds: 3, window: 'PT5M' },
+    });
 
     // The same guard on all of Bolivia; three phones away are refused, and it trips on their counts (flushed at once in this gate).
     expect((await asAdmin(['rollout', 'set', 'BO', 'enforce', '--guard', 'refusal<0.5,sessions>=3,window=PT5M', '--note', 'Bolivia, all'])).code).toBe(0);
@@ -277,28 +280,32 @@ describe('ops CLI against a running gate', () => {
     expect(bad.stderr).toContain('field: stages.0.hold');
   });
 
-  it('takes the --guard grammar --help writes: <= and >= as written, households (sessions its former name), spaces allowed', async () => {
-    const help = await ops(['--help']);
-    for (const term of ['refusal<=RATE', 'verify>=RATE', 'households>=N', 'sessions>=N is its former name', 'window=DURATION']) expect(help.stdout).toContain(term);
-    const set = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal<=0.05, verify>=0.5, households>=4, window=pt15m', '--note', 'Ecuador, guarded']);
-    expect(set.code).toBe(0);
-    expect(set.stdout).toMatch(/EC\s+monitor\s+100\s+open\s+\S+\s+refused ≤ 5.0%, verified ≥ 50.0% over PT15M, ≥ 4 households; no reading yet/);
-    const guardOf = async () => {
-      const guard = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.EC.guard;
-      return { ...guard, minimum: guard.minHouseholds ?? guard.minSessions };
-    };
-    expect(await guardOf()).toMatchObject({ maxRefusalRate: 0.05, minVerifySuccessRate: 0.5, minimum: 4, window: 'PT15M' });
-    expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal<0.1,sessions>=7,window=PT5M', '--note', 'former names'])).code).toBe(0);
-    expect(await guardOf()).toMatchObject({ maxRefusalRate: 0.1, minimum: 7, window: 'PT5M' });
-    const backwards = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal>=0.1,window=PT5M', '--note', 'x']);
-    expect(backwards.code).toBe(2);
-    expect(backwards.stderr).toContain('"refusal>=0.1" needs refusal<= or refusal<');
-    const unknown = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'errors<0.1,window=PT5M', '--note', 'x']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('refusal<=RATE, verify>=RATE, households>=N, window=DURATION');
-    expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'households>=many,refusal<0.1,window=PT5M', '--note', 'x'])).stderr).toContain('needs a number');
-    expect((await asAdmin(['rollout', 'delete', 'EC'])).code).toBe(0);
-  }, CLI_TIMEOUT);
+  it(
+    'takes the --guard grammar --help writes: <= and >= as written, households (sessions its former name), spaces allowed',
+    async () => {
+      const help = await ops(['--help']);
+      for (const term of ['refusal<=RATE', 'verify>=RATE', 'households>=N', 'sessions>=N is its former name', 'window=DURATION']) expect(help.stdout).toContain(term);
+      const set = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal<=0.05, verify>=0.5, households>=4, window=pt15m', '--note', 'Ecuador, guarded']);
+      expect(set.code).toBe(0);
+      expect(set.stdout).toMatch(/EC\s+monitor\s+100\s+open\s+\S+\s+refused ≤ 5.0%, verified ≥ 50.0% over PT15M, ≥ 4 households; no reading yet/);
+      const guardOf = async () => {
+        const guard = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.EC.guard;
+        return { ...guard, minimum: guard.minHouseholds ?? guard.minSessions };
+      };
+      expect(await guardOf()).toMatchObject({ maxRefusalRate: 0.05, minVerifySuccessRate: 0.5, minimum: 4, window: 'PT15M' });
+      expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal<0.1,sessions>=7,window=PT5M', '--note', 'former names'])).code).toBe(0);
+      expect(await guardOf()).toMatchObject({ maxRefusalRate: 0.1, minimum: 7, window: 'PT5M' });
+      const backwards = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'refusal>=0.1,window=PT5M', '--note', 'x']);
+      expect(backwards.code).toBe(2);
+      expect(backwards.stderr).toContain('"refusal>=0.1" needs refusal<= or refusal<');
+      const unknown = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'errors<0.1,window=PT5M', '--note', 'x']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('refusal<=RATE, verify>=RATE, households>=N, window=DURATION');
+      expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'households>=many,refusal<0.1,window=PT5M', '--note', 'x'])).stderr).toContain('needs a number');
+      expect((await asAdmin(['rollout', 'delete', 'EC'])).code).toBe(0);
+    },
+    CLI_TIMEOUT,
+  );
 
   it('answers usage mistakes with exit 2 and a pointer to --help', async () => {
     const wrong = await asAdmin(['rollout', 'set', 'PE']);
@@ -311,105 +318,139 @@ describe('ops CLI against a running gate', () => {
   /** What Node prints for an uncaught error: never for a mistake in the command line. */
   const STACK_TRACE = /^\s+at |node:internal|ERR_PARSE_ARGS/m;
 
-  it('refuses an unknown option with the usage line, not a stack trace, and changes nothing', async () => {
-    const before = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).version;
-    const typo = await asAdmin(['rollout', 'set', 'PE', 'enforce', '--percnt', '20', '--note', 'typo']);
-    expect(typo.code).toBe(2);
-    expect(typo.stderr).toContain("unknown option '--percnt'");
-    expect(typo.stderr).toContain(SET_USAGE);
-    expect(typo.stderr).not.toMatch(STACK_TRACE);
-    // An option another command takes is as wrong here as one no command takes.
-    const elsewhere = await asAdmin(['rollout', 'delete', 'PE', '--note', 'done']);
-    expect(elsewhere.code).toBe(2);
-    expect(elsewhere.stderr).toContain('rollout delete does not take --note');
-    const noValue = await asAdmin(['audit', '--limit']);
-    expect(noValue.code).toBe(2);
-    expect(noValue.stderr).not.toMatch(STACK_TRACE);
-    expect(JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).version).toBe(before);
-  }, CLI_TIMEOUT);
+  it(
+    'refuses an unknown option with the usage line, not a stack trace, and changes nothing',
+    async () => {
+      const before = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).version;
+      const typo = await asAdmin(['rollout', 'set', 'PE', 'enforce', '--percnt', '20', '--note', 'typo']);
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toContain("unknown option '--percnt'");
+      expect(typo.stderr).toContain(SET_USAGE);
+      expect(typo.stderr).not.toMatch(STACK_TRACE);
+      // An option another command takes is as wrong here as one no command takes.
+      const elsewhere = await asAdmin(['rollout', 'delete', 'PE', '--note', 'done']);
+      expect(elsewhere.code).toBe(2);
+      expect(elsewhere.stderr).toContain('rollout delete does not take --note');
+      const noValue = await asAdmin(['audit', '--limit']);
+      expect(noValue.code).toBe(2);
+      expect(noValue.stderr).not.toMatch(STACK_TRACE);
+      expect(JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).version).toBe(before);
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('refuses extra words, [--fail-closed] copied from a usage line among them, leaving the rule as it was', async () => {
-    expect((await asAdmin(['rollout', 'set', 'UY', 'challenge', '--note', 'Uruguay: challenge'])).code).toBe(0);
-    const bracketed = await asAdmin(['rollout', 'set', 'UY', 'enforce', '--note', 'Uruguay: enforce', '[--fail-closed]']);
-    expect(bracketed.code).toBe(2);
-    expect(bracketed.stderr).toContain('unexpected "[--fail-closed]"');
-    expect(bracketed.stderr).toContain(SET_USAGE);
-    const rule = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.UY;
-    expect(rule).toMatchObject({ mode: 'challenge', failOpen: true });
-    const extra = await asAdmin(['account', 'show', 'acct-1', 'acct-2']);
-    expect(extra.code).toBe(2);
-    expect(extra.stderr).toContain('unexpected "acct-2"');
-    expect(extra.stderr).toContain('Usage: npm run ops -- account show ACCOUNT');
-    const verb = await asAdmin(['rollout', 'sett', 'UY']);
-    expect(verb.code).toBe(2);
-    expect(verb.stderr).toContain('rollout takes list, set, delete, resume, preview, not "sett"');
-    expect((await asAdmin(['rollout', 'delete', 'UY'])).code).toBe(0);
-  }, CLI_TIMEOUT);
+  it(
+    'refuses extra words, [--fail-closed] copied from a usage line among them, leaving the rule as it was',
+    async () => {
+      expect((await asAdmin(['rollout', 'set', 'UY', 'challenge', '--note', 'Uruguay: challenge'])).code).toBe(0);
+      const bracketed = await asAdmin(['rollout', 'set', 'UY', 'enforce', '--note', 'Uruguay: enforce', '[--fail-closed]']);
+      expect(bracketed.code).toBe(2);
+      expect(bracketed.stderr).toContain('unexpected "[--fail-closed]"');
+      expect(bracketed.stderr).toContain(SET_USAGE);
+      const rule = JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.UY;
+      expect(rule).toMatchObject({ mode: 'challenge', failOpen: true });
+      const extra = await asAdmin(['account', 'show', 'acct-1', 'acct-2']);
+      expect(extra.code).toBe(2);
+      expect(extra.stderr).toContain('unexpected "acct-2"');
+      expect(extra.stderr).toContain('Usage: npm run ops -- account show ACCOUNT');
+      const verb = await asAdmin(['rollout', 'sett', 'UY']);
+      expect(verb.code).toBe(2);
+      expect(verb.stderr).toContain('rollout takes list, set, delete, resume, preview, not "sett"');
+      expect((await asAdmin(['rollout', 'delete', 'UY'])).code).toBe(0);
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('answers no arguments with the usage and a failing exit; --help with the usage and success', async () => {
-    const nothing = await ops([]);
-    expect(nothing.code).toBe(2);
-    expect(nothing.stderr).toContain('Usage: npm run ops -- COMMAND');
-    expect(nothing.stderr).toContain('rollout set');
-    const help = await ops(['--help']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain('account extra-member add');
-  }, CLI_TIMEOUT);
+  it(
+    'answers no arguments with the usage and a failing exit; --help with the usage and success',
+    async () => {
+      const nothing = await ops([]);
+      expect(nothing.code).toBe(2);
+      expect(nothing.stderr).toContain('Usage: npm run ops -- COMMAND');
+      expect(nothing.stderr).toContain('rollout set');
+      const help = await ops(['--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('account extra-member add');
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('explains one command with --help, the --stages and --guard grammar included', async () => {
-    const help = await ops(['rollout', 'set', '--help']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain(SET_USAGE);
-    for (const term of ['--stages PERCENT:HOLD,...,PERCENT', 'the last stage has no hold', 'refusal<=RATE', 'verify>=RATE', 'households>=N', 'window=DURATION', '--fail-closed']) expect(help.stdout).toContain(term);
-    const grant = await ops(['account', 'grant', '--help']);
-    expect(grant.code).toBe(0);
-    expect(grant.stdout).toContain('Usage: npm run ops -- account grant ACCOUNT --days N --reason "why"');
-    expect(grant.stdout).not.toContain('--guard');
-  }, CLI_TIMEOUT);
+  it(
+    'explains one command with --help, the --stages and --guard grammar included',
+    async () => {
+      const help = await ops(['rollout', 'set', '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(SET_USAGE);
+      for (const term of ['--stages PERCENT:HOLD,...,PERCENT', 'the last stage has no hold', 'refusal<=RATE', 'verify>=RATE', 'households>=N', 'window=DURATION', '--fail-closed'])
+        expect(help.stdout).toContain(term);
+      const grant = await ops(['account', 'grant', '--help']);
+      expect(grant.code).toBe(0);
+      expect(grant.stdout).toContain('Usage: npm run ops -- account grant ACCOUNT --days N --reason "why"');
+      expect(grant.stdout).not.toContain('--guard');
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('warns that a rule for a region no request carries can never apply, and sets it only with --yes', async () => {
-    for (const [region, why] of [['XX', 'follow the * rule'], ['EU', 'not a country'], ['UK', 'requests from there carry GB'], ['QQ', 'not a country code']] as const) {
-      const refused = await asAdmin(['rollout', 'set', region, 'enforce', '--note', 'never applies']);
-      expect(refused.code).toBe(2);
-      expect(refused.stderr).toContain(`a rule for ${region} can never apply`);
-      expect(refused.stderr).toContain(why);
-      expect(refused.stderr).toContain('Nothing was changed. Add --yes');
-    }
-    expect(JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.XX).toBeUndefined();
-    const meant = await asAdmin(['rollout', 'set', 'XX', 'monitor', '--note', 'meant', '--yes']);
-    expect(meant.code).toBe(0);
-    expect(meant.stderr).toContain('can never apply');
-    expect(JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.XX).toMatchObject({ mode: 'monitor' });
-    expect((await asAdmin(['rollout', 'delete', 'XX'])).code).toBe(0);
-    // Real countries and * need no confirmation.
-    expect((await asAdmin(['rollout', 'set', 'PY', 'monitor', '--note', 'Paraguay'])).stderr).toBe('');
-  }, CLI_TIMEOUT);
+  it(
+    'warns that a rule for a region no request carries can never apply, and sets it only with --yes',
+    async () => {
+      for (const [region, why] of [
+        ['XX', 'follow the * rule'],
+        ['EU', 'not a country'],
+        ['UK', 'requests from there carry GB'],
+        ['QQ', 'not a country code'],
+      ] as const) {
+        const refused = await asAdmin(['rollout', 'set', region, 'enforce', '--note', 'never applies']);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain(`a rule for ${region} can never apply`);
+        expect(refused.stderr).toContain(why);
+        expect(refused.stderr).toContain('Nothing was changed. Add --yes');
+      }
+      expect(JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.XX).toBeUndefined();
+      const meant = await asAdmin(['rollout', 'set', 'XX', 'monitor', '--note', 'meant', '--yes']);
+      expect(meant.code).toBe(0);
+      expect(meant.stderr).toContain('can never apply');
+      expect(JSON.parse((await asAdmin(['rollout', 'list', '--json'])).stdout).regions.XX).toMatchObject({ mode: 'monitor' });
+      expect((await asAdmin(['rollout', 'delete', 'XX'])).code).toBe(0);
+      // Real countries and * need no confirmation.
+      expect((await asAdmin(['rollout', 'set', 'PY', 'monitor', '--note', 'Paraguay'])).stderr).toBe('');
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('warns before a grant or an extra member for an account Hearth has never seen, and goes on only with --yes', async () => {
-    const typo = `cli-never-seen-${Date.now()}`;
-    const grant = await asAdmin(['account', 'grant', typo, '--days', '7', '--reason', 'Trip']);
-    expect(grant.code).toBe(2);
-    expect(grant.stderr).toContain(`Hearth has never seen account ${typo}`);
-    expect(grant.stderr).toContain('Add --yes to grant anyway');
-    const member = await asAdmin(['account', 'extra-member', 'add', typo, 'student']);
-    expect(member.code).toBe(2);
-    expect(member.stderr).toContain(`Hearth has never seen account ${typo}`);
-    // Nothing was written: the account is still unknown.
-    expect((await asAdmin(['account', 'show', typo])).stderr).toContain('ACCOUNT_NOT_FOUND');
-    const meant = await asAdmin(['account', 'grant', typo, '--days', '7', '--reason', 'Trip', '--yes']);
-    expect(meant.code).toBe(0);
-    expect(meant.stdout).toContain('until');
-  }, CLI_TIMEOUT);
+  it(
+    'warns before a grant or an extra member for an account Hearth has never seen, and goes on only with --yes',
+    async () => {
+      const typo = `cli-never-seen-${Date.now()}`;
+      const grant = await asAdmin(['account', 'grant', typo, '--days', '7', '--reason', 'Trip']);
+      expect(grant.code).toBe(2);
+      expect(grant.stderr).toContain(`Hearth has never seen account ${typo}`);
+      expect(grant.stderr).toContain('Add --yes to grant anyway');
+      const member = await asAdmin(['account', 'extra-member', 'add', typo, 'student']);
+      expect(member.code).toBe(2);
+      expect(member.stderr).toContain(`Hearth has never seen account ${typo}`);
+      // Nothing was written: the account is still unknown.
+      expect((await asAdmin(['account', 'show', typo])).stderr).toContain('ACCOUNT_NOT_FOUND');
+      const meant = await asAdmin(['account', 'grant', typo, '--days', '7', '--reason', 'Trip', '--yes']);
+      expect(meant.code).toBe(0);
+      expect(meant.stdout).toContain('until');
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('says when the audit trail has no older entries', async () => {
-    const all = JSON.parse((await asAdmin(['audit', '--limit', '1', '--json'])).stdout);
-    const newest = Number(all.entries[0].id);
-    const last = await asAdmin(['audit', '--cursor', '1']);
-    expect(last.code).toBe(0);
-    expect(last.stdout).toContain('No older entries');
-    const page = await asAdmin(['audit', '--limit', '200', '--cursor', String(newest + 1)]);
-    expect(page.stdout).toMatch(/No older entries|Older entries: npm run ops -- audit --cursor/);
-  }, CLI_TIMEOUT);
+  it(
+    'says when the audit trail has no older entries',
+    async () => {
+      const all = JSON.parse((await asAdmin(['audit', '--limit', '1', '--json'])).stdout);
+      const newest = Number(all.entries[0].id);
+      const last = await asAdmin(['audit', '--cursor', '1']);
+      expect(last.code).toBe(0);
+      expect(last.stdout).toContain('No older entries');
+      const page = await asAdmin(['audit', '--limit', '200', '--cursor', String(newest + 1)]);
+      expect(page.stdout).toMatch(/No older entries|Older entries: npm run ops -- audit --cursor/);
+    },
+    CLI_TIMEOUT,
+  );
 
   it('says so when the gate cannot be reached', async () => {
     const away = await ops(['rollout', 'list'], { HEARTH_ADMIN_TOKEN: token, HEARTH_URL: 'http://127.0.0.1:9' });

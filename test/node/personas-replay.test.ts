@@ -186,29 +186,29 @@ function replayFor(temporaryAccessMs: number): Replay {
 const differences = (answers: Answer[]) => answers.filter((a) => a.gate !== a.answer).map((a) => `day ${a.day} ${a.device} ${a.step}: simulation "${a.answer}", gate "${a.gate}"`);
 
 describe('the personas simulation is the gate', () => {
-  it(
-    `gives the same answers as wrangler dev, step for step, over ${DAYS} compressed days (an ISP change, a friend, carrier-grade NAT)`,
-    async () => {
-      const base = parseEnv(readFileSync('.dev.vars', 'utf8'));
-      const preset = presetOf(PRESETS.find((p) => p.id === 'hearth-enforce')!, base, WINDOWS);
-      const clock = { origin: Date.now() + 500, dayMs: DAY_MS };
-      const runs = await Promise.all(PERSONAS.map((persona) => runPersona(persona, preset, clock, DAYS, replayFor(preset.temporaryAccessMs))));
+  it(`gives the same answers as wrangler dev, step for step, over ${DAYS} compressed days (an ISP change, a friend, carrier-grade NAT)`, async () => {
+    const base = parseEnv(readFileSync('.dev.vars', 'utf8'));
+    const preset = presetOf(
+      PRESETS.find((p) => p.id === 'hearth-enforce')!,
+      base,
+      WINDOWS,
+    );
+    const clock = { origin: Date.now() + 500, dayMs: DAY_MS };
+    const runs = await Promise.all(PERSONAS.map((persona) => runPersona(persona, preset, clock, DAYS, replayFor(preset.temporaryAccessMs))));
 
-      console.log(`personas replay: ${steps} steps, at most ${late} ms behind schedule`);
-      for (const run of runs) expect({ persona: run.persona, differences: differences(run.answers) }).toEqual({ persona: run.persona, differences: [] });
-      const [isp, friend, cgnat] = runs.map((run) => run.answers.map((a) => `${a.device} ${a.step} ${a.answer}`));
-      // What the replay went through, so a quiet persona cannot pass for a checked one.
-      expect(isp).toContain('tv decision allow TRUSTED_DEVICE');
-      expect(isp!.filter((a) => a === 'phone decision allow IN_HOUSEHOLD').length).toBe(DAYS);
-      expect(friend).toContain('friend-phone verify ok');
-      expect(friend).toContain('friend-phone decision allow TEMPORARY_ACCESS');
-      expect(cgnat).toContain('tablet decision allow IN_HOUSEHOLD');
-      expect(cgnat).toContain('phone-1 verify ok');
-      // Used-up travel grants and the owner's extra member come on day 16; a replay that fell days behind its
-      // schedule (a busy machine) gave its codes late, so their access ran on past the run's end.
-      const daySixteen = late < 2 * DAY_MS ? ['friend-phone decision deny TRAVEL_LIMIT_REACHED', 'phone-1 extra-member ok', 'phone-1 decision allow EXTRA_MEMBER'] : [];
-      expect(daySixteen.filter((step) => !friend!.includes(step) && !cgnat!.includes(step))).toEqual([]);
-    },
-    120_000,
-  );
+    console.log(`personas replay: ${steps} steps, at most ${late} ms behind schedule`);
+    for (const run of runs) expect({ persona: run.persona, differences: differences(run.answers) }).toEqual({ persona: run.persona, differences: [] });
+    const [isp, friend, cgnat] = runs.map((run) => run.answers.map((a) => `${a.device} ${a.step} ${a.answer}`));
+    // What the replay went through, so a quiet persona cannot pass for a checked one.
+    expect(isp).toContain('tv decision allow TRUSTED_DEVICE');
+    expect(isp!.filter((a) => a === 'phone decision allow IN_HOUSEHOLD').length).toBe(DAYS);
+    expect(friend).toContain('friend-phone verify ok');
+    expect(friend).toContain('friend-phone decision allow TEMPORARY_ACCESS');
+    expect(cgnat).toContain('tablet decision allow IN_HOUSEHOLD');
+    expect(cgnat).toContain('phone-1 verify ok');
+    // Used-up travel grants and the owner's extra member come on day 16; a replay that fell days behind its
+    // schedule (a busy machine) gave its codes late, so their access ran on past the run's end.
+    const daySixteen = late < 2 * DAY_MS ? ['friend-phone decision deny TRAVEL_LIMIT_REACHED', 'phone-1 extra-member ok', 'phone-1 decision allow EXTRA_MEMBER'] : [];
+    expect(daySixteen.filter((step) => !friend!.includes(step) && !cgnat!.includes(step))).toEqual([]);
+  }, 120_000);
 });

@@ -31,7 +31,11 @@ describe('player SDK size', () => {
       'core + Shaka adapter': await shipped("export * from './index'; export * from './shaka';"),
       'core + video.js adapter': await shipped("export * from './index'; export * from './videojs';"),
     };
-    console.log(`player SDK min+gzip: ${Object.entries(sizes).map(([name, bytes]) => `${name} ${bytes} B`).join(', ')}`);
+    console.log(
+      `player SDK min+gzip: ${Object.entries(sizes)
+        .map(([name, bytes]) => `${name} ${bytes} B`)
+        .join(', ')}`,
+    );
     for (const bytes of Object.values(sizes)) expect(bytes).toBeLessThanOrEqual(BUDGET_BYTES);
   });
 });

@@ -51,10 +51,12 @@ async function pageServer(): Promise<Server> {
       return;
     }
     const lang = url.searchParams.get('lang') ?? 'en';
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(
-      `<!doctype html><html lang="${lang}"><head><title>player</title></head><body><video muted playsinline width="320"></video>` +
-        '<script src="/hls.js"></script><script src="/shaka.js"></script><script src="/video.js"></script><script src="/page.js"></script></body></html>',
-    );
+    response
+      .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+      .end(
+        `<!doctype html><html lang="${lang}"><head><title>player</title></head><body><video muted playsinline width="320"></video>` +
+          '<script src="/hls.js"></script><script src="/shaka.js"></script><script src="/video.js"></script><script src="/page.js"></script></body></html>',
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
@@ -66,12 +68,14 @@ async function admin(method: string, path: string, body?: unknown) {
   return response.status;
 }
 
-const deviceToken = (account: string, device: string, type = 'web', bindTo?: object) =>
-  mintDeviceToken({ account, device, type: type as 'web', ttlSeconds: 3600, ...(bindTo ? { bindTo } : {}) });
+const deviceToken = (account: string, device: string, type = 'web', bindTo?: object) => mintDeviceToken({ account, device, type: type as 'web', ttlSeconds: 3600, ...(bindTo ? { bindTo } : {}) });
 
 async function codeFromLog(deviceId: string, after: number): Promise<string> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const lines = gate.output().split('\n').filter((line) => line.includes('verification_code_development_delivery') && line.includes(`"deviceId":"${deviceId}"`));
+    const lines = gate
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('verification_code_development_delivery') && line.includes(`"deviceId":"${deviceId}"`));
     const code = lines.length > after ? lines.at(-1)?.match(/"code":"(\d{6})"/)?.[1] : undefined;
     if (code) return code;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -188,7 +192,9 @@ describe('the player SDK in a page on another origin', () => {
       // What the refused segment cost: its preflight and every request for it that the gate refused (none canceled by the player).
       const refusedUrl = requests.findLast((request) => !request.preflight && (request.status === 401 || request.status === 403) && !request.url.includes('/gate/v1/'))!.url;
       const cost = requests.filter((request) => request.url === refusedUrl && !request.canceled && (request.preflight || request.status === 401 || request.status === 403 || request.status === null));
-      console.log(`${player}: the refused segment ${new URL(refusedUrl).pathname} cost ${cost.length} requests (${cost.map((r) => (r.preflight ? 'preflight' : String(r.status))).join(', ')}); ${(await seen(page)).refusals.length} refusal events`);
+      console.log(
+        `${player}: the refused segment ${new URL(refusedUrl).pathname} cost ${cost.length} requests (${cost.map((r) => (r.preflight ? 'preflight' : String(r.status))).join(', ')}); ${(await seen(page)).refusals.length} refusal events`,
+      );
       expect(cost.length).toBeLessThanOrEqual(2);
       expect((await seen(page)).refusals).toHaveLength(2);
 

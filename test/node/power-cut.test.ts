@@ -222,7 +222,10 @@ function burst(round: number, households: Household[]): Write[] {
     writes.push({ kind: 'rule', round, region, note, acknowledged: false, run: async () => (await admin(`/admin/v1/rollout/${region}`, 'PUT', { mode: 'monitor', note })).status });
   });
   // A fixed shuffle: every kind is in flight around the cut.
-  return writes.map((write, i) => ({ write, key: (i * 7919) % writes.length })).toSorted((a, b) => a.key - b.key).map(({ write }) => write);
+  return writes
+    .map((write, i) => ({ write, key: (i * 7919) % writes.length }))
+    .toSorted((a, b) => a.key - b.key)
+    .map(({ write }) => write);
 }
 
 /**
@@ -331,7 +334,9 @@ async function problems(writes: Write[], households: Map<string, Household & { i
         write.inForce = status('phone') === 'temporary';
         if (!write.acknowledged) break;
         if (!write.inForce) found.push(`${what}: acknowledged, the phone has no temporary access`);
-        const answer = await json<{ decision?: string; reason?: string }>(await call('/gate/v1/decision', { token: household!.phone, ip: awayAddress(write.round, household!.i), country: CHALLENGE_REGION }));
+        const answer = await json<{ decision?: string; reason?: string }>(
+          await call('/gate/v1/decision', { token: household!.phone, ip: awayAddress(write.round, household!.i), country: CHALLENGE_REGION }),
+        );
         if (answer.reason !== 'TEMPORARY_ACCESS') found.push(`${what}: acknowledged, the phone away is answered ${answer.decision} ${answer.reason}`);
         break;
       }
@@ -341,7 +346,13 @@ async function problems(writes: Write[], households: Map<string, Household & { i
         const ids = new Set([...summary!.grants.map((grant) => grant.grantId), ...[...count.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length))]);
         if (write.grantId) ids.add(write.grantId);
         write.inForce = summary!.grants.length > 0;
-        for (const id of ids) audited(prefix + id, id === write.grantId, summary!.grants.some((grant) => grant.grantId === id), `${what} ${id}`);
+        for (const id of ids)
+          audited(
+            prefix + id,
+            id === write.grantId,
+            summary!.grants.some((grant) => grant.grantId === id),
+            `${what} ${id}`,
+          );
         break;
       }
       case 'extra-member':
@@ -358,52 +369,48 @@ async function problems(writes: Write[], households: Map<string, Household & { i
 }
 
 describe('a power cut in the middle of a burst of writes', () => {
-  it(
-    'loses no acknowledged write and audits each exactly once, over three cuts',
-    async () => {
-      const notifyUrl = await startReceiver();
-      const restarts: number[] = [await start(notifyUrl)];
-      adminToken = await mintAdminToken({ scope: ADMIN_SCOPES.join(' '), sub: 'power-cut@ops', ttlSeconds: 3600 });
-      // The away phones are challenged (so they may ask for a code); the rule is in force before any cut.
-      expect((await admin(`/admin/v1/rollout/${CHALLENGE_REGION}`, 'PUT', { mode: 'challenge', note: 'power cut: challenge' })).status).toBe(200);
+  it('loses no acknowledged write and audits each exactly once, over three cuts', async () => {
+    const notifyUrl = await startReceiver();
+    const restarts: number[] = [await start(notifyUrl)];
+    adminToken = await mintAdminToken({ scope: ADMIN_SCOPES.join(' '), sub: 'power-cut@ops', ttlSeconds: 3600 });
+    // The away phones are challenged (so they may ask for a code); the rule is in force before any cut.
+    expect((await admin(`/admin/v1/rollout/${CHALLENGE_REGION}`, 'PUT', { mode: 'challenge', note: 'power cut: challenge' })).status).toBe(200);
 
-      const all: Write[] = [];
-      const households = new Map<string, Household & { i: number }>();
-      const converged: number[] = [];
-      for (const [round, cutAfter] of CUT_AFTER.entries()) {
-        const set = await setUpRound(round);
-        set.forEach((household, i) => households.set(household.account, { ...household, i }));
-        const writes = burst(round, set);
-        all.push(...writes);
-        expect(await burstAndCut(writes, cutAfter)).toEqual([]);
+    const all: Write[] = [];
+    const households = new Map<string, Household & { i: number }>();
+    const converged: number[] = [];
+    for (const [round, cutAfter] of CUT_AFTER.entries()) {
+      const set = await setUpRound(round);
+      set.forEach((household, i) => households.set(household.account, { ...household, i }));
+      const writes = burst(round, set);
+      all.push(...writes);
+      expect(await burstAndCut(writes, cutAfter)).toEqual([]);
 
-        // Power back: the same state, a new gate. Every round so far is checked again.
-        restarts.push(await start(notifyUrl));
-        const back = Date.now();
-        let left: string[] = [];
-        const deadline = Date.now() + CONVERGE_MS;
-        do {
-          left = await problems(all, households);
-          if (left.length > 0) await new Promise((r) => setTimeout(r, 500));
-        } while (left.length > 0 && Date.now() < deadline);
-        expect(left).toEqual([]);
-        converged.push(Date.now() - back);
-      }
+      // Power back: the same state, a new gate. Every round so far is checked again.
+      restarts.push(await start(notifyUrl));
+      const back = Date.now();
+      let left: string[] = [];
+      const deadline = Date.now() + CONVERGE_MS;
+      do {
+        left = await problems(all, households);
+        if (left.length > 0) await new Promise((r) => setTimeout(r, 500));
+      } while (left.length > 0 && Date.now() < deadline);
+      expect(left).toEqual([]);
+      converged.push(Date.now() - back);
+    }
 
-      const acknowledged = all.filter((write) => write.acknowledged);
-      const byKind = (kind: Kind) => `${acknowledged.filter((write) => write.kind === kind).length}/${all.filter((write) => write.kind === kind).length}`;
-      const audited = acknowledged.filter((write) => write.kind === 'grant' || write.kind === 'extra-member' || write.kind === 'rule').length;
-      const cutOff = all.filter((write) => write.started && !write.acknowledged);
-      console.log(
-        [
-          `power cut: ${CUT_AFTER.length} rounds, ${all.length} writes in the bursts, ${all.filter((write) => write.started).length} sent before the cut, ${acknowledged.length} acknowledged`,
-          `  by kind (acknowledged/sent): sign-outs ${byKind('sign-out')}, verifications ${byKind('verification')}, grants ${byKind('grant')}, extra members ${byKind('extra-member')}, rules ${byKind('rule')}`,
-          `  in force after restart: ${acknowledged.filter((write) => write.inForce).length}/${acknowledged.length}; admin writes audited exactly once: ${audited}/${audited}; half-applied writes: 0`,
-          `  cut off in flight (sent, no answer): ${cutOff.length}, of which in force after restart: ${cutOff.filter((write) => write.inForce).length}; never sent: ${all.filter((write) => !write.started).length}`,
-          `  restart to first answer (ms): ${restarts.slice(1).join(', ')}; restart to everything delivered (ms): ${converged.join(', ')}`,
-        ].join('\n'),
-      );
-    },
-    300_000,
-  );
+    const acknowledged = all.filter((write) => write.acknowledged);
+    const byKind = (kind: Kind) => `${acknowledged.filter((write) => write.kind === kind).length}/${all.filter((write) => write.kind === kind).length}`;
+    const audited = acknowledged.filter((write) => write.kind === 'grant' || write.kind === 'extra-member' || write.kind === 'rule').length;
+    const cutOff = all.filter((write) => write.started && !write.acknowledged);
+    console.log(
+      [
+        `power cut: ${CUT_AFTER.length} rounds, ${all.length} writes in the bursts, ${all.filter((write) => write.started).length} sent before the cut, ${acknowledged.length} acknowledged`,
+        `  by kind (acknowledged/sent): sign-outs ${byKind('sign-out')}, verifications ${byKind('verification')}, grants ${byKind('grant')}, extra members ${byKind('extra-member')}, rules ${byKind('rule')}`,
+        `  in force after restart: ${acknowledged.filter((write) => write.inForce).length}/${acknowledged.length}; admin writes audited exactly once: ${audited}/${audited}; half-applied writes: 0`,
+        `  cut off in flight (sent, no answer): ${cutOff.length}, of which in force after restart: ${cutOff.filter((write) => write.inForce).length}; never sent: ${all.filter((write) => !write.started).length}`,
+        `  restart to first answer (ms): ${restarts.slice(1).join(', ')}; restart to everything delivered (ms): ${converged.join(', ')}`,
+      ].join('\n'),
+    );
+  }, 300_000);
 });

@@ -23,7 +23,10 @@ describe('npm test output', () => {
     const output = `${stdout}\n${stderr}`;
     expect(output).not.toContain('Using secrets defined in');
     expect(output).not.toContain('JSON report written');
-    const lines = stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+    const lines = stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
     const summary = lines.findIndex((line) => /^Test Files\s+1 passed/.test(line));
     expect(summary).toBeGreaterThan(-1);
     // After the summary only its own lines: tests, start, duration (and vitest's note on isolates).

@@ -19,7 +19,19 @@ import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.t
 import { commandsOf, unmatchedLines, walkthroughsOf, type Walkthrough } from './walkthroughs.ts';
 
 /** The documents whose shell blocks are walkthroughs, in the order they run (later ones may rely on earlier ones). */
-const WALKTHROUGH_DOCUMENTS = ['README.md', 'docs/clients.md', 'docs/api.md', 'docs/ops.md', 'docs/design.md', 'docs/performance.md', 'SECURITY.md', 'CONTRIBUTING.md', 'docs/players.md', 'docs/fairness.md', 'docs/testing.md'];
+const WALKTHROUGH_DOCUMENTS = [
+  'README.md',
+  'docs/clients.md',
+  'docs/api.md',
+  'docs/ops.md',
+  'docs/design.md',
+  'docs/performance.md',
+  'SECURITY.md',
+  'CONTRIBUTING.md',
+  'docs/players.md',
+  'docs/fairness.md',
+  'docs/testing.md',
+];
 
 /** A line that stands for the code the owner receives; the test reads it from its gate's log instead. */
 const CODE_LINE = /^(\s*)([A-Z_][A-Z0-9_]*)=\d{6}(\s+#\s*the code in the `?npm run dev`? log.*)$/m;
@@ -33,7 +45,6 @@ const walkthroughs: Walkthrough[] = documents.flatMap((entry) => entry.walkthrou
 let gate: LocalWorker;
 let scratch: string;
 let logFile: string;
-
 
 /**
  * `npm run [-s] <script> [-- args]` as npm runs it — the package's script with
@@ -129,7 +140,24 @@ describe('how a walkthrough is read and judged', () => {
   });
 
   it('finds marked blocks, and the ones marked neither way', () => {
-    const text = ['<!-- walkthrough: a -->', '```sh', 'echo 1', '```', '<!-- illustrative: production -->', '```sh', 'deploy', '```', '```sh', 'echo 2', '```', '````md', '```sh', 'inside an example', '```', '````'].join('\n');
+    const text = [
+      '<!-- walkthrough: a -->',
+      '```sh',
+      'echo 1',
+      '```',
+      '<!-- illustrative: production -->',
+      '```sh',
+      'deploy',
+      '```',
+      '```sh',
+      'echo 2',
+      '```',
+      '````md',
+      '```sh',
+      'inside an example',
+      '```',
+      '````',
+    ].join('\n');
     const found = walkthroughsOf('doc.md', text);
     expect(found.walkthroughs.map((walkthrough) => [walkthrough.name, walkthrough.commands.map((command) => command.text)])).toEqual([['a', ['echo 1']]]);
     expect(found.unmarked.map((shell) => shell.line)).toEqual([9]);

@@ -11,7 +11,8 @@ describe('the operation list', () => {
   it('names each method and path once, and every admin operation a scope', () => {
     const keys = operations.map((operation) => `${operation.method} ${operation.path}`);
     expect(new Set(keys).size).toBe(keys.length);
-    for (const operation of operations) expect({ operationId: operation.operationId, scoped: operation.auth !== 'admin' || Boolean(operation.scope) }).toEqual({ operationId: operation.operationId, scoped: true });
+    for (const operation of operations)
+      expect({ operationId: operation.operationId, scoped: operation.auth !== 'admin' || Boolean(operation.scope) }).toEqual({ operationId: operation.operationId, scoped: true });
   });
 
   it('validates every path parameter with a schema', () => {

@@ -76,7 +76,8 @@ describe('metrics spread over four shards', () => {
     for (let i = 0; i < 6; i++) strangers.push(await household(region, isolates[i % 4]!));
     await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard: { maxRefusalRate: 0.05, minHouseholds: 5, window: 'PT15M' } } });
     // Four households refused, each through another shard: no shard alone holds enough households to read unhealthy.
-    for (let i = 0; i < 4; i++) expect(await (await callGate({ token: strangers[i]!.phone, ip: AWAY_IP, country: region, bindings: isolates[i]! })).json()).toMatchObject({ decision: 'challenge', mode: 'enforce' });
+    for (let i = 0; i < 4; i++)
+      expect(await (await callGate({ token: strangers[i]!.phone, ip: AWAY_IP, country: region, bindings: isolates[i]! })).json()).toMatchObject({ decision: 'challenge', mode: 'enforce' });
     expect((await rowsByShard(region)).every((rows) => rows > 0)).toBe(true);
     expect(await rule(region)).toMatchObject({ status: 'steady', reading: { households: { treated: 4, refused: 4 }, unhealthy: false } });
     await callGate({ token: strangers[4]!.phone, ip: AWAY_IP, country: region, bindings: isolates[1]! });

@@ -90,7 +90,10 @@ describe('erase keeps a floor against old tokens', () => {
 
     // An isolate whose snapshot still says "no household" lets the old token through and sends the visit on:
     // the account's object refuses to record it.
-    const recorded = await storeOf(account).recordVisit(account, { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.stale-snapshot', addressId: null, at: Date.now() }, limits, { holderId: null, issuedAtSeconds: erasedAt - 5 });
+    const recorded = await storeOf(account).recordVisit(account, { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.stale-snapshot', addressId: null, at: Date.now() }, limits, {
+      holderId: null,
+      issuedAtSeconds: erasedAt - 5,
+    });
     expect(recorded.establishedAt).toBeNull();
     expect(await household(account)).toBeNull();
     expect(Object.keys(await storageOf(account)).filter((key) => key !== 'kv:lastPublishedAt')).toEqual(['erase:floor']);

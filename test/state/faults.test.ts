@@ -252,7 +252,11 @@ describe('faults at the edge', () => {
   it('the Durable Object down for the device API: 503 + Retry-After, never a 500', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const { tv } = await establishedHousehold();
-    for (const [method, path] of [['GET', '/gate/v1/household/devices'], ['POST', '/gate/v1/challenges'], ['DELETE', '/gate/v1/household/devices/phone']] as const) {
+    for (const [method, path] of [
+      ['GET', '/gate/v1/household/devices'],
+      ['POST', '/gate/v1/challenges'],
+      ['DELETE', '/gate/v1/household/devices/phone'],
+    ] as const) {
       const answer = await callGate({ method, path, token: tv, ip: HOME_IP, country: 'PE', env: { HOUSEHOLDS: brokenHouseholds } });
       expect(answer.status, `${method} ${path}`).toBe(503);
       expect(answer.headers.get('Retry-After')).toBe('5');

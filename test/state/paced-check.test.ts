@@ -11,14 +11,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('PacedCheck', () => {
   it('runs every request at once with an interval of 0, and answers its result', async () => {
     let runs = 0;
-    const check = new PacedCheck(0, async () => ++runs, () => {});
+    const check = new PacedCheck(
+      0,
+      async () => ++runs,
+      () => {},
+    );
     expect(await check.request()).toBe(1);
     expect(await check.request()).toBe(2);
   });
 
   it('answers requests inside the interval with null, and covers them all with one later run', async () => {
     const started: number[] = [];
-    const check = new PacedCheck(80, async () => started.push(Date.now()), () => {});
+    const check = new PacedCheck(
+      80,
+      async () => started.push(Date.now()),
+      () => {},
+    );
     const first = Date.now();
     expect(await check.request()).toBe(1);
     for (let i = 0; i < 5; i++) expect(await check.request()).toBeNull();
@@ -32,13 +40,17 @@ describe('PacedCheck', () => {
     let running = 0;
     let most = 0;
     let runs = 0;
-    const check = new PacedCheck(0, async () => {
-      running += 1;
-      most = Math.max(most, running);
-      await sleep(30);
-      running -= 1;
-      return ++runs;
-    }, () => {});
+    const check = new PacedCheck(
+      0,
+      async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await sleep(30);
+        running -= 1;
+        return ++runs;
+      },
+      () => {},
+    );
     const first = check.request();
     expect(await check.request()).toBeNull();
     expect(await first).toBe(1);
@@ -50,11 +62,15 @@ describe('PacedCheck', () => {
   it('reports a deferred run that fails instead of throwing it at nobody', async () => {
     const failures: unknown[] = [];
     let calls = 0;
-    const check = new PacedCheck(20, async () => {
-      calls += 1;
-      if (calls > 1) throw new Error('unreachable shard');
-      return calls;
-    }, (error) => failures.push(error));
+    const check = new PacedCheck(
+      20,
+      async () => {
+        calls += 1;
+        if (calls > 1) throw new Error('unreachable shard');
+        return calls;
+      },
+      (error) => failures.push(error),
+    );
     await check.request();
     expect(await check.request()).toBeNull();
     await sleep(300);

@@ -46,7 +46,10 @@ describe('RegionMetrics', () => {
 
     expect(await runDurableObjectAlarm(metrics as unknown as DurableObjectStub)).toBe(true);
     const hourRows = await runInDurableObject(metrics as unknown as DurableObjectStub<RegionMetrics>, (_, state) =>
-      state.storage.sql.exec<{ at: number }>('SELECT at FROM hour ORDER BY at').toArray().map((row) => row.at),
+      state.storage.sql
+        .exec<{ at: number }>('SELECT at FROM hour ORDER BY at')
+        .toArray()
+        .map((row) => row.at),
     );
     expect(hourRows).toEqual([thisHour - 3 * HOUR, thisHour - 2 * HOUR]);
     expect(await metrics.series('hour', from, thisHour + HOUR, HOUR)).toEqual(before);

@@ -44,7 +44,9 @@ describe('an object written before the schema-version row opens under today’s 
       // The layout of the first audit log: no `origin`, no shards table.
       sql.exec('CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT, note TEXT)');
       sql.exec('CREATE TABLE metrics_regions (region TEXT PRIMARY KEY)');
-      sql.exec("INSERT INTO audit (at, actor, action, target, before, after, note) VALUES ('2026-01-01T00:00:00.000Z', 'ops@example.com', 'rollout.set', 'rollout/PE', 'null', '{\"mode\":\"monitor\"}', 'first')");
+      sql.exec(
+        "INSERT INTO audit (at, actor, action, target, before, after, note) VALUES ('2026-01-01T00:00:00.000Z', 'ops@example.com', 'rollout.set', 'rollout/PE', 'null', '{\"mode\":\"monitor\"}', 'first')",
+      );
       sql.exec("INSERT INTO metrics_regions (region) VALUES ('PE'), ('CL')");
       expect(tablesOf(sql)).not.toContain(SCHEMA_VERSION_TABLE);
 
@@ -83,7 +85,10 @@ describe('an object written before the schema-version row opens under today’s 
       const metrics = new RegionMetrics(state, bindings as never);
       await state.blockConcurrencyWhile(async () => {});
       const series = metrics.series('minute', minute, minute + MINUTE, MINUTE);
-      const columns = sql.exec<{ name: string }>('PRAGMA table_info(minute)').toArray().map((column) => column.name);
+      const columns = sql
+        .exec<{ name: string }>('PRAGMA table_info(minute)')
+        .toArray()
+        .map((column) => column.name);
       return { series, columns, version: schemaVersion(sql), shard: sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'").one().value };
     });
     expect(opened.series.map((step) => step.record)).toEqual([{ [segments]: 7 }]);

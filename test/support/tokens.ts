@@ -3,7 +3,17 @@
  * development minter (dev/tokens.ts), with the odd claims tests need.
  */
 import type { JWK, JWTPayload } from 'jose';
-import { DEVELOPMENT_ADMIN_ISSUER, DEVELOPMENT_DEVICE_ISSUER, developmentKeys, makeDeviceKeyPair, mintAdminToken, mintDeviceProof, mintDeviceToken, type DeviceKeyPair, type DevelopmentProof } from '../../dev/tokens';
+import {
+  DEVELOPMENT_ADMIN_ISSUER,
+  DEVELOPMENT_DEVICE_ISSUER,
+  developmentKeys,
+  makeDeviceKeyPair,
+  mintAdminToken,
+  mintDeviceProof,
+  mintDeviceToken,
+  type DeviceKeyPair,
+  type DevelopmentProof,
+} from '../../dev/tokens';
 import type { DeviceType } from '../../src/vocabulary';
 
 export const DEVICE_ISSUER = DEVELOPMENT_DEVICE_ISSUER;

@@ -222,7 +222,15 @@ export class Hearth {
   private async answer<T>(response: Response | null, path: string): Promise<T | Refusal> {
     const body = (await response?.json().catch(() => null)) as (T & Partial<Problem>) | null;
     if (response?.ok && body) return body;
-    return { ...body, status: response?.status ?? 0, reason: body?.reason ?? 'GATE_UNREACHABLE', message: body?.message ?? '', actions: body?.actions ?? [], url: this.gate + path, [REFUSAL]: true } as Refusal;
+    return {
+      ...body,
+      status: response?.status ?? 0,
+      reason: body?.reason ?? 'GATE_UNREACHABLE',
+      message: body?.message ?? '',
+      actions: body?.actions ?? [],
+      url: this.gate + path,
+      [REFUSAL]: true,
+    } as Refusal;
   }
 
   /** One call to the gate's device API, with the token (and a DPoP proof when the device holds a key). */

@@ -10,7 +10,18 @@
  * holding one keeps the exact instant in its `<time datetime>`.
  */
 import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule, type RolloutRuleInput } from '../../admin-client/client';
-import { describeAnchorConflicts, describePreview, describeSharedNetworks, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
+import {
+  describeAnchorConflicts,
+  describePreview,
+  describeSharedNetworks,
+  durationMinutes,
+  explainRefusal,
+  formatCount,
+  percentOf,
+  resumeBody,
+  summariseChange,
+  type RefusalHints,
+} from '../../admin-client/wording';
 import { visibleDeep, visibleText } from '../../admin-client/visible-text';
 import { describeGuard, describeStages, guardMinimum, parseStages, stagesText, type Stages } from '../../admin-client/rule-text';
 import { drawGuard, drawRegion } from './charts';
@@ -105,7 +116,8 @@ async function loadRollout(): Promise<void> {
   const rollout = answer.data;
   rolloutVersion = rollout.version;
   rules = rollout.regions;
-  $('rollout-version').textContent = `Version ${rollout.version}${rollout.updatedAt ? `, updated ${localTime(rollout.updatedAt)}` : ''}. Regions without a rule follow *; with no * rule, monitor at 100 %.`;
+  $('rollout-version').textContent =
+    `Version ${rollout.version}${rollout.updatedAt ? `, updated ${localTime(rollout.updatedAt)}` : ''}. Regions without a rule follow *; with no * rule, monitor at 100 %.`;
   const tbody = $('regions');
   tbody.replaceChildren();
   const regions = Object.entries(rollout.regions).toSorted(([a], [b]) => (a === '*' ? -1 : b === '*' ? 1 : a.localeCompare(b)));
@@ -164,7 +176,12 @@ function statusText(rule: RolloutRule): string {
 function guardText(rule: RolloutRule): string {
   if (!rule.guard) return '';
   const reading = rule.status === 'tripped' ? rule.trippedBy : rule.reading;
-  const limit = [rule.guard.maxRefusalRate !== undefined ? `refused ≤ ${pct(rule.guard.maxRefusalRate)}` : '', rule.guard.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(rule.guard.minVerifySuccessRate)}` : ''].filter(Boolean).join(', ');
+  const limit = [
+    rule.guard.maxRefusalRate !== undefined ? `refused ≤ ${pct(rule.guard.maxRefusalRate)}` : '',
+    rule.guard.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(rule.guard.minVerifySuccessRate)}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${limit} over ${rule.guard.window}${reading ? `; read ${reading.households.refused} of ${reading.households.treated} households refused (${pct(reading.refusalRate)})` : ''}`;
 }
 
@@ -172,7 +189,12 @@ async function resumeRule(region: string, rule: RolloutRule): Promise<void> {
   const note = 'Resumed from the console after review';
   const body = resumeBody(rule, note);
   const from = body.stages ? `its stages from ${body.stages[0]!.percent} %` : `${rule.percent} %`;
-  if (!(await confirmDialog(`Resume ${region}: ${rule.mode} at ${from}, its guard watching again? It was stepped down to monitor ${rule.trippedAt ? localTime(rule.trippedAt) : ''} (${guardText(rule)}). Note: “${note}”.`))) return;
+  if (
+    !(await confirmDialog(
+      `Resume ${region}: ${rule.mode} at ${from}, its guard watching again? It was stepped down to monitor ${rule.trippedAt ? localTime(rule.trippedAt) : ''} (${guardText(rule)}). Note: “${note}”.`,
+    ))
+  )
+    return;
   const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body });
   if (answer.response.status === 412) return showReload(refusal(answer));
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
@@ -442,7 +464,9 @@ async function loadMetrics(only?: string): Promise<void> {
   if (!answer.data && tooManyPoints(answer)) {
     // The regions listed so far, else those with a rule, to choose from.
     if (select.options.length === 0) {
-      const ruled = Object.keys(rules).filter((region) => region !== '*').toSorted();
+      const ruled = Object.keys(rules)
+        .filter((region) => region !== '*')
+        .toSorted();
       select.replaceChildren(...ruled.map((region) => new Option(region, region)));
     }
     const chosen = select.value;
@@ -541,15 +565,24 @@ async function loadAccount(account: string): Promise<void> {
   currentAccount = account;
   const s = answer.data;
   $('account').hidden = false;
-  $('account-summary').textContent = `${s.accountId}: ${s.established && s.establishedAt ? `household since ${localTime(s.establishedAt)}` : 'no household yet'} · ${s.homeNetworkCount} home network(s) · anchor ${s.anchorDeviceId ?? '–'} · extra members ${s.extraMemberSlots.used}/${s.extraMemberSlots.total} · location changes this window ${s.primaryLocationChangesInWindow} · anchor conflicts: ${describeAnchorConflicts(s.anchorConflicts)}`;
+  $('account-summary').textContent =
+    `${s.accountId}: ${s.established && s.establishedAt ? `household since ${localTime(s.establishedAt)}` : 'no household yet'} · ${s.homeNetworkCount} home network(s) · anchor ${s.anchorDeviceId ?? '–'} · extra members ${s.extraMemberSlots.used}/${s.extraMemberSlots.total} · location changes this window ${s.primaryLocationChangesInWindow} · anchor conflicts: ${describeAnchorConflicts(s.anchorConflicts)}`;
   $('account-devices').replaceChildren(...s.devices.map((d) => row([d.deviceId, d.type, d.status, d.bound ? 'yes' : 'no', d.accessUntil, d.lastSeenAt])));
   $('account-grants').replaceChildren(
     ...s.grants.map((g) =>
-      row([g.deviceId ?? 'whole account', g.expiresAt, g.actor, g.reason], button('End', () => void endGrant(g.grantId), `End grant for ${g.deviceId ?? 'the whole account'}`)),
+      row(
+        [g.deviceId ?? 'whole account', g.expiresAt, g.actor, g.reason],
+        button('End', () => void endGrant(g.grantId), `End grant for ${g.deviceId ?? 'the whole account'}`),
+      ),
     ),
   );
   $('account-members').replaceChildren(
-    ...s.extraMembers.map((m) => row([m.deviceId, m.label, m.addedAt], button('Remove', () => void removeMember(m.deviceId), `Remove extra member ${m.deviceId}`))),
+    ...s.extraMembers.map((m) =>
+      row(
+        [m.deviceId, m.label, m.addedAt],
+        button('Remove', () => void removeMember(m.deviceId), `Remove extra member ${m.deviceId}`),
+      ),
+    ),
   );
 }
 
@@ -598,7 +631,8 @@ $('explain-form').addEventListener('submit', async (event) => {
   const answer = await api.POST('/admin/v1/accounts/{account}/explain', { params: { path: { account: currentAccount! } }, body });
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
   const e = answer.data;
-  $('explain-result').textContent = `${e.decision.toUpperCase()} — ${e.reason}. Region ${e.region}: rule ${e.rule.key} = ${e.rule.mode} at ${e.rule.percent} %, bucket ${e.bucket} → ${e.mode}. The person sees: “${e.message}”`;
+  $('explain-result').textContent =
+    `${e.decision.toUpperCase()} — ${e.reason}. Region ${e.region}: rule ${e.rule.key} = ${e.rule.mode} at ${e.rule.percent} %, bucket ${e.bucket} → ${e.mode}. The person sees: “${e.message}”`;
   $('explain-trace').replaceChildren(...e.trace.map((step) => row([step.row, step.check, step.matched ? 'decides' : 'pass', step.detail])));
 });
 

@@ -115,7 +115,10 @@ async function play(): Promise<void> {
   recordRequests(hls);
   hls.loadSource(STREAM);
   hls.attachMedia(video);
-  setStatus(statusLine, `Playing as ${deviceSelect.selectedOptions[0]?.textContent} from ${headers['CF-Connecting-IP']} in ${headers['Hearth-Sim-Country']}, with a key bound to this browser (${key.thumbprint.slice(0, 8)}…).`);
+  setStatus(
+    statusLine,
+    `Playing as ${deviceSelect.selectedOptions[0]?.textContent} from ${headers['CF-Connecting-IP']} in ${headers['Hearth-Sim-Country']}, with a key bound to this browser (${key.thumbprint.slice(0, 8)}…).`,
+  );
   video.play().catch(() => undefined);
 }
 

@@ -73,9 +73,7 @@ form.addEventListener('submit', async (event) => {
   const code = codeInput.value.trim();
   const button = form.querySelector('button');
   const result = await busy(button, () =>
-    purpose === 'access'
-      ? callApi('POST', `/gate/v1/challenges/${challengeId}/verify`, { body: { code } })
-      : callApi('POST', '/gate/v1/household/primary-location', { body: { challengeId, code } }),
+    purpose === 'access' ? callApi('POST', `/gate/v1/challenges/${challengeId}/verify`, { body: { code } }) : callApi('POST', '/gate/v1/household/primary-location', { body: { challengeId, code } }),
   );
   if (!result.ok) {
     setStatus(status, problemText(result.body), 'bad');

@@ -7,7 +7,6 @@ import { recordDeviceKey, signOutDevice } from '../../../src/household/transitio
 import { applyVisit, visitIsNews } from '../../../src/household/visits';
 import { DAY, limits, T0 } from '../../support/limits';
 
-
 const visit = (patch: Partial<Visit>): Visit => ({ deviceId: 'tv-1', deviceType: 'tv', networkId: 'n1.home', addressId: null, at: T0, ...patch });
 const apply = (household: Household, ...visits: Partial<Visit>[]) => visits.reduce((h, v) => applyVisit(h, visit(v), limits), household);
 

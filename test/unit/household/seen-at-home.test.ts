@@ -19,11 +19,7 @@ import { DAY, limits as production, T0 } from '../../support/limits';
 const HOUR = 3_600_000;
 
 /** Production settings, and the second-scale ones tests and reproductions use. */
-const SETTINGS: HouseholdLimits[] = [
-  production,
-  { ...production, trustWindowMs: 93_000, copresenceWindowMs: 2_000 },
-  { ...production, trustWindowMs: 6_000, copresenceWindowMs: 1_000 },
-];
+const SETTINGS: HouseholdLimits[] = [production, { ...production, trustWindowMs: 93_000, copresenceWindowMs: 2_000 }, { ...production, trustWindowMs: 6_000, copresenceWindowMs: 1_000 }];
 
 /** What the edge and the Durable Object do together with one visit: written only when it is news. */
 function through(household: Household, visit: Visit, limits: HouseholdLimits, session = false): Household {
@@ -45,10 +41,7 @@ describe('trust lasts TRUST_WINDOW from the last actual visit home', () => {
   });
 
   it('property: for any visits, trust and the home network end no earlier than TRUST_WINDOW after the last visit home, and at most one write interval later', () => {
-    const visits = fc.array(
-      fc.record({ offset: fc.integer({ min: 0, max: 1_000_000 }), home: fc.boolean(), session: fc.boolean() }),
-      { minLength: 1, maxLength: 60 },
-    );
+    const visits = fc.array(fc.record({ offset: fc.integer({ min: 0, max: 1_000_000 }), home: fc.boolean(), session: fc.boolean() }), { minLength: 1, maxLength: 60 });
     fc.assert(
       fc.property(fc.constantFrom(...SETTINGS), visits, (limits, raw) => {
         // Offsets are thousandths of the trust window: visits spread over up to the window itself.

@@ -5,7 +5,6 @@ import { signOutDevice } from '../../../src/household/transitions';
 import { applyVisit } from '../../../src/household/visits';
 import { limits, T0 } from '../../support/limits';
 
-
 function withDevices(count: number, at = T0): Household {
   let household = applyVisit(emptyHousehold('acct', at), { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.home', addressId: null, at }, limits);
   for (let i = 0; i < count; i++) household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: null, addressId: null, at: at + i }, limits);

@@ -8,7 +8,16 @@ import { DecisionCounter, type MinuteCounts } from '../../../src/metrics/counter
 import { countsOf, householdCounts, mergeHouseholds, type CountedAnswer } from '../../../src/metrics/tally';
 
 const allowed: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
-const refused: CountedAnswer = { route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'enforce', deviceType: 'mobile', evidence: null, sharedNetwork: false };
+const refused: CountedAnswer = {
+  route: 'session',
+  decision: 'challenge',
+  enforced: 'challenge',
+  reason: 'OUTSIDE_HOUSEHOLD',
+  mode: 'enforce',
+  deviceType: 'mobile',
+  evidence: null,
+  sharedNetwork: false,
+};
 
 function harness(intervalMs: number, failures = 0) {
   const delivered: Array<{ region: string; minutes: MinuteCounts[] }> = [];
@@ -25,11 +34,12 @@ function harness(intervalMs: number, failures = 0) {
   const waitUntil = (promise: Promise<unknown>) => void scheduled.push(promise);
   const sum = (region: string) => {
     const counts = { allow: 0, challenge: 0 };
-    for (const d of delivered.filter((x) => x.region === region)) for (const m of d.minutes) {
-      const c = countsOf(m.record);
-      counts.allow += c.segments.allow + c.sessions.allow;
-      counts.challenge += c.sessions.challenge;
-    }
+    for (const d of delivered.filter((x) => x.region === region))
+      for (const m of d.minutes) {
+        const c = countsOf(m.record);
+        counts.allow += c.segments.allow + c.sessions.allow;
+        counts.challenge += c.sessions.challenge;
+      }
     return counts;
   };
   return { counter, delivered, scheduled, waitUntil, sum };
@@ -108,4 +118,3 @@ describe('DecisionCounter', () => {
     expect(countsOf(minutes[0]!.record).sessions.challenge).toBe(31);
   });
 });
-

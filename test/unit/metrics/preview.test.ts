@@ -21,7 +21,18 @@ const SITUATIONS = ['home', 'outside', 'travel-limit', 'trusted', 'signed-out', 
 type Situation = (typeof SITUATIONS)[number];
 
 function device(type: DeviceType, patch: Partial<DeviceRecord> = {}): DeviceRecord {
-  return { deviceId: 'd', type, firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], keyThumbprint: null, ...patch };
+  return {
+    deviceId: 'd',
+    type,
+    firstSeenAt: NOW - 90 * DAY,
+    lastSeenAt: NOW - DAY,
+    lastHomeSeenAt: null,
+    signedOutAt: null,
+    temporaryAccessUntil: null,
+    travelGrantsAt: [],
+    keyThumbprint: null,
+    ...patch,
+  };
 }
 
 function householdFor(account: string, situation: Situation, type: DeviceType): DecisionInput['household'] {
@@ -86,7 +97,16 @@ describe('previews replay exactly', () => {
         for (const s of sessions) {
           const decision = decide(inputFor(s, REGION, recordedRule, await bucketOf(REGION, s.account)), limits, NOW);
           tally.count(
-            { route: 'session', decision: decision.decision, enforced: decision.enforced, reason: decision.reason, mode: decision.mode, deviceType: s.type, evidence: decision.evidence ?? null, sharedNetwork: decision.sharedNetwork },
+            {
+              route: 'session',
+              decision: decision.decision,
+              enforced: decision.enforced,
+              reason: decision.reason,
+              mode: decision.mode,
+              deviceType: s.type,
+              evidence: decision.evidence ?? null,
+              sharedNetwork: decision.sharedNetwork,
+            },
             { region: await bucketOf(REGION, s.account), fallback: await bucketOf(FALLBACK_REGION, s.account) },
           );
         }
@@ -94,8 +114,7 @@ describe('previews replay exactly', () => {
         const answer = preview(replayCells(tally.record()), { rule: current, key: currentKey }, proposed);
 
         const expected = { current: zero(), proposed: zero(), byType: {} as Record<string, { sessions: number; current: Record<Outcome, number>; proposed: Record<Outcome, number> }> };
-        const under = async (s: Session, ruleKey: string, r: ReplayRule) =>
-          decide(inputFor(s, ruleKey, { ...r, failOpen: true }, await bucketOf(ruleKey, s.account)), limits, NOW).decision;
+        const under = async (s: Session, ruleKey: string, r: ReplayRule) => decide(inputFor(s, ruleKey, { ...r, failOpen: true }, await bucketOf(ruleKey, s.account)), limits, NOW).decision;
         for (const s of sessions) {
           const now = await under(s, regionHasRule ? REGION : FALLBACK_REGION, current);
           const then = await under(s, REGION, proposed);

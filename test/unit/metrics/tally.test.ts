@@ -190,7 +190,9 @@ describe('records', () => {
   it('make a region known only with a count that needed a valid token', () => {
     const refusedToken: CountedAnswer = { route: 'session', decision: 'deny', enforced: 'deny', reason: 'TOKEN_INVALID', mode: null, deviceType: null, evidence: null, sharedNetwork: false };
     expect(hasValidTokenCounts(tallied([{ kind: 'answer', answer: refusedToken, buckets: null }]).record())).toBe(false);
-    expect(hasValidTokenCounts(tallied([{ kind: 'answer', answer: { ...refusedToken, reason: 'IN_HOUSEHOLD', decision: 'allow', enforced: 'allow', mode: 'monitor' }, buckets: null }]).record())).toBe(true);
+    expect(hasValidTokenCounts(tallied([{ kind: 'answer', answer: { ...refusedToken, reason: 'IN_HOUSEHOLD', decision: 'allow', enforced: 'allow', mode: 'monitor' }, buckets: null }]).record())).toBe(
+      true,
+    );
     expect(hasValidTokenCounts(tallied([{ kind: 'funnel', event: 'sent', mode: null }]).record())).toBe(true);
     expect(hasValidTokenCounts({ [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor' })]: 0 })).toBe(false);
   });
@@ -198,9 +200,22 @@ describe('records', () => {
 
 const mode = fc.option(fc.constantFrom(...MODES), { nil: null });
 const counter: fc.Arbitrary<Counter> = fc.oneof(
-  fc.record({ kind: fc.constant('decision' as const), route: fc.constantFrom(...ROUTES), decision: fc.constantFrom(...OUTCOMES), enforced: fc.constantFrom(...OUTCOMES), reason: fc.constantFrom(...COUNTED_REASONS), mode }),
+  fc.record({
+    kind: fc.constant('decision' as const),
+    route: fc.constantFrom(...ROUTES),
+    decision: fc.constantFrom(...OUTCOMES),
+    enforced: fc.constantFrom(...OUTCOMES),
+    reason: fc.constantFrom(...COUNTED_REASONS),
+    mode,
+  }),
   fc.record({ kind: fc.constant('funnel' as const), event: fc.constantFrom(...FUNNEL_EVENTS), mode }),
-  fc.record({ kind: fc.constant('replay' as const), key: fc.constantFrom(...BUCKET_KEYS), bucket: fc.integer({ min: 0, max: BUCKETS - 1 }), replayClass: fc.constantFrom(...REPLAY_CLASSES), deviceType: fc.constantFrom(...DEVICE_TYPES) }),
+  fc.record({
+    kind: fc.constant('replay' as const),
+    key: fc.constantFrom(...BUCKET_KEYS),
+    bucket: fc.integer({ min: 0, max: BUCKETS - 1 }),
+    replayClass: fc.constantFrom(...REPLAY_CLASSES),
+    deviceType: fc.constantFrom(...DEVICE_TYPES),
+  }),
   fc.record({ kind: fc.constant('fixed' as const), outcome: fc.constantFrom(...OUTCOMES), deviceType: fc.option(fc.constantFrom(...DEVICE_TYPES), { nil: null }) }),
   fc.record({ kind: fc.constant('evidence' as const), route: fc.constantFrom(...ROUTES), evidence: fc.constantFrom(...HOME_EVIDENCE) }),
   fc.record({ kind: fc.constant('shared' as const), route: fc.constantFrom(...ROUTES), enforced: fc.constantFrom(...OUTCOMES) }),
@@ -219,7 +234,14 @@ describe('counter names', () => {
   });
 
   it('keep the names already stored: each kind as written before the encoder', () => {
-    expect(parseCounter('d|session|challenge|deny|TRAVEL_LIMIT_REACHED|-')).toEqual({ kind: 'decision', route: 'session', decision: 'challenge', enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED', mode: null });
+    expect(parseCounter('d|session|challenge|deny|TRAVEL_LIMIT_REACHED|-')).toEqual({
+      kind: 'decision',
+      route: 'session',
+      decision: 'challenge',
+      enforced: 'deny',
+      reason: 'TRAVEL_LIMIT_REACHED',
+      mode: null,
+    });
     expect(parseCounter('v|verified|enforce')).toEqual({ kind: 'funnel', event: 'verified', mode: 'enforce' });
     expect(parseCounter('p|*|42|travel|mobile')).toEqual({ kind: 'replay', key: '*', bucket: 42, replayClass: 'travel', deviceType: 'mobile' });
     expect(parseCounter('f|deny|-')).toEqual({ kind: 'fixed', outcome: 'deny', deviceType: null });
@@ -229,7 +251,20 @@ describe('counter names', () => {
   });
 
   it('outside the grammar read as no counter, and count nowhere', () => {
-    for (const name of ['', 'x|session', 'd|session|allow|allow|IN_HOUSEHOLD', 'd|session|allow|allow|IN_HOUSEHOLD|monitor|extra', 'd|session|allow|allow|NOT_A_REASON|monitor', 'v|sent|sideways', 'p|r|100|outside|tv', 'p|r|07|outside|tv', 'p|r|7|outside|-', 'f|maybe|tv', 'e|session|guess', 's|stream|allow']) {
+    for (const name of [
+      '',
+      'x|session',
+      'd|session|allow|allow|IN_HOUSEHOLD',
+      'd|session|allow|allow|IN_HOUSEHOLD|monitor|extra',
+      'd|session|allow|allow|NOT_A_REASON|monitor',
+      'v|sent|sideways',
+      'p|r|100|outside|tv',
+      'p|r|07|outside|tv',
+      'p|r|7|outside|-',
+      'f|maybe|tv',
+      'e|session|guess',
+      's|stream|allow',
+    ]) {
       expect(parseCounter(name)).toBeNull();
       expect(countsOf({ [name]: 3 })).toEqual(emptyCounts());
       expect(replayCells({ [name]: 3 })).toEqual([]);

@@ -9,7 +9,18 @@ const HOME = 'n1.home';
 const AWAY = 'n1.away';
 
 function device(id: string, patch: Partial<DeviceRecord> = {}): DeviceRecord {
-  return { deviceId: id, type: 'mobile', firstSeenAt: NOW - 90 * DAY, lastSeenAt: NOW - DAY, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], keyThumbprint: null, ...patch };
+  return {
+    deviceId: id,
+    type: 'mobile',
+    firstSeenAt: NOW - 90 * DAY,
+    lastSeenAt: NOW - DAY,
+    lastHomeSeenAt: null,
+    signedOutAt: null,
+    temporaryAccessUntil: null,
+    travelGrantsAt: [],
+    keyThumbprint: null,
+    ...patch,
+  };
 }
 
 /** Devices keyed by their ids, as a household holds them. */

@@ -16,11 +16,7 @@ const staged: RuleSettings = {
   mode: 'enforce',
   percent: 100,
   failOpen: true,
-  stages: [
-    { percent: 10, hold: 'PT1S' },
-    { percent: 50, hold: 'P1D' },
-    { percent: 100 },
-  ],
+  stages: [{ percent: 10, hold: 'PT1S' }, { percent: 50, hold: 'P1D' }, { percent: 100 }],
   guard: { maxRefusalRate: 0.05, window: 'PT15M' },
 };
 

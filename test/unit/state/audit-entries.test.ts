@@ -59,7 +59,14 @@ describe('audit entries', () => {
 
   it('an erase names the pseudonym only, with how much was held', () => {
     const entry = accountErased('erased-1a2b3c4d', { devices: 2, homeNetworks: 1, grants: 0, extraMembers: 0 }, { actor: 'privacy@example.com', note: 'request 7' });
-    expect(entry).toEqual({ actor: 'privacy@example.com', action: 'account.erase', target: 'accounts/erased-1a2b3c4d', before: { devices: 2, homeNetworks: 1, grants: 0, extraMembers: 0 }, after: null, note: 'request 7' });
+    expect(entry).toEqual({
+      actor: 'privacy@example.com',
+      action: 'account.erase',
+      target: 'accounts/erased-1a2b3c4d',
+      before: { devices: 2, homeNetworks: 1, grants: 0, extraMembers: 0 },
+      after: null,
+      note: 'request 7',
+    });
     expect(JSON.stringify(entry)).not.toContain('acct');
     expect(accountErased('erased-1a2b3c4d', null, { actor: 'a' }).before).toBeNull();
   });

@@ -4,7 +4,7 @@
  * stages, and one sentence for what a rule will do. Pure: no DOM, no I/O.
  */
 import type { RolloutRule, RolloutRuleInput } from '../../generated/admin-api';
-import { err, ok, type Result } from '../result';
+import type { Result } from '../result';
 
 export type Stages = NonNullable<RolloutRuleInput['stages']>;
 export type Guard = NonNullable<RolloutRule['guard']>;
@@ -25,14 +25,14 @@ export function stagesText(stages: readonly { percent: number; hold?: string }[]
  * increase, which stage needs a hold and how long a hold may be.
  */
 export function parseStages(text: string): Result<Stages | undefined, string> {
-  if (text.trim() === '') return ok(undefined);
+  if (text.trim() === '') return { ok: true, value: undefined };
   const stages: Stages = [];
   for (const part of text.split(',')) {
     const match = /^\s*(\d{1,3})\s*(?::\s*(P[0-9A-Za-z.]+))?\s*$/i.exec(part);
-    if (!match) return err(`“${part.trim()}” is not PERCENT or PERCENT:HOLD (e.g. 10:P1D, 50:P2D, 100)`);
+    if (!match) return { ok: false, error: `“${part.trim()}” is not PERCENT or PERCENT:HOLD (e.g. 10:P1D, 50:P2D, 100)` };
     stages.push(match[2] ? { percent: Number(match[1]), hold: match[2].toUpperCase() } : { percent: Number(match[1]) });
   }
-  return ok(stages);
+  return { ok: true, value: stages };
 }
 
 /** The guard's minimum of treated households, under its new name (minHouseholds) or its former one (minSessions). */

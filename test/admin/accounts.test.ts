@@ -3,19 +3,21 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { householdKey } from '../../src/state/kv-keys';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
+import { ownNetwork } from '../support/networks';
 import { deviceToken } from '../support/tokens';
 import { admin } from './admin-support';
 
-const HOME_IP = '203.0.113.40';
 const AWAY_IP = '198.51.100.20';
 
+/** A household of a TV and a phone (seen away), at a home network of its own (no other household makes it shared). */
 async function establishedAccount() {
   const account = newAccount('support');
+  const home = ownNetwork();
   const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
   const phone = await deviceToken({ account, device: 'student-phone' });
-  await callGate({ token: tv, ip: HOME_IP, country: 'PE' });
+  await callGate({ token: tv, ip: home.address(0x40), country: 'PE' });
   await callGate({ token: phone, ip: AWAY_IP, country: 'PE' });
-  return { account, tv, phone };
+  return { account, tv, phone, home };
 }
 
 /** `POST …/explain`: the address travels in the body, never in the URL. */
@@ -29,13 +31,14 @@ describe('account support', () => {
   });
 
   it('summarises a household without any address', async () => {
-    const { account } = await establishedAccount();
+    const { account, home } = await establishedAccount();
     const { status, body } = await admin('GET', `/admin/v1/accounts/${account}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ accountId: account, established: true, homeNetworkCount: 1, anchorDeviceId: 'tv', extraMemberSlots: { used: 0, total: 2 } });
     expect(body.devices.map((d: { deviceId: string }) => d.deviceId).toSorted()).toEqual(['student-phone', 'tv']);
     const text = JSON.stringify(body);
-    expect(text).not.toMatch(/203\.0\.113|198\.51\.100/);
+    expect(text).not.toMatch(/198\.51\.100/);
+    expect(text).not.toContain(home.prefix);
     expect(text).not.toContain('n1.');
   });
 
@@ -47,10 +50,10 @@ describe('account support', () => {
   });
 
   it('explains a decision with a trace of every check, and changes nothing — not even "last seen"', async () => {
-    const { account } = await establishedAccount();
+    const { account, home: network } = await establishedAccount();
     const before = await household(account);
     const kvBefore = await env.HEARTH_KV.get(householdKey(account));
-    const home = await explain(account, { deviceId: 'brand-new', ip: '203.0.113.200', country: 'pe' });
+    const home = await explain(account, { deviceId: 'brand-new', ip: network.address(0x200), country: 'pe' });
     expect(home.status).toBe(200);
     expect(home.body).toMatchObject({ decision: 'allow', reason: 'IN_HOUSEHOLD', networkIsHome: true, region: 'PE', mode: 'challenge', rule: { key: 'PE', mode: 'challenge' } });
     expect(home.body.trace.map((s: { row: number }) => s.row)).toEqual([1, 2, 1, 1, 3, 4, 5, 6]);

@@ -85,12 +85,16 @@ describe('rollout administration', () => {
 
 describe('audit trail', () => {
   it('records every rollout write with actor, before and after, newest first', async () => {
-    await admin('PUT', '/admin/v1/rollout/UY', { body: { mode: 'monitor', note: 'first look' }, scope: 'rollout:write', token: undefined });
-    await admin('PUT', '/admin/v1/rollout/UY', { body: { mode: 'challenge', percent: 10, note: '10% of Uruguay' } });
-    const { body } = await admin('GET', '/admin/v1/audit?limit=2');
-    expect(body.entries).toHaveLength(2);
-    const [newest, older] = body.entries;
-    expect(newest).toMatchObject({ actor: 'ops@hearth.test', action: 'rollout.set', target: 'rollout/UY', note: '10% of Uruguay' });
+    // EC: a region no other test file sets (the files share one audit trail); the newest entries read are this region's
+    // (another file's Durable Object alarm, a guard tripping, may write an entry in between).
+    await admin('PUT', '/admin/v1/rollout/EC', { body: { mode: 'monitor', note: 'first look' }, scope: 'rollout:write', token: undefined });
+    await admin('PUT', '/admin/v1/rollout/EC', { body: { mode: 'challenge', percent: 10, note: '10% of Ecuador' } });
+    expect((await admin('GET', '/admin/v1/audit?limit=2')).body.entries).toHaveLength(2);
+    const { body } = await admin('GET', '/admin/v1/audit?limit=20');
+    const ours = body.entries.filter((entry: { target: string }) => entry.target === 'rollout/EC');
+    expect(ours).toHaveLength(2);
+    const [newest, older] = ours;
+    expect(newest).toMatchObject({ actor: 'ops@hearth.test', action: 'rollout.set', target: 'rollout/EC', note: '10% of Ecuador' });
     expect(newest.before).toMatchObject({ mode: 'monitor' });
     expect(newest.after).toMatchObject({ mode: 'challenge', percent: 10 });
     expect(older).toMatchObject({ action: 'rollout.set', before: null, after: { mode: 'monitor' } });

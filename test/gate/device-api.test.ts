@@ -4,8 +4,15 @@ import { passTime } from '../support/clock';
 import { deviceToken } from '../support/tokens';
 import { deliveries, lastCode, signatureIsValid } from '../support/webhook';
 import { movePrimaryLocation, openPrimaryLocationChallenge, postPrimaryLocation } from '../support/primary-location';
+import { ownNetwork, type TestNetwork } from '../support/networks';
 
-const HOME_IP = '203.0.113.40';
+// Each test's home is a network of its own (test/support/networks.ts): other tests' and files' households there would make it shared.
+let HOME_IP: string;
+let newHome: TestNetwork;
+beforeEach(() => {
+  HOME_IP = ownNetwork().address(0x40);
+  newHome = ownNetwork();
+});
 const AWAY_IP = '198.51.100.20';
 
 type Json = Record<string, unknown>;
@@ -255,13 +262,13 @@ describe('primary location', () => {
   it('moves the household to the TV’s network with the owner’s code; the next request sees it', async () => {
     const { account, tv } = await householdWithTraveller();
     const phone = await deviceToken({ account, device: 'phone-new-home' });
-    const moved = await read(await movePrimaryLocation(account, tv, { ip: '192.0.2.10', country: 'PE' }));
+    const moved = await read(await movePrimaryLocation(account, tv, { ip: newHome.address(0x10), country: 'PE' }));
     expect(moved.status).toBe(200);
     const household = moved.body.household as { networks: Array<Record<string, string>>; updatedAt: string };
     expect(household.networks).toHaveLength(1);
     expect(household.networks[0]!.id).toMatch(/^n1\./);
-    expect(JSON.stringify(moved.body)).not.toContain('192.0.2');
-    expect((await call('GET', '/gate/v1/decision', phone, { ip: '192.0.2.99' })).body.reason).toBe('IN_HOUSEHOLD');
+    expect(JSON.stringify(moved.body)).not.toContain(newHome.prefix);
+    expect((await call('GET', '/gate/v1/decision', phone, { ip: newHome.address(0x99) })).body.reason).toBe('IN_HOUSEHOLD');
     const visitor = await deviceToken({ account, device: 'visitor-at-old-home' });
     expect((await call('GET', '/gate/v1/decision', visitor, { ip: HOME_IP })).body.reason).toBe('OUTSIDE_HOUSEHOLD');
   });

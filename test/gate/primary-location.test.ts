@@ -13,11 +13,19 @@ import { passTime } from '../support/clock';
 import { movePrimaryLocation, openPrimaryLocationChallenge, postPrimaryLocation } from '../support/primary-location';
 import { deviceToken } from '../support/tokens';
 import { deliveries, lastCode } from '../support/webhook';
+import { ownNetwork } from '../support/networks';
 
-const HOME_IP = '203.0.113.60';
-const NEW_HOME_IP = '192.0.2.60';
+/** Where the household moves to: an address on the test's new home network (set before each test). */
+const AT_NEW_HOME = { ip: '', country: 'PE' };
+// Each test's home is a network of its own (test/support/networks.ts): other tests' and files' households there would make it shared.
+let HOME_IP: string;
+let NEW_HOME: (host: number) => string;
+beforeEach(() => {
+  HOME_IP = ownNetwork().address(0x60);
+  NEW_HOME = ownNetwork().address;
+  AT_NEW_HOME.ip = NEW_HOME(0x60);
+});
 const AWAY_IP = '198.51.100.60';
-const AT_NEW_HOME = { ip: NEW_HOME_IP, country: 'PE' };
 
 type Json = Record<string, unknown>;
 
@@ -101,7 +109,7 @@ describe('moving the household needs the owner’s code', () => {
     expect(moved.status).toBe(200);
     expect((moved.body.household as { networks: unknown[] }).networks).toHaveLength(1);
     const phone = await deviceToken({ account, device: 'phone-at-new-home' });
-    expect(await decisionReason(phone, '192.0.2.99')).toBe('IN_HOUSEHOLD');
+    expect(await decisionReason(phone, NEW_HOME(0x99))).toBe('IN_HOUSEHOLD');
     expect(await decisionReason(await deviceToken({ account, device: 'phone-at-old-home' }), HOME_IP)).toBe('OUTSIDE_HOUSEHOLD');
 
     // A code works once.

@@ -41,7 +41,12 @@ async function regionWithCounts(): Promise<string> {
 describe('which regions metrics list', () => {
   it('registers no region for requests without a valid token, whatever country they claim', async () => {
     // 200 distinct simulated countries (development only), half without a token, half with a bad one.
-    const countries = [...'HJKLNOVY'].flatMap((first) => [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].map((second) => first + second)).slice(0, 200);
+    // Countries no test (in any file of the run) has counted a valid decision in yet: the files share one control store.
+    const before = new Set(await registered());
+    const countries = [...'HJKLNOVYGI']
+      .flatMap((first) => [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].map((second) => first + second))
+      .filter((country) => !before.has(country))
+      .slice(0, 200);
     expect(new Set(countries).size).toBe(200);
     for (const [index, country] of countries.entries()) {
       const response = await callGate({ ...(index % 2 === 0 ? {} : { token: 'not-a-token' }), headers: { 'Hearth-Sim-Country': country } });
@@ -49,7 +54,9 @@ describe('which regions metrics list', () => {
     }
     const regions = await registered();
     expect(regions.filter((region) => countries.includes(region))).toEqual([]);
-    const answer = await metrics(`?since=${new Date(Date.now() - 30 * 24 * HOUR + HOUR).toISOString()}&step=PT1H`);
+    // The last two hours (every request above): over every region the run has counted in, 30 days of hours would pass the
+    // 10,000 points an answer holds.
+    const answer = await metrics(`?since=${new Date(Date.now() - 2 * HOUR).toISOString()}&step=PT1H`);
     expect(answer.status).toBe(200);
     expect(Object.keys(answer.body.regions).filter((region) => countries.includes(region))).toEqual([]);
   });

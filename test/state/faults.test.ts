@@ -7,7 +7,7 @@
  * the Worker is given.
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
@@ -17,8 +17,13 @@ import { passTime } from '../support/clock';
 import { CONFIRMATION_REUSE_MS } from '../../src/state/household-read-model';
 import { deviceToken } from '../support/tokens';
 import { deliveries } from '../support/webhook';
+import { ownNetwork } from '../support/networks';
 
-const HOME_IP = '203.0.113.70';
+// Each test's home is a network of its own (test/support/networks.ts): other tests' and files' households there would make it shared.
+let HOME_IP: string;
+beforeEach(() => {
+  HOME_IP = ownNetwork().address(0x70);
+});
 const AWAY_IP = '198.51.100.71';
 type Json = Record<string, any>;
 

@@ -4,7 +4,7 @@
  * snapshot. Time is given to the read model explicitly, so the bound is
  * measured without sleeping.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { decideForDevice } from '../../src/edge/decide-request';
 import { identifyByToken } from '../../src/edge/identify';
 import { gateFor } from '../../src/gate';
@@ -13,8 +13,13 @@ import { householdKey } from '../../src/state/kv-keys';
 import { KV_MIN_WRITE_INTERVAL_MS } from '../../src/state/kv-publisher';
 import { anotherIsolate, callGate, newAccount, testEnv } from '../support/gate';
 import { deviceToken } from '../support/tokens';
+import { ownNetwork } from '../support/networks';
 
-const HOME_IP = '203.0.113.80';
+// Each test's home is a network of its own (test/support/networks.ts): other tests' and files' households there would make it shared.
+let HOME_IP: string;
+beforeEach(() => {
+  HOME_IP = ownNetwork().address(0x80);
+});
 
 describe('sign-out propagation', () => {
   it('reaches another isolate within SNAPSHOT_CACHE_MS (plus KV propagation), the signing-out isolate at once', async () => {

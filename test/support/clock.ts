@@ -10,9 +10,12 @@
  * I/O, to the millisecond) — a fake clock that ticks in steps makes a
  * sign-out and the next visit land on the same millisecond. Timers, I/O and
  * the outbound service run in real time. The clock only moves forward and
- * stays moved for the rest of the file (its isolate ends with it), so
- * nothing stored under a later time is read from an earlier one. An alarm
- * does not fire by itself at a passed time: run it with
+ * stays moved for the rest of the file, so nothing stored under a later time
+ * is read from an earlier one. The files share one isolate (`isolate: false`),
+ * so test/setup/clock.ts sets it back before each file: a file starts on the
+ * runtime's own clock, as a Durable Object alarm (which fires in real time)
+ * needs, and what it stores is its own (its accounts, networks and regions).
+ * An alarm does not fire by itself at a passed time: run it with
  * `runDurableObjectAlarm`.
  */
 import { vi } from 'vitest';
@@ -34,4 +37,9 @@ class PassedDate extends RuntimeDate {
 export function passTime(ms: number): void {
   if (globalThis.Date !== PassedDate) vi.stubGlobal('Date', PassedDate);
   passedMs += Math.max(0, ms);
+}
+
+/** The clock back on the runtime's own time: before each test file (test/setup/clock.ts), never inside one. */
+export function resetClock(): void {
+  passedMs = 0;
 }

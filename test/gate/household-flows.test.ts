@@ -4,7 +4,7 @@ import type { HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
 import { CONFIRMATION_REUSE_MS } from '../../src/state/household-read-model';
-import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
+import { callGate, household, newAccount, setRule, testEnv, unreadableHouseholds } from '../support/gate';
 import { passTime } from '../support/clock';
 import { ownNetwork, type TestNetwork } from '../support/networks';
 import { production } from '../support/production';
@@ -285,21 +285,7 @@ describe('time, staleness and concurrency', () => {
   });
 
   it('serves a fail-open region when household state cannot be read, and refuses a fail-closed one with 503', async () => {
-    const failingKv = {
-      get: async (key: string, type?: 'json') => {
-        if (key.startsWith('household:')) throw new Error('KV unavailable');
-        return testEnv.HEARTH_KV.get(key, type as 'json');
-      },
-    };
-    const failingStore = {
-      idFromName: () => ({}),
-      get: () => ({
-        snapshot: async () => {
-          throw new Error('DO unavailable');
-        },
-      }),
-    };
-    const broken = { HEARTH_KV: failingKv, HOUSEHOLDS: failingStore };
+    const broken = unreadableHouseholds();
     await setRule('PE', 'enforce', { failOpen: true });
     await setRule('CL', 'enforce', { failOpen: false });
     const token = await deviceToken({ account: newAccount(), device: 'p' });

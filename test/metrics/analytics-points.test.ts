@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyticsWeight } from '../../src/edge/record';
-import { callGate, newAccount, setRule } from '../support/gate';
+import { callGate, newAccount, setRule, unreadableHouseholds } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 
 const HOME_IP = '203.0.113.88';
@@ -47,22 +47,8 @@ describe('Analytics Engine points', () => {
   it('writes an allowed segment that hit STATE_UNAVAILABLE (an error) even at a sample of 0', async () => {
     await setRule('UY', 'enforce', { failOpen: true });
     const decisions = dataset();
-    const failingKv = {
-      get: async () => {
-        throw new Error('KV down');
-      },
-      put: async () => {},
-    };
-    const failingStore = {
-      idFromName: () => ({}),
-      get: () => ({
-        household: async () => {
-          throw new Error('DO unavailable');
-        },
-      }),
-    };
     const token = await deviceToken({ account: newAccount('ae'), device: 'p' });
-    const env = { HEARTH_KV: failingKv, HOUSEHOLDS: failingStore, DECISIONS: decisions, DECISIONS_SEGMENT_SAMPLE: '0' };
+    const env = { ...unreadableHouseholds(), DECISIONS: decisions, DECISIONS_SEGMENT_SAMPLE: '0' };
     const response = await callGate({ path: '/seg.ts', token, country: 'UY', env });
     expect(response.headers.get('Hearth-Decision')).toBe('allow; reason=STATE_UNAVAILABLE');
     expect(decisions.points.map((point) => [routeOf(point), decisionOf(point), point.blobs![5], weightOf(point)])).toEqual([['segment', 'allow', 'STATE_UNAVAILABLE', 1]]);

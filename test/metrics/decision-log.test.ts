@@ -4,7 +4,7 @@
  * no line holds an address or a token.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { callGate, newAccount, setRule } from '../support/gate';
+import { callGate, newAccount, setRule, unreadableHouseholds } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 
 const HOME_IP = '203.0.113.77';
@@ -56,23 +56,9 @@ describe('decision log', () => {
 
   it('logs STATE_UNAVAILABLE even when the rule lets it through', async () => {
     await setRule('PE', 'enforce', { failOpen: true });
-    const failingKv = {
-      get: async () => {
-        throw new Error('KV down');
-      },
-      put: async () => {},
-    };
-    const failingStore = {
-      idFromName: () => ({}),
-      get: () => ({
-        snapshot: async () => {
-          throw new Error('DO unavailable');
-        },
-      }),
-    };
     const lines = captureLog();
     const token = await deviceToken({ account: newAccount(), device: 'p' });
-    const response = await callGate({ path: '/seg.ts', token, country: 'PE', env: { HEARTH_KV: failingKv, HOUSEHOLDS: failingStore, DECISION_LOG_SAMPLE: '0' } });
+    const response = await callGate({ path: '/seg.ts', token, country: 'PE', env: { ...unreadableHouseholds(), DECISION_LOG_SAMPLE: '0' } });
     expect(response.headers.get('Hearth-Decision')).toBe('allow; reason=STATE_UNAVAILABLE');
     expect(lines).toEqual([expect.objectContaining({ decision: 'allow', reason: 'STATE_UNAVAILABLE' })]);
   });

@@ -136,3 +136,27 @@ export function household(accountId: string) {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Bindings under which the household's state cannot be read: KV fails for
+ * household documents (rules and everything else read as usual) and the
+ * household's Durable Object throws — what `STATE_UNAVAILABLE` stands for.
+ */
+export function unreadableHouseholds(): BindingOverrides {
+  const HEARTH_KV = {
+    get: async (key: string, type?: 'json') => {
+      if (key.startsWith('household:')) throw new Error('KV unavailable');
+      return testEnv.HEARTH_KV.get(key, type as 'json');
+    },
+    put: async () => {},
+  };
+  const HOUSEHOLDS = {
+    idFromName: () => ({}),
+    get: () => ({
+      snapshot: async () => {
+        throw new Error('DO unavailable');
+      },
+    }),
+  };
+  return { HEARTH_KV, HOUSEHOLDS };
+}

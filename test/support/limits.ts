@@ -1,5 +1,6 @@
 /** The contract's default household limits and a fixed start time, for the pure household and policy tests. */
-import type { HomeNetwork, HouseholdLimits } from '../../src/household/household';
+import type { DeviceRecord, HomeNetwork, HouseholdLimits } from '../../src/household/household';
+import type { DeviceType } from '../../src/vocabulary';
 import { MS_PER_DAY } from '../../src/time';
 
 export const DAY = MS_PER_DAY;
@@ -16,3 +17,19 @@ export const limits: HouseholdLimits = {
 
 /** A home network's sharing fields for a network that is not shared (spread into a test's `HomeNetwork`). */
 export const NOT_SHARED = { shared: false, households: 1, checkedAt: null, anchorAddresses: [] } as const satisfies Pick<HomeNetwork, 'shared' | 'households' | 'checkedAt' | 'anchorAddresses'>;
+
+/** A device seen for 90 days, last yesterday, never at home, with nothing granted: `patch` says what a test needs. */
+export function deviceRecord(deviceId: string, type: DeviceType, now: number, patch: Partial<DeviceRecord> = {}): DeviceRecord {
+  return {
+    deviceId,
+    type,
+    firstSeenAt: now - 90 * DAY,
+    lastSeenAt: now - DAY,
+    lastHomeSeenAt: null,
+    signedOutAt: null,
+    temporaryAccessUntil: null,
+    travelGrantsAt: [],
+    keyThumbprint: null,
+    ...patch,
+  };
+}

@@ -13,7 +13,7 @@ import { RegionTally, replayCells, type BucketKey } from '../../../src/metrics/t
 import { decide, STATE_UNAVAILABLE, type DecisionInput, type Outcome } from '../../../src/policy/decide';
 import { FALLBACK_REGION, rolloutBucket, type RolloutRule } from '../../../src/policy/rollout';
 import { DEVICE_TYPES, MODES, type DeviceType } from '../../../src/vocabulary';
-import { DAY, limits, NOT_SHARED } from '../../support/limits';
+import { DAY, deviceRecord, limits, NOT_SHARED } from '../../support/limits';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
 const REGION = 'PE';
@@ -21,18 +21,7 @@ const SITUATIONS = ['home', 'outside', 'travel-limit', 'trusted', 'signed-out', 
 type Situation = (typeof SITUATIONS)[number];
 
 function device(type: DeviceType, patch: Partial<DeviceRecord> = {}): DeviceRecord {
-  return {
-    deviceId: 'd',
-    type,
-    firstSeenAt: NOW - 90 * DAY,
-    lastSeenAt: NOW - DAY,
-    lastHomeSeenAt: null,
-    signedOutAt: null,
-    temporaryAccessUntil: null,
-    travelGrantsAt: [],
-    keyThumbprint: null,
-    ...patch,
-  };
+  return deviceRecord('d', type, NOW, patch);
 }
 
 function householdFor(account: string, situation: Situation, type: DeviceType): DecisionInput['household'] {

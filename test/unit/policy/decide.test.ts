@@ -2,25 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { emptyHousehold, type DeviceRecord, type Household } from '../../../src/household/household';
 import { decide, STATE_UNAVAILABLE, type DecisionInput } from '../../../src/policy/decide';
 import { type Mode } from '../../../src/vocabulary';
-import { DAY, limits, NOT_SHARED } from '../../support/limits';
+import { DAY, deviceRecord, limits, NOT_SHARED } from '../../support/limits';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
 const HOME = 'n1.home';
 const AWAY = 'n1.away';
 
 function device(id: string, patch: Partial<DeviceRecord> = {}): DeviceRecord {
-  return {
-    deviceId: id,
-    type: 'mobile',
-    firstSeenAt: NOW - 90 * DAY,
-    lastSeenAt: NOW - DAY,
-    lastHomeSeenAt: null,
-    signedOutAt: null,
-    temporaryAccessUntil: null,
-    travelGrantsAt: [],
-    keyThumbprint: null,
-    ...patch,
-  };
+  return deviceRecord(id, 'mobile', NOW, patch);
 }
 
 /** Devices keyed by their ids, as a household holds them. */

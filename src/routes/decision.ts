@@ -21,7 +21,7 @@ import type { NetworkId } from '../network/network-id';
 import type { DeviceIdentity } from '../identity/device-token';
 import type { Gate } from '../gate';
 import { CLEAR_SESSION_COOKIE, SESSION_HEADER, sessionCookie } from '../session/playback-session';
-import { unixSeconds } from '../time';
+import { MS_PER_SECOND, unixSeconds } from '../time';
 
 export async function getDecision(c: AppContext, { device }: SignedIn['device']): Promise<Response> {
   const gate = c.get('gate');
@@ -29,7 +29,14 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const locale = c.get('locale');
   const now = Date.now();
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  const decided = await decideForDevice(gate, c.req.raw, { device }, now, 'session');
+  let decided = await decideForDevice(gate, c.req.raw, { device }, now, 'session');
+  // A session ends on a whole second, never after the access that allowed it (issueSession): an access that ends
+  // within this second would hand out a session already over, which a player would use, be refused (SESSION_INVALID),
+  // ask again and be allowed again, until the access ended. Such a decision is made as of the access's end instead —
+  // what the table answers a moment later. (Another row may allow then, with an access of its own: at most twice more.)
+  for (let again = 0; again < 3 && sessionWouldBeOver(decided.decision, now); again++) {
+    decided = await decideForDevice(gate, c.req.raw, { device }, decided.decision.accessUntil!, 'session');
+  }
   rememberVisit(gate, decided, 'session', waitUntil);
   recordDecision(gate, 'session', requestId, decided, waitUntil);
   const { decision } = decided;
@@ -55,6 +62,11 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     ...(session ? { [SESSION_HEADER]: session.credential } : {}),
     'Set-Cookie': session ? sessionCookie(session.credential, session.expiresAtSeconds - unixSeconds(now)) : CLEAR_SESSION_COOKIE,
   });
+}
+
+/** Whether an allow's session would have ended before it was sent: its access ends before the next whole second. */
+function sessionWouldBeOver(decision: Decision, now: number): boolean {
+  return decision.decision === 'allow' && decision.accessUntil !== undefined && unixSeconds(decision.accessUntil) * MS_PER_SECOND <= now;
 }
 
 /**

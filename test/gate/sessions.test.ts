@@ -90,8 +90,8 @@ describe('an allowed decision carries a playback session', () => {
     expect(accessUntil - expiresAt).toBeLessThan(1000);
   });
 
-  it('never past the end of temporary access (accessUntil)', async () => {
-    const env = { TEMP_ACCESS_DURATION: 'PT30M' };
+  /** A laptop away from home, refused, then given temporary access with the owner's code; `beforeVerifying` runs just before the code is checked. */
+  async function laptopWithTemporaryAccess(env: Record<string, string>, beforeVerifying = () => {}) {
     const account = newAccount('session');
     await decision(await deviceToken({ account, device: 'tv', type: 'tv' }), { env });
     const laptop = await deviceToken({ account, device: 'laptop', type: 'web' });
@@ -101,6 +101,8 @@ describe('an allowed decision carries a playback session', () => {
     expect(refused.cookie).toMatch(/^hearth_session=; Max-Age=0;/);
     const opened = await callGate({ method: 'POST', path: '/gate/v1/challenges', token: laptop, ip: AWAY_IP, country: 'PE', env });
     const { challengeId } = await opened.json<{ challengeId: string }>();
+    const code = await lastCode(account);
+    beforeVerifying();
     const verified = await callGate({
       method: 'POST',
       path: `/gate/v1/challenges/${challengeId}/verify`,
@@ -108,15 +110,37 @@ describe('an allowed decision carries a playback session', () => {
       ip: AWAY_IP,
       country: 'PE',
       env,
-      body: JSON.stringify({ code: await lastCode(account) }),
+      body: JSON.stringify({ code }),
       headers: { 'Content-Type': 'application/json' },
     });
     expect(verified.status).toBe(200);
+    return laptop;
+  }
+
+  it('never past the end of temporary access (accessUntil)', async () => {
+    const env = { TEMP_ACCESS_DURATION: 'PT30M' };
+    const laptop = await laptopWithTemporaryAccess(env);
     const allowed = await decision(laptop, { env, ip: AWAY_IP });
     expect(allowed.body.reason).toBe('TEMPORARY_ACCESS');
     const expiresAt = Date.parse(allowed.body.session.expiresAt);
     expect(expiresAt).toBeLessThanOrEqual(Date.parse(allowed.body.accessUntil));
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 30 * 60 * 1000);
+  });
+
+  it('never already over: an access that ends within the second is decided as of its end, not allowed with a spent session', async () => {
+    const env = { TEMP_ACCESS_DURATION: 'PT30M' };
+    // The code checked half-way through a second, so the access ends half-way through one too (the clock moves at I/O only).
+    const laptop = await laptopWithTemporaryAccess(env, () => passTime(1500 - (Date.now() % 1000)));
+    const accessUntil = Date.parse((await decision(laptop, { env, ip: AWAY_IP })).body.accessUntil);
+    expect(accessUntil % 1000).toBeGreaterThan(300);
+    // Inside the access's last second: a session ends on a whole second at or before the access, so it would be over already.
+    passTime(Math.floor(accessUntil / 1000) * 1000 + 100 - Date.now());
+    expect(Date.now()).toBeLessThan(accessUntil);
+    const last = await decision(laptop, { env, ip: AWAY_IP });
+    // Before, this was allow TEMPORARY_ACCESS with a session that had expired before it was sent: the player used it,
+    // was refused SESSION_INVALID, asked again and was allowed again, until the access ended.
+    expect(last.body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+    expect(last.credential).toBe('');
   });
 });
 

@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { DurationError, parseDurationMs } from './duration';
 import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
 import { err, ok, type Result } from '../result';
+import type { NotifyTarget } from '../challenges/notify';
 
 /** Every configuration binding the gate reads (docs/api.md, "Configuration"). */
 export type ConfigBinding =
@@ -26,6 +27,7 @@ export type ConfigBinding =
   | 'ORIGIN_URL'
   | 'ORIGIN_TIMEOUT'
   | 'NOTIFY_URL'
+  | 'NOTIFY_TIMEOUT'
   | 'NOTIFY_SIGNING_KEY'
   | 'OPS_NOTIFY_URL'
   | 'SUPPORT_URL'
@@ -77,11 +79,13 @@ export interface GateConfig {
   adminProblems: ConfigProblem[];
   networkHashKey: Uint8Array;
   originUrl: string | null;
-  notify: { url: string; signingKey: string } | null;
+  notify: NotifyTarget | null;
   /** How long to wait for the origin's response headers (the body then streams without limit). */
   originTimeoutMs: number;
-  /** Webhook for ops events, signed like the code webhook with NOTIFY_SIGNING_KEY. */
+  /** Webhook for ops events, signed like the code webhook with NOTIFY_SIGNING_KEY, with the same NOTIFY_TIMEOUT. */
   opsNotifyUrl: string | null;
+  /** How long a webhook delivery (a code, an ops event) waits for the webhook's answer. */
+  notifyTimeoutMs: number;
   /** Where the help page's "contact support" sends a person (a web page, or a mailto: address); null: no link. */
   supportUrl: string | null;
   /** The oldest a device token may be (now − iat); also how long a sign-out mark is kept. */
@@ -205,6 +209,9 @@ const share = z.preprocess(
 /** Counts reach their region within this long of a decision (docs/api.md); a shorter interval is allowed, a longer one is not. */
 export const MAX_METRICS_FLUSH_INTERVAL_MS = 10_000;
 
+/** A person waits for the code webhook's answer: a delivery may wait at most this long (NOTIFY_TIMEOUT). */
+export const MAX_NOTIFY_TIMEOUT_MS = 30_000;
+
 /** The most RegionMetrics objects per region: a guard's reading pulls one sketch from each (docs/ops.md, "Metrics shards"). */
 export const MAX_METRICS_SHARDS = 64;
 const metricsShardsSchema = intFrom(1, MAX_METRICS_SHARDS);
@@ -219,15 +226,15 @@ const metricsShardsSchema = intFrom(1, MAX_METRICS_SHARDS);
 export function metricsSettingsOf(raw: ConfigBindings): { shards: number; flushIntervalMs: number } {
   const given = (value: ConfigValue | undefined) => value !== undefined && value !== null && value !== '';
   const shards = given(raw.METRICS_SHARDS) ? metricsShardsSchema.safeParse(raw.METRICS_SHARDS) : null;
-  const interval = given(raw.METRICS_FLUSH_INTERVAL) ? durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS).safeParse(raw.METRICS_FLUSH_INTERVAL) : null;
+  const interval = given(raw.METRICS_FLUSH_INTERVAL) ? durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS, { allowZero: true }).safeParse(raw.METRICS_FLUSH_INTERVAL) : null;
   return { shards: shards?.success ? shards.data : 1, flushIntervalMs: interval?.success ? interval.data : MAX_METRICS_FLUSH_INTERVAL_MS };
 }
 
 /** A duration from zero (`PT0S`) up to `maxMs`. */
-const durationUpTo = (maxMs: number) =>
+const durationUpTo = (maxMs: number, { allowZero }: { allowZero: boolean }) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     try {
-      const ms = parseDurationMs(String(value), { allowZero: true });
+      const ms = parseDurationMs(String(value), { allowZero });
       if (ms <= maxMs) return ms;
       ctx.addIssue({ code: 'custom', message: `must be at most ${maxMs / 1000} s` });
     } catch (error) {
@@ -403,6 +410,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
   const signingKey = production ? nonEmpty.refine((key) => new TextEncoder().encode(key).length >= MIN_SIGNING_KEY_BYTES, `must hold at least ${MIN_SIGNING_KEY_BYTES} bytes in production`) : nonEmpty;
   const notifySigningKey = read<string | null>('NOTIFY_SIGNING_KEY', signingKey, notifyUrl || opsNotifyUrl ? undefined : null);
   const sessionSigningKeys = read('SESSION_SIGNING_KEY', sessionKeys);
+  const notifyTimeoutMs = read('NOTIFY_TIMEOUT', durationUpTo(MAX_NOTIFY_TIMEOUT_MS, { allowZero: false }), 5000);
   if (production) {
     for (const binding of ['NETWORK_HASH_KEY', 'NOTIFY_SIGNING_KEY'] as const) {
       const value = raw[binding];
@@ -432,8 +440,9 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     adminProblems,
     networkHashKey,
     originUrl: originUrl ? originUrl.replace(/\/+$/, '') : null,
-    notify: notifyUrl && notifySigningKey ? { url: notifyUrl, signingKey: notifySigningKey } : null,
+    notify: notifyUrl && notifySigningKey ? { url: notifyUrl, signingKey: notifySigningKey, timeoutMs: notifyTimeoutMs } : null,
     opsNotifyUrl: opsNotifyUrl ?? null,
+    notifyTimeoutMs,
     supportUrl: supportUrl ?? null,
     originTimeoutMs: read('ORIGIN_TIMEOUT', duration, parseDurationMs('PT10S')),
     deviceTokenMaxAgeMs,
@@ -452,7 +461,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     copresenceWindowMs: read('COPRESENCE_WINDOW', duration, parseDurationMs('PT2H')),
     decisionLogSample: read('DECISION_LOG_SAMPLE', share, 0.01),
     decisionsSegmentSample: read('DECISIONS_SEGMENT_SAMPLE', share, 0.01),
-    metricsFlushIntervalMs: read('METRICS_FLUSH_INTERVAL', durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS), MAX_METRICS_FLUSH_INTERVAL_MS),
+    metricsFlushIntervalMs: read('METRICS_FLUSH_INTERVAL', durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS, { allowZero: true }), MAX_METRICS_FLUSH_INTERVAL_MS),
     metricsShards: read('METRICS_SHARDS', metricsShardsSchema, 1),
     deviceBinding: read<DeviceBinding>('DEVICE_BINDING', z.enum(DEVICE_BINDINGS, 'must be "optional" or "required"'), 'optional'),
     sessionSigningKeys,

@@ -10,7 +10,7 @@
  * action, time and actor.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { deliverOpsEvent, type OpsEvent } from '../challenges/notify';
+import { deliverOpsEvent, type NotifyTarget, type OpsEvent } from '../challenges/notify';
 import { metricsSettingsOf, parseConfig, type ConfigBindings } from '../config/config';
 import { EMPTY_ROLLOUT, FALLBACK_REGION, type Rollout, type RolloutRule } from '../policy/rollout';
 import { advanced, guarded, nextAdvance, stageNote, startRule, tripNote, tripped, type RuleSettings } from '../policy/staged-rule';
@@ -250,11 +250,11 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   }
 
   /** The webhook of ops events, or null (development: logged instead). */
-  #opsTarget(): { url: string; signingKey: string } | null {
+  #opsTarget(): NotifyTarget | null {
     const parsed = parseConfig(this.env);
-    const url = parsed.ok ? parsed.value.opsNotifyUrl : null;
-    const key = parsed.ok ? (parsed.value.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined)) : undefined;
-    return url && key ? { url, signingKey: key } : null;
+    if (!parsed.ok || !parsed.value.opsNotifyUrl) return null;
+    const key = parsed.value.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined);
+    return key ? { url: parsed.value.opsNotifyUrl, signingKey: key, timeoutMs: parsed.value.notifyTimeoutMs } : null;
   }
 
   /**

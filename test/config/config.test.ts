@@ -43,6 +43,14 @@ describe('configuration', () => {
     expect(configOf({ ...base, DECISION_LOG_SAMPLE: 1, METRICS_FLUSH_INTERVAL: 'PT2.5S' })).toMatchObject({ decisionLogSample: 1, metricsFlushIntervalMs: 2500 });
   });
 
+  it('takes NOTIFY_TIMEOUT (PT5S unless set) for the code webhook and the ops webhook alike', () => {
+    expect(configOf(base).notifyTimeoutMs).toBe(5000);
+    const set = configOf({ ...base, NOTIFY_TIMEOUT: 'PT0.3S', NOTIFY_URL: 'https://notify.example/hook', NOTIFY_SIGNING_KEY: 'k'.repeat(32) });
+    expect(set.notifyTimeoutMs).toBe(300);
+    expect(set.notify).toMatchObject({ url: 'https://notify.example/hook', timeoutMs: 300 });
+    expect(configOf({ ...base, NOTIFY_TIMEOUT: 'PT30S' }).notifyTimeoutMs).toBe(30_000);
+  });
+
   it('takes METRICS_SHARDS from 1 (the default) to 64, as a string or a TOML value', () => {
     expect(configOf(base).metricsShards).toBe(1);
     expect(configOf({ ...base, METRICS_SHARDS: '4' }).metricsShards).toBe(4);
@@ -157,6 +165,9 @@ describe('configuration', () => {
     ['DECISIONS_SEGMENT_SAMPLE', 'rarely'],
     ['METRICS_FLUSH_INTERVAL', 'PT11S'],
     ['METRICS_FLUSH_INTERVAL', 'soon'],
+    ['NOTIFY_TIMEOUT', 'PT0S'],
+    ['NOTIFY_TIMEOUT', 'PT31S'],
+    ['NOTIFY_TIMEOUT', 'a while'],
     ['SHARED_NETWORK_HOUSEHOLDS', '0'],
     ['SHARED_NETWORK_HOUSEHOLDS', 'many'],
     ['COPRESENCE_WINDOW', 'PT0S'],

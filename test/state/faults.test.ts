@@ -290,7 +290,14 @@ describe('faults at the edge', () => {
     const { account } = await establishedHousehold().then(async (h) => (await setRule('PE', 'challenge'), h));
     const traveller = await deviceToken({ account, device: 'traveller' });
     const asked = performance.now();
-    const timedOut = await callGate({ method: 'POST', path: '/gate/v1/challenges', token: traveller, ip: AWAY_IP, country: 'PE', env: { NOTIFY_URL: 'http://notify.test/hook?hang=1', NOTIFY_TIMEOUT: 'PT0.3S' } });
+    const timedOut = await callGate({
+      method: 'POST',
+      path: '/gate/v1/challenges',
+      token: traveller,
+      ip: AWAY_IP,
+      country: 'PE',
+      env: { NOTIFY_URL: 'http://notify.test/hook?hang=1', NOTIFY_TIMEOUT: 'PT0.3S' },
+    });
     // The webhook hangs for 8 s: the answer came when the gate's own NOTIFY_TIMEOUT ran out, not the PT5S default.
     expect(performance.now() - asked).toBeLessThan(5000);
     expect(timedOut.status).toBe(502);

@@ -29,14 +29,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const locale = c.get('locale');
   const now = Date.now();
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  let decided = await decideForDevice(gate, c.req.raw, { device }, now, 'session');
-  // A session ends on a whole second, never after the access that allowed it (issueSession): an access that ends
-  // within this second would hand out a session already over, which a player would use, be refused (SESSION_INVALID),
-  // ask again and be allowed again, until the access ended. Such a decision is made as of the access's end instead —
-  // what the table answers a moment later. (Another row may allow then, with an access of its own: at most twice more.)
-  for (let again = 0; again < 3 && sessionWouldBeOver(decided.decision, now); again++) {
-    decided = await decideForDevice(gate, c.req.raw, { device }, decided.decision.accessUntil!, 'session');
-  }
+  const decided = await decideForDevice(gate, c.req.raw, { device }, now, 'session');
   rememberVisit(gate, decided, 'session', waitUntil);
   recordDecision(gate, 'session', requestId, decided, waitUntil);
   const { decision } = decided;
@@ -51,7 +44,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     policyVersion: decision.policyVersion,
     ...explainReason(decision.reason, { locale, allowed: decision.decision === 'allow', deviceType: device.deviceType }),
     ...(decision.accessUntil ? { accessUntil: new Date(decision.accessUntil).toISOString() } : {}),
-    ...(session ? { session: { expiresAt: new Date(session.expiresAtSeconds * 1000).toISOString() } } : {}),
+    ...(session ? { session: { expiresAt: new Date(session.expiresAtMs).toISOString() } } : {}),
     requestId,
   };
   return c.json(body satisfies z.input<typeof decisionResponse>, 200, {
@@ -60,20 +53,19 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     'Cache-Control': 'no-store',
     'Content-Language': LANGUAGE_TAGS[locale],
     ...(session ? { [SESSION_HEADER]: session.credential } : {}),
-    'Set-Cookie': session ? sessionCookie(session.credential, session.expiresAtSeconds - unixSeconds(now)) : CLEAR_SESSION_COOKIE,
+    // Max-Age counts whole seconds, rounded up: a cookie of a session with under a second left is not a deleted cookie.
+    'Set-Cookie': session ? sessionCookie(session.credential, Math.ceil((session.expiresAtMs - now) / MS_PER_SECOND)) : CLEAR_SESSION_COOKIE,
   });
-}
-
-/** Whether an allow's session would have ended before it was sent: its access ends before the next whole second. */
-function sessionWouldBeOver(decision: Decision, now: number): boolean {
-  return decision.decision === 'allow' && decision.accessUntil !== undefined && unixSeconds(decision.accessUntil) * MS_PER_SECOND <= now;
 }
 
 /**
  * The playback session of an allow: this device on this network, from now
  * until PLAYBACK_SESSION_TTL or the end of the access that allowed it
- * (`accessUntil`), whichever comes first — in whole seconds, rounded down,
- * so it never outlasts either.
+ * (`accessUntil`), whichever comes first, to the millisecond: it never
+ * outlasts either, and an access that ends within the second still gets a
+ * session that plays until then (whole seconds, rounded down, gave a session
+ * already over: the player used it, was refused SESSION_INVALID, asked again
+ * and was allowed again, round after round, until the access ended).
  */
 async function issueSession(gate: Gate, device: DeviceIdentity, networkId: NetworkId | null, decision: Decision, now: number) {
   const until = Math.min(now + gate.config.playbackSessionTtlMs, decision.accessUntil ?? Number.POSITIVE_INFINITY);
@@ -84,7 +76,7 @@ async function issueSession(gate: Gate, device: DeviceIdentity, networkId: Netwo
     networkId,
     keyThumbprint: device.keyThumbprint,
     issuedAtSeconds: unixSeconds(now),
-    expiresAtSeconds: unixSeconds(until),
+    expiresAtSeconds: until / MS_PER_SECOND,
   };
-  return { ...session, credential: await gate.sessions.issue(session) };
+  return { ...session, expiresAtMs: until, credential: await gate.sessions.issue(session) };
 }

@@ -44,6 +44,7 @@ export interface PlaybackSession {
   keyThumbprint: string | null;
   /** Unix seconds: compared against the device's sign-out and the account's erase. */
   issuedAtSeconds: number;
+  /** Unix seconds to the millisecond (a fraction): a session ends when its access does, not on the whole second before. */
   expiresAtSeconds: number;
 }
 
@@ -57,7 +58,8 @@ const payloadSchema = z.tuple([
   z.string().max(64).nullable(),
   z.string().max(64).nullable(),
   z.number().int().nonnegative(),
-  z.number().int().nonnegative(),
+  // Whole seconds in sessions issued before expiries kept their milliseconds; both read alike.
+  z.number().nonnegative(),
 ]);
 
 const encoder = new TextEncoder();
@@ -117,8 +119,10 @@ export class PlaybackSessions {
     }
     if (!authentic) return INVALID;
     const session = parsePayload(payloadText);
-    if (!session || session.expiresAtSeconds * 1000 <= nowMs) return INVALID;
-    this.#verified.set(credential, session, session.expiresAtSeconds * 1000);
+    if (!session) return INVALID;
+    const expiresAtMs = Math.round(session.expiresAtSeconds * 1000);
+    if (expiresAtMs <= nowMs) return INVALID;
+    this.#verified.set(credential, session, expiresAtMs);
     return ok(session);
   }
 }

@@ -36,6 +36,7 @@ import { HouseholdSketch } from '../../src/metrics/household-sketch';
 import type { Guard } from '../../src/policy/rollout';
 import { regionMetrics } from '../../src/state/region-metrics';
 import { app } from '../../src/app';
+import { clientAddress, networkPrefixBytes } from '../../src/network/network-id';
 
 export { ControlStore } from '../../src/state/control-store';
 export { HouseholdStore } from '../../src/state/household-store';
@@ -244,6 +245,8 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
     'stage: new Request() (harness)': async () => playbackRequest(tvToken, HOME_IP),
     'stage: token, seen before': () => gate.deviceTokens.identify(tvHeaders, Date.now()),
     'stage: network id (HMAC)': () => gate.networks.networkId(HOME_IP),
+    // Its parts: the client's address from the headers (with the Pseudo IPv4 check) and the address cut to its prefix.
+    'stage: network id, address read and cut (no HMAC)': () => networkPrefixBytes(clientAddress(tvRequest.headers), gate.networks.prefixes),
     // Only on a shared home network (and on a visit write): the whole address's keyed id.
     'stage: address id (HMAC, shared networks only)': () => gate.networks.addressId(HOME_IP),
     'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await gate.rollouts.current(Date.now()), 'PE').key, account),

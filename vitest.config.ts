@@ -20,8 +20,8 @@ process.env.WRANGLER_LOG ??= 'warn';
 // loads its modules from the cache instead of compiling them again, half the CPU of `node scripts/ops.ts`.
 process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL('./node_modules/.cache/node-compile-cache', import.meta.url));
 
-/** Node test files that run one at a time, alone (the `node-alone` project below). */
-const NODE_ALONE = ['test/node/players.test.ts', 'test/node/personas-replay.test.ts', 'test/node/power-cut.test.ts'];
+/** Node test files that run alone, after the others (the `node-alone` project below). */
+const NODE_ALONE = ['test/node/personas-replay.test.ts'];
 
 export default defineConfig({
   test: {
@@ -106,11 +106,11 @@ export default defineConfig({
         },
       },
       {
-        // The Node files that keep pace with the wall clock, each alone, after the others: the players (a
-        // refused segment may cost two requests, counted while the stream plays), the personas replay
-        // (compressed days, a 10 s bound on a write landing) and the power cut (a burst cut off, the outboxes
-        // converging). Beside another file on two cores, hls.js asked for a refused segment four times and
-        // the replay's writes missed their bound.
+        // The personas replay, alone after the others: it keeps pace with the wall clock (compressed days of 2 s, a
+        // 10 s bound on a write landing), and beside another file its writes missed that bound. The players and the
+        // power cut ran alone too, until two defects behind the players' extra requests were found and fixed (a
+        // session already over in an access's last second; video.js not stopped): they now run two at a time with
+        // the rest, green in two runs in a row (docs/testing.md).
         test: {
           name: 'node-alone',
           include: NODE_ALONE,

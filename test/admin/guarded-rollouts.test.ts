@@ -247,7 +247,7 @@ describe('guards', () => {
 
   it('retries an ops event the receiver refused until it lands', async () => {
     const region = freshRegion();
-    await fetch('http://notify.test/ops-fail?count=2', { method: 'POST' });
+    await fetch(`http://notify.test/ops-fail?count=2&region=${region}`, { method: 'POST' });
     await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', stages: [{ percent: 20, hold: 'PT1S' }, { percent: 40 }] } });
     await eventually(async () => (await opsEvents(region)).length === 1, 10_000);
     const [event] = await opsEvents(region);

@@ -128,7 +128,9 @@ let counter = 0;
 /** A fresh account id per test, so tests never share a household. */
 export function newAccount(label = 'acct'): string {
   counter += 1;
-  return `${label}-${Date.now().toString(36)}-${counter}`;
+  // A random part too: two workerd runtimes run files side by side, each counting from 1, and the webhooks both
+  // report to (test/support/outbound.ts, in Node) tell accounts apart by id.
+  return `${label}-${Date.now().toString(36)}-${counter}-${crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)}`;
 }
 
 export function household(accountId: string) {

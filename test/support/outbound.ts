@@ -10,8 +10,8 @@
  *   `?fail=1` on the hook path answers 500, `?redirect=1` a 307 to
  *   `http://elsewhere.test/` (which records what reaches it), `?hang=1`
  *   answers only after 8 s. `http://notify.test/ops` is the ops-event webhook
- *   (recorded the same way); `POST /ops-fail?count=N` makes its next N
- *   deliveries answer 503.
+ *   (recorded the same way); `POST /ops-fail?count=N&region=XX` makes its
+ *   next N deliveries for that region answer 503.
  * - `http://origin-hang.test/…` answers only after 3 s.
  *
  * Anything else is refused, so no test reaches a real network.
@@ -19,8 +19,11 @@
 const deliveries: Array<{ headers: Record<string, string>; body: string; receivedAt: number }> = [];
 /** Requests that reached a host the gate must never send to (a webhook's redirect target). */
 const strays: string[] = [];
-/** How many of the next ops-event deliveries (`/ops`) answer 503 (`POST /ops-fail?count=N` sets it). */
-let opsFailures = 0;
+/**
+ * How many of the next ops-event deliveries (`/ops`) for a region answer 503 (`POST /ops-fail?count=N&region=XX`
+ * sets it): per region, since two workerd runtimes run files side by side and both deliver here.
+ */
+const opsFailures = new Map<string, number>();
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function outbound(request: Request): Promise<Response> {
@@ -61,12 +64,20 @@ export async function outbound(request: Request): Promise<Response> {
     }
     if (url.searchParams.get('fail') === '1') return new Response('down', { status: 500 });
     if (url.pathname === '/ops-fail') {
-      opsFailures = Number(url.searchParams.get('count') ?? 1);
+      opsFailures.set(url.searchParams.get('region') ?? '', Number(url.searchParams.get('count') ?? 1));
       return new Response(null, { status: 204 });
     }
-    if (url.pathname === '/ops' && opsFailures > 0) {
-      opsFailures -= 1;
-      return new Response('ops receiver down', { status: 503 });
+    if (url.pathname === '/ops') {
+      const event = (await request
+        .clone()
+        .json()
+        .catch(() => ({}))) as { region?: unknown };
+      const region = String(event.region ?? '');
+      const failures = opsFailures.get(region) ?? 0;
+      if (failures > 0) {
+        opsFailures.set(region, failures - 1);
+        return new Response('ops receiver down', { status: 503 });
+      }
     }
     deliveries.push({ headers: Object.fromEntries(request.headers), body: await request.text(), receivedAt: Date.now() });
     return new Response(null, { status: 204 });

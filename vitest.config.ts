@@ -87,7 +87,15 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'workers-shards', globalSetup: ['test/setup/custom-build.ts'], include: ['test/shards/**/*.test.ts'], testTimeout: 20_000, sequence: { groupOrder: 1 } },
+        // maxWorkers as the workers project's, so both run in one group (vitest groups projects by it).
+        test: {
+          name: 'workers-shards',
+          globalSetup: ['test/setup/custom-build.ts'],
+          include: ['test/shards/**/*.test.ts'],
+          testTimeout: 20_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         // Tools that run in Node against a real `wrangler dev`: the ops CLI and the OpenAPI document.

@@ -51,7 +51,7 @@ export default defineConfig({
           // request state at module scope. About half the time of a runtime per file.
           isolate: false,
           // Two files at a time, each in a workerd runtime of its own (its own Durable Objects, KV and clock, so one
-          // file's passTime never moves the other's): 75-80 s became 45-55 s on two cores. What the runtimes share is
+          // file's passTime never moves the other's): 75-80 s became 52-61 s on two cores. What the runtimes share is
           // the outbound mock in Node (test/support/outbound.ts): accounts and regions tell their deliveries apart.
           maxWorkers: 2,
           // Before each file: the clock back on the runtime's own time (test/support/clock.ts).

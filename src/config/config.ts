@@ -230,7 +230,7 @@ export function metricsSettingsOf(raw: ConfigBindings): { shards: number; flushI
   return { shards: shards?.success ? shards.data : 1, flushIntervalMs: interval?.success ? interval.data : MAX_METRICS_FLUSH_INTERVAL_MS };
 }
 
-/** A duration from zero (`PT0S`) up to `maxMs`. */
+/** A duration up to `maxMs`, from zero (`PT0S`) when `allowZero`, else longer than zero. */
 const durationUpTo = (maxMs: number, { allowZero }: { allowZero: boolean }) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     try {
@@ -410,7 +410,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
   const signingKey = production ? nonEmpty.refine((key) => new TextEncoder().encode(key).length >= MIN_SIGNING_KEY_BYTES, `must hold at least ${MIN_SIGNING_KEY_BYTES} bytes in production`) : nonEmpty;
   const notifySigningKey = read<string | null>('NOTIFY_SIGNING_KEY', signingKey, notifyUrl || opsNotifyUrl ? undefined : null);
   const sessionSigningKeys = read('SESSION_SIGNING_KEY', sessionKeys);
-  const notifyTimeoutMs = read('NOTIFY_TIMEOUT', durationUpTo(MAX_NOTIFY_TIMEOUT_MS, { allowZero: false }), 5000);
+  const notifyTimeoutMs = read('NOTIFY_TIMEOUT', durationUpTo(MAX_NOTIFY_TIMEOUT_MS, { allowZero: false }), parseDurationMs('PT5S'));
   if (production) {
     for (const binding of ['NETWORK_HASH_KEY', 'NOTIFY_SIGNING_KEY'] as const) {
       const value = raw[binding];

@@ -107,7 +107,7 @@ async function guardedFlush(env: HearthEnv, window: 'PT15M' | 'PT6H', households
   const region = `bench-guard-${window}-${Date.now()}`;
   const metrics = regionMetrics(env, region);
   const guard: Guard = { maxRefusalRate: 0.99, minHouseholds: 1_000_000_000, window };
-  await metrics.setGuard(guard, false);
+  await metrics.setGuard(guard);
   const minutes = window === 'PT15M' ? 15 : 360;
   const now = Date.now();
   const current = now - (now % MINUTE_MS);

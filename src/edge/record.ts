@@ -76,6 +76,7 @@ export function recordDecision(gate: Gate, route: MetricsRoute, requestId: strin
     deviceType: decided.device.deviceType,
     evidence: decision.evidence ?? null,
     sharedNetwork: decision.sharedNetwork,
+    policyVersion: decision.policyVersion,
   };
   const region = metricsRegion(decision.region);
   gate.decisions.count(region, decided.at, answer, decided.replay, decided.householdHash);

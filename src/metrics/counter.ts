@@ -30,13 +30,21 @@ import type { Rollout } from '../policy/rollout';
 export interface MinuteCounts {
   /** Start of the minute, ms since the epoch. */
   minute: number;
+  /**
+   * The rollout version these counts were decided under (absent: none, as
+   * for token failures alone): a guard set by a person reads from its own
+   * version on, so a minute decided under two versions is sent as two.
+   */
+  policyVersion?: number;
   record: TallyRecord;
   /** The minute's household sketches (absent kinds: nobody counted). */
   households?: HouseholdBytes;
 }
 
-/** One minute of a region as a flush gathers it. */
+/** One minute of a region, under one rollout version, as a flush gathers it. */
 interface OwedMinute {
+  minute: number;
+  policyVersion: number | undefined;
   record: TallyRecord;
   households: Households;
 }
@@ -54,7 +62,8 @@ export const OWED_MINUTES_KEPT = 60;
 export class DecisionCounter {
   readonly #current = new Map<string, RegionTally>();
   #sealed: RegionTally[] = [];
-  #owed = new Map<string, Map<number, OwedMinute>>();
+  /** By region, then by `owedKey`. */
+  #owed = new Map<string, Map<string, OwedMinute>>();
   #scheduled = false;
   #lastFlushAt = Number.NEGATIVE_INFINITY;
   /** What this isolate's flushes cost so far (the cost simulation reads it). */
@@ -67,25 +76,32 @@ export class DecisionCounter {
     readonly adopt: (rollout: Rollout) => void = () => {},
   ) {}
 
-  /** The tally for `region` in the minute of `now`. */
-  #tally(region: string, now: number): RegionTally {
+  /**
+   * The tally for `region` in the minute of `now`, under rollout
+   * `policyVersion`: a new one when the minute or the version moves on
+   * (counts with no version join the current one).
+   */
+  #tally(region: string, now: number, policyVersion: number | undefined): RegionTally {
     const minute = now - (now % MS_PER_MINUTE);
     let tally = this.#current.get(region);
-    if (tally === undefined || tally.minute !== minute) {
+    const otherVersion = policyVersion !== undefined && tally?.policyVersion !== undefined && tally.policyVersion !== policyVersion;
+    if (tally === undefined || tally.minute !== minute || otherVersion) {
       if (tally?.touched) this.#sealed.push(tally);
       tally = new RegionTally(region, minute);
       this.#current.set(region, tally);
     }
+    tally.policyVersion ??= policyVersion;
     return tally;
   }
 
-  /** Counts one answer; `household` is the account's keyed hash (null: no valid token). */
+  /** Counts one answer (decided under rollout `answer.policyVersion`); `household` is the account's keyed hash (null: no valid token). */
   count(region: string, now: number, answer: CountedAnswer, buckets: ReplayBuckets | null, household: HouseholdHash | null = null): void {
-    this.#tally(region, now).count(answer, buckets, household);
+    this.#tally(region, now, answer.policyVersion).count(answer, buckets, household);
   }
 
-  countFunnel(region: string, now: number, event: FunnelEvent, mode: Mode | null, household: HouseholdHash | null = null): void {
-    this.#tally(region, now).countFunnel(event, mode, household);
+  /** Counts one step of the verification funnel, under rollout `policyVersion`. */
+  countFunnel(region: string, now: number, event: FunnelEvent, mode: Mode | null, household: HouseholdHash | null = null, policyVersion?: number): void {
+    this.#tally(region, now, policyVersion).countFunnel(event, mode, household);
   }
 
   /** Makes sure a flush is coming within the interval; the flush runs inside `waitUntil`. */
@@ -109,12 +125,9 @@ export class DecisionCounter {
     const byRegion = this.#owed;
     this.#owed = new Map();
     const take = (tally: RegionTally) => {
-      const minutes = byRegion.get(tally.region) ?? new Map<number, OwedMinute>();
+      const minutes = byRegion.get(tally.region) ?? new Map<string, OwedMinute>();
       byRegion.set(tally.region, minutes);
-      const owed = minutes.get(tally.minute) ?? { record: {}, households: {} };
-      addRecord(owed.record, tally.record());
-      mergeHouseholds(owed.households, tally.households);
-      minutes.set(tally.minute, owed);
+      owe(minutes, { minute: tally.minute, policyVersion: tally.policyVersion, record: tally.record(), households: tally.households });
     };
     for (const tally of this.#sealed) take(tally);
     this.#sealed = [];
@@ -128,29 +141,36 @@ export class DecisionCounter {
         try {
           const { rowsWritten, rollout } = await this.sink(
             region,
-            [...minutes].map(([minute, { record, households }]) => {
+            [...minutes.values()].map(({ minute, policyVersion, record, households }) => {
+              const counts: MinuteCounts = { minute, record };
+              if (policyVersion !== undefined) counts.policyVersion = policyVersion;
               const bytes = serialiseHouseholds(households);
-              return Object.keys(bytes).length > 0 ? { minute, record, households: bytes } : { minute, record };
+              if (Object.keys(bytes).length > 0) counts.households = bytes;
+              return counts;
             }),
           );
           this.usage.deliveries += 1;
           this.usage.rowsWritten += rowsWritten;
           if (rollout) this.adopt(rollout);
         } catch (error) {
-          const kept = [...minutes].filter(([minute]) => minute > this.#lastFlushAt - OWED_MINUTES_KEPT * MS_PER_MINUTE);
+          const kept = [...minutes.values()].filter(({ minute }) => minute > this.#lastFlushAt - OWED_MINUTES_KEPT * MS_PER_MINUTE);
           console.error(
             JSON.stringify({ event: 'metrics_flush_failed', region, minutesKept: kept.length, minutesDropped: minutes.size - kept.length, error: error instanceof Error ? error.name : 'unknown' }),
           );
-          const owed = this.#owed.get(region) ?? new Map<number, OwedMinute>();
-          for (const [minute, { record, households }] of kept) {
-            const into = owed.get(minute) ?? { record: {}, households: {} };
-            addRecord(into.record, record);
-            mergeHouseholds(into.households, households);
-            owed.set(minute, into);
-          }
+          const owed = this.#owed.get(region) ?? new Map<string, OwedMinute>();
+          for (const minute of kept) owe(owed, minute);
           this.#owed.set(region, owed);
         }
       }),
     );
   }
+}
+
+/** Adds one minute's counts to what is owed, beside those of the same minute and rollout version. */
+function owe(owed: Map<string, OwedMinute>, { minute, policyVersion, record, households }: OwedMinute): void {
+  const key = `${minute}:${policyVersion ?? ''}`;
+  const into = owed.get(key) ?? { minute, policyVersion, record: {}, households: {} };
+  addRecord(into.record, record);
+  mergeHouseholds(into.households, households);
+  owed.set(key, into);
 }

@@ -242,6 +242,8 @@ export interface CountedAnswer {
   evidence: HomeEvidence | null;
   /** The request came from one of the household's shared home networks. */
   sharedNetwork: boolean;
+  /** The rollout version it was decided under (absent for a token failure: no rule was applied). */
+  policyVersion?: number;
 }
 
 /** For a session: the account's buckets, to replay it under any rule of its region. */
@@ -267,6 +269,8 @@ export class RegionTally {
   readonly households: Households = {};
   /** Whether anything was counted since the tally was made. */
   touched = false;
+  /** The rollout version its counts were decided under (undefined: none yet, or token failures only). */
+  policyVersion: number | undefined = undefined;
 
   constructor(
     readonly region: string,

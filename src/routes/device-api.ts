@@ -49,6 +49,8 @@ async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: nu
 interface CodeRequest {
   region: string;
   mode: Mode;
+  /** The rollout version `mode` comes from. */
+  policyVersion: number;
   request: ChallengeRequest;
 }
 
@@ -62,7 +64,7 @@ async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: num
   if (decision.decision === 'allow') return err({ reason: 'NOT_REQUIRED', decisionReason: decision.reason });
   if (decision.reason === 'TRAVEL_LIMIT_REACHED')
     return err({ reason: 'TRAVEL_LIMIT_REACHED', decided: { decision: decision.decision, policyVersion: decision.policyVersion, deviceType: device.deviceType } });
-  return ok({ region: decision.region, mode: decision.mode, request: { purpose: 'access' } });
+  return ok({ region: decision.region, mode: decision.mode, policyVersion: decision.policyVersion, request: { purpose: 'access' } });
 }
 
 /**
@@ -80,6 +82,7 @@ async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity,
   const asked: CodeRequest = {
     region: policy.region ?? policy.appliedRule.key,
     mode: policy.mode,
+    policyVersion: policy.policyVersion,
     request: { purpose: 'primary-location', maxChanges: gate.config.primaryLocationChangesPerWindow, limits: gate.limits },
   };
   return ok(asked);
@@ -126,7 +129,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
     await store.withdrawChallenge(challenge.challengeId);
     return problemFor(c, 'NOTIFY_FAILED');
   }
-  if (asked.request.purpose === 'access') await countFunnel(c, metricsRegion(asked.region), 'sent', asked.mode, device.accountId, now);
+  if (asked.request.purpose === 'access') await countFunnel(c, metricsRegion(asked.region), 'sent', asked, device.accountId, now);
   return c.json({ challengeId: challenge.challengeId, expiresAt } satisfies z.input<typeof challengeCreated>, 201, { 'Cache-Control': 'no-store' });
 }
 
@@ -145,10 +148,10 @@ function funnelEvents(result: VerifyChallengeResult): FunnelEvent[] {
 }
 
 /** Counts one step of the verification funnel in `region` (a metrics region), with the account's household (flushed like decisions). */
-async function countFunnel(c: AppContext, region: string, event: FunnelEvent, mode: Mode, accountId: string, now: number): Promise<void> {
+async function countFunnel(c: AppContext, region: string, event: FunnelEvent, policy: { mode: Mode; policyVersion: number }, accountId: string, now: number): Promise<void> {
   const gate = c.get('gate');
   const household = event === 'sent' || event === 'verified' ? await householdHashFor(gate, accountId, now) : null;
-  gate.decisions.countFunnel(region, now, event, mode, household);
+  gate.decisions.countFunnel(region, now, event, policy.mode, household, policy.policyVersion);
   gate.decisions.scheduleFlush(now, (p) => c.executionCtx.waitUntil(p));
 }
 
@@ -181,7 +184,7 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
   );
   // Counted where the code was sent (a challenge from before v1.3 remembers no region: the request's).
   const funnelRegion = result.region ?? metricsRegion(policy.region);
-  for (const event of funnelEvents(result)) await countFunnel(c, funnelRegion, event, policy.mode, device.accountId, now);
+  for (const event of funnelEvents(result)) await countFunnel(c, funnelRegion, event, policy, device.accountId, now);
   if (!result.ok) return refusalProblem(c, result.error);
   return c.json({ decision: 'allow', reason: 'TEMPORARY_ACCESS', expiresAt: new Date(result.value.expiresAt).toISOString() } satisfies z.input<typeof verifySuccess>, 200, {
     'Cache-Control': 'no-store',

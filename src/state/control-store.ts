@@ -132,7 +132,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       note: change.rule?.note ?? null,
       now,
     });
-    await this.#afterWrite(change.region, before, after, now, true);
+    await this.#afterWrite(change.region, before, after, now, { version: next.version });
     return ok(next);
   }
 
@@ -161,9 +161,10 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
 
   /**
    * After a rule changed: KV, ops events, the region object's guard, and the
-   * alarm. `byPerson`: a person set the rule, so its guard reads from now on.
+   * alarm. `byPerson`: a person set the rule, making rollout `version`, so
+   * its guard reads from now on, what was decided under that version on.
    */
-  async #afterWrite(region: string, before: RolloutRule | null, after: RolloutRule | null, now: number, byPerson = false): Promise<void> {
+  async #afterWrite(region: string, before: RolloutRule | null, after: RolloutRule | null, now: number, byPerson?: { version: number }): Promise<void> {
     await this.#stored;
     await this.#publisher.publish(now);
     await this.#ops.deliver(now);
@@ -171,7 +172,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       // Every shard keeps its part of the guard's window, from the same moment.
       const guard = guarded(after ?? undefined) ? after!.guard! : null;
       const { shards } = metricsSettingsOf(this.env);
-      await Promise.all(Array.from({ length: shards }, (_, shard) => regionMetrics(this.env, region, shard).setGuard(guard, byPerson, now)));
+      await Promise.all(Array.from({ length: shards }, (_, shard) => regionMetrics(this.env, region, shard).setGuard(guard, byPerson && { at: now, version: byPerson.version })));
     }
     await this.#schedule(now);
   }

@@ -163,6 +163,8 @@ export async function shardedRecord(bindings: { METRICS: DurableObjectNamespace<
 interface GuardFrom {
   at: number;
   minute: number;
+  /** The rollout version the person's change made: counts decided under an older one are not the rule's (absent in marks from before it was kept). */
+  version?: number;
   /** The households counted in the rule's first minute after it was set (absent in marks from before v1.3). */
   first?: HouseholdBytes;
 }
@@ -215,9 +217,22 @@ export function regionMetrics(bindings: { METRICS: DurableObjectNamespace<Region
 const hourOf = (at: number) => at - (at % MS_PER_HOUR);
 
 /** The stored mark (its first minute's households as byte arrays in JSON); `before` of older marks is dropped. */
-function guardFromOf(stored: { at: number; minute: number; first?: Record<string, number[]> }): GuardFrom {
+/** A guard's mark as `#saveGuardFrom` stored it (JSON). */
+interface StoredGuardFrom {
+  at: number;
+  minute: number;
+  version?: number;
+  first?: Record<string, number[]>;
+}
+
+function guardFromOf(stored: StoredGuardFrom): GuardFrom {
   const first = stored.first && (Object.fromEntries(Object.entries(stored.first).map(([kind, bytes]) => [kind, Uint8Array.from(bytes)])) as HouseholdBytes);
-  return { at: stored.at, minute: stored.minute, ...(first ? { first } : {}) };
+  return { at: stored.at, minute: stored.minute, ...(stored.version === undefined ? {} : { version: stored.version }), ...(first ? { first } : {}) };
+}
+
+/** Whether counts decided under rollout `policyVersion` belong to the rule the mark was set for (unknown either way: they do, as before versions were kept). */
+function decidedUnder(from: GuardFrom, policyVersion: number | undefined): boolean {
+  return from.version === undefined || policyVersion === undefined || policyVersion >= from.version;
 }
 
 export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
@@ -262,7 +277,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       const guard = this.#meta('guard');
       this.#guard = guard ? (JSON.parse(guard) as Guard) : null;
       const guardFrom = this.#meta('guardFrom');
-      this.#guardFrom = guardFrom ? guardFromOf(JSON.parse(guardFrom) as { at: number; minute: number; first?: Record<string, number[]> }) : null;
+      this.#guardFrom = guardFrom ? guardFromOf(JSON.parse(guardFrom) as StoredGuardFrom) : null;
       const rolledUpTo = this.#meta('rolledUpTo');
       this.#rolledUpTo = rolledUpTo === null ? null : Number(rolledUpTo);
       // An object registered before pruning existed may have let its alarm lapse: wake it to prune.
@@ -276,25 +291,28 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
 
   /**
    * The ControlStore hands over the guard of the region's rule (null: none, or
-   * tripped) whenever that changes. `restart`: a person set the rule, so the
-   * guard reads from now on (a stage advance keeps reading on).
+   * tripped) whenever that changes. `setBy`: a person set the rule at `at`,
+   * making rollout `version`, so the guard reads from then on (a stage
+   * advance keeps reading on).
    */
-  setGuard(guard: Guard | null, restart = false, at = Date.now()): void {
+  setGuard(guard: Guard | null, setBy?: { at: number; version?: number }): void {
     this.#guard = guard;
     this.#guardWindow = null;
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guard', guard ? JSON.stringify(guard) : '');
-    if (guard && restart) {
+    if (guard && setBy) {
       // Every shard is given the same moment, so their parts of the window start together.
-      // Its first minute holds only what arrives from now on: households counted before are not the rule's.
-      this.#guardFrom = { at, minute: at - (at % MS_PER_MINUTE), first: {} };
+      // Its first minute holds only what arrives from then on and was decided under it: households counted before are not the rule's.
+      const { at, version } = setBy;
+      this.#guardFrom = { at, minute: at - (at % MS_PER_MINUTE), ...(version === undefined ? {} : { version }), first: {} };
       this.#saveGuardFrom();
     }
   }
 
   #saveGuardFrom(): void {
-    const from = this.#guardFrom!;
-    const first = from.first && Object.fromEntries(Object.entries(from.first).map(([kind, bytes]) => [kind, [...bytes]]));
-    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guardFrom', JSON.stringify({ at: from.at, minute: from.minute, ...(first ? { first } : {}) }));
+    const { at, minute, version, first } = this.#guardFrom!;
+    const stored: StoredGuardFrom = { at, minute, ...(version === undefined ? {} : { version }) };
+    if (first) stored.first = Object.fromEntries(Object.entries(first).map(([kind, bytes]) => [kind, [...bytes]]));
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guardFrom', JSON.stringify(stored));
   }
 
   /**
@@ -317,12 +335,12 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     }
     let rowsWritten = 0;
     // Synchronous statements with no await between them commit as one transaction.
-    for (const { minute, record, households } of minutes) {
+    for (const { minute, record, households, policyVersion } of minutes) {
       const live = households ? mergeHouseholds({}, households) : {};
       rowsWritten += this.#addRow('minute', minute, record, live);
       // Late counts for an hour already rolled up go to its row as well.
       if (this.#rolledUpTo !== null && minute < this.#rolledUpTo) rowsWritten += this.#addRow('hour', hourOf(minute), record, live);
-      if (households) this.#guardCounts(minute, live);
+      if (households) this.#guardCounts(minute, live, policyVersion);
     }
     if (!this.#rollupScheduled) {
       await wakeBy(this.ctx.storage, hourOf(Date.now()) + MS_PER_HOUR + ROLLUP_DELAY_MS);
@@ -452,10 +470,17 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     return window;
   }
 
-  /** New households for `minute`: into the guard's window, and the first minute's mark (kept across restarts). */
-  #guardCounts(minute: number, households: Households): void {
+  /**
+   * New households for `minute`, decided under rollout `policyVersion`: into
+   * the guard's window, and the first minute's mark (kept across restarts).
+   * The first minute takes only what was decided under the rule: an isolate
+   * flushes up to METRICS_FLUSH_INTERVAL after it decided, so counts of the
+   * old rule can arrive after the new one was set. Later minutes take every
+   * treated household, as their rows (and a window read again from them) do.
+   */
+  #guardCounts(minute: number, households: Households, policyVersion: number | undefined): void {
     const from = this.#guardFrom;
-    if (from && minute < from.minute) return;
+    if (from && (minute < from.minute || (minute === from.minute && !decidedUnder(from, policyVersion)))) return;
     if (this.#guard && from && minute === from.minute && from.first) {
       from.first = serialiseHouseholds(mergeHouseholds(mergeHouseholds({}, from.first), households));
       this.#saveGuardFrom();

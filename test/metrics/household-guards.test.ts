@@ -100,7 +100,7 @@ describe('a guard counts households', () => {
     const object = regionObject(region) as unknown as DurableObjectStub<RegionMetrics>;
     const guard = { maxRefusalRate: 0.99, minHouseholds: 1_000_000_000, window: 'PT6H' };
     // A guard reading the whole window (not restarted by a person): every minute of six hours holds a household of its own.
-    await object.setGuard(guard, false);
+    await object.setGuard(guard);
     const sketchOf = (n: number) => new HouseholdSketch().add(n.toString(16).padStart(16, '0')).serialise();
     const session = { [counterName({ kind: 'decision', route: 'session', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'enforce' })]: 1 };
     const current = Date.now() - (Date.now() % 60_000);
@@ -120,6 +120,30 @@ describe('a guard counts households', () => {
     // again only when the window moves on — once a minute, at most 60 minutes and 6 hours. Reading all of it each time is 13 × 10 or more.
     expect(after.merges - before.merges).toBeLessThanOrEqual(12 * 3 + 70);
     expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 359 + 10 + 1 } });
+  });
+
+  it('reads in its first minute only what was decided under it: counts decided before it was set and flushed after are not its own', async () => {
+    const region = freshRegion();
+    const object = regionObject(region) as unknown as DurableObjectStub<RegionMetrics>;
+    const guard = { maxRefusalRate: 0.5, minHouseholds: 3, window: 'PT5M' };
+    const refusedSession = { [counterName({ kind: 'decision', route: 'session', decision: 'challenge', enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', mode: 'challenge' })]: 1 };
+    const refusedHousehold = (n: number) => {
+      const sketch = new HouseholdSketch().add(n.toString(16).padStart(16, '0')).serialise();
+      return { treated: sketch, refused: sketch };
+    };
+    // A person sets the rule (rollout version 12) at 20 s into a minute.
+    const minute = Date.now() - (Date.now() % 60_000);
+    await object.setGuard(guard, { at: minute + 20_000, version: 12 });
+    // An isolate flushes, after the set, a refusal it decided under version 11 ten seconds before, and one under 12.
+    await object.add(region, [
+      { minute, record: refusedSession, households: refusedHousehold(1), policyVersion: 11 },
+      { minute, record: refusedSession, households: refusedHousehold(2), policyVersion: 12 },
+    ]);
+    expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 1, refused: 1 } });
+    // The metrics still count both households; read again from storage (a stage advance), the guard still holds only its own.
+    expect((await object.series('minute', minute, minute + 60_000, 60_000))[0]).toMatchObject({ households: { treated: 2, refused: 2 } });
+    await object.setGuard(guard);
+    expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 1, refused: 1 } });
   });
 });
 

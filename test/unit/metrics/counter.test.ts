@@ -117,4 +117,27 @@ describe('DecisionCounter', () => {
     expect(householdCounts(households)).toEqual({ treated: 2, refused: 1, sent: 1, verified: 1 });
     expect(countsOf(minutes[0]!.record).sessions.challenge).toBe(31);
   });
+
+  it('sends a minute decided under two rollout versions as two, each with its version, through a failed flush too', async () => {
+    const { counter, delivered } = harness(0, 1);
+    const now = Date.now();
+    const minute = now - (now % 60_000);
+    counter.count('PE', now, { ...refused, policyVersion: 11 }, null, '00000000000000a1');
+    counter.count('PE', now, { ...refused, route: 'segment', decision: 'deny', enforced: 'deny', reason: 'TOKEN_EXPIRED', mode: null }, null, null); // no rule applied
+    counter.count('PE', now, { ...refused, policyVersion: 12 }, null, '00000000000000b2');
+    counter.countFunnel('PE', now, 'sent', 'enforce', '00000000000000b2', 12);
+    await counter.flush(); // fails: owed
+    counter.count('PE', now, { ...refused, policyVersion: 12 }, null, '00000000000000c3');
+    await counter.flush();
+    const minutes = delivered.flatMap((d) => d.minutes).toSorted((a, b) => a.policyVersion! - b.policyVersion!);
+    expect(minutes.map((m) => [m.minute, m.policyVersion])).toEqual([
+      [minute, 11],
+      [minute, 12],
+    ]);
+    expect(householdCounts(mergeHouseholds({}, minutes[0]!.households!))).toEqual({ treated: 1, refused: 1, sent: 0, verified: 0 });
+    expect(householdCounts(mergeHouseholds({}, minutes[1]!.households!))).toEqual({ treated: 2, refused: 2, sent: 1, verified: 0 });
+    // Every answer is still counted once.
+    const sessions = minutes.reduce((n, m) => n + countsOf(m.record).sessions.challenge, 0);
+    expect(sessions).toBe(3);
+  });
 });

@@ -108,7 +108,8 @@ export class DecisionCounter {
   scheduleFlush(now: number, waitUntil: (promise: Promise<unknown>) => void): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    const delay = Math.max(0, this.#lastFlushAt + this.intervalMs - now);
+    // Never longer than the interval: a clock behind the last flush (set back) must not hold the counts until it catches up.
+    const delay = Math.min(this.intervalMs, Math.max(0, this.#lastFlushAt + this.intervalMs - now));
     waitUntil(
       (async () => {
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

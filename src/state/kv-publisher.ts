@@ -61,7 +61,8 @@ export class KvPublisher {
     const pending = await this.storage.get<PendingPublish>(PENDING);
     if (!pending) return;
     const last = (await this.storage.get<number>(LAST_PUBLISHED_AT)) ?? 0;
-    if (now - last < KV_MIN_WRITE_INTERVAL_MS) {
+    // A last write "in the future" (the clock set back) holds nothing back: waiting for the clock to reach it could take any time.
+    if (last <= now && now - last < KV_MIN_WRITE_INTERVAL_MS) {
       await wakeBy(this.storage, last + KV_MIN_WRITE_INTERVAL_MS);
       return;
     }

@@ -27,7 +27,7 @@ export class PacedCheck<T> {
   /** Asks for a run: its result when it ran at once, else null (a run is queued, or one already is). */
   async request(now = Date.now()): Promise<T | null> {
     if (this.#queued) return null;
-    if (this.#running === null && now >= this.#lastStartedAt + this.intervalMs) return this.#run();
+    if (this.#running === null && this.#due(now)) return this.#run();
     this.#queued = true;
     void this.#runQueued();
     return null;
@@ -36,8 +36,8 @@ export class PacedCheck<T> {
   async #runQueued(): Promise<void> {
     try {
       await this.#idle();
-      const waitMs = this.#lastStartedAt + this.intervalMs - Date.now();
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const now = Date.now();
+      if (!this.#due(now)) await new Promise((resolve) => setTimeout(resolve, this.#lastStartedAt + this.intervalMs - now));
       await this.#idle();
       this.#queued = false;
       await this.#run();
@@ -45,6 +45,11 @@ export class PacedCheck<T> {
       this.#queued = false;
       this.failed(error);
     }
+  }
+
+  /** Whether the interval since the last run is over; a last run "in the future" (the clock set back) counts as long ago. */
+  #due(now: number): boolean {
+    return now >= this.#lastStartedAt + this.intervalMs || now < this.#lastStartedAt;
   }
 
   /** Until no run is going. */

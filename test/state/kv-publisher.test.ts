@@ -69,4 +69,23 @@ describe('KvPublisher', () => {
       expect(await state.storage.getAlarm()).toBe(now + KV_MIN_WRITE_INTERVAL_MS);
     });
   });
+
+  it('writes at once when the clock is behind its last write (set back), instead of waiting for the clock to catch up', async () => {
+    const key = `publisher-test:${newAccount('kvp')}`;
+    const stub = env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key));
+    await runInDurableObject(stub, async (_instance, state) => {
+      let document = { revision: 1 };
+      const publisher = new KvPublisher(state.storage, testEnv.HEARTH_KV, async () => document);
+      const now = Date.now();
+      await state.storage.put(publisher.pendingEntry(key));
+      await publisher.publish(now + 30 * 60_000);
+      expect(await publisher.isPending()).toBe(false);
+
+      document = { revision: 2 };
+      await state.storage.put(publisher.pendingEntry(key));
+      await publisher.publish(now);
+      expect(await publisher.isPending()).toBe(false);
+      expect(await testEnv.HEARTH_KV.get(key, 'json')).toEqual({ revision: 2 });
+    });
+  });
 });

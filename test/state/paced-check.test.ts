@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PacedCheck } from '../../src/state/paced-check';
+import { passTime, resetClock } from '../support/clock';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -75,5 +76,19 @@ describe('PacedCheck', () => {
     expect(await check.request()).toBeNull();
     await sleep(300);
     expect(failures).toHaveLength(1);
+  });
+
+  it('runs a request at once when the clock is behind its last run (set back), instead of waiting for the clock to catch up', async () => {
+    let runs = 0;
+    const check = new PacedCheck(
+      80,
+      async () => ++runs,
+      () => {},
+    );
+    passTime(30 * 60_000);
+    expect(await check.request()).toBe(1);
+    // This file's clock back on the runtime's (what test/setup/clock.ts does before each file).
+    resetClock();
+    expect(await check.request()).toBe(2);
   });
 });

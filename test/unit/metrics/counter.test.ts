@@ -3,7 +3,7 @@
  * interval, one within the interval of any count even when traffic stops,
  * and counts a failed flush could not deliver arrive with the next one.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DecisionCounter, type MinuteCounts } from '../../../src/metrics/counter';
 import { countsOf, householdCounts, mergeHouseholds, type CountedAnswer } from '../../../src/metrics/tally';
 
@@ -46,6 +46,8 @@ function harness(intervalMs: number, failures = 0) {
 }
 
 describe('DecisionCounter', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('flushes at once after a quiet spell, then once for any number of decisions within the interval, carrying all of them', async () => {
     const { counter, scheduled, waitUntil, delivered, sum } = harness(300);
     const now = Date.now();
@@ -116,6 +118,23 @@ describe('DecisionCounter', () => {
     const households = mergeHouseholds({}, minutes[0]!.households!);
     expect(householdCounts(households)).toEqual({ treated: 2, refused: 1, sent: 1, verified: 1 });
     expect(countsOf(minutes[0]!.record).sessions.challenge).toBe(31);
+  });
+
+  it('waits no longer than the interval when the clock is behind its last flush (a clock set back)', async () => {
+    const { counter, scheduled, waitUntil, delivered } = harness(300);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const now = Date.now();
+    vi.setSystemTime(now + 30 * 60_000);
+    counter.count('PE', Date.now(), allowed, null);
+    counter.scheduleFlush(Date.now(), waitUntil);
+    await scheduled[0];
+    vi.setSystemTime(now);
+    counter.count('PE', Date.now(), allowed, null);
+    counter.scheduleFlush(Date.now(), waitUntil);
+    // Timers run in real time: the flush comes within the interval, not thirty minutes on.
+    const waited = await Promise.race([scheduled[1]!.then(() => 'flushed'), new Promise((resolve) => setTimeout(resolve, 2_000, 'still waiting'))]);
+    expect(waited).toBe('flushed');
+    expect(delivered).toHaveLength(2);
   });
 
   it('sends a minute decided under two rollout versions as two, each with its version, through a failed flush too', async () => {

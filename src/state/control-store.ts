@@ -166,14 +166,14 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
    */
   async #afterWrite(region: string, before: RolloutRule | null, after: RolloutRule | null, now: number, byPerson?: { version: number }): Promise<void> {
     await this.#stored;
-    await this.#publisher.publish(now);
-    await this.#ops.deliver(now);
     if (region !== FALLBACK_REGION && (guarded(before ?? undefined) || guarded(after ?? undefined))) {
-      // Every shard keeps its part of the guard's window, from the same moment.
+      // First, before any instance can learn the rule from KV: every shard keeps its part of the guard's window, from the same moment.
       const guard = guarded(after ?? undefined) ? after!.guard! : null;
       const { shards } = metricsSettingsOf(this.env);
       await Promise.all(Array.from({ length: shards }, (_, shard) => regionMetrics(this.env, region, shard).setGuard(guard, byPerson && { at: now, version: byPerson.version })));
     }
+    await this.#publisher.publish(now);
+    await this.#ops.deliver(now);
     await this.#schedule(now);
   }
 
@@ -217,6 +217,9 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     const rule = Object.hasOwn(read.regions, region) ? read.regions[region]! : undefined;
     if (!rule || rule.status === 'tripped') return false;
     const reading = guarded(rule) ? await regionMetrics(this.env, region).guardReading(rule.guard!, region) : null;
+    // A reading from before the rule was set is an older rule's: the mark a person's change sends the region object
+    // (#afterWrite) has not reached it yet. Nothing is done on it; the next counts or alarm read again.
+    if (reading && rule.updatedAt !== undefined && Date.parse(reading.since) < Date.parse(rule.updatedAt)) return false;
     const current = await this.rollout();
     const still = Object.hasOwn(current.regions, region) ? current.regions[region] : undefined;
     if (!still || still.updatedAt !== rule.updatedAt || still.stage !== rule.stage || still.status !== rule.status) return false;

@@ -61,8 +61,11 @@ export class KvPublisher {
     const pending = await this.storage.get<PendingPublish>(PENDING);
     if (!pending) return;
     const last = (await this.storage.get<number>(LAST_PUBLISHED_AT)) ?? 0;
-    // A last write "in the future" (the clock set back) holds nothing back: waiting for the clock to reach it could take any time.
-    if (last <= now && now - last < KV_MIN_WRITE_INTERVAL_MS) {
+    // The object's own clock, not only the caller's `now`: a caller may have read the clock before an await
+    // during which another write landed. A last write still ahead of that (the clock set back) holds nothing
+    // back: waiting for the clock to reach it could take any time.
+    const clock = Math.max(now, Date.now());
+    if (last <= clock && clock - last < KV_MIN_WRITE_INTERVAL_MS) {
       await wakeBy(this.storage, last + KV_MIN_WRITE_INTERVAL_MS);
       return;
     }
@@ -75,7 +78,7 @@ export class KvPublisher {
       this.#backoff.succeeded();
       const still = await this.storage.get<PendingPublish>(PENDING);
       if (still?.token === pending.token) await this.storage.delete(PENDING);
-      await this.storage.put(LAST_PUBLISHED_AT, now);
+      await this.storage.put(LAST_PUBLISHED_AT, clock);
     } catch (error) {
       this.#backoff.failed();
       console.error(JSON.stringify({ event: 'kv_publish_failed', attempt: this.#backoff.failures, error: error instanceof Error ? error.name : 'unknown' }));

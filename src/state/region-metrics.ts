@@ -216,8 +216,7 @@ export function regionMetrics(bindings: { METRICS: DurableObjectNamespace<Region
 
 const hourOf = (at: number) => at - (at % MS_PER_HOUR);
 
-/** The stored mark (its first minute's households as byte arrays in JSON); `before` of older marks is dropped. */
-/** A guard's mark as `#saveGuardFrom` stored it (JSON). */
+/** A guard's mark as `#saveGuardFrom` stored it: JSON, its first minute's households as byte arrays (`before` of marks from before v1.3 is dropped). */
 interface StoredGuardFrom {
   at: number;
   minute: number;
@@ -245,8 +244,9 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   #guard: Guard | null = null;
   /**
    * Where the guard starts reading: the moment a person last set the rule
-   * (a resume included), and the counts its minute already held then. A
-   * guard reads only what its rule produced, so a resumed rule is not tripped
+   * (a resume included), the rollout version that made, and the households
+   * of its first minute counted since then under that version. A guard
+   * reads only what its rule produced, so a resumed rule is not tripped
    * again by the very counts that tripped it.
    */
   #guardFrom: GuardFrom | null = null;
@@ -334,13 +334,22 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       this.#registered = true;
     }
     let rowsWritten = 0;
-    // Synchronous statements with no await between them commit as one transaction.
+    // A minute decided under two rollout versions arrives as two parts: each for the guard, one row write.
+    const rows = new Map<number, { record: TallyRecord; households: Households }>();
     for (const { minute, record, households, policyVersion } of minutes) {
-      const live = households ? mergeHouseholds({}, households) : {};
-      rowsWritten += this.#addRow('minute', minute, record, live);
+      const row = rows.get(minute) ?? { record: {}, households: {} };
+      addRecord(row.record, record);
+      rows.set(minute, row);
+      if (!households) continue;
+      const live = mergeHouseholds({}, households);
+      mergeHouseholds(row.households, live);
+      this.#guardCounts(minute, live, policyVersion);
+    }
+    // Synchronous statements with no await between them commit as one transaction.
+    for (const [minute, { record, households }] of rows) {
+      rowsWritten += this.#addRow('minute', minute, record, households);
       // Late counts for an hour already rolled up go to its row as well.
-      if (this.#rolledUpTo !== null && minute < this.#rolledUpTo) rowsWritten += this.#addRow('hour', hourOf(minute), record, live);
-      if (households) this.#guardCounts(minute, live, policyVersion);
+      if (this.#rolledUpTo !== null && minute < this.#rolledUpTo) rowsWritten += this.#addRow('hour', hourOf(minute), record, households);
     }
     if (!this.#rollupScheduled) {
       await wakeBy(this.ctx.storage, hourOf(Date.now()) + MS_PER_HOUR + ROLLUP_DELAY_MS);

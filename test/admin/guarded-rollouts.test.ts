@@ -234,6 +234,28 @@ describe('guards', () => {
     expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { households: { treated: 3, refused: 3 } } });
   });
 
+  it('a resumed rule is not tripped by a reading taken before its mark reached the region object', async () => {
+    const region = freshRegion();
+    await setRule(region, 'monitor');
+    const strangers = [await household(region), await household(region), await household(region)];
+    const guard = { maxRefusalRate: 0.5, minHouseholds: 3, window: 'PT5M' };
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'guarded' } });
+    for (const { phone } of strangers) await callGate({ token: phone, ip: AWAY_IP, country: region });
+    expect((await rule(region)).status).toBe('tripped');
+    // A person's resume, written by the ControlStore, as its region object still has it: the mark setGuard brings is on
+    // its way (the store sets it after its own write, and other calls run while it awaits).
+    await runInDurableObject(control(), async (_, state) => {
+      const rollout = (await state.storage.get<Json>('rollout'))!;
+      const { trippedAt: _at, trippedBy: _by, ...wasTripped } = rollout.regions[region];
+      rollout.regions[region] = { ...wasTripped, status: 'steady', note: 'resumed after review', updatedAt: new Date().toISOString() };
+      await state.storage.put('rollout', { ...rollout, version: rollout.version + 1 });
+    });
+    // Counts arrive, or the alarm comes, in that moment: the reading is the tripped rule's (its three refusals), not the resumed one's.
+    await testEnv.CONTROL.get(testEnv.CONTROL.idFromName(CONTROL_OBJECT_NAME)).countsArrived(region);
+    await runDurableObjectAlarm(control());
+    expect(await rule(region)).toMatchObject({ status: 'steady', mode: 'enforce' });
+  });
+
   it('trips on the verification success rate too', async () => {
     const region = freshRegion();
     await setRule(region, 'monitor');

@@ -134,11 +134,12 @@ describe('a guard counts households', () => {
     // A person sets the rule (rollout version 12) at 20 s into a minute.
     const minute = Date.now() - (Date.now() % 60_000);
     await object.setGuard(guard, { at: minute + 20_000, version: 12 });
-    // An isolate flushes, after the set, a refusal it decided under version 11 ten seconds before, and one under 12.
-    await object.add(region, [
+    // An isolate flushes, after the set, a refusal it decided under version 11 ten seconds before, and one under 12: one row written.
+    const flushed = await object.add(region, [
       { minute, record: refusedSession, households: refusedHousehold(1), policyVersion: 11 },
       { minute, record: refusedSession, households: refusedHousehold(2), policyVersion: 12 },
     ]);
+    expect(flushed.rowsWritten).toBe(1);
     expect(await object.guardReading(guard)).toMatchObject({ households: { treated: 1, refused: 1 } });
     // The metrics still count both households; read again from storage (a stage advance), the guard still holds only its own.
     expect((await object.series('minute', minute, minute + 60_000, 60_000))[0]).toMatchObject({ households: { treated: 2, refused: 2 } });

@@ -6,6 +6,7 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { KV_MIN_WRITE_INTERVAL_MS, KvPublisher } from '../../src/state/kv-publisher';
+import { passTime, resetClock } from '../support/clock';
 import { newAccount, testEnv } from '../support/gate';
 
 /** Real local KV whose writes fail while `down` is set: a fault in the dependency, not a stand-in for the publisher. */
@@ -76,16 +77,46 @@ describe('KvPublisher', () => {
     await runInDurableObject(stub, async (_instance, state) => {
       let document = { revision: 1 };
       const publisher = new KvPublisher(state.storage, testEnv.HEARTH_KV, async () => document);
-      const now = Date.now();
+      passTime(30 * 60_000);
       await state.storage.put(publisher.pendingEntry(key));
-      await publisher.publish(now + 30 * 60_000);
+      await publisher.publish(Date.now());
       expect(await publisher.isPending()).toBe(false);
 
+      // The clock set back half an hour (what test/setup/clock.ts does before each file).
+      resetClock();
       document = { revision: 2 };
       await state.storage.put(publisher.pendingEntry(key));
-      await publisher.publish(now);
+      await publisher.publish(Date.now());
       expect(await publisher.isPending()).toBe(false);
       expect(await testEnv.HEARTH_KV.get(key, 'json')).toEqual({ revision: 2 });
+    });
+  });
+
+  it('still waits out the second for a caller whose `now` is a moment older than the last write (read before an await)', async () => {
+    const key = `publisher-test:${newAccount('kvp')}`;
+    const stub = env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key));
+    await runInDurableObject(stub, async (_instance, state) => {
+      let writes = 0;
+      const counting = new Proxy(testEnv.HEARTH_KV, {
+        get(target, name) {
+          const value = Reflect.get(target, name) as unknown;
+          if (name === 'put') return (...args: unknown[]) => ((writes += 1), (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      let document = { revision: 1 };
+      const publisher = new KvPublisher(state.storage, counting, async () => document);
+      const now = Date.now();
+      // A person's change publishes at `now`.
+      await state.storage.put(publisher.pendingEntry(key));
+      await publisher.publish(now);
+      expect(writes).toBe(1);
+      // A trip decided by a call that read the clock 200 ms earlier, before awaiting a guard reading (ControlStore.alarm, countsArrived).
+      document = { revision: 2 };
+      await state.storage.put(publisher.pendingEntry(key));
+      await publisher.publish(now - 200);
+      expect(writes).toBe(1);
+      expect(await publisher.isPending()).toBe(true);
     });
   });
 });

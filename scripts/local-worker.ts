@@ -35,6 +35,13 @@ export interface LocalWorkerOptions {
   /** Sees every chunk of the Worker's output as it arrives (the kept `output()` is only the latest 200 KB). */
   onOutput?: (chunk: string) => void;
   /**
+   * Start it as `npm run <npmScript> -- <the flags above>` (say `dev`, the
+   * README's command; a script that runs `wrangler dev`) instead of running
+   * wrangler directly: the script's own flags (its env files) apply, and
+   * `envFile` is not passed.
+   */
+  npmScript?: string;
+  /**
    * Keep local state in this folder (made if missing) instead of a fresh
    * temporary one; `stop()` and `kill()` leave it, so a second worker can
    * start on it. The caller removes it.
@@ -59,11 +66,16 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   if (options.persistTo) mkdirSync(state, { recursive: true });
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--inspector-port', '0', '--show-interactive-dev-session=false'];
   if (options.config) args.push('--config', resolvePath(cwd, options.config));
-  if (options.envFile) args.push('--env-file', resolvePath(cwd, options.envFile));
+  // `--envFile`, wrangler's camel-case spelling: Node takes `--env-file` anywhere in its arguments for itself, and
+  // exits when the file is missing (and loads it into wrangler's own environment when it is there).
+  if (options.envFile && !options.npmScript) args.push('--envFile', resolvePath(cwd, options.envFile));
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`);
   args.push(...(options.extraArgs ?? []));
-  // The Node running this (the project's own, >= 22) runs wrangler too.
-  const wrangler = spawn(process.execPath, [join(cwd, 'node_modules/wrangler/bin/wrangler.js'), ...args], {
+  // The Node running this (the project's own, >= 22) runs wrangler too; through npm, the script finds it first on PATH.
+  const command = options.npmScript
+    ? { file: 'npm', args: ['run', '--silent', options.npmScript, '--', ...args.slice(1)] }
+    : { file: process.execPath, args: [join(cwd, 'node_modules/wrangler/bin/wrangler.js'), ...args] };
+  const wrangler = spawn(command.file, command.args, {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     // The Worker's own log lines are wrangler's `log` level: keep them, even when the test run quiets wrangler (vitest.config.ts).

@@ -668,8 +668,9 @@ async function accountCommand(command: string, args: string[]): Promise<void> {
           `The person sees: “${explained.message}”`,
           '',
           table(
-            explained.trace.map((step) => ({ row: step.row, check: step.check, result: step.matched ? 'DECIDES' : 'pass', detail: step.detail })),
-            ['row', 'check', 'result', 'detail'],
+            // The decision table's row each check belongs to (README, "How it decides"): a row can hold several checks, so numbers repeat.
+            explained.trace.map((step) => ({ 'table row': step.row, check: step.check, result: step.matched ? 'DECIDES' : 'pass', detail: step.detail })),
+            ['table row', 'check', 'result', 'detail'],
           ),
         ].join('\n'),
       );

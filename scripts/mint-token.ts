@@ -7,6 +7,9 @@
  *   npm run token -- --account acct-1 --device phone-1 --type mobile --alg ES256 --ttl 600
  *   npm run token -- --admin --scope "rollout:read rollout:write" --sub ana@ops
  *
+ * A device token needs --account, --device and --type (tv, mobile, tablet,
+ * web, console or other: a household forms around a tv).
+ *
  * Device-bound tokens (DPoP, RFC 9449): make a key pair as a device would,
  * bind a token to its public half, and sign a proof per request.
  *
@@ -34,7 +37,7 @@ const { values, positionals } = parseArgs({
     token: { type: 'string' },
     account: { type: 'string' },
     device: { type: 'string' },
-    type: { type: 'string', default: 'mobile' },
+    type: { type: 'string' },
     alg: { type: 'string', default: 'EdDSA' },
     ttl: { type: 'string', default: '86400' },
     admin: { type: 'boolean', default: false },
@@ -97,10 +100,12 @@ if (values.admin) {
 } else {
   if (!values.account || !ID_PATTERN.test(values.account)) fail('--account is required and must match [A-Za-z0-9._:-]{1,128}');
   if (!values.device || !ID_PATTERN.test(values.device)) fail('--device is required and must match [A-Za-z0-9._:-]{1,128}');
-  if (!(DEVICE_TYPES as readonly string[]).includes(values.type!)) fail(`--type must be one of ${DEVICE_TYPES.join(', ')}`);
+  // No default: a TV minted as a phone silently cannot form a household (only a TV does).
+  if (!values.type) fail(`--type is required: one of ${DEVICE_TYPES.join(', ')} (a household forms around a tv)`);
+  if (!(DEVICE_TYPES as readonly string[]).includes(values.type)) fail(`--type must be one of ${DEVICE_TYPES.join(', ')}`);
   if (values.alg !== 'EdDSA' && values.alg !== 'ES256') fail('--alg must be EdDSA or ES256');
   const bindTo = values.bind ? readJwk(values.bind, '--bind') : undefined;
   if (bindTo && 'd' in bindTo) fail('--bind takes the PUBLIC key file (a private key never leaves the device)');
-  token = await mintDeviceToken({ account: values.account, device: values.device, type: values.type!, alg: values.alg, ttlSeconds, ...(bindTo ? { bindTo } : {}) });
+  token = await mintDeviceToken({ account: values.account, device: values.device, type: values.type as (typeof DEVICE_TYPES)[number], alg: values.alg, ttlSeconds, ...(bindTo ? { bindTo } : {}) });
 }
 process.stdout.write(token + '\n');

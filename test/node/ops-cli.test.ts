@@ -307,6 +307,12 @@ describe('ops CLI against a running gate', () => {
     CLI_TIMEOUT,
   );
 
+  it('mints no device token without --type: a TV minted as a phone would silently never form a household', async () => {
+    const minted = await run(process.execPath, ['scripts/mint-token.ts', '--account', 'acct-cli', '--device', 'tv']).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    expect(minted).toMatchObject({ code: 2, stdout: '' });
+    expect(minted.stderr).toContain('--type is required: one of tv, mobile');
+  });
+
   it('answers usage mistakes with exit 2 and a pointer to --help', async () => {
     const wrong = await asAdmin(['rollout', 'set', 'PE']);
     expect(wrong.code).toBe(2);

@@ -3,7 +3,8 @@
  * isolate's bindings) for a short while, and replaced at once when this gate
  * changes them through the ControlStore — so a change applies to this
  * instance's next request and to every other instance once KV has
- * propagated it and its copy has lapsed.
+ * propagated it and its copy has lapsed. Rules this gate had from the
+ * ControlStore are not given up for an older copy KV still serves.
  */
 import { EMPTY_ROLLOUT, type Rollout } from '../policy/rollout';
 import { controlStore, type ControlStore, type RolloutChange, type RuleChange } from './control-store';
@@ -11,6 +12,12 @@ import { ROLLOUT_KEY } from './kv-keys';
 
 /** How long a gate reuses the rollout rules before reading KV again. */
 export const ROLLOUT_CACHE_MS = 10_000;
+/**
+ * How long rules taken from the ControlStore itself outrank an older copy
+ * read from KV: about a minute, while KV's edge caches may still serve the
+ * copy from before (a guard tripped by this gate's counts stays tripped here).
+ */
+export const ROLLOUT_PROPAGATION_MS = 60_000;
 
 export interface RolloutBindings {
   HEARTH_KV: KVNamespace;
@@ -18,7 +25,7 @@ export interface RolloutBindings {
 }
 
 export class RolloutReadModel {
-  #kept: { rollout: Rollout; expiresAt: number } | null = null;
+  #kept: { rollout: Rollout; expiresAt: number; adoptedUntil: number } | null = null;
 
   constructor(private readonly bindings: RolloutBindings) {}
 
@@ -59,10 +66,21 @@ export class RolloutReadModel {
     this.#keep(rollout, now, true);
   }
 
+  /**
+   * Keeps `rollout`: always when the ControlStore answered it; from KV, unless
+   * it is older than rules the ControlStore answered under
+   * ROLLOUT_PROPAGATION_MS ago (then those stay, and KV is read again after
+   * the cache period). Past that an older version is taken: the rules were
+   * started afresh (`npm run dev:reset`).
+   */
   #keep(rollout: Rollout, now: number, authoritative = false): void {
     const kept = this.#kept;
-    if (authoritative || !kept || kept.expiresAt <= now || rollout.version >= kept.rollout.version) {
-      this.#kept = { rollout, expiresAt: now + ROLLOUT_CACHE_MS };
+    if (authoritative) {
+      this.#kept = { rollout, expiresAt: now + ROLLOUT_CACHE_MS, adoptedUntil: now + ROLLOUT_PROPAGATION_MS };
+    } else if (!kept || rollout.version >= kept.rollout.version || now >= kept.adoptedUntil) {
+      this.#kept = { rollout, expiresAt: now + ROLLOUT_CACHE_MS, adoptedUntil: kept && rollout.version >= kept.rollout.version ? kept.adoptedUntil : 0 };
+    } else {
+      kept.expiresAt = now + ROLLOUT_CACHE_MS;
     }
   }
 }

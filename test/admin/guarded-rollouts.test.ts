@@ -211,7 +211,8 @@ describe('guards', () => {
     expect(await decide(strangers[0]!.phone, AWAY_IP)).toMatchObject({ decision: 'challenge', mode: 'enforce' });
   });
 
-  it('a rule resumed with its guard reads only its own counts: the refusals that tripped it do not trip it again', async () => {
+  /** A guarded rule (half refused, from three households) tripped by three strangers' phones. */
+  async function trippedByThreeStrangers() {
     const region = freshRegion();
     await setRule(region, 'monitor');
     const strangers = [await household(region), await household(region), await household(region)];
@@ -219,6 +220,11 @@ describe('guards', () => {
     await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'guarded' } });
     for (const { phone } of strangers) await callGate({ token: phone, ip: AWAY_IP, country: region });
     expect((await rule(region)).status).toBe('tripped');
+    return { region, strangers, guard };
+  }
+
+  it('a rule resumed with its guard reads only its own counts: the refusals that tripped it do not trip it again', async () => {
+    const { region, strangers, guard } = await trippedByThreeStrangers();
 
     // The person resumes it, same guard: the three refusals are still inside the window, but they were the old rule's.
     await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'resumed after review' } });
@@ -235,13 +241,7 @@ describe('guards', () => {
   });
 
   it('a resumed rule is not tripped by a reading taken before its mark reached the region object', async () => {
-    const region = freshRegion();
-    await setRule(region, 'monitor');
-    const strangers = [await household(region), await household(region), await household(region)];
-    const guard = { maxRefusalRate: 0.5, minHouseholds: 3, window: 'PT5M' };
-    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'guarded' } });
-    for (const { phone } of strangers) await callGate({ token: phone, ip: AWAY_IP, country: region });
-    expect((await rule(region)).status).toBe('tripped');
+    const { region } = await trippedByThreeStrangers();
     // A person's resume, written by the ControlStore, as its region object still has it: the mark setGuard brings is on
     // its way (the store sets it after its own write, and other calls run while it awaits).
     await runInDurableObject(control(), async (_, state) => {

@@ -12,7 +12,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { deliverOpsEvent, type NotifyTarget, type OpsEvent } from '../challenges/notify';
 import { metricsSettingsOf, parseConfig, type ConfigBindings } from '../config/config';
-import { EMPTY_ROLLOUT, FALLBACK_REGION, type Rollout, type RolloutRule } from '../policy/rollout';
+import { EMPTY_ROLLOUT, FALLBACK_REGION, type Guard, type Rollout, type RolloutRule } from '../policy/rollout';
 import { advanced, guarded, nextAdvance, stageNote, startRule, tripNote, tripped, type RuleSettings } from '../policy/staged-rule';
 import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
 import { RetrySchedule, wakeBy } from './alarm';
@@ -31,6 +31,12 @@ const ROLLOUT = 'rollout';
 export const GUARD_ACTOR = 'hearth-guard';
 /** Guards are read at least this often. */
 export const GUARD_INTERVAL_MS = MS_PER_MINUTE;
+/**
+ * How long after a person's change a guard reading from before it means the
+ * change's mark never reached the region object (its setGuard failed), not
+ * that it is on its way: the ControlStore then sends the mark again.
+ */
+export const MARK_GRACE_MS = 10 * MS_PER_SECOND;
 /** A region whose rule cannot be tended (its guard read, its stage advanced) is tried again after 5 s, doubling per failure up to 10 minutes. */
 export const ALARM_BACKOFF_MIN_MS = 5 * MS_PER_SECOND;
 export const ALARM_BACKOFF_MAX_MS = 10 * MS_PER_MINUTE;
@@ -167,10 +173,12 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   async #afterWrite(region: string, before: RolloutRule | null, after: RolloutRule | null, now: number, byPerson?: { version: number }): Promise<void> {
     await this.#stored;
     if (region !== FALLBACK_REGION && (guarded(before ?? undefined) || guarded(after ?? undefined))) {
-      // First, before any instance can learn the rule from KV: every shard keeps its part of the guard's window, from the same moment.
+      // First, before any instance can learn the rule from KV. A failure is logged and mended by the next alarm
+      // (#tendRegion): the rule is written, and KV, the ops events and the alarm must still follow.
       const guard = guarded(after ?? undefined) ? after!.guard! : null;
-      const { shards } = metricsSettingsOf(this.env);
-      await Promise.all(Array.from({ length: shards }, (_, shard) => regionMetrics(this.env, region, shard).setGuard(guard, byPerson && { at: now, version: byPerson.version })));
+      await this.#markGuard(region, guard, byPerson && { at: now, version: byPerson.version }).catch((error: unknown) => {
+        console.error(JSON.stringify({ event: 'rollout_guard_mark_failed', region, error: error instanceof Error ? error.name : 'unknown' }));
+      });
     }
     await this.#publisher.publish(now);
     await this.#ops.deliver(now);
@@ -206,6 +214,12 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     return changed ? this.rollout() : null;
   }
 
+  /** Hands every shard of `region` the guard (null: none), and with `setBy` the moment it reads from, all the same. */
+  async #markGuard(region: string, guard: Guard | null, setBy?: { at: number; version?: number }): Promise<void> {
+    const { shards } = metricsSettingsOf(this.env);
+    await Promise.all(Array.from({ length: shards }, (_, shard) => regionMetrics(this.env, region, shard).setGuard(guard, setBy)));
+  }
+
   /**
    * Reads a region's guard (tripping the rule if it is unhealthy) and, when
    * `advance`, moves it to its next stage if one is due and the guard is
@@ -218,8 +232,13 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     if (!rule || rule.status === 'tripped') return false;
     const reading = guarded(rule) ? await regionMetrics(this.env, region).guardReading(rule.guard!, region) : null;
     // A reading from before the rule was set is an older rule's: the mark a person's change sends the region object
-    // (#afterWrite) has not reached it yet. Nothing is done on it; the next counts or alarm read again.
-    if (reading && rule.updatedAt !== undefined && Date.parse(reading.since) < Date.parse(rule.updatedAt)) return false;
+    // (#afterWrite) has not reached it yet. Nothing is done on it; the next counts or alarm read again. Past
+    // MARK_GRACE_MS the mark was lost (its setGuard failed): it is sent again, from the rule's own moment.
+    const setAt = rule.updatedAt === undefined ? null : Date.parse(rule.updatedAt);
+    if (reading && setAt !== null && Date.parse(reading.since) < setAt) {
+      if (now >= setAt + MARK_GRACE_MS) await this.#markGuard(region, rule.guard!, { at: setAt });
+      return false;
+    }
     const current = await this.rollout();
     const still = Object.hasOwn(current.regions, region) ? current.regions[region] : undefined;
     if (!still || still.updatedAt !== rule.updatedAt || still.stage !== rule.stage || still.status !== rule.status) return false;

@@ -5,13 +5,13 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ALARM_BACKOFF_MAX_MS, ALARM_BACKOFF_MIN_MS } from '../../src/state/control-store';
+import { ALARM_BACKOFF_MAX_MS, ALARM_BACKOFF_MIN_MS, MARK_GRACE_MS } from '../../src/state/control-store';
 import { callGate, newAccount, setRule, sleep, testEnv } from '../support/gate';
 import { passTime } from '../support/clock';
 import { deviceToken } from '../support/tokens';
 import { opsEvents, signatureIsValid } from '../support/webhook';
 import { admin } from './admin-support';
-import { CONTROL_OBJECT_NAME } from '../../src/state/object-names';
+import { CONTROL_OBJECT_NAME, regionObjectName } from '../../src/state/object-names';
 
 const HOME_IP = '203.0.113.91';
 const AWAY_IP = '198.51.100.91';
@@ -254,6 +254,24 @@ describe('guards', () => {
     await testEnv.CONTROL.get(testEnv.CONTROL.idFromName(CONTROL_OBJECT_NAME)).countsArrived(region);
     await runDurableObjectAlarm(control());
     expect(await rule(region)).toMatchObject({ status: 'steady', mode: 'enforce' });
+  });
+
+  it('a guard whose mark never reached its region object gets it from the next alarm, and then trips', async () => {
+    const region = freshRegion();
+    await setRule(region, 'monitor');
+    const strangers = [await household(region), await household(region), await household(region)];
+    const guard = { maxRefusalRate: 0.5, minHouseholds: 3, window: 'PT5M' };
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'guarded' } });
+    const setAt = Date.parse((await rule(region)).updatedAt);
+    // As if setGuard had failed: the region object still reads from a mark of ten minutes before.
+    const metrics = testEnv.METRICS.get(testEnv.METRICS.idFromName(regionObjectName(region, 0)));
+    await metrics.setGuard(guard, { at: setAt - 600_000 });
+    expect(Date.parse((await metrics.guardReading(guard)).since)).toBeLessThan(setAt);
+    passTime(MARK_GRACE_MS + 1000);
+    await runDurableObjectAlarm(control());
+    expect(Date.parse((await metrics.guardReading(guard)).since)).toBe(setAt);
+    for (const { phone } of strangers) await callGate({ token: phone, ip: AWAY_IP, country: region });
+    expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { households: { treated: 3, refused: 3 } } });
   });
 
   it('trips on the verification success rate too', async () => {

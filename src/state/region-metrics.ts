@@ -293,9 +293,13 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
    * The ControlStore hands over the guard of the region's rule (null: none, or
    * tripped) whenever that changes. `setBy`: a person set the rule at `at`,
    * making rollout `version`, so the guard reads from then on (a stage
-   * advance keeps reading on).
+   * advance keeps reading on); a call with an older version than the mark
+   * held arrived late, and is ignored.
    */
   setGuard(guard: Guard | null, setBy?: { at: number; version?: number }): void {
+    // An earlier change's call, overtaken in flight by a later change's (rollout versions only grow): nothing of it is taken.
+    const held = this.#guardFrom?.version;
+    if (setBy?.version !== undefined && held !== undefined && setBy.version < held) return;
     this.#guard = guard;
     this.#guardWindow = null;
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', 'guard', guard ? JSON.stringify(guard) : '');

@@ -12,6 +12,7 @@ import { deviceToken } from '../support/tokens';
 import { opsEvents, signatureIsValid } from '../support/webhook';
 import { admin } from './admin-support';
 import { CONTROL_OBJECT_NAME, regionObjectName } from '../../src/state/object-names';
+import { ROLLOUT_KEY } from '../../src/state/kv-keys';
 
 const HOME_IP = '203.0.113.91';
 const AWAY_IP = '198.51.100.91';
@@ -270,6 +271,54 @@ describe('guards', () => {
     passTime(MARK_GRACE_MS + 1000);
     await runDurableObjectAlarm(control());
     expect(Date.parse((await metrics.guardReading(guard)).since)).toBe(setAt);
+    for (const { phone } of strangers) await callGate({ token: phone, ip: AWAY_IP, country: region });
+    expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { households: { treated: 3, refused: 3 } } });
+  });
+
+  it('a person’s guarded rule is published and in force though its region object refused the mark for a moment', async () => {
+    // A ControlStore of its own: no other rule has set its alarm (as for the first guarded rule of a deployment).
+    const store = testEnv.CONTROL.get(testEnv.CONTROL.idFromName(`mark-refused-${newAccount('store')}`)) as unknown as DurableObjectStub;
+    const kvBefore = await testEnv.HEARTH_KV.get(ROLLOUT_KEY);
+    const errors = captureErrors();
+    try {
+      await runInDurableObject(store, async (instance: any, state) => {
+        const real = instance.env;
+        // The region object is unreachable for a moment (overloaded, restarting for a deploy): setGuard rejects.
+        instance.env = {
+          ...real,
+          METRICS: { idFromName: (name: string) => real.METRICS.idFromName(name), get: () => ({ setGuard: async () => Promise.reject(new Error('region object overloaded')) }) },
+        };
+        try {
+          const changed = await instance.changeRule({ region: 'XR', rule: { mode: 'enforce', guard: { maxRefusalRate: 0.5, window: 'PT15M' } }, actor: 'ops@example.test' });
+          expect(changed.ok).toBe(true);
+        } finally {
+          instance.env = real;
+        }
+        // Written, published to KV (nothing owed), and the alarm set: it will send the mark again.
+        expect((await instance.rollout()).regions.XR).toMatchObject({ mode: 'enforce' });
+        expect(await state.storage.get('kv:pending')).toBeUndefined();
+        expect(await state.storage.getAlarm()).not.toBeNull();
+      });
+      expect(((await testEnv.HEARTH_KV.get(ROLLOUT_KEY, 'json')) as Json).regions.XR).toMatchObject({ mode: 'enforce' });
+      expect(errors).toContainEqual(expect.objectContaining({ event: 'rollout_guard_mark_failed', region: 'XR', error: 'Error' }));
+    } finally {
+      if (kvBefore === null) await testEnv.HEARTH_KV.delete(ROLLOUT_KEY);
+      else await testEnv.HEARTH_KV.put(ROLLOUT_KEY, kvBefore);
+    }
+  });
+
+  it('a mark overtaken in flight by a later change’s is ignored: the later rule trips on its own refusals', async () => {
+    const region = freshRegion();
+    await setRule(region, 'monitor');
+    const strangers = [await household(region), await household(region), await household(region)];
+    const guard = { maxRefusalRate: 0.5, minHouseholds: 3, window: 'PT30M' };
+    // Change A (a guarded monitor rule), then change B (enforce) a moment later.
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'monitor', guard, note: 'A' } });
+    const versionA = (await admin('GET', '/admin/v1/rollout', { scope: 'rollout:read' })).body.version;
+    const atA = Date.parse((await rule(region)).updatedAt);
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'B' } });
+    // A's setGuard (another stub, in flight while B ran: nothing orders the two) reaches the region object after B's.
+    await testEnv.METRICS.get(testEnv.METRICS.idFromName(regionObjectName(region, 0))).setGuard(guard, { at: atA, version: versionA });
     for (const { phone } of strangers) await callGate({ token: phone, ip: AWAY_IP, country: region });
     expect(await rule(region)).toMatchObject({ status: 'tripped', trippedBy: { households: { treated: 3, refused: 3 } } });
   });

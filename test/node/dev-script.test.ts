@@ -20,9 +20,11 @@ const scratch = mkdtempSync(join(tmpdir(), 'hearth-fresh-clone-'));
 for (const entry of readdirSync('.')) if (!LOCAL_ONLY.has(entry)) symlinkSync(resolve(entry), join(scratch, entry));
 
 let gate: LocalWorker | undefined;
-afterAll(() => {
-  gate?.stop();
-  rmSync(scratch, { recursive: true, force: true });
+afterAll(async () => {
+  // Gone for good before its folder is: a wrangler still shutting down writes .wrangler/ again.
+  await gate?.kill();
+  gate?.stop(); // removes its temporary state
+  rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
 });
 
 /** Whether a page on `origin` may call the decision endpoint (a CORS preflight), which CORS_ALLOWED_ORIGINS decides. */
@@ -37,9 +39,11 @@ async function allowsOrigin(url: string, origin: string): Promise<boolean> {
 describe('npm run dev', () => {
   it('starts without a .dev.vars.local, and a .dev.vars.local overrides .dev.vars', async () => {
     gate = await startLocalWorker({ cwd: scratch, npmScript: 'dev' });
-    expect(gate.output()).toContain('Using secrets defined in .dev.vars');
+    expect(gate.output()).toMatch(/Using secrets defined in \.dev\.vars$/m);
+    expect(gate.output()).not.toContain('.dev.vars.local');
     expect(await (await fetch(`${gate.url}/healthz`)).json()).toMatchObject({ ok: true });
     expect(await allowsOrigin(gate.url, 'http://override.test')).toBe(false);
+    await gate.kill();
     gate.stop();
 
     writeFileSync(join(scratch, '.dev.vars.local'), 'CORS_ALLOWED_ORIGINS=http://override.test\n');

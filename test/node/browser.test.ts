@@ -4,7 +4,7 @@
  * phone sizes are kept in test-artifacts/screenshots.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page, type Route } from 'playwright-core';
 import { launchChromium } from './chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
@@ -474,6 +474,13 @@ describe('the ops console', () => {
     await page.fill('#token', adminToken);
     await page.click('#signin-form button[type=submit]');
     await textOf(page.locator('#regions')).toContain('PA');
+    // A slow network from here on: the rules read again after a change arrive 1.5 s late. The table must not offer the
+    // rule from before in the meantime (an Edit right after Apply once filled the old stages).
+    const slowRules = async (route: Route) => {
+      if (route.request().method() === 'GET') await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    };
+    await page.route('**/admin/v1/rollout', slowRules);
     await page.click('button[aria-label="Edit PA"]');
     await page.fill('#rule-percent', '20');
     await page.fill('#rule-note', 'Panama: start at 20 %');
@@ -489,6 +496,7 @@ describe('the ops console', () => {
     // Edit shows the whole rule; the preview sentence says it all before Apply.
     await page.click('button[aria-label="Edit PA"]');
     expect(await page.inputValue('#rule-stages')).toBe('20:PT1H, 50:P2D, 100');
+    await page.unroute('**/admin/v1/rollout', slowRules);
     expect([
       await page.inputValue('#rule-guard-refusal'),
       await page.inputValue('#rule-guard-verify'),

@@ -9,7 +9,7 @@
  * shown in the viewer's own time with its offset (local-time.ts); a cell
  * holding one keeps the exact instant in its `<time datetime>`.
  */
-import { adminApi, ifMatch, type Metrics, type Problem, type RolloutRule, type RolloutRuleInput } from '../../admin-client/client';
+import { adminApi, ifMatch, type Metrics, type Problem, type Rollout, type RolloutRule, type RolloutRuleInput } from '../../admin-client/client';
 import {
   describeAnchorConflicts,
   describePreview,
@@ -113,7 +113,15 @@ function showReload(message: string): void {
 async function loadRollout(): Promise<void> {
   const answer = await api.GET('/admin/v1/rollout');
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
-  const rollout = answer.data;
+  showRollout(answer.data);
+}
+
+/**
+ * The regions table for `rollout`: as read, or as a change answered it — then
+ * at once, so no Edit button offers the rule from before while the guards'
+ * readings are fetched again.
+ */
+function showRollout(rollout: Rollout): void {
   rolloutVersion = rollout.version;
   rules = rollout.regions;
   $('rollout-version').textContent =
@@ -198,6 +206,7 @@ async function resumeRule(region: string, rule: RolloutRule): Promise<void> {
   const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body });
   if (answer.response.status === 412) return showReload(refusal(answer));
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
+  showRollout(answer.data);
   setStatus(statusLine, `${region} resumed: ${rule.mode} at ${answer.data.regions[region]?.percent} %.`, 'ok');
   await Promise.all([loadRollout(), loadAudit(true)]);
 }
@@ -395,6 +404,7 @@ async function deleteRule(region: string): Promise<void> {
   const answer = await api.DELETE('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) } });
   if (answer.response.status === 412) return showReload(refusal(answer));
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
+  showRollout(answer.data);
   setStatus(statusLine, `Deleted the rule for ${region}.`, 'ok');
   await Promise.all([loadRollout(), loadAudit(true)]);
 }
@@ -424,6 +434,7 @@ $('rule-form').addEventListener('submit', async (event) => {
     return setStatus(statusLine, `Nothing changed: the gate refused the rule (${refusal(answer)}).`, 'bad');
   }
   if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
+  showRollout(answer.data);
   setStatus(statusLine, `${region} is now ${mode} at ${answer.data.regions[region]?.percent ?? percent} % (version ${answer.data.version}).`, 'ok');
   $<HTMLInputElement>('rule-note').value = '';
   editing = { region, rule: answer.data.regions[region]!, fields: fieldsOfRule(region, answer.data.regions[region]!) };

@@ -24,11 +24,15 @@ function flakyKv(): { kv: KVNamespace; setDown(down: boolean): void } {
   return { kv, setDown: (value) => (down = value) };
 }
 
+/** Runs `test` in a real Durable Object's storage of its own, with a KV key of its own. */
+async function inPublisherObject(test: (key: string, state: DurableObjectState) => Promise<void>): Promise<void> {
+  const key = `publisher-test:${newAccount('kvp')}`;
+  await runInDurableObject(env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key)), (_instance, state) => test(key, state));
+}
+
 describe('KvPublisher', () => {
   it('owes the write durably, keeps owing it while KV fails (alarm set), and the retry lands it and clears the mark', async () => {
-    const key = `publisher-test:${newAccount('kvp')}`;
-    const stub = env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key));
-    await runInDurableObject(stub, async (_instance, state) => {
+    await inPublisherObject(async (key, state) => {
       const { kv, setDown } = flakyKv();
       let document: unknown = { revision: 1 };
       const publisher = new KvPublisher(state.storage, kv, async () => document);
@@ -55,9 +59,7 @@ describe('KvPublisher', () => {
   });
 
   it('never writes twice within a second: the second change waits for the alarm, and stays owed', async () => {
-    const key = `publisher-test:${newAccount('kvp')}`;
-    const stub = env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key));
-    await runInDurableObject(stub, async (_instance, state) => {
+    await inPublisherObject(async (key, state) => {
       const publisher = new KvPublisher(state.storage, testEnv.HEARTH_KV, async () => ({ revision: 1 }));
       await state.storage.put(publisher.pendingEntry(key));
       const now = Date.now();
@@ -72,9 +74,7 @@ describe('KvPublisher', () => {
   });
 
   it('writes at once when the clock is behind its last write (set back), instead of waiting for the clock to catch up', async () => {
-    const key = `publisher-test:${newAccount('kvp')}`;
-    const stub = env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key));
-    await runInDurableObject(stub, async (_instance, state) => {
+    await inPublisherObject(async (key, state) => {
       let document = { revision: 1 };
       const publisher = new KvPublisher(state.storage, testEnv.HEARTH_KV, async () => document);
       passTime(30 * 60_000);
@@ -93,9 +93,7 @@ describe('KvPublisher', () => {
   });
 
   it('still waits out the second for a caller whose `now` is a moment older than the last write (read before an await)', async () => {
-    const key = `publisher-test:${newAccount('kvp')}`;
-    const stub = env.HOUSEHOLDS.get(env.HOUSEHOLDS.idFromName(key));
-    await runInDurableObject(stub, async (_instance, state) => {
+    await inPublisherObject(async (key, state) => {
       let writes = 0;
       const counting = new Proxy(testEnv.HEARTH_KV, {
         get(target, name) {

@@ -62,7 +62,7 @@ export const OWED_MINUTES_KEPT = 60;
 export class DecisionCounter {
   readonly #current = new Map<string, RegionTally>();
   #sealed: RegionTally[] = [];
-  /** By region, then by `owedKey`. */
+  /** By region, then by minute and rollout version (`owe`). */
   #owed = new Map<string, Map<string, OwedMinute>>();
   #scheduled = false;
   #lastFlushAt = Number.NEGATIVE_INFINITY;

@@ -13,6 +13,7 @@ import { operations } from './routes/operations';
 import { webPlayers } from './edge/cors';
 import { isCrossSiteCookieRequest } from './edge/cross-site';
 import { recordRefusedCredential } from './edge/record';
+import { metricsRegion, requestRegion } from './edge/region';
 import { checkDeviceBinding } from './edge/device-binding';
 import { gateFor } from './gate';
 import type { AppEnv, AppContext } from './http/context';
@@ -91,13 +92,18 @@ async function signIn(c: AppContext, operation: Operation): Promise<Result<Signe
       const identity = await gate.deviceTokens.identify(c.req.raw.headers, now);
       if (identity.ok) {
         // Contract §2.1: a bound token proves possession of its key here (and `required` refuses unbound tokens).
-        const binding = await checkDeviceBinding(gate, c.req.raw, identity.value, now);
+        const context = { region: metricsRegion(requestRegion(c.req.raw, gate.config.environment)), locale: c.get('locale') };
+        const binding = await checkDeviceBinding(gate, c.req.raw, identity.value, now, context);
         if (binding.ok) return ok({ device: identity.value });
-        if (binding.error === 'state-unavailable') return err({ reason: 'STATE_UNAVAILABLE' });
-        if (operation.countsSessions) recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), 'DEVICE_PROOF_REQUIRED', now, (p) => c.executionCtx.waitUntil(p));
+        const refused = binding.error;
+        if (refused.reason === 'state-unavailable') return err({ reason: 'STATE_UNAVAILABLE' });
+        // This device's own proofs past their allowance: that device alone waits (contract §2.1).
+        if (refused.reason === 'rate-limited') return err({ reason: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfterSeconds });
+        const reason = refused.reason === 'revoked' ? 'DEVICE_REVOKED' : 'DEVICE_PROOF_REQUIRED';
+        if (operation.countsSessions) recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), reason, now, (p) => c.executionCtx.waitUntil(p));
         // The failure is a fixed code (identity/device-proof.ts); neither token nor proof is logged.
-        console.log(JSON.stringify({ event: 'device_proof_refused', requestId: c.get('requestId'), operation: operation.operationId, failure: binding.error }));
-        return err({ reason: 'DEVICE_PROOF_REQUIRED' });
+        console.log(JSON.stringify({ event: 'device_proof_refused', requestId: c.get('requestId'), operation: operation.operationId, failure: refused.reason }));
+        return err({ reason });
       }
       const { reason } = identity.error;
       if (operation.countsSessions) {

@@ -41,12 +41,15 @@ export interface Gate {
   rollouts: RolloutReadModel;
   /** Playback sessions: issued on allowed decisions, taken by playback paths instead of a token. */
   sessions: PlaybackSessions;
+  /** `<account>\0<device>` whose refused key this isolate told the account's object of today (edge/record.ts): one call a day, not one a request. */
+  keyRefusalsTold: BoundedCache<string, true>;
 }
 
 export type GateResult = Result<Gate, ConfigProblem[]>;
 
 const gates = new WeakMap<object, GateResult>();
 const BUCKET_CACHE_ENTRIES = 50_000;
+const KEY_REFUSAL_CACHE_ENTRIES = 10_000;
 
 /** The gate for `env`, built on first use and reused while the bindings object lives. */
 export function gateFor(env: HearthEnv): GateResult {
@@ -121,6 +124,7 @@ function buildGate(env: HearthEnv): GateResult {
       households: new HouseholdReadModel(env),
       rollouts,
       sessions: new PlaybackSessions(config.sessionSigningKeys),
+      keyRefusalsTold: new BoundedCache(KEY_REFUSAL_CACHE_ENTRIES),
     },
   };
 }

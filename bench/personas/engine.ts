@@ -4,7 +4,7 @@
  * the rules.
  *
  *   a session     GET /gate/v1/decision: the proof of a bound token
- *                 (`keySighting`, `recordDeviceKey`, as the account's Durable
+ *                 (`isOtherKey`; the key recorded with the visit, as the account's Durable
  *                 Object accepts it), the rollout rule and bucket
  *                 (`ruleFor`, `rolloutBucket`), `decide`, and the visit the
  *                 edge records when it is news (`visitIsNews`,
@@ -29,10 +29,10 @@
  */
 import { decide, type Decision, type DecisionReason, type Outcome } from '../../src/policy/decide.ts';
 import { effectiveMode, rolloutBucket, ruleFor, type Rollout } from '../../src/policy/rollout.ts';
-import { isOtherKey, isSignedOut, keySighting } from '../../src/household/devices.ts';
+import { isOtherKey, isSignedOut } from '../../src/household/devices.ts';
 import { onSharedHomeNetwork } from '../../src/household/home-networks.ts';
 import { emptyHousehold, type Household, type HouseholdLimits, type SharingReading, type Visit } from '../../src/household/household.ts';
-import { addExtraMember, addSupportGrant, primaryLocationChangesUsed, recordDeviceKey, setPrimaryLocation, signOutDevice } from '../../src/household/transitions.ts';
+import { addExtraMember, addSupportGrant, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice } from '../../src/household/transitions.ts';
 import { applyVisit, sharingCheckDue, visitIsNews } from '../../src/household/visits.ts';
 import { verifiedAccess } from '../../src/household/travel-access.ts';
 import { codeRateLimit, type CodeSent } from '../../src/challenges/code-allowance.ts';
@@ -251,14 +251,11 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     const identity = { accountId: device.account, deviceId: device.id, deviceType: device.type, issuedAtSeconds: issuedAt(device), keyThumbprint: key };
     const bucket = await bucketOf(device.account);
     const before = held(device.account);
-    // checkDeviceBinding → HouseholdStore.acceptProof: a bound token's key is recorded the first time, refused when the id holds another.
-    const sighting = key === null ? null : keySighting(before, device.id, key);
+    // checkDeviceBinding → HouseholdStore.acceptProof: a proof for an id bound to another key is refused; keys are recorded by the visit.
+    const otherKey = key !== null && isOtherKey(before, device.id, key);
     const answerAt = (now: number) => {
-      if (sighting === 'other') return { proofRefused: true as const };
-      const household =
-        key !== null && sighting === 'recorded' && !(before && isSignedOut(before, device.id, issuedAt(device)))
-          ? recordDeviceKey(before ?? emptyHousehold(device.account, now), device.id, device.type, key, now)
-          : before;
+      if (otherKey) return { proofRefused: true as const };
+      const household = before;
       const shared = onSharedHomeNetwork(household, network, limits, now);
       const answer = decide({ device: identity, networkId: network, addressId: shared ? address : null, region: REGION, appliedRule, bucket, household, policyVersion: rollout.version }, limits, now);
       return { household, shared, answer };
@@ -268,9 +265,8 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     push(day, now, request, told(decided), gate);
     if ('proofRefused' in decided) return { decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED' };
     const { household, shared, answer } = decided;
-    if (household !== before) keep(device.account, household);
     if (answer.mode !== 'off' && answer.reason !== 'DEVICE_REVOKED' && answer.reason !== 'DEVICE_PROOF_REQUIRED') {
-      const visit: Visit = { deviceId: device.id, deviceType: device.type, networkId: network, addressId: shared ? address : null, at: now };
+      const visit: Visit = { deviceId: device.id, deviceType: device.type, networkId: network, addressId: shared ? address : null, at: now, keyThumbprint: key };
       if (visitIsNews(household, visit, limits, { session: true })) {
         recordVisit(device, { ...visit, addressId: address }, now);
         // The gate writes the visit after it answers (waitUntil): let it land before the next step.

@@ -138,7 +138,7 @@ async function decideSegment(gate: Gate, request: Request, identify: (gate: Gate
   const identification = await identify(gate, request, now, 'SESSION_REQUIRED');
   if (!identification.ok) return identification;
   const decided = await decideForDevice(gate, request, identification.value, now, 'segment');
-  rememberVisit(gate, decided, 'segment', () => undefined);
+  rememberVisit(gate, decided, 'segment', () => undefined, 'en');
   return ok(decided);
 }
 

@@ -33,11 +33,19 @@ export const verifyBody = z.object({ code });
 export const challengeRequest = z
   .object({
     purpose: z
-      .enum(CHALLENGE_PURPOSES, { error: 'must be "access" or "primary-location"' })
+      .enum(CHALLENGE_PURPOSES, { error: 'must be "access", "primary-location" or "sign-out"' })
       .default('access')
-      .meta({ description: '`access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only).' }),
+      .meta({
+        description:
+          '`access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only); `sign-out`: signing out the device `deviceId` from away (at home, or for itself, a device needs no code).',
+      }),
+    deviceId: id.optional().meta({ description: 'With `sign-out` (and only with it): the device the code signs out.' }),
   })
   .strict()
+  .superRefine((body, ctx) => {
+    if (body.purpose === 'sign-out' && body.deviceId === undefined) ctx.addIssue({ code: 'custom', path: ['deviceId'], message: 'is required with purpose "sign-out": the device to sign out' });
+    if (body.purpose !== 'sign-out' && body.deviceId !== undefined) ctx.addIssue({ code: 'custom', path: ['deviceId'], message: 'is only taken with purpose "sign-out"' });
+  })
   .meta({ id: 'ChallengeRequest' });
 
 /**
@@ -52,6 +60,18 @@ export const primaryLocationRequest = z
     code: code.optional(),
   })
   .meta({ id: 'PrimaryLocationRequest' });
+
+/**
+ * `DELETE /gate/v1/household/devices/{deviceId}`: for another device from
+ * away, the owner's code of a `sign-out` challenge this device opened for
+ * it. Optional: a device signing itself out, or one at home, sends none.
+ */
+export const signOutRequest = z
+  .object({
+    challengeId: z.string({ error: 'must be the challengeId from POST /gate/v1/challenges' }).max(64, 'must be the challengeId from POST /gate/v1/challenges').optional(),
+    code: code.optional(),
+  })
+  .meta({ id: 'SignOutRequest' });
 
 export const health = z.union([
   z.object({ ok: z.literal(true), version: z.string() }).meta({ description: 'Every part is configured.' }),

@@ -21,6 +21,8 @@ export interface VerificationCodeMessage {
   expiresAt: string;
   region: string;
   locale: Locale;
+  /** For a `sign-out` code: the device the code signs out, so the owner knows what they approve. */
+  targetDeviceId?: string;
 }
 
 export interface NotifyTarget {

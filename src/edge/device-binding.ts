@@ -5,8 +5,10 @@
  * `DEVICE_BINDING=required` an unbound token is refused.
  *
  * Cost: the proof's signature check, then one call to the account's Durable
- * Object, which accepts the proof's `jti` once and records (or checks) the
- * device's key in the same step. Players ask for a decision once per session,
+ * Object, which refuses a signed-out device's proof before counting it,
+ * checks the device's key, and accepts the proof's `jti` once per device
+ * (state/proof-ledger.ts). The key itself is recorded where the device is
+ * written (its visit), never by a proof alone. Players ask for a decision once per session,
  * so this is paid once per session, never per segment; unbound tokens under
  * `optional` pay nothing.
  */
@@ -15,16 +17,26 @@ import { DEVICE_COOKIE, type DeviceIdentity } from '../identity/device-token';
 import { verifyDeviceProof, type ProofFailure } from '../identity/device-proof';
 import { requestCredential } from '../identity/jwt-verifier';
 import { err, ok, type Result } from '../result';
+import type { EventContext } from '../state/household-events';
 
-/** `state-unavailable`: the account's Durable Object could not be asked (answered 503, never an allow). */
-export type DeviceBindingCheck = Result<void, ProofFailure | 'state-unavailable'>;
+/**
+ * Why a device's binding was refused: a proof failure (the log's code; the
+ * caller reads DEVICE_PROOF_REQUIRED), `revoked` (the device was signed out
+ * or its account erased: DEVICE_REVOKED, before the proof is counted),
+ * `rate-limited` (this device's own proofs past their allowance: 429), or
+ * `state-unavailable` (the account's Durable Object could not be asked:
+ * 503, never an allow).
+ */
+export type BindingRefusal = { reason: ProofFailure | 'revoked' | 'state-unavailable' } | { reason: 'rate-limited'; retryAfterSeconds: number };
+
+export type DeviceBindingCheck = Result<void, BindingRefusal>;
 
 /** Whether the request proves it comes from the device its token names (or needs not, for an unbound token under `optional`). */
-export async function checkDeviceBinding(gate: Gate, request: Request, device: DeviceIdentity, now: number): Promise<DeviceBindingCheck> {
+export async function checkDeviceBinding(gate: Gate, request: Request, device: DeviceIdentity, now: number, context?: EventContext): Promise<DeviceBindingCheck> {
   const credential = requestCredential(request.headers, DEVICE_COOKIE);
   if (device.keyThumbprint === null) {
     // RFC 9449 §7.1: the DPoP scheme names a bound token; an unbound one sent under it (whatever proof beside it) is refused.
-    return gate.config.deviceBinding === 'required' || credential?.scheme === 'DPoP' ? err('unbound') : ok();
+    return gate.config.deviceBinding === 'required' || credential?.scheme === 'DPoP' ? err({ reason: 'unbound' }) : ok();
   }
   const proof = await verifyDeviceProof(
     {
@@ -37,21 +49,17 @@ export async function checkDeviceBinding(gate: Gate, request: Request, device: D
     },
     now,
   );
-  if (!proof.ok) return proof;
-  let accepted;
+  if (!proof.ok) return err({ reason: proof.error });
   try {
-    // When the key was just recorded, this isolate decides on the household that knows it.
-    accepted = await gate.households.change(device.accountId, async (store) =>
-      store.acceptProof(device.accountId, {
-        deviceId: device.deviceId,
-        deviceType: device.deviceType,
-        keyThumbprint: device.keyThumbprint!,
-        jti: proof.value,
-        issuedAtSeconds: device.issuedAtSeconds,
-      }),
-    );
+    return await gate.households.store(device.accountId).acceptProof(device.accountId, {
+      deviceId: device.deviceId,
+      deviceType: device.deviceType,
+      keyThumbprint: device.keyThumbprint,
+      jti: proof.value,
+      issuedAtSeconds: device.issuedAtSeconds,
+      ...(context ? { context } : {}),
+    });
   } catch {
-    return err('state-unavailable');
+    return err({ reason: 'state-unavailable' });
   }
-  return accepted.ok ? ok() : err(accepted.error.reason);
 }

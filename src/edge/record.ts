@@ -15,6 +15,9 @@ import { type DeviceType } from '../vocabulary';
 import type { Decided, Purpose } from './decide-request';
 import type { CredentialFailure } from './identify';
 import { metricsRegion, requestRegion } from './region';
+import type { Locale } from '../messages/catalog';
+import type { EventContext } from '../state/household-events';
+import { MS_PER_DAY } from '../time';
 
 type WaitUntil = (promise: Promise<unknown>) => void;
 
@@ -23,23 +26,43 @@ type WaitUntil = (promise: Promise<unknown>) => void;
  * `waitUntil`, and only when the household it was decided on does not know it
  * yet (`visitIsNews`, with row 6 as the decision answered it): a device
  * streaming all day costs one write a day. Nothing for a decision in `off`,
- * on unreadable state, or for a device signed out or speaking with another key.
+ * on unreadable state, or for a device signed out or speaking with another
+ * key — but a token for a bound id with another key or none is told to the
+ * owner (`device_key_refused`, once per device and day, asked at most once a
+ * day per device from this isolate).
  */
-export function rememberVisit(gate: Gate, decided: Decided, purpose: Purpose, waitUntil: WaitUntil): void {
+export function rememberVisit(gate: Gate, decided: Decided, purpose: Purpose, waitUntil: WaitUntil, locale: Locale): void {
   const { device, decision, household, networkId } = decided;
   if (purpose !== 'segment' && purpose !== 'session') return;
-  if (decision.mode === 'off' || !household.ok || decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return;
-  const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: decided.addressId, at: decided.at };
+  const context = { region: metricsRegion(decision.region), locale };
+  if (decision.reason === 'DEVICE_PROOF_REQUIRED' && household.ok) return tellKeyRefused(gate, device, context, decided.at, waitUntil);
+  if (decision.mode === 'off' || !household.ok || decision.reason === 'DEVICE_REVOKED') return;
+  const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: decided.addressId, at: decided.at, keyThumbprint: device.keyThumbprint };
   if (!visitIsNews(household.value, visit, gate.limits, { session: purpose === 'session', home: decision.home })) return;
   waitUntil(
     (async () => {
       // A write is rare (news only): it carries the address id and the network's holder id, for the
       // household's Durable Object to read the network's sharing count and keep the TV's address.
       const [addressId, holderId] = await Promise.all([visit.addressId ?? gate.networks.addressId(decided.address), networkId === null ? null : gate.networks.holderId(networkId, device.accountId)]);
-      await gate.households.recordVisit(device.accountId, { ...visit, addressId }, gate.limits, { holderId, issuedAtSeconds: device.issuedAtSeconds, keyThumbprint: device.keyThumbprint });
+      await gate.households.recordVisit(device.accountId, { ...visit, addressId }, gate.limits, { holderId, issuedAtSeconds: device.issuedAtSeconds, keyThumbprint: device.keyThumbprint, context });
     })().catch((error: unknown) => {
       console.error(JSON.stringify({ event: 'visit_not_recorded', error: String(error) }));
     }),
+  );
+}
+
+/** How long this isolate waits before asking the account's object again about one device's refused key: the event is daily anyway. */
+const KEY_REFUSAL_RETELL_MS = MS_PER_DAY;
+
+function tellKeyRefused(gate: Gate, device: Decided['device'], context: EventContext, now: number, waitUntil: WaitUntil): void {
+  const key = `${device.accountId}\u0000${device.deviceId}`;
+  if (gate.keyRefusalsTold.get(key, now)) return;
+  gate.keyRefusalsTold.set(key, true, now + KEY_REFUSAL_RETELL_MS);
+  waitUntil(
+    gate.households
+      .store(device.accountId)
+      .noteKeyRefused(device.accountId, device.deviceId, context, now)
+      .catch((error: unknown) => console.error(JSON.stringify({ event: 'key_refusal_not_told', error: error instanceof Error ? error.name : 'unknown' }))),
   );
 }
 
@@ -90,7 +113,7 @@ export function recordDecision(gate: Gate, route: MetricsRoute, requestId: strin
  * `SESSION_REQUIRED`) gets a log line only: the decision counters know token
  * failures and decisions, and a session is renewed by a new decision.
  */
-export function recordRefusedCredential(gate: Gate, route: MetricsRoute, request: Request, requestId: string, reason: CredentialFailure, now: number, waitUntil: WaitUntil): void {
+export function recordRefusedCredential(gate: Gate, route: MetricsRoute, request: Request, requestId: string, reason: CredentialFailure | 'DEVICE_REVOKED', now: number, waitUntil: WaitUntil): void {
   const region = metricsRegion(requestRegion(request, gate.config.environment));
   if (reason === 'SESSION_INVALID' || reason === 'SESSION_REQUIRED') {
     console.log(JSON.stringify({ event: 'session_refused', requestId, region, reason }));

@@ -42,16 +42,64 @@ export function isOtherKey(household: Household | null, deviceId: string, keyThu
 }
 
 /**
- * What the household says to a device proving possession of `keyThumbprint`:
- * `recorded` the first time (the key becomes the device's), `known` when it
- * is the device's key already, `other` when the device id holds another key.
+ * Whether the household holds anything for `deviceId` that a key could
+ * inherit: a device entry that is not signed out, an extra-member slot, a
+ * support grant to the device, or the anchor role. An id holding none of
+ * these is "never seen" (contract §2.1, "The first key"), whatever sign-out
+ * mark it still carries.
  */
-export type KeySighting = 'recorded' | 'known' | 'other';
+export function holdsHistory(household: Household | null, deviceId: string): boolean {
+  if (!household) return false;
+  const device = household.devices.get(deviceId);
+  if (device && !isSignedOutRecord(device)) return true;
+  return household.extraMembers.has(deviceId) || household.anchorDeviceId === deviceId || household.supportGrants.some((grant) => grant.deviceId === deviceId);
+}
 
-export function keySighting(household: Household | null, deviceId: string, keyThumbprint: string): KeySighting {
-  const recorded = household?.devices.get(deviceId)?.keyThumbprint ?? null;
-  if (recorded === null) return 'recorded';
-  return recorded === keyThumbprint ? 'known' : 'other';
+/** A record signed out and not seen since: it holds nothing but its mark. */
+export function isSignedOutRecord(device: DeviceRecord): boolean {
+  return device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt;
+}
+
+/**
+ * Who a request speaks for, by its key (contract §2.1, "A device is its key"):
+ * - `own-key`: the id's recorded key — the device itself;
+ * - `unbound`: an unbound token for an id holding no key — the device, as before v1.3 (`optional`);
+ * - `first-key`: a bound token for an id that takes this key — one never seen,
+ *   or one with unbound history asking from home (the key is recorded when the
+ *   device is next written);
+ * - `stranger`: a bound token for an id with unbound history, away from home —
+ *   decided as a device never seen: none of the id's history applies, no key
+ *   is recorded, the anchor role stays where it is;
+ * - `other-key`: the id holds another key (or the token is unbound) — refused at row 1.
+ */
+export type KeyStanding = 'own-key' | 'unbound' | 'first-key' | 'stranger' | 'other-key';
+
+export function keyStanding(household: Household | null, device: { deviceId: string; keyThumbprint: string | null }, atHome: () => boolean): KeyStanding {
+  const recorded = household?.devices.get(device.deviceId)?.keyThumbprint ?? null;
+  if (recorded !== null) return recorded === device.keyThumbprint ? 'own-key' : 'other-key';
+  if (device.keyThumbprint === null) return 'unbound';
+  if (!holdsHistory(household, device.deviceId) || atHome()) return 'first-key';
+  return 'stranger';
+}
+
+/**
+ * The household as a device never seen under `deviceId` would meet it: the
+ * id's entry, extra-member slot, support grant to the device and anchor role
+ * left out (account-wide grants still cover it). A shallow view for one
+ * decision, never stored.
+ */
+export function withoutHistoryOf(household: Household, deviceId: string): Household {
+  const devices = new Map(household.devices);
+  devices.delete(deviceId);
+  const extraMembers = new Map(household.extraMembers);
+  extraMembers.delete(deviceId);
+  return {
+    ...household,
+    devices,
+    extraMembers,
+    supportGrants: household.supportGrants.filter((grant) => grant.deviceId !== deviceId),
+    anchorDeviceId: household.anchorDeviceId === deviceId ? null : household.anchorDeviceId,
+  };
 }
 
 export function travelGrantsUsed(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): number {
@@ -71,11 +119,12 @@ function signOutMarkLive(device: DeviceRecord, limits: Pick<HouseholdLimits, 'to
  * Keeps the household bounded. A signed-out device that never came back is
  * forgotten once its mark has outlived every token it refuses. Past
  * MAX_SIGN_OUT_MARKS live marks, the oldest fold into `signedOutBefore`.
- * Past MAX_DEVICES_PER_HOUSEHOLD other devices, the least recently seen
- * leave (never the anchor or an extra member). A household so holds at most
- * MAX_DEVICES_PER_HOUSEHOLD + MAX_SIGN_OUT_MARKS device records.
+ * Past MAX_DEVICES_PER_HOUSEHOLD other devices, devices leave only as
+ * `evictableDevices` allows (contract §2.1, "Kept keys"). A household so
+ * holds at most MAX_DEVICES_PER_HOUSEHOLD + MAX_SIGN_OUT_MARKS device records,
+ * plus the few a verified code or the owner adds past a full list.
  */
-export function forgetOldestDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): void {
+export function forgetOldestDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number): void {
   // Deleting the entry being visited is safe while iterating a Map.
   for (const device of household.devices.values()) {
     if (device.signedOutAt !== null && !signOutMarkLive(device, limits, now) && device.lastSeenAt <= device.signedOutAt) {
@@ -88,12 +137,35 @@ export function forgetOldestDevices(household: Household, limits: Pick<Household
     if (device.lastSeenAt <= device.signedOutAt!) household.devices.delete(device.deviceId);
     else device.signedOutAt = null;
   }
-  // Live marks have their own cap above; the device cap counts the others.
-  const active = [...household.devices.values()].filter((device) => !signOutMarkLive(device, limits, now));
-  if (active.length <= MAX_DEVICES_PER_HOUSEHOLD) return;
-  const keep = new Set([household.anchorDeviceId, ...household.extraMembers.keys()]);
-  const evictable = active.filter((device) => !keep.has(device.deviceId)).toSorted((a, b) => a.lastSeenAt - b.lastSeenAt);
-  for (const device of evictable.slice(0, active.length - MAX_DEVICES_PER_HOUSEHOLD)) household.devices.delete(device.deviceId);
+  const over = listedDevices(household, limits, now).length - MAX_DEVICES_PER_HOUSEHOLD;
+  for (const device of evictableDevices(household, limits, now).slice(0, Math.max(0, over))) household.devices.delete(device.deviceId);
+}
+
+/** The devices the cap counts: live sign-out marks have their own cap. */
+function listedDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): DeviceRecord[] {
+  return [...household.devices.values()].filter((device) => !signOutMarkLive(device, limits, now));
+}
+
+/**
+ * The devices that may leave to make room, least recently seen first: unbound,
+ * not seen at home within the trust window, and neither the anchor nor an
+ * extra member. A bound device, a trusted one, the anchor and an extra member
+ * are never dropped for a new device.
+ */
+export function evictableDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number): DeviceRecord[] {
+  return listedDevices(household, limits, now)
+    .filter((device) => device.keyThumbprint === null && device.deviceId !== household.anchorDeviceId && !household.extraMembers.has(device.deviceId))
+    .filter((device) => device.lastHomeSeenAt === null || device.lastHomeSeenAt <= now - limits.trustWindowMs)
+    .toSorted((a, b) => a.lastSeenAt - b.lastSeenAt);
+}
+
+/**
+ * Whether a device not listed yet may join the list now: the list has room,
+ * or a device may leave for it (`evictableDevices`). When neither, the new
+ * device is decided without being listed (contract §2.1, "Kept keys").
+ */
+export function roomForNewDevice(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number): boolean {
+  return listedDevices(household, limits, now).length < MAX_DEVICES_PER_HOUSEHOLD || evictableDevices(household, limits, now).length > 0;
 }
 
 /** A device as the account owner sees it (`GET /gate/v1/household/devices`). */

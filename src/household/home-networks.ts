@@ -45,10 +45,25 @@ export function homeMatch(
   limits: HouseholdLimits,
   now: number,
 ): HomeMatch | null {
+  return placeMatch(household, isAnchor(household, device), networkId, addressId, limits, now);
+}
+
+/**
+ * Whether a request from `networkId` / `addressId` is home without the
+ * anchor's privilege: a home network that is not shared, or beside the
+ * anchor TV on a shared one. What an id with unbound history needs to take
+ * its first key (contract §2.1): a copy of the TV's id claims nothing by
+ * being the TV's id.
+ */
+export function homeWithoutAnchorRole(household: Household, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): boolean {
+  return placeMatch(household, false, networkId, addressId, limits, now)?.evidence != null;
+}
+
+function placeMatch(household: Household, anchor: boolean, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): HomeMatch | null {
   const network = networkId === null ? undefined : activeHomeNetwork(household, networkId, limits, now);
   if (!network) return null;
   if (!network.shared) return { network, evidence: 'network' };
-  if (isAnchor(household, device)) return { network, evidence: 'anchor' };
+  if (anchor) return { network, evidence: 'anchor' };
   const beside = addressId === null ? undefined : network.anchorAddresses.find((address) => address.addressId === addressId && address.until > now);
   return beside ? { network, evidence: 'copresence', anchorSeenAt: beside.lastSeenAt } : { network, evidence: null };
 }
@@ -68,6 +83,19 @@ export function onSharedHomeNetwork(household: Household | null, networkId: Netw
  */
 export function anchorQuietAtHome(anchor: DeviceRecord, limits: Pick<HouseholdLimits, 'copresenceWindowMs'>, now: number): boolean {
   return anchor.lastHomeSeenAt === null || anchor.lastHomeSeenAt <= now - limits.copresenceWindowMs - anchorAddressWriteIntervalMs(limits);
+}
+
+/**
+ * A household whose anchor was signed out has none until a `tv` is seen at
+ * home on one of its networks that is not shared (contract §6); that TV
+ * becomes the anchor. Answers whether it did.
+ */
+export function adoptAnchor(household: Household, visit: Pick<Visit, 'deviceId' | 'deviceType' | 'networkId'>, limits: HouseholdLimits, now: number): boolean {
+  if (household.establishedAt === null || household.anchorDeviceId !== null || visit.deviceType !== 'tv' || visit.networkId === null) return false;
+  const network = activeHomeNetwork(household, visit.networkId, limits, now);
+  if (!network || network.shared) return false;
+  household.anchorDeviceId = visit.deviceId;
+  return true;
 }
 
 /** A network's sharing count, taken in: shared past the limit; a network no longer shared forgets the anchor's addresses. */

@@ -187,6 +187,12 @@ export interface Visit {
   /** The whole address's keyed id; the edge computes it only where it can matter (a shared home network, a write). */
   addressId: AddressId | null;
   at: number;
+  /**
+   * The key the request proved (contract §2.1), null or absent for an unbound
+   * one: an entry written for it takes this key when it holds none, and a
+   * request that may not take it (`keyStanding`) writes nothing.
+   */
+  keyThumbprint?: string | null;
 }
 
 export function emptyHousehold(accountId: string, now: number): Household {

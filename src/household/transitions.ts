@@ -9,16 +9,16 @@ import { err, ok, type Result } from '../result';
 import type { DeviceType } from '../vocabulary';
 import { forgetOldestDevices } from './devices';
 import { learnSharing, newHomeNetwork, noteAnchorAddress } from './home-networks';
-import { type Household, type HouseholdLimits, type SharingReading, type SupportGrant, newDevice, touch } from './household';
+import { type DeviceRecord, type Household, type HouseholdLimits, type SharingReading, type SupportGrant, newDevice, touch } from './household';
 
-/** Records the key a device was first seen with, bound (a device not seen yet is remembered with it). Never replaces a recorded key. */
-export function recordDeviceKey(current: Household, deviceId: string, deviceType: DeviceType, keyThumbprint: string, now: number): Household {
-  const household = structuredClone(current);
-  const device = household.devices.get(deviceId) ?? newDevice(deviceId, deviceType, now);
-  if (device.keyThumbprint !== null) return household;
-  device.keyThumbprint = keyThumbprint;
-  household.devices.set(deviceId, device);
-  return touch(household, now);
+/**
+ * Gives a device entry the key of the request writing it, when it holds none
+ * (contract §2.1, "The first key"). A recorded key is never replaced: only a
+ * sign-out forgets it. Callers write an entry only for a request that may
+ * take its key (`keyStanding` other than `stranger` / `other-key`).
+ */
+export function takeKey(device: DeviceRecord, keyThumbprint: string | null | undefined): void {
+  if (device.keyThumbprint === null && keyThumbprint) device.keyThumbprint = keyThumbprint;
 }
 
 /**
@@ -26,9 +26,18 @@ export function recordDeviceKey(current: Household, deviceId: string, deviceType
  * already held) and one travel grant counted. Travel grants older than the
  * travel window are dropped, so the list stays short.
  */
-export function grantTemporaryAccess(current: Household, deviceId: string, deviceType: DeviceType, durationMs: number, limits: HouseholdLimits, now: number): Household {
+export function grantTemporaryAccess(
+  current: Household,
+  deviceId: string,
+  deviceType: DeviceType,
+  durationMs: number,
+  limits: HouseholdLimits,
+  now: number,
+  keyThumbprint: string | null = null,
+): Household {
   const household = structuredClone(current);
   const device = household.devices.get(deviceId) ?? newDevice(deviceId, deviceType, now);
+  takeKey(device, keyThumbprint);
   device.temporaryAccessUntil = Math.max(device.temporaryAccessUntil ?? 0, now + durationMs);
   device.travelGrantsAt = [...device.travelGrantsAt.filter((at) => at > now - limits.travelWindowMs), now];
   household.devices.set(deviceId, device);
@@ -48,9 +57,12 @@ export function setPrimaryLocation(
   reading: SharingReading | null,
   limits: HouseholdLimits,
   now: number,
+  keyThumbprint: string | null = null,
 ): Household {
   const household = structuredClone(current);
   const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'tv', now);
+  // The TV is at its new home with the owner's code: its key (if any) is taken there.
+  takeKey(device, keyThumbprint);
   device.lastSeenAt = now;
   device.lastHomeSeenAt = now;
   household.devices.set(deviceId, device);
@@ -70,13 +82,31 @@ export function primaryLocationChangesUsed(household: Household, limits: Househo
   return household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).length;
 }
 
-/** Signs a device out: its tokens issued at or before this second stop working, and its key is forgotten (a new sign-in may bring another). */
-export function signOutDevice(current: Household, deviceId: string, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>, now: number): Household {
+/**
+ * Signs a device out (contract §6, "A sign-out ends everything the device
+ * held"): its tokens issued at or before this second stop working, and its
+ * key, seen at home and the trust it gave, temporary access and travel
+ * grants used, support grants to it, its extra-member slot and the anchor
+ * role all end. The id starts over as a device never seen; a household whose
+ * anchor left has none until a TV is seen at home (`adoptAnchor`).
+ */
+export function signOutDevice(current: Household, deviceId: string, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number): Household {
   const household = structuredClone(current);
-  const device = household.devices.get(deviceId);
-  if (!device) return household;
+  // An id held only as an extra member or by a grant gets an entry for its mark: its tokens so far are refused too.
+  const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'other', now);
+  household.devices.set(deviceId, device);
   device.signedOutAt = now;
   device.keyThumbprint = null;
+  device.lastHomeSeenAt = null;
+  device.temporaryAccessUntil = null;
+  device.travelGrantsAt = [];
+  household.extraMembers.delete(deviceId);
+  household.supportGrants = household.supportGrants.filter((grant) => grant.deviceId !== deviceId);
+  if (household.anchorDeviceId === deviceId) {
+    household.anchorDeviceId = null;
+    // What lent the anchor's presence to others on shared networks leaves with it.
+    for (const network of household.homeNetworks) network.anchorAddresses = [];
+  }
   forgetOldestDevices(household, limits, now);
   return touch(household, now);
 }

@@ -4,8 +4,21 @@
  * account's Durable Object applies the first.
  */
 
-import { forgetOldestDevices, isTrusted } from './devices';
-import { activeHomeNetworks, anchorQuietAtHome, homeMatch, isAnchor, joinHomeNetwork, learnSharing, newHomeNetwork, noteAnchorAddress, pruneAnchorAddresses } from './home-networks';
+import { forgetOldestDevices, isTrusted, keyStanding, roomForNewDevice } from './devices';
+import {
+  activeHomeNetworks,
+  adoptAnchor,
+  anchorQuietAtHome,
+  homeMatch,
+  homeWithoutAnchorRole,
+  isAnchor,
+  joinHomeNetwork,
+  learnSharing,
+  newHomeNetwork,
+  noteAnchorAddress,
+  pruneAnchorAddresses,
+} from './home-networks';
+import { takeKey } from './transitions';
 import { type DeviceRecord, type HomeMatch, type Household, type HouseholdLimits, type SharingReading, type Visit, newDevice, touch } from './household';
 import { anchorAddressWriteIntervalMs, seenWriteIntervalMs, sessionSeenWriteIntervalMs } from './seen';
 
@@ -32,8 +45,11 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
   const stale = (at: number | null | undefined) => staleBy(at, interval);
   // A session start keeps what support and the device list show within an hour; segments within a day.
   const shown = options.session ? sessionSeenWriteIntervalMs(limits) : interval;
+  if (!mayWrite(household, visit, limits)) return false;
   const device = household.devices.get(visit.deviceId);
   if (!device || staleBy(device.lastSeenAt, shown)) return true;
+  // A bound device's key is recorded with its first write (contract §2.1); a TV at home takes up an anchor role left empty.
+  if (visit.keyThumbprint && device.keyThumbprint === null) return true;
   if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) return true;
   if (household.establishedAt === null) return visit.deviceType === 'tv' && visit.networkId !== null;
   if (visit.networkId === null) return false;
@@ -44,12 +60,28 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
   }
   // On a shared network, a device not beside the TV is not home: nothing to write.
   if (home.evidence === null) return false;
+  // A TV at home on a network that is not shared takes up an anchor role left empty by a sign-out.
+  if (household.anchorDeviceId === null && visit.deviceType === 'tv' && home.evidence === 'network') return true;
   if (staleBy(device.lastHomeSeenAt, shown) || stale(home.network.lastSeenAt)) return true;
   if (!isAnchor(household, visit)) return false;
   if (staleBy(device.lastHomeSeenAt, anchorAddressWriteIntervalMs(limits))) return true;
   if (home.evidence !== 'anchor' || visit.addressId === null) return false;
   const address = home.network.anchorAddresses.find((known) => known.addressId === visit.addressId);
   return address === undefined || address.lastSeenAt <= visit.at - anchorAddressWriteIntervalMs(limits);
+}
+
+/**
+ * Whether the visit may write the household at all: the request speaks for
+ * the id's device (`keyStanding`: not another key, not a bound stranger to an
+ * id with unbound history), and a device not listed yet finds room in the
+ * list (contract §2.1, "Kept keys").
+ */
+function mayWrite(household: Household, visit: Visit, limits: HouseholdLimits): boolean {
+  const standing = keyStanding(household, { deviceId: visit.deviceId, keyThumbprint: visit.keyThumbprint ?? null }, () =>
+    homeWithoutAnchorRole(household, visit.networkId, visit.addressId, limits, visit.at),
+  );
+  if (standing === 'stranger' || standing === 'other-key') return false;
+  return household.devices.has(visit.deviceId) || roomForNewDevice(household, limits, visit.at);
 }
 
 /**
@@ -75,11 +107,16 @@ function anchorMove(household: Household, device: DeviceRecord, visit: Pick<Visi
  * not changed.
  */
 export function applyVisit(current: Household, visit: Visit, limits: HouseholdLimits, reading: SharingReading | null = null): Household {
+  // A visit that does not speak for the id's device, or finds no room, changes nothing: the same object comes back.
+  if (!mayWrite(current, visit, limits)) return current;
   const household = structuredClone(current);
   const now = visit.at;
   household.homeNetworks = activeHomeNetworks(household, limits, now);
 
   const device = household.devices.get(visit.deviceId) ?? newDevice(visit.deviceId, visit.deviceType, now);
+  // A signed-out id that comes back starts over as a device never seen (contract §2.1).
+  if (device.signedOutAt !== null && device.lastSeenAt <= device.signedOutAt) device.firstSeenAt = now;
+  takeKey(device, visit.keyThumbprint);
   device.type = visit.deviceType;
   device.lastSeenAt = Math.max(device.lastSeenAt, now);
   household.devices.set(visit.deviceId, device);
@@ -105,6 +142,7 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
     }
     if (home) {
       learnSharing(home, reading, limits, now);
+      adoptAnchor(household, visit, limits, now);
       if (homeMatch(household, visit, visit.networkId, visit.addressId, limits, now)?.evidence) {
         // Visits may land out of order (each is sent on its own): a later one already written stays.
         home.lastSeenAt = Math.max(home.lastSeenAt, now);

@@ -412,14 +412,36 @@ const entries = {
   },
   VERIFICATION_REQUIRED: {
     status: 403,
-    title: 'Code required to move the household',
+    title: "Account owner's code required",
     message: {
-      en: 'Moving your household needs a code sent to the account owner. Ask for a code on this TV, then enter it.',
-      es: 'Para mover tu hogar se necesita un código enviado al titular de la cuenta. Pide un código en este televisor y luego ingrésalo.',
-      pt: 'Para mudar sua casa de lugar, é preciso um código enviado ao titular da conta. Peça um código nesta TV e depois digite-o.',
-      fr: 'Pour déplacer votre foyer, il faut un code envoyé au titulaire du compte. Demandez un code sur ce téléviseur, puis saisissez-le.',
+      en: 'This change needs a code sent to the account owner: moving your household, or signing out another device when you are not at home. Ask for a code on this device, then enter it.',
+      es: 'Este cambio necesita un código enviado al titular de la cuenta: mover tu hogar, o cerrar la sesión de otro dispositivo cuando no estás en casa. Pide un código en este dispositivo y luego ingrésalo.',
+      pt: 'Esta mudança precisa de um código enviado ao titular da conta: mudar sua casa de lugar, ou desconectar outro dispositivo quando você não está em casa. Peça um código neste dispositivo e depois digite-o.',
+      fr: 'Cette modification nécessite un code envoyé au titulaire du compte : déplacer votre foyer, ou déconnecter un autre appareil quand vous n’êtes pas à la maison. Demandez un code sur cet appareil, puis saisissez-le.',
     },
     actions: ['verify', 'help'],
+  },
+  BIND_AT_HOME: {
+    status: 403,
+    title: 'Connect this device at home first',
+    message: {
+      en: 'This device now uses a new security key, and it can take over its place in your household only at home. Open the app on it once at home; or, if this is a different device, sign the old one out with the account owner’s code.',
+      es: 'Este dispositivo usa ahora una nueva clave de seguridad y solo puede recuperar su lugar en tu hogar estando en casa. Abre la aplicación en él una vez en casa; o, si es otro dispositivo, cierra la sesión del anterior con el código del titular de la cuenta.',
+      pt: 'Este dispositivo agora usa uma nova chave de segurança e só pode retomar seu lugar na sua casa estando em casa. Abra o aplicativo nele uma vez em casa; ou, se for outro dispositivo, desconecte o antigo com o código do titular da conta.',
+      fr: 'Cet appareil utilise désormais une nouvelle clé de sécurité et ne peut reprendre sa place dans votre foyer qu’à la maison. Ouvrez l’application dessus une fois à la maison ; ou, s’il s’agit d’un autre appareil, déconnectez l’ancien avec le code du titulaire du compte.',
+    },
+    actions: ['help'],
+  },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests',
+    message: {
+      en: 'Too many requests came from here in a short time, so this one was not carried out. Wait a moment (see Retry-After) and try again.',
+      es: 'Llegaron demasiadas solicitudes desde aquí en poco tiempo, así que esta no se realizó. Espera un momento (ver Retry-After) y vuelve a intentarlo.',
+      pt: 'Chegaram muitas solicitações daqui em pouco tempo, por isso esta não foi feita. Aguarde um momento (veja Retry-After) e tente novamente.',
+      fr: 'Trop de requêtes sont arrivées d’ici en peu de temps : celle-ci n’a donc pas été exécutée. Patientez un instant (voir Retry-After) et réessayez.',
+    },
+    actions: ['help'],
   },
   PRIMARY_LOCATION_CHANGE_LIMIT: {
     status: 429,

@@ -5,8 +5,8 @@
  */
 import type { DeviceIdentity } from '../identity/device-token';
 import type { AddressId, NetworkId } from '../network/network-id';
-import { activeSupportGrant, isOtherKey, isSignedOut, isTrusted, travelGrantsUsed, trustedUntil } from '../household/devices';
-import { activeHomeNetworks, homeMatch } from '../household/home-networks';
+import { activeSupportGrant, isSignedOut, isTrusted, keyStanding, travelGrantsUsed, trustedUntil, withoutHistoryOf, type KeyStanding } from '../household/devices';
+import { activeHomeNetworks, homeMatch, homeWithoutAnchorRole } from '../household/home-networks';
 import type { HomeMatch, Household, HouseholdLimits } from '../household/household';
 import { effectiveMode, type AppliedRule } from './rollout';
 import { type HomeEvidence, type Mode } from '../vocabulary';
@@ -76,6 +76,12 @@ export interface Decision {
   /** The request came from one of the household's shared home networks (whatever row decided). */
   sharedNetwork: boolean;
   /**
+   * The request is a bound copy of an id with unbound history, away from
+   * home (contract §2.1): decided as a device never seen. Internal: a code
+   * asked for it is refused (`BIND_AT_HOME`), never shown.
+   */
+  stranger?: true;
+  /**
    * Row 6's answer, when the household is established and the decision got
    * that far (every mode): the home network the request came from, and on
    * what evidence; null: none. The visit the edge may record reads it
@@ -89,7 +95,7 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   const mode = effectiveMode(input.appliedRule.rule, input.bucket);
   const region = input.region ?? input.appliedRule.key;
   const trace: TraceStep[] = [];
-  const base = { mode, region, policyVersion: input.policyVersion, trace };
+  const base: Pick<Decision, 'mode' | 'region' | 'policyVersion' | 'trace' | 'stranger'> = { mode, region, policyVersion: input.policyVersion, trace };
   const step: Step = (row, check, matched, detail) => {
     trace.push(detail === undefined ? { row, check, matched } : { row, check, matched, detail });
     return matched;
@@ -103,14 +109,17 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
     return { ...base, decision, reason: 'STATE_UNAVAILABLE', enforced: decision, sharedNetwork: false };
   }
   step(2, 'state readable', false);
-  const state = household;
-  if (step(1, 'device signed out', isSignedOut(state, device.deviceId, device.issuedAtSeconds))) {
+  if (step(1, 'device signed out', isSignedOut(household, device.deviceId, device.issuedAtSeconds))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED', enforced: 'deny', sharedNetwork: false };
   }
   // Contract §2.1: once a device id was seen bound, only its key speaks for it — a copy with another key, or unbound, is not that device.
-  if (step(1, 'device key', isOtherKey(state, device.deviceId, device.keyThumbprint), keyDetail(state, device))) {
+  const standing = keyStanding(household, device, () => household !== null && homeWithoutAnchorRole(household, input.networkId, input.addressId, limits, now));
+  if (step(1, 'device key', standing === 'other-key', keyDetail(household, device, standing))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED', enforced: 'deny', sharedNetwork: false };
   }
+  // A bound copy of an id with unbound history, away from home, is a device never seen: the id's history is not its own.
+  const state = standing === 'stranger' && household !== null ? withoutHistoryOf(household, device.deviceId) : household;
+  if (standing === 'stranger') base.stranger = true;
   if (step(3, 'enforcement off', mode === 'off', `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`)) {
     // Still worked out (untraced): what enforce would answer is what metrics and previews count.
     const verdict = householdVerdict(input, state, limits, now, untraced);
@@ -221,9 +230,11 @@ function householdVerdict(input: DecisionInput, state: Household | null, limits:
 }
 
 /** Row 1's key check in words: whether the device is bound, and whether this token carries its key (never the thumbprint itself). */
-function keyDetail(state: Household | null, device: DeviceIdentity): string {
+function keyDetail(state: Household | null, device: DeviceIdentity, standing: KeyStanding): string {
   const recorded = state?.devices.get(device.deviceId)?.keyThumbprint ?? null;
   const token = device.keyThumbprint === null ? 'unbound token' : 'bound token';
+  if (standing === 'stranger') return `device not bound; ${token} away from home: decided as a device never seen (its key is taken only at home)`;
+  if (standing === 'first-key') return `device not bound; ${token}: this key becomes the device's`;
   if (recorded === null) return `device not bound; ${token}`;
   return `device bound; ${token}${device.keyThumbprint === recorded ? ' with its key' : device.keyThumbprint === null ? '' : ' with another key'}`;
 }

@@ -30,7 +30,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const now = Date.now();
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const decided = await decideForDevice(gate, c.req.raw, { device }, now, 'session');
-  rememberVisit(gate, decided, 'session', waitUntil);
+  rememberVisit(gate, decided, 'session', waitUntil, locale);
   recordDecision(gate, 'session', requestId, decided, waitUntil);
   const { decision } = decided;
   if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, requestId, locale);

@@ -10,7 +10,7 @@
  */
 import type { HandlerInput } from '../api/operation';
 import type { z } from 'zod';
-import type { challengeCreated, challengeParam, challengeRequest, deviceIdParam, deviceList, householdNetworks, primaryLocationRequest, verifyBody, verifySuccess } from '../api/schemas';
+import type { challengeCreated, challengeParam, challengeRequest, deviceIdParam, deviceList, householdNetworks, primaryLocationRequest, signOutRequest, verifyBody, verifySuccess } from '../api/schemas';
 import { deliverCode } from '../challenges/notify';
 import { decideForDevice, householdHashFor, policyContext } from '../edge/decide-request';
 import { metricsRegion, requestRegion } from '../edge/region';
@@ -27,6 +27,8 @@ import { refusalProblem, type Refusal } from './refusal';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
+import type { EventContext } from '../state/household-events';
+import type { SignOutAuthority } from '../household/events';
 import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../challenges/code-allowance';
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -62,6 +64,8 @@ async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: num
   const { decision } = await decideForDevice(c.get('gate'), c.req.raw, { device }, now, 'change');
   if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return err({ reason: decision.reason });
   if (decision.decision === 'allow') return err({ reason: 'NOT_REQUIRED', decisionReason: decision.reason });
+  // A code would give what only the id's own device may take: a new key takes its id's place at home (contract §2.1).
+  if (decision.stranger) return err({ reason: 'BIND_AT_HOME' });
   if (decision.reason === 'TRAVEL_LIMIT_REACHED')
     return err({ reason: 'TRAVEL_LIMIT_REACHED', decided: { decision: decision.decision, policyVersion: decision.policyVersion, deviceType: device.deviceType } });
   return ok({ region: decision.region, mode: decision.mode, policyVersion: decision.policyVersion, request: { purpose: 'access' } });
@@ -89,6 +93,26 @@ async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity,
 }
 
 /**
+ * A `sign-out` code: for any device of the account to sign out another from
+ * away (at home, or for itself, no code is needed — but one may still be
+ * asked); the store refuses it before it is sent when the household holds
+ * no such device.
+ */
+async function signOutCodeRequest(c: AppContext, device: DeviceIdentity, targetDeviceId: string, now: number): Promise<Checked<CodeRequest>> {
+  const confirmed = await confirmedHousehold(c, device, now);
+  if (!confirmed.ok) return confirmed;
+  const policy = await policyContext(c.get('gate'), c.req.raw, device.accountId, now);
+  return ok({ region: policy.region ?? policy.appliedRule.key, mode: policy.mode, policyVersion: policy.policyVersion, request: { purpose: 'sign-out', targetDeviceId } });
+}
+
+/** What to ask a code for, by the body's purpose. */
+function codeRequest(c: AppContext, device: DeviceIdentity, body: z.output<typeof challengeRequest>, now: number): Promise<Checked<CodeRequest>> {
+  if (body.purpose === 'primary-location') return primaryLocationCodeRequest(c, device, now);
+  if (body.purpose === 'sign-out') return signOutCodeRequest(c, device, body.deviceId!, now);
+  return accessCodeRequest(c, device, now);
+}
+
+/**
  * `POST /gate/v1/challenges`: send a code to the account owner, for the
  * purpose asked (`access` with no body). Only `access` codes are counted in
  * the verification funnel: it measures how travellers get back in, and the
@@ -97,7 +121,7 @@ async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity,
 export async function openChallenge(c: AppContext, { device, body }: HandlerInput<'device', { body: typeof challengeRequest }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const checked = body.purpose === 'primary-location' ? await primaryLocationCodeRequest(c, device, now) : await accessCodeRequest(c, device, now);
+  const checked = await codeRequest(c, device, body, now);
   if (!checked.ok) return refusalProblem(c, checked.error);
   const asked = checked.value;
 
@@ -105,7 +129,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
   const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs, asked.request, metricsRegion(asked.region));
   if (!opened.ok) {
     const refused = opened.error;
-    if (refused.reason === 'PRIMARY_LOCATION_CHANGE_LIMIT') return refusalProblem(c, refused);
+    if (refused.reason === 'PRIMARY_LOCATION_CHANGE_LIMIT' || refused.reason === 'DEVICE_NOT_FOUND') return refusalProblem(c, refused);
     return refusalProblem(c, { ...refused, perHour: refused.limit === 'account' ? CHALLENGES_PER_ACCOUNT_PER_HOUR : CHALLENGES_PER_DEVICE_PER_HOUR });
   }
   const challenge = opened.value;
@@ -122,6 +146,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
       expiresAt,
       region: asked.region,
       locale: c.get('locale'),
+      ...(asked.request.purpose === 'sign-out' ? { targetDeviceId: asked.request.targetDeviceId } : {}),
     },
     now,
   );
@@ -180,6 +205,7 @@ export async function verifyChallenge(c: AppContext, { device, params, body }: H
       temporaryAccessMs: gate.config.temporaryAccessMs,
       enforceTravelLimit: policy.mode === 'enforce',
       limits: gate.limits,
+      keyThumbprint: device.keyThumbprint,
     }),
   );
   // Counted where the code was sent (a challenge from before v1.3 remembers no region: the request's).
@@ -207,9 +233,9 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
   if (device.deviceType !== 'tv') return refusalProblem(c, { reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
   const { challengeId, code } = body;
   if (challengeId === undefined || code === undefined) {
-    return problemFor(c, 'VERIFICATION_REQUIRED', { detail: `Moving the household needs the account owner's code. ${HOW_TO_GET_A_CODE}` });
+    return refusalProblem(c, { reason: 'VERIFICATION_REQUIRED', detail: `Moving the household needs the account owner's code. ${HOW_TO_GET_A_CODE}` });
   }
-  const notThisCode = () => problemFor(c, 'VERIFICATION_REQUIRED', { detail: `That challenge is not a primary-location challenge opened by this TV. ${HOW_TO_GET_A_CODE}` });
+  const notThisCode = () => refusalProblem(c, { reason: 'VERIFICATION_REQUIRED', detail: `That challenge is not a primary-location challenge opened by this TV. ${HOW_TO_GET_A_CODE}` });
   if (!CHALLENGE_ID.test(challengeId)) return notThisCode();
   const address = clientAddress(c.req.raw.headers);
   const networkId = await gate.networks.networkId(address);
@@ -221,7 +247,7 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
       deviceId: device.deviceId,
       guess: code,
       maxAttempts: gate.config.codeMaxAttempts,
-      place: { networkId, addressId, holderId },
+      place: { networkId, addressId, holderId, keyThumbprint: device.keyThumbprint, context: eventContext(c) },
       maxChanges: gate.config.primaryLocationChangesPerWindow,
       limits: gate.limits,
     }),
@@ -241,13 +267,53 @@ export async function listDevices(c: AppContext, { device }: HandlerInput<'devic
   return c.json({ devices } satisfies z.input<typeof deviceList>, 200, { 'Cache-Control': 'no-store' });
 }
 
-/** `DELETE /gate/v1/household/devices/{deviceId}`: sign a device out. */
-export async function signOutDevice(c: AppContext, { device, params }: HandlerInput<'device', { params: typeof deviceIdParam }>): Promise<Response> {
+const HOW_TO_GET_A_SIGN_OUT_CODE = (deviceId: string) =>
+  `Signing out another device from away needs the account owner's code. Open a challenge with POST /gate/v1/challenges {"purpose":"sign-out","deviceId":${JSON.stringify(deviceId)}}, then send its challengeId and the code the account owner received. At home, or for this device itself, no code is needed.`;
+
+/** Where a change is asked and in what language: for the owner's event it makes. */
+function eventContext(c: AppContext): EventContext {
+  return { region: metricsRegion(requestRegion(c.req.raw, c.get('gate').config.environment)), locale: c.get('locale') };
+}
+
+/**
+ * Who may sign `targetDeviceId` out for this device (contract §6): itself
+ * always; another device only when the requester is at home (row 6 matches
+ * for it, decided on the source of truth) or with the owner's code, which
+ * the account's object checks with the change.
+ */
+async function signOutAuthority(c: AppContext, device: DeviceIdentity, targetDeviceId: string, body: z.output<typeof signOutRequest>, now: number): Promise<Checked<SignOutAuthority>> {
+  if (targetDeviceId === device.deviceId) return ok('self');
+  const { decision } = await decideForDevice(c.get('gate'), c.req.raw, { device }, now, 'change');
+  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return err({ reason: decision.reason });
+  // Row 6 matched for the requester (its evidence is set in every mode): at home.
+  if (decision.evidence !== undefined) return ok('home');
+  if (body.challengeId !== undefined && body.code !== undefined && CHALLENGE_ID.test(body.challengeId)) return ok('code');
+  return err({ reason: 'VERIFICATION_REQUIRED', detail: HOW_TO_GET_A_SIGN_OUT_CODE(targetDeviceId) });
+}
+
+/** `DELETE /gate/v1/household/devices/{deviceId}`: sign a device out, on the authority `signOutAuthority` finds. */
+export async function signOutDevice(c: AppContext, { device, params, body }: HandlerInput<'device', { params: typeof deviceIdParam; body: typeof signOutRequest }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
   const confirmed = await confirmedHousehold(c, device, now);
   if (!confirmed.ok) return refusalProblem(c, confirmed.error);
-  const result = await gate.households.change(device.accountId, async (store) => store.signOut(params.deviceId, gate.limits));
-  if (!result.ok) return refusalProblem(c, result.error);
+  const authority = await signOutAuthority(c, device, params.deviceId, body, now);
+  if (!authority.ok) return refusalProblem(c, authority.error);
+  const code = authority.value === 'code' ? { challengeId: body.challengeId!, guess: body.code!, maxAttempts: gate.config.codeMaxAttempts } : undefined;
+  const result = await gate.households.change(device.accountId, async (store) =>
+    store.signOut(device.accountId, {
+      requesterId: device.deviceId,
+      deviceId: params.deviceId,
+      authority: authority.value,
+      ...(code ? { code } : {}),
+      limits: gate.limits,
+      context: eventContext(c),
+    }),
+  );
+  if (!result.ok) {
+    const refused = result.error;
+    return refusalProblem(c, refused.reason === 'VERIFICATION_REQUIRED' ? { reason: 'VERIFICATION_REQUIRED', detail: HOW_TO_GET_A_SIGN_OUT_CODE(params.deviceId) } : refused);
+  }
+  console.log(JSON.stringify({ event: 'device_signed_out', requestId: c.get('requestId'), by: authority.value }));
   return c.body(null, 204);
 }

@@ -37,7 +37,7 @@ export async function playback(c: AppContext): Promise<Response> {
     return tokenProblem(identification.error.reason, requestId, locale);
   }
   const decided = await decideForDevice(gate, c.req.raw, identification.value, now, 'segment');
-  rememberVisit(gate, decided, 'segment', waitUntil);
+  rememberVisit(gate, decided, 'segment', waitUntil, locale);
   recordDecision(gate, 'segment', requestId, decided, waitUntil);
   const { decision, device } = decided;
   if (decision.decision !== 'allow') return refusal(decision, requestId, locale, device.deviceType);

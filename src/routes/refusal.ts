@@ -34,6 +34,12 @@ export type Refusal =
   | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
   | { reason: 'CHALLENGE_NOT_FOUND' | 'CHALLENGE_LOCKED' | 'DEVICE_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND' }
   | { reason: 'SLOTS_EXHAUSTED' }
+  /** This device's own requests past their allowance (contract §2.1: proofs; §9: rate limits). */
+  | { reason: 'RATE_LIMITED'; retryAfterSeconds: number }
+  /** A bound device whose id has unbound history, asking away from home for what only its id could take (contract §2.1). */
+  | { reason: 'BIND_AT_HOME' }
+  /** A change that needs home or the owner's code, asked without either; `detail` says how to get a code. */
+  | { reason: 'VERIFICATION_REQUIRED'; detail?: string }
   | { reason: 'VERSION_MISMATCH'; rollout: { version: number }; ifMatch?: number }
   | { reason: 'RULE_NOT_FOUND'; region: string }
   /** The admin API without its configuration (the gate's log names what is wrong). */
@@ -106,6 +112,11 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
         extra: { requiredScope: refusal.scope },
         headers: { 'WWW-Authenticate': `Bearer realm="admin", error="insufficient_scope", scope="${refusal.scope}"` },
       });
+    case 'RATE_LIMITED':
+      return problemFor(c, 'RATE_LIMITED', { headers: { 'Retry-After': String(refusal.retryAfterSeconds) }, extra: { retryAfterSeconds: refusal.retryAfterSeconds } });
+    case 'VERIFICATION_REQUIRED':
+      return problemFor(c, 'VERIFICATION_REQUIRED', refusal.detail ? { detail: refusal.detail } : {});
+    case 'BIND_AT_HOME':
     case 'CHALLENGE_NOT_FOUND':
     case 'CHALLENGE_LOCKED':
     case 'DEVICE_NOT_FOUND':

@@ -28,6 +28,8 @@ export interface ChallengeRecord {
   usedAt: number | null;
   /** The metrics region the code was sent in: its verification counts there too (v1.3). Absent on older challenges. */
   region?: string;
+  /** For a `sign-out` code: the device it signs out (v1.4). The code serves that device's sign-out only. */
+  targetDeviceId?: string;
 }
 
 export type OpenedChallenge = Result<{ challengeId: string; code: string; expiresAt: number }, { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number }>;
@@ -38,6 +40,8 @@ export interface CodeGuess {
   deviceId: string;
   guess: string;
   maxAttempts: number;
+  /** For a `sign-out` code: the device being signed out, which must be the one the code was asked for. */
+  targetDeviceId?: string;
 }
 
 /** Why a guess was not taken: unknown (or another device's, or another purpose's), used or expired, locked, or wrong. */
@@ -56,7 +60,7 @@ export class ChallengeBook {
    * caller delivers the code and withdraws the challenge if delivery fails,
    * so a failed delivery costs the person nothing.
    */
-  async open(deviceId: string, purpose: ChallengePurpose, codeTtlMs: number, region: string | undefined, now: number): Promise<OpenedChallenge> {
+  async open(deviceId: string, purpose: ChallengePurpose, codeTtlMs: number, region: string | undefined, now: number, targetDeviceId?: string): Promise<OpenedChallenge> {
     const limited = codeRateLimit([...(await this.#recent(now)).values()], deviceId, now);
     if (limited) return err({ reason: 'CHALLENGE_RATE_LIMITED', ...limited });
     const code = newCode();
@@ -72,6 +76,7 @@ export class ChallengeBook {
       attempts: 0,
       usedAt: null,
       ...(region !== undefined ? { region } : {}),
+      ...(targetDeviceId !== undefined ? { targetDeviceId } : {}),
     };
     await this.storage.put(CHALLENGE_PREFIX + challenge.challengeId, challenge);
     return ok({ challengeId: challenge.challengeId, code, expiresAt: challenge.expiresAt });
@@ -94,6 +99,8 @@ export class ChallengeBook {
     const key = CHALLENGE_PREFIX + input.challengeId;
     const challenge = await this.storage.get<ChallengeRecord>(key);
     if (!challenge || challenge.deviceId !== input.deviceId || (challenge.purpose ?? 'access') !== purpose) return err({ reason: 'CHALLENGE_NOT_FOUND' });
+    // A sign-out code serves the sign-out of the device it was asked for, no other.
+    if ((challenge.targetDeviceId ?? null) !== (input.targetDeviceId ?? null)) return err({ reason: 'CHALLENGE_NOT_FOUND' });
     if (challenge.usedAt !== null) return err({ reason: 'CHALLENGE_EXPIRED', used: true });
     if (challenge.expiresAt <= now) return err({ reason: 'CHALLENGE_EXPIRED', used: false });
     if (challenge.attempts >= input.maxAttempts) return err({ reason: 'CHALLENGE_LOCKED' });

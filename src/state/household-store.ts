@@ -10,7 +10,7 @@
  * when that fails, by the alarm until they land.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { isOtherKey, isSignedOut, keySighting } from '../household/devices';
+import { holdsHistory, isOtherKey, isSignedOut } from '../household/devices';
 import { nextAnchorAddressExpiry, pruneAnchorAddresses } from '../household/home-networks';
 import {
   emptyHousehold,
@@ -25,12 +25,12 @@ import {
   type SupportGrant,
   type Visit,
 } from '../household/household';
+import { eventsOfChange, type HouseholdEventFinding } from '../household/events';
 import {
   addExtraMember,
   addSupportGrant,
   endSupportGrant,
   removeExtraMember,
-  recordDeviceKey,
   primaryLocationChangesUsed,
   setPrimaryLocation,
   signOutDevice,
@@ -42,18 +42,38 @@ import { verifiedAccess } from '../household/travel-access';
 import { carryEraseFloor, eraseFloor, eraseFloorDocument, floorHousehold, isEraseFloorDocument, type EraseFloor } from '../household/erase-floor';
 import { formerNetworksWithin, noteFormerNetworks, type FormerNetwork } from '../household/former-networks';
 import { CLOCK_SKEW_SECONDS } from '../identity/jwt-verifier';
-import { PROOF_JTI_TTL_MS } from '../identity/device-proof';
-import type { AddressId, HolderId, NetworkId } from '../network/network-id';
+import type { HolderId, NetworkId } from '../network/network-id';
+import { parseConfig } from '../config/config';
+import type { NotifyTarget } from '../challenges/notify';
+import type { HearthEnv } from '../env';
 import { networkSharing, type NetworkSharing } from './network-sharing';
 import { Outbox } from './outbox';
-import { ChallengeBook, type CodeGuess, type CodeRefusal, type OpenedChallenge } from './challenge-book';
-import { controlStore, type AuditInput, type ControlStore } from './control-store';
+import { ChallengeBook } from './challenge-book';
+import { controlStore, type ControlStore } from './control-store';
+import { HouseholdEvents, type EventContext, type HouseholdEventRecord } from './household-events';
+import { ProofLedger } from './proof-ledger';
+import type {
+  AuditDelivery,
+  ChallengeRequest,
+  ExtraMemberRemoval,
+  OpenChallengeResult,
+  PrimaryLocationInput,
+  PrimaryLocationLimited,
+  PrimaryLocationResult,
+  ProofAcceptance,
+  ProofPresentation,
+  SignOutInput,
+  SignOutResult,
+  SupportGrantChange,
+  VerifyChallengeInput,
+  VerifyChallengeResult,
+  VisitPlace,
+} from './household-store-api';
 import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { HOUSEHOLD_MIGRATIONS, SqlSchema } from './sql-schema';
 import { wakeBy } from './alarm';
 import { accountErased, extraMemberAdded, extraMemberRemoved, grantCreated, grantEnded, redactedEntry, type AuditActor } from './audit-entries';
-import { type DeviceType } from '../vocabulary';
 import { MS_PER_SECOND } from '../time';
 import { err, ok, type Err, type Ok, type Result } from '../result';
 
@@ -62,61 +82,7 @@ const HOUSEHOLD = 'household';
 const ERASE_FLOOR = 'erase:floor';
 /** Networks the household held and left while its row in their sharing count may remain (household/former-networks.ts). */
 const FORMER_NETWORKS = 'networks:former';
-/** The DPoP proof `jti`s accepted for this account within PROOF_JTI_TTL_MS: `[jti, acceptedAt]` pairs, oldest first. */
-const PROOF_JTIS = 'proofs:jti';
-/**
- * At most this many `jti`s are kept: a household starts a few sessions a
- * minute, so this is reached only by a flood. Past it a proof is refused
- * (never a `jti` forgotten early, which would let a replay through).
- */
-export const MAX_PROOF_JTIS = 1000;
-
-/** One audit entry on its way to the ControlStore. */
-export interface AuditDelivery {
-  /** Unique per entry: the ControlStore ignores a second delivery of the same origin. */
-  origin: string;
-  /** When the change was made (not when it was delivered). */
-  at: string;
-  entry: AuditInput;
-  /**
-   * Set on an account's erase entry: every earlier entry naming the account
-   * is redacted to `pseudonym` when this one is appended.
-   */
-  redact?: { accountId: string; pseudonym: string };
-}
-
-/** What a code is asked for: a traveller's access, or a TV's move (checked against the household's change limit first). */
-export type ChallengeRequest = { purpose: 'access' } | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits };
-
-export type OpenChallengeResult = OpenedChallenge | Err<PrimaryLocationLimited>;
-
-export interface VerifyChallengeInput extends CodeGuess {
-  deviceType: DeviceType;
-  temporaryAccessMs: number;
-  /** In `enforce`, a verified code grants access only while travel grants are left. */
-  enforceTravelLimit: boolean;
-  limits: HouseholdLimits;
-}
-
-export type VerifyChallengeResult = Result<{ expiresAt: number; household: Household }, CodeRefusal | { reason: 'TRAVEL_LIMIT_REACHED' }> & { region?: string };
-
-type PrimaryLocationLimited = { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number };
-
-/** A TV's move: its network, and the owner's code of a `primary-location` challenge it opened. */
-export interface PrimaryLocationInput extends CodeGuess {
-  place: VisitPlace & { networkId: NetworkId; addressId: AddressId | null };
-  maxChanges: number;
-  limits: HouseholdLimits;
-}
-
-export type PrimaryLocationResult = Result<{ household: Household }, { reason: 'VERIFICATION_REQUIRED' } | Exclude<CodeRefusal, { reason: 'CHALLENGE_NOT_FOUND' }> | PrimaryLocationLimited>;
-
-export type SignOutResult = Result<{ household: Household }, { reason: 'DEVICE_NOT_FOUND' }>;
-
-/** A support grant given or ended: the grant, and the household as it now stands. */
-export type SupportGrantChange = { grant: SupportGrant; household: Household };
-
-export type ExtraMemberRemoval = Result<{ household: Household }, { reason: 'EXTRA_MEMBER_NOT_FOUND' }>;
+export type * from './household-store-api';
 
 export interface HouseholdStoreEnv {
   HEARTH_KV: KVNamespace;
@@ -124,38 +90,8 @@ export interface HouseholdStoreEnv {
   NETWORKS: DurableObjectNamespace<NetworkSharing>;
 }
 
-/** Where a visit or a primary-location change happens, as the edge hands it over: ids only. */
-export interface VisitPlace {
-  /** The id the network's sharing count holds for this household there; null without a usable address. */
-  holderId: HolderId | null;
-  /**
-   * The `iat` of the token that made the visit. A visit by a token the
-   * household refuses (signed out, or issued before an erase) is not
-   * recorded: an edge deciding on a stale snapshot may have let it through.
-   */
-  issuedAtSeconds?: number;
-  /**
-   * The key the visit's token is bound to (null: unbound). A visit by a token
-   * for a device id bound to another key is not recorded either.
-   */
-  keyThumbprint?: string | null;
-}
-
-/** A proof of possession that passed its own checks (identity/device-proof.ts), for the account's store to accept once. */
-export interface ProofPresentation {
-  deviceId: string;
-  deviceType: DeviceType;
-  keyThumbprint: string;
-  jti: string;
-  /** The token's `iat`: a signed-out token records no key. */
-  issuedAtSeconds: number;
-}
-
-/** `replayed`: the `jti` was accepted before (or too many are held); `other-key`: the device id is bound to another key. `household` is set when the key was just recorded. */
-export type ProofAcceptance = Result<{ household: Household | null }, { reason: 'replayed' | 'other-key' }>;
-
-/** What an admin write records about who made it. */
-export type { AuditActor } from './audit-entries';
+/** The legacy list of accepted `jti`s (v1.3, one per account): dropped once, the proof ledger replaces it. */
+const LEGACY_PROOF_JTIS = 'proofs:jti';
 
 /** How long after its `iat` a device token is still accepted: its maximum age and the clock skew tolerated (whole seconds, rounded up). */
 function tokenLifetimeMs(limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>): number {
@@ -166,8 +102,11 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   #household: Household | null | undefined;
   #floor: EraseFloor | null | undefined;
   #formerNetworks: readonly FormerNetwork[] | undefined;
-  #proofJtis: Map<string, number> | undefined;
+  #legacyJtisDropped = false;
+  #notifyTarget: NotifyTarget | null | undefined;
   readonly #publisher: KvPublisher;
+  readonly #events: HouseholdEvents;
+  readonly #proofs: ProofLedger;
   readonly #outbox: Outbox<AuditDelivery>;
   readonly #challenges: ChallengeBook;
   readonly #schema: SqlSchema;
@@ -192,6 +131,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       (document) => (isEraseFloorDocument(document) ? document.eraseFloor.until : null),
     );
     this.#challenges = new ChallengeBook(ctx.storage);
+    this.#events = new HouseholdEvents(ctx.storage, () => this.#codeWebhook());
+    this.#proofs = new ProofLedger(ctx.storage.sql, () => this.#schema.ensure());
     this.#outbox = new Outbox<AuditDelivery>(ctx.storage, { prefix: 'outbox:', failureEvent: 'audit_delivery_failed', deliverOne: (delivery) => deliverAudit(env, delivery) });
   }
 
@@ -239,8 +180,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     // Read again after the call out: another visit, a sign-out or an erase may have been saved meanwhile.
     const refusingNow = await this.#refusing(accountId, visit.deviceId, place.issuedAtSeconds, place.keyThumbprint);
     if (refusingNow) return refusingNow;
-    const current = (await this.household()) ?? emptyHousehold(accountId, visit.at);
-    return this.save(applyVisit(current, visit, limits, reading), [], {}, limits.trustWindowMs);
+    const stored = await this.household();
+    const current = stored ?? emptyHousehold(accountId, visit.at);
+    const next = applyVisit(current, { ...visit, keyThumbprint: place.keyThumbprint ?? null }, limits, reading);
+    // A visit that may not write (a stranger to the id, or no room in a full list) leaves nothing behind.
+    if (next === current) return current;
+    const events = place.context ? await this.#events.stage(accountId, eventsOfChange(stored, next), place.context, visit.at) : {};
+    return this.save(next, [], events, limits.trustWindowMs);
   }
 
   /**
@@ -259,14 +205,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /**
-   * Accepts a DPoP proof's `jti` once per account within PROOF_JTI_TTL_MS,
-   * and records the device's key the first time it proves one (contract
-   * §2.1). This object is the account's single writer, so two first proofs
-   * with different keys cannot both win: the first records its key, the
-   * second finds another key and is refused; a recorded key is never
-   * overwritten (only a sign-out forgets it). A token the household refuses
-   * (signed out, or issued before an erase) records nothing; the decision
-   * refuses it.
+   * Accepts a DPoP proof once for its device (contract §2.1): a signed-out
+   * device's or an erased account's proof is refused before it is counted or
+   * kept; a proof for an id bound to another key is refused (and the owner
+   * told, `device_key_refused`); then the device's own ledger takes the
+   * `jti` once, within its allowance. Keys are recorded where the device is
+   * written (a visit, a verified code, a move), never here: a proof alone
+   * lists nothing.
    *
    * Why here and not in KV or an isolate's memory: a replayed proof may land
    * on any isolate anywhere, and only a Durable Object answers "seen
@@ -275,28 +220,65 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    * already leads to: no new namespace, one call per session start.
    */
   async acceptProof(accountId: string, presented: ProofPresentation, now = Date.now()): Promise<ProofAcceptance> {
-    const jtis = await this.#proofJtiMap(now);
-    if (jtis.has(presented.jti) || jtis.size >= MAX_PROOF_JTIS) return err({ reason: 'replayed' });
     const current = await this.snapshot(accountId);
-    const sighting = keySighting(current, presented.deviceId, presented.keyThumbprint);
-    if (sighting === 'other') return err({ reason: 'other-key' });
-    // No await between the check above and this: the jti is taken before any other request is let in.
-    jtis.set(presented.jti, now);
-    this.#schema.ensure();
-    void this.ctx.storage.put(PROOF_JTIS, [...jtis]);
-    if (sighting === 'known' || (current && isSignedOut(current, presented.deviceId, presented.issuedAtSeconds))) return ok({ household: null });
-    const household = (await this.household()) ?? emptyHousehold(accountId, now);
-    return ok({ household: await this.save(recordDeviceKey(household, presented.deviceId, presented.deviceType, presented.keyThumbprint, now)) });
+    if (isSignedOut(current, presented.deviceId, presented.issuedAtSeconds)) return err({ reason: 'revoked' });
+    if (isOtherKey(current, presented.deviceId, presented.keyThumbprint)) {
+      if (presented.context) await this.noteKeyRefused(accountId, presented.deviceId, presented.context, now);
+      return err({ reason: 'other-key' });
+    }
+    this.#dropLegacyJtis();
+    const accepted = this.#proofs.accept(presented.keyThumbprint, presented.deviceId, presented.jti, now);
+    return accepted.ok ? ok(undefined) : accepted;
   }
 
-  /** The accepted `jti`s still inside PROOF_JTI_TTL_MS (older ones dropped on the way). */
-  async #proofJtiMap(now: number): Promise<Map<string, number>> {
-    this.#proofJtis ??= new Map((await this.ctx.storage.get<Array<[string, number]>>(PROOF_JTIS)) ?? []);
-    for (const [jti, at] of this.#proofJtis) {
-      if (at > now - PROOF_JTI_TTL_MS) break;
-      this.#proofJtis.delete(jti);
+  /** How many proofs of `deviceId` (any key) the ledger holds now: what support and the tests read. */
+  proofsHeld(deviceId: string): number {
+    if (this.#schemaEmpty()) return 0;
+    return this.#proofs.heldFor(deviceId);
+  }
+
+  /**
+   * A token for a bound device id came with another key or none (contract
+   * §6): the owner hears of it, at most once per device and day. Nothing
+   * else is written; a device not listed is not told of.
+   */
+  async noteKeyRefused(accountId: string, deviceId: string, context: EventContext, now = Date.now()): Promise<void> {
+    const device = (await this.household())?.devices.get(deviceId);
+    if (!device || device.keyThumbprint === null) return;
+    await this.#saveEvents(accountId, [{ event: 'device_key_refused', deviceId, deviceType: device.type }], context, now);
+  }
+
+  /** The account's recent household events, newest first (support's account summary). */
+  async recentEvents(now = Date.now()): Promise<HouseholdEventRecord[]> {
+    return this.#events.recent(now);
+  }
+
+  /** Stores events that change nothing else, then sends them. */
+  async #saveEvents(accountId: string, findings: HouseholdEventFinding[], context: EventContext, now: number): Promise<void> {
+    const entries = await this.#events.stage(accountId, findings, context, now);
+    if (Object.keys(entries).length === 0) return;
+    this.#schema.ensure();
+    await this.ctx.storage.put(entries);
+    await this.afterChange(now);
+  }
+
+  #dropLegacyJtis(): void {
+    if (this.#legacyJtisDropped) return;
+    this.#legacyJtisDropped = true;
+    void this.ctx.storage.delete(LEGACY_PROOF_JTIS);
+  }
+
+  #schemaEmpty(): boolean {
+    return this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'proof_jtis'").one().n === 0;
+  }
+
+  /** The code webhook the owner's events go to (NOTIFY_URL), or null: development logs them. */
+  #codeWebhook(): NotifyTarget | null {
+    if (this.#notifyTarget === undefined) {
+      const parsed = parseConfig(this.env as unknown as HearthEnv);
+      this.#notifyTarget = parsed.ok ? parsed.value.notify : null;
     }
-    return this.#proofJtis;
+    return this.#notifyTarget;
   }
 
   /**
@@ -328,8 +310,10 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       const refused = changeLimitRefusal(await this.household(), request.maxChanges, request.limits, now);
       if (refused) return refused;
     }
+    // A code to sign out a device the household does not hold would reach the owner for nothing.
+    if (request.purpose === 'sign-out' && !holdsHistory(await this.household(), request.targetDeviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
     this.#schema.ensure();
-    return this.#challenges.open(deviceId, request.purpose, codeTtlMs, region, now);
+    return this.#challenges.open(deviceId, request.purpose, codeTtlMs, region, now, request.purpose === 'sign-out' ? request.targetDeviceId : undefined);
   }
 
   /** Takes back a challenge whose code could not be delivered: it no longer counts. */
@@ -381,14 +365,37 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (limited) return limited;
     const spent = await this.#challenges.spend(checked.value, now);
     if (!spent.ok) return spent;
-    return ok({ household: await this.save(setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now), [], spent.value) });
+    const next = setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now, input.place.keyThumbprint ?? null);
+    const events = input.place.context ? await this.#events.stage(accountId, eventsOfChange(await this.household(), next), input.place.context, now) : {};
+    return ok({ household: await this.save(next, [], { ...spent.value, ...events }) });
   }
 
-  /** Signs a device of this household out. */
-  async signOut(deviceId: string, limits: HouseholdLimits): Promise<SignOutResult> {
+  /**
+   * Signs a device of this household out on the authority the edge found
+   * (`SignOutInput`): with `code`, the owner's code of a `sign-out` challenge
+   * the asking device opened for this device is checked here and used in the
+   * same batch as the sign-out. Everything the device held ends with it
+   * (household/transitions.ts), and the owner hears of it.
+   */
+  async signOut(accountId: string, input: SignOutInput): Promise<SignOutResult> {
+    const now = Date.now();
+    if (!holdsHistory(await this.household(), input.deviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
+    let spent: Record<string, unknown> = {};
+    if (input.authority === 'code') {
+      if (!input.code) return err({ reason: 'VERIFICATION_REQUIRED' });
+      const guess = { ...input.code, deviceId: input.requesterId, targetDeviceId: input.deviceId };
+      const checked = await this.#challenges.check('sign-out', guess, now);
+      if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
+      const used = await this.#challenges.spend(checked.value, now);
+      if (!used.ok) return used;
+      spent = used.value;
+    }
+    // Read again after the awaits: the device may have been signed out meanwhile (it is still signed out, once).
     const current = await this.household();
-    if (!current?.devices.has(deviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
-    return ok({ household: await this.save(signOutDevice(current, deviceId, limits, Date.now())) });
+    if (!current || !holdsHistory(current, input.deviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
+    const deviceType = current.devices.get(input.deviceId)?.type ?? 'other';
+    const events = await this.#events.stage(accountId, [{ event: 'device_signed_out', deviceId: input.deviceId, deviceType, by: input.authority }], input.context, now);
+    return ok({ household: await this.save(signOutDevice(current, input.deviceId, input.limits, now), [], { ...spent, ...events }) });
   }
 
   /** Adds a support grant, audited with the change. */
@@ -464,7 +471,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#household = null;
     this.#floor = floor;
     this.#formerNetworks = [];
-    this.#proofJtis = undefined;
+    if (!this.#schemaEmpty()) this.#proofs.clear();
+    this.#events.forget();
     await this.afterChange(now);
     // After the erase has landed, so a slow network object never holds it up.
     await this.#releaseNetworks(before, formerNetworksWithin(former, limits.trustWindowMs, now));
@@ -525,9 +533,10 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   private async afterChange(now: number): Promise<void> {
     await this.#publisher.publish(now);
     const delivered = await this.#outbox.deliver(now);
+    const told = await this.#events.deliver(now);
     await this.clearIfErased(now);
     // Everything landed: the safety-net alarm would only wake the object for nothing.
-    if (delivered && !(await this.#publisher.isPending())) await this.ctx.storage.deleteAlarm();
+    if (delivered && told && !(await this.#publisher.isPending())) await this.ctx.storage.deleteAlarm();
     const expiry = nextAnchorAddressExpiry(await this.household());
     if (expiry !== null) await wakeBy(this.ctx.storage, expiry);
     const floor = await this.#eraseFloor();
@@ -562,7 +571,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#schema.emptied();
     this.#floor = null;
     this.#formerNetworks = [];
-    this.#proofJtis = undefined;
+    this.#events.forget();
   }
 }
 

@@ -165,4 +165,13 @@ export const NETWORK_MIGRATIONS: readonly SchemaStep[] = [
  * its own `schema` and older documents are read as they are), so v1.3 adds no
  * table; the row marks which layout a later step starts from.
  */
-export const HOUSEHOLD_MIGRATIONS: readonly SchemaStep[] = [{ note: 'v1.3: key-value records only (storage-schema.md), no table', apply: () => {} }];
+export const HOUSEHOLD_MIGRATIONS: readonly SchemaStep[] = [
+  { note: 'v1.3: key-value records only (storage-schema.md), no table', apply: () => {} },
+  {
+    note: 'v1.4: proof_jtis (one row per accepted DPoP proof, per device and key, kept 2 minutes)',
+    apply: (sql) => {
+      sql.exec('CREATE TABLE IF NOT EXISTS proof_jtis (device TEXT NOT NULL, jti TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (device, jti))');
+      sql.exec('CREATE INDEX IF NOT EXISTS proof_jtis_by_time ON proof_jtis (at)');
+    },
+  },
+];

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isOtherKey, keySighting } from '../../../src/household/devices';
+import { evictableDevices, forgetOldestDevices, holdsHistory, isOtherKey, keyStanding } from '../../../src/household/devices';
 import { homeMatch } from '../../../src/household/home-networks';
-import { emptyHousehold, fromHouseholdDocument, toHouseholdDocument, type Household, type HouseholdDocument, type Visit } from '../../../src/household/household';
+import { emptyHousehold, fromHouseholdDocument, MAX_DEVICES_PER_HOUSEHOLD, toHouseholdDocument, type Household, type HouseholdDocument, type Visit } from '../../../src/household/household';
 import { anchorAddressWriteIntervalMs, seenWriteIntervalMs } from '../../../src/household/seen';
-import { recordDeviceKey, signOutDevice } from '../../../src/household/transitions';
+import { addExtraMember, addSupportGrant, grantTemporaryAccess, signOutDevice } from '../../../src/household/transitions';
+import { verifiedAccess } from '../../../src/household/travel-access';
 import { applyVisit, visitIsNews } from '../../../src/household/visits';
 import { DAY, limits, T0 } from '../../support/limits';
 
@@ -171,13 +172,15 @@ describe("a device's key (contract §2.1)", () => {
   const K = 'K'.repeat(43);
   const OTHER = 'O'.repeat(43);
 
-  it('is recorded the first time, never replaced, and forgotten at sign-out', () => {
-    const first = recordDeviceKey(emptyHousehold('acct', T0), 'tv-1', 'tv', K, T0);
+  it("is recorded with the device's first write, never replaced, and forgotten at sign-out", () => {
+    const first = apply(emptyHousehold('acct', T0), { keyThumbprint: K });
     expect(first.devices.get('tv-1')).toMatchObject({ keyThumbprint: K, type: 'tv' });
-    expect(keySighting(first, 'tv-1', K)).toBe('known');
-    expect(keySighting(first, 'tv-1', OTHER)).toBe('other');
-    expect(keySighting(first, 'phone', OTHER)).toBe('recorded');
-    expect(recordDeviceKey(first, 'tv-1', 'tv', OTHER, T0 + 1).devices.get('tv-1')!.keyThumbprint).toBe(K);
+    expect(keyStanding(first, { deviceId: 'tv-1', keyThumbprint: K }, () => false)).toBe('own-key');
+    expect(keyStanding(first, { deviceId: 'tv-1', keyThumbprint: OTHER }, () => true)).toBe('other-key');
+    expect(keyStanding(first, { deviceId: 'phone', keyThumbprint: OTHER }, () => false)).toBe('first-key');
+    // A later visit with another key writes nothing at all: the same object comes back.
+    const copied = visit({ keyThumbprint: OTHER, at: T0 + 2 * DAY });
+    expect(applyVisit(first, copied, limits)).toBe(first);
     expect(isOtherKey(first, 'tv-1', OTHER)).toBe(true);
     expect(isOtherKey(first, 'tv-1', null)).toBe(true);
     expect(isOtherKey(first, 'tv-1', K)).toBe(false);
@@ -185,9 +188,98 @@ describe("a device's key (contract §2.1)", () => {
     const signedOut = signOutDevice(first, 'tv-1', limits, T0 + 2000);
     expect(signedOut.devices.get('tv-1')!.keyThumbprint).toBeNull();
     expect(isOtherKey(signedOut, 'tv-1', OTHER)).toBe(false);
-    expect(recordDeviceKey(signedOut, 'tv-1', 'tv', OTHER, T0 + 3000).devices.get('tv-1')!.keyThumbprint).toBe(OTHER);
+    expect(holdsHistory(signedOut, 'tv-1')).toBe(false);
+    expect(apply(signedOut, { keyThumbprint: OTHER, at: T0 + 3000 }).devices.get('tv-1')!.keyThumbprint).toBe(OTHER);
   });
 
+  it('an id with unbound history takes a key only from home; away, a bound copy writes nothing and the id keeps its standing', () => {
+    const unbound = apply(emptyHousehold('acct', T0), {});
+    expect(keyStanding(unbound, { deviceId: 'tv-1', keyThumbprint: K }, () => false)).toBe('stranger');
+    const away = visit({ keyThumbprint: OTHER, networkId: 'n1.cousin', at: T0 + 3 * DAY });
+    expect(applyVisit(unbound, away, limits)).toBe(unbound);
+    expect(visitIsNews(unbound, away, limits)).toBe(false);
+    // The anchor's id, bound away, neither carries the household to its network nor takes the key.
+    expect(unbound.homeNetworks.map((n) => n.networkId)).toEqual(['n1.home']);
+    const home = apply(unbound, { keyThumbprint: K, at: T0 + DAY });
+    expect(home.devices.get('tv-1')!.keyThumbprint).toBe(K);
+    expect(home.anchorDeviceId).toBe('tv-1');
+  });
+
+  it('a code verified away cannot give a key to an id with unbound history (BIND_AT_HOME); a never-seen bound id takes its key with the access', () => {
+    const unbound = apply(emptyHousehold('acct', T0), { deviceId: 'phone', deviceType: 'mobile' });
+    const request = { deviceId: 'phone', deviceType: 'mobile' as const, temporaryAccessMs: DAY, enforceTravelLimit: false };
+    expect(verifiedAccess(unbound, { ...request, keyThumbprint: K }, limits, T0 + 1)).toEqual({ ok: false, error: { reason: 'BIND_AT_HOME' } });
+    const fresh = verifiedAccess(unbound, { ...request, deviceId: 'laptop', keyThumbprint: K }, limits, T0 + 1);
+    expect(fresh.ok && fresh.value.devices.get('laptop')).toMatchObject({ keyThumbprint: K, temporaryAccessUntil: T0 + 1 + DAY });
+  });
+});
+
+describe('a sign-out ends everything the device held (contract §6)', () => {
+  it('key, trust, temporary access, travel grants, its support grant, its slot and the anchor role; account-wide grants stay', () => {
+    let household = apply(emptyHousehold('acct', T0), { keyThumbprint: 'K'.repeat(43) });
+    household = grantTemporaryAccess(household, 'tv-1', 'tv', DAY, limits, T0 + 1);
+    const added = addExtraMember(household, 'tv-1', null, 2, T0 + 2);
+    household = added.ok ? added.value.household : household;
+    const grant = (grantId: string, deviceId: string | null) => ({ grantId, deviceId, reason: 'posting', actor: 'support', createdAt: T0, expiresAt: T0 + 30 * DAY });
+    household = addSupportGrant(addSupportGrant(household, grant('g-device', 'tv-1'), T0 + 3), grant('g-account', null), T0 + 3);
+    const out = signOutDevice(household, 'tv-1', limits, T0 + 10);
+    expect(out.devices.get('tv-1')).toMatchObject({ keyThumbprint: null, lastHomeSeenAt: null, temporaryAccessUntil: null, travelGrantsAt: [], signedOutAt: T0 + 10 });
+    expect(out.extraMembers.has('tv-1')).toBe(false);
+    expect(out.supportGrants.map((g) => g.grantId)).toEqual(['g-account']);
+    expect(out.anchorDeviceId).toBeNull();
+    expect(holdsHistory(out, 'tv-1')).toBe(false);
+  });
+
+  it('a household left without an anchor takes none and joins no network until a TV is seen at home on a network that is not shared', () => {
+    const established = apply(emptyHousehold('acct', T0), {}, { deviceId: 'tv-2', at: T0 + 1 });
+    const out = signOutDevice(established, 'tv-1', limits, T0 + 2);
+    const away = apply(out, { deviceId: 'tv-2', networkId: 'n1.new', at: T0 + 3 * DAY });
+    expect(away.homeNetworks.map((n) => n.networkId)).toEqual(['n1.home']);
+    expect(away.anchorDeviceId).toBeNull();
+    const phone = apply(out, { deviceId: 'phone', deviceType: 'mobile', at: T0 + DAY });
+    expect(phone.anchorDeviceId).toBeNull();
+    const tv = visit({ deviceId: 'tv-2', at: T0 + DAY });
+    expect(visitIsNews(out, tv, limits)).toBe(true);
+    expect(applyVisit(out, tv, limits).anchorDeviceId).toBe('tv-2');
+  });
+});
+
+describe('kept keys: a full device list (contract §2.1)', () => {
+  const K = 'K'.repeat(43);
+  /** A household with a bound phone seen home long ago, an extra member, and `junk` unbound devices seen away, one a minute. */
+  function crowded(junk: number, at = T0 + 40 * DAY): Household {
+    let household = apply(emptyHousehold('acct', T0), {}, { deviceId: 'phone', deviceType: 'mobile', keyThumbprint: K, at: T0 + 1 });
+    const added = addExtraMember(household, 'cousin', null, 2, T0 + 2);
+    household = added.ok ? added.value.household : household;
+    for (let i = 0; i < junk; i += 1) household = apply(household, { deviceId: `junk-${i}`, deviceType: 'mobile', networkId: 'n1.away', at: at + i * 60_000 });
+    return household;
+  }
+
+  it('never drops a bound device, the anchor or an extra member for a new one; the least recently seen unbound device leaves', () => {
+    const household = crowded(MAX_DEVICES_PER_HOUSEHOLD + 1);
+    expect(household.devices.size).toBe(MAX_DEVICES_PER_HOUSEHOLD);
+    expect(household.devices.get('phone')?.keyThumbprint).toBe(K);
+    expect(household.devices.has('tv-1')).toBe(true);
+    expect(household.devices.has('junk-0')).toBe(false);
+    expect(household.devices.has(`junk-${MAX_DEVICES_PER_HOUSEHOLD}`)).toBe(true);
+  });
+
+  it('with no device it may drop, a new device is decided without being listed', () => {
+    let household = apply(emptyHousehold('acct', T0), {});
+    for (let i = 0; i < MAX_DEVICES_PER_HOUSEHOLD; i += 1) household = apply(household, { deviceId: `home-${i}`, deviceType: 'mobile', at: T0 + i });
+    expect(evictableDevices(household, limits, T0 + DAY)).toEqual([]);
+    const stranger = visit({ deviceId: 'newcomer', deviceType: 'mobile', at: T0 + DAY });
+    expect(applyVisit(household, stranger, limits)).toBe(household);
+    expect(visitIsNews(household, stranger, limits)).toBe(false);
+    // The anchor and 199 phones at home fill the list: the 200th phone was not listed either, and no trusted phone left for it.
+    expect(household.devices.size).toBe(MAX_DEVICES_PER_HOUSEHOLD);
+    expect([...household.devices.keys()].filter((id) => id.startsWith('home-'))).toHaveLength(MAX_DEVICES_PER_HOUSEHOLD - 1);
+    forgetOldestDevices(household, limits, T0 + DAY);
+    expect(household.devices.size).toBe(MAX_DEVICES_PER_HOUSEHOLD);
+  });
+});
+
+describe("a device's key: documents", () => {
   it('reads documents stored before contract v1.3 as never bound', () => {
     const document = toHouseholdDocument(apply(emptyHousehold('acct', T0), {})) as HouseholdDocument;
     for (const device of document.devices) delete (device as Partial<typeof device>).keyThumbprint;

@@ -9,6 +9,7 @@ import { action, outcome } from '../http/problem-schema';
 import { counts, countsShape, outcomeCounts } from '../metrics/counts-schema';
 import { MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS } from '../policy/staged-rule';
 import { CHALLENGE_PURPOSES, DEVICE_TYPES, HOME_EVIDENCE, ID_PATTERN, MODES, REGION_PATTERN } from '../vocabulary';
+import { HOUSEHOLD_EVENT_NAMES, SIGN_OUT_AUTHORITIES } from '../household/events';
 
 /** Written once beside the types read off them: the rule and its guard (policy), the counts (metrics). */
 export { rollout, rolloutRule } from '../policy/rule-schema';
@@ -250,7 +251,26 @@ export const accountSummary = z
       description:
         'Times the anchor TV’s id tried to carry the household to a new network while the real TV was still at home (a copy of its id streaming elsewhere; counted at most once a day). The household did not move.',
     }),
-    devices: z.array(deviceView),
+    devices: z.array(
+      deviceView.extend({
+        keyThumbprint: z
+          .string()
+          .nullable()
+          .meta({ description: 'The first 8 characters of the RFC 7638 thumbprint of the key the device is bound to (null: not bound): enough to tell two keys apart, never the key.' }),
+      }),
+    ),
+    events: z
+      .array(
+        z.object({
+          event: z.enum(HOUSEHOLD_EVENT_NAMES),
+          deviceId: z.string(),
+          deviceType: z.enum(DEVICE_TYPES),
+          region: z.string(),
+          at: isoTime,
+          by: z.enum(SIGN_OUT_AUTHORITIES).optional().meta({ description: 'For `device_signed_out`: `self`, `home`, `code` or `support`.' }),
+        }),
+      )
+      .meta({ description: 'What the owner was told of (`household_event`, contract §6), newest first: the last 100 within 31 days.' }),
     grants: z.array(z.object({ grantId: z.string(), deviceId: z.string().nullable(), reason: z.string(), actor: z.string(), createdAt: isoTime, expiresAt: isoTime })),
     extraMembers: z.array(extraMember),
     extraMemberSlots: z.object({ used: z.number().int(), total: z.number().int() }),

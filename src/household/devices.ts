@@ -9,11 +9,11 @@ import { type DeviceRecord, type Household, type HouseholdLimits, MAX_DEVICES_PE
 import { lastsUntil } from './seen';
 
 /** When a device's trust (row 7) lapses; null: never seen at home. */
-export function trustedUntil(device: DeviceRecord | undefined, limits: HouseholdLimits): number | null {
+export function trustedUntil(device: DeviceRecord | undefined, limits: Pick<HouseholdLimits, 'trustWindowMs'>): number | null {
   return device?.lastHomeSeenAt == null ? null : lastsUntil(device.lastHomeSeenAt, limits);
 }
 
-export function isTrusted(device: DeviceRecord | undefined, limits: HouseholdLimits, now: number): boolean {
+export function isTrusted(device: DeviceRecord | undefined, limits: Pick<HouseholdLimits, 'trustWindowMs'>, now: number): boolean {
   const until = trustedUntil(device, limits);
   return until !== null && until > now;
 }
@@ -155,7 +155,7 @@ function listedDevices(household: Household, limits: Pick<HouseholdLimits, 'toke
 export function evictableDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number): DeviceRecord[] {
   return listedDevices(household, limits, now)
     .filter((device) => device.keyThumbprint === null && device.deviceId !== household.anchorDeviceId && !household.extraMembers.has(device.deviceId))
-    .filter((device) => device.lastHomeSeenAt === null || device.lastHomeSeenAt <= now - limits.trustWindowMs)
+    .filter((device) => !isTrusted(device, limits, now))
     .toSorted((a, b) => a.lastSeenAt - b.lastSeenAt);
 }
 

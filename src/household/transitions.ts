@@ -90,10 +90,10 @@ export function primaryLocationChangesUsed(household: Household, limits: Househo
  * role all end. The id starts over as a device never seen; a household whose
  * anchor left has none until a TV is seen at home (`adoptAnchor`).
  */
-export function signOutDevice(current: Household, deviceId: string, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number): Household {
+export function signOutDevice(current: Household, deviceId: string, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number, deviceType: DeviceType = 'other'): Household {
   const household = structuredClone(current);
-  // An id held only as an extra member or by a grant gets an entry for its mark: its tokens so far are refused too.
-  const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'other', now);
+  // An id not listed (held only as an extra member or by a grant, or signing itself out) gets an entry for its mark: its tokens so far are refused too.
+  const device = household.devices.get(deviceId) ?? newDevice(deviceId, deviceType, now);
   household.devices.set(deviceId, device);
   device.signedOutAt = now;
   device.keyThumbprint = null;

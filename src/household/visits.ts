@@ -4,7 +4,7 @@
  * account's Durable Object applies the first.
  */
 
-import { forgetOldestDevices, isTrusted, keyStanding, roomForNewDevice } from './devices';
+import { activeSupportGrant, forgetOldestDevices, isSignedOutRecord, isTrusted, keyStanding, roomForNewDevice } from './devices';
 import {
   activeHomeNetworks,
   adoptAnchor,
@@ -73,15 +73,24 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
 /**
  * Whether the visit may write the household at all: the request speaks for
  * the id's device (`keyStanding`: not another key, not a bound stranger to an
- * id with unbound history), and a device not listed yet finds room in the
- * list (contract §2.1, "Kept keys").
+ * id with unbound history); and a device not listed yet (or signed out) joins
+ * only as it may (contract §9: a refused stranger is not stored — it joins
+ * when the household is still forming, when it is home, or when the owner or
+ * support let it in) and where the list has room (§2.1, "Kept keys").
  */
 function mayWrite(household: Household, visit: Visit, limits: HouseholdLimits): boolean {
   const standing = keyStanding(household, { deviceId: visit.deviceId, keyThumbprint: visit.keyThumbprint ?? null }, () =>
     homeWithoutAnchorRole(household, visit.networkId, visit.addressId, limits, visit.at),
   );
   if (standing === 'stranger' || standing === 'other-key') return false;
-  return household.devices.has(visit.deviceId) || roomForNewDevice(household, limits, visit.at);
+  const listed = household.devices.get(visit.deviceId);
+  if (listed && !isSignedOutRecord(listed)) return true;
+  const joins =
+    household.establishedAt === null ||
+    homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at)?.evidence != null ||
+    household.extraMembers.has(visit.deviceId) ||
+    activeSupportGrant(household, visit.deviceId, visit.at) !== undefined;
+  return joins && (listed !== undefined || roomForNewDevice(household, limits, visit.at));
 }
 
 /**

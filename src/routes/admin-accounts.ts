@@ -37,13 +37,14 @@ import { decide } from '../policy/decide';
 import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
 import { MS_PER_DAY, unixSeconds } from '../time';
 import type { DeviceType } from '../vocabulary';
+import type { HouseholdEventRecord } from '../state/household-events';
 
 function notFound(c: AppContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
   return problemFor(c, reason, detail ? { detail } : {});
 }
 
 /** The summary support sees: counts and statuses, never an address. */
-export function accountSummary(household: Household, c: AppContext, now: number) {
+export function accountSummary(household: Household, c: AppContext, now: number, events: HouseholdEventRecord[] = []) {
   const gate = c.get('gate');
   const homeNetworks = activeHomeNetworks(household, gate.limits, now);
   return {
@@ -62,7 +63,9 @@ export function accountSummary(household: Household, c: AppContext, now: number)
     })),
     anchorDeviceId: household.anchorDeviceId,
     anchorConflicts: { count: household.anchorConflicts, lastAt: isoOrNull(household.lastAnchorConflictAt) },
-    devices: deviceViews(household, gate.limits, now),
+    // A bound key shown short: enough for support to tell two keys apart, never the key.
+    devices: deviceViews(household, gate.limits, now).map((view) => ({ ...view, keyThumbprint: household.devices.get(view.deviceId)?.keyThumbprint?.slice(0, 8) ?? null })),
+    events,
     grants: household.supportGrants
       .filter((grant) => grant.expiresAt > now)
       .map((grant) => ({ grantId: grant.grantId, deviceId: grant.deviceId, reason: grant.reason, actor: grant.actor, createdAt: iso(grant.createdAt), expiresAt: iso(grant.expiresAt) })),
@@ -74,9 +77,11 @@ export function accountSummary(household: Household, c: AppContext, now: number)
 }
 
 export async function getAccount(c: AppContext, input: HandlerInput<'admin', { params: typeof accountParam }>): Promise<Response> {
-  const household = await c.get('gate').households.store(input.params.account).household();
+  const store = c.get('gate').households.store(input.params.account);
+  const household = await store.household();
   if (!household) return notFound(c, 'ACCOUNT_NOT_FOUND');
-  return c.json(accountSummary(household, c, Date.now()) satisfies z.input<typeof accountSummarySchema>, 200, { 'Cache-Control': 'no-store' });
+  const now = Date.now();
+  return c.json(accountSummary(household, c, now, await store.recentEvents(now)) satisfies z.input<typeof accountSummarySchema>, 200, { 'Cache-Control': 'no-store' });
 }
 
 /** The request `explain` decides: a device of the account, and optionally its address, country and type. */

@@ -304,6 +304,7 @@ export async function signOutDevice(c: AppContext, { device, params, body }: Han
     store.signOut(device.accountId, {
       requesterId: device.deviceId,
       deviceId: params.deviceId,
+      ...(authority.value === 'self' ? { deviceType: device.deviceType } : {}),
       authority: authority.value,
       ...(code ? { code } : {}),
       limits: gate.limits,

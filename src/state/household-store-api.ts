@@ -71,6 +71,8 @@ export type PrimaryLocationResult = Result<{ household: Household }, { reason: '
 export interface SignOutInput {
   requesterId: string;
   deviceId: string;
+  /** The signed-out device's type when the requester is that device (its token says it). */
+  deviceType?: DeviceType;
   authority: SignOutAuthority;
   /** With authority `code`: the challenge and the code the owner received. */
   code?: Pick<CodeGuess, 'challengeId' | 'guess' | 'maxAttempts'>;

@@ -379,7 +379,9 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async signOut(accountId: string, input: SignOutInput): Promise<SignOutResult> {
     const now = Date.now();
-    if (!holdsHistory(await this.household(), input.deviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
+    // A device may always sign itself out (its tokens so far stop working), listed or not; another must be held here.
+    const self = input.authority === 'self';
+    if (!self && !holdsHistory(await this.household(), input.deviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
     let spent: Record<string, unknown> = {};
     if (input.authority === 'code') {
       if (!input.code) return err({ reason: 'VERIFICATION_REQUIRED' });
@@ -391,11 +393,11 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       spent = used.value;
     }
     // Read again after the awaits: the device may have been signed out meanwhile (it is still signed out, once).
-    const current = await this.household();
-    if (!current || !holdsHistory(current, input.deviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
-    const deviceType = current.devices.get(input.deviceId)?.type ?? 'other';
+    const current = (await this.household()) ?? (self ? emptyHousehold(accountId, now) : null);
+    if (!current || (!self && !holdsHistory(current, input.deviceId))) return err({ reason: 'DEVICE_NOT_FOUND' });
+    const deviceType = input.deviceType ?? current.devices.get(input.deviceId)?.type ?? 'other';
     const events = await this.#events.stage(accountId, [{ event: 'device_signed_out', deviceId: input.deviceId, deviceType, by: input.authority }], input.context, now);
-    return ok({ household: await this.save(signOutDevice(current, input.deviceId, input.limits, now), [], { ...spent, ...events }) });
+    return ok({ household: await this.save(signOutDevice(current, input.deviceId, input.limits, now, deviceType), [], { ...spent, ...events }) });
   }
 
   /** Adds a support grant, audited with the change. */

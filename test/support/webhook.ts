@@ -25,9 +25,14 @@ export async function opsEvents(region: string): Promise<Delivery[]> {
 
 export async function lastCode(accountId: string): Promise<string> {
   const all = await deliveries(accountId);
-  const last = all.at(-1);
+  const last = all.filter((delivery) => delivery.message.type === 'verification_code').at(-1);
   if (!last) throw new Error(`no code was delivered for ${accountId}`);
   return last.message.code!;
+}
+
+/** The household events (contract §6) delivered for `accountId`, oldest first. */
+export async function householdEvents(accountId: string): Promise<Array<Record<string, string>>> {
+  return (await deliveries(accountId)).filter((delivery) => delivery.message.type === 'household_event').map((delivery) => delivery.message);
 }
 
 /** Verifies `t=<unix>,v1=<hex HMAC-SHA-256("<t>.<body>")>` with NOTIFY_SIGNING_KEY. */

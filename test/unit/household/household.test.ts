@@ -64,7 +64,7 @@ describe('household transitions', () => {
   });
 
   it('drops networks unseen for the trust window, but the household stays established', () => {
-    const household = apply(emptyHousehold('acct', T0), {}, { deviceId: 'phone', deviceType: 'mobile', networkId: 'n1.cafe', at: T0 + 32 * DAY });
+    const household = apply(emptyHousehold('acct', T0), {}, { deviceId: 'phone', deviceType: 'mobile', at: T0 }, { deviceId: 'phone', deviceType: 'mobile', networkId: 'n1.cafe', at: T0 + 32 * DAY });
     expect(household.homeNetworks).toEqual([]);
     expect(household.establishedAt).toBe(T0);
   });
@@ -246,22 +246,24 @@ describe('a sign-out ends everything the device held (contract §6)', () => {
 
 describe('kept keys: a full device list (contract §2.1)', () => {
   const K = 'K'.repeat(43);
-  /** A household with a bound phone seen home long ago, an extra member, and `junk` unbound devices seen away, one a minute. */
-  function crowded(junk: number, at = T0 + 40 * DAY): Household {
-    let household = apply(emptyHousehold('acct', T0), {}, { deviceId: 'phone', deviceType: 'mobile', keyThumbprint: K, at: T0 + 1 });
-    const added = addExtraMember(household, 'cousin', null, 2, T0 + 2);
+  /** A full list: the anchor TV, a bound phone and an extra member's phone, then unbound phones, all seen at home on day 0. */
+  function crowded(): Household {
+    let household = apply(emptyHousehold('acct', T0), {}, { deviceId: 'phone', deviceType: 'mobile', keyThumbprint: K, at: T0 + 1 }, { deviceId: 'cousin', deviceType: 'mobile', at: T0 + 2 });
+    const added = addExtraMember(household, 'cousin', null, 2, T0 + 3);
     household = added.ok ? added.value.household : household;
-    for (let i = 0; i < junk; i += 1) household = apply(household, { deviceId: `junk-${i}`, deviceType: 'mobile', networkId: 'n1.away', at: at + i * 60_000 });
+    for (let i = 0; household.devices.size < MAX_DEVICES_PER_HOUSEHOLD; i += 1) household = apply(household, { deviceId: `junk-${i}`, deviceType: 'mobile', at: T0 + 10 + i });
     return household;
   }
 
   it('never drops a bound device, the anchor or an extra member for a new one; the least recently seen unbound device leaves', () => {
-    const household = crowded(MAX_DEVICES_PER_HOUSEHOLD + 1);
+    // Forty days on, nobody is trusted any more: a newcomer at home takes the place of the least recently seen unbound phone.
+    const household = apply(crowded(), { at: T0 + 30 * DAY }, { deviceId: 'newcomer', deviceType: 'mobile', at: T0 + 40 * DAY });
     expect(household.devices.size).toBe(MAX_DEVICES_PER_HOUSEHOLD);
     expect(household.devices.get('phone')?.keyThumbprint).toBe(K);
     expect(household.devices.has('tv-1')).toBe(true);
+    expect(household.devices.has('cousin')).toBe(true);
     expect(household.devices.has('junk-0')).toBe(false);
-    expect(household.devices.has(`junk-${MAX_DEVICES_PER_HOUSEHOLD}`)).toBe(true);
+    expect(household.devices.has('newcomer')).toBe(true);
   });
 
   it('with no device it may drop, a new device is decided without being listed', () => {

@@ -90,7 +90,8 @@ describe('what support and the device list show', () => {
   it('a session start writes "last seen" once it is an hour old; segments only once it is a day old', () => {
     const household = applyVisit(emptyHousehold('family', T0), { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.home', addressId: null, at: T0 }, production);
     const phone = (at: number): Visit => ({ deviceId: 'phone', deviceType: 'mobile', networkId: 'n1.away', addressId: null, at });
-    const seen = applyVisit(household, phone(T0), production);
+    // Seen at home first: a phone the household does not know is not stored away from home.
+    const seen = applyVisit(household, { ...phone(T0), networkId: 'n1.home' }, production);
     expect(sessionSeenWriteIntervalMs(production)).toBe(HOUR);
     expect(visitIsNews(seen, phone(T0 + HOUR - 1), production, { session: true })).toBe(false);
     expect(visitIsNews(seen, phone(T0 + HOUR), production, { session: true })).toBe(true);

@@ -7,7 +7,8 @@ import { limits, T0 } from '../../support/limits';
 
 function withDevices(count: number, at = T0): Household {
   let household = applyVisit(emptyHousehold('acct', at), { deviceId: 'tv', deviceType: 'tv', networkId: 'n1.home', addressId: null, at }, limits);
-  for (let i = 0; i < count; i++) household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: null, addressId: null, at: at + i }, limits);
+  // At home: a device the household does not know joins only there (a refused stranger is not stored).
+  for (let i = 0; i < count; i++) household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: 'n1.home', addressId: null, at: at + i }, limits);
   return household;
 }
 
@@ -52,7 +53,7 @@ describe('sign-out marks are kept exactly as long as they matter', () => {
 describe('the stored document', () => {
   it('round-trips through JSON with odd ids intact', () => {
     let household = withDevices(0);
-    for (const id of ['__proto__', 'constructor', 'toString']) household = applyVisit(household, { deviceId: id, deviceType: 'mobile', networkId: null, addressId: null, at: T0 }, limits);
+    for (const id of ['__proto__', 'constructor', 'toString']) household = applyVisit(household, { deviceId: id, deviceType: 'mobile', networkId: 'n1.home', addressId: null, at: T0 }, limits);
     const read = fromHouseholdDocument(JSON.parse(JSON.stringify(toHouseholdDocument(household))));
     expect([...read.devices.keys()].toSorted()).toEqual(['__proto__', 'constructor', 'toString', 'tv']);
     expect(Object.prototype).not.toHaveProperty('deviceId');

@@ -9,7 +9,7 @@ import { admin } from './admin-support';
 
 const AWAY_IP = '198.51.100.20';
 
-/** A household of a TV and a phone (seen away), at a home network of its own (no other household makes it shared). */
+/** A household of a TV and a phone (seen away, refused: not listed, contract §9), at a home network of its own (no other household makes it shared). */
 async function establishedAccount() {
   const account = newAccount('support');
   const home = ownNetwork();
@@ -35,7 +35,8 @@ describe('account support', () => {
     const { status, body } = await admin('GET', `/admin/v1/accounts/${account}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ accountId: account, established: true, homeNetworkCount: 1, anchorDeviceId: 'tv', extraMemberSlots: { used: 0, total: 2 } });
-    expect(body.devices.map((d: { deviceId: string }) => d.deviceId).toSorted()).toEqual(['student-phone', 'tv']);
+    // The phone, refused away from home, was never stored (contract §9): support sees the TV alone.
+    expect(body.devices.map((d: { deviceId: string }) => d.deviceId).toSorted()).toEqual(['tv']);
     const text = JSON.stringify(body);
     expect(text).not.toMatch(/198\.51\.100/);
     expect(text).not.toContain(home.prefix);
@@ -191,6 +192,6 @@ describe('account support', () => {
     expect((await (await callGate({ token: newTv, ip: '192.0.2.50', country: 'PE' })).json<{ reason: string }>()).reason).toBe('HOUSEHOLD_ESTABLISHED');
     const [entry] = (await admin('GET', '/admin/v1/audit?limit=1')).body.entries;
     // The erase is audited under a pseudonym: the trail keeps what was done, when and by whom, not whose account it was.
-    expect(entry).toMatchObject({ action: 'account.erase', target: expect.stringMatching(/^accounts\/erased-[0-9a-f]{8}$/), after: null, before: { devices: 2 } });
+    expect(entry).toMatchObject({ action: 'account.erase', target: expect.stringMatching(/^accounts\/erased-[0-9a-f]{8}$/), after: null, before: { devices: 1 } });
   });
 });

@@ -33,9 +33,12 @@ describe('ids are plain strings everywhere', () => {
     await decisionOf(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
     const outsider = await decisionOf(await deviceToken({ account, device: odd }), AWAY_IP);
     expect(outsider.body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
-    // The visit was recorded as an ordinary device, and nothing leaked onto Object.prototype.
+    // A refused stranger is not stored (contract §9), under whatever name; and nothing leaked onto Object.prototype.
     const stored = (await household(account))!;
-    expect(stored.devices.get(odd)).toMatchObject({ deviceId: odd, type: 'mobile' });
+    expect(stored.devices.has(odd)).toBe(false);
+    // At home it joins the list as an ordinary device.
+    await decisionOf(await deviceToken({ account, device: odd }), HOME_IP);
+    expect((await household(account))!.devices.get(odd)).toMatchObject({ deviceId: odd, type: 'mobile' });
     expect(Object.prototype).not.toHaveProperty('lastSeenAt');
     expect(({} as Json).type).toBeUndefined();
   });
@@ -59,7 +62,7 @@ describe('ids are plain strings everywhere', () => {
     const tv = await deviceToken({ account, device: 'tv', type: 'tv', iat: Math.floor(Date.now() / 1000) - 5 });
     await decisionOf(tv, HOME_IP);
     const oddToken = await deviceToken({ account, device: odd, iat: Math.floor(Date.now() / 1000) - 5 });
-    await decisionOf(oddToken, AWAY_IP);
+    await decisionOf(oddToken, HOME_IP);
 
     const signOut = await callGate({ method: 'DELETE', path: `/gate/v1/household/devices/${encodeURIComponent(odd)}`, token: tv, ip: HOME_IP, country: 'PE' });
     expect(signOut.status).toBe(204);

@@ -1,3 +1,4 @@
+import { deviceRecord } from '../support/limits';
 import { env, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HouseholdDocument } from '../../src/household/household';
@@ -173,7 +174,8 @@ describe('regions and modes', () => {
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
     await runInDurableObject(stub, async (_instance: HouseholdStore, state) => {
       const stored = (await state.storage.get<HouseholdDocument>('household'))!;
-      stored.devices.find((device) => device.deviceId === 'traveller')!.travelGrantsAt = [Date.now() - 1000, Date.now() - 2000];
+      // The traveller, refused away, was never listed (contract §9): written here as if two codes had let it in.
+      stored.devices.push(deviceRecord('traveller', 'mobile', Date.now(), { travelGrantsAt: [Date.now() - 1000, Date.now() - 2000] }));
       await state.storage.put('household', stored);
     });
     await stubEvict(stub);
@@ -245,7 +247,8 @@ describe('time, staleness and concurrency', () => {
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
     await runInDurableObject(stub, async (_instance: HouseholdStore, state) => {
       const stored = (await state.storage.get<HouseholdDocument>('household'))!;
-      stored.devices.find((device) => device.deviceId === 'away-phone')!.temporaryAccessUntil = Date.now() + 60_000;
+      // The phone, refused away, was not listed: the code verified elsewhere lists it with its access.
+      stored.devices.push(deviceRecord('away-phone', 'mobile', Date.now(), { temporaryAccessUntil: Date.now() + 60_000 }));
       stored.revision += 1;
       await state.storage.put('household', stored);
     });

@@ -50,7 +50,7 @@ export interface paths {
         put?: never;
         /**
          * Send a verification code to the account owner
-         * @description The code is for `purpose`: `access` (the default, also with no body) gives this device temporary access through `/verify`; `primary-location` lets this TV move the household through `POST /gate/v1/household/primary-location`. A code of one purpose never serves the other. A `primary-location` code is sent even when the TV is allowed, and refused before it is sent when the household has no location change left.
+         * @description The code is for `purpose`: `access` (the default, also with no body) gives this device temporary access through `/verify`; `primary-location` lets this TV move the household through `POST /gate/v1/household/primary-location`; `sign-out` (with `deviceId`) lets this device sign that device out from away through `DELETE /gate/v1/household/devices/{deviceId}` (the webhook carries `targetDeviceId`). A code of one purpose never serves another, and a sign-out code serves only the device it was asked for. A `primary-location` or `sign-out` code is sent even when the device is allowed; a `primary-location` code is refused before it is sent when the household has no location change left.
          */
         post: operations["openChallenge"];
         delete?: never;
@@ -123,7 +123,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Sign a device out: its tokens issued at or before this second stop working */
+        /**
+         * Sign a device out: itself always; another device from home or with the owner’s code
+         * @description A device signs itself out with no body. Another device needs the requester at home (decision row 6 matches for it) or the owner’s code of a `sign-out` challenge the requester opened for that device (`{ challengeId, code }`). A sign-out ends everything the device held — its key, seen at home and the trust it gave, temporary access and travel grants used, support grants to it, its extra-member slot and the anchor role — and its tokens issued at or before this second answer `401 DEVICE_REVOKED`. The owner is told (`household_event` `device_signed_out`, with `by`).
+         */
         delete: operations["signOutDevice"];
         options?: never;
         head?: never;
@@ -396,11 +399,13 @@ export interface components {
         };
         ChallengeRequest: {
             /**
-             * @description `access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only).
+             * @description `access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only); `sign-out`: signing out the device `deviceId` from away (at home, or for itself, a device needs no code).
              * @default access
              * @enum {string}
              */
-            purpose?: "access" | "primary-location";
+            purpose?: "access" | "primary-location" | "sign-out";
+            /** @description With `sign-out` (and only with it): the device the code signs out. */
+            deviceId?: string;
         };
         PrimaryLocationRequest: {
             challengeId?: string;
@@ -420,6 +425,10 @@ export interface components {
             accessUntil: string | null;
             /** @description The device was seen bound to a key (DPoP): from then on only that key speaks for its id — another key, or an unbound token, is `401 DEVICE_PROOF_REQUIRED` — until it is signed out. */
             bound: boolean;
+        };
+        SignOutRequest: {
+            challengeId?: string;
+            code?: string;
         };
         Rollout: {
             version: number;
@@ -735,7 +744,39 @@ export interface components {
                 count: number;
                 lastAt: string | null;
             };
-            devices: components["schemas"]["Device"][];
+            devices: {
+                deviceId: string;
+                /** @enum {string} */
+                type: "tv" | "mobile" | "tablet" | "web" | "console" | "other";
+                /** Format: date-time */
+                firstSeenAt: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                lastHomeSeenAt: string | null;
+                /** @enum {string} */
+                status: "home" | "trusted" | "temporary" | "extra-member" | "support-grant" | "outside" | "signed-out";
+                accessUntil: string | null;
+                /** @description The device was seen bound to a key (DPoP): from then on only that key speaks for its id — another key, or an unbound token, is `401 DEVICE_PROOF_REQUIRED` — until it is signed out. */
+                bound: boolean;
+                /** @description The first 8 characters of the RFC 7638 thumbprint of the key the device is bound to (null: not bound): enough to tell two keys apart, never the key. */
+                keyThumbprint: string | null;
+            }[];
+            /** @description What the owner was told of (`household_event`, contract §6), newest first: the last 100 within 31 days. */
+            events: {
+                /** @enum {string} */
+                event: "device_signed_out" | "device_key_refused" | "anchor_changed" | "anchor_conflict";
+                deviceId: string;
+                /** @enum {string} */
+                deviceType: "tv" | "mobile" | "tablet" | "web" | "console" | "other";
+                region: string;
+                /** Format: date-time */
+                at: string;
+                /**
+                 * @description For `device_signed_out`: `self`, `home`, `code` or `support`.
+                 * @enum {string}
+                 */
+                by?: "self" | "home" | "code" | "support";
+            }[];
             grants: {
                 grantId: string;
                 deviceId: string | null;
@@ -894,6 +935,7 @@ export type Decision = components['schemas']['Decision'];
 export type ChallengeRequest = components['schemas']['ChallengeRequest'];
 export type PrimaryLocationRequest = components['schemas']['PrimaryLocationRequest'];
 export type Device = components['schemas']['Device'];
+export type SignOutRequest = components['schemas']['SignOutRequest'];
 export type Rollout = components['schemas']['Rollout'];
 export type RolloutRule = components['schemas']['RolloutRule'];
 export type GuardReading = components['schemas']['GuardReading'];
@@ -1021,7 +1063,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `INVALID_REQUEST`: malformed JSON, or a `purpose` other than `access` or `primary-location`; `field` names it. */
+            /** @description `INVALID_REQUEST`: malformed JSON, a `purpose` other than `access`, `primary-location` or `sign-out`, or `deviceId` missing with `sign-out` (or given with another purpose); `field` names it. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1041,6 +1083,15 @@ export interface operations {
             };
             /** @description `TRAVEL_LIMIT_REACHED` (enforce mode, `access`), `DEVICE_TYPE_NOT_ALLOWED` (`primary-location` from a device that is not a TV), or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `DEVICE_NOT_FOUND` (`sign-out`): the household holds no such device; no code was sent. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1318,7 +1369,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SignOutRequest"];
+            };
+        };
         responses: {
             /** @description Signed out. */
             204: {
@@ -1345,7 +1400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
+            /** @description `VERIFICATION_REQUIRED` (with a `verify` action): another device, asked from away without a code of a `sign-out` challenge this device opened for it; `CODE_INVALID` (with `attemptsRemaining`); or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1356,6 +1411,33 @@ export interface operations {
             };
             /** @description `DEVICE_NOT_FOUND`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_EXPIRED` or `CODE_ALREADY_USED`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes for this challenge. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

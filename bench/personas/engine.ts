@@ -319,7 +319,7 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     const mode = effectiveMode(appliedRule.rule, bucket);
     const granted = verifiedAccess(
       held(device.account) ?? emptyHousehold(device.account, verifiedAt),
-      { deviceId: device.id, deviceType: device.type, temporaryAccessMs: preset.temporaryAccessMs, enforceTravelLimit: mode === 'enforce' },
+      { deviceId: device.id, deviceType: device.type, temporaryAccessMs: preset.temporaryAccessMs, enforceTravelLimit: mode === 'enforce', keyThumbprint: keyOf(device) },
       limits,
       verifiedAt,
     );
@@ -397,7 +397,7 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     sent.set(device.account, [...codes.filter((c) => c.createdAt > now - MS_PER_HOUR), { deviceId: device.id, createdAt: now }]);
     codesSent += 1;
     const reading = readSharing(device.account, network, now);
-    keep(device.account, setPrimaryLocation(household ?? emptyHousehold(device.account, now), device.id, { networkId: network, addressId: address }, reading, limits, now));
+    keep(device.account, setPrimaryLocation(household ?? emptyHousehold(device.account, now), device.id, { networkId: network, addressId: address }, reading, limits, now, keyOf(device)));
     await say(day, now, request, 'ok');
     return true;
   };

@@ -33,13 +33,10 @@ export const verifyBody = z.object({ code });
  */
 export const challengeRequest = z
   .object({
-    purpose: z
-      .enum(CHALLENGE_PURPOSES, { error: 'must be "access", "primary-location" or "sign-out"' })
-      .default('access')
-      .meta({
-        description:
-          '`access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only); `sign-out`: signing out the device `deviceId` from away (at home, or for itself, a device needs no code).',
-      }),
+    purpose: z.enum(CHALLENGE_PURPOSES, { error: 'must be "access", "primary-location" or "sign-out"' }).default('access').meta({
+      description:
+        '`access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only); `sign-out`: signing out the device `deviceId` from away (at home, or for itself, a device needs no code).',
+    }),
     deviceId: id.optional().meta({ description: 'With `sign-out` (and only with it): the device the code signs out.' }),
   })
   .strict()

@@ -10,7 +10,18 @@
  */
 import type { HandlerInput } from '../api/operation';
 import type { z } from 'zod';
-import type { challengeCreated, challengeParam, challengeRequest, deviceIdParam, deviceList, householdNetworks, primaryLocationRequest, signOutRequest, verifyBody, verifySuccess } from '../api/schemas';
+import type {
+  challengeCreated,
+  challengeParam,
+  challengeRequest,
+  deviceIdParam,
+  deviceList,
+  householdNetworks,
+  primaryLocationRequest,
+  signOutRequest,
+  verifyBody,
+  verifySuccess,
+} from '../api/schemas';
 import { deliverCode } from '../challenges/notify';
 import { decideForDevice, householdHashFor, policyContext } from '../edge/decide-request';
 import { metricsRegion, requestRegion } from '../edge/region';
@@ -29,6 +40,7 @@ import { clientAddress } from '../network/network-id';
 import { type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
 import type { EventContext } from '../state/household-events';
 import type { SignOutAuthority } from '../household/events';
+import { signOutAuthority } from '../household/authority';
 import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../challenges/code-allowance';
 
 const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -276,19 +288,22 @@ function eventContext(c: AppContext): EventContext {
 }
 
 /**
- * Who may sign `targetDeviceId` out for this device (contract §6): itself
- * always; another device only when the requester is at home (row 6 matches
- * for it, decided on the source of truth) or with the owner's code, which
- * the account's object checks with the change.
+ * Who may sign `targetDeviceId` out for this device (household/authority.ts):
+ * the facts are the decision's, made on the source of truth — whether row 6
+ * matched for the requester, and whether its key speaks for its id.
  */
-async function signOutAuthority(c: AppContext, device: DeviceIdentity, targetDeviceId: string, body: z.output<typeof signOutRequest>, now: number): Promise<Checked<SignOutAuthority>> {
-  if (targetDeviceId === device.deviceId) return ok('self');
+async function signOutAuthorityFor(c: AppContext, device: DeviceIdentity, targetDeviceId: string, body: z.output<typeof signOutRequest>, now: number): Promise<Checked<SignOutAuthority>> {
   const { decision } = await decideForDevice(c.get('gate'), c.req.raw, { device }, now, 'change');
   if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return err({ reason: decision.reason });
-  // Row 6 matched for the requester (its evidence is set in every mode): at home.
-  if (decision.evidence !== undefined) return ok('home');
-  if (body.challengeId !== undefined && body.code !== undefined && CHALLENGE_ID.test(body.challengeId)) return ok('code');
-  return err({ reason: 'VERIFICATION_REQUIRED', detail: HOW_TO_GET_A_SIGN_OUT_CODE(targetDeviceId) });
+  const authority = signOutAuthority({
+    requesterId: device.deviceId,
+    targetDeviceId,
+    standing: decision.stranger ? 'stranger' : 'own-key',
+    // Row 6 matched for the requester (its evidence is set in every mode): at home.
+    atHome: decision.evidence !== undefined,
+    codeGiven: body.challengeId !== undefined && body.code !== undefined && CHALLENGE_ID.test(body.challengeId),
+  });
+  return authority.ok ? authority : err({ reason: 'VERIFICATION_REQUIRED', detail: HOW_TO_GET_A_SIGN_OUT_CODE(targetDeviceId) });
 }
 
 /** `DELETE /gate/v1/household/devices/{deviceId}`: sign a device out, on the authority `signOutAuthority` finds. */
@@ -297,7 +312,7 @@ export async function signOutDevice(c: AppContext, { device, params, body }: Han
   const now = Date.now();
   const confirmed = await confirmedHousehold(c, device, now);
   if (!confirmed.ok) return refusalProblem(c, confirmed.error);
-  const authority = await signOutAuthority(c, device, params.deviceId, body, now);
+  const authority = await signOutAuthorityFor(c, device, params.deviceId, body, now);
   if (!authority.ok) return refusalProblem(c, authority.error);
   const code = authority.value === 'code' ? { challengeId: body.challengeId!, guess: body.code!, maxAttempts: gate.config.codeMaxAttempts } : undefined;
   const result = await gate.households.change(device.accountId, async (store) =>

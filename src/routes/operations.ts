@@ -75,7 +75,9 @@ export const operations: Operation[] = [
     bodyOptional: true,
     responses: {
       201: { description: 'Code sent.', body: s.challengeCreated },
-      400: problem('`INVALID_REQUEST`: malformed JSON, a `purpose` other than `access`, `primary-location` or `sign-out`, or `deviceId` missing with `sign-out` (or given with another purpose); `field` names it.'),
+      400: problem(
+        '`INVALID_REQUEST`: malformed JSON, a `purpose` other than `access`, `primary-location` or `sign-out`, or `deviceId` missing with `sign-out` (or given with another purpose); `field` names it.',
+      ),
       401: tokenProblem,
       403: problem(
         '`TRAVEL_LIMIT_REACHED` (enforce mode, `access`), `DEVICE_TYPE_NOT_ALLOWED` (`primary-location` from a device that is not a TV), or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).',

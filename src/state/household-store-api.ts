@@ -30,10 +30,7 @@ export interface AuditDelivery {
 }
 
 /** What a code is asked for: a traveller's access, a TV's move (checked against the household's change limit first), or another device's sign-out. */
-export type ChallengeRequest =
-  | { purpose: 'access' }
-  | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits }
-  | { purpose: 'sign-out'; targetDeviceId: string };
+export type ChallengeRequest = { purpose: 'access' } | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits } | { purpose: 'sign-out'; targetDeviceId: string };
 
 export type OpenChallengeResult = OpenedChallenge | Err<PrimaryLocationLimited> | Err<{ reason: 'DEVICE_NOT_FOUND' }>;
 

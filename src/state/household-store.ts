@@ -26,16 +26,7 @@ import {
   type Visit,
 } from '../household/household';
 import { eventsOfChange, type HouseholdEventFinding } from '../household/events';
-import {
-  addExtraMember,
-  addSupportGrant,
-  endSupportGrant,
-  removeExtraMember,
-  primaryLocationChangesUsed,
-  setPrimaryLocation,
-  signOutDevice,
-  type ExtraMemberChange,
-} from '../household/transitions';
+import { addExtraMember, addSupportGrant, endSupportGrant, removeExtraMember, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice, type ExtraMemberChange } from '../household/transitions';
 import { applyVisit, sharingCheckDue } from '../household/visits';
 import { verifiedAccess } from '../household/travel-access';
 
@@ -379,9 +370,10 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    */
   async signOut(accountId: string, input: SignOutInput): Promise<SignOutResult> {
     const now = Date.now();
-    // A device may always sign itself out (its tokens so far stop working), listed or not; another must be held here.
+    // A device may always sign itself out; one the household holds nothing for has nothing to end, and its
+    // sign-out changes nothing (a mark would refuse the id's next sign-in for no one's good). Another device must be held here.
     const self = input.authority === 'self';
-    if (!self && !holdsHistory(await this.household(), input.deviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
+    if (!holdsHistory(await this.household(), input.deviceId)) return self ? ok({ household: (await this.household()) ?? emptyHousehold(accountId, now) }) : err({ reason: 'DEVICE_NOT_FOUND' });
     let spent: Record<string, unknown> = {};
     if (input.authority === 'code') {
       if (!input.code) return err({ reason: 'VERIFICATION_REQUIRED' });
@@ -393,9 +385,9 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       spent = used.value;
     }
     // Read again after the awaits: the device may have been signed out meanwhile (it is still signed out, once).
-    const current = (await this.household()) ?? (self ? emptyHousehold(accountId, now) : null);
-    if (!current || (!self && !holdsHistory(current, input.deviceId))) return err({ reason: 'DEVICE_NOT_FOUND' });
-    const deviceType = input.deviceType ?? current.devices.get(input.deviceId)?.type ?? 'other';
+    const current = await this.household();
+    if (!current || !holdsHistory(current, input.deviceId)) return self && current ? ok({ household: current }) : err({ reason: 'DEVICE_NOT_FOUND' });
+    const deviceType = current.devices.get(input.deviceId)?.type ?? input.deviceType ?? 'other';
     const events = await this.#events.stage(accountId, [{ event: 'device_signed_out', deviceId: input.deviceId, deviceType, by: input.authority }], input.context, now);
     return ok({ household: await this.save(signOutDevice(current, input.deviceId, input.limits, now, deviceType), [], { ...spent, ...events }) });
   }

@@ -64,7 +64,7 @@ export function accountSummary(household: Household, c: AppContext, now: number,
     anchorDeviceId: household.anchorDeviceId,
     anchorConflicts: { count: household.anchorConflicts, lastAt: isoOrNull(household.lastAnchorConflictAt) },
     // A bound key shown short: enough for support to tell two keys apart, never the key.
-    devices: deviceViews(household, gate.limits, now).map((view) => ({ ...view, keyThumbprint: household.devices.get(view.deviceId)?.keyThumbprint?.slice(0, 8) ?? null })),
+    devices: deviceViews(household, gate.limits, now).map((view) => Object.assign(view, { keyThumbprint: household.devices.get(view.deviceId)?.keyThumbprint?.slice(0, 8) ?? null })),
     events,
     grants: household.supportGrants
       .filter((grant) => grant.expiresAt > now)

@@ -97,7 +97,7 @@ export class HouseholdEvents {
     );
     if (fresh.length === 0) return {};
     const at = new Date(now).toISOString();
-    const records = fresh.map((finding): HouseholdEventRecord => ({ ...finding, region: context.region, at }));
+    const records = fresh.map((finding): HouseholdEventRecord => Object.assign({ region: context.region, at }, finding));
     this.#recent = [...records, ...recent].slice(0, RECENT_EVENTS_KEPT);
     const messages = records.map((record) => ({
       message: { ...record, type: 'household_event' as const, accountId, locale: context.locale, message: householdEventText(record.event, context.locale, record.deviceId, record.by) },

@@ -69,8 +69,8 @@ describe('critical: another device of the account cannot sign the anchor TV out 
     cousinAt = ownNetwork().address(7);
     tv = await boundDevice({ account, device: 'tv-main', type: 'tv' });
     cousin = await boundDevice({ account, device: 'phone-cousin', type: 'mobile' });
-    expect((await as(tv, home.address(1), { env })).body).toMatchObject({ decision: 'allow', reason: 'HOUSEHOLD_ESTABLISHED' });
-    expect((await as(cousin, cousinAt, { env })).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+    const [established, challenged] = [await as(tv, home.address(1), { env }), await as(cousin, cousinAt, { env })];
+    if (established.body.reason !== 'HOUSEHOLD_ESTABLISHED' || challenged.body.reason !== 'OUTSIDE_HOUSEHOLD') throw new Error('the household did not form as the scenario needs');
   });
 
   it('from away without the owner’s code: 403 VERIFICATION_REQUIRED with a verify action; a copy of the TV bound to the cousin’s key is refused; the real TV plays on', async () => {

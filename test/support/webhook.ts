@@ -25,7 +25,7 @@ export async function opsEvents(region: string): Promise<Delivery[]> {
 
 export async function lastCode(accountId: string): Promise<string> {
   const all = await deliveries(accountId);
-  const last = all.filter((delivery) => delivery.message.type === 'verification_code').at(-1);
+  const last = all.findLast((delivery) => delivery.message.type === 'verification_code');
   if (!last) throw new Error(`no code was delivered for ${accountId}`);
   return last.message.code!;
 }

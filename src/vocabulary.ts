@@ -57,3 +57,11 @@ export function regionNeverApplies(region: string): string | null {
   if (new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' }).of(region) === undefined) return `${region} is not a country code (ISO 3166-1 alpha-2); no request carries it`;
   return null;
 }
+
+/** What the account owner hears of (contract §6, `household_event`). */
+export const HOUSEHOLD_EVENT_NAMES = ['device_signed_out', 'device_key_refused', 'anchor_changed', 'anchor_conflict'] as const;
+export type HouseholdEventName = (typeof HOUSEHOLD_EVENT_NAMES)[number];
+
+/** Who signed a device out: the device itself, a device at home, a device with the owner's code, or support. */
+export const SIGN_OUT_AUTHORITIES = ['self', 'home', 'code', 'support'] as const;
+export type SignOutAuthority = (typeof SIGN_OUT_AUTHORITIES)[number];

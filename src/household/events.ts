@@ -3,15 +3,10 @@
  * household events, and which of them a change to the household makes. Pure:
  * the account's Durable Object stores and delivers them (state/household-events.ts).
  */
-import type { DeviceType } from '../vocabulary';
+import type { DeviceType, HouseholdEventName, SignOutAuthority } from '../vocabulary';
 import type { Household } from './household';
 
-export const HOUSEHOLD_EVENT_NAMES = ['device_signed_out', 'device_key_refused', 'anchor_changed', 'anchor_conflict'] as const;
-export type HouseholdEventName = (typeof HOUSEHOLD_EVENT_NAMES)[number];
-
-/** Who signed a device out: the device itself, a device at home, a device with the owner's code, or support. */
-export const SIGN_OUT_AUTHORITIES = ['self', 'home', 'code', 'support'] as const;
-export type SignOutAuthority = (typeof SIGN_OUT_AUTHORITIES)[number];
+export { HOUSEHOLD_EVENT_NAMES, SIGN_OUT_AUTHORITIES, type HouseholdEventName, type SignOutAuthority } from '../vocabulary';
 
 /** One event, as a change finds it: which device, and for a sign-out by whom. */
 export interface HouseholdEventFinding {

@@ -4,7 +4,7 @@
  * what they can do if it was not them. The webhook carries the text beside
  * the event's fields, so a sender needs no catalog of its own.
  */
-import type { HouseholdEventName, SignOutAuthority } from '../household/events';
+import type { HouseholdEventName, SignOutAuthority } from '../vocabulary';
 import type { Locale } from './catalog';
 
 type Texts = Record<Locale, string>;

@@ -36,7 +36,6 @@ import { CLOCK_SKEW_SECONDS } from '../identity/jwt-verifier';
 import type { HolderId, NetworkId } from '../network/network-id';
 import { parseConfig } from '../config/config';
 import type { NotifyTarget } from '../challenges/notify';
-import type { HearthEnv } from '../env';
 import { networkSharing, type NetworkSharing } from './network-sharing';
 import { Outbox } from './outbox';
 import { ChallengeBook } from './challenge-book';
@@ -266,7 +265,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   /** The code webhook the owner's events go to (NOTIFY_URL), or null: development logs them. */
   #codeWebhook(): NotifyTarget | null {
     if (this.#notifyTarget === undefined) {
-      const parsed = parseConfig(this.env as unknown as HearthEnv);
+      // The object's bindings are the Worker's: the same configuration, parsed the same way.
+      const parsed = parseConfig(this.env as unknown as Parameters<typeof parseConfig>[0]);
       this.#notifyTarget = parsed.ok ? parsed.value.notify : null;
     }
     return this.#notifyTarget;

@@ -147,12 +147,16 @@ describe('critical: another device of the account cannot sign the anchor TV out 
 
   it('a device signs itself out always; a device at home signs another out without a code', async () => {
     const phone = await boundDevice({ account, device: 'phone-ana', type: 'mobile' });
+    const tablet = await boundDevice({ account, device: 'tablet-ben', type: 'tablet' });
     expect((await as(phone, home.address(2), { env })).status).toBe(200);
+    expect((await as(tablet, home.address(3), { env })).status).toBe(200);
+    // The cousin's phone was refused, so never listed: its own sign-out has nothing to end, and tells nobody.
     expect((await as(cousin, cousinAt, { path: signOutPath('phone-cousin'), method: 'DELETE', env })).status).toBe(204);
-    expect((await as(phone, home.address(2), { path: signOutPath('tv-main'), method: 'DELETE', env })).status).toBe(204);
+    expect((await as(phone, cousinAt, { path: signOutPath('phone-ana'), method: 'DELETE', env })).status).toBe(204);
+    expect((await as(tablet, home.address(3), { path: signOutPath('tv-main'), method: 'DELETE', env })).status).toBe(204);
     const events = await householdEvents(account);
     expect(events.filter((event) => event.event === 'device_signed_out').map((event) => [event.deviceId, event.by])).toEqual([
-      ['phone-cousin', 'self'],
+      ['phone-ana', 'self'],
       ['tv-main', 'home'],
     ]);
   });

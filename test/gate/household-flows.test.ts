@@ -10,6 +10,7 @@ import { passTime } from '../support/clock';
 import { ownNetwork, type TestNetwork } from '../support/networks';
 import { production } from '../support/production';
 import { deviceToken } from '../support/tokens';
+import { householdEvents } from '../support/webhook';
 import { admin } from '../admin/admin-support';
 
 // Each test's home is a network of its own (test/support/networks.ts): households of other tests and files there would make it shared.
@@ -95,6 +96,9 @@ describe('a household forms and holds', () => {
     expect((await household(account))!.anchorConflicts).toBe(1);
     const summary = await admin('GET', `/admin/v1/accounts/${account}`);
     expect(summary.body.anchorConflicts).toEqual({ count: 1, lastAt: expect.any(String) });
+    // The owner is told (contract §6), once, and support sees what they were told.
+    expect((await householdEvents(account)).filter((event) => event.event === 'anchor_conflict')).toEqual([expect.objectContaining({ deviceId: 'tv-living-room', deviceType: 'tv' })]);
+    expect(summary.body.events).toContainEqual(expect.objectContaining({ event: 'anchor_conflict', deviceId: 'tv-living-room' }));
     // The real TV at home is still the household's anchor.
     expect((await decision(tv, HOME_IP)).body.reason).toBe('IN_HOUSEHOLD');
   });

@@ -10,7 +10,7 @@
  * when that fails, by the alarm until they land.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { holdsHistory, isOtherKey, isSignedOut } from '../household/devices';
+import { isOtherKey, isSignedOut } from '../household/devices';
 import { nextAnchorAddressExpiry, pruneAnchorAddresses } from '../household/home-networks';
 import {
   emptyHousehold,
@@ -26,9 +26,8 @@ import {
   type Visit,
 } from '../household/household';
 import { eventsOfChange, type HouseholdEventFinding } from '../household/events';
-import { addExtraMember, addSupportGrant, endSupportGrant, removeExtraMember, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice, type ExtraMemberChange } from '../household/transitions';
+import { addExtraMember, addSupportGrant, endSupportGrant, removeExtraMember, type ExtraMemberChange } from '../household/transitions';
 import { applyVisit, sharingCheckDue } from '../household/visits';
-import { verifiedAccess } from '../household/travel-access';
 
 import { carryEraseFloor, eraseFloor, eraseFloorDocument, floorHousehold, isEraseFloorDocument, type EraseFloor } from '../household/erase-floor';
 import { formerNetworksWithin, noteFormerNetworks, type FormerNetwork } from '../household/former-networks';
@@ -42,13 +41,13 @@ import { ChallengeBook } from './challenge-book';
 import { controlStore, type ControlStore } from './control-store';
 import { HouseholdEvents, type EventContext, type HouseholdEventRecord } from './household-events';
 import { ProofLedger } from './proof-ledger';
+import { HouseholdCodes } from './household-codes';
 import type {
   AuditDelivery,
   ChallengeRequest,
   ExtraMemberRemoval,
   OpenChallengeResult,
   PrimaryLocationInput,
-  PrimaryLocationLimited,
   PrimaryLocationResult,
   ProofAcceptance,
   ProofPresentation,
@@ -65,7 +64,7 @@ import { HOUSEHOLD_MIGRATIONS, SqlSchema } from './sql-schema';
 import { wakeBy } from './alarm';
 import { accountErased, extraMemberAdded, extraMemberRemoved, grantCreated, grantEnded, redactedEntry, type AuditActor } from './audit-entries';
 import { MS_PER_SECOND } from '../time';
-import { err, ok, type Err, type Ok, type Result } from '../result';
+import { err, ok, type Ok, type Result } from '../result';
 
 const HOUSEHOLD = 'household';
 /** After an erase, the floor against the account's older tokens (household/erase-floor.ts); nothing else is kept. */
@@ -97,6 +96,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   readonly #publisher: KvPublisher;
   readonly #events: HouseholdEvents;
   readonly #proofs: ProofLedger;
+  readonly #codes: HouseholdCodes;
   readonly #outbox: Outbox<AuditDelivery>;
   readonly #challenges: ChallengeBook;
   readonly #schema: SqlSchema;
@@ -123,6 +123,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#challenges = new ChallengeBook(ctx.storage);
     this.#events = new HouseholdEvents(ctx.storage, () => this.#codeWebhook());
     this.#proofs = new ProofLedger(ctx.storage.sql, () => this.#schema.ensure());
+    this.#codes = new HouseholdCodes(this.#challenges, {
+      household: () => this.household(),
+      save: (household, audit, extra) => this.save(household, audit, extra),
+      readSharing: (networkId, holderId, limits) => this.#readSharing(networkId, holderId, limits),
+      stageEvents: (accountId, findings, context, now) => this.#events.stage(accountId, findings, context, now),
+      ensureSchema: () => this.#schema.ensure(),
+    });
     this.#outbox = new Outbox<AuditDelivery>(ctx.storage, { prefix: 'outbox:', failureEvent: 'audit_delivery_failed', deliverOne: (delivery) => deliverAudit(env, delivery) });
   }
 
@@ -287,109 +294,29 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     }
   }
 
-  /**
-   * Opens a challenge for a device: a fresh code, counted against the
-   * device's and the account's hourly allowance whatever its purpose. A
-   * `primary-location` code is refused before it exists when the household
-   * has no location change left, so the owner is never sent a code that
-   * cannot work. The caller delivers the code and withdraws the challenge if
-   * delivery fails, so a failed delivery costs the person nothing.
-   */
-  async openChallenge(deviceId: string, codeTtlMs: number, request: ChallengeRequest = { purpose: 'access' }, region?: string): Promise<OpenChallengeResult> {
-    const now = Date.now();
-    if (request.purpose === 'primary-location') {
-      const refused = changeLimitRefusal(await this.household(), request.maxChanges, request.limits, now);
-      if (refused) return refused;
-    }
-    // A code to sign out a device the household does not hold would reach the owner for nothing.
-    if (request.purpose === 'sign-out' && !holdsHistory(await this.household(), request.targetDeviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
-    this.#schema.ensure();
-    return this.#challenges.open(deviceId, request.purpose, codeTtlMs, region, now, request.purpose === 'sign-out' ? request.targetDeviceId : undefined);
+  /** Opens a challenge for a device (household-codes.ts). */
+  openChallenge(deviceId: string, codeTtlMs: number, request: ChallengeRequest = { purpose: 'access' }, region?: string): Promise<OpenChallengeResult> {
+    return this.#codes.open(deviceId, codeTtlMs, request, region);
   }
 
   /** Takes back a challenge whose code could not be delivered: it no longer counts. */
-  async withdrawChallenge(challengeId: string): Promise<void> {
-    await this.#challenges.withdraw(challengeId);
+  withdrawChallenge(challengeId: string): Promise<void> {
+    return this.#codes.withdraw(challengeId);
   }
 
-  /**
-   * Checks an `access` code; a right one grants the device temporary access
-   * and is used up with it. The answer names the region the code was sent in
-   * (the record remembers it), where the funnel counts the attempt.
-   */
-  async verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
-    const result = await this.#verifyAccess(accountId, input);
-    const region = result.ok || result.error.reason !== 'CHALLENGE_NOT_FOUND' ? await this.#challenges.regionOf(input.challengeId) : undefined;
-    return region !== undefined ? { ...result, region } : result;
+  /** Checks an `access` code; a right one grants the device temporary access (household-codes.ts). */
+  verifyChallenge(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
+    return this.#codes.verify(accountId, input);
   }
 
-  async #verifyAccess(accountId: string, input: VerifyChallengeInput): Promise<VerifyChallengeResult> {
-    const now = Date.now();
-    const checked = await this.#challenges.check('access', input, now);
-    if (!checked.ok) return checked;
-    const current = (await this.household()) ?? emptyHousehold(accountId, now);
-    const granted = verifiedAccess(current, input, input.limits, now);
-    if (!granted.ok) return granted;
-    const spent = await this.#challenges.spend(checked.value, now);
-    if (!spent.ok) return spent;
-    const household = await this.save(granted.value, [], spent.value);
-    return ok({ expiresAt: household.devices.get(input.deviceId)!.temporaryAccessUntil!, household });
+  /** Makes the TV's network the primary location with the owner's code (household-codes.ts). */
+  setPrimaryLocation(accountId: string, input: PrimaryLocationInput): Promise<PrimaryLocationResult> {
+    return this.#codes.setPrimaryLocation(accountId, input);
   }
 
-  /**
-   * Makes the TV's network the primary location with the owner's code of a
-   * `primary-location` challenge the TV opened, at most `maxChanges` times
-   * per travel window. The code is checked as verify checks one; the
-   * network's sharing count is read for the change; then the change and the
-   * code marked used are stored in one batch.
-   */
-  async setPrimaryLocation(accountId: string, input: PrimaryLocationInput): Promise<PrimaryLocationResult> {
-    const checked = await this.#challenges.check('primary-location', input, Date.now());
-    if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
-    const refused = changeLimitRefusal(await this.household(), input.maxChanges, input.limits, Date.now());
-    if (refused) return refused;
-    const reading = await this.#readSharing(input.place.networkId, input.place.holderId, input.limits);
-    // Read again after the call out: another request may have moved the household or used the code meanwhile.
-    const now = Date.now();
-    const current = (await this.household()) ?? emptyHousehold(accountId, now);
-    const limited = changeLimitRefusal(current, input.maxChanges, input.limits, now);
-    if (limited) return limited;
-    const spent = await this.#challenges.spend(checked.value, now);
-    if (!spent.ok) return spent;
-    const next = setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now, input.place.keyThumbprint ?? null);
-    const events = input.place.context ? await this.#events.stage(accountId, eventsOfChange(await this.household(), next), input.place.context, now) : {};
-    return ok({ household: await this.save(next, [], { ...spent.value, ...events }) });
-  }
-
-  /**
-   * Signs a device of this household out on the authority the edge found
-   * (`SignOutInput`): with `code`, the owner's code of a `sign-out` challenge
-   * the asking device opened for this device is checked here and used in the
-   * same batch as the sign-out. Everything the device held ends with it
-   * (household/transitions.ts), and the owner hears of it.
-   */
-  async signOut(accountId: string, input: SignOutInput): Promise<SignOutResult> {
-    const now = Date.now();
-    // A device may always sign itself out; one the household holds nothing for has nothing to end, and its
-    // sign-out changes nothing (a mark would refuse the id's next sign-in for no one's good). Another device must be held here.
-    const self = input.authority === 'self';
-    if (!holdsHistory(await this.household(), input.deviceId)) return self ? ok({ household: (await this.household()) ?? emptyHousehold(accountId, now) }) : err({ reason: 'DEVICE_NOT_FOUND' });
-    let spent: Record<string, unknown> = {};
-    if (input.authority === 'code') {
-      if (!input.code) return err({ reason: 'VERIFICATION_REQUIRED' });
-      const guess = { ...input.code, deviceId: input.requesterId, targetDeviceId: input.deviceId };
-      const checked = await this.#challenges.check('sign-out', guess, now);
-      if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
-      const used = await this.#challenges.spend(checked.value, now);
-      if (!used.ok) return used;
-      spent = used.value;
-    }
-    // Read again after the awaits: the device may have been signed out meanwhile (it is still signed out, once).
-    const current = await this.household();
-    if (!current || !holdsHistory(current, input.deviceId)) return self && current ? ok({ household: current }) : err({ reason: 'DEVICE_NOT_FOUND' });
-    const deviceType = current.devices.get(input.deviceId)?.type ?? input.deviceType ?? 'other';
-    const events = await this.#events.stage(accountId, [{ event: 'device_signed_out', deviceId: input.deviceId, deviceType, by: input.authority }], input.context, now);
-    return ok({ household: await this.save(signOutDevice(current, input.deviceId, input.limits, now, deviceType), [], { ...spent, ...events }) });
+  /** Signs a device out on the authority the edge found (household-codes.ts). */
+  signOut(accountId: string, input: SignOutInput): Promise<SignOutResult> {
+    return this.#codes.signOut(accountId, input);
   }
 
   /** Adds a support grant, audited with the change. */
@@ -567,13 +494,6 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#formerNetworks = [];
     this.#events.forget();
   }
-}
-
-/** The household's refusal of one more primary-location change, with when the oldest change in the window leaves it; null while changes are left. */
-function changeLimitRefusal(household: Household | null, maxChanges: number, limits: HouseholdLimits, now: number): Err<PrimaryLocationLimited> | null {
-  if ((household ? primaryLocationChangesUsed(household, limits, now) : 0) < maxChanges) return null;
-  const oldest = household?.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs).toSorted((a, b) => a - b)[0] ?? now;
-  return err({ reason: 'PRIMARY_LOCATION_CHANGE_LIMIT', retryAfterSeconds: Math.max(1, Math.ceil((oldest + limits.travelWindowMs - now) / 1000)) });
 }
 
 /** Appends one outbox entry to the ControlStore's audit log (idempotent by origin). */

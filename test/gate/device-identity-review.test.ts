@@ -7,8 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { callGate, household, newAccount, setRule } from '../support/gate';
 import { ownNetwork } from '../support/networks';
-import { boundDevice, deviceToken, type BoundDevice } from '../support/tokens';
+import { boundDevice, deviceToken, makeDeviceKeyPair, type BoundDevice } from '../support/tokens';
+import { householdEvents } from '../support/webhook';
 import { MAX_DEVICES_PER_HOUSEHOLD } from '../../src/household/household';
+import { RECENT_EVENTS_KEPT } from '../../src/state/household-events';
 
 type Json = Record<string, unknown>;
 
@@ -41,5 +43,25 @@ describe('a household still forming cannot be kept from forming by bound junk id
     // Once formed, the sharer's ids are outside like any other device away.
     const junk = await boundDevice({ account, device: 'junk-late', type: 'mobile' });
     expect((await as(junk, away.address(9))).body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
+  });
+});
+
+describe('the owner hears of a device at most once per event, device and day (contract §6), however many devices', () => {
+  it(`a copy refused for each of ${RECENT_EVENTS_KEPT + 1} bound ids, then the first one's copy again: no second event for it that day`, async () => {
+    await setRule('PE', 'challenge');
+    const account = newAccount('event-flood');
+    const away = ownNetwork();
+    const ids = Array.from({ length: RECENT_EVENTS_KEPT + 1 }, (_, i) => `bound-${i}`);
+    // Bound ids listed while the household forms (any id joins then; a bound one is never dropped).
+    for (const [i, id] of ids.entries()) {
+      const device = await boundDevice({ account, device: id, type: 'mobile' });
+      expect((await as(device, away.address(1 + (i % 200)))).status).toBe(200);
+    }
+    const copyKeys = await makeDeviceKeyPair();
+    const copyOf = (id: string) => boundDevice({ account, device: id, type: 'mobile', keys: copyKeys });
+    for (const id of ids) expect((await as(await copyOf(id), away.address(250))).status).toBe(401);
+    for (let i = 0; i < 3; i += 1) expect((await as(await copyOf(ids[0]!), away.address(250))).status).toBe(401);
+    const told = (await householdEvents(account)).filter((event) => event.event === 'device_key_refused' && event.deviceId === ids[0]);
+    expect(told).toHaveLength(1);
   });
 });

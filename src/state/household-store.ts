@@ -10,8 +10,8 @@
  * when that fails, by the alarm until they land.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { holdsHistory, isOtherKey, isSignedOut } from '../household/devices';
-import { nextAnchorAddressExpiry, pruneAnchorAddresses } from '../household/home-networks';
+import { holdsHistory, isOtherKey, isSignedOut, keyStanding } from '../household/devices';
+import { homeWithoutAnchorRole, nextAnchorAddressExpiry, pruneAnchorAddresses } from '../household/home-networks';
 import {
   emptyHousehold,
   fromHouseholdDocument,
@@ -354,6 +354,12 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const current = (await this.household()) ?? emptyHousehold(accountId, now);
     const limited = changeLimitRefusal(current, input.maxChanges, input.limits, now);
     if (limited) return limited;
+    // The TV's key speaks for its id (contract §2.1): a bound copy of an id with unbound history, not home, takes
+    // neither the id's key nor its anchor role by a move; another key never does. The code is left unused.
+    const key = input.place.keyThumbprint ?? null;
+    const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () => homeWithoutAnchorRole(current, input.place.networkId, input.place.addressId, input.limits, now));
+    if (standing === 'stranger') return err({ reason: 'BIND_AT_HOME' });
+    if (standing === 'other-key') return err({ reason: 'DEVICE_PROOF_REQUIRED' });
     const spent = await this.#challenges.spend(checked.value, now);
     if (!spent.ok) return spent;
     const next = setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now, input.place.keyThumbprint ?? null);

@@ -8,20 +8,21 @@ import { describe, expect, it } from 'vitest';
 import { callGate, household, newAccount, setRule } from '../support/gate';
 import { ownNetwork } from '../support/networks';
 import { boundDevice, deviceToken, makeDeviceKeyPair, type BoundDevice } from '../support/tokens';
-import { householdEvents } from '../support/webhook';
+import { householdEvents, lastCode } from '../support/webhook';
 import { MAX_DEVICES_PER_HOUSEHOLD } from '../../src/household/household';
 import { RECENT_EVENTS_KEPT } from '../../src/state/household-events';
 
 type Json = Record<string, unknown>;
 
-async function call(headers: Record<string, string>, at: string, path = '/gate/v1/decision', method = 'GET'): Promise<{ status: number; body: Json }> {
-  const response = await callGate({ path, method, ip: at, country: 'PE', headers });
+async function call(headers: Record<string, string>, at: string, path = '/gate/v1/decision', method = 'GET', body?: unknown): Promise<{ status: number; body: Json }> {
+  const json = body === undefined ? {} : { headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  const response = await callGate({ path, method, ip: at, country: 'PE', headers, ...json });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
 }
 
-async function as(device: BoundDevice, at: string, path = '/gate/v1/decision', method = 'GET'): Promise<{ status: number; body: Json }> {
-  return call(await device.headers(method, path), at, path, method);
+async function as(device: BoundDevice, at: string, path = '/gate/v1/decision', method = 'GET', body?: unknown): Promise<{ status: number; body: Json }> {
+  return call(await device.headers(method, path), at, path, method, body);
 }
 
 describe('a household still forming cannot be kept from forming by bound junk ids (contract §2.1 "Kept keys", §4 row 4)', () => {
@@ -63,5 +64,45 @@ describe('the owner hears of a device at most once per event, device and day (co
     for (let i = 0; i < 3; i += 1) expect((await as(await copyOf(ids[0]!), away.address(250))).status).toBe(401);
     const told = (await householdEvents(account)).filter((event) => event.event === 'device_key_refused' && event.deviceId === ids[0]);
     expect(told).toHaveLength(1);
+  });
+});
+
+describe('a bound copy of a never-bound TV cannot move the household in the TV’s name (contract §2.1 "The first key", §6)', () => {
+  it('from away its primary-location code is refused before it is sent (BIND_AT_HOME): the owner is never asked to approve "their TV" for a copy', async () => {
+    await setRule('PE', 'challenge');
+    const account = newAccount('copy-moves');
+    const home = ownNetwork();
+    const away = ownNetwork();
+    const realTv = await deviceToken({ account, device: 'tv-main', type: 'tv' });
+    expect((await call({ Authorization: `Bearer ${realTv}` }, home.address(1))).body).toMatchObject({ reason: 'HOUSEHOLD_ESTABLISHED' });
+    const copy = await boundDevice({ account, device: 'tv-main', type: 'tv' });
+    const opened = await as(copy, away.address(1), '/gate/v1/challenges', 'POST', { purpose: 'primary-location' });
+    // Before: 201, the owner (told "tv-main" asks) passed the code on, and the copy moved the household to its network,
+    // took the TV's key and anchor role, and the real TV was 401 DEVICE_PROOF_REQUIRED at home.
+    expect(opened).toMatchObject({ status: 403, body: { reason: 'BIND_AT_HOME' } });
+    expect((await household(account))!.devices.get('tv-main')!.keyThumbprint).toBeNull();
+    expect((await call({ Authorization: `Bearer ${realTv}` }, home.address(1))).body).toMatchObject({ decision: 'allow', reason: 'IN_HOUSEHOLD' });
+  });
+
+  it('a code asked while the id was never seen does not move the household once the id has unbound history: the move is refused and the code left unused', async () => {
+    await setRule('PE', 'challenge');
+    const account = newAccount('copy-moves-later');
+    const home = ownNetwork();
+    const away = ownNetwork();
+    const firstTv = await deviceToken({ account, device: 'tv-main', type: 'tv' });
+    expect((await call({ Authorization: `Bearer ${firstTv}` }, home.address(1))).body).toMatchObject({ reason: 'HOUSEHOLD_ESTABLISHED' });
+    const copy = await boundDevice({ account, device: 'tv-bedroom', type: 'tv' });
+    const opened = await as(copy, away.address(1), '/gate/v1/challenges', 'POST', { purpose: 'primary-location' });
+    expect(opened.status).toBe(201);
+    const code = await lastCode(account);
+    // The real bedroom TV, unbound, then streams at home: its id has history the copy's key may not take away from home.
+    const bedroomTv = await deviceToken({ account, device: 'tv-bedroom', type: 'tv' });
+    expect((await call({ Authorization: `Bearer ${bedroomTv}` }, home.address(2))).body).toMatchObject({ reason: 'IN_HOUSEHOLD' });
+    const moved = await as(copy, away.address(1), '/gate/v1/household/primary-location', 'POST', { challengeId: opened.body.challengeId, code });
+    expect(moved).toMatchObject({ status: 403, body: { reason: 'BIND_AT_HOME' } });
+    const after = (await household(account))!;
+    expect(after.anchorDeviceId).toBe('tv-main');
+    expect(after.devices.get('tv-bedroom')!.keyThumbprint).toBeNull();
+    expect((await call({ Authorization: `Bearer ${bedroomTv}` }, home.address(2))).body).toMatchObject({ decision: 'allow', reason: 'IN_HOUSEHOLD' });
   });
 });

@@ -122,7 +122,8 @@ function signOutMarkLive(device: DeviceRecord, limits: Pick<HouseholdLimits, 'to
  * Past MAX_DEVICES_PER_HOUSEHOLD other devices, devices leave only as
  * `evictableDevices` allows (contract §2.1, "Kept keys"). A household so
  * holds at most MAX_DEVICES_PER_HOUSEHOLD + MAX_SIGN_OUT_MARKS device records,
- * plus the few a verified code or the owner adds past a full list.
+ * plus the few a verified code, the owner or the TV that forms the household
+ * adds past a full list.
  */
 export function forgetOldestDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number): void {
   // Deleting the entry being visited is safe while iterating a Map.

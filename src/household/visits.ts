@@ -76,7 +76,8 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
  * id with unbound history); and a device not listed yet (or signed out) joins
  * only as it may (contract §9: a refused stranger is not stored — it joins
  * when the household is still forming, when it is home, or when the owner or
- * support let it in) and where the list has room (§2.1, "Kept keys").
+ * support let it in) and where the list has room (§2.1, "Kept keys") — the
+ * TV that forms the household always has room.
  */
 function mayWrite(household: Household, visit: Visit, limits: HouseholdLimits): boolean {
   const standing = keyStanding(household, { deviceId: visit.deviceId, keyThumbprint: visit.keyThumbprint ?? null }, () =>
@@ -90,7 +91,10 @@ function mayWrite(household: Household, visit: Visit, limits: HouseholdLimits): 
     homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at)?.evidence != null ||
     household.extraMembers.has(visit.deviceId) ||
     activeSupportGrant(household, visit.deviceId, visit.at) !== undefined;
-  return joins && (listed !== undefined || roomForNewDevice(household, limits, visit.at));
+  // The TV that forms the household is written past a full list (once: it is then the anchor): ids listed while
+  // the household formed, bound and so never dropped, must not keep it from forming (rows 4 and 5 forever).
+  const establishes = household.establishedAt === null && visit.deviceType === 'tv' && visit.networkId !== null;
+  return joins && (listed !== undefined || establishes || roomForNewDevice(household, limits, visit.at));
 }
 
 /**

@@ -90,15 +90,17 @@ async function accessCodeRequest(c: AppContext, device: DeviceIdentity, now: num
  */
 async function primaryLocationCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<CodeRequest>> {
   const gate = c.get('gate');
-  const confirmed = await confirmedHousehold(c, device, now);
-  if (!confirmed.ok) return confirmed;
+  const { decision } = await decideForDevice(gate, c.req.raw, { device }, now, 'change');
+  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return err({ reason: decision.reason });
   if (device.deviceType !== 'tv') return err({ reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
-  const policy = await policyContext(gate, c.req.raw, device.accountId, now);
+  // As for an access code: the move would hand a bound copy the id's key and anchor role away from home, with a
+  // code the owner was told the id's own TV asked for (contract §2.1). Never sent.
+  if (decision.stranger) return err({ reason: 'BIND_AT_HOME' });
   // The region as a decision names it: the request's country, else the key of the rule that applied.
   const asked: CodeRequest = {
-    region: policy.region ?? policy.appliedRule.key,
-    mode: policy.mode,
-    policyVersion: policy.policyVersion,
+    region: decision.region,
+    mode: decision.mode,
+    policyVersion: decision.policyVersion,
     request: { purpose: 'primary-location', maxChanges: gate.config.primaryLocationChangesPerWindow, limits: gate.limits },
   };
   return ok(asked);

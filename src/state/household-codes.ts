@@ -6,7 +6,8 @@
  * (household-store.ts), which wires it to its storage through
  * `HouseholdRoom`; the rules themselves are the household's pure transitions.
  */
-import { holdsHistory } from '../household/devices';
+import { holdsHistory, keyStanding } from '../household/devices';
+import { homeWithoutAnchorRole } from '../household/home-networks';
 import { eventsOfChange, type HouseholdEventFinding } from '../household/events';
 import { emptyHousehold, type Household, type HouseholdLimits, type SharingReading } from '../household/household';
 import { primaryLocationChangesUsed, setPrimaryLocation, signOutDevice } from '../household/transitions';
@@ -110,6 +111,12 @@ export class HouseholdCodes {
     const current = (await this.room.household()) ?? emptyHousehold(accountId, now);
     const limited = changeLimitRefusal(current, input.maxChanges, input.limits, now);
     if (limited) return limited;
+    // The TV's key speaks for its id (contract §2.1): a bound copy of an id with unbound history, not home, takes
+    // neither the id's key nor its anchor role by a move; another key never does. The code is left unused.
+    const key = input.place.keyThumbprint ?? null;
+    const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () => homeWithoutAnchorRole(current, input.place.networkId, input.place.addressId, input.limits, now));
+    if (standing === 'stranger') return err({ reason: 'BIND_AT_HOME' });
+    if (standing === 'other-key') return err({ reason: 'DEVICE_PROOF_REQUIRED' });
     const spent = await this.challenges.spend(checked.value, now);
     if (!spent.ok) return spent;
     const next = setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now, input.place.keyThumbprint ?? null);

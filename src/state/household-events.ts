@@ -18,7 +18,7 @@ import { Outbox } from './outbox';
 
 const RECENT_KEY = 'events:recent';
 export const EVENT_OUTBOX_PREFIX = 'event:';
-/** Support sees this many of an account's latest events… */
+/** Support sees this many of an account's latest events, and at most this many are sent a day (so a day's are all here to dedupe against)… */
 export const RECENT_EVENTS_KEPT = 100;
 /** …of at most this age. */
 export const RECENT_EVENTS_MS = 31 * MS_PER_DAY;
@@ -95,6 +95,12 @@ export class HouseholdEvents {
         findings.findIndex((other) => other.event === finding.event && other.deviceId === finding.deviceId) === index &&
         !recent.some((record) => record.event === finding.event && record.deviceId === finding.deviceId && Date.parse(record.at) > now - MS_PER_DAY),
     );
+    // At most RECENT_EVENTS_KEPT a day: then every event of the last day is still in `recent`, so none is told twice
+    // that day, however many ids a sharer mints; past it, an event is logged, not sent (no owner is flooded).
+    const today = recent.filter((record) => Date.parse(record.at) > now - MS_PER_DAY).length;
+    const room = Math.max(0, RECENT_EVENTS_KEPT - today);
+    if (fresh.length > room) console.log(JSON.stringify({ event: 'household_events_capped', dropped: fresh.length - room }));
+    fresh.splice(room);
     if (fresh.length === 0) return {};
     const at = new Date(now).toISOString();
     const records = fresh.map((finding): HouseholdEventRecord => Object.assign({ region: context.region, at }, finding));

@@ -57,7 +57,10 @@ export interface PrimaryLocationInput extends CodeGuess {
   limits: HouseholdLimits;
 }
 
-export type PrimaryLocationResult = Result<{ household: Household }, { reason: 'VERIFICATION_REQUIRED' } | Exclude<CodeRefusal, { reason: 'CHALLENGE_NOT_FOUND' }> | PrimaryLocationLimited>;
+export type PrimaryLocationResult = Result<
+  { household: Household },
+  { reason: 'VERIFICATION_REQUIRED' | 'BIND_AT_HOME' | 'DEVICE_PROOF_REQUIRED' } | Exclude<CodeRefusal, { reason: 'CHALLENGE_NOT_FOUND' }> | PrimaryLocationLimited
+>;
 
 /**
  * A sign-out (contract §6): which device asks, which device leaves, and on

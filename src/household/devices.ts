@@ -133,13 +133,23 @@ export function forgetOldestDevices(household: Household, limits: Pick<Household
     }
   }
   const marks = [...household.devices.values()].filter((device) => signOutMarkLive(device, limits, now)).toSorted((a, b) => a.signedOutAt! - b.signedOutAt!);
-  for (const device of marks.slice(0, Math.max(0, marks.length - MAX_SIGN_OUT_MARKS))) {
-    household.signedOutBefore = Math.max(household.signedOutBefore ?? 0, device.signedOutAt!);
+  let over = Math.max(0, marks.length - MAX_SIGN_OUT_MARKS);
+  const letGo = (device: DeviceRecord) => {
     if (device.lastSeenAt <= device.signedOutAt!) household.devices.delete(device.deviceId);
     else device.signedOutAt = null;
+  };
+  // Marks of devices that held nothing go first, unfolded: a token they revoked can take nothing back.
+  for (const device of marks.filter((mark) => mark.signedOutHolding === false)) {
+    if (over === 0) break;
+    letGo(device);
+    over -= 1;
   }
-  const over = listedDevices(household, limits, now).length - MAX_DEVICES_PER_HOUSEHOLD;
-  for (const device of evictableDevices(household, limits, now).slice(0, Math.max(0, over))) household.devices.delete(device.deviceId);
+  for (const device of marks.filter((mark) => mark.signedOutHolding !== false).slice(0, over)) {
+    household.signedOutBefore = Math.max(household.signedOutBefore ?? 0, device.signedOutAt!);
+    letGo(device);
+  }
+  const excess = listedDevices(household, limits, now).length - MAX_DEVICES_PER_HOUSEHOLD;
+  for (const device of evictableDevices(household, limits, now).slice(0, Math.max(0, excess))) household.devices.delete(device.deviceId);
 }
 
 /** The devices the cap counts: live sign-out marks have their own cap. */

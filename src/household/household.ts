@@ -101,6 +101,13 @@ export interface DeviceRecord {
    * token for this id with another key, or unbound, is refused.
    */
   keyThumbprint: string | null;
+  /**
+   * Whether the device held anything when it was signed out (a key, trust, access, a slot, a grant, the
+   * anchor role); absent on marks written before v1.4 (read as true). Past MAX_SIGN_OUT_MARKS, marks of
+   * devices that held nothing are let go before any is folded into the account-wide floor, so signing
+   * out ids of one's own making never revokes the household's real devices.
+   */
+  signedOutHolding?: boolean;
 }
 
 export interface ExtraMember {

@@ -7,7 +7,7 @@
 import type { AddressId, NetworkId } from '../network/network-id';
 import { err, ok, type Result } from '../result';
 import type { DeviceType } from '../vocabulary';
-import { forgetOldestDevices } from './devices';
+import { activeSupportGrant, forgetOldestDevices, isTrusted } from './devices';
 import { learnSharing, newHomeNetwork, noteAnchorAddress } from './home-networks';
 import { type DeviceRecord, type Household, type HouseholdLimits, type SharingReading, type SupportGrant, newDevice, touch } from './household';
 
@@ -95,6 +95,7 @@ export function signOutDevice(current: Household, deviceId: string, limits: Pick
   // An id not listed (held only as an extra member or by a grant, or signing itself out) gets an entry for its mark: its tokens so far are refused too.
   const device = household.devices.get(deviceId) ?? newDevice(deviceId, deviceType, now);
   household.devices.set(deviceId, device);
+  device.signedOutHolding = holdsStanding(household, device, limits, now);
   device.signedOutAt = now;
   device.keyThumbprint = null;
   device.lastHomeSeenAt = null;
@@ -109,6 +110,19 @@ export function signOutDevice(current: Household, deviceId: string, limits: Pick
   }
   forgetOldestDevices(household, limits, now);
   return touch(household, now);
+}
+
+/** Whether a device holds anything a sign-out takes away: a key, trust, access, a slot, a grant to it, the anchor role. */
+function holdsStanding(household: Household, device: DeviceRecord, limits: Pick<HouseholdLimits, 'trustWindowMs'>, now: number): boolean {
+  const grant = activeSupportGrant(household, device.deviceId, now);
+  return (
+    device.keyThumbprint !== null ||
+    isTrusted(device, limits, now) ||
+    (device.temporaryAccessUntil !== null && device.temporaryAccessUntil > now) ||
+    household.extraMembers.has(device.deviceId) ||
+    (grant !== undefined && grant.deviceId !== null) ||
+    household.anchorDeviceId === device.deviceId
+  );
 }
 
 /** Adds a time-boxed support grant for one device or (deviceId null) the whole account. */

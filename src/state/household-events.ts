@@ -15,6 +15,10 @@ import { householdEventText } from '../messages/household-events';
 import { MS_PER_DAY } from '../time';
 import type { DeviceType } from '../vocabulary';
 import { Outbox } from './outbox';
+import { wakeBy } from './alarm';
+
+/** When the alarm sends events a delivery behind an answer did not (it was cut short). */
+const RETRY_AFTER_MS = 10_000;
 
 const RECENT_KEY = 'events:recent';
 export const EVENT_OUTBOX_PREFIX = 'event:';
@@ -114,6 +118,18 @@ export class HouseholdEvents {
   /** Sends what is owed; true when nothing is left (the rest waits for the alarm). */
   deliver(now: number): Promise<boolean> {
     return this.#outbox.deliver(now);
+  }
+
+  /**
+   * Starts sending what is owed without waiting for it: the alarm is set
+   * first (so a delivery cut short is sent again), then the webhook is
+   * called behind the caller's back. Answers whether anything was owed.
+   */
+  async sendBehind(now: number): Promise<boolean> {
+    if (!(await this.pending())) return false;
+    await wakeBy(this.storage, now + RETRY_AFTER_MS);
+    void this.deliver(now);
+    return true;
   }
 
   /** Whether any event still waits to be sent. */

@@ -41,6 +41,7 @@ import { ChallengeBook } from './challenge-book';
 import { controlStore, type ControlStore } from './control-store';
 import { HouseholdEvents, type EventContext, type HouseholdEventRecord } from './household-events';
 import { ProofLedger } from './proof-ledger';
+import { PROOF_JTI_TTL_MS } from '../identity/device-proof';
 import { HouseholdCodes } from './household-codes';
 import type {
   AuditDelivery,
@@ -225,7 +226,9 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     }
     this.#dropLegacyJtis();
     const accepted = this.#proofs.accept(presented.keyThumbprint, presented.deviceId, presented.jti, now);
-    return accepted.ok ? ok(undefined) : accepted;
+    if (!accepted.ok) return accepted;
+    await this.#wakeForProofs();
+    return ok(undefined);
   }
 
   /** How many proofs of `deviceId` (any key) the ledger holds now: what support and the tests read. */
@@ -451,10 +454,12 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
    * alarm. The alarm also wakes when the oldest anchor address kept leaves
    * the co-presence window, to forget it then, and when an erase floor lapses.
    */
-  private async afterChange(now: number): Promise<void> {
+  private async afterChange(now: number, fromAlarm = false): Promise<void> {
     await this.#publisher.publish(now);
     const delivered = await this.#outbox.deliver(now);
-    const told = await this.#events.deliver(now);
+    // The owner's events never delay the request that made them (contract §6): sent behind its answer, with the
+    // alarm already set to send them if this object goes away first; the alarm itself waits for them.
+    const told = fromAlarm ? await this.#events.deliver(now) : !(await this.#events.sendBehind(now));
     await this.clearIfErased(now);
     // Everything landed: the safety-net alarm would only wake the object for nothing.
     if (delivered && told && !(await this.#publisher.isPending())) await this.ctx.storage.deleteAlarm();
@@ -462,6 +467,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (expiry !== null) await wakeBy(this.ctx.storage, expiry);
     const floor = await this.#eraseFloor();
     if (floor) await wakeBy(this.ctx.storage, floor.until);
+    await this.#wakeForProofs();
+  }
+
+  /** The alarm wakes when the oldest proof kept leaves its window, so a burst followed by silence leaves no rows behind. */
+  async #wakeForProofs(): Promise<void> {
+    const oldest = this.#schemaEmpty() ? null : this.#proofs.oldestAt();
+    if (oldest !== null) await wakeBy(this.ctx.storage, oldest + PROOF_JTI_TTL_MS + 1);
   }
 
   override async alarm(): Promise<void> {
@@ -474,7 +486,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
         return;
       }
     }
-    await this.afterChange(now);
+    if (!this.#schemaEmpty()) this.#proofs.prune(now);
+    await this.afterChange(now, true);
   }
 
   /**

@@ -11,9 +11,10 @@
  * runs synchronously, so a check and its insert are one step: two
  * concurrent proofs with one `jti` cannot both be accepted.
  *
- * Bound: at most PROOFS_PER_DEVICE_PER_WINDOW rows per device at a time; how
- * many devices an account may present is bounded upstream (the account's
- * rate limit on device-API calls, contract §9).
+ * Bound: at most PROOFS_PER_DEVICE_PER_WINDOW rows per device at a time, and
+ * none older than the window (every proof prunes; the object's alarm wakes
+ * when the oldest lapses). Rows stored follow the rate of accepted proofs —
+ * one per session start of a bound device — never more than two minutes of it.
  */
 import { PROOF_JTI_TTL_MS } from '../identity/device-proof';
 import { err, ok, type Result } from '../result';
@@ -34,7 +35,7 @@ export class ProofLedger {
   accept(keyThumbprint: string, deviceId: string, jti: string, now: number): Result<void, ProofLedgerRefusal> {
     this.ensureSchema();
     const device = `${keyThumbprint}:${deviceId}`;
-    this.sql.exec('DELETE FROM proof_jtis WHERE at <= ?', now - PROOF_JTI_TTL_MS);
+    this.prune(now);
     if (this.sql.exec('SELECT 1 FROM proof_jtis WHERE device = ? AND jti = ?', device, jti).toArray().length > 0) return err({ reason: 'replayed' });
     const held = this.sql.exec<{ n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(at) AS oldest FROM proof_jtis WHERE device = ?', device).one();
     if (held.n >= PROOFS_PER_DEVICE_PER_WINDOW) {
@@ -42,6 +43,16 @@ export class ProofLedger {
     }
     this.sql.exec('INSERT INTO proof_jtis (device, jti, at) VALUES (?, ?, ?)', device, jti, now);
     return ok(undefined);
+  }
+
+  /** Lets go of proofs past their window (every proof does it; the object's alarm too, once the last one lapses). */
+  prune(now: number): void {
+    this.sql.exec('DELETE FROM proof_jtis WHERE at <= ?', now - PROOF_JTI_TTL_MS);
+  }
+
+  /** When the oldest proof kept was accepted; null when none is. */
+  oldestAt(): number | null {
+    return this.sql.exec<{ oldest: number | null }>('SELECT MIN(at) AS oldest FROM proof_jtis').one().oldest;
   }
 
   /** How many proofs of `deviceId` (any key) are held: for tests and support. */

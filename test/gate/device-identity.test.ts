@@ -117,7 +117,7 @@ describe('critical: another device of the account cannot sign the anchor TV out 
     expect(returned.anchorDeviceId).toBe('tv-main');
     expect(returned.devices.get('tv-main')!.keyThumbprint).toBe(await calculateJwkThumbprint(tv.keys.publicJwk, 'sha256'));
 
-    const events = await householdEvents(account);
+    const events = await householdEvents(account, 2);
     expect(events).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ event: 'device_signed_out', deviceId: 'tv-main', deviceType: 'tv', by: 'code', region: 'PE' }),
@@ -154,7 +154,7 @@ describe('critical: another device of the account cannot sign the anchor TV out 
     expect((await as(cousin, cousinAt, { path: signOutPath('phone-cousin'), method: 'DELETE', env })).status).toBe(204);
     expect((await as(phone, cousinAt, { path: signOutPath('phone-ana'), method: 'DELETE', env })).status).toBe(204);
     expect((await as(tablet, home.address(3), { path: signOutPath('tv-main'), method: 'DELETE', env })).status).toBe(204);
-    const events = await householdEvents(account);
+    const events = await householdEvents(account, 2);
     expect(events.filter((event) => event.event === 'device_signed_out').map((event) => [event.deviceId, event.by])).toEqual([
       ['phone-ana', 'self'],
       ['tv-main', 'home'],

@@ -30,9 +30,18 @@ export async function lastCode(accountId: string): Promise<string> {
   return last.message.code!;
 }
 
-/** The household events (contract §6) delivered for `accountId`, oldest first. */
-export async function householdEvents(accountId: string): Promise<Array<Record<string, string>>> {
-  return (await deliveries(accountId)).filter((delivery) => delivery.message.type === 'household_event').map((delivery) => delivery.message);
+/**
+ * The household events (contract §6) delivered for `accountId`, oldest first: sent behind the answer of the
+ * request that made them, so this waits (at most 3 s) until at least `atLeast` have arrived.
+ */
+export async function householdEvents(accountId: string, atLeast = 1): Promise<Array<Record<string, string>>> {
+  const read = async () => (await deliveries(accountId)).filter((delivery) => delivery.message.type === 'household_event').map((delivery) => delivery.message);
+  for (let i = 0; i < 60; i += 1) {
+    const events = await read();
+    if (events.length >= atLeast) return events;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return read();
 }
 
 /** Verifies `t=<unix>,v1=<hex HMAC-SHA-256("<t>.<body>")>` with NOTIFY_SIGNING_KEY. */

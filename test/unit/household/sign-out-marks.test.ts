@@ -31,7 +31,8 @@ describe('sign-out marks are kept exactly as long as they matter', () => {
   it(`past ${MAX_SIGN_OUT_MARKS} live marks, the oldest fold into an account-wide floor that is never less safe`, () => {
     let household = withDevices(0);
     for (let i = 0; i < MAX_SIGN_OUT_MARKS + 5; i++) {
-      household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: null, addressId: null, at: T0 + 10_000 + i * 1000 - 1 }, limits);
+      // Seen at home: each device holds trust when it is signed out, so its mark matters.
+      household = applyVisit(household, { deviceId: `d-${i}`, deviceType: 'mobile', networkId: 'n1.home', addressId: null, at: T0 + 10_000 + i * 1000 - 1 }, limits);
       household = signOutDevice(household, `d-${i}`, limits, T0 + 10_000 + i * 1000);
     }
     const marks = [...household.devices.values()].filter((device) => device.signedOutAt !== null);
@@ -41,6 +42,18 @@ describe('sign-out marks are kept exactly as long as they matter', () => {
     for (let i = 0; i < 5; i++) expect(isSignedOut(household, `d-${i}`, (T0 + 10_000 + i * 1000) / 1000)).toBe(true);
     // A device signed in after the floor is unaffected.
     expect(isSignedOut(household, 'tv', (T0 + 20_000) / 1000)).toBe(false);
+  });
+
+  it('past the cap, marks of devices that held nothing are let go before any folds: signing out ids of one’s own making never revokes the real devices', () => {
+    // A household still forming lists whatever asks (HOUSEHOLD_NOT_SET): a sharer's own ids, each signed out by itself.
+    let household = applyVisit(emptyHousehold('acct', T0), { deviceId: 'owner-phone', deviceType: 'mobile', networkId: 'n1.flat', addressId: null, at: T0 }, limits);
+    for (let i = 0; i < MAX_SIGN_OUT_MARKS + 5; i++) {
+      household = applyVisit(household, { deviceId: `junk-${i}`, deviceType: 'mobile', networkId: 'n1.away', addressId: null, at: T0 + 10_000 + i * 1000 - 1 }, limits);
+      household = signOutDevice(household, `junk-${i}`, limits, T0 + 10_000 + i * 1000);
+    }
+    expect(household.signedOutBefore).toBeNull();
+    expect(isSignedOut(household, 'owner-phone', T0 / 1000)).toBe(false);
+    expect([...household.devices.values()].filter((device) => device.signedOutAt !== null)).toHaveLength(MAX_SIGN_OUT_MARKS);
   });
 
   it('keeps the household bounded however many devices visit', () => {

@@ -15,7 +15,7 @@ export type DeviceType = (typeof DEVICE_TYPES)[number];
  * device temporary access; `primary-location` lets a TV move the household.
  * A code of one purpose never serves the other.
  */
-export const CHALLENGE_PURPOSES = ['access', 'primary-location', 'sign-out'] as const;
+export const CHALLENGE_PURPOSES = ['access', 'primary-location', 'sign-out', 'second-home', 'away-access'] as const;
 export type ChallengePurpose = (typeof CHALLENGE_PURPOSES)[number];
 
 export const MODES = ['off', 'monitor', 'challenge', 'enforce'] as const;

@@ -26,6 +26,9 @@ const code = z.string({ error: 'must be the 6-digit code as a string' }).regex(C
 
 export const verifyBody = z.object({ code });
 
+/** Days of away access: a whole number from 1 (AWAY_ACCESS_MAX, at most 366, is checked against the configuration). */
+const awayDays = z.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1').max(366, 'must be at most 366');
+
 /**
  * `POST /gate/v1/challenges`: what the code is for. The body is optional (no
  * body is `{}`, an `access` code); strict, so a misspelt `purpose` is a 400,
@@ -38,11 +41,14 @@ export const challengeRequest = z
         '`access` (default): temporary access for this device; `primary-location`: a TV moving the household here (TV only); `sign-out`: signing out the device `deviceId` from away (at home, or for itself, a device needs no code).',
     }),
     deviceId: id.optional().meta({ description: 'With `sign-out` (and only with it): the device the code signs out.' }),
+    days: awayDays.optional().meta({ description: 'With `away-access` (and only with it): the days of access the code gives, 1 to `AWAY_ACCESS_MAX`.' }),
   })
   .strict()
   .superRefine((body, ctx) => {
     if (body.purpose === 'sign-out' && body.deviceId === undefined) ctx.addIssue({ code: 'custom', path: ['deviceId'], message: 'is required with purpose "sign-out": the device to sign out' });
     if (body.purpose !== 'sign-out' && body.deviceId !== undefined) ctx.addIssue({ code: 'custom', path: ['deviceId'], message: 'is only taken with purpose "sign-out"' });
+    if (body.purpose === 'away-access' && body.days === undefined) ctx.addIssue({ code: 'custom', path: ['days'], message: 'is required with purpose "away-access": how many days of access' });
+    if (body.purpose !== 'away-access' && body.days !== undefined) ctx.addIssue({ code: 'custom', path: ['days'], message: 'is only taken with purpose "away-access"' });
   })
   .meta({ id: 'ChallengeRequest' });
 
@@ -70,6 +76,17 @@ export const signOutRequest = z
     code: code.optional(),
   })
   .meta({ id: 'SignOutRequest' });
+
+/** `POST /gate/v1/household/away-access`: the owner's code of an `away-access` challenge this device opened, and the days wanted (at most the code's). */
+export const awayAccessRequest = z
+  .object({
+    challengeId: z.string({ error: 'must be the challengeId from POST /gate/v1/challenges' }).max(64, 'must be the challengeId from POST /gate/v1/challenges').optional(),
+    code: code.optional(),
+    days: awayDays.optional().meta({ description: 'At most the days the code was asked with; absent: those.' }),
+  })
+  .meta({ id: 'AwayAccessRequest' });
+
+export const awayAccessGranted = z.object({ decision: z.literal('allow'), reason: z.literal('AWAY_ACCESS'), expiresAt: isoTime }).meta({ id: 'AwayAccessGranted' });
 
 export const health = z.union([
   z.object({ ok: z.literal(true), version: z.string() }).meta({ description: 'Every part is configured.' }),

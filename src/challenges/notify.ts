@@ -23,6 +23,10 @@ export interface VerificationCodeMessage {
   locale: Locale;
   /** For a `sign-out` code: the device the code signs out, so the owner knows what they approve. */
   targetDeviceId?: string;
+  /** For an `away-access` code: how many days of access it gives. */
+  days?: number;
+  /** What the code approves, in `locale` (messages/code-messages.ts). */
+  message?: string;
 }
 
 export interface NotifyTarget {

@@ -40,6 +40,9 @@ export type ConfigBinding =
   | 'EXTRA_MEMBER_SLOTS'
   | 'HOME_NETWORKS_MAX'
   | 'PRIMARY_LOCATION_CHANGES_PER_WINDOW'
+  | 'SECOND_HOMES'
+  | 'AWAY_ACCESS_MAX'
+  | 'AWAY_ACCESS_PER_YEAR'
   | 'IPV4_PREFIX'
   | 'IPV6_PREFIX'
   | 'SHARED_NETWORK_HOUSEHOLDS'
@@ -99,6 +102,11 @@ export interface GateConfig {
   extraMemberSlots: number;
   homeNetworksMax: number;
   primaryLocationChangesPerWindow: number;
+  /** Second homes a household may hold, each set with the owner's code (contract §6); 0 turns them off. */
+  secondHomes: number;
+  /** The longest away access the owner may give one device (AWAY_ACCESS_MAX), and how many an account may give in 365 days. */
+  awayAccessMaxMs: number;
+  awayAccessPerYear: number;
   ipv4Prefix: number;
   ipv6Prefix: number;
   /** A network held as home by more than this many households within the trust window is shared. */
@@ -211,6 +219,9 @@ export const MAX_METRICS_FLUSH_INTERVAL_MS = 10_000;
 
 /** A person waits for the code webhook's answer: a delivery may wait at most this long (NOTIFY_TIMEOUT). */
 export const MAX_NOTIFY_TIMEOUT_MS = 30_000;
+
+/** The longest away access AWAY_ACCESS_MAX may allow: a year and a day (a posting, a school year). */
+export const MAX_AWAY_ACCESS_MS = 366 * 24 * 60 * 60 * 1000;
 
 /** The most RegionMetrics objects per region: a guard's reading pulls one sketch from each (docs/ops.md, "Metrics shards"). */
 export const MAX_METRICS_SHARDS = 64;
@@ -455,6 +466,9 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     extraMemberSlots: read('EXTRA_MEMBER_SLOTS', intFrom(0, 100), 2),
     homeNetworksMax: read('HOME_NETWORKS_MAX', intFrom(1, 100), 3),
     primaryLocationChangesPerWindow: read('PRIMARY_LOCATION_CHANGES_PER_WINDOW', intFrom(0, 1000), 3),
+    secondHomes: read('SECOND_HOMES', intFrom(0, 10), 1),
+    awayAccessMaxMs: read('AWAY_ACCESS_MAX', durationUpTo(MAX_AWAY_ACCESS_MS, { allowZero: false }), parseDurationMs('P180D')),
+    awayAccessPerYear: read('AWAY_ACCESS_PER_YEAR', intFrom(0, 100), 2),
     ipv4Prefix: read('IPV4_PREFIX', intFrom(1, 32), 24),
     ipv6Prefix: read('IPV6_PREFIX', intFrom(1, 128), 56),
     sharedNetworkHouseholds: read('SHARED_NETWORK_HOUSEHOLDS', intFrom(1, 1_000_000), 8),

@@ -197,5 +197,7 @@ export function deviceStatus(household: Household, device: DeviceRecord, limits:
   if (household.extraMembers.has(device.deviceId)) return { status: 'extra-member', accessUntil: null };
   const grant = activeSupportGrant(household, device.deviceId, now);
   if (grant) return { status: 'support-grant', accessUntil: grant.expiresAt };
+  // Away access is time-boxed access from the owner's code, as temporary access is: the list shows it so (contract §6's statuses).
+  if (device.awayAccessUntil !== null && device.awayAccessUntil > now) return { status: 'temporary', accessUntil: device.awayAccessUntil };
   return { status: 'outside', accessUntil: null };
 }

@@ -54,6 +54,8 @@ export interface HomeNetwork {
   anchorAddresses: AnchorAddress[];
   /** The id the network's sharing count holds for this household (released when the account is erased). */
   holderId?: string;
+  /** The home it belongs to: a second home's id; absent: the primary home (v1.4). */
+  homeId?: string;
 }
 
 /** One address the anchor TV used on a shared home network, and when it last did. */
@@ -93,6 +95,8 @@ export interface DeviceRecord {
   signedOutAt: number | null;
   /** Temporary (travel) access granted by a verified code lasts until then. */
   temporaryAccessUntil: number | null;
+  /** Away access the owner gave this device with their code (contract §6, row 10) lasts until then; null: none (v1.4). */
+  awayAccessUntil: number | null;
   /** When each travel grant was given; those inside TRAVEL_WINDOW count against the limit. */
   travelGrantsAt: number[];
   /**
@@ -151,22 +155,50 @@ export interface Household {
   anchorConflicts: number;
   /** When the last such refused join was counted; null: never. */
   lastAnchorConflictAt: number | null;
+  /** The household's second homes (contract §6, `SECOND_HOMES`): each with the TV that keeps it (its anchor). Their networks carry the home's id. */
+  secondHomes: SecondHome[];
+  /** When a second home was set or removed: another change waits 90 days (`SECOND_HOME_LIMIT`). */
+  secondHomeChangesAt: number[];
+  /** When the owner gave a device away access (contract §6): at most AWAY_ACCESS_PER_YEAR within 365 days. */
+  awayAccessGivenAt: number[];
   updatedAt: number;
 }
+
+/** A second home: a TV's network the owner made home with their code; §4 applies to it and its anchor as to the primary home. */
+export interface SecondHome {
+  homeId: string;
+  /** The TV that keeps this home (null after it was signed out, until a TV is seen at home there). */
+  anchorDeviceId: string | null;
+  setAt: number;
+  updatedAt: number;
+}
+
+/** The home a network belongs to: the primary one (absent on networks stored before v1.4), or a second home's id. */
+export const PRIMARY_HOME = 'primary';
 
 /**
  * A household as stored in the Durable Object and published to KV: plain
  * JSON, with devices and extra members as arrays (each entry carries its own
  * id), so no id is ever used as an object key.
  */
-export interface HouseholdDocument extends Omit<Household, 'devices' | 'extraMembers' | 'homeNetworks' | 'anchorConflicts' | 'lastAnchorConflictAt'> {
-  devices: DeviceRecord[];
+export interface HouseholdDocument extends Omit<
+  Household,
+  'devices' | 'extraMembers' | 'homeNetworks' | 'anchorConflicts' | 'lastAnchorConflictAt' | 'secondHomes' | 'secondHomeChangesAt' | 'awayAccessGivenAt'
+> {
+  devices: StoredDeviceRecord[];
   extraMembers: ExtraMember[];
   homeNetworks: StoredHomeNetwork[];
   /** Absent in documents stored before contract v1.3: none counted. */
   anchorConflicts?: number;
   lastAnchorConflictAt?: number | null;
+  /** Absent in documents stored before contract v1.4: none. */
+  secondHomes?: SecondHome[];
+  secondHomeChangesAt?: number[];
+  awayAccessGivenAt?: number[];
 }
+
+/** A device as stored: before v1.4 without away access. */
+export type StoredDeviceRecord = Omit<DeviceRecord, 'awayAccessUntil'> & Partial<Pick<DeviceRecord, 'awayAccessUntil'>>;
 
 /** The settings that shape household transitions and decisions. */
 export interface HouseholdLimits {
@@ -218,6 +250,9 @@ export function emptyHousehold(accountId: string, now: number): Household {
     signedOutBefore: null,
     anchorConflicts: 0,
     lastAnchorConflictAt: null,
+    secondHomes: [],
+    secondHomeChangesAt: [],
+    awayAccessGivenAt: [],
     updatedAt: now,
   };
 }
@@ -239,11 +274,14 @@ export function fromHouseholdDocument(document: HouseholdDocument | LegacyHouseh
     ...document,
     schema: HOUSEHOLD_SCHEMA_VERSION,
     // Devices stored before contract v1.3 were never seen bound.
-    devices: new Map(devices.map((device) => [device.deviceId, { ...device, keyThumbprint: device.keyThumbprint ?? null }])),
+    devices: new Map(devices.map((device) => [device.deviceId, { ...device, keyThumbprint: device.keyThumbprint ?? null, awayAccessUntil: device.awayAccessUntil ?? null }])),
     extraMembers: new Map(members.map((member) => [member.deviceId, member])),
     signedOutBefore: document.signedOutBefore ?? null,
     anchorConflicts: document.anchorConflicts ?? 0,
     lastAnchorConflictAt: document.lastAnchorConflictAt ?? null,
+    secondHomes: 'secondHomes' in document ? (document.secondHomes ?? []) : [],
+    secondHomeChangesAt: 'secondHomeChangesAt' in document ? (document.secondHomeChangesAt ?? []) : [],
+    awayAccessGivenAt: 'awayAccessGivenAt' in document ? (document.awayAccessGivenAt ?? []) : [],
     homeNetworks: document.homeNetworks.map((network): HomeNetwork => (network.anchorAddresses ? (network as HomeNetwork) : { ...UNCHECKED, ...network, anchorAddresses: [] })),
   };
 }
@@ -271,5 +309,5 @@ export function touch(household: Household, now: number): Household {
 
 /** A device record for a device the household has not seen yet. */
 export function newDevice(deviceId: string, type: DeviceType, now: number): DeviceRecord {
-  return { deviceId, type, firstSeenAt: now, lastSeenAt: now, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, travelGrantsAt: [], keyThumbprint: null };
+  return { deviceId, type, firstSeenAt: now, lastSeenAt: now, lastHomeSeenAt: null, signedOutAt: null, temporaryAccessUntil: null, awayAccessUntil: null, travelGrantsAt: [], keyThumbprint: null };
 }

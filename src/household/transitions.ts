@@ -100,6 +100,7 @@ export function signOutDevice(current: Household, deviceId: string, limits: Pick
   device.keyThumbprint = null;
   device.lastHomeSeenAt = null;
   device.temporaryAccessUntil = null;
+  device.awayAccessUntil = null;
   device.travelGrantsAt = [];
   household.extraMembers.delete(deviceId);
   household.supportGrants = household.supportGrants.filter((grant) => grant.deviceId !== deviceId);
@@ -119,6 +120,7 @@ function holdsStanding(household: Household, device: DeviceRecord, limits: Pick<
     device.keyThumbprint !== null ||
     isTrusted(device, limits, now) ||
     (device.temporaryAccessUntil !== null && device.temporaryAccessUntil > now) ||
+    (device.awayAccessUntil !== null && device.awayAccessUntil > now) ||
     household.extraMembers.has(device.deviceId) ||
     (grant !== undefined && grant.deviceId !== null) ||
     household.anchorDeviceId === device.deviceId

@@ -152,6 +152,17 @@ const entries = {
     },
     actions: [],
   },
+  AWAY_ACCESS: {
+    status: 200,
+    title: 'Away access from the account owner',
+    message: {
+      en: 'Enjoy your show. The account owner gave this device access away from home for a while (a posting, a term or a long stay); it ends on its own.',
+      es: 'Disfruta tu programa. El titular de la cuenta dio a este dispositivo acceso fuera de casa por un tiempo (un destino, un semestre o una estadía larga); termina por sí solo.',
+      pt: 'Aproveite seu programa. O titular da conta deu a este dispositivo acesso fora de casa por um tempo (uma missão, um semestre ou uma estadia longa); ele termina sozinho.',
+      fr: 'Bon visionnage. Le titulaire du compte a donné à cet appareil un accès hors du foyer pour un temps (une affectation, un semestre ou un long séjour) ; il prend fin de lui-même.',
+    },
+    actions: [],
+  },
 
   // Decisions that challenge or deny.
   OUTSIDE_HOUSEHOLD: {
@@ -429,6 +440,39 @@ const entries = {
       es: 'Este dispositivo usa ahora una nueva clave de seguridad y solo puede recuperar su lugar en tu hogar estando en casa. Abre la aplicación en él una vez en casa. Si es otro dispositivo, pide al titular de la cuenta que cierre la sesión del anterior.',
       pt: 'Este dispositivo agora usa uma nova chave de segurança e só pode retomar seu lugar na sua casa estando em casa. Abra o aplicativo nele uma vez em casa. Se for outro dispositivo, peça ao titular da conta que desconecte o antigo.',
       fr: 'Cet appareil utilise désormais une nouvelle clé de sécurité et ne peut reprendre sa place dans votre foyer qu’à la maison. Ouvrez l’application dessus une fois à la maison. S’il s’agit d’un autre appareil, demandez au titulaire du compte de déconnecter l’ancien.',
+    },
+    actions: ['help'],
+  },
+  AWAY_ACCESS_LIMIT: {
+    status: 403,
+    title: 'Away access used up for the year',
+    message: {
+      en: 'This account has given away access as many times as a year allows. Ask the account owner to add this device as an extra member, or contact us.',
+      es: 'Esta cuenta ya dio acceso fuera de casa tantas veces como permite un año. Pide al titular de la cuenta que agregue este dispositivo como miembro adicional, o contáctanos.',
+      pt: 'Esta conta já deu acesso fora de casa tantas vezes quanto um ano permite. Peça ao titular da conta que adicione este dispositivo como membro extra, ou fale com a gente.',
+      fr: 'Ce compte a déjà donné un accès hors du foyer autant de fois qu’une année le permet. Demandez au titulaire du compte d’ajouter cet appareil comme membre supplémentaire, ou contactez-nous.',
+    },
+    actions: ['extra-member', 'help'],
+  },
+  ALREADY_HOME: {
+    status: 409,
+    title: 'Already a home of the household',
+    message: {
+      en: 'This network is already one of your household’s homes: nothing to change. Devices here play as at home.',
+      es: 'Esta red ya es uno de los hogares de tu cuenta: no hay nada que cambiar. Los dispositivos aquí se reproducen como en casa.',
+      pt: 'Esta rede já é uma das casas da sua conta: não há nada a mudar. Os dispositivos aqui funcionam como em casa.',
+      fr: 'Ce réseau est déjà l’un des foyers de votre compte : rien à changer. Les appareils ici jouent comme à la maison.',
+    },
+    actions: ['help'],
+  },
+  SECOND_HOME_LIMIT: {
+    status: 429,
+    title: 'Second homes changed too often',
+    message: {
+      en: 'Your household already has as many second homes as it may, or one was set or removed in the last 90 days. Try again later (see Retry-After), or contact us.',
+      es: 'Tu hogar ya tiene tantos segundos hogares como puede, o se definió o quitó uno en los últimos 90 días. Vuelve a intentarlo más tarde (ver Retry-After) o contáctanos.',
+      pt: 'Sua casa já tem tantas segundas casas quanto pode, ou uma foi definida ou removida nos últimos 90 dias. Tente mais tarde (veja Retry-After) ou fale com a gente.',
+      fr: 'Votre foyer a déjà autant de résidences secondaires qu’il le peut, ou l’une a été définie ou retirée ces 90 derniers jours. Réessayez plus tard (voir Retry-After) ou contactez-nous.',
     },
     actions: ['help'],
   },

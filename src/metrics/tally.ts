@@ -61,6 +61,7 @@ export const COUNTED_REASONS = [
   'TOKEN_MISSING',
   'TOKEN_INVALID',
   'TOKEN_EXPIRED',
+  'AWAY_ACCESS',
 ] as const satisfies readonly CountedReason[];
 // Every reason has a cell: a reason added to the decision and not here fails to compile.
 type MustHold<Check extends true> = Check;

@@ -25,6 +25,7 @@ export type DecisionReason =
   | 'TEMPORARY_ACCESS'
   | 'EXTRA_MEMBER'
   | 'SUPPORT_GRANT'
+  | 'AWAY_ACCESS'
   | 'OUTSIDE_HOUSEHOLD'
   | 'TRAVEL_LIMIT_REACHED';
 
@@ -222,6 +223,10 @@ function householdVerdict(input: DecisionInput, state: Household | null, limits:
   const grant = activeSupportGrant(state, device.deviceId, now);
   if (step(10, 'support grant', grant !== undefined, grant ? `${grant.grantId} until ${iso(grant.expiresAt)}` : undefined)) {
     return allowed('SUPPORT_GRANT', grant!.expiresAt);
+  }
+  const awayUntil = record?.awayAccessUntil ?? null;
+  if (step(10, 'away access (the owner’s code)', awayUntil !== null && awayUntil > now, awayUntil ? `until ${iso(awayUntil)}` : undefined)) {
+    return allowed('AWAY_ACCESS', awayUntil!);
   }
 
   const used = travelGrantsUsed(record, limits, now);

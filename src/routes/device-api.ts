@@ -34,39 +34,17 @@ import type { DeviceIdentity } from '../identity/device-token';
 
 import type { AppContext } from '../http/context';
 import { err, ok, type Result } from '../result';
-import { refusalProblem, type Refusal } from './refusal';
+import { refusalProblem } from './refusal';
+import { CHALLENGE_ID, confirmedHousehold, eventContext, type Checked, type CodeRequest } from './device-context';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { type ChallengeRequest, type VerifyChallengeResult } from '../state/household-store';
 import type { EventContext } from '../state/household-events';
 import type { SignOutAuthority } from '../household/events';
 import { signOutAuthority } from '../household/authority';
+import { codeMessageText } from '../messages/code-messages';
+import { awayAccessCodeRequest, secondHomeCodeRequest } from './household-homes';
 import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../challenges/code-allowance';
-
-const CHALLENGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** A device-API step that either goes on with its value or stops with a refusal (told in routes/refusal.ts). */
-type Checked<Value> = Result<Value, Refusal>;
-
-/** The signed-in device's household, straight from the Durable Object; a device signed out since its token was issued is refused. */
-async function confirmedHousehold(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<Household | null>> {
-  const confirmed = await c.get('gate').households.confirm(device.accountId, now);
-  if (!confirmed.ok) return confirmed;
-  const household = confirmed.value;
-  if (isSignedOut(household, device.deviceId, device.issuedAtSeconds)) return err({ reason: 'DEVICE_REVOKED' });
-  // Contract §2.1: a device id seen bound answers only to its key (a bound token's proof was checked at sign-in).
-  if (isOtherKey(household, device.deviceId, device.keyThumbprint)) return err({ reason: 'DEVICE_PROOF_REQUIRED' });
-  return confirmed;
-}
-
-/** Where a code is asked for, and what the household store checks before it opens one. */
-interface CodeRequest {
-  region: string;
-  mode: Mode;
-  /** The rollout version `mode` comes from. */
-  policyVersion: number;
-  request: ChallengeRequest;
-}
 
 /**
  * An `access` code: only for a device the gate would challenge here (an
@@ -123,6 +101,8 @@ async function signOutCodeRequest(c: AppContext, device: DeviceIdentity, targetD
 function codeRequest(c: AppContext, device: DeviceIdentity, body: z.output<typeof challengeRequest>, now: number): Promise<Checked<CodeRequest>> {
   if (body.purpose === 'primary-location') return primaryLocationCodeRequest(c, device, now);
   if (body.purpose === 'sign-out') return signOutCodeRequest(c, device, body.deviceId!, now);
+  if (body.purpose === 'second-home') return secondHomeCodeRequest(c, device, now);
+  if (body.purpose === 'away-access') return awayAccessCodeRequest(c, device, body.days, now);
   return accessCodeRequest(c, device, now);
 }
 
@@ -143,7 +123,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
   const opened = await store.openChallenge(device.deviceId, gate.config.codeTtlMs, asked.request, metricsRegion(asked.region));
   if (!opened.ok) {
     const refused = opened.error;
-    if (refused.reason === 'PRIMARY_LOCATION_CHANGE_LIMIT' || refused.reason === 'DEVICE_NOT_FOUND') return refusalProblem(c, refused);
+    if (refused.reason !== 'CHALLENGE_RATE_LIMITED') return refusalProblem(c, refused);
     return refusalProblem(c, { ...refused, perHour: refused.limit === 'account' ? CHALLENGES_PER_ACCOUNT_PER_HOUR : CHALLENGES_PER_DEVICE_PER_HOUR });
   }
   const challenge = opened.value;
@@ -161,6 +141,13 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
       region: asked.region,
       locale: c.get('locale'),
       ...(asked.request.purpose === 'sign-out' ? { targetDeviceId: asked.request.targetDeviceId } : {}),
+      ...(asked.request.purpose === 'away-access' ? { days: asked.request.days } : {}),
+      message: codeMessageText(asked.request.purpose, c.get('locale'), {
+        code: challenge.code,
+        deviceId: device.deviceId,
+        ...(asked.request.purpose === 'sign-out' ? { targetDeviceId: asked.request.targetDeviceId } : {}),
+        ...(asked.request.purpose === 'away-access' ? { days: asked.request.days, perYear: asked.request.perYear } : {}),
+      }),
     },
     now,
   );
@@ -283,11 +270,6 @@ export async function listDevices(c: AppContext, { device }: HandlerInput<'devic
 
 const HOW_TO_GET_A_SIGN_OUT_CODE = (deviceId: string) =>
   `Signing out another device from away needs the account owner's code. Open a challenge with POST /gate/v1/challenges {"purpose":"sign-out","deviceId":${JSON.stringify(deviceId)}}, then send its challengeId and the code the account owner received. At home, or for this device itself, no code is needed.`;
-
-/** Where a change is asked and in what language: for the owner's event it makes. */
-function eventContext(c: AppContext): EventContext {
-  return { region: metricsRegion(requestRegion(c.req.raw, c.get('gate').config.environment)), locale: c.get('locale') };
-}
 
 /**
  * Who may sign `targetDeviceId` out for this device (household/authority.ts):

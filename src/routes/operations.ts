@@ -10,6 +10,7 @@ import { deleteRule, getRollout, putRule } from './admin-rollout';
 import { getMetrics, previewRule } from './admin-metrics';
 import { getDecision } from './decision';
 import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyChallenge } from './device-api';
+import { giveAwayAccess } from './household-homes';
 import { health } from './health';
 
 const problem = (description: string) => ({ description, problem: true });
@@ -80,13 +81,13 @@ export const operations: Operation[] = [
       ),
       401: tokenProblem,
       403: problem(
-        '`TRAVEL_LIMIT_REACHED` (enforce mode, `access`), `DEVICE_TYPE_NOT_ALLOWED` (`primary-location` from a device that is not a TV), or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).',
+        '`TRAVEL_LIMIT_REACHED` (enforce mode, `access`), `DEVICE_TYPE_NOT_ALLOWED` (`primary-location` or `second-home` from a device that is not a TV), `AWAY_ACCESS_LIMIT` (`away-access`: the account gave `AWAY_ACCESS_PER_YEAR` in 365 days; nothing sent), `BIND_AT_HOME` (a device bound since its id was last home, asking away for what only its id could take), or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`).',
       ),
       404: problem('`DEVICE_NOT_FOUND` (`sign-out`): the household holds no such device; no code was sent.'),
-      409: problem('`NOT_REQUIRED` (`access` only): the device is allowed anyway.'),
+      409: problem('`NOT_REQUIRED` (`access` only): the device is allowed anyway; `ALREADY_HOME` (`second-home`): this network is already one of the household’s homes.'),
       413: tooLarge,
       429: problem(
-        '`CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); or `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window, and no code was sent. See Retry-After.',
+        '`CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window; or `SECOND_HOME_LIMIT` (`second-home`): past `SECOND_HOMES`, or a second home set or removed within 90 days — no code was sent. See Retry-After.',
       ),
       502: problem('`NOTIFY_FAILED`: the code could not be delivered; nothing was counted.'),
     },
@@ -140,6 +141,30 @@ export const operations: Operation[] = [
       429: problem('`CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After.'),
     },
     handler: movePrimaryLocation,
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/gate/v1/household/away-access',
+    operationId: 'giveAwayAccess',
+    summary: 'Access from anywhere for this device, for a posting, a term or a long stay, with the owner’s code',
+    description:
+      'Send the `challengeId` of an `away-access` challenge this device opened (`POST /gate/v1/challenges` with `{ "purpose": "away-access", "days": N }`) and the code the owner received; `days`, if given, at most the code’s. The device then plays from anywhere until `expiresAt` (decision row 10, reason `AWAY_ACCESS`); a sign-out ends it, and support may end it early. At most `AWAY_ACCESS_PER_YEAR` per account in 365 days.',
+    tag: 'Device',
+    auth: 'device',
+    body: s.awayAccessRequest,
+    bodyOptional: true,
+    responses: {
+      200: { description: 'Away access given.', body: s.awayAccessGranted },
+      400: problem('`INVALID_REQUEST`: `days` not a whole number from 1 to `AWAY_ACCESS_MAX` (in days), or more than the code was asked with; a malformed `code` or `challengeId` (`field` names it).'),
+      401: tokenProblem,
+      403: problem(
+        '`VERIFICATION_REQUIRED` (with a `verify` action): no code, or not that of an `away-access` challenge this device opened; `CODE_INVALID` with `attemptsRemaining`; `AWAY_ACCESS_LIMIT`: the account gave `AWAY_ACCESS_PER_YEAR` in the last 365 days (Retry-After); `BIND_AT_HOME`: a device bound since its id was last home; or `CROSS_SITE_REQUEST`.',
+      ),
+      410: problem('`CHALLENGE_EXPIRED` or `CODE_ALREADY_USED`.'),
+      413: tooLarge,
+      429: problem('`CHALLENGE_LOCKED`: too many wrong codes.'),
+    },
+    handler: giveAwayAccess,
   }),
   defineOperation({
     method: 'get',

@@ -29,7 +29,8 @@ export type Refusal =
   /** With the decision that refused (a code asked for where none can help); without, a verified code past the travel grants. */
   | { reason: 'TRAVEL_LIMIT_REACHED'; decided?: { decision: Outcome; policyVersion: number; deviceType: DeviceType } }
   | { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number; perHour: number }
-  | { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number }
+  | { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT' | 'SECOND_HOME_LIMIT' | 'AWAY_ACCESS_LIMIT'; retryAfterSeconds: number }
+  | { reason: 'ALREADY_HOME' }
   | { reason: 'CODE_INVALID'; attemptsRemaining: number }
   | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
   | { reason: 'CHALLENGE_NOT_FOUND' | 'CHALLENGE_LOCKED' | 'DEVICE_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND' }
@@ -80,7 +81,9 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
       return problemFor(c, 'CHALLENGE_RATE_LIMITED', { detail, headers: { 'Retry-After': String(retryAfterSeconds) }, extra: { limit, retryAfterSeconds } });
     }
     case 'PRIMARY_LOCATION_CHANGE_LIMIT':
-      return problemFor(c, 'PRIMARY_LOCATION_CHANGE_LIMIT', { headers: { 'Retry-After': String(refusal.retryAfterSeconds) }, extra: { retryAfterSeconds: refusal.retryAfterSeconds } });
+    case 'SECOND_HOME_LIMIT':
+    case 'AWAY_ACCESS_LIMIT':
+      return problemFor(c, refusal.reason, { headers: { 'Retry-After': String(refusal.retryAfterSeconds) }, extra: { retryAfterSeconds: refusal.retryAfterSeconds } });
     case 'CODE_INVALID':
       return problemFor(c, 'CODE_INVALID', { extra: { attemptsRemaining: refusal.attemptsRemaining } });
     case 'CHALLENGE_EXPIRED':
@@ -117,6 +120,7 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
     case 'VERIFICATION_REQUIRED':
       return problemFor(c, 'VERIFICATION_REQUIRED', refusal.detail ? { detail: refusal.detail } : {});
     case 'BIND_AT_HOME':
+    case 'ALREADY_HOME':
     case 'CHALLENGE_NOT_FOUND':
     case 'CHALLENGE_LOCKED':
     case 'DEVICE_NOT_FOUND':

@@ -71,3 +71,21 @@ export function redactedEntry(entry: AuditInput, accountId: string, pseudonym: s
   if (!names) return entry;
   return { ...entry, target: `accounts/${pseudonym}`, before: null, after: null, note: null };
 }
+
+/** Away access the owner gave a device with their code (contract §6): the code is the evidence, so the actor is the owner. */
+export function awayAccessGiven(accountId: string, deviceId: string, days: number, until: number): AuditInput {
+  return { actor: 'account-owner (code)', action: 'away-access.give', target: `accounts/${accountId}/away-access/${deviceId}`, before: null, after: { deviceId, days, until: iso(until) }, note: null };
+}
+
+/** Away access support ended before its time. */
+export function awayAccessEnded(accountId: string, deviceId: string, until: number, by: AuditActor): AuditInput {
+  return { actor: by.actor, action: 'away-access.end', target: `accounts/${accountId}/away-access/${deviceId}`, before: { deviceId, until: iso(until) }, after: null, note: by.note ?? null };
+}
+
+/** A second home set or removed with the owner's code. */
+export function secondHomeChanged(accountId: string, change: 'set' | 'remove', home: { homeId: string; anchorDeviceId: string | null }): AuditInput {
+  const target = `accounts/${accountId}/second-homes/${home.homeId}`;
+  return change === 'set'
+    ? { actor: 'account-owner (code)', action: 'second-home.set', target, before: null, after: { anchorDeviceId: home.anchorDeviceId }, note: null }
+    : { actor: 'account-owner (code)', action: 'second-home.remove', target, before: { anchorDeviceId: home.anchorDeviceId }, after: null, note: null };
+}

@@ -30,6 +30,8 @@ export interface ChallengeRecord {
   region?: string;
   /** For a `sign-out` code: the device it signs out (v1.4). The code serves that device's sign-out only. */
   targetDeviceId?: string;
+  /** For an `away-access` code: the days it gives at most (v1.4). */
+  days?: number;
 }
 
 export type OpenedChallenge = Result<{ challengeId: string; code: string; expiresAt: number }, { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number }>;
@@ -60,7 +62,14 @@ export class ChallengeBook {
    * caller delivers the code and withdraws the challenge if delivery fails,
    * so a failed delivery costs the person nothing.
    */
-  async open(deviceId: string, purpose: ChallengePurpose, codeTtlMs: number, region: string | undefined, now: number, targetDeviceId?: string): Promise<OpenedChallenge> {
+  async open(
+    deviceId: string,
+    purpose: ChallengePurpose,
+    codeTtlMs: number,
+    region: string | undefined,
+    now: number,
+    scope: { targetDeviceId?: string; days?: number } = {},
+  ): Promise<OpenedChallenge> {
     const limited = codeRateLimit([...(await this.#recent(now)).values()], deviceId, now);
     if (limited) return err({ reason: 'CHALLENGE_RATE_LIMITED', ...limited });
     const code = newCode();
@@ -76,7 +85,8 @@ export class ChallengeBook {
       attempts: 0,
       usedAt: null,
       ...(region !== undefined ? { region } : {}),
-      ...(targetDeviceId !== undefined ? { targetDeviceId } : {}),
+      ...(scope.targetDeviceId !== undefined ? { targetDeviceId: scope.targetDeviceId } : {}),
+      ...(scope.days !== undefined ? { days: scope.days } : {}),
     };
     await this.storage.put(CHALLENGE_PREFIX + challenge.challengeId, challenge);
     return ok({ challengeId: challenge.challengeId, code, expiresAt: challenge.expiresAt });
@@ -123,6 +133,11 @@ export class ChallengeBook {
     const fresh = await this.storage.get<ChallengeRecord>(key);
     if (!fresh || fresh.usedAt !== null) return err({ reason: 'CHALLENGE_EXPIRED', used: true });
     return ok({ [key]: { ...fresh, usedAt: now } });
+  }
+
+  /** The days an `away-access` challenge's code gives at most (undefined for other purposes). */
+  async daysOf(key: string): Promise<number | undefined> {
+    return (await this.storage.get<ChallengeRecord>(key))?.days;
   }
 
   /** The metrics region a challenge's code was sent in (absent on challenges from before v1.3, and on unknown ones). */

@@ -12,12 +12,17 @@ import { eventsOfChange, type HouseholdEventFinding } from '../household/events'
 import { emptyHousehold, type Household, type HouseholdLimits, type SharingReading } from '../household/household';
 import { primaryLocationChangesUsed, setPrimaryLocation, signOutDevice } from '../household/transitions';
 import { verifiedAccess } from '../household/travel-access';
+import { awayAccessLimit, grantAwayAccess } from '../household/away-access';
+import { secondHomeLimit } from '../household/second-homes';
+import { awayAccessGiven } from './audit-entries';
 import type { HolderId, NetworkId } from '../network/network-id';
 import { err, ok, type Err } from '../result';
 import type { ChallengeBook } from './challenge-book';
 import type { EventContext } from './household-events';
 import type {
   AuditDelivery,
+  AwayAccessInput,
+  AwayAccessResult,
   ChallengeRequest,
   OpenChallengeResult,
   PrimaryLocationInput,
@@ -60,8 +65,41 @@ export class HouseholdCodes {
     }
     // A code to sign out a device the household does not hold would reach the owner for nothing.
     if (request.purpose === 'sign-out' && !holdsHistory(await this.room.household(), request.targetDeviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
+    // A limit the code could not get past answers before a code is sent (contract §6).
+    if (request.purpose === 'second-home') {
+      const refused = secondHomeLimit(await this.room.household(), request.secondHomes, now);
+      if (refused) return err(refused);
+    }
+    if (request.purpose === 'away-access') {
+      const refused = awayAccessLimit(await this.room.household(), request.perYear, now);
+      if (refused) return err(refused);
+    }
     this.room.ensureSchema();
-    return this.challenges.open(deviceId, request.purpose, codeTtlMs, region, now, request.purpose === 'sign-out' ? request.targetDeviceId : undefined);
+    const scope = request.purpose === 'sign-out' ? { targetDeviceId: request.targetDeviceId } : request.purpose === 'away-access' ? { days: request.days } : {};
+    return this.challenges.open(deviceId, request.purpose, codeTtlMs, region, now, scope);
+  }
+
+  /**
+   * Away access for the device that opened an `away-access` challenge, with
+   * the owner's code: for the days the code was asked with (or fewer, asked
+   * now), counted against the account's year; the code is used in the same
+   * batch, and the change audited with the owner's code as its evidence.
+   */
+  async giveAwayAccess(accountId: string, input: AwayAccessInput): Promise<AwayAccessResult> {
+    const now = Date.now();
+    const checked = await this.challenges.check('away-access', input, now);
+    if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
+    const coded = (await this.challenges.daysOf(checked.value)) ?? 0;
+    const days = input.days ?? coded;
+    if (days > coded) return err({ reason: 'DAYS_OVER_CODE', days: coded });
+    const current = (await this.room.household()) ?? emptyHousehold(accountId, now);
+    const granted = grantAwayAccess(current, { deviceId: input.deviceId, deviceType: input.deviceType, days, keyThumbprint: input.keyThumbprint, perYear: input.perYear }, now);
+    if (!granted.ok) return granted;
+    const spent = await this.challenges.spend(checked.value, now);
+    if (!spent.ok) return spent;
+    const expiresAt = granted.value.devices.get(input.deviceId)!.awayAccessUntil!;
+    const audit = awayAccessGiven(accountId, input.deviceId, days, expiresAt);
+    return ok({ expiresAt, household: await this.room.save(granted.value, [{ entry: audit }], spent.value) });
   }
 
   /** Takes back a challenge whose code could not be delivered: it no longer counts. */

@@ -30,9 +30,34 @@ export interface AuditDelivery {
 }
 
 /** What a code is asked for: a traveller's access, a TV's move (checked against the household's change limit first), or another device's sign-out. */
-export type ChallengeRequest = { purpose: 'access' } | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits } | { purpose: 'sign-out'; targetDeviceId: string };
+export type ChallengeRequest =
+  | { purpose: 'access' }
+  | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits }
+  | { purpose: 'sign-out'; targetDeviceId: string }
+  | { purpose: 'second-home'; secondHomes: number }
+  | { purpose: 'away-access'; days: number; perYear: number };
 
-export type OpenChallengeResult = OpenedChallenge | Err<PrimaryLocationLimited> | Err<{ reason: 'DEVICE_NOT_FOUND' }>;
+export type OpenChallengeResult =
+  OpenedChallenge | Err<PrimaryLocationLimited> | Err<SecondHomeLimited> | Err<{ reason: 'DEVICE_NOT_FOUND' }> | Err<{ reason: 'AWAY_ACCESS_LIMIT'; retryAfterSeconds: number }>;
+
+export type SecondHomeLimited = { reason: 'SECOND_HOME_LIMIT'; retryAfterSeconds: number };
+
+/** Away access with the owner's code of an `away-access` challenge the device opened (contract §6). */
+export interface AwayAccessInput extends CodeGuess {
+  deviceType: DeviceType;
+  /** The days asked now: at most the code's; absent, the code's. */
+  days?: number;
+  perYear: number;
+  keyThumbprint: string | null;
+}
+
+export type AwayAccessResult = Result<
+  { expiresAt: number; household: Household },
+  | { reason: 'VERIFICATION_REQUIRED' | 'BIND_AT_HOME' | 'DEVICE_PROOF_REQUIRED' }
+  | { reason: 'AWAY_ACCESS_LIMIT'; retryAfterSeconds: number }
+  | { reason: 'DAYS_OVER_CODE'; days: number }
+  | Exclude<CodeRefusal, { reason: 'CHALLENGE_NOT_FOUND' }>
+>;
 
 export interface VerifyChallengeInput extends CodeGuess {
   deviceType: DeviceType;

@@ -45,6 +45,8 @@ import { PROOF_JTI_TTL_MS } from '../identity/device-proof';
 import { HouseholdCodes } from './household-codes';
 import type {
   AuditDelivery,
+  AwayAccessInput,
+  AwayAccessResult,
   ChallengeRequest,
   ExtraMemberRemoval,
   OpenChallengeResult,
@@ -315,6 +317,11 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   /** Makes the TV's network the primary location with the owner's code (household-codes.ts). */
   setPrimaryLocation(accountId: string, input: PrimaryLocationInput): Promise<PrimaryLocationResult> {
     return this.#codes.setPrimaryLocation(accountId, input);
+  }
+
+  /** Away access for a device with the owner's code (household-codes.ts). */
+  giveAwayAccess(accountId: string, input: AwayAccessInput): Promise<AwayAccessResult> {
+    return this.#codes.giveAwayAccess(accountId, input);
   }
 
   /** Signs a device out on the authority the edge found (household-codes.ts). */

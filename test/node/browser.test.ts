@@ -8,7 +8,8 @@ import { type Browser, type BrowserContext, type Page, type Route } from 'playwr
 import { launchChromium } from './chromium';
 import { accessibilityProblems, codeFromLog as codeInLog, focused, textOf, visible, WAIT } from './page-checks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
+import { calculateJwkThumbprint } from 'jose';
+import { makeDeviceKeyPair, mintAdminToken, mintDeviceProof, mintDeviceToken } from '../../dev/tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
 import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
@@ -265,6 +266,17 @@ describe('the ops console', () => {
       (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': ip, 'Hearth-Sim-Country': 'CR' } })).json();
     await decide(tv, '203.0.113.10');
     expect(await decide(stranger, '198.51.100.1')).toMatchObject({ decision: 'allow', mode: 'monitor' });
+    // What support reads of keys and events (counted in GT, so CR's counts below stay the two sessions above): a phone
+    // bound to its key at home, and a tablet that signs itself out.
+    const atHome = { 'CF-Connecting-IP': '203.0.113.11', 'Hearth-Sim-Country': 'GT' };
+    const keys = await makeDeviceKeyPair();
+    const bound = await mintDeviceToken({ account, device: 'phone-bound', type: 'mobile', ttlSeconds: 600, bindTo: keys.publicJwk });
+    const proof = await mintDeviceProof({ privateJwk: keys.privateJwk, method: 'GET', url: `${gate.url}/gate/v1/decision`, token: bound });
+    expect((await fetch(`${gate.url}/gate/v1/decision`, { headers: { ...atHome, Authorization: `DPoP ${bound}`, DPoP: proof } })).status).toBe(200);
+    const tablet = await mintDeviceToken({ account, device: 'old-tablet', type: 'tablet', ttlSeconds: 600 });
+    expect((await fetch(`${gate.url}/gate/v1/decision`, { headers: { ...atHome, Authorization: `Bearer ${tablet}` } })).status).toBe(200);
+    expect((await fetch(`${gate.url}/gate/v1/household/devices/old-tablet`, { method: 'DELETE', headers: { ...atHome, Authorization: `Bearer ${tablet}` } })).status).toBe(204);
+
     const context = await newContext();
     const page = await context.newPage();
     await page.goto('/admin/console');
@@ -311,7 +323,29 @@ describe('the ops console', () => {
 
     await page.fill('#account-id', account);
     await page.click('#account-form button[type=submit]');
-    await textOf(page.locator('#account-devices')).toContain('stranger');
+    // The stranger, refused and never let in, is not listed (contract §9): the devices seen at home are.
+    await textOf(page.locator('#account-devices')).toContain('phone-bound');
+    expect(await page.locator('#account-devices').textContent()).not.toContain('stranger');
+    // Each device's key by its short thumbprint, the anchor conflicts, and what the owner was told (newest first).
+    const thumbprint = (await calculateJwkThumbprint(keys.publicJwk, 'sha256')).slice(0, 8);
+    const deviceRow = (id: string) => page.locator('#account-devices tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^${id}$`) }) });
+    expect(await deviceRow('phone-bound').locator('td').allTextContents()).toEqual([
+      'phone-bound',
+      'mobile',
+      'home',
+      `key ${thumbprint}…`,
+      expect.stringMatching(/^\d{4}-/),
+      expect.stringMatching(/^\d{4}-/),
+    ]);
+    expect(await deviceRow('tv').locator('td').nth(3).textContent()).toBe('not bound');
+    await textOf(page.locator('#account-conflicts')).toBe('Anchor conflicts: none: the TV’s id has only streamed where the TV is');
+    expect(await page.locator('#account-events tr').first().locator('td').allTextContents()).toEqual([
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/),
+      'signed out',
+      'old-tablet (tablet)',
+      'by the device itself (self)',
+      'GT',
+    ]);
     // The address explained goes in the body of a POST: no URL the browser asks for carries it.
     const requestLines: string[] = [];
     page.on('request', (request) => requestLines.push(`${request.method()} ${request.url()}`));

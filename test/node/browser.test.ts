@@ -267,8 +267,9 @@ describe('the ops console', () => {
     await decide(tv, '203.0.113.10');
     expect(await decide(stranger, '198.51.100.1')).toMatchObject({ decision: 'allow', mode: 'monitor' });
     // What support reads of keys and events (counted in GT, so CR's counts below stay the two sessions above): a phone
-    // bound to its key at home, and a tablet that signs itself out.
-    const atHome = { 'CF-Connecting-IP': '203.0.113.11', 'Hearth-Sim-Country': 'GT' };
+    // bound to its key at home, and a tablet that signs itself out. At the TV's own address: this file's households
+    // make 203.0.113.0/24 a shared network, where only the TV's address is home.
+    const atHome = { 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'GT' };
     const keys = await makeDeviceKeyPair();
     const bound = await mintDeviceToken({ account, device: 'phone-bound', type: 'mobile', ttlSeconds: 600, bindTo: keys.publicJwk });
     const proof = await mintDeviceProof({ privateJwk: keys.privateJwk, method: 'GET', url: `${gate.url}/gate/v1/decision`, token: bound });

@@ -136,6 +136,13 @@ describe('your devices, on the help page', () => {
       await page.locator('#devices').screenshot({ path: `${SHOTS}/help-devices-${size}.png` });
       expect(await accessibilityProblems(page)).toEqual([]);
     }
+    // At home, another device signs out with no code: the list is read again and says so.
+    await page.click('[data-sign-out="tablet-cousin"]');
+    await textOf(page.locator('#signout-text')).toBe('Déconnecter « tablet-cousin » ? Il arrête la lecture et ne garde rien de ce qu’il avait. Pour regarder dessus à nouveau, il faut s’y connecter.');
+    await page.click('#signout-confirm');
+    await textOf(page.locator('#devices-status')).toBe('« tablet-cousin » est déconnecté et ne garde rien de ce qu’il avait. Pour regarder dessus à nouveau, il faut s’y connecter.');
+    await expect.poll(async () => (await page.locator('#device-list li', { hasText: 'tablet-cousin' }).innerText()).replace(/\s+/g, ' '), WAIT).toBe('tablet-cousin Tablette · Déconnecté');
+    expect(await page.locator('#code-form').isVisible()).toBe(false);
     await context.close();
 
     // A browser with no device sees no list.

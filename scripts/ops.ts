@@ -10,7 +10,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { adminApi, ifMatch, type Counts, type Metrics, type Problem, type Rollout, type RolloutRuleInput } from '../src/admin-client/client.ts';
 import {
-  describeAnchorConflicts,
   describePreview,
   describeSharedNetworks,
   durationMinutes,
@@ -27,6 +26,8 @@ import { ADMIN_SCOPES, DEVICE_TYPES, MODES, regionNeverApplies } from '../src/vo
 import { terminalSafeJson, visibleDeep, visibleText } from '../src/admin-client/visible-text.ts';
 import { guardMinimum } from '../src/admin-client/rule-text.ts';
 import { mintAdminToken } from '../dev/tokens.ts';
+import { accountReport } from './account-report.ts';
+import { table } from './text-table.ts';
 
 /** A mistake in the command line: exit 2, with the command's usage line. */
 class UsageError extends Error {}
@@ -141,7 +142,19 @@ Examples:
     options: ['since', 'step'],
   },
   { name: 'audit', args: [], usage: '[--limit 20] [--cursor ID]', summary: 'The audit trail, newest first.', options: ['limit', 'cursor'] },
-  { name: 'account show', args: ['ACCOUNT'], usage: 'ACCOUNT', summary: "An account's household: networks, devices, grants, extra members.", options: [] },
+  {
+    name: 'account show',
+    args: ['ACCOUNT'],
+    usage: 'ACCOUNT',
+    summary: "An account's household: networks, devices and their keys, anchor conflicts, events, grants, extra members.",
+    options: [],
+    more: [
+      'Never an address. Devices: key is the first 8 characters of the thumbprint of the key the device is bound to',
+      '(DPoP; only that key speaks for its id until a sign-out), or "not bound". Anchor conflicts: times a copy of the',
+      "anchor TV's id tried to move the household while the TV was at home. Household events: what the owner was told",
+      '(signed out and by whom, a key refused, the anchor changed, an anchor conflict), newest first, the last 100 within 31 days.',
+    ].join('\n'),
+  },
   {
     name: 'account explain',
     args: ['ACCOUNT'],
@@ -302,18 +315,6 @@ async function exact<T>(request: () => Promise<{ data?: T; error?: unknown; resp
   }
   if (result.response.ok) return result.data as T;
   throw new RefusedError(explainRefusal(result.response.status, visibleDeep(result.error as Partial<Problem> | undefined), CLI_HINTS));
-}
-
-function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
-  if (rows.length === 0) return '(none)';
-  const cells = rows.map((row) => columns.map((column) => (row[column] === undefined || row[column] === null ? '-' : String(row[column]))));
-  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: string[]) =>
-    values
-      .map((value, i) => value.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
 /** Prints an answer: with --json as JSON a terminal shows as written, else in words. */
@@ -546,13 +547,6 @@ function metricsReport(metrics: Metrics, named?: string): string {
     .join('\n\n');
 }
 
-/** A home network as support reads it: shared or not, and by how many households. */
-function describeHomeNetwork(network: { shared: boolean; households: number | null; anchorAddressesKept: number }): string {
-  const households = network.households === null ? 'not counted yet' : `${formatCount(network.households)} household${network.households === 1 ? '' : 's'}`;
-  if (!network.shared) return `not shared (${households})`;
-  return `SHARED (${households}); TV addresses counting as home now: ${network.anchorAddressesKept}`;
-}
-
 async function metricsCommand(args: string[]): Promise<void> {
   const region = args[0]?.toUpperCase();
   const query = { ...(region ? { region } : {}), ...(flags.since ? { since: sinceFlag(flags.since) } : {}), ...(flags.step ? { step: flags.step } : {}) };
@@ -618,37 +612,7 @@ async function accountCommand(command: string, args: string[]): Promise<void> {
   switch (command) {
     case 'show': {
       const summary = await call(() => admin.GET('/admin/v1/accounts/{account}', { params: { path: { account: account() } } }));
-      return output(summary, () =>
-        [
-          `Account ${summary.accountId}: ${summary.established ? `household established ${summary.establishedAt}` : 'no household yet'}`,
-          `Home networks: ${summary.homeNetworkCount}   Anchor TV: ${summary.anchorDeviceId ?? '-'}   Extra members: ${summary.extraMemberSlots.used}/${summary.extraMemberSlots.total}   Location changes this window: ${summary.primaryLocationChangesInWindow}`,
-          `Anchor conflicts: ${describeAnchorConflicts(summary.anchorConflicts)}`,
-          '',
-          'Home networks',
-          table(
-            summary.homeNetworks.map((network, index) => ({
-              '#': index + 1,
-              network: describeHomeNetwork(network),
-              lastSeenAt: network.lastSeenAt,
-              addedAt: network.addedAt,
-            })),
-            ['#', 'network', 'lastSeenAt', 'addedAt'],
-          ),
-          '',
-          'Devices',
-          // `bound`: seen bound to a key (DPoP); only that key speaks for the id until a sign-out.
-          table(
-            summary.devices.map((device) => ({ ...device, bound: device.bound ? 'yes' : 'no' })),
-            ['deviceId', 'type', 'status', 'bound', 'accessUntil', 'lastSeenAt', 'lastHomeSeenAt'],
-          ),
-          '',
-          'Support grants',
-          table(summary.grants, ['grantId', 'deviceId', 'expiresAt', 'actor', 'reason']),
-          '',
-          'Extra members',
-          table(summary.extraMembers, ['deviceId', 'label', 'addedAt']),
-        ].join('\n'),
-      );
+      return output(summary, () => accountReport(summary));
     }
     case 'explain': {
       // The address goes in the body of a POST, never in a URL (URLs are kept in logs).

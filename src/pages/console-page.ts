@@ -122,8 +122,17 @@ export async function consolePage(c: AppContext): Promise<Response> {
     </form>
     <div id="account" hidden>
       <p id="account-summary"></p>
+      <p id="account-conflicts"></p>
       <h3>Devices</h3>
-      ${scrolling('Devices', html`<table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Bound to a key</th><th scope="col">Access until</th><th scope="col">Last seen</th></tr></thead><tbody id="account-devices"></tbody></table>`)}
+      ${scrolling(
+        'Devices',
+        html`<table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Key <span class="muted">(thumbprint, first 8)</span></th><th scope="col">Access until</th><th scope="col">Last seen</th></tr></thead><tbody id="account-devices"></tbody></table>`,
+      )}
+      <h3>Household events <span class="muted">(what the owner was told, newest first)</span></h3>
+      ${scrolling(
+        'Household events',
+        html`<table><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Device</th><th scope="col">By</th><th scope="col">Region</th></tr></thead><tbody id="account-events"></tbody></table>`,
+      )}
       <h3>Explain a decision</h3>
       <form id="explain-form" class="grid" method="post">
         <label>Device id<input id="explain-device" required></label>

@@ -9,7 +9,14 @@
  * support: a viewer reads their own reason at the top.
  *
  * The code form stays hidden until a code is on its way (the script shows
- * it); "contact support" links to `SUPPORT_URL` when one is configured.
+ * it); "contact support" links to `SUPPORT_URL` when one is configured. A
+ * device the device API answers also finds "Your devices", folded: the
+ * account's devices and their sign-out (contract §6), through the same API
+ * and the same code form.
+ *
+ * Trust boundary: the page shows a device only what its own token may ask
+ * the device API (the script calls it with the `hearth_device` cookie); the
+ * page data carries the device's id, never its token.
  */
 import { html } from 'hono/html';
 import { decideForDevice } from '../edge/decide-request';
@@ -63,6 +70,23 @@ export async function helpPage(c: AppContext): Promise<Response> {
   const supportUrl = gate.config.supportUrl;
   // Stopped on one of the household's own networks that is shared: say why, and what to do, first.
   const stoppedOnSharedNetwork = result.ok && !allowed && result.value.decision.sharedNetwork;
+  // A device the device API answers (not signed out, its key its own) sees the account's devices and may sign them out.
+  const signedInDevice = result.ok && reason !== 'DEVICE_REVOKED' && reason !== 'DEVICE_PROOF_REQUIRED' ? result.value.device.deviceId : null;
+  const devices = html`
+<details class="card help-devices" id="devices">
+  <summary><h2 id="devices-title">${ui.devicesTitle}</h2></summary>
+  <p class="devices-intro">${ui.devicesText}</p>
+  <ul id="device-list" class="device-list" aria-labelledby="devices-title"></ul>
+  <div id="signout-panel" class="signout-panel" hidden>
+    <p id="signout-text"></p>
+    <div class="actions">
+      <button type="button" class="primary" id="signout-confirm" aria-describedby="signout-text">${ui.signOut}</button>
+      <button type="button" class="primary" id="signout-code" aria-describedby="signout-text" hidden>${ui.sendCode}</button>
+      <button type="button" id="signout-cancel">${ui.cancel}</button>
+    </div>
+  </div>
+  <p id="devices-status" class="status" role="status" aria-live="polite"></p>
+</details>`;
   const shared = html`
 <section class="card" id="shared-network" aria-labelledby="shared-title" ${stoppedOnSharedNetwork ? html`data-relevant="true"` : ''}>
   <h2 id="shared-title">${ui.sharedTitle}</h2>
@@ -90,6 +114,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
   <p id="status-line" class="status" role="status" aria-live="polite"></p>
 </section>
 ${stoppedOnSharedNetwork ? shared : ''}
+${signedInDevice ? devices : ''}
 <section class="card" id="extra-member" aria-labelledby="extra-title">
   <h2 id="extra-title">${ui.extraTitle}</h2>
   <p>${ui.extraText}</p>
@@ -110,6 +135,6 @@ ${ifYouAreSection(accessNumbers(gate.config), locale)}
   <dl>${REASONS.filter((r) => OPERATOR_REASONS.has(r)).map((r) => glossaryEntry(r, locale))}</dl>
 </details>`;
 
-  const rendered = await page({ title: ui.helpTitle, locale: LANGUAGE_TAGS[locale], script: 'help', body, data: { locale: LANGUAGE_TAGS[locale], ui } });
+  const rendered = await page({ title: ui.helpTitle, locale: LANGUAGE_TAGS[locale], script: 'help', body, data: { locale: LANGUAGE_TAGS[locale], ui, device: signedInDevice } });
   return new Response(rendered.toString(), { status: 200, headers: pageHeaders(c.req.url) });
 }

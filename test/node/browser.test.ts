@@ -4,10 +4,12 @@
  * phone sizes are kept in test-artifacts/screenshots.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { type Browser, type BrowserContext, type Locator, type Page, type Route } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { launchChromium } from './chromium';
+import { accessibilityProblems, codeFromLog as codeInLog, focused, textOf, visible, WAIT } from './page-checks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
+import { calculateJwkThumbprint } from 'jose';
+import { makeDeviceKeyPair, mintAdminToken, mintDeviceProof, mintDeviceToken } from '../../dev/tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
 import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
@@ -26,15 +28,6 @@ const catalogMessage = (locale: string, reason: string) =>
       .slice(0, 40)
       .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
   );
-
-const WAIT = { timeout: 20_000 };
-/** Waits for what a person would see: text, visibility, focus (playwright-core has no test matchers). */
-// Each poll is returned to the caller, which awaits it (oxlint 1.89 does not follow a returned arrow expression).
-/* oxlint-disable vitest/require-awaited-expect-poll */
-const textOf = (locator: Locator) => expect.poll(async () => (await locator.textContent())?.trim() ?? '', WAIT);
-const visible = (locator: Locator) => expect.poll(() => locator.isVisible(), WAIT).toBe(true);
-const focused = (locator: Locator) => expect.poll(() => locator.evaluate((el) => el === document.activeElement).catch(() => false), WAIT).toBe(true);
-/* oxlint-enable vitest/require-awaited-expect-poll */
 
 let gate: LocalWorker;
 let browser: Browser;
@@ -61,40 +54,8 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(SIZES.tv);
 }
 
-/** axe-core in the page; returns the serious and critical violations. */
-async function accessibilityProblems(page: Page): Promise<Array<{ id: string; impact: string; nodes: number }>> {
-  await page.evaluate(readFileSync('node_modules/axe-core/axe.min.js', 'utf8'));
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-  });
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  if (serious.length > 0)
-    console.error(
-      JSON.stringify(
-        await page.evaluate(async () =>
-          (await (window as any).axe.run()).violations
-            .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-            .map((v: any) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n: any) => n.html).slice(0, 3) })),
-        ),
-      ),
-    );
-  return serious;
-}
-
-/** The last development-delivered code for a device, from the gate's log. */
-async function codeFromLog(deviceId: string): Promise<string> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const lines = gate
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('verification_code_development_delivery') && line.includes(`"deviceId":"${deviceId}"`));
-    const code = lines.at(-1)?.match(/"code":"(\d{6})"/)?.[1];
-    if (code) return code;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no code for ${deviceId} in the gate's log`);
-}
+/** The last development-delivered code for a device, from this file's gate's log. */
+const codeFromLog = (deviceId: string) => codeInLog(gate, deviceId);
 
 async function videoTime(page: Page): Promise<number> {
   return page.evaluate(() => document.querySelector('video')!.currentTime);
@@ -234,7 +195,8 @@ describe('the help page', () => {
         expect(await page.locator('#meanings').evaluate((el) => (el as HTMLDetailsElement).open)).toBe(false);
         expect(await page.locator('#meanings dl').first().isVisible()).toBe(false);
         const height = await page.evaluate(() => document.documentElement.scrollHeight);
-        expect(height).toBeLessThan(size === 'phone' ? 2_600 : 3_000);
+        // (A signed-in device also has "Your devices" folded to one line, about 130 px on a TV.)
+        expect(height).toBeLessThan(size === 'phone' ? 2_600 : 3_200);
         // Contact support links to SUPPORT_URL.
         expect(await page.locator('#support-link').getAttribute('href')).toBe(SUPPORT_URL);
         expect(await accessibilityProblems(page)).toEqual([]);
@@ -304,6 +266,17 @@ describe('the ops console', () => {
       (await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': ip, 'Hearth-Sim-Country': 'CR' } })).json();
     await decide(tv, '203.0.113.10');
     expect(await decide(stranger, '198.51.100.1')).toMatchObject({ decision: 'allow', mode: 'monitor' });
+    // What support reads of keys and events (counted in GT, so CR's counts below stay the two sessions above): a phone
+    // bound to its key at home, and a tablet that signs itself out. At the TV's own address: this file's households
+    // make 203.0.113.0/24 a shared network, where only the TV's address is home.
+    const atHome = { 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'GT' };
+    const keys = await makeDeviceKeyPair();
+    const bound = await mintDeviceToken({ account, device: 'phone-bound', type: 'mobile', ttlSeconds: 600, bindTo: keys.publicJwk });
+    const proof = await mintDeviceProof({ privateJwk: keys.privateJwk, method: 'GET', url: `${gate.url}/gate/v1/decision`, token: bound });
+    expect((await fetch(`${gate.url}/gate/v1/decision`, { headers: { ...atHome, Authorization: `DPoP ${bound}`, DPoP: proof } })).status).toBe(200);
+    const tablet = await mintDeviceToken({ account, device: 'old-tablet', type: 'tablet', ttlSeconds: 600 });
+    expect((await fetch(`${gate.url}/gate/v1/decision`, { headers: { ...atHome, Authorization: `Bearer ${tablet}` } })).status).toBe(200);
+    expect((await fetch(`${gate.url}/gate/v1/household/devices/old-tablet`, { method: 'DELETE', headers: { ...atHome, Authorization: `Bearer ${tablet}` } })).status).toBe(204);
 
     const context = await newContext();
     const page = await context.newPage();
@@ -351,9 +324,29 @@ describe('the ops console', () => {
 
     await page.fill('#account-id', account);
     await page.click('#account-form button[type=submit]');
-    // The TV is listed; the stranger, which enforce would refuse, never was (contract §9: a refused stranger is not stored).
-    await textOf(page.locator('#account-devices')).toContain('tv');
+    // The stranger, refused and never let in, is not listed (contract §9): the devices seen at home are.
+    await textOf(page.locator('#account-devices')).toContain('phone-bound');
     expect(await page.locator('#account-devices').textContent()).not.toContain('stranger');
+    // Each device's key by its short thumbprint, the anchor conflicts, and what the owner was told (newest first).
+    const thumbprint = (await calculateJwkThumbprint(keys.publicJwk, 'sha256')).slice(0, 8);
+    const deviceRow = (id: string) => page.locator('#account-devices tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^${id}$`) }) });
+    expect(await deviceRow('phone-bound').locator('td').allTextContents()).toEqual([
+      'phone-bound',
+      'mobile',
+      'home',
+      `key ${thumbprint}…`,
+      expect.stringMatching(/^\d{4}-/),
+      expect.stringMatching(/^\d{4}-/),
+    ]);
+    expect(await deviceRow('tv').locator('td').nth(3).textContent()).toBe('not bound');
+    await textOf(page.locator('#account-conflicts')).toBe('Anchor conflicts: none: the TV’s id has only streamed where the TV is');
+    expect(await page.locator('#account-events tr').first().locator('td').allTextContents()).toEqual([
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/),
+      'signed out',
+      'old-tablet (tablet)',
+      'by the device itself (self)',
+      'GT',
+    ]);
     // The address explained goes in the body of a POST: no URL the browser asks for carries it.
     const requestLines: string[] = [];
     page.on('request', (request) => requestLines.push(`${request.method()} ${request.url()}`));

@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { mintDeviceToken } from '../../dev/tokens.ts';
+import { calculateJwkThumbprint } from 'jose';
+import { makeDeviceKeyPair, mintDeviceProof, mintDeviceToken } from '../../dev/tokens.ts';
 import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
 
 const run = promisify(execFile);
@@ -169,6 +170,49 @@ describe('ops CLI against a running gate', () => {
     const gone = await asAdmin(['account', 'show', account]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('ACCOUNT_NOT_FOUND');
+  });
+
+  it('shows each device’s key by its short thumbprint, the anchor conflicts, and what the owner was told, newest first', async () => {
+    const account = `cli-keys-${Date.now()}`;
+    // A home network of its own (the gate keys an IPv6 network on its /56).
+    const at = { 'CF-Connecting-IP': '2001:db8:44:4400::10', 'Hearth-Sim-Country': 'PE' };
+    const decision = `${gateUrl}/gate/v1/decision`;
+    // The TV holds a key pair: its token is bound to it and every request carries a proof (contract §2.1).
+    const keys = await makeDeviceKeyPair();
+    const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600, bindTo: keys.publicJwk });
+    const proof = () => mintDeviceProof({ privateJwk: keys.privateJwk, method: 'GET', url: decision, token: tv });
+    expect((await fetch(decision, { headers: { ...at, Authorization: `DPoP ${tv}`, DPoP: await proof() } })).status).toBe(200);
+    const phone = await mintDeviceToken({ account, device: 'phone', type: 'mobile', ttlSeconds: 600 });
+    expect((await fetch(decision, { headers: { ...at, Authorization: `Bearer ${phone}` } })).status).toBe(200);
+    // The phone signs itself out; then a token for the TV's id comes without its key, and is refused.
+    expect((await fetch(`${gateUrl}/gate/v1/household/devices/phone`, { method: 'DELETE', headers: { ...at, Authorization: `Bearer ${phone}` } })).status).toBe(204);
+    const copy = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+    expect((await fetch(decision, { headers: { 'CF-Connecting-IP': '198.51.100.44', 'Hearth-Sim-Country': 'PE', Authorization: `Bearer ${copy}` } })).status).toBe(401);
+
+    // The refused key is told off the hot path: wait until support sees both events.
+    let summary = JSON.parse((await asAdmin(['account', 'show', account, '--json'])).stdout);
+    for (let i = 0; i < 50 && summary.events.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      summary = JSON.parse((await asAdmin(['account', 'show', account, '--json'])).stdout);
+    }
+    const thumbprint = (await calculateJwkThumbprint(keys.publicJwk, 'sha256')).slice(0, 8);
+    expect(summary.devices).toEqual(expect.arrayContaining([expect.objectContaining({ deviceId: 'tv', bound: true, keyThumbprint: thumbprint })]));
+
+    const shown = await asAdmin(['account', 'show', account]);
+    expect(shown.code).toBe(0);
+    const deviceLine = (id: string) => shown.stdout.split('\n').find((line) => line.startsWith(`${id} `));
+    expect(deviceLine('tv')).toMatch(/^tv\s+tv\s+home\s+key (\S{8})…/);
+    expect(/key (\S{8})…/.exec(deviceLine('tv')!)?.[1]).toBe(thumbprint);
+    expect(deviceLine('phone')).toMatch(/^phone\s+mobile\s+signed-out\s+not bound/);
+    expect(shown.stdout).toContain('Anchor conflicts: none');
+    // Newest first: the refused key, then the phone's own sign-out (with who signed it out).
+    const events = shown.stdout.split('Household events')[1]!.split('\n\n')[0]!.split('\n').slice(3);
+    expect(events).toEqual([
+      expect.stringMatching(/^\S+Z\s+tv \(tv\)\s+refused: a token for its id came with another key or none/),
+      expect.stringMatching(/^\S+Z\s+phone \(mobile\)\s+signed out\s+by the device itself \(self\)\s+PE$/),
+    ]);
+    // The whole key is never shown.
+    expect(shown.stdout).not.toContain(await calculateJwkThumbprint(keys.publicJwk, 'sha256'));
   });
 
   it('shows a region’s counts as a table with sparklines, and previews a rule in a sentence', async () => {

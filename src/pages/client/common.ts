@@ -46,7 +46,8 @@ export function setStatus(element: HTMLElement, text: string, tone: 'ok' | 'bad'
   element.className = `status ${tone}`.trim();
 }
 
-const FOCUSABLE = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+// `summary`: a folded section (the help page's devices and glossary) opens with Enter once the remote reaches it.
+const FOCUSABLE = 'a[href], summary, button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /** Arrow keys move focus through the page's controls, in order, like a TV remote expects. */
 export function enableRemoteNavigation(): void {

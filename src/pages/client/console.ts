@@ -10,23 +10,14 @@
  * holding one keeps the exact instant in its `<time datetime>`.
  */
 import { adminApi, ifMatch, type Metrics, type Problem, type Rollout, type RolloutRule, type RolloutRuleInput } from '../../admin-client/client';
-import {
-  describeAnchorConflicts,
-  describePreview,
-  describeSharedNetworks,
-  durationMinutes,
-  explainRefusal,
-  formatCount,
-  percentOf,
-  resumeBody,
-  summariseChange,
-  type RefusalHints,
-} from '../../admin-client/wording';
+import { describePreview, describeSharedNetworks, durationMinutes, explainRefusal, formatCount, percentOf, resumeBody, summariseChange, type RefusalHints } from '../../admin-client/wording';
 import { visibleDeep, visibleText } from '../../admin-client/visible-text';
 import { describeGuard, describeStages, guardMinimum, parseStages, stagesText, type Stages } from '../../admin-client/rule-text';
 import { drawGuard, drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
-import { isInstant, localTime, localTimesIn } from './local-time';
+import { showAccountHousehold } from './console-account';
+import { button, cell, row } from './console-cells';
+import { localTime } from './local-time';
 import './console-layout.css';
 
 const TOKEN_KEY = 'hearth_admin_token';
@@ -57,38 +48,6 @@ interface Answer {
 
 function refusal(answer: Answer): string {
   return explainRefusal(answer.response.status, visibleDeep(answer.error as Partial<Problem> | undefined), CONSOLE_HINTS);
-}
-
-function cell(text: unknown): HTMLTableCellElement {
-  const td = document.createElement('td');
-  const value = text === null || text === undefined || text === '' ? null : String(text);
-  if (value !== null && isInstant(value)) {
-    const time = document.createElement('time');
-    time.dateTime = value;
-    time.textContent = localTime(value);
-    td.append(time);
-  } else td.textContent = value === null ? '–' : localTimesIn(visibleText(value));
-  return td;
-}
-
-function row(cells: unknown[], extra?: HTMLElement): HTMLTableRowElement {
-  const tr = document.createElement('tr');
-  for (const value of cells) tr.append(cell(value));
-  if (extra) {
-    const td = document.createElement('td');
-    td.append(extra);
-    tr.append(td);
-  }
-  return tr;
-}
-
-function button(label: string, onClick: () => void, accessibleName?: string): HTMLButtonElement {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.textContent = label;
-  if (accessibleName) b.setAttribute('aria-label', accessibleName);
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 function confirmDialog(text: string, preview?: { headline: string; current: string }): Promise<boolean> {
@@ -576,9 +535,7 @@ async function loadAccount(account: string): Promise<void> {
   currentAccount = account;
   const s = answer.data;
   $('account').hidden = false;
-  $('account-summary').textContent =
-    `${s.accountId}: ${s.established && s.establishedAt ? `household since ${localTime(s.establishedAt)}` : 'no household yet'} · ${s.homeNetworkCount} home network(s) · anchor ${s.anchorDeviceId ?? '–'} · extra members ${s.extraMemberSlots.used}/${s.extraMemberSlots.total} · location changes this window ${s.primaryLocationChangesInWindow} · anchor conflicts: ${describeAnchorConflicts(s.anchorConflicts)}`;
-  $('account-devices').replaceChildren(...s.devices.map((d) => row([d.deviceId, d.type, d.status, d.bound ? 'yes' : 'no', d.accessUntil, d.lastSeenAt])));
+  showAccountHousehold(s);
   $('account-grants').replaceChildren(
     ...s.grants.map((g) =>
       row(

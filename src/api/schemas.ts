@@ -86,6 +86,14 @@ export const awayAccessRequest = z
   })
   .meta({ id: 'AwayAccessRequest' });
 
+/** `POST` / `DELETE /gate/v1/household/second-home`: the owner's code of a `second-home` challenge this TV opened. */
+export const secondHomeRequest = z
+  .object({
+    challengeId: z.string({ error: 'must be the challengeId from POST /gate/v1/challenges' }).max(64, 'must be the challengeId from POST /gate/v1/challenges').optional(),
+    code: code.optional(),
+  })
+  .meta({ id: 'SecondHomeRequest' });
+
 export const awayAccessGranted = z.object({ decision: z.literal('allow'), reason: z.literal('AWAY_ACCESS'), expiresAt: isoTime }).meta({ id: 'AwayAccessGranted' });
 
 export const health = z.union([
@@ -122,17 +130,27 @@ export const decisionResponse = z
 
 export const challengeCreated = z.object({ challengeId: z.string(), expiresAt: isoTime });
 export const verifySuccess = z.object({ decision: z.literal('allow'), reason: z.literal('TEMPORARY_ACCESS'), expiresAt: isoTime });
+const networkView = z.object({
+  id: z.string(),
+  addedAt: isoTime,
+  lastSeenAt: isoTime,
+  shared: z.boolean().meta({ description: 'Held as home by more than SHARED_NETWORK_HOUSEHOLDS households: only the TV’s exact address counts as home there.' }),
+  households: z.number().int().nullable().meta({ description: 'Households holding the network as home at the last check; null until checked.' }),
+});
+
 export const householdNetworks = z.object({
   household: z.object({
-    networks: z.array(
-      z.object({
-        id: z.string(),
-        addedAt: isoTime,
-        lastSeenAt: isoTime,
-        shared: z.boolean().meta({ description: 'Held as home by more than SHARED_NETWORK_HOUSEHOLDS households: only the TV’s exact address counts as home there.' }),
-        households: z.number().int().nullable().meta({ description: 'Households holding the network as home at the last check; null until checked.' }),
-      }),
-    ),
+    networks: z.array(networkView).meta({ description: 'Every home network of the household, every home’s.' }),
+    homes: z
+      .array(
+        z.object({
+          homeId: z.string().meta({ description: '`primary`, or a second home’s id.' }),
+          networks: z.array(networkView),
+          anchorDeviceId: z.string().nullable().meta({ description: 'The TV that keeps this home (null: none since it was signed out, until a TV is seen at home there).' }),
+          updatedAt: isoTime,
+        }),
+      )
+      .meta({ description: 'The primary home first, then the second homes (contract §6, `SECOND_HOMES`).' }),
     updatedAt: isoTime,
   }),
 });
@@ -288,6 +306,16 @@ export const accountSummary = z
     grants: z.array(z.object({ grantId: z.string(), deviceId: z.string().nullable(), reason: z.string(), actor: z.string(), createdAt: isoTime, expiresAt: isoTime })),
     extraMembers: z.array(extraMember),
     extraMemberSlots: z.object({ used: z.number().int(), total: z.number().int() }),
+    homes: z
+      .array(z.object({ homeId: z.string(), networkCount: z.number().int(), anchorDeviceId: z.string().nullable(), updatedAt: isoTime }))
+      .meta({ description: 'The primary home, then second homes set with the owner’s code (contract §6): how many networks each holds (never which), and the TV that keeps it.' }),
+    awayAccess: z
+      .object({
+        givenInYear: z.number().int(),
+        perYear: z.number().int(),
+        devices: z.array(z.object({ deviceId: z.string(), until: isoTime })),
+      })
+      .meta({ description: 'Away access the owner gave with their code: how many in the last 365 days (of `AWAY_ACCESS_PER_YEAR`), and the devices holding it now.' }),
     primaryLocationChangesInWindow: z.number().int(),
     updatedAt: isoTime,
   })

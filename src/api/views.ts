@@ -4,7 +4,8 @@
  * support's account summary never disagree.
  */
 import { deviceStatus } from '../household/devices';
-import type { Household, HouseholdLimits } from '../household/household';
+import { PRIMARY_HOME, type HomeNetwork, type Household, type HouseholdLimits } from '../household/household';
+import { homeOf } from '../household/second-homes';
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -34,15 +35,20 @@ export function deviceViews(household: Household, limits: HouseholdLimits, now: 
     });
 }
 
-/** The household as a device may see it: network ids (keyed hashes), never addresses. */
+/** The household as a device may see it: network ids (keyed hashes), never addresses; every home's, and each home with its TV. */
 export function householdView(household: Household) {
+  const networkView = (network: HomeNetwork) => ({ id: network.networkId, addedAt: iso(network.addedAt), lastSeenAt: iso(network.lastSeenAt), shared: network.shared, households: network.households });
+  const homes = [
+    { homeId: PRIMARY_HOME, anchorDeviceId: household.anchorDeviceId, updatedAt: household.updatedAt },
+    ...household.secondHomes.map((home) => ({ homeId: home.homeId, anchorDeviceId: home.anchorDeviceId, updatedAt: home.updatedAt })),
+  ];
   return {
-    networks: household.homeNetworks.map((network) => ({
-      id: network.networkId,
-      addedAt: iso(network.addedAt),
-      lastSeenAt: iso(network.lastSeenAt),
-      shared: network.shared,
-      households: network.households,
+    networks: household.homeNetworks.map(networkView),
+    homes: homes.map((home) => ({
+      homeId: home.homeId,
+      networks: household.homeNetworks.filter((network) => homeOf(network) === home.homeId).map(networkView),
+      anchorDeviceId: home.anchorDeviceId,
+      updatedAt: iso(home.updatedAt),
     })),
     updatedAt: iso(household.updatedAt),
   };

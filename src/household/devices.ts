@@ -7,6 +7,7 @@
 import { unixSeconds } from '../time';
 import { type DeviceRecord, type Household, type HouseholdLimits, MAX_DEVICES_PER_HOUSEHOLD, MAX_SIGN_OUT_MARKS, type SupportGrant } from './household';
 import { lastsUntil } from './seen';
+import { homeAnchoredBy } from './second-homes';
 
 /** When a device's trust (row 7) lapses; null: never seen at home. */
 export function trustedUntil(device: DeviceRecord | undefined, limits: Pick<HouseholdLimits, 'trustWindowMs'>): number | null {
@@ -52,7 +53,7 @@ export function holdsHistory(household: Household | null, deviceId: string): boo
   if (!household) return false;
   const device = household.devices.get(deviceId);
   if (device && !isSignedOutRecord(device)) return true;
-  return household.extraMembers.has(deviceId) || household.anchorDeviceId === deviceId || household.supportGrants.some((grant) => grant.deviceId === deviceId);
+  return household.extraMembers.has(deviceId) || homeAnchoredBy(household, deviceId) !== null || household.supportGrants.some((grant) => grant.deviceId === deviceId);
 }
 
 /** A record signed out and not seen since: it holds nothing but its mark. */
@@ -99,6 +100,7 @@ export function withoutHistoryOf(household: Household, deviceId: string): Househ
     extraMembers,
     supportGrants: household.supportGrants.filter((grant) => grant.deviceId !== deviceId),
     anchorDeviceId: household.anchorDeviceId === deviceId ? null : household.anchorDeviceId,
+    secondHomes: household.secondHomes.map((home) => (home.anchorDeviceId === deviceId ? { ...home, anchorDeviceId: null } : home)),
   };
 }
 
@@ -165,7 +167,7 @@ function listedDevices(household: Household, limits: Pick<HouseholdLimits, 'toke
  */
 export function evictableDevices(household: Household, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>, now: number): DeviceRecord[] {
   return listedDevices(household, limits, now)
-    .filter((device) => device.keyThumbprint === null && device.deviceId !== household.anchorDeviceId && !household.extraMembers.has(device.deviceId))
+    .filter((device) => device.keyThumbprint === null && homeAnchoredBy(household, device.deviceId) === null && !household.extraMembers.has(device.deviceId))
     .filter((device) => !isTrusted(device, limits, now))
     .toSorted((a, b) => a.lastSeenAt - b.lastSeenAt);
 }

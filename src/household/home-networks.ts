@@ -6,8 +6,9 @@
 
 import type { AddressId, NetworkId } from '../network/network-id';
 import type { DeviceType } from '../vocabulary';
-import { type DeviceRecord, type HomeMatch, type HomeNetwork, type Household, type HouseholdLimits, MAX_ANCHOR_ADDRESSES, type SharingReading, UNCHECKED, type Visit } from './household';
+import { type DeviceRecord, type HomeMatch, type HomeNetwork, type Household, type HouseholdLimits, MAX_ANCHOR_ADDRESSES, PRIMARY_HOME, type SharingReading, UNCHECKED, type Visit } from './household';
 import { anchorAddressWriteIntervalMs, lastsUntil } from './seen';
+import { anchorOfHome, homeAnchoredBy, homeOf } from './second-homes';
 
 /** Home networks still inside the trust window at `now`. */
 export function activeHomeNetworks(household: Household, limits: HouseholdLimits, now: number): HomeNetwork[] {
@@ -27,7 +28,12 @@ function activeHomeNetwork(household: Household, networkId: NetworkId, limits: H
  * token is just another phone.
  */
 export function isAnchor(household: Household, device: { deviceId: string; deviceType: DeviceType }): boolean {
-  return device.deviceType === 'tv' && device.deviceId === household.anchorDeviceId;
+  return device.deviceType === 'tv' && homeAnchoredBy(household, device.deviceId) !== null;
+}
+
+/** Whether the request speaks as the anchor of the home `network` belongs to (each home has its own, contract §6). */
+function anchorsNetwork(household: Household, device: { deviceId: string; deviceType: DeviceType }, network: HomeNetwork): boolean {
+  return device.deviceType === 'tv' && anchorOfHome(household, homeOf(network)) === device.deviceId;
 }
 
 /**
@@ -45,7 +51,7 @@ export function homeMatch(
   limits: HouseholdLimits,
   now: number,
 ): HomeMatch | null {
-  return placeMatch(household, isAnchor(household, device), networkId, addressId, limits, now);
+  return placeMatch(household, (network) => anchorsNetwork(household, device, network), networkId, addressId, limits, now);
 }
 
 /**
@@ -56,14 +62,14 @@ export function homeMatch(
  * being the TV's id.
  */
 export function homeWithoutAnchorRole(household: Household, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): boolean {
-  return placeMatch(household, false, networkId, addressId, limits, now)?.evidence != null;
+  return placeMatch(household, () => false, networkId, addressId, limits, now)?.evidence != null;
 }
 
-function placeMatch(household: Household, anchor: boolean, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): HomeMatch | null {
+function placeMatch(household: Household, anchor: (network: HomeNetwork) => boolean, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): HomeMatch | null {
   const network = networkId === null ? undefined : activeHomeNetwork(household, networkId, limits, now);
   if (!network) return null;
   if (!network.shared) return { network, evidence: 'network' };
-  if (anchor) return { network, evidence: 'anchor' };
+  if (anchor(network)) return { network, evidence: 'anchor' };
   const beside = addressId === null ? undefined : network.anchorAddresses.find((address) => address.addressId === addressId && address.until > now);
   return beside ? { network, evidence: 'copresence', anchorSeenAt: beside.lastSeenAt } : { network, evidence: null };
 }
@@ -91,11 +97,22 @@ export function anchorQuietAtHome(anchor: DeviceRecord, limits: Pick<HouseholdLi
  * becomes the anchor. Answers whether it did.
  */
 export function adoptAnchor(household: Household, visit: Pick<Visit, 'deviceId' | 'deviceType' | 'networkId'>, limits: HouseholdLimits, now: number): boolean {
-  if (household.establishedAt === null || household.anchorDeviceId !== null || visit.deviceType !== 'tv' || visit.networkId === null) return false;
+  if (household.establishedAt === null || visit.deviceType !== 'tv' || visit.networkId === null) return false;
   const network = activeHomeNetwork(household, visit.networkId, limits, now);
-  if (!network || network.shared) return false;
-  household.anchorDeviceId = visit.deviceId;
+  // A TV keeps one home: the anchor of another home does not take this one's role too.
+  if (!network || network.shared || homeAnchoredBy(household, visit.deviceId) !== null) return false;
+  const home = homeOf(network);
+  if (anchorOfHome(household, home) !== null) return false;
+  if (home === PRIMARY_HOME) household.anchorDeviceId = visit.deviceId;
+  else household.secondHomes = household.secondHomes.map((second) => (second.homeId === home ? { ...second, anchorDeviceId: visit.deviceId, updatedAt: now } : second));
   return true;
+}
+
+/** Whether some home of an established household has no anchor, and a TV at home there would take the role (`adoptAnchor`). */
+export function anchorWanted(household: Household, networkId: NetworkId | null, limits: HouseholdLimits, now: number): boolean {
+  if (household.establishedAt === null || networkId === null) return false;
+  const network = activeHomeNetwork(household, networkId, limits, now);
+  return network !== undefined && !network.shared && anchorOfHome(household, homeOf(network)) === null;
 }
 
 /** A network's sharing count, taken in: shared past the limit; a network no longer shared forgets the anchor's addresses. */
@@ -110,9 +127,9 @@ export function learnSharing(network: HomeNetwork, reading: SharingReading | nul
 
 /** The anchor TV streaming on a shared home network: its address counts as home for the co-presence window. */
 export function noteAnchorAddress(household: Household, visit: Visit, limits: HouseholdLimits): void {
-  if (!isAnchor(household, visit) || visit.addressId === null || visit.networkId === null) return;
+  if (visit.addressId === null || visit.networkId === null) return;
   const network = household.homeNetworks.find((home) => home.networkId === visit.networkId);
-  if (!network?.shared) return;
+  if (!network?.shared || !anchorsNetwork(household, visit, network)) return;
   const others = network.anchorAddresses.filter((address) => address.addressId !== visit.addressId);
   // The address is written at most once per quarter window: it counts for the window after the TV's last actual use.
   const until = visit.at + limits.copresenceWindowMs + anchorAddressWriteIntervalMs(limits);
@@ -142,11 +159,23 @@ export function newHomeNetwork(networkId: NetworkId, now: number): HomeNetwork {
   return { networkId, addedAt: now, lastSeenAt: now, ...UNCHECKED, anchorAddresses: [] };
 }
 
-/** Adds a home network, the least recently seen one leaving when the household is full; returns the network added. */
-export function joinHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number): HomeNetwork {
+/**
+ * Adds a home network to `homeId` (the primary home by default); when the
+ * household is full (HOME_NETWORKS_MAX counts every home's networks), the
+ * least recently seen network of the same home leaves — an ISP change at one
+ * home moves only that home — else the least recently seen of the others.
+ * Returns the network added.
+ */
+export function joinHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number, homeId: string = PRIMARY_HOME): HomeNetwork {
   const network = newHomeNetwork(networkId, now);
-  household.homeNetworks.push(network);
-  household.homeNetworks.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
-  household.homeNetworks.length = Math.min(household.homeNetworks.length, limits.homeNetworksMax);
+  if (homeId !== PRIMARY_HOME) network.homeId = homeId;
+  const others = household.homeNetworks.filter((known) => known.networkId !== networkId);
+  while (others.length + 1 > limits.homeNetworksMax && others.length > 0) {
+    const sameHome = others.filter((known) => homeOf(known) === homeId);
+    const pool = sameHome.length > 0 ? sameHome : others;
+    const leaving = pool.reduce((oldest, known) => (known.lastSeenAt < oldest.lastSeenAt ? known : oldest));
+    others.splice(others.indexOf(leaving), 1);
+  }
+  household.homeNetworks = [network, ...others].toSorted((a, b) => b.lastSeenAt - a.lastSeenAt);
   return network;
 }

@@ -8,8 +8,9 @@ import type { AddressId, NetworkId } from '../network/network-id';
 import { err, ok, type Result } from '../result';
 import type { DeviceType } from '../vocabulary';
 import { activeSupportGrant, forgetOldestDevices, isTrusted } from './devices';
-import { learnSharing, newHomeNetwork, noteAnchorAddress } from './home-networks';
-import { type DeviceRecord, type Household, type HouseholdLimits, type SharingReading, type SupportGrant, newDevice, touch } from './household';
+import { joinHomeNetwork, learnSharing, newHomeNetwork, noteAnchorAddress } from './home-networks';
+import { homeAnchoredBy, homeOf, SECOND_HOME_CHANGE_WAIT_MS } from './second-homes';
+import { type DeviceRecord, type Household, type HouseholdLimits, PRIMARY_HOME, type SharingReading, type SupportGrant, newDevice, touch } from './household';
 
 /**
  * Gives a device entry the key of the request writing it, when it holds none
@@ -68,9 +69,12 @@ export function setPrimaryLocation(
   household.devices.set(deviceId, device);
   household.establishedAt ??= now;
   household.anchorDeviceId = deviceId;
+  // The TV keeps one home: if it kept a second home, that home is without a TV now (a TV seen at home there takes it).
+  household.secondHomes = household.secondHomes.map((home) => (home.anchorDeviceId === deviceId ? { ...home, anchorDeviceId: null, updatedAt: now } : home));
   const network = newHomeNetwork(place.networkId, now);
   learnSharing(network, reading, limits, now);
-  household.homeNetworks = [network];
+  // The primary home now holds this network only; second homes keep theirs (one that held this network gives it up).
+  household.homeNetworks = [network, ...household.homeNetworks.filter((home) => home.homeId !== undefined && home.networkId !== place.networkId)];
   household.lastNetworkJoinAt = now;
   household.primaryLocationChangesAt = [...household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs), now];
   noteAnchorAddress(household, { deviceId, deviceType: 'tv', networkId: place.networkId, addressId: place.addressId, at: now }, limits);
@@ -104,10 +108,12 @@ export function signOutDevice(current: Household, deviceId: string, limits: Pick
   device.travelGrantsAt = [];
   household.extraMembers.delete(deviceId);
   household.supportGrants = household.supportGrants.filter((grant) => grant.deviceId !== deviceId);
-  if (household.anchorDeviceId === deviceId) {
-    household.anchorDeviceId = null;
-    // What lent the anchor's presence to others on shared networks leaves with it.
-    for (const network of household.homeNetworks) network.anchorAddresses = [];
+  const anchored = homeAnchoredBy(household, deviceId);
+  if (anchored !== null) {
+    if (anchored === PRIMARY_HOME) household.anchorDeviceId = null;
+    else household.secondHomes = household.secondHomes.map((home) => (home.homeId === anchored ? { ...home, anchorDeviceId: null, updatedAt: now } : home));
+    // What lent the anchor's presence to others on its home's shared networks leaves with it.
+    for (const network of household.homeNetworks) if (homeOf(network) === anchored) network.anchorAddresses = [];
   }
   forgetOldestDevices(household, limits, now);
   return touch(household, now);
@@ -123,8 +129,54 @@ function holdsStanding(household: Household, device: DeviceRecord, limits: Pick<
     (device.awayAccessUntil !== null && device.awayAccessUntil > now) ||
     household.extraMembers.has(device.deviceId) ||
     (grant !== undefined && grant.deviceId !== null) ||
-    household.anchorDeviceId === device.deviceId
+    homeAnchoredBy(household, device.deviceId) !== null
   );
+}
+
+/**
+ * The TV makes its network a second home of the household (contract §6),
+ * with the owner's code: the network joins under a new home whose anchor is
+ * this TV (it leaves any other home's anchor role: a TV keeps one home), the
+ * TV is seen at home there, and the change is counted for the 90-day wait.
+ * The caller checks the limits (`secondHomeLimit`) and that the network is
+ * not home already.
+ */
+export function setSecondHome(
+  current: Household,
+  deviceId: string,
+  place: { networkId: NetworkId; addressId: AddressId | null },
+  reading: SharingReading | null,
+  limits: HouseholdLimits,
+  now: number,
+  keyThumbprint: string | null = null,
+): Household {
+  const household = structuredClone(current);
+  const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'tv', now);
+  takeKey(device, keyThumbprint);
+  device.lastSeenAt = now;
+  device.lastHomeSeenAt = now;
+  household.devices.set(deviceId, device);
+  if (household.anchorDeviceId === deviceId) household.anchorDeviceId = null;
+  const homeId = `second-${now.toString(36)}`;
+  household.secondHomes = [
+    ...household.secondHomes.map((home) => (home.anchorDeviceId === deviceId ? { ...home, anchorDeviceId: null, updatedAt: now } : home)),
+    { homeId, anchorDeviceId: deviceId, setAt: now, updatedAt: now },
+  ];
+  household.secondHomeChangesAt = [...household.secondHomeChangesAt.filter((at) => at > now - SECOND_HOME_CHANGE_WAIT_MS), now];
+  const network = joinHomeNetwork(household, place.networkId, limits, now, homeId);
+  learnSharing(network, reading, limits, now);
+  noteAnchorAddress(household, { deviceId, deviceType: 'tv', networkId: place.networkId, addressId: place.addressId, at: now }, limits);
+  return touch(household, now);
+}
+
+/** Removes a second home: its networks leave the household; its devices keep what rows 7–10 give them. Null when there is no such home. */
+export function removeSecondHome(current: Household, homeId: string, now: number): Household | null {
+  if (!current.secondHomes.some((home) => home.homeId === homeId)) return null;
+  const household = structuredClone(current);
+  household.secondHomes = household.secondHomes.filter((home) => home.homeId !== homeId);
+  household.homeNetworks = household.homeNetworks.filter((network) => network.homeId !== homeId);
+  household.secondHomeChangesAt = [...household.secondHomeChangesAt.filter((at) => at > now - SECOND_HOME_CHANGE_WAIT_MS), now];
+  return touch(household, now);
 }
 
 /** Adds a time-boxed support grant for one device or (deviceId null) the whole account. */

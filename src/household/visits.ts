@@ -8,6 +8,7 @@ import { activeSupportGrant, forgetOldestDevices, isSignedOutRecord, isTrusted, 
 import {
   activeHomeNetworks,
   adoptAnchor,
+  anchorWanted,
   anchorQuietAtHome,
   homeMatch,
   homeWithoutAnchorRole,
@@ -19,7 +20,8 @@ import {
   pruneAnchorAddresses,
 } from './home-networks';
 import { takeKey } from './transitions';
-import { type DeviceRecord, type HomeMatch, type Household, type HouseholdLimits, type SharingReading, type Visit, newDevice, touch } from './household';
+import { homeAnchoredBy } from './second-homes';
+import { type DeviceRecord, type HomeMatch, type Household, type HouseholdLimits, PRIMARY_HOME, type SharingReading, type Visit, newDevice, touch } from './household';
 import { anchorAddressWriteIntervalMs, seenWriteIntervalMs, sessionSeenWriteIntervalMs } from './seen';
 
 export interface VisitNewsOptions {
@@ -61,7 +63,7 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
   // On a shared network, a device not beside the TV is not home: nothing to write.
   if (home.evidence === null) return false;
   // A TV at home on a network that is not shared takes up an anchor role left empty by a sign-out.
-  if (household.anchorDeviceId === null && visit.deviceType === 'tv' && home.evidence === 'network') return true;
+  if (visit.deviceType === 'tv' && home.evidence === 'network' && anchorWanted(household, visit.networkId, limits, visit.at) && !isAnchor(household, visit)) return true;
   if (staleBy(device.lastHomeSeenAt, shown) || stale(home.network.lastSeenAt)) return true;
   if (!isAnchor(household, visit)) return false;
   if (staleBy(device.lastHomeSeenAt, anchorAddressWriteIntervalMs(limits))) return true;
@@ -147,7 +149,8 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
     let home = household.homeNetworks.find((network) => network.networkId === visit.networkId);
     const move = home ? null : anchorMove(household, device, visit, limits, now);
     if (move === 'join') {
-      home = joinHomeNetwork(household, visit.networkId, limits, now);
+      // The anchor's own home follows it (an ISP change at either home moves only that home).
+      home = joinHomeNetwork(household, visit.networkId, limits, now, homeAnchoredBy(household, visit.deviceId) ?? PRIMARY_HOME);
       household.lastNetworkJoinAt = now;
     } else if (move === 'conflict' && (household.lastAnchorConflictAt === null || household.lastAnchorConflictAt <= now - seenWriteIntervalMs(limits))) {
       household.anchorConflicts += 1;

@@ -465,6 +465,28 @@ const entries = {
     },
     actions: ['help'],
   },
+  AWAY_ACCESS_NOT_FOUND: {
+    status: 404,
+    title: 'No away access to end',
+    message: {
+      en: 'This device holds no away access now: there is nothing to end.',
+      es: 'Este dispositivo no tiene acceso fuera de casa ahora: no hay nada que terminar.',
+      pt: 'Este dispositivo não tem acesso fora de casa agora: não há nada a encerrar.',
+      fr: 'Cet appareil n’a pas d’accès hors du foyer en ce moment : rien à arrêter.',
+    },
+    actions: [],
+  },
+  SECOND_HOME_NOT_FOUND: {
+    status: 404,
+    title: 'No second home to remove',
+    message: {
+      en: 'Your household has no second home kept by this TV. Remove a second home from the TV that keeps it.',
+      es: 'Tu hogar no tiene un segundo hogar que mantenga este televisor. Quita el segundo hogar desde el televisor que lo mantiene.',
+      pt: 'Sua casa não tem uma segunda casa mantida por esta TV. Remova a segunda casa pela TV que a mantém.',
+      fr: 'Votre foyer n’a pas de résidence secondaire tenue par ce téléviseur. Retirez-la depuis le téléviseur qui la tient.',
+    },
+    actions: ['help'],
+  },
   SECOND_HOME_LIMIT: {
     status: 429,
     title: 'Second homes changed too often',

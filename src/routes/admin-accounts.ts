@@ -25,7 +25,8 @@ import type {
   grantInput,
   grantParam,
 } from '../api/schemas';
-import { deviceViews, iso, isoOrNull } from '../api/views';
+import { deviceViews, householdView, iso, isoOrNull } from '../api/views';
+import { awayAccessGivenInYear } from '../household/away-access';
 import { activeHomeNetworks } from '../household/home-networks';
 import type { Household } from '../household/household';
 import { primaryLocationChangesUsed } from '../household/transitions';
@@ -71,6 +72,15 @@ export function accountSummary(household: Household, c: AppContext, now: number,
       .map((grant) => ({ grantId: grant.grantId, deviceId: grant.deviceId, reason: grant.reason, actor: grant.actor, createdAt: iso(grant.createdAt), expiresAt: iso(grant.expiresAt) })),
     extraMembers: [...household.extraMembers.values()].map((member) => ({ deviceId: member.deviceId, label: member.label, addedAt: iso(member.addedAt) })),
     extraMemberSlots: { used: household.extraMembers.size, total: gate.config.extraMemberSlots },
+    // The owner's two ways (contract §6): the second homes and their TVs, and away access given this year.
+    homes: householdView(household).homes.map((home) => ({ homeId: home.homeId, networkCount: home.networks.length, anchorDeviceId: home.anchorDeviceId, updatedAt: home.updatedAt })),
+    awayAccess: {
+      givenInYear: awayAccessGivenInYear(household, now),
+      perYear: gate.config.awayAccessPerYear,
+      devices: [...household.devices.values()]
+        .filter((device) => device.awayAccessUntil !== null && device.awayAccessUntil > now)
+        .map((device) => ({ deviceId: device.deviceId, until: iso(device.awayAccessUntil!) })),
+    },
     primaryLocationChangesInWindow: primaryLocationChangesUsed(household, gate.limits, now),
     updatedAt: iso(household.updatedAt),
   };
@@ -195,6 +205,15 @@ export async function removeExtraMember(c: AppContext, input: HandlerInput<'admi
   const { account, deviceId } = input.params;
   const removed = await gate.households.change(account, async (store) => store.removeExtraMember(deviceId, { actor: input.admin.actor }));
   if (!removed.ok) return refusalProblem(c, removed.error);
+  return c.body(null, 204);
+}
+
+/** `DELETE /admin/v1/accounts/{account}/away-access/{deviceId}`: support ends a device's away access early, audited. */
+export async function endAwayAccess(c: AppContext, input: HandlerInput<'admin', { params: typeof extraMemberParam }>): Promise<Response> {
+  const gate = c.get('gate');
+  const { account, deviceId } = input.params;
+  const ended = await gate.households.change(account, async (store) => store.endAwayAccess(deviceId, { actor: input.admin.actor }));
+  if (!ended.ok) return refusalProblem(c, ended.error);
   return c.body(null, 204);
 }
 

@@ -8,14 +8,17 @@
  */
 import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
-import type { awayAccessGranted, awayAccessRequest } from '../api/schemas';
+import type { awayAccessGranted, awayAccessRequest, householdNetworks, secondHomeRequest } from '../api/schemas';
+import { householdView } from '../api/views';
+import { problemFor } from '../http/problem';
+import { clientAddress } from '../network/network-id';
 import { decideForDevice, policyContext } from '../edge/decide-request';
 import type { AppContext } from '../http/context';
 import { invalidInput } from '../http/json-body';
 import type { DeviceIdentity } from '../identity/device-token';
 import { err, ok } from '../result';
 import { MS_PER_DAY } from '../time';
-import { CHALLENGE_ID, confirmedHousehold, type Checked, type CodeRequest } from './device-context';
+import { CHALLENGE_ID, confirmedHousehold, eventContext, type Checked, type CodeRequest } from './device-context';
 import { refusalProblem } from './refusal';
 
 /** The longest away access the configuration allows, in whole days. */
@@ -103,4 +106,54 @@ export async function giveAwayAccess(c: AppContext, { device, body }: HandlerInp
   return c.json({ decision: 'allow', reason: 'AWAY_ACCESS', expiresAt: new Date(result.value.expiresAt).toISOString() } satisfies z.input<typeof awayAccessGranted>, 200, {
     'Cache-Control': 'no-store',
   });
+}
+
+const HOW_TO_GET_A_SECOND_HOME_CODE = 'Open a challenge from this TV with POST /gate/v1/challenges {"purpose":"second-home"}, then send its challengeId and the code the account owner received.';
+
+/**
+ * `POST` and `DELETE /gate/v1/household/second-home`: this TV's network
+ * becomes a second home, or the second home it keeps is removed, with the
+ * owner's code of a `second-home` challenge the TV opened.
+ */
+async function changeSecondHome(c: AppContext, device: DeviceIdentity, body: z.output<typeof secondHomeRequest>, change: 'set' | 'remove'): Promise<Response> {
+  const gate = c.get('gate');
+  const now = Date.now();
+  const confirmed = await confirmedHousehold(c, device, now);
+  if (!confirmed.ok) return refusalProblem(c, confirmed.error);
+  if (device.deviceType !== 'tv') return refusalProblem(c, { reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
+  const { challengeId, code } = body;
+  if (challengeId === undefined || code === undefined || !CHALLENGE_ID.test(challengeId)) {
+    return refusalProblem(c, { reason: 'VERIFICATION_REQUIRED', detail: `A second home needs the account owner's code. ${HOW_TO_GET_A_SECOND_HOME_CODE}` });
+  }
+  const address = clientAddress(c.req.raw.headers);
+  const networkId = await gate.networks.networkId(address);
+  if (!networkId) return problemFor(c, 'NETWORK_UNKNOWN');
+  const [addressId, holderId] = await Promise.all([gate.networks.addressId(address), gate.networks.holderId(networkId, device.accountId)]);
+  const input = {
+    challengeId,
+    deviceId: device.deviceId,
+    guess: code,
+    maxAttempts: gate.config.codeMaxAttempts,
+    place: { networkId, addressId, holderId, keyThumbprint: device.keyThumbprint, context: eventContext(c) },
+    secondHomes: gate.config.secondHomes,
+    limits: gate.limits,
+  };
+  const result = await gate.households.change(device.accountId, async (store) => (change === 'set' ? store.setSecondHome(device.accountId, input) : store.removeSecondHome(device.accountId, input)));
+  if (!result.ok) {
+    const refused = result.error;
+    if (refused.reason === 'VERIFICATION_REQUIRED')
+      return refusalProblem(c, { reason: 'VERIFICATION_REQUIRED', detail: `That challenge is not a second-home challenge opened by this TV. ${HOW_TO_GET_A_SECOND_HOME_CODE}` });
+    return refusalProblem(c, refused);
+  }
+  console.log(JSON.stringify({ event: change === 'set' ? 'second_home_set' : 'second_home_removed', requestId: c.get('requestId') }));
+  if (change === 'remove') return c.body(null, 204);
+  return c.json({ household: householdView(result.value.household) } satisfies z.input<typeof householdNetworks>, 200, { 'Cache-Control': 'no-store' });
+}
+
+export function setSecondHome(c: AppContext, { device, body }: HandlerInput<'device', { body: typeof secondHomeRequest }>): Promise<Response> {
+  return changeSecondHome(c, device, body, 'set');
+}
+
+export function removeSecondHome(c: AppContext, { device, body }: HandlerInput<'device', { body: typeof secondHomeRequest }>): Promise<Response> {
+  return changeSecondHome(c, device, body, 'remove');
 }

@@ -4,13 +4,13 @@
  */
 import { defineOperation, type Operation } from '../api/operation';
 import * as s from '../api/schemas';
-import { addExtraMember, createGrant, endGrant, eraseAccount, explain, explainWithoutAddress, getAccount, removeExtraMember } from './admin-accounts';
+import { addExtraMember, createGrant, endAwayAccess, endGrant, eraseAccount, explain, explainWithoutAddress, getAccount, removeExtraMember } from './admin-accounts';
 import { listAudit } from './admin-audit';
 import { deleteRule, getRollout, putRule } from './admin-rollout';
 import { getMetrics, previewRule } from './admin-metrics';
 import { getDecision } from './decision';
 import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyChallenge } from './device-api';
-import { giveAwayAccess } from './household-homes';
+import { giveAwayAccess, removeSecondHome, setSecondHome } from './household-homes';
 import { health } from './health';
 
 const problem = (description: string) => ({ description, problem: true });
@@ -141,6 +141,54 @@ export const operations: Operation[] = [
       429: problem('`CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After.'),
     },
     handler: movePrimaryLocation,
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/gate/v1/household/second-home',
+    operationId: 'setSecondHome',
+    summary: 'Make this TV’s network a second home of the household, with the owner’s code',
+    description:
+      'Send the `challengeId` of a `second-home` challenge this TV opened (`POST /gate/v1/challenges` with `{ "purpose": "second-home" }`) and the code the owner received. This TV keeps the new home (its anchor: §4 applies to each home and its anchor alike); `HOME_NETWORKS_MAX` counts every home’s networks. At most `SECOND_HOMES`, and a second home set or removed waits 90 days for the next change.',
+    tag: 'Device',
+    auth: 'device',
+    body: s.secondHomeRequest,
+    bodyOptional: true,
+    responses: {
+      200: { description: 'The household’s homes now.', body: s.householdNetworks },
+      400: problem('`NETWORK_UNKNOWN`: the client address could not be read; or `INVALID_REQUEST` (`field` names it).'),
+      401: tokenProblem,
+      403: problem(
+        '`DEVICE_TYPE_NOT_ALLOWED`: only a TV; `VERIFICATION_REQUIRED` (with a `verify` action): no code, or not that of a `second-home` challenge this TV opened; `CODE_INVALID` with `attemptsRemaining`; `BIND_AT_HOME`; or `CROSS_SITE_REQUEST`.',
+      ),
+      409: problem('`ALREADY_HOME`: this network is already one of the household’s homes.'),
+      410: problem('`CHALLENGE_EXPIRED` or `CODE_ALREADY_USED`.'),
+      413: tooLarge,
+      429: problem('`CHALLENGE_LOCKED`; or `SECOND_HOME_LIMIT`: past `SECOND_HOMES`, or a second home set or removed within 90 days (Retry-After).'),
+    },
+    handler: setSecondHome,
+  }),
+  defineOperation({
+    method: 'delete',
+    path: '/gate/v1/household/second-home',
+    operationId: 'removeSecondHome',
+    summary: 'Remove the second home this TV keeps, with the owner’s code',
+    description:
+      'With a `second-home` code this TV opened: the second home it keeps (or, when the household has one, that one) leaves the household with its networks; its devices keep what rows 7–10 give them. Counts for the 90-day wait.',
+    tag: 'Device',
+    auth: 'device',
+    body: s.secondHomeRequest,
+    bodyOptional: true,
+    responses: {
+      204: { description: 'Removed.' },
+      400: problem('`NETWORK_UNKNOWN` or `INVALID_REQUEST`.'),
+      401: tokenProblem,
+      403: problem('`DEVICE_TYPE_NOT_ALLOWED`, `VERIFICATION_REQUIRED`, `CODE_INVALID`, or `CROSS_SITE_REQUEST`.'),
+      404: problem('`SECOND_HOME_NOT_FOUND`: no second home kept by this TV.'),
+      410: problem('`CHALLENGE_EXPIRED` or `CODE_ALREADY_USED`.'),
+      413: tooLarge,
+      429: problem('`CHALLENGE_LOCKED`; or `SECOND_HOME_LIMIT`: a second home set or removed within 90 days.'),
+    },
+    handler: removeSecondHome,
   }),
   defineOperation({
     method: 'post',
@@ -378,6 +426,18 @@ export const operations: Operation[] = [
     params: s.extraMemberParam,
     responses: { 204: { description: 'Removed.' }, 400: badInput, ...adminAuth, 404: problem('`EXTRA_MEMBER_NOT_FOUND`.') },
     handler: removeExtraMember,
+  }),
+  defineOperation({
+    method: 'delete',
+    path: '/admin/v1/accounts/{account}/away-access/{deviceId}',
+    operationId: 'endAwayAccess',
+    summary: 'End a device’s away access early (audited)',
+    tag: 'Admin: accounts',
+    auth: 'admin',
+    scope: 'accounts:write',
+    params: s.extraMemberParam,
+    responses: { 204: { description: 'Ended.' }, 400: badInput, ...adminAuth, 404: problem('`AWAY_ACCESS_NOT_FOUND`: the device holds no away access now.') },
+    handler: endAwayAccess,
   }),
   defineOperation({
     method: 'delete',

@@ -30,7 +30,7 @@ export type Refusal =
   | { reason: 'TRAVEL_LIMIT_REACHED'; decided?: { decision: Outcome; policyVersion: number; deviceType: DeviceType } }
   | { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number; perHour: number }
   | { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT' | 'SECOND_HOME_LIMIT' | 'AWAY_ACCESS_LIMIT'; retryAfterSeconds: number }
-  | { reason: 'ALREADY_HOME' }
+  | { reason: 'ALREADY_HOME' | 'SECOND_HOME_NOT_FOUND' | 'AWAY_ACCESS_NOT_FOUND' }
   | { reason: 'CODE_INVALID'; attemptsRemaining: number }
   | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
   | { reason: 'CHALLENGE_NOT_FOUND' | 'CHALLENGE_LOCKED' | 'DEVICE_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND' }
@@ -121,6 +121,8 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
       return problemFor(c, 'VERIFICATION_REQUIRED', refusal.detail ? { detail: refusal.detail } : {});
     case 'BIND_AT_HOME':
     case 'ALREADY_HOME':
+    case 'SECOND_HOME_NOT_FOUND':
+    case 'AWAY_ACCESS_NOT_FOUND':
     case 'CHALLENGE_NOT_FOUND':
     case 'CHALLENGE_LOCKED':
     case 'DEVICE_NOT_FOUND':

@@ -7,14 +7,14 @@
  * `HouseholdRoom`; the rules themselves are the household's pure transitions.
  */
 import { holdsHistory, keyStanding } from '../household/devices';
-import { homeWithoutAnchorRole } from '../household/home-networks';
+import { activeHomeNetworks, homeWithoutAnchorRole } from '../household/home-networks';
 import { eventsOfChange, type HouseholdEventFinding } from '../household/events';
 import { emptyHousehold, type Household, type HouseholdLimits, type SharingReading } from '../household/household';
-import { primaryLocationChangesUsed, setPrimaryLocation, signOutDevice } from '../household/transitions';
+import { primaryLocationChangesUsed, removeSecondHome, setPrimaryLocation, setSecondHome, signOutDevice } from '../household/transitions';
 import { verifiedAccess } from '../household/travel-access';
 import { awayAccessLimit, grantAwayAccess } from '../household/away-access';
 import { secondHomeLimit } from '../household/second-homes';
-import { awayAccessGiven } from './audit-entries';
+import { awayAccessGiven, secondHomeChanged } from './audit-entries';
 import type { HolderId, NetworkId } from '../network/network-id';
 import { err, ok, type Err } from '../result';
 import type { ChallengeBook } from './challenge-book';
@@ -28,6 +28,8 @@ import type {
   PrimaryLocationInput,
   PrimaryLocationLimited,
   PrimaryLocationResult,
+  SecondHomeInput,
+  SecondHomeResult,
   SignOutInput,
   SignOutResult,
   VerifyChallengeInput,
@@ -77,6 +79,46 @@ export class HouseholdCodes {
     this.room.ensureSchema();
     const scope = request.purpose === 'sign-out' ? { targetDeviceId: request.targetDeviceId } : request.purpose === 'away-access' ? { days: request.days } : {};
     return this.challenges.open(deviceId, request.purpose, codeTtlMs, region, now, scope);
+  }
+
+  /**
+   * Makes the TV's network a second home with the owner's code of a
+   * `second-home` challenge the TV opened: within SECOND_HOMES and the 90-day
+   * wait, not a network already home, and only by the id's own key (a bound
+   * stranger to an id with unbound history takes no home in its name). The
+   * network's sharing count is read for it; the change, the code used and
+   * its audit entry are one batch.
+   */
+  async setSecondHome(accountId: string, input: SecondHomeInput): Promise<SecondHomeResult> {
+    const checked = await this.challenges.check('second-home', input, Date.now());
+    if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
+    const reading = await this.room.readSharing(input.place.networkId, input.place.holderId, input.limits);
+    // Read again after the call out: another request may have changed the homes or used the code meanwhile.
+    const now = Date.now();
+    const current = (await this.room.household()) ?? emptyHousehold(accountId, now);
+    const refused = secondHomeRefusal(current, input, now);
+    if (refused) return err(refused);
+    const spent = await this.challenges.spend(checked.value, now);
+    if (!spent.ok) return spent;
+    const next = setSecondHome(current, input.deviceId, input.place, reading, input.limits, now, input.place.keyThumbprint ?? null);
+    const home = next.secondHomes.at(-1)!;
+    return ok({ household: await this.room.save(next, [{ entry: secondHomeChanged(accountId, 'set', home) }], spent.value) });
+  }
+
+  /** Removes the second home this TV keeps (or, from the primary home, the household's only one), with a `second-home` code. */
+  async removeSecondHome(accountId: string, input: SecondHomeInput): Promise<SecondHomeResult> {
+    const now = Date.now();
+    const checked = await this.challenges.check('second-home', input, now);
+    if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
+    const current = await this.room.household();
+    const home = current?.secondHomes.find((second) => second.anchorDeviceId === input.deviceId) ?? (current?.secondHomes.length === 1 ? current.secondHomes[0] : undefined);
+    if (!current || !home) return err({ reason: 'SECOND_HOME_NOT_FOUND' });
+    const limited = secondHomeLimit(current, input.secondHomes, now, true);
+    if (limited) return err(limited);
+    const spent = await this.challenges.spend(checked.value, now);
+    if (!spent.ok) return spent;
+    const next = removeSecondHome(current, home.homeId, now)!;
+    return ok({ household: await this.room.save(next, [{ entry: secondHomeChanged(accountId, 'remove', home) }], spent.value) });
   }
 
   /**
@@ -193,6 +235,16 @@ export class HouseholdCodes {
     const events = await this.room.stageEvents(accountId, [{ event: 'device_signed_out', deviceId: input.deviceId, deviceType, by: input.authority }], input.context, now);
     return ok({ household: await this.room.save(signOutDevice(current, input.deviceId, input.limits, now, deviceType), [], { ...spent, ...events }) });
   }
+}
+
+/** Why a TV's network may not become a second home now: the key, the network already home, or the limits; null when it may. */
+function secondHomeRefusal(current: Household, input: SecondHomeInput, now: number): Exclude<SecondHomeResult, { ok: true }>['error'] | null {
+  const key = input.place.keyThumbprint ?? null;
+  const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () => homeWithoutAnchorRole(current, input.place.networkId, input.place.addressId, input.limits, now));
+  if (standing === 'stranger') return { reason: 'BIND_AT_HOME' };
+  if (standing === 'other-key') return { reason: 'DEVICE_PROOF_REQUIRED' };
+  if (activeHomeNetworks(current, input.limits, now).some((network) => network.networkId === input.place.networkId)) return { reason: 'ALREADY_HOME' };
+  return secondHomeLimit(current, input.secondHomes, now);
 }
 
 /** The household's refusal of one more primary-location change, with when the oldest change in the window leaves it; null while changes are left. */

@@ -42,6 +42,20 @@ export type OpenChallengeResult =
 
 export type SecondHomeLimited = { reason: 'SECOND_HOME_LIMIT'; retryAfterSeconds: number };
 
+/** A second home set or removed from a TV, with the owner's code of a `second-home` challenge it opened (contract §6). */
+export interface SecondHomeInput extends CodeGuess {
+  place: VisitPlace & { networkId: NetworkId; addressId: AddressId | null };
+  secondHomes: number;
+  limits: HouseholdLimits;
+}
+
+export type SecondHomeResult = Result<
+  { household: Household },
+  | { reason: 'VERIFICATION_REQUIRED' | 'BIND_AT_HOME' | 'DEVICE_PROOF_REQUIRED' | 'ALREADY_HOME' | 'SECOND_HOME_NOT_FOUND' }
+  | SecondHomeLimited
+  | Exclude<CodeRefusal, { reason: 'CHALLENGE_NOT_FOUND' }>
+>;
+
 /** Away access with the owner's code of an `away-access` challenge the device opened (contract §6). */
 export interface AwayAccessInput extends CodeGuess {
   deviceType: DeviceType;

@@ -47,6 +47,8 @@ import type {
   AuditDelivery,
   AwayAccessInput,
   AwayAccessResult,
+  SecondHomeInput,
+  SecondHomeResult,
   ChallengeRequest,
   ExtraMemberRemoval,
   OpenChallengeResult,
@@ -65,7 +67,8 @@ import { householdKey } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { HOUSEHOLD_MIGRATIONS, SqlSchema } from './sql-schema';
 import { wakeBy } from './alarm';
-import { accountErased, extraMemberAdded, extraMemberRemoved, grantCreated, grantEnded, redactedEntry, type AuditActor } from './audit-entries';
+import { accountErased, awayAccessEnded, extraMemberAdded, extraMemberRemoved, grantCreated, grantEnded, redactedEntry, type AuditActor } from './audit-entries';
+import { endAwayAccess } from '../household/away-access';
 import { MS_PER_SECOND } from '../time';
 import { err, ok, type Ok, type Result } from '../result';
 
@@ -319,6 +322,16 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return this.#codes.setPrimaryLocation(accountId, input);
   }
 
+  /** Makes the TV's network a second home with the owner's code (household-codes.ts). */
+  setSecondHome(accountId: string, input: SecondHomeInput): Promise<SecondHomeResult> {
+    return this.#codes.setSecondHome(accountId, input);
+  }
+
+  /** Removes a second home with the owner's code (household-codes.ts). */
+  removeSecondHome(accountId: string, input: SecondHomeInput): Promise<SecondHomeResult> {
+    return this.#codes.removeSecondHome(accountId, input);
+  }
+
   /** Away access for a device with the owner's code (household-codes.ts). */
   giveAwayAccess(accountId: string, input: AwayAccessInput): Promise<AwayAccessResult> {
     return this.#codes.giveAwayAccess(accountId, input);
@@ -365,6 +378,16 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (!current || !next) return err({ reason: 'EXTRA_MEMBER_NOT_FOUND' });
     const audit = extraMemberRemoved(current.accountId, deviceId, by);
     return ok({ household: await this.save(next, [{ entry: audit }]) });
+  }
+
+  /** Support ends a device's away access early, audited with the change; AWAY_ACCESS_NOT_FOUND when it holds none. */
+  async endAwayAccess(deviceId: string, by: AuditActor): Promise<Result<{ household: Household }, { reason: 'AWAY_ACCESS_NOT_FOUND' }>> {
+    const now = Date.now();
+    const current = await this.household();
+    const until = current?.devices.get(deviceId)?.awayAccessUntil ?? null;
+    const next = current && endAwayAccess(current, deviceId, now);
+    if (!current || !next || until === null) return err({ reason: 'AWAY_ACCESS_NOT_FOUND' });
+    return ok({ household: await this.save(next, [{ entry: awayAccessEnded(current.accountId, deviceId, until, by) }]) });
   }
 
   /**

@@ -96,6 +96,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gate/v1/household/second-home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make this TV’s network a second home of the household, with the owner’s code
+         * @description Send the `challengeId` of a `second-home` challenge this TV opened (`POST /gate/v1/challenges` with `{ "purpose": "second-home" }`) and the code the owner received. This TV keeps the new home (its anchor: §4 applies to each home and its anchor alike); `HOME_NETWORKS_MAX` counts every home’s networks. At most `SECOND_HOMES`, and a second home set or removed waits 90 days for the next change.
+         */
+        post: operations["setSecondHome"];
+        /**
+         * Remove the second home this TV keeps, with the owner’s code
+         * @description With a `second-home` code this TV opened: the second home it keeps (or, when the household has one, that one) leaves the household with its networks; its devices keep what rows 7–10 give them. Counts for the 90-day wait.
+         */
+        delete: operations["removeSecondHome"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gate/v1/household/away-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Access from anywhere for this device, for a posting, a term or a long stay, with the owner’s code
+         * @description Send the `challengeId` of an `away-access` challenge this device opened (`POST /gate/v1/challenges` with `{ "purpose": "away-access", "days": N }`) and the code the owner received; `days`, if given, at most the code’s. The device then plays from anywhere until `expiresAt` (decision row 10, reason `AWAY_ACCESS`); a sign-out ends it, and support may end it early. At most `AWAY_ACCESS_PER_YEAR` per account in 365 days.
+         */
+        post: operations["giveAwayAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/gate/v1/household/devices": {
         parameters: {
             query?: never;
@@ -346,6 +390,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/accounts/{account}/away-access/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a device’s away access early (audited)
+         * @description Requires the `accounts:write` scope.
+         */
+        delete: operations["endAwayAccess"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/audit": {
         parameters: {
             query?: never;
@@ -403,13 +467,33 @@ export interface components {
              * @default access
              * @enum {string}
              */
-            purpose?: "access" | "primary-location" | "sign-out";
+            purpose?: "access" | "primary-location" | "sign-out" | "second-home" | "away-access";
             /** @description With `sign-out` (and only with it): the device the code signs out. */
             deviceId?: string;
+            /** @description With `away-access` (and only with it): the days of access the code gives, 1 to `AWAY_ACCESS_MAX`. */
+            days?: number;
         };
         PrimaryLocationRequest: {
             challengeId?: string;
             code?: string;
+        };
+        SecondHomeRequest: {
+            challengeId?: string;
+            code?: string;
+        };
+        AwayAccessGranted: {
+            /** @constant */
+            decision: "allow";
+            /** @constant */
+            reason: "AWAY_ACCESS";
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        AwayAccessRequest: {
+            challengeId?: string;
+            code?: string;
+            /** @description At most the days the code was asked with; absent: those. */
+            days?: number;
         };
         Device: {
             deviceId: string;
@@ -797,6 +881,24 @@ export interface components {
                 used: number;
                 total: number;
             };
+            /** @description The primary home, then second homes set with the owner’s code (contract §6): how many networks each holds (never which), and the TV that keeps it. */
+            homes: {
+                homeId: string;
+                networkCount: number;
+                anchorDeviceId: string | null;
+                /** Format: date-time */
+                updatedAt: string;
+            }[];
+            /** @description Away access the owner gave with their code: how many in the last 365 days (of `AWAY_ACCESS_PER_YEAR`), and the devices holding it now. */
+            awayAccess: {
+                givenInYear: number;
+                perYear: number;
+                devices: {
+                    deviceId: string;
+                    /** Format: date-time */
+                    until: string;
+                }[];
+            };
             primaryLocationChangesInWindow: number;
             /** Format: date-time */
             updatedAt: string;
@@ -934,6 +1036,9 @@ export interface components {
 export type Decision = components['schemas']['Decision'];
 export type ChallengeRequest = components['schemas']['ChallengeRequest'];
 export type PrimaryLocationRequest = components['schemas']['PrimaryLocationRequest'];
+export type SecondHomeRequest = components['schemas']['SecondHomeRequest'];
+export type AwayAccessGranted = components['schemas']['AwayAccessGranted'];
+export type AwayAccessRequest = components['schemas']['AwayAccessRequest'];
 export type Device = components['schemas']['Device'];
 export type SignOutRequest = components['schemas']['SignOutRequest'];
 export type Rollout = components['schemas']['Rollout'];
@@ -1081,7 +1186,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `TRAVEL_LIMIT_REACHED` (enforce mode, `access`), `DEVICE_TYPE_NOT_ALLOWED` (`primary-location` from a device that is not a TV), or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
+            /** @description `TRAVEL_LIMIT_REACHED` (enforce mode, `access`), `DEVICE_TYPE_NOT_ALLOWED` (`primary-location` or `second-home` from a device that is not a TV), `AWAY_ACCESS_LIMIT` (`away-access`: the account gave `AWAY_ACCESS_PER_YEAR` in 365 days; nothing sent), `BIND_AT_HOME` (a device bound since its id was last home, asking away for what only its id could take), or `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1099,7 +1204,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `NOT_REQUIRED` (`access` only): the device is allowed anyway. */
+            /** @description `NOT_REQUIRED` (`access` only): the device is allowed anyway; `ALREADY_HOME` (`second-home`): this network is already one of the household’s homes. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1117,7 +1222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); or `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window, and no code was sent. See Retry-After. */
+            /** @description `CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window; or `SECOND_HOME_LIMIT` (`second-home`): past `SECOND_HOMES`, or a second home set or removed within 90 days — no code was sent. See Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1256,6 +1361,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         household: {
+                            /** @description Every home network of the household, every home’s. */
                             networks: {
                                 id: string;
                                 /** Format: date-time */
@@ -1266,6 +1372,26 @@ export interface operations {
                                 shared: boolean;
                                 /** @description Households holding the network as home at the last check; null until checked. */
                                 households: number | null;
+                            }[];
+                            /** @description The primary home first, then the second homes (contract §6, `SECOND_HOMES`). */
+                            homes: {
+                                /** @description `primary`, or a second home’s id. */
+                                homeId: string;
+                                networks: {
+                                    id: string;
+                                    /** Format: date-time */
+                                    addedAt: string;
+                                    /** Format: date-time */
+                                    lastSeenAt: string;
+                                    /** @description Held as home by more than SHARED_NETWORK_HOUSEHOLDS households: only the TV’s exact address counts as home there. */
+                                    shared: boolean;
+                                    /** @description Households holding the network as home at the last check; null until checked. */
+                                    households: number | null;
+                                }[];
+                                /** @description The TV that keeps this home (null: none since it was signed out, until a TV is seen at home there). */
+                                anchorDeviceId: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
                             }[];
                             /** Format: date-time */
                             updatedAt: string;
@@ -1319,6 +1445,293 @@ export interface operations {
                 };
             };
             /** @description `CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setSecondHome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SecondHomeRequest"];
+            };
+        };
+        responses: {
+            /** @description The household’s homes now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        household: {
+                            /** @description Every home network of the household, every home’s. */
+                            networks: {
+                                id: string;
+                                /** Format: date-time */
+                                addedAt: string;
+                                /** Format: date-time */
+                                lastSeenAt: string;
+                                /** @description Held as home by more than SHARED_NETWORK_HOUSEHOLDS households: only the TV’s exact address counts as home there. */
+                                shared: boolean;
+                                /** @description Households holding the network as home at the last check; null until checked. */
+                                households: number | null;
+                            }[];
+                            /** @description The primary home first, then the second homes (contract §6, `SECOND_HOMES`). */
+                            homes: {
+                                /** @description `primary`, or a second home’s id. */
+                                homeId: string;
+                                networks: {
+                                    id: string;
+                                    /** Format: date-time */
+                                    addedAt: string;
+                                    /** Format: date-time */
+                                    lastSeenAt: string;
+                                    /** @description Held as home by more than SHARED_NETWORK_HOUSEHOLDS households: only the TV’s exact address counts as home there. */
+                                    shared: boolean;
+                                    /** @description Households holding the network as home at the last check; null until checked. */
+                                    households: number | null;
+                                }[];
+                                /** @description The TV that keeps this home (null: none since it was signed out, until a TV is seen at home there). */
+                                anchorDeviceId: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description `NETWORK_UNKNOWN`: the client address could not be read; or `INVALID_REQUEST` (`field` names it). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `DEVICE_TYPE_NOT_ALLOWED`: only a TV; `VERIFICATION_REQUIRED` (with a `verify` action): no code, or not that of a `second-home` challenge this TV opened; `CODE_INVALID` with `attemptsRemaining`; `BIND_AT_HOME`; or `CROSS_SITE_REQUEST`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `ALREADY_HOME`: this network is already one of the household’s homes. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_EXPIRED` or `CODE_ALREADY_USED`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_LOCKED`; or `SECOND_HOME_LIMIT`: past `SECOND_HOMES`, or a second home set or removed within 90 days (Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeSecondHome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SecondHomeRequest"];
+            };
+        };
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `NETWORK_UNKNOWN` or `INVALID_REQUEST`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `DEVICE_TYPE_NOT_ALLOWED`, `VERIFICATION_REQUIRED`, `CODE_INVALID`, or `CROSS_SITE_REQUEST`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `SECOND_HOME_NOT_FOUND`: no second home kept by this TV. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_EXPIRED` or `CODE_ALREADY_USED`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_LOCKED`; or `SECOND_HOME_LIMIT`: a second home set or removed within 90 days. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    giveAwayAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AwayAccessRequest"];
+            };
+        };
+        responses: {
+            /** @description Away access given. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AwayAccessGranted"];
+                };
+            };
+            /** @description `INVALID_REQUEST`: `days` not a whole number from 1 to `AWAY_ACCESS_MAX` (in days), or more than the code was asked with; a malformed `code` or `challengeId` (`field` names it). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `VERIFICATION_REQUIRED` (with a `verify` action): no code, or not that of an `away-access` challenge this device opened; `CODE_INVALID` with `attemptsRemaining`; `AWAY_ACCESS_LIMIT`: the account gave `AWAY_ACCESS_PER_YEAR` in the last 365 days (Retry-After); `BIND_AT_HOME`: a device bound since its id was last home; or `CROSS_SITE_REQUEST`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_EXPIRED` or `CODE_ALREADY_USED`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2230,6 +2643,63 @@ export interface operations {
                 };
             };
             /** @description `EXTRA_MEMBER_NOT_FOUND`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endAwayAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account: string;
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admin token missing, invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `AWAY_ACCESS_NOT_FOUND`: the device holds no away access now. */
             404: {
                 headers: {
                     [name: string]: unknown;

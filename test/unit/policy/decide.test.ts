@@ -187,7 +187,7 @@ describe('decide(): modes', () => {
     const decision = run({ mode: 'enforce' });
     expect(decision.policyVersion).toBe(7);
     expect(decision.region).toBe('PE');
-    expect(decision.trace.map((step) => step.row)).toEqual([1, 2, 1, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(decision.trace.map((step) => step.row)).toEqual([1, 2, 1, 1, 3, 4, 5, 6, 7, 8, 9, 10, 10, 11]);
     expect(decision.trace.filter((step) => step.matched).map((step) => step.row)).toEqual([11]);
   });
 

@@ -18,6 +18,8 @@ import { invalidInput } from '../http/json-body';
 import type { DeviceIdentity } from '../identity/device-token';
 import { err, ok } from '../result';
 import { MS_PER_DAY } from '../time';
+import { PRIMARY_HOME } from '../household/household';
+import { homeAnchoredBy } from '../household/second-homes';
 import { CHALLENGE_ID, confirmedHousehold, eventContext, type Checked, type CodeRequest } from './device-context';
 import { refusalProblem } from './refusal';
 
@@ -33,9 +35,10 @@ async function codeContext(c: AppContext, device: DeviceIdentity, now: number) {
 }
 
 /**
- * A `second-home` code: a TV only, not already at one of the household's
- * homes (`409 ALREADY_HOME`); the store refuses it before it is sent past
- * SECOND_HOMES or within 90 days of the last change.
+ * A `second-home` code: a TV only — to set its network as a second home
+ * (not one of the household's homes already: `409 ALREADY_HOME`), or, from
+ * the TV that keeps a second home, to remove it; the store refuses it before
+ * it is sent past SECOND_HOMES or within 90 days of the last change.
  */
 export async function secondHomeCodeRequest(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<CodeRequest>> {
   const gate = c.get('gate');
@@ -45,8 +48,11 @@ export async function secondHomeCodeRequest(c: AppContext, device: DeviceIdentit
   const { decision } = await decideForDevice(gate, c.req.raw, { device }, now, 'change');
   if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED' || decision.reason === 'STATE_UNAVAILABLE') return err({ reason: decision.reason });
   if (decision.stranger) return err({ reason: 'BIND_AT_HOME' });
-  if (decision.evidence !== undefined) return err({ reason: 'ALREADY_HOME' });
-  return ok({ ...(await codeContext(c, device, now)), request: { purpose: 'second-home', secondHomes: gate.config.secondHomes } });
+  // The TV that keeps a second home asks its code to remove it; any other TV at a home has nothing to set.
+  const kept = confirmed.value ? homeAnchoredBy(confirmed.value, device.deviceId) : null;
+  const removing = kept !== null && kept !== PRIMARY_HOME;
+  if (!removing && decision.evidence !== undefined) return err({ reason: 'ALREADY_HOME' });
+  return ok({ ...(await codeContext(c, device, now)), request: { purpose: 'second-home', secondHomes: gate.config.secondHomes, removing } });
 }
 
 /**

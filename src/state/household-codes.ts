@@ -69,7 +69,7 @@ export class HouseholdCodes {
     if (request.purpose === 'sign-out' && !holdsHistory(await this.room.household(), request.targetDeviceId)) return err({ reason: 'DEVICE_NOT_FOUND' });
     // A limit the code could not get past answers before a code is sent (contract §6).
     if (request.purpose === 'second-home') {
-      const refused = secondHomeLimit(await this.room.household(), request.secondHomes, now);
+      const refused = secondHomeLimit(await this.room.household(), request.secondHomes, now, request.removing);
       if (refused) return err(refused);
     }
     if (request.purpose === 'away-access') {

@@ -34,7 +34,7 @@ export type ChallengeRequest =
   | { purpose: 'access' }
   | { purpose: 'primary-location'; maxChanges: number; limits: HouseholdLimits }
   | { purpose: 'sign-out'; targetDeviceId: string }
-  | { purpose: 'second-home'; secondHomes: number }
+  | { purpose: 'second-home'; secondHomes: number; removing: boolean }
   | { purpose: 'away-access'; days: number; perYear: number };
 
 export type OpenChallengeResult =

@@ -4,7 +4,7 @@
  * account's Durable Object applies the first.
  */
 
-import { forgetOldestDevices, isTrusted } from './devices';
+import { activeSupportGrant, forgetOldestDevices, isTrusted } from './devices';
 import { activeHomeNetworks, anchorQuietAtHome, homeMatch, isAnchor, joinHomeNetwork, learnSharing, newHomeNetwork, noteAnchorAddress, pruneAnchorAddresses } from './home-networks';
 import { type DeviceRecord, type HomeMatch, type Household, type HouseholdLimits, type SharingReading, type Visit, newDevice, touch } from './household';
 import { anchorAddressWriteIntervalMs, seenWriteIntervalMs, sessionSeenWriteIntervalMs } from './seen';
@@ -64,6 +64,21 @@ function anchorMove(household: Household, device: DeviceRecord, visit: Pick<Visi
   if (!isAnchor(household, visit) || !isTrusted(device, limits, now)) return null;
   if (household.lastNetworkJoinAt !== null && household.lastNetworkJoinAt > now - seenWriteIntervalMs(limits)) return null;
   return anchorQuietAtHome(device, limits, now) ? 'join' : 'conflict';
+}
+
+/**
+ * Whether a visit may be written at all (contract §9): a device the household
+ * lists always may; one it does not list only where `enforce` would let it
+ * in as a newcomer — the household not set up yet (rows 4–5), home (row 6),
+ * or a support grant for the whole account (row 10). A refused stranger gets
+ * no entry and costs no write. The edge already sends no such visit
+ * (edge/record.ts); this is the account's object holding to it, for a visit
+ * sent by an older Worker version during a gradual deployment.
+ */
+export function joinsHousehold(household: Household | null, visit: Visit, limits: HouseholdLimits): boolean {
+  if (!household || household.establishedAt === null || household.devices.has(visit.deviceId)) return true;
+  if (homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at)?.evidence) return true;
+  return activeSupportGrant(household, visit.deviceId, visit.at) !== undefined;
 }
 
 /**

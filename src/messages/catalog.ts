@@ -311,6 +311,17 @@ const entries = {
     },
     actions: ['help'],
   },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests',
+    message: {
+      en: 'Too many requests came from this network or for this account in a short time, so this one was not checked. Wait a minute and try again; if it keeps happening, sign in again on this device or contact us.',
+      es: 'Llegaron demasiadas solicitudes desde esta red o para esta cuenta en poco tiempo, así que esta no se verificó. Espera un minuto y vuelve a intentarlo; si sigue pasando, vuelve a iniciar sesión en este dispositivo o contáctanos.',
+      pt: 'Chegaram solicitações demais desta rede ou para esta conta em pouco tempo, por isso esta não foi verificada. Espere um minuto e tente novamente; se continuar acontecendo, entre novamente neste dispositivo ou fale com a gente.',
+      fr: 'Trop de requêtes sont arrivées de ce réseau ou pour ce compte en peu de temps : celle-ci n’a donc pas été vérifiée. Attendez une minute et réessayez ; si cela continue, reconnectez-vous sur cet appareil ou contactez-nous.',
+    },
+    actions: ['help'],
+  },
   NOTIFY_FAILED: {
     status: 502,
     title: 'Code could not be sent',

@@ -9,6 +9,7 @@
  */
 import type { CredentialFailure } from '../edge/identify';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
+import { rateLimitedProblem, type LimitScope } from '../edge/rate-limits';
 import type { AppContext } from '../http/context';
 import { inputProblem, type InvalidInput } from '../http/json-body';
 import { problemFor } from '../http/problem';
@@ -29,6 +30,8 @@ export type Refusal =
   /** With the decision that refused (a code asked for where none can help); without, a verified code past the travel grants. */
   | { reason: 'TRAVEL_LIMIT_REACHED'; decided?: { decision: Outcome; policyVersion: number; deviceType: DeviceType } }
   | { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number; perHour: number }
+  /** Contract §9: a Workers Rate Limiting binding stopped the request; `decided`: an answer of the decision endpoint. */
+  | { reason: 'RATE_LIMITED'; limit: LimitScope; decided?: true }
   | { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT'; retryAfterSeconds: number }
   | { reason: 'CODE_INVALID'; attemptsRemaining: number }
   | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
@@ -44,6 +47,7 @@ export type Refusal =
 
 /** Problem details for a refusal, for the request being served. */
 export function refusalProblem(c: AppContext, refusal: Refusal): Response {
+  if (refusal.reason === 'RATE_LIMITED') return rateLimitedProblem(c.get('requestId'), c.get('locale'), refusal.limit, refusal.decided === true);
   if ('realm' in refusal) {
     return problemFor(c, refusal.reason, {
       detail: refusal.reason === 'TOKEN_MISSING' ? 'Send an admin token as Authorization: Bearer <token>.' : 'The admin token was not accepted.',

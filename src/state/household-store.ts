@@ -36,7 +36,7 @@ import {
   signOutDevice,
   type ExtraMemberChange,
 } from '../household/transitions';
-import { applyVisit, sharingCheckDue } from '../household/visits';
+import { applyVisit, joinsHousehold, sharingCheckDue } from '../household/visits';
 import { verifiedAccess } from '../household/travel-access';
 
 import { carryEraseFloor, eraseFloor, eraseFloorDocument, floorHousehold, isEraseFloorDocument, type EraseFloor } from '../household/erase-floor';
@@ -240,6 +240,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const refusingNow = await this.#refusing(accountId, visit.deviceId, place.issuedAtSeconds, place.keyThumbprint);
     if (refusingNow) return refusingNow;
     const current = (await this.household()) ?? emptyHousehold(accountId, visit.at);
+    // Contract §9: a refused stranger is counted at the edge, never stored here (household/visits.ts).
+    if (!joinsHousehold(current, visit, limits)) return current;
     return this.save(applyVisit(current, visit, limits, reading), [], {}, limits.trustWindowMs);
   }
 

@@ -109,7 +109,7 @@ async function signIn(c: AppContext, operation: Operation): Promise<Result<Signe
         countRateLimited(gate, operation.countsSessions ? 'session' : null, c.req.raw, null, now, waitUntil);
         return err({ reason: 'RATE_LIMITED', limit: 'network', ...(operation.countsSessions ? { decided: true as const } : {}) });
       }
-      if (operation.countsSessions) recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), refused.reason, now, waitUntil, screened.network);
+      if (operation.countsSessions) recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), refused.reason, now, waitUntil, screened.network, refused.failure);
       else logRefusedSignIn(gate, c.get('requestId'), operation.operationId, refused, now, screened.network);
       return err({ reason: refused.reason });
     }

@@ -77,6 +77,8 @@ export interface DecisionLogLine {
   sample?: number;
   /** On token failures only (contract §9): how many token failures from this client network the line stands for. */
   weight?: number;
+  /** On a refused DPoP proof: which check failed, a fixed code (identity/device-proof.ts); never the proof. */
+  failure?: string;
 }
 
 /**
@@ -117,7 +119,17 @@ export function recordDecision(gate: Gate, route: MetricsRoute, requestId: strin
  * Call it only once RATE_LIMIT_NETWORK has let the request through
  * (rate-limits.ts, `screenUnproven`).
  */
-export function recordRefusedCredential(gate: Gate, route: MetricsRoute, request: Request, requestId: string, reason: CredentialFailure, now: number, waitUntil: WaitUntil, network: string): void {
+export function recordRefusedCredential(
+  gate: Gate,
+  route: MetricsRoute,
+  request: Request,
+  requestId: string,
+  reason: CredentialFailure,
+  now: number,
+  waitUntil: WaitUntil,
+  network: string,
+  failure?: string,
+): void {
   const region = metricsRegion(requestRegion(request, gate.config.environment));
   if (reason === 'SESSION_INVALID' || reason === 'SESSION_REQUIRED') {
     const weight = gate.unproven.credentials.take(network, now);
@@ -130,7 +142,19 @@ export function recordRefusedCredential(gate: Gate, route: MetricsRoute, request
   const weight = gate.unproven.credentials.take(network, now);
   if (weight === null) return;
   writeDataPoint(gate, region, answer, requestId, weight);
-  const logged: DecisionLogLine = { requestId, region, mode: null, decision: 'deny', wouldDecision: null, reason, policyVersion: null, deviceType: null, route, weight };
+  const logged: DecisionLogLine = {
+    requestId,
+    region,
+    mode: null,
+    decision: 'deny',
+    wouldDecision: null,
+    reason,
+    policyVersion: null,
+    deviceType: null,
+    route,
+    weight,
+    ...(failure ? { failure } : {}),
+  };
   console.log(JSON.stringify({ event: 'decision', ...logged }));
 }
 

@@ -35,7 +35,8 @@ describe('account support', () => {
     const { status, body } = await admin('GET', `/admin/v1/accounts/${account}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ accountId: account, established: true, homeNetworkCount: 1, anchorDeviceId: 'tv', extraMemberSlots: { used: 0, total: 2 } });
-    expect(body.devices.map((d: { deviceId: string }) => d.deviceId).toSorted()).toEqual(['student-phone', 'tv']);
+    // The student's phone, challenged away from home, is not listed: a refused stranger is counted, never stored (contract §9).
+    expect(body.devices.map((d: { deviceId: string }) => d.deviceId).toSorted()).toEqual(['tv']);
     const text = JSON.stringify(body);
     expect(text).not.toMatch(/198\.51\.100/);
     expect(text).not.toContain(home.prefix);
@@ -191,6 +192,6 @@ describe('account support', () => {
     expect((await (await callGate({ token: newTv, ip: '192.0.2.50', country: 'PE' })).json<{ reason: string }>()).reason).toBe('HOUSEHOLD_ESTABLISHED');
     const [entry] = (await admin('GET', '/admin/v1/audit?limit=1')).body.entries;
     // The erase is audited under a pseudonym: the trail keeps what was done, when and by whom, not whose account it was.
-    expect(entry).toMatchObject({ action: 'account.erase', target: expect.stringMatching(/^accounts\/erased-[0-9a-f]{8}$/), after: null, before: { devices: 2 } });
+    expect(entry).toMatchObject({ action: 'account.erase', target: expect.stringMatching(/^accounts\/erased-[0-9a-f]{8}$/), after: null, before: { devices: 1 } });
   });
 });

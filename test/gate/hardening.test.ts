@@ -33,7 +33,10 @@ describe('ids are plain strings everywhere', () => {
     await decisionOf(await deviceToken({ account, device: 'tv', type: 'tv' }), HOME_IP);
     const outsider = await decisionOf(await deviceToken({ account, device: odd }), AWAY_IP);
     expect(outsider.body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
-    // The visit was recorded as an ordinary device, and nothing leaked onto Object.prototype.
+    // A refused stranger is not stored (contract §9); at home the same id is recorded as an ordinary device, and
+    // nothing leaked onto Object.prototype.
+    expect((await household(account))!.devices.has(odd)).toBe(false);
+    await decisionOf(await deviceToken({ account, device: odd }), HOME_IP);
     const stored = (await household(account))!;
     expect(stored.devices.get(odd)).toMatchObject({ deviceId: odd, type: 'mobile' });
     expect(Object.prototype).not.toHaveProperty('lastSeenAt');
@@ -59,7 +62,11 @@ describe('ids are plain strings everywhere', () => {
     const tv = await deviceToken({ account, device: 'tv', type: 'tv', iat: Math.floor(Date.now() / 1000) - 5 });
     await decisionOf(tv, HOME_IP);
     const oddToken = await deviceToken({ account, device: odd, iat: Math.floor(Date.now() / 1000) - 5 });
-    await decisionOf(oddToken, AWAY_IP);
+    // Listed by an allowed visit away from home (a refused stranger would not be: contract §9), here under a grant
+    // for the whole account, ended before anything below.
+    const joining = await admin('POST', `/admin/v1/accounts/${account}/grants`, { body: { days: 1, reason: 'odd id joins' } });
+    expect((await decisionOf(oddToken, AWAY_IP)).body.reason).toBe('SUPPORT_GRANT');
+    expect((await admin('DELETE', `/admin/v1/accounts/${account}/grants/${joining.body.grantId}`)).status).toBe(204);
 
     const signOut = await callGate({ method: 'DELETE', path: `/gate/v1/household/devices/${encodeURIComponent(odd)}`, token: tv, ip: HOME_IP, country: 'PE' });
     expect(signOut.status).toBe(204);

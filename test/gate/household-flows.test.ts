@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HouseholdDocument } from '../../src/household/household';
+import { newDevice, type HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
 import { CONFIRMATION_REUSE_MS } from '../../src/state/household-read-model';
@@ -173,7 +173,8 @@ describe('regions and modes', () => {
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
     await runInDurableObject(stub, async (_instance: HouseholdStore, state) => {
       const stored = (await state.storage.get<HouseholdDocument>('household'))!;
-      stored.devices.find((device) => device.deviceId === 'traveller')!.travelGrantsAt = [Date.now() - 1000, Date.now() - 2000];
+      // A refused stranger is not stored (contract §9): the traveller's two verified codes would have listed it.
+      stored.devices.push({ ...newDevice('traveller', 'mobile', Date.now() - 3000), travelGrantsAt: [Date.now() - 1000, Date.now() - 2000] });
       await state.storage.put('household', stored);
     });
     await stubEvict(stub);
@@ -245,7 +246,8 @@ describe('time, staleness and concurrency', () => {
     const stub = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
     await runInDurableObject(stub, async (_instance: HouseholdStore, state) => {
       const stored = (await state.storage.get<HouseholdDocument>('household'))!;
-      stored.devices.find((device) => device.deviceId === 'away-phone')!.temporaryAccessUntil = Date.now() + 60_000;
+      // The code verified elsewhere lists the phone (a refused stranger is not stored, contract §9).
+      stored.devices.push({ ...newDevice('away-phone', 'mobile', Date.now()), temporaryAccessUntil: Date.now() + 60_000 });
       stored.revision += 1;
       await state.storage.put('household', stored);
     });

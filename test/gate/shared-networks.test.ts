@@ -7,7 +7,7 @@
  * household confirms its networks every second (TRUST_WINDOW PT31S / 31);
  * the TV's address counts for 2 s after it was last used.
  */
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { networkSharing } from '../../src/state/network-sharing';
 import { admin } from '../admin/admin-support';
@@ -114,6 +114,8 @@ describe('a network many households call home is shared', () => {
     passTime(COPRESENCE_MS * 1.25 + 200);
     // The TV has not streamed since: its address no longer counts, and is no longer kept.
     expect((await play(await family.phone('phone-later'), at(30))).reason).toBe('OUTSIDE_HOUSEHOLD');
+    // The household's alarm forgets it (a refused stranger's visit is not written, contract §9, so no visit does).
+    await runDurableObjectAlarm(testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(family.account)));
     expect((await homeNetworks(family.account))[0]!.anchorAddresses).toEqual([]);
     // A phone that once watched beside the TV stays trusted for TRUST_WINDOW, like any device seen at home.
     expect((await play(await family.phone('phone-on-the-sofa'), at(31))).reason).toBe('TRUSTED_DEVICE');

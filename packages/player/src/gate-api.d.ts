@@ -868,10 +868,10 @@ export interface components {
             /** @description 412 `VERSION_MISMATCH`: the rollout version now; retry with it in If-Match. */
             currentVersion?: number;
             /**
-             * @description `CHALLENGE_RATE_LIMITED`: which limit was reached.
+             * @description `CHALLENGE_RATE_LIMITED` (`device` or `account`) and `RATE_LIMITED` (`network` or `account`): which limit was reached.
              * @enum {string}
              */
-            limit?: "device" | "account";
+            limit?: "device" | "account" | "network";
             /** @description When the request may be repeated (also in Retry-After). */
             retryAfterSeconds?: number;
             /** @description `SLOTS_EXHAUSTED`: the account’s extra-member slots. */
@@ -993,6 +993,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     openChallenge: {
@@ -1066,9 +1077,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); or `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window, and no code was sent. See Retry-After. */
+            /** @description `CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); or `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window, and no code was sent. See Retry-After. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1173,9 +1186,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_LOCKED`: too many wrong codes. */
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1267,9 +1282,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After. */
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1301,6 +1318,17 @@ export interface operations {
             /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1363,6 +1391,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getRollout: {
@@ -1395,6 +1434,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1475,6 +1525,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteRolloutRule: {
@@ -1545,6 +1606,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     previewRolloutRule: {
@@ -1607,6 +1679,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getMetrics: {
@@ -1652,6 +1735,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1716,6 +1810,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     eraseAccount: {
@@ -1757,6 +1862,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1811,6 +1927,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1873,6 +2000,17 @@ export interface operations {
             /** @description `BODY_TOO_LARGE`: the body is over the limit. */
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1949,6 +2087,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     endGrant: {
@@ -2000,6 +2149,17 @@ export interface operations {
             /** @description `GRANT_NOT_FOUND`. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2099,6 +2259,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     removeExtraMember: {
@@ -2156,6 +2327,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listAudit: {
@@ -2203,6 +2385,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {

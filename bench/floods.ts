@@ -144,7 +144,8 @@ async function burst(gate: FloodGate, kind: Kind, from: number, count: number, u
   let limited = false;
   let count429 = 0;
   const BATCH = 10;
-  while (sent < count && !(untilLimited && limited)) {
+  const done = () => sent >= count || (untilLimited && limited);
+  while (!done()) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(BATCH, count - sent) }, async (_, j) => {
         const { path, init } = await kind.request(from + sent + j);

@@ -288,7 +288,7 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     if (current && (isSignedOut(current, device.id, issuedAt(device)) || isOtherKey(current, device.id, keyOf(device)))) return;
     const before = current ?? emptyHousehold(device.account, now);
     const reading = sharingCheckDue(before, visit, limits) ? readSharing(device.account, visit.networkId!, now) : null;
-    if (!joinsHousehold(before, visit, limits)) return;
+    if (!joinsHousehold(before, visit)) return;
     keep(device.account, applyVisit(before, visit, limits, reading));
   };
 

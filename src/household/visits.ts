@@ -68,16 +68,22 @@ function anchorMove(household: Household, device: DeviceRecord, visit: Pick<Visi
 
 /**
  * Whether a visit may be written at all (contract §9): a device the household
- * lists always may; one it does not list only where `enforce` would let it
- * in as a newcomer — the household not set up yet (rows 4–5), home (row 6),
- * or a support grant for the whole account (row 10). A refused stranger gets
- * no entry and costs no write. The edge already sends no such visit
- * (edge/record.ts); this is the account's object holding to it, for a visit
- * sent by an older Worker version during a gradual deployment.
+ * lists always may; one it does not list only where `enforce` could let it in
+ * as a newcomer — the household not set up yet (rows 4–5), one of its
+ * networks (row 6), or a support grant for the whole account (row 10). A
+ * refused stranger gets no entry and costs no write. The edge already sends
+ * no such visit (edge/record.ts, which decides on the snapshot it answered
+ * with); this is the account's object holding to it for a visit an older
+ * Worker version sends during a gradual deployment. It asks only whether the
+ * network is one of the household's, not whether it is home *now* (a shared
+ * network's TV address, a network's last sighting): the object's state may be
+ * a moment ahead of the snapshot the edge decided on — its alarm forgets the
+ * TV's address when its window ends — and an answer the edge gave must not be
+ * undone here.
  */
-export function joinsHousehold(household: Household | null, visit: Visit, limits: HouseholdLimits): boolean {
+export function joinsHousehold(household: Household | null, visit: Visit): boolean {
   if (!household || household.establishedAt === null || household.devices.has(visit.deviceId)) return true;
-  if (homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at)?.evidence) return true;
+  if (visit.networkId !== null && household.homeNetworks.some((network) => network.networkId === visit.networkId)) return true;
   return activeSupportGrant(household, visit.deviceId, visit.at) !== undefined;
 }
 

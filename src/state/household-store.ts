@@ -241,7 +241,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     if (refusingNow) return refusingNow;
     const current = (await this.household()) ?? emptyHousehold(accountId, visit.at);
     // Contract §9: a refused stranger is counted at the edge, never stored here (household/visits.ts).
-    if (!joinsHousehold(current, visit, limits)) return current;
+    if (!joinsHousehold(current, visit)) return current;
     return this.save(applyVisit(current, visit, limits, reading), [], {}, limits.trustWindowMs);
   }
 

@@ -165,12 +165,13 @@ describe('refused strangers', () => {
   }, 60_000);
 
   it('meet 429 RATE_LIMITED past RATE_LIMIT_ACCOUNT, while the household at home streams on', async () => {
+    await awayFromMinuteEdge();
+    // The TV and the phone joining (their first visits, each a new device entry) count against the account's limit too.
     const { account, tv } = await household('account');
     const cousin = await mintDeviceToken({ account, device: 'cousin', type: 'mobile' });
-    await awayFromMinuteEdge();
     const statuses: number[] = [];
     for (let i = 0; i < ACCOUNT_LIMIT + 3; i++) statuses.push((await call(`/titles/5/seg-${i}.ts`, { token: cousin })).status);
-    expect(statuses.filter((status) => status === 403)).toHaveLength(ACCOUNT_LIMIT);
+    expect(statuses.filter((status) => status === 403)).toHaveLength(ACCOUNT_LIMIT - 2);
     expect(statuses.slice(-3)).toEqual([429, 429, 429]);
     expect((await call('/titles/5/tv.ts', { token: tv, ip: HOME_IP })).status).toBe(200);
   }, 60_000);
@@ -188,7 +189,8 @@ describe('admin tokens', () => {
       exp: now + 10 * 365 * 86_400,
     });
     const from = output.length;
-    const refused = await call('/admin/v1/rollout', { token: tenYears, ip: '192.0.2.99' });
+    // A network of its own: 192.0.2.0/24 met its limit in the first test.
+    const refused = await call('/admin/v1/rollout', { token: tenYears, ip: '198.18.99.9' });
     expect(refused.status).toBe(401);
     expect(refused.body.reason).toBe('TOKEN_INVALID');
     await new Promise((r) => setTimeout(r, 300));
@@ -196,6 +198,6 @@ describe('admin tokens', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/"reason":"TOKEN_INVALID","network":"n1\.[A-Za-z0-9_-]+","weight":1/);
     expect(lines[0]).not.toContain(tenYears.slice(0, 40));
-    expect(lines[0]).not.toContain('192.0.2');
+    expect(lines[0]).not.toContain('198.18.99');
   });
 });

@@ -1011,10 +1011,10 @@ export interface components {
             /** @description 412 `VERSION_MISMATCH`: the rollout version now; retry with it in If-Match. */
             currentVersion?: number;
             /**
-             * @description `CHALLENGE_RATE_LIMITED`: which limit was reached.
+             * @description `CHALLENGE_RATE_LIMITED` (`device` or `account`) and `RATE_LIMITED` (`network` or `account`): which limit was reached.
              * @enum {string}
              */
-            limit?: "device" | "account";
+            limit?: "device" | "account" | "network";
             /** @description When the request may be repeated (also in Retry-After). */
             retryAfterSeconds?: number;
             /** @description `SLOTS_EXHAUSTED`: the account’s extra-member slots. */
@@ -1140,6 +1140,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     openChallenge: {
@@ -1222,9 +1233,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window; or `SECOND_HOME_LIMIT` (`second-home`): past `SECOND_HOMES`, or a second home set or removed within 90 days — no code was sent. See Retry-After. */
+            /** @description `CHALLENGE_RATE_LIMITED`: 3 codes per device and 10 per account per hour, whatever their purpose (`limit` says which); `PRIMARY_LOCATION_CHANGE_LIMIT` (`primary-location`): no change left in the window; or `SECOND_HOME_LIMIT` (`second-home`): past `SECOND_HOMES`, or a second home set or removed within 90 days — no code was sent. See Retry-After. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1329,9 +1342,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_LOCKED`: too many wrong codes. */
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1444,9 +1459,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After. */
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes; or `PRIMARY_LOCATION_CHANGE_LIMIT`: see Retry-After. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1568,9 +1585,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_LOCKED`; or `SECOND_HOME_LIMIT`: past `SECOND_HOMES`, or a second home set or removed within 90 days (Retry-After). */
+            /** @description `CHALLENGE_LOCKED`; or `SECOND_HOME_LIMIT`: past `SECOND_HOMES`, or a second home set or removed within 90 days (Retry-After). Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1653,9 +1672,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_LOCKED`; or `SECOND_HOME_LIMIT`: a second home set or removed within 90 days. */
+            /** @description `CHALLENGE_LOCKED`; or `SECOND_HOME_LIMIT`: a second home set or removed within 90 days. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1731,9 +1752,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_LOCKED`: too many wrong codes. */
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1765,6 +1788,17 @@ export interface operations {
             /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1849,9 +1883,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `CHALLENGE_LOCKED`: too many wrong codes for this challenge. */
+            /** @description `CHALLENGE_LOCKED`: too many wrong codes for this challenge. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1890,6 +1926,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1970,6 +2017,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteRolloutRule: {
@@ -2040,6 +2098,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     previewRolloutRule: {
@@ -2102,6 +2171,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getMetrics: {
@@ -2147,6 +2227,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2211,6 +2302,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     eraseAccount: {
@@ -2252,6 +2354,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2306,6 +2419,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2368,6 +2492,17 @@ export interface operations {
             /** @description `BODY_TOO_LARGE`: the body is over the limit. */
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2444,6 +2579,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     endGrant: {
@@ -2495,6 +2641,17 @@ export interface operations {
             /** @description `GRANT_NOT_FOUND`. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2594,6 +2751,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     removeExtraMember: {
@@ -2645,6 +2813,17 @@ export interface operations {
             /** @description `EXTRA_MEMBER_NOT_FOUND`. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2708,6 +2887,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listAudit: {
@@ -2755,6 +2945,17 @@ export interface operations {
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {

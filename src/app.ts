@@ -12,8 +12,10 @@ import { openApiDocument } from './api/openapi';
 import { operations } from './routes/operations';
 import { webPlayers } from './edge/cors';
 import { isCrossSiteCookieRequest } from './edge/cross-site';
-import { recordRefusedCredential } from './edge/record';
 import { metricsRegion, requestRegion } from './edge/region';
+import { logRefusedSignIn, recordRefusedCredential } from './edge/record';
+import { accountWithinLimit, countRateLimited, screenUnproven } from './edge/rate-limits';
+import type { CredentialFailure } from './edge/identify';
 import { checkDeviceBinding } from './edge/device-binding';
 import { gateFor } from './gate';
 import type { AppEnv, AppContext } from './http/context';
@@ -90,28 +92,32 @@ async function signIn(c: AppContext, operation: Operation): Promise<Result<Signe
       const gate = c.get('gate');
       const now = Date.now();
       const identity = await gate.deviceTokens.identify(c.req.raw.headers, now);
+      let refused: { reason: CredentialFailure | 'DEVICE_REVOKED'; failure?: string };
       if (identity.ok) {
         // Contract §2.1: a bound token proves possession of its key here (and `required` refuses unbound tokens).
         const context = { region: metricsRegion(requestRegion(c.req.raw, gate.config.environment)), locale: c.get('locale') };
         const binding = await checkDeviceBinding(gate, c.req.raw, identity.value, now, context);
         if (binding.ok) return ok({ device: identity.value });
-        const refused = binding.error;
-        if (refused.reason === 'state-unavailable') return err({ reason: 'STATE_UNAVAILABLE' });
+        const bound = binding.error;
+        if (bound.reason === 'state-unavailable') return err({ reason: 'STATE_UNAVAILABLE' });
         // This device's own proofs past their allowance: that device alone waits (contract §2.1).
-        if (refused.reason === 'rate-limited') return err({ reason: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfterSeconds });
-        const reason = refused.reason === 'revoked' ? 'DEVICE_REVOKED' : 'DEVICE_PROOF_REQUIRED';
-        if (operation.countsSessions) recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), reason, now, (p) => c.executionCtx.waitUntil(p));
+        if (bound.reason === 'rate-limited')
+          return err({ reason: 'RATE_LIMITED', limit: 'device', retryAfterSeconds: bound.retryAfterSeconds, ...(operation.countsSessions ? { decided: true as const } : {}) });
         // The failure is a fixed code (identity/device-proof.ts); neither token nor proof is logged.
-        console.log(JSON.stringify({ event: 'device_proof_refused', requestId: c.get('requestId'), operation: operation.operationId, failure: refused.reason }));
-        return err({ reason });
-      }
-      const { reason } = identity.error;
-      if (operation.countsSessions) {
-        recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), reason, now, (p) => c.executionCtx.waitUntil(p));
+        refused = { reason: bound.reason === 'revoked' ? 'DEVICE_REVOKED' : 'DEVICE_PROOF_REQUIRED', failure: bound.reason };
       } else {
-        console.log(JSON.stringify({ event: 'token_refused', requestId: c.get('requestId'), operation: operation.operationId, reason }));
+        refused = { reason: identity.error.reason };
       }
-      return err({ reason });
+      // Contract §9: a sign-in that proves nothing meets RATE_LIMIT_NETWORK before anything about it is recorded.
+      const screened = await screenUnproven(gate, c.req.raw, now);
+      const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+      if (!screened.within) {
+        countRateLimited(gate, operation.countsSessions ? 'session' : null, c.req.raw, null, now, waitUntil);
+        return err({ reason: 'RATE_LIMITED', limit: 'network', ...(operation.countsSessions ? { decided: true as const } : {}) });
+      }
+      if (operation.countsSessions) recordRefusedCredential(gate, 'session', c.req.raw, c.get('requestId'), refused.reason, now, waitUntil, screened.network, refused.failure);
+      else logRefusedSignIn(gate, c.get('requestId'), operation.operationId, refused, now, screened.network);
+      return err({ reason: refused.reason });
     }
     case 'admin': {
       const admin = await authorizeAdmin(c, operation.scope);
@@ -126,6 +132,14 @@ const NOTHING = ok(undefined);
 async function run(c: AppContext, operation: Operation): Promise<Response> {
   const signedIn = await signIn(c, operation);
   if (!signedIn.ok) return refusalProblem(c, signedIn.error);
+  // Contract §9: every device-API call but the decision (whose refusals meet it there) counts against RATE_LIMIT_ACCOUNT.
+  if (operation.auth === 'device' && !operation.countsSessions && 'device' in signedIn.value) {
+    const gate = c.get('gate');
+    if (!(await accountWithinLimit(gate, signedIn.value.device.accountId, Date.now()))) {
+      countRateLimited(gate, null, c.req.raw, null, Date.now(), (p) => c.executionCtx.waitUntil(p));
+      return refusalProblem(c, { reason: 'RATE_LIMITED', limit: 'account' });
+    }
+  }
   const params = operation.params ? validate(operation.params, c.req.param()) : NOTHING;
   if (!params.ok) return refusalProblem(c, params.error);
   const query = operation.query ? validate(operation.query, c.req.query()) : NOTHING;
@@ -168,6 +182,8 @@ app.get('/openapi.json', (c) => {
 
 /** A reserved path with no operation: 405 with `Allow` when the path exists under another method, else 404. */
 function unknownOperation(c: AppContext): Response {
+  // Contract §9: a path that is nobody's is counted and answered, nothing more (no log line, no point).
+  c.get('gate').unproven.nobodysPaths += 1;
   const path = c.req.path;
   const allowed = operations.filter((operation) => new RegExp(`^${operation.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path)).map((operation) => operation.method.toUpperCase());
   if (allowed.length > 0) {

@@ -20,6 +20,13 @@ export interface HearthEnv extends ConfigBindings {
   NETWORKS: DurableObjectNamespace<NetworkSharing>;
   /** Workers Analytics Engine, when bound: a point per session, refusal and error, allowed segments sampled (DECISIONS_SEGMENT_SAMPLE). */
   DECISIONS?: AnalyticsEngineDataset;
+  /**
+   * Workers Rate Limiting (contract §9; wrangler.toml `[[ratelimits]]`, docs/ops.md "Rate limits"): requests that
+   * prove nothing per client network (keyed by its network id), and refused decisions and device-API calls per
+   * account (keyed by its keyed household hash). Unbound: no limit.
+   */
+  RATE_LIMIT_NETWORK?: RateLimit;
+  RATE_LIMIT_ACCOUNT?: RateLimit;
 }
 
 /**

@@ -11,6 +11,7 @@ import { adminIdentity, type AdminIdentity } from './identity/admin-token';
 import { JwtVerifier } from './identity/jwt-verifier';
 import { householdLimits } from './household/limits';
 import { BoundedCache } from './cache/bounded-cache';
+import { CappedSample } from './metrics/capped-sample';
 import { NetworkHasher } from './network/network-id';
 import { PlaybackSessions } from './session/playback-session';
 import { HouseholdReadModel } from './state/household-read-model';
@@ -19,6 +20,7 @@ import { HouseholdHasher, type HouseholdHash } from './metrics/household-sketch'
 import { regionMetrics } from './state/region-metrics';
 import { RolloutReadModel } from './state/rollout-read-model';
 import { err, type Result } from './result';
+import { MS_PER_SECOND } from './time';
 
 export interface Gate {
   env: HearthEnv;
@@ -43,6 +45,29 @@ export interface Gate {
   sessions: PlaybackSessions;
   /** `<account>\0<device>` whose refused key this isolate told the account's object of today (edge/record.ts): one call a day, not one a request. */
   keyRefusalsTold: BoundedCache<string, true>;
+  /** Requests that prove nothing (contract §9): what this isolate wrote and held back for them. */
+  unproven: UnprovenRequests;
+}
+
+/**
+ * What this isolate did about requests that prove nothing (contract §9):
+ * the samples their points and lines are drawn from, per client network, and
+ * counts of what was answered without any trace. The development stats and
+ * the cost simulation read the counts.
+ */
+export interface UnprovenRequests {
+  /** A missing or bad device token, proof or session. */
+  credentials: CappedSample;
+  /** A failed admin sign-in. */
+  admin: CappedSample;
+  /** Answers a rate limit stopped (429 RATE_LIMITED). */
+  rateLimited: number;
+  /** CORS preflights from an origin that is not listed, answered at once. */
+  refusedPreflights: number;
+  /** Requests to reserved paths nothing serves (404, 405). */
+  nobodysPaths: number;
+  /** Times a rate limiter failed (and let the request through). */
+  limiterFailures: number;
 }
 
 export type GateResult = Result<Gate, ConfigProblem[]>;
@@ -110,7 +135,7 @@ function buildGate(env: HearthEnv): GateResult {
       config,
       limits: householdLimits(config),
       deviceTokens: new DeviceTokenVerifier(config.deviceTokens, config.deviceTokenMaxAgeMs),
-      adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub']) : null,
+      adminTokens: config.adminTokens ? new JwtVerifier(config.adminTokens, adminIdentity, ['exp', 'iat', 'sub'], undefined, config.adminTokenMaxAgeMs / MS_PER_SECOND) : null,
       buckets: new BoundedCache(BUCKET_CACHE_ENTRIES),
       decisions: new DecisionCounter(
         config.metricsFlushIntervalMs,
@@ -125,6 +150,14 @@ function buildGate(env: HearthEnv): GateResult {
       rollouts,
       sessions: new PlaybackSessions(config.sessionSigningKeys),
       keyRefusalsTold: new BoundedCache(KEY_REFUSAL_CACHE_ENTRIES),
+      unproven: {
+        credentials: new CappedSample(config.decisionLogSample),
+        admin: new CappedSample(config.decisionLogSample),
+        rateLimited: 0,
+        refusedPreflights: 0,
+        nobodysPaths: 0,
+        limiterFailures: 0,
+      },
     },
   };
 }

@@ -33,7 +33,7 @@ import { isOtherKey, isSignedOut } from '../../src/household/devices.ts';
 import { onSharedHomeNetwork } from '../../src/household/home-networks.ts';
 import { emptyHousehold, type Household, type HouseholdLimits, type SharingReading, type Visit } from '../../src/household/household.ts';
 import { addExtraMember, addSupportGrant, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice } from '../../src/household/transitions.ts';
-import { applyVisit, sharingCheckDue, visitIsNews } from '../../src/household/visits.ts';
+import { applyVisit, joinsHousehold, sharingCheckDue, visitIsNews } from '../../src/household/visits.ts';
 import { verifiedAccess } from '../../src/household/travel-access.ts';
 import { codeRateLimit, type CodeSent } from '../../src/challenges/code-allowance.ts';
 import { MS_PER_DAY, MS_PER_HOUR, unixSeconds } from '../../src/time.ts';
@@ -265,7 +265,9 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     push(day, now, request, told(decided), gate);
     if ('proofRefused' in decided) return { decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED' };
     const { household, shared, answer } = decided;
-    if (answer.mode !== 'off' && answer.reason !== 'DEVICE_REVOKED' && answer.reason !== 'DEVICE_PROOF_REQUIRED') {
+    // edge/record.ts: a device the household does not list and that enforce refuses is counted, never stored (contract §9).
+    const refusedStranger = answer.enforced !== 'allow' && !household?.devices.has(device.id);
+    if (answer.mode !== 'off' && answer.reason !== 'DEVICE_REVOKED' && answer.reason !== 'DEVICE_PROOF_REQUIRED' && !refusedStranger) {
       const visit: Visit = { deviceId: device.id, deviceType: device.type, networkId: network, addressId: shared ? address : null, at: now, keyThumbprint: key };
       if (visitIsNews(household, visit, limits, { session: true })) {
         recordVisit(device, { ...visit, addressId: address }, now);
@@ -282,6 +284,7 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     if (current && (isSignedOut(current, device.id, issuedAt(device)) || isOtherKey(current, device.id, keyOf(device)))) return;
     const before = current ?? emptyHousehold(device.account, now);
     const reading = sharingCheckDue(before, visit, limits) ? readSharing(device.account, visit.networkId!, now) : null;
+    if (!joinsHousehold(before, visit)) return;
     keep(device.account, applyVisit(before, visit, limits, reading));
   };
 

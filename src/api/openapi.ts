@@ -3,7 +3,7 @@
  * schemas — the same objects that route and validate requests.
  */
 import * as z from 'zod';
-import type { Operation } from './operation';
+import type { Operation, ResponseSpec } from './operation';
 import { problem } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
@@ -55,12 +55,32 @@ const TAG_DESCRIPTIONS: Record<Operation['tag'], string> = {
   'Admin: audit': 'The append-only record of every administrative change.',
 };
 
+/**
+ * Contract §9: the `429 RATE_LIMITED` every signed-in operation may answer —
+ * a sign-in that proves nothing past RATE_LIMIT_NETWORK, and for devices
+ * their account past RATE_LIMIT_ACCOUNT (the decision: when it refuses).
+ * Written once here, beside any 429 of the operation's own.
+ */
+const RATE_LIMITED: Record<'device' | 'admin', string> = {
+  device:
+    '`RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After.',
+  admin: '`RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After.',
+};
+
+/** The operation's responses, with the `429 RATE_LIMITED` of its auth kind. */
+function responsesOf(operation: Operation): Record<number, ResponseSpec> {
+  if (operation.auth === 'none') return operation.responses;
+  const own = operation.responses[429];
+  const description = own ? `${own.description} Or ${RATE_LIMITED[operation.auth]}` : RATE_LIMITED[operation.auth];
+  return { ...operation.responses, 429: { description, problem: true, headers: { 'Retry-After': 'Seconds to wait before asking again.', ...own?.headers } } };
+}
+
 export function openApiDocument(operations: readonly Operation[], version: string): JsonSchema {
   const components: Components = {};
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const operation of operations) {
     const responses: Record<string, JsonSchema> = {};
-    for (const [status, spec] of Object.entries(operation.responses)) {
+    for (const [status, spec] of Object.entries(responsesOf(operation))) {
       const headers = spec.headers ? Object.fromEntries(Object.entries(spec.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) : undefined;
       const content = spec.problem
         ? { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }

@@ -23,6 +23,7 @@ export type ConfigBinding =
   | 'DEVICE_TOKEN_MAX_AGE'
   | 'ADMIN_JWKS'
   | 'ADMIN_TOKEN_ISSUER'
+  | 'ADMIN_TOKEN_MAX_AGE'
   | 'NETWORK_HASH_KEY'
   | 'ORIGIN_URL'
   | 'ORIGIN_TIMEOUT'
@@ -80,6 +81,8 @@ export interface GateConfig {
   /** Null when the admin bindings are missing: only `/admin` is then misconfigured. */
   adminTokens: TokenTrust | null;
   adminProblems: ConfigProblem[];
+  /** The longest an admin token may live (`exp` − `iat`, ADMIN_TOKEN_MAX_AGE); a longer one is refused, and none is cached longer. */
+  adminTokenMaxAgeMs: number;
   networkHashKey: Uint8Array;
   originUrl: string | null;
   notify: NotifyTarget | null;
@@ -406,6 +409,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
   const readAdmin = reader(raw, adminProblems);
   const adminJwks = readAdmin('ADMIN_JWKS', jwksBinding);
   const adminIssuer = readAdmin('ADMIN_TOKEN_ISSUER', nonEmpty);
+  const adminTokenMaxAgeMs = readAdmin('ADMIN_TOKEN_MAX_AGE', duration, parseDurationMs('PT12H'));
   if (production) {
     refusePublished(problems, 'DEVICE_JWKS', publishedKeyProblem(deviceTokens.jwks));
     refusePublished(adminProblems, 'ADMIN_JWKS', publishedKeyProblem(adminJwks));
@@ -449,6 +453,7 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     deviceTokens,
     adminTokens,
     adminProblems,
+    adminTokenMaxAgeMs,
     networkHashKey,
     originUrl: originUrl ? originUrl.replace(/\/+$/, '') : null,
     notify: notifyUrl && notifySigningKey ? { url: notifyUrl, signingKey: notifySigningKey, timeoutMs: notifyTimeoutMs } : null,

@@ -10,10 +10,12 @@
  * `/gate/v1/*`: preflights are `204` without a token, and every answer
  * (refusals included, so the player reads the 403's reason, message and
  * actions) names that origin, allows credentials and exposes the `Hearth-*`
- * headers and `WWW-Authenticate`. Other origins get no CORS headers; the
- * preflight falls through to the path's ordinary answer, which the browser
- * then refuses. `/admin/` never answers CORS; `/openapi.json` answers any
- * origin, without credentials.
+ * headers and `WWW-Authenticate`. Other origins get no CORS headers, and
+ * their preflight is `403 CROSS_SITE_REQUEST` at once, recorded nowhere
+ * (contract §9: it proves nothing; before, it fell through to the path's
+ * ordinary answer — a playback path's `401`, with its point and log line).
+ * `/admin/` never answers CORS; `/openapi.json` answers any origin, without
+ * credentials.
  *
  * hono's `cors` middleware builds the headers. It sets
  * `Access-Control-Allow-Credentials` and `-Expose-Headers` on every answer
@@ -24,6 +26,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppEnv } from '../http/context';
+import { problemFor } from '../http/problem';
 
 /** The request headers a player may send (contract §5). */
 export const CORS_ALLOW_HEADERS = ['Authorization', 'DPoP', 'Hearth-Session', 'Range', 'Content-Type'];
@@ -51,14 +54,26 @@ const forListedOrigin = cors({
 
 const forAnyOrigin = cors({ origin: '*', allowMethods: ['GET', 'HEAD'] });
 
+/** A CORS preflight: `OPTIONS` asking which method the real request may use. It never carries a credential. */
+function isPreflight(request: Request): boolean {
+  return request.method === 'OPTIONS' && request.headers.has('Access-Control-Request-Method');
+}
+
 /** The CORS middleware; runs once the gate (and so CORS_ALLOWED_ORIGINS) is known. */
 export const webPlayers: MiddlewareHandler<AppEnv> = async (c, next) => {
   const path = c.req.path;
   if (path === '/openapi.json') return forAnyOrigin(c, next);
-  const allowed = c.get('gate').config.corsAllowedOrigins;
-  if (allowed.size === 0 || !isPlayerPath(path)) return next();
+  if (!isPlayerPath(path)) return next();
+  const gate = c.get('gate');
+  const allowed = gate.config.corsAllowedOrigins;
   const origin = c.req.header('Origin');
   if (origin !== undefined && allowed.has(origin)) return forListedOrigin(c, next);
+  // Contract §9: a preflight no listed player sent proves nothing; it is refused at once and leaves no trace but a count.
+  if (isPreflight(c.req.raw)) {
+    gate.unproven.refusedPreflights += 1;
+    return problemFor(c, 'CROSS_SITE_REQUEST', { detail: 'This origin may not call the gate from a browser.', headers: { Vary: 'Origin' } });
+  }
+  if (allowed.size === 0) return next();
   await next();
   c.header('Vary', 'Origin', { append: true });
 };

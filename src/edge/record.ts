@@ -18,6 +18,7 @@ import { metricsRegion, requestRegion } from './region';
 import type { Locale } from '../messages/catalog';
 import type { EventContext } from '../state/household-events';
 import { MS_PER_DAY } from '../time';
+import { accountWithinLimit } from './rate-limits';
 
 type WaitUntil = (promise: Promise<unknown>) => void;
 
@@ -30,6 +31,14 @@ type WaitUntil = (promise: Promise<unknown>) => void;
  * key — but a token for a bound id with another key or none is told to the
  * owner (`device_key_refused`, once per device and day, asked at most once a
  * day per device from this isolate).
+ *
+ * Nothing either for a refused stranger (contract §9): a device the household
+ * does not list, which `enforce` refuses (whatever the mode: in `monitor` too),
+ * gets no device entry and costs no write — a flood of made-up device ids is
+ * counted, never stored, and cannot push a trusted device out of the list.
+ * Devices join when they are home, trusted, verify a code, or are added by
+ * the owner or support; a device joining (its first visit) meets
+ * RATE_LIMIT_ACCOUNT first, so a flood of new ids buys no write past it.
  */
 export function rememberVisit(gate: Gate, decided: Decided, purpose: Purpose, waitUntil: WaitUntil, locale: Locale): void {
   const { device, decision, household, networkId } = decided;
@@ -37,10 +46,15 @@ export function rememberVisit(gate: Gate, decided: Decided, purpose: Purpose, wa
   const context = { region: metricsRegion(decision.region), locale };
   if (decision.reason === 'DEVICE_PROOF_REQUIRED' && household.ok) return tellKeyRefused(gate, device, context, decided.at, waitUntil);
   if (decision.mode === 'off' || !household.ok || decision.reason === 'DEVICE_REVOKED') return;
+  if (isRefusedStranger(decided)) return;
   const visit: Visit = { deviceId: device.deviceId, deviceType: device.deviceType, networkId, addressId: decided.addressId, at: decided.at, keyThumbprint: device.keyThumbprint };
   if (!visitIsNews(household.value, visit, gate.limits, { session: purpose === 'session', home: decision.home })) return;
+  const joining = !household.value?.devices.has(device.deviceId);
   waitUntil(
     (async () => {
+      // A device the household does not list yet is a write of a new entry: allowed ones too (a household not set
+      // up yet lets every device in) meet RATE_LIMIT_ACCOUNT first, so made-up ids cannot buy a write each.
+      if (joining && !(await accountWithinLimit(gate, device.accountId, decided.at))) return;
       // A write is rare (news only): it carries the address id and the network's holder id, for the
       // household's Durable Object to read the network's sharing count and keep the TV's address.
       const [addressId, holderId] = await Promise.all([visit.addressId ?? gate.networks.addressId(decided.address), networkId === null ? null : gate.networks.holderId(networkId, device.accountId)]);
@@ -66,6 +80,12 @@ function tellKeyRefused(gate: Gate, device: Decided['device'], context: EventCon
   );
 }
 
+/** A device the household it was decided on does not list, which `enforce` refuses (contract §9: counted, never stored). */
+export function isRefusedStranger({ device, decision, household }: Pick<Decided, 'device' | 'decision' | 'household'>): boolean {
+  if (decision.enforced === 'allow') return false;
+  return !(household.ok && household.value?.devices.has(device.deviceId));
+}
+
 export interface DecisionLogLine {
   requestId: string;
   region: string;
@@ -78,6 +98,10 @@ export interface DecisionLogLine {
   route: MetricsRoute;
   /** On allowed decisions only: the share of them that is logged (DECISION_LOG_SAMPLE); each line stands for 1/sample. */
   sample?: number;
+  /** On token failures only (contract §9): how many token failures from this client network the line stands for. */
+  weight?: number;
+  /** On a refused DPoP proof: which check failed, a fixed code (identity/device-proof.ts); never the proof. */
+  failure?: string;
 }
 
 /**
@@ -107,21 +131,66 @@ export function recordDecision(gate: Gate, route: MetricsRoute, requestId: strin
 }
 
 /**
- * Tells the world about a request refused before any decision. A token
- * problem (and a missing proof) is counted and logged like a decision, in the
- * request's region; a playback session's problem (`SESSION_INVALID`,
- * `SESSION_REQUIRED`) gets a log line only: the decision counters know token
- * failures and decisions, and a session is renewed by a new decision.
+ * Tells the world about a request refused before any decision (contract §9,
+ * "requests that prove nothing"): a token problem (and a missing proof) is
+ * counted like a decision, in the request's region; a playback session's
+ * problem (`SESSION_INVALID`, `SESSION_REQUIRED`) is not (the decision
+ * counters know token failures and decisions, and a session is renewed by a
+ * new decision). Its Analytics Engine point and log line are a sample of the
+ * client network's (`gate.unproven.credentials`: DECISION_LOG_SAMPLE, at most
+ * a few per network and minute), each carrying the weight it stands for.
+ * Call it only once RATE_LIMIT_NETWORK has let the request through
+ * (rate-limits.ts, `screenUnproven`).
  */
-export function recordRefusedCredential(gate: Gate, route: MetricsRoute, request: Request, requestId: string, reason: CredentialFailure | 'DEVICE_REVOKED', now: number, waitUntil: WaitUntil): void {
+export function recordRefusedCredential(
+  gate: Gate,
+  route: MetricsRoute,
+  request: Request,
+  requestId: string,
+  reason: CredentialFailure | 'DEVICE_REVOKED',
+  now: number,
+  waitUntil: WaitUntil,
+  network: string,
+  failure?: string,
+): void {
   const region = metricsRegion(requestRegion(request, gate.config.environment));
   if (reason === 'SESSION_INVALID' || reason === 'SESSION_REQUIRED') {
-    console.log(JSON.stringify({ event: 'session_refused', requestId, region, reason }));
+    const weight = gate.unproven.credentials.take(network, now);
+    if (weight !== null) console.log(JSON.stringify({ event: 'session_refused', requestId, region, reason, weight }));
     return;
   }
   const answer: CountedAnswer = { route, decision: 'deny', enforced: 'deny', reason, mode: null, deviceType: null, evidence: null, sharedNetwork: false };
   gate.decisions.count(region, now, answer, null, null);
-  record(gate, region, answer, requestId, now, waitUntil, { wouldDecision: null, policyVersion: null });
+  gate.decisions.scheduleFlush(now, waitUntil);
+  const weight = gate.unproven.credentials.take(network, now);
+  if (weight === null) return;
+  writeDataPoint(gate, region, answer, requestId, weight);
+  const logged: DecisionLogLine = {
+    requestId,
+    region,
+    mode: null,
+    decision: 'deny',
+    wouldDecision: null,
+    reason,
+    policyVersion: null,
+    deviceType: null,
+    route,
+    weight,
+    ...(failure ? { failure } : {}),
+  };
+  console.log(JSON.stringify({ event: 'decision', ...logged }));
+}
+
+/**
+ * The log line of a device-API call refused at sign-in (a bad token, or a
+ * bound token without its proof), sampled like every request that proves
+ * nothing; never the token or the proof, only the reason or fixed failure code.
+ */
+export function logRefusedSignIn(gate: Gate, requestId: string, operation: string, refused: { reason: CredentialFailure | 'DEVICE_REVOKED'; failure?: string }, now: number, network: string): void {
+  const weight = gate.unproven.credentials.take(network, now);
+  if (weight === null) return;
+  const event = refused.reason === 'DEVICE_PROOF_REQUIRED' ? 'device_proof_refused' : 'token_refused';
+  console.log(JSON.stringify({ event, requestId, operation, reason: refused.reason, ...(refused.failure ? { failure: refused.failure } : {}), weight }));
 }
 
 /** The counted answer's flush, Analytics Engine point and (sampled) log line. */

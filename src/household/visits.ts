@@ -88,11 +88,7 @@ function mayWrite(household: Household, visit: Visit, limits: HouseholdLimits): 
   if (standing === 'stranger' || standing === 'other-key') return false;
   const listed = household.devices.get(visit.deviceId);
   if (listed && !isSignedOutRecord(listed)) return true;
-  const joins =
-    household.establishedAt === null ||
-    homeMatch(household, visit, visit.networkId, visit.addressId, limits, visit.at)?.evidence != null ||
-    household.extraMembers.has(visit.deviceId) ||
-    activeSupportGrant(household, visit.deviceId, visit.at) !== undefined;
+  const joins = joinsHousehold(household, visit);
   // The TV that forms the household is written past a full list (once: it is then the anchor): ids listed while
   // the household formed, bound and so never dropped, must not keep it from forming (rows 4 and 5 forever).
   const establishes = household.establishedAt === null && visit.deviceType === 'tv' && visit.networkId !== null;
@@ -111,6 +107,29 @@ function anchorMove(household: Household, device: DeviceRecord, visit: Pick<Visi
   if (!isAnchor(household, visit) || !isTrusted(device, limits, now)) return null;
   if (household.lastNetworkJoinAt !== null && household.lastNetworkJoinAt > now - seenWriteIntervalMs(limits)) return null;
   return anchorQuietAtHome(device, limits, now) ? 'join' : 'conflict';
+}
+
+/**
+ * Whether a visit may be written at all (contract §9): a device the household
+ * lists always may; one it does not list only where `enforce` could let it in
+ * as a newcomer — the household not set up yet (rows 4–5), one of its
+ * networks (row 6), or a support grant for the whole account (row 10). A
+ * refused stranger gets no entry and costs no write. The edge already sends
+ * no such visit (edge/record.ts, which decides on the snapshot it answered
+ * with); this is the account's object holding to it for a visit an older
+ * Worker version sends during a gradual deployment. It asks only whether the
+ * network is one of the household's, not whether it is home *now* (a shared
+ * network's TV address, a network's last sighting): the object's state may be
+ * a moment ahead of the snapshot the edge decided on — its alarm forgets the
+ * TV's address when its window ends — and an answer the edge gave must not be
+ * undone here.
+ */
+export function joinsHousehold(household: Household | null, visit: Visit): boolean {
+  if (!household || household.establishedAt === null) return true;
+  const listed = household.devices.get(visit.deviceId);
+  if (listed && !isSignedOutRecord(listed)) return true;
+  if (visit.networkId !== null && household.homeNetworks.some((network) => network.networkId === visit.networkId)) return true;
+  return household.extraMembers.has(visit.deviceId) || activeSupportGrant(household, visit.deviceId, visit.at) !== undefined;
 }
 
 /**

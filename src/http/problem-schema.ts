@@ -36,7 +36,10 @@ export const problem = z
     attemptsRemaining: z.number().int().optional().meta({ description: '`CODE_INVALID`: wrong codes left before the challenge locks.' }),
     requiredScope: z.string().optional().meta({ description: '`SCOPE_REQUIRED`: the scope the admin token lacks.' }),
     currentVersion: z.number().int().optional().meta({ description: '412 `VERSION_MISMATCH`: the rollout version now; retry with it in If-Match.' }),
-    limit: z.enum(['device', 'account']).optional().meta({ description: '`CHALLENGE_RATE_LIMITED`: which limit was reached.' }),
+    limit: z
+      .enum(['device', 'account', 'network'])
+      .optional()
+      .meta({ description: '`CHALLENGE_RATE_LIMITED` (`device` or `account`) and `RATE_LIMITED` (`network` or `account`): which limit was reached.' }),
     retryAfterSeconds: z.number().int().optional().meta({ description: 'When the request may be repeated (also in Retry-After).' }),
     slots: z.number().int().optional().meta({ description: '`SLOTS_EXHAUSTED`: the account’s extra-member slots.' }),
     decisionReason: z.string().optional().meta({ description: '`NOT_REQUIRED`: why the device is allowed anyway.' }),

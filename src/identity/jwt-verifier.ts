@@ -37,6 +37,8 @@ export class JwtVerifier<T> {
     readonly requiredClaims: string[] = ['exp', 'iat'],
     /** When set, tokens whose `iat` is older than this are expired, whatever their `exp`. */
     readonly maxTokenAgeSeconds?: number,
+    /** When set, tokens issued to live longer than this (`exp` − `iat`) are `TOKEN_INVALID`, whatever their signature. */
+    readonly maxLifetimeSeconds?: number,
   ) {
     this.#keys = createLocalJWKSet(trust.jwks as Parameters<typeof createLocalJWKSet>[0]);
   }
@@ -65,6 +67,11 @@ export class JwtVerifier<T> {
       });
       // A token "issued" in the future would outlive any sign-out made before that moment.
       if (typeof payload.iat === 'number' && payload.iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) return err({ reason: 'TOKEN_INVALID' });
+      // A token made to live longer than allowed is refused outright, not trusted until some cut-off: whoever minted it
+      // did not follow the rule, and a stolen one would otherwise stay good for as long as its `exp` says.
+      if (this.maxLifetimeSeconds !== undefined && !(typeof payload.iat === 'number' && typeof payload.exp === 'number' && payload.exp - payload.iat <= this.maxLifetimeSeconds)) {
+        return err({ reason: 'TOKEN_INVALID' });
+      }
       const value = this.fromClaims(payload);
       if (value === null) return err({ reason: 'TOKEN_INVALID' });
       if (typeof payload.exp === 'number') this.#verified.set(token, value, this.cacheUntilMs(payload.exp, payload.iat));
@@ -74,10 +81,11 @@ export class JwtVerifier<T> {
     }
   }
 
-  /** A verified token is reused until it expires: at `exp`, or when it reaches its maximum age. */
+  /** A verified token is reused until it expires: at `exp`, or when it reaches its maximum age or lifetime. */
   private cacheUntilMs(exp: number, iat: number | undefined): number {
     const ageLimit = this.maxTokenAgeSeconds !== undefined && typeof iat === 'number' ? iat + this.maxTokenAgeSeconds : Number.POSITIVE_INFINITY;
-    return (Math.min(exp, ageLimit) + CLOCK_SKEW_SECONDS) * 1000;
+    const lifetimeLimit = this.maxLifetimeSeconds !== undefined && typeof iat === 'number' ? iat + this.maxLifetimeSeconds : Number.POSITIVE_INFINITY;
+    return (Math.min(exp, ageLimit, lifetimeLimit) + CLOCK_SKEW_SECONDS) * 1000;
   }
 }
 

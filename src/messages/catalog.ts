@@ -322,6 +322,17 @@ const entries = {
     },
     actions: ['help'],
   },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests',
+    message: {
+      en: 'Too many requests came from this device, this network or for this account in a short time, so this one was not checked. Wait a minute and try again; if it keeps happening, sign in again on this device or contact us.',
+      es: 'Llegaron demasiadas solicitudes desde este dispositivo, esta red o para esta cuenta en poco tiempo, así que esta no se verificó. Espera un minuto y vuelve a intentarlo; si sigue pasando, vuelve a iniciar sesión en este dispositivo o contáctanos.',
+      pt: 'Chegaram solicitações demais deste dispositivo, desta rede ou para esta conta em pouco tempo, por isso esta não foi verificada. Espere um minuto e tente novamente; se continuar acontecendo, entre novamente neste dispositivo ou fale com a gente.',
+      fr: 'Trop de requêtes sont arrivées de cet appareil, de ce réseau ou pour ce compte en peu de temps : celle-ci n’a donc pas été vérifiée. Attendez une minute et réessayez ; si cela continue, reconnectez-vous sur cet appareil ou contactez-nous.',
+    },
+    actions: ['help'],
+  },
   NOTIFY_FAILED: {
     status: 502,
     title: 'Code could not be sent',
@@ -495,17 +506,6 @@ const entries = {
       es: 'Tu hogar ya tiene tantos segundos hogares como puede, o se definió o quitó uno en los últimos 90 días. Vuelve a intentarlo más tarde (ver Retry-After) o contáctanos.',
       pt: 'Sua casa já tem tantas segundas casas quanto pode, ou uma foi definida ou removida nos últimos 90 dias. Tente mais tarde (veja Retry-After) ou fale com a gente.',
       fr: 'Votre foyer a déjà autant de résidences secondaires qu’il le peut, ou l’une a été définie ou retirée ces 90 derniers jours. Réessayez plus tard (voir Retry-After) ou contactez-nous.',
-    },
-    actions: ['help'],
-  },
-  RATE_LIMITED: {
-    status: 429,
-    title: 'Too many requests',
-    message: {
-      en: 'Too many requests came from here in a short time, so this one was not carried out. Wait a moment (see Retry-After) and try again.',
-      es: 'Llegaron demasiadas solicitudes desde aquí en poco tiempo, así que esta no se realizó. Espera un momento (ver Retry-After) y vuelve a intentarlo.',
-      pt: 'Chegaram muitas solicitações daqui em pouco tempo, por isso esta não foi feita. Aguarde um momento (veja Retry-After) e tente novamente.',
-      fr: 'Trop de requêtes sont arrivées d’ici en peu de temps : celle-ci n’a donc pas été exécutée. Patientez un instant (voir Retry-After) et réessayez.',
     },
     actions: ['help'],
   },

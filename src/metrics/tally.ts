@@ -43,7 +43,8 @@ export type MetricsRoute = (typeof ROUTES)[number];
 
 export const OUTCOMES = ['allow', 'challenge', 'deny'] as const satisfies readonly Outcome[];
 
-export type CountedReason = DecisionReason | TokenFailureReason;
+/** `RATE_LIMITED`: an answer a Workers Rate Limiting binding stopped before it was decided or recorded (contract §9). */
+export type CountedReason = DecisionReason | TokenFailureReason | 'RATE_LIMITED';
 export const COUNTED_REASONS = [
   'DEVICE_REVOKED',
   'DEVICE_PROOF_REQUIRED',
@@ -62,6 +63,7 @@ export const COUNTED_REASONS = [
   'TOKEN_INVALID',
   'TOKEN_EXPIRED',
   'AWAY_ACCESS',
+  'RATE_LIMITED',
 ] as const satisfies readonly CountedReason[];
 // Every reason has a cell: a reason added to the decision and not here fails to compile.
 type MustHold<Check extends true> = Check;
@@ -381,7 +383,7 @@ function forEachCount(cells: Uint32Array, visit: (cell: number, n: number) => vo
  */
 export function replayClassOf(answer: Pick<CountedAnswer, 'enforced' | 'reason'>): ReplayClass | null {
   if (answer.enforced === 'allow') return null;
-  if (answer.reason === 'DEVICE_REVOKED' || answer.reason === 'STATE_UNAVAILABLE' || answer.reason.startsWith('TOKEN_')) return null;
+  if (answer.reason === 'DEVICE_REVOKED' || answer.reason === 'STATE_UNAVAILABLE' || answer.reason === 'RATE_LIMITED' || answer.reason.startsWith('TOKEN_')) return null;
   return answer.enforced === 'deny' ? 'travel' : 'outside';
 }
 

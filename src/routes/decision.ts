@@ -14,6 +14,7 @@ import type { decisionResponse } from '../api/schemas';
 import { decideForDevice } from '../edge/decide-request';
 import { DECISION_HEADER, decisionHeader, tokenProblem } from '../edge/decision-response';
 import { recordDecision, rememberVisit } from '../edge/record';
+import { accountWithinLimit, countRateLimited, rateLimitedProblem } from '../edge/rate-limits';
 import type { AppContext } from '../http/context';
 import { explainReason, LANGUAGE_TAGS } from '../messages/catalog';
 import type { Decision } from '../policy/decide';
@@ -30,6 +31,11 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const now = Date.now();
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const decided = await decideForDevice(gate, c.req.raw, { device }, now, 'session');
+  // Contract §9: a refused decision meets RATE_LIMIT_ACCOUNT before anything about it is recorded; an allowed one never does.
+  if (decided.decision.decision !== 'allow' && !(await accountWithinLimit(gate, device.accountId, now))) {
+    countRateLimited(gate, 'session', c.req.raw, device.deviceType, now, waitUntil);
+    return rateLimitedProblem(requestId, locale, 'account', true);
+  }
   rememberVisit(gate, decided, 'session', waitUntil, locale);
   recordDecision(gate, 'session', requestId, decided, waitUntil);
   const { decision } = decided;

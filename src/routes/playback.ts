@@ -19,6 +19,7 @@ import { identifyPlayback } from '../edge/identify';
 import { decideForDevice } from '../edge/decide-request';
 import { DECISION_HEADER, decisionHeader, refusal, tokenProblem } from '../edge/decision-response';
 import { recordDecision, recordRefusedCredential, rememberVisit } from '../edge/record';
+import { accountWithinLimit, countRateLimited, rateLimitedProblem, screenUnproven } from '../edge/rate-limits';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { err, ok, type Result } from '../result';
@@ -33,10 +34,21 @@ export async function playback(c: AppContext): Promise<Response> {
 
   const identification = await identifyPlayback(gate, c.req.raw, now);
   if (!identification.ok) {
-    recordRefusedCredential(gate, 'segment', c.req.raw, requestId, identification.error.reason, now, waitUntil);
+    // Contract §9: a request that proves nothing meets RATE_LIMIT_NETWORK before anything about it is recorded.
+    const screened = await screenUnproven(gate, c.req.raw, now);
+    if (!screened.within) {
+      countRateLimited(gate, 'segment', c.req.raw, null, now, waitUntil);
+      return rateLimitedProblem(requestId, locale, 'network', true);
+    }
+    recordRefusedCredential(gate, 'segment', c.req.raw, requestId, identification.error.reason, now, waitUntil, screened.network);
     return tokenProblem(identification.error.reason, requestId, locale);
   }
   const decided = await decideForDevice(gate, c.req.raw, identification.value, now, 'segment');
+  // A refused decision meets RATE_LIMIT_ACCOUNT before anything about it is recorded; an allowed one never does.
+  if (decided.decision.decision !== 'allow' && !(await accountWithinLimit(gate, decided.device.accountId, now))) {
+    countRateLimited(gate, 'segment', c.req.raw, decided.device.deviceType, now, waitUntil);
+    return rateLimitedProblem(requestId, locale, 'account', true);
+  }
   rememberVisit(gate, decided, 'segment', waitUntil, locale);
   recordDecision(gate, 'segment', requestId, decided, waitUntil);
   const { decision, device } = decided;

@@ -9,6 +9,7 @@
  */
 import type { CredentialFailure } from '../edge/identify';
 import { STATE_RETRY_AFTER_SECONDS, tokenProblem } from '../edge/decision-response';
+import { rateLimitedProblem, type LimitScope } from '../edge/rate-limits';
 import type { AppContext } from '../http/context';
 import { inputProblem, type InvalidInput } from '../http/json-body';
 import { problemFor } from '../http/problem';
@@ -31,12 +32,12 @@ export type Refusal =
   | { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number; perHour: number }
   | { reason: 'PRIMARY_LOCATION_CHANGE_LIMIT' | 'SECOND_HOME_LIMIT' | 'AWAY_ACCESS_LIMIT'; retryAfterSeconds: number }
   | { reason: 'ALREADY_HOME' | 'SECOND_HOME_NOT_FOUND' | 'AWAY_ACCESS_NOT_FOUND' }
+  /** Contract §9: a Workers Rate Limiting binding stopped the request; `decided`: an answer of the decision endpoint. */
+  | { reason: 'RATE_LIMITED'; limit: LimitScope; decided?: true; retryAfterSeconds?: number }
   | { reason: 'CODE_INVALID'; attemptsRemaining: number }
   | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
   | { reason: 'CHALLENGE_NOT_FOUND' | 'CHALLENGE_LOCKED' | 'DEVICE_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND' }
   | { reason: 'SLOTS_EXHAUSTED' }
-  /** This device's own requests past their allowance (contract §2.1: proofs; §9: rate limits). */
-  | { reason: 'RATE_LIMITED'; retryAfterSeconds: number }
   /** A bound device whose id has unbound history, asking away from home for what only its id could take (contract §2.1). */
   | { reason: 'BIND_AT_HOME' }
   /** A change that needs home or the owner's code, asked without either; `detail` says how to get a code. */
@@ -51,6 +52,7 @@ export type Refusal =
 
 /** Problem details for a refusal, for the request being served. */
 export function refusalProblem(c: AppContext, refusal: Refusal): Response {
+  if (refusal.reason === 'RATE_LIMITED') return rateLimitedProblem(c.get('requestId'), c.get('locale'), refusal.limit, refusal.decided === true, refusal.retryAfterSeconds);
   if ('realm' in refusal) {
     return problemFor(c, refusal.reason, {
       detail: refusal.reason === 'TOKEN_MISSING' ? 'Send an admin token as Authorization: Bearer <token>.' : 'The admin token was not accepted.',
@@ -115,8 +117,6 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
         extra: { requiredScope: refusal.scope },
         headers: { 'WWW-Authenticate': `Bearer realm="admin", error="insufficient_scope", scope="${refusal.scope}"` },
       });
-    case 'RATE_LIMITED':
-      return problemFor(c, 'RATE_LIMITED', { headers: { 'Retry-After': String(refusal.retryAfterSeconds) }, extra: { retryAfterSeconds: refusal.retryAfterSeconds } });
     case 'VERIFICATION_REQUIRED':
       return problemFor(c, 'VERIFICATION_REQUIRED', refusal.detail ? { detail: refusal.detail } : {});
     case 'BIND_AT_HOME':

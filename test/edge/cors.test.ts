@@ -3,7 +3,7 @@
  * CORS headers on every answer (refusals included) for a listed origin,
  * nothing for any other origin, never on /admin/, and `*` on /openapi.json.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { callGate, envWith, newAccount, setRule, type GateRequest } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 import { deliveries } from '../support/webhook';
@@ -89,13 +89,22 @@ describe('CORS for listed player origins', () => {
     expectReadableBy(played, PLAYER);
   });
 
-  it('gives any other origin no CORS headers at all: its preflight gets the path’s ordinary answer', async () => {
-    for (const path of ['/titles/demo/seg-000.ts', '/gate/v1/decision']) {
-      const refused = await preflight(path, STRANGER);
-      expect([path, refused.status]).not.toEqual([path, 204]);
-      expect(corsHeaders(refused)).toEqual([]);
-      // Vary: Origin still, so no cache hands a listed player this answer.
-      expect(listOf(refused.headers.get('Vary'))).toContain('origin');
+  it('gives any other origin no CORS headers at all, and refuses its preflight at once without recording it', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      for (const path of ['/titles/demo/seg-000.ts', '/gate/v1/decision', '/favicon.ico']) {
+        const refused = await preflight(path, STRANGER);
+        expect([path, refused.status]).toEqual([path, 403]);
+        expect(((await refused.json()) as { reason: string }).reason).toBe('CROSS_SITE_REQUEST');
+        expect(corsHeaders(refused)).toEqual([]);
+        // Vary: Origin still, so no cache hands a listed player this answer.
+        expect(listOf(refused.headers.get('Vary'))).toContain('origin');
+      }
+      // Contract §9: a preflight that proves nothing leaves no log line (before, a playback path's 401 left one each).
+      expect(lines).toEqual([]);
+    } finally {
+      spy.mockRestore();
     }
     const tv = await deviceToken({ account: newAccount(), device: 'tv', type: 'tv' });
     for (const origin of [STRANGER, 'null', `${PLAYER}/`, 'https://PLAYER.example', 'https://player.example.evil.example']) {
@@ -113,9 +122,9 @@ describe('CORS for listed player origins', () => {
     }
   });
 
-  it('answers nothing to anyone when CORS_ALLOWED_ORIGINS is not set', async () => {
+  it('answers nothing to anyone when CORS_ALLOWED_ORIGINS is not set: every preflight is refused', async () => {
     const response = await callGate({ method: 'OPTIONS', path: '/gate/v1/decision', headers: { Origin: PLAYER, 'Access-Control-Request-Method': 'GET' } });
-    expect(response.status).toBe(405);
+    expect(response.status).toBe(403);
     expect(corsHeaders(response)).toEqual([]);
   });
 

@@ -166,8 +166,9 @@ describe('device-bound tokens: proofs', () => {
     try {
       const tv = await boundDevice({ account: newAccount(), device: 'tv', type: 'tv' });
       const headers = await tv.headers('POST');
-      expectProofRefused(await send(headers));
-      expect(logged.some((line) => line.includes('device_proof_refused') && line.includes('"failure":"htm"'))).toBe(true);
+      // A refused proof proves nothing: its line is a sample (contract §9), every one at a sample of 1.
+      expectProofRefused(await send(headers, { env: { DECISION_LOG_SAMPLE: '1' } }));
+      expect(logged.some((line) => line.includes('"reason":"DEVICE_PROOF_REQUIRED"') && line.includes('"failure":"htm"'))).toBe(true);
       expect(logged.some((line) => line.includes(tv.token) || line.includes(headers.DPoP!))).toBe(false);
     } finally {
       vi.restoreAllMocks();

@@ -1,7 +1,7 @@
 import { deviceRecord } from '../support/limits';
 import { env, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HouseholdDocument } from '../../src/household/household';
+import { type HouseholdDocument } from '../../src/household/household';
 import type { HouseholdStore } from '../../src/state/household-store';
 import { householdKey } from '../../src/state/kv-keys';
 import { CONFIRMATION_REUSE_MS } from '../../src/state/household-read-model';

@@ -40,6 +40,7 @@ const DECISION_REASONS: Record<DecisionReason, { allow: boolean; refuse: boolean
   TEMPORARY_ACCESS: { allow: true, refuse: false },
   EXTRA_MEMBER: { allow: true, refuse: false },
   SUPPORT_GRANT: { allow: true, refuse: false },
+  AWAY_ACCESS: { allow: true, refuse: false },
   OUTSIDE_HOUSEHOLD: { allow: true, refuse: true },
   TRAVEL_LIMIT_REACHED: { allow: true, refuse: true },
 };

@@ -1,12 +1,14 @@
 /**
  * Analytics Engine points at the price they should cost (docs/api.md,
- * DECISIONS_SEGMENT_SAMPLE): every session, refusal, token failure and error
- * is written with weight 1; allowed segments are written at the sample, each
- * carrying its weight (1/sample) in double1, so SUM(double1) still counts them.
+ * DECISIONS_SEGMENT_SAMPLE): every session, refusal and error is written
+ * with weight 1; allowed segments are written at the sample, each carrying
+ * its weight (1/sample) in double1, so SUM(double1) still counts them; token
+ * failures (contract §9) at DECISION_LOG_SAMPLE and at most a few per client
+ * network and minute, each carrying the failures it stands for.
  */
 import { describe, expect, it } from 'vitest';
 import { analyticsWeight } from '../../src/edge/record';
-import { callGate, newAccount, setRule, unreadableHouseholds } from '../support/gate';
+import { anotherIsolate, callGate, newAccount, setRule, unreadableHouseholds } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 
 const HOME_IP = '203.0.113.88';
@@ -22,10 +24,10 @@ const decisionOf = (point: AnalyticsEngineDataPoint) => point.blobs![3];
 const weightOf = (point: AnalyticsEngineDataPoint) => point.doubles![0];
 
 describe('Analytics Engine points', () => {
-  it('at a segment sample of 0 writes no allowed segment, and every session, refusal and token failure', async () => {
+  it('at a segment sample of 0 writes no allowed segment, and every session and refusal (token failures at a log sample of 1)', async () => {
     await setRule('UY', 'enforce');
     const decisions = dataset();
-    const env = { DECISIONS: decisions, DECISIONS_SEGMENT_SAMPLE: '0' };
+    const env = { DECISIONS: decisions, DECISIONS_SEGMENT_SAMPLE: '0', DECISION_LOG_SAMPLE: '1' };
     const account = newAccount('ae');
     const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
     const phone = await deviceToken({ account, device: 'phone' });
@@ -42,6 +44,26 @@ describe('Analytics Engine points', () => {
       ['segment', 'deny', 'TOKEN_INVALID', 1],
       ['session', 'deny', 'TOKEN_INVALID', 1],
     ]);
+  });
+
+  it('writes token failures as a sample of their network’s, at most 3 a minute per network', async () => {
+    const decisions = dataset();
+    // One set of bindings (one gate, one sample) for every call: the dataset's points would make each `env` another.
+    const bindings = anotherIsolate();
+    Object.assign(bindings, { DECISIONS: decisions, DECISION_LOG_SAMPLE: '1' });
+    for (let i = 0; i < 50; i++) await callGate({ path: `/flood-${i}.ts`, token: 'garbage', ip: '192.0.2.91', country: 'UY', bindings });
+    await callGate({ path: '/other.ts', token: 'garbage', ip: '198.18.7.1', country: 'UY', bindings });
+    // One network's 50 failures: 3 points; another network's first still gets its own.
+    expect(decisions.points.map((point) => [routeOf(point), point.blobs![5], weightOf(point)])).toEqual([
+      ['segment', 'TOKEN_INVALID', 1],
+      ['segment', 'TOKEN_INVALID', 1],
+      ['segment', 'TOKEN_INVALID', 1],
+      ['segment', 'TOKEN_INVALID', 1],
+    ]);
+
+    const none = dataset();
+    for (let i = 0; i < 20; i++) await callGate({ path: `/seg-${i}.ts`, ip: '192.0.2.92', country: 'UY', env: { DECISIONS: none, DECISION_LOG_SAMPLE: '0' } });
+    expect(none.points).toEqual([]);
   });
 
   it('writes an allowed segment that hit STATE_UNAVAILABLE (an error) even at a sample of 0', async () => {

@@ -1,7 +1,9 @@
 /**
- * The decision log (docs/api.md, DECISION_LOG_SAMPLE): every refusal, token
- * failure and STATE_UNAVAILABLE is logged; allowed decisions are sampled;
- * no line holds an address or a token.
+ * The decision log (docs/api.md, DECISION_LOG_SAMPLE): every refusal of a
+ * known token and STATE_UNAVAILABLE is logged; allowed decisions are sampled;
+ * token failures (contract §9) are sampled too, at most a few per client
+ * network and minute, each line carrying its weight; no line holds an
+ * address or a token.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callGate, newAccount, setRule, unreadableHouseholds } from '../support/gate';
@@ -22,37 +24,54 @@ function captureLog(): Array<Record<string, unknown>> {
 afterEach(() => vi.restoreAllMocks());
 
 describe('decision log', () => {
-  it('logs every refusal and token failure, even at a sample of 0, with no address and no token', async () => {
+  it('logs every refusal of a known token, even at a sample of 0, and token failures only as a sample, with no address and no token', async () => {
     await setRule('PE', 'enforce');
-    const env = { DECISION_LOG_SAMPLE: '0' };
     const account = newAccount();
     const tv = await deviceToken({ account, device: 'tv', type: 'tv' });
     const phone = await deviceToken({ account, device: 'phone' });
     const lines = captureLog();
-    for (let i = 0; i < 20; i++) await callGate({ path: '/seg.ts', token: tv, ip: HOME_IP, country: 'PE', env });
-    expect(lines).toHaveLength(0);
-    const refused = await callGate({ path: '/seg.ts', token: phone, ip: AWAY_IP, country: 'PE', env });
-    await callGate({ path: '/seg.ts', token: `${phone.slice(0, -4)}AAAA`, ip: AWAY_IP, country: 'PE', env });
-    await callGate({ token: 'garbage', ip: AWAY_IP, country: 'PE', env });
-    expect(lines).toEqual([
-      {
-        event: 'decision',
-        requestId: refused.headers.get('Hearth-Request-Id'),
-        region: 'PE',
-        mode: 'enforce',
-        decision: 'challenge',
-        wouldDecision: null,
-        reason: 'OUTSIDE_HOUSEHOLD',
-        policyVersion: expect.any(Number),
-        deviceType: 'mobile',
-        route: 'segment',
-      },
-      expect.objectContaining({ decision: 'deny', reason: 'TOKEN_INVALID', route: 'segment', mode: null }),
-      expect.objectContaining({ decision: 'deny', reason: 'TOKEN_INVALID', route: 'session', mode: null }),
-    ]);
-    const text = JSON.stringify(lines);
-    for (const secret of [HOME_IP, AWAY_IP, '203.0.113', '198.51.100', account, phone.slice(0, 30), tv.slice(0, 30)]) expect(text).not.toContain(secret);
+    for (const env of [{ DECISION_LOG_SAMPLE: '0' }, { DECISION_LOG_SAMPLE: '1' }]) {
+      for (let i = 0; i < 20; i++) await callGate({ path: '/seg.ts', token: tv, ip: HOME_IP, country: 'PE', env: { DECISION_LOG_SAMPLE: '0' } });
+      expect(lines).toHaveLength(0);
+      const refused = await callGate({ path: '/seg.ts', token: phone, ip: AWAY_IP, country: 'PE', env });
+      await callGate({ path: '/seg.ts', token: `${phone.slice(0, -4)}AAAA`, ip: AWAY_IP, country: 'PE', env });
+      await callGate({ token: 'garbage', ip: AWAY_IP, country: 'PE', env });
+      const logged = env.DECISION_LOG_SAMPLE === '1' ? 2 : 0;
+      const failures = [
+        expect.objectContaining({ decision: 'deny', reason: 'TOKEN_INVALID', route: 'segment', mode: null, weight: 1 }),
+        expect.objectContaining({ decision: 'deny', reason: 'TOKEN_INVALID', route: 'session', mode: null, weight: 1 }),
+      ].slice(0, logged);
+      expect(lines).toEqual([
+        {
+          event: 'decision',
+          requestId: refused.headers.get('Hearth-Request-Id'),
+          region: 'PE',
+          mode: 'enforce',
+          decision: 'challenge',
+          wouldDecision: null,
+          reason: 'OUTSIDE_HOUSEHOLD',
+          policyVersion: expect.any(Number),
+          deviceType: 'mobile',
+          route: 'segment',
+        },
+        ...failures,
+      ]);
+      const text = JSON.stringify(lines);
+      for (const secret of [HOME_IP, AWAY_IP, '203.0.113', '198.51.100', account, phone.slice(0, 30), tv.slice(0, 30)]) expect(text).not.toContain(secret);
+      lines.length = 0;
+    }
   });
+
+  it('logs a thousand bad tokens from one network as at most 3 lines a minute, whose weights count them', async () => {
+    const lines = captureLog();
+    const env = { DECISION_LOG_SAMPLE: '1' };
+    const started = Date.now();
+    for (let i = 0; i < 1000; i++) await callGate({ path: `/flood-${i}.ts`, token: `garbage-${i}`, ip: '192.0.2.77', country: 'PE', env });
+    const minutes = Math.floor(Date.now() / 60_000) - Math.floor(started / 60_000) + 1;
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(lines.length).toBeLessThanOrEqual(3 * minutes);
+    expect(lines.every((line) => line.reason === 'TOKEN_INVALID' && typeof line.weight === 'number')).toBe(true);
+  }, 90_000);
 
   it('logs STATE_UNAVAILABLE even when the rule lets it through', async () => {
     await setRule('PE', 'enforce', { failOpen: true });

@@ -11,7 +11,16 @@ import type { RuleChange } from '../../src/state/control-store';
 import type { Rollout } from '../../src/policy/rollout';
 import { type Mode } from '../../src/vocabulary';
 
-export const testEnv = env as unknown as HearthEnv;
+const { RATE_LIMIT_NETWORK, RATE_LIMIT_ACCOUNT, ...unlimited } = env as unknown as HearthEnv;
+/**
+ * The test bindings: wrangler.toml's and .dev.vars', without its two rate
+ * limits (unbound means no limit), so one file's burst of bad tokens from
+ * the default address never meets another's limit. The limits themselves,
+ * as miniflare runs wrangler.toml's `[[ratelimits]]`, are `rateLimits`.
+ */
+export const testEnv = unlimited as HearthEnv;
+/** wrangler.toml's Workers Rate Limiting bindings, as miniflare runs them (test/gate/rate-limits.test.ts). */
+export const rateLimits = { RATE_LIMIT_NETWORK, RATE_LIMIT_ACCOUNT };
 
 export interface GateRequest {
   path?: string;

@@ -28,6 +28,7 @@ export function deviceRecord(deviceId: string, type: DeviceType, now: number, pa
     lastHomeSeenAt: null,
     signedOutAt: null,
     temporaryAccessUntil: null,
+    awayAccessUntil: null,
     travelGrantsAt: [],
     keyThumbprint: null,
     ...patch,

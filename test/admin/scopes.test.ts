@@ -8,7 +8,7 @@ const samplePath = (path: string) => path.replace('{region}', 'PE').replace('{ac
 
 describe('admin scopes', () => {
   it('covers every admin operation', () => {
-    expect(adminOperations.map((o) => `${o.method} ${o.path}`)).toHaveLength(14);
+    expect(adminOperations.map((o) => `${o.method} ${o.path}`)).toHaveLength(15);
     expect(adminOperations.every((o) => o.scope)).toBe(true);
   });
 

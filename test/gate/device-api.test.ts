@@ -67,6 +67,8 @@ describe('verification codes', () => {
       expiresAt: opened.body.expiresAt,
       region: 'PE',
       locale: 'fr',
+      // What the code approves, in the owner's language (contract §6).
+      message: expect.stringContaining('« traveller »'),
     });
     expect(delivery!.headers['content-type']).toBe('application/json');
     expect(await signatureIsValid(delivery!)).toBe(true);

@@ -103,6 +103,7 @@ describe('moving the household needs the owner’s code', () => {
       expiresAt: opened.body.expiresAt,
       region: 'PE',
       locale: 'es',
+      message: expect.stringContaining('Mueve tu hogar'),
     });
 
     const moved = await read(await postPrimaryLocation(tv, { challengeId: opened.body.challengeId, code: delivery!.message.code }, AT_NEW_HOME));

@@ -30,9 +30,11 @@
 import { decide, type Decision, type DecisionReason, type Outcome } from '../../src/policy/decide.ts';
 import { effectiveMode, rolloutBucket, ruleFor, type Rollout } from '../../src/policy/rollout.ts';
 import { isOtherKey, isSignedOut } from '../../src/household/devices.ts';
-import { onSharedHomeNetwork } from '../../src/household/home-networks.ts';
+import { activeHomeNetworks, onSharedHomeNetwork } from '../../src/household/home-networks.ts';
 import { emptyHousehold, type Household, type HouseholdLimits, type SharingReading, type Visit } from '../../src/household/household.ts';
-import { addExtraMember, addSupportGrant, primaryLocationChangesUsed, setPrimaryLocation, signOutDevice } from '../../src/household/transitions.ts';
+import { addExtraMember, addSupportGrant, primaryLocationChangesUsed, setPrimaryLocation, setSecondHome, signOutDevice } from '../../src/household/transitions.ts';
+import { awayAccessLimit, grantAwayAccess } from '../../src/household/away-access.ts';
+import { secondHomeLimit } from '../../src/household/second-homes.ts';
 import { applyVisit, joinsHousehold, sharingCheckDue, visitIsNews } from '../../src/household/visits.ts';
 import { verifiedAccess } from '../../src/household/travel-access.ts';
 import { codeRateLimit, type CodeSent } from '../../src/challenges/code-allowance.ts';
@@ -48,6 +50,9 @@ export interface Preset {
   temporaryAccessMs: number;
   extraMemberSlots: number;
   primaryLocationChangesPerWindow: number;
+  /** SECOND_HOMES, AWAY_ACCESS_PER_YEAR (0 for the leaked rule: it had neither way). */
+  secondHomes: number;
+  awayAccessPerYear: number;
   /** False for the leaked rule: the household never follows its TV to a new network (no anchor). */
   anchorFollows: boolean;
   /** False for the leaked rule: no device-bound tokens, every token is unbound. */
@@ -64,7 +69,7 @@ export interface Clock {
 
 /** One request a step makes of the gate, for a replay to make of a real one. */
 export interface ReplayStep {
-  step: 'decision' | 'code' | 'verify' | 'extra-member' | 'grant' | 'move' | 'sign-out';
+  step: 'decision' | 'code' | 'verify' | 'extra-member' | 'grant' | 'move' | 'sign-out' | 'second-home' | 'away-access';
   device: DeviceSpec;
   network?: string;
   address?: string;
@@ -123,7 +128,15 @@ export interface Persona {
   /** Whether the viewer asks for a code when challenged (and the owner passes it on). */
   asksCode: boolean;
   /** What the household does once a device is denied and no code helps: the owner adds an extra member, or support gives a grant. */
-  escalation: { kind: 'extra-member' } | { kind: 'support'; days: number } | { kind: 'move'; device: string } | null;
+  escalation:
+    | { kind: 'extra-member' }
+    | { kind: 'support'; days: number }
+    | { kind: 'move'; device: string }
+    /** The owner makes the network where `device` (a TV) is refused a second home, with its code (contract §6). */
+    | { kind: 'second-home'; device: string }
+    /** The owner gives the refused device away access for `days`, with their code (contract §6, row 10). */
+    | { kind: 'away-access'; days: number }
+    | null;
   /** Where the household lives on `day` (its TV's network and address): where a `move` escalation takes it. */
   home?(day: number): { network: string; address: string };
 }
@@ -332,9 +345,11 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
   };
 
   /** The owner adds an extra member or moves the household with the TV, or support gives a grant. */
-  const escalate = async (day: number, device: DeviceSpec, nominal: number): Promise<Way | null> => {
+  const escalate = async (day: number, device: DeviceSpec, nominal: number, place: { network: string; address: string }): Promise<Way | null> => {
     const escalation = persona.escalation;
     if (!escalation) return null;
+    if (escalation.kind === 'second-home') return (await secondHome(day, devices.get(escalation.device)!, place.network, place.address, nominal)) ? 'owner' : null;
+    if (escalation.kind === 'away-access') return (await awayAccess(day, device, escalation.days, nominal)) ? 'owner' : null;
     if (escalation.kind === 'move') {
       const place = persona.home!(day);
       return (await move(day, devices.get(escalation.device)!, place.network, place.address, nominal)) ? 'owner' : null;
@@ -363,7 +378,15 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     let codes = 0;
     let way: Way = 'none';
     if (last.decision !== 'allow' && last.reason !== 'DEVICE_REVOKED' && last.reason !== 'DEVICE_PROOF_REQUIRED') {
-      if (persona.asksCode && (last.reason === 'OUTSIDE_HOUSEHOLD' || last.decision === 'challenge')) {
+      // A second home is the owner's first answer to a refusal at the other house (no travel code spent on it).
+      if (persona.escalation?.kind === 'second-home') {
+        const helped = await escalate(day, device, now + 1, { network, address });
+        if (helped) {
+          last = await decision(day, device, network, address, now + 2);
+          if (last.decision === 'allow') way = helped;
+        }
+      }
+      if (last.decision !== 'allow' && persona.asksCode && (last.reason === 'OUTSIDE_HOUSEHOLD' || last.decision === 'challenge')) {
         const before = codesSent;
         const got = await code(day, device, network, address, now + 1);
         codes = codesSent - before;
@@ -373,7 +396,7 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
         }
       }
       if (last.decision !== 'allow') {
-        const helped = await escalate(day, device, now + 3);
+        const helped = await escalate(day, device, now + 3, { network, address });
         if (helped) {
           last = await decision(day, device, network, address, now + 4);
           if (last.decision === 'allow') way = helped;
@@ -381,6 +404,52 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
       }
     }
     sessions.push({ day, device: device.name, measured: device.measured, first: first.decision, firstReason: first.reason, final: last.decision, finalReason: last.reason, codes, way });
+  };
+
+  /** A code of the owner's asked by `device` (the hourly allowance); false when none may be sent now. */
+  const codeAllowed = async (day: number, now: number, request: ReplayStep): Promise<boolean> => {
+    const codes = sent.get(request.device.account) ?? [];
+    if (codeRateLimit(codes, request.device.id, now)) {
+      await say(day, now, request, 'CHALLENGE_RATE_LIMITED');
+      return false;
+    }
+    sent.set(request.device.account, [...codes.filter((c) => c.createdAt > now - MS_PER_HOUR), { deviceId: request.device.id, createdAt: now }]);
+    codesSent += 1;
+    return true;
+  };
+
+  /** POST /gate/v1/challenges (second-home) from the TV, then POST /gate/v1/household/second-home with the owner's code. */
+  const secondHome = async (day: number, tv: DeviceSpec, network: string, address: string, nominal: number): Promise<boolean> => {
+    const now = await time(nominal);
+    const request: ReplayStep = { step: 'second-home', device: tv, network, address };
+    const household = held(tv.account) ?? emptyHousehold(tv.account, now);
+    if (preset.secondHomes === 0 || activeHomeNetworks(household, limits, now).some((home) => home.networkId === network)) return false;
+    const limited = secondHomeLimit(household, preset.secondHomes, now);
+    if (limited) {
+      await say(day, now, request, limited.reason);
+      return false;
+    }
+    if (!(await codeAllowed(day, now, request))) return false;
+    keep(tv.account, setSecondHome(household, tv.id, { networkId: network, addressId: address }, readSharing(tv.account, network, now), limits, now, keyOf(tv)));
+    await say(day, now, request, 'ok');
+    return true;
+  };
+
+  /** POST /gate/v1/challenges (away-access, days) then POST /gate/v1/household/away-access with the owner's code. */
+  const awayAccess = async (day: number, device: DeviceSpec, days: number, nominal: number): Promise<boolean> => {
+    const now = await time(nominal);
+    const request: ReplayStep = { step: 'away-access', device, days };
+    const household = held(device.account) ?? emptyHousehold(device.account, now);
+    const limited = preset.awayAccessPerYear === 0 ? { reason: 'AWAY_ACCESS_LIMIT' } : awayAccessLimit(household, preset.awayAccessPerYear, now);
+    if (limited) {
+      await say(day, now, request, limited.reason);
+      return false;
+    }
+    if (!(await codeAllowed(day, now, request))) return false;
+    const given = grantAwayAccess(household, { deviceId: device.id, deviceType: device.type, days, keyThumbprint: keyOf(device), perYear: preset.awayAccessPerYear }, now);
+    if (given.ok) keep(device.account, given.value);
+    await say(day, now, request, given.ok ? 'ok' : given.error.reason);
+    return given.ok;
   };
 
   /** POST /gate/v1/challenges (primary-location) then POST /gate/v1/household/primary-location with the owner's code. */

@@ -87,7 +87,8 @@ export const HOUSEHOLDS: Persona[] = [
       return [...family, session('laptop', 'stu-campus', 'stu-campus.4', hourOf(21, 1, 'laptop', day)), session('phone', 'stu-campus', 'stu-campus.4', hourOf(13, 1, 'phone', day))];
     },
     asksCode: true,
-    escalation: { kind: 'support', days: 120 },
+    // v1.4: the owner gives the term's devices away access with their code, no support call.
+    escalation: { kind: 'away-access', days: 120 },
   },
   {
     id: 'military',
@@ -100,7 +101,8 @@ export const HOUSEHOLDS: Persona[] = [
       day < 10 ? session('phone', 'mil-home', 'mil-home.1', hourOf(21, 1, 'phone', day)) : session('phone', 'mil-base', 'mil-base.30', hourOf(22, 1, 'phone', day)),
     ],
     asksCode: true,
-    escalation: { kind: 'support', days: 180 },
+    // v1.4: when the travel grants run out, the owner gives the posted phone away access (180 days, twice a year).
+    escalation: { kind: 'away-access', days: 180 },
   },
   {
     id: 'two-homes',
@@ -110,7 +112,8 @@ export const HOUSEHOLDS: Persona[] = [
     devices: [device('two', 'tv-flat', 'tv'), device('two', 'tv-house', 'tv'), device('two', 'phone', 'mobile')],
     day: (day) => (weekday(day) ? evening(day, 'two-flat', 'two-flat.1', ['tv-flat', 'phone']) : evening(day, 'two-house', 'two-house.1', ['tv-house', 'phone'])),
     asksCode: true,
-    escalation: { kind: 'extra-member' },
+    // v1.4: the first time the house's TV is refused there, the owner makes the house a second home from it.
+    escalation: { kind: 'second-home', device: 'tv-house' },
   },
   ispChange(),
   {

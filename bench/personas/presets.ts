@@ -33,6 +33,9 @@ export const LEAKED_BINDINGS: ConfigBindings = {
   TRAVEL_GRANTS_PER_WINDOW: 1000,
   // No shared-network handling: no network is ever shared.
   SHARED_NETWORK_HOUSEHOLDS: 1_000_000,
+  // Neither of the owner's ways of v1.4: no second home, no away access.
+  SECOND_HOMES: 0,
+  AWAY_ACCESS_PER_YEAR: 0,
 };
 
 export const PRESETS: PresetDefinition[] = [
@@ -95,6 +98,8 @@ export function presetOf(definition: PresetDefinition, base: BaseBindings, more:
     temporaryAccessMs: config.temporaryAccessMs,
     extraMemberSlots: config.extraMemberSlots,
     primaryLocationChangesPerWindow: config.primaryLocationChangesPerWindow,
+    secondHomes: config.secondHomes,
+    awayAccessPerYear: config.awayAccessPerYear,
     anchorFollows: definition.anchorFollows,
     deviceBinding: definition.deviceBinding,
     bindingRequired: config.deviceBinding === 'required',

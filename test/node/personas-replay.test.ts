@@ -138,6 +138,20 @@ function replayFor(temporaryAccessMs: number): Replay {
         verifiedAt.set(device, Date.parse(((await response.json()) as { expiresAt: string }).expiresAt) - temporaryAccessMs);
         return 'ok';
       }
+      case 'second-home': {
+        const opened = await call('/gate/v1/challenges', { ...at, method: 'POST', body: { purpose: 'second-home' } });
+        if (opened.status !== 201) return reasonOf(opened);
+        const { challengeId } = (await opened.json()) as { challengeId: string };
+        const set = await call('/gate/v1/household/second-home', { ...at, method: 'POST', body: { challengeId, code: codes.get(`${device.account}/${device.id}`) } });
+        return set.status === 200 ? 'ok' : reasonOf(set);
+      }
+      case 'away-access': {
+        const opened = await call('/gate/v1/challenges', { ...at, method: 'POST', body: { purpose: 'away-access', days: step.days } });
+        if (opened.status !== 201) return reasonOf(opened);
+        const { challengeId } = (await opened.json()) as { challengeId: string };
+        const given = await call('/gate/v1/household/away-access', { ...at, method: 'POST', body: { challengeId, code: codes.get(`${device.account}/${device.id}`) } });
+        return given.status === 200 ? 'ok' : reasonOf(given);
+      }
       case 'move': {
         const opened = await call('/gate/v1/challenges', { ...at, method: 'POST', body: { purpose: 'primary-location' } });
         if (opened.status !== 201) return reasonOf(opened);

@@ -207,6 +207,23 @@ describe('the player SDK in a page on another origin', () => {
     });
   }
 
+  it('away access through the SDK (contract §6): a posted phone asks for 30 days, the owner’s code gives them, playback resumes as AWAY_ACCESS', async () => {
+    const account = 'acct-posted';
+    const device = 'phone-posted';
+    const home = await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${await deviceToken(account, 'tv', 'tv')}`, 'CF-Connecting-IP': HOME_IP } });
+    expect(home.status).toBe(200);
+    const { page, close } = await openPage(listedPage);
+    expect(await play(page, 'hls', await deviceToken(account, device))).toBe('OUTSIDE_HOUSEHOLD');
+    const challengeId = await page.evaluate((days) => (window as unknown as { askAwayAccess: (days: number) => Promise<string> }).askAwayAccess(days), 30);
+    expect(challengeId).toMatch(/^[0-9a-f-]{36}$/);
+    const code = await codeFromLog(device, 0);
+    expect(await page.evaluate((args) => (window as unknown as { awayAccess: (id: string, code: string) => Promise<string> }).awayAccess(...args), [challengeId, code] as const)).toBe('AWAY_ACCESS');
+    // As after a travel code: the page plays again, and the phone plays from wherever it is.
+    expect(await play(page, 'hls', await deviceToken(account, device))).toBe('AWAY_ACCESS');
+    await expect.poll(() => videoTime(page), WAIT).toBeGreaterThan(1);
+    await close();
+  });
+
   it('plays a bound device with its non-extractable key kept in IndexedDB', async () => {
     const { page, requests, close } = await openPage(listedPage);
     const key = await page.evaluate(() => (window as unknown as { deviceKeyInfo: () => Promise<{ jwk: object; thumbprint: string; extractable: boolean; exported: boolean }> }).deviceKeyInfo());

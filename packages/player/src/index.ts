@@ -28,6 +28,8 @@ import { dpopProof, type DeviceKey } from './device-key';
 export { deviceKey, dpopProof, forgetDeviceKey, type DeviceKey } from './device-key';
 export type { Decision, Problem };
 export type Action = Problem['actions'][number];
+/** What a code approves (contract §6). */
+export type CodePurpose = 'access' | 'primary-location' | 'sign-out' | 'second-home' | 'away-access';
 
 const REFUSAL: unique symbol = Symbol('refusal');
 
@@ -206,9 +208,29 @@ export class Hearth {
     return refusal;
   }
 
-  /** Opens a code challenge (`POST /gate/v1/challenges`): the account owner gets a code to give the viewer. */
-  async challenge(purpose: 'access' | 'primary-location' = 'access'): Promise<{ challengeId: string; expiresAt: string } | Refusal> {
-    return this.answer(await this.call('POST', '/gate/v1/challenges', { purpose }), '/gate/v1/challenges');
+  /**
+   * Opens a code challenge (`POST /gate/v1/challenges`): the account owner
+   * gets a code to give the viewer. `purpose` says what the code approves:
+   * `access` (travel), `primary-location` and `second-home` (a TV),
+   * `away-access` (with `days`: a posting, a term), `sign-out` (with the
+   * `deviceId` to sign out).
+   */
+  async challenge(purpose: CodePurpose = 'access', scope: { deviceId?: string; days?: number } = {}): Promise<{ challengeId: string; expiresAt: string } | Refusal> {
+    return this.answer(await this.call('POST', '/gate/v1/challenges', { purpose, ...scope }), '/gate/v1/challenges');
+  }
+
+  /** Away access for this device with the owner's code of an `away-access` challenge; then a new decision, which resumes playback. */
+  async awayAccess(challengeId: string, code: string, days?: number): Promise<Decision | (Refusal & { attemptsRemaining?: number })> {
+    const path = '/gate/v1/household/away-access';
+    const given = await this.answer(await this.call('POST', path, { challengeId, code, ...(days !== undefined ? { days } : {}) }), path);
+    return isRefusal(given) ? given : this.start();
+  }
+
+  /** This TV's network as a second home, with the owner's code of a `second-home` challenge; then a new decision. */
+  async secondHome(challengeId: string, code: string): Promise<Decision | (Refusal & { attemptsRemaining?: number })> {
+    const path = '/gate/v1/household/second-home';
+    const set = await this.answer(await this.call('POST', path, { challengeId, code }), path);
+    return isRefusal(set) ? set : this.start();
   }
 
   /** Checks a code; when it holds, asks for a new decision, which resumes playback. A wrong code is a refusal with `attemptsRemaining`. */

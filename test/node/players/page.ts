@@ -103,4 +103,12 @@ Object.assign(window, {
     const result = await hearth!.verify(challengeId, code);
     return result.reason;
   },
+  async askAwayAccess(days: number) {
+    const opened = await hearth!.challenge('away-access', { days });
+    return isRefusal(opened) ? opened.reason : opened.challengeId;
+  },
+  async awayAccess(challengeId: string, code: string) {
+    const result = await hearth!.awayAccess(challengeId, code);
+    return result.reason;
+  },
 });

@@ -351,8 +351,8 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
     if (escalation.kind === 'second-home') return (await secondHome(day, devices.get(escalation.device)!, place.network, place.address, nominal)) ? 'owner' : null;
     if (escalation.kind === 'away-access') return (await awayAccess(day, device, escalation.days, nominal)) ? 'owner' : null;
     if (escalation.kind === 'move') {
-      const place = persona.home!(day);
-      return (await move(day, devices.get(escalation.device)!, place.network, place.address, nominal)) ? 'owner' : null;
+      const newHome = persona.home!(day);
+      return (await move(day, devices.get(escalation.device)!, newHome.network, newHome.address, nominal)) ? 'owner' : null;
     }
     const now = await time(nominal);
     const household = held(device.account) ?? emptyHousehold(device.account, now);
@@ -436,9 +436,9 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
   };
 
   /** POST /gate/v1/challenges (away-access, days) then POST /gate/v1/household/away-access with the owner's code. */
-  const awayAccess = async (day: number, device: DeviceSpec, days: number, nominal: number): Promise<boolean> => {
+  const awayAccess = async (day: number, device: DeviceSpec, awayDays: number, nominal: number): Promise<boolean> => {
     const now = await time(nominal);
-    const request: ReplayStep = { step: 'away-access', device, days };
+    const request: ReplayStep = { step: 'away-access', device, days: awayDays };
     const household = held(device.account) ?? emptyHousehold(device.account, now);
     const limited = preset.awayAccessPerYear === 0 ? { reason: 'AWAY_ACCESS_LIMIT' } : awayAccessLimit(household, preset.awayAccessPerYear, now);
     if (limited) {
@@ -446,7 +446,7 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
       return false;
     }
     if (!(await codeAllowed(day, now, request))) return false;
-    const given = grantAwayAccess(household, { deviceId: device.id, deviceType: device.type, days, keyThumbprint: keyOf(device), perYear: preset.awayAccessPerYear }, now);
+    const given = grantAwayAccess(household, { deviceId: device.id, deviceType: device.type, days: awayDays, keyThumbprint: keyOf(device), perYear: preset.awayAccessPerYear }, now);
     if (given.ok) keep(device.account, given.value);
     await say(day, now, request, given.ok ? 'ok' : given.error.reason);
     return given.ok;

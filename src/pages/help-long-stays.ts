@@ -72,13 +72,17 @@ export function awayLink(offers: LongStayOffers, ui: Record<UiTextKey, string>) 
   return offers.away ? html`<a class="button" href="#long-stay">${ui.awayTitle}</a>` : '';
 }
 
-/** The away-access card: what it gives and for how long, the days, and the button that asks the owner's code. */
+/**
+ * The away-access card, folded to its question (the page stays short on a
+ * phone) until it or the decision card's link opens it: what it gives and for
+ * how long, the days, and the button that asks the owner's code.
+ */
 export function awaySection(offers: LongStayOffers, ui: Record<UiTextKey, string>) {
   if (!offers.away) return '';
   const numbers = { max: offers.awayDaysMax, perYear: offers.awayPerYear };
   return html`
-<section class="card long-stay" id="long-stay" aria-labelledby="away-title">
-  <h2 id="away-title">${ui.awayTitle}</h2>
+<details class="card long-stay" id="long-stay">
+  <summary><h2 id="away-title">${ui.awayTitle}</h2></summary>
   <p id="away-text">${withNumbers(ui.awayText, numbers)}</p>
   <form id="away-form" class="long-stay-form">
     <label for="away-days">${withNumbers(ui.awayDays, numbers)}</label>
@@ -86,5 +90,5 @@ export function awaySection(offers: LongStayOffers, ui: Record<UiTextKey, string
     <button type="submit" class="primary" aria-describedby="away-text">${ui.awayAsk}</button>
   </form>
   <p id="away-status" class="status" role="status" aria-live="polite"></p>
-</section>`;
+</details>`;
 }

@@ -48,9 +48,11 @@ describe('away access, on the help page', () => {
     const { context, page } = await helpPage(browser, gate, phone, h.away, 'fr-FR', 'phone');
     const urls: string[] = [];
     page.on('request', (request) => urls.push(request.url()));
-    // Offered from the decision card, and said in the person's language with the configured numbers (AWAY_ACCESS_MAX P180D, 2 a year).
-    await visible(page.locator('.decision .actions a[href="#long-stay"]'));
+    // Offered from the decision card, folded below it until asked for; said in the person's language with the configured numbers (AWAY_ACCESS_MAX P180D, 2 a year).
     expect(await page.locator('[data-action="second-home"]').count()).toBe(0);
+    expect(await page.locator('#away-days').isVisible()).toBe(false);
+    await page.click('.decision .actions a[href="#long-stay"]');
+    await focused(page.locator('#away-days'));
     await textOf(page.locator('#away-title')).toBe('Absent longtemps (une affectation, un semestre) ?');
     await textOf(page.locator('#away-text')).toBe(
       'Le titulaire du compte peut laisser cet appareil lire depuis n’importe où pendant 180 jours au plus, pour une affectation, un semestre d’études ou un long séjour. Il l’approuve avec un code, et l’accès prend fin de lui-même une fois les jours écoulés (jusqu’à 2 par compte sur 365 jours).',
@@ -116,6 +118,7 @@ describe('away access, on the help page', () => {
     expect((await h.decide(laptop, h.away)).reason).toBe('OUTSIDE_HOUSEHOLD');
 
     const { context, page } = await helpPage(browser, gate, laptop, h.away, 'en-US', 'tv');
+    await page.click('#long-stay summary');
     await page.click('#away-form button[type=submit]');
     await textOf(page.locator('#away-status')).toBe('This account has given away access as many times as a year allows. Ask the account owner to add this device as an extra member, or contact us.');
     expect(await page.locator('#away-status').getAttribute('class')).toBe('status bad');

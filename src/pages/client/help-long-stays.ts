@@ -33,11 +33,16 @@ export function enableLongStays(status: HTMLElement): void {
     }),
   );
 
-  const section = document.getElementById('long-stay');
+  const section = document.getElementById('long-stay') as HTMLDetailsElement | null;
   const form = document.getElementById('away-form') as HTMLFormElement | null;
   if (!section || !form) return;
   const awayStatus = document.getElementById('away-status') as HTMLElement;
   const daysInput = document.getElementById('away-days') as HTMLInputElement;
+  // The decision card's link opens the folded card at its days, where a remote or a thumb goes next.
+  document.querySelector('.decision a[href="#long-stay"]')?.addEventListener('click', () => {
+    section.open = true;
+    requestAnimationFrame(() => daysInput.focus());
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     // The browser checked the days against min and max before this runs; the gate checks them again.

@@ -2,11 +2,13 @@
  * `npm run ops -- account show`, in words: what Hearth holds about one
  * account, never an address — its home networks (shared or not), its
  * devices with the short thumbprint of the key each is bound to (contract
- * §2.1), the anchor conflicts, what the owner was told of (household events,
- * newest first, §6), support grants and extra members.
+ * §2.1), the anchor conflicts, its homes (the primary home and second homes,
+ * each with the TV that keeps it) and the away access the owner gave (§6),
+ * what the owner was told of (household events, newest first), support
+ * grants and extra members.
  */
 import type { AccountSummary } from '../src/admin-client/client.ts';
-import { describeDeviceKey, describeHouseholdEvent, describeSignOutBy, newestFirst } from '../src/admin-client/household-wording.ts';
+import { describeAwayAccessYear, describeDeviceKey, describeHome, describeHomeKeeper, describeHouseholdEvent, describeSignOutBy, newestFirst } from '../src/admin-client/household-wording.ts';
 import { describeAnchorConflicts, formatCount } from '../src/admin-client/wording.ts';
 import { table } from './text-table.ts';
 
@@ -34,6 +36,16 @@ export function accountReport(summary: AccountSummary): string {
       })),
       ['#', 'network', 'lastSeenAt', 'addedAt'],
     ),
+    '',
+    // The owner's two ways (§6): second homes set from their TVs, away access given with the owner's code.
+    'Homes (the primary home, then second homes set with the owner’s code)',
+    table(
+      summary.homes.map((home) => ({ home: describeHome(home), networks: home.networkCount, 'kept by TV': describeHomeKeeper(home), updatedAt: home.updatedAt })),
+      ['home', 'networks', 'kept by TV', 'updatedAt'],
+    ),
+    '',
+    `Away access (the owner’s code, for a posting, a term, a long stay): ${describeAwayAccessYear(summary.awayAccess)}`,
+    table(summary.awayAccess.devices, ['deviceId', 'until']),
     '',
     // `key`: the first 8 characters of the bound key's thumbprint; only that key speaks for the id until a sign-out.
     'Devices',

@@ -146,9 +146,12 @@ Examples:
     name: 'account show',
     args: ['ACCOUNT'],
     usage: 'ACCOUNT',
-    summary: "An account's household: networks, devices and their keys, anchor conflicts, events, grants, extra members.",
+    summary: "An account's household: networks, homes, away access, devices and their keys, anchor conflicts, events, grants, extra members.",
     options: [],
     more: [
+      'Homes: the primary home, then second homes the owner set from their TVs with a code; for each, how many networks',
+      'it holds (never which) and the TV that keeps it. Away access: how many the owner gave in the last 365 days (of',
+      'AWAY_ACCESS_PER_YEAR), and the devices holding it now, until when (end one early with "account away-access end").',
       'Never an address. Devices: key is the first 8 characters of the thumbprint of the key the device is bound to',
       '(DPoP; only that key speaks for its id until a sign-out), or "not bound". Anchor conflicts: times a copy of the',
       "anchor TV's id tried to move the household while the TV was at home. Household events: what the owner was told",
@@ -171,6 +174,17 @@ Examples:
     more: '--yes  grant even though Hearth has never seen the account (a typo grants nobody)',
   },
   { name: 'account grant-end', args: ['ACCOUNT', 'GRANT_ID'], usage: 'ACCOUNT GRANT_ID', summary: 'End a support grant early.', options: [] },
+  {
+    name: 'account away-access end',
+    args: ['ACCOUNT', 'DEVICE'],
+    usage: 'ACCOUNT DEVICE',
+    summary: "End a device's away access early (the owner gave it with their code; audited).",
+    options: [],
+    more: [
+      "The device is then decided as before it had away access (it may be outside the household again). The owner's",
+      'away access given this year still counts. "account show" lists the devices holding away access.',
+    ].join('\n'),
+  },
   {
     name: 'account extra-member add',
     args: ['ACCOUNT', 'DEVICE'],
@@ -650,6 +664,11 @@ async function accountCommand(command: string, args: string[]): Promise<void> {
       const grantId = args[1]!;
       await call(() => admin.DELETE('/admin/v1/accounts/{account}/grants/{grantId}', { params: { path: { account: account(), grantId } } }));
       return output({ ended: grantId }, () => `Ended grant ${grantId}.`);
+    }
+    case 'away-access end': {
+      const deviceId = args[1]!;
+      await call(() => admin.DELETE('/admin/v1/accounts/{account}/away-access/{deviceId}', { params: { path: { account: account(), deviceId } } }));
+      return output({ ended: deviceId }, () => `Ended the away access of ${visibleText(deviceId)}; it is decided as before from its next request.`);
     }
     case 'extra-member add': {
       const deviceId = args[1]!;

@@ -3,7 +3,8 @@
  * §2.1 "A device is its key", §6 "The owner hears of it"), the same words in
  * the ops CLI and the console. A key is shown by the short thumbprint the
  * admin API gives (its first 8 characters): enough to tell two keys apart
- * when a person reads it out, never the key.
+ * when a person reads it out, never the key. Homes and away access, the
+ * owner's two ways (§6), are worded here too.
  */
 import type { AccountSummary } from '../../generated/admin-api';
 
@@ -43,4 +44,22 @@ export function describeDeviceKey(device: Pick<SummaryDevice, 'bound' | 'keyThum
 /** The account's events, newest first (the API's order, kept whatever order they come in). */
 export function newestFirst(events: readonly HouseholdEvent[]): HouseholdEvent[] {
   return events.toSorted((a, b) => Date.parse(b.at) - Date.parse(a.at));
+}
+
+type SummaryHome = AccountSummary['homes'][number];
+
+/** Which home it is: `primary`, or `second home` (contract §6: set from its TV with the owner's code). */
+export function describeHome(home: Pick<SummaryHome, 'homeId'>): string {
+  return home.homeId === 'primary' ? 'primary' : 'second home';
+}
+
+/** The TV that keeps a home, or why none does. */
+export function describeHomeKeeper(home: Pick<SummaryHome, 'anchorDeviceId'>): string {
+  return home.anchorDeviceId ?? 'none (signed out; the next TV seen at home there keeps it)';
+}
+
+/** How much away access the owner gave: `1 of 2 given in the last 365 days`. */
+export function describeAwayAccessYear(away: Pick<AccountSummary['awayAccess'], 'givenInYear' | 'perYear'>): string {
+  if (away.perYear === 0) return 'turned off (AWAY_ACCESS_PER_YEAR=0)';
+  return `${away.givenInYear} of ${away.perYear} given in the last 365 days`;
 }

@@ -123,6 +123,17 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <div id="account" hidden>
       <p id="account-summary"></p>
       <p id="account-conflicts"></p>
+      <h3>Homes <span class="muted">(the primary home, then second homes set with the owner’s code)</span></h3>
+      ${scrolling(
+        'Homes',
+        html`<table><thead><tr><th scope="col">Home</th><th scope="col">Networks</th><th scope="col">Kept by TV</th><th scope="col">Changed</th></tr></thead><tbody id="account-homes"></tbody></table>`,
+      )}
+      <h3>Away access <span class="muted">(the owner’s code: a posting, a term, a long stay)</span></h3>
+      <p id="account-away-year"></p>
+      ${scrolling(
+        'Away access',
+        html`<table><thead><tr><th scope="col">Device</th><th scope="col">Until</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-away"></tbody></table>`,
+      )}
       <h3>Devices</h3>
       ${scrolling(
         'Devices',

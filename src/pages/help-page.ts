@@ -12,7 +12,9 @@
  * it); "contact support" links to `SUPPORT_URL` when one is configured. A
  * device the device API answers also finds "Your devices", folded: the
  * account's devices and their sign-out (contract §6), through the same API
- * and the same code form.
+ * and the same code form. A device refused outside the household is offered
+ * the owner's two ways where they fit (help-long-stays.ts): a TV, "this is
+ * our second home"; any device, away access for a posting or a term.
  *
  * Trust boundary: the page shows a device only what its own token may ask
  * the device API (the script calls it with the `hearth_device` cookie); the
@@ -26,6 +28,7 @@ import { explainReason, LANGUAGE_TAGS, messageFor, REASONS, reasonSlug, type Rea
 import { page, pageHeaders } from './layout';
 import { uiText } from './ui-text';
 import { accessNumbers, ifYouAreSection } from './if-you-are';
+import { awayLink, awaySection, longStayOffers, secondHomeButton, secondHomeNote } from './help-long-stays';
 import { ok } from '../result';
 
 /** Reasons only operators and developers meet; listed apart, so viewers read theirs first. */
@@ -72,6 +75,8 @@ export async function helpPage(c: AppContext): Promise<Response> {
   const stoppedOnSharedNetwork = result.ok && !allowed && result.value.decision.sharedNetwork;
   // A device the device API answers (not signed out, its key its own) sees the account's devices and may sign them out.
   const signedInDevice = result.ok && reason !== 'DEVICE_REVOKED' && reason !== 'DEVICE_PROOF_REQUIRED' ? result.value.device.deviceId : null;
+  // Refused outside the household: a TV may make this network a second home, any device may ask for away access.
+  const offers = longStayOffers({ reason, allowed, isTv, onSharedHomeNetwork: stoppedOnSharedNetwork }, gate.config);
   const devices = html`
 <details class="card help-devices" id="devices">
   <summary><h2 id="devices-title">${ui.devicesTitle}</h2></summary>
@@ -102,10 +107,13 @@ export async function helpPage(c: AppContext): Promise<Response> {
   <div class="actions">
     ${actions.has('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
     ${isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
+    ${secondHomeButton(offers, ui)}
+    ${awayLink(offers, ui)}
     ${stoppedOnSharedNetwork ? html`<a class="button" href="#shared-network">${ui.sharedTitle}</a>` : ''}
     ${actions.has('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
     <a class="button" href="#contact">${ui.contact}</a>
   </div>
+  ${secondHomeNote(offers, ui)}
   <form id="code-form" class="help-code-form" hidden>
     <label for="code">${ui.codeLabel}</label>
     <input id="code" name="code" class="help-code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
@@ -113,6 +121,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
   </form>
   <p id="status-line" class="status" role="status" aria-live="polite"></p>
 </section>
+${awaySection(offers, ui)}
 ${stoppedOnSharedNetwork ? shared : ''}
 ${signedInDevice ? devices : ''}
 <section class="card" id="extra-member" aria-labelledby="extra-title">

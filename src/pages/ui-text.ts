@@ -62,6 +62,57 @@ const text = {
     pt: 'Só uma TV em casa pode definir a localização principal.',
     fr: 'Seul un téléviseur à la maison peut définir le lieu principal.',
   },
+  // Two homes and long stays away (contract §6): the owner's two ways, each with their code.
+  secondHome: { en: 'This is our second home', es: 'Este es nuestro segundo hogar', pt: 'Esta é a nossa segunda casa', fr: 'C’est notre résidence secondaire' },
+  secondHomeText: {
+    en: 'At your household’s other home? The account owner can make this network a second home: devices on it then play as at home for as long as it stays your second home, and this TV keeps it. They approve it with a code; second homes change at most once every 90 days.',
+    es: '¿En la otra casa de tu hogar? El titular de la cuenta puede hacer de esta red un segundo hogar: los dispositivos conectados a ella se reproducen entonces como en casa mientras siga siendo tu segundo hogar, y este televisor lo mantiene. Lo aprueba con un código; los segundos hogares cambian como mucho una vez cada 90 días.',
+    pt: 'Na outra casa da sua família? O titular da conta pode tornar esta rede uma segunda casa: os dispositivos nela passam a funcionar como em casa enquanto ela for sua segunda casa, e esta TV a mantém. Ele aprova com um código; as segundas casas mudam no máximo uma vez a cada 90 dias.',
+    fr: 'Dans l’autre logement de votre foyer ? Le titulaire du compte peut faire de ce réseau une résidence secondaire : les appareils qui y sont connectés lisent alors comme à la maison tant qu’elle reste votre résidence secondaire, et ce téléviseur la tient. Il l’approuve avec un code ; les résidences secondaires changent au plus une fois tous les 90 jours.',
+  },
+  secondHomeCodeSent: {
+    en: 'We sent a 6-digit code to the account owner to make this network a second home of your household. It is valid {until}.',
+    es: 'Enviamos un código de 6 dígitos al titular de la cuenta para hacer de esta red un segundo hogar de tu cuenta. Es válido {until}.',
+    pt: 'Enviamos um código de 6 dígitos ao titular da conta para tornar esta rede uma segunda casa da sua conta. Ele vale {until}.',
+    fr: 'Nous avons envoyé un code à 6 chiffres au titulaire du compte pour faire de ce réseau une résidence secondaire de votre foyer. Il est valable {until}.',
+  },
+  secondHomeDone: {
+    en: 'This network is now a second home of your household: devices here play as at home, and this TV keeps it.',
+    es: 'Esta red es ahora un segundo hogar de tu cuenta: los dispositivos aquí se reproducen como en casa, y este televisor lo mantiene.',
+    pt: 'Esta rede agora é uma segunda casa da sua conta: os dispositivos aqui funcionam como em casa, e esta TV a mantém.',
+    fr: 'Ce réseau est désormais une résidence secondaire de votre foyer : les appareils ici lisent comme à la maison, et ce téléviseur la tient.',
+  },
+  awayTitle: {
+    en: 'Away for a long time (a posting, a term)?',
+    es: '¿Fuera por mucho tiempo (un destino, un semestre)?',
+    pt: 'Fora por muito tempo (uma missão, um semestre)?',
+    fr: 'Absent longtemps (une affectation, un semestre) ?',
+  },
+  awayText: {
+    en: 'The account owner can let this device play from anywhere for up to {max} days, for a posting, a term of study or a long stay. They approve it with a code, and it ends on its own when the days are over (up to {perYear} per account in 365 days).',
+    es: 'El titular de la cuenta puede dejar que este dispositivo reproduzca desde cualquier lugar hasta {max} días, para un destino, un semestre de estudios o una estadía larga. Lo aprueba con un código y termina por sí solo cuando pasan los días (hasta {perYear} por cuenta cada 365 días).',
+    pt: 'O titular da conta pode deixar este dispositivo reproduzir de qualquer lugar por até {max} dias, para uma missão, um semestre de estudos ou uma estadia longa. Ele aprova com um código, e o acesso termina sozinho quando os dias acabam (até {perYear} por conta a cada 365 dias).',
+    fr: 'Le titulaire du compte peut laisser cet appareil lire depuis n’importe où pendant {max} jours au plus, pour une affectation, un semestre d’études ou un long séjour. Il l’approuve avec un code, et l’accès prend fin de lui-même une fois les jours écoulés (jusqu’à {perYear} par compte sur 365 jours).',
+  },
+  awayDays: { en: 'Days away (1 to {max})', es: 'Días fuera (de 1 a {max})', pt: 'Dias fora (de 1 a {max})', fr: 'Jours d’absence (de 1 à {max})' },
+  awayAsk: {
+    en: 'Ask the account owner for away access',
+    es: 'Pedir acceso fuera de casa al titular de la cuenta',
+    pt: 'Pedir acesso fora de casa ao titular da conta',
+    fr: 'Demander un accès hors du foyer au titulaire du compte',
+  },
+  awayCodeSent: {
+    en: 'We sent a 6-digit code to the account owner to let this device play from anywhere for {days} days. It is valid {until}.',
+    es: 'Enviamos un código de 6 dígitos al titular de la cuenta para que este dispositivo pueda reproducir desde cualquier lugar durante {days} días. Es válido {until}.',
+    pt: 'Enviamos um código de 6 dígitos ao titular da conta para que este dispositivo possa reproduzir de qualquer lugar por {days} dias. Ele vale {until}.',
+    fr: 'Nous avons envoyé un code à 6 chiffres au titulaire du compte pour que cet appareil puisse lire depuis n’importe où pendant {days} jours. Il est valable {until}.',
+  },
+  awayDone: {
+    en: 'Away access granted: this device can play from anywhere {until}. It ends on its own then.',
+    es: 'Acceso fuera de casa concedido: este dispositivo puede reproducir desde cualquier lugar {until}. Entonces termina por sí solo.',
+    pt: 'Acesso fora de casa liberado: este dispositivo pode reproduzir de qualquer lugar {until}. Depois disso, ele termina sozinho.',
+    fr: 'Accès hors du foyer accordé : cet appareil peut lire depuis n’importe où {until}. Il prend fin de lui-même à ce moment-là.',
+  },
   extraTitle: { en: 'What is an extra member?', es: '¿Qué es un miembro extra?', pt: 'O que é um membro extra?', fr: 'Qu’est-ce qu’un membre supplémentaire ?' },
   extraText: {
     en: 'Someone who lives elsewhere — a student, a relative — can keep watching on their own device with an extra-member slot. The account owner asks support to add it; each account has a limited number of slots.',

@@ -15,7 +15,7 @@ import { visibleDeep, visibleText } from '../../admin-client/visible-text';
 import { describeGuard, describeStages, guardMinimum, parseStages, stagesText, type Stages } from '../../admin-client/rule-text';
 import { drawGuard, drawRegion } from './charts';
 import { enableRemoteNavigation, setStatus } from './common';
-import { showAccountHousehold } from './console-account';
+import { enableAccountSupport } from './console-account';
 import { button, cell, row } from './console-cells';
 import { localTime } from './local-time';
 import './console-layout.css';
@@ -26,7 +26,6 @@ const statusLine = $('console-status');
 let rolloutVersion = 0;
 let rules: Record<string, RolloutRule> = {};
 let auditCursor: string | null = null;
-let currentAccount: string | null = null;
 
 function token(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
@@ -526,84 +525,6 @@ async function loadAudit(reset: boolean): Promise<void> {
 }
 $('audit-more').addEventListener('click', () => void loadAudit(false));
 
-async function loadAccount(account: string): Promise<void> {
-  const answer = await api.GET('/admin/v1/accounts/{account}', { params: { path: { account } } });
-  if (!answer.data) {
-    $('account').hidden = true;
-    return setStatus(statusLine, refusal(answer), 'bad');
-  }
-  currentAccount = account;
-  const s = answer.data;
-  $('account').hidden = false;
-  showAccountHousehold(s);
-  $('account-grants').replaceChildren(
-    ...s.grants.map((g) =>
-      row(
-        [g.deviceId ?? 'whole account', g.expiresAt, g.actor, g.reason],
-        button('End', () => void endGrant(g.grantId), `End grant for ${g.deviceId ?? 'the whole account'}`),
-      ),
-    ),
-  );
-  $('account-members').replaceChildren(
-    ...s.extraMembers.map((m) =>
-      row(
-        [m.deviceId, m.label, m.addedAt],
-        button('Remove', () => void removeMember(m.deviceId), `Remove extra member ${m.deviceId}`),
-      ),
-    ),
-  );
-}
-
-async function accountWrite(promise: Promise<Answer>, done: string): Promise<void> {
-  const answer = await promise;
-  if (!answer.response.ok) return setStatus(statusLine, refusal(answer), 'bad');
-  setStatus(statusLine, done, 'ok');
-  await Promise.all([loadAccount(currentAccount!), loadAudit(true)]);
-}
-
-async function endGrant(grantId: string): Promise<void> {
-  if (!(await confirmDialog('End this support grant now?'))) return;
-  await accountWrite(api.DELETE('/admin/v1/accounts/{account}/grants/{grantId}', { params: { path: { account: currentAccount!, grantId } } }), 'Grant ended.');
-}
-
-async function removeMember(deviceId: string): Promise<void> {
-  if (!(await confirmDialog(`Free the extra-member slot of ${deviceId}?`))) return;
-  await accountWrite(api.DELETE('/admin/v1/accounts/{account}/extra-members/{deviceId}', { params: { path: { account: currentAccount!, deviceId } } }), 'Extra member removed.');
-}
-
-$('account-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  void loadAccount($<HTMLInputElement>('account-id').value.trim());
-});
-
-$('grant-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const deviceId = $<HTMLInputElement>('grant-device').value.trim();
-  const body = { days: Number($<HTMLInputElement>('grant-days').value), reason: $<HTMLInputElement>('grant-reason').value.trim(), ...(deviceId ? { deviceId } : {}) };
-  void accountWrite(api.POST('/admin/v1/accounts/{account}/grants', { params: { path: { account: currentAccount! } }, body }), 'Grant added.');
-});
-
-$('member-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const label = $<HTMLInputElement>('member-label').value.trim();
-  const body = { deviceId: $<HTMLInputElement>('member-device').value.trim(), ...(label ? { label } : {}) };
-  void accountWrite(api.POST('/admin/v1/accounts/{account}/extra-members', { params: { path: { account: currentAccount! } }, body }), 'Extra member added.');
-});
-
-$('explain-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const ip = $<HTMLInputElement>('explain-ip').value.trim();
-  const country = $<HTMLInputElement>('explain-country').value.trim();
-  // The address goes in the body of a POST, never in a URL (URLs are kept in logs and by proxies).
-  const body = { deviceId: $<HTMLInputElement>('explain-device').value.trim(), ...(ip ? { ip } : {}), ...(country ? { country } : {}) };
-  const answer = await api.POST('/admin/v1/accounts/{account}/explain', { params: { path: { account: currentAccount! } }, body });
-  if (!answer.data) return setStatus(statusLine, refusal(answer), 'bad');
-  const e = answer.data;
-  $('explain-result').textContent =
-    `${e.decision.toUpperCase()} — ${e.reason}. Region ${e.region}: rule ${e.rule.key} = ${e.rule.mode} at ${e.rule.percent} %, bucket ${e.bucket} → ${e.mode}. The person sees: “${e.message}”`;
-  $('explain-trace').replaceChildren(...e.trace.map((step) => row([step.row, step.check, step.matched ? 'decides' : 'pass', step.detail])));
-});
-
 async function signedIn(): Promise<void> {
   $('signin').hidden = true;
   $('signed-in').hidden = false;
@@ -628,5 +549,6 @@ $('signout').addEventListener('click', () => {
   location.reload();
 });
 
+enableAccountSupport({ api, status: statusLine, refusal, confirm: confirmDialog, changed: () => loadAudit(true) });
 enableRemoteNavigation();
 if (token()) void signedIn();

@@ -2,8 +2,9 @@
  * The help page's one code form: ask the account owner for a code of a
  * purpose, show the form where the flow that asked has its controls, and
  * send the code where it serves. Temporary access and moving the
- * primary location (help.ts) and signing out another device from away
- * (help-devices.ts) all go through it, so the form, its messages and its
+ * primary location (help.ts), signing out another device from away
+ * (help-devices.ts), a second home and away access (help-long-stays.ts)
+ * all go through it, so the form, its messages and its
  * attempts left read alike. The code itself only ever travels in a body.
  */
 import type { ChallengePurpose } from '../../vocabulary';
@@ -61,6 +62,8 @@ export interface CodeAsk {
   purpose: ChallengePurpose;
   /** The device a `sign-out` code is for. */
   deviceId?: string;
+  /** The days of access an `away-access` code is for. */
+  days?: number;
   /** The flow's status line: the form shows just above it, unless `formIn` says where. */
   status: HTMLElement;
   /** Where the form shows instead (at its end): the place the flow's own controls are. */
@@ -78,7 +81,8 @@ let pending: { challengeId: string; ask: CodeAsk } | null = null;
 
 /** Asks for a code (an `access` code with no body, as the API takes it); on success shows the form for it. */
 export async function askForCode(button: HTMLButtonElement, ask: CodeAsk): Promise<void> {
-  const body = ask.purpose === 'access' ? undefined : { purpose: ask.purpose, ...(ask.deviceId !== undefined ? { deviceId: ask.deviceId } : {}) };
+  const body =
+    ask.purpose === 'access' ? undefined : { purpose: ask.purpose, ...(ask.deviceId !== undefined ? { deviceId: ask.deviceId } : {}), ...(ask.days !== undefined ? { days: ask.days } : {}) };
   const result = await busy(button, ask.status, () => callApi('POST', '/gate/v1/challenges', body ? { body } : {}));
   if (!result.ok) return setStatus(ask.status, problemText(result.body), 'bad');
   pending = { challengeId: result.body.challengeId, ask };
@@ -88,6 +92,14 @@ export async function askForCode(button: HTMLButtonElement, ask: CodeAsk): Promi
   setStatus(ask.status, ask.sent(until(result.body.expiresAt)));
   codeInput.value = '';
   codeInput.focus();
+}
+
+/** A code that served: the decision card turns to allowed, and `status` says what the person has now (and takes the focus). */
+export function served(status: HTMLElement, text: string): void {
+  document.querySelector('.decision')?.classList.replace('refused', 'allowed');
+  setStatus(status, text, 'ok');
+  status.setAttribute('tabindex', '-1');
+  status.focus();
 }
 
 /** Puts the form away when it waits inside `where` (a flow given up there), forgetting the code it waited for. */

@@ -2,22 +2,17 @@
  * The help page: send a code, enter it, see temporary access granted; from a
  * TV, move the primary location the same way — a code of purpose
  * `primary-location` sent to the owner, entered here. The code form
- * (help-code.ts) shows only once a code is on its way. A signed-in device
+ * (help-code.ts) shows only once a code is on its way. Refused outside the
+ * household, a TV may make its network a second home and any device may ask
+ * for away access (help-long-stays.ts). A signed-in device
  * also sees the account's devices and can sign them out (help-devices.ts).
  */
-import { callApi, enableRemoteNavigation, fill, setStatus } from './common';
-import { askForCode, ui, until } from './help-code';
+import { callApi, enableRemoteNavigation, fill } from './common';
+import { askForCode, served, ui, until } from './help-code';
 import { enableYourDevices } from './help-devices';
+import { enableLongStays } from './help-long-stays';
 
 const status = document.getElementById('status-line') as HTMLElement;
-
-/** A code that served: the decision card turns to allowed, and the status line says what the person has now. */
-function served(text: string): void {
-  document.querySelector('.decision')?.classList.replace('refused', 'allowed');
-  setStatus(status, text, 'ok');
-  status.setAttribute('tabindex', '-1');
-  status.focus();
-}
 
 document.querySelector<HTMLButtonElement>('[data-action="verify"]')?.addEventListener('click', (event) =>
   askForCode(event.currentTarget as HTMLButtonElement, {
@@ -25,7 +20,7 @@ document.querySelector<HTMLButtonElement>('[data-action="verify"]')?.addEventLis
     status,
     sent: (lapses) => fill(ui.codeSent!, { until: lapses }),
     use: (challengeId, code) => callApi('POST', `/gate/v1/challenges/${challengeId}/verify`, { body: { code } }),
-    done: (result) => served(fill(ui.granted!, { until: until(result.body.expiresAt) })),
+    done: (result) => served(status, fill(ui.granted!, { until: until(result.body.expiresAt) })),
   }),
 );
 document.querySelector<HTMLButtonElement>('[data-action="primary-location"]')?.addEventListener('click', (event) =>
@@ -34,7 +29,7 @@ document.querySelector<HTMLButtonElement>('[data-action="primary-location"]')?.a
     status,
     sent: (lapses) => fill(ui.moveCodeSent!, { until: lapses }),
     use: (challengeId, code) => callApi('POST', '/gate/v1/household/primary-location', { body: { challengeId, code } }),
-    done: () => served(ui.primaryDone!),
+    done: () => served(status, ui.primaryDone!),
   }),
 );
 
@@ -50,5 +45,6 @@ openGlossaryAtHash();
 window.addEventListener('hashchange', openGlossaryAtHash);
 
 enableYourDevices();
+enableLongStays(status);
 enableRemoteNavigation();
 document.querySelector<HTMLElement>('.actions button, .actions a')?.focus();

@@ -21,14 +21,28 @@ export interface AccessNumbers {
   temporaryDays: number;
   grantsPerWindow: number;
   travelWindowDays: number;
+  /** The owner's two ways (contract §6): away access up to `awayDays`, `awayPerYear` a year (0: off); `secondHomes` (0: off). */
+  awayDays: number;
+  awayPerYear: number;
+  secondHomes: number;
 }
 
 /** The longest support grant (the admin API's `days`, docs/api.md). */
 export const LONGEST_GRANT_DAYS = 180;
 
-export function accessNumbers(config: Pick<GateConfig, 'trustWindowMs' | 'temporaryAccessMs' | 'travelGrantsPerWindow' | 'travelWindowMs'>): AccessNumbers {
+export function accessNumbers(
+  config: Pick<GateConfig, 'trustWindowMs' | 'temporaryAccessMs' | 'travelGrantsPerWindow' | 'travelWindowMs' | 'awayAccessMaxMs' | 'awayAccessPerYear' | 'secondHomes'>,
+): AccessNumbers {
   const days = (ms: number) => Math.round((ms / MS_PER_DAY) * 10) / 10;
-  return { trustDays: days(config.trustWindowMs), temporaryDays: days(config.temporaryAccessMs), grantsPerWindow: config.travelGrantsPerWindow, travelWindowDays: days(config.travelWindowMs) };
+  return {
+    trustDays: days(config.trustWindowMs),
+    temporaryDays: days(config.temporaryAccessMs),
+    grantsPerWindow: config.travelGrantsPerWindow,
+    travelWindowDays: days(config.travelWindowMs),
+    awayDays: Math.floor(config.awayAccessMaxMs / MS_PER_DAY),
+    awayPerYear: config.awayAccessPerYear,
+    secondHomes: config.secondHomes,
+  };
 }
 
 export interface IfYouAre {
@@ -38,6 +52,27 @@ export interface IfYouAre {
 }
 
 type Answers = (n: AccessNumbers) => IfYouAre[];
+type Stay = 'term' | 'posting';
+
+/** The last sentence for a long stay away: away access with the owner's code (contract §6), or, where it is off, support. */
+const away: Record<Locale, (n: AccessNumbers, stay: Stay) => string> = {
+  en: (n, stay) =>
+    n.awayPerYear > 0
+      ? `For a whole ${stay}, the account owner can give this device away access with their code: choose “${uiText('en').awayTitle}” on this page, and it plays from anywhere for up to ${n.awayDays} days (${n.awayPerYear} a year per account).`
+      : `For a whole ${stay}, contact us: support can give a device access for up to ${LONGEST_GRANT_DAYS} days.`,
+  es: (n, stay) =>
+    n.awayPerYear > 0
+      ? `Para todo un ${stay === 'term' ? 'semestre' : 'destino'}, el titular de la cuenta puede dar a este dispositivo acceso fuera de casa con su código: elige “${uiText('es').awayTitle}” en esta página, y reproduce desde cualquier lugar hasta ${n.awayDays} días (${n.awayPerYear} al año por cuenta).`
+      : `Para todo un ${stay === 'term' ? 'semestre' : 'destino'}, contáctanos: soporte puede dar acceso a un dispositivo hasta por ${LONGEST_GRANT_DAYS} días.`,
+  pt: (n, stay) =>
+    n.awayPerYear > 0
+      ? `Para ${stay === 'term' ? 'um semestre' : 'uma transferência'} inteir${stay === 'term' ? 'o' : 'a'}, o titular da conta pode dar a este dispositivo acesso fora de casa com o código dele: escolha “${uiText('pt').awayTitle}” nesta página, e ele reproduz de qualquer lugar por até ${n.awayDays} dias (${n.awayPerYear} por ano por conta).`
+      : `Para ${stay === 'term' ? 'um semestre' : 'uma transferência'} inteir${stay === 'term' ? 'o' : 'a'}, fale com a gente: o suporte pode dar acesso a um dispositivo por até ${LONGEST_GRANT_DAYS} dias.`,
+  fr: (n, stay) =>
+    n.awayPerYear > 0
+      ? `Pour ${stay === 'term' ? 'tout un semestre' : 'toute une affectation'}, le titulaire du compte peut donner à cet appareil un accès hors du foyer avec son code : choisissez « ${uiText('fr').awayTitle} » sur cette page, et il lit depuis n’importe où pendant ${n.awayDays} jours au plus (${n.awayPerYear} par an et par compte).`
+      : `Pour ${stay === 'term' ? 'tout un semestre' : 'toute une affectation'}, contactez-nous : le support peut donner accès à un appareil pour ${LONGEST_GRANT_DAYS} jours au plus.`,
+};
 
 const ENGLISH: Answers = (n) => {
   const times = n.grantsPerWindow === 1 ? 'once' : n.grantsPerWindow === 2 ? 'twice' : `${n.grantsPerWindow} times`;
@@ -51,17 +86,17 @@ const ENGLISH: Answers = (n) => {
     {
       id: 'studying-away',
       title: 'If you are studying away',
-      answer: `Your laptop and phone keep working for ${n.trustDays} days after they last played at home, and every visit home starts those days again. After that, ${code}. For a whole term, contact us: support can give a device access for up to ${LONGEST_GRANT_DAYS} days.`,
+      answer: `Your laptop and phone keep working for ${n.trustDays} days after they last played at home, and every visit home starts those days again. After that, ${code}. ${away.en(n, 'term')}`,
     },
     {
       id: 'posted-abroad',
       title: 'If you are posted abroad',
-      answer: `A device that goes with you keeps working for ${n.trustDays} days after it last played at home; after that, ${code}. For a posting, contact us: support can give a device access for up to ${LONGEST_GRANT_DAYS} days at a time.`,
+      answer: `A device that goes with you keeps working for ${n.trustDays} days after it last played at home; after that, ${code}. ${away.en(n, 'posting')}`,
     },
     {
       id: 'two-homes',
       title: 'If you have two homes',
-      answer: `Your household’s home is the network of its TV. A TV in your other home is outside the household: once its codes are used up, ask the account owner for an extra member. Phones and tablets that go between both homes keep working while they play at the first home at least every ${n.trustDays} days.`,
+      answer: `Your household’s home is the network of its TV. ${n.secondHomes > 0 ? `With the account owner’s code, the TV in your other home makes that home a second home: on that TV, choose “${uiText('en').secondHome}” on this page, and every device there is at home.` : 'A TV in your other home is outside the household: once its codes are used up, ask the account owner for an extra member.'} Phones and tablets that go between both homes keep working while they play at one of them at least every ${n.trustDays} days.`,
     },
     {
       id: 'shared-network-home',
@@ -83,17 +118,17 @@ const SPANISH: Answers = (n) => {
     {
       id: 'studying-away',
       title: 'Si estudias lejos de casa',
-      answer: `Tu portátil y tu teléfono siguen funcionando ${n.trustDays} días después de la última vez que reprodujeron en casa, y cada visita a casa vuelve a empezar esos días. Después, ${code}. Para todo un semestre, contáctanos: soporte puede dar acceso a un dispositivo hasta por ${LONGEST_GRANT_DAYS} días.`,
+      answer: `Tu portátil y tu teléfono siguen funcionando ${n.trustDays} días después de la última vez que reprodujeron en casa, y cada visita a casa vuelve a empezar esos días. Después, ${code}. ${away.es(n, 'term')}`,
     },
     {
       id: 'posted-abroad',
       title: 'Si te destinan al extranjero',
-      answer: `Un dispositivo que va contigo sigue funcionando ${n.trustDays} días después de la última vez que reprodujo en casa; después, ${code}. Para un destino, contáctanos: soporte puede dar acceso a un dispositivo hasta por ${LONGEST_GRANT_DAYS} días cada vez.`,
+      answer: `Un dispositivo que va contigo sigue funcionando ${n.trustDays} días después de la última vez que reprodujo en casa; después, ${code}. ${away.es(n, 'posting')}`,
     },
     {
       id: 'two-homes',
       title: 'Si tienes dos casas',
-      answer: `La casa de tu hogar es la red de su televisor. Un televisor en tu otra casa está fuera del hogar: cuando se acaben sus códigos, pide al titular de la cuenta un miembro extra. Los teléfonos y tabletas que van de una casa a otra siguen funcionando mientras reproduzcan en la primera casa al menos cada ${n.trustDays} días.`,
+      answer: `La casa de tu hogar es la red de su televisor. ${n.secondHomes > 0 ? `Con el código del titular de la cuenta, el televisor de tu otra casa la convierte en un segundo hogar: en ese televisor, elige “${uiText('es').secondHome}” en esta página, y todos los dispositivos allí están en casa.` : 'Un televisor en tu otra casa está fuera del hogar: cuando se acaben sus códigos, pide al titular de la cuenta un miembro extra.'} Los teléfonos y tabletas que van de una casa a otra siguen funcionando mientras reproduzcan en una de ellas al menos cada ${n.trustDays} días.`,
     },
     {
       id: 'shared-network-home',
@@ -115,17 +150,17 @@ const PORTUGUESE: Answers = (n) => {
     {
       id: 'studying-away',
       title: 'Se você estuda longe de casa',
-      answer: `Seu notebook e seu celular continuam funcionando por ${n.trustDays} dias depois da última vez que assistiram em casa, e cada visita em casa recomeça esses dias. Depois disso, ${code}. Para um semestre inteiro, fale com a gente: o suporte pode dar acesso a um dispositivo por até ${LONGEST_GRANT_DAYS} dias.`,
+      answer: `Seu notebook e seu celular continuam funcionando por ${n.trustDays} dias depois da última vez que assistiram em casa, e cada visita em casa recomeça esses dias. Depois disso, ${code}. ${away.pt(n, 'term')}`,
     },
     {
       id: 'posted-abroad',
       title: 'Se você foi transferido para o exterior',
-      answer: `Um dispositivo que vai com você continua funcionando por ${n.trustDays} dias depois da última vez que assistiu em casa; depois disso, ${code}. Para uma transferência, fale com a gente: o suporte pode dar acesso a um dispositivo por até ${LONGEST_GRANT_DAYS} dias de cada vez.`,
+      answer: `Um dispositivo que vai com você continua funcionando por ${n.trustDays} dias depois da última vez que assistiu em casa; depois disso, ${code}. ${away.pt(n, 'posting')}`,
     },
     {
       id: 'two-homes',
       title: 'Se você tem duas casas',
-      answer: `A casa da sua conta é a rede da TV dela. Uma TV na sua outra casa fica fora dessa casa: quando os códigos dela acabarem, peça ao titular da conta um membro extra. Celulares e tablets que vão de uma casa para a outra continuam funcionando enquanto assistirem na primeira casa pelo menos a cada ${n.trustDays} dias.`,
+      answer: `A casa da sua conta é a rede da TV dela. ${n.secondHomes > 0 ? `Com o código do titular da conta, a TV da sua outra casa faz dela uma segunda casa: nessa TV, escolha “${uiText('pt').secondHome}” nesta página, e todos os dispositivos ali ficam em casa.` : 'Uma TV na sua outra casa fica fora dessa casa: quando os códigos dela acabarem, peça ao titular da conta um membro extra.'} Celulares e tablets que vão de uma casa para a outra continuam funcionando enquanto assistirem em uma delas pelo menos a cada ${n.trustDays} dias.`,
     },
     {
       id: 'shared-network-home',
@@ -147,17 +182,17 @@ const FRENCH: Answers = (n) => {
     {
       id: 'studying-away',
       title: 'Si vous étudiez loin de chez vous',
-      answer: `Votre ordinateur portable et votre téléphone continuent de fonctionner ${n.trustDays} jours après leur dernière lecture à la maison, et chaque passage à la maison fait repartir ces jours. Ensuite, ${code}. Pour tout un semestre, contactez-nous : le support peut donner accès à un appareil pour ${LONGEST_GRANT_DAYS} jours au plus.`,
+      answer: `Votre ordinateur portable et votre téléphone continuent de fonctionner ${n.trustDays} jours après leur dernière lecture à la maison, et chaque passage à la maison fait repartir ces jours. Ensuite, ${code}. ${away.fr(n, 'term')}`,
     },
     {
       id: 'posted-abroad',
       title: 'Si vous êtes affecté à l’étranger',
-      answer: `Un appareil qui part avec vous continue de fonctionner ${n.trustDays} jours après sa dernière lecture à la maison ; ensuite, ${code}. Pour une affectation, contactez-nous : le support peut donner accès à un appareil pour ${LONGEST_GRANT_DAYS} jours au plus à la fois.`,
+      answer: `Un appareil qui part avec vous continue de fonctionner ${n.trustDays} jours après sa dernière lecture à la maison ; ensuite, ${code}. ${away.fr(n, 'posting')}`,
     },
     {
       id: 'two-homes',
       title: 'Si vous avez deux logements',
-      answer: `Le domicile de votre foyer est le réseau de sa télé. Une télé dans votre autre logement est hors du foyer : quand ses codes sont épuisés, demandez au titulaire du compte un membre supplémentaire. Les téléphones et tablettes qui vont d’un logement à l’autre continuent de fonctionner tant qu’ils lisent au premier au moins tous les ${n.trustDays} jours.`,
+      answer: `Le domicile de votre foyer est le réseau de sa télé. ${n.secondHomes > 0 ? `Avec le code du titulaire du compte, la télé de votre autre logement en fait une résidence secondaire : sur cette télé, choisissez « ${uiText('fr').secondHome} » sur cette page, et tous les appareils là-bas sont à la maison.` : 'Une télé dans votre autre logement est hors du foyer : quand ses codes sont épuisés, demandez au titulaire du compte un membre supplémentaire.'} Les téléphones et tablettes qui vont d’un logement à l’autre continuent de fonctionner tant qu’ils lisent dans l’un d’eux au moins tous les ${n.trustDays} jours.`,
     },
     {
       id: 'shared-network-home',

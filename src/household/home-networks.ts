@@ -55,14 +55,20 @@ export function homeMatch(
 }
 
 /**
- * Whether a request from `networkId` / `addressId` is home without the
- * anchor's privilege: a home network that is not shared, or beside the
- * anchor TV on a shared one. What an id with unbound history needs to take
- * its first key (contract §2.1): a copy of the TV's id claims nothing by
- * being the TV's id.
+ * Whether a request for `deviceId` from `networkId` / `addressId` is home
+ * without the anchor's privilege: a home network that is not shared, or
+ * beside the anchor TV on a shared one. What an id with unbound history needs
+ * to take its first key (contract §2.1): a copy of the TV's id claims nothing
+ * by being the TV's id. Only the primary home counts, or the second home the
+ * id itself keeps: whoever the owner let a second home to plays there as at
+ * home, but does not take the household's other ids (the primary TV's key and
+ * anchor role, a phone's trust or slot) by minting them there.
  */
-export function homeWithoutAnchorRole(household: Household, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): boolean {
-  return placeMatch(household, () => false, networkId, addressId, limits, now)?.evidence != null;
+export function homeWithoutAnchorRole(household: Household, deviceId: string, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): boolean {
+  const match = placeMatch(household, () => false, networkId, addressId, limits, now);
+  if (match?.evidence == null) return false;
+  const home = homeOf(match.network);
+  return home === PRIMARY_HOME || homeAnchoredBy(household, deviceId) === home;
 }
 
 function placeMatch(household: Household, anchor: (network: HomeNetwork) => boolean, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): HomeMatch | null {

@@ -194,7 +194,9 @@ export class HouseholdCodes {
     // The TV's key speaks for its id (contract §2.1): a bound copy of an id with unbound history, not home, takes
     // neither the id's key nor its anchor role by a move; another key never does. The code is left unused.
     const key = input.place.keyThumbprint ?? null;
-    const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () => homeWithoutAnchorRole(current, input.place.networkId, input.place.addressId, input.limits, now));
+    const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () =>
+      homeWithoutAnchorRole(current, input.deviceId, input.place.networkId, input.place.addressId, input.limits, now),
+    );
     if (standing === 'stranger') return err({ reason: 'BIND_AT_HOME' });
     if (standing === 'other-key') return err({ reason: 'DEVICE_PROOF_REQUIRED' });
     const spent = await this.challenges.spend(checked.value, now);
@@ -240,7 +242,9 @@ export class HouseholdCodes {
 /** Why a TV's network may not become a second home now: the key, the network already home, or the limits; null when it may. */
 function secondHomeRefusal(current: Household, input: SecondHomeInput, now: number): Exclude<SecondHomeResult, { ok: true }>['error'] | null {
   const key = input.place.keyThumbprint ?? null;
-  const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () => homeWithoutAnchorRole(current, input.place.networkId, input.place.addressId, input.limits, now));
+  const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () =>
+    homeWithoutAnchorRole(current, input.deviceId, input.place.networkId, input.place.addressId, input.limits, now),
+  );
   if (standing === 'stranger') return { reason: 'BIND_AT_HOME' };
   if (standing === 'other-key') return { reason: 'DEVICE_PROOF_REQUIRED' };
   if (activeHomeNetworks(current, input.limits, now).some((network) => network.networkId === input.place.networkId)) return { reason: 'ALREADY_HOME' };

@@ -9,7 +9,7 @@ import { passTime } from '../support/clock';
 import { callGate, household, newAccount, setRule, type GateRequest } from '../support/gate';
 import { ownNetwork } from '../support/networks';
 import { boundDevice, deviceToken, type BoundDevice } from '../support/tokens';
-import { lastCode } from '../support/webhook';
+import { deliveries, lastCode } from '../support/webhook';
 
 type Json = Record<string, any>;
 
@@ -61,5 +61,54 @@ describe('a second home does not let a copy take the primary anchor TV’s id (c
     await as(copy, elsewhere.address(1));
     const primaryNetworks = (await household(account))!.homeNetworks.filter((network) => network.homeId === undefined);
     expect(primaryNetworks).toHaveLength(1);
+  });
+});
+
+describe('a second-home code serves the change the owner was told of (contract §6, "Codes say what they approve")', () => {
+  const twoAllowed = { ...env, SECOND_HOMES: '2' };
+  const secondHomePath = '/gate/v1/household/second-home';
+
+  it('a code asked to set a second home (so its message says) does not remove the household’s second home; a removal code says it removes', async () => {
+    await setRule('PE', 'challenge');
+    const account = newAccount('second-home-codes');
+    const home = ownNetwork();
+    const weekend = ownNetwork();
+    const tvAt = async (device: string, at: string) => call(bearer(await deviceToken({ account, device, type: 'tv' })), at, '/gate/v1/decision', 'GET', undefined, twoAllowed);
+    expect((await tvAt('tv-city', home.address(1))).body).toMatchObject({ reason: 'HOUSEHOLD_ESTABLISHED' });
+    const weekendTv = await deviceToken({ account, device: 'tv-weekend', type: 'tv' });
+    const opened = await call(bearer(weekendTv), weekend.address(1), '/gate/v1/challenges', 'POST', { purpose: 'second-home' }, twoAllowed);
+    const set = await call(bearer(weekendTv), weekend.address(1), secondHomePath, 'POST', { challengeId: opened.body.challengeId, code: await lastCode(account) }, twoAllowed);
+    expect(set.status).toBe(200);
+    // The 90-day wait passes with both homes in use.
+    for (let i = 0; i < 5; i += 1) {
+      passTime(19 * 86_400_000);
+      await tvAt('tv-city', home.address(1));
+      await tvAt('tv-weekend', weekend.address(1));
+    }
+
+    // The sharer's TV, at the sharer's place, asks a code to make that place a second home; the owner passes it on.
+    const sharerPlace = ownNetwork();
+    const sharerTv = await boundDevice({ account, device: 'tv-sharer', type: 'tv' });
+    const asked = await as(sharerTv, sharerPlace.address(1), '/gate/v1/challenges', 'POST', { purpose: 'second-home' }, twoAllowed);
+    expect(asked.status).toBe(201);
+    const told = (await deliveries(account)).findLast((delivery) => delivery.message.type === 'verification_code')!.message as unknown as Json;
+    expect(told.message).toContain('a second home of your household');
+    // Before: 204 — the owner's weekend house was removed, and a new one waited 90 days.
+    const removed = await as(sharerTv, sharerPlace.address(1), secondHomePath, 'DELETE', { challengeId: asked.body.challengeId, code: await lastCode(account) }, twoAllowed);
+    expect(removed.body).toMatchObject({ status: 403, reason: 'VERIFICATION_REQUIRED' });
+    expect((await household(account))!.secondHomes).toEqual([expect.objectContaining({ anchorDeviceId: 'tv-weekend' })]);
+
+    // The TV that keeps the weekend house asks to remove it: the owner is told it removes, and it removes it only.
+    const freshWeekendTv = await deviceToken({ account, device: 'tv-weekend', type: 'tv' });
+    const removal = await call(bearer(freshWeekendTv), weekend.address(1), '/gate/v1/challenges', 'POST', { purpose: 'second-home' }, twoAllowed);
+    expect(removal.status).toBe(201);
+    const removalText = ((await deliveries(account)).findLast((delivery) => delivery.message.type === 'verification_code')!.message as unknown as Json).message as string;
+    expect(removalText).toContain('removes');
+    const code = await lastCode(account);
+    // Asked to remove, it sets nothing (a third network is not made a home with it).
+    const elsewhere = await call(bearer(freshWeekendTv), ownNetwork().address(1), secondHomePath, 'POST', { challengeId: removal.body.challengeId, code }, twoAllowed);
+    expect(elsewhere.body).toMatchObject({ status: 403, reason: 'VERIFICATION_REQUIRED' });
+    expect((await call(bearer(freshWeekendTv), weekend.address(1), secondHomePath, 'DELETE', { challengeId: removal.body.challengeId, code }, twoAllowed)).status).toBe(204);
+    expect((await household(account))!.secondHomes).toEqual([]);
   });
 });

@@ -169,8 +169,9 @@ export function newHomeNetwork(networkId: NetworkId, now: number): HomeNetwork {
  * Adds a home network to `homeId` (the primary home by default); when the
  * household is full (HOME_NETWORKS_MAX counts every home's networks), the
  * least recently seen network of the same home leaves — an ISP change at one
- * home moves only that home — else the least recently seen of the others.
- * Returns the network added.
+ * home moves only that home — else the least recently seen of a home holding
+ * more than one (a home that holds none yet never takes another's last
+ * network), else of the others. Returns the network added.
  */
 export function joinHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number, homeId: string = PRIMARY_HOME): HomeNetwork {
   const network = newHomeNetwork(networkId, now);
@@ -178,7 +179,8 @@ export function joinHomeNetwork(household: Household, networkId: NetworkId, limi
   const others = household.homeNetworks.filter((known) => known.networkId !== networkId);
   while (others.length + 1 > limits.homeNetworksMax && others.length > 0) {
     const sameHome = others.filter((known) => homeOf(known) === homeId);
-    const pool = sameHome.length > 0 ? sameHome : others;
+    const spare = others.filter((known) => others.some((other) => other !== known && homeOf(other) === homeOf(known)));
+    const pool = sameHome.length > 0 ? sameHome : spare.length > 0 ? spare : others;
     const leaving = pool.reduce((oldest, known) => (known.lastSeenAt < oldest.lastSeenAt ? known : oldest));
     others.splice(others.indexOf(leaving), 1);
   }

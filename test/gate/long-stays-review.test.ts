@@ -112,3 +112,19 @@ describe('a second-home code serves the change the owner was told of (contract �
     expect((await household(account))!.secondHomes).toEqual([]);
   });
 });
+
+describe('HOME_NETWORKS_MAX leaves every home a network (contract §4, §6)', () => {
+  it('with HOME_NETWORKS_MAX 1 no second home can be set: it would push the primary home’s only network out', async () => {
+    await setRule('PE', 'challenge');
+    const account = newAccount('one-network');
+    const oneNetwork = { ...env, HOME_NETWORKS_MAX: '1' };
+    const home = ownNetwork();
+    const cityTv = await deviceToken({ account, device: 'tv-city', type: 'tv' });
+    expect((await call(bearer(cityTv), home.address(1), '/gate/v1/decision', 'GET', undefined, oneNetwork)).body).toMatchObject({ reason: 'HOUSEHOLD_ESTABLISHED' });
+    const sharerTv = await boundDevice({ account, device: 'tv-sharer', type: 'tv' });
+    // Before: 201, and with the code the sharer's network replaced the household's — the city TV, at home, outside.
+    const asked = await as(sharerTv, ownNetwork().address(1), '/gate/v1/challenges', 'POST', { purpose: 'second-home' }, oneNetwork);
+    expect(asked.body).toMatchObject({ status: 429, reason: 'SECOND_HOME_LIMIT' });
+    expect((await call(bearer(cityTv), home.address(1), '/gate/v1/decision', 'GET', undefined, oneNetwork)).body).toMatchObject({ reason: 'IN_HOUSEHOLD' });
+  });
+});

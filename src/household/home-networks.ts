@@ -55,14 +55,20 @@ export function homeMatch(
 }
 
 /**
- * Whether a request from `networkId` / `addressId` is home without the
- * anchor's privilege: a home network that is not shared, or beside the
- * anchor TV on a shared one. What an id with unbound history needs to take
- * its first key (contract §2.1): a copy of the TV's id claims nothing by
- * being the TV's id.
+ * Whether a request for `deviceId` from `networkId` / `addressId` is home
+ * without the anchor's privilege: a home network that is not shared, or
+ * beside the anchor TV on a shared one. What an id with unbound history needs
+ * to take its first key (contract §2.1): a copy of the TV's id claims nothing
+ * by being the TV's id. Only the primary home counts, or the second home the
+ * id itself keeps: whoever the owner let a second home to plays there as at
+ * home, but does not take the household's other ids (the primary TV's key and
+ * anchor role, a phone's trust or slot) by minting them there.
  */
-export function homeWithoutAnchorRole(household: Household, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): boolean {
-  return placeMatch(household, () => false, networkId, addressId, limits, now)?.evidence != null;
+export function homeWithoutAnchorRole(household: Household, deviceId: string, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): boolean {
+  const match = placeMatch(household, () => false, networkId, addressId, limits, now);
+  if (match?.evidence == null) return false;
+  const home = homeOf(match.network);
+  return home === PRIMARY_HOME || homeAnchoredBy(household, deviceId) === home;
 }
 
 function placeMatch(household: Household, anchor: (network: HomeNetwork) => boolean, networkId: NetworkId | null, addressId: AddressId | null, limits: HouseholdLimits, now: number): HomeMatch | null {
@@ -163,8 +169,9 @@ export function newHomeNetwork(networkId: NetworkId, now: number): HomeNetwork {
  * Adds a home network to `homeId` (the primary home by default); when the
  * household is full (HOME_NETWORKS_MAX counts every home's networks), the
  * least recently seen network of the same home leaves — an ISP change at one
- * home moves only that home — else the least recently seen of the others.
- * Returns the network added.
+ * home moves only that home — else the least recently seen of a home holding
+ * more than one (a home that holds none yet never takes another's last
+ * network), else of the others. Returns the network added.
  */
 export function joinHomeNetwork(household: Household, networkId: NetworkId, limits: HouseholdLimits, now: number, homeId: string = PRIMARY_HOME): HomeNetwork {
   const network = newHomeNetwork(networkId, now);
@@ -172,7 +179,8 @@ export function joinHomeNetwork(household: Household, networkId: NetworkId, limi
   const others = household.homeNetworks.filter((known) => known.networkId !== networkId);
   while (others.length + 1 > limits.homeNetworksMax && others.length > 0) {
     const sameHome = others.filter((known) => homeOf(known) === homeId);
-    const pool = sameHome.length > 0 ? sameHome : others;
+    const spare = others.filter((known) => others.some((other) => other !== known && homeOf(other) === homeOf(known)));
+    const pool = sameHome.length > 0 ? sameHome : spare.length > 0 ? spare : others;
     const leaving = pool.reduce((oldest, known) => (known.lastSeenAt < oldest.lastSeenAt ? known : oldest));
     others.splice(others.indexOf(leaving), 1);
   }

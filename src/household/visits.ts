@@ -83,7 +83,7 @@ export function visitIsNews(household: Household | null, visit: Visit, limits: H
  */
 function mayWrite(household: Household, visit: Visit, limits: HouseholdLimits): boolean {
   const standing = keyStanding(household, { deviceId: visit.deviceId, keyThumbprint: visit.keyThumbprint ?? null }, () =>
-    homeWithoutAnchorRole(household, visit.networkId, visit.addressId, limits, visit.at),
+    homeWithoutAnchorRole(household, visit.deviceId, visit.networkId, visit.addressId, limits, visit.at),
   );
   if (standing === 'stranger' || standing === 'other-key') return false;
   const listed = household.devices.get(visit.deviceId);

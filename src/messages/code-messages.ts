@@ -43,17 +43,28 @@ const CODE_TEXT: Record<ChallengePurpose, Texts> = {
   },
 };
 
+/** A `second-home` code asked by the TV that keeps a second home: it removes that home, and says so. */
+const SECOND_HOME_REMOVAL_TEXT: Texts = {
+  en: 'Your code is {code}. It removes the second home your household keeps at the TV "{device}": devices there will no longer play as at home. You may change second homes once every 90 days.',
+  es: 'Tu código es {code}. Quita el segundo hogar que tu cuenta mantiene en el televisor "{device}": los dispositivos allí dejarán de reproducirse como en casa. Puedes cambiar de segundo hogar una vez cada 90 días.',
+  pt: 'Seu código é {code}. Ele remove a segunda casa que sua conta mantém na TV "{device}": os dispositivos ali deixarão de funcionar como em casa. Você pode mudar de segunda casa uma vez a cada 90 dias.',
+  fr: 'Votre code est {code}. Il retire la résidence secondaire que votre foyer garde au téléviseur « {device} » : les appareils là-bas ne joueront plus comme à la maison. Vous pouvez en changer une fois tous les 90 jours.',
+};
+
 export interface CodeMessageFacts {
   code: string;
   deviceId: string;
   targetDeviceId?: string;
   days?: number;
   perYear?: number;
+  /** For a `second-home` code: asked to remove the second home the TV keeps. */
+  removing?: boolean;
 }
 
 /** The owner's text for a code of `purpose`, in `locale`. */
 export function codeMessageText(purpose: ChallengePurpose, locale: Locale, facts: CodeMessageFacts): string {
-  return CODE_TEXT[purpose][locale]
+  const texts = purpose === 'second-home' && facts.removing === true ? SECOND_HOME_REMOVAL_TEXT : CODE_TEXT[purpose];
+  return texts[locale]
     .replaceAll('{code}', facts.code)
     .replaceAll('{device}', facts.deviceId)
     .replaceAll('{target}', facts.targetDeviceId ?? '')
@@ -63,3 +74,6 @@ export function codeMessageText(purpose: ChallengePurpose, locale: Locale, facts
 
 /** Every purpose's text in every locale, for the catalog's agreement test. */
 export const CODE_MESSAGE_TEXTS = CODE_TEXT;
+
+/** The removal's text of a `second-home` code, in every locale (the catalog's agreement test). */
+export const SECOND_HOME_REMOVAL_TEXTS = SECOND_HOME_REMOVAL_TEXT;

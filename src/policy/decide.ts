@@ -114,7 +114,7 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
     return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED', enforced: 'deny', sharedNetwork: false };
   }
   // Contract §2.1: once a device id was seen bound, only its key speaks for it — a copy with another key, or unbound, is not that device.
-  const standing = keyStanding(household, device, () => household !== null && homeWithoutAnchorRole(household, input.networkId, input.addressId, limits, now));
+  const standing = keyStanding(household, device, () => household !== null && homeWithoutAnchorRole(household, device.deviceId, input.networkId, input.addressId, limits, now));
   if (step(1, 'device key', standing === 'other-key', keyDetail(household, device, standing))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED', enforced: 'deny', sharedNetwork: false };
   }

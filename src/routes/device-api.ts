@@ -144,6 +144,7 @@ export async function openChallenge(c: AppContext, { device, body }: HandlerInpu
         deviceId: device.deviceId,
         ...(asked.request.purpose === 'sign-out' ? { targetDeviceId: asked.request.targetDeviceId } : {}),
         ...(asked.request.purpose === 'away-access' ? { days: asked.request.days, perYear: asked.request.perYear } : {}),
+        ...(asked.request.purpose === 'second-home' ? { removing: asked.request.removing } : {}),
       }),
     },
     now,

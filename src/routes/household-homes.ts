@@ -28,6 +28,15 @@ function awayDaysMax(c: AppContext): number {
   return Math.floor(c.get('gate').config.awayAccessMaxMs / MS_PER_DAY);
 }
 
+/**
+ * How many second homes the household may keep: SECOND_HOMES, and no more than
+ * HOME_NETWORKS_MAX leaves each home (the primary one too) a network of its own.
+ */
+function secondHomesAllowed(c: AppContext): number {
+  const { secondHomes, homeNetworksMax } = c.get('gate').config;
+  return Math.max(0, Math.min(secondHomes, homeNetworksMax - 1));
+}
+
 /** Where a code is asked, as a decision names it (the request's country, else the key of the rule that applied). */
 async function codeContext(c: AppContext, device: DeviceIdentity, now: number) {
   const policy = await policyContext(c.get('gate'), c.req.raw, device.accountId, now);
@@ -52,7 +61,7 @@ export async function secondHomeCodeRequest(c: AppContext, device: DeviceIdentit
   const kept = confirmed.value ? homeAnchoredBy(confirmed.value, device.deviceId) : null;
   const removing = kept !== null && kept !== PRIMARY_HOME;
   if (!removing && decision.evidence !== undefined) return err({ reason: 'ALREADY_HOME' });
-  return ok({ ...(await codeContext(c, device, now)), request: { purpose: 'second-home', secondHomes: gate.config.secondHomes, removing } });
+  return ok({ ...(await codeContext(c, device, now)), request: { purpose: 'second-home', secondHomes: secondHomesAllowed(c), removing } });
 }
 
 /**
@@ -141,7 +150,7 @@ async function changeSecondHome(c: AppContext, device: DeviceIdentity, body: z.o
     guess: code,
     maxAttempts: gate.config.codeMaxAttempts,
     place: { networkId, addressId, holderId, keyThumbprint: device.keyThumbprint, context: eventContext(c) },
-    secondHomes: gate.config.secondHomes,
+    secondHomes: secondHomesAllowed(c),
     limits: gate.limits,
   };
   const result = await gate.households.change(device.accountId, async (store) => (change === 'set' ? store.setSecondHome(device.accountId, input) : store.removeSecondHome(device.accountId, input)));

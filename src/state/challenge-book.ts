@@ -32,6 +32,8 @@ export interface ChallengeRecord {
   targetDeviceId?: string;
   /** For an `away-access` code: the days it gives at most (v1.4). */
   days?: number;
+  /** For a `second-home` code: true when asked to remove the second home the TV keeps (its message says so); absent: to set one. */
+  removing?: boolean;
 }
 
 export type OpenedChallenge = Result<{ challengeId: string; code: string; expiresAt: number }, { reason: 'CHALLENGE_RATE_LIMITED'; limit: 'device' | 'account'; retryAfterSeconds: number }>;
@@ -44,6 +46,8 @@ export interface CodeGuess {
   maxAttempts: number;
   /** For a `sign-out` code: the device being signed out, which must be the one the code was asked for. */
   targetDeviceId?: string;
+  /** For a `second-home` code: whether it is used to remove (a code asked to set serves no removal, and the other way round). */
+  removing?: boolean;
 }
 
 /** Why a guess was not taken: unknown (or another device's, or another purpose's), used or expired, locked, or wrong. */
@@ -68,7 +72,7 @@ export class ChallengeBook {
     codeTtlMs: number,
     region: string | undefined,
     now: number,
-    scope: { targetDeviceId?: string; days?: number } = {},
+    scope: { targetDeviceId?: string; days?: number; removing?: boolean } = {},
   ): Promise<OpenedChallenge> {
     const limited = codeRateLimit([...(await this.#recent(now)).values()], deviceId, now);
     if (limited) return err({ reason: 'CHALLENGE_RATE_LIMITED', ...limited });
@@ -87,6 +91,7 @@ export class ChallengeBook {
       ...(region !== undefined ? { region } : {}),
       ...(scope.targetDeviceId !== undefined ? { targetDeviceId: scope.targetDeviceId } : {}),
       ...(scope.days !== undefined ? { days: scope.days } : {}),
+      ...(scope.removing === true ? { removing: true } : {}),
     };
     await this.storage.put(CHALLENGE_PREFIX + challenge.challengeId, challenge);
     return ok({ challengeId: challenge.challengeId, code, expiresAt: challenge.expiresAt });
@@ -111,6 +116,8 @@ export class ChallengeBook {
     if (!challenge || challenge.deviceId !== input.deviceId || (challenge.purpose ?? 'access') !== purpose) return err({ reason: 'CHALLENGE_NOT_FOUND' });
     // A sign-out code serves the sign-out of the device it was asked for, no other.
     if ((challenge.targetDeviceId ?? null) !== (input.targetDeviceId ?? null)) return err({ reason: 'CHALLENGE_NOT_FOUND' });
+    // A second-home code serves the change the owner was told of: setting one, or removing the one the TV keeps.
+    if ((challenge.removing ?? false) !== (input.removing ?? false)) return err({ reason: 'CHALLENGE_NOT_FOUND' });
     if (challenge.usedAt !== null) return err({ reason: 'CHALLENGE_EXPIRED', used: true });
     if (challenge.expiresAt <= now) return err({ reason: 'CHALLENGE_EXPIRED', used: false });
     if (challenge.attempts >= input.maxAttempts) return err({ reason: 'CHALLENGE_LOCKED' });

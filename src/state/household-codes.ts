@@ -77,7 +77,14 @@ export class HouseholdCodes {
       if (refused) return err(refused);
     }
     this.room.ensureSchema();
-    const scope = request.purpose === 'sign-out' ? { targetDeviceId: request.targetDeviceId } : request.purpose === 'away-access' ? { days: request.days } : {};
+    const scope =
+      request.purpose === 'sign-out'
+        ? { targetDeviceId: request.targetDeviceId }
+        : request.purpose === 'away-access'
+          ? { days: request.days }
+          : request.purpose === 'second-home'
+            ? { removing: request.removing }
+            : {};
     return this.challenges.open(deviceId, request.purpose, codeTtlMs, region, now, scope);
   }
 
@@ -90,7 +97,7 @@ export class HouseholdCodes {
    * its audit entry are one batch.
    */
   async setSecondHome(accountId: string, input: SecondHomeInput): Promise<SecondHomeResult> {
-    const checked = await this.challenges.check('second-home', input, Date.now());
+    const checked = await this.challenges.check('second-home', { ...input, removing: false }, Date.now());
     if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
     const reading = await this.room.readSharing(input.place.networkId, input.place.holderId, input.limits);
     // Read again after the call out: another request may have changed the homes or used the code meanwhile.
@@ -105,13 +112,16 @@ export class HouseholdCodes {
     return ok({ household: await this.room.save(next, [{ entry: secondHomeChanged(accountId, 'set', home) }], spent.value) });
   }
 
-  /** Removes the second home this TV keeps (or, from the primary home, the household's only one), with a `second-home` code. */
+  /**
+   * Removes the second home this TV keeps, with a `second-home` code it asked to remove it (whose message said so):
+   * a code asked to set one never removes the household's.
+   */
   async removeSecondHome(accountId: string, input: SecondHomeInput): Promise<SecondHomeResult> {
     const now = Date.now();
-    const checked = await this.challenges.check('second-home', input, now);
+    const checked = await this.challenges.check('second-home', { ...input, removing: true }, now);
     if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
     const current = await this.room.household();
-    const home = current?.secondHomes.find((second) => second.anchorDeviceId === input.deviceId) ?? (current?.secondHomes.length === 1 ? current.secondHomes[0] : undefined);
+    const home = current?.secondHomes.find((second) => second.anchorDeviceId === input.deviceId);
     if (!current || !home) return err({ reason: 'SECOND_HOME_NOT_FOUND' });
     const limited = secondHomeLimit(current, input.secondHomes, now, true);
     if (limited) return err(limited);
@@ -194,7 +204,9 @@ export class HouseholdCodes {
     // The TV's key speaks for its id (contract §2.1): a bound copy of an id with unbound history, not home, takes
     // neither the id's key nor its anchor role by a move; another key never does. The code is left unused.
     const key = input.place.keyThumbprint ?? null;
-    const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () => homeWithoutAnchorRole(current, input.place.networkId, input.place.addressId, input.limits, now));
+    const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () =>
+      homeWithoutAnchorRole(current, input.deviceId, input.place.networkId, input.place.addressId, input.limits, now),
+    );
     if (standing === 'stranger') return err({ reason: 'BIND_AT_HOME' });
     if (standing === 'other-key') return err({ reason: 'DEVICE_PROOF_REQUIRED' });
     const spent = await this.challenges.spend(checked.value, now);
@@ -240,7 +252,9 @@ export class HouseholdCodes {
 /** Why a TV's network may not become a second home now: the key, the network already home, or the limits; null when it may. */
 function secondHomeRefusal(current: Household, input: SecondHomeInput, now: number): Exclude<SecondHomeResult, { ok: true }>['error'] | null {
   const key = input.place.keyThumbprint ?? null;
-  const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () => homeWithoutAnchorRole(current, input.place.networkId, input.place.addressId, input.limits, now));
+  const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () =>
+    homeWithoutAnchorRole(current, input.deviceId, input.place.networkId, input.place.addressId, input.limits, now),
+  );
   if (standing === 'stranger') return { reason: 'BIND_AT_HOME' };
   if (standing === 'other-key') return { reason: 'DEVICE_PROOF_REQUIRED' };
   if (activeHomeNetworks(current, input.limits, now).some((network) => network.networkId === input.place.networkId)) return { reason: 'ALREADY_HOME' };

@@ -133,7 +133,7 @@ function run(realStartsBound: boolean, mode: Mode, steps: Step[]): string[] {
       case 'copy-signs-out': {
         const key = copyKey(world, next.bound);
         const copy = identity(key, unixSeconds(world.now));
-        const standing = keyStanding(world.household, copy, () => homeWithoutAnchorRole(world.household, AWAY, null, limits, world.now));
+        const standing = keyStanding(world.household, copy, () => homeWithoutAnchorRole(world.household, copy.deviceId, AWAY, null, limits, world.now));
         const decision = decide(
           { device: copy, networkId: AWAY, addressId: null, region: 'PE', appliedRule: rule(world.mode), bucket: 0, household: world.household, policyVersion: 1 },
           limits,

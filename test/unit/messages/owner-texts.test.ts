@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LOCALES } from '../../../src/messages/catalog';
-import { CODE_MESSAGE_TEXTS, codeMessageText } from '../../../src/messages/code-messages';
+import { CODE_MESSAGE_TEXTS, SECOND_HOME_REMOVAL_TEXTS, codeMessageText } from '../../../src/messages/code-messages';
 import { HOUSEHOLD_EVENT_TEXTS, householdEventText } from '../../../src/messages/household-events';
 import { CHALLENGE_PURPOSES, HOUSEHOLD_EVENT_NAMES, SIGN_OUT_AUTHORITIES } from '../../../src/vocabulary';
 
@@ -20,6 +20,13 @@ describe("the owner's texts", () => {
     // A sign-out code names the device it signs out; an away-access code, how long.
     expect(purpose !== 'sign-out' || text.includes('phone-old')).toBe(true);
     expect(purpose !== 'away-access' || text.includes('120')).toBe(true);
+  });
+
+  it.each(LOCALES)('a second-home code asked to remove the home in %s says so, not that it makes one', (locale) => {
+    const text = codeMessageText('second-home', locale, { code: '123456', deviceId: 'tv-den', removing: true });
+    expect(text).toBe(SECOND_HOME_REMOVAL_TEXTS[locale].replace('{code}', '123456').replace('{device}', 'tv-den'));
+    expect(text).not.toBe(codeMessageText('second-home', locale, { code: '123456', deviceId: 'tv-den' }));
+    expect(text).not.toMatch(/\{\w+\}/);
   });
 
   it.each(HOUSEHOLD_EVENT_NAMES.flatMap((event) => LOCALES.map((locale) => [event, locale] as const)))('the %s event in %s names the device and leaves no placeholder', (event, locale) => {

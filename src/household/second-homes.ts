@@ -34,3 +34,13 @@ export function secondHomeLimit(household: Household | null, secondHomes: number
   if (!removing && (household?.secondHomes.length ?? 0) >= secondHomes) return { reason: 'SECOND_HOME_LIMIT', retryAfterSeconds: Math.ceil(SECOND_HOME_CHANGE_WAIT_MS / 1000) };
   return null;
 }
+
+/**
+ * Lets go of second homes left with no network (a move took its only one, or
+ * its networks lapsed with nobody there): a home nothing can reach — its TV
+ * cannot come home to it, nor remove it — would hold a SECOND_HOMES place for
+ * ever. Not counted as a change (the 90-day wait): nobody made it.
+ */
+export function dropHomelessSecondHomes(household: Household): void {
+  household.secondHomes = household.secondHomes.filter((home) => household.homeNetworks.some((network) => network.homeId === home.homeId));
+}

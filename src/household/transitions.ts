@@ -9,7 +9,7 @@ import { err, ok, type Result } from '../result';
 import type { DeviceType } from '../vocabulary';
 import { activeSupportGrant, forgetOldestDevices, isTrusted } from './devices';
 import { joinHomeNetwork, learnSharing, newHomeNetwork, noteAnchorAddress } from './home-networks';
-import { homeAnchoredBy, homeOf, SECOND_HOME_CHANGE_WAIT_MS } from './second-homes';
+import { dropHomelessSecondHomes, homeAnchoredBy, homeOf, SECOND_HOME_CHANGE_WAIT_MS } from './second-homes';
 import { type DeviceRecord, type Household, type HouseholdLimits, PRIMARY_HOME, type SharingReading, type SupportGrant, newDevice, touch } from './household';
 
 /**
@@ -75,6 +75,7 @@ export function setPrimaryLocation(
   learnSharing(network, reading, limits, now);
   // The primary home now holds this network only; second homes keep theirs (one that held this network gives it up).
   household.homeNetworks = [network, ...household.homeNetworks.filter((home) => home.homeId !== undefined && home.networkId !== place.networkId)];
+  dropHomelessSecondHomes(household);
   household.lastNetworkJoinAt = now;
   household.primaryLocationChangesAt = [...household.primaryLocationChangesAt.filter((at) => at > now - limits.travelWindowMs), now];
   noteAnchorAddress(household, { deviceId, deviceType: 'tv', networkId: place.networkId, addressId: place.addressId, at: now }, limits);

@@ -20,7 +20,7 @@ import {
   pruneAnchorAddresses,
 } from './home-networks';
 import { takeKey } from './transitions';
-import { homeAnchoredBy } from './second-homes';
+import { dropHomelessSecondHomes, homeAnchoredBy } from './second-homes';
 import { type DeviceRecord, type HomeMatch, type Household, type HouseholdLimits, PRIMARY_HOME, type SharingReading, type Visit, newDevice, touch } from './household';
 import { anchorAddressWriteIntervalMs, seenWriteIntervalMs, sessionSeenWriteIntervalMs } from './seen';
 
@@ -146,6 +146,7 @@ export function applyVisit(current: Household, visit: Visit, limits: HouseholdLi
   const household = structuredClone(current);
   const now = visit.at;
   household.homeNetworks = activeHomeNetworks(household, limits, now);
+  dropHomelessSecondHomes(household);
 
   const device = household.devices.get(visit.deviceId) ?? newDevice(visit.deviceId, visit.deviceType, now);
   // A signed-out id that comes back starts over as a device never seen (contract §2.1).

@@ -99,6 +99,9 @@ export class HouseholdCodes {
   async setSecondHome(accountId: string, input: SecondHomeInput): Promise<SecondHomeResult> {
     const checked = await this.challenges.check('second-home', { ...input, removing: false }, Date.now());
     if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
+    // Refused before the network's sharing count is told of this household: a hold an erase could never release.
+    const before = secondHomeRefusal((await this.room.household()) ?? emptyHousehold(accountId, Date.now()), input, Date.now());
+    if (before) return err(before);
     const reading = await this.room.readSharing(input.place.networkId, input.place.holderId, input.limits);
     // Read again after the call out: another request may have changed the homes or used the code meanwhile.
     const now = Date.now();
@@ -195,20 +198,17 @@ export class HouseholdCodes {
     if (!checked.ok) return checked.error.reason === 'CHALLENGE_NOT_FOUND' ? err({ reason: 'VERIFICATION_REQUIRED' }) : err(checked.error);
     const refused = changeLimitRefusal(await this.room.household(), input.maxChanges, input.limits, Date.now());
     if (refused) return refused;
+    // The key is checked before the network's sharing count is told of this household (a hold an erase could not release).
+    const early = moveKeyRefusal((await this.room.household()) ?? emptyHousehold(accountId, Date.now()), input, Date.now());
+    if (early) return err(early);
     const reading = await this.room.readSharing(input.place.networkId, input.place.holderId, input.limits);
     // Read again after the call out: another request may have moved the household or used the code meanwhile.
     const now = Date.now();
     const current = (await this.room.household()) ?? emptyHousehold(accountId, now);
     const limited = changeLimitRefusal(current, input.maxChanges, input.limits, now);
     if (limited) return limited;
-    // The TV's key speaks for its id (contract §2.1): a bound copy of an id with unbound history, not home, takes
-    // neither the id's key nor its anchor role by a move; another key never does. The code is left unused.
-    const key = input.place.keyThumbprint ?? null;
-    const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () =>
-      homeWithoutAnchorRole(current, input.deviceId, input.place.networkId, input.place.addressId, input.limits, now),
-    );
-    if (standing === 'stranger') return err({ reason: 'BIND_AT_HOME' });
-    if (standing === 'other-key') return err({ reason: 'DEVICE_PROOF_REQUIRED' });
+    const keyRefused = moveKeyRefusal(current, input, now);
+    if (keyRefused) return err(keyRefused);
     const spent = await this.challenges.spend(checked.value, now);
     if (!spent.ok) return spent;
     const next = setPrimaryLocation(current, input.deviceId, input.place, reading, input.limits, now, input.place.keyThumbprint ?? null);
@@ -259,6 +259,20 @@ function secondHomeRefusal(current: Household, input: SecondHomeInput, now: numb
   if (standing === 'other-key') return { reason: 'DEVICE_PROOF_REQUIRED' };
   if (activeHomeNetworks(current, input.limits, now).some((network) => network.networkId === input.place.networkId)) return { reason: 'ALREADY_HOME' };
   return secondHomeLimit(current, input.secondHomes, now);
+}
+
+/**
+ * The TV's key speaks for its id (contract §2.1): a bound copy of an id with unbound history, not home, takes
+ * neither the id's key nor its anchor role by a move; another key never does. The code is left unused.
+ */
+function moveKeyRefusal(current: Household, input: PrimaryLocationInput, now: number): { reason: 'BIND_AT_HOME' | 'DEVICE_PROOF_REQUIRED' } | null {
+  const key = input.place.keyThumbprint ?? null;
+  const standing = keyStanding(current, { deviceId: input.deviceId, keyThumbprint: key }, () =>
+    homeWithoutAnchorRole(current, input.deviceId, input.place.networkId, input.place.addressId, input.limits, now),
+  );
+  if (standing === 'stranger') return { reason: 'BIND_AT_HOME' };
+  if (standing === 'other-key') return { reason: 'DEVICE_PROOF_REQUIRED' };
+  return null;
 }
 
 /** The household's refusal of one more primary-location change, with when the oldest change in the window leaves it; null while changes are left. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { awayAccessLimit, endAwayAccess, grantAwayAccess } from '../../../src/household/away-access';
 import { emptyHousehold, type Household, type Visit } from '../../../src/household/household';
 import { secondHomeLimit, SECOND_HOME_CHANGE_WAIT_MS } from '../../../src/household/second-homes';
-import { removeSecondHome, setSecondHome, signOutDevice } from '../../../src/household/transitions';
+import { removeSecondHome, setPrimaryLocation, setSecondHome, signOutDevice } from '../../../src/household/transitions';
 import { applyVisit } from '../../../src/household/visits';
 import { decide } from '../../../src/policy/decide';
 import { DAY, limits, T0 } from '../../support/limits';
@@ -100,5 +100,19 @@ describe('away access', () => {
     const ended = endAwayAccess(household, 'phone', T0 + DAY)!;
     expect(at(ended, 'phone', 'n.base', T0 + DAY).reason).toBe('OUTSIDE_HOUSEHOLD');
     expect(endAwayAccess(ended, 'phone', T0 + DAY)).toBeNull();
+  });
+});
+
+describe('a second home nothing can reach', () => {
+  it('is let go when a move takes its only network, or its networks lapse: it holds no SECOND_HOMES place for ever', () => {
+    const household = twoHomes();
+    // The house's TV, at the house, moves the primary location there: the house's network is the primary home's now.
+    const moved = setPrimaryLocation(household, 'tv-house', { networkId: 'n.house', addressId: null }, null, limits, T0 + 2 * DAY);
+    expect(moved.secondHomes).toEqual([]);
+    expect(moved.homeNetworks.map((network) => [network.networkId, network.homeId])).toEqual([['n.house', undefined]]);
+    // Nobody at the house for longer than the trust window: the house's network lapses, and the home with it.
+    const lapsed = apply(household, { at: T0 + 20 * DAY }, { at: T0 + 40 * DAY });
+    expect(lapsed.homeNetworks.map((network) => network.networkId)).toEqual(['n.flat']);
+    expect(lapsed.secondHomes).toEqual([]);
   });
 });

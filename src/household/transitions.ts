@@ -46,6 +46,20 @@ export function grantTemporaryAccess(
 }
 
 /**
+ * A copy of the household with the TV seen at home now, at a home the
+ * owner's code gives it (a move, a second home): its key, if any, is taken there.
+ */
+function withTvAtHome(current: Household, deviceId: string, now: number, keyThumbprint: string | null): Household {
+  const household = structuredClone(current);
+  const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'tv', now);
+  takeKey(device, keyThumbprint);
+  device.lastSeenAt = now;
+  device.lastHomeSeenAt = now;
+  household.devices.set(deviceId, device);
+  return household;
+}
+
+/**
  * The TV makes its network the primary location: the household now holds
  * this network only, the TV becomes the anchor, and the change is counted.
  * With the network's sharing count read for the change, a shared network
@@ -60,13 +74,7 @@ export function setPrimaryLocation(
   now: number,
   keyThumbprint: string | null = null,
 ): Household {
-  const household = structuredClone(current);
-  const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'tv', now);
-  // The TV is at its new home with the owner's code: its key (if any) is taken there.
-  takeKey(device, keyThumbprint);
-  device.lastSeenAt = now;
-  device.lastHomeSeenAt = now;
-  household.devices.set(deviceId, device);
+  const household = withTvAtHome(current, deviceId, now, keyThumbprint);
   household.establishedAt ??= now;
   household.anchorDeviceId = deviceId;
   // The TV keeps one home: if it kept a second home, that home is without a TV now (a TV seen at home there takes it).
@@ -151,12 +159,7 @@ export function setSecondHome(
   now: number,
   keyThumbprint: string | null = null,
 ): Household {
-  const household = structuredClone(current);
-  const device = household.devices.get(deviceId) ?? newDevice(deviceId, 'tv', now);
-  takeKey(device, keyThumbprint);
-  device.lastSeenAt = now;
-  device.lastHomeSeenAt = now;
-  household.devices.set(deviceId, device);
+  const household = withTvAtHome(current, deviceId, now, keyThumbprint);
   if (household.anchorDeviceId === deviceId) household.anchorDeviceId = null;
   const homeId = `second-${now.toString(36)}`;
   household.secondHomes = [

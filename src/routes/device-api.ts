@@ -33,7 +33,7 @@ import type { DeviceIdentity } from '../identity/device-token';
 import type { AppContext } from '../http/context';
 import { err, ok } from '../result';
 import { refusalProblem } from './refusal';
-import { CHALLENGE_ID, confirmedHousehold, eventContext, type Checked, type CodeRequest } from './device-context';
+import { CHALLENGE_ID, confirmedHousehold, confirmedTv, eventContext, type Checked, type CodeRequest } from './device-context';
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { type VerifyChallengeResult } from '../state/household-store';
@@ -227,9 +227,8 @@ const HOW_TO_GET_A_CODE = 'Open a challenge from this TV with POST /gate/v1/chal
 export async function movePrimaryLocation(c: AppContext, { device, body }: HandlerInput<'device', { body: typeof primaryLocationRequest }>): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const confirmed = await confirmedHousehold(c, device, now);
+  const confirmed = await confirmedTv(c, device, now);
   if (!confirmed.ok) return refusalProblem(c, confirmed.error);
-  if (device.deviceType !== 'tv') return refusalProblem(c, { reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
   const { challengeId, code } = body;
   if (challengeId === undefined || code === undefined) {
     return refusalProblem(c, { reason: 'VERIFICATION_REQUIRED', detail: `Moving the household needs the account owner's code. ${HOW_TO_GET_A_CODE}` });

@@ -45,3 +45,10 @@ export interface CodeRequest {
 export function eventContext(c: AppContext): EventContext {
   return { region: metricsRegion(requestRegion(c.req.raw, c.get('gate').config.environment)), locale: c.get('locale') };
 }
+
+/** The signed-in TV's household, confirmed as `confirmedHousehold` does; any other device is `DEVICE_TYPE_NOT_ALLOWED` (only a TV moves or adds a home). */
+export async function confirmedTv(c: AppContext, device: DeviceIdentity, now: number): Promise<Checked<Household | null>> {
+  const confirmed = await confirmedHousehold(c, device, now);
+  if (!confirmed.ok) return confirmed;
+  return device.deviceType === 'tv' ? confirmed : err({ reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
+}

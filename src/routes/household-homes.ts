@@ -20,7 +20,7 @@ import { err, ok } from '../result';
 import { MS_PER_DAY } from '../time';
 import { PRIMARY_HOME } from '../household/household';
 import { homeAnchoredBy } from '../household/second-homes';
-import { CHALLENGE_ID, confirmedHousehold, eventContext, type Checked, type CodeRequest } from './device-context';
+import { CHALLENGE_ID, confirmedHousehold, confirmedTv, eventContext, type Checked, type CodeRequest } from './device-context';
 import { refusalProblem } from './refusal';
 
 /** The longest away access the configuration allows, in whole days. */
@@ -133,9 +133,8 @@ const HOW_TO_GET_A_SECOND_HOME_CODE = 'Open a challenge from this TV with POST /
 async function changeSecondHome(c: AppContext, device: DeviceIdentity, body: z.output<typeof secondHomeRequest>, change: 'set' | 'remove'): Promise<Response> {
   const gate = c.get('gate');
   const now = Date.now();
-  const confirmed = await confirmedHousehold(c, device, now);
+  const confirmed = await confirmedTv(c, device, now);
   if (!confirmed.ok) return refusalProblem(c, confirmed.error);
-  if (device.deviceType !== 'tv') return refusalProblem(c, { reason: 'DEVICE_TYPE_NOT_ALLOWED', deviceType: device.deviceType });
   const { challengeId, code } = body;
   if (challengeId === undefined || code === undefined || !CHALLENGE_ID.test(challengeId)) {
     return refusalProblem(c, { reason: 'VERIFICATION_REQUIRED', detail: `A second home needs the account owner's code. ${HOW_TO_GET_A_SECOND_HOME_CODE}` });

@@ -179,8 +179,15 @@ describe('the ops console on a 1,440 px laptop', () => {
     expect(legends['chart-would']!.join(' ')).toMatch(/would refuse \(%\) \d+(\.\d)?%/);
     // Hovering shows one step's values (with its local time); leaving brings the totals back.
     const chart = page.locator('#chart-sessions .u-over');
-    await chart.scrollIntoViewIfNeeded();
-    const bounds = (await chart.boundingBox())!;
+    // The console redraws its charts when new counts arrive: a redraw mid-scroll detaches the element, so try again (CI met it once).
+    let bounds: { x: number; y: number; width: number; height: number } | null = null;
+    for (let attempt = 0; attempt < 5 && bounds === null; attempt += 1) {
+      bounds = await chart
+        .scrollIntoViewIfNeeded({ timeout: 2000 })
+        .then(() => chart.boundingBox())
+        .catch(() => null);
+    }
+    if (bounds === null) throw new Error('the sessions chart never held still long enough to hover');
     await page.mouse.move(bounds.x + bounds.width / 2, bounds.y + bounds.height / 2);
     await page.mouse.move(bounds.x + bounds.width - 2, bounds.y + bounds.height / 2, { steps: 5 });
     await expect.poll(() => page.locator('#chart-sessions .u-legend .u-series').first().locator('.u-value').textContent(), WAIT).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC−05:00/);

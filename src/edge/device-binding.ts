@@ -51,7 +51,7 @@ export async function checkDeviceBinding(gate: Gate, request: Request, device: D
   );
   if (!proof.ok) return err({ reason: proof.error });
   try {
-    return await gate.households.store(device.accountId).acceptProof(device.accountId, {
+    const accepted = await gate.households.store(device.accountId).acceptProof(device.accountId, {
       deviceId: device.deviceId,
       deviceType: device.deviceType,
       keyThumbprint: device.keyThumbprint,
@@ -59,6 +59,7 @@ export async function checkDeviceBinding(gate: Gate, request: Request, device: D
       issuedAtSeconds: device.issuedAtSeconds,
       ...(context ? { context } : {}),
     });
+    return accepted.ok ? ok() : accepted;
   } catch {
     return err({ reason: 'state-unavailable' });
   }

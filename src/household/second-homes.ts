@@ -44,3 +44,8 @@ export function secondHomeLimit(household: Household | null, secondHomes: number
 export function dropHomelessSecondHomes(household: Household): void {
   household.secondHomes = household.secondHomes.filter((home) => household.homeNetworks.some((network) => network.homeId === home.homeId));
 }
+
+/** The TV keeps one home: it leaves the anchor role of any second home it kept (that home waits for a TV seen at home there). */
+export function leaveSecondHomes(household: Household, deviceId: string, now: number): void {
+  household.secondHomes = household.secondHomes.map((home) => (home.anchorDeviceId === deviceId ? { ...home, anchorDeviceId: null, updatedAt: now } : home));
+}

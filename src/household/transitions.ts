@@ -9,7 +9,7 @@ import { err, ok, type Result } from '../result';
 import type { DeviceType } from '../vocabulary';
 import { activeSupportGrant, forgetOldestDevices, isTrusted } from './devices';
 import { joinHomeNetwork, learnSharing, newHomeNetwork, noteAnchorAddress } from './home-networks';
-import { dropHomelessSecondHomes, homeAnchoredBy, homeOf, SECOND_HOME_CHANGE_WAIT_MS } from './second-homes';
+import { dropHomelessSecondHomes, homeAnchoredBy, homeOf, leaveSecondHomes, SECOND_HOME_CHANGE_WAIT_MS } from './second-homes';
 import { type DeviceRecord, type Household, type HouseholdLimits, PRIMARY_HOME, type SharingReading, type SupportGrant, newDevice, touch } from './household';
 
 /**
@@ -60,8 +60,9 @@ function withTvAtHome(current: Household, deviceId: string, now: number, keyThum
 }
 
 /**
- * The TV makes its network the primary location: the household now holds
- * this network only, the TV becomes the anchor, and the change is counted.
+ * The TV makes its network the primary location: the primary home now holds
+ * this network only (second homes keep theirs), the TV becomes the anchor
+ * (leaving any second home it kept), and the change is counted.
  * With the network's sharing count read for the change, a shared network
  * starts with the TV's address counting as home.
  */
@@ -77,8 +78,7 @@ export function setPrimaryLocation(
   const household = withTvAtHome(current, deviceId, now, keyThumbprint);
   household.establishedAt ??= now;
   household.anchorDeviceId = deviceId;
-  // The TV keeps one home: if it kept a second home, that home is without a TV now (a TV seen at home there takes it).
-  household.secondHomes = household.secondHomes.map((home) => (home.anchorDeviceId === deviceId ? { ...home, anchorDeviceId: null, updatedAt: now } : home));
+  leaveSecondHomes(household, deviceId, now);
   const network = newHomeNetwork(place.networkId, now);
   learnSharing(network, reading, limits, now);
   // The primary home now holds this network only; second homes keep theirs (one that held this network gives it up).
@@ -120,7 +120,7 @@ export function signOutDevice(current: Household, deviceId: string, limits: Pick
   const anchored = homeAnchoredBy(household, deviceId);
   if (anchored !== null) {
     if (anchored === PRIMARY_HOME) household.anchorDeviceId = null;
-    else household.secondHomes = household.secondHomes.map((home) => (home.homeId === anchored ? { ...home, anchorDeviceId: null, updatedAt: now } : home));
+    else leaveSecondHomes(household, deviceId, now);
     // What lent the anchor's presence to others on its home's shared networks leaves with it.
     for (const network of household.homeNetworks) if (homeOf(network) === anchored) network.anchorAddresses = [];
   }
@@ -162,10 +162,8 @@ export function setSecondHome(
   const household = withTvAtHome(current, deviceId, now, keyThumbprint);
   if (household.anchorDeviceId === deviceId) household.anchorDeviceId = null;
   const homeId = `second-${now.toString(36)}`;
-  household.secondHomes = [
-    ...household.secondHomes.map((home) => (home.anchorDeviceId === deviceId ? { ...home, anchorDeviceId: null, updatedAt: now } : home)),
-    { homeId, anchorDeviceId: deviceId, setAt: now, updatedAt: now },
-  ];
+  leaveSecondHomes(household, deviceId, now);
+  household.secondHomes = [...household.secondHomes, { homeId, anchorDeviceId: deviceId, setAt: now, updatedAt: now }];
   household.secondHomeChangesAt = [...household.secondHomeChangesAt.filter((at) => at > now - SECOND_HOME_CHANGE_WAIT_MS), now];
   const network = joinHomeNetwork(household, place.networkId, limits, now, homeId);
   learnSharing(network, reading, limits, now);

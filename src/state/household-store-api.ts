@@ -163,4 +163,9 @@ export interface ProofPresentation {
  * `other-key`: the device id is bound to another key; `replayed` /
  * `rate-limited`: the device's own proof ledger refused it.
  */
-export type ProofAcceptance = Result<void, { reason: 'revoked' | 'other-key' } | ProofLedgerRefusal>;
+/**
+ * An accepted proof answers `{ household: null }` — the shape v1.3 answered
+ * when no key was recorded — so a Worker of the release before, during a
+ * gradual deployment, reads this object's answer as it read its own.
+ */
+export type ProofAcceptance = Result<{ household: null }, { reason: 'revoked' | 'other-key' } | ProofLedgerRefusal>;

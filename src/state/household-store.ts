@@ -233,7 +233,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const accepted = this.#proofs.accept(presented.keyThumbprint, presented.deviceId, presented.jti, now);
     if (!accepted.ok) return accepted;
     await this.#wakeForProofs();
-    return ok(undefined);
+    return ok({ household: null });
   }
 
   /** How many proofs of `deviceId` (any key) the ledger holds now: what support and the tests read. */

@@ -218,6 +218,15 @@ describe("medium: one device's proofs never refuse another's (contract §2.1)", 
     expect((await as(tv, home.address(1), { path: '/gate/v1/household/devices' })).status).toBe(200);
   });
 
+  it('answers an accepted proof in the shape v1.3 answered ({ household: null }): a Worker of the release before reads it during a gradual deployment', async () => {
+    const account = newAccount('proof-shape');
+    const store = testEnv.HOUSEHOLDS.get(testEnv.HOUSEHOLDS.idFromName(account));
+    const presented = { deviceId: 'phone', deviceType: 'mobile' as const, keyThumbprint: 'K'.repeat(43), jti: crypto.randomUUID(), issuedAtSeconds: nowSeconds() };
+    // v1.3's Worker read `answer.value.household` of every accepted proof (HouseholdReadModel.change).
+    expect(await store.acceptProof(account, presented)).toEqual({ ok: true, value: { household: null } });
+    expect(await store.acceptProof(account, presented)).toEqual({ ok: false, error: { reason: 'replayed' } });
+  });
+
   it("a signed-out device's proofs are refused DEVICE_REVOKED before they are counted or kept", async () => {
     const account = newAccount('proof-revoked');
     const home = ownNetwork();

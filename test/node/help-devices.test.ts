@@ -10,8 +10,8 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
-import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
-import { launchChromium } from './chromium';
+import { ruledGateAndBrowser } from './ruled-gate';
+import type { LocalWorker } from '../../scripts/local-worker.ts';
 import { accessibilityProblems, codeFromLog, focused, textOf, visible, WAIT } from './page-checks';
 
 const SIZES = { tv: { width: 1920, height: 1080 }, phone: { width: 390, height: 844 } } as const;
@@ -75,21 +75,8 @@ async function fitsWidth(page: Page): Promise<{ scrollWidth: number; width: numb
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  // Chromium launches while the gate starts: neither needs the other until the first test.
-  const launched = launchChromium();
-  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S' } }).catch(async (error: unknown) => {
-    await (await launched).close();
-    throw error;
-  });
-  browser = await launched;
   // Peru challenges: a device outside the household plays only with the owner's code.
-  const admin = await mintAdminToken({ scope: 'rollout:write', sub: 'help-devices-test@ops' });
-  const rule = await fetch(`${gate.url}/admin/v1/rollout/${COUNTRY}`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ mode: 'challenge', note: 'help devices test' }),
-  });
-  if (rule.status !== 200) throw new Error(`could not set ${COUNTRY} to challenge: ${rule.status}`);
+  ({ gate, browser } = await ruledGateAndBrowser({ country: COUNTRY, mode: 'challenge', note: 'help devices test' }));
 }, 120_000);
 
 afterAll(async () => {

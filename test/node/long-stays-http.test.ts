@@ -8,8 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
-import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
+import type { LocalWorker } from '../../scripts/local-worker.ts';
 import { codeFromLog } from './page-checks';
+import { ruledGate } from './ruled-gate';
 
 const COUNTRY = 'PE';
 let gate: LocalWorker;
@@ -17,14 +18,8 @@ let admin = '';
 
 beforeAll(async () => {
   // A copresence window of 2 s: a TV is "quiet at home" (an ISP change) within the test.
-  gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S', COPRESENCE_WINDOW: 'PT2S' } });
-  admin = await mintAdminToken({ scope: 'rollout:write accounts:read accounts:write', sub: 'long-stays-http@ops' });
-  const ruled = await fetch(`${gate.url}/admin/v1/rollout/${COUNTRY}`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ mode: 'enforce', note: 'long stays over HTTP' }),
-  });
-  if (ruled.status !== 200) throw new Error(`setting ${COUNTRY} answered ${ruled.status}`);
+  gate = await ruledGate({ country: COUNTRY, mode: 'enforce', note: 'long stays over HTTP', vars: { COPRESENCE_WINDOW: 'PT2S' } });
+  admin = await mintAdminToken({ scope: 'accounts:read', sub: 'long-stays-http@ops' });
 }, 120_000);
 
 afterAll(() => gate?.stop());

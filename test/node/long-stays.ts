@@ -7,10 +7,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
-import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
-import { launchChromium } from './chromium';
+import { mintDeviceToken } from '../../dev/tokens.ts';
+import type { LocalWorker } from '../../scripts/local-worker.ts';
 import { codeFromLog } from './page-checks';
+import { ruledGateAndBrowser } from './ruled-gate';
 
 export const SIZES = { tv: { width: 1920, height: 1080 }, phone: { width: 390, height: 844 } } as const;
 export const SHOTS = 'test-artifacts/screenshots';
@@ -38,19 +38,7 @@ export interface Household {
 /** A gate with Peru challenging, and Chromium: started side by side. */
 export async function longStaysGate(): Promise<{ gate: LocalWorker; browser: Browser; household: (name: string) => Household }> {
   mkdirSync(SHOTS, { recursive: true });
-  const launched = launchChromium();
-  const gate = await startLocalWorker({ envFile: '.dev.vars', vars: { METRICS_FLUSH_INTERVAL: 'PT0S' } }).catch(async (error: unknown) => {
-    await (await launched).close();
-    throw error;
-  });
-  const browser = await launched;
-  const admin = await mintAdminToken({ scope: 'rollout:write', sub: 'long-stays-test@ops' });
-  const rule = await fetch(`${gate.url}/admin/v1/rollout/${COUNTRY}`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ mode: 'challenge', note: 'long stays test' }),
-  });
-  if (rule.status !== 200) throw new Error(`could not set ${COUNTRY} to challenge: ${rule.status}`);
+  const { gate, browser } = await ruledGateAndBrowser({ country: COUNTRY, mode: 'challenge', note: 'long stays test' });
   let households = 0;
   return { gate, browser, household: (name) => household(gate, name, (households += 1)) };
 }

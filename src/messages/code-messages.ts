@@ -36,10 +36,10 @@ const CODE_TEXT: Record<ChallengePurpose, Texts> = {
     fr: 'Votre code est {code}. Il fait du réseau du téléviseur « {device} » une résidence secondaire de votre foyer, tant que vous la gardez : tous les appareils là-bas joueront comme à la maison. Vous pouvez en changer une fois tous les 90 jours.',
   },
   'away-access': {
-    en: 'Your code is {code}. It lets the device "{device}" play from anywhere for {days} days (a posting, a term or a long stay). Your account may give this {perYear} times a year.',
-    es: 'Tu código es {code}. Permite que el dispositivo "{device}" se reproduzca desde cualquier lugar durante {days} días (un destino, un semestre o una estadía larga). Tu cuenta puede darlo {perYear} veces al año.',
-    pt: 'Seu código é {code}. Ele permite que o dispositivo "{device}" funcione de qualquer lugar por {days} dias (uma missão, um semestre ou uma estadia longa). Sua conta pode dar isso {perYear} vezes por ano.',
-    fr: 'Votre code est {code}. Il permet à l’appareil « {device} » de jouer de n’importe où pendant {days} jours (une affectation, un semestre ou un long séjour). Votre compte peut le donner {perYear} fois par an.',
+    en: 'Your code is {code}. It lets the device "{device}" play from anywhere for {days} (a posting, a term or a long stay). Your account may give this {perYear} times a year.',
+    es: 'Tu código es {code}. Permite que el dispositivo "{device}" se reproduzca desde cualquier lugar durante {days} (un destino, un semestre o una estadía larga). Tu cuenta puede darlo {perYear} veces al año.',
+    pt: 'Seu código é {code}. Ele permite que o dispositivo "{device}" funcione de qualquer lugar por {days} (uma missão, um semestre ou uma estadia longa). Sua conta pode dar isso {perYear} vezes por ano.',
+    fr: 'Votre code est {code}. Il permet à l’appareil « {device} » de jouer de n’importe où pendant {days} (une affectation, un semestre ou un long séjour). Votre compte peut le donner {perYear} fois par an.',
   },
 };
 
@@ -68,8 +68,21 @@ export function codeMessageText(purpose: ChallengePurpose, locale: Locale, facts
     .replaceAll('{code}', facts.code)
     .replaceAll('{device}', facts.deviceId)
     .replaceAll('{target}', facts.targetDeviceId ?? '')
-    .replaceAll('{days}', String(facts.days ?? ''))
+    .replaceAll('{days}', facts.days === undefined ? '' : daysText(facts.days, locale))
     .replaceAll('{perYear}', String(facts.perYear ?? ''));
+}
+
+const DAY_WORDS: Record<Locale, { one: string; other: string }> = {
+  en: { one: 'day', other: 'days' },
+  es: { one: 'día', other: 'días' },
+  pt: { one: 'dia', other: 'dias' },
+  fr: { one: 'jour', other: 'jours' },
+};
+
+/** "1 day", "120 days" — the plural as the language has it (Intl.PluralRules). */
+function daysText(days: number, locale: Locale): string {
+  const words = DAY_WORDS[locale];
+  return `${days} ${new Intl.PluralRules(locale).select(days) === 'one' ? words.one : words.other}`;
 }
 
 /** Every purpose's text in every locale, for the catalog's agreement test. */

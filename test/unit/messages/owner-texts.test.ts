@@ -29,6 +29,16 @@ describe("the owner's texts", () => {
     expect(text).not.toMatch(/\{\w+\}/);
   });
 
+  it('away access says its days with the plural of its language: one day, 120 days', () => {
+    const text = (days: number, locale: 'en' | 'es' | 'pt' | 'fr') => codeMessageText('away-access', locale, { code: '123456', deviceId: 'phone', days, perYear: 2 });
+    expect(text(1, 'en')).toContain('for 1 day ');
+    expect(text(120, 'en')).toContain('for 120 days ');
+    expect(text(1, 'es')).toContain('durante 1 día ');
+    expect(text(1, 'pt')).toContain('por 1 dia ');
+    expect(text(1, 'fr')).toContain('pendant 1 jour ');
+    expect(text(2, 'fr')).toContain('pendant 2 jours ');
+  });
+
   it.each(HOUSEHOLD_EVENT_NAMES.flatMap((event) => LOCALES.map((locale) => [event, locale] as const)))('the %s event in %s names the device and leaves no placeholder', (event, locale) => {
     expect(HOUSEHOLD_EVENT_TEXTS[event][locale].length).toBeGreaterThan(40);
     for (const by of SIGN_OUT_AUTHORITIES) {

@@ -236,12 +236,6 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return ok({ household: null });
   }
 
-  /** How many proofs of `deviceId` (any key) the ledger holds now: what support and the tests read. */
-  proofsHeld(deviceId: string): number {
-    if (this.#schemaEmpty()) return 0;
-    return this.#proofs.heldFor(deviceId);
-  }
-
   /**
    * A token for a bound device id came with another key or none (contract
    * §6): the owner hears of it, at most once per device and day. Nothing

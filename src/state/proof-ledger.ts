@@ -55,12 +55,6 @@ export class ProofLedger {
     return this.sql.exec<{ oldest: number | null }>('SELECT MIN(at) AS oldest FROM proof_jtis').one().oldest;
   }
 
-  /** How many proofs of `deviceId` (any key) are held: for tests and support. */
-  heldFor(deviceId: string): number {
-    // A thumbprint holds no ':', so the id is what follows the first one.
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM proof_jtis WHERE substr(device, instr(device, ':') + 1) = ?", deviceId).one().n;
-  }
-
   /** Forgets every proof (an erase). */
   clear(): void {
     this.sql.exec('DELETE FROM proof_jtis');

@@ -13,12 +13,13 @@
  *   e|<route>|<evidence>                              one answer enforce would give IN_HOUSEHOLD, by what
  *                                                     made it home: `network`, `anchor` or `copresence`
  *   s|<route>|<enforced>                              one answer to a request from a shared home network
+ *   b|<situation>                                     one answer to "why are you where you are?" (v1.4)
  *
  * A name outside the grammar reads as no counter.
  */
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import type { DecisionReason, Outcome } from '../policy/decide';
-import { DEVICE_TYPES, HOME_EVIDENCE, MODES, type DeviceType, type HomeEvidence, type Mode } from '../vocabulary';
+import { DEVICE_TYPES, FEEDBACK_SITUATIONS, HOME_EVIDENCE, MODES, type DeviceType, type FeedbackSituation, type HomeEvidence, type Mode } from '../vocabulary';
 
 export const ROUTES = ['session', 'segment'] as const;
 /** A session is one answer of `GET /gate/v1/decision`; a segment is one playback-path answer. */
@@ -78,6 +79,7 @@ export const MODE_INDEX = indexOf(MODE_CELLS);
 export const DEVICE_INDEX = indexOf(DEVICE_CELLS);
 export const FUNNEL_INDEX = indexOf(FUNNEL_EVENTS);
 export const EVIDENCE_INDEX = indexOf(HOME_EVIDENCE);
+export const SITUATION_INDEX = indexOf(FEEDBACK_SITUATIONS);
 
 /** The counter names of a flush and their counts; only counters that moved are present. */
 export type TallyRecord = Record<string, number>;
@@ -89,11 +91,12 @@ export type Counter =
   | { kind: 'replay'; key: BucketKey; bucket: number; replayClass: ReplayClass; deviceType: DeviceType }
   | { kind: 'fixed'; outcome: Outcome; deviceType: DeviceType | null }
   | { kind: 'evidence'; route: MetricsRoute; evidence: HomeEvidence }
-  | { kind: 'shared'; route: MetricsRoute; enforced: Outcome };
+  | { kind: 'shared'; route: MetricsRoute; enforced: Outcome }
+  | { kind: 'feedback'; situation: FeedbackSituation };
 export type CounterKind = Counter['kind'];
 
 /** The first part of a counter's name, by kind: stored names keep these letters. */
-const PREFIXES = { decision: 'd', funnel: 'v', replay: 'p', fixed: 'f', evidence: 'e', shared: 's' } as const satisfies Record<CounterKind, string>;
+const PREFIXES = { decision: 'd', funnel: 'v', replay: 'p', fixed: 'f', evidence: 'e', shared: 's', feedback: 'b' } as const satisfies Record<CounterKind, string>;
 const KIND_OF_PREFIX = new Map<string, CounterKind>(Object.entries(PREFIXES).map(([kind, prefix]) => [prefix, kind as CounterKind]));
 
 /**
@@ -115,6 +118,8 @@ export function counterName(counter: Counter): string {
       return `${p}|${counter.route}|${counter.evidence}`;
     case 'shared':
       return `${p}|${counter.route}|${counter.enforced}`;
+    case 'feedback':
+      return `${p}|${counter.situation}`;
   }
 }
 
@@ -167,6 +172,11 @@ export function parseCounter(name: string): Counter | null {
       const [, route, enforced] = parts as [string, MetricsRoute, Outcome];
       if (parts.length !== 3 || !ROUTE_INDEX.has(route) || !OUTCOME_INDEX.has(enforced)) return null;
       return { kind: 'shared', route, enforced };
+    }
+    case 'feedback': {
+      const [, situation] = parts as [string, FeedbackSituation];
+      if (parts.length !== 2 || !SITUATION_INDEX.has(situation)) return null;
+      return { kind: 'feedback', situation };
     }
     case null:
       return null;

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { Outcome } from '../policy/decide';
-import type { DeviceType, HomeEvidence } from '../vocabulary';
+import { FEEDBACK_SITUATIONS, type DeviceType, type FeedbackSituation, type HomeEvidence } from '../vocabulary';
 import type { counts, outcomeCounts } from './counts-schema';
 import { counterKindOf, NONE, parseCounter, TREATED, type BucketKey, type CountedReason, type MetricsRoute, type ReplayClass, type TallyRecord } from './counter-names';
 
@@ -21,7 +21,7 @@ export function hasValidTokenCounts(record: TallyRecord): boolean {
   for (const [name, n] of Object.entries(record)) {
     if (n <= 0) continue;
     const counter = parseCounter(name);
-    if (counter?.kind === 'funnel') return true;
+    if (counter?.kind === 'funnel' || counter?.kind === 'feedback') return true;
     if (counter?.kind === 'decision' && counter.mode !== null) return true;
   }
   return false;
@@ -65,6 +65,7 @@ export type Counts = Omit<z.output<typeof counts>, 'reasons'> & { reasons: Parti
 
 const outcomes = (): OutcomeCounts => ({ allow: 0, challenge: 0, deny: 0 });
 const byMode = () => ({ off: 0, monitor: 0, challenge: 0, enforce: 0, none: 0 });
+const emptyFeedback = (): Record<FeedbackSituation, number> => Object.fromEntries(FEEDBACK_SITUATIONS.map((situation) => [situation, 0])) as Record<FeedbackSituation, number>;
 const byEvidence = (): Record<HomeEvidence, number> => ({ network: 0, anchor: 0, copresence: 0 });
 
 export function emptyCounts(): Counts {
@@ -76,9 +77,10 @@ export function emptyCounts(): Counts {
     verification: { sent: 0, verified: 0, wrong: 0, locked: 0, expired: 0 },
     modes: { sessions: byMode(), segments: byMode() },
     treated: { sessions: 0, refused: 0, codesSent: 0, codesVerified: 0 },
-    households: { treated: 0, refused: 0, sent: 0, verified: 0 },
     inHousehold: { sessions: byEvidence(), segments: byEvidence() },
     sharedNetworks: { sessions: 0, segments: 0, wouldRefuse: { sessions: 0, segments: 0 } },
+    households: { treated: 0, refused: 0, sent: 0, verified: 0, feedback: emptyFeedback() },
+    feedback: emptyFeedback(),
   };
 }
 
@@ -107,6 +109,8 @@ export function countsOf(record: TallyRecord, into: Counts = emptyCounts()): Cou
       const plural = pluralOf(counter.route);
       into.sharedNetworks[plural] += n;
       if (counter.enforced !== 'allow') into.sharedNetworks.wouldRefuse[plural] += n;
+    } else if (counter?.kind === 'feedback') {
+      into.feedback[counter.situation] += n;
     }
   }
   return into;

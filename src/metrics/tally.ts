@@ -20,7 +20,7 @@
  * household moves a rate by one household however many requests it sends.
  */
 import type { DeviceType, HomeEvidence, Mode } from '../vocabulary';
-import { DEVICE_TYPES, HOME_EVIDENCE } from '../vocabulary';
+import { DEVICE_TYPES, FEEDBACK_SITUATIONS, HOME_EVIDENCE, type FeedbackSituation } from '../vocabulary';
 import type { Outcome } from '../policy/decide';
 import type { HouseholdHash } from './household-sketch';
 import {
@@ -42,6 +42,7 @@ import {
   REASON_INDEX,
   REPLAY_CLASSES,
   ROUTE_INDEX,
+  SITUATION_INDEX,
   ROUTES,
   TREATED,
   type CountedReason,
@@ -50,7 +51,7 @@ import {
   type ReplayClass,
   type TallyRecord,
 } from './counter-names';
-import { countHousehold, type Households } from './households';
+import { countHousehold, saidKind, type Households } from './households';
 
 export * from './counter-names';
 export * from './households';
@@ -62,6 +63,7 @@ const REPLAY_CELLS = BUCKET_KEYS.length * BUCKETS * REPLAY_CLASSES.length * DEVI
 const FIXED_CELLS = OUTCOMES.length * DEVICE_CELLS.length;
 const EVIDENCE_CELLS = ROUTES.length * HOME_EVIDENCE.length;
 const SHARED_CELLS = ROUTES.length * OUTCOMES.length;
+const FEEDBACK_CELLS = FEEDBACK_SITUATIONS.length;
 
 /** One answer, as the counters see it. */
 export interface CountedAnswer {
@@ -100,6 +102,7 @@ export class RegionTally {
   readonly fixed = new Uint32Array(FIXED_CELLS);
   readonly evidence = new Uint32Array(EVIDENCE_CELLS);
   readonly shared = new Uint32Array(SHARED_CELLS);
+  readonly feedback = new Uint32Array(FEEDBACK_CELLS);
   /** Distinct households (keyed hashes) by kind, made on first use. */
   readonly households: Households = {};
   /** Whether anything was counted since the tally was made. */
@@ -149,6 +152,18 @@ export class RegionTally {
     this.touched = true;
   }
 
+  /**
+   * Counts one answer to "why are you where you are?" (contract §8), from a
+   * refused device of the household `household`: a counter, and the
+   * household in the sketch of its situation (one household from many
+   * devices counts once). The comment never reaches a count.
+   */
+  countFeedback(situation: FeedbackSituation, household: HouseholdHash): void {
+    countHousehold(this.households, saidKind(situation), household);
+    this.feedback[SITUATION_INDEX.get(situation)!]! += 1;
+    this.touched = true;
+  }
+
   /** The counters that moved, by name. */
   record(): TallyRecord {
     const record: TallyRecord = {};
@@ -186,6 +201,9 @@ export class RegionTally {
     forEachCount(this.evidence, (cell, n) => {
       const evidence = cell % HOME_EVIDENCE.length;
       record[counterName({ kind: 'evidence', route: ROUTES[(cell - evidence) / HOME_EVIDENCE.length]!, evidence: HOME_EVIDENCE[evidence]! })] = n;
+    });
+    forEachCount(this.feedback, (cell, n) => {
+      record[counterName({ kind: 'feedback', situation: FEEDBACK_SITUATIONS[cell]! })] = n;
     });
     forEachCount(this.shared, (cell, n) => {
       const enforced = cell % OUTCOMES.length;

@@ -1,12 +1,24 @@
 /**
  * A RegionMetrics object's rows (region-metrics.ts): the minute and hour
  * tables of its SQLite storage, each row a `TallyRecord` as JSON and the
- * household sketches as BLOB columns (household-sketch.ts) — never an id or
+ * household sketches as BLOB columns (household-sketch.ts; the `said-*`
+ * kinds of v1.4 in columns `said_*`) — never an id or
  * an address. Counts are added to rows, and read back summed into steps,
  * next to the data; hour steps read the hour rows and, for the hours not yet
  * rolled up, their minutes.
  */
-import { addRecord, HOUSEHOLD_KINDS, householdCounts, mergeHouseholds, serialiseHouseholds, type HouseholdBytes, type HouseholdCounts, type Households, type TallyRecord } from '../metrics/tally';
+import {
+  addRecord,
+  HOUSEHOLD_KINDS,
+  householdCounts,
+  mergeHouseholds,
+  serialiseHouseholds,
+  sketchColumn,
+  type HouseholdBytes,
+  type HouseholdCounts,
+  type Households,
+  type TallyRecord,
+} from '../metrics/tally';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 
 export const MINUTES_KEPT_MS = 49 * MS_PER_HOUR;
@@ -43,8 +55,9 @@ export interface SummedStep {
   households: Households;
 }
 
-export type SketchRow = { [kind in (typeof HOUSEHOLD_KINDS)[number]]: ArrayBuffer | null };
-export const SKETCH_COLUMNS = HOUSEHOLD_KINDS.join(', ');
+/** A row's sketch columns, by column name (`sketchColumn`); a column of a kind nobody was counted in is NULL. */
+export type SketchRow = Record<string, ArrayBuffer | null | number | string>;
+export const SKETCH_COLUMNS = HOUSEHOLD_KINDS.map(sketchColumn).join(', ');
 const ROW_PLACEHOLDERS = ['?', '?', ...HOUSEHOLD_KINDS.map(() => '?')].join(', ');
 
 export const hourOf = (at: number) => at - (at % MS_PER_HOUR);
@@ -52,7 +65,7 @@ export const hourOf = (at: number) => at - (at % MS_PER_HOUR);
 export function householdsOfRow(row: SketchRow): Households {
   const households: Households = {};
   for (const kind of HOUSEHOLD_KINDS) {
-    const bytes = row[kind];
+    const bytes = row[sketchColumn(kind)] as ArrayBuffer | null | undefined;
     if (bytes) mergeHouseholds(households, { [kind]: new Uint8Array(bytes) });
   }
   return households;

@@ -2016,6 +2016,15 @@ export interface operations {
                     "application/json": components["schemas"]["FeedbackQuestion"];
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: only GET and POST are served here (`Allow` says which). */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     postFeedback: {

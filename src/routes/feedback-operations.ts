@@ -18,7 +18,10 @@ export const feedbackOperations: Operation[] = [
       'What a player on another origin shows after a refusal (the `feedback` action): the question and its six answers, chosen by `Accept-Language` among en, es, pt, fr. No token; the same for everyone in a language.',
     tag: 'Device',
     auth: 'none',
-    responses: { 200: { description: 'The question and its answers.', body: s.feedbackQuestion } },
+    responses: {
+      200: { description: 'The question and its answers.', body: s.feedbackQuestion },
+      405: problem('`METHOD_NOT_ALLOWED`: only GET and POST are served here (`Allow` says which).'),
+    },
     handler: getFeedbackQuestion,
   }),
   defineOperation({

@@ -55,7 +55,9 @@ export type ConfigBinding =
   | 'METRICS_SHARDS'
   | 'SESSION_SIGNING_KEY'
   | 'PLAYBACK_SESSION_TTL'
-  | 'CORS_ALLOWED_ORIGINS';
+  | 'CORS_ALLOWED_ORIGINS'
+  | 'NOTICE_PERIOD'
+  | 'ROLLOUT_APPROVAL';
 
 /** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
 export type ConfigValue = string | number | object;
@@ -135,9 +137,15 @@ export interface GateConfig {
   playbackSessionTtlMs: number;
   /** Web origins whose players may call playback paths and `/gate/v1/*` from the browser (edge/cors.ts); empty: none. */
   corsAllowedOrigins: ReadonlySet<string>;
+  /** How long a stricter rollout rule is on the status page before it applies (NOTICE_PERIOD; 0: at once). */
+  noticePeriodMs: number;
+  /** `stricter`: a stricter rollout change by one person waits for a second person's approval (ROLLOUT_APPROVAL). */
+  rolloutApproval: RolloutApproval;
 }
 
 export const DEVICE_BINDINGS = ['optional', 'required'] as const;
+export const ROLLOUT_APPROVALS = ['stricter', 'none'] as const;
+export type RolloutApproval = (typeof ROLLOUT_APPROVALS)[number];
 export type DeviceBinding = (typeof DEVICE_BINDINGS)[number];
 
 /** One binding that is missing or malformed. `message` never contains the value itself. */
@@ -242,6 +250,23 @@ export function metricsSettingsOf(raw: ConfigBindings): { shards: number; flushI
   const shards = given(raw.METRICS_SHARDS) ? metricsShardsSchema.safeParse(raw.METRICS_SHARDS) : null;
   const interval = given(raw.METRICS_FLUSH_INTERVAL) ? durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS, { allowZero: true }).safeParse(raw.METRICS_FLUSH_INTERVAL) : null;
   return { shards: shards?.success ? shards.data : 1, flushIntervalMs: interval?.success ? interval.data : MAX_METRICS_FLUSH_INTERVAL_MS };
+}
+
+/** The longest NOTICE_PERIOD: a year. */
+export const MAX_NOTICE_PERIOD_MS = 365 * 24 * 60 * 60 * 1000;
+const DEFAULT_NOTICE_PERIOD = 'P14D';
+
+/**
+ * NOTICE_PERIOD and ROLLOUT_APPROVAL alone, for the ControlStore, which
+ * applies them (contract §8). A malformed value reads as the default — the
+ * careful one: a stricter rule waits and asks for a second person — and the
+ * gate itself refuses to serve with it (parseConfig names it), so no admin
+ * change reaches the store under it.
+ */
+export function rolloutSettingsOf(raw: ConfigBindings): { noticePeriodMs: number; rolloutApproval: RolloutApproval } {
+  const notice = durationUpTo(MAX_NOTICE_PERIOD_MS, { allowZero: true }).safeParse(raw.NOTICE_PERIOD ?? DEFAULT_NOTICE_PERIOD);
+  const approval = z.enum(ROLLOUT_APPROVALS).safeParse(raw.ROLLOUT_APPROVAL ?? 'stricter');
+  return { noticePeriodMs: notice.success ? notice.data : parseDurationMs(DEFAULT_NOTICE_PERIOD), rolloutApproval: approval.success ? approval.data : 'stricter' };
 }
 
 /** A duration up to `maxMs`, from zero (`PT0S`) when `allowZero`, else longer than zero. */
@@ -486,6 +511,8 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     sessionSigningKeys,
     playbackSessionTtlMs,
     corsAllowedOrigins: read('CORS_ALLOWED_ORIGINS', corsOrigins(production), () => new Set<string>()),
+    noticePeriodMs: read('NOTICE_PERIOD', durationUpTo(MAX_NOTICE_PERIOD_MS, { allowZero: true }), parseDurationMs(DEFAULT_NOTICE_PERIOD)),
+    rolloutApproval: read<RolloutApproval>('ROLLOUT_APPROVAL', z.enum(ROLLOUT_APPROVALS, 'must be "stricter" or "none"'), 'stricter'),
   };
   // A gate that cannot start names every binding at fault at once, the admin API's too (alone, those only close /admin).
   return problems.length === 0 ? ok(config) : err([...problems, ...adminProblems]);

@@ -32,7 +32,9 @@ async function pageServer(): Promise<Server> {
     const url = new URL(request.url ?? '/', 'http://page');
     if (url.pathname === '/page.js') return void response.writeHead(200, { 'Content-Type': 'text/javascript' }).end(bundle.outputFiles[0]!.contents);
     const lang = url.searchParams.get('lang') ?? 'en';
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="${lang}"><head><title>player</title></head><body><script src="/page.js"></script></body></html>`);
+    response
+      .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+      .end(`<!doctype html><html lang="${lang}"><head><title>player</title></head><body><script src="/page.js"></script></body></html>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
@@ -94,7 +96,14 @@ describe('the question on the help page', () => {
     const page = await helpPage(phone, 'es-PE', 'phone');
     await textOf(page.locator('#feedback-title')).toBe('¿Cuál de estas opciones te describe?');
     const choices = await page.locator('#feedback-choices button').allTextContents();
-    expect(choices).toEqual(['Vivo aquí: este es mi hogar', 'Estoy de viaje', 'Estoy fuera por estudios', 'Estoy destinado fuera (servicio militar o trabajo)', 'Esta es nuestra segunda casa', 'Otra cosa']);
+    expect(choices).toEqual([
+      'Vivo aquí: este es mi hogar',
+      'Estoy de viaje',
+      'Estoy fuera por estudios',
+      'Estoy destinado fuera (servicio militar o trabajo)',
+      'Esta es nuestra segunda casa',
+      'Otra cosa',
+    ]);
     for (const size of ['tv', 'phone'] as const) {
       await page.setViewportSize(SIZES[size]);
       expect(await accessibilityProblems(page)).toEqual([]);

@@ -13,10 +13,11 @@
  * back is counter-records.ts (all re-exported here, so callers import one
  * module).
  *
- * Beside the counters, four household sketches (household-sketch.ts) count
+ * Beside the counters, household sketches (household-sketch.ts) count
  * distinct households — keyed hashes, never ids: *treated* (a session under
  * `challenge` or `enforce`), *refused* (such a session refused), *sent* (a
- * code sent) and *verified* (a code verified). A guard reads these, so one
+ * code sent), *verified* (a code verified), and the refused households by
+ * what they said when asked (`said-<situation>`, contract §8). A guard reads these, so one
  * household moves a rate by one household however many requests it sends.
  */
 import type { DeviceType, HomeEvidence, Mode } from '../vocabulary';

@@ -29,6 +29,7 @@ import { decideForDevice, householdHashFor } from '../edge/decide-request';
 import { metricsRegion } from '../edge/region';
 import type { Gate } from '../gate';
 import type { AppContext } from '../http/context';
+import type { DeviceIdentity } from '../identity/device-token';
 import { explainReason } from '../messages/catalog';
 import { feedbackNext, feedbackQuestion as questionWords } from '../messages/feedback-messages';
 import type { DecisionReason } from '../policy/decide';
@@ -87,7 +88,7 @@ export async function postFeedback(c: AppContext, { device, body }: HandlerInput
   );
   if (!stored.ok) return refusalProblem(c, stored.error);
 
-  await countFeedback(c, gate, device.accountId, body.situation, refusal, now);
+  await countFeedback(c, gate, device, body.situation, refusal, now);
   const { actions } = explainReason(refusal.reason, { locale: c.get('locale'), allowed: !refusedNow, deviceType: device.deviceType });
   return c.json(
     {
@@ -107,15 +108,16 @@ export async function postFeedback(c: AppContext, { device, body }: HandlerInput
  * decisions), writes its Analytics Engine point and logs it — situation,
  * region and reason refused, never the comment or an id.
  */
-async function countFeedback(c: AppContext, gate: Gate, accountId: string, situation: FeedbackSituation, refusal: HeardRefusal, now: number): Promise<void> {
-  const household = await householdHashFor(gate, accountId, now);
+async function countFeedback(c: AppContext, gate: Gate, device: DeviceIdentity, situation: FeedbackSituation, refusal: HeardRefusal, now: number): Promise<void> {
+  const household = await householdHashFor(gate, device.accountId, now);
   gate.decisions.countFeedback(refusal.region, now, situation, household, refusal.policyVersion);
   gate.decisions.scheduleFlush(now, (p) => c.executionCtx.waitUntil(p));
   const requestId = c.get('requestId');
   if (gate.env.DECISIONS) {
     try {
-      // Beside the decisions' points: blob2 `feedback` (where a decision's says `session` or `segment`), blob3 the situation, blob4 the reason refused.
-      gate.env.DECISIONS.writeDataPoint({ indexes: [refusal.region], blobs: [refusal.region, 'feedback', situation, refusal.reason], doubles: [1] });
+      // Beside the decisions' points, in their places: blob1 region, blob2 `feedback` (where a decision's says `session`
+      // or `segment`), blob3 the situation (a decision's mode), blob6 the reason refused, blob7 the device type.
+      gate.env.DECISIONS.writeDataPoint({ indexes: [refusal.region], blobs: [refusal.region, 'feedback', situation, '', '', refusal.reason, device.deviceType], doubles: [1] });
     } catch (error) {
       console.error(JSON.stringify({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
     }

@@ -9,8 +9,9 @@
  * into hour rows (kept 31 days); counts that arrive for an hour already
  * rolled up are added to its row directly. Rows hold `TallyRecord`s as JSON —
  * outcome, reason, mode, device type and rollout-bucket counters, never an
- * id or an address — and four household sketches (treated, refused, sent,
- * verified: BLOBs of keyed hashes or HyperLogLog registers, household-sketch.ts),
+ * id or an address — and household sketches (treated, refused, sent,
+ * verified, and v1.4's refused households by what they said, `said-*`: BLOBs
+ * of keyed hashes or HyperLogLog registers, household-sketch.ts),
  * merged like the counts are summed. Reads sum rows into steps here, next to the data, so a
  * day of minutes travels as one answer of a few steps; hour steps read the
  * hour rows and, for the hour not yet rolled up, its minutes.

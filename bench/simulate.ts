@@ -320,7 +320,11 @@ try {
         // Flushes scale with isolates: at most one per isolate and region every 10 s, whatever the traffic.
         { item: `Durable Object requests: metrics (${ISOLATES} isolates × ${REGIONS_PER_ISOLATE} regions)`, perDay: flushesPerDay, price: PRICES.durableObjectRequests },
         { item: 'Durable Object rows written: metrics', perDay: flushesPerDay * rowsPerFlush, price: PRICES.durableObjectRowsWritten },
-        { item: `Durable Object rows written: feedback (${Math.round(FEEDBACK * 100)} % of the refused answer)`, perDay: daily('Durable Object rows written: feedback'), price: PRICES.durableObjectRowsWritten },
+        {
+          item: `Durable Object rows written: feedback (${Math.round(FEEDBACK * 100)} % of the refused answer)`,
+          perDay: daily('Durable Object rows written: feedback'),
+          price: PRICES.durableObjectRowsWritten,
+        },
         { item: 'Analytics Engine data points', perDay: daily('Analytics Engine points (segments sampled)'), price: PRICES.analyticsEnginePoints },
         { item: 'Log lines', perDay: daily('log lines'), price: PRICES.logLines },
         // One log event per request unless wrangler.toml turns invocation logs off (it does: see INVOCATION_LOGS_PER_REQUEST).

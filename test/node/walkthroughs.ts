@@ -31,7 +31,12 @@ export interface Walkthrough {
 export function labelParts(label: string): { name: string; vars?: Record<string, string> } {
   const match = /^(.*?)\s*\(gate:\s*([^)]*)\)$/.exec(label);
   if (!match) return { name: label };
-  const vars = Object.fromEntries(match[2]!.trim().split(/\s+/).map((pair) => pair.split('=', 2) as [string, string]));
+  const vars = Object.fromEntries(
+    match[2]!
+      .trim()
+      .split(/\s+/)
+      .map((pair) => pair.split('=', 2) as [string, string]),
+  );
   return { name: match[1]!, vars };
 }
 

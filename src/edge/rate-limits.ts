@@ -98,10 +98,11 @@ export function countRateLimited(gate: Gate, route: MetricsRoute | null, request
  * The `429 RATE_LIMITED` problem. On a playback path and the decision
  * endpoint (`decided`) it carries `Hearth-Decision` like every answer there.
  */
-export function rateLimitedProblem(requestId: string, locale: Locale, limit: LimitScope, decided: boolean, retryAfterSeconds = RATE_LIMITED_RETRY_AFTER_SECONDS): Response {
+export function rateLimitedProblem(requestId: string, locale: Locale, origin: string, limit: LimitScope, decided: boolean, retryAfterSeconds = RATE_LIMITED_RETRY_AFTER_SECONDS): Response {
   return problemResponse('RATE_LIMITED', {
     requestId,
     locale,
+    origin,
     extra: { limit, retryAfterSeconds, ...(decided ? { decision: 'deny' as const } : {}) },
     headers: { 'Retry-After': String(retryAfterSeconds), ...(decided ? { [DECISION_HEADER]: 'deny; reason=RATE_LIMITED' } : {}) },
   });

@@ -79,7 +79,8 @@ function changesSection(outlook: RegionStatus, locale: Locale, words: Words, not
   ${
     outlook.changes.length > 0
       ? html`<ul class="status-changes">${outlook.changes.map(
-          (change) => html`<li data-notice="${change.notice}" data-mode="${change.mode}" data-percent="${change.percent}">${time(change.at, locale)}: ${what(change, locale)} — <em>${notice[change.notice]}</em></li>`,
+          (change) =>
+            html`<li data-notice="${change.notice}" data-mode="${change.mode}" data-percent="${change.percent}">${time(change.at, locale)}: ${what(change, locale)} — <em>${notice[change.notice]}</em></li>`,
         )}</ul>`
       : html`<p>${words.changesNone}</p>`
   }

@@ -34,11 +34,7 @@ async function put(region: string, rule: Json) {
 
 const STAGED = {
   mode: 'enforce',
-  stages: [
-    { percent: 10, hold: 'P2D' },
-    { percent: 50, hold: 'P3D' },
-    { percent: 100 },
-  ],
+  stages: [{ percent: 10, hold: 'P2D' }, { percent: 50, hold: 'P3D' }, { percent: 100 }],
   guard: { maxRefusalRate: 0.5, window: 'PT1H' },
 };
 
@@ -164,8 +160,7 @@ describe('GET /gate/status', () => {
     expect(html).toContain('href="/gate/status?region=IS"');
     expect(html).toContain('href="/gate/status?region=*"');
     // The development configuration: P7D, twice every P30D, 2 extra members, 1 second home, P180D twice a year.
-    for (const limit of ['a device 7 days of access, twice every 30 days', 'up to 2 extra members', 'second home (up to 1)', 'up to 180 days, 2 times a year'])
-      expect(html).toContain(limit);
+    for (const limit of ['a device 7 days of access, twice every 30 days', 'up to 2 extra members', 'second home (up to 1)', 'up to 180 days, 2 times a year']) expect(html).toContain(limit);
     expect(html).toContain('Contact the service’s customer support');
 
     const other = await callGate({

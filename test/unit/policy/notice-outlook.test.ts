@@ -49,11 +49,7 @@ describe('outlookOf', () => {
           mode: 'enforce',
           percent: 10,
           failOpen: true,
-          stages: [
-            { percent: 10, hold: 'P2D' },
-            { percent: 50, hold: 'P3D' },
-            { percent: 100 },
-          ],
+          stages: [{ percent: 10, hold: 'P2D' }, { percent: 50, hold: 'P3D' }, { percent: 100 }],
           guard: { maxRefusalRate: 0.5, window: 'PT1H' },
         },
         notice: 'skip',

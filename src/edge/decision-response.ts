@@ -8,7 +8,7 @@
  */
 
 import { problemResponse } from '../http/problem';
-import type { Locale } from '../messages/catalog';
+import type { ActionLinks, Locale } from '../messages/catalog';
 import type { Decision } from '../policy/decide';
 import { SESSION_CHALLENGE } from '../session/playback-session';
 import type { CredentialFailure } from './identify';
@@ -40,11 +40,12 @@ export function decisionStatus(decision: Decision): number {
  * (`SESSION_INVALID`, `SESSION_REQUIRED`) for a playback session, which the
  * player gets with a new decision.
  */
-export function tokenProblem(reason: CredentialFailure | 'DEVICE_REVOKED', requestId: string, locale: Locale, origin: string): Response {
+export function tokenProblem(reason: CredentialFailure | 'DEVICE_REVOKED', requestId: string, locale: Locale, links: ActionLinks): Response {
   return problemResponse(reason, {
     requestId,
     locale,
-    origin,
+    origin: links.origin,
+    region: links.region ?? null,
     extra: { decision: 'deny' },
     headers: { 'WWW-Authenticate': challengeFor(reason), [DECISION_HEADER]: `deny; reason=${reason}` },
   });

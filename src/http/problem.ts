@@ -21,6 +21,8 @@ export interface ProblemOptions {
   locale: Locale;
   /** The origin the request came to (`new URL(request.url).origin`): every action's `href` is absolute there (contract §5). */
   origin: string;
+  /** The request's region, when `extra` names none: a refusal's status action opens its page (none: the viewer's own). */
+  region?: string | null;
   /** Overrides the catalog's status (for instance a decision reason answered as 403). */
   status?: number;
   /** A specific explanation; defaults to the localized message. */
@@ -51,7 +53,7 @@ export function problemBody(reason: Reason, options: ProblemOptions): Problem {
     reason,
     requestId: options.requestId,
     message,
-    actions: linkedActions(actions, { origin: options.origin, region: options.extra?.region ?? null }),
+    actions: linkedActions(actions, { origin: options.origin, region: options.extra?.region ?? options.region ?? null }),
     ...options.extra,
   } satisfies Problem;
 }

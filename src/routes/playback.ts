@@ -21,7 +21,8 @@ import { DECISION_HEADER, decisionHeader, refusal, tokenProblem } from '../edge/
 import { recordDecision, recordRefusedCredential, rememberVisit } from '../edge/record';
 import { accountWithinLimit, countRateLimited, rateLimitedProblem, screenUnproven } from '../edge/rate-limits';
 import type { AppContext } from '../http/context';
-import { problemFor, requestOrigin } from '../http/problem';
+import { problemFor } from '../http/problem';
+import { actionLinks } from '../edge/region';
 import { err, ok, type Result } from '../result';
 
 /** A playback request, top to bottom: identify → network, state, decide → record → respond (forward or refuse). */
@@ -31,7 +32,7 @@ export async function playback(c: AppContext): Promise<Response> {
   const locale = c.get('locale');
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const now = Date.now();
-  const origin = requestOrigin(c.req.raw);
+  const links = actionLinks(c.req.raw, gate.config.environment);
 
   const identification = await identifyPlayback(gate, c.req.raw, now);
   if (!identification.ok) {
@@ -39,21 +40,21 @@ export async function playback(c: AppContext): Promise<Response> {
     const screened = await screenUnproven(gate, c.req.raw, now);
     if (!screened.within) {
       countRateLimited(gate, 'segment', c.req.raw, null, now, waitUntil);
-      return rateLimitedProblem(requestId, locale, origin, 'network', true);
+      return rateLimitedProblem(requestId, locale, links, 'network', true);
     }
     recordRefusedCredential(gate, 'segment', c.req.raw, requestId, identification.error.reason, now, waitUntil, screened.network);
-    return tokenProblem(identification.error.reason, requestId, locale, origin);
+    return tokenProblem(identification.error.reason, requestId, locale, links);
   }
   const decided = await decideForDevice(gate, c.req.raw, identification.value, now, 'segment');
   // A refused decision meets RATE_LIMIT_ACCOUNT before anything about it is recorded; an allowed one never does.
   if (decided.decision.decision !== 'allow' && !(await accountWithinLimit(gate, decided.device.accountId, now))) {
     countRateLimited(gate, 'segment', c.req.raw, decided.device.deviceType, now, waitUntil);
-    return rateLimitedProblem(requestId, locale, origin, 'account', true);
+    return rateLimitedProblem(requestId, locale, links, 'account', true);
   }
   rememberVisit(gate, decided, 'segment', waitUntil, locale);
   recordDecision(gate, 'segment', requestId, decided, waitUntil);
   const { decision, device } = decided;
-  if (decision.decision !== 'allow') return refusal(decision, requestId, locale, origin, device.deviceType);
+  if (decision.decision !== 'allow') return refusal(decision, requestId, locale, links.origin, device.deviceType);
 
   let response: Response;
   if (gate.config.originUrl) {

@@ -202,9 +202,11 @@ describe('the status action (contract §5, §8)', () => {
     expect(refused.actions.at(-1)).toEqual({ id: 'status', method: 'GET', href: 'https://watch.other.test/gate/status?region=NZ' });
     for (const action of refused.actions) expect(new URL(action.href).origin).toBe('https://watch.other.test');
 
-    // A credential refused on a playback path is a deny too: it links the page of the viewer's own region.
+    // A credential refused on a playback path is a deny too: it links the page of the request's region, or the viewer's own.
     const anonymous = (await (await callGate({ path: '/titles/demo/seg-1.ts', country: 'NZ' })).json()) as Json;
-    expect(anonymous.actions).toContainEqual({ id: 'status', method: 'GET', href: `${GATE_ORIGIN}/gate/status` });
+    expect(anonymous.actions).toContainEqual({ id: 'status', method: 'GET', href: `${GATE_ORIGIN}/gate/status?region=NZ` });
+    const nowhere = (await (await callGate({ path: '/titles/demo/seg-1.ts' })).json()) as Json;
+    expect(nowhere.actions).toContainEqual({ id: 'status', method: 'GET', href: `${GATE_ORIGIN}/gate/status` });
 
     // Followed, the link opens New Zealand's page.
     const followed = await callGate({ path: new URL(decision.actions.at(-1).href).pathname + new URL(decision.actions.at(-1).href).search, ip: null });

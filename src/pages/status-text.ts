@@ -114,7 +114,7 @@ const text = {
     fr: 'Contactez le service client depuis son application ou son site web.',
   },
   contact: { en: 'Contact support', es: 'Contactar con soporte', pt: 'Falar com o suporte', fr: 'Contacter le support' },
-  regionsTitle: { en: 'Other countries', es: 'Otros países', pt: 'Outros países', fr: 'Autres pays' },
+  regionsTitle: { en: 'Countries', es: 'Países', pt: 'Países', fr: 'Pays' },
   made: {
     en: 'Made {date} from the rules in force (version {version}).',
     es: 'Hecha el {date} con las reglas vigentes (versión {version}).',

@@ -125,8 +125,8 @@ export async function helpPage(c: AppContext): Promise<Response> {
     ${stoppedOnSharedNetwork ? html`<a class="button" href="#shared-network">${ui.sharedTitle}</a>` : ''}
     ${actions.has('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
     <a class="button" href="#contact">${ui.contact}</a>
-    <a class="button" id="status-link" href="${statusHref}">${fill(statusText(locale).helpLink, { place: placeName(region ?? FALLBACK_REGION, locale) })}</a>
   </div>
+  <p class="help-status-link"><a id="status-link" href="${statusHref}">${fill(statusText(locale).helpLink, { place: placeName(region ?? FALLBACK_REGION, locale) })}</a></p>
   ${secondHomeNote(offers, ui)}
   <form id="code-form" class="help-code-form" hidden>
     <label for="code">${ui.codeLabel}</label>

@@ -73,10 +73,7 @@ export const rolloutRuleInput = z
     notice: z
       .literal('skip')
       .optional()
-      .meta({
-        description:
-          'A stricter rule applies at once instead of waiting NOTICE_PERIOD on the status page; needs the scope `rollout:skip-notice` and a `note` saying why. Audited; the status page says it came without notice.',
-      }),
+      .meta({ description: 'A stricter rule applies at once instead of waiting NOTICE_PERIOD on the status page; needs the scope `rollout:skip-notice` and a `note` saying why. Audited; the status page says it came without notice.' }),
   })
   .strict()
   .superRefine((rule, ctx) => {
@@ -312,10 +309,7 @@ export const pendingChange = z
   .meta({ id: 'PendingChange' });
 export const pendingChanges = z.object({ changes: z.array(pendingChange) }).meta({ id: 'PendingChanges' });
 export const changeParam = z.object({ changeId: z.string().uuid() });
-export const changeDecisionInput = z
-  .object({ note: z.string().trim().max(500).optional() })
-  .strict()
-  .meta({ id: 'ChangeDecisionInput' });
+export const changeDecisionInput = z.object({ note: z.string().trim().max(500).optional() }).strict().meta({ id: 'ChangeDecisionInput' });
 export const changeRejected = z.object({ changeId: z.string(), status: z.literal('rejected') });
 
 const devicePreview = z.object({ sessions: z.number().int(), current: outcomeCounts, proposed: outcomeCounts });
@@ -330,9 +324,7 @@ export const preview = z
     byDeviceType: z.record(z.string(), devicePreview),
     applies: z
       .object({
-        at: isoTime.meta({
-          description: 'The earliest the proposed rule would apply if set now: now, or after NOTICE_PERIOD when it is stricter (and after a second person’s approval under ROLLOUT_APPROVAL=stricter).',
-        }),
+        at: isoTime.meta({ description: 'The earliest the proposed rule would apply if set now: now, or after NOTICE_PERIOD when it is stricter (and after a second person’s approval under ROLLOUT_APPROVAL=stricter).' }),
         stricter: z.boolean(),
         approval: z.boolean().meta({ description: 'Whether a second person must approve it first.' }),
       })

@@ -175,28 +175,13 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   async #askApproval(stored: Rollout, change: RuleChange, now: number): Promise<RolloutChange> {
     const { waiting, expired } = await this.#pending.list(now);
     const { change: pending, replaces } = this.#pending.create(
-      {
-        region: change.region,
-        rule: change.rule,
-        note: change.rule?.note ?? change.note ?? null,
-        requestedBy: change.actor,
-        version: stored.version,
-        ...(change.notice ? { notice: change.notice } : {}),
-      },
+      { region: change.region, rule: change.rule, note: change.rule?.note ?? change.note ?? null, requestedBy: change.actor, version: stored.version, ...(change.notice ? { notice: change.notice } : {}) },
       waiting,
       now,
     );
     if (!replaces && waiting.length >= MAX_PENDING_CHANGES) return err({ reason: 'PENDING_CHANGES_FULL', rollout: stored });
     this.#dropExpired(expired);
-    const event: OpsEvent = {
-      type: 'rollout_change_requested',
-      region: change.region,
-      rule: change.rule,
-      changeId: pending.changeId,
-      requestedBy: change.actor,
-      note: pending.note,
-      at: new Date(now).toISOString(),
-    };
+    const event: OpsEvent = { type: 'rollout_change_requested', region: change.region, rule: change.rule, changeId: pending.changeId, requestedBy: change.actor, note: pending.note, at: new Date(now).toISOString() };
     this.ctx.storage.put({ ...this.#pending.entry(pending), ...this.#ops.entries([{ event }], now) });
     if (replaces) this.ctx.storage.delete(this.#pending.key(replaces.changeId));
     this.appendAudit({
@@ -223,14 +208,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   #dropExpired(expired: PendingChange[]): void {
     for (const change of expired) {
       this.ctx.storage.delete(this.#pending.key(change.changeId));
-      this.appendAudit({
-        actor: NOTICE_ACTOR,
-        action: 'rollout.change_expired',
-        target: `rollout/${change.region}`,
-        before: change,
-        after: null,
-        note: `asked by ${change.requestedBy}; nobody approved it within 7 days`,
-      });
+      this.appendAudit({ actor: NOTICE_ACTOR, action: 'rollout.change_expired', target: `rollout/${change.region}`, before: change, after: null, note: `asked by ${change.requestedBy}; nobody approved it within 7 days` });
     }
   }
 
@@ -298,16 +276,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     const found = await this.#waitingChange(changeId, now);
     if (!found.ok) return found;
     const pending = found.value;
-    const event: OpsEvent = {
-      type: 'rollout_change_rejected',
-      region: pending.region,
-      rule: pending.rule,
-      changeId,
-      requestedBy: pending.requestedBy,
-      rejectedBy: actor,
-      note,
-      at: new Date(now).toISOString(),
-    };
+    const event: OpsEvent = { type: 'rollout_change_rejected', region: pending.region, rule: pending.rule, changeId, requestedBy: pending.requestedBy, rejectedBy: actor, note, at: new Date(now).toISOString() };
     this.ctx.storage.delete(this.#pending.key(changeId));
     this.ctx.storage.put(this.#ops.entries([{ event }], now));
     this.appendAudit({ actor, action: 'rollout.change_rejected', target: `rollout/${pending.region}`, before: pending, after: null, note });
@@ -353,16 +322,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   #write(stored: Rollout, next: Pick<Rollout, 'regions' | 'changes'>, audits: AuditInput[], events: OpsEvent[] = []): Rollout {
     const now = Date.now();
     const written: Rollout = { version: stored.version + 1, updatedAt: new Date(now).toISOString(), regions: next.regions, ...(next.changes ? { changes: next.changes } : {}) };
-    this.#stored = this.ctx.storage.put({
-      [ROLLOUT]: written,
-      ...this.#publisher.pendingEntry(ROLLOUT_KEY),
-      ...(events.length > 0
-        ? this.#ops.entries(
-            events.map((event) => ({ event })),
-            now,
-          )
-        : {}),
-    });
+    this.#stored = this.ctx.storage.put({ [ROLLOUT]: written, ...this.#publisher.pendingEntry(ROLLOUT_KEY), ...(events.length > 0 ? this.#ops.entries(events.map((event) => ({ event })), now) : {}) });
     for (const audit of audits) this.appendAudit(audit);
     return written;
   }

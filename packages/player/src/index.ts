@@ -265,7 +265,10 @@ export class Hearth {
    * against the page, which is on another origin when the player is.
    */
   private actionsOf(body: Partial<Problem> | null): Action[] {
-    return (body?.actions ?? []).map((action) => ({ ...action, href: new URL(action.href, this.options.gate).href }));
+    const actions = body?.actions ?? [];
+    // The body was parsed for this refusal alone: its actions are the SDK's to complete in place.
+    for (const action of actions) action.href = new URL(action.href, this.options.gate).href;
+    return actions;
   }
 
   /** One call to the gate's device API, with the token (and a DPoP proof when the device holds a key). */

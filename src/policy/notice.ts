@@ -170,12 +170,14 @@ export interface RegionOutlook {
 }
 
 /**
- * The outlook of `region` (a region with an entry, or `*`) at `now`, from the
- * rollout the gate decides with: an upcoming rule already due is read as in
- * force, exactly as `ruleFor` reads it.
+ * The outlook of `region` at `now`, from the rollout the gate decides with:
+ * an upcoming rule already due is read as in force, exactly as `ruleFor`
+ * reads it. A region with no entry is `*`'s outlook — what `*` does there,
+ * and `*`'s steps ahead, which reach it too.
  */
 export function outlookOf(stored: Rollout, region: string, now: number): RegionOutlook {
   const rollout = settled(stored, now).rollout;
+  if (region !== FALLBACK_REGION && !Object.hasOwn(rollout.regions, region)) return outlookOf(rollout, FALLBACK_REGION, now);
   const applied = ruleFor(rollout, region, now);
   const { rule } = applied;
   const history = rollout.changes && Object.hasOwn(rollout.changes, applied.key) ? rollout.changes[applied.key]! : [];

@@ -22,6 +22,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gate/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the gate does in each region now, what is announced, and what changed (the status page as JSON)
+         * @description Per region with a rule (or an announced one) and for `*` (every other region): the mode and share of accounts in force, since when, every stricter step ahead with the date it applies (`notBefore` for a guarded stage: the earliest), and the last changes with whether they came with notice. Made from the rollout the gate decides with; no token, no account data. Any origin may read it (`Access-Control-Allow-Origin: *`); it may be kept for 60 s. The page for people is `GET /gate/status` (same query).
+         */
+        get: operations["getStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/gate/v1/decision": {
         parameters: {
             query?: never;
@@ -494,6 +514,49 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Status: {
+            /** Format: date-time */
+            generatedAt: string;
+            /** @description The rollout version the answer was made from: the `policyVersion` decisions carry. */
+            policyVersion: number;
+            /** @description Every region with a rule (or an announced one), and `*`, the rule for every other region; with `?region=`, that one. */
+            regions: {
+                [key: string]: {
+                    /**
+                     * @description What the gate does there now (a rule whose guard tripped: `monitor`).
+                     * @enum {string}
+                     */
+                    mode: "off" | "monitor" | "challenge" | "enforce";
+                    /** @description The share of accounts `mode` applies to (under `challenge` and `enforce`; the others watch). */
+                    percent: number;
+                    /** @description When what it does now began, when known. */
+                    since: string | null;
+                    /** @description Every stricter step ahead, in order: a rule waiting out NOTICE_PERIOD, and the stages still ahead of a staged rule. */
+                    upcoming: {
+                        /** @enum {string} */
+                        mode: "off" | "monitor" | "challenge" | "enforce";
+                        percent: number;
+                        /** Format: date-time */
+                        at: string;
+                        /**
+                         * @description A guarded stage: it comes only while its guard reads healthy, so `at` is the earliest it may.
+                         * @constant
+                         */
+                        notBefore?: true;
+                    }[];
+                    /** @description The last changes, newest first: `given` (announced NOTICE_PERIOD ahead), `skipped` (stricter, without notice), `not-needed` (not stricter). */
+                    changes: {
+                        /** Format: date-time */
+                        at: string;
+                        /** @enum {string} */
+                        mode: "off" | "monitor" | "challenge" | "enforce";
+                        percent: number;
+                        /** @enum {string} */
+                        notice: "given" | "skipped" | "not-needed";
+                    }[];
+                };
+            };
+        };
         Decision: {
             /** @enum {string} */
             decision: "allow" | "challenge" | "deny";
@@ -507,9 +570,13 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
                 /** @enum {string} */
                 method: "GET" | "POST";
+                /**
+                 * Format: uri
+                 * @description Absolute, on the origin the request came to (contract §5): a player on another origin follows it as it is.
+                 */
                 href: string;
             }[];
             /** Format: date-time */
@@ -1144,9 +1211,13 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
                 /** @enum {string} */
                 method: "GET" | "POST";
+                /**
+                 * Format: uri
+                 * @description Absolute, on the origin the request came to (contract §5): a player on another origin follows it as it is.
+                 */
                 href: string;
             }[];
             /** Format: date-time */
@@ -1188,9 +1259,13 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
                 /** @enum {string} */
                 method: "GET" | "POST";
+                /**
+                 * Format: uri
+                 * @description Absolute, on the origin the request came to (contract §5): a player on another origin follows it as it is.
+                 */
                 href: string;
             }[];
             /** @enum {string} */
@@ -1239,6 +1314,7 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type Status = components['schemas']['Status'];
 export type Decision = components['schemas']['Decision'];
 export type ChallengeRequest = components['schemas']['ChallengeRequest'];
 export type PrimaryLocationRequest = components['schemas']['PrimaryLocationRequest'];
@@ -1307,6 +1383,42 @@ export interface operations {
             };
             /** @description `MISCONFIGURED`: the gate cannot decide; every binding at fault is named. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStatus: {
+        parameters: {
+            query?: {
+                region?: string;
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status of every region (or of `region`). */
+            200: {
+                headers: {
+                    /** @description `public, max-age=60` */
+                    "Cache-Control"?: string;
+                    /** @description `*` */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description `INVALID_REQUEST`: `region` is not a two-letter country code or `*`, or `lang` is not `en`, `es`, `pt-BR` or `fr`; `field` names it. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

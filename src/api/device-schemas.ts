@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
 import { action, outcome } from '../http/problem-schema';
+import { ruleChange } from '../policy/rule-schema';
 import { CHALLENGE_PURPOSES, DEVICE_TYPES, ID_PATTERN, MODES } from '../vocabulary';
 
 /** Written once beside the types read off them: the rule and its guard (policy), the counts (metrics). */
@@ -184,8 +185,8 @@ const regionStatus = z.object({
   since: isoTime.nullable().meta({ description: 'When what it does now began, when known.' }),
   upcoming: z.array(stepAhead).meta({ description: 'Every stricter step ahead, in order: a rule waiting out NOTICE_PERIOD, and the stages still ahead of a staged rule.' }),
   changes: z
-    .array(z.object({ at: isoTime, mode: z.enum(MODES), percent: z.number().int(), notice: z.enum(['given', 'skipped', 'not-needed']) }))
-    .meta({ description: 'The last changes, newest first: `given` (announced NOTICE_PERIOD ahead), `skipped` (stricter, without notice), `not-needed` (not stricter).' }),
+    .array(ruleChange)
+    .meta({ description: 'The last changes, newest first: `given` (announced ahead: since `announcedAt`), `skipped` (stricter, without notice), `not-needed` (not stricter).' }),
 });
 
 /** `GET /gate/v1/status` and `GET /gate/status`: which region, and (the page) in which language. */

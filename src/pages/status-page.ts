@@ -72,7 +72,12 @@ function aheadSection(outlook: RegionStatus, locale: Locale, words: Words, notic
 }
 
 function changesSection(outlook: RegionStatus, locale: Locale, words: Words, noticePeriodMs: number) {
-  const notice = { given: noticePeriodMs > 0 ? fill(words.given, { period: durationIn(noticePeriodMs, locale) }) : words.givenAhead, skipped: words.skipped, 'not-needed': words.notNeeded };
+  // How far ahead a change was announced: its own record (announcedAt), else — changes recorded before it was kept — today's NOTICE_PERIOD.
+  const given = (change: RegionStatus['changes'][number]) => {
+    const aheadMs = change.announcedAt ? Date.parse(change.at) - Date.parse(change.announcedAt) : noticePeriodMs;
+    return aheadMs > 0 ? fill(words.given, { period: durationIn(aheadMs, locale) }) : words.givenAhead;
+  };
+  const notice = (change: RegionStatus['changes'][number]) => (change.notice === 'given' ? given(change) : change.notice === 'skipped' ? words.skipped : words.notNeeded);
   return html`
 <section class="card" id="changes" aria-labelledby="changes-title">
   <h2 id="changes-title">${words.changesTitle}</h2>
@@ -80,7 +85,7 @@ function changesSection(outlook: RegionStatus, locale: Locale, words: Words, not
     outlook.changes.length > 0
       ? html`<ul class="status-changes">${outlook.changes.map(
           (change) =>
-            html`<li data-notice="${change.notice}" data-mode="${change.mode}" data-percent="${change.percent}">${time(change.at, locale)}: ${what(change, locale)} — <em>${notice[change.notice]}</em></li>`,
+            html`<li data-notice="${change.notice}" data-mode="${change.mode}" data-percent="${change.percent}">${time(change.at, locale)}: ${what(change, locale)} — <em>${notice(change)}</em></li>`,
         )}</ul>`
       : html`<p>${words.changesNone}</p>`
   }

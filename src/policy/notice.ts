@@ -88,11 +88,11 @@ function changedRegions(before: Rollout, after: Rollout, at: number): string[] {
  * `after` with a change recorded for every region whose rule in force
  * differs from `before`'s at `at`, with the notice it came with.
  */
-export function recordChanges(before: Rollout, after: Rollout, at: number, notice: NoticeKind): Rollout {
+export function recordChanges(before: Rollout, after: Rollout, at: number, notice: NoticeKind, announcedAt?: string): Rollout {
   let changes = after.changes;
   for (const region of changedRegions(before, after, at)) {
     const now = doing(ruleFor(after, region, at).rule);
-    changes = withChange(changes, region, { at: iso(at), mode: now.mode, percent: now.percent, notice });
+    changes = withChange(changes, region, { at: iso(at), mode: now.mode, percent: now.percent, notice, ...(announcedAt && notice === 'given' ? { announcedAt } : {}) });
   }
   return changes === after.changes ? after : { ...after, changes };
 }
@@ -118,7 +118,7 @@ export function settled(rollout: Rollout, now: number): { rollout: Rollout; appl
     // Just before its moment the entry still waited: the change recorded is the one its notice announced.
     const { upcoming: _waited, ...waiting } = entry;
     const before = { ...current, regions: { ...current.regions, [region]: waiting } };
-    current = recordChanges(before, { ...current, regions }, at, upcoming.notice ?? 'given');
+    current = recordChanges(before, { ...current, regions }, at, upcoming.notice ?? 'given', upcoming.noticeFrom);
     applied.push({ region, upcoming });
   }
   return { rollout: current, applied };

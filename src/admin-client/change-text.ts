@@ -8,7 +8,6 @@
  */
 import type { PendingChange, Preview, Problem, RolloutRule, UpcomingRule } from '../../generated/admin-api';
 import { visibleText } from './visible-text';
-import { durationMinutes } from './wording';
 import { describeStages } from './rule-text';
 
 /** How a surface writes an instant (the console: the viewer's local time with its offset). */
@@ -28,12 +27,6 @@ export function lengthWords(ms: number): string {
   if (minutes > 0 && minutes % 1440 === 0) return unit(minutes / 1440, 'day');
   if (minutes > 0 && minutes % 60 === 0) return unit(minutes / 60, 'hour');
   return unit(minutes, 'minute');
-}
-
-/** An ISO 8601 duration (`P14D`, `PT1H`) in words; the duration itself when it is not one. */
-export function durationWords(duration: string): string {
-  const minutes = durationMinutes(duration);
-  return minutes === null ? duration : lengthWords(minutes * 60_000);
 }
 
 /**
@@ -85,10 +78,14 @@ export function upcomingWords(upcoming: UpcomingRule, time: TimeWriter): string 
   return `${what} from ${time(upcoming.effectiveAt)}, announced ${time(upcoming.noticeFrom)}${approved}`;
 }
 
-/** How a rule reached the status page, where it is worth saying: `''` when no notice was needed. */
+/**
+ * How a stricter rule reached the status page, in a few words: `without
+ * notice` (skipped, or a NOTICE_PERIOD of zero — the status page says so
+ * too), `after notice`; `''` when it was not stricter.
+ */
 export function noticeWords(notice: RolloutRule['notice']): string {
-  if (notice === 'skipped') return 'applied without notice (audited; the status page says so)';
-  if (notice === 'given') return 'applied after its notice';
+  if (notice === 'skipped') return 'without notice';
+  if (notice === 'given') return 'after notice';
   return '';
 }
 

@@ -44,14 +44,9 @@ export async function consolePage(c: AppContext): Promise<Response> {
   <p class="row"><span id="whoami" class="muted"></span><button type="button" id="signout">Sign out</button></p>
   <p id="console-status" class="status" role="status" aria-live="polite"></p>
 
-  <section class="card console-wide approvals" aria-labelledby="approvals-title">
-    <h2 id="approvals-title" tabindex="-1">Waiting for approval</h2>
-    <p id="approvals-summary" class="muted"></p>
-    <ul id="approvals-list" class="approvals-list"></ul>
-  </section>
-
   <div class="console-columns">
 
+  <div class="console-stack">
   <section class="card" aria-labelledby="metrics-title">
     <h2 id="metrics-title">Decisions by region</h2>
     <form id="metrics-form" class="grid">
@@ -83,6 +78,13 @@ export async function consolePage(c: AppContext): Promise<Response> {
       )}
     </details>
   </section>
+
+  <section class="card approvals" aria-labelledby="approvals-title">
+    <h2 id="approvals-title" tabindex="-1">Waiting for approval</h2>
+    <p id="approvals-summary" class="muted"></p>
+    <ul id="approvals-list" class="approvals-list"></ul>
+  </section>
+  </div>
 
   <section class="card" aria-labelledby="regions-title">
     <h2 id="regions-title">Regions</h2>

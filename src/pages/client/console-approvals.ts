@@ -131,7 +131,7 @@ export function enableApprovalsPanel({ api, status, refusal, changed, admin }: C
     const { changes } = answer.data;
     summary.textContent =
       changes.length === 0
-        ? 'No change waits for a second person. A stricter change (a later mode, or a larger percent under challenge or enforce) waits here until another person approves it.'
+        ? 'No change waits for a second person’s approval.'
         : `${changes.length === 1 ? 'One change waits' : `${changes.length} changes wait`} for a second person, oldest first. Approving applies it; a stricter rule then waits its notice on the public status page.`;
     list.replaceChildren(...changes.map(item));
   }

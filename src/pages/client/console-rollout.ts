@@ -48,14 +48,8 @@ function statusText(rule: RolloutRule): string {
 
 /** The status cell: what the rule is doing, how it came (when worth saying), and the stricter rule on its way. */
 function statusCell(rule: RolloutRule): HTMLTableCellElement {
-  const td = cell(rule.follows ? 'no rule of its own: follows * until its upcoming rule applies' : statusText(rule));
   const notice = rule.follows ? '' : noticeWords(rule.notice);
-  if (notice) {
-    const line = document.createElement('span');
-    line.className = 'notice muted';
-    line.textContent = notice;
-    td.append(line);
-  }
+  const td = cell(rule.follows ? 'no rule of its own: follows * until its upcoming rule applies' : `${statusText(rule)}${notice ? `; ${notice}` : ''}`);
   if (rule.upcoming) {
     const line = document.createElement('span');
     line.className = 'upcoming';

@@ -36,6 +36,7 @@ export const OPTIONS = {
   sub: { type: 'string' },
   ttl: { type: 'string' },
   yes: { type: 'boolean' },
+  'skip-notice': { type: 'boolean' },
   window: { type: 'string' },
   stages: { type: 'string' },
   guard: { type: 'string' },

@@ -4,6 +4,7 @@ import { AUDIT_COMMAND } from './audit.ts';
 import type { Command } from './command-line.ts';
 import { METRICS_COMMAND } from './metrics.ts';
 import { ROLLOUT_COMMANDS } from './rollout.ts';
+import { ROLLOUT_CHANGE_COMMANDS } from './rollout-changes.ts';
 import { ADMIN_TOKEN_COMMAND } from './token.ts';
 
-export const COMMANDS: readonly Command[] = [...ROLLOUT_COMMANDS, METRICS_COMMAND, AUDIT_COMMAND, ...ACCOUNT_COMMANDS, ADMIN_TOKEN_COMMAND];
+export const COMMANDS: readonly Command[] = [...ROLLOUT_COMMANDS, ...ROLLOUT_CHANGE_COMMANDS, METRICS_COMMAND, AUDIT_COMMAND, ...ACCOUNT_COMMANDS, ADMIN_TOKEN_COMMAND];

@@ -10,10 +10,19 @@ import { MODES, regionNeverApplies } from '../../src/vocabulary.ts';
 import { table } from '../text-table.ts';
 import { integer, oneOf, required, UsageError, type Command, type Flags } from './command-line.ts';
 import { GUARD_HELP, STAGES_GRAMMAR, guardFlag, stagesFlag } from './rollout-flags.ts';
+import { changeOutcome } from './rollout-changes.ts';
 
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '-' : `${(rate * 100).toFixed(1)}%`);
 
 function describeStatus(rule: Rollout['regions'][string]): string {
+  const upcoming = rule.upcoming
+    ? `; from ${rule.upcoming.effectiveAt}: ${rule.upcoming.removes ? 'follows *' : `${rule.upcoming.mode} ${rule.upcoming.percent}%`} (announced ${rule.upcoming.noticeFrom})`
+    : '';
+  if (rule.follows) return `follows *${upcoming}`;
+  return describeRuleStatus(rule) + upcoming;
+}
+
+function describeRuleStatus(rule: Rollout['regions'][string]): string {
   if (rule.status === 'tripped') return `TRIPPED ${rule.trippedAt ?? ''} (monitor until resumed)`;
   if (rule.stages && rule.stages.length > 1) {
     const stage = `stage ${(rule.stage ?? 0) + 1}/${rule.stages.length}`;
@@ -74,13 +83,19 @@ export const ROLLOUT_COMMANDS: readonly Command[] = [
   {
     name: 'rollout set',
     args: ['REGION', 'MODE'],
-    usage: 'REGION MODE --note "why" [--percent N] [--fail-closed | --fail-open] [--stages STAGES] [--guard GUARD] [--if-match VERSION] [--yes]',
+    usage: 'REGION MODE --note "why" [--percent N] [--fail-closed | --fail-open] [--stages STAGES] [--guard GUARD] [--if-match VERSION] [--skip-notice] [--yes]',
     summary: `Set a region's rule. REGION: a two-letter country code (PE, CL, …) or * for every region without a rule; MODE: ${MODES.join(', ')}.`,
-    options: ['note', 'percent', 'fail-closed', 'fail-open', 'stages', 'guard', 'if-match', 'yes'],
+    options: ['note', 'percent', 'fail-closed', 'fail-open', 'stages', 'guard', 'if-match', 'skip-notice', 'yes'],
     more: `--percent N        the share of the region's accounts under MODE (0-100, default 100); the others stay under monitor
 --fail-closed      a household read failure answers 503 instead of allowing (default: fail open)
 --if-match VERSION refuse the change if the rollout moved on since you read VERSION (rollout list shows it)
+--skip-notice      a stricter rule applies at once instead of waiting NOTICE_PERIOD on the public status page
+                   (needs the scope rollout:skip-notice; audited, and the status page says it came without notice)
 --yes              set it even when the region can never apply (a code no request carries)
+
+A stricter rule (a later mode in off < monitor < challenge < enforce, or a larger percent) waits: first for a
+second person's approval (ROLLOUT_APPROVAL=stricter: "rollout pending", "rollout approve"), then NOTICE_PERIOD
+on the status page. Anything else applies at once.
 
 ${STAGES_GRAMMAR}
 
@@ -101,10 +116,11 @@ Examples:
       if (flags.guard) rule.guard = guardFlag(flags.guard);
       if (flags['fail-closed']) rule.failOpen = false;
       if (flags['fail-open']) rule.failOpen = true;
+      if (flags['skip-notice']) rule.notice = 'skip';
       const never = regionNeverApplies(region);
       if (never) confirm(`warning: a rule for ${region} can never apply: ${never}.`, 'set it anyway');
       const rollout = await call(() => admin.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag(flags) }, body: rule }));
-      output(rollout, () => `Set ${region} to ${mode}.\n\n${rolloutTable(rollout)}`);
+      output(rollout, () => ('changeId' in rollout ? changeOutcome(region, rollout, '') : `${changeOutcome(region, rollout, `Set ${region} to ${mode}.`)}\n\n${rolloutTable(rollout)}`));
     },
   },
   {
@@ -116,7 +132,9 @@ Examples:
     async run(args, { flags, admin, call, output }) {
       const region = required(args[0], 'REGION').toUpperCase();
       const rollout = await call(() => admin.DELETE('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag(flags) } }));
-      output(rollout, () => `Deleted the rule for ${region}; it now follows *.\n\n${rolloutTable(rollout)}`);
+      output(rollout, () =>
+        'changeId' in rollout ? changeOutcome(region, rollout, '') : `${changeOutcome(region, rollout, `Deleted the rule for ${region}; it now follows *.`)}\n\n${rolloutTable(rollout)}`,
+      );
     },
   },
   {
@@ -133,7 +151,11 @@ Examples:
       if (!current || current.status !== 'tripped') throw new UsageError(`${region} has no tripped rule to resume (rollout list shows each rule's status)`);
       const resumed = resumeBody(current, required(flags.note, '--note "why it is safe to resume": every change is audited'));
       const after = await call(() => admin.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rollout.version) }, body: resumed }));
-      output(after, () => `Resumed ${region}: ${resumed.mode} at ${after.regions[region]?.percent}%, its guard watching again.\n\n${rolloutTable(after)}`);
+      output(after, () =>
+        'changeId' in after
+          ? changeOutcome(region, after, '')
+          : `${changeOutcome(region, after, `Resumed ${region}: ${resumed.mode} at ${after.regions[region]?.percent}%, its guard watching again.`)}\n\n${rolloutTable(after)}`,
+      );
     },
   },
   {
@@ -158,7 +180,10 @@ Examples:
           challenge: formatCount(counts.proposed.challenge),
           deny: formatCount(counts.proposed.deny),
         }));
-        return `${headline}\n${current}\nReplayed since ${preview.since}; nothing was changed.\n\n${table(rows, ['device', 'sessions', 'refused now', 'would refuse', 'challenge', 'deny'])}`;
+        const applies = preview.applies.stricter
+          ? `Stricter than the rule in force: set now, it would apply on ${preview.applies.at}${preview.applies.approval ? ', once a second person approves it' : ''} (after its notice on the public status page).`
+          : 'Not stricter than the rule in force: set now, it would apply at once.';
+        return `${headline}\n${current}\n${applies}\nReplayed since ${preview.since}; nothing was changed.\n\n${table(rows, ['device', 'sessions', 'refused now', 'would refuse', 'challenge', 'deny'])}`;
       });
     },
   },

@@ -4,7 +4,8 @@ import { deviceToken, adminToken } from '../support/tokens';
 import { admin, ALL_SCOPES } from './admin-support';
 
 const adminOperations = operations.filter((operation) => operation.auth === 'admin');
-const samplePath = (path: string) => path.replace('{region}', 'PE').replace('{account}', 'scope-acct').replace('{grantId}', crypto.randomUUID()).replace('{deviceId}', 'scope-device').replace('{changeId}', crypto.randomUUID());
+const samplePath = (path: string) =>
+  path.replace('{region}', 'PE').replace('{account}', 'scope-acct').replace('{grantId}', crypto.randomUUID()).replace('{deviceId}', 'scope-device').replace('{changeId}', crypto.randomUUID());
 
 describe('admin scopes', () => {
   it('covers every admin operation', () => {

@@ -6,7 +6,8 @@
  * second person; A cannot approve it (no button, and the gate's SELF_APPROVAL
  * in words when the console is made to offer one); person B approves it and
  * the regions show the upcoming rule with its date; B rejects another; an
- * outdated change is refused in words; a change without notice says so.
+ * outdated change is refused in words; a change without notice says so; a
+ * staged rule whose later stage goes higher is reviewed as stricter.
  * Axe clean, and readable on a 390 px phone (docs/screenshots/console-approval-390.png,
  * console-upcoming-390.png).
  */
@@ -267,6 +268,21 @@ describe('approving a stricter change in the ops console', () => {
     await page.click('#decision-ok');
     await textOf(page.locator('#console-status')).toBe('Approved: EC is now enforce at 100 % (applied at once, without notice).');
     await textOf(page.locator('#regions tr', { hasText: 'EC' })).toContain('steady; without notice');
+    await context.close();
+  });
+
+  it('counts a stage going higher as stricter in the Review step', async () => {
+    // CO challenges a tenth at once: asked without notice by Alice, approved by Bob.
+    const asked = await admin(tokens.alice, 'PUT', '/admin/v1/rollout/CO', { mode: 'challenge', percent: 10, notice: 'skip', note: 'Colombia: a tenth, now' });
+    expect(asked.status).toBe(202);
+    expect((await admin(tokens.bob, 'POST', `/admin/v1/rollout/changes/${asked.body.changeId}/approve`, {})).status).toBe(200);
+    const { context, page } = await consoleAs(tokens.carol);
+    // The same first stage, then half: stricter, so it waits like any stricter change.
+    await page.fill('#rule-stages', '10:P1D, 50');
+    await page.fill('#rule-percent', '10');
+    await review(page, 'CO', 'challenge', 'Colombia: half after a day');
+    await textOf(page.locator('#confirm-applies')).toContain('Needs a second person’s approval first, then 1 hour on the public status page');
+    await page.click('#confirm button[value=cancel]');
     await context.close();
   });
 });

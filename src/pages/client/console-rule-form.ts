@@ -80,8 +80,10 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
    * sessions, and when it would apply (previews are per region, not for `*`).
    * “Skip the notice” is offered to a holder of rollout:skip-notice when the
    * change is stricter (for `*`, which has no preview, whenever it might be).
+   * A staged rule is stricter when any stage is: when a later stage goes
+   * higher than the first, the gate is asked when that would apply.
    */
-  async function previewOf(region: string, mode: RolloutRule['mode'], percent: number): Promise<PreviewLines> {
+  async function previewOf(region: string, mode: RolloutRule['mode'], percent: number, highest: number): Promise<PreviewLines> {
     const mayskip = admin().scopes.has('rollout:skip-notice');
     if (region === '*')
       return {
@@ -89,14 +91,18 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
         current: 'Preview a region by entering its code instead.',
         applies: (skip) =>
           skip
-            ? 'If this is stricter, it applies at once once any approval it needs is given, without notice: audited, and the public status page says so.'
+            ? 'If this is stricter, it applies without notice as soon as any approval it needs is given: audited, and the public status page says so.'
             : 'If this is stricter, it waits like any other: for a second person’s approval when the gate asks for one, then its notice on the public status page. The answer after Apply says when it applies.',
         offerSkipNotice: mayskip,
       };
     const answer = await api.POST('/admin/v1/rollout/{region}/preview', { params: { path: { region } }, body: { mode, percent } });
     if (!answer.data) return { headline: `No preview: ${refusal(answer)}`, current: '' };
+    let { applies } = answer.data;
+    if (highest > percent) {
+      const staged = await api.POST('/admin/v1/rollout/{region}/preview', { params: { path: { region } }, body: { mode, percent: highest } });
+      if (staged.data) applies = staged.data.applies;
+    }
     const answeredAt = Date.now();
-    const { applies } = answer.data;
     return { ...describePreview(answer.data), applies: (skipNotice) => describeApplies(applies, answeredAt, localTime, { skipNotice }), offerSkipNotice: mayskip && applies.stricter };
   }
 
@@ -140,7 +146,10 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
     if (problems.length > 0) return setStatus(status, 'Nothing changed: see the problems beside the form.', 'bad');
     const percent = body.stages?.[0]?.percent ?? body.percent ?? 100;
     const shape = [describeStages(body.stages), describeGuard(body.guard)].filter(Boolean).join('; ');
-    const ok = await confirm(`Set ${region} to ${mode} for ${percent} % of accounts, failing ${failOpen ? 'open' : 'closed'}, ${shape}? Note: “${note}”.`, await previewOf(region, body.mode, percent));
+    const ok = await confirm(
+      `Set ${region} to ${mode} for ${percent} % of accounts, failing ${failOpen ? 'open' : 'closed'}, ${shape}? Note: “${note}”.`,
+      await previewOf(region, body.mode, percent, Math.max(percent, ...(body.stages ?? []).map((stage) => stage.percent))),
+    );
     if (!ok) return setStatus(status, 'Nothing changed.');
     if (skipNoticeChosen()) body.notice = 'skip';
     const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rollout().version()) }, body });

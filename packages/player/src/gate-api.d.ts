@@ -544,18 +544,24 @@ export interface components {
                          */
                         notBefore?: true;
                     }[];
-                    /** @description The last changes, newest first: `given` (announced NOTICE_PERIOD ahead), `skipped` (stricter, without notice), `not-needed` (not stricter). */
-                    changes: {
-                        /** Format: date-time */
-                        at: string;
-                        /** @enum {string} */
-                        mode: "off" | "monitor" | "challenge" | "enforce";
-                        percent: number;
-                        /** @enum {string} */
-                        notice: "given" | "skipped" | "not-needed";
-                    }[];
+                    /** @description The last changes, newest first: `given` (announced ahead: since `announcedAt`), `skipped` (stricter, without notice), `not-needed` (not stricter). */
+                    changes: components["schemas"]["RuleChange"][];
                 };
             };
+        };
+        RuleChange: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            mode: "off" | "monitor" | "challenge" | "enforce";
+            percent: number;
+            /** @enum {string} */
+            notice: "given" | "skipped" | "not-needed";
+            /**
+             * Format: date-time
+             * @description With notice `given`: when the change went on the status page.
+             */
+            announcedAt?: string;
         };
         Decision: {
             /** @enum {string} */
@@ -779,15 +785,6 @@ export interface components {
             removes?: boolean;
             /** @description Who approved it (ROLLOUT_APPROVAL=stricter). */
             approvedBy?: string;
-        };
-        RuleChange: {
-            /** Format: date-time */
-            at: string;
-            /** @enum {string} */
-            mode: "off" | "monitor" | "challenge" | "enforce";
-            percent: number;
-            /** @enum {string} */
-            notice: "given" | "skipped" | "not-needed";
         };
         PendingChange: {
             changeId: string;
@@ -1315,6 +1312,7 @@ export interface components {
     pathItems: never;
 }
 export type Status = components['schemas']['Status'];
+export type RuleChange = components['schemas']['RuleChange'];
 export type Decision = components['schemas']['Decision'];
 export type ChallengeRequest = components['schemas']['ChallengeRequest'];
 export type PrimaryLocationRequest = components['schemas']['PrimaryLocationRequest'];
@@ -1328,7 +1326,6 @@ export type RolloutRule = components['schemas']['RolloutRule'];
 export type GuardReading = components['schemas']['GuardReading'];
 export type HouseholdCounts = components['schemas']['HouseholdCounts'];
 export type UpcomingRule = components['schemas']['UpcomingRule'];
-export type RuleChange = components['schemas']['RuleChange'];
 export type PendingChange = components['schemas']['PendingChange'];
 export type RolloutRuleInput = components['schemas']['RolloutRuleInput'];
 export type GuardInput = components['schemas']['GuardInput'];
@@ -2385,13 +2382,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The rollout after the change. */
+            /** @description The rollout after the change (a deletion that makes the region stricter, following a stricter *, as its `upcoming` rule with `removes`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Stricter (the region would follow a stricter *), under ROLLOUT_APPROVAL=stricter: nothing changed yet; the change waits for another person’s approval. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChange"];
                 };
             };
             /** @description `INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it. */
@@ -2423,6 +2429,15 @@ export interface operations {
             };
             /** @description `RULE_NOT_FOUND`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PENDING_CHANGES_FULL`. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

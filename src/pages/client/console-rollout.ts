@@ -171,9 +171,10 @@ export function enableRolloutPanel({ api, status, refusal, confirm, changed }: C
     if (answer.response.status === 412) return showReload(refusal(answer));
     if (!answer.data) return setStatus(status, refusal(answer), 'bad');
     // A deletion that makes the region stricter (it would follow a stricter *) waits for a second person like any stricter change.
-    if (answer.response.status === 202) return waiting(answer.data as unknown as PendingChange);
-    show(answer.data);
-    const upcoming = answer.data.regions[region]?.upcoming;
+    if (answer.response.status === 202) return waiting(answer.data as PendingChange);
+    const after = answer.data as Rollout;
+    show(after);
+    const upcoming = after.regions[region]?.upcoming;
     setStatus(status, upcoming ? `${region}: ${upcomingWords(upcoming, localTime)}.` : rule.follows ? `Deleted the upcoming rule for ${region}.` : `Deleted the rule for ${region}.`, 'ok');
     await Promise.all([load(), changed()]);
   }

@@ -123,7 +123,7 @@ describe('metrics spread over four shards', () => {
     // Every session counted once: 2 at setup, 8 refused, 3 allowed at home.
     expect(answer.totals.sessions).toEqual({ allow: 5, challenge: 8, deny: 0 });
     expect(answer.totals.reasons).toMatchObject({ HOUSEHOLD_ESTABLISHED: 2, OUTSIDE_HOUSEHOLD: 8, IN_HOUSEHOLD: 3 });
-    expect(answer.totals.households).toEqual({ treated: 2, refused: 1, sent: 0, verified: 0 });
+    expect(answer.totals.households).toMatchObject({ treated: 2, refused: 1, sent: 0, verified: 0, feedback: { 'live-here': 0 } });
     const steps = answer.series as Json[];
     expect(steps.reduce((sum, step) => sum + step.sessions.challenge, 0)).toBe(8);
     expect(Math.max(...steps.map((step) => step.households.treated))).toBeLessThanOrEqual(2);

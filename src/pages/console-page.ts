@@ -63,7 +63,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <div class="chart-grid">
       <figure class="chart-figure"><figcaption>Sessions by outcome</figcaption><div id="chart-sessions" class="chart"></div></figure>
       <figure class="chart-figure"><figcaption>Share of sessions enforce would refuse</figcaption><div id="chart-would" class="chart"></div></figure>
-      <figure class="chart-figure" id="feedback-figure">
+      <figure class="chart-figure" id="feedback-figure" hidden>
         <figcaption id="feedback-caption">What refused households said when asked why they are where they are</figcaption>
         <table aria-labelledby="feedback-caption"><thead><tr><th scope="col">Said</th><th scope="col">Households</th><th scope="col">Of refused households</th></tr></thead><tbody id="feedback-said"></tbody></table>
       </figure>

@@ -1,7 +1,7 @@
 /**
  * The help page's question after a refusal (contract §8, "Hearing the
  * refused"): "which of these fits you?", the six situations as one tap
- * each, an optional comment, in the person's language — then what happens
+ * each, an optional comment folded under them, in the person's language — then what happens
  * next for the situation chosen, as the gate answers it. Shown only where a
  * refusal offers the `feedback` action (client/help-feedback.ts sends it).
  *
@@ -23,8 +23,11 @@ export function feedbackSection(locale: Locale, offered: boolean) {
   <div class="actions feedback-choices" id="feedback-choices" role="group" aria-labelledby="feedback-title" aria-describedby="feedback-hint">
     ${choices.map(({ situation, label }) => html`<button type="button" data-situation="${situation}">${label}</button>`)}
   </div>
-  <label for="feedback-comment">${commentLabel}</label>
-  <textarea id="feedback-comment" name="comment" rows="2" maxlength="${FEEDBACK_COMMENT_MAX}"></textarea>
+  <details class="feedback-more" id="feedback-more">
+    <summary>${commentLabel}</summary>
+    <label for="feedback-comment" class="visually-hidden">${commentLabel}</label>
+    <textarea id="feedback-comment" name="comment" rows="2" maxlength="${FEEDBACK_COMMENT_MAX}"></textarea>
+  </details>
   <p id="feedback-status" class="status" role="status" aria-live="polite" tabindex="-1"></p>
 </section>`;
 }

@@ -196,8 +196,10 @@ describe('the help page', () => {
         expect(await page.locator('#meanings dl').first().isVisible()).toBe(false);
         const height = await page.evaluate(() => document.documentElement.scrollHeight);
         // (A signed-in device also has "Your devices" folded to one line, about 130 px on a TV, and a device refused outside
-        // the household "Away for a long time?" folded to one more.)
-        expect(height).toBeLessThan(size === 'phone' ? 2_600 : 3_400);
+        // the household "Away for a long time?" folded to one more. Refused outside the household, the question of contract
+        // §8 is open under the decision — six answers, one tap each, about 700 px at either size — since no tap may be
+        // hidden behind another.)
+        expect(height).toBeLessThan(size === 'phone' ? 3_300 : 4_100);
         // Contact support links to SUPPORT_URL.
         expect(await page.locator('#support-link').getAttribute('href')).toBe(SUPPORT_URL);
         expect(await accessibilityProblems(page)).toEqual([]);

@@ -126,6 +126,8 @@ describe('the question on the help page', () => {
     const { account, phone } = await household();
     const page = await helpPage(phone, 'fr-CA', 'tv');
     await textOf(page.locator('#feedback-title')).toBe('Laquelle de ces situations est la vôtre ?');
+    // The comment is folded under the choices: one tap answers without it.
+    await page.click('#feedback-more > summary');
     await page.fill('#feedback-comment', 'Je vis ici depuis mars');
     await page.click('#feedback-choices button[data-situation="live-here"]');
     await textOf(page.locator('#feedback-status')).toMatch(/^Merci, c’est pris en compte\. Si c’est votre domicile/);

@@ -344,7 +344,7 @@ describe('ops CLI against a running gate', () => {
       expect(backwards.stderr).toContain('"refusal>=0.1" needs refusal<= or refusal<');
       const unknown = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'errors<0.1,window=PT5M', '--note', 'x']);
       expect(unknown.code).toBe(2);
-      expect(unknown.stderr).toContain('refusal<=RATE, verify>=RATE, households>=N, window=DURATION');
+      expect(unknown.stderr).toContain('refusal<=RATE, verify>=RATE, livehere<=RATE, households>=N, window=DURATION');
       expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'households>=many,refusal<0.1,window=PT5M', '--note', 'x'])).stderr).toContain('needs a number');
       expect((await asAdmin(['rollout', 'delete', 'EC'])).code).toBe(0);
     },

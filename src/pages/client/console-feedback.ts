@@ -17,11 +17,9 @@ import { row } from './console-cells';
 export function showFeedbackSaid(households: Counts['households']): void {
   const said = households.feedback;
   const answered = FEEDBACK_SITUATIONS.filter((situation) => (said?.[situation] ?? 0) > 0);
-  $('feedback-said').replaceChildren(
-    ...(answered.length > 0
-      ? answered.map((situation) => row([situation, formatCount(said![situation]), percentOf(said![situation], households.refused)]))
-      : [row(['(no answer yet: refused viewers are asked after every refusal)'])]),
-  );
+  // Shown once someone answered, like the guard's chart once there is a guard: the charts keep their places until then.
+  $('feedback-figure').hidden = answered.length === 0;
+  $('feedback-said').replaceChildren(...answered.map((situation) => row([situation, formatCount(said![situation]), percentOf(said![situation], households.refused)])));
 }
 
 /** The words of the summary line: `12 said they live here (4.0% of refused), 30 travelling…`, or '' with no answer. */

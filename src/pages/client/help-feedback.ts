@@ -23,8 +23,7 @@ export function enableFeedback(): void {
       if (answer?.status === 201) {
         // Answered: the choices and the comment go; what happens next stays, read out and focused.
         choices.hidden = true;
-        comment.hidden = true;
-        section.querySelector('label[for="feedback-comment"]')?.setAttribute('hidden', '');
+        (document.getElementById('feedback-more') as HTMLElement).hidden = true;
         setStatus(status, answer.body.message, 'ok');
       } else {
         for (const other of buttons) other.disabled = false;

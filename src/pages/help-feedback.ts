@@ -15,12 +15,12 @@ import { FEEDBACK_COMMENT_MAX } from '../api/feedback-schemas';
 /** The question's card, or nothing when the device was not refused in a way the question fits. */
 export function feedbackSection(locale: Locale, offered: boolean) {
   if (!offered) return '';
-  const { question, hint, commentLabel, choices } = feedbackQuestion(locale);
+  // The question and its answers only: the page is long already, and the answer says what happens next.
+  const { question, commentLabel, choices } = feedbackQuestion(locale);
   return html`
 <section class="card help-feedback" id="feedback" aria-labelledby="feedback-title" data-failed="${feedbackWords(locale).failed}">
   <h2 id="feedback-title">${question}</h2>
-  <p id="feedback-hint">${hint}</p>
-  <div class="actions feedback-choices" id="feedback-choices" role="group" aria-labelledby="feedback-title" aria-describedby="feedback-hint">
+  <div class="actions feedback-choices" id="feedback-choices" role="group" aria-labelledby="feedback-title">
     ${choices.map(({ situation, label }) => html`<button type="button" data-situation="${situation}">${label}</button>`)}
   </div>
   <details class="feedback-more" id="feedback-more">

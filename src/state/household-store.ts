@@ -332,8 +332,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /** Signs a device out on the authority the edge found (household-codes.ts). */
-  signOut(accountId: string, input: SignOutInput): Promise<SignOutResult> {
+  signOutDevice(accountId: string, input: SignOutInput): Promise<SignOutResult> {
     return this.#codes.signOut(accountId, input);
+  }
+
+  /** v1.3's sign-out, kept for a Worker of the release before during a deployment (CONTRIBUTING.md, "One step of compatibility"). */
+  signOut(deviceId: string, limits: HouseholdLimits): Promise<SignOutResult> {
+    return this.#codes.signOutAsBefore(deviceId, limits);
   }
 
   /** Adds a support grant, audited with the change. */

@@ -12,7 +12,7 @@ import { MODES } from '../vocabulary';
 
 export const outcome = z.enum(['allow', 'challenge', 'deny']);
 
-export const action = z.object({ id: z.enum(['verify', 'extra-member', 'primary-location', 'decision', 'help']), method: z.enum(['GET', 'POST']), href: z.string() });
+export const action = z.object({ id: z.enum(['verify', 'extra-member', 'primary-location', 'decision', 'help', 'feedback']), method: z.enum(['GET', 'POST']), href: z.string() });
 
 export const problem = z
   .object({

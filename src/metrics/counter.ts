@@ -24,7 +24,7 @@ import {
   type TallyRecord,
 } from './tally';
 import type { HouseholdHash } from './household-sketch';
-import type { Mode } from '../vocabulary';
+import type { FeedbackSituation, Mode } from '../vocabulary';
 import type { Rollout } from '../policy/rollout';
 
 export interface MinuteCounts {
@@ -102,6 +102,11 @@ export class DecisionCounter {
   /** Counts one step of the verification funnel, under rollout `policyVersion`. */
   countFunnel(region: string, now: number, event: FunnelEvent, mode: Mode | null, household: HouseholdHash | null = null, policyVersion?: number): void {
     this.#tally(region, now, policyVersion).countFunnel(event, mode, household);
+  }
+
+  /** Counts one answer of a refused household's device to contract §8's question, under rollout `policyVersion`. */
+  countFeedback(region: string, now: number, situation: FeedbackSituation, household: HouseholdHash, policyVersion?: number): void {
+    this.#tally(region, now, policyVersion).countFeedback(situation, household);
   }
 
   /** Makes sure a flush is coming within the interval; the flush runs inside `waitUntil`. */

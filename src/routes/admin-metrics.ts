@@ -14,7 +14,8 @@ import { countsOf, emptyCounts, replayCells, type Counts } from '../metrics/tall
 import { ruleFor } from '../policy/rollout';
 import { isStricter } from '../policy/notice';
 import { controlStore } from '../state/control-store';
-import { HOURS_KEPT_MS, MINUTES_KEPT_MS, shardedCountSeries, shardedRecord, shardsHaveCounts, type Resolution } from '../state/region-metrics';
+import { HOURS_KEPT_MS, MINUTES_KEPT_MS, type Resolution } from '../state/metric-rows';
+import { shardedCountSeries, shardedRecord, shardsHaveCounts } from '../state/region-metrics-shards';
 import { MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 import { err, ok, type Result } from '../result';
 import { refusalProblem } from './refusal';

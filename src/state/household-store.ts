@@ -41,6 +41,7 @@ import { ChallengeBook } from './challenge-book';
 import { controlStore, type ControlStore } from './control-store';
 import { HouseholdEvents, type EventContext, type HouseholdEventRecord } from './household-events';
 import { ProofLedger } from './proof-ledger';
+import { HouseholdFeedback, type FeedbackEntry, type FeedbackRefusal } from './household-feedback';
 import { PROOF_JTI_TTL_MS } from '../identity/device-proof';
 import { HouseholdCodes } from './household-codes';
 import type {
@@ -102,6 +103,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   readonly #publisher: KvPublisher;
   readonly #events: HouseholdEvents;
   readonly #proofs: ProofLedger;
+  readonly #feedback: HouseholdFeedback;
   readonly #codes: HouseholdCodes;
   readonly #outbox: Outbox<AuditDelivery>;
   readonly #challenges: ChallengeBook;
@@ -129,6 +131,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#challenges = new ChallengeBook(ctx.storage);
     this.#events = new HouseholdEvents(ctx.storage, () => this.#codeWebhook());
     this.#proofs = new ProofLedger(ctx.storage.sql, () => this.#schema.ensure());
+    this.#feedback = new HouseholdFeedback(ctx.storage.sql, () => this.#schema.ensure());
     this.#codes = new HouseholdCodes(this.#challenges, {
       household: () => this.household(),
       save: (household, audit, extra) => this.save(household, audit, extra),
@@ -245,6 +248,19 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const device = (await this.household())?.devices.get(deviceId);
     if (!device || device.keyThumbprint === null) return;
     await this.#saveEvents(accountId, [{ event: 'device_key_refused', deviceId, deviceType: device.type }], context, now);
+  }
+
+  /** Keeps a refused device's answer to contract §8's question for `keptMs` (household-feedback.ts); the alarm lets it go then. */
+  async addFeedback(entry: Omit<FeedbackEntry, 'feedbackId'>, keptMs: number): Promise<Result<FeedbackEntry, FeedbackRefusal>> {
+    const added = this.#feedback.add(entry, keptMs);
+    const expiry = this.#feedback.nextExpiry();
+    if (expiry !== null) await wakeBy(this.ctx.storage, expiry);
+    return added;
+  }
+
+  /** The answers kept (the last TRUST_WINDOW's), newest first (support's account summary). */
+  async recentFeedback(now = Date.now()): Promise<FeedbackEntry[]> {
+    return this.#feedback.recent(now);
   }
 
   /** The account's recent household events, newest first (support's account summary). */
@@ -425,6 +441,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     this.#floor = floor;
     this.#formerNetworks = [];
     if (!this.#schemaEmpty()) this.#proofs.clear();
+    this.#feedback.clear();
     this.#events.forget();
     await this.afterChange(now);
     // After the erase has landed, so a slow network object never holds it up.
@@ -516,6 +533,9 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       }
     }
     if (!this.#schemaEmpty()) this.#proofs.prune(now);
+    this.#feedback.prune(now);
+    const feedbackExpiry = this.#feedback.nextExpiry();
+    if (feedbackExpiry !== null) await wakeBy(this.ctx.storage, feedbackExpiry);
     await this.afterChange(now, true);
   }
 

@@ -11,6 +11,7 @@ import { callApi, enableRemoteNavigation, fill } from './common';
 import { askForCode, served, ui, until } from './help-code';
 import { enableYourDevices } from './help-devices';
 import { enableLongStays } from './help-long-stays';
+import { enableFeedback } from './help-feedback';
 
 const status = document.getElementById('status-line') as HTMLElement;
 
@@ -46,5 +47,6 @@ window.addEventListener('hashchange', openGlossaryAtHash);
 
 enableYourDevices();
 enableLongStays(status);
+enableFeedback();
 enableRemoteNavigation();
 document.querySelector<HTMLElement>('.actions button, .actions a')?.focus();

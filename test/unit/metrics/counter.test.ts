@@ -116,7 +116,7 @@ describe('DecisionCounter', () => {
     await counter.flush();
     const minutes = delivered.flatMap((d) => d.minutes);
     const households = mergeHouseholds({}, minutes[0]!.households!);
-    expect(householdCounts(households)).toEqual({ treated: 2, refused: 1, sent: 1, verified: 1 });
+    expect(householdCounts(households)).toMatchObject({ treated: 2, refused: 1, sent: 1, verified: 1 });
     expect(countsOf(minutes[0]!.record).sessions.challenge).toBe(31);
   });
 
@@ -153,8 +153,8 @@ describe('DecisionCounter', () => {
       [minute, 11],
       [minute, 12],
     ]);
-    expect(householdCounts(mergeHouseholds({}, minutes[0]!.households!))).toEqual({ treated: 1, refused: 1, sent: 0, verified: 0 });
-    expect(householdCounts(mergeHouseholds({}, minutes[1]!.households!))).toEqual({ treated: 2, refused: 2, sent: 1, verified: 0 });
+    expect(householdCounts(mergeHouseholds({}, minutes[0]!.households!))).toMatchObject({ treated: 1, refused: 1, sent: 0, verified: 0 });
+    expect(householdCounts(mergeHouseholds({}, minutes[1]!.households!))).toMatchObject({ treated: 2, refused: 2, sent: 1, verified: 0 });
     // Every answer is still counted once.
     const sessions = minutes.reduce((n, m) => n + countsOf(m.record).sessions.challenge, 0);
     expect(sessions).toBe(3);

@@ -26,6 +26,7 @@ import {
 import type { HouseholdHash } from './household-sketch';
 import type { FeedbackSituation, Mode } from '../vocabulary';
 import type { Rollout } from '../policy/rollout';
+import { logged } from '../version';
 
 export interface MinuteCounts {
   /** Start of the minute, ms since the epoch. */
@@ -161,7 +162,7 @@ export class DecisionCounter {
         } catch (error) {
           const kept = [...minutes.values()].filter(({ minute }) => minute > this.#lastFlushAt - OWED_MINUTES_KEPT * MS_PER_MINUTE);
           console.error(
-            JSON.stringify({ event: 'metrics_flush_failed', region, minutesKept: kept.length, minutesDropped: minutes.size - kept.length, error: error instanceof Error ? error.name : 'unknown' }),
+            logged({ event: 'metrics_flush_failed', region, minutesKept: kept.length, minutesDropped: minutes.size - kept.length, error: error instanceof Error ? error.name : 'unknown' }),
           );
           const owed = this.#owed.get(region) ?? new Map<string, OwedMinute>();
           for (const minute of kept) owe(owed, minute);

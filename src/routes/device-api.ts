@@ -43,6 +43,7 @@ import { signOutAuthority } from '../household/authority';
 import { codeMessageText } from '../messages/code-messages';
 import { awayAccessCodeRequest, secondHomeCodeRequest } from './household-homes';
 import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../challenges/code-allowance';
+import { logged } from '../version';
 
 /**
  * An `access` code: only for a device the gate would challenge here (an
@@ -252,7 +253,7 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
     }),
   );
   if (!result.ok) return result.error.reason === 'VERIFICATION_REQUIRED' ? notThisCode() : refusalProblem(c, result.error);
-  console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
+  console.log(logged({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
   return c.json({ household: householdView(result.value.household) } satisfies z.input<typeof householdNetworks>, 200, { 'Cache-Control': 'no-store' });
 }
 
@@ -319,6 +320,6 @@ export async function signOutDevice(c: AppContext, { device, params, body }: Han
     const refused = result.error;
     return refusalProblem(c, refused.reason === 'VERIFICATION_REQUIRED' ? { reason: 'VERIFICATION_REQUIRED', detail: HOW_TO_GET_A_SIGN_OUT_CODE(params.deviceId) } : refused);
   }
-  console.log(JSON.stringify({ event: 'device_signed_out', requestId: c.get('requestId'), by: authority.value }));
+  console.log(logged({ event: 'device_signed_out', requestId: c.get('requestId'), by: authority.value }));
   return c.body(null, 204);
 }

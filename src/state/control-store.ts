@@ -28,6 +28,7 @@ import { RolloutWrites, type ControlStoreEnv, type OpsDelivery } from './rollout
 import { regionMetrics } from './region-metrics';
 import { CONTROL_MIGRATIONS, SqlSchema } from './sql-schema';
 import { err, ok } from '../result';
+import { logged, noteVersion } from '../version';
 
 /** The actor of every change a rule makes by itself. */
 export const GUARD_ACTOR = 'hearth-guard';
@@ -66,6 +67,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
 
   constructor(ctx: DurableObjectState, env: ControlStoreEnv) {
     super(ctx, env);
+    noteVersion(env);
     this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV, () => this.rollout());
     this.#auditLog = new AuditLog(ctx.storage.sql);
     this.#ops = new Outbox<OpsDelivery>(ctx.storage, {
@@ -74,7 +76,18 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       giveUpAfterMs: OPS_EVENT_GIVE_UP_MS,
       deliverOne: (delivery) => deliverOpsEvent(this.#opsTarget(), delivery.event, Date.now()),
     });
-    const deps = { env, publisher: this.#publisher, ops: this.#ops, pending: new PendingChanges(ctx.storage), retries: this.#retries, appendAudit: (entry: AuditInput) => this.appendAudit(entry) };
+    // The bindings as the object holds them now (a test swaps one for a moment), not as they were at construction.
+    const bindings = () => this.env;
+    const deps = {
+      get env() {
+        return bindings();
+      },
+      publisher: this.#publisher,
+      ops: this.#ops,
+      pending: new PendingChanges(ctx.storage),
+      retries: this.#retries,
+      appendAudit: (entry: AuditInput) => this.appendAudit(entry),
+    };
     this.#writes = new RolloutWrites(ctx.storage, deps);
     this.#approvals = new RolloutApprovals(ctx.storage, this.#writes, deps);
     // The audit log and the metrics regions (storage-schema.md): only the steps the stored version lacks.
@@ -195,7 +208,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
         [{ actor: GUARD_ACTOR, action: 'rollout.guard_tripped', target: `rollout/${region}`, before: still, after, note }],
         [{ type: 'rollout_guard_tripped', region, rule: after, reading, at: new Date(now).toISOString() }],
       );
-      console.log(JSON.stringify({ event: 'rollout_guard_tripped', region, cause: reading.cause, households: reading.households }));
+      console.log(logged({ event: 'rollout_guard_tripped', region, cause: reading.cause, households: reading.households }));
       await this.#writes.afterWrite([region], current, next, now, false);
       return true;
     }
@@ -279,7 +292,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       } catch (error) {
         // Backs off: a rule that throws every time must not wake the object again at once.
         const { attempt, retryAt: next } = this.#retries.failed(region, now);
-        console.error(JSON.stringify({ event: 'rollout_tend_failed', region, attempt, retryInMs: next - now, error: error instanceof Error ? error.name : 'unknown' }));
+        console.error(logged({ event: 'rollout_tend_failed', region, attempt, retryInMs: next - now, error: error instanceof Error ? error.name : 'unknown' }));
       }
     }
     await this.#writes.schedule(now);

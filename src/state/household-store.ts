@@ -72,6 +72,7 @@ import { accountErased, awayAccessEnded, extraMemberAdded, extraMemberRemoved, g
 import { endAwayAccess } from '../household/away-access';
 import { MS_PER_SECOND } from '../time';
 import { err, ok, type Ok, type Result } from '../result';
+import { logged, noteVersion } from '../version';
 
 const HOUSEHOLD = 'household';
 /** After an erase, the floor against the account's older tokens (household/erase-floor.ts); nothing else is kept. */
@@ -111,6 +112,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
+    noteVersion(env);
     // An account nothing is known of is left without storage until its first write, which lays the schema out (storage-schema.md).
     this.#schema = new SqlSchema(ctx.storage, HOUSEHOLD_MIGRATIONS);
     ctx.blockConcurrencyWhile(async () => {
@@ -307,7 +309,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     try {
       return { networkId, holderId, households: await networkSharing(this.env, networkId).hold(holderId, limits.trustWindowMs) };
     } catch (error) {
-      console.error(JSON.stringify({ event: 'network_sharing_unavailable', error: error instanceof Error ? error.name : 'unknown' }));
+      console.error(logged({ event: 'network_sharing_unavailable', error: error instanceof Error ? error.name : 'unknown' }));
       return null;
     }
   }
@@ -460,7 +462,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     for (const network of former) holders.set(network.holderId, network.networkId);
     for (const network of household?.homeNetworks ?? []) if (network.holderId !== undefined) holders.set(network.holderId, network.networkId);
     const results = await Promise.allSettled([...holders].map(([holderId, networkId]) => networkSharing(this.env, networkId).release(holderId)));
-    if (results.some((result) => result.status === 'rejected')) console.error(JSON.stringify({ event: 'network_sharing_release_failed' }));
+    if (results.some((result) => result.status === 'rejected')) console.error(logged({ event: 'network_sharing_release_failed' }));
   }
 
   /**

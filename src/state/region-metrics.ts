@@ -62,6 +62,7 @@ import { regionObjectName } from './object-names';
 import { METRICS_MIGRATIONS, SqlSchema } from './sql-schema';
 import { GuardWindows, type GuardCost } from './guard-window';
 import { estimated, hourOf, HOURS_KEPT_MS, MetricRows, MINUTES_KEPT_MS, ROLLUP_DELAY_MS, type CountSeries, type Resolution, type SketchSeries, type StepCounts } from './metric-rows';
+import { logged, noteVersion } from '../version';
 
 export { HOURS_KEPT_MS, MINUTES_KEPT_MS, ROLLUP_DELAY_MS, type CountSeries, type Resolution, type SketchSeries, type StepCounts } from './metric-rows';
 
@@ -92,6 +93,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
 
   constructor(ctx: DurableObjectState, env: RegionMetricsEnv) {
     super(ctx, env);
+    noteVersion(env);
     ctx.blockConcurrencyWhile(async () => {
       // Counts by minute and hour, and the marks (storage-schema.md): only the steps the stored version lacks.
       new SqlSchema(ctx.storage, METRICS_MIGRATIONS).open();
@@ -181,7 +183,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     if (this.#guard) {
       // The counts are stored: a failed reading is logged, not thrown (the isolate would send them again), and read again within a minute.
       const rollout = await this.#guardAfterCounts(region, this.#guard).catch((error: unknown) => {
-        console.error(JSON.stringify({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' }));
+        console.error(logged({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' }));
         return null;
       });
       if (rollout) return { rowsWritten, rollout };
@@ -200,7 +202,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     this.#guardCheck ??= new PacedCheck<Rollout>(
       flushIntervalMs,
       () => (this.#shard === 0 ? this.#checkAllShards(region) : regionMetrics(this.env, region, 0).guardCheck(region)),
-      (error) => console.error(JSON.stringify({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' })),
+      (error) => console.error(logged({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' })),
     );
     return this.#guardCheck.request();
   }
@@ -291,7 +293,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       }
       const retryInMs = this.#forgetBackoff.delayMs();
       this.#forgetBackoff.failed();
-      console.error(JSON.stringify({ event: 'metrics_region_forget_failed', region, attempt: this.#forgetBackoff.failures, retryInMs, error: error instanceof Error ? error.name : 'unknown' }));
+      console.error(logged({ event: 'metrics_region_forget_failed', region, attempt: this.#forgetBackoff.failures, retryInMs, error: error instanceof Error ? error.name : 'unknown' }));
       await wakeBy(this.ctx.storage, Date.now() + retryInMs);
     }
   }

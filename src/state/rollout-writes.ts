@@ -21,6 +21,7 @@ import type { Outbox } from './outbox';
 import { PendingChanges } from './pending-changes';
 import { regionMetrics, type RegionMetrics } from './region-metrics';
 import type { ConfigBindings } from '../config/config';
+import { logged } from '../version';
 
 const ROLLOUT = 'rollout';
 /** Guards are read at least this often. */
@@ -143,7 +144,7 @@ export class RolloutWrites {
       const at = is?.updatedAt ? Date.parse(is.updatedAt) : now;
       const setBy = fromRule ? { at, ...(at === now ? { version: after.version } : {}) } : undefined;
       await this.markGuard(region, guard, setBy).catch((error: unknown) => {
-        console.error(JSON.stringify({ event: 'rollout_guard_mark_failed', region, error: error instanceof Error ? error.name : 'unknown' }));
+        console.error(logged({ event: 'rollout_guard_mark_failed', region, error: error instanceof Error ? error.name : 'unknown' }));
       });
     }
     await this.deps.publisher.publish(now);

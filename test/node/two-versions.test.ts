@@ -133,10 +133,9 @@ async function scenario(gate: LocalWorker): Promise<string[]> {
   const listed = async () =>
     ((await deviceCall(tvToken, home(10), 'GET', '/gate/v1/household/devices')).body.devices ?? [])
       .map((d: { deviceId: string; status: string }) => `${d.deviceId} ${d.status}`)
-      .sort()
+      .toSorted()
       .join(', ');
   answers.push(`household lists: ${await listed()}`);
-  // A token minted a second later than the phone's, so the sign-out's second cannot cover the TV's next calls.
   const signedOut = await deviceCall(phoneToken, home(11), 'DELETE', '/gate/v1/household/devices/phone');
   answers.push(`phone signs itself out: ${signedOut.status}`);
   answers.push(`phone after its sign-out: ${decision(await deviceCall(phoneToken, home(11)))}`);

@@ -34,6 +34,7 @@ const ANSWERS = [
   'guard: 3 households treated, 3 refused',
   'rule: tripped',
   'region after the trip: monitor',
+  'metrics: sessions allow 8, challenge 3, deny 1',
   'account erased: 204',
   'tv after the erase: 401 deny DEVICE_REVOKED',
   'support after the erase: 404 ACCOUNT_NOT_FOUND',
@@ -151,6 +152,10 @@ async function scenario(gate: LocalWorker): Promise<string[]> {
   answers.push(`guard: ${households.treated} households treated, ${households.refused} refused`);
   answers.push(`rule: ${tripped.status}`);
   answers.push(`region after the trip: ${(await device(`${account}-after`, 'phone', 'mobile', away)).body.mode}`);
+
+  // The counts the front flushed to the region's objects, read back through the front.
+  const totals = (await adminCall('GET', `/admin/v1/metrics?region=${REGION}`)).body.regions?.[REGION]?.totals?.sessions ?? {};
+  answers.push(`metrics: sessions allow ${totals.allow}, challenge ${totals.challenge}, deny ${totals.deny}`);
 
   // An erase.
   answers.push(`account erased: ${(await adminCall('DELETE', `/admin/v1/accounts/${account}`)).status}`);

@@ -230,9 +230,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   /** The webhook of ops events, or null (development: logged instead). */
   #opsTarget(): NotifyTarget | null {
     const parsed = parseConfig(this.env);
-    if (!parsed.ok || !parsed.value.opsNotifyUrl) return null;
-    const key = parsed.value.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined);
-    return key ? { url: parsed.value.opsNotifyUrl, signingKey: key, timeoutMs: parsed.value.notifyTimeoutMs } : null;
+    return parsed.ok ? parsed.value.opsNotify : null;
   }
 
   /**

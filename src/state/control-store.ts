@@ -11,7 +11,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { deliverOpsEvent, type NotifyTarget } from '../challenges/notify';
-import { parseConfig, rolloutSettingsOf } from '../config/config';
+import { metricsSettingsOf, parseConfig, rolloutSettingsOf } from '../config/config';
 import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
 import { planRuleChange, recordChanges, settled } from '../policy/notice';
 import { advanced, guarded, nextAdvance, stageNote, tripNote, tripped } from '../policy/staged-rule';
@@ -26,6 +26,7 @@ import { PendingChanges, type PendingChange } from './pending-changes';
 import { RolloutApprovals, type ChangeDecision, type RolloutChange, type RuleChange } from './rollout-approvals';
 import { RolloutWrites, type ControlStoreEnv, type OpsDelivery } from './rollout-writes';
 import { regionMetrics } from './region-metrics';
+import { lacksMethod } from './release-before';
 import { CONTROL_MIGRATIONS, SqlSchema } from './sql-schema';
 import { err, ok } from '../result';
 import { logged, noteVersion } from '../version';
@@ -173,6 +174,26 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     return changed ? this.rollout() : null;
   }
 
+  /** Regions whose every shard was found holding the mark of the rule set at this moment (asked once per rule and object). */
+  readonly #marked = new Map<string, number>();
+
+  /** The shards of `region` but 0 (whose reading says) that do not hold the guard from `setAt` on. */
+  async #shardsBehind(region: string, setAt: number): Promise<number[]> {
+    const { shards } = metricsSettingsOf(this.env);
+    if (shards === 1 || this.#marked.get(region) === setAt) return [];
+    const marks = await Promise.all(
+      Array.from({ length: shards - 1 }, (_, n) =>
+        regionMetrics(this.env, region, n + 1)
+          .guardMark()
+          // A shard of the release before has no guardMark (CONTRIBUTING.md, "One step of compatibility"): not known, not resent.
+          .catch((error: unknown) => (lacksMethod(error, 'guardMark') ? null : Promise.reject(error))),
+      ),
+    );
+    const behind = marks.flatMap((mark, n) => (mark === null || (mark.guarded && mark.at !== null && mark.at >= setAt) ? [] : [n + 1]));
+    if (behind.length === 0) this.#marked.set(region, setAt);
+    return behind;
+  }
+
   /**
    * Reads a region's guard (tripping the rule if it is unhealthy) and, when
    * `advance`, moves it to its next stage if one is due and the guard is
@@ -193,6 +214,15 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     if (reading && setAt !== null && Date.parse(reading.since) < setAt) {
       if (now >= setAt + MARK_GRACE_MS) await this.#writes.markGuard(region, rule.guard!, { at: setAt });
       return false;
+    }
+    // Shard 0's reading says nothing of the other shards' marks: one whose setGuard failed alone is found and sent it
+    // again — that shard only, so the others keep the first minute they counted under the rule.
+    if (reading && setAt !== null && now >= setAt + MARK_GRACE_MS) {
+      const behind = await this.#shardsBehind(region, setAt);
+      if (behind.length > 0) {
+        await Promise.all(behind.map((shard) => regionMetrics(this.env, region, shard).setGuard(rule.guard!, { at: setAt })));
+        return false;
+      }
     }
     const current = await this.rollout();
     const still = Object.hasOwn(current.regions, region) ? current.regions[region] : undefined;

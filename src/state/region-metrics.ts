@@ -140,6 +140,14 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   }
 
   /**
+   * Which guard this shard holds and from when it reads (v1.4): the ControlStore asks every shard after a
+   * person's change, so a mark that failed on one shard only is sent again (#tendRegion).
+   */
+  guardMark(): { guarded: boolean; at: number | null } {
+    return { guarded: this.#guard !== null, at: this.#windows.markedAt };
+  }
+
+  /**
    * Adds an isolate's counts for `region` (this object being its shard
    * `shard`); returns the storage rows it wrote, and — when the region's
    * guard read them and tripped — the rules now in force, for the isolate to

@@ -4,7 +4,9 @@
  * (one tap, then what happens next for that situation, axe clean at phone
  * and TV size), and through the player SDK in a page on another origin (the
  * `question` event in the page's language, the `feedback()` tap counted and
- * answered). Screenshots in test-artifacts/screenshots.
+ * answered), and in the ops console (what refused households said beside
+ * the refusal chart, the guard's live-here field, an account's answers).
+ * Screenshots in test-artifacts/screenshots.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -165,6 +167,64 @@ describe('the question through the player SDK on another origin', () => {
     const given = await page.evaluate(() => (window as unknown as { answer: (situation: string, comment?: string) => Promise<Json> }).answer('posted-away', 'Missão de paz'));
     expect(given).toMatchObject({ situation: 'posted-away', message: expect.stringMatching(/^Obrigado, foi registrado\. Para um destacamento/) });
     expect((await summaryOf(account)).feedback).toMatchObject([{ situation: 'posted-away', comment: 'Missão de paz', requestId: seen.refusals[0]!.requestId }]);
+    await context.close();
+  });
+});
+
+describe('the console hears the refused', () => {
+  it('shows what refused households said beside the refusal chart, takes a guard’s live-here share, and lists an account’s answers with their comments', async () => {
+    const first = await household();
+    const second = await household();
+    const answer = async (token: string, body: object) => {
+      await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': '198.51.100.99' } });
+      const given = await fetch(`${gate.url}/gate/v1/feedback`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'CF-Connecting-IP': '198.51.100.99', 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(given.status).toBe(201);
+    };
+    await answer(first.phone, { situation: 'live-here', comment: 'We moved in last spring' });
+    await answer(second.phone, { situation: 'travelling' });
+
+    const admin = await mintAdminToken({ scope: 'rollout:read rollout:write accounts:read audit:read', sub: 'feedback-console@ops' });
+    const context = await browser.newContext({ viewport: SIZES.tv, locale: 'en-US', baseURL: gate.url });
+    const page = await context.newPage();
+    await page.goto('/admin/console');
+    await page.fill('#token', admin);
+    await page.click('#signin-form button[type=submit]');
+    // Requests with no country are the development gate's US (docs/api.md, development): the * rule refused them there.
+    await expect.poll(async () => page.locator('#metrics-region option[value="US"]').count(), WAIT).toBe(1);
+    await page.selectOption('#metrics-region', 'US');
+    const said = async () => Promise.all((await page.locator('#feedback-said tr').all()).map((tr) => tr.locator('td').allTextContents()));
+    await expect.poll(said, WAIT).toEqual(expect.arrayContaining([['live-here', expect.stringMatching(/^\d+$/), expect.stringMatching(/%$/)]]));
+    expect((await said()).map(([situation]) => situation)).toContain('travelling');
+    await textOf(page.locator('#metrics-summary')).toMatch(/Refused households said: live-here \d+, travelling \d+/);
+    await page.locator('#feedback-figure').screenshot({ path: `${SHOTS}/console-feedback.png` });
+
+    // The guard's live-here share, through the rule form (monitor: looser than the * rule, so it applies at once).
+    await page.fill('#rule-region', 'XY');
+    await page.selectOption('#rule-mode', 'monitor');
+    await page.fill('#rule-guard-livehere', '0.2');
+    await page.fill('#rule-guard-window', 'PT30M');
+    await page.fill('#rule-note', 'listening to XY');
+    await page.click('#rule-form button[type=submit]');
+    await page.click('#confirm-ok');
+    await expect
+      .poll(async () => ((await (await fetch(`${gate.url}/admin/v1/rollout`, { headers: { Authorization: `Bearer ${admin}` } })).json()) as Json).regions.XY?.guard, WAIT)
+      .toMatchObject({ maxLiveHereRate: 0.2, window: 'PT30M' });
+    await textOf(page.locator('#regions')).toContain('live here ≤ 20.0 %');
+
+    await page.fill('#account-id', first.account);
+    await page.click('#account-form button[type=submit]');
+    await visible(page.locator('#account'));
+    const rows = async () => Promise.all((await page.locator('#account-feedback tr').all()).map((tr) => tr.locator('td').allTextContents()));
+    await expect
+      .poll(rows, WAIT)
+      .toEqual([
+        [expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/), 'live-here', 'phone (mobile)', 'OUTSIDE_HOUSEHOLD in US', expect.stringMatching(/^[0-9a-f-]{36}$/), 'We moved in last spring'],
+      ]);
+    expect(await accessibilityProblems(page)).toEqual([]);
     await context.close();
   });
 });

@@ -24,11 +24,11 @@ describe('a ControlStore restarted between its write and the KV publish', () => 
         // The object dies while it marks the guard (the region object never answers): nothing after the write runs.
         instance.env = { ...real, METRICS: { idFromName: (name: string) => real.METRICS.idFromName(name), get: () => ({ setGuard: () => new Promise(() => {}) }) } };
         const writtenAt = Date.now();
-        void instance.changeRule({ region: 'XK', rule: { mode: 'enforce', guard: { maxRefusalRate: 0.5, window: 'PT15M' } }, actor: 'ops@example.test' });
+        void instance.changeRule({ region: 'VK', rule: { mode: 'enforce', guard: { maxRefusalRate: 0.5, window: 'PT15M' } }, actor: 'ops@example.test' });
         await new Promise((resolve) => setTimeout(resolve, 50));
         instance.env = real;
         // Written, KV owed, and — in the same batch — the alarm that will publish it.
-        expect((await instance.rollout()).regions.XK).toMatchObject({ mode: 'enforce' });
+        expect((await instance.rollout()).regions.VK).toMatchObject({ mode: 'enforce' });
         expect(await state.storage.get('kv:pending')).toBeDefined();
         const alarm = await state.storage.getAlarm();
         expect(alarm).not.toBeNull();
@@ -36,7 +36,7 @@ describe('a ControlStore restarted between its write and the KV publish', () => 
       });
       // The restarted object's alarm: KV gets the rule, nothing is owed.
       expect(await runDurableObjectAlarm(store)).toBe(true);
-      expect(((await testEnv.HEARTH_KV.get(ROLLOUT_KEY, 'json')) as Json).regions.XK).toMatchObject({ mode: 'enforce' });
+      expect(((await testEnv.HEARTH_KV.get(ROLLOUT_KEY, 'json')) as Json).regions.VK).toMatchObject({ mode: 'enforce' });
       await runInDurableObject(store, async (_instance, state) => expect(await state.storage.get('kv:pending')).toBeUndefined());
     } finally {
       if (kvBefore === null) await testEnv.HEARTH_KV.delete(ROLLOUT_KEY);

@@ -90,7 +90,13 @@ export async function postFeedback(c: AppContext, { device, body }: HandlerInput
   if (!stored.ok) return refusalProblem(c, stored.error);
 
   await countFeedback(c, gate, device, body.situation, refusal, now);
-  const { actions } = explainReason(refusal.reason, { locale: c.get('locale'), allowed: !refusedNow, deviceType: device.deviceType });
+  // The refusal's own ways back in, absolute on this origin (contract §5), its region's status page last.
+  const { actions } = explainReason(refusal.reason, {
+    locale: c.get('locale'),
+    allowed: !refusedNow,
+    deviceType: device.deviceType,
+    links: { origin: new URL(c.req.url).origin, region: decision.region },
+  });
   return c.json(
     {
       feedbackId: stored.value.feedbackId,

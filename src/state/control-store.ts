@@ -77,7 +77,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       giveUpAfterMs: OPS_EVENT_GIVE_UP_MS,
       deliverOne: (delivery) => deliverOpsEvent(this.#opsTarget(), delivery.event, Date.now()),
     });
-    // The bindings as the object holds them now (a test swaps one for a moment), not as they were at construction.
+    // The object's bindings as they are at each call (read through, not copied).
     const bindings = () => this.env;
     const deps = {
       get env() {

@@ -56,12 +56,13 @@ describe('POST /gate/v1/feedback', () => {
     expect(refused.headers.get('Hearth-Decision')).toBe('challenge; reason=OUTSIDE_HOUSEHOLD');
     const decision = (await refused.json()) as Json;
     expect(decision.actions.map((a: Json) => a.id)).toContain('feedback');
-    expect(decision.actions.find((a: Json) => a.id === 'feedback')).toEqual({ id: 'feedback', method: 'POST', href: expect.stringMatching(/\/gate\/v1\/feedback$/) });
+    expect(decision.actions.find((a: Json) => a.id === 'feedback')).toEqual({ id: 'feedback', method: 'POST', href: 'https://gate.hearth.test/gate/v1/feedback' });
 
     const given = await answer(phone, { situation: 'studying', requestId: decision.requestId }, { country: region, language: 'es' });
     expect(given.status).toBe(201);
     expect(given.body).toMatchObject({ situation: 'studying', message: expect.stringMatching(/^Gracias, quedó registrado\. Para un periodo de estudios/) });
-    expect(given.body.actions.map((a: Json) => a.id)).toEqual(['verify', 'extra-member', 'help']);
+    expect(given.body.actions.map((a: Json) => a.id)).toEqual(['verify', 'extra-member', 'help', 'status']);
+    expect(given.body.actions.find((a: Json) => a.id === 'status').href).toBe(`https://gate.hearth.test/gate/status?region=${region}`);
   });
 
   it('answers 400 naming the field: a situation not among the six, a comment over 500 characters, a field it does not take', async () => {

@@ -27,6 +27,8 @@ export interface HearthEnv extends ConfigBindings {
    */
   RATE_LIMIT_NETWORK?: RateLimit;
   RATE_LIMIT_ACCOUNT?: RateLimit;
+  /** The Worker version this isolate runs (wrangler.toml `[version_metadata]`): its label is on /healthz, logs, points and metrics (src/version.ts). */
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
 }
 
 /**

@@ -289,7 +289,17 @@ export const metrics = z
   .object({
     since: isoTime,
     step: z.string(),
-    regions: z.record(z.string(), z.object({ totals: counts, series: z.array(z.object({ at: isoTime, ...countsShape })) })),
+    regions: z.record(
+      z.string(),
+      z.object({
+        totals: counts,
+        byVersion: z.record(z.string(), z.object({ sessions: outcomeCounts, segments: outcomeCounts })).meta({
+          description:
+            'The answers of the period by the Worker version that gave them (the label /healthz says, src/version.ts): during a gradual deployment, the two versions side by side. At most 8 by name, the most answers first; the rest summed as `other`. Answers counted by a release before 1.4.0 carry no version and are not here.',
+        }),
+        series: z.array(z.object({ at: isoTime, ...countsShape })),
+      }),
+    ),
   })
   .meta({ id: 'Metrics' });
 

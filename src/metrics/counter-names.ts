@@ -14,10 +14,13 @@
  *                                                     made it home: `network`, `anchor` or `copresence`
  *   s|<route>|<enforced>                              one answer to a request from a shared home network
  *   b|<situation>                                     one answer to "why are you where you are?" (v1.4)
+ *   r|<version>|<route>|<outcome>                     answers by the Worker version that gave them (src/version.ts's label;
+ *                                                     a region minute holds the one or two versions then deployed)
  *
  * A name outside the grammar reads as no counter.
  */
 import type { TokenFailureReason } from '../identity/jwt-verifier';
+import { isVersionLabel } from '../version';
 import type { DecisionReason, Outcome } from '../policy/decide';
 import { DEVICE_TYPES, FEEDBACK_SITUATIONS, HOME_EVIDENCE, MODES, type DeviceType, type FeedbackSituation, type HomeEvidence, type Mode } from '../vocabulary';
 
@@ -92,11 +95,12 @@ export type Counter =
   | { kind: 'fixed'; outcome: Outcome; deviceType: DeviceType | null }
   | { kind: 'evidence'; route: MetricsRoute; evidence: HomeEvidence }
   | { kind: 'shared'; route: MetricsRoute; enforced: Outcome }
-  | { kind: 'feedback'; situation: FeedbackSituation };
+  | { kind: 'feedback'; situation: FeedbackSituation }
+  | { kind: 'version'; version: string; route: MetricsRoute; outcome: Outcome };
 export type CounterKind = Counter['kind'];
 
 /** The first part of a counter's name, by kind: stored names keep these letters. */
-const PREFIXES = { decision: 'd', funnel: 'v', replay: 'p', fixed: 'f', evidence: 'e', shared: 's', feedback: 'b' } as const satisfies Record<CounterKind, string>;
+const PREFIXES = { decision: 'd', funnel: 'v', replay: 'p', fixed: 'f', evidence: 'e', shared: 's', feedback: 'b', version: 'r' } as const satisfies Record<CounterKind, string>;
 const KIND_OF_PREFIX = new Map<string, CounterKind>(Object.entries(PREFIXES).map(([kind, prefix]) => [prefix, kind as CounterKind]));
 
 /**
@@ -120,6 +124,8 @@ export function counterName(counter: Counter): string {
       return `${p}|${counter.route}|${counter.enforced}`;
     case 'feedback':
       return `${p}|${counter.situation}`;
+    case 'version':
+      return `${p}|${counter.version}|${counter.route}|${counter.outcome}`;
   }
 }
 
@@ -177,6 +183,11 @@ export function parseCounter(name: string): Counter | null {
       const [, situation] = parts as [string, FeedbackSituation];
       if (parts.length !== 2 || !SITUATION_INDEX.has(situation)) return null;
       return { kind: 'feedback', situation };
+    }
+    case 'version': {
+      const [, version, route, outcome] = parts as [string, string, MetricsRoute, Outcome];
+      if (parts.length !== 4 || !isVersionLabel(version) || !ROUTE_INDEX.has(route) || !OUTCOME_INDEX.has(outcome)) return null;
+      return { kind: 'version', version, route, outcome };
     }
     case null:
       return null;

@@ -150,3 +150,35 @@ export function replayCells(record: TallyRecord): ReplayCell[] {
   }
   return cells;
 }
+
+/** Answers by the Worker version that gave them (`byVersion` in metrics), sessions and segments by outcome. */
+export type VersionCounts = Map<string, { sessions: OutcomeCounts; segments: OutcomeCounts }>;
+
+/** Reads a record's version counters into `into`. */
+export function versionCountsOf(record: TallyRecord, into: VersionCounts = new Map()): VersionCounts {
+  for (const [name, n] of Object.entries(record)) {
+    const counter = parseCounter(name);
+    if (counter?.kind !== 'version') continue;
+    let counts = into.get(counter.version);
+    if (!counts) into.set(counter.version, (counts = { sessions: { allow: 0, challenge: 0, deny: 0 }, segments: { allow: 0, challenge: 0, deny: 0 } }));
+    counts[pluralOf(counter.route)][counter.outcome] += n;
+  }
+  return into;
+}
+
+/** The most versions a metrics answer lists by name; the rest are summed as `other` (a gradual deployment has two). */
+export const VERSIONS_LISTED = 8;
+
+/** `counts` as an answer: the VERSIONS_LISTED versions with the most answers, the rest summed under `other`. */
+export function versionBreakdown(counts: VersionCounts): Record<string, { sessions: OutcomeCounts; segments: OutcomeCounts }> {
+  const total = (c: { sessions: OutcomeCounts; segments: OutcomeCounts }) => Object.values(c.sessions).reduce((a, b) => a + b, 0) + Object.values(c.segments).reduce((a, b) => a + b, 0);
+  const ranked = [...counts].toSorted((a, b) => total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]));
+  const answer = Object.fromEntries(ranked.slice(0, VERSIONS_LISTED));
+  const rest = ranked.slice(VERSIONS_LISTED);
+  if (rest.length > 0) {
+    const other = { sessions: { allow: 0, challenge: 0, deny: 0 }, segments: { allow: 0, challenge: 0, deny: 0 } };
+    for (const [, c] of rest) for (const route of ['sessions', 'segments'] as const) for (const outcome of ['allow', 'challenge', 'deny'] as const) other[route][outcome] += c[route][outcome];
+    answer.other = other;
+  }
+  return answer;
+}

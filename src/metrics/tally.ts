@@ -38,6 +38,7 @@ import {
   MODE_INDEX,
   modeOf,
   NONE,
+  parseCounter,
   OUTCOME_INDEX,
   OUTCOMES,
   REASON_INDEX,
@@ -53,6 +54,7 @@ import {
   type TallyRecord,
 } from './counter-names';
 import { countHousehold, saidKind, type Households } from './households';
+import { runningVersion } from '../version';
 
 export * from './counter-names';
 export * from './households';
@@ -210,6 +212,14 @@ export class RegionTally {
       const enforced = cell % OUTCOMES.length;
       record[counterName({ kind: 'shared', route: ROUTES[(cell - enforced) / OUTCOMES.length]!, enforced: OUTCOMES[enforced]! })] = n;
     });
+    // The answers again by the version that gave them (an isolate runs one): metrics split a gradual deployment by it.
+    const version = runningVersion();
+    for (const [name, n] of Object.entries(record)) {
+      const counter = parseCounter(name);
+      if (counter?.kind !== 'decision') continue;
+      const key = counterName({ kind: 'version', version, route: counter.route, outcome: counter.decision });
+      record[key] = (record[key] ?? 0) + n;
+    }
     return record;
   }
 }

@@ -36,6 +36,7 @@ import type { DecisionReason } from '../policy/decide';
 import type { FeedbackSituation } from '../vocabulary';
 import { MS_PER_DAY } from '../time';
 import { refusalProblem } from './refusal';
+import { logged, runningVersion } from '../version';
 
 /** How long ago a refusal still lets a device answer (contract §8: "within the last day"). */
 export const REFUSAL_HEARD_FOR_MS = MS_PER_DAY;
@@ -123,10 +124,14 @@ async function countFeedback(c: AppContext, gate: Gate, device: DeviceIdentity, 
     try {
       // Beside the decisions' points, in their places: blob1 region, blob2 `feedback` (where a decision's says `session`
       // or `segment`), blob3 the situation (a decision's mode), blob6 the reason refused, blob7 the device type.
-      gate.env.DECISIONS.writeDataPoint({ indexes: [refusal.region], blobs: [refusal.region, 'feedback', situation, '', '', refusal.reason, device.deviceType], doubles: [1] });
+      gate.env.DECISIONS.writeDataPoint({
+        indexes: [refusal.region],
+        blobs: [refusal.region, 'feedback', situation, '', '', refusal.reason, device.deviceType, '', '', runningVersion()],
+        doubles: [1],
+      });
     } catch (error) {
-      console.error(JSON.stringify({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
+      console.error(logged({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
     }
   }
-  console.log(JSON.stringify({ event: 'feedback', requestId, region: refusal.region, situation, reason: refusal.reason }));
+  console.log(logged({ event: 'feedback', requestId, region: refusal.region, situation, reason: refusal.reason }));
 }

@@ -94,6 +94,11 @@ export class GuardWindows {
     this.#from = stored ? guardFromOf(JSON.parse(stored) as StoredGuardFrom) : null;
   }
 
+  /** When the rule the mark was set for was set (null: no mark). */
+  get markedAt(): number | null {
+    return this.#from?.at ?? null;
+  }
+
   /** The rollout version of the mark held (undefined: none, or a mark from before versions were kept). */
   get version(): number | undefined {
     return this.#from?.version;

@@ -24,6 +24,7 @@ import type { HouseholdStoreEnv } from './household-store-env';
 import { networkSharing } from './network-sharing';
 import type { ProofLedger } from './proof-ledger';
 import type { SqlSchema } from './sql-schema';
+import { logged } from '../version';
 
 /** How long after its `iat` a device token is still accepted: its maximum age and the clock skew tolerated (whole seconds, rounded up). */
 function tokenLifetimeMs(limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>): number {
@@ -144,6 +145,6 @@ export class HouseholdAdmin {
     for (const network of former) holders.set(network.holderId, network.networkId);
     for (const network of household?.homeNetworks ?? []) if (network.holderId !== undefined) holders.set(network.holderId, network.networkId);
     const results = await Promise.allSettled([...holders].map(([holderId, networkId]) => networkSharing(this.#parts.env, networkId).release(holderId)));
-    if (results.some((result) => result.status === 'rejected')) console.error(JSON.stringify({ event: 'network_sharing_release_failed' }));
+    if (results.some((result) => result.status === 'rejected')) console.error(logged({ event: 'network_sharing_release_failed' }));
   }
 }

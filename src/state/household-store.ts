@@ -55,6 +55,7 @@ import { ProofLedger } from './proof-ledger';
 import { HouseholdFeedback, type FeedbackEntry, type FeedbackRefusal } from './household-feedback';
 import { wakeBy } from './alarm';
 import { HOUSEHOLD_MIGRATIONS, SqlSchema } from './sql-schema';
+import { noteVersion } from '../version';
 
 export type * from './household-store-api';
 export type { HouseholdStoreEnv } from './household-store-env';
@@ -71,6 +72,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
+    noteVersion(env);
     // An account nothing is known of is left without storage until its first write, which lays the schema out (storage-schema.md).
     const schema = new SqlSchema(ctx.storage, HOUSEHOLD_MIGRATIONS);
     ctx.blockConcurrencyWhile(async () => {
@@ -209,8 +211,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /** Signs a device out on the authority the edge found (household-codes.ts). */
-  signOut(accountId: string, input: SignOutInput): Promise<SignOutResult> {
+  signOutDevice(accountId: string, input: SignOutInput): Promise<SignOutResult> {
     return this.#codes.signOut(accountId, input);
+  }
+
+  /** v1.3's sign-out, kept for a Worker of the release before during a deployment (CONTRIBUTING.md, "One step of compatibility"). */
+  signOut(deviceId: string, limits: HouseholdLimits): Promise<SignOutResult> {
+    return this.#codes.signOutAsBefore(deviceId, limits);
   }
 
   /** Adds a support grant, audited with the change. */

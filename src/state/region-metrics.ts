@@ -62,6 +62,7 @@ import { regionObjectName } from './object-names';
 import { METRICS_MIGRATIONS, SqlSchema } from './sql-schema';
 import { GuardWindows, type GuardCost } from './guard-window';
 import { estimated, hourOf, HOURS_KEPT_MS, MetricRows, MINUTES_KEPT_MS, ROLLUP_DELAY_MS, type CountSeries, type Resolution, type SketchSeries, type StepCounts } from './metric-rows';
+import { logged, noteVersion } from '../version';
 
 export { HOURS_KEPT_MS, MINUTES_KEPT_MS, ROLLUP_DELAY_MS, type CountSeries, type Resolution, type SketchSeries, type StepCounts } from './metric-rows';
 
@@ -92,6 +93,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
 
   constructor(ctx: DurableObjectState, env: RegionMetricsEnv) {
     super(ctx, env);
+    noteVersion(env);
     ctx.blockConcurrencyWhile(async () => {
       // Counts by minute and hour, and the marks (storage-schema.md): only the steps the stored version lacks.
       new SqlSchema(ctx.storage, METRICS_MIGRATIONS).open();
@@ -138,6 +140,14 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
   }
 
   /**
+   * Which guard this shard holds and from when it reads (v1.4): the ControlStore asks every shard after a
+   * person's change, so a mark that failed on one shard only is sent again (#tendRegion).
+   */
+  guardMark(): { guarded: boolean; at: number | null } {
+    return { guarded: this.#guard !== null, at: this.#windows.markedAt };
+  }
+
+  /**
    * Adds an isolate's counts for `region` (this object being its shard
    * `shard`); returns the storage rows it wrote, and — when the region's
    * guard read them and tripped — the rules now in force, for the isolate to
@@ -181,7 +191,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     if (this.#guard) {
       // The counts are stored: a failed reading is logged, not thrown (the isolate would send them again), and read again within a minute.
       const rollout = await this.#guardAfterCounts(region, this.#guard).catch((error: unknown) => {
-        console.error(JSON.stringify({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' }));
+        console.error(logged({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' }));
         return null;
       });
       if (rollout) return { rowsWritten, rollout };
@@ -200,7 +210,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
     this.#guardCheck ??= new PacedCheck<Rollout>(
       flushIntervalMs,
       () => (this.#shard === 0 ? this.#checkAllShards(region) : regionMetrics(this.env, region, 0).guardCheck(region)),
-      (error) => console.error(JSON.stringify({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' })),
+      (error) => console.error(logged({ event: 'metrics_guard_check_failed', region, shard: this.#shard, error: error instanceof Error ? error.name : 'unknown' })),
     );
     return this.#guardCheck.request();
   }
@@ -291,7 +301,7 @@ export class RegionMetrics extends DurableObject<RegionMetricsEnv> {
       }
       const retryInMs = this.#forgetBackoff.delayMs();
       this.#forgetBackoff.failed();
-      console.error(JSON.stringify({ event: 'metrics_region_forget_failed', region, attempt: this.#forgetBackoff.failures, retryInMs, error: error instanceof Error ? error.name : 'unknown' }));
+      console.error(logged({ event: 'metrics_region_forget_failed', region, attempt: this.#forgetBackoff.failures, retryInMs, error: error instanceof Error ? error.name : 'unknown' }));
       await wakeBy(this.ctx.storage, Date.now() + retryInMs);
     }
   }

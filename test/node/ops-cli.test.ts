@@ -405,7 +405,7 @@ describe('ops CLI against a running gate', () => {
       expect(extra.stderr).toContain('Usage: npm run ops -- account show ACCOUNT');
       const verb = await asAdmin(['rollout', 'sett', 'UY']);
       expect(verb.code).toBe(2);
-      expect(verb.stderr).toContain('rollout takes list, set, delete, resume, preview, not "sett"');
+      expect(verb.stderr).toContain('rollout takes list, set, delete, resume, preview, pending, approve, reject, not "sett"');
       expect((await asAdmin(['rollout', 'delete', 'UY'])).code).toBe(0);
     },
     CLI_TIMEOUT,

@@ -1014,6 +1014,13 @@ export interface components {
             regions: {
                 [key: string]: {
                     totals: components["schemas"]["Counts"];
+                    /** @description The answers of the period by the Worker version that gave them (the label /healthz says, src/version.ts): during a gradual deployment, the two versions side by side. At most 8 by name, the most answers first; the rest summed as `other`. Answers counted by a release before 1.4.0 carry no version and are not here. */
+                    byVersion: {
+                        [key: string]: {
+                            sessions: components["schemas"]["OutcomeCounts"];
+                            segments: components["schemas"]["OutcomeCounts"];
+                        };
+                    };
                     series: {
                         /** Format: date-time */
                         at: string;
@@ -1469,13 +1476,31 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         ok: true;
+                        /** @description The version this answer came from: the Worker version's tag, else the release and the first 8 characters of the Worker version id (`1.4.0+3f2a9c1d`), else the release. Log lines, Analytics Engine points (blob10) and metrics (`byVersion`) carry the same label. */
                         version: string;
+                        /** @description The release (CHANGELOG.md), as package.json says. */
+                        release: string;
+                        /** @description The Worker version (CF_VERSION_METADATA), or null where the runtime has none. */
+                        workerVersion: {
+                            id: string;
+                            tag: string;
+                            timestamp: string;
+                        } | null;
                     } | {
                         /** @constant */
                         ok: false;
                         /** @constant */
                         status: "degraded";
+                        /** @description The version this answer came from: the Worker version's tag, else the release and the first 8 characters of the Worker version id (`1.4.0+3f2a9c1d`), else the release. Log lines, Analytics Engine points (blob10) and metrics (`byVersion`) carry the same label. */
                         version: string;
+                        /** @description The release (CHANGELOG.md), as package.json says. */
+                        release: string;
+                        /** @description The Worker version (CF_VERSION_METADATA), or null where the runtime has none. */
+                        workerVersion: {
+                            id: string;
+                            tag: string;
+                            timestamp: string;
+                        } | null;
                         detail: string;
                         misconfigured: {
                             /** @constant */

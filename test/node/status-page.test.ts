@@ -162,7 +162,9 @@ describe('the status page under wrangler dev, with NOTICE_PERIOD of 20 s', () =>
     await expect.poll(async () => (await statusJson('?region=PE')).regions.PE.mode, { timeout: (NOTICE_PERIOD_SECONDS + 15) * 1000, interval: 500 }).toBe('challenge');
     const peru = (await statusJson('?region=PE')).regions.PE;
     expect(peru).toMatchObject({ mode: 'challenge', percent: 100, since: peruEffectiveAt, upcoming: [] });
-    expect(peru.changes[0]).toEqual({ at: peruEffectiveAt, mode: 'challenge', percent: 100, notice: 'given' });
+    expect(peru.changes[0]).toEqual({ at: peruEffectiveAt, mode: 'challenge', percent: 100, notice: 'given', announcedAt: expect.any(String) });
+    // How far ahead it was announced, from its own record.
+    expect(Date.parse(peruEffectiveAt) - Date.parse(peru.changes[0].announcedAt)).toBe(NOTICE_PERIOD_SECONDS * 1000);
     const html = spaced(await (await fetch(`${gate.url}/gate/status?region=PE&lang=en`)).text());
     expect(html).toContain('Codes offered: a device outside the household is asked for a code');
     expect(html).toContain('announced 20 seconds ahead');

@@ -91,6 +91,8 @@ function script(walkthrough: Walkthrough, gateUrl: string): string {
     'HEARTH_CODES_NOW=$(hearth_codes)',
     // What a reader exported earlier in the same document (an admin token, say) is still set: one terminal per document.
     `[ -f ${JSON.stringify(envFile(walkthrough))} ] && source ${JSON.stringify(envFile(walkthrough))} 2>/dev/null`,
+    // …but this walkthrough's gate: one with bindings of its own is not the gate the document's earlier walkthroughs ran on.
+    `export HEARTH_URL=${JSON.stringify(gateUrl)}`,
   ];
   walkthrough.commands.forEach((command, index) => {
     const text = command.text

@@ -29,15 +29,16 @@ export function doing(rule: Pick<RolloutRule, 'mode' | 'percent' | 'status'>): {
 
 /**
  * Whether `after` is stricter than `before` (the rule in force): a mode later
- * in off < monitor < challenge < enforce, or, under the same challenge or
- * enforce, a larger percent at any of its stages. A tripped rule is read as
- * the monitor it answers with, so resuming it is stricter.
+ * in off < monitor < challenge < enforce, or a larger percent under challenge
+ * or enforce at any of its stages — also under a lower mode: enforce at 10 %
+ * → challenge at 100 % answers the 90 % outside the old percent (monitor
+ * today) with codes. A tripped rule is read as the monitor it answers with,
+ * so resuming it is stricter.
  */
 export function isStricter(before: Pick<RolloutRule, 'mode' | 'percent' | 'status'>, after: Pick<RolloutRule, 'mode' | 'percent' | 'stages'>): boolean {
   const now = doing(before);
-  const step = STRICTNESS[after.mode] - STRICTNESS[now.mode];
-  if (step !== 0) return step > 0;
-  if (!treats(after.mode)) return false;
+  if (STRICTNESS[after.mode] > STRICTNESS[now.mode]) return true;
+  if (!treats(after.mode) || !treats(now.mode)) return false;
   const percents = after.stages?.length ? after.stages.map((stage) => stage.percent) : [after.percent];
   return Math.max(...percents) > now.percent;
 }

@@ -202,3 +202,34 @@ describe('skipping the notice', () => {
     expect((await decisionIn('VE')).mode).toBe('enforce');
   });
 });
+
+describe('what one person cannot do alone (adversarial review, issue 34)', () => {
+  it('a lower mode that treats a larger share (enforce at 10 % → challenge at 100 %) is stricter for the accounts it newly treats: it waits', async () => {
+    const skipped = await as(ALICE, 'PUT', '/admin/v1/rollout/BO', { body: { mode: 'enforce', percent: 10, notice: 'skip', note: 'Bolivia: a tenth, at once' } });
+    expect((await as(BOB, 'POST', `/admin/v1/rollout/changes/${skipped.body.changeId}/approve`, { body: {} })).status).toBe(200);
+    // 90 % of Bolivia's accounts are answered as monitor now; challenge at 100 % sends each of them a code.
+    const wider = await as(ALICE, 'PUT', '/admin/v1/rollout/BO', { body: { mode: 'challenge', percent: 100, note: 'Bolivia: codes for all' } });
+    expect(wider.status).toBe(202);
+    expect((await admin('GET', '/admin/v1/rollout')).body.regions.BO).toMatchObject({ mode: 'enforce', percent: 10 });
+    // Narrower under the lower mode is a loosening: at once.
+    const narrower = await as(ALICE, 'PUT', '/admin/v1/rollout/BO', { body: { mode: 'challenge', percent: 10, note: 'Bolivia: codes for the tenth' } });
+    expect(narrower.status).toBe(200);
+  });
+
+  it('sub is compared exactly as the identity provider issued it; a different token of the same sub is the same person', async () => {
+    const asked = await as(ALICE, 'PUT', '/admin/v1/rollout/GT', { body: { mode: 'challenge', note: 'Guatemala' } });
+    const again = await as(ALICE, 'POST', `/admin/v1/rollout/changes/${asked.body.changeId}/approve`, { body: {}, scope: 'rollout:approve' });
+    expect(again.body.reason).toBe('SELF_APPROVAL');
+  });
+
+  it('malformed change ids and bodies are problems naming the field, never 500', async () => {
+    const notUuid = await as(BOB, 'POST', '/admin/v1/rollout/changes/not-a-uuid/approve', { body: {} });
+    expect(notUuid.status).toBe(400);
+    const hugeNote = await as(BOB, 'POST', `/admin/v1/rollout/changes/${crypto.randomUUID()}/approve`, { body: { note: 'x'.repeat(501) } });
+    expect(hugeNote.status).toBe(400);
+    const extra = await as(BOB, 'POST', `/admin/v1/rollout/changes/${crypto.randomUUID()}/reject`, { body: { note: 'x', approve: true } });
+    expect(extra.status).toBe(400);
+    const unknown = await as(BOB, 'POST', `/admin/v1/rollout/changes/${crypto.randomUUID()}/approve`, { body: {} });
+    expect(unknown.status).toBe(404);
+  });
+});

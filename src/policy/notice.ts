@@ -173,32 +173,46 @@ export interface RegionOutlook {
 /**
  * The outlook of `region` at `now`, from the rollout the gate decides with:
  * an upcoming rule already due is read as in force, exactly as `ruleFor`
- * reads it. A region with no entry is `*`'s outlook — what `*` does there,
- * and `*`'s steps ahead, which reach it too.
+ * reads it. While a region follows `*` (no entry, or one that only carries
+ * its upcoming rule), `*`'s steps ahead reach it too (until its own rule's
+ * moment), and its history is its own changes (the one that made it follow
+ * `*`) with `*`'s changes since — so "since" is when the region began doing
+ * what it does, not when `*` did.
  */
 export function outlookOf(stored: Rollout, region: string, now: number): RegionOutlook {
   const rollout = settled(stored, now).rollout;
-  if (region !== FALLBACK_REGION && !Object.hasOwn(rollout.regions, region)) return outlookOf(rollout, FALLBACK_REGION, now);
-  const applied = ruleFor(rollout, region, now);
-  const { rule } = applied;
-  const history = rollout.changes && Object.hasOwn(rollout.changes, applied.key) ? rollout.changes[applied.key]! : [];
-  const own = Object.hasOwn(rollout.changes ?? {}, region) ? rollout.changes![region]! : history;
+  const { key, rule } = ruleFor(rollout, region, now);
   const { mode, percent } = doing(rule);
+  const changesOf = (r: string) => (rollout.changes && Object.hasOwn(rollout.changes, r) ? rollout.changes[r]! : []);
+  const own = changesOf(region);
+  const following = key !== region;
+  const changes = following
+    ? [...own, ...changesOf(FALLBACK_REGION).filter((change) => own.length === 0 || Date.parse(change.at) > Date.parse(own[0]!.at))]
+        .toSorted((a, b) => Date.parse(b.at) - Date.parse(a.at))
+        .slice(0, CHANGES_KEPT)
+    : own;
+  // `*`'s steps ahead, which reach every region that follows it.
+  const fallbackAhead = region === FALLBACK_REGION ? [] : outlookOf(rollout, FALLBACK_REGION, now).upcoming;
+  const currentSteps = following ? fallbackAhead : stagesAhead(rule, rule.nextAdvanceAt ? Date.parse(rule.nextAdvanceAt) : null);
   const entry = Object.hasOwn(rollout.regions, region) ? rollout.regions[region]! : undefined;
   const pending = entry?.upcoming;
   const steps: StepAhead[] = [];
-  const currentSteps = stagesAhead(rule, rule.nextAdvanceAt ? Date.parse(rule.nextAdvanceAt) : null);
   if (pending) {
     const effectiveAt = Date.parse(pending.effectiveAt);
     steps.push(...currentSteps.filter((step) => Date.parse(step.at) < effectiveAt));
-    const next = pending.removes ? (entryInForce(rollout.regions[FALLBACK_REGION] ?? DEFAULT_RULE, effectiveAt) ?? DEFAULT_RULE) : promoted(pending);
-    steps.push({ mode: next.mode, percent: next.percent, at: pending.effectiveAt });
-    if (!pending.removes) steps.push(...stagesAhead(next, next.nextAdvanceAt ? Date.parse(next.nextAdvanceAt) : null));
+    if (pending.removes) {
+      // From its moment the region follows `*`: what `*` does then, and what `*` announces after.
+      const next = entryInForce(rollout.regions[FALLBACK_REGION] ?? DEFAULT_RULE, effectiveAt) ?? DEFAULT_RULE;
+      steps.push({ mode: next.mode, percent: next.percent, at: pending.effectiveAt }, ...fallbackAhead.filter((step) => Date.parse(step.at) > effectiveAt));
+    } else {
+      const next = promoted(pending);
+      steps.push({ mode: next.mode, percent: next.percent, at: pending.effectiveAt }, ...stagesAhead(next, next.nextAdvanceAt ? Date.parse(next.nextAdvanceAt) : null));
+    }
   } else {
     steps.push(...currentSteps);
   }
-  const since = own[0]?.at ?? rule.stageStartedAt ?? rule.updatedAt ?? null;
-  return { mode, percent, since, upcoming: steps, changes: own };
+  const since = changes[0]?.at ?? rule.stageStartedAt ?? rule.updatedAt ?? null;
+  return { mode, percent, since, upcoming: steps, changes };
 }
 
 /** A person's change of one region's rule, as the ControlStore is asked it. */

@@ -216,10 +216,16 @@ describe('what one person cannot do alone (adversarial review, issue 34)', () =>
     expect(narrower.status).toBe(200);
   });
 
-  it('sub is compared exactly as the identity provider issued it; a different token of the same sub is the same person', async () => {
+  it('its author cannot approve it with another token, nor with their sub spelled in another case, width or with stray spaces', async () => {
     const asked = await as(ALICE, 'PUT', '/admin/v1/rollout/GT', { body: { mode: 'challenge', note: 'Guatemala' } });
-    const again = await as(ALICE, 'POST', `/admin/v1/rollout/changes/${asked.body.changeId}/approve`, { body: {}, scope: 'rollout:approve' });
-    expect(again.body.reason).toBe('SELF_APPROVAL');
+    const approve = (sub: string) => as(sub, 'POST', `/admin/v1/rollout/changes/${asked.body.changeId}/approve`, { body: {}, scope: 'rollout:approve' });
+    expect((await approve(ALICE)).body.reason).toBe('SELF_APPROVAL');
+    for (const spelled of ['Alice@Ops.Test', ` ${ALICE} `, 'ａｌｉｃｅ@ops.test', `alice\u200b@ops.test`]) {
+      const answer = await approve(spelled);
+      expect(answer.status, spelled).toBe(403);
+      expect(answer.body.reason).toBe('SELF_APPROVAL');
+    }
+    expect((await admin('GET', '/admin/v1/rollout')).body.regions.GT).toBeUndefined();
   });
 
   it('malformed change ids and bodies are problems naming the field, never 500', async () => {

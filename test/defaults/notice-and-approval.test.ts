@@ -228,6 +228,21 @@ describe('what one person cannot do alone (adversarial review, issue 34)', () =>
     expect((await admin('GET', '/admin/v1/rollout')).body.regions.GT).toBeUndefined();
   });
 
+  it('two people approving at once apply it once; a rejection racing an approval leaves one outcome', async () => {
+    const asked = await as(ALICE, 'PUT', '/admin/v1/rollout/HN', { body: { mode: 'challenge', note: 'Honduras' } });
+    const path = `/admin/v1/rollout/changes/${asked.body.changeId}`;
+    const answers = await Promise.all([as(BOB, 'POST', `${path}/approve`, { body: {} }), as('carol@ops.test', 'POST', `${path}/approve`, { body: {} })]);
+    expect(answers.map((answer) => answer.status).toSorted()).toEqual([200, 404]);
+    expect((await auditActions('HN')).filter((entry) => entry.action === 'rollout.change_approved')).toHaveLength(1);
+
+    const again = await as(ALICE, 'PUT', '/admin/v1/rollout/SV', { body: { mode: 'challenge', note: 'El Salvador' } });
+    const racePath = `/admin/v1/rollout/changes/${again.body.changeId}`;
+    const raced = await Promise.all([as(BOB, 'POST', `${racePath}/reject`, { body: {} }), as('carol@ops.test', 'POST', `${racePath}/approve`, { body: {} })]);
+    expect(raced.map((answer) => answer.status).toSorted()).toEqual([200, 404]);
+    const applied = (await admin('GET', '/admin/v1/rollout')).body.regions.SV !== undefined;
+    expect(applied).toBe(raced[1]!.status === 200);
+  });
+
   it('malformed change ids and bodies are problems naming the field, never 500', async () => {
     const notUuid = await as(BOB, 'POST', '/admin/v1/rollout/changes/not-a-uuid/approve', { body: {} });
     expect(notUuid.status).toBe(400);

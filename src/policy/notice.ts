@@ -27,20 +27,26 @@ export function doing(rule: Pick<RolloutRule, 'mode' | 'percent' | 'status'>): {
   return rule.status === 'tripped' ? { mode: 'monitor', percent: rule.percent } : { mode: rule.mode, percent: rule.percent };
 }
 
+/** Every rollout bucket an account may fall in (`rolloutBucket`: 0–99). */
+const BUCKETS = Array.from({ length: 100 }, (_, bucket) => bucket);
+
+/** How strict a rule is for an account in `bucket`: its mode inside its percent, monitor outside it (`effectiveMode`). */
+const strictnessAt = (mode: Mode, percent: number, bucket: number) => STRICTNESS[bucket < percent ? mode : 'monitor'];
+
 /**
  * Whether `after` is stricter than `before` (the rule in force): a mode later
- * in off < monitor < challenge < enforce, or a larger percent under challenge
- * or enforce at any of its stages — also under a lower mode: enforce at 10 %
- * → challenge at 100 % answers the 90 % outside the old percent (monitor
- * today) with codes. A tripped rule is read as the monitor it answers with,
- * so resuming it is stricter.
+ * in off < monitor < challenge < enforce, or, at any of its stages, a rule
+ * that answers some accounts more strictly than today — a larger percent
+ * under challenge or enforce, also under a lower mode (enforce at 10 % →
+ * challenge at 100 % sends codes to the 90 % answered as monitor today), or
+ * a smaller one under off (the accounts outside it are watched). A tripped
+ * rule is read as the monitor it answers with, so resuming it is stricter.
  */
 export function isStricter(before: Pick<RolloutRule, 'mode' | 'percent' | 'status'>, after: Pick<RolloutRule, 'mode' | 'percent' | 'stages'>): boolean {
   const now = doing(before);
   if (STRICTNESS[after.mode] > STRICTNESS[now.mode]) return true;
-  if (!treats(after.mode) || !treats(now.mode)) return false;
   const percents = after.stages?.length ? after.stages.map((stage) => stage.percent) : [after.percent];
-  return Math.max(...percents) > now.percent;
+  return percents.some((percent) => BUCKETS.some((bucket) => strictnessAt(after.mode, percent, bucket) > strictnessAt(now.mode, now.percent, bucket)));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -253,4 +253,18 @@ describe('what one person cannot do alone (adversarial review, issue 34)', () =>
     const unknown = await as(BOB, 'POST', `/admin/v1/rollout/changes/${crypto.randomUUID()}/approve`, { body: {} });
     expect(unknown.status).toBe(404);
   });
+
+  it('a release before v1.4 asks the ControlStore without notice or approval: refused (its route answers 412), the change waiting for a second person all the same', async () => {
+    // The call as that release's route made it: region, rule, actor (and If-Match), nothing of §8.
+    const before = (await admin('GET', '/admin/v1/rollout')).body.version;
+    const result = await controlStore(env).changeRule({ region: 'NI', rule: { mode: 'enforce', percent: 100, failOpen: true }, actor: ALICE });
+    expect(result.ok).toBe(false);
+    // Any reason but RULE_NOT_FOUND was answered 412 VERSION_MISMATCH by that route.
+    expect(!result.ok && result.error.reason).toBe('APPROVAL_REQUIRED');
+    const after = (await admin('GET', '/admin/v1/rollout')).body;
+    expect(after.version).toBe(before);
+    expect(after.regions.NI).toBeUndefined();
+    const waiting = (await admin('GET', '/admin/v1/rollout/changes')).body.changes.filter((change: { region: string }) => change.region === 'NI');
+    expect(waiting).toHaveLength(1);
+  });
 });

@@ -79,8 +79,11 @@ export function withChange(changes: Rollout['changes'], region: string, change: 
 
 /** The regions whose rule in force is not the same at `at` in `after` as in `before`: `*` reaches every region that follows it, listed under `*`. */
 function changedRegions(before: Rollout, after: Rollout, at: number): string[] {
+  // Only an entry that is not the same object can change what its region does (`*`'s reaches its followers, listed under `*`).
+  const entry = (rollout: Rollout, region: string) => (Object.hasOwn(rollout.regions, region) ? rollout.regions[region] : undefined);
   const keys = new Set([...Object.keys(before.regions), ...Object.keys(after.regions), FALLBACK_REGION]);
   return [...keys].filter((region) => {
+    if (entry(before, region) === entry(after, region)) return false;
     const was = ruleFor(before, region, at);
     const is = ruleFor(after, region, at);
     // A region following `*` in both changes only when `*` does (listed there).
@@ -114,21 +117,32 @@ export function settled(rollout: Rollout, now: number): { rollout: Rollout; appl
   const due = Object.entries(rollout.regions)
     .filter(([, entry]) => entry.upcoming && Date.parse(entry.upcoming.effectiveAt) <= now)
     .toSorted(([, a], [, b]) => Date.parse(a.upcoming!.effectiveAt) - Date.parse(b.upcoming!.effectiveAt));
-  let current = rollout;
+  if (due.length === 0) return { rollout, applied: [] };
+  const regions = { ...rollout.regions };
+  const changes: NonNullable<Rollout['changes']> = { ...rollout.changes };
   const applied: Array<{ region: string; upcoming: UpcomingRule }> = [];
   for (const [region, entry] of due) {
     const upcoming = entry.upcoming!;
     const at = Date.parse(upcoming.effectiveAt);
-    const regions = { ...current.regions };
-    if (upcoming.removes) delete regions[region];
-    else regions[region] = promoted(upcoming);
+    // Only the region itself changes (a due `*` reaches its followers, listed under `*`): told from it and `*` alone,
+    // so settling many regions costs as many small steps, not as many copies of the whole rollout.
+    const around = (own: RolloutRule | undefined): Rollout => ({
+      version: rollout.version,
+      updatedAt: rollout.updatedAt,
+      regions: { ...(region !== FALLBACK_REGION && Object.hasOwn(regions, FALLBACK_REGION) ? { [FALLBACK_REGION]: regions[FALLBACK_REGION]! } : {}), ...(own ? { [region]: own } : {}) },
+      changes: Object.hasOwn(changes, region) ? { [region]: changes[region]! } : {},
+    });
     // Just before its moment the entry still waited: the change recorded is the one its notice announced.
     const { upcoming: _waited, ...waiting } = entry;
-    const before = { ...current, regions: { ...current.regions, [region]: waiting } };
-    current = recordChanges(before, { ...current, regions }, at, upcoming.notice ?? 'given', upcoming.noticeFrom);
+    const next = upcoming.removes ? undefined : promoted(upcoming);
+    const told = recordChanges(around(waiting), around(next), at, upcoming.notice ?? 'given', upcoming.noticeFrom);
+    if (next) regions[region] = next;
+    else delete regions[region];
+    if (told.changes && Object.hasOwn(told.changes, region)) changes[region] = told.changes[region]!;
     applied.push({ region, upcoming });
   }
-  return { rollout: current, applied };
+  const kept = rollout.changes !== undefined || Object.keys(changes).length > 0;
+  return { rollout: { ...rollout, regions, ...(kept ? { changes } : {}) }, applied };
 }
 
 /** When the next upcoming rule is due, or null. */
@@ -186,7 +200,24 @@ export interface RegionOutlook {
  * what it does, not when `*` did.
  */
 export function outlookOf(stored: Rollout, region: string, now: number): RegionOutlook {
+  return outlooksOf(stored, [region], now)[region]!;
+}
+
+/**
+ * The outlooks of `regions` at `now` (see `outlookOf`): the rollout settled
+ * once and `*`'s outlook made once for all of them, so a status of every
+ * region costs about as much as the rollout is long.
+ */
+export function outlooksOf(stored: Rollout, regions: readonly string[], now: number): Record<string, RegionOutlook> {
   const rollout = settled(stored, now).rollout;
+  const fallback = outlookIn(rollout, FALLBACK_REGION, now, []);
+  const outlooks: Record<string, RegionOutlook> = Object.create(null) as Record<string, RegionOutlook>;
+  for (const region of regions) outlooks[region] = region === FALLBACK_REGION ? fallback : outlookIn(rollout, region, now, fallback.upcoming);
+  return outlooks;
+}
+
+/** The outlook of `region` in a settled rollout, given `*`'s steps ahead (which reach every region that follows it). */
+function outlookIn(rollout: Rollout, region: string, now: number, fallbackAhead: StepAhead[]): RegionOutlook {
   const { key, rule } = ruleFor(rollout, region, now);
   const { mode, percent } = doing(rule);
   const changesOf = (r: string) => (rollout.changes && Object.hasOwn(rollout.changes, r) ? rollout.changes[r]! : []);
@@ -197,8 +228,6 @@ export function outlookOf(stored: Rollout, region: string, now: number): RegionO
         .toSorted((a, b) => Date.parse(b.at) - Date.parse(a.at))
         .slice(0, CHANGES_KEPT)
     : own;
-  // `*`'s steps ahead, which reach every region that follows it.
-  const fallbackAhead = region === FALLBACK_REGION ? [] : outlookOf(rollout, FALLBACK_REGION, now).upcoming;
   const currentSteps = following ? fallbackAhead : stagesAhead(rule, rule.nextAdvanceAt ? Date.parse(rule.nextAdvanceAt) : null);
   const entry = Object.hasOwn(rollout.regions, region) ? rollout.regions[region]! : undefined;
   const pending = entry?.upcoming;

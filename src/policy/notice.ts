@@ -27,19 +27,26 @@ export function doing(rule: Pick<RolloutRule, 'mode' | 'percent' | 'status'>): {
   return rule.status === 'tripped' ? { mode: 'monitor', percent: rule.percent } : { mode: rule.mode, percent: rule.percent };
 }
 
+/** Every rollout bucket an account may fall in (`rolloutBucket`: 0–99). */
+const BUCKETS = Array.from({ length: 100 }, (_, bucket) => bucket);
+
+/** How strict a rule is for an account in `bucket`: its mode inside its percent, monitor outside it (`effectiveMode`). */
+const strictnessAt = (mode: Mode, percent: number, bucket: number) => STRICTNESS[bucket < percent ? mode : 'monitor'];
+
 /**
  * Whether `after` is stricter than `before` (the rule in force): a mode later
- * in off < monitor < challenge < enforce, or, under the same challenge or
- * enforce, a larger percent at any of its stages. A tripped rule is read as
- * the monitor it answers with, so resuming it is stricter.
+ * in off < monitor < challenge < enforce, or, at any of its stages, a rule
+ * that answers some accounts more strictly than today — a larger percent
+ * under challenge or enforce, also under a lower mode (enforce at 10 % →
+ * challenge at 100 % sends codes to the 90 % answered as monitor today), or
+ * a smaller one under off (the accounts outside it are watched). A tripped
+ * rule is read as the monitor it answers with, so resuming it is stricter.
  */
 export function isStricter(before: Pick<RolloutRule, 'mode' | 'percent' | 'status'>, after: Pick<RolloutRule, 'mode' | 'percent' | 'stages'>): boolean {
   const now = doing(before);
-  const step = STRICTNESS[after.mode] - STRICTNESS[now.mode];
-  if (step !== 0) return step > 0;
-  if (!treats(after.mode)) return false;
+  if (STRICTNESS[after.mode] > STRICTNESS[now.mode]) return true;
   const percents = after.stages?.length ? after.stages.map((stage) => stage.percent) : [after.percent];
-  return Math.max(...percents) > now.percent;
+  return percents.some((percent) => BUCKETS.some((bucket) => strictnessAt(after.mode, percent, bucket) > strictnessAt(now.mode, now.percent, bucket)));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -72,8 +79,11 @@ export function withChange(changes: Rollout['changes'], region: string, change: 
 
 /** The regions whose rule in force is not the same at `at` in `after` as in `before`: `*` reaches every region that follows it, listed under `*`. */
 function changedRegions(before: Rollout, after: Rollout, at: number): string[] {
+  // Only an entry that is not the same object can change what its region does (`*`'s reaches its followers, listed under `*`).
+  const entry = (rollout: Rollout, region: string) => (Object.hasOwn(rollout.regions, region) ? rollout.regions[region] : undefined);
   const keys = new Set([...Object.keys(before.regions), ...Object.keys(after.regions), FALLBACK_REGION]);
   return [...keys].filter((region) => {
+    if (entry(before, region) === entry(after, region)) return false;
     const was = ruleFor(before, region, at);
     const is = ruleFor(after, region, at);
     // A region following `*` in both changes only when `*` does (listed there).
@@ -107,21 +117,32 @@ export function settled(rollout: Rollout, now: number): { rollout: Rollout; appl
   const due = Object.entries(rollout.regions)
     .filter(([, entry]) => entry.upcoming && Date.parse(entry.upcoming.effectiveAt) <= now)
     .toSorted(([, a], [, b]) => Date.parse(a.upcoming!.effectiveAt) - Date.parse(b.upcoming!.effectiveAt));
-  let current = rollout;
+  if (due.length === 0) return { rollout, applied: [] };
+  const regions = { ...rollout.regions };
+  const changes: NonNullable<Rollout['changes']> = { ...rollout.changes };
   const applied: Array<{ region: string; upcoming: UpcomingRule }> = [];
   for (const [region, entry] of due) {
     const upcoming = entry.upcoming!;
     const at = Date.parse(upcoming.effectiveAt);
-    const regions = { ...current.regions };
-    if (upcoming.removes) delete regions[region];
-    else regions[region] = promoted(upcoming);
+    // Only the region itself changes (a due `*` reaches its followers, listed under `*`): told from it and `*` alone,
+    // so settling many regions costs as many small steps, not as many copies of the whole rollout.
+    const around = (own: RolloutRule | undefined): Rollout => ({
+      version: rollout.version,
+      updatedAt: rollout.updatedAt,
+      regions: { ...(region !== FALLBACK_REGION && Object.hasOwn(regions, FALLBACK_REGION) ? { [FALLBACK_REGION]: regions[FALLBACK_REGION]! } : {}), ...(own ? { [region]: own } : {}) },
+      changes: Object.hasOwn(changes, region) ? { [region]: changes[region]! } : {},
+    });
     // Just before its moment the entry still waited: the change recorded is the one its notice announced.
     const { upcoming: _waited, ...waiting } = entry;
-    const before = { ...current, regions: { ...current.regions, [region]: waiting } };
-    current = recordChanges(before, { ...current, regions }, at, upcoming.notice ?? 'given', upcoming.noticeFrom);
+    const next = upcoming.removes ? undefined : promoted(upcoming);
+    const told = recordChanges(around(waiting), around(next), at, upcoming.notice ?? 'given', upcoming.noticeFrom);
+    if (next) regions[region] = next;
+    else delete regions[region];
+    if (told.changes && Object.hasOwn(told.changes, region)) changes[region] = told.changes[region]!;
     applied.push({ region, upcoming });
   }
-  return { rollout: current, applied };
+  const kept = rollout.changes !== undefined || Object.keys(changes).length > 0;
+  return { rollout: { ...rollout, regions, ...(kept ? { changes } : {}) }, applied };
 }
 
 /** When the next upcoming rule is due, or null. */
@@ -172,32 +193,61 @@ export interface RegionOutlook {
 /**
  * The outlook of `region` at `now`, from the rollout the gate decides with:
  * an upcoming rule already due is read as in force, exactly as `ruleFor`
- * reads it. A region with no entry is `*`'s outlook — what `*` does there,
- * and `*`'s steps ahead, which reach it too.
+ * reads it. While a region follows `*` (no entry, or one that only carries
+ * its upcoming rule), `*`'s steps ahead reach it too (until its own rule's
+ * moment), and its history is its own changes (the one that made it follow
+ * `*`) with `*`'s changes since — so "since" is when the region began doing
+ * what it does, not when `*` did.
  */
 export function outlookOf(stored: Rollout, region: string, now: number): RegionOutlook {
+  return outlooksOf(stored, [region], now)[region]!;
+}
+
+/**
+ * The outlooks of `regions` at `now` (see `outlookOf`): the rollout settled
+ * once and `*`'s outlook made once for all of them, so a status of every
+ * region costs about as much as the rollout is long.
+ */
+export function outlooksOf(stored: Rollout, regions: readonly string[], now: number): Record<string, RegionOutlook> {
   const rollout = settled(stored, now).rollout;
-  if (region !== FALLBACK_REGION && !Object.hasOwn(rollout.regions, region)) return outlookOf(rollout, FALLBACK_REGION, now);
-  const applied = ruleFor(rollout, region, now);
-  const { rule } = applied;
-  const history = rollout.changes && Object.hasOwn(rollout.changes, applied.key) ? rollout.changes[applied.key]! : [];
-  const own = Object.hasOwn(rollout.changes ?? {}, region) ? rollout.changes![region]! : history;
+  const fallback = outlookIn(rollout, FALLBACK_REGION, now, []);
+  const outlooks: Record<string, RegionOutlook> = Object.create(null) as Record<string, RegionOutlook>;
+  for (const region of regions) outlooks[region] = region === FALLBACK_REGION ? fallback : outlookIn(rollout, region, now, fallback.upcoming);
+  return outlooks;
+}
+
+/** The outlook of `region` in a settled rollout, given `*`'s steps ahead (which reach every region that follows it). */
+function outlookIn(rollout: Rollout, region: string, now: number, fallbackAhead: StepAhead[]): RegionOutlook {
+  const { key, rule } = ruleFor(rollout, region, now);
   const { mode, percent } = doing(rule);
+  const changesOf = (r: string) => (rollout.changes && Object.hasOwn(rollout.changes, r) ? rollout.changes[r]! : []);
+  const own = changesOf(region);
+  const following = key !== region;
+  const changes = following
+    ? [...own, ...changesOf(FALLBACK_REGION).filter((change) => own.length === 0 || Date.parse(change.at) > Date.parse(own[0]!.at))]
+        .toSorted((a, b) => Date.parse(b.at) - Date.parse(a.at))
+        .slice(0, CHANGES_KEPT)
+    : own;
+  const currentSteps = following ? fallbackAhead : stagesAhead(rule, rule.nextAdvanceAt ? Date.parse(rule.nextAdvanceAt) : null);
   const entry = Object.hasOwn(rollout.regions, region) ? rollout.regions[region]! : undefined;
   const pending = entry?.upcoming;
   const steps: StepAhead[] = [];
-  const currentSteps = stagesAhead(rule, rule.nextAdvanceAt ? Date.parse(rule.nextAdvanceAt) : null);
   if (pending) {
     const effectiveAt = Date.parse(pending.effectiveAt);
     steps.push(...currentSteps.filter((step) => Date.parse(step.at) < effectiveAt));
-    const next = pending.removes ? (entryInForce(rollout.regions[FALLBACK_REGION] ?? DEFAULT_RULE, effectiveAt) ?? DEFAULT_RULE) : promoted(pending);
-    steps.push({ mode: next.mode, percent: next.percent, at: pending.effectiveAt });
-    if (!pending.removes) steps.push(...stagesAhead(next, next.nextAdvanceAt ? Date.parse(next.nextAdvanceAt) : null));
+    if (pending.removes) {
+      // From its moment the region follows `*`: what `*` does then, and what `*` announces after.
+      const next = entryInForce(rollout.regions[FALLBACK_REGION] ?? DEFAULT_RULE, effectiveAt) ?? DEFAULT_RULE;
+      steps.push({ mode: next.mode, percent: next.percent, at: pending.effectiveAt }, ...fallbackAhead.filter((step) => Date.parse(step.at) > effectiveAt));
+    } else {
+      const next = promoted(pending);
+      steps.push({ mode: next.mode, percent: next.percent, at: pending.effectiveAt }, ...stagesAhead(next, next.nextAdvanceAt ? Date.parse(next.nextAdvanceAt) : null));
+    }
   } else {
     steps.push(...currentSteps);
   }
-  const since = own[0]?.at ?? rule.stageStartedAt ?? rule.updatedAt ?? null;
-  return { mode, percent, since, upcoming: steps, changes: own };
+  const since = changes[0]?.at ?? rule.stageStartedAt ?? rule.updatedAt ?? null;
+  return { mode, percent, since, upcoming: steps, changes };
 }
 
 /** A person's change of one region's rule, as the ControlStore is asked it. */

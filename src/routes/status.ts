@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import type { HandlerInput } from '../api/operation';
 import type { statusQuery, statusResponse } from '../api/schemas';
 import type { AppContext } from '../http/context';
-import { outlookOf } from '../policy/notice';
+import { outlooksOf } from '../policy/notice';
 import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
 
 export type Status = z.output<typeof statusResponse>;
@@ -33,8 +33,7 @@ export function statusRegions(rollout: Rollout, only?: string): string[] {
 
 /** The status of `regions` (default: every region with an entry and `*`) in `rollout` at `now`. */
 export function statusOf(rollout: Rollout, now: number, only?: string): Status {
-  const regions: Status['regions'] = Object.create(null) as Status['regions'];
-  for (const region of statusRegions(rollout, only)) regions[region] = outlookOf(rollout, region, now);
+  const regions: Status['regions'] = outlooksOf(rollout, statusRegions(rollout, only), now);
   return { generatedAt: new Date(now).toISOString(), policyVersion: rollout.version, regions };
 }
 

@@ -34,6 +34,23 @@ export type ChangeDecision = Result<
   { reason: 'CHANGE_NOT_FOUND' | 'CHANGE_EXPIRED' | 'SELF_APPROVAL'; changeId: string } | { reason: 'CHANGE_OUTDATED'; changeId: string; rollout: Rollout; askedAt: number }
 >;
 
+/**
+ * One admin's `sub` however a token spells it: NFKC (full-width, ligatures),
+ * without invisible characters or surrounding spaces, in lower case. The
+ * identity provider's subs are the trust boundary; this only keeps one
+ * person's sub in another spelling from counting as a second person.
+ * Look-alikes from other scripts (Cyrillic а for Latin a) are not folded.
+ */
+export function samePerson(a: string, b: string): boolean {
+  const canonical = (sub: string) =>
+    sub
+      .normalize('NFKC')
+      .replace(/\p{Default_Ignorable_Code_Point}/gu, '')
+      .trim()
+      .toLowerCase();
+  return canonical(a) === canonical(b);
+}
+
 export class RolloutApprovals {
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -121,7 +138,7 @@ export class RolloutApprovals {
     const found = await this.#waitingChange(changeId, now);
     if (!found.ok) return found;
     const pending = found.value;
-    if (pending.requestedBy === approver) return err({ reason: 'SELF_APPROVAL', changeId });
+    if (samePerson(pending.requestedBy, approver)) return err({ reason: 'SELF_APPROVAL', changeId });
     const stored = await this.writes.rollout();
     if (stored.version !== pending.version) return err({ reason: 'CHANGE_OUTDATED', changeId, rollout: stored, askedAt: pending.version });
     const { rollout: current, applied } = settled(stored, now);

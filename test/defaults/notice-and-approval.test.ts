@@ -202,3 +202,68 @@ describe('skipping the notice', () => {
     expect((await decisionIn('VE')).mode).toBe('enforce');
   });
 });
+
+describe('what one person cannot do alone (adversarial review, issue 34)', () => {
+  it('a lower mode that treats a larger share (enforce at 10 % → challenge at 100 %) is stricter for the accounts it newly treats: it waits', async () => {
+    const skipped = await as(ALICE, 'PUT', '/admin/v1/rollout/BO', { body: { mode: 'enforce', percent: 10, notice: 'skip', note: 'Bolivia: a tenth, at once' } });
+    expect((await as(BOB, 'POST', `/admin/v1/rollout/changes/${skipped.body.changeId}/approve`, { body: {} })).status).toBe(200);
+    // 90 % of Bolivia's accounts are answered as monitor now; challenge at 100 % sends each of them a code.
+    const wider = await as(ALICE, 'PUT', '/admin/v1/rollout/BO', { body: { mode: 'challenge', percent: 100, note: 'Bolivia: codes for all' } });
+    expect(wider.status).toBe(202);
+    expect((await admin('GET', '/admin/v1/rollout')).body.regions.BO).toMatchObject({ mode: 'enforce', percent: 10 });
+    // Narrower under the lower mode is a loosening: at once.
+    const narrower = await as(ALICE, 'PUT', '/admin/v1/rollout/BO', { body: { mode: 'challenge', percent: 10, note: 'Bolivia: codes for the tenth' } });
+    expect(narrower.status).toBe(200);
+  });
+
+  it('its author cannot approve it with another token, nor with their sub spelled in another case, width or with stray spaces', async () => {
+    const asked = await as(ALICE, 'PUT', '/admin/v1/rollout/GT', { body: { mode: 'challenge', note: 'Guatemala' } });
+    const approve = (sub: string) => as(sub, 'POST', `/admin/v1/rollout/changes/${asked.body.changeId}/approve`, { body: {}, scope: 'rollout:approve' });
+    expect((await approve(ALICE)).body.reason).toBe('SELF_APPROVAL');
+    for (const spelled of ['Alice@Ops.Test', ` ${ALICE} `, 'ａｌｉｃｅ@ops.test', `alice\u200b@ops.test`]) {
+      const answer = await approve(spelled);
+      expect({ spelled, status: answer.status, reason: answer.body.reason }).toEqual({ spelled, status: 403, reason: 'SELF_APPROVAL' });
+    }
+    expect((await admin('GET', '/admin/v1/rollout')).body.regions.GT).toBeUndefined();
+  });
+
+  it('two people approving at once apply it once; a rejection racing an approval leaves one outcome', async () => {
+    const asked = await as(ALICE, 'PUT', '/admin/v1/rollout/HN', { body: { mode: 'challenge', note: 'Honduras' } });
+    const path = `/admin/v1/rollout/changes/${asked.body.changeId}`;
+    const answers = await Promise.all([as(BOB, 'POST', `${path}/approve`, { body: {} }), as('carol@ops.test', 'POST', `${path}/approve`, { body: {} })]);
+    expect(answers.map((answer) => answer.status).toSorted()).toEqual([200, 404]);
+    expect((await auditActions('HN')).filter((entry) => entry.action === 'rollout.change_approved')).toHaveLength(1);
+
+    const again = await as(ALICE, 'PUT', '/admin/v1/rollout/SV', { body: { mode: 'challenge', note: 'El Salvador' } });
+    const racePath = `/admin/v1/rollout/changes/${again.body.changeId}`;
+    const raced = await Promise.all([as(BOB, 'POST', `${racePath}/reject`, { body: {} }), as('carol@ops.test', 'POST', `${racePath}/approve`, { body: {} })]);
+    expect(raced.map((answer) => answer.status).toSorted()).toEqual([200, 404]);
+    const applied = (await admin('GET', '/admin/v1/rollout')).body.regions.SV !== undefined;
+    expect(applied).toBe(raced[1]!.status === 200);
+  });
+
+  it('malformed change ids and bodies are problems naming the field, never 500', async () => {
+    const notUuid = await as(BOB, 'POST', '/admin/v1/rollout/changes/not-a-uuid/approve', { body: {} });
+    expect(notUuid.status).toBe(400);
+    const hugeNote = await as(BOB, 'POST', `/admin/v1/rollout/changes/${crypto.randomUUID()}/approve`, { body: { note: 'x'.repeat(501) } });
+    expect(hugeNote.status).toBe(400);
+    const extra = await as(BOB, 'POST', `/admin/v1/rollout/changes/${crypto.randomUUID()}/reject`, { body: { note: 'x', approve: true } });
+    expect(extra.status).toBe(400);
+    const unknown = await as(BOB, 'POST', `/admin/v1/rollout/changes/${crypto.randomUUID()}/approve`, { body: {} });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('a release before v1.4 asks the ControlStore without notice or approval: refused (its route answers 412), the change waiting for a second person all the same', async () => {
+    // The call as that release's route made it: region, rule, actor (and If-Match), nothing of §8.
+    const before = (await admin('GET', '/admin/v1/rollout')).body.version;
+    const result = await controlStore(env).changeRule({ region: 'NI', rule: { mode: 'enforce', percent: 100, failOpen: true }, actor: ALICE });
+    expect(result.ok).toBe(false);
+    // Any reason but RULE_NOT_FOUND was answered 412 VERSION_MISMATCH by that route.
+    expect(!result.ok && result.error.reason).toBe('APPROVAL_REQUIRED');
+    const after = (await admin('GET', '/admin/v1/rollout')).body;
+    expect(after.version).toBe(before);
+    expect(after.regions.NI).toBeUndefined();
+    const waiting = (await admin('GET', '/admin/v1/rollout/changes')).body.changes.filter((change: { region: string }) => change.region === 'NI');
+    expect(waiting).toHaveLength(1);
+  });
+});

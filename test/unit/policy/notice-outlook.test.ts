@@ -74,6 +74,36 @@ describe('outlookOf', () => {
     expect(us).toMatchObject({ mode: 'off', upcoming: [{ mode: 'challenge', percent: 20, at: iso(T0 + MS_PER_HOUR + MS_PER_DAY) }] });
   });
 
+  it('tells a region whose own rule was deleted since when it follows `*`, with its own changes, not `*`’s older ones', () => {
+    const star = change(EMPTY_ROLLOUT, { region: '*', rule: { mode: 'enforce', percent: 100, failOpen: true }, notice: 'skip' }, T0, MS_PER_DAY);
+    const own = change(star, { region: 'PE', rule: { mode: 'off', percent: 100, failOpen: true } }, T0 + MS_PER_HOUR, MS_PER_DAY);
+    const deleted = change(own, { region: 'PE', rule: null }, T0 + 2 * MS_PER_HOUR, MS_PER_DAY);
+    const effectiveAt = T0 + 2 * MS_PER_HOUR + MS_PER_DAY;
+    const later = effectiveAt + MS_PER_HOUR;
+    expect(ruleFor(deleted, 'PE', later)).toMatchObject({ key: '*', rule: { mode: 'enforce' } });
+    const pe = outlookOf(deleted, 'PE', later);
+    // The gate has refused outside households in Peru since the deletion's notice ended, not since `*` was set.
+    expect(pe).toMatchObject({ mode: 'enforce', percent: 100, since: iso(effectiveAt) });
+    expect(pe.changes[0]).toMatchObject({ at: iso(effectiveAt), mode: 'enforce', notice: 'given' });
+    // `*`'s later changes reach it too.
+    const loosened = change(deleted, { region: '*', rule: { mode: 'monitor', percent: 100, failOpen: true } }, later, MS_PER_DAY);
+    expect(outlookOf(loosened, 'PE', later + 1)).toMatchObject({ mode: 'monitor', since: iso(later) });
+  });
+
+  it('tells a region that follows `*` until its own rule applies every step `*` announces before then', () => {
+    const star = change(EMPTY_ROLLOUT, { region: '*', rule: { mode: 'off', percent: 100, failOpen: true } }, T0, MS_PER_DAY);
+    const cl = change(star, { region: 'CL', rule: { mode: 'challenge', percent: 100, failOpen: true } }, T0 + MS_PER_HOUR, 3 * MS_PER_DAY);
+    const starStricter = change(cl, { region: '*', rule: { mode: 'monitor', percent: 100, failOpen: true } }, T0 + 2 * MS_PER_HOUR, MS_PER_DAY);
+    const starAt = T0 + 2 * MS_PER_HOUR + MS_PER_DAY;
+    // Between `*`'s moment and Chile's own, the gate watches Chile (it follows `*`).
+    expect(ruleFor(starStricter, 'CL', starAt).rule.mode).toBe('monitor');
+    const outlook = outlookOf(starStricter, 'CL', T0 + 3 * MS_PER_HOUR);
+    expect(outlook.upcoming).toEqual([
+      { mode: 'monitor', percent: 100, at: iso(starAt) },
+      { mode: 'challenge', percent: 100, at: iso(T0 + MS_PER_HOUR + 3 * MS_PER_DAY) },
+    ]);
+  });
+
   it('reads a tripped rule as the monitor it answers with', () => {
     const ruled = change(EMPTY_ROLLOUT, { region: 'CR', rule: { mode: 'enforce', percent: 100, failOpen: true }, notice: 'skip' }, T0, MS_PER_DAY);
     const tripped: Rollout = { ...ruled, regions: { CR: { ...ruled.regions.CR!, status: 'tripped' } } };

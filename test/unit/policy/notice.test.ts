@@ -12,7 +12,14 @@ describe('what is stricter (contract §8)', () => {
   it.each([
     ['monitor → challenge', rule('monitor'), rule('challenge', 0), true],
     ['off → monitor', rule('off'), rule('monitor'), true],
-    ['enforce → challenge at 100', rule('enforce', 10), rule('challenge', 100), false],
+    // The 90 % outside enforce's 10 % answer as monitor today; challenge at 100 % sends each of them a code.
+    ['enforce 10 → challenge at 100', rule('enforce', 10), rule('challenge', 100), true],
+    ['enforce 50 → challenge at 50', rule('enforce', 50), rule('challenge', 50), false],
+    ['enforce 50 → challenge staged up to 60', rule('enforce', 50), rule('challenge', 10, { stages: [{ percent: 10, hold: 'P1D' }, { percent: 60 }] }), true],
+    ['enforce 10 → monitor at 100', rule('enforce', 10), rule('monitor', 100), false],
+    // Outside its percent, off answers as monitor: a smaller share off watches the rest.
+    ['off 100 → off 10', rule('off', 100), rule('off', 10), true],
+    ['monitor → off 10', rule('monitor'), rule('off', 10), false],
     ['challenge 10 → challenge 50', rule('challenge', 10), rule('challenge', 50), true],
     ['challenge 50 → challenge 10', rule('challenge', 50), rule('challenge', 10), false],
     ['challenge 50 → enforce 10', rule('challenge', 50), rule('enforce', 10), true],

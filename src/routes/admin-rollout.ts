@@ -18,6 +18,7 @@ import type {
 } from '../api/schemas';
 import type { RuleSettings } from '../policy/staged-rule';
 import { controlStore, type ChangeDecision } from '../state/control-store';
+import { lacksMethod } from '../state/release-before';
 import type { AppContext } from '../http/context';
 import { invalid, invalidInput, type InvalidInput } from '../http/json-body';
 import { err, ok, type Result } from '../result';
@@ -81,9 +82,15 @@ export function deleteRule(c: AppContext, input: HandlerInput<'admin', { params:
 
 /** `GET /admin/v1/rollout/changes`: stricter changes waiting for a second person. */
 export async function listChanges(c: AppContext): Promise<Response> {
-  const changes = await controlStore(c.env).pendingChanges();
+  // A ControlStore of the release before (a gradual deployment) keeps no waiting changes: none to list.
+  const changes = await controlStore(c.env)
+    .pendingChanges()
+    .catch((error: unknown) => (lacksMethod(error, 'pendingChanges') ? [] : Promise.reject(error)));
   return c.json({ changes } satisfies z.input<typeof pendingChangesSchema>, 200, { 'Cache-Control': 'no-store' });
 }
+
+/** What a ControlStore of the release before answers of any change: it keeps none waiting. */
+const notWaiting = (changeId: string): ChangeDecision => err({ reason: 'CHANGE_NOT_FOUND', changeId });
 
 /** A refusal of the ControlStore's approve or reject, as problem details. */
 function changeRefusal(c: AppContext, error: Exclude<ChangeDecision, { ok: true }>['error']): Response {
@@ -96,7 +103,9 @@ function changeRefusal(c: AppContext, error: Exclude<ChangeDecision, { ok: true 
 
 /** `POST /admin/v1/rollout/changes/{changeId}/approve`: another person applies a waiting change (its notice starts now). */
 export async function approveChange(c: AppContext, input: HandlerInput<'admin', { params: typeof changeParam; body: typeof changeDecisionInput }>): Promise<Response> {
-  const result = await controlStore(c.env).approveChange(input.params.changeId, input.admin.actor, input.body.note ?? null);
+  const result = await controlStore(c.env)
+    .approveChange(input.params.changeId, input.admin.actor, input.body.note ?? null)
+    .catch((error: unknown) => (lacksMethod(error, 'approveChange') ? notWaiting(input.params.changeId) : Promise.reject(error)));
   if (!result.ok) return changeRefusal(c, result.error);
   c.get('gate').rollouts.adopt(result.value);
   return rolloutResponse(c, result.value);
@@ -104,7 +113,9 @@ export async function approveChange(c: AppContext, input: HandlerInput<'admin', 
 
 /** `POST /admin/v1/rollout/changes/{changeId}/reject`: drops a waiting change. */
 export async function rejectChange(c: AppContext, input: HandlerInput<'admin', { params: typeof changeParam; body: typeof changeDecisionInput }>): Promise<Response> {
-  const result = await controlStore(c.env).rejectChange(input.params.changeId, input.admin.actor, input.body.note ?? null);
+  const result = await controlStore(c.env)
+    .rejectChange(input.params.changeId, input.admin.actor, input.body.note ?? null)
+    .catch((error: unknown) => (lacksMethod(error, 'rejectChange') ? notWaiting(input.params.changeId) : Promise.reject(error)));
   if (!result.ok) return changeRefusal(c, result.error);
   return c.json({ changeId: input.params.changeId, status: 'rejected' } satisfies z.input<typeof changeRejectedSchema>, 200, { 'Cache-Control': 'no-store' });
 }

@@ -209,5 +209,15 @@ describe(`releases ${releases.previous.version} and ${releases.current.version} 
     const gate = await start(process.cwd(), previous.dir, ['hearth-b-current', 'hearth-b-previous']);
     expect(await healthz(gate)).toMatch(new RegExp(`^${releases.current.version.replaceAll('.', '\\.')}`));
     expect(await scenario(gate)).toEqual(ANSWERS);
+    // What the release before's ControlStore lacks (four eyes, v1.4): no change waits there, so none is listed or found — never a 500.
+    const approver = await mintAdminToken({ scope: 'rollout:read rollout:approve', sub: 'two-versions-approver@ops' });
+    const ask = (method: string, path: string) =>
+      fetch(`${gate.url}${path}`, { method, headers: { Authorization: `Bearer ${approver}`, 'Content-Type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    expect(await (await ask('GET', '/admin/v1/rollout/changes')).json()).toEqual({ changes: [] });
+    const id = crypto.randomUUID();
+    for (const verb of ['approve', 'reject']) {
+      const answer = await ask('POST', `/admin/v1/rollout/changes/${id}/${verb}`);
+      expect([answer.status, ((await answer.json()) as { reason: string }).reason]).toEqual([404, 'CHANGE_NOT_FOUND']);
+    }
   }, 180_000);
 });

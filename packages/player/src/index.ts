@@ -24,6 +24,7 @@
  */
 import type { Decision, Problem } from './gate-api';
 import { dpopProof, type DeviceKey } from './device-key';
+import { unreachableMessage } from './unreachable';
 
 export { deviceKey, dpopProof, forgetDeviceKey, type DeviceKey } from './device-key';
 export type { Decision, Problem };
@@ -192,7 +193,7 @@ export class Hearth {
     const refusal: Refusal = {
       status,
       reason: body?.reason ?? 'GATE_UNREACHABLE',
-      message: body?.message ?? body?.detail ?? '',
+      message: body?.message ?? body?.detail ?? (body ? '' : unreachableMessage(this.language)),
       actions: body?.actions ?? [],
       url,
       [REFUSAL]: true,
@@ -248,7 +249,7 @@ export class Hearth {
       ...body,
       status: response?.status ?? 0,
       reason: body?.reason ?? 'GATE_UNREACHABLE',
-      message: body?.message ?? '',
+      message: body?.message ?? (body ? '' : unreachableMessage(this.language)),
       actions: body?.actions ?? [],
       url: this.gate + path,
       [REFUSAL]: true,

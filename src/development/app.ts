@@ -13,6 +13,7 @@ import type { AppEnv } from '../http/context';
 import { demoPage } from '../pages/demo-page';
 import { landingPage } from './landing-page';
 import { devDeviceToken } from './device-token-route';
+import { devDemoRule } from './demo-rule-route';
 import { developmentOrigin } from './origin';
 import { devStats } from './stats';
 import { checkSimulatedHeaders } from './simulated-headers';
@@ -41,6 +42,7 @@ export function mountDevelopment(app: Hono<AppEnv>): void {
   development.use(inDevelopment);
   development.get('/gate/dev/stats', only(devStats));
   development.post('/gate/dev/device-token', only(devDeviceToken));
+  development.post('/gate/dev/demo-rule', only(devDemoRule));
   // In production `/` and `/demo` are playback paths like any other.
   development.get('/', only(landingPage));
   development.get('/demo', only(demoPage));

@@ -18,7 +18,11 @@
  *
  * Trust boundary: the page shows a device only what its own token may ask
  * the device API (the script calls it with the `hearth_device` cookie); the
- * page data carries the device's id, never its token.
+ * page data carries the device's id, never its token. A player that opened
+ * the page may hand it a device the cookie cannot name (a bound device,
+ * client/help-handoff.ts): the script then shows that device's decision and
+ * sends its code calls as that device (so the send-code button is always
+ * rendered, hidden unless a code can help).
  */
 import { html } from 'hono/html';
 import { decideForDevice } from '../edge/decide-request';
@@ -105,7 +109,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
   <h2 id="reason-title">${allowed ? ui.statusAllowed : ui.statusRefused}</h2>
   <p class="message" id="reason-message">${explanation.message}</p>
   <div class="actions">
-    ${actions.has('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
+    <button type="button" class="primary" data-action="verify" ${actions.has('verify') ? '' : html`hidden`}>${ui.sendCode}</button>
     ${isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
     ${secondHomeButton(offers, ui)}
     ${awayLink(offers, ui)}

@@ -4,12 +4,14 @@
  * same reason, message and actions as the API, in the person's language, and
  * lets them send a code, enter it, and (from a TV) move the primary location.
  * A viewer stopped on one of the household's shared networks (carrier-grade
- * NAT, dorms, hotels) reads first what to do there. Every reason has an
+ * NAT, dorms, hotels) reads first what to do there; anyone else meets that
+ * case among "If you are…", not as steps that do not apply. Every reason has an
  * anchor here (problem `type`s point at them), in a glossary folded away for
  * support: a viewer reads their own reason at the top.
  *
  * The code form stays hidden until a code is on its way (the script shows
- * it); "contact support" links to `SUPPORT_URL` when one is configured. A
+ * it); "contact support" links to `SUPPORT_URL` when one is configured, and
+ * without one says to ask the account owner instead. A
  * device the device API answers also finds "Your devices", folded: the
  * account's devices and their sign-out (contract §6), through the same API
  * and the same code form. A device refused outside the household is offered
@@ -132,12 +134,11 @@ ${signedInDevice ? devices : ''}
   <h2 id="extra-title">${ui.extraTitle}</h2>
   <p>${ui.extraText}</p>
 </section>
-${stoppedOnSharedNetwork ? '' : shared}
 ${ifYouAreSection(accessNumbers(gate.config), locale)}
 <section class="card" id="contact" aria-labelledby="contact-title">
   <h2 id="contact-title">${ui.contact}</h2>
   <p>${ui.contactText}</p>
-  ${supportUrl ? html`<p><a class="button" id="support-link" href="${supportUrl}" rel="noopener noreferrer">${ui.contactAction}</a></p>` : ''}
+  ${supportUrl ? html`<p><a class="button" id="support-link" href="${supportUrl}" rel="noopener noreferrer">${ui.contactAction}</a></p>` : html`<p id="contact-none">${ui.contactNone}</p>`}
 </section>
 
 <details class="card help-glossary" id="meanings">

@@ -9,7 +9,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintAdminToken } from '../../dev/tokens.ts';
+import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
 import { startLocalWorker, type LocalWorker } from '../../scripts/local-worker.ts';
 import { launchChromium } from './chromium';
 import { accessibilityProblems, codeFromLog, textOf, visible } from './page-checks';
@@ -114,6 +114,41 @@ describe('the demo, out of the box', () => {
     expect((await page.locator('#demo-try-title').textContent())?.trim()).toBe(tryTitle);
     expect(await page.locator('html').getAttribute('lang')).toBe(locale === 'pt-BR' ? 'pt-BR' : locale.slice(0, 2));
     await textOf(page.locator('#demo-status')).toContain(playing);
+    await context.close();
+  });
+});
+
+describe('the help page, for a device in a café', () => {
+  it('shows no shared-network steps, says what to do when there is no support link, and leaves no blank band under its buttons', async () => {
+    const account = 'acct-cafe-help';
+    const ruled = await fetch(`${gate.url}/gate/dev/demo-rule`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ region: 'US', refuse: true }) });
+    expect(ruled.status).toBe(200);
+    const tv = await mintDeviceToken({ account, device: 'tv', type: 'tv', ttlSeconds: 600 });
+    await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${tv}`, 'CF-Connecting-IP': '203.0.113.10', 'Hearth-Sim-Country': 'US' } });
+    const phone = await mintDeviceToken({ account, device: 'phone', type: 'mobile', ttlSeconds: 600 });
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, extraHTTPHeaders: { 'CF-Connecting-IP': '198.51.100.20', 'Hearth-Sim-Country': 'US' } });
+    await context.addCookies([{ name: 'hearth_device', value: phone, url: gate.url }]);
+    const page = await context.newPage();
+    await page.goto(`${gate.url}/gate/help`);
+    expect(await page.locator('.decision').getAttribute('data-reason')).toBe('OUTSIDE_HOUSEHOLD');
+    // Steps for a shared network of the household's do not apply in a café; "If you are…" still answers that case.
+    expect(await page.locator('#shared-network').count()).toBe(0);
+    await textOf(page.locator('#if-you-are')).toContain('If you are behind a shared network');
+    // No SUPPORT_URL: "Contact support" lands on what to do instead.
+    await page.click('.decision a[href="#contact"]');
+    await textOf(page.locator('#contact')).toContain('Ask the account owner instead');
+    // The card ends with its buttons: the empty status line takes no room.
+    const band = await page.evaluate(() => {
+      const card = document.querySelector('.decision')!;
+      const actions = document.querySelector('.decision .actions')!;
+      // What may stand between the buttons and the card's edge: the buttons' own margin and the card's padding and border.
+      const allowed = ['marginBottom']
+        .map((name) => parseFloat(getComputedStyle(actions)[name as 'marginBottom']))
+        .concat(['paddingBottom', 'borderBottomWidth'].map((name) => parseFloat(getComputedStyle(card)[name as 'paddingBottom'])));
+      return { band: card.getBoundingClientRect().bottom - actions.getBoundingClientRect().bottom, allowed: allowed.reduce((a, b) => a + b, 0) };
+    });
+    expect(band.band).toBeLessThanOrEqual(band.allowed + 1);
+    expect(await accessibilityProblems(page)).toEqual([]);
     await context.close();
   });
 });

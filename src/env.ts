@@ -27,6 +27,8 @@ export interface HearthEnv extends ConfigBindings {
    */
   RATE_LIMIT_NETWORK?: RateLimit;
   RATE_LIMIT_ACCOUNT?: RateLimit;
+  /** Never read by the Worker: wrangler's own switch, in `.dev.vars` because wrangler reads that file into its environment too (no `Request.cf` fetch at start). */
+  CLOUDFLARE_CF_FETCH_ENABLED?: string;
 }
 
 /**

@@ -121,7 +121,14 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   // A bound copy of an id with unbound history, away from home, is a device never seen: the id's history is not its own.
   const state = standing === 'stranger' && household !== null ? withoutHistoryOf(household, device.deviceId) : household;
   if (standing === 'stranger') base.stranger = true;
-  if (step(3, 'Is the region’s rule off for this account?', mode === 'off', `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`)) {
+  if (
+    step(
+      3,
+      'Is the region’s rule off for this account?',
+      mode === 'off',
+      `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`,
+    )
+  ) {
     // Still worked out (untraced): what enforce would answer is what metrics and previews count.
     const verdict = householdVerdict(input, state, limits, now, untraced);
     return { ...base, decision: 'allow', reason: 'ENFORCEMENT_OFF', enforced: verdict.enforced, ...evidenceOf(verdict) };

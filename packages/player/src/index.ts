@@ -22,11 +22,11 @@
  * No runtime dependency; adapters for hls.js, Shaka Player and video.js are
  * in `./hls`, `./shaka` and `./videojs`.
  */
-import type { Decision, Problem } from './gate-api';
-import { dpopProof, type DeviceKey } from './device-key';
-import { unreachableMessage } from './unreachable';
+import type { Decision, Problem } from './gate-api.js';
+import { dpopProof, type DeviceKey } from './device-key.js';
+import { unreachableMessage } from './unreachable.js';
 
-export { deviceKey, dpopProof, forgetDeviceKey, type DeviceKey } from './device-key';
+export { deviceKey, dpopProof, forgetDeviceKey, type DeviceKey } from './device-key.js';
 export type { Decision, Problem };
 export type Action = Problem['actions'][number];
 /** What a code approves (contract §6). */

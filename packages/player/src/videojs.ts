@@ -13,7 +13,7 @@
  *   attachVideojs(hearth, player);
  *   player.src({ src: 'https://gate.example/titles/demo/index.m3u8', type: 'application/x-mpegURL' });
  */
-import type { Hearth } from './index';
+import type { Hearth } from './index.js';
 
 /** The few parts of video.js this adapter uses (no dependency on its types). */
 export interface VideojsLike {

@@ -57,7 +57,7 @@ export default defineConfig({
           // Before each file: the clock back on the runtime's own time (test/support/clock.ts).
           setupFiles: ['test/setup/clock.ts'],
           include: ['test/**/*.test.ts'],
-          exclude: ['test/node/**', 'test/unit/**', 'test/shards/**'],
+          exclude: ['test/node/**', 'test/unit/**', 'test/shards/**', 'test/defaults/**'],
           testTimeout: 20_000,
           sequence: { groupOrder: 1 },
         },
@@ -92,6 +92,38 @@ export default defineConfig({
           name: 'workers-shards',
           globalSetup: ['test/setup/custom-build.ts'],
           include: ['test/shards/**/*.test.ts'],
+          testTimeout: 20_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Production's rollout defaults (contract §8): a stricter rule waits NOTICE_PERIOD (P14D) and a second person's
+        // approval (ROLLOUT_APPROVAL=stricter). The other projects run with .dev.vars' PT0S and none, as local play does;
+        // the ControlStore reads them from its own bindings, so this needs a runtime of its own.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...development,
+                // The defaults written out: wrangler reads .dev.vars by itself, so leaving them out would not unset them.
+                NOTICE_PERIOD: 'P14D',
+                ROLLOUT_APPROVAL: 'stricter',
+                ORIGIN_URL: 'http://origin.test',
+                NOTIFY_URL: 'http://notify.test/hook',
+                OPS_NOTIFY_URL: 'http://notify.test/ops',
+                METRICS_FLUSH_INTERVAL: 'PT0S',
+              },
+              outboundService: outbound,
+            },
+          }),
+        ],
+        test: {
+          name: 'workers-defaults',
+          globalSetup: ['test/setup/custom-build.ts'],
+          setupFiles: ['test/setup/clock.ts'],
+          include: ['test/defaults/**/*.test.ts'],
           testTimeout: 20_000,
           maxWorkers: 2,
           sequence: { groupOrder: 1 },

@@ -207,7 +207,7 @@ export interface paths {
         get?: never;
         /**
          * Set a region’s rule
-         * @description Requires the `rollout:write` scope.
+         * @description A stricter rule (a later mode in off < monitor < challenge < enforce, or a larger percent under challenge or enforce at any stage) waits: under ROLLOUT_APPROVAL=stricter for a second person (202), then NOTICE_PERIOD on the status page as the region’s `upcoming` rule, the rule in force deciding until its `effectiveAt`. Anything else applies at once and replaces an upcoming rule. `notice: "skip"` (scope `rollout:skip-notice`, with a `note`) applies a stricter rule at once. Requires the `rollout:write` scope.
          */
         put: operations["setRolloutRule"];
         post?: never;
@@ -216,6 +216,66 @@ export interface paths {
          * @description Requires the `rollout:write` scope.
          */
         delete: operations["deleteRolloutRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/rollout/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stricter rollout changes waiting for a second person
+         * @description Requires the `rollout:read` scope.
+         */
+        get: operations["listRolloutChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/rollout/changes/{changeId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a waiting change (another person than its author): it applies, its notice starting now
+         * @description Requires the `rollout:approve` scope.
+         */
+        post: operations["approveRolloutChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/rollout/changes/{changeId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a waiting change: it is dropped
+         * @description Requires the `rollout:approve` scope.
+         */
+        post: operations["rejectRolloutChange"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -520,6 +580,10 @@ export interface components {
             regions: {
                 [key: string]: components["schemas"]["RolloutRule"];
             };
+            /** @description Per region (and `*`), the last changes of what the gate does there, newest first: the status page’s history. */
+            changes?: {
+                [key: string]: components["schemas"]["RuleChange"][];
+            };
         };
         RolloutRule: {
             /** @enum {string} */
@@ -558,6 +622,18 @@ export interface components {
             /** Format: date-time */
             updatedAt?: string;
             updatedBy?: string;
+            /**
+             * @description How the rule reached the status page: `given` (it waited NOTICE_PERIOD), `skipped` (a stricter rule applied at once), `not-needed` (not stricter).
+             * @enum {string}
+             */
+            notice?: "given" | "skipped" | "not-needed";
+            /**
+             * @description The region has no rule of its own: it follows `*` until its upcoming rule applies (mode and percent here are `*`’s when the entry was made).
+             * @constant
+             */
+            follows?: "*";
+            /** @description A stricter rule waiting out its notice (NOTICE_PERIOD) on the status page. */
+            upcoming?: components["schemas"]["UpcomingRule"];
         };
         GuardReading: {
             /** Format: date-time */
@@ -580,6 +656,114 @@ export interface components {
             sent: number;
             verified: number;
         };
+        UpcomingRule: {
+            /** @enum {string} */
+            mode: "off" | "monitor" | "challenge" | "enforce";
+            percent: number;
+            failOpen: boolean;
+            note?: string;
+            stages?: {
+                percent: number;
+                hold?: string;
+            }[];
+            guard?: {
+                maxRefusalRate?: number;
+                minVerifySuccessRate?: number;
+                minHouseholds?: number;
+                /** @description On rules set before v1.3: the former name of minHouseholds. */
+                minSessions?: number;
+                window: string;
+            };
+            /**
+             * @description `advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).
+             * @enum {string}
+             */
+            status?: "steady" | "advancing" | "tripped";
+            /** @description Index of the current stage. */
+            stage?: number;
+            /** Format: date-time */
+            stageStartedAt?: string;
+            /** @description When the next stage starts, if the guard stays healthy. */
+            nextAdvanceAt?: string | null;
+            /** @description The guard’s latest reading. */
+            reading?: components["schemas"]["GuardReading"];
+            trippedBy?: components["schemas"]["GuardReading"];
+            /** Format: date-time */
+            trippedAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            updatedBy?: string;
+            /**
+             * @description How the rule reached the status page: `given` (it waited NOTICE_PERIOD), `skipped` (a stricter rule applied at once), `not-needed` (not stricter).
+             * @enum {string}
+             */
+            notice?: "given" | "skipped" | "not-needed";
+            /**
+             * Format: date-time
+             * @description When the rule applies: the end of its notice.
+             */
+            effectiveAt: string;
+            /**
+             * Format: date-time
+             * @description When it went on the status page.
+             */
+            noticeFrom: string;
+            /** @description The change deletes the region’s rule; from effectiveAt the region follows `*`. */
+            removes?: boolean;
+            /** @description Who approved it (ROLLOUT_APPROVAL=stricter). */
+            approvedBy?: string;
+        };
+        RuleChange: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            mode: "off" | "monitor" | "challenge" | "enforce";
+            percent: number;
+            /** @enum {string} */
+            notice: "given" | "skipped" | "not-needed";
+        };
+        PendingChange: {
+            changeId: string;
+            /** @constant */
+            status: "pending-approval";
+            region: string;
+            /** @description The rule asked for; null: the region’s rule deleted (it would follow a stricter *). */
+            rule: {
+                /** @enum {string} */
+                mode: "off" | "monitor" | "challenge" | "enforce";
+                percent: number;
+                failOpen: boolean;
+                note?: string;
+                stages?: {
+                    percent: number;
+                    hold?: string;
+                }[];
+                guard?: {
+                    maxRefusalRate?: number;
+                    minVerifySuccessRate?: number;
+                    minHouseholds?: number;
+                    /** @description On rules set before v1.3: the former name of minHouseholds. */
+                    minSessions?: number;
+                    window: string;
+                };
+            } | null;
+            /**
+             * @description Once approved, the rule applies at once, without notice.
+             * @constant
+             */
+            notice?: "skip";
+            note: string | null;
+            requestedBy: string;
+            /** Format: date-time */
+            requestedAt: string;
+            /**
+             * Format: date-time
+             * @description A change nobody approves within 7 days is dropped.
+             */
+            expiresAt: string;
+            /** @description The rollout version it was asked against: approving it once the rollout moved is 409 CHANGE_OUTDATED. */
+            version: number;
+        };
         RolloutRuleInput: {
             /** @enum {string} */
             mode: "off" | "monitor" | "challenge" | "enforce";
@@ -594,6 +778,11 @@ export interface components {
                 hold?: string;
             }[];
             guard?: components["schemas"]["GuardInput"];
+            /**
+             * @description A stricter rule applies at once instead of waiting NOTICE_PERIOD on the status page; needs the scope `rollout:skip-notice` and a `note` saying why. Audited; the status page says it came without notice.
+             * @constant
+             */
+            notice?: "skip";
         };
         GuardInput: {
             maxRefusalRate?: number;
@@ -607,6 +796,12 @@ export interface components {
             minSessions?: number;
             /** @description The counts the guard reads, back from now (whole minutes), e.g. PT15M; longer than zero and at most PT6H. */
             window: string;
+        };
+        PendingChanges: {
+            changes: components["schemas"]["PendingChange"][];
+        };
+        ChangeDecisionInput: {
+            note?: string;
         };
         Preview: {
             region: string;
@@ -622,6 +817,17 @@ export interface components {
                     current: components["schemas"]["OutcomeCounts"];
                     proposed: components["schemas"]["OutcomeCounts"];
                 };
+            };
+            /** @description When the proposed rule would apply (contract §8). */
+            applies: {
+                /**
+                 * Format: date-time
+                 * @description The earliest the proposed rule would apply if set now: now, or after NOTICE_PERIOD when it is stricter (and after a second person’s approval under ROLLOUT_APPROVAL=stricter).
+                 */
+                at: string;
+                stricter: boolean;
+                /** @description Whether a second person must approve it first. */
+                approval: boolean;
             };
             rules: {
                 current: {
@@ -1045,8 +1251,13 @@ export type Rollout = components['schemas']['Rollout'];
 export type RolloutRule = components['schemas']['RolloutRule'];
 export type GuardReading = components['schemas']['GuardReading'];
 export type HouseholdCounts = components['schemas']['HouseholdCounts'];
+export type UpcomingRule = components['schemas']['UpcomingRule'];
+export type RuleChange = components['schemas']['RuleChange'];
+export type PendingChange = components['schemas']['PendingChange'];
 export type RolloutRuleInput = components['schemas']['RolloutRuleInput'];
 export type GuardInput = components['schemas']['GuardInput'];
+export type PendingChanges = components['schemas']['PendingChanges'];
+export type ChangeDecisionInput = components['schemas']['ChangeDecisionInput'];
 export type Preview = components['schemas']['Preview'];
 export type OutcomeCounts = components['schemas']['OutcomeCounts'];
 export type PreviewInput = components['schemas']['PreviewInput'];
@@ -1963,13 +2174,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The rollout after the change. */
+            /** @description The rollout after the change (a stricter rule as the region’s `upcoming`, with its `effectiveAt`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Stricter, under ROLLOUT_APPROVAL=stricter: nothing changed yet; the change waits for another person’s approval. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChange"];
                 };
             };
             /** @description `INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it. */
@@ -1992,6 +2212,15 @@ export interface operations {
             };
             /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PENDING_CHANGES_FULL`: 100 changes wait for approval already. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2091,6 +2320,250 @@ export interface operations {
             };
             /** @description `VERSION_MISMATCH`. */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRolloutChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Waiting changes, oldest first; each expires 7 days after it was asked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChanges"];
+                };
+            };
+            /** @description Admin token missing, invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveRolloutChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                changeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description The rollout after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description `INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admin token missing, invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `SCOPE_REQUIRED`: the token lacks rollout:approve; `SELF_APPROVAL`: the change is yours, another person must approve it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHANGE_NOT_FOUND`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHANGE_OUTDATED`: the rollout version moved since the change was asked. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHANGE_EXPIRED`: nobody approved it within 7 days. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many failed admin sign-ins from this client network (`limit`: `network`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectRolloutChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                changeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description The change is dropped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeId: string;
+                        /** @constant */
+                        status: "rejected";
+                    };
+                };
+            };
+            /** @description `INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admin token missing, invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `SCOPE_REQUIRED`: the token lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHANGE_NOT_FOUND`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CHANGE_EXPIRED`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

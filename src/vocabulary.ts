@@ -32,7 +32,7 @@ export type HomeEvidence = (typeof HOME_EVIDENCE)[number];
 /** A rollout region: ISO 3166-1 alpha-2, or `*` for every region without a rule of its own. */
 export const REGION_PATTERN = /^(?:\*|[A-Z]{2})$/;
 
-export const ADMIN_SCOPES = ['rollout:read', 'rollout:write', 'accounts:read', 'accounts:write', 'audit:read'] as const;
+export const ADMIN_SCOPES = ['rollout:read', 'rollout:write', 'rollout:approve', 'rollout:skip-notice', 'accounts:read', 'accounts:write', 'audit:read'] as const;
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
 
 /** Cloudflare's country code for a request whose country it could not tell; such requests follow the `*` rule. */

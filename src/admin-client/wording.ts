@@ -34,7 +34,11 @@ export function summariseChange(value: unknown): string {
   if ('mode' in record) {
     const stage = Array.isArray(record.stages) && record.stages.length > 1 ? ` stage ${Number(record.stage ?? 0) + 1}/${record.stages.length}` : '';
     const status = record.status === 'tripped' ? ' TRIPPED (monitor)' : '';
-    return `${String(record.mode)} ${String(record.percent ?? 100)}%${record.failOpen === false ? ' fail-closed' : ''}${stage}${status}`;
+    const now = record.follows ? 'follows *' : `${String(record.mode)} ${String(record.percent ?? 100)}%${record.failOpen === false ? ' fail-closed' : ''}${stage}${status}`;
+    // A stricter rule waiting out its notice (contract §8): what it becomes, and when.
+    const upcoming = record.upcoming as Record<string, unknown> | undefined;
+    const next = upcoming ? `; from ${String(upcoming.effectiveAt)}: ${upcoming.removes ? 'follows *' : `${String(upcoming.mode)} ${String(upcoming.percent ?? 100)}%`}` : '';
+    return now + next;
   }
   return Object.entries(record)
     .map(([key, v]) => `${key}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)

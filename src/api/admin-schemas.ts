@@ -9,6 +9,7 @@ import { DurationError, parseDurationMs } from '../config/duration';
 import { action, outcome } from '../http/problem-schema';
 import { counts, countsShape, outcomeCounts } from '../metrics/counts-schema';
 import { MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS } from '../policy/staged-rule';
+import { guard as storedGuard, stage as storedStage } from '../policy/rule-schema';
 import { DEVICE_TYPES, HOME_EVIDENCE, MODES, REGION_PATTERN } from '../vocabulary';
 import { HOUSEHOLD_EVENT_NAMES, SIGN_OUT_AUTHORITIES } from '../household/events';
 import { deviceView, id, isoTime } from './device-schemas';
@@ -69,9 +70,14 @@ export const rolloutRuleInput = z
     note: z.string().max(500).optional(),
     stages: z.array(stageInput).min(1, 'give at least one stage').max(20).optional(),
     guard: guardInput.optional(),
+    notice: z.literal('skip').optional().meta({
+      description:
+        'A stricter rule applies at once instead of waiting NOTICE_PERIOD on the status page; needs the scope `rollout:skip-notice` and a `note` saying why. Audited; the status page says it came without notice.',
+    }),
   })
   .strict()
   .superRefine((rule, ctx) => {
+    if (rule.notice === 'skip' && !rule.note?.trim()) ctx.addIssue({ code: 'custom', path: ['note'], message: 'required with notice "skip": say why this rule cannot wait its notice' });
     const stages = rule.stages ?? [];
     stages.forEach((stage, index) => {
       if (index > 0 && stage.percent <= stages[index - 1]!.percent)
@@ -283,6 +289,32 @@ export const previewInput = z
   .strict()
   .meta({ id: 'PreviewInput' });
 
+/** A stricter change waiting for a second person (contract §8, ROLLOUT_APPROVAL=stricter). */
+export const pendingChange = z
+  .object({
+    changeId: z.string(),
+    status: z.literal('pending-approval'),
+    region: z.string(),
+    rule: z
+      .object({ mode: z.enum(MODES), percent: z.number().int(), failOpen: z.boolean(), note: z.string().optional(), stages: z.array(storedStage).optional(), guard: storedGuard.optional() })
+      .nullable()
+      .meta({ description: 'The rule asked for; null: the region’s rule deleted (it would follow a stricter *).' }),
+    notice: z.literal('skip').optional().meta({ description: 'Once approved, the rule applies at once, without notice.' }),
+    note: z.string().nullable(),
+    requestedBy: z.string(),
+    requestedAt: isoTime,
+    expiresAt: isoTime.meta({ description: 'A change nobody approves within 7 days is dropped.' }),
+    version: z.number().int().meta({ description: 'The rollout version it was asked against: approving it once the rollout moved is 409 CHANGE_OUTDATED.' }),
+  })
+  .meta({ id: 'PendingChange' });
+export const pendingChanges = z.object({ changes: z.array(pendingChange) }).meta({ id: 'PendingChanges' });
+export const changeParam = z.object({ changeId: z.string().uuid() });
+export const changeDecisionInput = z
+  .object({ note: z.string().trim().max(500).optional() })
+  .strict()
+  .meta({ id: 'ChangeDecisionInput' });
+export const changeRejected = z.object({ changeId: z.string(), status: z.literal('rejected') });
+
 const devicePreview = z.object({ sessions: z.number().int(), current: outcomeCounts, proposed: outcomeCounts });
 export const preview = z
   .object({
@@ -293,6 +325,15 @@ export const preview = z
     current: outcomeCounts,
     proposed: outcomeCounts,
     byDeviceType: z.record(z.string(), devicePreview),
+    applies: z
+      .object({
+        at: isoTime.meta({
+          description: 'The earliest the proposed rule would apply if set now: now, or after NOTICE_PERIOD when it is stricter (and after a second person’s approval under ROLLOUT_APPROVAL=stricter).',
+        }),
+        stricter: z.boolean(),
+        approval: z.boolean().meta({ description: 'Whether a second person must approve it first.' }),
+      })
+      .meta({ description: 'When the proposed rule would apply (contract §8).' }),
     rules: z.object({
       current: z.object({ key: z.string(), mode: z.enum(MODES), percent: z.number().int() }),
       proposed: z.object({ mode: z.enum(MODES), percent: z.number().int() }),

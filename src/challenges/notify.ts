@@ -59,13 +59,23 @@ export async function postSigned(target: NotifyTarget, body: string, now: number
 }
 
 /** An ops event (docs/api.md): a guard tripped, or a staged rule advanced. */
-export interface OpsEvent {
-  type: 'rollout_guard_tripped' | 'rollout_stage_advanced';
-  region: string;
-  rule: unknown;
-  reading: unknown;
-  at: string;
-}
+/** An ops event (docs/api.md, "Ops events"): what a rule did by itself, or a step of a change that needs notice or a second person. */
+export type OpsEvent =
+  | { type: 'rollout_guard_tripped' | 'rollout_stage_advanced'; region: string; rule: unknown; reading: unknown; at: string }
+  /** A stricter change asked, approved or rejected (ROLLOUT_APPROVAL=stricter), with both people. */
+  | {
+      type: 'rollout_change_requested' | 'rollout_change_approved' | 'rollout_change_rejected';
+      region: string;
+      rule: unknown;
+      changeId: string;
+      requestedBy: string;
+      approvedBy?: string;
+      rejectedBy?: string;
+      note: string | null;
+      at: string;
+    }
+  /** A stricter rule's notice is over: it applies from `effectiveAt`. */
+  | { type: 'rollout_change_applied'; region: string; rule: unknown; effectiveAt: string; at: string };
 
 /** Sends an ops event to OPS_NOTIFY_URL (throws when it does not land); with none configured, logs it. */
 export async function deliverOpsEvent(target: NotifyTarget | null, event: OpsEvent, now: number): Promise<void> {

@@ -9,389 +9,52 @@
  * error messages, only the binding's name and what is wrong with it.
  */
 import * as z from 'zod';
-import { DurationError, parseDurationMs } from './duration';
-import { PUBLISHED_DEVELOPMENT_KEY_X, PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
-import { err, ok, type Result } from '../result';
-import type { NotifyTarget } from '../challenges/notify';
+import { parseDurationMs } from './duration';
+import { PUBLISHED_DEVELOPMENT_SECRETS } from './published-development-credentials';
+import { DEFAULT_NOTICE_PERIOD, noticePeriodSchema, rolloutApprovalSchema } from './rollout-settings';
+import {
+  DEVICE_BINDINGS,
+  type RolloutApproval,
+  type ConfigBindings,
+  type ConfigProblem,
+  type ConfigResult,
+  type DeviceBinding,
+  type Environment,
+  type GateConfig,
+  type TokenTrust,
+} from './gate-config';
+import { hashKey, jwksBinding, publishedKeyProblem, refusePublished, sessionKeys } from './key-schemas';
+import {
+  corsOrigins,
+  duration,
+  durationUpTo,
+  httpsUrl,
+  httpUrl,
+  intFrom,
+  MAX_AWAY_ACCESS_MS,
+  MAX_METRICS_FLUSH_INTERVAL_MS,
+  MAX_NOTIFY_TIMEOUT_MS,
+  metricsShardsSchema,
+  nonEmpty,
+  originUrlSchema,
+  reader,
+  share,
+  supportUrlSchema,
+} from './value-schemas';
+import { err, ok } from '../result';
 
-/** Every configuration binding the gate reads (docs/api.md, "Configuration"). */
-export type ConfigBinding =
-  | 'ENVIRONMENT'
-  | 'DEVICE_JWKS'
-  | 'DEVICE_TOKEN_ISSUER'
-  | 'DEVICE_TOKEN_AUDIENCE'
-  | 'DEVICE_TOKEN_MAX_AGE'
-  | 'ADMIN_JWKS'
-  | 'ADMIN_TOKEN_ISSUER'
-  | 'ADMIN_TOKEN_MAX_AGE'
-  | 'NETWORK_HASH_KEY'
-  | 'ORIGIN_URL'
-  | 'ORIGIN_TIMEOUT'
-  | 'NOTIFY_URL'
-  | 'NOTIFY_TIMEOUT'
-  | 'NOTIFY_SIGNING_KEY'
-  | 'OPS_NOTIFY_URL'
-  | 'SUPPORT_URL'
-  | 'TRUST_WINDOW'
-  | 'TEMP_ACCESS_DURATION'
-  | 'TRAVEL_WINDOW'
-  | 'TRAVEL_GRANTS_PER_WINDOW'
-  | 'CODE_TTL'
-  | 'CODE_MAX_ATTEMPTS'
-  | 'EXTRA_MEMBER_SLOTS'
-  | 'HOME_NETWORKS_MAX'
-  | 'PRIMARY_LOCATION_CHANGES_PER_WINDOW'
-  | 'SECOND_HOMES'
-  | 'AWAY_ACCESS_MAX'
-  | 'AWAY_ACCESS_PER_YEAR'
-  | 'IPV4_PREFIX'
-  | 'IPV6_PREFIX'
-  | 'SHARED_NETWORK_HOUSEHOLDS'
-  | 'COPRESENCE_WINDOW'
-  | 'DECISION_LOG_SAMPLE'
-  | 'DECISIONS_SEGMENT_SAMPLE'
-  | 'DEVICE_BINDING'
-  | 'METRICS_FLUSH_INTERVAL'
-  | 'METRICS_SHARDS'
-  | 'SESSION_SIGNING_KEY'
-  | 'PLAYBACK_SESSION_TTL'
-  | 'CORS_ALLOWED_ORIGINS';
-
-/** A configuration value as it may arrive: a string (secrets, `.dev.vars`, `--var`), a TOML number, or a JSON object. */
-export type ConfigValue = string | number | object;
-
-export type ConfigBindings = { [Name in ConfigBinding]?: ConfigValue };
-
-export type Environment = 'production' | 'development';
-
-/** A JWK Set holding public verification keys only. */
-export interface PublicKeySet {
-  keys: Array<Record<string, unknown> & { kid: string; kty: string }>;
-}
-
-export interface TokenTrust {
-  jwks: PublicKeySet;
-  issuer: string;
-  audience: string;
-}
-
-export interface GateConfig {
-  environment: Environment;
-  deviceTokens: TokenTrust;
-  /** Null when the admin bindings are missing: only `/admin` is then misconfigured. */
-  adminTokens: TokenTrust | null;
-  adminProblems: ConfigProblem[];
-  /** The longest an admin token may live (`exp` − `iat`, ADMIN_TOKEN_MAX_AGE); a longer one is refused, and none is cached longer. */
-  adminTokenMaxAgeMs: number;
-  networkHashKey: Uint8Array;
-  originUrl: string | null;
-  notify: NotifyTarget | null;
-  /** How long to wait for the origin's response headers (the body then streams without limit). */
-  originTimeoutMs: number;
-  /** Webhook for ops events, signed like the code webhook with NOTIFY_SIGNING_KEY, with the same NOTIFY_TIMEOUT. */
-  opsNotifyUrl: string | null;
-  /** How long a webhook delivery (a code, an ops event) waits for the webhook's answer. */
-  notifyTimeoutMs: number;
-  /** Where the help page's "contact support" sends a person (a web page, or a mailto: address); null: no link. */
-  supportUrl: string | null;
-  /** The oldest a device token may be (now − iat); also how long a sign-out mark is kept. */
-  deviceTokenMaxAgeMs: number;
-  trustWindowMs: number;
-  temporaryAccessMs: number;
-  travelWindowMs: number;
-  travelGrantsPerWindow: number;
-  codeTtlMs: number;
-  codeMaxAttempts: number;
-  extraMemberSlots: number;
-  homeNetworksMax: number;
-  primaryLocationChangesPerWindow: number;
-  /** Second homes a household may hold, each set with the owner's code (contract §6); 0 turns them off. */
-  secondHomes: number;
-  /** The longest away access the owner may give one device (AWAY_ACCESS_MAX), and how many an account may give in 365 days. */
-  awayAccessMaxMs: number;
-  awayAccessPerYear: number;
-  ipv4Prefix: number;
-  ipv6Prefix: number;
-  /** A network held as home by more than this many households within the trust window is shared. */
-  sharedNetworkHouseholds: number;
-  /** How long the anchor TV's exact address counts as home for the household's other devices on a shared network. */
-  copresenceWindowMs: number;
-  /** Share of allowed decisions that get a log line (refusals and errors always do). */
-  decisionLogSample: number;
-  /** Share of allowed segments written to Analytics Engine (sessions, refusals and errors always are); each point weighs 1/sample. */
-  decisionsSegmentSample: number;
-  /** How often an isolate flushes its decision counts at most (0: at the end of every request). */
-  metricsFlushIntervalMs: number;
-  /** How many RegionMetrics objects each region's counts are spread over (each isolate flushes to one of them). */
-  metricsShards: number;
-  /**
-   * `optional`: bound tokens (cnf.jkt) must prove possession of their key,
-   * unbound tokens work as before; `required`: every device token must be bound.
-   */
-  deviceBinding: DeviceBinding;
-  /** SESSION_SIGNING_KEY: newest first; sessions are signed with the first and verified with any. */
-  sessionSigningKeys: Uint8Array[];
-  /** The longest a playback session lives (never longer than DEVICE_TOKEN_MAX_AGE: see parseConfig). */
-  playbackSessionTtlMs: number;
-  /** Web origins whose players may call playback paths and `/gate/v1/*` from the browser (edge/cors.ts); empty: none. */
-  corsAllowedOrigins: ReadonlySet<string>;
-}
-
-export const DEVICE_BINDINGS = ['optional', 'required'] as const;
-export type DeviceBinding = (typeof DEVICE_BINDINGS)[number];
-
-/** One binding that is missing or malformed. `message` never contains the value itself. */
-export interface ConfigProblem {
-  binding: string;
-  message: string;
-}
-
-export type ConfigResult = Result<GateConfig, ConfigProblem[]>;
-
-type RawBindings = ConfigBindings;
-
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
-/** 32 bytes, base64url without padding: an Ed25519 public key, or one P-256 coordinate. */
-const COORDINATE_32 = /^[A-Za-z0-9_-]{43}$/;
-
-/**
- * Whether a public JWK can ever verify a token under the pinned algorithms:
- * an Ed25519 key (OKP) for EdDSA, or a P-256 key (EC) for ES256.
- */
-function verifiableKeyProblem(key: Record<string, unknown>): string | null {
-  const { kty, crv, alg } = key;
-  if (kty === 'OKP' && crv === 'Ed25519') {
-    if (alg !== undefined && alg !== 'EdDSA' && alg !== 'Ed25519') return `key "${String(key.kid)}" is Ed25519, so its alg must be EdDSA`;
-    return typeof key.x === 'string' && COORDINATE_32.test(key.x) ? null : `key "${String(key.kid)}" needs x: 32 bytes, base64url`;
-  }
-  if (kty === 'EC' && crv === 'P-256') {
-    if (alg !== undefined && alg !== 'ES256') return `key "${String(key.kid)}" is P-256, so its alg must be ES256`;
-    return typeof key.x === 'string' && COORDINATE_32.test(key.x) && typeof key.y === 'string' && COORDINATE_32.test(key.y) ? null : `key "${String(key.kid)}" needs x and y: 32 bytes each, base64url`;
-  }
-  return `key "${String(key.kid)}" can never verify: only Ed25519 (EdDSA) and P-256 (ES256) keys are accepted`;
-}
-
-const jwkSchema = z
-  .looseObject({ kty: z.string(), kid: z.string().min(1, 'every key needs a "kid"'), alg: z.string().optional() })
-  .refine((key) => !PRIVATE_JWK_MEMBERS.some((member) => Object.hasOwn(key, member)), 'holds private key material; give public keys only')
-  .superRefine((key, ctx) => {
-    const problem = verifiableKeyProblem(key);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-
-const jwksSchema = z.object({ keys: z.array(jwkSchema).min(1, 'must hold at least one key') }).superRefine((set, ctx) => {
-  const seen = new Set<string>();
-  for (const key of set.keys) {
-    if (seen.has(key.kid)) ctx.addIssue({ code: 'custom', message: `kid "${key.kid}" appears more than once; every key needs its own kid` });
-    seen.add(key.kid);
-  }
-});
-
-const fromJson = (value: unknown) => {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return Symbol.for('invalid-json');
-  }
-};
-
-const intFrom = (min: number, max: number) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-    z.number(`must be a whole number`).int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
-  );
-
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return parseDurationMs(String(value));
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof DurationError ? error.message : 'is not a duration' });
-    return z.NEVER;
-  }
-});
-
-/** A number from 0 to 1 (a TOML number, or a string holding one). */
-const share = z.preprocess(
-  (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-  z.number('must be a number from 0 to 1').min(0, 'must be at least 0').max(1, 'must be at most 1'),
-);
-
-/** Counts reach their region within this long of a decision (docs/api.md); a shorter interval is allowed, a longer one is not. */
-export const MAX_METRICS_FLUSH_INTERVAL_MS = 10_000;
-
-/** A person waits for the code webhook's answer: a delivery may wait at most this long (NOTIFY_TIMEOUT). */
-export const MAX_NOTIFY_TIMEOUT_MS = 30_000;
-
-/** The longest away access AWAY_ACCESS_MAX may allow: a year and a day (a posting, a school year). */
-export const MAX_AWAY_ACCESS_MS = 366 * 24 * 60 * 60 * 1000;
-
-/** The most RegionMetrics objects per region: a guard's reading pulls one sketch from each (docs/ops.md, "Metrics shards"). */
-export const MAX_METRICS_SHARDS = 64;
-const metricsShardsSchema = intFrom(1, MAX_METRICS_SHARDS);
-
-/**
- * METRICS_SHARDS and METRICS_FLUSH_INTERVAL alone, for the Durable Objects
- * that read all of a region's shards (the region's first shard, the
- * ControlStore): 1 shard and 10 s when unset. A malformed value reads as the
- * default here; the gate itself refuses to serve with it (parseConfig names
- * it), so no isolate flushes to a shard past the first.
- */
-export function metricsSettingsOf(raw: ConfigBindings): { shards: number; flushIntervalMs: number } {
-  const given = (value: ConfigValue | undefined) => value !== undefined && value !== null && value !== '';
-  const shards = given(raw.METRICS_SHARDS) ? metricsShardsSchema.safeParse(raw.METRICS_SHARDS) : null;
-  const interval = given(raw.METRICS_FLUSH_INTERVAL) ? durationUpTo(MAX_METRICS_FLUSH_INTERVAL_MS, { allowZero: true }).safeParse(raw.METRICS_FLUSH_INTERVAL) : null;
-  return { shards: shards?.success ? shards.data : 1, flushIntervalMs: interval?.success ? interval.data : MAX_METRICS_FLUSH_INTERVAL_MS };
-}
-
-/** A duration up to `maxMs`, from zero (`PT0S`) when `allowZero`, else longer than zero. */
-const durationUpTo = (maxMs: number, { allowZero }: { allowZero: boolean }) =>
-  z.union([z.string(), z.number()]).transform((value, ctx) => {
-    try {
-      const ms = parseDurationMs(String(value), { allowZero });
-      if (ms <= maxMs) return ms;
-      ctx.addIssue({ code: 'custom', message: `must be at most ${maxMs / 1000} s` });
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: error instanceof DurationError ? error.message : 'is not a duration' });
-    }
-    return z.NEVER;
-  });
-
-const nonEmpty = z.string().trim().min(1, 'is required');
-const httpUrl = z
-  .string()
-  .trim()
-  .url('must be an absolute URL')
-  .refine((url) => /^https?:\/\//i.test(url), 'must be an http(s) URL');
-/** In production, where codes and ops events travel: https only. */
-const httpsUrl = httpUrl.refine((url) => /^https:\/\//i.test(url), 'must be an https URL in production (codes would travel in clear text)');
-/** Where a person finds support: a web page (https in production) or a `mailto:` address. */
-const supportUrlSchema = (production: boolean) =>
-  z
-    .string()
-    .trim()
-    .url('must be an absolute URL')
-    .refine(
-      (url) => /^mailto:[^\s@]+@[^\s@]+$/i.test(url) || (production ? /^https:\/\//i : /^https?:\/\//i).test(url),
-      production ? 'must be an https URL or a mailto: address' : 'must be an http(s) URL or a mailto: address',
-    );
-/** Request paths are appended to the origin, so it has no query or fragment of its own. */
-const originUrlSchema = httpUrl.refine((value) => !value.includes('?') && !value.includes('#'), 'must not carry a query or fragment (request paths are appended to it)');
-
-const hashKey = z.string().transform((value, ctx) => {
-  const bytes = decodeBase64Url(value.trim());
-  if (!bytes) {
-    ctx.addIssue({ code: 'custom', message: 'must be base64url' });
-    return z.NEVER;
-  }
-  if (bytes.length < 32) {
-    ctx.addIssue({ code: 'custom', message: `must hold at least 32 random bytes (has ${bytes.length})` });
-    return z.NEVER;
-  }
-  return bytes;
-});
-
-/**
- * SESSION_SIGNING_KEY: one key, or several separated by spaces (newest
- * first, for rotation), each at least 32 random bytes, base64url.
- */
-const sessionKeys = z.string().transform((value, ctx) => {
-  const keys: Uint8Array[] = [];
-  for (const [index, text] of value.trim().split(/\s+/).entries()) {
-    const bytes = decodeBase64Url(text);
-    const which = `key ${index + 1}`;
-    if (!bytes) ctx.addIssue({ code: 'custom', message: `${which} must be base64url` });
-    else if (bytes.length < 32) ctx.addIssue({ code: 'custom', message: `${which} must hold at least 32 random bytes (has ${bytes.length})` });
-    else keys.push(bytes);
-  }
-  return keys;
-});
-
-/**
- * CORS_ALLOWED_ORIGINS: web origins separated by spaces or commas, each
- * exactly as a browser sends it in `Origin` (`https://player.example`, a
- * port when it is not the default, no path, no trailing slash), since the
- * match is exact. `*` is refused: the answers carry credentials. In
- * production, https only: a player page served over http can be changed by
- * anyone on its path, and would then hold the viewer's session.
- */
-const corsOrigins = (production: boolean) =>
-  z.string().transform((value, ctx) => {
-    const origins = new Set<string>();
-    for (const text of value
-      .trim()
-      .split(/[\s,]+/)
-      .filter((part) => part.length > 0)) {
-      const problem = corsOriginProblem(text, production);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      else origins.add(text);
-    }
-    return origins as ReadonlySet<string>;
-  });
-
-function corsOriginProblem(text: string, production: boolean): string | null {
-  if (text === '*' || text === 'null') return `"${text}" is not allowed: list each player's origin (answers carry credentials)`;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return `"${text}" is not an origin (write it as https://player.example)`;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `"${text}" must be an http(s) origin`;
-  if (production && url.protocol !== 'https:') return `"${text}" must be an https origin in production`;
-  if (url.origin !== text) return `"${text}" must be written exactly as browsers send it: ${url.origin} (no path, no trailing slash, lower case, no default port)`;
-  return null;
-}
-
-function decodeBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return null;
-  const base64 = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
-  try {
-    const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
-    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Reads one binding through `schema`, recording a named problem instead of throwing.
- * Absent (undefined or empty string) bindings take `fallback`; a required one without
- * a fallback is reported as missing.
- */
-function reader(raw: RawBindings, problems: ConfigProblem[]) {
-  return function read<T>(binding: ConfigBinding, schema: z.ZodType<T>, fallback?: T | (() => T)): T {
-    const value = raw[binding];
-    if (value === undefined || value === null || value === '') {
-      if (fallback !== undefined) return typeof fallback === 'function' ? (fallback as () => T)() : fallback;
-      problems.push({ binding, message: 'is required but not set' });
-      return undefined as T;
-    }
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    problems.push({ binding, message: parsed.error.issues.map((issue) => issue.message).join('; ') });
-    return undefined as T;
-  };
-}
-
-const jwksBinding = z.preprocess(fromJson, z.custom<unknown>((value) => value !== Symbol.for('invalid-json'), 'is not valid JSON').pipe(jwksSchema)) as unknown as z.ZodType<PublicKeySet>;
-
-/** In production, the credentials published in this repository for development are refused. */
-function publishedKeyProblem(jwks: PublicKeySet | undefined): string | null {
-  const published = jwks?.keys.find((key) => typeof key.x === 'string' && PUBLISHED_DEVELOPMENT_KEY_X.has(key.x));
-  return published ? `holds the development key "${published.kid}", which is published in this repository; never use it in production` : null;
-}
-
-function refusePublished(problems: ConfigProblem[], binding: string, problem: string | null): void {
-  if (problem) problems.push({ binding, message: problem });
-}
+export type { ConfigBinding, ConfigBindings, ConfigProblem, ConfigResult, ConfigValue, DeviceBinding, Environment, GateConfig, PublicKeySet, RolloutApproval, TokenTrust } from './gate-config';
+export { DEVICE_BINDINGS } from './gate-config';
+export { MAX_AWAY_ACCESS_MS, MAX_METRICS_FLUSH_INTERVAL_MS, MAX_METRICS_SHARDS, MAX_NOTIFY_TIMEOUT_MS } from './value-schemas';
+export { metricsSettingsOf } from './metrics-settings';
+export { rolloutSettingsOf } from './rollout-settings';
 
 const PUBLISHED_SECRET = 'is the development value published in this repository; set a secret of your own';
 /** The signing key of the webhooks: at least 32 bytes in production. */
 const MIN_SIGNING_KEY_BYTES = 32;
 
 /** Parses and validates the bindings; never throws. */
-export function parseConfig(raw: RawBindings): ConfigResult {
+export function parseConfig(raw: ConfigBindings): ConfigResult {
   const problems: ConfigProblem[] = [];
   const read = reader(raw, problems);
 
@@ -486,6 +149,8 @@ export function parseConfig(raw: RawBindings): ConfigResult {
     sessionSigningKeys,
     playbackSessionTtlMs,
     corsAllowedOrigins: read('CORS_ALLOWED_ORIGINS', corsOrigins(production), () => new Set<string>()),
+    noticePeriodMs: read('NOTICE_PERIOD', noticePeriodSchema, parseDurationMs(DEFAULT_NOTICE_PERIOD)),
+    rolloutApproval: read<RolloutApproval>('ROLLOUT_APPROVAL', rolloutApprovalSchema, 'stricter'),
   };
   // A gate that cannot start names every binding at fault at once, the admin API's too (alone, those only close /admin).
   return problems.length === 0 ? ok(config) : err([...problems, ...adminProblems]);

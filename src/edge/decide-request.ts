@@ -92,7 +92,7 @@ async function bucketFor(gate: Gate, ruleKey: string, accountId: string, now: nu
 export async function policyContext(gate: Gate, request: Request, accountId: string, now: number, replay = false): Promise<PolicyContext> {
   const rollout = await gate.rollouts.current(now);
   const region = requestRegion(request, gate.config.environment);
-  const appliedRule = ruleFor(rollout, region);
+  const appliedRule = ruleFor(rollout, region, now);
   const bucket = await bucketFor(gate, appliedRule.key, accountId, now);
   const buckets = replay
     ? {

@@ -588,6 +588,61 @@ const entries = {
     },
     actions: [],
   },
+  CHANGE_NOT_FOUND: {
+    status: 404,
+    title: 'No such rollout change',
+    message: {
+      en: 'No rollout change with that id is waiting for approval: it was approved, rejected or never asked. List the waiting changes and pick one from there.',
+      es: 'Ningún cambio de despliegue con ese identificador espera aprobación: se aprobó, se rechazó o nunca se pidió. Consulta la lista de cambios pendientes y elige uno de ahí.',
+      pt: 'Nenhuma mudança de implantação com esse identificador aguarda aprovação: ela foi aprovada, rejeitada ou nunca pedida. Consulte a lista de mudanças pendentes e escolha uma dali.',
+      fr: 'Aucun changement de déploiement avec cet identifiant n’attend d’approbation : il a été approuvé, rejeté ou jamais demandé. Consultez la liste des changements en attente et choisissez-en un.',
+    },
+    actions: [],
+  },
+  CHANGE_EXPIRED: {
+    status: 410,
+    title: 'Rollout change expired',
+    message: {
+      en: 'Nobody approved this rollout change within 7 days, so it was dropped. If it is still wanted, ask for it again.',
+      es: 'Nadie aprobó este cambio de despliegue en 7 días, así que se descartó. Si todavía hace falta, pídelo de nuevo.',
+      pt: 'Ninguém aprovou esta mudança de implantação em 7 dias, então ela foi descartada. Se ainda for necessária, peça de novo.',
+      fr: 'Personne n’a approuvé ce changement de déploiement en 7 jours : il a été abandonné. S’il est toujours souhaité, demandez-le à nouveau.',
+    },
+    actions: [],
+  },
+  SELF_APPROVAL: {
+    status: 403,
+    title: 'A second person must approve',
+    message: {
+      en: 'You asked for this stricter rollout change, so you cannot approve it: another person with the rollout:approve scope must.',
+      es: 'Tú pediste este cambio de despliegue más estricto, así que no puedes aprobarlo: debe hacerlo otra persona con el permiso rollout:approve.',
+      pt: 'Você pediu esta mudança de implantação mais rígida, então não pode aprová-la: outra pessoa com a permissão rollout:approve precisa fazê-lo.',
+      fr: 'Vous avez demandé ce changement de déploiement plus strict, vous ne pouvez donc pas l’approuver : une autre personne disposant de l’autorisation rollout:approve doit le faire.',
+    },
+    actions: [],
+  },
+  CHANGE_OUTDATED: {
+    status: 409,
+    title: 'The rollout moved since the change was asked',
+    message: {
+      en: 'The rollout changed after this change was asked, so approving it could undo someone else’s work. Read the rollout again; the author can ask for the change anew.',
+      es: 'El despliegue cambió después de que se pidiera este cambio, así que aprobarlo podría deshacer el trabajo de otra persona. Vuelve a leer el despliegue; su autor puede pedir el cambio de nuevo.',
+      pt: 'A implantação mudou depois que esta mudança foi pedida, então aprová-la poderia desfazer o trabalho de outra pessoa. Leia a implantação de novo; o autor pode pedir a mudança outra vez.',
+      fr: 'Le déploiement a changé après la demande de ce changement : l’approuver pourrait défaire le travail de quelqu’un d’autre. Relisez le déploiement ; son auteur peut redemander le changement.',
+    },
+    actions: [],
+  },
+  PENDING_CHANGES_FULL: {
+    status: 409,
+    title: 'Too many changes waiting',
+    message: {
+      en: 'One hundred rollout changes are already waiting for approval. Approve or reject some of them before asking for another.',
+      es: 'Ya hay cien cambios de despliegue esperando aprobación. Aprueba o rechaza algunos antes de pedir otro.',
+      pt: 'Já há cem mudanças de implantação aguardando aprovação. Aprove ou rejeite algumas antes de pedir outra.',
+      fr: 'Cent changements de déploiement attendent déjà une approbation. Approuvez-en ou rejetez-en avant d’en demander un autre.',
+    },
+    actions: [],
+  },
   VERSION_MISMATCH: {
     status: 412,
     title: 'Changed by someone else',

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Mode } from '../vocabulary';
-import type { guard, guardReading, rollout, rolloutRule, stage } from './rule-schema';
+import type { guard, guardReading, rollout, rolloutRule, ruleChange, stage, upcomingRule } from './rule-schema';
 
 export const FALLBACK_REGION = '*';
 
@@ -16,6 +16,10 @@ export type Guard = z.output<typeof guard>;
 /** What a guard read over its window, in distinct households of the rule's treated sessions (mode challenge or enforce). */
 export type GuardReading = z.output<typeof guardReading>;
 export type RolloutRule = z.output<typeof rolloutRule>;
+/** A stricter rule waiting out its notice on the status page (contract §8). */
+export type UpcomingRule = z.output<typeof upcomingRule>;
+/** One change of what the gate does in a region, as the status page lists it. */
+export type RuleChange = z.output<typeof ruleChange>;
 export type RuleStatus = NonNullable<RolloutRule['status']>;
 export type Rollout = z.output<typeof rollout>;
 
@@ -34,13 +38,33 @@ export interface AppliedRule {
   rule: RolloutRule;
 }
 
-/** The rule for `region`: its own, else `*`, else the default. */
-export function ruleFor(rollout: Rollout, region: string | null): AppliedRule {
-  if (region) {
-    const own = Object.hasOwn(rollout.regions, region) ? rollout.regions[region] : undefined;
+/**
+ * The rule in force for one region entry at `now`: its upcoming rule once its
+ * notice is over (contract §8 — at every edge, read-time, before the
+ * ControlStore's alarm has written it in), else the rule itself. Null: the
+ * entry follows `*` (it has no rule of its own yet, or its upcoming change
+ * deletes it and is due).
+ */
+export function entryInForce(entry: RolloutRule, now: number): RolloutRule | null {
+  const { upcoming } = entry;
+  if (upcoming && Date.parse(upcoming.effectiveAt) <= now) return upcoming.removes ? null : promoted(upcoming);
+  return entry.follows ? null : entry;
+}
+
+/** An upcoming rule as the rule in force it becomes: without what only waiting needs. */
+export function promoted(upcoming: UpcomingRule): RolloutRule {
+  const { effectiveAt: _effectiveAt, noticeFrom: _noticeFrom, removes: _removes, approvedBy: _approvedBy, ...rule } = upcoming;
+  return rule;
+}
+
+/** The rule in force for `region` at `now`: its own, else `*`, else the default. */
+export function ruleFor(rollout: Rollout, region: string | null, now: number): AppliedRule {
+  if (region && region !== FALLBACK_REGION && Object.hasOwn(rollout.regions, region)) {
+    const own = entryInForce(rollout.regions[region]!, now);
     if (own) return { key: region, rule: own };
   }
-  return { key: FALLBACK_REGION, rule: (Object.hasOwn(rollout.regions, FALLBACK_REGION) && rollout.regions[FALLBACK_REGION]) || DEFAULT_RULE };
+  const fallback = Object.hasOwn(rollout.regions, FALLBACK_REGION) ? entryInForce(rollout.regions[FALLBACK_REGION]!, now) : null;
+  return { key: FALLBACK_REGION, rule: fallback ?? DEFAULT_RULE };
 }
 
 /**

@@ -49,31 +49,81 @@ export const guard = z.object({
   window: z.string(),
 });
 
+/** How a change that made a region stricter reached the status page (contract §8): `given` (it waited NOTICE_PERIOD), `skipped` (applied at once), `not-needed` (not stricter). */
+export const NOTICE_KINDS = ['given', 'skipped', 'not-needed'] as const;
+
+const ruleFields = {
+  mode: z.enum(MODES),
+  percent: z.number().int(),
+  failOpen: z.boolean(),
+  note: z.string().optional(),
+  stages: z.array(stage).optional(),
+  guard: guard.optional(),
+  /** Kept by the gate: `advancing` while stages remain, `tripped` after a guard stepped it down to monitor. */
+  status: z
+    .enum(['steady', 'advancing', 'tripped'])
+    .optional()
+    .meta({ description: '`advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).' }),
+  stage: z.number().int().optional().meta({ description: 'Index of the current stage.' }),
+  stageStartedAt: isoTime.optional(),
+  /** When the next stage starts (if the guard stays healthy); null when none is due. */
+  nextAdvanceAt: isoTime.nullable().optional().meta({ description: 'When the next stage starts, if the guard stays healthy.' }),
+  reading: guardReading.optional().meta({ description: 'The guard’s latest reading.' }),
+  /** The reading that tripped the guard. */
+  trippedBy: guardReading.optional(),
+  trippedAt: isoTime.optional(),
+  updatedAt: isoTime.optional(),
+  updatedBy: z.string().optional(),
+  notice: z
+    .enum(NOTICE_KINDS)
+    .optional()
+    .meta({ description: 'How the rule reached the status page: `given` (it waited NOTICE_PERIOD), `skipped` (a stricter rule applied at once), `not-needed` (not stricter).' }),
+};
+
+/**
+ * A stricter rule on its way (contract §8): already on the status page, in
+ * force from `effectiveAt` (each stage from its own time after that). Kept on
+ * the region whose rule it replaces; `removes` when the change deletes the
+ * region's rule (the region then follows `*`, which is stricter).
+ */
+export const upcomingRule = z
+  .object({
+    ...ruleFields,
+    effectiveAt: isoTime.meta({ description: 'When the rule applies: the end of its notice.' }),
+    noticeFrom: isoTime.meta({ description: 'When it went on the status page.' }),
+    removes: z.boolean().optional().meta({ description: 'The change deletes the region’s rule; from effectiveAt the region follows `*`.' }),
+    approvedBy: z.string().optional().meta({ description: 'Who approved it (ROLLOUT_APPROVAL=stricter).' }),
+  })
+  .meta({ id: 'UpcomingRule' });
+
 export const rolloutRule = z
   .object({
-    mode: z.enum(MODES),
-    percent: z.number().int(),
-    failOpen: z.boolean(),
-    note: z.string().optional(),
-    stages: z.array(stage).optional(),
-    guard: guard.optional(),
-    /** Kept by the gate: `advancing` while stages remain, `tripped` after a guard stepped it down to monitor. */
-    status: z
-      .enum(['steady', 'advancing', 'tripped'])
+    ...ruleFields,
+    /** The region has no rule of its own yet: it follows `*` (whose mode and percent are copied here when the entry was made) until `upcoming` applies. */
+    follows: z
+      .literal('*')
       .optional()
-      .meta({ description: '`advancing` while stages remain; `tripped` after the guard stepped the rule down to monitor (only a new PUT resumes it).' }),
-    stage: z.number().int().optional().meta({ description: 'Index of the current stage.' }),
-    stageStartedAt: isoTime.optional(),
-    /** When the next stage starts (if the guard stays healthy); null when none is due. */
-    nextAdvanceAt: isoTime.nullable().optional().meta({ description: 'When the next stage starts, if the guard stays healthy.' }),
-    reading: guardReading.optional().meta({ description: 'The guard’s latest reading.' }),
-    /** The reading that tripped the guard. */
-    trippedBy: guardReading.optional(),
-    trippedAt: isoTime.optional(),
-    updatedAt: isoTime.optional(),
-    updatedBy: z.string().optional(),
+      .meta({ description: 'The region has no rule of its own: it follows `*` until its upcoming rule applies (mode and percent here are `*`’s when the entry was made).' }),
+    upcoming: upcomingRule.optional().meta({ description: 'A stricter rule waiting out its notice (NOTICE_PERIOD) on the status page.' }),
   })
   .meta({ id: 'RolloutRule' });
 
+/** One change of what the gate does in a region, as the status page lists it. */
+export const ruleChange = z
+  .object({
+    at: isoTime,
+    mode: z.enum(MODES),
+    percent: z.number().int(),
+    notice: z.enum(NOTICE_KINDS),
+  })
+  .meta({ id: 'RuleChange' });
+
 /** Every region's rule; `version` increments with every change (the `policyVersion` each decision carries). */
-export const rollout = z.object({ version: z.number().int(), updatedAt: isoTime.nullable(), regions: z.record(z.string(), rolloutRule) }).meta({ id: 'Rollout' });
+export const rollout = z
+  .object({
+    version: z.number().int(),
+    updatedAt: isoTime.nullable(),
+    regions: z.record(z.string(), rolloutRule),
+    changes: z.record(z.string(), z.array(ruleChange)).optional().meta({ description: 'Per region (and `*`), the last changes of what the gate does there, newest first: the status page’s history.' }),
+  })
+  .meta({ id: 'Rollout' });

@@ -126,7 +126,7 @@ async function explainDecision(c: AppContext, account: string, request: ExplainR
   const type = deviceType ?? household?.devices.get(deviceId)?.type ?? 'other';
   // Explained as a request from the device itself: with its recorded key when it is bound (a copy with another key is refused at row 1).
   const keyThumbprint = household?.devices.get(deviceId)?.keyThumbprint ?? null;
-  const appliedRule = ruleFor(rollout, country ?? null);
+  const appliedRule = ruleFor(rollout, country ?? null, now);
   const bucket = await rolloutBucket(appliedRule.key, account);
   const decision = decide(
     {

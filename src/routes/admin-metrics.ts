@@ -12,6 +12,7 @@ import { invalid, invalidInput, type InvalidInput } from '../http/json-body';
 import { preview } from '../metrics/preview';
 import { countsOf, emptyCounts, replayCells, type Counts } from '../metrics/tally';
 import { ruleFor } from '../policy/rollout';
+import { isStricter } from '../policy/notice';
 import { controlStore } from '../state/control-store';
 import { HOURS_KEPT_MS, MINUTES_KEPT_MS, shardedCountSeries, shardedRecord, shardsHaveCounts, type Resolution } from '../state/region-metrics';
 import { MS_PER_HOUR, MS_PER_MINUTE } from '../time';
@@ -118,7 +119,7 @@ export async function previewRule(c: AppContext, { params, body }: HandlerInput<
   if (windowMs > MAX_PREVIEW_WINDOW_MS) return invalid(c, 'window', 'window: previews replay at most the last 48 hours (PT48H).');
   const { region } = params;
   const rollout = await c.get('gate').rollouts.authoritative();
-  const applied = ruleFor(rollout, region);
+  const applied = ruleFor(rollout, region, now);
   // Whole minutes: the minute that holds `now - window` is replayed in full.
   const from = now - windowMs - ((now - windowMs) % MS_PER_MINUTE);
   const to = now + 1;
@@ -126,12 +127,15 @@ export async function previewRule(c: AppContext, { params, body }: HandlerInput<
   const record = await shardedRecord(c.env, region, shards, from, to);
   const proposed = { mode: body.mode, percent: body.percent };
   const result = preview(replayCells(record), { rule: applied.rule, key: applied.key === region ? 'r' : '*' }, proposed);
+  const { noticePeriodMs, rolloutApproval } = c.get('gate').config;
+  const stricter = isStricter(applied.rule, proposed);
   return c.json(
     {
       region,
       window: body.window?.text ?? 'PT1H',
       since: new Date(from).toISOString(),
       ...result,
+      applies: { at: new Date(stricter ? now + noticePeriodMs : now).toISOString(), stricter, approval: stricter && rolloutApproval === 'stricter' },
       rules: { current: { key: applied.key, mode: applied.rule.mode, percent: applied.rule.percent }, proposed },
       policyVersion: rollout.version,
     } satisfies z.input<typeof previewSchema>,

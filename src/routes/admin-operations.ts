@@ -6,7 +6,7 @@ import { defineOperation, type Operation } from '../api/operation';
 import * as s from '../api/schemas';
 import { addExtraMember, createGrant, endAwayAccess, endGrant, eraseAccount, explain, explainWithoutAddress, getAccount, removeExtraMember } from './admin-accounts';
 import { listAudit } from './admin-audit';
-import { deleteRule, getRollout, putRule } from './admin-rollout';
+import { approveChange, deleteRule, getRollout, listChanges, putRule, rejectChange } from './admin-rollout';
 import { getMetrics, previewRule } from './admin-metrics';
 import { adminAuth, badInput, ifMatch, problem, tooLarge } from './operation-answers';
 
@@ -33,14 +33,71 @@ export const adminOperations: Operation[] = [
     params: s.regionParam,
     body: s.rolloutRuleInput,
     headers: ifMatch,
+    description:
+      'A stricter rule (a later mode in off < monitor < challenge < enforce, or a larger percent under challenge or enforce at any stage) waits: under ROLLOUT_APPROVAL=stricter for a second person (202), then NOTICE_PERIOD on the status page as the region’s `upcoming` rule, the rule in force deciding until its `effectiveAt`. Anything else applies at once and replaces an upcoming rule. `notice: "skip"` (scope `rollout:skip-notice`, with a `note`) applies a stricter rule at once.',
     responses: {
-      200: { description: 'The rollout after the change.', body: s.rollout },
+      200: { description: 'The rollout after the change (a stricter rule as the region’s `upcoming`, with its `effectiveAt`).', body: s.rollout },
+      202: { description: 'Stricter, under ROLLOUT_APPROVAL=stricter: nothing changed yet; the change waits for another person’s approval.', body: s.pendingChange },
       400: badInput,
       ...adminAuth,
+      409: problem('`PENDING_CHANGES_FULL`: 100 changes wait for approval already.'),
       412: problem('`VERSION_MISMATCH`: someone changed the rollout since you read it.'),
       413: tooLarge,
     },
     handler: putRule,
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/admin/v1/rollout/changes',
+    operationId: 'listRolloutChanges',
+    summary: 'Stricter rollout changes waiting for a second person',
+    tag: 'Admin: rollout',
+    auth: 'admin',
+    scope: 'rollout:read',
+    responses: { 200: { description: 'Waiting changes, oldest first; each expires 7 days after it was asked.', body: s.pendingChanges }, ...adminAuth },
+    handler: listChanges,
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/admin/v1/rollout/changes/{changeId}/approve',
+    operationId: 'approveRolloutChange',
+    summary: 'Approve a waiting change (another person than its author): it applies, its notice starting now',
+    tag: 'Admin: rollout',
+    auth: 'admin',
+    scope: 'rollout:approve',
+    params: s.changeParam,
+    body: s.changeDecisionInput,
+    responses: {
+      200: { description: 'The rollout after the change.', body: s.rollout },
+      400: badInput,
+      ...adminAuth,
+      403: problem('`SCOPE_REQUIRED`: the token lacks rollout:approve; `SELF_APPROVAL`: the change is yours, another person must approve it.'),
+      404: problem('`CHANGE_NOT_FOUND`.'),
+      409: problem('`CHANGE_OUTDATED`: the rollout version moved since the change was asked.'),
+      410: problem('`CHANGE_EXPIRED`: nobody approved it within 7 days.'),
+      413: tooLarge,
+    },
+    handler: approveChange,
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/admin/v1/rollout/changes/{changeId}/reject',
+    operationId: 'rejectRolloutChange',
+    summary: 'Reject a waiting change: it is dropped',
+    tag: 'Admin: rollout',
+    auth: 'admin',
+    scope: 'rollout:approve',
+    params: s.changeParam,
+    body: s.changeDecisionInput,
+    responses: {
+      200: { description: 'The change is dropped.', body: s.changeRejected },
+      400: badInput,
+      ...adminAuth,
+      404: problem('`CHANGE_NOT_FOUND`.'),
+      410: problem('`CHANGE_EXPIRED`.'),
+      413: tooLarge,
+    },
+    handler: rejectChange,
   }),
   defineOperation({
     method: 'delete',

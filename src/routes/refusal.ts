@@ -44,6 +44,9 @@ export type Refusal =
   | { reason: 'VERIFICATION_REQUIRED'; detail?: string }
   | { reason: 'VERSION_MISMATCH'; rollout: { version: number }; ifMatch?: number }
   | { reason: 'RULE_NOT_FOUND'; region: string }
+  /** A rollout change waiting for a second person (contract §8) that cannot be decided on. */
+  | { reason: 'CHANGE_NOT_FOUND' | 'CHANGE_EXPIRED' | 'SELF_APPROVAL' | 'PENDING_CHANGES_FULL' }
+  | { reason: 'CHANGE_OUTDATED'; version: number; askedAt: number }
   /** The admin API without its configuration (the gate's log names what is wrong). */
   | { reason: 'MISCONFIGURED'; api: 'admin' }
   /** An admin token refused (401 with the admin realm's `WWW-Authenticate`). */
@@ -104,6 +107,16 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
     }
     case 'RULE_NOT_FOUND':
       return problemFor(c, 'RULE_NOT_FOUND', { detail: `There is no rule for ${refusal.region}.` });
+    case 'CHANGE_OUTDATED':
+      return problemFor(c, 'CHANGE_OUTDATED', {
+        detail: `The change was asked against rollout version ${refusal.askedAt}; the rollout is at version ${refusal.version} now. Read it again, and ask for the change anew if it still makes sense.`,
+        extra: { currentVersion: refusal.version },
+      });
+    case 'CHANGE_NOT_FOUND':
+    case 'CHANGE_EXPIRED':
+    case 'SELF_APPROVAL':
+    case 'PENDING_CHANGES_FULL':
+      return problemFor(c, refusal.reason);
     case 'MISCONFIGURED': {
       const bindings = c
         .get('gate')

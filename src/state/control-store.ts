@@ -10,27 +10,28 @@
  * action, time and actor.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { deliverOpsEvent, type NotifyTarget, type OpsEvent } from '../challenges/notify';
-import { metricsSettingsOf, parseConfig, type ConfigBindings } from '../config/config';
-import { EMPTY_ROLLOUT, FALLBACK_REGION, type Guard, type Rollout, type RolloutRule } from '../policy/rollout';
-import { advanced, guarded, nextAdvance, stageNote, startRule, tripNote, tripped, type RuleSettings } from '../policy/staged-rule';
+import { deliverOpsEvent, type NotifyTarget } from '../challenges/notify';
+import { parseConfig, rolloutSettingsOf } from '../config/config';
+import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
+import { planRuleChange, recordChanges, settled } from '../policy/notice';
+import { advanced, guarded, nextAdvance, stageNote, tripNote, tripped } from '../policy/staged-rule';
 import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from '../time';
-import { RetrySchedule, wakeBy } from './alarm';
+import { RetrySchedule } from './alarm';
 import { AuditLog, type AppendOptions, type AuditEntry, type AuditInput } from './audit-log';
 import { type ControlStoreApi } from './control-api';
 import { CONTROL_OBJECT_NAME } from './object-names';
-import { ROLLOUT_KEY } from './kv-keys';
 import { KvPublisher } from './kv-publisher';
 import { Outbox } from './outbox';
-import { regionMetrics, type RegionMetrics } from './region-metrics';
+import { PendingChanges, type PendingChange } from './pending-changes';
+import { RolloutApprovals, type ChangeDecision, type RolloutChange, type RuleChange } from './rollout-approvals';
+import { RolloutWrites, type ControlStoreEnv, type OpsDelivery } from './rollout-writes';
+import { regionMetrics } from './region-metrics';
 import { CONTROL_MIGRATIONS, SqlSchema } from './sql-schema';
-import { err, ok, type Result } from '../result';
+import { err, ok } from '../result';
 
-const ROLLOUT = 'rollout';
 /** The actor of every change a rule makes by itself. */
 export const GUARD_ACTOR = 'hearth-guard';
-/** Guards are read at least this often. */
-export const GUARD_INTERVAL_MS = MS_PER_MINUTE;
+export { GUARD_INTERVAL_MS, NOTICE_ACTOR } from './rollout-writes';
 /**
  * How long after a person's change a guard reading from before it means the
  * change's mark never reached the region object (its setGuard failed), not
@@ -43,30 +44,11 @@ export const ALARM_BACKOFF_MAX_MS = 10 * MS_PER_MINUTE;
 /** An ops event that cannot be delivered is retried (with backoff, at most a minute apart) for this long, then dropped with a log line. */
 export const OPS_EVENT_GIVE_UP_MS = MS_PER_DAY;
 
-export interface ControlStoreEnv extends ConfigBindings {
-  HEARTH_KV: KVNamespace;
-  METRICS: DurableObjectNamespace<RegionMetrics>;
-}
-
-/** An ops event on its way to OPS_NOTIFY_URL. */
-interface OpsDelivery {
-  origin: string;
-  at: string;
-  event: OpsEvent;
-}
+export type { ControlStoreEnv } from './rollout-writes';
 
 export type { AppendOptions, AuditEntry, AuditInput } from './audit-log';
 
-export type RolloutChange = Result<Rollout, { reason: 'VERSION_MISMATCH' | 'RULE_NOT_FOUND'; rollout: Rollout }>;
-
-export interface RuleChange {
-  region: string;
-  /** Null deletes the region's rule. */
-  rule: RuleSettings | null;
-  actor: string;
-  /** The version the caller last read (`If-Match`); a mismatch changes nothing. */
-  ifMatch?: number;
-}
+export type { ChangeDecision, RolloutChange, RuleChange } from './rollout-approvals';
 
 /** The one ControlStore of the gate: rollout writes and the audit log go through it. */
 export function controlStore(bindings: { CONTROL: DurableObjectNamespace<ControlStore> }): DurableObjectStub<ControlStore> {
@@ -77,6 +59,8 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   readonly #publisher: KvPublisher;
   readonly #ops: Outbox<OpsDelivery>;
   readonly #auditLog: AuditLog;
+  readonly #writes: RolloutWrites;
+  readonly #approvals: RolloutApprovals;
   /** Regions whose rule failed to be tended, and when each is tried again. */
   readonly #retries = new RetrySchedule(ALARM_BACKOFF_MIN_MS, ALARM_BACKOFF_MAX_MS);
 
@@ -90,6 +74,9 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       giveUpAfterMs: OPS_EVENT_GIVE_UP_MS,
       deliverOne: (delivery) => deliverOpsEvent(this.#opsTarget(), delivery.event, Date.now()),
     });
+    const deps = { env, publisher: this.#publisher, ops: this.#ops, pending: new PendingChanges(ctx.storage), retries: this.#retries, appendAudit: (entry: AuditInput) => this.appendAudit(entry) };
+    this.#writes = new RolloutWrites(ctx.storage, deps);
+    this.#approvals = new RolloutApprovals(ctx.storage, this.#writes, deps);
     // The audit log and the metrics regions (storage-schema.md): only the steps the stored version lacks.
     ctx.blockConcurrencyWhile(async () => {
       new SqlSchema(ctx.storage, CONTROL_MIGRATIONS).open();
@@ -97,7 +84,52 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   }
 
   async rollout(): Promise<Rollout> {
-    return (await this.ctx.storage.get<Rollout>(ROLLOUT)) ?? EMPTY_ROLLOUT;
+    return this.#writes.rollout();
+  }
+
+  /** Stricter changes waiting for a second person, oldest first (expired ones dropped, audited, on the way). */
+  pendingChanges(): Promise<PendingChange[]> {
+    return this.#approvals.pending();
+  }
+
+  /** Another person than its author applies a waiting change (its notice starting now). */
+  approveChange(changeId: string, approver: string, note: string | null): Promise<ChangeDecision> {
+    return this.#approvals.approve(changeId, approver, note);
+  }
+
+  /** Drops a waiting change. */
+  rejectChange(changeId: string, actor: string, note: string | null): Promise<ChangeDecision> {
+    return this.#approvals.reject(changeId, actor, note);
+  }
+
+  /**
+   * Sets or deletes one region's rule, audited; compare-and-set on `ifMatch`.
+   * A stricter change waits for a second person (ROLLOUT_APPROVAL) and then
+   * its notice (NOTICE_PERIOD) as the region's `upcoming` rule; anything else
+   * applies at once. A staged rule starts at its first stage.
+   */
+  async changeRule(change: RuleChange): Promise<RolloutChange> {
+    const stored = await this.rollout();
+    if (change.ifMatch !== undefined && change.ifMatch !== stored.version) {
+      return err({ reason: 'VERSION_MISMATCH', rollout: stored });
+    }
+    const now = Date.now();
+    const { rollout: current, applied } = settled(stored, now);
+    if (!change.rule && !Object.hasOwn(current.regions, change.region)) {
+      return err({ reason: 'RULE_NOT_FOUND', rollout: stored });
+    }
+    const { noticePeriodMs, rolloutApproval } = rolloutSettingsOf(this.env);
+    const plan = planRuleChange(current, change, { noticeMs: noticePeriodMs, approval: rolloutApproval === 'stricter' }, now);
+    if (plan.kind === 'approval') return this.#approvals.ask(stored, change, now);
+    // A person's rule is a new duty: it is tended when due, not after an old failure's backoff.
+    this.#retries.succeeded(change.region);
+    const before = Object.hasOwn(current.regions, change.region) ? current.regions[change.region]! : null;
+    const audits: AuditInput[] = [...this.#writes.appliedAudits(current, applied)];
+    const note = change.rule?.note ?? change.note ?? null;
+    audits.push({ actor: change.actor, action: plan.entry ? 'rollout.set' : 'rollout.delete', target: `rollout/${change.region}`, before, after: plan.entry, note });
+    const next = this.#writes.write(stored, recordChanges(current, { ...current, regions: plan.regions }, now, plan.notice), audits, this.#writes.appliedEvents(applied, now));
+    await this.#writes.afterWrite([...applied.map((a) => a.region), change.region], stored, next, now, true);
+    return ok(next);
   }
 
   /** The rules with each guard's reading as of now (asked of the regions' objects), for people: the admin API. */
@@ -117,92 +149,6 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     return { ...rollout, regions };
   }
 
-  /** Sets or deletes one region's rule, audited; compare-and-set on `ifMatch`. A staged rule starts at its first stage. */
-  async changeRule(change: RuleChange): Promise<RolloutChange> {
-    const current = await this.rollout();
-    if (change.ifMatch !== undefined && change.ifMatch !== current.version) {
-      return err({ reason: 'VERSION_MISMATCH', rollout: current });
-    }
-    if (!change.rule && !Object.hasOwn(current.regions, change.region)) {
-      return err({ reason: 'RULE_NOT_FOUND', rollout: current });
-    }
-    const now = Date.now();
-    // A person's rule is a new duty: it is tended when due, not after an old failure's backoff.
-    this.#retries.succeeded(change.region);
-    const before = Object.hasOwn(current.regions, change.region) ? current.regions[change.region]! : null;
-    const after = change.rule ? { ...startRule(change.rule, now), updatedAt: new Date(now).toISOString(), updatedBy: change.actor } : null;
-    const next = this.#write(current, change.region, after, {
-      actor: change.actor,
-      action: change.rule ? 'rollout.set' : 'rollout.delete',
-      before,
-      note: change.rule?.note ?? null,
-      now,
-    });
-    await this.#afterWrite(change.region, before, after, now, { version: next.version });
-    return ok(next);
-  }
-
-  /**
-   * One transaction (no await in between): the rules, the mark that KV owes
-   * them, the audit entry, and any ops event.
-   */
-  #write(
-    current: Rollout,
-    region: string,
-    rule: RolloutRule | null,
-    audit: { actor: string; action: string; before: RolloutRule | null; note: string | null; now: number },
-    event?: OpsEvent,
-  ): Rollout {
-    const regions = { ...current.regions };
-    if (rule) regions[region] = rule;
-    else delete regions[region];
-    const next: Rollout = { version: current.version + 1, updatedAt: new Date(audit.now).toISOString(), regions };
-    this.#stored = this.ctx.storage.put({ [ROLLOUT]: next, ...this.#publisher.pendingEntry(ROLLOUT_KEY), ...(event ? this.#ops.entries([{ event }], audit.now) : {}) });
-    this.appendAudit({ actor: audit.actor, action: audit.action, target: `rollout/${region}`, before: audit.before, after: rule, note: audit.note });
-    return next;
-  }
-
-  /** The storage write of the last `#write`, awaited by `#afterWrite`. */
-  #stored: Promise<void> = Promise.resolve();
-
-  /**
-   * After a rule changed: KV, ops events, the region object's guard, and the
-   * alarm. `byPerson`: a person set the rule, making rollout `version`, so
-   * its guard reads from now on, what was decided under that version on.
-   */
-  async #afterWrite(region: string, before: RolloutRule | null, after: RolloutRule | null, now: number, byPerson?: { version: number }): Promise<void> {
-    await this.#stored;
-    if (region !== FALLBACK_REGION && (guarded(before ?? undefined) || guarded(after ?? undefined))) {
-      // First, before any instance can learn the rule from KV. A failure is logged and mended by the next alarm
-      // (#tendRegion): the rule is written, and KV, the ops events and the alarm must still follow.
-      const guard = guarded(after ?? undefined) ? after!.guard! : null;
-      await this.#markGuard(region, guard, byPerson && { at: now, version: byPerson.version }).catch((error: unknown) => {
-        console.error(JSON.stringify({ event: 'rollout_guard_mark_failed', region, error: error instanceof Error ? error.name : 'unknown' }));
-      });
-    }
-    await this.#publisher.publish(now);
-    await this.#ops.deliver(now);
-    await this.#schedule(now);
-  }
-
-  /**
-   * Wakes the alarm for the next stage due, at least once a minute while any
-   * rule has a guard, and when a region that failed may be tried again — a
-   * failed region's stage is not due before its backoff is over.
-   */
-  async #schedule(now: number): Promise<void> {
-    const regions = Object.entries((await this.rollout()).regions);
-    const dues: number[] = [];
-    for (const [region, rule] of regions) {
-      const due = nextAdvance(rule);
-      const retryAt = this.#retries.retryAt(region);
-      if (due !== null) dues.push(Math.max(due, retryAt ?? due));
-      else if (retryAt !== null) dues.push(retryAt);
-    }
-    if (regions.some(([, rule]) => guarded(rule))) dues.push(now + GUARD_INTERVAL_MS);
-    if (dues.length > 0) await wakeBy(this.ctx.storage, Math.max(now, Math.min(...dues)));
-  }
-
   /**
    * New counts for `region` arrived and its RegionMetrics object read the
    * guard unhealthy: reads it again here and trips the rule if so. Answers
@@ -214,12 +160,6 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     return changed ? this.rollout() : null;
   }
 
-  /** Hands every shard of `region` the guard (null: none), and with `setBy` the moment it reads from, all the same. */
-  async #markGuard(region: string, guard: Guard | null, setBy?: { at: number; version?: number }): Promise<void> {
-    const { shards } = metricsSettingsOf(this.env);
-    await Promise.all(Array.from({ length: shards }, (_, shard) => regionMetrics(this.env, region, shard).setGuard(guard, setBy)));
-  }
-
   /**
    * Reads a region's guard (tripping the rule if it is unhealthy) and, when
    * `advance`, moves it to its next stage if one is due and the guard is
@@ -227,6 +167,8 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
    * rule is acted on only if it is still the one that was read.
    */
   async #tendRegion(region: string, now: number, advance: boolean): Promise<boolean> {
+    // A rule whose notice is over is the one in force: written in first, so the rule it replaced is not tended.
+    await this.#writes.settle(now);
     const read = await this.rollout();
     const rule = Object.hasOwn(read.regions, region) ? read.regions[region]! : undefined;
     if (!rule || rule.status === 'tripped') return false;
@@ -236,7 +178,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     // MARK_GRACE_MS the mark was lost (its setGuard failed): it is sent again, from the rule's own moment.
     const setAt = rule.updatedAt === undefined ? null : Date.parse(rule.updatedAt);
     if (reading && setAt !== null && Date.parse(reading.since) < setAt) {
-      if (now >= setAt + MARK_GRACE_MS) await this.#markGuard(region, rule.guard!, { at: setAt });
+      if (now >= setAt + MARK_GRACE_MS) await this.#writes.markGuard(region, rule.guard!, { at: setAt });
       return false;
     }
     const current = await this.rollout();
@@ -244,29 +186,29 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     if (!still || still.updatedAt !== rule.updatedAt || still.stage !== rule.stage || still.status !== rule.status) return false;
 
     if (reading?.unhealthy) {
-      const after = tripped(still, reading, now);
-      this.#write(
+      // A stricter rule waiting out its notice is dropped with the trip: only a person sets the region stricter again.
+      const { upcoming: dropped, ...after } = tripped(still, reading, now);
+      const note = tripNote(reading, still) + (dropped ? `; the stricter rule announced for ${dropped.effectiveAt} is withdrawn` : '');
+      const next = this.#writes.write(
         current,
-        region,
-        after,
-        { actor: GUARD_ACTOR, action: 'rollout.guard_tripped', before: still, note: tripNote(reading, still), now },
-        { type: 'rollout_guard_tripped', region, rule: after, reading, at: new Date(now).toISOString() },
+        recordChanges(current, { ...current, regions: { ...current.regions, [region]: after } }, now, 'not-needed'),
+        [{ actor: GUARD_ACTOR, action: 'rollout.guard_tripped', target: `rollout/${region}`, before: still, after, note }],
+        [{ type: 'rollout_guard_tripped', region, rule: after, reading, at: new Date(now).toISOString() }],
       );
       console.log(JSON.stringify({ event: 'rollout_guard_tripped', region, cause: reading.cause, households: reading.households }));
-      await this.#afterWrite(region, still, after, now);
+      await this.#writes.afterWrite([region], current, next, now, false);
       return true;
     }
     const due = nextAdvance(still);
     if (advance && due !== null && due <= now) {
       const after = advanced(still, now);
-      this.#write(
+      const next = this.#writes.write(
         current,
-        region,
-        after,
-        { actor: GUARD_ACTOR, action: 'rollout.stage_advanced', before: still, note: stageNote(after), now },
-        { type: 'rollout_stage_advanced', region, rule: after, reading, at: new Date(now).toISOString() },
+        recordChanges(current, { ...current, regions: { ...current.regions, [region]: after } }, now, still.notice ?? 'given'),
+        [{ actor: GUARD_ACTOR, action: 'rollout.stage_advanced', target: `rollout/${region}`, before: still, after, note: stageNote(after) }],
+        [{ type: 'rollout_stage_advanced', region, rule: after, reading, at: new Date(now).toISOString() }],
       );
-      await this.#afterWrite(region, still, after, now);
+      await this.#writes.afterWrite([region], current, next, now, false);
       return true;
     }
     return false;
@@ -321,11 +263,13 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     return shards;
   }
 
-  /** KV owed, ops events owed, then every rule's guard and due stage. */
+  /** KV owed, ops events owed, rules whose notice is over, expired changes, then every rule's guard and due stage. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     await this.#publisher.publish(now);
     await this.#ops.deliver(now);
+    await this.#writes.settle(now);
+    await this.#approvals.pending();
     for (const region of Object.keys((await this.rollout()).regions)) {
       const retryAt = this.#retries.retryAt(region);
       if (retryAt !== null && retryAt > now) continue;
@@ -338,6 +282,6 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
         console.error(JSON.stringify({ event: 'rollout_tend_failed', region, attempt, retryInMs: next - now, error: error instanceof Error ? error.name : 'unknown' }));
       }
     }
-    await this.#schedule(now);
+    await this.#writes.schedule(now);
   }
 }

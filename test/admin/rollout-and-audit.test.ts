@@ -9,7 +9,9 @@ describe('rollout administration', () => {
   it('reads the rules with the version as ETag', async () => {
     const response = await admin('GET', '/admin/v1/rollout');
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ version: expect.any(Number), updatedAt: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'), regions: expect.any(Object) });
+    expect(response.body).toMatchObject({ version: expect.any(Number), updatedAt: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'), regions: expect.any(Object) });
+    // Beside the rules, only the status page's history of changes per region (contract §8).
+    expect(Object.keys(response.body).filter((key) => !['version', 'updatedAt', 'regions'].includes(key))).toEqual(response.body.changes ? ['changes'] : []);
     expect(response.headers.get('ETag')).toBe(`"${response.body.version}"`);
   });
 

@@ -4,11 +4,12 @@ import { deviceToken, adminToken } from '../support/tokens';
 import { admin, ALL_SCOPES } from './admin-support';
 
 const adminOperations = operations.filter((operation) => operation.auth === 'admin');
-const samplePath = (path: string) => path.replace('{region}', 'PE').replace('{account}', 'scope-acct').replace('{grantId}', crypto.randomUUID()).replace('{deviceId}', 'scope-device');
+const samplePath = (path: string) =>
+  path.replace('{region}', 'PE').replace('{account}', 'scope-acct').replace('{grantId}', crypto.randomUUID()).replace('{deviceId}', 'scope-device').replace('{changeId}', crypto.randomUUID());
 
 describe('admin scopes', () => {
   it('covers every admin operation', () => {
-    expect(adminOperations.map((o) => `${o.method} ${o.path}`)).toHaveLength(15);
+    expect(adminOperations.map((o) => `${o.method} ${o.path}`)).toHaveLength(18);
     expect(adminOperations.every((o) => o.scope)).toBe(true);
   });
 

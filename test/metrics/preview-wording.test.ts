@@ -15,6 +15,7 @@ const preview: Preview = {
   current: { allow: 15, challenge: 5, deny: 0 },
   proposed: { allow: 10, challenge: 8, deny: 2 },
   byDeviceType: {},
+  applies: { at: '2026-12-15T10:00:00.000Z', stricter: true, approval: true },
   rules: { current: { key: 'PE', mode: 'challenge', percent: 100 }, proposed: { mode: 'enforce', percent: 100 } },
   policyVersion: 7,
 };

@@ -112,10 +112,10 @@ interface Outcome {
   status: number;
 }
 
-async function runWalkthrough(walkthrough: Walkthrough): Promise<{ outcomes: Outcome[]; stderr: string; exit: number | null }> {
+async function runWalkthrough(walkthrough: Walkthrough, on: LocalWorker = gate): Promise<{ outcomes: Outcome[]; stderr: string; exit: number | null }> {
   const file = join(scratch, `${walkthrough.name}.sh`);
-  writeFileSync(file, script(walkthrough, gate.url));
-  const child = spawn('bash', [file], { env: { ...process.env, HEARTH_URL: gate.url, HEARTH_ADMIN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(file, script(walkthrough, on.url));
+  const child = spawn('bash', [file], { env: { ...process.env, HEARTH_URL: on.url, HEARTH_ADMIN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -215,7 +215,9 @@ describe('walkthroughs, run against wrangler dev', () => {
   it.each(walkthroughs.map((walkthrough) => [`${walkthrough.document}: ${walkthrough.name}`, walkthrough] as const))(
     '%s',
     async (_title, walkthrough) => {
-      const { outcomes, stderr } = await runWalkthrough(walkthrough);
+      // A walkthrough that asks for bindings of its own (its document says which lines go in .dev.vars.local) gets a gate of its own.
+      const own = walkthrough.vars ? await startLocalWorker({ envFile: '.dev.vars', vars: walkthrough.vars, onOutput: (chunk) => stopped || appendFileSync(logFile, chunk) }) : null;
+      const { outcomes, stderr } = await runWalkthrough(walkthrough, own ?? gate).finally(() => own?.stop());
       const problems: string[] = [];
       walkthrough.commands.forEach((command, index) => {
         const outcome = outcomes[index];

@@ -20,6 +20,24 @@ export interface Walkthrough {
   document: string;
   name: string;
   commands: WalkthroughCommand[];
+  /**
+   * Bindings its gate has beside `.dev.vars` (`<!-- walkthrough: name (gate: NAME=value NAME=value) -->`):
+   * the document tells the reader to put them in `.dev.vars.local` and restart `npm run dev`.
+   */
+  vars?: Record<string, string>;
+}
+
+/** A walkthrough label's name and the gate bindings it asks for: `notice (gate: A=1 B=2)`. */
+export function labelParts(label: string): { name: string; vars?: Record<string, string> } {
+  const match = /^(.*?)\s*\(gate:\s*([^)]*)\)$/.exec(label);
+  if (!match) return { name: label };
+  const vars = Object.fromEntries(
+    match[2]!
+      .trim()
+      .split(/\s+/)
+      .map((pair) => pair.split('=', 2) as [string, string]),
+  );
+  return { name: match[1]!, vars };
 }
 
 export interface ShellBlock {
@@ -111,9 +129,10 @@ export function walkthroughsOf(document: string, text: string): { walkthroughs: 
   for (const block of shellBlocks(document, text)) {
     if (block.kind === null) unmarked.push(block);
     if (block.kind !== 'walkthrough') continue;
-    const walkthrough = walkthroughs.get(block.label) ?? { document, name: block.label, commands: [] };
+    const { name, vars } = labelParts(block.label);
+    const walkthrough = walkthroughs.get(name) ?? { document, name, commands: [], ...(vars ? { vars } : {}) };
     walkthrough.commands.push(...commandsOf(block));
-    walkthroughs.set(block.label, walkthrough);
+    walkthroughs.set(name, walkthrough);
   }
   return { walkthroughs: [...walkthroughs.values()], unmarked };
 }

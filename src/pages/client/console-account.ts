@@ -10,33 +10,16 @@
  *
  * Server text is only ever set as `textContent` (console-cells.ts).
  */
-import type { AccountSummary, AdminApi } from '../../admin-client/client';
+import type { AccountSummary } from '../../admin-client/client';
 import { describeAwayAccessYear, describeDeviceKey, describeHome, describeHomeKeeper, describeHouseholdEvent, describeSignOutBy, newestFirst } from '../../admin-client/household-wording';
 import { describeAnchorConflicts } from '../../admin-client/wording';
 import { setStatus } from './common';
+import { $, type Answer, type ConsoleContext } from './console-context';
 import { button, row } from './console-cells';
 import { localTimesIn, localTime } from './local-time';
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-
-/** An admin API answer, as the console reads it. */
-export interface Answer {
-  error?: unknown;
-  response: Response;
-}
-
-/** What the account view needs from the rest of the console. */
-export interface AccountSupport {
-  api: AdminApi;
-  /** The console's status line. */
-  status: HTMLElement;
-  /** A refused answer in words (shared with the ops CLI). */
-  refusal: (answer: Answer) => string;
-  /** The console's confirmation dialog: true when the operator applies. */
-  confirm: (text: string) => Promise<boolean>;
-  /** After a write: the audit trail is read again. */
-  changed: () => Promise<void>;
-}
+/** What the account view needs from the rest of the console (the shell's context). */
+export type AccountSupport = ConsoleContext;
 
 /** Fills the account view's household part from `summary`; `endAway` ends a device's away access. */
 function showAccountHousehold(s: AccountSummary, endAway: (deviceId: string) => void): void {

@@ -29,10 +29,10 @@ describe('rollout buckets', () => {
       updatedAt: null,
       regions: { PE: { mode: 'challenge', percent: 10, failOpen: true }, '*': { mode: 'off', percent: 100, failOpen: true } },
     };
-    expect(ruleFor(rollout, 'PE')).toEqual({ key: 'PE', rule: rollout.regions.PE });
-    expect(ruleFor(rollout, 'CL')).toEqual({ key: '*', rule: rollout.regions['*'] });
-    expect(ruleFor(rollout, null)).toEqual({ key: '*', rule: rollout.regions['*'] });
-    expect(ruleFor({ version: 0, updatedAt: null, regions: {} }, 'PE')).toEqual({ key: '*', rule: DEFAULT_RULE });
+    expect(ruleFor(rollout, 'PE', 0)).toEqual({ key: 'PE', rule: rollout.regions.PE });
+    expect(ruleFor(rollout, 'CL', 0)).toEqual({ key: '*', rule: rollout.regions['*'] });
+    expect(ruleFor(rollout, null, 0)).toEqual({ key: '*', rule: rollout.regions['*'] });
+    expect(ruleFor({ version: 0, updatedAt: null, regions: {} }, 'PE', 0)).toEqual({ key: '*', rule: DEFAULT_RULE });
     expect(DEFAULT_RULE).toMatchObject({ mode: 'monitor', percent: 100 });
   });
 });

@@ -1,0 +1,19 @@
+/** `ops admin-token`: an admin token signed with the development key (only a development gate accepts it). */
+import { mintAdminToken } from '../../dev/tokens.ts';
+import { ADMIN_SCOPES } from '../../src/vocabulary.ts';
+import { integer, required, type Command } from './command-line.ts';
+
+export const ADMIN_TOKEN_COMMAND: Command = {
+  name: 'admin-token',
+  args: [],
+  usage: '--scope "rollout:read …" [--sub NAME] [--ttl SECONDS]',
+  summary: 'Mint an admin token with the development key (a development gate only).',
+  options: ['scope', 'sub', 'ttl'],
+  more: `Scopes: ${ADMIN_SCOPES.join(' ')}\n--sub NAME     who the audit trail names (default developer@hearth.dev.invalid)\n--ttl SECONDS  how long it lives (default 3600)`,
+  async run(_args, { flags }) {
+    const scope = required(flags.scope, `--scope "…" (any of: ${ADMIN_SCOPES.join(' ')})`);
+    const ttl = integer(flags.ttl, '--ttl') ?? 3600;
+    process.stderr.write('admin-token: signed with the DEVELOPMENT admin key; only a development gate accepts it.\n');
+    process.stdout.write((await mintAdminToken({ scope, sub: flags.sub ?? 'developer@hearth.dev.invalid', ttlSeconds: ttl })) + '\n');
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * The console's regions panel: every region's rule with its status and guard,
+ * and the row actions — Edit (hands the rule to the rule form), Delete and
+ * Resume, each confirmed and sent with If-Match on the version shown. A
+ * change made elsewhere meanwhile (412) offers Reload instead of guessing.
+ */
+import { ifMatch, type Rollout, type RolloutRule } from '../../admin-client/client';
+import { resumeBody } from '../../admin-client/wording';
+import { visibleText } from '../../admin-client/visible-text';
+import { setStatus } from './common';
+import { $, type ConsoleContext } from './console-context';
+import { button, cell, row } from './console-cells';
+import { localTime } from './local-time';
+
+/** What the other panels read from, and do with, the regions panel. */
+export interface RolloutPanel {
+  /** Reads the rollout again and shows it. */
+  load: () => Promise<void>;
+  /**
+   * Shows `rollout`: as read, or as a change answered it — then at once, so no
+   * Edit button offers the rule from before while the guards' readings are
+   * fetched again.
+   */
+  show: (rollout: Rollout) => void;
+  /** The version shown, for If-Match. */
+  version: () => number;
+  /** The rules shown, by region. */
+  rules: () => Record<string, RolloutRule>;
+  /** A 412: says so, with a Reload button. */
+  showReload: (message: string) => void;
+}
+
+const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : `${(rate * 100).toFixed(1)} %`);
+
+function statusText(rule: RolloutRule): string {
+  if (rule.status === 'tripped') return `tripped ${rule.trippedAt ? localTime(rule.trippedAt) : ''}: monitor until resumed`;
+  if (rule.stages && rule.stages.length > 1) {
+    const index = rule.stage ?? 0;
+    const next = rule.stages[index + 1];
+    return `stage ${index + 1} of ${rule.stages.length}${next && rule.nextAdvanceAt ? `; ${next.percent} % at ${localTime(rule.nextAdvanceAt)}` : ''}`;
+  }
+  return rule.status ?? 'steady';
+}
+
+function guardText(rule: RolloutRule): string {
+  if (!rule.guard) return '';
+  const reading = rule.status === 'tripped' ? rule.trippedBy : rule.reading;
+  const limit = [
+    rule.guard.maxRefusalRate !== undefined ? `refused ≤ ${pct(rule.guard.maxRefusalRate)}` : '',
+    rule.guard.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(rule.guard.minVerifySuccessRate)}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${limit} over ${rule.guard.window}${reading ? `; read ${reading.households.refused} of ${reading.households.treated} households refused (${pct(reading.refusalRate)})` : ''}`;
+}
+
+/** A rule's note, and under it who changed the rule and when (one column, so the table fits half a laptop screen). */
+function noteCell(rule: RolloutRule): HTMLTableCellElement {
+  const td = cell(rule.note);
+  if (rule.updatedAt || rule.updatedBy) {
+    const by = document.createElement('span');
+    by.className = 'updated muted';
+    by.append(rule.updatedBy ? `${visibleText(rule.updatedBy)}, ` : '');
+    if (rule.updatedAt) {
+      const time = document.createElement('time');
+      time.dateTime = rule.updatedAt;
+      time.textContent = localTime(rule.updatedAt);
+      by.append(time);
+    }
+    td.append(by);
+  }
+  return td;
+}
+
+function actionCell(actions: HTMLElement): HTMLTableCellElement {
+  const td = document.createElement('td');
+  actions.className = 'row-actions';
+  td.append(actions);
+  return td;
+}
+
+/** The regions panel; `onEdit` receives a rule when its Edit button is pressed. */
+export function enableRolloutPanel({ api, status, refusal, confirm, changed }: ConsoleContext, onEdit: (region: string, rule: RolloutRule) => void): RolloutPanel {
+  let rolloutVersion = 0;
+  let rules: Record<string, RolloutRule> = {};
+
+  function showReload(message: string): void {
+    setStatus(status, message, 'bad');
+    const reload = button('Reload', () => void load().then(() => setStatus(status, 'Reloaded: the regions table shows the current rules.')));
+    reload.id = 'reload-rollout';
+    status.append(' ', reload);
+    reload.focus();
+  }
+
+  async function load(): Promise<void> {
+    const answer = await api.GET('/admin/v1/rollout');
+    if (!answer.data) return setStatus(status, refusal(answer), 'bad');
+    show(answer.data);
+  }
+
+  function show(rollout: Rollout): void {
+    rolloutVersion = rollout.version;
+    rules = rollout.regions;
+    $('rollout-version').textContent =
+      `Version ${rollout.version}${rollout.updatedAt ? `, updated ${localTime(rollout.updatedAt)}` : ''}. Regions without a rule follow *; with no * rule, monitor at 100 %.`;
+    const tbody = $('regions');
+    tbody.replaceChildren();
+    const regions = Object.entries(rollout.regions).toSorted(([a], [b]) => (a === '*' ? -1 : b === '*' ? 1 : a.localeCompare(b)));
+    for (const [region, rule] of regions) {
+      const actions = document.createElement('span');
+      actions.className = 'row';
+      if (rule.status === 'tripped') actions.append(button('Resume', () => void resumeRule(region, rule), `Resume the tripped rule for ${region}`));
+      actions.append(
+        button('Edit', () => onEdit(region, rule), `Edit ${region}`),
+        button('Delete', () => void deleteRule(region), `Delete the rule for ${region}`),
+      );
+      const tr = row([region, rule.mode, `${rule.percent} %`, rule.failOpen ? 'open' : 'closed', statusText(rule), guardText(rule)]);
+      tr.append(noteCell(rule), actionCell(actions));
+      tbody.append(tr);
+    }
+    if (regions.length === 0) tbody.append(row(['(no rules: every region is monitor at 100 %)']));
+  }
+
+  async function resumeRule(region: string, rule: RolloutRule): Promise<void> {
+    const note = 'Resumed from the console after review';
+    const body = resumeBody(rule, note);
+    const from = body.stages ? `its stages from ${body.stages[0]!.percent} %` : `${rule.percent} %`;
+    if (
+      !(await confirm(
+        `Resume ${region}: ${rule.mode} at ${from}, its guard watching again? It was stepped down to monitor ${rule.trippedAt ? localTime(rule.trippedAt) : ''} (${guardText(rule)}). Note: “${note}”.`,
+      ))
+    )
+      return;
+    const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body });
+    if (answer.response.status === 412) return showReload(refusal(answer));
+    if (!answer.data) return setStatus(status, refusal(answer), 'bad');
+    show(answer.data);
+    setStatus(status, `${region} resumed: ${rule.mode} at ${answer.data.regions[region]?.percent} %.`, 'ok');
+    await Promise.all([load(), changed()]);
+  }
+
+  async function deleteRule(region: string): Promise<void> {
+    if (!(await confirm(`Delete the rule for ${region}? The region will follow the * rule.`))) return;
+    const answer = await api.DELETE('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) } });
+    if (answer.response.status === 412) return showReload(refusal(answer));
+    if (!answer.data) return setStatus(status, refusal(answer), 'bad');
+    show(answer.data);
+    setStatus(status, `Deleted the rule for ${region}.`, 'ok');
+    await Promise.all([load(), changed()]);
+  }
+
+  return { load, show, version: () => rolloutVersion, rules: () => rules, showReload };
+}

@@ -1,0 +1,133 @@
+/**
+ * The console's rule form and its review: Edit fills every field from the
+ * rule as it is and remembers what it filled in (rule-fields.ts lays only the
+ * changed fields over the rule); Apply asks for a note, shows what the rule
+ * would have done to the region's last hour (a preview) in the confirmation
+ * dialog, and sends it with If-Match. The gate's objections appear beside the
+ * fields they name.
+ */
+import { ifMatch, type RolloutRule } from '../../admin-client/client';
+import { describePreview } from '../../admin-client/wording';
+import { visibleText } from '../../admin-client/visible-text';
+import { describeGuard, describeStages, parseStages, stagesText } from '../../admin-client/rule-text';
+import { setStatus } from './common';
+import { $, type ConsoleContext, type PreviewLines } from './console-context';
+import type { RolloutPanel } from './console-rollout';
+import { fieldsOfRule, problemsOfAnswer, ruleBody, type Editing, type FieldProblem, type RuleFields } from './rule-fields';
+
+const RULE_INPUTS = {
+  region: 'rule-region',
+  mode: 'rule-mode',
+  percent: 'rule-percent',
+  fail: 'rule-fail',
+  stages: 'rule-stages',
+  refusal: 'rule-guard-refusal',
+  verify: 'rule-guard-verify',
+  households: 'rule-guard-households',
+  window: 'rule-guard-window',
+} as const satisfies Record<keyof RuleFields, string>;
+
+const ruleInput = (name: keyof RuleFields) => $<HTMLInputElement | HTMLSelectElement>(RULE_INPUTS[name]);
+
+function readRuleFields(): RuleFields {
+  const fields = {} as RuleFields;
+  for (const name of Object.keys(RULE_INPUTS) as (keyof RuleFields)[]) fields[name] = ruleInput(name).value.trim();
+  return fields;
+}
+
+/** The API's (or the form's) objections, each beside the field it names. */
+function showRuleProblems(problems: FieldProblem[]): void {
+  for (const name of Object.keys(RULE_INPUTS) as (keyof RuleFields)[]) {
+    ruleInput(name).removeAttribute('aria-invalid');
+    ruleInput(name).removeAttribute('aria-describedby');
+  }
+  const box = $('rule-problems');
+  box.hidden = problems.length === 0;
+  const list = document.createElement('ul');
+  for (const problem of problems) {
+    const item = document.createElement('li');
+    item.textContent = visibleText(problem.message);
+    list.append(item);
+    if (problem.field) {
+      ruleInput(problem.field).setAttribute('aria-invalid', 'true');
+      ruleInput(problem.field).setAttribute('aria-describedby', 'rule-problems');
+    }
+  }
+  box.replaceChildren(...(problems.length > 0 ? [list] : []));
+}
+
+/** The rule form: returns `edit`, which the regions panel's Edit buttons call. */
+export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPanel): { edit: (region: string, rule: RolloutRule) => void } {
+  const { api, status, refusal, confirm, changed } = context;
+  /** What Edit filled in, and the rule it came from. */
+  let editing: Editing | null = null;
+
+  function edit(region: string, rule: RolloutRule): void {
+    const fields = fieldsOfRule(region, rule);
+    for (const name of Object.keys(RULE_INPUTS) as (keyof RuleFields)[]) ruleInput(name).value = fields[name];
+    editing = { region, rule, fields };
+    showRuleProblems([]);
+    $<HTMLInputElement>('rule-note').focus();
+  }
+
+  /** What the proposed rule would have done to the region's last hour of sessions (previews are per region, not for `*`). */
+  async function previewOf(region: string, mode: RolloutRule['mode'], percent: number): Promise<PreviewLines> {
+    if (region === '*') return { headline: 'Previews are per region: * applies to every region without a rule of its own.', current: 'Preview a region by entering its code instead.' };
+    const answer = await api.POST('/admin/v1/rollout/{region}/preview', { params: { path: { region } }, body: { mode, percent } });
+    if (!answer.data) return { headline: `No preview: ${refusal(answer)}`, current: '' };
+    return describePreview(answer.data);
+  }
+
+  /**
+   * A staged rule's percent is its (current) first stage's: changing Percent
+   * changes that stage in the Stages field too, where the person sees it.
+   */
+  $('rule-percent').addEventListener('input', () => {
+    const parsed = parseStages(ruleInput('stages').value);
+    const percent = Number(ruleInput('percent').value);
+    if (!parsed.ok || !parsed.value || !Number.isInteger(percent)) return;
+    parsed.value[0]!.percent = percent;
+    ruleInput('stages').value = stagesText(parsed.value);
+  });
+
+  $('rule-clear').addEventListener('click', () => {
+    editing = null;
+    $<HTMLFormElement>('rule-form').reset();
+    for (const name of ['stages', 'refusal', 'verify', 'households', 'window'] as const) ruleInput(name).value = '';
+    showRuleProblems([]);
+  });
+
+  $('rule-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const fields = readRuleFields();
+    fields.region = fields.region.toUpperCase();
+    const { region, mode } = fields;
+    const failOpen = fields.fail === 'open';
+    const note = $<HTMLInputElement>('rule-note').value.trim();
+    if (!note) return setStatus(status, 'A note is required: say why, it goes into the audit trail.', 'bad');
+    const { body, problems } = ruleBody(fields, note, editing);
+    showRuleProblems(problems);
+    if (problems.length > 0) return setStatus(status, 'Nothing changed: see the problems beside the form.', 'bad');
+    const percent = body.stages?.[0]?.percent ?? body.percent ?? 100;
+    const shape = [describeStages(body.stages), describeGuard(body.guard)].filter(Boolean).join('; ');
+    const ok = await confirm(
+      `Set ${region} to ${mode} for ${percent} % of accounts, failing ${failOpen ? 'open' : 'closed'}, ${shape}? Note: “${note}”. This applies to the next request.`,
+      await previewOf(region, body.mode, percent),
+    );
+    if (!ok) return setStatus(status, 'Nothing changed.');
+    const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rollout().version()) }, body });
+    if (answer.response.status === 412) return rollout().showReload(refusal(answer));
+    if (answer.response.status === 400) {
+      showRuleProblems(problemsOfAnswer(answer.error));
+      return setStatus(status, `Nothing changed: the gate refused the rule (${refusal(answer)}).`, 'bad');
+    }
+    if (!answer.data) return setStatus(status, refusal(answer), 'bad');
+    rollout().show(answer.data);
+    setStatus(status, `${region} is now ${mode} at ${answer.data.regions[region]?.percent ?? percent} % (version ${answer.data.version}).`, 'ok');
+    $<HTMLInputElement>('rule-note').value = '';
+    editing = { region, rule: answer.data.regions[region]!, fields: fieldsOfRule(region, answer.data.regions[region]!) };
+    await Promise.all([rollout().load(), changed()]);
+  });
+
+  return { edit };
+}

@@ -152,7 +152,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
         <div class="row"><button type="submit">Explain</button></div>
       </form>
       <p id="explain-result"></p>
-      ${scrolling('Why: the decision, row by row', html`<table><thead><tr><th scope="col">Row</th><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Detail</th></tr></thead><tbody id="explain-trace"></tbody></table>`)}
+      ${scrolling('Why: the decision, row by row', html`<table><thead><tr><th scope="col">Row</th><th scope="col">Check</th><th scope="col">Answer</th></tr></thead><tbody id="explain-trace"></tbody></table>`)}
       <h3>Support grants</h3>
       ${scrolling('Support grants', html`<table><thead><tr><th scope="col">Device</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-grants"></tbody></table>`)}
       <form id="grant-form" class="grid">

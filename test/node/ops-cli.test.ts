@@ -152,7 +152,7 @@ describe('ops CLI against a running gate', () => {
     const explained = await ops(['account', 'explain', account, '--device', 'phone', '--ip', '198.51.100.1', '--country', 'PE'], { HEARTH_ADMIN_TOKEN: token, HEARTH_URL: proxy.url });
     await proxy.close();
     expect(explained.stdout).toMatch(/^(CHALLENGE|DENY|ALLOW) — /);
-    expect(explained.stdout).toMatch(/11\s+outside the household\s+DECIDES/);
+    expect(explained.stdout).toMatch(/11\s+None of the above: outside the household\s+yes — decides/);
     expect(proxy.requestLines).toEqual([`POST /admin/v1/accounts/${account}/explain`]);
 
     const granted = await asAdmin(['account', 'grant', account, '--days', '7', '--reason', 'Family emergency abroad', '--device', 'phone']);

@@ -35,7 +35,7 @@ afterAll(async () => {
   gate?.stop();
 });
 
-async function console_(width = 1440): Promise<Page> {
+async function openConsole(width = 1440): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: 1000 }, baseURL: gate.url });
   const page = await context.newPage();
   await page.goto('/admin/console');
@@ -44,7 +44,7 @@ async function console_(width = 1440): Promise<Page> {
 
 describe('the console’s sign-in', () => {
   it('does not sign in with a token the gate refuses, and says why; a good token then signs in', async () => {
-    const page = await console_();
+    const page = await openConsole();
     await page.fill('#token', 'not-a-token');
     await page.click('#signin-form button[type=submit]');
     await textOf(page.locator('#signin-status')).toContain('Not signed in.');
@@ -64,7 +64,7 @@ describe('the console’s sign-in', () => {
 
 describe('the console’s rule form', () => {
   it('starts from the region’s mode and percent (monitor for a new region), says what moves in its review, and asks for the note before the button', async () => {
-    const page = await console_();
+    const page = await openConsole();
     await page.fill('#token', token);
     await page.click('#signin-form button[type=submit]');
     await visible(page.locator('#signed-in'));

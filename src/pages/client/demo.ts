@@ -143,7 +143,7 @@ async function play(): Promise<void> {
   recordRequests(hls);
   hls.loadSource(STREAM);
   hls.attachMedia(video);
-  setStatus(statusLine, fill(words.playing!, who));
+  setStatus(statusLine, fill(words.playing!, { ...who, key: device.key.thumbprint.slice(0, 8) }));
   video.play().catch(() => undefined);
 }
 

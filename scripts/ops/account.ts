@@ -45,11 +45,11 @@ async function warnIfNeverSeen({ admin }: Pick<OpsContext, 'admin'>, account: st
   if (!known) return;
   const never =
     known.response.status === 404
-      ? `Hearth has never seen account ${visibleText(account)}`
+      ? `Hearth holds nothing about account ${visibleText(account)} (no device of it was ever decided)`
       : known.data && !known.data.devices.some((device) => device.deviceId === deviceId)
-        ? `Hearth has never seen device ${visibleText(deviceId)} on account ${visibleText(account)} ("account show ${visibleText(account)}" lists its devices)`
+        ? `the household of ${visibleText(account)} does not list device ${visibleText(deviceId)} ("account show ${visibleText(account)}" lists its devices; a device only ever refused is not kept)`
         : null;
-  if (never) process.stderr.write(`warning: ${never}: this explains a device the household does not know, decided as new.\n`);
+  if (never) process.stderr.write(`warning: ${never}: this explains it as a device the household does not know. Check the id if you meant another.\n`);
 }
 
 /** Every `account …` command, in the order --help lists them. */

@@ -54,11 +54,11 @@ describe('the ops CLI answers typos', () => {
   it('account explain warns about a device, or an account, Hearth has never seen', async () => {
     const typo = await ops(['account', 'explain', ACCOUNT, '--device', 'tv-typso', '--ip', '203.0.113.90', '--country', 'UY']);
     expect(typo.code).toBe(0);
-    expect(typo.stderr).toContain('warning: Hearth has never seen device tv-typso on account acct-typos');
+    expect(typo.stderr).toContain('warning: the household of acct-typos does not list device tv-typso');
     const known = await ops(['account', 'explain', ACCOUNT, '--device', 'tv-typos', '--ip', '203.0.113.90', '--country', 'UY']);
     expect(known.stderr).not.toContain('warning');
     const nobody = await ops(['account', 'explain', 'acct-typso', '--device', 'tv-typos']);
-    expect(nobody.stderr).toContain('warning: Hearth has never seen account acct-typso');
+    expect(nobody.stderr).toContain('warning: Hearth holds nothing about account acct-typso');
   });
 
   it('account explain asks each check as a question, answers it, and numbers only the decision table’s rows', async () => {

@@ -91,6 +91,8 @@ function script(walkthrough: Walkthrough, gateUrl: string): string {
     'HEARTH_CODES_NOW=$(hearth_codes)',
     // What a reader exported earlier in the same document (an admin token, say) is still set: one terminal per document.
     `[ -f ${JSON.stringify(envFile(walkthrough))} ] && source ${JSON.stringify(envFile(walkthrough))} 2>/dev/null`,
+    // …but not the gate's address: the exports include the HEARTH_URL of the walkthrough before, and one with a gate of its own must not talk to the shared one.
+    `export HEARTH_URL=${JSON.stringify(gateUrl)}`,
   ];
   walkthrough.commands.forEach((command, index) => {
     const text = command.text

@@ -5,8 +5,10 @@
  * title is words; the help page opened from the demo shows the same refusal
  * for the demo's bound device and its code resumes the demo; the page
  * speaks the viewer's language; the stream is shown at the size it was
- * made. Chromium against `wrangler dev` with no rule set.
+ * made. Chromium against `wrangler dev` with no rule set. Writes
+ * docs/screenshots/demo-refused.png.
  */
+import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAdminToken, mintDeviceToken } from '../../dev/tokens.ts';
@@ -63,6 +65,9 @@ describe('the demo, out of the box', () => {
     // The rule is a development rule in the audit trail, as any other.
     expect((await rules()).CR).toMatchObject({ mode: 'challenge', updatedBy: 'development demo' });
     expect(await accessibilityProblems(page)).toEqual([]);
+    // For reviewers (docs/screenshots): the demo refusing, its card, and the log's newest lines.
+    mkdirSync('docs/screenshots', { recursive: true });
+    await page.screenshot({ path: 'docs/screenshots/demo-refused.png', fullPage: true });
 
     const demoMessage = (await page.locator('#demo-help-message').textContent())!.trim();
     const [help] = await Promise.all([context.waitForEvent('page'), page.click('#demo-help-page')]);

@@ -20,7 +20,7 @@ import { checkDeviceBinding } from './edge/device-binding';
 import { gateFor } from './gate';
 import type { AppEnv, AppContext } from './http/context';
 import { readJsonBody, validate } from './http/json-body';
-import { problemFor, problemResponse } from './http/problem';
+import { problemFor, problemResponse, requestOrigin } from './http/problem';
 import { negotiateLocale } from './messages/catalog';
 import { authorizeAdmin } from './routes/admin-auth';
 import { refusalProblem, type Refusal } from './routes/refusal';
@@ -30,6 +30,7 @@ import { assetResponse, bundledAsset } from './pages/bundled-asset';
 import { consolePage } from './pages/console-page';
 import { PAGE_ASSETS } from './pages/page-assets.generated';
 import { helpPage } from './pages/help-page';
+import { statusPage } from './pages/status-page';
 import { HEARTH_VERSION } from './version';
 import { playback } from './routes/playback';
 
@@ -168,6 +169,7 @@ for (const operation of operations) {
 
 // Pages, and their same-origin scripts and stylesheets (bundled into the Worker by scripts/build-assets.ts).
 app.get('/gate/help', helpPage);
+app.get('/gate/status', statusPage);
 app.get('/admin/console', consolePage);
 app.get('/gate/assets/:name', (c) => {
   const asset = bundledAsset(PAGE_ASSETS, c.req.param('name'));
@@ -202,7 +204,7 @@ app.all('*', playback);
 app.onError((error, c) => {
   const requestId = c.get('requestId') ?? crypto.randomUUID();
   console.error(JSON.stringify({ event: 'unhandled_error', requestId, route: safeRoute(c), error: error instanceof Error ? error.name : 'unknown' }));
-  return problemResponse('INTERNAL_ERROR', { requestId, locale: c.get('locale') ?? 'en' });
+  return problemResponse('INTERNAL_ERROR', { requestId, locale: c.get('locale') ?? 'en', origin: requestOrigin(c.req.raw) });
 });
 
 function safeRoute(c: AppContext): string {

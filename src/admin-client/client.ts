@@ -7,7 +7,21 @@
 import createClient from 'openapi-fetch';
 import type { paths } from '../../generated/admin-api';
 
-export type { AccountSummary, AuditEntry, Counts, Explanation, Metrics, PendingChange, Preview, PreviewInput, Problem, Rollout, RolloutRule, RolloutRuleInput } from '../../generated/admin-api';
+export type {
+  AccountSummary,
+  AuditEntry,
+  Counts,
+  Explanation,
+  Metrics,
+  PendingChange,
+  Preview,
+  PreviewInput,
+  Problem,
+  Rollout,
+  RolloutRule,
+  RolloutRuleInput,
+  UpcomingRule,
+} from '../../generated/admin-api';
 
 export type AdminApi = ReturnType<typeof createClient<paths>>;
 

@@ -31,6 +31,8 @@ export function summariseChange(value: unknown): string {
   if (value === null || value === undefined) return '∅';
   if (typeof value !== 'object') return String(value);
   const record = value as Record<string, unknown>;
+  // A change waiting for a second person (contract §8): the rule it asks for.
+  if ('changeId' in record && 'rule' in record) return `waiting: ${String(record.region)} ${summariseChange(record.rule)}${record.notice === 'skip' ? ' without notice' : ''}`;
   if ('mode' in record) {
     const stage = Array.isArray(record.stages) && record.stages.length > 1 ? ` stage ${Number(record.stage ?? 0) + 1}/${record.stages.length}` : '';
     const status = record.status === 'tripped' ? ' TRIPPED (monitor)' : '';

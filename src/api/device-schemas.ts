@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { CODE_PATTERN } from '../challenges/verification-code';
 import { action, outcome } from '../http/problem-schema';
+import { ruleChange } from '../policy/rule-schema';
 import { CHALLENGE_PURPOSES, DEVICE_TYPES, ID_PATTERN, MODES } from '../vocabulary';
 
 /** Written once beside the types read off them: the rule and its guard (policy), the counts (metrics). */
@@ -168,3 +169,45 @@ export const deviceView = z
 export const deviceList = z.object({ devices: z.array(deviceView) });
 
 export const deviceIdParam = z.object({ deviceId: id });
+
+/** One step ahead on the status page: a stricter mode or share from `at` (contract §8). */
+const stepAhead = z.object({
+  mode: z.enum(MODES),
+  percent: z.number().int(),
+  at: isoTime,
+  notBefore: z.literal(true).optional().meta({ description: 'A guarded stage: it comes only while its guard reads healthy, so `at` is the earliest it may.' }),
+});
+
+/** What the gate does in one region (or `*`) now, since when, what is announced, and what changed. */
+const regionStatus = z.object({
+  mode: z.enum(MODES).meta({ description: 'What the gate does there now (a rule whose guard tripped: `monitor`).' }),
+  percent: z.number().int().meta({ description: 'The share of accounts `mode` applies to (under `challenge` and `enforce`; the others watch).' }),
+  since: isoTime.nullable().meta({ description: 'When what it does now began, when known.' }),
+  upcoming: z.array(stepAhead).meta({ description: 'Every stricter step ahead, in order: a rule waiting out NOTICE_PERIOD, and the stages still ahead of a staged rule.' }),
+  changes: z
+    .array(ruleChange)
+    .meta({ description: 'The last changes, newest first: `given` (announced ahead: since `announcedAt`), `skipped` (stricter, without notice), `not-needed` (not stricter).' }),
+});
+
+/** `GET /gate/v1/status` and `GET /gate/status`: which region, and (the page) in which language. */
+export const statusQuery = z.object({
+  region: z
+    .string()
+    .regex(/^([A-Za-z]{2}|\*)$/, 'must be a two-letter country code (ISO 3166-1 alpha-2) or *')
+    .transform((region) => region.toUpperCase())
+    .optional()
+    .meta({ description: 'One region (or `*`) only; the JSON answers it even with no rule of its own (then as `*`).' }),
+  lang: z
+    .string()
+    .regex(/^(en|es|pt|fr)(-[A-Za-z0-9]{1,8})*$/i, 'must be en, es, pt-BR or fr')
+    .optional()
+    .meta({ description: 'The page’s language, over Accept-Language (`en`, `es`, `pt-BR`, `fr`). The JSON has no words and takes it only so the same query serves both.' }),
+});
+
+export const statusResponse = z
+  .object({
+    generatedAt: isoTime,
+    policyVersion: z.number().int().meta({ description: 'The rollout version the answer was made from: the `policyVersion` decisions carry.' }),
+    regions: z.record(z.string(), regionStatus).meta({ description: 'Every region with a rule (or an announced one), and `*`, the rule for every other region; with `?region=`, that one.' }),
+  })
+  .meta({ id: 'Status' });

@@ -23,6 +23,11 @@ const PLACES = [
     name: 'Help page',
     what: 'what a challenged or denied viewer sees: the message, the code form, temporary access. Open it from the demo’s refusal (“Help page”): the demo hands it the device it plays as, so both show the same refusal.',
   },
+  {
+    href: '/gate/status',
+    name: 'Status page',
+    what: 'what the gate does in each country now, what is announced and when, the last changes and the ways back in — public, in four languages (JSON: /gate/v1/status).',
+  },
   { href: '/admin/console', name: 'Ops console', what: 'decisions by region, rollout rules with previews, the audit trail and account support (sign in with a development admin token, below).' },
   { href: '/openapi.json', name: 'OpenAPI document', what: 'every operation of the device and admin APIs (docs/api.md explains them in words).' },
   { href: '/healthz', name: 'Health', what: 'the version, and whether any part of the configuration is missing.' },

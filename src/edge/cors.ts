@@ -14,8 +14,8 @@
  * their preflight is `403 CROSS_SITE_REQUEST` at once, recorded nowhere
  * (contract §9: it proves nothing; before, it fell through to the path's
  * ordinary answer — a playback path's `401`, with its point and log line).
- * `/admin/` never answers CORS; `/openapi.json` answers any origin, without
- * credentials.
+ * `/admin/` never answers CORS; `/openapi.json` and the status JSON
+ * (`/gate/v1/status`, contract §8) answer any origin, without credentials.
  *
  * hono's `cors` middleware builds the headers. It sets
  * `Access-Control-Allow-Credentials` and `-Expose-Headers` on every answer
@@ -27,6 +27,9 @@ import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppEnv } from '../http/context';
 import { problemFor } from '../http/problem';
+
+/** The status JSON (contract §8): public, for any origin, without credentials. */
+const PUBLIC_STATUS_PATH = '/gate/v1/status';
 
 /** The request headers a player may send (contract §5). */
 export const CORS_ALLOW_HEADERS = ['Authorization', 'DPoP', 'Hearth-Session', 'Range', 'Content-Type'];
@@ -79,7 +82,7 @@ function isPreflight(request: Request): boolean {
 /** The CORS middleware; runs once the gate (and so CORS_ALLOWED_ORIGINS) is known. */
 export const webPlayers: MiddlewareHandler<AppEnv> = async (c, next) => {
   const path = c.req.path;
-  if (path === '/openapi.json') return forAnyOrigin(c, next);
+  if (path === '/openapi.json' || path === PUBLIC_STATUS_PATH) return forAnyOrigin(c, next);
   const gate = c.get('gate');
   const development = gate.config.environment === 'development';
   if (!isPlayerPath(path) && !(development && path === DEVELOPMENT_TOKEN_PATH)) return next();

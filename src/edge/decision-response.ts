@@ -8,7 +8,7 @@
  */
 
 import { problemResponse } from '../http/problem';
-import type { Locale } from '../messages/catalog';
+import type { ActionLinks, Locale } from '../messages/catalog';
 import type { Decision } from '../policy/decide';
 import { SESSION_CHALLENGE } from '../session/playback-session';
 import type { CredentialFailure } from './identify';
@@ -40,10 +40,12 @@ export function decisionStatus(decision: Decision): number {
  * (`SESSION_INVALID`, `SESSION_REQUIRED`) for a playback session, which the
  * player gets with a new decision.
  */
-export function tokenProblem(reason: CredentialFailure | 'DEVICE_REVOKED', requestId: string, locale: Locale): Response {
+export function tokenProblem(reason: CredentialFailure | 'DEVICE_REVOKED', requestId: string, locale: Locale, links: ActionLinks): Response {
   return problemResponse(reason, {
     requestId,
     locale,
+    origin: links.origin,
+    region: links.region ?? null,
     extra: { decision: 'deny' },
     headers: { 'WWW-Authenticate': challengeFor(reason), [DECISION_HEADER]: `deny; reason=${reason}` },
   });
@@ -55,8 +57,12 @@ function challengeFor(reason: string): string {
   return reason === 'DEVICE_PROOF_REQUIRED' ? PROOF_CHALLENGE : TOKEN_CHALLENGE;
 }
 
-/** The refusal of a playback request: 401 (signed out), 503 (state unreadable) or 403; its actions are those `deviceType` can take. */
-export function refusal(decision: Decision, requestId: string, locale: Locale, deviceType: DeviceType | null): Response {
+/**
+ * The refusal of a playback request: 401 (signed out), 503 (state unreadable)
+ * or 403; its actions are those `deviceType` can take, then the status page
+ * of the decision's region, absolute on `origin` (the request's).
+ */
+export function refusal(decision: Decision, requestId: string, locale: Locale, origin: string, deviceType: DeviceType | null): Response {
   const status = decisionStatus(decision);
   const headers: Record<string, string> = { [DECISION_HEADER]: decisionHeader(decision) };
   if (status === 401) headers['WWW-Authenticate'] = challengeFor(decision.reason);
@@ -64,6 +70,7 @@ export function refusal(decision: Decision, requestId: string, locale: Locale, d
   return problemResponse(decision.reason, {
     requestId,
     locale,
+    origin,
     status,
     deviceType,
     extra: { decision: decision.decision, mode: decision.mode, region: decision.region, policyVersion: decision.policyVersion },

@@ -19,7 +19,7 @@
  */
 import type { Gate } from '../gate';
 import { problemResponse } from '../http/problem';
-import type { Locale } from '../messages/catalog';
+import type { ActionLinks, Locale } from '../messages/catalog';
 import type { MetricsRoute } from '../metrics/tally';
 import { clientAddress } from '../network/network-id';
 import { MS_PER_MINUTE } from '../time';
@@ -98,10 +98,12 @@ export function countRateLimited(gate: Gate, route: MetricsRoute | null, request
  * The `429 RATE_LIMITED` problem. On a playback path and the decision
  * endpoint (`decided`) it carries `Hearth-Decision` like every answer there.
  */
-export function rateLimitedProblem(requestId: string, locale: Locale, limit: LimitScope, decided: boolean, retryAfterSeconds = RATE_LIMITED_RETRY_AFTER_SECONDS): Response {
+export function rateLimitedProblem(requestId: string, locale: Locale, links: ActionLinks, limit: LimitScope, decided: boolean, retryAfterSeconds = RATE_LIMITED_RETRY_AFTER_SECONDS): Response {
   return problemResponse('RATE_LIMITED', {
     requestId,
     locale,
+    origin: links.origin,
+    region: links.region ?? null,
     extra: { limit, retryAfterSeconds, ...(decided ? { decision: 'deny' as const } : {}) },
     headers: { 'Retry-After': String(retryAfterSeconds), ...(decided ? { [DECISION_HEADER]: 'deny; reason=RATE_LIMITED' } : {}) },
   });

@@ -4,6 +4,7 @@
  * viewer in Peru". In production that header is ignored.
  */
 import type { Environment } from '../config/config';
+import type { ActionLinks } from '../messages/catalog';
 import { FALLBACK_REGION } from '../policy/rollout';
 import { UNKNOWN_COUNTRY } from '../vocabulary';
 
@@ -25,4 +26,9 @@ export function requestRegion(request: Request, environment: Environment): strin
  */
 export function metricsRegion(region: string | null): string {
   return region === null || region === FALLBACK_REGION ? UNKNOWN_COUNTRY : region;
+}
+
+/** Where a refusal's actions lead for `request` (contract §5, §8): its origin, and its region's status page. */
+export function actionLinks(request: Request, environment: Environment): ActionLinks {
+  return { origin: new URL(request.url).origin, region: requestRegion(request, environment) };
 }

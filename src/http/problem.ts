@@ -4,7 +4,7 @@
  * Nothing a client sent (tokens above all) is ever echoed into `detail`.
  */
 import type { z } from 'zod';
-import { actionsFor, LANGUAGE_TAGS, messageFor, reasonEntry, reasonSlug, type Locale, type Reason } from '../messages/catalog';
+import { ACTIONS, actionsFor, LANGUAGE_TAGS, linkedActions, messageFor, reasonEntry, reasonSlug, type Locale, type Reason } from '../messages/catalog';
 import type { DeviceType } from '../vocabulary';
 import type { AppContext } from './context';
 import type { problem } from './problem-schema';
@@ -19,6 +19,10 @@ export type ProblemExtra = Partial<Omit<Problem, 'type' | 'title' | 'status' | '
 export interface ProblemOptions {
   requestId: string;
   locale: Locale;
+  /** The origin the request came to (`new URL(request.url).origin`): every action's `href` is absolute there (contract §5). */
+  origin: string;
+  /** The request's region, when `extra` names none: a refusal's status action opens its page (none: the viewer's own). */
+  region?: string | null;
   /** Overrides the catalog's status (for instance a decision reason answered as 403). */
   status?: number;
   /** A specific explanation; defaults to the localized message. */
@@ -30,9 +34,17 @@ export interface ProblemOptions {
   headers?: HeadersInit;
 }
 
+/**
+ * A problem's body. A challenge or deny (`extra.decision`) links the status
+ * page of its region (`extra.region`; none: the viewer's own) after the
+ * actions of its reason (contract §8).
+ */
 export function problemBody(reason: Reason, options: ProblemOptions): Problem {
   const entry = reasonEntry(reason);
   const message = messageFor(reason, options.locale);
+  const decision = options.extra?.decision;
+  const refused = decision === 'challenge' || decision === 'deny';
+  const actions = [...actionsFor(reason, options.deviceType ?? null), ...(refused ? [ACTIONS.status] : [])];
   return {
     type: `/gate/help#${reasonSlug(reason)}`,
     title: entry.title,
@@ -41,7 +53,7 @@ export function problemBody(reason: Reason, options: ProblemOptions): Problem {
     reason,
     requestId: options.requestId,
     message,
-    actions: actionsFor(reason, options.deviceType ?? null),
+    actions: linkedActions(actions, { origin: options.origin, region: options.extra?.region ?? options.region ?? null }),
     ...options.extra,
   } satisfies Problem;
 }
@@ -58,5 +70,10 @@ export function problemResponse(reason: Reason, options: ProblemOptions): Respon
 
 /** Problem details for the request being served: its request id and negotiated locale. */
 export function problemFor(c: AppContext, reason: Reason, options: Partial<ProblemOptions> = {}): Response {
-  return problemResponse(reason, { requestId: c.get('requestId'), locale: c.get('locale'), ...options });
+  return problemResponse(reason, { requestId: c.get('requestId'), locale: c.get('locale'), origin: requestOrigin(c.req.raw), ...options });
+}
+
+/** The origin a request came to (scheme, host and port), where the answer's links point. */
+export function requestOrigin(request: Request): string {
+  return new URL(request.url).origin;
 }

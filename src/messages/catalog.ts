@@ -23,7 +23,7 @@ export type Locale = (typeof LOCALES)[number];
 /** The BCP 47 tag each locale is written in: `Content-Language`, `<html lang>` and date formatting. */
 export const LANGUAGE_TAGS: Record<Locale, string> = { en: 'en', es: 'es', pt: 'pt-BR', fr: 'fr' };
 
-export type ActionId = 'verify' | 'extra-member' | 'primary-location' | 'decision' | 'help';
+export type ActionId = 'verify' | 'extra-member' | 'primary-location' | 'decision' | 'help' | 'status';
 
 export interface Action {
   id: ActionId;
@@ -38,7 +38,30 @@ export const ACTIONS: Record<ActionId, Action> = {
   // A new decision, and with an allow a new playback session (contract §2.1).
   decision: { id: 'decision', method: 'GET', href: '/gate/v1/decision' },
   help: { id: 'help', method: 'GET', href: '/gate/help' },
+  // The region's status page (contract §8): what the gate does there, and what changes when. Every refusal carries it.
+  status: { id: 'status', method: 'GET', href: '/gate/status' },
 };
+
+/**
+ * Where a person's actions lead (contract §5): the origin the request came
+ * to — every `href` is absolute there, so a player on another origin can
+ * follow it — and the region of the decision, whose status page the
+ * `status` action opens (none: the page picks the viewer's own).
+ */
+export interface ActionLinks {
+  origin: string;
+  region?: string | null;
+}
+
+/** The status page of `region` (none: the viewer's own), as a path. */
+export function statusPath(region?: string | null): string {
+  return region ? `${ACTIONS.status.href}?${new URLSearchParams({ region })}` : ACTIONS.status.href;
+}
+
+/** `actions` as a person follows them: each `href` absolute on `links.origin`, the status page of `links.region`. */
+export function linkedActions(actions: readonly Action[], links: ActionLinks): Action[] {
+  return actions.map((action) => ({ ...action, href: new URL(action.id === 'status' ? statusPath(links.region) : action.href, links.origin).href }));
+}
 
 /**
  * The device types that can take an action; an action not listed here is
@@ -784,13 +807,17 @@ export interface Explanation {
 
 /**
  * What a person reads and can do next for `reason`: a refusal's message and
- * the actions this device can take; an allow's message (for a reason
- * `monitor` allows, the one that offers nothing) and no action.
+ * the actions this device can take, then the region's status page; an
+ * allow's message (for a reason `monitor` allows, the one that offers
+ * nothing) and no action. With `links`, each `href` is absolute on the
+ * request's origin (`linkedActions`), as every answer gives them.
  */
-export function explainReason(reason: Reason, how: { locale: Locale; allowed: boolean; deviceType: DeviceType | null }): Explanation {
+export function explainReason(reason: Reason, how: { locale: Locale; allowed: boolean; deviceType: DeviceType | null; links?: ActionLinks }): Explanation {
   const entry: ReasonEntry = entries[reason];
   if (how.allowed) return { message: (entry.allowedMessage ?? entry.message)[how.locale], actions: [] };
-  return { message: entry.message[how.locale], actions: actionsFor(reason, how.deviceType) };
+  // A refusal links the region's status page (contract §8) after what the person can do about it.
+  const actions = [...actionsFor(reason, how.deviceType), ACTIONS.status];
+  return { message: entry.message[how.locale], actions: how.links ? linkedActions(actions, how.links) : actions };
 }
 
 /** `OUTSIDE_HOUSEHOLD` → `outside-household`: the anchor of the reason on the help page. */

@@ -47,6 +47,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
 
   <div class="console-columns">
 
+  <div class="console-stack">
   <section class="card" aria-labelledby="metrics-title">
     <h2 id="metrics-title">Decisions by region</h2>
     <form id="metrics-form" class="grid">
@@ -78,6 +79,13 @@ export async function consolePage(c: AppContext): Promise<Response> {
       )}
     </details>
   </section>
+
+  <section class="card approvals" aria-labelledby="approvals-title">
+    <h2 id="approvals-title" tabindex="-1">Waiting for approval</h2>
+    <p id="approvals-summary" class="muted"></p>
+    <ul id="approvals-list" class="approvals-list"></ul>
+  </section>
+  </div>
 
   <section class="card" aria-labelledby="regions-title">
     <h2 id="regions-title">Regions</h2>
@@ -187,7 +195,22 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <h2 id="confirm-title">Confirm the change</h2>
     <p id="confirm-text"></p>
     <div id="confirm-preview" hidden><p id="confirm-preview-headline" class="preview"></p><p id="confirm-preview-current" class="muted"></p></div>
+    <p id="confirm-applies" class="applies" hidden></p>
+    <fieldset id="confirm-skip" class="skip-notice" hidden>
+      <legend>Notice</legend>
+      <label class="check"><input type="checkbox" id="confirm-skip-notice" aria-describedby="confirm-skip-help"> Skip the notice: apply at once</label>
+      <p id="confirm-skip-help" class="muted">Only when the rule cannot wait: your note is the reason on record. Audited, and the public status page says the change came without notice.</p>
+    </fieldset>
     <p class="row"><button value="cancel">Cancel</button><button value="ok" class="primary" id="confirm-ok">Apply</button></p>
+  </form>
+</dialog>
+
+<dialog id="decision" aria-labelledby="decision-title">
+  <form method="dialog">
+    <h2 id="decision-title">Approve the change</h2>
+    <p id="decision-text"></p>
+    <label>Note (optional: goes into the audit trail)<textarea id="decision-note" rows="2" maxlength="500"></textarea></label>
+    <p class="row"><button value="cancel">Cancel</button><button value="ok" class="primary" id="decision-ok">Approve</button></p>
   </form>
 </dialog>`;
   const rendered = await page({ title: 'Console', locale: 'en', script: 'console', scriptStylesheet: true, body });

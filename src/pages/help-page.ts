@@ -30,7 +30,11 @@ import { html } from 'hono/html';
 import { decideForDevice } from '../edge/decide-request';
 import { identifyByToken } from '../edge/identify';
 import type { AppContext } from '../http/context';
-import { explainReason, LANGUAGE_TAGS, messageFor, REASONS, reasonSlug, type Reason } from '../messages/catalog';
+import { explainReason, LANGUAGE_TAGS, messageFor, REASONS, reasonSlug, statusPath, type Reason } from '../messages/catalog';
+import { requestRegion } from '../edge/region';
+import { requestOrigin } from '../http/problem';
+import { FALLBACK_REGION } from '../policy/rollout';
+import { fill, placeName, statusText } from './status-text';
 import { page, pageHeaders } from './layout';
 import { uiText } from './ui-text';
 import { accessNumbers, ifYouAreSection } from './if-you-are';
@@ -77,7 +81,11 @@ export async function helpPage(c: AppContext): Promise<Response> {
   const reason: Reason = result.ok ? result.value.decision.reason : result.error.reason;
   const allowed = result.ok && result.value.decision.decision === 'allow';
   const deviceType = result.ok ? result.value.device.deviceType : null;
-  const explanation = explainReason(reason, { locale, allowed, deviceType });
+  // The region's status page (contract §8): a refusal's `status` action, and for anyone a link to what the check does here.
+  const region = result.ok ? result.value.decision.region : requestRegion(c.req.raw, gate.config.environment);
+  const links = { origin: requestOrigin(c.req.raw), region };
+  const explanation = explainReason(reason, { locale, allowed, deviceType, links });
+  const statusHref = new URL(statusPath(region), links.origin).href;
   const actions = new Set(explanation.actions.map((action) => action.id));
   // A TV may move the household from wherever it is (at home too), so it is offered the move whatever its decision.
   const isTv = deviceType === 'tv';
@@ -124,6 +132,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
     ${actions.has('extra-member') ? html`<a class="button" href="#extra-member">${ui.extraTitle}</a>` : ''}
     <a class="button" href="#contact">${ui.contact}</a>
   </div>
+  <p class="help-status-link"><a id="status-link" href="${statusHref}">${fill(statusText(locale).helpLink, { place: placeName(region ?? FALLBACK_REGION, locale) })}</a></p>
   ${secondHomeNote(offers, ui)}
   <form id="code-form" class="help-code-form" hidden>
     <label for="code">${ui.codeLabel}</label>

@@ -35,7 +35,8 @@ export function pageCsp(origin: string): string {
 export interface PageOptions {
   title: string;
   locale: string;
-  script: 'help' | 'console' | 'demo';
+  /** The page's script, if it has one (the status page has none). */
+  script?: 'help' | 'console' | 'demo';
   /** The page script's own stylesheet (bundled beside it from the CSS it imports), if it has one. */
   scriptStylesheet?: boolean;
   body: HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -58,8 +59,12 @@ export function page(options: PageOptions) {
 <link rel="stylesheet" href="${ASSET_PATH}${options.script}.css">`
       : ''
   }
-<script type="application/json" id="page-data">${raw(data)}</script>
-<script src="${ASSET_PATH}${options.script}.js" defer></script>
+<script type="application/json" id="page-data">${raw(data)}</script>${
+    options.script
+      ? html`
+<script src="${ASSET_PATH}${options.script}.js" defer></script>`
+      : ''
+  }
 </head>
 <body>
 <main id="main">

@@ -88,11 +88,11 @@ function changedRegions(before: Rollout, after: Rollout, at: number): string[] {
  * `after` with a change recorded for every region whose rule in force
  * differs from `before`'s at `at`, with the notice it came with.
  */
-export function recordChanges(before: Rollout, after: Rollout, at: number, notice: NoticeKind): Rollout {
+export function recordChanges(before: Rollout, after: Rollout, at: number, notice: NoticeKind, announcedAt?: string): Rollout {
   let changes = after.changes;
   for (const region of changedRegions(before, after, at)) {
     const now = doing(ruleFor(after, region, at).rule);
-    changes = withChange(changes, region, { at: iso(at), mode: now.mode, percent: now.percent, notice });
+    changes = withChange(changes, region, { at: iso(at), mode: now.mode, percent: now.percent, notice, ...(announcedAt && notice === 'given' ? { announcedAt } : {}) });
   }
   return changes === after.changes ? after : { ...after, changes };
 }
@@ -118,7 +118,7 @@ export function settled(rollout: Rollout, now: number): { rollout: Rollout; appl
     // Just before its moment the entry still waited: the change recorded is the one its notice announced.
     const { upcoming: _waited, ...waiting } = entry;
     const before = { ...current, regions: { ...current.regions, [region]: waiting } };
-    current = recordChanges(before, { ...current, regions }, at, upcoming.notice ?? 'given');
+    current = recordChanges(before, { ...current, regions }, at, upcoming.notice ?? 'given', upcoming.noticeFrom);
     applied.push({ region, upcoming });
   }
   return { rollout: current, applied };
@@ -170,12 +170,14 @@ export interface RegionOutlook {
 }
 
 /**
- * The outlook of `region` (a region with an entry, or `*`) at `now`, from the
- * rollout the gate decides with: an upcoming rule already due is read as in
- * force, exactly as `ruleFor` reads it.
+ * The outlook of `region` at `now`, from the rollout the gate decides with:
+ * an upcoming rule already due is read as in force, exactly as `ruleFor`
+ * reads it. A region with no entry is `*`'s outlook — what `*` does there,
+ * and `*`'s steps ahead, which reach it too.
  */
 export function outlookOf(stored: Rollout, region: string, now: number): RegionOutlook {
   const rollout = settled(stored, now).rollout;
+  if (region !== FALLBACK_REGION && !Object.hasOwn(rollout.regions, region)) return outlookOf(rollout, FALLBACK_REGION, now);
   const applied = ruleFor(rollout, region, now);
   const { rule } = applied;
   const history = rollout.changes && Object.hasOwn(rollout.changes, applied.key) ? rollout.changes[applied.key]! : [];

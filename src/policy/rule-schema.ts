@@ -115,6 +115,7 @@ export const ruleChange = z
     mode: z.enum(MODES),
     percent: z.number().int(),
     notice: z.enum(NOTICE_KINDS),
+    announcedAt: isoTime.optional().meta({ description: 'With notice `given`: when the change went on the status page.' }),
   })
   .meta({ id: 'RuleChange' });
 

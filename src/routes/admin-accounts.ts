@@ -160,7 +160,8 @@ async function explainDecision(c: AppContext, account: string, request: ExplainR
       rule: { key: appliedRule.key, mode: appliedRule.rule.mode, percent: appliedRule.rule.percent, failOpen: appliedRule.rule.failOpen },
       bucket,
       policyVersion: decision.policyVersion,
-      ...explainReason(decision.reason, { locale, allowed: decision.decision === 'allow', deviceType: type }),
+      // The actions as the person would get them: absolute on this gate's origin, the status page of the region explained.
+      ...explainReason(decision.reason, { locale, allowed: decision.decision === 'allow', deviceType: type, links: { origin: new URL(c.req.url).origin, region: decision.region } }),
       ...(decision.accessUntil ? { accessUntil: iso(decision.accessUntil) } : {}),
       trace: decision.trace,
     } satisfies z.input<typeof explanation>,

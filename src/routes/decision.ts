@@ -16,6 +16,7 @@ import { DECISION_HEADER, decisionHeader, tokenProblem } from '../edge/decision-
 import { recordDecision, rememberVisit } from '../edge/record';
 import { accountWithinLimit, countRateLimited, rateLimitedProblem } from '../edge/rate-limits';
 import type { AppContext } from '../http/context';
+import { actionLinks } from '../edge/region';
 import { explainReason, LANGUAGE_TAGS } from '../messages/catalog';
 import type { Decision } from '../policy/decide';
 import type { NetworkId } from '../network/network-id';
@@ -29,17 +30,18 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
   const requestId = c.get('requestId');
   const locale = c.get('locale');
   const now = Date.now();
+  const links = actionLinks(c.req.raw, gate.config.environment);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const decided = await decideForDevice(gate, c.req.raw, { device }, now, 'session');
   // Contract §9: a refused decision meets RATE_LIMIT_ACCOUNT before anything about it is recorded; an allowed one never does.
   if (decided.decision.decision !== 'allow' && !(await accountWithinLimit(gate, device.accountId, now))) {
     countRateLimited(gate, 'session', c.req.raw, device.deviceType, now, waitUntil);
-    return rateLimitedProblem(requestId, locale, 'account', true);
+    return rateLimitedProblem(requestId, locale, links, 'account', true);
   }
   rememberVisit(gate, decided, 'session', waitUntil, locale);
   recordDecision(gate, 'session', requestId, decided, waitUntil);
   const { decision } = decided;
-  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, requestId, locale);
+  if (decision.reason === 'DEVICE_REVOKED' || decision.reason === 'DEVICE_PROOF_REQUIRED') return tokenProblem(decision.reason, requestId, locale, links);
   const session = decision.decision === 'allow' ? await issueSession(gate, device, decided.networkId, decision, now) : null;
   const body = {
     decision: decision.decision,
@@ -48,7 +50,7 @@ export async function getDecision(c: AppContext, { device }: SignedIn['device'])
     mode: decision.mode,
     region: decision.region,
     policyVersion: decision.policyVersion,
-    ...explainReason(decision.reason, { locale, allowed: decision.decision === 'allow', deviceType: device.deviceType }),
+    ...explainReason(decision.reason, { locale, allowed: decision.decision === 'allow', deviceType: device.deviceType, links: { origin: links.origin, region: decision.region } }),
     ...(decision.accessUntil ? { accessUntil: new Date(decision.accessUntil).toISOString() } : {}),
     ...(session ? { session: { expiresAt: new Date(session.expiresAtMs).toISOString() } } : {}),
     requestId,

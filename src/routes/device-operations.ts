@@ -9,6 +9,7 @@ import { getDecision } from './decision';
 import { listDevices, movePrimaryLocation, openChallenge, signOutDevice, verifyChallenge } from './device-api';
 import { giveAwayAccess, removeSecondHome, setSecondHome } from './household-homes';
 import { health } from './health';
+import { getStatus } from './status';
 import { badInput, problem, tokenProblem, tooLarge } from './operation-answers';
 
 export const deviceOperations: Operation[] = [
@@ -27,6 +28,22 @@ export const deviceOperations: Operation[] = [
       500: problem('`MISCONFIGURED`: the gate cannot decide; every binding at fault is named.'),
     },
     handler: health,
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/gate/v1/status',
+    operationId: 'getStatus',
+    summary: 'What the gate does in each region now, what is announced, and what changed (the status page as JSON)',
+    description:
+      'Per region with a rule (or an announced one) and for `*` (every other region): the mode and share of accounts in force, since when, every stricter step ahead with the date it applies (`notBefore` for a guarded stage: the earliest), and the last changes with whether they came with notice. Made from the rollout the gate decides with; no token, no account data. Any origin may read it (`Access-Control-Allow-Origin: *`); it may be kept for 60 s. The page for people is `GET /gate/status` (same query).',
+    tag: 'Service',
+    auth: 'none',
+    query: s.statusQuery,
+    responses: {
+      200: { description: 'The status of every region (or of `region`).', body: s.statusResponse, headers: { 'Cache-Control': '`public, max-age=60`', 'Access-Control-Allow-Origin': '`*`' } },
+      400: problem('`INVALID_REQUEST`: `region` is not a two-letter country code or `*`, or `lang` is not `en`, `es`, `pt-BR` or `fr`; `field` names it.'),
+    },
+    handler: getStatus,
   }),
   defineOperation({
     method: 'get',

@@ -22,6 +22,7 @@ import { recordDecision, recordRefusedCredential, rememberVisit } from '../edge/
 import { accountWithinLimit, countRateLimited, rateLimitedProblem, screenUnproven } from '../edge/rate-limits';
 import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
+import { actionLinks } from '../edge/region';
 import { err, ok, type Result } from '../result';
 
 /** A playback request, top to bottom: identify → network, state, decide → record → respond (forward or refuse). */
@@ -31,6 +32,7 @@ export async function playback(c: AppContext): Promise<Response> {
   const locale = c.get('locale');
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const now = Date.now();
+  const links = actionLinks(c.req.raw, gate.config.environment);
 
   const identification = await identifyPlayback(gate, c.req.raw, now);
   if (!identification.ok) {
@@ -38,21 +40,21 @@ export async function playback(c: AppContext): Promise<Response> {
     const screened = await screenUnproven(gate, c.req.raw, now);
     if (!screened.within) {
       countRateLimited(gate, 'segment', c.req.raw, null, now, waitUntil);
-      return rateLimitedProblem(requestId, locale, 'network', true);
+      return rateLimitedProblem(requestId, locale, links, 'network', true);
     }
     recordRefusedCredential(gate, 'segment', c.req.raw, requestId, identification.error.reason, now, waitUntil, screened.network);
-    return tokenProblem(identification.error.reason, requestId, locale);
+    return tokenProblem(identification.error.reason, requestId, locale, links);
   }
   const decided = await decideForDevice(gate, c.req.raw, identification.value, now, 'segment');
   // A refused decision meets RATE_LIMIT_ACCOUNT before anything about it is recorded; an allowed one never does.
   if (decided.decision.decision !== 'allow' && !(await accountWithinLimit(gate, decided.device.accountId, now))) {
     countRateLimited(gate, 'segment', c.req.raw, decided.device.deviceType, now, waitUntil);
-    return rateLimitedProblem(requestId, locale, 'account', true);
+    return rateLimitedProblem(requestId, locale, links, 'account', true);
   }
   rememberVisit(gate, decided, 'segment', waitUntil, locale);
   recordDecision(gate, 'segment', requestId, decided, waitUntil);
   const { decision, device } = decided;
-  if (decision.decision !== 'allow') return refusal(decision, requestId, locale, device.deviceType);
+  if (decision.decision !== 'allow') return refusal(decision, requestId, locale, links.origin, device.deviceType);
 
   let response: Response;
   if (gate.config.originUrl) {
@@ -64,8 +66,8 @@ export async function playback(c: AppContext): Promise<Response> {
     }
     response = fetched.value;
   } else {
-    const origin = c.get('developmentOrigin');
-    response = origin ? await origin(c.req.raw, device) : problemFor(c, 'ORIGIN_UNREACHABLE');
+    const developmentOrigin = c.get('developmentOrigin');
+    response = developmentOrigin ? await developmentOrigin(c.req.raw, device) : problemFor(c, 'ORIGIN_UNREACHABLE');
   }
   const forwarded = new Response(response.body, response);
   forwarded.headers.set(DECISION_HEADER, decisionHeader(decision));

@@ -13,6 +13,7 @@ import { rateLimitedProblem, type LimitScope } from '../edge/rate-limits';
 import type { AppContext } from '../http/context';
 import { inputProblem, type InvalidInput } from '../http/json-body';
 import { problemFor } from '../http/problem';
+import { actionLinks } from '../edge/region';
 import type { TokenFailureReason } from '../identity/jwt-verifier';
 import type { DecisionReason, Outcome } from '../policy/decide';
 import type { AdminScope, DeviceType } from '../vocabulary';
@@ -55,7 +56,8 @@ export type Refusal =
 
 /** Problem details for a refusal, for the request being served. */
 export function refusalProblem(c: AppContext, refusal: Refusal): Response {
-  if (refusal.reason === 'RATE_LIMITED') return rateLimitedProblem(c.get('requestId'), c.get('locale'), refusal.limit, refusal.decided === true, refusal.retryAfterSeconds);
+  if (refusal.reason === 'RATE_LIMITED')
+    return rateLimitedProblem(c.get('requestId'), c.get('locale'), actionLinks(c.req.raw, c.get('gate').config.environment), refusal.limit, refusal.decided === true, refusal.retryAfterSeconds);
   if ('realm' in refusal) {
     return problemFor(c, refusal.reason, {
       detail: refusal.reason === 'TOKEN_MISSING' ? 'Send an admin token as Authorization: Bearer <token>.' : 'The admin token was not accepted.',
@@ -144,6 +146,6 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
       return problemFor(c, refusal.reason);
     default:
       // The device credential refusals: 401 (403 for another key) with the device's challenge.
-      return tokenProblem(refusal.reason, c.get('requestId'), c.get('locale'));
+      return tokenProblem(refusal.reason, c.get('requestId'), c.get('locale'), actionLinks(c.req.raw, c.get('gate').config.environment));
   }
 }

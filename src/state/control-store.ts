@@ -74,7 +74,18 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       giveUpAfterMs: OPS_EVENT_GIVE_UP_MS,
       deliverOne: (delivery) => deliverOpsEvent(this.#opsTarget(), delivery.event, Date.now()),
     });
-    const deps = { env, publisher: this.#publisher, ops: this.#ops, pending: new PendingChanges(ctx.storage), retries: this.#retries, appendAudit: (entry: AuditInput) => this.appendAudit(entry) };
+    // The object's bindings as they are at each call (read through, not copied).
+    const bindings = () => this.env;
+    const deps = {
+      get env() {
+        return bindings();
+      },
+      publisher: this.#publisher,
+      ops: this.#ops,
+      pending: new PendingChanges(ctx.storage),
+      retries: this.#retries,
+      appendAudit: (entry: AuditInput) => this.appendAudit(entry),
+    };
     this.#writes = new RolloutWrites(ctx.storage, deps);
     this.#approvals = new RolloutApprovals(ctx.storage, this.#writes, deps);
     // The audit log and the metrics regions (storage-schema.md): only the steps the stored version lacks.

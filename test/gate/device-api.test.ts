@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { callGate, newAccount, setRule } from '../support/gate';
+import { callGate, GATE_ORIGIN, newAccount, setRule } from '../support/gate';
 import { passTime } from '../support/clock';
 import { deviceToken } from '../support/tokens';
 import { deliveries, lastCode, signatureIsValid } from '../support/webhook';
@@ -49,7 +49,7 @@ describe('verification codes', () => {
     const { account, phone } = await householdWithTraveller();
     const before = await call('GET', '/gate/v1/decision', phone);
     expect(before.body).toMatchObject({ decision: 'challenge', reason: 'OUTSIDE_HOUSEHOLD' });
-    expect((before.body.actions as Json[])[0]).toEqual({ id: 'verify', method: 'POST', href: '/gate/v1/challenges' });
+    expect((before.body.actions as Json[])[0]).toEqual({ id: 'verify', method: 'POST', href: `${GATE_ORIGIN}/gate/v1/challenges` });
 
     const opened = await call('POST', '/gate/v1/challenges', phone, { headers: { 'Accept-Language': 'fr-CA' } });
     expect(opened.status).toBe(201);

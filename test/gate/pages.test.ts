@@ -84,7 +84,7 @@ describe('pages, server side', () => {
     expect(landing.headers.get('Content-Type')).toContain('text/html');
     expect(landing.headers.get('Content-Security-Policy')).toContain("default-src 'none'");
     const page = await landing.text();
-    for (const href of ['/demo', '/gate/help', '/admin/console', '/openapi.json', '/healthz']) expect(page).toContain(`<a href="${href}">`);
+    for (const href of ['/demo', '/gate/help', '/gate/status', '/admin/console', '/openapi.json', '/healthz']) expect(page).toContain(`<a href="${href}">`);
     expect(page).toContain('Walkthrough: watch a household form');
     expect(page).toContain('.dev.vars.local');
     expect(page).toContain('npm run dev:reset');

@@ -8,7 +8,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { codeDigest, newSalt } from '../../src/challenges/verification-code';
-import { callGate, household, newAccount, setRule, testEnv } from '../support/gate';
+import { callGate, GATE_ORIGIN, household, newAccount, setRule, testEnv } from '../support/gate';
 import { passTime } from '../support/clock';
 import { movePrimaryLocation, openPrimaryLocationChallenge, postPrimaryLocation } from '../support/primary-location';
 import { deviceToken } from '../support/tokens';
@@ -65,7 +65,7 @@ describe('moving the household needs the owner’s code', () => {
       expect(refused.status).toBe(403);
       expect(refused.headers.get('Content-Type')).toBe('application/problem+json');
       expect(refused.body).toMatchObject({ type: '/gate/help#verification-required', title: expect.any(String), reason: 'VERIFICATION_REQUIRED', status: 403 });
-      expect(refused.body.actions).toContainEqual({ id: 'verify', method: 'POST', href: '/gate/v1/challenges' });
+      expect(refused.body.actions).toContainEqual({ id: 'verify', method: 'POST', href: `${GATE_ORIGIN}/gate/v1/challenges` });
       expect(refused.body.detail).toContain('primary-location');
     }
     // An unknown challenge id with a code looks the same: there is no valid code to check.

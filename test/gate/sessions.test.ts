@@ -7,7 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mintDeviceToken } from '../../dev/tokens';
 import { admin } from '../admin/admin-support';
-import { callGate, newAccount, setRule, type GateRequest } from '../support/gate';
+import { callGate, GATE_ORIGIN, newAccount, setRule, type GateRequest } from '../support/gate';
 import { passTime } from '../support/clock';
 import { deviceToken } from '../support/tokens';
 import { lastCode } from '../support/webhook';
@@ -191,7 +191,7 @@ describe('playback with a session', () => {
     expect(status).toBe(401);
     expect(body.reason).toBe('SESSION_INVALID');
     expect(challenge).toBe('Hearth-Session realm="playback", error="invalid_session"');
-    expect(body.actions).toContainEqual({ id: 'decision', method: 'GET', href: '/gate/v1/decision' });
+    expect(body.actions).toContainEqual({ id: 'decision', method: 'GET', href: `${GATE_ORIGIN}/gate/v1/decision` });
     // The same session from its own network still plays.
     expect((await playWithSession(credential)).status).toBe(200);
   });
@@ -320,7 +320,7 @@ describe('tokens alone on playback paths', () => {
     expect(status).toBe(401);
     expect(body.reason).toBe('SESSION_REQUIRED');
     expect(challenge).toBe('Hearth-Session realm="playback", error="invalid_session"');
-    expect(body.actions).toContainEqual({ id: 'decision', method: 'GET', href: '/gate/v1/decision' });
+    expect(body.actions).toContainEqual({ id: 'decision', method: 'GET', href: `${GATE_ORIGIN}/gate/v1/decision` });
     expect((await playWithSession(credential, { env })).status).toBe(200);
   });
 

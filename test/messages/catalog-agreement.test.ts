@@ -8,7 +8,7 @@
  * the gate serves.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACTION_DEVICE_TYPES, ACTIONS, explainReason, LOCALES, REASONS, reasonEntry, type Action, type Locale, type Reason } from '../../src/messages/catalog';
+import { ACTION_DEVICE_TYPES, ACTIONS, explainReason, linkedActions, LOCALES, REASONS, reasonEntry, type Action, type Locale, type Reason } from '../../src/messages/catalog';
 import { problemBody } from '../../src/http/problem';
 import type { DecisionReason } from '../../src/policy/decide';
 import { DEVICE_TYPES, type DeviceType } from '../../src/vocabulary';
@@ -56,6 +56,7 @@ beforeAll(async () => {
   const document = (await (await callGate({ path: '/openapi.json' })).json()) as { paths: Record<string, Record<string, unknown>> };
   routes = new Set(Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)));
   routes.add('GET /gate/help');
+  routes.add('GET /gate/status');
 });
 
 function served(action: Action): boolean {
@@ -93,12 +94,15 @@ describe('every reason × language × device type', () => {
       if (types && (deviceType === null || !types.includes(deviceType))) found.push(`${where}: ${action.id} is for ${types.join(', ')} only`);
     }
     // A device that can take an action is offered it.
-    const offered = reasonEntry(reason).actions.filter((id) => ACTION_DEVICE_TYPES[id] === undefined || (deviceType !== null && ACTION_DEVICE_TYPES[id]!.includes(deviceType)));
+    // …and every refusal links the region's status page, last (contract §8).
+    const offered = [...reasonEntry(reason).actions.filter((id) => ACTION_DEVICE_TYPES[id] === undefined || (deviceType !== null && ACTION_DEVICE_TYPES[id]!.includes(deviceType))), 'status'];
     if (ids.join() !== offered.join()) found.push(`${where} offers ${ids.join(', ')}, not ${offered.join(', ')}`);
     // A problem's detail says what its message says, in the same language, with the same actions.
-    const problem = problemBody(reason, { requestId: 'r', locale, deviceType });
+    // A refusal's problem carries them absolute, on the origin the request came to (contract §5).
+    const problem = problemBody(reason, { requestId: 'r', locale, deviceType, origin: 'https://gate.example', extra: { decision: 'deny' } });
     if (problem.detail !== message) found.push(`${where}: detail "${String(problem.detail)}" is not the message`);
-    if (JSON.stringify(problem.actions) !== JSON.stringify(actions)) found.push(`${where}: the problem's actions differ`);
+    if (JSON.stringify(problem.actions) !== JSON.stringify(linkedActions(actions, { origin: 'https://gate.example' }))) found.push(`${where}: the problem's actions differ`);
+    if (!problem.actions.every((action) => action.href.startsWith('https://gate.example/'))) found.push(`${where}: a problem's href is not absolute`);
     return found;
   }
 
@@ -149,7 +153,10 @@ describe('the endpoints grant what the answers offer', () => {
       expect(body.message).toBe(explainReason('OUTSIDE_HOUSEHOLD', { locale: 'pt', allowed: false, deviceType: type }).message);
       expect(decision.headers.get('Content-Language')).toBe('pt-BR');
       const ids = body.actions.map((action) => action.id);
-      expect(ids).toEqual(type === 'tv' ? ['verify', 'extra-member', 'primary-location', 'help'] : ['verify', 'extra-member', 'help']);
+      expect(ids).toEqual(type === 'tv' ? ['verify', 'extra-member', 'primary-location', 'help', 'status'] : ['verify', 'extra-member', 'help', 'status']);
+      // Absolute, on the origin the request came to; the status page is Peru's.
+      for (const action of body.actions) expect(action.href).toMatch(/^https:\/\/gate\.hearth\.test\//);
+      expect(body.actions.find((action) => action.id === 'status')?.href).toBe('https://gate.hearth.test/gate/status?region=PE');
 
       // A playback refusal says the same.
       const segment = await callGate({ path: '/seg-1.ts', token, ip: AWAY_IP, country: 'PE' });
@@ -161,7 +168,7 @@ describe('the endpoints grant what the answers offer', () => {
       for (const action of body.actions) {
         const answer = await callGate({
           method: action.method,
-          path: action.href.split('#')[0]!,
+          path: ((url) => url.pathname + url.search)(new URL(action.href)),
           token,
           cookie: `hearth_device=${token}`,
           ip: AWAY_IP,
@@ -175,6 +182,7 @@ describe('the endpoints grant what the answers offer', () => {
         verify: { status: 201 },
         'extra-member': { status: 200 },
         help: { status: 200 },
+        status: { status: 200 },
         ...(type === 'tv' ? { 'primary-location': { status: 403, reason: 'VERIFICATION_REQUIRED' } } : {}),
       });
       expect(await lastCode(account)).toMatch(/^\d{6}$/);

@@ -82,7 +82,8 @@ describe('the ops console on a 1,440 px laptop', () => {
     const signIn = (await page.locator('#signin').innerText()).replace(/\s+/g, ' ');
     expect(signIn).toContain('hearth-admin');
     expect(signIn).toMatch(/identity provider|ADMIN_JWKS/);
-    expect(signIn).toContain('npm run -s ops -- admin-token --scope "rollout:read rollout:write accounts:read accounts:write audit:read"');
+    expect(signIn).toContain(`npm run -s ops -- admin-token --scope "${ADMIN_SCOPES.join(' ')}"`);
+    expect(signIn).toContain('rollout:approve rollout:skip-notice');
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await context.close();
   });

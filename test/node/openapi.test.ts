@@ -40,6 +40,7 @@ describe('GET /openapi.json', () => {
     expect(listed.toSorted()).toEqual(
       [
         'GET /healthz',
+        'GET /gate/v1/status',
         'GET /gate/v1/decision',
         'POST /gate/v1/challenges',
         'POST /gate/v1/challenges/{id}/verify',
@@ -53,6 +54,9 @@ describe('GET /openapi.json', () => {
         'PUT /admin/v1/rollout/{region}',
         'DELETE /admin/v1/rollout/{region}',
         'POST /admin/v1/rollout/{region}/preview',
+        'GET /admin/v1/rollout/changes',
+        'POST /admin/v1/rollout/changes/{changeId}/approve',
+        'POST /admin/v1/rollout/changes/{changeId}/reject',
         'GET /admin/v1/metrics',
         'GET /admin/v1/accounts/{account}',
         'GET /admin/v1/accounts/{account}/explain',

@@ -8,6 +8,9 @@
  * refused segment costs at most two requests (the preflight and the request)
  * and one event, and a second code resumes playback; a bound device plays
  * with its non-extractable key; an origin that is not listed gets nothing.
+ * A refusal's actions are absolute on the gate, and the page follows its
+ * status action there — from a v1.4 gate as sent, from an older gate (paths)
+ * resolved by the SDK against the gate, not the page.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -238,6 +241,42 @@ describe('the player SDK in a page on another origin', () => {
     expect(requests.some((request) => request.url.endsWith('/gate/v1/decision') && request.method === 'GET')).toBe(true);
     // Without the key, the bound token alone is refused.
     expect(await play(page, 'hls', token, false)).toBe('DEVICE_PROOF_REQUIRED');
+    await close();
+  });
+
+  it('hands the app absolute action hrefs on the gate: the page on another origin follows the status action to the region’s page', async () => {
+    const account = 'acct-status-link';
+    const home = await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${await deviceToken(account, 'tv', 'tv')}`, 'CF-Connecting-IP': HOME_IP } });
+    expect(home.status).toBe(200);
+    const { page, close } = await openPage(listedPage, 'fr');
+    expect(await play(page, 'hls', await deviceToken(account, 'laptop-status'))).toBe('OUTSIDE_HOUSEHOLD');
+    const [refusal] = (await seen(page)).refusals;
+    for (const action of refusal!.actions) expect(action.href.startsWith(`${gate.url}/`)).toBe(true);
+    // The region wrangler dev gives the request (its local `cf.country`), whose rule is `*`'s.
+    const href = (await page.evaluate(() => (window as unknown as { linkStatus: () => string | null }).linkStatus()))!;
+    expect(href).toMatch(new RegExp(`^${gate.url}/gate/status\\?region=([A-Z]{2}|\\*)$`));
+    await Promise.all([page.waitForURL(href), page.click('#status-link')]);
+    expect(await page.locator('h1').textContent()).toMatch(/^Vérification du foyer : /);
+    expect(await page.locator('#now').getAttribute('data-mode')).toBe('challenge');
+    await close();
+  });
+
+  it('resolves an older gate’s action paths against the gate, not against the page on another origin', async () => {
+    const account = 'acct-status-older';
+    await fetch(`${gate.url}/gate/v1/decision`, { headers: { Authorization: `Bearer ${await deviceToken(account, 'tv', 'tv')}`, 'CF-Connecting-IP': HOME_IP } });
+    const { page, close } = await openPage(listedPage);
+    // A gate before v1.4: the same answer, its hrefs paths.
+    await page.route(`${gate.url}/gate/v1/decision`, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { actions?: Array<{ href: string }> };
+      for (const action of body.actions ?? []) action.href = new URL(action.href).pathname + new URL(action.href).search;
+      await route.fulfill({ response, body: JSON.stringify(body) });
+    });
+    expect(await play(page, 'hls', await deviceToken(account, 'laptop-older'))).toBe('OUTSIDE_HOUSEHOLD');
+    const [refusal] = (await seen(page)).refusals;
+    expect(refusal!.actions.find((action) => action.id === 'verify')?.href).toBe(`${gate.url}/gate/v1/challenges`);
+    expect(await page.evaluate(() => (window as unknown as { linkStatus: () => string | null }).linkStatus())).toMatch(new RegExp(`^${gate.url}/gate/status\\?region=`));
+    expect(page.url().startsWith(origin(listedPage))).toBe(true);
     await close();
   });
 

@@ -7,20 +7,14 @@ import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { KV_MIN_WRITE_INTERVAL_MS, KvPublisher } from '../../src/state/kv-publisher';
 import { passTime, resetClock } from '../support/clock';
+import { kvWith, type KvWrapper } from '../support/kv';
 import { newAccount, testEnv } from '../support/gate';
 
 /** Real local KV whose writes fail while `down` is set: a fault in the dependency, not a stand-in for the publisher. */
 function flakyKv(): { kv: KVNamespace; setDown(down: boolean): void } {
   let down = false;
-  const kv = new Proxy(testEnv.HEARTH_KV, {
-    get(target, name) {
-      if (name === 'put' || name === 'delete') {
-        return (...args: unknown[]) => (down ? Promise.reject(new Error('KV unavailable')) : (target[name] as (...a: unknown[]) => Promise<unknown>).apply(target, args));
-      }
-      const value = Reflect.get(target, name) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const failWhileDown: KvWrapper = (real, ...args) => (down ? Promise.reject(new Error('KV unavailable')) : real(...args));
+  const kv = kvWith(testEnv.HEARTH_KV, { put: failWhileDown, delete: failWhileDown });
   return { kv, setDown: (value) => (down = value) };
 }
 
@@ -95,13 +89,7 @@ describe('KvPublisher', () => {
   it('still waits out the second for a caller whose `now` is a moment older than the last write (read before an await)', async () => {
     await inPublisherObject(async (key, state) => {
       let writes = 0;
-      const counting = new Proxy(testEnv.HEARTH_KV, {
-        get(target, name) {
-          const value = Reflect.get(target, name) as unknown;
-          if (name === 'put') return (...args: unknown[]) => ((writes += 1), (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
+      const counting = kvWith(testEnv.HEARTH_KV, { put: (real, ...args) => ((writes += 1), real(...args)) });
       let document = { revision: 1 };
       const publisher = new KvPublisher(state.storage, counting, async () => document);
       const now = Date.now();

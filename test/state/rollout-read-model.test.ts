@@ -9,6 +9,7 @@ import { ROLLOUT_CACHE_MS, ROLLOUT_PROPAGATION_MS, RolloutReadModel } from '../.
 import { ROLLOUT_KEY } from '../../src/state/kv-keys';
 import type { Rollout } from '../../src/policy/rollout';
 import { testEnv } from '../support/gate';
+import { kvWith } from '../support/kv';
 
 const rule = (mode: 'enforce' | 'monitor', status: 'steady' | 'tripped') => ({ mode, percent: 100, failOpen: true, status }) as Rollout['regions'][string];
 const enforcing: Rollout = { version: 7, updatedAt: '2026-12-01T10:00:00.000Z', regions: { PE: rule('enforce', 'steady') } };
@@ -16,13 +17,7 @@ const tripped: Rollout = { version: 8, updatedAt: '2026-12-01T10:05:00.000Z', re
 
 /** Real local KV whose rollout key answers `served` (a KV edge that has not caught up yet); every other call as it is. */
 function kvServing(served: () => Rollout | null): KVNamespace {
-  return new Proxy(testEnv.HEARTH_KV, {
-    get(target, name) {
-      if (name === 'get') return async (key: string, type: unknown) => (key === ROLLOUT_KEY ? served() : target.get(key, type as 'json'));
-      const value = Reflect.get(target, name) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return kvWith(testEnv.HEARTH_KV, { get: (real, key, ...rest) => (key === ROLLOUT_KEY ? Promise.resolve(served()) : real(key, ...rest)) });
 }
 
 describe('RolloutReadModel', () => {

@@ -36,7 +36,12 @@ export interface GateRequest {
   env?: BindingOverrides;
   /** The bindings object to serve with (`anotherIsolate()`: a gate with caches of its own). */
   bindings?: HearthEnv;
+  /** The origin the request comes to (default `https://gate.hearth.test`): a gate serves under more than one name. */
+  origin?: string;
 }
+
+/** The origin test requests come to, unless they say otherwise. */
+export const GATE_ORIGIN = 'https://gate.hearth.test';
 
 export async function callGate(request: GateRequest = {}): Promise<Response> {
   const headers = new Headers(request.headers);
@@ -50,7 +55,7 @@ export async function callGate(request: GateRequest = {}): Promise<Response> {
     cf: request.country ? { country: request.country } : {},
   };
   if (request.body !== undefined) init.body = request.body;
-  const incoming = new Request(`https://gate.hearth.test${request.path ?? '/gate/v1/decision'}`, init);
+  const incoming = new Request(`${request.origin ?? GATE_ORIGIN}${request.path ?? '/gate/v1/decision'}`, init);
   const ctx = createExecutionContext();
   const bindings = request.bindings ?? (request.env ? envWith(request.env) : testEnv);
   await rulesReached(bindings);

@@ -22,6 +22,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gate/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the gate does in each region now, what is announced, and what changed (the status page as JSON)
+         * @description Per region with a rule (or an announced one) and for `*` (every other region): the mode and share of accounts in force, since when, every stricter step ahead with the date it applies (`notBefore` for a guarded stage: the earliest), and the last changes with whether they came with notice. Made from the rollout the gate decides with; no token, no account data. Any origin may read it (`Access-Control-Allow-Origin: *`); it may be kept for 60 s. The page for people is `GET /gate/status` (same query).
+         */
+        get: operations["getStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/gate/v1/decision": {
         parameters: {
             query?: never;
@@ -494,6 +514,55 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Status: {
+            /** Format: date-time */
+            generatedAt: string;
+            /** @description The rollout version the answer was made from: the `policyVersion` decisions carry. */
+            policyVersion: number;
+            /** @description Every region with a rule (or an announced one), and `*`, the rule for every other region; with `?region=`, that one. */
+            regions: {
+                [key: string]: {
+                    /**
+                     * @description What the gate does there now (a rule whose guard tripped: `monitor`).
+                     * @enum {string}
+                     */
+                    mode: "off" | "monitor" | "challenge" | "enforce";
+                    /** @description The share of accounts `mode` applies to (under `challenge` and `enforce`; the others watch). */
+                    percent: number;
+                    /** @description When what it does now began, when known. */
+                    since: string | null;
+                    /** @description Every stricter step ahead, in order: a rule waiting out NOTICE_PERIOD, and the stages still ahead of a staged rule. */
+                    upcoming: {
+                        /** @enum {string} */
+                        mode: "off" | "monitor" | "challenge" | "enforce";
+                        percent: number;
+                        /** Format: date-time */
+                        at: string;
+                        /**
+                         * @description A guarded stage: it comes only while its guard reads healthy, so `at` is the earliest it may.
+                         * @constant
+                         */
+                        notBefore?: true;
+                    }[];
+                    /** @description The last changes, newest first: `given` (announced ahead: since `announcedAt`), `skipped` (stricter, without notice), `not-needed` (not stricter). */
+                    changes: components["schemas"]["RuleChange"][];
+                };
+            };
+        };
+        RuleChange: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            mode: "off" | "monitor" | "challenge" | "enforce";
+            percent: number;
+            /** @enum {string} */
+            notice: "given" | "skipped" | "not-needed";
+            /**
+             * Format: date-time
+             * @description With notice `given`: when the change went on the status page.
+             */
+            announcedAt?: string;
+        };
         Decision: {
             /** @enum {string} */
             decision: "allow" | "challenge" | "deny";
@@ -507,9 +576,13 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
                 /** @enum {string} */
                 method: "GET" | "POST";
+                /**
+                 * Format: uri
+                 * @description Absolute, on the origin the request came to (contract §5): a player on another origin follows it as it is.
+                 */
                 href: string;
             }[];
             /** Format: date-time */
@@ -712,15 +785,6 @@ export interface components {
             removes?: boolean;
             /** @description Who approved it (ROLLOUT_APPROVAL=stricter). */
             approvedBy?: string;
-        };
-        RuleChange: {
-            /** Format: date-time */
-            at: string;
-            /** @enum {string} */
-            mode: "off" | "monitor" | "challenge" | "enforce";
-            percent: number;
-            /** @enum {string} */
-            notice: "given" | "skipped" | "not-needed";
         };
         PendingChange: {
             changeId: string;
@@ -1144,9 +1208,13 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
                 /** @enum {string} */
                 method: "GET" | "POST";
+                /**
+                 * Format: uri
+                 * @description Absolute, on the origin the request came to (contract §5): a player on another origin follows it as it is.
+                 */
                 href: string;
             }[];
             /** Format: date-time */
@@ -1188,9 +1256,13 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
                 /** @enum {string} */
                 method: "GET" | "POST";
+                /**
+                 * Format: uri
+                 * @description Absolute, on the origin the request came to (contract §5): a player on another origin follows it as it is.
+                 */
                 href: string;
             }[];
             /** @enum {string} */
@@ -1239,6 +1311,8 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type Status = components['schemas']['Status'];
+export type RuleChange = components['schemas']['RuleChange'];
 export type Decision = components['schemas']['Decision'];
 export type ChallengeRequest = components['schemas']['ChallengeRequest'];
 export type PrimaryLocationRequest = components['schemas']['PrimaryLocationRequest'];
@@ -1252,7 +1326,6 @@ export type RolloutRule = components['schemas']['RolloutRule'];
 export type GuardReading = components['schemas']['GuardReading'];
 export type HouseholdCounts = components['schemas']['HouseholdCounts'];
 export type UpcomingRule = components['schemas']['UpcomingRule'];
-export type RuleChange = components['schemas']['RuleChange'];
 export type PendingChange = components['schemas']['PendingChange'];
 export type RolloutRuleInput = components['schemas']['RolloutRuleInput'];
 export type GuardInput = components['schemas']['GuardInput'];
@@ -1307,6 +1380,42 @@ export interface operations {
             };
             /** @description `MISCONFIGURED`: the gate cannot decide; every binding at fault is named. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStatus: {
+        parameters: {
+            query?: {
+                region?: string;
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status of every region (or of `region`). */
+            200: {
+                headers: {
+                    /** @description `public, max-age=60` */
+                    "Cache-Control"?: string;
+                    /** @description `*` */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description `INVALID_REQUEST`: `region` is not a two-letter country code or `*`, or `lang` is not `en`, `es`, `pt-BR` or `fr`; `field` names it. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2273,13 +2382,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The rollout after the change. */
+            /** @description The rollout after the change (a deletion that makes the region stricter, following a stricter *, as its `upcoming` rule with `removes`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Stricter (the region would follow a stricter *), under ROLLOUT_APPROVAL=stricter: nothing changed yet; the change waits for another person’s approval. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingChange"];
                 };
             };
             /** @description `INVALID_REQUEST`: malformed JSON or a field out of range; `field` names it. */
@@ -2311,6 +2429,15 @@ export interface operations {
             };
             /** @description `RULE_NOT_FOUND`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PENDING_CHANGES_FULL`. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,7 +17,11 @@
  *   verified code brings a new decision and a `resume` event the adapters
  *   answer by loading again;
  * - `token({ expired })` is the app's token hook: called for each decision,
- *   and once more with `expired: true` after `TOKEN_EXPIRED`.
+ *   and once more with `expired: true` after `TOKEN_EXPIRED`;
+ * - every action's `href` is absolute, on the gate (contract §5): the app
+ *   links or fetches it as it is, from whatever origin the player is on. A
+ *   gate before v1.4 sent paths; those are resolved against the gate the SDK
+ *   was given, never against the page.
  *
  * No runtime dependency; adapters for hls.js, Shaka Player and video.js are
  * in `./hls`, `./shaka` and `./videojs`.
@@ -194,7 +198,7 @@ export class Hearth {
       status,
       reason: body?.reason ?? 'GATE_UNREACHABLE',
       message: body?.message ?? body?.detail ?? (body ? '' : unreachableMessage(this.language)),
-      actions: body?.actions ?? [],
+      actions: this.actionsOf(body),
       url,
       [REFUSAL]: true,
       ...(body?.decision ? { decision: body.decision } : {}),
@@ -250,10 +254,22 @@ export class Hearth {
       status: response?.status ?? 0,
       reason: body?.reason ?? 'GATE_UNREACHABLE',
       message: body?.message ?? (body ? '' : unreachableMessage(this.language)),
-      actions: body?.actions ?? [],
+      actions: this.actionsOf(body),
       url: this.gate + path,
       [REFUSAL]: true,
     } as Refusal;
+  }
+
+  /**
+   * A refusal's actions, each `href` absolute: as the gate sent it (v1.4), or
+   * a path from an older gate resolved against the gate's base URL — never
+   * against the page, which is on another origin when the player is.
+   */
+  private actionsOf(body: Partial<Problem> | null): Action[] {
+    const actions = body?.actions ?? [];
+    // The body was parsed for this refusal alone: its actions are the SDK's to complete in place.
+    for (const action of actions) action.href = new URL(action.href, this.options.gate).href;
+    return actions;
   }
 
   /** One call to the gate's device API, with the token (and a DPoP proof when the device holds a key). */

@@ -18,10 +18,26 @@ export interface Answer {
   response: Response;
 }
 
-/** A preview shown in the confirmation dialog: what the change would have done. */
+/** A preview shown in the confirmation dialog: what the change would have done, and when it would apply. */
 export interface PreviewLines {
   headline: string;
   current: string;
+  /** When the change would apply — at once, after its notice, after a second person's approval — given whether its notice is skipped. */
+  applies?: (skipNotice: boolean) => string;
+  /** Offer “Skip the notice” (a stricter change, to a holder of rollout:skip-notice). */
+  offerSkipNotice?: boolean;
+}
+
+/**
+ * Who is signed in, as the token the console holds says: its `sub` (the
+ * actor the gate records) and scopes. The gate checks the token on every
+ * call; the console reads it only to decide what to offer (an Approve button
+ * to anyone but a change's author, Skip the notice to a holder of
+ * rollout:skip-notice).
+ */
+export interface SignedInAdmin {
+  sub: string | null;
+  scopes: ReadonlySet<string>;
 }
 
 /** What the shell hands every panel. */
@@ -33,8 +49,10 @@ export interface ConsoleContext {
   refusal: (answer: Answer) => string;
   /** The console's confirmation dialog: true when the operator applies. */
   confirm: (text: string, preview?: PreviewLines) => Promise<boolean>;
-  /** After a write: the audit trail is read again. */
+  /** After a write: the audit trail and the changes waiting for approval are read again. */
   changed: () => Promise<void>;
+  /** Who is signed in. */
+  admin: () => SignedInAdmin;
 }
 
 /** The console's way of acting on a refusal; the sentence itself is shared with the ops CLI. */
@@ -49,6 +67,11 @@ export function refusal(answer: Answer): string {
   return explainRefusal(answer.response.status, visibleDeep(answer.error as Partial<Problem> | undefined), CONSOLE_HINTS);
 }
 
+/** Whether the person chose “Skip the notice” in the confirmation dialog just closed. */
+export function skipNoticeChosen(): boolean {
+  return !$('confirm-skip').hidden && $<HTMLInputElement>('confirm-skip-notice').checked;
+}
+
 /** The confirmation dialog, with an optional preview: true when the operator applies. */
 export function confirmDialog(text: string, preview?: PreviewLines): Promise<boolean> {
   const dialog = $<HTMLDialogElement>('confirm');
@@ -56,7 +79,24 @@ export function confirmDialog(text: string, preview?: PreviewLines): Promise<boo
   $('confirm-preview').hidden = !preview;
   $('confirm-preview-headline').textContent = preview?.headline ?? '';
   $('confirm-preview-current').textContent = preview?.current ?? '';
+  const applies = $('confirm-applies');
+  const skip = $<HTMLInputElement>('confirm-skip-notice');
+  skip.checked = false;
+  $('confirm-skip').hidden = !preview?.offerSkipNotice;
+  applies.hidden = !preview?.applies;
+  const showApplies = () => (applies.textContent = preview?.applies?.(skip.checked) ?? '');
+  showApplies();
+  skip.addEventListener('change', showApplies);
   dialog.showModal();
   $<HTMLButtonElement>('confirm-ok').focus();
-  return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true }));
+  return new Promise((resolve) =>
+    dialog.addEventListener(
+      'close',
+      () => {
+        skip.removeEventListener('change', showApplies);
+        resolve(dialog.returnValue === 'ok');
+      },
+      { once: true },
+    ),
+  );
 }

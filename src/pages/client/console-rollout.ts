@@ -3,8 +3,12 @@
  * and the row actions — Edit (hands the rule to the rule form), Delete and
  * Resume, each confirmed and sent with If-Match on the version shown. A
  * change made elsewhere meanwhile (412) offers Reload instead of guessing.
+ * A stricter rule waiting its notice shows under the rule in force, with the
+ * date it applies and since when it is announced; a region shown only for
+ * such a rule says it follows `*` until then (contract §8).
  */
-import { ifMatch, type Rollout, type RolloutRule } from '../../admin-client/client';
+import { ifMatch, type PendingChange, type Rollout, type RolloutRule } from '../../admin-client/client';
+import { describeWaiting, noticeWords, upcomingWords } from '../../admin-client/change-text';
 import { resumeBody } from '../../admin-client/wording';
 import { visibleText } from '../../admin-client/visible-text';
 import { setStatus } from './common';
@@ -40,6 +44,19 @@ function statusText(rule: RolloutRule): string {
     return `stage ${index + 1} of ${rule.stages.length}${next && rule.nextAdvanceAt ? `; ${next.percent} % at ${localTime(rule.nextAdvanceAt)}` : ''}`;
   }
   return rule.status ?? 'steady';
+}
+
+/** The status cell: what the rule is doing, how it came (when worth saying), and the stricter rule on its way. */
+function statusCell(rule: RolloutRule): HTMLTableCellElement {
+  const notice = rule.follows ? '' : noticeWords(rule.notice);
+  const td = cell(rule.follows ? 'no rule of its own: follows * until its upcoming rule applies' : `${statusText(rule)}${notice ? `; ${notice}` : ''}`);
+  if (rule.upcoming) {
+    const line = document.createElement('span');
+    line.className = 'upcoming';
+    line.textContent = `Upcoming: ${upcomingWords(rule.upcoming, localTime)}`;
+    td.append(line);
+  }
+  return td;
 }
 
 function guardText(rule: RolloutRule): string {
@@ -110,12 +127,14 @@ export function enableRolloutPanel({ api, status, refusal, confirm, changed }: C
       const actions = document.createElement('span');
       actions.className = 'row';
       if (rule.status === 'tripped') actions.append(button('Resume', () => void resumeRule(region, rule), `Resume the tripped rule for ${region}`));
+      // A region with no rule of its own is edited from the rule on its way; deleting it drops that rule.
+      const editable = rule.follows && rule.upcoming && !rule.upcoming.removes ? rule.upcoming : rule;
       actions.append(
-        button('Edit', () => onEdit(region, rule), `Edit ${region}`),
-        button('Delete', () => void deleteRule(region), `Delete the rule for ${region}`),
+        button('Edit', () => onEdit(region, editable), `Edit ${region}`),
+        button('Delete', () => void deleteRule(region, rule), rule.follows ? `Delete the upcoming rule for ${region}` : `Delete the rule for ${region}`),
       );
-      const tr = row([region, rule.mode, `${rule.percent} %`, rule.failOpen ? 'open' : 'closed', statusText(rule), guardText(rule)]);
-      tr.append(noteCell(rule), actionCell(actions));
+      const tr = row([region, rule.follows ? `${rule.mode} (follows *)` : rule.mode, `${rule.percent} %`, rule.failOpen ? 'open' : 'closed']);
+      tr.append(statusCell(rule), cell(guardText(rule)), noteCell(rule), actionCell(actions));
       tbody.append(tr);
     }
     if (regions.length === 0) tbody.append(row(['(no rules: every region is monitor at 100 %)']));
@@ -134,19 +153,36 @@ export function enableRolloutPanel({ api, status, refusal, confirm, changed }: C
     const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) }, body });
     if (answer.response.status === 412) return showReload(refusal(answer));
     if (!answer.data) return setStatus(status, refusal(answer), 'bad');
-    show(answer.data);
-    setStatus(status, `${region} resumed: ${rule.mode} at ${answer.data.regions[region]?.percent} %.`, 'ok');
+    // Resuming is stricter than the monitor a tripped rule answers with: it may wait for a second person, then its notice.
+    if (answer.response.status === 202) return waiting(answer.data as PendingChange);
+    const after = answer.data as Rollout;
+    show(after);
+    const upcoming = after.regions[region]?.upcoming;
+    setStatus(status, upcoming ? `${region} resumes: ${upcomingWords(upcoming, localTime)}.` : `${region} resumed: ${rule.mode} at ${after.regions[region]?.percent} %.`, 'ok');
     await Promise.all([load(), changed()]);
   }
 
-  async function deleteRule(region: string): Promise<void> {
-    if (!(await confirm(`Delete the rule for ${region}? The region will follow the * rule.`))) return;
+  async function deleteRule(region: string, rule: RolloutRule): Promise<void> {
+    const question = rule.follows
+      ? `Delete the upcoming rule for ${region}? ${region} has no rule of its own: it keeps following the * rule, and the status page no longer announces the change.`
+      : `Delete the rule for ${region}? The region will follow the * rule (if that is stricter, it waits its notice, and a second person’s approval when the gate asks for one).`;
+    if (!(await confirm(question))) return;
     const answer = await api.DELETE('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rolloutVersion) } });
     if (answer.response.status === 412) return showReload(refusal(answer));
     if (!answer.data) return setStatus(status, refusal(answer), 'bad');
-    show(answer.data);
-    setStatus(status, `Deleted the rule for ${region}.`, 'ok');
+    // A deletion that makes the region stricter (it would follow a stricter *) waits for a second person like any stricter change.
+    if (answer.response.status === 202) return waiting(answer.data as PendingChange);
+    const after = answer.data as Rollout;
+    show(after);
+    const upcoming = after.regions[region]?.upcoming;
+    setStatus(status, upcoming ? `${region}: ${upcomingWords(upcoming, localTime)}.` : rule.follows ? `Deleted the upcoming rule for ${region}.` : `Deleted the rule for ${region}.`, 'ok');
     await Promise.all([load(), changed()]);
+  }
+
+  /** A change the gate answered 202: it waits for a second person. */
+  async function waiting(change: PendingChange): Promise<void> {
+    setStatus(status, describeWaiting(change, rules, localTime), 'ok');
+    await changed();
   }
 
   return { load, show, version: () => rolloutVersion, rules: () => rules, showReload };

@@ -2,16 +2,21 @@
  * The console's rule form and its review: Edit fills every field from the
  * rule as it is and remembers what it filled in (rule-fields.ts lays only the
  * changed fields over the rule); Apply asks for a note, shows what the rule
- * would have done to the region's last hour (a preview) in the confirmation
- * dialog, and sends it with If-Match. The gate's objections appear beside the
- * fields they name.
+ * would have done to the region's last hour (a preview) and when it would
+ * apply (at once, after its notice on the public status page, after a second
+ * person's approval) in the confirmation dialog — with “Skip the notice” for
+ * a holder of rollout:skip-notice when it is stricter — and sends it with
+ * If-Match. The gate's objections appear beside the fields they name; a
+ * change that waits for a second person (202) says so, with its expiry.
  */
-import { ifMatch, type RolloutRule } from '../../admin-client/client';
+import { ifMatch, type PendingChange, type Rollout, type RolloutRule } from '../../admin-client/client';
+import { describeApplies, describeWaiting, ruleWords, upcomingWords } from '../../admin-client/change-text';
 import { describePreview } from '../../admin-client/wording';
 import { visibleText } from '../../admin-client/visible-text';
 import { describeGuard, describeStages, parseStages, stagesText } from '../../admin-client/rule-text';
 import { setStatus } from './common';
-import { $, type ConsoleContext, type PreviewLines } from './console-context';
+import { $, skipNoticeChosen, type ConsoleContext, type PreviewLines } from './console-context';
+import { localTime } from './local-time';
 import type { RolloutPanel } from './console-rollout';
 import { fieldsOfRule, problemsOfAnswer, ruleBody, type Editing, type FieldProblem, type RuleFields } from './rule-fields';
 
@@ -58,7 +63,7 @@ function showRuleProblems(problems: FieldProblem[]): void {
 
 /** The rule form: returns `edit`, which the regions panel's Edit buttons call. */
 export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPanel): { edit: (region: string, rule: RolloutRule) => void } {
-  const { api, status, refusal, confirm, changed } = context;
+  const { api, status, refusal, confirm, changed, admin } = context;
   /** What Edit filled in, and the rule it came from. */
   let editing: Editing | null = null;
 
@@ -70,12 +75,43 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
     $<HTMLInputElement>('rule-note').focus();
   }
 
-  /** What the proposed rule would have done to the region's last hour of sessions (previews are per region, not for `*`). */
-  async function previewOf(region: string, mode: RolloutRule['mode'], percent: number): Promise<PreviewLines> {
-    if (region === '*') return { headline: 'Previews are per region: * applies to every region without a rule of its own.', current: 'Preview a region by entering its code instead.' };
+  /**
+   * What the proposed rule would have done to the region's last hour of
+   * sessions, and when it would apply (previews are per region, not for `*`).
+   * “Skip the notice” is offered to a holder of rollout:skip-notice when the
+   * change is stricter (for `*`, which has no preview, whenever it might be).
+   * A staged rule is stricter when any stage is: when a later stage goes
+   * higher than the first, the gate is asked when that would apply.
+   */
+  async function previewOf(region: string, mode: RolloutRule['mode'], percent: number, highest: number): Promise<PreviewLines> {
+    const mayskip = admin().scopes.has('rollout:skip-notice');
+    if (region === '*')
+      return {
+        headline: 'Previews are per region: * applies to every region without a rule of its own.',
+        current: 'Preview a region by entering its code instead.',
+        applies: (skip) =>
+          skip
+            ? 'If this is stricter, it applies without notice as soon as any approval it needs is given: audited, and the public status page says so.'
+            : 'If this is stricter, it waits like any other: for a second person’s approval when the gate asks for one, then its notice on the public status page. The answer after Apply says when it applies.',
+        offerSkipNotice: mayskip,
+      };
     const answer = await api.POST('/admin/v1/rollout/{region}/preview', { params: { path: { region } }, body: { mode, percent } });
     if (!answer.data) return { headline: `No preview: ${refusal(answer)}`, current: '' };
-    return describePreview(answer.data);
+    let { applies } = answer.data;
+    if (highest > percent) {
+      const staged = await api.POST('/admin/v1/rollout/{region}/preview', { params: { path: { region } }, body: { mode, percent: highest } });
+      if (staged.data) applies = staged.data.applies;
+    }
+    const answeredAt = Date.now();
+    return { ...describePreview(answer.data), applies: (skipNotice) => describeApplies(applies, answeredAt, localTime, { skipNotice }), offerSkipNotice: mayskip && applies.stricter };
+  }
+
+  /** What a Set answered with 200, in words: at once, or on its way after its notice. */
+  function appliedWords(region: string, after: Rollout, percent: number): string {
+    const entry = Object.hasOwn(after.regions, region) ? after.regions[region]! : undefined;
+    if (entry?.upcoming) return `${region}: ${upcomingWords(entry.upcoming, localTime)}. It is on the public status page now; until then the rule in force decides (version ${after.version}).`;
+    const skipped = entry?.notice === 'skipped' ? ', at once without notice (audited; the status page says so)' : '';
+    return `${region} is now ${entry ? ruleWords(entry) : `at ${percent} %`}${skipped} (version ${after.version}).`;
   }
 
   /**
@@ -129,10 +165,11 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
     const now = rollout().rules()[region];
     const moves = now && !now.follows ? [now.mode !== mode ? `mode ${now.mode} → ${mode}` : '', now.percent !== percent ? `percent ${now.percent} → ${percent}` : ''].filter(Boolean) : [];
     const ok = await confirm(
-      `Set ${region} to ${mode} for ${percent} % of accounts${moves.length > 0 ? ` (${moves.join(', ')})` : ''}, failing ${failOpen ? 'open' : 'closed'}, ${shape}? Note: “${note}”. This applies to the next request.`,
-      await previewOf(region, body.mode, percent),
+      `Set ${region} to ${mode} for ${percent} % of accounts${moves.length > 0 ? ` (${moves.join(', ')})` : ''}, failing ${failOpen ? 'open' : 'closed'}, ${shape}? Note: “${note}”.`,
+      await previewOf(region, body.mode, percent, Math.max(percent, ...(body.stages ?? []).map((stage) => stage.percent))),
     );
     if (!ok) return setStatus(status, 'Nothing changed.');
+    if (skipNoticeChosen()) body.notice = 'skip';
     const answer = await api.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatch(rollout().version()) }, body });
     if (answer.response.status === 412) return rollout().showReload(refusal(answer));
     if (answer.response.status === 400) {
@@ -140,10 +177,19 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
       return setStatus(status, `Nothing changed: the gate refused the rule (${refusal(answer)}).`, 'bad');
     }
     if (!answer.data) return setStatus(status, refusal(answer), 'bad');
-    rollout().show(answer.data);
-    setStatus(status, `${region} is now ${mode} at ${answer.data.regions[region]?.percent ?? percent} % (version ${answer.data.version}).`, 'ok');
     $<HTMLInputElement>('rule-note').value = '';
-    editing = { region, rule: answer.data.regions[region]!, fields: fieldsOfRule(region, answer.data.regions[region]!) };
+    if (answer.response.status === 202) {
+      // Stricter, under ROLLOUT_APPROVAL=stricter: nothing changed until a second person approves it.
+      setStatus(status, describeWaiting(answer.data as PendingChange, rollout().rules(), localTime), 'ok');
+      return changed();
+    }
+    const changedRollout = answer.data as Rollout;
+    rollout().show(changedRollout);
+    setStatus(status, appliedWords(region, changedRollout, percent), 'ok');
+    // Further edits start from the rule just set: the upcoming one while it waits its notice.
+    const entry = changedRollout.regions[region];
+    const basis = entry?.upcoming ? (entry.upcoming.removes ? null : entry.upcoming) : entry;
+    editing = basis ? { region, rule: basis, fields: fieldsOfRule(region, basis) } : null;
     await Promise.all([rollout().load(), changed()]);
   });
 

@@ -1,8 +1,9 @@
 /**
  * The ops console's shell: sign-in, and the panels wired together — regions
  * (console-rollout.ts), the rule form and its review (console-rule-form.ts),
- * decision charts (console-metrics.ts), the audit trail (console-audit.ts) and
- * account support (console-account.ts). Each panel is an `enable…` function
+ * decision charts (console-metrics.ts), the audit trail (console-audit.ts),
+ * changes waiting for a second person (console-approvals.ts) and account
+ * support (console-account.ts). Each panel is an `enable…` function
  * given a ConsoleContext (console-context.ts); a new panel is one more call
  * here.
  *
@@ -19,8 +20,9 @@ import { explainRefusal, type RefusalHints } from '../../admin-client/wording';
 import { visibleDeep } from '../../admin-client/visible-text';
 import { enableRemoteNavigation, setStatus } from './common';
 import { enableAccountSupport } from './console-account';
+import { enableApprovalsPanel, type ApprovalsPanel } from './console-approvals';
 import { enableAuditPanel } from './console-audit';
-import { $, confirmDialog, refusal, type ConsoleContext } from './console-context';
+import { $, confirmDialog, refusal, type ConsoleContext, type SignedInAdmin } from './console-context';
 import { enableMetricsPanel } from './console-metrics';
 import { enableRolloutPanel, type RolloutPanel } from './console-rollout';
 import { enableRuleForm } from './console-rule-form';
@@ -32,13 +34,32 @@ function token(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** The signed-in admin as the token's payload says (the gate checks the token itself on every call). */
+function signedInAdmin(): SignedInAdmin {
+  try {
+    const payload = JSON.parse(atob(token()!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown; scope?: unknown };
+    return { sub: typeof payload.sub === 'string' ? payload.sub : null, scopes: new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []) };
+  } catch {
+    return { sub: null, scopes: new Set() };
+  }
+}
+
 const api = adminApi({ baseUrl: location.origin, token });
 const audit = enableAuditPanel(api);
-const context: ConsoleContext = { api, status: $('console-status'), refusal, confirm: confirmDialog, changed: () => audit.load(true) };
-// The rule form and the regions panel hand each other work: Edit fills the form, Apply shows the new rollout.
+let approvals: ApprovalsPanel | undefined;
+const context: ConsoleContext = {
+  api,
+  status: $('console-status'),
+  refusal,
+  confirm: confirmDialog,
+  changed: async () => void (await Promise.all([audit.load(true), approvals!.load()])),
+  admin: signedInAdmin,
+};
+// The rule form, the regions and the waiting changes hand each other work: Edit fills the form, Apply shows the new rollout.
 let rollout: RolloutPanel | undefined;
 const ruleForm = enableRuleForm(context, () => rollout!);
 rollout = enableRolloutPanel(context, ruleForm.edit);
+approvals = enableApprovalsPanel(context, () => rollout!);
 const metrics = enableMetricsPanel(context, () => rollout!.rules());
 
 /** The sign-in form's own wording of a refusal: there is nothing to sign out of yet. */
@@ -78,13 +99,10 @@ async function signIn(candidate: string): Promise<void> {
 async function signedIn(): Promise<void> {
   $('signin').hidden = true;
   $('signed-in').hidden = false;
-  try {
-    const payload = JSON.parse(atob(token()!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
-    $('whoami').textContent = `Signed in as ${payload.sub} (${payload.scope})`;
-  } catch {
-    $('whoami').textContent = 'Signed in';
-  }
-  await Promise.all([rollout!.load(), audit.load(true)]);
+  const { sub, scopes } = signedInAdmin();
+  $('whoami').textContent = sub ? `Signed in as ${sub} (${[...scopes].join(' ')})` : 'Signed in';
+  // The waiting changes say what they change from: the rules first.
+  await Promise.all([rollout!.load().then(() => approvals!.load()), audit.load(true)]);
   await metrics.load();
 }
 

@@ -95,6 +95,14 @@ Object.assign(window, {
     }
     return { jwk: key.jwk, thumbprint: key.thumbprint, extractable: key.privateKey.extractable, exported };
   },
+  /** The last refusal's `status` action, as the SDK handed it to the app, shown as the app would: a link in the page. */
+  linkStatus() {
+    const action = seen.refusals.at(-1)?.actions.find((candidate) => candidate.id === 'status');
+    if (!action) return null;
+    const link = Object.assign(document.createElement('a'), { id: 'status-link', href: action.href, textContent: 'What the household check does here' });
+    document.body.append(link);
+    return action.href;
+  },
   async challenge() {
     const opened = await hearth!.challenge();
     return isRefusal(opened) ? opened.reason : opened.challengeId;

@@ -37,11 +37,11 @@ describe('answers typed against their schemas', () => {
   });
 
   it('refuses, at compile time, a problem member the Problem schema does not document as given', () => {
-    const right = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', extra: { attemptsRemaining: 3 } });
+    const right = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', origin: 'https://gate.example', extra: { attemptsRemaining: 3 } });
     // @ts-expect-error `attemptsRemaining` is a number
-    const wrongType = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', extra: { attemptsRemaining: '3' } });
+    const wrongType = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', origin: 'https://gate.example', extra: { attemptsRemaining: '3' } });
     // @ts-expect-error a member the document does not name
-    const unnamed = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', extra: { attemptsLeft: 3 } });
+    const unnamed = problemBody('CODE_INVALID', { requestId: 'r', locale: 'en', origin: 'https://gate.example', extra: { attemptsLeft: 3 } });
     expect(problem.safeParse(right).success).toBe(true);
     expect(problem.safeParse(wrongType).success).toBe(false);
     expect(unnamed).toHaveProperty('attemptsLeft', 3);

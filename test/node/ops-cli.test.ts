@@ -153,7 +153,8 @@ describe('ops CLI against a running gate', () => {
     await proxy.close();
     expect(explained.stdout).toMatch(/^(CHALLENGE|DENY|ALLOW) — /);
     expect(explained.stdout).toMatch(/11\s+None of the above: outside the household\s+yes — decides/);
-    expect(proxy.requestLines).toEqual([`POST /admin/v1/accounts/${account}/explain`]);
+    // (Then the account itself, by id alone: whether its household lists the device explained.)
+    expect(proxy.requestLines).toEqual([`POST /admin/v1/accounts/${account}/explain`, `GET /admin/v1/accounts/${account}`]);
 
     const granted = await asAdmin(['account', 'grant', account, '--days', '7', '--reason', 'Family emergency abroad', '--device', 'phone']);
     expect(granted.stdout).toContain('until');

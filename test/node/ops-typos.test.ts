@@ -91,24 +91,24 @@ describe('the ops CLI answers typos', () => {
     expect(peru.stderr).toContain('REGION must be a two-letter country code');
   });
 
-  it('rollout set takes Peru as a usage mistake (exit 2), reads py as PY and says so', async () => {
+  it('rollout set takes Peru as a usage mistake (exit 2), reads mn as MN and says so', async () => {
     const peru = await ops(['rollout', 'set', 'Peru', 'challenge', '--note', 'typo']);
     expect(peru.code).toBe(2);
     expect(peru.stderr).toContain('REGION must be a two-letter country code such as PE or CL, or * for every region without a rule; "Peru" is not one');
-    const lower = await ops(['rollout', 'set', 'py', 'monitor', '--note', 'lower case']);
+    const lower = await ops(['rollout', 'set', 'mn', 'monitor', '--note', 'lower case']);
     expect(lower.code).toBe(0);
-    expect(lower.stderr).toContain('note: read REGION py as PY.');
-    expect(lower.stdout).toMatch(/PY\s+monitor\s+100/);
+    expect(lower.stderr).toContain('note: read REGION mn as MN.');
+    expect(lower.stdout).toMatch(/MN\s+monitor\s+100/);
   });
 
   it('rollout set says when a new mode without --percent widens the rule to 100 %', async () => {
-    expect((await ops(['rollout', 'set', 'PY', 'challenge', '--percent', '50', '--note', 'Paraguay: challenge 50%'])).code).toBe(0);
-    const widened = await ops(['rollout', 'set', 'PY', 'enforce', '--note', 'Paraguay: enforce']);
+    expect((await ops(['rollout', 'set', 'MN', 'challenge', '--percent', '50', '--note', 'Mongolia: challenge 50%'])).code).toBe(0);
+    const widened = await ops(['rollout', 'set', 'MN', 'enforce', '--note', 'Mongolia: enforce']);
     expect(widened.code).toBe(0);
     expect(widened.stdout).toContain('Percent 50 → 100: a rule without --percent covers every account (give --percent 50 to keep it).');
-    const kept = await ops(['rollout', 'set', 'PY', 'monitor', '--percent', '100', '--note', 'Paraguay: back']);
+    const kept = await ops(['rollout', 'set', 'MN', 'monitor', '--percent', '100', '--note', 'Mongolia: back']);
     expect(kept.stdout).not.toContain('Percent');
-    expect((await ops(['rollout', 'delete', 'PY'])).code).toBe(0);
+    expect((await ops(['rollout', 'delete', 'MN'])).code).toBe(0);
   });
 });
 

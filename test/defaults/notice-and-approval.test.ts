@@ -129,7 +129,7 @@ describe('notice before a stricter rule', () => {
     expect(written.regions.AR).toMatchObject({ mode: 'enforce', percent: 100, notice: 'given', updatedAt: effectiveAt, updatedBy: ALICE });
     expect(written.regions.AR.upcoming).toBeUndefined();
     expect(written.regions.AR.follows).toBeUndefined();
-    expect(written.changes.AR[0]).toEqual({ at: effectiveAt, mode: 'enforce', percent: 100, notice: 'given' });
+    expect(written.changes.AR[0]).toEqual({ at: effectiveAt, mode: 'enforce', percent: 100, notice: 'given', announcedAt: approved.body.regions.AR.upcoming.noticeFrom });
     expect((await auditActions('AR')).find((entry) => entry.action === 'rollout.notice_applied')).toMatchObject({ actor: 'hearth-notice' });
     expect((await opsEvents('AR')).map((delivery) => delivery.message.type)).toContain('rollout_change_applied');
   });

@@ -35,7 +35,7 @@ describe('outlookOf', () => {
     const after = outlookOf(stricter, 'PE', effectiveAt);
     expect(after).toMatchObject({ mode: 'challenge', percent: 50, since: iso(effectiveAt), upcoming: [] });
     expect(after.changes).toEqual([
-      { at: iso(effectiveAt), mode: 'challenge', percent: 50, notice: 'given' },
+      { at: iso(effectiveAt), mode: 'challenge', percent: 50, notice: 'given', announcedAt: iso(T0 + MS_PER_HOUR) },
       { at: iso(T0), mode: 'monitor', percent: 100, notice: 'not-needed' },
     ]);
   });

@@ -94,7 +94,7 @@ describe('the rollout settled and told', () => {
     expect(after.applied.map((a) => a.region)).toEqual(['PE']);
     expect(after.rollout.regions.PE).toMatchObject({ mode: 'enforce', percent: 10, stage: 0 });
     expect(after.rollout.regions.PE!.upcoming).toBeUndefined();
-    expect(after.rollout.changes!.PE![0]).toEqual({ at: effectiveAt, mode: 'enforce', percent: 10, notice: 'given' });
+    expect(after.rollout.changes!.PE![0]).toEqual({ at: effectiveAt, mode: 'enforce', percent: 10, notice: 'given', announcedAt: new Date(T0).toISOString() });
   });
 
   it('announces every stricter step ahead, a guarded stage as "not before"', () => {

@@ -13,6 +13,9 @@
  *     holds, and were never home (travellers' and visitors' devices); the
  *     region is in `challenge`, so they are challenged, and half of them
  *     verify a code (the traveller's path) and stream on; the rest give up;
+ *   - a share of the refused (`--feedback`, 50 %) first answer the question
+ *     after the refusal (contract §8, `POST /gate/v1/feedback`): a stored
+ *     answer, a household sketch, an Analytics Engine point and a log line;
  *   - a share of households (`--shared`, 30 %) lives behind carrier-grade
  *     NAT: 20 households to a /24 pool, each with its own public address
  *     that all its devices share. Such a /24 is shared (more than
@@ -29,7 +32,7 @@
  * proves nothing (contract §9; bench/floods.ts) and prices a billion of each a
  * day beside the Workers request floor. Writes bench/results/simulate.json.
  *
- *   npm run simulate [-- --accounts 300 --active 0.6 --seconds 60 --away 0.05 --floods 2000]
+ *   npm run simulate [-- --accounts 300 --active 0.6 --seconds 60 --away 0.05 --feedback 0.5 --floods 2000]
  *   npm run simulate -- --floods-only     the floods alone (a minute or two)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     active: { type: 'string', default: '0.6' },
     seconds: { type: 'string', default: '60' },
     away: { type: 'string', default: '0.05' },
+    feedback: { type: 'string', default: '0.5' },
     shared: { type: 'string', default: '0.3' },
     'segment-seconds': { type: 'string', default: '4' },
     isolates: { type: 'string', default: '500' },
@@ -62,6 +66,10 @@ const ACTIVE = Number(values.active);
 const SECONDS = smoke ? 8 : Number(values.seconds);
 const AWAY = smoke ? 0.2 : Number(values.away);
 const SHARED = Number(values.shared);
+/** The share of refused devices whose viewer answers the question after the refusal (contract §8). */
+const FEEDBACK = Number(values.feedback);
+/** SQLite rows an answer writes in its household's object: the row and its three index entries. */
+const FEEDBACK_ROWS = 4;
 /** Households per carrier-grade NAT /24 in the simulation: more than SHARED_NETWORK_HOUSEHOLDS (8), so the pool is shared. */
 const HOUSEHOLDS_PER_POOL = 20;
 /** The run's co-presence window, and the production one the projection scales its address writes to. */
@@ -227,7 +235,7 @@ try {
       await new Promise((r) => setTimeout(r, 11_000)); // visits written, counters of the set-up flushed
       const before = (await (await fetch(`${gate.url}/gate/dev/stats`)).json()) as Record<string, number>;
       const logBefore = logLines;
-      const sent = { sessions: 0, segments: 0, refusedSegments: 0, challenges: 0, verifications: 0, gaveUp: 0 };
+      const sent = { sessions: 0, segments: 0, refusedSegments: 0, challenges: 0, verifications: 0, gaveUp: 0, feedback: 0 };
       const deadline = Date.now() + SECONDS * 1000;
       log(`simulating ${active.length} active devices (${active.filter((d) => d.away).length} away) for ${SECONDS} s, a segment every ${SEGMENT_MS / 1000} s each`);
 
@@ -237,6 +245,11 @@ try {
         sent.sessions += 1;
         const session = JSON.parse((await call(device, '/gate/v1/decision', ip)).text) as { decision: string };
         if (session.decision !== 'allow') {
+          // The question after the refusal, answered by a share of viewers (spread evenly, so runs are repeatable).
+          if ((index * 0.414_213_562_37) % 1 < FEEDBACK) {
+            const answered = await call(device, '/gate/v1/feedback', ip, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ situation: 'travelling' }) });
+            if (answered.status === 201) sent.feedback += 1;
+          }
           if (index % 2 === 1) return void (sent.gaveUp += 1);
           sent.challenges += 1;
           const opened = JSON.parse((await call(device, '/gate/v1/challenges', ip, { method: 'POST' })).text) as { challengeId?: string };
@@ -271,11 +284,14 @@ try {
         'KV reads': delta('kvReads'),
         // Each household write is written through to KV at most once a second per account, so this is an upper bound.
         'KV writes (≤ household writes)': householdWrites,
-        'Durable Object requests: households': delta('visitWrites') - addressWrites + delta('storeReads') + 2 * sent.challenges + 2 * sent.verifications,
+        // An answer to the question: its refusal confirmed (counted in storeReads) and the answer stored (one request).
+        'Durable Object requests: households': delta('visitWrites') - addressWrites + delta('storeReads') + 2 * sent.challenges + 2 * sent.verifications + sent.feedback,
+        'Durable Object rows written: feedback': FEEDBACK_ROWS * sent.feedback,
         'Durable Object requests: region metrics': delta('metricsObjectRequests'),
         'Durable Object rows written: region metrics': delta('metricsRowsWritten'),
         // v1.3: a point per session, refusal, token failure and error; allowed segments at DECISIONS_SEGMENT_SAMPLE (expected count).
-        'Analytics Engine points (segments sampled)': sent.sessions + sent.refusedSegments + (sent.segments - sent.refusedSegments) * SEGMENT_SAMPLE,
+        // v1.4: a point per answer to the question (contract §8).
+        'Analytics Engine points (segments sampled)': sent.sessions + sent.refusedSegments + (sent.segments - sent.refusedSegments) * SEGMENT_SAMPLE + sent.feedback,
         'log lines': logLines - logBefore,
         'counter flushes': delta('metricsFlushes'),
         // The anchor TV written as it streams at home, and its address on a shared network (at the run's PT40S window); sharing counts read.
@@ -304,6 +320,11 @@ try {
         // Flushes scale with isolates: at most one per isolate and region every 10 s, whatever the traffic.
         { item: `Durable Object requests: metrics (${ISOLATES} isolates × ${REGIONS_PER_ISOLATE} regions)`, perDay: flushesPerDay, price: PRICES.durableObjectRequests },
         { item: 'Durable Object rows written: metrics', perDay: flushesPerDay * rowsPerFlush, price: PRICES.durableObjectRowsWritten },
+        {
+          item: `Durable Object rows written: feedback (${Math.round(FEEDBACK * 100)} % of the refused answer)`,
+          perDay: daily('Durable Object rows written: feedback'),
+          price: PRICES.durableObjectRowsWritten,
+        },
         { item: 'Analytics Engine data points', perDay: daily('Analytics Engine points (segments sampled)'), price: PRICES.analyticsEnginePoints },
         { item: 'Log lines', perDay: daily('log lines'), price: PRICES.logLines },
         // One log event per request unless wrangler.toml turns invocation logs off (it does: see INVOCATION_LOGS_PER_REQUEST).
@@ -353,6 +374,7 @@ try {
           away: active.filter((d) => d.away).length,
           behindNat: natRank.size,
           seconds: SECONDS,
+          feedbackShareOfRefused: FEEDBACK,
           segmentSeconds: SEGMENT_MS / 1000,
           copresenceWindowSeconds: RUN_COPRESENCE_S,
         },
@@ -375,7 +397,7 @@ try {
           `Hearth cost simulation — ${report.date}${smoke ? ' (SMOKE: figures are not meaningful)' : ''}`,
           `${ACCOUNTS} accounts, ${devices.length} devices, ${active.length} active (${report.population.away} away), ${report.population.behindNat} households behind carrier-grade NAT, ${SECONDS} s, a segment every ${SEGMENT_MS / 1000} s`,
           `forming the households read ${formation.sharingReads} sharing counts (one per household) and made ${formation.anchorWrites} anchor TV writes`,
-          `sent: ${sent.sessions} sessions, ${sent.segments} segments (${sent.refusedSegments} refused), ${sent.challenges} codes asked, ${sent.verifications} verified, ${sent.gaveUp} gave up`,
+          `sent: ${sent.sessions} sessions, ${sent.segments} segments (${sent.refusedSegments} refused), ${sent.challenges} codes asked, ${sent.verifications} verified, ${sent.gaveUp} gave up, ${sent.feedback} answers to the question after a refusal (${Math.round(FEEDBACK * 100)} % of the refused)`,
           '',
           'Per million playback requests (sessions + segments)',
           ...Object.entries(perMillion).map(([name, n]) => `  ${name.padEnd(50)} ${fmt(n, 0).padStart(10)}`),

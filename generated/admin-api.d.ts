@@ -197,6 +197,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/gate/v1/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The question asked after a refusal, in the person’s language
+         * @description What a player on another origin shows after a refusal (the `feedback` action): the question and its six answers, chosen by `Accept-Language` among en, es, pt, fr. No token; the same for everyone in a language.
+         */
+        get: operations["getFeedbackQuestion"];
+        put?: never;
+        /**
+         * Say why this refused device is where it is
+         * @description One tap after a refusal (contract §8): the device was refused within the last day — it is refused here now, or it verified an access code within the day. The answer is kept for support for TRUST_WINDOW, counted per region by households (`households.feedback` in GET /admin/v1/metrics; a guard may trip on `maxLiveHereRate`), and answered with what happens next for that situation. The comment is shown to support only.
+         */
+        post: operations["postFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/rollout": {
         parameters: {
             query?: never;
@@ -576,7 +600,7 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status" | "feedback";
                 /** @enum {string} */
                 method: "GET" | "POST";
                 /**
@@ -647,6 +671,49 @@ export interface components {
             challengeId?: string;
             code?: string;
         };
+        FeedbackQuestion: {
+            question: string;
+            hint: string;
+            commentLabel: string;
+            /** @description The six situations, in order, each with its words in the person’s language. */
+            choices: {
+                /** @enum {string} */
+                situation: "live-here" | "travelling" | "studying" | "posted-away" | "second-home" | "other";
+                label: string;
+            }[];
+        };
+        FeedbackCreated: {
+            feedbackId: string;
+            /** @enum {string} */
+            situation: "live-here" | "travelling" | "studying" | "posted-away" | "second-home" | "other";
+            /** Format: date-time */
+            at: string;
+            /** @description What happens next for this situation, in the person’s language. */
+            message: string;
+            /** @description What the person can do next (the refusal’s own ways back in). */
+            actions: {
+                /** @enum {string} */
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status" | "feedback";
+                /** @enum {string} */
+                method: "GET" | "POST";
+                /**
+                 * Format: uri
+                 * @description Absolute, on the origin the request came to (contract §5): a player on another origin follows it as it is.
+                 */
+                href: string;
+            }[];
+        };
+        FeedbackRequest: {
+            /**
+             * @description Why the person is where they are: `live-here` (this is their home), `travelling`, `studying`, `posted-away` (military, work), `second-home` (a second home of the household) or `other`.
+             * @enum {string}
+             */
+            situation: "live-here" | "travelling" | "studying" | "posted-away" | "second-home" | "other";
+            /** @description The refusal’s request id (`Hearth-Request-Id`, or `requestId` of the answer): support sees it beside the answer. */
+            requestId?: string;
+            /** @description The person’s own words, at most 500 characters; shown to support only, never in metrics, logs or Analytics Engine. */
+            comment?: string;
+        };
         Rollout: {
             version: number;
             updatedAt: string | null;
@@ -671,6 +738,7 @@ export interface components {
             guard?: {
                 maxRefusalRate?: number;
                 minVerifySuccessRate?: number;
+                maxLiveHereRate?: number;
                 minHouseholds?: number;
                 /** @description On rules set before v1.3: the former name of minHouseholds. */
                 minSessions?: number;
@@ -719,15 +787,27 @@ export interface components {
             refusalRate: number | null;
             /** @description verified / sent households. */
             verifySuccessRate: number | null;
+            /** @description Households that said `live-here` / refused households (v1.4; absent in readings kept from before). */
+            liveHereRate?: number | null;
             unhealthy: boolean;
             /** @enum {string} */
-            cause?: "refusalRate" | "verifySuccessRate";
+            cause?: "refusalRate" | "verifySuccessRate" | "liveHereRate";
+        };
+        FeedbackCounts: {
+            "live-here": number;
+            travelling: number;
+            studying: number;
+            "posted-away": number;
+            "second-home": number;
+            other: number;
         };
         HouseholdCounts: {
             treated: number;
             refused: number;
             sent: number;
             verified: number;
+            /** @description Refused households by what they said (POST /gate/v1/feedback); absent only in readings kept from before v1.4. */
+            feedback?: components["schemas"]["FeedbackCounts"];
         };
         UpcomingRule: {
             /** @enum {string} */
@@ -742,6 +822,7 @@ export interface components {
             guard?: {
                 maxRefusalRate?: number;
                 minVerifySuccessRate?: number;
+                maxLiveHereRate?: number;
                 minHouseholds?: number;
                 /** @description On rules set before v1.3: the former name of minHouseholds. */
                 minSessions?: number;
@@ -805,6 +886,7 @@ export interface components {
                 guard?: {
                     maxRefusalRate?: number;
                     minVerifySuccessRate?: number;
+                    maxLiveHereRate?: number;
                     minHouseholds?: number;
                     /** @description On rules set before v1.3: the former name of minHouseholds. */
                     minSessions?: number;
@@ -851,6 +933,7 @@ export interface components {
         GuardInput: {
             maxRefusalRate?: number;
             minVerifySuccessRate?: number;
+            maxLiveHereRate?: number;
             /** @description Treated households the window needs before the guard acts (default 100). */
             minHouseholds?: number;
             /**
@@ -931,6 +1014,13 @@ export interface components {
             regions: {
                 [key: string]: {
                     totals: components["schemas"]["Counts"];
+                    /** @description The answers of the period by the Worker version that gave them (the label /healthz says, src/version.ts): during a gradual deployment, the two versions side by side. At most 8 by name, the most answers first; the rest summed as `other`. Answers counted by a release before 1.4.0 carry no version and are not here. */
+                    byVersion: {
+                        [key: string]: {
+                            sessions: components["schemas"]["OutcomeCounts"];
+                            segments: components["schemas"]["OutcomeCounts"];
+                        };
+                    };
                     series: {
                         /** Format: date-time */
                         at: string;
@@ -977,7 +1067,7 @@ export interface components {
                             codesSent: number;
                             codesVerified: number;
                         };
-                        /** @description Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified). In totals over the whole period (a household in two steps counts once); in series over each step. */
+                        /** @description Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified), and `feedback`: refused households by what they said when asked why they are where they are (POST /gate/v1/feedback; one household from many devices counts once). In totals over the whole period (a household in two steps counts once); in series over each step. */
                         households: components["schemas"]["HouseholdCounts"];
                         /** @description Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW). */
                         inHousehold: {
@@ -1001,6 +1091,8 @@ export interface components {
                                 segments: number;
                             };
                         };
+                        /** @description Answers of POST /gate/v1/feedback by situation (answers, not households: see households.feedback). Never a comment. */
+                        feedback: components["schemas"]["FeedbackCounts"];
                     }[];
                 };
             };
@@ -1049,7 +1141,7 @@ export interface components {
                 codesSent: number;
                 codesVerified: number;
             };
-            /** @description Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified). In totals over the whole period (a household in two steps counts once); in series over each step. */
+            /** @description Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified), and `feedback`: refused households by what they said when asked why they are where they are (POST /gate/v1/feedback; one household from many devices counts once). In totals over the whole period (a household in two steps counts once); in series over each step. */
             households: components["schemas"]["HouseholdCounts"];
             /** @description Answers enforce would give IN_HOUSEHOLD (in any mode), by what made them home: `network` (a home network that is not shared), `anchor` (the household’s TV on a shared home network), `copresence` (a device at an address the TV used there within COPRESENCE_WINDOW). */
             inHousehold: {
@@ -1073,6 +1165,8 @@ export interface components {
                     segments: number;
                 };
             };
+            /** @description Answers of POST /gate/v1/feedback by situation (answers, not households: see households.feedback). Never a comment. */
+            feedback: components["schemas"]["FeedbackCounts"];
         };
         AccountSummary: {
             accountId: string;
@@ -1130,6 +1224,23 @@ export interface components {
                  * @enum {string}
                  */
                 by?: "self" | "home" | "code" | "support";
+            }[];
+            /** @description What the account’s refused devices said when asked why they are where they are (contract §8), newest first: the last TRUST_WINDOW’s. */
+            feedback: {
+                /** @enum {string} */
+                situation: "live-here" | "travelling" | "studying" | "posted-away" | "second-home" | "other";
+                /** Format: date-time */
+                at: string;
+                deviceId: string;
+                /** @enum {string} */
+                deviceType: "tv" | "mobile" | "tablet" | "web" | "console" | "other";
+                /** @description The person’s own words, as sent (shown here and nowhere else). */
+                comment: string | null;
+                /** @description The refusal’s request id (`Hearth-Request-Id`), to find it beside `explain`. */
+                requestId: string | null;
+                region: string;
+                /** @description The reason the device was refused for. */
+                reason: string;
             }[];
             grants: {
                 grantId: string;
@@ -1208,7 +1319,7 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status" | "feedback";
                 /** @enum {string} */
                 method: "GET" | "POST";
                 /**
@@ -1256,7 +1367,7 @@ export interface components {
             message: string;
             actions: {
                 /** @enum {string} */
-                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status";
+                id: "verify" | "extra-member" | "primary-location" | "decision" | "help" | "status" | "feedback";
                 /** @enum {string} */
                 method: "GET" | "POST";
                 /**
@@ -1321,9 +1432,13 @@ export type AwayAccessGranted = components['schemas']['AwayAccessGranted'];
 export type AwayAccessRequest = components['schemas']['AwayAccessRequest'];
 export type Device = components['schemas']['Device'];
 export type SignOutRequest = components['schemas']['SignOutRequest'];
+export type FeedbackQuestion = components['schemas']['FeedbackQuestion'];
+export type FeedbackCreated = components['schemas']['FeedbackCreated'];
+export type FeedbackRequest = components['schemas']['FeedbackRequest'];
 export type Rollout = components['schemas']['Rollout'];
 export type RolloutRule = components['schemas']['RolloutRule'];
 export type GuardReading = components['schemas']['GuardReading'];
+export type FeedbackCounts = components['schemas']['FeedbackCounts'];
 export type HouseholdCounts = components['schemas']['HouseholdCounts'];
 export type UpcomingRule = components['schemas']['UpcomingRule'];
 export type PendingChange = components['schemas']['PendingChange'];
@@ -1361,13 +1476,31 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         ok: true;
+                        /** @description The version this answer came from: the Worker version's tag, else the release and the first 8 characters of the Worker version id (`1.4.0+3f2a9c1d`), else the release. Log lines, Analytics Engine points (blob10) and metrics (`byVersion`) carry the same label. */
                         version: string;
+                        /** @description The release (CHANGELOG.md), as package.json says. */
+                        release: string;
+                        /** @description The Worker version (CF_VERSION_METADATA), or null where the runtime has none. */
+                        workerVersion: {
+                            id: string;
+                            tag: string;
+                            timestamp: string;
+                        } | null;
                     } | {
                         /** @constant */
                         ok: false;
                         /** @constant */
                         status: "degraded";
+                        /** @description The version this answer came from: the Worker version's tag, else the release and the first 8 characters of the Worker version id (`1.4.0+3f2a9c1d`), else the release. Log lines, Analytics Engine points (blob10) and metrics (`byVersion`) carry the same label. */
                         version: string;
+                        /** @description The release (CHANGELOG.md), as package.json says. */
+                        release: string;
+                        /** @description The Worker version (CF_VERSION_METADATA), or null where the runtime has none. */
+                        workerVersion: {
+                            id: string;
+                            tag: string;
+                            timestamp: string;
+                        } | null;
                         detail: string;
                         misconfigured: {
                             /** @constant */
@@ -2204,6 +2337,115 @@ export interface operations {
                 };
             };
             /** @description `CHALLENGE_LOCKED`: too many wrong codes for this challenge. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFeedbackQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The question and its answers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackQuestion"];
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: only GET and POST are served here (`Allow` says which). */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackRequest"];
+            };
+        };
+        responses: {
+            /** @description Counted; `message` says what happens next for this situation. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackCreated"];
+                };
+            };
+            /** @description `INVALID_REQUEST`: malformed JSON, a `situation` not among the six, a `comment` over 500 characters, or a field not taken; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token missing, invalid or expired, the device was signed out (`TOKEN_*`, `DEVICE_REVOKED`), or a device-bound token without a valid DPoP proof, a device id bound to another key, or (`DEVICE_BINDING=required`) an unbound token (`DEVICE_PROOF_REQUIRED`, with `WWW-Authenticate: DPoP`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `CROSS_SITE_REQUEST`: authenticated by the `hearth_device` cookie without same-origin evidence (`Sec-Fetch-Site` or `Origin`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `NOT_REFUSED`: the device was not refused within the last day. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `BODY_TOO_LARGE`: the body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `FEEDBACK_RATE_LIMITED`: 3 answers per device (and 30 per account) in the last day; `limit` says which. See Retry-After. Or `RATE_LIMITED`: too many requests that proved nothing (no or a bad token or proof) from this client network (`limit`: `network`), or too many refused decisions and device-API calls for this account (`limit`: `account`); nothing was recorded. See Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait before asking again. */

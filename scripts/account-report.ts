@@ -4,8 +4,10 @@
  * devices with the short thumbprint of the key each is bound to (contract
  * §2.1), the anchor conflicts, its homes (the primary home and second homes,
  * each with the TV that keeps it) and the away access the owner gave (§6),
- * what the owner was told of (household events, newest first), support
- * grants and extra members.
+ * what the owner was told of (household events, newest first), what its
+ * refused devices said when asked why they are where they are (§8, with
+ * their comments and the refusals' request ids), support grants and extra
+ * members.
  */
 import type { AccountSummary } from '../src/admin-client/client.ts';
 import { describeAwayAccessYear, describeDeviceKey, describeHome, describeHomeKeeper, describeHouseholdEvent, describeSignOutBy, newestFirst } from '../src/admin-client/household-wording.ts';
@@ -64,6 +66,19 @@ export function accountReport(summary: AccountSummary): string {
         region: event.region,
       })),
       ['at', 'device', 'event', 'by', 'region'],
+    ),
+    '',
+    'Feedback (what refused devices said, newest first; the comment is the person’s own words)',
+    table(
+      summary.feedback.map((answer) => ({
+        at: answer.at,
+        device: `${answer.deviceId} (${answer.deviceType})`,
+        said: answer.situation,
+        refused: `${answer.reason} in ${answer.region}`,
+        requestId: answer.requestId ?? undefined,
+        comment: answer.comment ?? undefined,
+      })),
+      ['at', 'device', 'said', 'refused', 'requestId', 'comment'],
     ),
     '',
     'Support grants',

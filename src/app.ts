@@ -31,8 +31,8 @@ import { consolePage } from './pages/console-page';
 import { PAGE_ASSETS } from './pages/page-assets.generated';
 import { helpPage } from './pages/help-page';
 import { statusPage } from './pages/status-page';
-import { HEARTH_VERSION } from './version';
 import { playback } from './routes/playback';
+import { HEARTH_VERSION, logged, noteVersion } from './version';
 
 /** Device API bodies are a few bytes; admin bodies at most 16 KiB (docs/api.md). */
 export const DEVICE_BODY_LIMIT_BYTES = 4 * 1024;
@@ -41,6 +41,7 @@ export const ADMIN_BODY_LIMIT_BYTES = 16 * 1024;
 export const app = new Hono<AppEnv>();
 
 app.use(async (c, next) => {
+  noteVersion(c.env);
   c.set('requestId', crypto.randomUUID());
   c.set('locale', negotiateLocale(c.req.header('Accept-Language')));
   await next();
@@ -50,7 +51,7 @@ app.use(async (c, next) => {
   const built = gateFor(c.env);
   if (!built.ok) {
     for (const problem of built.error) {
-      console.error(JSON.stringify({ event: 'misconfigured', binding: problem.binding, problem: problem.message }));
+      console.error(logged({ event: 'misconfigured', binding: problem.binding, problem: problem.message }));
     }
     // In production the public answer names the bindings only; what is wrong with each is in the log.
     const development = c.env.ENVIRONMENT === 'development';
@@ -203,7 +204,7 @@ app.all('*', playback);
 
 app.onError((error, c) => {
   const requestId = c.get('requestId') ?? crypto.randomUUID();
-  console.error(JSON.stringify({ event: 'unhandled_error', requestId, route: safeRoute(c), error: error instanceof Error ? error.name : 'unknown' }));
+  console.error(logged({ event: 'unhandled_error', requestId, route: safeRoute(c), error: error instanceof Error ? error.name : 'unknown' }));
   return problemResponse('INTERNAL_ERROR', { requestId, locale: c.get('locale') ?? 'en', origin: requestOrigin(c.req.raw) });
 });
 

@@ -29,6 +29,14 @@ export type Mode = (typeof MODES)[number];
 export const HOME_EVIDENCE = ['network', 'anchor', 'copresence'] as const;
 export type HomeEvidence = (typeof HOME_EVIDENCE)[number];
 
+/**
+ * Why a refused viewer says they are where they are (contract §8, "Hearing
+ * the refused"): one question after every refusal, counted per region by
+ * households. `posted-away` is a military or work posting.
+ */
+export const FEEDBACK_SITUATIONS = ['live-here', 'travelling', 'studying', 'posted-away', 'second-home', 'other'] as const;
+export type FeedbackSituation = (typeof FEEDBACK_SITUATIONS)[number];
+
 /** A rollout region: ISO 3166-1 alpha-2, or `*` for every region without a rule of its own. */
 export const REGION_PATTERN = /^(?:\*|[A-Z]{2})$/;
 

@@ -39,7 +39,7 @@ import { applyVisit, joinsHousehold, sharingCheckDue, visitIsNews } from '../../
 import { verifiedAccess } from '../../src/household/travel-access.ts';
 import { codeRateLimit, type CodeSent } from '../../src/challenges/code-allowance.ts';
 import { MS_PER_DAY, MS_PER_HOUR, unixSeconds } from '../../src/time.ts';
-import type { DeviceType, Mode } from '../../src/vocabulary.ts';
+import type { DeviceType, FeedbackSituation, Mode } from '../../src/vocabulary.ts';
 
 /** A set of rules to run a persona under: the mode, and the settings that shape the household. */
 export interface Preset {
@@ -127,6 +127,12 @@ export interface Persona {
   day(day: number): Action[];
   /** Whether the viewer asks for a code when challenged (and the owner passes it on). */
   asksCode: boolean;
+  /**
+   * A household's answer to the question after a refusal (contract §8), given
+   * once on each day a session of it is refused: what it would tell ops. Sharers
+   * say what they like, so none is modelled for them.
+   */
+  says?: FeedbackSituation;
   /** What the household does once a device is denied and no code helps: the owner adds an extra member, or support gives a grant. */
   escalation:
     | { kind: 'extra-member' }
@@ -203,7 +209,7 @@ export async function runPersona(persona: Persona, preset: Preset, clock: Clock,
   const sent = new Map<string, CodeSent[]>();
   const sharing = new SharingCounts();
   const rollout = RULE_KEY_ROLLOUT(preset.mode);
-  const appliedRule = ruleFor(rollout, REGION);
+  const appliedRule = ruleFor(rollout, REGION, clock.origin);
   const buckets = new Map<string, number>();
   const answers: Answer[] = [];
   const sessions: SessionRecord[] = [];

@@ -53,6 +53,7 @@ export const HOUSEHOLDS: Persona[] = [
       ...(day % 3 === 0 ? evening(day, 'fam-home', 'fam-home.1', ['phone-1', 'phone-2'], 21) : []),
     ],
     asksCode: true,
+    says: 'live-here',
     escalation: { kind: 'extra-member' },
   },
   {
@@ -72,6 +73,7 @@ export const HOUSEHOLDS: Persona[] = [
       ];
     },
     asksCode: true,
+    says: 'travelling',
     escalation: { kind: 'extra-member' },
   },
   {
@@ -87,6 +89,7 @@ export const HOUSEHOLDS: Persona[] = [
       return [...family, session('laptop', 'stu-campus', 'stu-campus.4', hourOf(21, 1, 'laptop', day)), session('phone', 'stu-campus', 'stu-campus.4', hourOf(13, 1, 'phone', day))];
     },
     asksCode: true,
+    says: 'studying',
     // v1.4: the owner gives the term's devices away access with their code, no support call.
     escalation: { kind: 'away-access', days: 120 },
   },
@@ -101,6 +104,7 @@ export const HOUSEHOLDS: Persona[] = [
       day < 10 ? session('phone', 'mil-home', 'mil-home.1', hourOf(21, 1, 'phone', day)) : session('phone', 'mil-base', 'mil-base.30', hourOf(22, 1, 'phone', day)),
     ],
     asksCode: true,
+    says: 'posted-away',
     // v1.4: when the travel grants run out, the owner gives the posted phone away access (180 days, twice a year).
     escalation: { kind: 'away-access', days: 180 },
   },
@@ -112,6 +116,7 @@ export const HOUSEHOLDS: Persona[] = [
     devices: [device('two', 'tv-flat', 'tv'), device('two', 'tv-house', 'tv'), device('two', 'phone', 'mobile')],
     day: (day) => (weekday(day) ? evening(day, 'two-flat', 'two-flat.1', ['tv-flat', 'phone']) : evening(day, 'two-house', 'two-house.1', ['tv-house', 'phone'])),
     asksCode: true,
+    says: 'second-home',
     // v1.4: the first time the house's TV is refused there, the owner makes the house a second home from it.
     escalation: { kind: 'second-home', device: 'tv-house' },
   },
@@ -128,6 +133,7 @@ export const HOUSEHOLDS: Persona[] = [
       return [...moveNow, ...evening(day, 'mov-new', 'mov-new.1', ['tv', 'phone', 'tablet'])];
     },
     asksCode: true,
+    says: 'live-here',
     escalation: { kind: 'extra-member' },
   },
   cgnatHousehold(),
@@ -142,6 +148,7 @@ export const HOUSEHOLDS: Persona[] = [
       Math.floor(day / 7) % 2 === 0 ? session('tablet', 'cop-home', 'cop-home.1', hourOf(17, 1, 'tablet', day)) : session('tablet', 'cop-other', 'cop-other.5', hourOf(17, 1, 'tablet', day)),
     ],
     asksCode: true,
+    says: 'second-home',
     escalation: { kind: 'extra-member' },
   },
   {
@@ -157,6 +164,7 @@ export const HOUSEHOLDS: Persona[] = [
       return [...change, ...relative, ...evening(day, 'ntv-home', 'ntv-home.1', ['tv-new', 'phone'])];
     },
     asksCode: true,
+    says: 'live-here',
     escalation: { kind: 'extra-member' },
   },
   dormStudent(),
@@ -174,6 +182,7 @@ export function ispChange(changeDay = 40): Persona {
     day: (day) => evening(day, home(day).network, home(day).address, ['tv', 'phone', 'tablet']),
     home,
     asksCode: true,
+    says: 'live-here',
     escalation: { kind: 'move', device: 'tv' },
   };
 }
@@ -200,6 +209,7 @@ export function cgnatHousehold(neighbours = 29): Persona {
       session('phone-2', 'cgn-mobile', `cgn-mobile.${(day + 11) % 30}`, hourOf(21, 1, 'phone-2', day)),
     ],
     asksCode: true,
+    says: 'live-here',
     escalation: { kind: 'extra-member' },
   };
 }
@@ -220,6 +230,7 @@ function dormStudent(neighbours = 39): Persona {
       session('phone', 'dor-net', `dor-net.${150 + (day % 40)}`, hourOf(13, 1, 'phone', day)),
     ],
     asksCode: true,
+    says: 'studying',
     escalation: { kind: 'extra-member' },
   };
 }

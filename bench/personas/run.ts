@@ -15,6 +15,7 @@ import { PERSONAS } from './personas.ts';
 import { configFor, PRESETS, presetOf } from './presets.ts';
 import { householdTable, messagesSeen, sharerTable, strip, summarise, type Summary } from './report.ts';
 import { accessNumbers, ifYouAreAnswers } from '../../src/pages/if-you-are.ts';
+import { heard, heardTable } from './feedback.ts';
 
 export const DAYS = 120;
 /** Day 0: a Monday. */
@@ -50,10 +51,25 @@ const rowsOf = (kind: 'household' | 'sharer') =>
   PERSONAS.filter((persona) => persona.kind === kind).flatMap((persona) =>
     presets.map(({ preset }) => ({ persona, preset: preset.label, summary: results.find((r) => r.personaId === persona.id && r.presetId === preset.id)!.summary })),
   );
+/** Who answers what, in words: `A family at home and … say \`live-here\`; …`. */
+const whoSays = () =>
+  [...new Set(PERSONAS.flatMap((persona) => (persona.says ? [persona.says] : [])))]
+    .map((situation) => {
+      const names = PERSONAS.filter((persona) => persona.says === situation).map((persona) => persona.name.charAt(0).toLowerCase() + persona.name.slice(1));
+      return `${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)} say` : `${names[0]} says`} \`${situation}\``;
+    })
+    .join('; ');
+const heardRows = presets.map(({ preset }) =>
+  heard(
+    preset.label,
+    PERSONAS.map((persona) => ({ persona, summary: results.find((r) => r.personaId === persona.id && r.presetId === preset.id)!.summary })),
+  ),
+);
 const tables =
   [
     `### Households\n\n${householdTable(rowsOf('household'))}`,
     `### Sharers\n\n${sharerTable(rowsOf('sharer'))}`,
+    `### What ops would have seen: the refused, heard\n\nEach household persona answers the question after a refusal on every day one of its sessions is refused, with its own situation (${whoSays()}); the gate counts households (\`households.feedback\`), so a household counts once however often or from however many devices it answers. Over the ${DAYS} days, per preset:\n\n${heardTable(heardRows)}`,
     `### The messages seen\n\nThe catalog's words (English), as the player and the help page show them:\n\n${messagesSeen(results.map((r) => r.summary))}`,
   ].join('\n\n') + '\n';
 if (!check) console.log(tables);
@@ -82,6 +98,7 @@ const json = {
     name: persona.name,
     kind: persona.kind,
     summary: persona.summary,
+    ...(persona.says ? { says: persona.says } : {}),
     results: Object.fromEntries(
       results
         .filter((r) => r.personaId === persona.id)
@@ -92,7 +109,7 @@ const json = {
     ),
   })),
 };
-publish(join(out, 'personas.json'), JSON.stringify(json, null, 2) + '\n');
+publish(join(out, 'personas.json'), JSON.stringify({ ...json, heard: heardRows }, null, 2) + '\n');
 
 // The tables and the help page's answers in docs/fairness.md, between their marks, so the page always shows the latest run
 // and the help page's own words (src/pages/if-you-are.ts, at the default settings).

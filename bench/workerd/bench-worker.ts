@@ -220,7 +220,7 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
   const tvHeaders = tvRequest.headers;
   const snapshot = await gate.households.read(account, Date.now());
   const rollout = await gate.rollouts.current(Date.now());
-  const appliedRule = ruleFor(rollout, 'PE');
+  const appliedRule = ruleFor(rollout, 'PE', Date.now());
   const bucket = await rolloutBucket('PE', account);
   const tvIdentity = await gate.deviceTokens.identify(tvHeaders, Date.now());
   if (!tvIdentity.ok) throw new Error('bench setup: tv token');
@@ -249,7 +249,7 @@ async function run(env: HearthEnv, ctx: ExecutionContext, rounds: number, ms: nu
     'stage: network id, address read and cut (no HMAC)': () => networkPrefixBytes(clientAddress(tvRequest.headers), gate.networks.prefixes),
     // Only on a shared home network (and on a visit write): the whole address's keyed id.
     'stage: address id (HMAC, shared networks only)': () => gate.networks.addressId(HOME_IP),
-    'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await gate.rollouts.current(Date.now()), 'PE').key, account),
+    'stage: rollout rule + bucket': async () => rolloutBucket(ruleFor(await gate.rollouts.current(Date.now()), 'PE', Date.now()).key, account),
     'stage: snapshot lookup (cached)': () => gate.households.read(account, Date.now()),
     // Counting alone: one cell of the isolate's tally (the flush is scheduled once per interval, not timed here).
     'stage: count the decision (isolate counters)': async () => gate.decisions.count('PE', Date.now(), countedSegment, null),

@@ -58,7 +58,7 @@ export const ACCOUNT_COMMANDS: readonly Command[] = [
     name: 'account show',
     args: ['ACCOUNT'],
     usage: 'ACCOUNT',
-    summary: "An account's household: networks, homes, away access, devices and their keys, anchor conflicts, events, grants, extra members.",
+    summary: "An account's household: networks, homes, away access, devices and their keys, anchor conflicts, events, feedback, grants, extra members.",
     options: [],
     more: [
       'Homes: the primary home, then second homes the owner set from their TVs with a code; for each, how many networks',
@@ -68,6 +68,8 @@ export const ACCOUNT_COMMANDS: readonly Command[] = [
       '(DPoP; only that key speaks for its id until a sign-out), or "not bound". Anchor conflicts: times a copy of the',
       "anchor TV's id tried to move the household while the TV was at home. Household events: what the owner was told",
       '(signed out and by whom, a key refused, the anchor changed, an anchor conflict), newest first, the last 100 within 31 days.',
+      'Feedback: what refused devices said when asked why they are where they are (live-here, travelling, studying,',
+      'posted-away, second-home, other), with the comment and the refusal’s request id, newest first, the last TRUST_WINDOW’s.',
     ].join('\n'),
     async run([account], { admin, call, output }) {
       const summary = await call(() => admin.GET('/admin/v1/accounts/{account}', { params: { path: { account: account! } } }));

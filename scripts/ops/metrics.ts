@@ -34,7 +34,14 @@ export function sparkline(values: number[], width = 60, combine: (group: number[
 
 const sessionsOf = (counts: Pick<Counts, 'sessions'>) => counts.sessions.allow + counts.sessions.challenge + counts.sessions.deny;
 
-/** The metrics answer in words: per region a table, verification, households, top reasons and sparklines. */
+/** What refused households said (contract §8), by households: `live-here 3 (12.0% of refused), travelling 2` or `-`. */
+function describeFeedback(households: Metrics['regions'][string]['totals']['households']): string {
+  const said = Object.entries(households.feedback ?? {}).filter(([, n]) => n > 0);
+  if (said.length === 0) return '-';
+  return said.map(([situation, n]) => `${situation} ${formatCount(n)}${situation === 'live-here' ? ` (${percentOf(n, households.refused)} of refused)` : ''}`).join(', ');
+}
+
+/** The metrics answer in words: per region a table, verification, households, what refused households said, top reasons and sparklines. */
 export function metricsReport(metrics: Metrics, named?: string): string {
   const regions = Object.entries(metrics.regions);
   if (regions.length === 0)
@@ -65,6 +72,7 @@ export function metricsReport(metrics: Metrics, named?: string): string {
         table(rows, ['', 'allow', 'challenge', 'deny', 'would refuse']),
         `verification  sent ${v.sent}, verified ${v.verified}, wrong ${v.wrong}, locked ${v.locked}, expired ${v.expired}`,
         `households    treated ${formatCount(totals.households.treated)}, refused ${formatCount(totals.households.refused)} (${percentOf(totals.households.refused, totals.households.treated)}), sent a code ${formatCount(totals.households.sent)}, verified ${formatCount(totals.households.verified)}`,
+        `said          ${describeFeedback(totals.households)}`,
         `top reasons   ${reasons || '-'}`,
         `shared nets   ${describeSharedNetworks(totals)}`,
         `sessions      ${sparkline(perStep)}  (max ${formatCount(Math.max(...perStep, 0))} per step)`,

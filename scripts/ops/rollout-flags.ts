@@ -12,13 +12,14 @@ export const STAGES_GRAMMAR = `--stages PERCENT:HOLD,...,PERCENT
   Example: --stages 10:P1D,50:P2D,100   (10% for a day, 50% for two days, then 100%)`;
 
 export const GUARD_HELP = `--guard TERM,TERM,...
-  Comma-separated terms; window is required, and at least one of refusal and verify:
+  Comma-separated terms; window is required, and at least one of refusal, verify and livehere:
     refusal<=RATE      trip to monitor when the refused share of treated households goes above RATE (0-1)
     verify>=RATE       trip when the share of code-sent households that verify falls below RATE (0-1)
+    livehere<=RATE     trip when the share of refused households that said "I live here" goes above RATE (0-1)
     households>=N      act only once N households were treated in the window (default 100);
                        sessions>=N is its former name
     window=DURATION    how far back the guard reads (ISO 8601, e.g. PT15M, at most PT6H)
-  refusal<RATE and verify>RATE are accepted as the same limits.
+  refusal<RATE, verify>RATE and livehere<RATE are accepted as the same limits.
   Example: --guard "refusal<=0.05,verify>=0.5,households>=200,window=PT15M"`;
 
 /** `10:P1D,50:P2D,100` → stages. */
@@ -33,15 +34,15 @@ export function stagesFlag(value: string): NonNullable<RolloutRuleInput['stages'
 }
 
 /**
- * `refusal<=0.05,verify>=0.5,households>=200,window=PT15M` → a guard (the
- * grammar is in --help). The guard trips above its refusal limit and below its
- * verify limit, so `<=` and `>=` say exactly what holds; `<` and `>` are
+ * `refusal<=0.05,verify>=0.5,livehere<=0.2,households>=200,window=PT15M` → a
+ * guard (the grammar is in --help). The guard trips above its refusal and
+ * live-here limits and below its verify limit, so `<=` and `>=` say exactly what holds; `<` and `>` are
  * accepted as the same limits. `sessions>=` is the former name of
  * `households>=`.
  */
-const GUARD_TERM = /^(refusal|verify|households|sessions|window)\s*(<=|>=|<|>|=)\s*(.+)$/;
-const GUARD_OPERATORS: Record<string, readonly string[]> = { refusal: ['<=', '<'], verify: ['>=', '>'], households: ['>='], sessions: ['>='], window: ['='] };
-const GUARD_GRAMMAR = 'refusal<=RATE, verify>=RATE, households>=N, window=DURATION';
+const GUARD_TERM = /^(refusal|verify|livehere|households|sessions|window)\s*(<=|>=|<|>|=)\s*(.+)$/;
+const GUARD_OPERATORS: Record<string, readonly string[]> = { refusal: ['<=', '<'], verify: ['>=', '>'], livehere: ['<=', '<'], households: ['>='], sessions: ['>='], window: ['='] };
+const GUARD_GRAMMAR = 'refusal<=RATE, verify>=RATE, livehere<=RATE, households>=N, window=DURATION';
 
 export function guardFlag(value: string): NonNullable<RolloutRuleInput['guard']> {
   const guard: Partial<NonNullable<RolloutRuleInput['guard']>> = {};
@@ -58,6 +59,8 @@ export function guardFlag(value: string): NonNullable<RolloutRuleInput['guard']>
     if (raw.trim() === '' || !Number.isFinite(number)) throw new UsageError(`--guard: "${part}" needs a number`);
     if (name === 'refusal') guard.maxRefusalRate = number;
     else if (name === 'verify') guard.minVerifySuccessRate = number;
+    // Contract §8: the share of refused households that said they live here.
+    else if (name === 'livehere') guard.maxLiveHereRate = number;
     // minSessions: the name every version of the API accepts for the guard's minimum (minHouseholds is its new name).
     else guard.minSessions = number;
   }

@@ -54,6 +54,7 @@ export function describeGuard(guard: GuardLike | undefined): string {
   const limits = [
     guard.maxRefusalRate !== undefined ? `more than ${pct(guard.maxRefusalRate)} of treated households are refused` : '',
     guard.minVerifySuccessRate !== undefined ? `fewer than ${pct(guard.minVerifySuccessRate)} of households sent a code verify` : '',
+    guard.maxLiveHereRate !== undefined ? `more than ${pct(guard.maxLiveHereRate)} of refused households say they live here` : '',
   ].filter(Boolean);
   return `guarded: back to monitor when ${limits.join(' or ')}, over ${guard.window}, from ${guardMinimum(guard)} treated households`;
 }

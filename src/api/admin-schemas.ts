@@ -10,7 +10,7 @@ import { action, outcome } from '../http/problem-schema';
 import { counts, countsShape, outcomeCounts } from '../metrics/counts-schema';
 import { MAX_GUARD_WINDOW_MS, MAX_STAGE_HOLD_MS } from '../policy/staged-rule';
 import { guard as storedGuard, stage as storedStage } from '../policy/rule-schema';
-import { DEVICE_TYPES, HOME_EVIDENCE, MODES, REGION_PATTERN } from '../vocabulary';
+import { DEVICE_TYPES, FEEDBACK_SITUATIONS, HOME_EVIDENCE, MODES, REGION_PATTERN } from '../vocabulary';
 import { HOUSEHOLD_EVENT_NAMES, SIGN_OUT_AUTHORITIES } from '../household/events';
 import { deviceView, id, isoTime } from './device-schemas';
 
@@ -45,13 +45,14 @@ export const guardInput = z
   .object({
     maxRefusalRate: rate('the share of treated households with a session refused above which the rule trips').optional(),
     minVerifySuccessRate: rate('the share of households sent a code that verified one, below which the rule trips').optional(),
+    maxLiveHereRate: rate('the share of refused households that said they live here (POST /gate/v1/feedback), above which the rule trips').optional(),
     minHouseholds: householdMinimum.optional().meta({ description: 'Treated households the window needs before the guard acts (default 100).' }),
     minSessions: householdMinimum.optional().meta({ description: 'The former name of minHouseholds (v1.1), same meaning.', deprecated: true }),
     window: durationText('window', MAX_GUARD_WINDOW_MS, 'PT6H').meta({ description: 'The counts the guard reads, back from now (whole minutes), e.g. PT15M; longer than zero and at most PT6H.' }),
   })
   .strict()
-  .refine((guard) => guard.maxRefusalRate !== undefined || guard.minVerifySuccessRate !== undefined, {
-    message: 'give maxRefusalRate, minVerifySuccessRate or both',
+  .refine((guard) => guard.maxRefusalRate !== undefined || guard.minVerifySuccessRate !== undefined || guard.maxLiveHereRate !== undefined, {
+    message: 'give at least one of maxRefusalRate, minVerifySuccessRate and maxLiveHereRate',
     path: ['maxRefusalRate'],
   })
   .refine((guard) => guard.minHouseholds === undefined || guard.minSessions === undefined || guard.minHouseholds === guard.minSessions, {
@@ -150,6 +151,20 @@ export const accountSummary = z
         }),
       )
       .meta({ description: 'What the owner was told of (`household_event`, contract §6), newest first: the last 100 within 31 days.' }),
+    feedback: z
+      .array(
+        z.object({
+          situation: z.enum(FEEDBACK_SITUATIONS),
+          at: isoTime,
+          deviceId: z.string(),
+          deviceType: z.enum(DEVICE_TYPES),
+          comment: z.string().nullable().meta({ description: 'The person’s own words, as sent (shown here and nowhere else).' }),
+          requestId: z.string().nullable().meta({ description: 'The refusal’s request id (`Hearth-Request-Id`), to find it beside `explain`.' }),
+          region: z.string(),
+          reason: z.string().meta({ description: 'The reason the device was refused for.' }),
+        }),
+      )
+      .meta({ description: 'What the account’s refused devices said when asked why they are where they are (contract §8), newest first: the last TRUST_WINDOW’s.' }),
     grants: z.array(z.object({ grantId: z.string(), deviceId: z.string().nullable(), reason: z.string(), actor: z.string(), createdAt: isoTime, expiresAt: isoTime })),
     extraMembers: z.array(extraMember),
     extraMemberSlots: z.object({ used: z.number().int(), total: z.number().int() }),
@@ -274,7 +289,17 @@ export const metrics = z
   .object({
     since: isoTime,
     step: z.string(),
-    regions: z.record(z.string(), z.object({ totals: counts, series: z.array(z.object({ at: isoTime, ...countsShape })) })),
+    regions: z.record(
+      z.string(),
+      z.object({
+        totals: counts,
+        byVersion: z.record(z.string(), z.object({ sessions: outcomeCounts, segments: outcomeCounts })).meta({
+          description:
+            'The answers of the period by the Worker version that gave them (the label /healthz says, src/version.ts): during a gradual deployment, the two versions side by side. At most 8 by name, the most answers first; the rest summed as `other`. Answers counted by a release before 1.4.0 carry no version and are not here.',
+        }),
+        series: z.array(z.object({ at: isoTime, ...countsShape })),
+      }),
+    ),
   })
   .meta({ id: 'Metrics' });
 

@@ -93,13 +93,22 @@ export const secondHomeRequest = z
 
 export const awayAccessGranted = z.object({ decision: z.literal('allow'), reason: z.literal('AWAY_ACCESS'), expiresAt: isoTime }).meta({ id: 'AwayAccessGranted' });
 
+const versionFields = {
+  version: z.string().meta({
+    description:
+      "The version this answer came from: the Worker version's tag, else the release and the first 8 characters of the Worker version id (`1.4.0+3f2a9c1d`), else the release. Log lines, Analytics Engine points (blob10) and metrics (`byVersion`) carry the same label.",
+  }),
+  release: z.string().meta({ description: 'The release (CHANGELOG.md), as package.json says.' }),
+  workerVersion: z.object({ id: z.string(), tag: z.string(), timestamp: z.string() }).nullable().meta({ description: 'The Worker version (CF_VERSION_METADATA), or null where the runtime has none.' }),
+};
+
 export const health = z.union([
-  z.object({ ok: z.literal(true), version: z.string() }).meta({ description: 'Every part is configured.' }),
+  z.object({ ok: z.literal(true), ...versionFields }).meta({ description: 'Every part is configured.' }),
   z
     .object({
       ok: z.literal(false),
       status: z.literal('degraded'),
-      version: z.string(),
+      ...versionFields,
       detail: z.string(),
       misconfigured: z.array(z.object({ part: z.literal('admin'), bindings: z.array(z.string()).meta({ description: 'The bindings at fault (names only).' }) })),
     })

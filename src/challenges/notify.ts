@@ -9,6 +9,7 @@
 import type { Locale } from '../messages/catalog';
 import { type ChallengePurpose, type DeviceType } from '../vocabulary';
 import { unixSeconds } from '../time';
+import { logged } from '../version';
 
 export interface VerificationCodeMessage {
   type: 'verification_code';
@@ -80,7 +81,7 @@ export type OpsEvent =
 /** Sends an ops event to OPS_NOTIFY_URL (throws when it does not land); with none configured, logs it. */
 export async function deliverOpsEvent(target: NotifyTarget | null, event: OpsEvent, now: number): Promise<void> {
   if (!target) {
-    console.log(JSON.stringify({ event: 'ops_event', ...event }));
+    console.log(logged({ event: 'ops_event', ...event }));
     return;
   }
   await postSigned(target, JSON.stringify(event), now);
@@ -89,14 +90,14 @@ export async function deliverOpsEvent(target: NotifyTarget | null, event: OpsEve
 /** True when the code reached the owner (a 2xx from the webhook, or the development log). */
 export async function deliverCode(target: NotifyTarget | null, message: VerificationCodeMessage, now: number): Promise<boolean> {
   if (!target) {
-    console.log(JSON.stringify({ event: 'verification_code_development_delivery', ...message }));
+    console.log(logged({ event: 'verification_code_development_delivery', ...message }));
     return true;
   }
   try {
     await postSigned(target, JSON.stringify(message), now);
     return true;
   } catch (error) {
-    console.error(JSON.stringify({ event: 'notify_failed', error: error instanceof Error ? error.message.replace(/[^\w ]/g, '') : 'unknown' }));
+    console.error(logged({ event: 'notify_failed', error: error instanceof Error ? error.message.replace(/[^\w ]/g, '') : 'unknown' }));
     return false;
   }
 }

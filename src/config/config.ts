@@ -40,6 +40,7 @@ import {
   reader,
   share,
   supportUrlSchema,
+  wholeSecondsDuration,
 } from './value-schemas';
 import { err, ok } from '../result';
 
@@ -107,7 +108,7 @@ export function parseConfig(raw: ConfigBindings): ConfigResult {
     }
   }
   const deviceTokenMaxAgeMs = read('DEVICE_TOKEN_MAX_AGE', duration, parseDurationMs('P30D'));
-  const playbackSessionTtlMs = read('PLAYBACK_SESSION_TTL', duration, parseDurationMs('PT4H'));
+  const playbackSessionTtlMs = read('PLAYBACK_SESSION_TTL', wholeSecondsDuration, parseDurationMs('PT4H'));
   // Sign-out marks and an erase's floor are kept DEVICE_TOKEN_MAX_AGE: a session living longer could outlast the mark that revokes it.
   if (playbackSessionTtlMs > deviceTokenMaxAgeMs) problems.push({ binding: 'PLAYBACK_SESSION_TTL', message: 'must be at most DEVICE_TOKEN_MAX_AGE' });
 
@@ -119,9 +120,9 @@ export function parseConfig(raw: ConfigBindings): ConfigResult {
     adminTokenMaxAgeMs,
     networkHashKey,
     originUrl: originUrl ? originUrl.replace(/\/+$/, '') : null,
+    // NOTIFY_TIMEOUT is held once per webhook, in its target (never beside it as well).
     notify: notifyUrl && notifySigningKey ? { url: notifyUrl, signingKey: notifySigningKey, timeoutMs: notifyTimeoutMs } : null,
-    opsNotifyUrl: opsNotifyUrl ?? null,
-    notifyTimeoutMs,
+    opsNotify: opsNotifyUrl && notifySigningKey ? { url: opsNotifyUrl, signingKey: notifySigningKey, timeoutMs: notifyTimeoutMs } : null,
     supportUrl: supportUrl ?? null,
     originTimeoutMs: read('ORIGIN_TIMEOUT', duration, parseDurationMs('PT10S')),
     deviceTokenMaxAgeMs,

@@ -83,10 +83,8 @@ export interface GateConfig {
   notify: NotifyTarget | null;
   /** How long to wait for the origin's response headers (the body then streams without limit). */
   originTimeoutMs: number;
-  /** Webhook for ops events, signed like the code webhook with NOTIFY_SIGNING_KEY, with the same NOTIFY_TIMEOUT. */
-  opsNotifyUrl: string | null;
-  /** How long a webhook delivery (a code, an ops event) waits for the webhook's answer. */
-  notifyTimeoutMs: number;
+  /** Webhook for ops events (OPS_NOTIFY_URL), signed like the code webhook with NOTIFY_SIGNING_KEY, with the same NOTIFY_TIMEOUT. */
+  opsNotify: NotifyTarget | null;
   /** Where the help page's "contact support" sends a person (a web page, or a mailto: address); null: no link. */
   supportUrl: string | null;
   /** The oldest a device token may be (now − iat); also how long a sign-out mark is kept. */

@@ -24,6 +24,21 @@ export const duration = z.union([z.string(), z.number()]).transform((value, ctx)
   }
 });
 
+/**
+ * A duration of whole seconds, at least one (PLAYBACK_SESSION_TTL): a playback session's expiry is kept in unix
+ * seconds, so `PT0.5S` would make sessions that end before or as they are handed out.
+ */
+export const wholeSecondsDuration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    const ms = parseDurationMs(String(value));
+    if (ms >= 1000 && ms % 1000 === 0) return ms;
+    ctx.addIssue({ code: 'custom', message: 'must be whole seconds, at least PT1S' });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof DurationError ? error.message : 'is not a duration' });
+  }
+  return z.NEVER;
+});
+
 /** A number from 0 to 1 (a TOML number, or a string holding one). */
 export const share = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),

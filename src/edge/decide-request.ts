@@ -25,6 +25,7 @@ import { metricsRegion, requestRegion } from './region';
 import { type Mode } from '../vocabulary';
 import type { HouseholdHash } from '../metrics/household-sketch';
 import type { Identified } from './identify';
+import { logged } from '../version';
 
 /**
  * What a decision is for, which sets how it is made:
@@ -147,7 +148,7 @@ export async function decideForDevice(gate: Gate, request: Request, { device, ne
     const confirmed = await gate.households.confirm(device.accountId, now);
     if (!confirmed.ok) {
       // Contract §4: a refusal the source of truth could not confirm stands — never an allow, never STATE_UNAVAILABLE.
-      console.error(JSON.stringify({ event: 'refusal_unconfirmed', reason: decided.decision.reason }));
+      console.error(logged({ event: 'refusal_unconfirmed', reason: decided.decision.reason }));
     } else {
       const pending = addressIdWhereShared(confirmed);
       const addressId = pending && (await pending);

@@ -27,6 +27,7 @@ import type { DeviceType } from '../vocabulary';
 import { householdHashFor } from './decide-request';
 import { DECISION_HEADER } from './decision-response';
 import { metricsRegion, requestRegion } from './region';
+import { logged } from '../version';
 
 /**
  * Seconds a client is told to wait past a limit: the longest period a
@@ -74,7 +75,7 @@ async function withinLimit(gate: Gate, limiter: RateLimit | undefined, key: stri
     gate.unproven.limiterFailures += 1;
     if (now - limiterFailureLoggedAt >= MS_PER_MINUTE) {
       limiterFailureLoggedAt = now;
-      console.error(JSON.stringify({ event: 'rate_limiter_failed', error: error instanceof Error ? error.name : 'unknown', failuresInIsolate: gate.unproven.limiterFailures }));
+      console.error(logged({ event: 'rate_limiter_failed', error: error instanceof Error ? error.name : 'unknown', failuresInIsolate: gate.unproven.limiterFailures }));
     }
     return true;
   }

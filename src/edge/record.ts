@@ -19,6 +19,7 @@ import type { Locale } from '../messages/catalog';
 import type { EventContext } from '../state/household-events';
 import { MS_PER_DAY } from '../time';
 import { accountWithinLimit } from './rate-limits';
+import { logged as loggedLine, runningVersion } from '../version';
 
 type WaitUntil = (promise: Promise<unknown>) => void;
 
@@ -60,7 +61,7 @@ export function rememberVisit(gate: Gate, decided: Decided, purpose: Purpose, wa
       const [addressId, holderId] = await Promise.all([visit.addressId ?? gate.networks.addressId(decided.address), networkId === null ? null : gate.networks.holderId(networkId, device.accountId)]);
       await gate.households.recordVisit(device.accountId, { ...visit, addressId }, gate.limits, { holderId, issuedAtSeconds: device.issuedAtSeconds, keyThumbprint: device.keyThumbprint, context });
     })().catch((error: unknown) => {
-      console.error(JSON.stringify({ event: 'visit_not_recorded', error: String(error) }));
+      console.error(loggedLine({ event: 'visit_not_recorded', error: String(error) }));
     }),
   );
 }
@@ -76,7 +77,7 @@ function tellKeyRefused(gate: Gate, device: Decided['device'], context: EventCon
     gate.households
       .store(device.accountId)
       .noteKeyRefused(device.accountId, device.deviceId, context, now)
-      .catch((error: unknown) => console.error(JSON.stringify({ event: 'key_refusal_not_told', error: error instanceof Error ? error.name : 'unknown' }))),
+      .catch((error: unknown) => console.error(loggedLine({ event: 'key_refusal_not_told', error: error instanceof Error ? error.name : 'unknown' }))),
   );
 }
 
@@ -156,7 +157,7 @@ export function recordRefusedCredential(
   const region = metricsRegion(requestRegion(request, gate.config.environment));
   if (reason === 'SESSION_INVALID' || reason === 'SESSION_REQUIRED') {
     const weight = gate.unproven.credentials.take(network, now);
-    if (weight !== null) console.log(JSON.stringify({ event: 'session_refused', requestId, region, reason, weight }));
+    if (weight !== null) console.log(loggedLine({ event: 'session_refused', requestId, region, reason, weight }));
     return;
   }
   const answer: CountedAnswer = { route, decision: 'deny', enforced: 'deny', reason, mode: null, deviceType: null, evidence: null, sharedNetwork: false };
@@ -178,7 +179,7 @@ export function recordRefusedCredential(
     weight,
     ...(failure ? { failure } : {}),
   };
-  console.log(JSON.stringify({ event: 'decision', ...logged }));
+  console.log(loggedLine({ event: 'decision', ...logged }));
 }
 
 /**
@@ -190,7 +191,7 @@ export function logRefusedSignIn(gate: Gate, requestId: string, operation: strin
   const weight = gate.unproven.credentials.take(network, now);
   if (weight === null) return;
   const event = refused.reason === 'DEVICE_PROOF_REQUIRED' ? 'device_proof_refused' : 'token_refused';
-  console.log(JSON.stringify({ event, requestId, operation, reason: refused.reason, ...(refused.failure ? { failure: refused.failure } : {}), weight }));
+  console.log(loggedLine({ event, requestId, operation, reason: refused.reason, ...(refused.failure ? { failure: refused.failure } : {}), weight }));
 }
 
 /** The counted answer's flush, Analytics Engine point and (sampled) log line. */
@@ -213,7 +214,7 @@ function record(gate: Gate, region: string, answer: CountedAnswer, requestId: st
     route: answer.route,
     ...(always ? {} : { sample }),
   };
-  console.log(JSON.stringify({ event: 'decision', ...logged }));
+  console.log(loggedLine({ event: 'decision', ...logged }));
 }
 
 /**
@@ -236,10 +237,21 @@ function writeDataPoint(gate: Gate, region: string, answer: CountedAnswer, reque
   try {
     gate.env.DECISIONS.writeDataPoint({
       indexes: [region],
-      blobs: [region, answer.route, answer.mode ?? '', answer.decision, answer.enforced, answer.reason, answer.deviceType ?? '', answer.evidence ?? '', answer.sharedNetwork ? 'shared' : ''],
+      blobs: [
+        region,
+        answer.route,
+        answer.mode ?? '',
+        answer.decision,
+        answer.enforced,
+        answer.reason,
+        answer.deviceType ?? '',
+        answer.evidence ?? '',
+        answer.sharedNetwork ? 'shared' : '',
+        runningVersion(),
+      ],
       doubles: [weight],
     });
   } catch (error) {
-    console.error(JSON.stringify({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
+    console.error(loggedLine({ event: 'analytics_write_failed', requestId, error: error instanceof Error ? error.name : 'unknown' }));
   }
 }

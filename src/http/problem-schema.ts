@@ -13,7 +13,7 @@ import { MODES } from '../vocabulary';
 export const outcome = z.enum(['allow', 'challenge', 'deny']);
 
 export const action = z.object({
-  id: z.enum(['verify', 'extra-member', 'primary-location', 'decision', 'help', 'status']),
+  id: z.enum(['verify', 'extra-member', 'primary-location', 'decision', 'help', 'status', 'feedback']),
   method: z.enum(['GET', 'POST']),
   href: z.string().meta({ format: 'uri', description: 'Absolute, on the origin the request came to (contract §5): a player on another origin follows it as it is.' }),
 });

@@ -23,7 +23,7 @@ export type Locale = (typeof LOCALES)[number];
 /** The BCP 47 tag each locale is written in: `Content-Language`, `<html lang>` and date formatting. */
 export const LANGUAGE_TAGS: Record<Locale, string> = { en: 'en', es: 'es', pt: 'pt-BR', fr: 'fr' };
 
-export type ActionId = 'verify' | 'extra-member' | 'primary-location' | 'decision' | 'help' | 'status';
+export type ActionId = 'verify' | 'extra-member' | 'primary-location' | 'decision' | 'help' | 'status' | 'feedback';
 
 export interface Action {
   id: ActionId;
@@ -40,6 +40,8 @@ export const ACTIONS: Record<ActionId, Action> = {
   help: { id: 'help', method: 'GET', href: '/gate/help' },
   // The region's status page (contract §8): what the gate does there, and what changes when. Every refusal carries it.
   status: { id: 'status', method: 'GET', href: '/gate/status' },
+  // Contract §8: a refused viewer says why they are where they are (the question's words: GET of the same path).
+  feedback: { id: 'feedback', method: 'POST', href: '/gate/v1/feedback' },
 };
 
 /**
@@ -203,7 +205,7 @@ const entries = {
       pt: 'Aproveite seu programa. Este dispositivo está fora da sua casa, mas a verificação de casa ainda não se aplica a você, então não é preciso fazer nada.',
       fr: 'Bon visionnage. Cet appareil est hors de votre foyer, mais la vérification du foyer ne vous est pas encore appliquée : vous n’avez rien à faire.',
     },
-    actions: ['verify', 'extra-member', 'primary-location', 'help'],
+    actions: ['verify', 'extra-member', 'primary-location', 'help', 'feedback'],
   },
   TRAVEL_LIMIT_REACHED: {
     status: 403,
@@ -220,7 +222,7 @@ const entries = {
       pt: 'Aproveite seu programa. Este dispositivo está fora da sua casa e já usou seu acesso temporário, mas a verificação de casa ainda não se aplica a você, então não é preciso fazer nada.',
       fr: 'Bon visionnage. Cet appareil est hors de votre foyer et a utilisé son accès temporaire, mais la vérification du foyer ne vous est pas encore appliquée : vous n’avez rien à faire.',
     },
-    actions: ['extra-member', 'primary-location', 'help'],
+    actions: ['extra-member', 'primary-location', 'help', 'feedback'],
   },
   DEVICE_REVOKED: {
     status: 401,
@@ -342,6 +344,28 @@ const entries = {
       es: 'Se pidieron demasiados códigos para este dispositivo o cuenta. Espera un poco antes de pedir otro.',
       pt: 'Foram pedidos códigos demais para este dispositivo ou esta conta. Espere um pouco antes de pedir outro.',
       fr: 'Trop de codes ont été demandés pour cet appareil ou ce compte. Patientez un peu avant d’en demander un autre.',
+    },
+    actions: ['help'],
+  },
+  NOT_REFUSED: {
+    status: 409,
+    title: 'Not refused',
+    message: {
+      en: 'This device was not stopped here in the last day, so there is nothing to tell us about. If it is stopped, the question appears then.',
+      es: 'Este dispositivo no fue detenido aquí en el último día, así que no hay nada que contarnos. Si se detiene, la pregunta aparecerá entonces.',
+      pt: 'Este dispositivo não foi bloqueado aqui no último dia, então não há nada a nos contar. Se ele for bloqueado, a pergunta aparecerá nesse momento.',
+      fr: 'Cet appareil n’a pas été arrêté ici depuis un jour, il n’y a donc rien à nous dire. S’il l’est, la question apparaîtra à ce moment-là.',
+    },
+    actions: [],
+  },
+  FEEDBACK_RATE_LIMITED: {
+    status: 429,
+    title: 'Answer already given',
+    message: {
+      en: 'This device already answered 3 times today; your answers were counted. You can answer again tomorrow, or contact support.',
+      es: 'Este dispositivo ya respondió 3 veces hoy; tus respuestas quedaron registradas. Puedes volver a responder mañana o contactar a soporte.',
+      pt: 'Este dispositivo já respondeu 3 vezes hoje; suas respostas foram registradas. Você pode responder de novo amanhã ou falar com o suporte.',
+      fr: 'Cet appareil a déjà répondu 3 fois aujourd’hui ; vos réponses sont prises en compte. Vous pourrez répondre de nouveau demain, ou contacter l’assistance.',
     },
     actions: ['help'],
   },

@@ -24,8 +24,9 @@ import {
   type TallyRecord,
 } from './tally';
 import type { HouseholdHash } from './household-sketch';
-import type { Mode } from '../vocabulary';
+import type { FeedbackSituation, Mode } from '../vocabulary';
 import type { Rollout } from '../policy/rollout';
+import { logged } from '../version';
 
 export interface MinuteCounts {
   /** Start of the minute, ms since the epoch. */
@@ -56,7 +57,10 @@ interface OwedMinute {
  */
 export type MetricsSink = (region: string, minutes: MinuteCounts[]) => Promise<{ rowsWritten: number; rollout?: Rollout }>;
 
-/** Counts a flush could not deliver are retried with the next flush, for at most this long. */
+/**
+ * Counts a flush could not deliver are retried with the next flush for at most this many minutes of the clock
+ * (minutes older than that before the failed flush are dropped), however many rollout versions each minute holds.
+ */
 export const OWED_MINUTES_KEPT = 60;
 
 export class DecisionCounter {
@@ -102,6 +106,11 @@ export class DecisionCounter {
   /** Counts one step of the verification funnel, under rollout `policyVersion`. */
   countFunnel(region: string, now: number, event: FunnelEvent, mode: Mode | null, household: HouseholdHash | null = null, policyVersion?: number): void {
     this.#tally(region, now, policyVersion).countFunnel(event, mode, household);
+  }
+
+  /** Counts one answer of a refused household's device to contract §8's question, under rollout `policyVersion`. */
+  countFeedback(region: string, now: number, situation: FeedbackSituation, household: HouseholdHash, policyVersion?: number): void {
+    this.#tally(region, now, policyVersion).countFeedback(situation, household);
   }
 
   /** Makes sure a flush is coming within the interval; the flush runs inside `waitUntil`. */
@@ -154,9 +163,19 @@ export class DecisionCounter {
           this.usage.rowsWritten += rowsWritten;
           if (rollout) this.adopt(rollout);
         } catch (error) {
-          const kept = [...minutes.values()].filter(({ minute }) => minute > this.#lastFlushAt - OWED_MINUTES_KEPT * MS_PER_MINUTE);
+          // Kept by age, in minutes of the clock: a minute decided under two rollout versions is two entries, one minute.
+          const all = [...minutes.values()];
+          const kept = all.filter(({ minute }) => minute > this.#lastFlushAt - OWED_MINUTES_KEPT * MS_PER_MINUTE);
+          const distinct = (entries: OwedMinute[]) => new Set(entries.map(({ minute }) => minute)).size;
+          const minutesKept = distinct(kept);
           console.error(
-            JSON.stringify({ event: 'metrics_flush_failed', region, minutesKept: kept.length, minutesDropped: minutes.size - kept.length, error: error instanceof Error ? error.name : 'unknown' }),
+            logged({
+              event: 'metrics_flush_failed',
+              region,
+              minutesKept,
+              minutesDropped: distinct(all) - minutesKept,
+              error: error instanceof Error ? error.name : 'unknown',
+            }),
           );
           const owed = this.#owed.get(region) ?? new Map<string, OwedMinute>();
           for (const minute of kept) owe(owed, minute);

@@ -7,7 +7,7 @@
  * edge (api imports metrics, never the other way).
  */
 import * as z from 'zod';
-import { householdCounts } from '../policy/rule-schema';
+import { feedbackCounts, householdCounts } from '../policy/rule-schema';
 
 export const outcomeCounts = z.object({ allow: z.number().int(), challenge: z.number().int(), deny: z.number().int() }).meta({ id: 'OutcomeCounts' });
 const evidenceCounts = z.object({ network: z.number().int(), anchor: z.number().int(), copresence: z.number().int() });
@@ -26,7 +26,7 @@ export const countsShape = {
     .meta({ description: 'What a guard reads: sessions answered under challenge or enforce, refusals among them, and their codes sent and verified.' }),
   households: householdCounts.meta({
     description:
-      'Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified). In totals over the whole period (a household in two steps counts once); in series over each step.',
+      'Distinct households (estimates, exact below 100, within 2 % above): treated (a session under challenge or enforce), refused (such a session refused), sent (a code sent), verified (a code verified), and `feedback`: refused households by what they said when asked why they are where they are (POST /gate/v1/feedback; one household from many devices counts once). In totals over the whole period (a household in two steps counts once); in series over each step.',
   }),
   inHousehold: z.object({ sessions: evidenceCounts, segments: evidenceCounts }).meta({
     description:
@@ -36,5 +36,6 @@ export const countsShape = {
     description:
       'Answers to requests from one of the household’s shared home networks (carrier-grade NAT, campuses, hotels), and those enforce would refuse: what a rollout costs people behind shared addresses.',
   }),
+  feedback: feedbackCounts.meta({ description: 'Answers of POST /gate/v1/feedback by situation (answers, not households: see households.feedback). Never a comment.' }),
 };
 export const counts = z.object(countsShape).meta({ id: 'Counts' });

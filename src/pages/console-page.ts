@@ -64,6 +64,10 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <div class="chart-grid">
       <figure class="chart-figure"><figcaption>Sessions by outcome</figcaption><div id="chart-sessions" class="chart"></div></figure>
       <figure class="chart-figure"><figcaption>Share of sessions enforce would refuse</figcaption><div id="chart-would" class="chart"></div></figure>
+      <figure class="chart-figure" id="feedback-figure">
+        <figcaption id="feedback-caption">What refused households said when asked why they are where they are</figcaption>
+        <table aria-labelledby="feedback-caption"><thead><tr><th scope="col">Said</th><th scope="col">Households</th><th scope="col">Of refused households</th></tr></thead><tbody id="feedback-said"></tbody></table>
+      </figure>
       <figure class="chart-figure"><figcaption>Verification codes</figcaption><div id="chart-funnel" class="chart"></div></figure>
       <figure class="chart-figure" id="guard-figure" hidden><figcaption id="guard-caption">The guard: refused share of treated sessions beside its threshold</figcaption><div id="chart-guard" class="chart"></div></figure>
     </div>
@@ -114,6 +118,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
         <legend>Guard (optional: steps the rule down to monitor when unhealthy)</legend>
         <label>Trip above this refused share (0–1)<input id="rule-guard-refusal" inputmode="decimal" placeholder="0.05" autocomplete="off"></label>
         <label>Trip below this verify success (0–1)<input id="rule-guard-verify" inputmode="decimal" placeholder="0.5" autocomplete="off"></label>
+        <label>Trip above this share of refused households saying “I live here” (0–1)<input id="rule-guard-livehere" inputmode="decimal" placeholder="0.2" autocomplete="off"></label>
         <label>Act from this many treated households<input id="rule-guard-households" inputmode="numeric" placeholder="100" autocomplete="off"></label>
         <label>Window (e.g. PT15M, at most PT6H)<input id="rule-guard-window" placeholder="PT15M" autocomplete="off" spellcheck="false"></label>
       </fieldset>
@@ -152,6 +157,11 @@ export async function consolePage(c: AppContext): Promise<Response> {
       ${scrolling(
         'Household events',
         html`<table><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Device</th><th scope="col">By</th><th scope="col">Region</th></tr></thead><tbody id="account-events"></tbody></table>`,
+      )}
+      <h3>Feedback <span class="muted">(what refused devices said, newest first; the comment is the person’s own words)</span></h3>
+      ${scrolling(
+        'Feedback',
+        html`<table><thead><tr><th scope="col">When</th><th scope="col">Said</th><th scope="col">Device</th><th scope="col">Refused</th><th scope="col">Request id</th><th scope="col">Comment</th></tr></thead><tbody id="account-feedback"></tbody></table>`,
       )}
       <h3>Explain a decision</h3>
       <form id="explain-form" class="grid" method="post">

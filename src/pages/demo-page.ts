@@ -68,6 +68,11 @@ export async function demoPage(c: AppContext): Promise<Response> {
     <input id="demo-code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required autocomplete="one-time-code">
     <button type="submit" class="primary">${ui.confirm}</button>
   </form>
+  <div id="demo-question" hidden>
+    <h3 id="demo-question-title"></h3>
+    <div class="actions" id="demo-choices" role="group" aria-labelledby="demo-question-title"></div>
+    <p id="demo-answer" class="status" role="status" aria-live="polite"></p>
+  </div>
 </section>
 <section class="card" aria-labelledby="log-title">
   <h2 id="log-title">${words.logTitle}</h2>

@@ -16,7 +16,9 @@
  * account's devices and their sign-out (contract §6), through the same API
  * and the same code form. A device refused outside the household is offered
  * the owner's two ways where they fit (help-long-stays.ts): a TV, "this is
- * our second home"; any device, away access for a posting or a term.
+ * our second home"; any device, away access for a posting or a term. After
+ * every refusal the page asks, in one tap, which situation fits the person
+ * (help-feedback.ts, contract §8).
  *
  * Trust boundary: the page shows a device only what its own token may ask
  * the device API (the script calls it with the `hearth_device` cookie); the
@@ -40,6 +42,7 @@ import { uiText } from './ui-text';
 import { accessNumbers, ifYouAreSection } from './if-you-are';
 import { awayLink, awaySection, longStayOffers, secondHomeButton, secondHomeNote } from './help-long-stays';
 import { ok } from '../result';
+import { feedbackSection } from './help-feedback';
 
 /** Reasons only operators and developers meet; listed apart, so viewers read theirs first. */
 const OPERATOR_REASONS = new Set<Reason>([
@@ -141,6 +144,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
   </form>
   <p id="status-line" class="status" role="status" aria-live="polite"></p>
 </section>
+${feedbackSection(locale, actions.has('feedback'))}
 ${awaySection(offers, ui)}
 ${stoppedOnSharedNetwork ? shared : ''}
 ${signedInDevice ? devices : ''}

@@ -15,8 +15,21 @@ import { MODES } from '../vocabulary';
 
 const isoTime = z.string().meta({ format: 'date-time' });
 
-/** Distinct households: treated, refused among them, sent a code, verified one. */
-export const householdCounts = z.object({ treated: z.number().int(), refused: z.number().int(), sent: z.number().int(), verified: z.number().int() }).meta({ id: 'HouseholdCounts' });
+/** By situation of contract §8's question (`FEEDBACK_SITUATIONS` in vocabulary.ts, spelt out so the type keeps its keys). */
+export const feedbackCounts = z
+  .object({ 'live-here': z.number().int(), travelling: z.number().int(), studying: z.number().int(), 'posted-away': z.number().int(), 'second-home': z.number().int(), other: z.number().int() })
+  .meta({ id: 'FeedbackCounts' });
+
+/** Distinct households: treated, refused among them, sent a code, verified one; refused households by what they said (v1.4). */
+export const householdCounts = z
+  .object({
+    treated: z.number().int(),
+    refused: z.number().int(),
+    sent: z.number().int(),
+    verified: z.number().int(),
+    feedback: feedbackCounts.optional().meta({ description: 'Refused households by what they said (POST /gate/v1/feedback); absent only in readings kept from before v1.4.' }),
+  })
+  .meta({ id: 'HouseholdCounts' });
 
 /** What a guard read over its window, in distinct households of the rule's treated sessions (mode challenge or enforce). */
 export const guardReading = z
@@ -27,10 +40,11 @@ export const guardReading = z
     households: householdCounts.meta({ description: 'Distinct households over the window: treated, refused among them, sent a code, verified one.' }),
     refusalRate: z.number().nullable().meta({ description: 'refused / treated households.' }),
     verifySuccessRate: z.number().nullable().meta({ description: 'verified / sent households.' }),
+    liveHereRate: z.number().nullable().optional().meta({ description: 'Households that said `live-here` / refused households (v1.4; absent in readings kept from before).' }),
     /** Whether the reading is over the thresholds (with at least minHouseholds treated households). */
     unhealthy: z.boolean(),
     /** Which threshold it crossed. */
-    cause: z.enum(['refusalRate', 'verifySuccessRate']).optional(),
+    cause: z.enum(['refusalRate', 'verifySuccessRate', 'liveHereRate']).optional(),
   })
   .meta({ id: 'GuardReading' });
 
@@ -41,6 +55,8 @@ export const stage = z.object({ percent: z.number().int(), hold: z.string().opti
 export const guard = z.object({
   maxRefusalRate: z.number().optional(),
   minVerifySuccessRate: z.number().optional(),
+  /** v1.4: the most of the refused households that may say `live-here` (contract §8). */
+  maxLiveHereRate: z.number().optional(),
   /** Treated households the window needs before the guard acts (v1.3). */
   minHouseholds: z.number().int().optional(),
   /** Its former name (v1.1), same meaning; rules stored before v1.3 carry this. */

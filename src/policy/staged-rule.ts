@@ -87,9 +87,11 @@ const percentOf = (rate: number) => `${(rate * 100).toFixed(1)}%`;
  */
 export function tripNote(reading: GuardReading, rule: RolloutRule): string {
   const guard = rule.guard!;
-  return reading.cause === 'refusalRate'
-    ? `guard tripped: ${reading.households.refused} of ${reading.households.treated} treated households refused (${percentOf(reading.refusalRate ?? 0)} > ${percentOf(guard.maxRefusalRate!)}); stepped down to monitor`
-    : `guard tripped: ${reading.households.verified} of ${reading.households.sent} households sent a code verified one (${percentOf(reading.verifySuccessRate ?? 0)} < ${percentOf(guard.minVerifySuccessRate!)}); stepped down to monitor`;
+  if (reading.cause === 'refusalRate')
+    return `guard tripped: ${reading.households.refused} of ${reading.households.treated} treated households refused (${percentOf(reading.refusalRate ?? 0)} > ${percentOf(guard.maxRefusalRate!)}); stepped down to monitor`;
+  if (reading.cause === 'liveHereRate')
+    return `guard tripped: ${reading.households.feedback?.['live-here'] ?? 0} of ${reading.households.refused} refused households said they live here (${percentOf(reading.liveHereRate ?? 0)} > ${percentOf(guard.maxLiveHereRate!)}); stepped down to monitor`;
+  return `guard tripped: ${reading.households.verified} of ${reading.households.sent} households sent a code verified one (${percentOf(reading.verifySuccessRate ?? 0)} < ${percentOf(guard.minVerifySuccessRate!)}); stepped down to monitor`;
 }
 
 /** What the audit log says when a rule moves to its next stage (`rule` as `advanced` left it). */

@@ -39,13 +39,14 @@ import { effectiveMode, rolloutBucket, ruleFor } from '../policy/rollout';
 import { MS_PER_DAY, unixSeconds } from '../time';
 import type { DeviceType } from '../vocabulary';
 import type { HouseholdEventRecord } from '../state/household-events';
+import type { FeedbackEntry } from '../state/household-feedback';
 
 function notFound(c: AppContext, reason: 'ACCOUNT_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND', detail?: string): Response {
   return problemFor(c, reason, detail ? { detail } : {});
 }
 
 /** The summary support sees: counts and statuses, never an address. */
-export function accountSummary(household: Household, c: AppContext, now: number, events: HouseholdEventRecord[] = []) {
+export function accountSummary(household: Household, c: AppContext, now: number, events: HouseholdEventRecord[] = [], feedback: FeedbackEntry[] = []) {
   const gate = c.get('gate');
   const homeNetworks = activeHomeNetworks(household, gate.limits, now);
   return {
@@ -67,6 +68,8 @@ export function accountSummary(household: Household, c: AppContext, now: number,
     // A bound key shown short: enough for support to tell two keys apart, never the key.
     devices: deviceViews(household, gate.limits, now).map((view) => Object.assign(view, { keyThumbprint: household.devices.get(view.deviceId)?.keyThumbprint?.slice(0, 8) ?? null })),
     events,
+    // What refused devices said (contract §8), with the person's comment: support's eyes only.
+    feedback: feedback.map(({ situation, at, deviceId, deviceType, comment, requestId, region, reason }) => ({ situation, at: iso(at), deviceId, deviceType, comment, requestId, region, reason })),
     grants: household.supportGrants
       .filter((grant) => grant.expiresAt > now)
       .map((grant) => ({ grantId: grant.grantId, deviceId: grant.deviceId, reason: grant.reason, actor: grant.actor, createdAt: iso(grant.createdAt), expiresAt: iso(grant.expiresAt) })),
@@ -91,7 +94,8 @@ export async function getAccount(c: AppContext, input: HandlerInput<'admin', { p
   const household = await store.household();
   if (!household) return notFound(c, 'ACCOUNT_NOT_FOUND');
   const now = Date.now();
-  return c.json(accountSummary(household, c, now, await store.recentEvents(now)) satisfies z.input<typeof accountSummarySchema>, 200, { 'Cache-Control': 'no-store' });
+  const [events, feedback] = await Promise.all([store.recentEvents(now), store.recentFeedback(now)]);
+  return c.json(accountSummary(household, c, now, events, feedback) satisfies z.input<typeof accountSummarySchema>, 200, { 'Cache-Control': 'no-store' });
 }
 
 /** The request `explain` decides: a device of the account, and optionally its address, country and type. */

@@ -12,12 +12,13 @@ import { err, ok, type Result } from '../result';
 import { type AdminScope } from '../vocabulary';
 import type { Refusal } from './refusal';
 import { countRateLimited, screenUnproven } from '../edge/rate-limits';
+import { logged } from '../version';
 
 /** The request's admin, with the scope asked for; a refusal when this gate has no admin configuration, the token is not accepted, or the scope is short. */
 export async function authorizeAdmin(c: AppContext, scope: AdminScope | undefined): Promise<Result<AdminIdentity, Refusal>> {
   const gate = c.get('gate');
   if (!gate.adminTokens) {
-    console.error(JSON.stringify({ event: 'misconfigured', scope: 'admin', bindings: gate.config.adminProblems.map((p) => p.binding) }));
+    console.error(logged({ event: 'misconfigured', scope: 'admin', bindings: gate.config.adminProblems.map((p) => p.binding) }));
     return err({ reason: 'MISCONFIGURED', api: 'admin' });
   }
   const now = Date.now();
@@ -31,7 +32,7 @@ export async function authorizeAdmin(c: AppContext, scope: AdminScope | undefine
       return err({ reason: 'RATE_LIMITED', limit: 'network' });
     }
     const weight = gate.unproven.admin.take(screened.network, now);
-    if (weight !== null) console.log(JSON.stringify({ event: 'admin_auth_failed', requestId: c.get('requestId'), reason: verified.error.reason, network: screened.network, weight }));
+    if (weight !== null) console.log(logged({ event: 'admin_auth_failed', requestId: c.get('requestId'), reason: verified.error.reason, network: screened.network, weight }));
     return err({ reason: verified.error.reason, realm: 'admin' });
   }
   const admin = verified.value;

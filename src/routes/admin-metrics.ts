@@ -10,11 +10,12 @@ import type { metrics, metricsQuery, preview as previewSchema, previewInput, pre
 import type { AppContext } from '../http/context';
 import { invalid, invalidInput, type InvalidInput } from '../http/json-body';
 import { preview } from '../metrics/preview';
-import { countsOf, emptyCounts, replayCells, type Counts } from '../metrics/tally';
+import { countsOf, emptyCounts, replayCells, versionBreakdown, versionCountsOf, type Counts, type VersionCounts } from '../metrics/tally';
 import { ruleFor } from '../policy/rollout';
 import { isStricter } from '../policy/notice';
 import { controlStore } from '../state/control-store';
-import { HOURS_KEPT_MS, MINUTES_KEPT_MS, shardedCountSeries, shardedRecord, shardsHaveCounts, type Resolution } from '../state/region-metrics';
+import { HOURS_KEPT_MS, MINUTES_KEPT_MS, type Resolution } from '../state/metric-rows';
+import { shardedCountSeries, shardedRecord, shardsHaveCounts } from '../state/region-metrics-shards';
 import { MS_PER_HOUR, MS_PER_MINUTE } from '../time';
 import { err, ok, type Result } from '../result';
 import { refusalProblem } from './refusal';
@@ -62,18 +63,20 @@ export async function getMetrics(c: AppContext, { query }: HandlerInput<'admin',
         if (answer.steps.length === 0) return [];
         const byStep = new Map(answer.steps.map((row) => [row.at, row]));
         const totals = emptyCounts();
+        const versions: VersionCounts = new Map();
         const series: Array<{ at: string } & Counts> = [];
         for (let step = 0; step < steps; step++) {
           const at = from + step * stepMs;
           const row = byStep.get(at);
           countsOf(row?.record ?? {}, totals);
+          versionCountsOf(row?.record ?? {}, versions);
           const counts = countsOf(row?.record ?? {});
           if (row) counts.households = row.households;
           series.push({ at: new Date(at).toISOString(), ...counts });
         }
         // The period's households are its steps' sketches merged (a household in two steps counts once).
         totals.households = answer.households;
-        return [[region, { totals, series }]];
+        return [[region, { totals, byVersion: versionBreakdown(versions), series }]];
       }),
     ),
   };

@@ -111,7 +111,10 @@ export const adminOperations: Operation[] = [
     headers: ifMatch,
     responses: {
       200: { description: 'The rollout after the change (a deletion that makes the region stricter, following a stricter *, as its `upcoming` rule with `removes`).', body: s.rollout },
-      202: { description: 'Stricter (the region would follow a stricter *), under ROLLOUT_APPROVAL=stricter: nothing changed yet; the change waits for another person’s approval.', body: s.pendingChange },
+      202: {
+        description: 'Stricter (the region would follow a stricter *), under ROLLOUT_APPROVAL=stricter: nothing changed yet; the change waits for another person’s approval.',
+        body: s.pendingChange,
+      },
       400: badInput,
       ...adminAuth,
       404: problem('`RULE_NOT_FOUND`.'),

@@ -37,11 +37,13 @@ import { CHALLENGE_ID, confirmedHousehold, confirmedTv, eventContext, type Check
 import { problemFor } from '../http/problem';
 import { clientAddress } from '../network/network-id';
 import { type VerifyChallengeResult } from '../state/household-store';
+import { lacksMethod } from '../state/release-before';
 import type { SignOutAuthority } from '../household/events';
 import { signOutAuthority } from '../household/authority';
 import { codeMessageText } from '../messages/code-messages';
 import { awayAccessCodeRequest, secondHomeCodeRequest } from './household-homes';
 import { CHALLENGES_PER_ACCOUNT_PER_HOUR, CHALLENGES_PER_DEVICE_PER_HOUR } from '../challenges/code-allowance';
+import { logged } from '../version';
 
 /**
  * An `access` code: only for a device the gate would challenge here (an
@@ -251,7 +253,7 @@ export async function movePrimaryLocation(c: AppContext, { device, body }: Handl
     }),
   );
   if (!result.ok) return result.error.reason === 'VERIFICATION_REQUIRED' ? notThisCode() : refusalProblem(c, result.error);
-  console.log(JSON.stringify({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
+  console.log(logged({ event: 'primary_location_changed', requestId: c.get('requestId'), region: requestRegion(c.req.raw, gate.config.environment), deviceType: device.deviceType }));
   return c.json({ household: householdView(result.value.household) } satisfies z.input<typeof householdNetworks>, 200, { 'Cache-Control': 'no-store' });
 }
 
@@ -296,21 +298,28 @@ export async function signOutDevice(c: AppContext, { device, params, body }: Han
   const authority = await signOutAuthorityFor(c, device, params.deviceId, body, now);
   if (!authority.ok) return refusalProblem(c, authority.error);
   const code = authority.value === 'code' ? { challengeId: body.challengeId!, guess: body.code!, maxAttempts: gate.config.codeMaxAttempts } : undefined;
-  const result = await gate.households.change(device.accountId, async (store) =>
-    store.signOut(device.accountId, {
-      requesterId: device.deviceId,
-      deviceId: params.deviceId,
-      ...(authority.value === 'self' ? { deviceType: device.deviceType } : {}),
-      authority: authority.value,
-      ...(code ? { code } : {}),
-      limits: gate.limits,
-      context: eventContext(c),
-    }),
-  );
+  const result = await gate.households.change(device.accountId, async (store) => {
+    try {
+      return await store.signOutDevice(device.accountId, {
+        requesterId: device.deviceId,
+        deviceId: params.deviceId,
+        ...(authority.value === 'self' ? { deviceType: device.deviceType } : {}),
+        authority: authority.value,
+        ...(code ? { code } : {}),
+        limits: gate.limits,
+        context: eventContext(c),
+      });
+    } catch (error) {
+      // An object of the release before (v1.3) during a deployment: its `signOut(deviceId, limits)` does what self or
+      // home allows here; a code it could not have sent waits for the deployment's end (503, retried).
+      if (authority.value === 'code' || !lacksMethod(error, 'signOutDevice')) throw error;
+      return store.signOut(params.deviceId, gate.limits);
+    }
+  });
   if (!result.ok) {
     const refused = result.error;
     return refusalProblem(c, refused.reason === 'VERIFICATION_REQUIRED' ? { reason: 'VERIFICATION_REQUIRED', detail: HOW_TO_GET_A_SIGN_OUT_CODE(params.deviceId) } : refused);
   }
-  console.log(JSON.stringify({ event: 'device_signed_out', requestId: c.get('requestId'), by: authority.value }));
+  console.log(logged({ event: 'device_signed_out', requestId: c.get('requestId'), by: authority.value }));
   return c.body(null, 204);
 }

@@ -22,6 +22,7 @@ import { PRIMARY_HOME } from '../household/household';
 import { homeAnchoredBy } from '../household/second-homes';
 import { CHALLENGE_ID, confirmedHousehold, confirmedTv, eventContext, type Checked, type CodeRequest } from './device-context';
 import { refusalProblem } from './refusal';
+import { logged } from '../version';
 
 /** The longest away access the configuration allows, in whole days. */
 function awayDaysMax(c: AppContext): number {
@@ -117,7 +118,7 @@ export async function giveAwayAccess(c: AppContext, { device, body }: HandlerInp
     if (refused.reason === 'DAYS_OVER_CODE') return refusalProblem(c, invalidInput('days', `must be at most ${refused.days}, the days the code was asked with`));
     return refusalProblem(c, refused);
   }
-  console.log(JSON.stringify({ event: 'away_access_given', requestId: c.get('requestId'), deviceType: device.deviceType }));
+  console.log(logged({ event: 'away_access_given', requestId: c.get('requestId'), deviceType: device.deviceType }));
   return c.json({ decision: 'allow', reason: 'AWAY_ACCESS', expiresAt: new Date(result.value.expiresAt).toISOString() } satisfies z.input<typeof awayAccessGranted>, 200, {
     'Cache-Control': 'no-store',
   });
@@ -159,7 +160,7 @@ async function changeSecondHome(c: AppContext, device: DeviceIdentity, body: z.o
       return refusalProblem(c, { reason: 'VERIFICATION_REQUIRED', detail: `That challenge is not a second-home challenge opened by this TV. ${HOW_TO_GET_A_SECOND_HOME_CODE}` });
     return refusalProblem(c, refused);
   }
-  console.log(JSON.stringify({ event: change === 'set' ? 'second_home_set' : 'second_home_removed', requestId: c.get('requestId') }));
+  console.log(logged({ event: change === 'set' ? 'second_home_set' : 'second_home_removed', requestId: c.get('requestId') }));
   if (change === 'remove') return c.body(null, 204);
   return c.json({ household: householdView(result.value.household) } satisfies z.input<typeof householdNetworks>, 200, { 'Cache-Control': 'no-store' });
 }

@@ -24,6 +24,7 @@ import type { AppContext } from '../http/context';
 import { problemFor } from '../http/problem';
 import { actionLinks } from '../edge/region';
 import { err, ok, type Result } from '../result';
+import { logged } from '../version';
 
 /** A playback request, top to bottom: identify → network, state, decide → record → respond (forward or refuse). */
 export async function playback(c: AppContext): Promise<Response> {
@@ -61,7 +62,7 @@ export async function playback(c: AppContext): Promise<Response> {
     const fetched = await fetchOrigin(originRequest(c.req.raw, gate.config.originUrl, device), gate.config.originTimeoutMs);
     if (!fetched.ok) {
       const { reason } = fetched.error;
-      console.error(JSON.stringify({ event: reason === 'ORIGIN_TIMEOUT' ? 'origin_timeout' : 'origin_unreachable', requestId }));
+      console.error(logged({ event: reason === 'ORIGIN_TIMEOUT' ? 'origin_timeout' : 'origin_unreachable', requestId }));
       return problemFor(c, reason, { headers: { [DECISION_HEADER]: decisionHeader(decision), 'Retry-After': '1' } });
     }
     response = fetched.value;

@@ -39,6 +39,9 @@ export type Refusal =
   | { reason: 'CHALLENGE_EXPIRED'; used: boolean }
   | { reason: 'CHALLENGE_NOT_FOUND' | 'CHALLENGE_LOCKED' | 'DEVICE_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'EXTRA_MEMBER_NOT_FOUND' }
   | { reason: 'SLOTS_EXHAUSTED' }
+  /** Contract §8: feedback from a device not refused within the last day; or past the answers a device (or account) may give a day. */
+  | { reason: 'NOT_REFUSED' }
+  | { reason: 'FEEDBACK_RATE_LIMITED'; limit: 'device' | 'account'; perDay: number; retryAfterSeconds: number }
   /** A bound device whose id has unbound history, asking away from home for what only its id could take (contract §2.1). */
   | { reason: 'BIND_AT_HOME' }
   /** A change that needs home or the owner's code, asked without either; `detail` says how to get a code. */
@@ -86,6 +89,13 @@ export function refusalProblem(c: AppContext, refusal: Refusal): Response {
           ? `This account was sent ${perHour} codes in the last hour; the next can be sent in ${retryAfterSeconds} s.`
           : `This device asked for ${perHour} codes in the last hour; the next can be sent in ${retryAfterSeconds} s.`;
       return problemFor(c, 'CHALLENGE_RATE_LIMITED', { detail, headers: { 'Retry-After': String(retryAfterSeconds) }, extra: { limit, retryAfterSeconds } });
+    }
+    case 'NOT_REFUSED':
+      return problemFor(c, 'NOT_REFUSED', { detail: 'This device was not refused within the last day: the question is for a device the gate stopped.' });
+    case 'FEEDBACK_RATE_LIMITED': {
+      const { limit, perDay, retryAfterSeconds } = refusal;
+      const detail = `${limit === 'account' ? 'This account' : 'This device'} gave ${perDay} answers in the last day; the next is taken in ${retryAfterSeconds} s.`;
+      return problemFor(c, 'FEEDBACK_RATE_LIMITED', { detail, headers: { 'Retry-After': String(retryAfterSeconds) }, extra: { limit, retryAfterSeconds } });
     }
     case 'PRIMARY_LOCATION_CHANGE_LIMIT':
     case 'SECOND_HOME_LIMIT':

@@ -11,7 +11,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { deliverOpsEvent, type NotifyTarget } from '../challenges/notify';
-import { parseConfig, rolloutSettingsOf } from '../config/config';
+import { metricsSettingsOf, parseConfig, rolloutSettingsOf } from '../config/config';
 import { FALLBACK_REGION, type Rollout } from '../policy/rollout';
 import { planRuleChange, recordChanges, settled } from '../policy/notice';
 import { advanced, guarded, nextAdvance, stageNote, tripNote, tripped } from '../policy/staged-rule';
@@ -26,8 +26,10 @@ import { PendingChanges, type PendingChange } from './pending-changes';
 import { RolloutApprovals, type ChangeDecision, type RolloutChange, type RuleChange } from './rollout-approvals';
 import { RolloutWrites, type ControlStoreEnv, type OpsDelivery } from './rollout-writes';
 import { regionMetrics } from './region-metrics';
+import { lacksMethod } from './release-before';
 import { CONTROL_MIGRATIONS, SqlSchema } from './sql-schema';
 import { err, ok } from '../result';
+import { logged, noteVersion } from '../version';
 
 /** The actor of every change a rule makes by itself. */
 export const GUARD_ACTOR = 'hearth-guard';
@@ -66,6 +68,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
 
   constructor(ctx: DurableObjectState, env: ControlStoreEnv) {
     super(ctx, env);
+    noteVersion(env);
     this.#publisher = new KvPublisher(ctx.storage, env.HEARTH_KV, () => this.rollout());
     this.#auditLog = new AuditLog(ctx.storage.sql);
     this.#ops = new Outbox<OpsDelivery>(ctx.storage, {
@@ -171,6 +174,26 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
     return changed ? this.rollout() : null;
   }
 
+  /** Regions whose every shard was found holding the mark of the rule set at this moment (asked once per rule and object). */
+  readonly #marked = new Map<string, number>();
+
+  /** The shards of `region` but 0 (whose reading says) that do not hold the guard from `setAt` on. */
+  async #shardsBehind(region: string, setAt: number): Promise<number[]> {
+    const { shards } = metricsSettingsOf(this.env);
+    if (shards === 1 || this.#marked.get(region) === setAt) return [];
+    const marks = await Promise.all(
+      Array.from({ length: shards - 1 }, (_, n) =>
+        regionMetrics(this.env, region, n + 1)
+          .guardMark()
+          // A shard of the release before has no guardMark (CONTRIBUTING.md, "One step of compatibility"): not known, not resent.
+          .catch((error: unknown) => (lacksMethod(error, 'guardMark') ? null : Promise.reject(error))),
+      ),
+    );
+    const behind = marks.flatMap((mark, n) => (mark === null || (mark.guarded && mark.at !== null && mark.at >= setAt) ? [] : [n + 1]));
+    if (behind.length === 0) this.#marked.set(region, setAt);
+    return behind;
+  }
+
   /**
    * Reads a region's guard (tripping the rule if it is unhealthy) and, when
    * `advance`, moves it to its next stage if one is due and the guard is
@@ -192,6 +215,15 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       if (now >= setAt + MARK_GRACE_MS) await this.#writes.markGuard(region, rule.guard!, { at: setAt });
       return false;
     }
+    // Shard 0's reading says nothing of the other shards' marks: one whose setGuard failed alone is found and sent it
+    // again — that shard only, so the others keep the first minute they counted under the rule.
+    if (reading && setAt !== null && now >= setAt + MARK_GRACE_MS) {
+      const behind = await this.#shardsBehind(region, setAt);
+      if (behind.length > 0) {
+        await Promise.all(behind.map((shard) => regionMetrics(this.env, region, shard).setGuard(rule.guard!, { at: setAt })));
+        return false;
+      }
+    }
     const current = await this.rollout();
     const still = Object.hasOwn(current.regions, region) ? current.regions[region] : undefined;
     if (!still || still.updatedAt !== rule.updatedAt || still.stage !== rule.stage || still.status !== rule.status) return false;
@@ -206,7 +238,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
         [{ actor: GUARD_ACTOR, action: 'rollout.guard_tripped', target: `rollout/${region}`, before: still, after, note }],
         [{ type: 'rollout_guard_tripped', region, rule: after, reading, at: new Date(now).toISOString() }],
       );
-      console.log(JSON.stringify({ event: 'rollout_guard_tripped', region, cause: reading.cause, households: reading.households }));
+      console.log(logged({ event: 'rollout_guard_tripped', region, cause: reading.cause, households: reading.households }));
       await this.#writes.afterWrite([region], current, next, now, false);
       return true;
     }
@@ -228,9 +260,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
   /** The webhook of ops events, or null (development: logged instead). */
   #opsTarget(): NotifyTarget | null {
     const parsed = parseConfig(this.env);
-    if (!parsed.ok || !parsed.value.opsNotifyUrl) return null;
-    const key = parsed.value.notify?.signingKey ?? (this.env.NOTIFY_SIGNING_KEY as string | undefined);
-    return key ? { url: parsed.value.opsNotifyUrl, signingKey: key, timeoutMs: parsed.value.notifyTimeoutMs } : null;
+    return parsed.ok ? parsed.value.opsNotify : null;
   }
 
   /**
@@ -290,7 +320,7 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       } catch (error) {
         // Backs off: a rule that throws every time must not wake the object again at once.
         const { attempt, retryAt: next } = this.#retries.failed(region, now);
-        console.error(JSON.stringify({ event: 'rollout_tend_failed', region, attempt, retryInMs: next - now, error: error instanceof Error ? error.name : 'unknown' }));
+        console.error(logged({ event: 'rollout_tend_failed', region, attempt, retryInMs: next - now, error: error instanceof Error ? error.name : 'unknown' }));
       }
     }
     await this.#writes.schedule(now);

@@ -16,6 +16,7 @@ import { MS_PER_SECOND } from '../time';
 import { err, ok, type Ok, type Result } from '../result';
 import { accountErased, awayAccessEnded, extraMemberAdded, extraMemberRemoved, grantCreated, grantEnded, type AuditActor } from './audit-entries';
 import type { HouseholdEvents } from './household-events';
+import type { HouseholdFeedback } from './household-feedback';
 import { redactDelivery, type HouseholdPublishing } from './household-publishing';
 import { ERASE_FLOOR, type HouseholdRecord } from './household-record';
 import type { AuditDelivery, ExtraMemberRemoval, SupportGrantChange } from './household-store-api';
@@ -23,6 +24,7 @@ import type { HouseholdStoreEnv } from './household-store-env';
 import { networkSharing } from './network-sharing';
 import type { ProofLedger } from './proof-ledger';
 import type { SqlSchema } from './sql-schema';
+import { logged } from '../version';
 
 /** How long after its `iat` a device token is still accepted: its maximum age and the clock skew tolerated (whole seconds, rounded up). */
 function tokenLifetimeMs(limits: Pick<HouseholdLimits, 'tokenMaxAgeMs'>): number {
@@ -37,6 +39,8 @@ export interface AdminParts {
   publishing: HouseholdPublishing;
   events: HouseholdEvents;
   proofs: ProofLedger;
+  /** What refused devices said (contract §8): an erase removes it. */
+  feedback: HouseholdFeedback;
   schema: SqlSchema;
 }
 
@@ -102,7 +106,7 @@ export class HouseholdAdmin {
 
   /** Erases everything held about the account but the erase floor (HouseholdStore.erase says what and why). */
   async erase(accountId: string, by: AuditActor, limits: Pick<HouseholdLimits, 'tokenMaxAgeMs' | 'trustWindowMs'>): Promise<{ existed: boolean; counts: Record<string, number> | null }> {
-    const { storage, record, publishing, events, proofs, schema } = this.#parts;
+    const { storage, record, publishing, events, proofs, feedback, schema } = this.#parts;
     const before = await record.household();
     const former = await record.formerNetworks();
     const earlierFloor = await record.eraseFloor();
@@ -122,6 +126,7 @@ export class HouseholdAdmin {
     await storage.put({ ...redacted, ...owed, [ERASE_FLOOR]: floor });
     record.erased(floor);
     if (publishing.proofsStored()) proofs.clear();
+    feedback.clear();
     events.forget();
     await publishing.afterChange(now);
     // After the erase has landed, so a slow network object never holds it up.
@@ -140,6 +145,6 @@ export class HouseholdAdmin {
     for (const network of former) holders.set(network.holderId, network.networkId);
     for (const network of household?.homeNetworks ?? []) if (network.holderId !== undefined) holders.set(network.holderId, network.networkId);
     const results = await Promise.allSettled([...holders].map(([holderId, networkId]) => networkSharing(this.#parts.env, networkId).release(holderId)));
-    if (results.some((result) => result.status === 'rejected')) console.error(JSON.stringify({ event: 'network_sharing_release_failed' }));
+    if (results.some((result) => result.status === 'rejected')) console.error(logged({ event: 'network_sharing_release_failed' }));
   }
 }

@@ -247,6 +247,17 @@ export class HouseholdCodes {
     const events = await this.room.stageEvents(accountId, [{ event: 'device_signed_out', deviceId: input.deviceId, deviceType, by: input.authority }], input.context, now);
     return ok({ household: await this.room.save(signOutDevice(current, input.deviceId, input.limits, now, deviceType), [], { ...spent, ...events }) });
   }
+
+  /**
+   * v1.3's `signOut(deviceId, limits)`: a Worker of the release before checked only that the requester is of the household,
+   * and sent no authority, so nothing is told to the owner. Remove in the release after v1.4.
+   */
+  async signOutAsBefore(deviceId: string, limits: HouseholdLimits): Promise<SignOutResult> {
+    const current = await this.room.household();
+    const device = current?.devices.get(deviceId);
+    if (!current || !device) return err({ reason: 'DEVICE_NOT_FOUND' });
+    return ok({ household: await this.room.save(signOutDevice(current, deviceId, limits, Date.now(), device.type)) });
+  }
 }
 
 /** Why a TV's network may not become a second home now: the key, the network already home, or the limits; null when it may. */

@@ -19,6 +19,7 @@ import type { HouseholdStoreEnv } from './household-store-env';
 import { networkSharing } from './network-sharing';
 import type { ProofLedger } from './proof-ledger';
 import type { SqlSchema } from './sql-schema';
+import { logged } from '../version';
 
 /** The legacy list of accepted `jti`s (v1.3, one per account): dropped once, the proof ledger replaces it. */
 const LEGACY_PROOF_JTIS = 'proofs:jti';
@@ -33,7 +34,7 @@ export async function readSharing(env: HouseholdStoreEnv, networkId: NetworkId |
   try {
     return { networkId, holderId, households: await networkSharing(env, networkId).hold(holderId, limits.trustWindowMs) };
   } catch (error) {
-    console.error(JSON.stringify({ event: 'network_sharing_unavailable', error: error instanceof Error ? error.name : 'unknown' }));
+    console.error(logged({ event: 'network_sharing_unavailable', error: error instanceof Error ? error.name : 'unknown' }));
     return null;
   }
 }

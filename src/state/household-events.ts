@@ -16,6 +16,7 @@ import { MS_PER_DAY } from '../time';
 import type { DeviceType } from '../vocabulary';
 import { Outbox } from './outbox';
 import { wakeBy } from './alarm';
+import { logged } from '../version';
 
 /** When the alarm sends events a delivery behind an answer did not (it was cut short). */
 const RETRY_AFTER_MS = 10_000;
@@ -75,7 +76,7 @@ export class HouseholdEvents {
       deliverOne: async ({ message }) => {
         const to = target();
         if (to) await postSigned(to, JSON.stringify(message), Date.now());
-        else console.log(JSON.stringify({ ...message, event: 'household_event_development_delivery', householdEvent: message.event }));
+        else console.log(logged({ ...message, event: 'household_event_development_delivery', householdEvent: message.event }));
       },
     });
   }
@@ -103,7 +104,7 @@ export class HouseholdEvents {
     // that day, however many ids a sharer mints; past it, an event is logged, not sent (no owner is flooded).
     const today = recent.filter((record) => Date.parse(record.at) > now - MS_PER_DAY).length;
     const room = Math.max(0, RECENT_EVENTS_KEPT - today);
-    if (fresh.length > room) console.log(JSON.stringify({ event: 'household_events_capped', dropped: fresh.length - room }));
+    if (fresh.length > room) console.log(logged({ event: 'household_events_capped', dropped: fresh.length - room }));
     fresh.splice(room);
     if (fresh.length === 0) return {};
     const at = new Date(now).toISOString();

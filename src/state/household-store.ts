@@ -13,7 +13,8 @@
  * the stored household (household-record.ts), what a change owes and the
  * alarm's wake-ups (household-publishing.ts), a device's own requests
  * (household-device-requests.ts), codes, moves and sign-outs
- * (household-codes.ts), and support's changes (household-admin.ts).
+ * (household-codes.ts), support's changes (household-admin.ts), and what
+ * refused devices said (household-feedback.ts, contract §8).
  */
 import { DurableObject } from 'cloudflare:workers';
 import { pruneAnchorAddresses } from '../household/home-networks';
@@ -51,7 +52,10 @@ import type {
 } from './household-store-api';
 import type { HouseholdStoreEnv } from './household-store-env';
 import { ProofLedger } from './proof-ledger';
+import { HouseholdFeedback, type FeedbackEntry, type FeedbackRefusal } from './household-feedback';
+import { wakeBy } from './alarm';
 import { HOUSEHOLD_MIGRATIONS, SqlSchema } from './sql-schema';
+import { noteVersion } from '../version';
 
 export type * from './household-store-api';
 export type { HouseholdStoreEnv } from './household-store-env';
@@ -61,12 +65,14 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   readonly #record: HouseholdRecord;
   readonly #publishing: HouseholdPublishing;
   readonly #proofs: ProofLedger;
+  readonly #feedback: HouseholdFeedback;
   readonly #requests: DeviceRequests;
   readonly #codes: HouseholdCodes;
   readonly #admin: HouseholdAdmin;
 
   constructor(ctx: DurableObjectState, env: HouseholdStoreEnv) {
     super(ctx, env);
+    noteVersion(env);
     // An account nothing is known of is left without storage until its first write, which lays the schema out (storage-schema.md).
     const schema = new SqlSchema(ctx.storage, HOUSEHOLD_MIGRATIONS);
     ctx.blockConcurrencyWhile(async () => {
@@ -77,7 +83,8 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     const proofs = (this.#proofs = new ProofLedger(ctx.storage.sql, () => schema.ensure()));
     const record = (this.#record = new HouseholdRecord(ctx.storage, schema, () => this.#publishing));
     const publishing = (this.#publishing = new HouseholdPublishing(ctx.storage, env, { view: record, challenges, events, proofs, schema }));
-    const parts = { storage: ctx.storage, env, record, publishing, events, proofs, schema };
+    const feedback = (this.#feedback = new HouseholdFeedback(ctx.storage.sql, () => schema.ensure()));
+    const parts = { storage: ctx.storage, env, record, publishing, events, proofs, feedback, schema };
     this.#requests = new DeviceRequests(parts);
     this.#admin = new HouseholdAdmin(parts);
     this.#codes = new HouseholdCodes(challenges, {
@@ -145,6 +152,19 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return this.#requests.recentEvents(now);
   }
 
+  /** Keeps a refused device's answer to contract §8's question for `keptMs` (household-feedback.ts); the alarm lets it go then. */
+  async addFeedback(entry: Omit<FeedbackEntry, 'feedbackId'>, keptMs: number): Promise<Result<FeedbackEntry, FeedbackRefusal>> {
+    const added = this.#feedback.add(entry, keptMs);
+    const expiry = this.#feedback.nextExpiry();
+    if (expiry !== null) await wakeBy(this.ctx.storage, expiry);
+    return added;
+  }
+
+  /** The answers kept (the last TRUST_WINDOW's), newest first (support's account summary). */
+  async recentFeedback(now = Date.now()): Promise<FeedbackEntry[]> {
+    return this.#feedback.recent(now);
+  }
+
   /** The code webhook the owner's events go to (NOTIFY_URL), or null: development logs them. */
   #codeWebhook(): NotifyTarget | null {
     if (this.#notifyTarget === undefined) {
@@ -191,8 +211,13 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
   }
 
   /** Signs a device out on the authority the edge found (household-codes.ts). */
-  signOut(accountId: string, input: SignOutInput): Promise<SignOutResult> {
+  signOutDevice(accountId: string, input: SignOutInput): Promise<SignOutResult> {
     return this.#codes.signOut(accountId, input);
+  }
+
+  /** v1.3's sign-out, kept for a Worker of the release before during a deployment (CONTRIBUTING.md, "One step of compatibility"). */
+  signOut(deviceId: string, limits: HouseholdLimits): Promise<SignOutResult> {
+    return this.#codes.signOutAsBefore(deviceId, limits);
   }
 
   /** Adds a support grant, audited with the change. */
@@ -239,7 +264,7 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
     return this.#admin.erase(accountId, by, limits);
   }
 
-  /** Forgets anchor addresses past the co-presence window and proofs past theirs, then pays what is still owed. */
+  /** Forgets anchor addresses past the co-presence window, proofs and answers past theirs, then pays what is still owed. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     const household = await this.#record.household();
@@ -251,6 +276,10 @@ export class HouseholdStore extends DurableObject<HouseholdStoreEnv> {
       }
     }
     if (this.#publishing.proofsStored()) this.#proofs.prune(now);
+    // Answers past TRUST_WINDOW go, and the alarm wakes again for the next to lapse.
+    this.#feedback.prune(now);
+    const feedbackExpiry = this.#feedback.nextExpiry();
+    if (feedbackExpiry !== null) await wakeBy(this.ctx.storage, feedbackExpiry);
     await this.#publishing.afterChange(now, true);
   }
 }

@@ -17,6 +17,7 @@
  * writes again.
  */
 import { Backoff, wakeBy } from './alarm';
+import { logged } from '../version';
 
 export const KV_MIN_WRITE_INTERVAL_MS = 1000;
 /** KV refuses an expiration less than a minute ahead. */
@@ -81,7 +82,7 @@ export class KvPublisher {
       await this.storage.put(LAST_PUBLISHED_AT, clock);
     } catch (error) {
       this.#backoff.failed();
-      console.error(JSON.stringify({ event: 'kv_publish_failed', attempt: this.#backoff.failures, error: error instanceof Error ? error.name : 'unknown' }));
+      console.error(logged({ event: 'kv_publish_failed', attempt: this.#backoff.failures, error: error instanceof Error ? error.name : 'unknown' }));
       await wakeBy(this.storage, now + this.#backoff.delayMs());
     }
   }

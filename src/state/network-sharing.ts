@@ -22,6 +22,7 @@
  * one object serves. The count is a `COUNT(*)` over an indexed table.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { noteVersion } from '../version';
 import { HOLDER_ID, type HolderId, type NetworkId } from '../network/network-id';
 import { networkObjectName } from './object-names';
 import { NETWORK_MIGRATIONS, SqlSchema } from './sql-schema';
@@ -42,6 +43,7 @@ export class NetworkSharing extends DurableObject<Record<string, unknown>> {
 
   constructor(ctx: DurableObjectState, env: Record<string, unknown>) {
     super(ctx, env);
+    noteVersion(env);
     this.#sql = ctx.storage.sql;
     this.#schema = new SqlSchema(ctx.storage, NETWORK_MIGRATIONS);
     // A network nobody has held is left without storage until its first hold (storage-schema.md).

@@ -10,6 +10,7 @@
  *   - the ControlStore's ops events on their way to OPS_NOTIFY_URL.
  */
 import { Backoff, wakeBy } from './alarm';
+import { logged } from '../version';
 
 export interface OutboxOptions<T> {
   /** Storage key prefix of this outbox's messages. */
@@ -75,12 +76,12 @@ export class Outbox<T extends { origin: string; at: string }> {
       } catch (error) {
         const giveUp = this.options.giveUpAfterMs;
         if (giveUp !== undefined && now - Date.parse(message.at) >= giveUp) {
-          console.error(JSON.stringify({ event: `${this.options.failureEvent}_dropped`, origin: message.origin, storedAt: message.at }));
+          console.error(logged({ event: `${this.options.failureEvent}_dropped`, origin: message.origin, storedAt: message.at }));
           await this.storage.delete(key);
           continue;
         }
         this.#backoff.failed();
-        console.error(JSON.stringify({ event: this.options.failureEvent, attempt: this.#backoff.failures, error: error instanceof Error ? error.name : 'unknown' }));
+        console.error(logged({ event: this.options.failureEvent, attempt: this.#backoff.failures, error: error instanceof Error ? error.name : 'unknown' }));
         await wakeBy(this.storage, now + this.#backoff.delayMs());
         return false;
       }

@@ -9,6 +9,7 @@
 import { EMPTY_ROLLOUT, type Rollout } from '../policy/rollout';
 import { controlStore, type ControlStore, type RolloutChange, type RuleChange } from './control-store';
 import { ROLLOUT_KEY } from './kv-keys';
+import { logged } from '../version';
 
 /** How long a gate reuses the rollout rules before reading KV again. */
 export const ROLLOUT_CACHE_MS = 10_000;
@@ -36,7 +37,7 @@ export class RolloutReadModel {
       const stored = await this.bindings.HEARTH_KV.get<Rollout>(ROLLOUT_KEY, 'json');
       this.#keep(stored ?? EMPTY_ROLLOUT, now);
     } catch (error) {
-      console.error(JSON.stringify({ event: 'rollout_read_failed', error: String(error) }));
+      console.error(logged({ event: 'rollout_read_failed', error: String(error) }));
       this.#keep(this.#kept?.rollout ?? EMPTY_ROLLOUT, now);
     }
     return this.#kept!.rollout;

@@ -21,10 +21,13 @@ import type { Outbox } from './outbox';
 import { PendingChanges } from './pending-changes';
 import { regionMetrics, type RegionMetrics } from './region-metrics';
 import type { ConfigBindings } from '../config/config';
+import { logged } from '../version';
 
 const ROLLOUT = 'rollout';
 /** Guards are read at least this often. */
 export const GUARD_INTERVAL_MS = MS_PER_MINUTE;
+/** After a write, when the alarm wakes at the latest to publish what KV owes, had the object restarted before it published. */
+export const OWED_WAKE_MS = 5_000;
 /** The actor of a stricter rule that starts applying once its notice is over. */
 export const NOTICE_ACTOR = 'hearth-notice';
 
@@ -101,7 +104,10 @@ export class RolloutWrites {
 
   /**
    * One transaction (no await in between): the rules (with their change
-   * history), the mark that KV owes them, the audit entries, and any ops events.
+   * history), the mark that KV owes them, the audit entries, any ops events,
+   * and an alarm OWED_WAKE_MS away — so an object restarted before
+   * `afterWrite` publishes (while it marks the guards) still wakes to
+   * publish what KV owes. `afterWrite` then sets the alarm for what is due.
    */
   write(stored: Rollout, next: Pick<Rollout, 'regions' | 'changes'>, audits: AuditInput[], events: OpsEvent[] = []): Rollout {
     const now = Date.now();
@@ -116,6 +122,9 @@ export class RolloutWrites {
           )
         : {}),
     });
+    // Not awaited, like the put: both go in the same batch. It may move a sooner alarm later by at most OWED_WAKE_MS
+    // until afterWrite's schedule() sets it back; an alarm with nothing due publishes nothing and tends the guards.
+    void this.storage.setAlarm(now + OWED_WAKE_MS);
     for (const audit of audits) this.deps.appendAudit(audit);
     return written;
   }
@@ -143,7 +152,7 @@ export class RolloutWrites {
       const at = is?.updatedAt ? Date.parse(is.updatedAt) : now;
       const setBy = fromRule ? { at, ...(at === now ? { version: after.version } : {}) } : undefined;
       await this.markGuard(region, guard, setBy).catch((error: unknown) => {
-        console.error(JSON.stringify({ event: 'rollout_guard_mark_failed', region, error: error instanceof Error ? error.name : 'unknown' }));
+        console.error(logged({ event: 'rollout_guard_mark_failed', region, error: error instanceof Error ? error.name : 'unknown' }));
       });
     }
     await this.deps.publisher.publish(now);

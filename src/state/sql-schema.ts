@@ -21,7 +21,7 @@
  * The four objects' steps are listed below, in one place beside the object
  * names (object-names.ts) and KV keys (kv-keys.ts).
  */
-import { HOUSEHOLD_KINDS } from '../metrics/tally';
+import { DECISION_HOUSEHOLD_KINDS, FEEDBACK_HOUSEHOLD_KINDS, sketchColumn } from '../metrics/tally';
 
 /** One change of an object's layout, applied once, in order. */
 export interface SchemaStep {
@@ -141,9 +141,18 @@ export const METRICS_MIGRATIONS: readonly SchemaStep[] = [
         sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (at INTEGER PRIMARY KEY, counts TEXT NOT NULL)`);
         // v1.3: the household sketches, one BLOB column per kind (NULL: nobody counted).
         const columns = columnsOf(sql, table);
-        for (const kind of HOUSEHOLD_KINDS) if (!columns.has(kind)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${kind} BLOB`);
+        for (const kind of DECISION_HOUSEHOLD_KINDS) if (!columns.has(kind)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${kind} BLOB`);
       }
       sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    },
+  },
+  {
+    note: 'v1.4: one household-sketch BLOB per feedback situation (said_live_here … said_other) in minute and hour',
+    apply: (sql) => {
+      for (const table of ['minute', 'hour']) {
+        const columns = columnsOf(sql, table);
+        for (const kind of FEEDBACK_HOUSEHOLD_KINDS) if (!columns.has(sketchColumn(kind))) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${sketchColumn(kind)} BLOB`);
+      }
     },
   },
 ];
@@ -172,6 +181,27 @@ export const HOUSEHOLD_MIGRATIONS: readonly SchemaStep[] = [
     apply: (sql) => {
       sql.exec('CREATE TABLE IF NOT EXISTS proof_jtis (device TEXT NOT NULL, jti TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (device, jti))');
       sql.exec('CREATE INDEX IF NOT EXISTS proof_jtis_by_time ON proof_jtis (at)');
+    },
+  },
+  {
+    note: 'v1.4: feedback (what refused devices said, contract §8; kept TRUST_WINDOW)',
+    apply: (sql) => {
+      sql.exec(`CREATE TABLE IF NOT EXISTS feedback (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        feedback_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        until INTEGER NOT NULL,
+        device_id TEXT NOT NULL,
+        device_type TEXT NOT NULL,
+        situation TEXT NOT NULL,
+        comment TEXT,
+        request_id TEXT,
+        region TEXT NOT NULL,
+        reason TEXT NOT NULL
+      )`);
+      sql.exec('CREATE INDEX IF NOT EXISTS feedback_by_device ON feedback (device_id, at)');
+      sql.exec('CREATE INDEX IF NOT EXISTS feedback_by_time ON feedback (at)');
+      sql.exec('CREATE INDEX IF NOT EXISTS feedback_by_until ON feedback (until)');
     },
   },
 ];

@@ -3,6 +3,7 @@
  * real Durable Objects: counts and alarms are driven directly, holds are a
  * second long, and no test waits a minute.
  */
+import { runningVersion } from '../../src/version';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALARM_BACKOFF_MAX_MS, ALARM_BACKOFF_MIN_MS, MARK_GRACE_MS } from '../../src/state/control-store';
@@ -392,8 +393,8 @@ describe('alarms that fail', () => {
     expect(ALARM_BACKOFF_MAX_MS).toBeGreaterThanOrEqual(60_000);
     // One line per attempt: the region, the attempt, when it is tried again — nothing else.
     expect(failures()).toEqual([
-      { event: 'rollout_tend_failed', region, attempt: 1, retryInMs: ALARM_BACKOFF_MIN_MS, error: expect.any(String) },
-      { event: 'rollout_tend_failed', region, attempt: 2, retryInMs: 2 * ALARM_BACKOFF_MIN_MS, error: expect.any(String) },
+      { event: 'rollout_tend_failed', region, attempt: 1, retryInMs: ALARM_BACKOFF_MIN_MS, error: expect.any(String), version: runningVersion() },
+      { event: 'rollout_tend_failed', region, attempt: 2, retryInMs: 2 * ALARM_BACKOFF_MIN_MS, error: expect.any(String), version: runningVersion() },
     ]);
 
     // A person sets the rule again: it is tended when due, with no backoff left over.

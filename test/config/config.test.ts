@@ -43,12 +43,16 @@ describe('configuration', () => {
     expect(configOf({ ...base, DECISION_LOG_SAMPLE: 1, METRICS_FLUSH_INTERVAL: 'PT2.5S' })).toMatchObject({ decisionLogSample: 1, metricsFlushIntervalMs: 2500 });
   });
 
-  it('takes NOTIFY_TIMEOUT (PT5S unless set) for the code webhook and the ops webhook alike', () => {
-    expect(configOf(base).notifyTimeoutMs).toBe(5000);
-    const set = configOf({ ...base, NOTIFY_TIMEOUT: 'PT0.3S', NOTIFY_URL: 'https://notify.example/hook', NOTIFY_SIGNING_KEY: 'k'.repeat(32) });
-    expect(set.notifyTimeoutMs).toBe(300);
-    expect(set.notify).toMatchObject({ url: 'https://notify.example/hook', timeoutMs: 300 });
-    expect(configOf({ ...base, NOTIFY_TIMEOUT: 'PT30S' }).notifyTimeoutMs).toBe(30_000);
+  it('takes NOTIFY_TIMEOUT (PT5S unless set) for the code webhook and the ops webhook alike, held once in each', () => {
+    const webhooks = { NOTIFY_URL: 'https://notify.example/hook', OPS_NOTIFY_URL: 'https://notify.example/ops', NOTIFY_SIGNING_KEY: 'k'.repeat(32) };
+    expect(configOf({ ...base, ...webhooks }).notify!.timeoutMs).toBe(5000);
+    const set = configOf({ ...base, ...webhooks, NOTIFY_TIMEOUT: 'PT0.3S' });
+    expect(set.notify).toEqual({ url: 'https://notify.example/hook', signingKey: 'k'.repeat(32), timeoutMs: 300 });
+    expect(set.opsNotify).toEqual({ url: 'https://notify.example/ops', signingKey: 'k'.repeat(32), timeoutMs: 300 });
+    expect(configOf({ ...base, ...webhooks, NOTIFY_TIMEOUT: 'PT30S' }).opsNotify!.timeoutMs).toBe(30_000);
+    // Nowhere else: a second copy could disagree with the one a delivery uses.
+    expect(Object.keys(set).filter((key) => /timeout/i.test(key))).toEqual(['originTimeoutMs']);
+    expect(configOf({ ...base, OPS_NOTIFY_URL: undefined }).opsNotify).toBeNull();
   });
 
   it('takes METRICS_SHARDS from 1 (the default) to 64, as a string or a TOML value', () => {
@@ -178,6 +182,8 @@ describe('configuration', () => {
     ['SESSION_SIGNING_KEY', `${String(base.SESSION_SIGNING_KEY)} c2hvcnQ`],
     ['PLAYBACK_SESSION_TTL', 'four hours'],
     ['PLAYBACK_SESSION_TTL', 'P31D'],
+    ['PLAYBACK_SESSION_TTL', 'PT0.5S'],
+    ['PLAYBACK_SESSION_TTL', 'PT1.5S'],
     ['DEVICE_BINDING', 'always'],
   ])('names %s when it is %j', (binding, value) => {
     expect(problemsOf({ [binding]: value })).toContain(binding);

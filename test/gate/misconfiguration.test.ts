@@ -73,6 +73,8 @@ describe('misconfiguration fails loudly, never as a silent allow', () => {
   it('reports health with the version when configured', async () => {
     const response = await callGate({ path: '/healthz' });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(Object.keys(body).toSorted()).toEqual(['ok', 'release', 'version', 'workerVersion']);
+    expect(body).toMatchObject({ ok: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/), release: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
   });
 });

@@ -89,7 +89,7 @@ describe('playback proxy', () => {
     expect(problem.message).toMatch(/^Este dispositivo no forma parte de tu hogar/);
     expect(typeof problem.policyVersion).toBe('number');
     // A phone cannot move the household (403 DEVICE_TYPE_NOT_ALLOWED), so it is not offered to.
-    expect((problem.actions as Array<{ id: string }>).map((a) => a.id)).toEqual(['verify', 'extra-member', 'help', 'status']);
+    expect((problem.actions as Array<{ id: string }>).map((a) => a.id)).toEqual(['verify', 'extra-member', 'help', 'feedback', 'status']);
   });
 
   it('gives the same message for the same reason in every region', async () => {

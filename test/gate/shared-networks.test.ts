@@ -330,7 +330,7 @@ describe('Analytics Engine', () => {
     points.length = 0;
     await callGate({ token: await deviceToken({ account: family.account, device: 'beside' }), ip: at(30), country: REGION, env });
     await callGate({ token: await deviceToken({ account: family.account, device: 'apart' }), ip: at(31), country: REGION, env });
-    expect(points.map((point) => point.blobs!.slice(5))).toEqual([
+    expect(points.map((point) => point.blobs!.slice(5, 9))).toEqual([
       ['IN_HOUSEHOLD', 'mobile', 'copresence', 'shared'],
       ['OUTSIDE_HOUSEHOLD', 'mobile', '', 'shared'],
     ]);

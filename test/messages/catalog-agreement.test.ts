@@ -153,7 +153,7 @@ describe('the endpoints grant what the answers offer', () => {
       expect(body.message).toBe(explainReason('OUTSIDE_HOUSEHOLD', { locale: 'pt', allowed: false, deviceType: type }).message);
       expect(decision.headers.get('Content-Language')).toBe('pt-BR');
       const ids = body.actions.map((action) => action.id);
-      expect(ids).toEqual(type === 'tv' ? ['verify', 'extra-member', 'primary-location', 'help', 'status'] : ['verify', 'extra-member', 'help', 'status']);
+      expect(ids).toEqual(type === 'tv' ? ['verify', 'extra-member', 'primary-location', 'help', 'feedback', 'status'] : ['verify', 'extra-member', 'help', 'feedback', 'status']);
       // Absolute, on the origin the request came to; the status page is Peru's.
       for (const action of body.actions) expect(action.href).toMatch(/^https:\/\/gate\.hearth\.test\//);
       expect(body.actions.find((action) => action.id === 'status')?.href).toBe('https://gate.hearth.test/gate/status?region=PE');
@@ -173,7 +173,8 @@ describe('the endpoints grant what the answers offer', () => {
           cookie: `hearth_device=${token}`,
           ip: AWAY_IP,
           country: 'PE',
-          ...(action.method === 'POST' ? { body: '{}', headers: { 'Content-Type': 'application/json' } } : {}),
+          // The question's one tap (contract §8) carries an answer; the others need no body.
+          ...(action.method === 'POST' ? { body: action.id === 'feedback' ? '{"situation":"other"}' : '{}', headers: { 'Content-Type': 'application/json' } } : {}),
         });
         const json = answer.headers.get('Content-Type')?.includes('json') ? ((await answer.json()) as { reason?: string }) : {};
         answers[action.id] = { status: answer.status, ...(json.reason ? { reason: json.reason } : {}) };
@@ -183,6 +184,7 @@ describe('the endpoints grant what the answers offer', () => {
         'extra-member': { status: 200 },
         help: { status: 200 },
         status: { status: 200 },
+        feedback: { status: 201 },
         ...(type === 'tv' ? { 'primary-location': { status: 403, reason: 'VERIFICATION_REQUIRED' } } : {}),
       });
       expect(await lastCode(account)).toMatch(/^\d{6}$/);

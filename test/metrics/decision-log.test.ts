@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callGate, newAccount, setRule, unreadableHouseholds } from '../support/gate';
 import { deviceToken } from '../support/tokens';
+import { runningVersion } from '../../src/version';
 
 const HOME_IP = '203.0.113.77';
 const AWAY_IP = '198.51.100.77';
@@ -53,6 +54,7 @@ describe('decision log', () => {
           policyVersion: expect.any(Number),
           deviceType: 'mobile',
           route: 'segment',
+          version: runningVersion(),
         },
         ...failures,
       ]);

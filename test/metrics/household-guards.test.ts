@@ -158,7 +158,7 @@ describe('households in metrics', () => {
     for (let i = 0; i < 3; i++) await callGate({ token: b.tv, ip: HOME_IP, country: region });
     const answer = (await admin('GET', `/admin/v1/metrics?region=${region}`, { scope: 'rollout:read' })).body.regions[region];
     expect(answer.totals.sessions).toMatchObject({ challenge: 5 });
-    expect(answer.totals.households).toEqual({ treated: 2, refused: 1, sent: 0, verified: 0 });
+    expect(answer.totals.households).toEqual({ treated: 2, refused: 1, sent: 0, verified: 0, feedback: { 'live-here': 0, travelling: 0, studying: 0, 'posted-away': 0, 'second-home': 0, other: 0 } });
     const steps = (answer.series as Json[]).filter((step) => step.households.treated > 0);
     expect(steps.length).toBeGreaterThanOrEqual(1);
     expect(Math.max(...steps.map((step) => step.households.treated))).toBeLessThanOrEqual(2);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 const DOCUMENTS = [
   'README.md',
   'CONTRIBUTING.md',
+  'CHANGELOG.md',
   'SECURITY.md',
   'storage-schema.md',
   ...readdirSync('docs')

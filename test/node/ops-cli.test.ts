@@ -345,7 +345,7 @@ describe('ops CLI against a running gate', () => {
       expect(backwards.stderr).toContain('"refusal>=0.1" needs refusal<= or refusal<');
       const unknown = await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'errors<0.1,window=PT5M', '--note', 'x']);
       expect(unknown.code).toBe(2);
-      expect(unknown.stderr).toContain('refusal<=RATE, verify>=RATE, households>=N, window=DURATION');
+      expect(unknown.stderr).toContain('refusal<=RATE, verify>=RATE, livehere<=RATE, households>=N, window=DURATION');
       expect((await asAdmin(['rollout', 'set', 'EC', 'monitor', '--guard', 'households>=many,refusal<0.1,window=PT5M', '--note', 'x'])).stderr).toContain('needs a number');
       expect((await asAdmin(['rollout', 'delete', 'EC'])).code).toBe(0);
     },
@@ -406,7 +406,7 @@ describe('ops CLI against a running gate', () => {
       expect(extra.stderr).toContain('Usage: npm run ops -- account show ACCOUNT');
       const verb = await asAdmin(['rollout', 'sett', 'UY']);
       expect(verb.code).toBe(2);
-      expect(verb.stderr).toContain('rollout takes list, set, delete, resume, preview, not "sett"');
+      expect(verb.stderr).toContain('rollout takes list, set, delete, resume, preview, pending, approve, reject, not "sett"');
       expect((await asAdmin(['rollout', 'delete', 'UY'])).code).toBe(0);
     },
     CLI_TIMEOUT,

@@ -6,7 +6,7 @@
  * one thing replaced, by the gate's address, as the walkthroughs replace
  * `localhost:8787`. The page supplies what the snippet leaves to the app:
  * `account.deviceToken` (the development sign-in, from that origin, bound to
- * the snippet's key), `showHelp`, `hideHelp` and the help UI's elements.
+ * the snippet's key), `showHelp`, `hideHelp`, `ask` and the help UI's elements.
  *
  * The device is outside the household, so the first decision refuses; the
  * code flow through the snippet's buttons must then start playback without
@@ -55,7 +55,8 @@ function pageHtml(gateUrl: string): string {
       },
     };
     window.showHelp = (message, actions) => window.seen.refused.push({ message, actions: actions.map((action) => action.id) });
-    window.hideHelp = () => { window.seen.hidden += 1; };`;
+    window.hideHelp = () => { window.seen.hidden += 1; };
+    window.ask = () => {};`;
   return (
     '<!doctype html><html lang="en"><head><title>player team</title></head><body><video muted playsinline width="320"></video>' +
     '<button id="sendCodeButton">Send a code</button><form id="codeForm"><input id="codeInput"><button>Confirm</button></form>' +

@@ -7,15 +7,16 @@
  * household two shards saw counts once (sketches merged, not summed).
  */
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { admin } from '../admin/admin-support';
 import { anotherIsolate, callGate, newAccount, setRule, testEnv } from '../support/gate';
 import { deviceToken } from '../support/tokens';
 import { gateFor } from '../../src/gate';
 import type { HearthEnv } from '../../src/env';
-import { controlStore } from '../../src/state/control-store';
+import { controlStore, MARK_GRACE_MS } from '../../src/state/control-store';
+import { passTime } from '../support/clock';
 import { HOURS_KEPT_MS, regionMetrics, type RegionMetrics } from '../../src/state/region-metrics';
-import { regionObjectName } from '../../src/state/object-names';
+import { CONTROL_OBJECT_NAME, regionObjectName } from '../../src/state/object-names';
 import { counterName } from '../../src/metrics/tally';
 
 const HOME_IP = '203.0.113.72';
@@ -148,5 +149,28 @@ describe('metrics spread over four shards', () => {
     await runDurableObjectAlarm(shardObject(region, 2));
     expect((await controlStore(testEnv).metricsShards())[region]).toEqual([0]);
     expect(await controlStore(testEnv).metricsRegions()).toContain(region);
+  });
+
+  it('sends a guard mark again to the one shard whose mark failed, though shard 0 reads from the rule', async () => {
+    const region = freshRegion();
+    const guard = { maxRefusalRate: 0.5, minHouseholds: 3, window: 'PT5M' };
+    await admin('PUT', `/admin/v1/rollout/${region}`, { body: { mode: 'enforce', guard, note: 'guarded on four shards' } });
+    const setAt = Date.parse((await rule(region)).updatedAt);
+    const markOf = async (shard: number) =>
+      runInDurableObject(shardObject(region, shard), (_: RegionMetrics, state) => {
+        const stored = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'guardFrom'").toArray()[0]?.value;
+        return stored ? (JSON.parse(stored) as { at: number }).at : null;
+      });
+    expect(await Promise.all([0, 1, 2, 3].map(markOf))).toEqual([setAt, setAt, setAt, setAt]);
+    // As if shard 2's setGuard had failed: it still reads from a mark of ten minutes before.
+    await regionMetrics(testEnv, region, 2).setGuard(guard, { at: setAt - 600_000 });
+    passTime(MARK_GRACE_MS + 1000);
+    try {
+      await runDurableObjectAlarm(testEnv.CONTROL.get(testEnv.CONTROL.idFromName(CONTROL_OBJECT_NAME)));
+      expect(await Promise.all([0, 1, 2, 3].map(markOf))).toEqual([setAt, setAt, setAt, setAt]);
+    } finally {
+      vi.unstubAllGlobals();
+      await admin('DELETE', `/admin/v1/rollout/${region}`);
+    }
   });
 });

@@ -92,7 +92,20 @@ describe('an object written before the schema-version row opens under today’s 
       return { series, columns, version: schemaVersion(sql), shard: sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'").one().value };
     });
     expect(opened.series.map((step) => step.record)).toEqual([{ [segments]: 7 }]);
-    expect(opened.columns).toEqual(['at', 'counts', 'treated', 'refused', 'sent', 'verified']);
+    expect(opened.columns).toEqual([
+      'at',
+      'counts',
+      'treated',
+      'refused',
+      'sent',
+      'verified',
+      'said_live_here',
+      'said_travelling',
+      'said_studying',
+      'said_posted_away',
+      'said_second_home',
+      'said_other',
+    ]);
     expect(opened.shard).toBe('2');
     expect(opened.version).toBe(METRICS_MIGRATIONS.length);
   });

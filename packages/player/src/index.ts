@@ -22,16 +22,24 @@
  *   links or fetches it as it is, from whatever origin the player is on. A
  *   gate before v1.4 sent paths; those are resolved against the gate the SDK
  *   was given, never against the page.
+ * - after a refusal that offers it (the `feedback` action, contract §8), a
+ *   `question` event brings "which of these fits you?" and its six answers
+ *   in the viewer's language; `feedback(situation)` sends the one tap and
+ *   answers with what happens next for that situation.
  *
  * No runtime dependency; adapters for hls.js, Shaka Player and video.js are
  * in `./hls`, `./shaka` and `./videojs`.
  */
-import type { Decision, Problem } from './gate-api.js';
+import type { Decision, FeedbackCreated, FeedbackQuestion, Problem } from './gate-api.js';
 import { dpopProof, type DeviceKey } from './device-key.js';
 import { unreachableMessage } from './unreachable.js';
 
 export { deviceKey, dpopProof, forgetDeviceKey, type DeviceKey } from './device-key.js';
-export type { Decision, Problem };
+export type { Decision, FeedbackCreated, Problem };
+/** Why the viewer is where they are (contract §8). */
+export type Situation = FeedbackQuestion['choices'][number]['situation'];
+/** The question after a refusal, in the viewer's language, and the refusal it follows. */
+export type Question = FeedbackQuestion & { requestId?: string };
 export type Action = Problem['actions'][number];
 /** What a code approves (contract §6). */
 export type CodePurpose = 'access' | 'primary-location' | 'sign-out' | 'second-home' | 'away-access';
@@ -77,10 +85,13 @@ export interface HearthEvents {
   session: { expiresAt: string };
   /** Playback may go on after a refusal or a renewed session: adapters load again. */
   resume: Decision;
+  /** After a refusal that offers the `feedback` action: ask it, one tap per choice, and send the tap with `feedback()`. Once per refusal. */
+  question: Question;
 }
 
 type Listener<T> = (value: T) => void;
 const DECISION = '/gate/v1/decision';
+const FEEDBACK = '/gate/v1/feedback';
 
 export class Hearth {
   /** The playback session the gate issued, sent as `Hearth-Session`. */
@@ -209,8 +220,27 @@ export class Hearth {
     if (!this.refusal) {
       this.refusal = refusal;
       this.emit('refused', refusal);
+      if (refusal.actions.some((action) => action.id === 'feedback')) void this.ask(refusal);
     }
     return refusal;
+  }
+
+  /** Fetches the question's words in the viewer's language (no token: they are the same for everyone) and emits them, if still refused. */
+  private async ask(refusal: Refusal): Promise<void> {
+    const response = await fetch(this.gate + FEEDBACK, { headers: { 'Accept-Language': this.language } }).catch(() => null);
+    const words = (await response?.json().catch(() => null)) as FeedbackQuestion | null;
+    if (response?.ok && words && this.refusal === refusal) this.emit('question', { ...words, ...(refusal.requestId ? { requestId: refusal.requestId } : {}) });
+  }
+
+  /**
+   * Sends the viewer's answer to the question (`POST /gate/v1/feedback`),
+   * with the refusal's request id and an optional comment (at most 500
+   * characters, seen by support only). Answers `message`, what happens next
+   * for that situation, and the ways back in as `actions`.
+   */
+  async feedback(situation: Situation, comment?: string): Promise<FeedbackCreated | Refusal> {
+    const requestId = this.refusal?.requestId;
+    return this.answer(await this.call('POST', FEEDBACK, { situation, ...(requestId ? { requestId } : {}), ...(comment ? { comment } : {}) }), FEEDBACK);
   }
 
   /**

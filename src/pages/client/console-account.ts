@@ -4,7 +4,8 @@
  * the TV that keeps it), away access (how much the owner gave this year, the
  * devices holding it, each with "End away access" after a confirmation),
  * each device with the short thumbprint of the key it is bound to, what the
- * owner was told (household events, newest first) — in the words the ops
+ * owner was told (household events, newest first), what its refused devices
+ * said when asked (contract §8, with their comments) — in the words the ops
  * CLI uses (admin-client/household-wording.ts) — then explain, support
  * grants and extra members, each write confirmed or audited like the CLI's.
  *
@@ -18,6 +19,7 @@ import { setStatus } from './common';
 import { $, type Answer, type ConsoleContext } from './console-context';
 import { button, row } from './console-cells';
 import { localTimesIn, localTime } from './local-time';
+import { showAccountFeedback } from './console-feedback';
 
 /** What the account view needs from the rest of the console (the shell's context). */
 export type AccountSupport = ConsoleContext;
@@ -46,6 +48,7 @@ function showAccountHousehold(s: AccountSummary, endAway: (deviceId: string) => 
       ? events.map((e) => row([e.at, describeHouseholdEvent(e), `${e.deviceId} (${e.deviceType})`, describeSignOutBy(e), e.region]))
       : [row(['(none: nothing the owner was told of in the last 31 days)'])]),
   );
+  showAccountFeedback(s);
 }
 
 /** Wires the account card: look-up, and every support action on the account shown. */

@@ -1,7 +1,8 @@
 /**
  * The console's metrics panel: a period's decision counts for one region at a
- * time — the summary in words, the charts (charts.ts), the guard's line when
- * the region's rule has one, and the steps as a table. A period too long for
+ * time — the summary in words, the charts (charts.ts), what refused
+ * households said beside the refusal chart (console-feedback.ts), the guard's
+ * line when the region's rule has one, and the steps as a table. A period too long for
  * every region at once (more than 10,000 points) is narrowed to the chosen
  * region, and the panel says so.
  */
@@ -11,6 +12,7 @@ import { drawGuard, drawRegion } from './charts';
 import { setStatus } from './common';
 import { $, type Answer, type ConsoleContext } from './console-context';
 import { row } from './console-cells';
+import { feedbackWords, showFeedbackSaid } from './console-feedback';
 
 /** `PT1H|PT1M` → since an hour ago, per minute. */
 function rangeQuery(value: string): { since: string; step: string; words: string } {
@@ -83,8 +85,10 @@ export function enableMetricsPanel({ api, status, refusal }: Pick<ConsoleContext
       `${formatCount(totals.verification.sent)} codes sent, ${formatCount(totals.verification.verified)} verified. ` +
       `Households: ${formatCount(totals.households.treated)} treated, ${formatCount(totals.households.refused)} of them refused (${percentOf(totals.households.refused, totals.households.treated)}); ` +
       `${formatCount(totals.households.sent)} sent a code, ${formatCount(totals.households.verified)} verified. ` +
+      feedbackWords(totals.households) +
       describeSharedNetworks(totals);
     drawRegion(region, words, series, totals);
+    showFeedbackSaid(totals.households);
     const guard = rules()[region]?.guard;
     $('guard-figure').hidden = guard?.maxRefusalRate === undefined;
     if (guard?.maxRefusalRate !== undefined) drawGuard(region, series, guard.maxRefusalRate);

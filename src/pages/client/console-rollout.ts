@@ -65,10 +65,12 @@ function guardText(rule: RolloutRule): string {
   const limit = [
     rule.guard.maxRefusalRate !== undefined ? `refused ≤ ${pct(rule.guard.maxRefusalRate)}` : '',
     rule.guard.minVerifySuccessRate !== undefined ? `verified ≥ ${pct(rule.guard.minVerifySuccessRate)}` : '',
+    rule.guard.maxLiveHereRate !== undefined ? `live here ≤ ${pct(rule.guard.maxLiveHereRate)}` : '',
   ]
     .filter(Boolean)
     .join(', ');
-  return `${limit} over ${rule.guard.window}${reading ? `; read ${reading.households.refused} of ${reading.households.treated} households refused (${pct(reading.refusalRate)})` : ''}`;
+  const liveHere = reading && rule.guard.maxLiveHereRate !== undefined ? `, ${reading.households.feedback?.['live-here'] ?? 0} of them said they live here (${pct(reading.liveHereRate ?? null)})` : '';
+  return `${limit} over ${rule.guard.window}${reading ? `; read ${reading.households.refused} of ${reading.households.treated} households refused (${pct(reading.refusalRate)})${liveHere}` : ''}`;
 }
 
 /** A rule's note, and under it who changed the rule and when (one column, so the table fits half a laptop screen). */

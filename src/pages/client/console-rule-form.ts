@@ -28,6 +28,7 @@ const RULE_INPUTS = {
   stages: 'rule-stages',
   refusal: 'rule-guard-refusal',
   verify: 'rule-guard-verify',
+  livehere: 'rule-guard-livehere',
   households: 'rule-guard-households',
   window: 'rule-guard-window',
 } as const satisfies Record<keyof RuleFields, string>;
@@ -144,7 +145,7 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
   $('rule-clear').addEventListener('click', () => {
     editing = null;
     $<HTMLFormElement>('rule-form').reset();
-    for (const name of ['stages', 'refusal', 'verify', 'households', 'window'] as const) ruleInput(name).value = '';
+    for (const name of ['stages', 'refusal', 'verify', 'livehere', 'households', 'window'] as const) ruleInput(name).value = '';
     showRuleProblems([]);
   });
 

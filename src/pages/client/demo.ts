@@ -6,7 +6,9 @@
  * proof, holds the playback session and puts it on every request hls.js
  * makes (the hls.js adapter). A refusal arrives once, as the SDK's event,
  * with the message and actions shown inline; the code flow runs through the
- * SDK, and a verified code resumes playback without reloading.
+ * SDK, and a verified code resumes playback without reloading. After a
+ * refusal the SDK's question (contract §8) is offered as one button per
+ * situation, and its answer says what happens next.
  *
  * The log shows each play's device, network and region, then its decision
  * (a refusal included) and every request hls.js made. "Try a refusal" sets
@@ -20,7 +22,7 @@
  * every request to the gate.
  */
 import Hls from 'hls.js/light';
-import { deviceKey, Hearth, isRefusal, type DeviceKey, type Refusal } from '../../../packages/player/src/index';
+import { deviceKey, Hearth, isRefusal, type DeviceKey, type Question, type Refusal } from '../../../packages/player/src/index';
 import { attachHls, hlsConfig } from '../../../packages/player/src/hls';
 import { callApi, enableRemoteNavigation, fill, pageData, setStatus } from './common';
 import { HANDOFF_READY, HANDOFF_SERVED, type DeviceHandoff } from './help-handoff';
@@ -83,6 +85,30 @@ function showRefusal(refusal: Refusal): void {
   $<HTMLButtonElement>('demo-send-code').focus();
 }
 
+/** The SDK's question after a refusal (contract §8): one button per situation; a tap sends it and shows what happens next. */
+function showQuestion(question: Question): void {
+  $('demo-question-title').textContent = question.question;
+  const answer = $('demo-answer');
+  setStatus(answer, '');
+  $('demo-choices').replaceChildren(
+    ...question.choices.map(({ situation, label }) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = label;
+      button.dataset.situation = situation;
+      button.addEventListener('click', async () => {
+        const given = await hearth?.feedback(situation);
+        if (!given) return;
+        if (isRefusal(given)) return setStatus(answer, given.message || given.reason, 'bad');
+        $('demo-choices').replaceChildren();
+        setStatus(answer, given.message, 'ok');
+      });
+      return button;
+    }),
+  );
+  $('demo-question').hidden = false;
+}
+
 function stop(): void {
   hls?.destroy();
   hls = null;
@@ -116,6 +142,7 @@ async function play(): Promise<void> {
   stop();
   help.hidden = true;
   $<HTMLFormElement>('demo-code-form').hidden = true;
+  $('demo-question').hidden = true;
   if (!Hls.isSupported()) return setStatus(statusLine, words.noHls!, 'bad');
   const deviceSelect = select('demo-device');
   const account = $<HTMLInputElement>('demo-account').value.trim();
@@ -129,6 +156,7 @@ async function play(): Promise<void> {
   signedIn = { token: device.token, key: device.key, headers };
   hearth = new Hearth({ gate: location.origin, token: () => device.token, key: device.key, headers, language: document.documentElement.lang });
   hearth.on('refused', showRefusal);
+  hearth.on('question', showQuestion);
   hearth.on('resume', () => {
     help.hidden = true;
     setStatus(statusLine, words.playingAgain!);

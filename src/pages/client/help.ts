@@ -12,6 +12,7 @@ import { askForCode, callAs, deviceCall, locale, served, ui, until } from './hel
 import { deviceFromOpener, handedCall, tellOpenerServed } from './help-handoff';
 import { enableYourDevices } from './help-devices';
 import { enableLongStays } from './help-long-stays';
+import { enableFeedback } from './help-feedback';
 
 const status = document.getElementById('status-line') as HTMLElement;
 
@@ -75,6 +76,7 @@ async function showHandedDevice(): Promise<void> {
 
 enableYourDevices();
 enableLongStays(status);
+enableFeedback();
 enableRemoteNavigation();
 document.querySelector<HTMLElement>('.actions button:not([hidden]), .actions a')?.focus();
 void showHandedDevice();

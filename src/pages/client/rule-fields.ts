@@ -18,6 +18,8 @@ export interface RuleFields {
   stages: string;
   refusal: string;
   verify: string;
+  /** v1.4: the most of the refused households that may say they live here (`maxLiveHereRate`). */
+  livehere: string;
   households: string;
   window: string;
 }
@@ -43,6 +45,7 @@ const FIELD_OF_PROBLEM: Record<string, keyof RuleFields> = {
   stages: 'stages',
   'guard.maxRefusalRate': 'refusal',
   'guard.minVerifySuccessRate': 'verify',
+  'guard.maxLiveHereRate': 'livehere',
   'guard.minSessions': 'households',
   'guard.minHouseholds': 'households',
   'guard.window': 'window',
@@ -66,13 +69,14 @@ export function fieldsOfRule(region: string, rule: RolloutRule): RuleFields {
     stages: stagesText(stages),
     refusal: rule.guard?.maxRefusalRate !== undefined ? String(rule.guard.maxRefusalRate) : '',
     verify: rule.guard?.minVerifySuccessRate !== undefined ? String(rule.guard.minVerifySuccessRate) : '',
+    livehere: rule.guard?.maxLiveHereRate !== undefined ? String(rule.guard.maxLiveHereRate) : '',
     households: rule.guard ? String(guardMinimum(rule.guard)) : '',
     window: rule.guard?.window ?? '',
   };
 }
 
 /** A number field: empty → undefined, not a number → a problem for that field. */
-function numberField(fields: RuleFields, name: 'refusal' | 'verify' | 'households', problems: FieldProblem[]): number | undefined {
+function numberField(fields: RuleFields, name: 'refusal' | 'verify' | 'livehere' | 'households', problems: FieldProblem[]): number | undefined {
   if (fields[name] === '') return undefined;
   const value = Number(fields[name]);
   if (!Number.isFinite(value)) problems.push({ field: name, message: `“${fields[name]}” is not a number` });
@@ -102,7 +106,7 @@ export function ruleBody(fields: RuleFields, note: string, editing: Editing | nu
     if (changed('percent') && Number(fields.percent) !== stages[0]!.percent) body.percent = Number(fields.percent);
   } else body.percent = Number(fields.percent);
 
-  const guardFields = ['refusal', 'verify', 'households', 'window'] as const;
+  const guardFields = ['refusal', 'verify', 'livehere', 'households', 'window'] as const;
   if (from && !guardFields.some(changed)) {
     if (from.rule.guard) body.guard = from.rule.guard;
   } else if (guardFields.some((name) => fields[name] !== '')) {
@@ -111,6 +115,7 @@ export function ruleBody(fields: RuleFields, note: string, editing: Editing | nu
     const set = (key: string, value: unknown) => (value === undefined ? delete guard[key] : (guard[key] = value));
     set('maxRefusalRate', numberField(fields, 'refusal', problems));
     set('minVerifySuccessRate', numberField(fields, 'verify', problems));
+    set('maxLiveHereRate', numberField(fields, 'livehere', problems));
     const minimumKey = 'minHouseholds' in guard ? 'minHouseholds' : 'minSessions';
     set(minimumKey, numberField(fields, 'households', problems));
     set('window', fields.window === '' ? undefined : fields.window.toUpperCase());

@@ -61,7 +61,12 @@ describe('answers typed against their schemas', () => {
       { mode: 'enforce', percent: 10, failOpen: true, note: 'pilot', stages: [{ percent: 10, hold: 'P1D' }, { percent: 100 }], guard: { maxRefusalRate: 0.05, minHouseholds: 100, window: 'PT15M' } },
       T0,
     );
-    const reading = readGuard(started.guard!, { treated: 200, refused: 40, sent: 30, verified: 10 }, T0 - 15 * 60_000, T0);
+    const reading = readGuard(
+      started.guard!,
+      { treated: 200, refused: 40, sent: 30, verified: 10, feedback: { 'live-here': 0, travelling: 0, studying: 0, 'posted-away': 0, 'second-home': 0, other: 0 } },
+      T0 - 15 * 60_000,
+      T0,
+    );
     const rule = tripped(started, reading, T0);
     const answer: Rollout = { version: 3, updatedAt: new Date(T0).toISOString(), regions: { GB: rule } };
     expect(rollout.parse(answer)).toEqual(answer);

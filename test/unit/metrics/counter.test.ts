@@ -4,7 +4,7 @@
  * and counts a failed flush could not deliver arrive with the next one.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DecisionCounter, type MinuteCounts } from '../../../src/metrics/counter';
+import { DecisionCounter, OWED_MINUTES_KEPT, type MinuteCounts } from '../../../src/metrics/counter';
 import { countsOf, householdCounts, mergeHouseholds, type CountedAnswer } from '../../../src/metrics/tally';
 
 const allowed: CountedAnswer = { route: 'segment', decision: 'allow', enforced: 'allow', reason: 'IN_HOUSEHOLD', mode: 'monitor', deviceType: 'tv', evidence: 'network', sharedNetwork: false };
@@ -116,7 +116,7 @@ describe('DecisionCounter', () => {
     await counter.flush();
     const minutes = delivered.flatMap((d) => d.minutes);
     const households = mergeHouseholds({}, minutes[0]!.households!);
-    expect(householdCounts(households)).toEqual({ treated: 2, refused: 1, sent: 1, verified: 1 });
+    expect(householdCounts(households)).toMatchObject({ treated: 2, refused: 1, sent: 1, verified: 1 });
     expect(countsOf(minutes[0]!.record).sessions.challenge).toBe(31);
   });
 
@@ -153,10 +153,29 @@ describe('DecisionCounter', () => {
       [minute, 11],
       [minute, 12],
     ]);
-    expect(householdCounts(mergeHouseholds({}, minutes[0]!.households!))).toEqual({ treated: 1, refused: 1, sent: 0, verified: 0 });
-    expect(householdCounts(mergeHouseholds({}, minutes[1]!.households!))).toEqual({ treated: 2, refused: 2, sent: 1, verified: 0 });
+    expect(householdCounts(mergeHouseholds({}, minutes[0]!.households!))).toMatchObject({ treated: 1, refused: 1, sent: 0, verified: 0 });
+    expect(householdCounts(mergeHouseholds({}, minutes[1]!.households!))).toMatchObject({ treated: 2, refused: 2, sent: 1, verified: 0 });
     // Every answer is still counted once.
     const sessions = minutes.reduce((n, m) => n + countsOf(m.record).sessions.challenge, 0);
     expect(sessions).toBe(3);
+  });
+
+  it('keeps what a failed flush owed by minutes of the clock (OWED_MINUTES_KEPT), and its log counts minutes, not rollout versions', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(String(line)));
+    const { counter, delivered } = harness(0, 1);
+    const now = Date.now();
+    const old = now - (OWED_MINUTES_KEPT + 5) * 60_000;
+    // One minute under three rollout versions, and one minute too old to keep.
+    for (const policyVersion of [1, 2, 3]) counter.count('PE', now, { ...refused, policyVersion }, null, null);
+    counter.count('PE', old, { ...refused, policyVersion: 1 }, null, null);
+    await counter.flush(); // fails
+    const line = JSON.parse(errors.find((l) => l.includes('metrics_flush_failed'))!) as Record<string, unknown>;
+    expect(line).toMatchObject({ event: 'metrics_flush_failed', region: 'PE', minutesKept: 1, minutesDropped: 1 });
+    await counter.flush();
+    const minutes = delivered.flatMap((d) => d.minutes);
+    expect(new Set(minutes.map((m) => m.minute))).toEqual(new Set([now - (now % 60_000)]));
+    expect(minutes.map((m) => m.policyVersion).toSorted()).toEqual([1, 2, 3]);
+    vi.restoreAllMocks();
   });
 });

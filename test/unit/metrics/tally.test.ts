@@ -121,6 +121,7 @@ const NAME = new RegExp(
     `^f\\|(${OUTCOMES.join('|')})\\|(${DEVICE_TYPES.join('|')}|-)$`,
     `^e\\|(${ROUTES.join('|')})\\|(${HOME_EVIDENCE.join('|')})$`,
     `^s\\|(${ROUTES.join('|')})\\|(${OUTCOMES.join('|')})$`,
+    `^r\\|[A-Za-z0-9._+-]{1,64}\\|(${ROUTES.join('|')})\\|(${OUTCOMES.join('|')})$`,
   ].join('|'),
 );
 

@@ -47,6 +47,8 @@ export interface LocalWorkerOptions {
    * start on it. The caller removes it.
    */
   persistTo?: string;
+  /** More of wrangler's own environment, as a developer's shell would have it (say `NODE_ENV` unset to `development`, where the test runner says `test`). */
+  processEnv?: Record<string, string>;
 }
 
 export function freePort(): Promise<number> {
@@ -79,7 +81,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     // The Worker's own log lines are wrangler's `log` level: keep them, even when the test run quiets wrangler (vitest.config.ts).
-    env: { ...process.env, WRANGLER_LOG: process.env.WRANGLER_LOG === 'debug' ? 'debug' : 'log', WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+    env: { ...process.env, WRANGLER_LOG: process.env.WRANGLER_LOG === 'debug' ? 'debug' : 'log', WRANGLER_SEND_METRICS: 'false', CI: 'true', ...options.processEnv },
     detached: true,
   });
   // Keep the latest of wrangler's output (log lines, error messages); never let it pile up.

@@ -22,35 +22,48 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { makeDeviceKeyPair, mintAdminToken, mintDeviceProof, mintDeviceToken } from '../dev/tokens.ts';
-import { DEVICE_TYPES, ID_PATTERN } from '../src/vocabulary.ts';
+import { ADMIN_SCOPES, DEVICE_TYPES, ID_PATTERN } from '../src/vocabulary.ts';
+import { optionMistake } from './ops/command-line.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    bind: { type: 'string' },
-    out: { type: 'string', default: 'device-key' },
-    key: { type: 'string' },
-    method: { type: 'string', default: 'GET' },
-    url: { type: 'string' },
-    token: { type: 'string' },
-    account: { type: 'string' },
-    device: { type: 'string' },
-    type: { type: 'string' },
-    alg: { type: 'string', default: 'EdDSA' },
-    ttl: { type: 'string', default: '86400' },
-    admin: { type: 'boolean', default: false },
-    scope: { type: 'string' },
-    sub: { type: 'string', default: 'developer@hearth.dev.invalid' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+const OPTIONS = {
+  bind: { type: 'string' },
+  out: { type: 'string', default: 'device-key' },
+  key: { type: 'string' },
+  method: { type: 'string', default: 'GET' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  account: { type: 'string' },
+  device: { type: 'string' },
+  type: { type: 'string' },
+  alg: { type: 'string', default: 'EdDSA' },
+  ttl: { type: 'string', default: '86400' },
+  admin: { type: 'boolean', default: false },
+  scope: { type: 'string' },
+  sub: { type: 'string', default: 'developer@hearth.dev.invalid' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsOptionsConfig;
 
+const USAGE = `Usage: npm run token -- --account ACCOUNT --device DEVICE --type ${DEVICE_TYPES.join('|')} [--bind KEY.public.jwk] [--alg EdDSA|ES256] [--ttl SECONDS]
+       npm run token -- --admin --scope "SCOPES" [--sub NAME]
+       npm run token -- keypair [--out NAME] [--alg EdDSA|ES256]
+       npm run token -- proof --key KEY.private.jwk --method GET --url URL --token TOKEN
+Run "npm run token -- --help" for more.`;
+
+/** A mistake in the command line, as the ops CLI answers one: what is wrong, the usage lines, exit 2 (never a stack). */
 function fail(message: string): never {
-  process.stderr.write(`mint-token: ${message}\nRun with --help for usage.\n`);
+  process.stderr.write(`token: ${message}\n${USAGE}\n`);
   process.exit(2);
 }
+
+let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+try {
+  parsed = parseArgs({ args: process.argv.slice(2), options: OPTIONS, allowPositionals: true, strict: true });
+} catch (error) {
+  fail(error instanceof Error ? optionMistake(error.message, Object.keys(OPTIONS)) : 'cannot read the command line');
+}
+const { values, positionals } = parsed;
 
 if (values.help) {
   const header = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!;
@@ -96,6 +109,8 @@ if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail('--ttl must be a posi
 let token: string;
 if (values.admin) {
   if (!values.scope) fail('--admin needs --scope, e.g. --scope "rollout:read accounts:read"');
+  const unknown = values.scope.split(/\s+/).filter((name) => name && !(ADMIN_SCOPES as readonly string[]).includes(name));
+  if (unknown.length > 0) fail(`--scope: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a scope' : 'are not scopes'}; the scopes are ${ADMIN_SCOPES.join(' ')}`);
   token = await mintAdminToken({ scope: values.scope, sub: values.sub!, ttlSeconds });
 } else {
   if (!values.account || !ID_PATTERN.test(values.account)) fail('--account is required and must match [A-Za-z0-9._:-]{1,128}');

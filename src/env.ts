@@ -27,6 +27,8 @@ export interface HearthEnv extends ConfigBindings {
    */
   RATE_LIMIT_NETWORK?: RateLimit;
   RATE_LIMIT_ACCOUNT?: RateLimit;
+  /** Never read by the Worker: wrangler's own switch, in `.dev.vars` because wrangler reads that file into its environment too (no `Request.cf` fetch at start). */
+  CLOUDFLARE_CF_FETCH_ENABLED?: string;
   /** The Worker version this isolate runs (wrangler.toml `[version_metadata]`): its label is on /healthz, logs, points and metrics (src/version.ts). */
   CF_VERSION_METADATA?: WorkerVersionMetadata;
 }

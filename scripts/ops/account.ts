@@ -6,10 +6,11 @@
  */
 import type { Problem } from '../../src/admin-client/client.ts';
 import { visibleText } from '../../src/admin-client/visible-text.ts';
+import { traceLines } from '../../src/admin-client/trace-wording.ts';
 import { DEVICE_TYPES } from '../../src/vocabulary.ts';
 import { accountReport } from '../account-report.ts';
 import { table } from '../text-table.ts';
-import { integer, oneOf, required, UsageError, type Command, type OpsContext } from './command-line.ts';
+import { addressOption, integer, oneOf, regionArg, required, UsageError, type Command, type OpsContext } from './command-line.ts';
 
 /**
  * A grant or an extra member for an account Hearth has never seen is almost
@@ -32,6 +33,23 @@ async function confirmKnownAccount({ admin, confirm }: OpsContext, account: stri
   } else if (result.response.status === 403) {
     process.stderr.write(`note: could not check that Hearth knows account ${visibleText(account)} (the token lacks accounts:read).\n`);
   }
+}
+
+/**
+ * Explain answers for any device id, seen or not (a device never seen is
+ * decided as new), so a typo in --device used to read like a verdict on the
+ * real device: say so when the account's household does not list it.
+ */
+async function warnIfNeverSeen({ admin }: Pick<OpsContext, 'admin'>, account: string, deviceId: string): Promise<void> {
+  const known = await admin.GET('/admin/v1/accounts/{account}', { params: { path: { account } } }).catch(() => null);
+  if (!known) return;
+  const never =
+    known.response.status === 404
+      ? `Hearth holds nothing about account ${visibleText(account)} (no device of it was ever decided)`
+      : known.data && !known.data.devices.some((device) => device.deviceId === deviceId)
+        ? `the household of ${visibleText(account)} does not list device ${visibleText(deviceId)} ("account show ${visibleText(account)}" lists its devices; a device only ever refused is not kept)`
+        : null;
+  if (never) process.stderr.write(`warning: ${never}: this explains it as a device the household does not know. Check the id if you meant another.\n`);
 }
 
 /** Every `account …` command, in the order --help lists them. */
@@ -68,11 +86,12 @@ export const ACCOUNT_COMMANDS: readonly Command[] = [
       // The address goes in the body of a POST, never in a URL (URLs are kept in logs).
       const body = {
         deviceId: required(flags.device, '--device DEVICE'),
-        ...(flags.ip ? { ip: flags.ip } : {}),
-        ...(flags.country ? { country: flags.country } : {}),
+        ...(flags.ip !== undefined ? { ip: addressOption(flags.ip) } : {}),
+        ...(flags.country !== undefined ? { country: regionArg(flags.country, '--country') } : {}),
         ...(flags.type ? { deviceType: oneOf(flags.type, DEVICE_TYPES, '--type') } : {}),
       };
       const explained = await call(() => admin.POST('/admin/v1/accounts/{account}/explain', { params: { path: { account: account! } }, body }));
+      await warnIfNeverSeen({ admin }, account!, body.deviceId);
       output(explained, () =>
         [
           `${explained.decision.toUpperCase()} — ${explained.reason}${explained.wouldDecision && explained.wouldDecision !== explained.decision ? ` (enforce would ${explained.wouldDecision})` : ''}`,
@@ -81,11 +100,7 @@ export const ACCOUNT_COMMANDS: readonly Command[] = [
           `Region ${explained.region}: rule ${explained.rule.key} = ${explained.rule.mode} at ${explained.rule.percent}%, account bucket ${explained.bucket} → ${explained.mode}; policy version ${explained.policyVersion}`,
           `The person sees: “${explained.message}”`,
           '',
-          table(
-            // The decision table's row each check belongs to (README, "How it decides"): a row can hold several checks, so numbers repeat.
-            explained.trace.map((step) => ({ 'table row': step.row, check: step.check, result: step.matched ? 'DECIDES' : 'pass', detail: step.detail })),
-            ['table row', 'check', 'result', 'detail'],
-          ),
+          table(traceLines(explained.trace), ['row', 'check', 'answer']),
         ].join('\n'),
       );
     },

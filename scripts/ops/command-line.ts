@@ -6,6 +6,7 @@
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { AdminApi } from '../../src/admin-client/client.ts';
+import ipaddr from 'ipaddr.js';
 
 /** A mistake in the command line: exit 2, with the command's usage line. */
 export class UsageError extends Error {}
@@ -120,7 +121,7 @@ export function readCommandLine(commands: readonly Command[], argv: string[]): C
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     // parseArgs says e.g. "Unknown option '--percnt'. To specify a positional…": the first sentence is the mistake.
-    const message = error instanceof Error ? error.message.split(/\.\s/)[0]!.replace(/^./, (c) => c.toLowerCase()) : 'cannot read the command line';
+    const message = error instanceof Error ? optionMistake(error.message, Object.keys(OPTIONS)) : 'cannot read the command line';
     const command = findCommand(
       commands,
       argv.filter((arg) => !arg.startsWith('-')),
@@ -169,4 +170,61 @@ export function integer(value: string | undefined, what: string): number | undef
 export function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${what} must be one of ${allowed.join(', ')}`);
   return value as T;
+}
+
+/**
+ * parseArgs's complaint as a person reads it: its first sentence ("unknown
+ * option '--acount'"), and the option meant when one is a letter or two away
+ * ("did you mean --account?").
+ */
+export function optionMistake(message: string, known: readonly string[]): string {
+  const first = message.split(/\.\s/)[0]!.replace(/^./, (c) => c.toLowerCase());
+  const typed = /'--([^'=]+)/.exec(first)?.[1];
+  const meant = typed === undefined ? undefined : closest(typed, known);
+  return meant ? `${first} (did you mean --${meant}?)` : first;
+}
+
+/** The candidate at most two edits from `word` (the nearest), if one is. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length]!;
+  };
+  const ranked = candidates.map((candidate) => ({ candidate, edits: distance(word, candidate) })).toSorted((a, b) => a.edits - b.edits);
+  return ranked[0] && ranked[0].edits <= 2 ? ranked[0].candidate : undefined;
+}
+
+/**
+ * A region as the gate takes it: a two-letter country code, upper case (`pe`
+ * is read as `PE`, and the CLI says so), or `*` where the command allows the
+ * fallback rule. `Peru` or `PER` is a usage mistake here, not a refusal from
+ * the gate (exit 2, as docs/ops.md promises).
+ */
+export function regionArg(value: string, what: string, options: { star?: boolean } = {}): string {
+  if (options.star && value === '*') return value;
+  if (!/^[A-Za-z]{2}$/.test(value))
+    throw new UsageError(`${what} must be a two-letter country code such as PE or CL${options.star ? ', or * for every region without a rule' : ''}; "${value}" is not one`);
+  const region = value.toUpperCase();
+  if (region !== value) process.stderr.write(`note: read ${what} ${value} as ${region}.\n`);
+  return region;
+}
+
+/** A client address for explain: one IPv4 or IPv6 address, as the gate reads `CF-Connecting-IP` (never sent anywhere but the body). */
+export function addressOption(value: string): string {
+  // The value is not repeated: an address stays out of every message.
+  if (!isAddress(value)) throw new UsageError('--ip must be one IPv4 or IPv6 address such as 203.0.113.7 or 2001:db8::7 (what you gave is not one)');
+  return value.trim();
+}
+
+/** What the gate reads as one client address (src/network/network-id.ts): dotted-quad IPv4, or IPv6 without a zone. */
+function isAddress(value: string): boolean {
+  const text = value.trim();
+  if (text.length === 0 || text.length > 64) return false;
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return true;
+  return text.includes(':') && ipaddr.IPv6.isValid(text) && !ipaddr.IPv6.parse(text).zoneId;
 }

@@ -6,7 +6,8 @@ import type { Counts, Metrics } from '../../src/admin-client/client.ts';
 import { describeSharedNetworks, durationMinutes, formatCount, percentOf, wouldRefuseRate } from '../../src/admin-client/wording.ts';
 import { visibleText } from '../../src/admin-client/visible-text.ts';
 import { table } from '../text-table.ts';
-import { UsageError, type Command } from './command-line.ts';
+import { regionArg, UsageError, type Command } from './command-line.ts';
+import { regionNeverApplies, UNKNOWN_COUNTRY } from '../../src/vocabulary.ts';
 
 /** `--since PT6H` (that long ago) or an ISO 8601 instant. */
 export function sinceFlag(value: string | undefined, now = Date.now()): string | undefined {
@@ -88,7 +89,10 @@ export const METRICS_COMMAND: Command = {
   summary: 'Decision counts by region, with sparklines.',
   options: ['since', 'step'],
   async run(args, { flags, admin, call, output }) {
-    const region = args[0]?.toUpperCase();
+    const region = args[0] === undefined ? undefined : regionArg(args[0], 'REGION');
+    // A code no request carries counts nothing, ever: "No decisions counted" alone read as "none yet". (XX counts requests of unknown country.)
+    const never = region === undefined || region === UNKNOWN_COUNTRY ? null : regionNeverApplies(region);
+    if (never) process.stderr.write(`warning: ${never}.\n`);
     const query = { ...(region ? { region } : {}), ...(flags.since ? { since: sinceFlag(flags.since) } : {}), ...(flags.step ? { step: flags.step } : {}) };
     const metrics = await call(() => admin.GET('/admin/v1/metrics', { params: { query } }));
     output(metrics, () => metricsReport(metrics, region));

@@ -3,12 +3,12 @@
  * the rollout printed as a table. Each command is an entry of
  * ROLLOUT_COMMANDS; a new rollout command is one more entry.
  */
-import { ifMatch, type Rollout, type RolloutRuleInput } from '../../src/admin-client/client.ts';
+import { ifMatch, type AdminApi, type Rollout, type RolloutRuleInput } from '../../src/admin-client/client.ts';
 import { describePreview, formatCount, refusals, resumeBody } from '../../src/admin-client/wording.ts';
 import { guardMinimum } from '../../src/admin-client/rule-text.ts';
 import { MODES, regionNeverApplies } from '../../src/vocabulary.ts';
 import { table } from '../text-table.ts';
-import { integer, oneOf, required, UsageError, type Command, type Flags } from './command-line.ts';
+import { integer, oneOf, regionArg, required, UsageError, type Command, type Flags } from './command-line.ts';
 import { GUARD_HELP, STAGES_GRAMMAR, guardFlag, stagesFlag } from './rollout-flags.ts';
 import { changeOutcome } from './rollout-changes.ts';
 
@@ -62,6 +62,17 @@ export function rolloutTable(rollout: Rollout): string {
   return `${header}\n${table(rows, ['region', 'mode', 'percent', 'failOpen', 'status', 'guard', 'updatedBy', 'updatedAt', 'note'])}`;
 }
 
+/**
+ * The percent of the region's own rule before a change, when it can be read
+ * (the token may lack rollout:read): a rule set without --percent covers
+ * 100 % of accounts, so "challenge 50 %" then "set PE enforce" moved to 100 %
+ * without a word; the outcome now says so.
+ */
+async function percentBefore(admin: AdminApi, region: string): Promise<number | undefined> {
+  const rollout = await admin.GET('/admin/v1/rollout').catch(() => null);
+  return rollout?.data?.regions[region]?.follows ? undefined : rollout?.data?.regions[region]?.percent;
+}
+
 /** The If-Match header --if-match asks for, if it does. */
 export function ifMatchFlag(flags: Flags): { 'If-Match': string } | undefined {
   return flags['if-match'] ? ifMatch(flags['if-match']) : undefined;
@@ -106,7 +117,7 @@ Examples:
   npm run ops -- rollout set PE enforce --fail-closed --if-match 7 --note "Peru: enforce"
   npm run ops -- rollout set PE enforce --stages 10:P1D,50:P2D,100 --guard "refusal<=0.05,verify>=0.5,households>=200,window=PT15M" --note "Peru, guarded"`,
     async run(args, { flags, admin, call, output, confirm }) {
-      const region = required(args[0], 'REGION (PE, CL, … or *)').toUpperCase();
+      const region = regionArg(required(args[0], 'REGION (PE, CL, … or *)'), 'REGION', { star: true });
       const mode = oneOf(required(args[1], `MODE (${MODES.join(', ')})`), MODES, 'MODE');
       if (flags['fail-closed'] && flags['fail-open']) throw new UsageError('choose --fail-closed or --fail-open, not both');
       const rule: RolloutRuleInput = { mode, note: required(flags.note, '--note "why": every change is audited with its reason') };
@@ -119,8 +130,15 @@ Examples:
       if (flags['skip-notice']) rule.notice = 'skip';
       const never = regionNeverApplies(region);
       if (never) confirm(`warning: a rule for ${region} can never apply: ${never}.`, 'set it anyway');
+      const before = await percentBefore(admin, region);
       const rollout = await call(() => admin.PUT('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag(flags) }, body: rule }));
-      output(rollout, () => ('changeId' in rollout ? changeOutcome(region, rollout, '') : `${changeOutcome(region, rollout, `Set ${region} to ${mode}.`)}\n\n${rolloutTable(rollout)}`));
+      const percentMoved =
+        before !== undefined && percent === undefined && !rule.stages && before !== 100
+          ? ` Percent ${before} → 100: a rule without --percent covers every account (give --percent ${before} to keep it).`
+          : '';
+      output(rollout, () =>
+        'changeId' in rollout ? `${changeOutcome(region, rollout, '')}${percentMoved}` : `${changeOutcome(region, rollout, `Set ${region} to ${mode}.${percentMoved}`)}\n\n${rolloutTable(rollout)}`,
+      );
     },
   },
   {
@@ -130,7 +148,7 @@ Examples:
     summary: "Delete a region's rule; the region then follows *.",
     options: ['if-match'],
     async run(args, { flags, admin, call, output }) {
-      const region = required(args[0], 'REGION').toUpperCase();
+      const region = regionArg(required(args[0], 'REGION'), 'REGION', { star: true });
       const rollout = await call(() => admin.DELETE('/admin/v1/rollout/{region}', { params: { path: { region }, header: ifMatchFlag(flags) } }));
       output(rollout, () =>
         'changeId' in rollout ? changeOutcome(region, rollout, '') : `${changeOutcome(region, rollout, `Deleted the rule for ${region}; it now follows *.`)}\n\n${rolloutTable(rollout)}`,
@@ -144,7 +162,7 @@ Examples:
     summary: 'Resume a rule its guard tripped, at the stage it tripped in.',
     options: ['note'],
     async run(args, { flags, admin, call, exact, output }) {
-      const region = required(args[0], 'REGION').toUpperCase();
+      const region = regionArg(required(args[0], 'REGION'), 'REGION', { star: true });
       // Exact: the rule's settings go back to the gate.
       const rollout = await exact(() => admin.GET('/admin/v1/rollout'));
       const current = rollout.regions[region];
@@ -166,7 +184,7 @@ Examples:
     options: ['percent', 'window'],
     more: '--window DURATION  how far back to replay (ISO 8601, default PT1H)',
     async run(args, { flags, admin, call, output }) {
-      const region = required(args[0], 'REGION (PE, CL, …)').toUpperCase();
+      const region = regionArg(required(args[0], 'REGION (PE, CL, …)'), 'REGION', { star: true });
       const mode = oneOf(required(args[1], `MODE (${MODES.join(', ')})`), MODES, 'MODE');
       const percent = integer(flags.percent, '--percent') ?? 100;
       const preview = await call(() => admin.POST('/admin/v1/rollout/{region}/preview', { params: { path: { region } }, body: { mode, percent, ...(flags.window ? { window: flags.window } : {}) } }));

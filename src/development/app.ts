@@ -1,8 +1,9 @@
 /**
  * Everything that exists for development only, as one sub-app: the landing
  * page at `/`, the demo page and its script,
- * `/gate/dev/*` (a device token for the demo, this isolate's counts) and the
- * development origin. app.ts mounts it only in development builds (`wrangler
+ * `/gate/dev/*` (a device token for the demo, this isolate's counts), the
+ * development origin, and the check of the headers that simulate a viewer's
+ * region and network (simulated-headers.ts). app.ts mounts it only in development builds (`wrangler
  * dev`, the tests; `wrangler deploy` leaves it, and jose's signing, out of
  * the bundle), and each route answers only when ENVIRONMENT=development —
  * otherwise the request goes on as if the sub-app were not there.
@@ -12,17 +13,18 @@ import type { AppEnv } from '../http/context';
 import { demoPage } from '../pages/demo-page';
 import { landingPage } from './landing-page';
 import { devDeviceToken } from './device-token-route';
+import { devDemoRule } from './demo-rule-route';
 import { developmentOrigin } from './origin';
 import { devStats } from './stats';
+import { checkSimulatedHeaders } from './simulated-headers';
 import { assetResponse, bundledAsset } from '../pages/bundled-asset';
 import { DEMO_ASSETS } from './demo-assets.generated';
 
 const inDevelopment: MiddlewareHandler<AppEnv> = async (c, next) => {
   const gate = c.get('gate');
-  if (gate.config.environment === 'development') {
-    c.set('developmentOrigin', developmentOrigin);
-  }
-  await next();
+  if (gate.config.environment !== 'development') return next();
+  c.set('developmentOrigin', developmentOrigin);
+  return checkSimulatedHeaders(c, next);
 };
 
 /** A route that exists in development only; elsewhere the path means what it would mean without it. */
@@ -40,6 +42,7 @@ export function mountDevelopment(app: Hono<AppEnv>): void {
   development.use(inDevelopment);
   development.get('/gate/dev/stats', only(devStats));
   development.post('/gate/dev/device-token', only(devDeviceToken));
+  development.post('/gate/dev/demo-rule', only(devDemoRule));
   // In production `/` and `/demo` are playback paths like any other.
   development.get('/', only(landingPage));
   development.get('/demo', only(demoPage));

@@ -13,8 +13,16 @@ import { ADMIN_SCOPES } from '../vocabulary';
 import { HEARTH_VERSION } from '../version';
 
 const PLACES = [
-  { href: '/demo', name: 'Demo player', what: 'plays the demo stream through the gate as a TV or a phone, at home or away, in any region; each segment with its decision.' },
-  { href: '/gate/help', name: 'Help page', what: 'what a challenged or denied viewer sees: the message, the code form, temporary access (the device comes from its cookie: open the demo first).' },
+  {
+    href: '/demo',
+    name: 'Demo player',
+    what: 'plays the demo stream through the gate as a TV or a phone, at home or away, in any region; each request with its decision. Every region starts in monitor mode, which refuses nothing: its “Try a refusal” button sets a development challenge rule for a region.',
+  },
+  {
+    href: '/gate/help',
+    name: 'Help page',
+    what: 'what a challenged or denied viewer sees: the message, the code form, temporary access. Open it from the demo’s refusal (“Help page”): the demo hands it the device it plays as, so both show the same refusal.',
+  },
   {
     href: '/gate/status',
     name: 'Status page',

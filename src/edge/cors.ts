@@ -33,6 +33,14 @@ const PUBLIC_STATUS_PATH = '/gate/v1/status';
 
 /** The request headers a player may send (contract §5). */
 export const CORS_ALLOW_HEADERS = ['Authorization', 'DPoP', 'Hearth-Session', 'Range', 'Content-Type'];
+/**
+ * Development only: a listed page on another origin may also simulate the
+ * viewer's region and network, and sign a device in at the development
+ * token route, as the demo does (docs/players.md, "Your page on another
+ * origin, in development").
+ */
+export const DEVELOPMENT_ALLOW_HEADERS = [...CORS_ALLOW_HEADERS, 'Hearth-Sim-Country', 'CF-Connecting-IP'];
+const DEVELOPMENT_TOKEN_PATH = '/gate/dev/device-token';
 /** The answer headers a player may read, besides the CORS-safelisted ones (contract §5). */
 export const CORS_EXPOSE_HEADERS = ['Hearth-Decision', 'Hearth-Request-Id', 'Hearth-Session', 'WWW-Authenticate'];
 /** Playback is mostly GET and HEAD; the device API adds POST (challenges, verify) and DELETE (sign-out). */
@@ -55,6 +63,15 @@ const forListedOrigin = cors({
   maxAge: PREFLIGHT_MAX_AGE_SECONDS,
 });
 
+const forListedOriginInDevelopment = cors({
+  origin: (origin) => origin,
+  credentials: true,
+  allowHeaders: DEVELOPMENT_ALLOW_HEADERS,
+  exposeHeaders: CORS_EXPOSE_HEADERS,
+  allowMethods: ALLOW_METHODS,
+  maxAge: PREFLIGHT_MAX_AGE_SECONDS,
+});
+
 const forAnyOrigin = cors({ origin: '*', allowMethods: ['GET', 'HEAD'] });
 
 /** A CORS preflight: `OPTIONS` asking which method the real request may use. It never carries a credential. */
@@ -66,11 +83,12 @@ function isPreflight(request: Request): boolean {
 export const webPlayers: MiddlewareHandler<AppEnv> = async (c, next) => {
   const path = c.req.path;
   if (path === '/openapi.json' || path === PUBLIC_STATUS_PATH) return forAnyOrigin(c, next);
-  if (!isPlayerPath(path)) return next();
   const gate = c.get('gate');
+  const development = gate.config.environment === 'development';
+  if (!isPlayerPath(path) && !(development && path === DEVELOPMENT_TOKEN_PATH)) return next();
   const allowed = gate.config.corsAllowedOrigins;
   const origin = c.req.header('Origin');
-  if (origin !== undefined && allowed.has(origin)) return forListedOrigin(c, next);
+  if (origin !== undefined && allowed.has(origin)) return (development ? forListedOriginInDevelopment : forListedOrigin)(c, next);
   // Contract §9: a preflight no listed player sent proves nothing; it is refused at once and leaves no trace but a count.
   if (isPreflight(c.req.raw)) {
     gate.unproven.refusedPreflights += 1;

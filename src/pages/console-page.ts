@@ -28,6 +28,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <label>Admin token<textarea id="token" name="token" rows="3" required autocomplete="off" spellcheck="false" aria-describedby="token-source"></textarea></label>
     <div class="row"><button type="submit" class="primary">Sign in</button></div>
   </form>
+  <p id="signin-status" class="status" role="status" aria-live="polite"></p>
   <div id="token-source" class="token-help">
     <p>An admin token is a signed JWT for the audience <code>hearth-admin</code>, carrying the scopes your work needs (${ADMIN_SCOPES.map((scope, i) => html`${i > 0 ? ' ' : ''}<code>${scope}</code>`)}). Your identity provider issues it to ops and support staff; this gate trusts the keys in its <code>ADMIN_JWKS</code> binding and the issuer in <code>ADMIN_TOKEN_ISSUER</code>, so ask whoever runs them.</p>
     ${
@@ -109,7 +110,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
     <h2 id="rule-title">Change a rule</h2>
     <form id="rule-form" class="grid">
       <label>Region (PE, CL, … or *)<input id="rule-region" required pattern="\\*|[A-Za-z]{2}" maxlength="2"></label>
-      <label>Mode<select id="rule-mode">${MODES.map((mode) => html`<option value="${mode}">${mode}</option>`)}</select></label>
+      <label>Mode<select id="rule-mode">${MODES.map((mode) => html`<option value="${mode}" ${mode === 'monitor' ? 'selected' : ''}>${mode}</option>`)}</select></label>
       <label>Percent of accounts<input id="rule-percent" type="number" min="0" max="100" value="100" required></label>
       <label><span>When household state is unreadable</span><select id="rule-fail"><option value="open">allow (fail open)</option><option value="closed">refuse (fail closed)</option></select></label>
       <label>Stages (optional: percent:hold, …, last percent)<input id="rule-stages" placeholder="10:P1D, 50:P2D, 100" autocomplete="off" spellcheck="false"></label>
@@ -121,8 +122,8 @@ export async function consolePage(c: AppContext): Promise<Response> {
         <label>Act from this many treated households<input id="rule-guard-households" inputmode="numeric" placeholder="100" autocomplete="off"></label>
         <label>Window (e.g. PT15M, at most PT6H)<input id="rule-guard-window" placeholder="PT15M" autocomplete="off" spellcheck="false"></label>
       </fieldset>
-      <label>Note (required: why)<input id="rule-note" required maxlength="500"></label>
-      <div class="row"><button type="submit" class="primary">Review change</button><button type="button" id="rule-clear">Clear</button></div>
+      <label class="rule-note">Note (required: why)<input id="rule-note" required maxlength="500"></label>
+      <div class="row rule-actions"><button type="submit" class="primary">Review change</button><button type="button" id="rule-clear">Clear</button></div>
     </form>
     <div id="rule-problems" class="field-problems" role="alert" hidden></div>
   </section>
@@ -170,7 +171,7 @@ export async function consolePage(c: AppContext): Promise<Response> {
         <div class="row"><button type="submit">Explain</button></div>
       </form>
       <p id="explain-result"></p>
-      ${scrolling('Why: the decision, row by row', html`<table><thead><tr><th scope="col">Row</th><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Detail</th></tr></thead><tbody id="explain-trace"></tbody></table>`)}
+      ${scrolling('Why: the decision, row by row', html`<table><thead><tr><th scope="col">Row</th><th scope="col">Check</th><th scope="col">Answer</th></tr></thead><tbody id="explain-trace"></tbody></table>`)}
       <h3>Support grants</h3>
       ${scrolling('Support grants', html`<table><thead><tr><th scope="col">Device</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody id="account-grants"></tbody></table>`)}
       <form id="grant-form" class="grid">

@@ -4,12 +4,14 @@
  * same reason, message and actions as the API, in the person's language, and
  * lets them send a code, enter it, and (from a TV) move the primary location.
  * A viewer stopped on one of the household's shared networks (carrier-grade
- * NAT, dorms, hotels) reads first what to do there. Every reason has an
+ * NAT, dorms, hotels) reads first what to do there; anyone else meets that
+ * case among "If you are…", not as steps that do not apply. Every reason has an
  * anchor here (problem `type`s point at them), in a glossary folded away for
  * support: a viewer reads their own reason at the top.
  *
  * The code form stays hidden until a code is on its way (the script shows
- * it); "contact support" links to `SUPPORT_URL` when one is configured. A
+ * it); "contact support" links to `SUPPORT_URL` when one is configured, and
+ * without one says to ask the account owner instead. A
  * device the device API answers also finds "Your devices", folded: the
  * account's devices and their sign-out (contract §6), through the same API
  * and the same code form. A device refused outside the household is offered
@@ -20,7 +22,11 @@
  *
  * Trust boundary: the page shows a device only what its own token may ask
  * the device API (the script calls it with the `hearth_device` cookie); the
- * page data carries the device's id, never its token.
+ * page data carries the device's id, never its token. A player that opened
+ * the page may hand it a device the cookie cannot name (a bound device,
+ * client/help-handoff.ts): the script then shows that device's decision and
+ * sends its code calls as that device (so the send-code button is always
+ * rendered, hidden unless a code can help).
  */
 import { html } from 'hono/html';
 import { decideForDevice } from '../edge/decide-request';
@@ -121,7 +127,7 @@ export async function helpPage(c: AppContext): Promise<Response> {
   <h2 id="reason-title">${allowed ? ui.statusAllowed : ui.statusRefused}</h2>
   <p class="message" id="reason-message">${explanation.message}</p>
   <div class="actions">
-    ${actions.has('verify') ? html`<button type="button" class="primary" data-action="verify">${ui.sendCode}</button>` : ''}
+    <button type="button" class="primary" data-action="verify" ${actions.has('verify') ? '' : html`hidden`}>${ui.sendCode}</button>
     ${isTv ? html`<button type="button" data-action="primary-location">${ui.setPrimary}</button>` : ''}
     ${secondHomeButton(offers, ui)}
     ${awayLink(offers, ui)}
@@ -146,12 +152,11 @@ ${signedInDevice ? devices : ''}
   <h2 id="extra-title">${ui.extraTitle}</h2>
   <p>${ui.extraText}</p>
 </section>
-${stoppedOnSharedNetwork ? '' : shared}
 ${ifYouAreSection(accessNumbers(gate.config), locale)}
 <section class="card" id="contact" aria-labelledby="contact-title">
   <h2 id="contact-title">${ui.contact}</h2>
   <p>${ui.contactText}</p>
-  ${supportUrl ? html`<p><a class="button" id="support-link" href="${supportUrl}" rel="noopener noreferrer">${ui.contactAction}</a></p>` : ''}
+  ${supportUrl ? html`<p><a class="button" id="support-link" href="${supportUrl}" rel="noopener noreferrer">${ui.contactAction}</a></p>` : html`<p id="contact-none">${ui.contactNone}</p>`}
 </section>
 
 <details class="card help-glossary" id="meanings">

@@ -148,6 +148,12 @@ const text = {
   },
   contact: { en: 'Contact support', es: 'Contactar con soporte', pt: 'Falar com o suporte', fr: 'Contacter l’assistance' },
   contactAction: { en: 'Open the support page', es: 'Abrir la página de soporte', pt: 'Abrir a página de suporte', fr: 'Ouvrir la page d’assistance' },
+  contactNone: {
+    en: 'There is no support link on this page. Ask the account owner instead: they can approve this device with a code (above) and reach support from their account.',
+    es: 'Esta página no tiene un enlace de soporte. Pregunta al titular de la cuenta: puede aprobar este dispositivo con un código (arriba) y contactar con soporte desde su cuenta.',
+    pt: 'Esta página não tem um link de suporte. Fale com o titular da conta: ele pode aprovar este dispositivo com um código (acima) e falar com o suporte pela conta dele.',
+    fr: 'Cette page n’a pas de lien vers l’assistance. Demandez au titulaire du compte : il peut approuver cet appareil avec un code (ci-dessus) et contacter l’assistance depuis son compte.',
+  },
   contactText: {
     en: 'Support can see why a device was stopped and can grant time-boxed access, for instance for a posting abroad.',
     es: 'Soporte puede ver por qué se detuvo un dispositivo y conceder acceso por un tiempo limitado, por ejemplo por un destino en el extranjero.',

@@ -103,25 +103,32 @@ export function decide(input: DecisionInput, limits: HouseholdLimits, now: numbe
   };
   const { device, household } = input;
 
-  step(1, 'token', false, 'verified');
+  step(1, 'Is the token missing, invalid or expired?', false, 'verified');
   if (household !== null && 'kind' in household) {
-    step(2, 'state readable', true, `failOpen=${input.appliedRule.rule.failOpen}`);
+    step(2, 'Is the household unreadable?', true, `failOpen=${input.appliedRule.rule.failOpen}`);
     const decision = input.appliedRule.rule.failOpen ? 'allow' : 'deny';
     return { ...base, decision, reason: 'STATE_UNAVAILABLE', enforced: decision, sharedNetwork: false };
   }
-  step(2, 'state readable', false);
-  if (step(1, 'device signed out', isSignedOut(household, device.deviceId, device.issuedAtSeconds))) {
+  step(2, 'Is the household unreadable?', false, 'read');
+  if (step(1, 'Was the device signed out?', isSignedOut(household, device.deviceId, device.issuedAtSeconds))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_REVOKED', enforced: 'deny', sharedNetwork: false };
   }
   // Contract §2.1: once a device id was seen bound, only its key speaks for it — a copy with another key, or unbound, is not that device.
   const standing = keyStanding(household, device, () => household !== null && homeWithoutAnchorRole(household, device.deviceId, input.networkId, input.addressId, limits, now));
-  if (step(1, 'device key', standing === 'other-key', keyDetail(household, device, standing))) {
+  if (step(1, 'Does the token lack the device’s key?', standing === 'other-key', keyDetail(household, device, standing))) {
     return { ...base, decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED', enforced: 'deny', sharedNetwork: false };
   }
   // A bound copy of an id with unbound history, away from home, is a device never seen: the id's history is not its own.
   const state = standing === 'stranger' && household !== null ? withoutHistoryOf(household, device.deviceId) : household;
   if (standing === 'stranger') base.stranger = true;
-  if (step(3, 'enforcement off', mode === 'off', `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`)) {
+  if (
+    step(
+      3,
+      'Is the region’s rule off for this account?',
+      mode === 'off',
+      `rule ${input.appliedRule.key}: ${input.appliedRule.rule.mode} at ${input.appliedRule.rule.percent}%, bucket ${input.bucket} → ${mode}`,
+    )
+  ) {
     // Still worked out (untraced): what enforce would answer is what metrics and previews count.
     const verdict = householdVerdict(input, state, limits, now, untraced);
     return { ...base, decision: 'allow', reason: 'ENFORCEMENT_OFF', enforced: verdict.enforced, ...evidenceOf(verdict) };
@@ -196,41 +203,41 @@ function householdVerdict(input: DecisionInput, state: Household | null, limits:
 
   if (state?.establishedAt == null) {
     const canEstablish = device.deviceType === 'tv' && input.networkId !== null;
-    if (step(4, 'no household yet, TV establishes it', canEstablish, input.networkId === null ? 'no usable network address' : `device type ${device.deviceType}`)) {
+    if (step(4, 'No household yet: is this a TV on a usable network, to set it?', canEstablish, input.networkId === null ? 'no usable network address' : `device type ${device.deviceType}`)) {
       return allowed('HOUSEHOLD_ESTABLISHED');
     }
-    step(5, 'no household yet', true);
+    step(5, 'No household yet (any other device)?', true);
     return allowed('HOUSEHOLD_NOT_SET');
   }
-  step(4, 'no household yet, TV establishes it', false, 'household established');
-  step(5, 'no household yet', false);
+  step(4, 'No household yet: is this a TV on a usable network, to set it?', false, 'household established');
+  step(5, 'No household yet (any other device)?', false, 'household established');
 
   home = homeMatch(state, device, input.networkId, input.addressId, limits, now);
   const detail = step === untraced ? undefined : homeEvidenceText(home, activeHomeNetworks(state, limits, now).length, input.networkId !== null, now);
-  if (step(6, 'home network', home?.evidence != null, detail)) {
+  if (step(6, 'Is the request from one of the household’s home networks?', home?.evidence != null, detail)) {
     return allowed('IN_HOUSEHOLD');
   }
-  if (step(7, 'seen at home within trust window', isTrusted(record, limits, now), lastSeenDetail(record?.lastHomeSeenAt ?? null))) {
+  if (step(7, 'Was the device seen at home within the trust window?', isTrusted(record, limits, now), lastSeenDetail(record?.lastHomeSeenAt ?? null))) {
     return allowed('TRUSTED_DEVICE', trustedUntil(record, limits)!);
   }
   const temporaryUntil = record?.temporaryAccessUntil ?? null;
-  if (step(8, 'temporary access', temporaryUntil !== null && temporaryUntil > now, temporaryUntil ? `until ${iso(temporaryUntil)}` : undefined)) {
+  if (step(8, 'Does the device have temporary access (a code)?', temporaryUntil !== null && temporaryUntil > now, temporaryUntil ? `until ${iso(temporaryUntil)}` : undefined)) {
     return allowed('TEMPORARY_ACCESS', temporaryUntil!);
   }
-  if (step(9, 'extra-member slot', state.extraMembers.has(device.deviceId))) {
+  if (step(9, 'Does the device hold an extra-member slot?', state.extraMembers.has(device.deviceId))) {
     return allowed('EXTRA_MEMBER');
   }
   const grant = activeSupportGrant(state, device.deviceId, now);
-  if (step(10, 'support grant', grant !== undefined, grant ? `${grant.grantId} until ${iso(grant.expiresAt)}` : undefined)) {
+  if (step(10, 'Did support grant access?', grant !== undefined, grant ? `${grant.grantId} until ${iso(grant.expiresAt)}` : undefined)) {
     return allowed('SUPPORT_GRANT', grant!.expiresAt);
   }
   const awayUntil = record?.awayAccessUntil ?? null;
-  if (step(10, 'away access (the owner’s code)', awayUntil !== null && awayUntil > now, awayUntil ? `until ${iso(awayUntil)}` : undefined)) {
+  if (step(10, 'Did the owner give away access (their code)?', awayUntil !== null && awayUntil > now, awayUntil ? `until ${iso(awayUntil)}` : undefined)) {
     return allowed('AWAY_ACCESS', awayUntil!);
   }
 
   const used = travelGrantsUsed(record, limits, now);
-  step(11, 'outside the household', true, `travel grants used ${used}/${limits.travelGrantsPerWindow}`);
+  step(11, 'None of the above: outside the household', true, `travel grants used ${used}/${limits.travelGrantsPerWindow}`);
   return used < limits.travelGrantsPerWindow ? { enforced: 'challenge', reason: 'OUTSIDE_HOUSEHOLD', home } : { enforced: 'deny', reason: 'TRAVEL_LIMIT_REACHED', home };
 }
 

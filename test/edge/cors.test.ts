@@ -52,7 +52,8 @@ describe('CORS for listed player origins', () => {
         expect([path, response.status]).toEqual([path, 204]);
         expect(response.headers.get('Access-Control-Allow-Origin')).toBe(origin);
         expect(response.headers.get('Access-Control-Allow-Credentials')).toBe('true');
-        expect(listOf(response.headers.get('Access-Control-Allow-Headers'))).toEqual(['authorization', 'dpop', 'hearth-session', 'range', 'content-type']);
+        // The contract's five; development (as this suite runs) adds the headers that simulate a viewer (test/edge/development-cors.test.ts).
+        expect(listOf(response.headers.get('Access-Control-Allow-Headers'))).toEqual(['authorization', 'dpop', 'hearth-session', 'range', 'content-type', 'hearth-sim-country', 'cf-connecting-ip']);
         expect(listOf(response.headers.get('Access-Control-Allow-Methods'))).toEqual(expect.arrayContaining(['get', 'post', 'delete']));
         expect(listOf(response.headers.get('Vary'))).toContain('origin');
         expect(await response.text()).toBe('');

@@ -280,7 +280,7 @@ describe("device-bound tokens: a device's key", () => {
     );
     expect(explained.status).toBe(200);
     expect(explained.body.bound).toBe(true);
-    expect(explained.body.trace).toContainEqual({ row: 1, check: 'device key', matched: false, detail: 'device bound; bound token with its key' });
+    expect(explained.body.trace).toContainEqual({ row: 1, check: 'Does the token lack the device’s key?', matched: false, detail: 'device bound; bound token with its key' });
     const summary = await read(await callGate({ path: `/admin/v1/accounts/${account}`, token: admin }));
     expect(summary.body.devices).toEqual([expect.objectContaining({ deviceId: 'tv', bound: true })]);
   });

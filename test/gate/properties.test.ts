@@ -10,6 +10,7 @@ import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callGate, newAccount, setRule } from '../support/gate';
 import { deviceToken } from '../support/tokens';
+import { simulatedHeaderProblem } from '../../src/development/simulated-headers';
 
 const RUNS = 2000;
 const tally = { cases: 0, status500: 0, allowsWithoutToken: 0, leaks: 0 };
@@ -112,6 +113,13 @@ describe('the whole Worker under random input', () => {
             throw error;
           }
           const text = await response.text();
+          // Development (as this suite runs) refuses a simulated region or address it cannot read, naming the header.
+          const simulated = simulatedHeaderProblem(new Headers({ 'CF-Connecting-IP': input.address, ...(input.ipv6 ? { 'CF-Connecting-IPv6': input.ipv6 } : {}), ...headers }));
+          const answeredFor = simulated !== null && response.status === 400 && input.method !== 'HEAD' ? JSON.parse(text) : null;
+          expect(answeredFor === null || (answeredFor.reason === 'INVALID_REQUEST' && answeredFor.field === simulated?.header), `400 names ${simulated?.header}: ${text.slice(0, 200)}`).toBe(true);
+          // (A preflight is CORS's to answer, before anything reads the headers.)
+          const playedAnyway = simulated !== null && input.method !== 'OPTIONS' && response.status < 400;
+          expect(playedAnyway, `${input.method} ${input.path} with ${simulated?.header} unreadable → ${text.slice(0, 200)}`).toBe(false);
           if (response.status >= 500 && response.status !== 502 && response.status !== 503 && response.status !== 504) tally.status500 += 1;
           expect(response.status, `${input.method} ${input.path} → ${text.slice(0, 200)}`).not.toBe(500);
 

@@ -3,7 +3,8 @@
  * clone: with no `.dev.vars.local` it starts (Node once exited on the
  * script's `--env-file .dev.vars.local` before wrangler could skip the
  * missing file), and a `.dev.vars.local` written later overrides
- * `.dev.vars` (CONTRIBUTING.md, "Local development").
+ * `.dev.vars` (CONTRIBUTING.md, "Local development"); and it starts quietly
+ * offline, without wrangler's failed fetch of `Request.cf`.
  *
  * It runs in a scratch folder that links to everything in the repository
  * but a `.dev.vars.local` of its own, so a developer's overrides neither
@@ -38,9 +39,13 @@ async function allowsOrigin(url: string, origin: string): Promise<boolean> {
 
 describe('npm run dev', () => {
   it('starts without a .dev.vars.local, and a .dev.vars.local overrides .dev.vars', async () => {
-    gate = await startLocalWorker({ cwd: scratch, npmScript: 'dev' });
+    // NODE_ENV as a developer's shell has it (the test runner's `test` would keep wrangler from fetching Request.cf at all).
+    gate = await startLocalWorker({ cwd: scratch, npmScript: 'dev', processEnv: { NODE_ENV: 'development' } });
     expect(gate.output()).toMatch(/Using secrets defined in \.dev\.vars$/m);
     expect(gate.output()).not.toContain('.dev.vars.local');
+    // Offline (as here), wrangler printed an ENOTFOUND workers.cloudflare.com stack at every start (issue 36, item 13).
+    expect(gate.output()).not.toContain('Unable to fetch the `Request.cf` object');
+    expect(gate.output()).not.toContain('ENOTFOUND');
     expect(await (await fetch(`${gate.url}/healthz`)).json()).toMatchObject({ ok: true });
     expect(await allowsOrigin(gate.url, 'http://override.test')).toBe(false);
     await gate.kill();

@@ -152,8 +152,9 @@ describe('ops CLI against a running gate', () => {
     const explained = await ops(['account', 'explain', account, '--device', 'phone', '--ip', '198.51.100.1', '--country', 'PE'], { HEARTH_ADMIN_TOKEN: token, HEARTH_URL: proxy.url });
     await proxy.close();
     expect(explained.stdout).toMatch(/^(CHALLENGE|DENY|ALLOW) — /);
-    expect(explained.stdout).toMatch(/11\s+outside the household\s+DECIDES/);
-    expect(proxy.requestLines).toEqual([`POST /admin/v1/accounts/${account}/explain`]);
+    expect(explained.stdout).toMatch(/11\s+None of the above: outside the household\s+yes — decides/);
+    // (Then the account itself, by id alone: whether its household lists the device explained.)
+    expect(proxy.requestLines).toEqual([`POST /admin/v1/accounts/${account}/explain`, `GET /admin/v1/accounts/${account}`]);
 
     const granted = await asAdmin(['account', 'grant', account, '--days', '7', '--reason', 'Family emergency abroad', '--device', 'phone']);
     expect(granted.stdout).toContain('until');

@@ -280,11 +280,19 @@ describe('the player SDK in a page on another origin', () => {
     await close();
   });
 
-  it('gives a page on an origin that is not listed nothing: the browser blocks the call', async () => {
-    const { page, close } = await openPage(unlistedPage);
-    expect(await play(page, 'hls', await deviceToken('acct-unlisted', 'laptop'))).toBe('GATE_UNREACHABLE');
-    expect((await seen(page)).refusals[0]).toMatchObject({ status: 0, reason: 'GATE_UNREACHABLE' });
-    await close();
+  it('gives a page on an origin that is not listed nothing: the browser blocks the call, and the viewer reads what to do in their language', async () => {
+    for (const [lang, words] of [
+      ['en', 'Check this device’s internet connection'],
+      ['fr', 'Vérifiez la connexion internet'],
+    ] as const) {
+      const { page, close } = await openPage(unlistedPage, lang);
+      expect(await play(page, 'hls', await deviceToken('acct-unlisted', 'laptop'))).toBe('GATE_UNREACHABLE');
+      const refusal = (await seen(page)).refusals[0];
+      expect(refusal).toMatchObject({ status: 0, reason: 'GATE_UNREACHABLE' });
+      // Issue 36, item 6: the message was empty.
+      expect(refusal?.message).toContain(words);
+      await close();
+    }
   });
 
   it('calls the token hook again with expired: true after TOKEN_EXPIRED, and renews the session after a network change', async () => {

@@ -13,7 +13,7 @@
  * again on `resume`. A refused segment costs one request (two with the
  * browser's preflight).
  */
-import type { Hearth } from './index';
+import type { Hearth } from './index.js';
 
 /** The few parts of hls.js this adapter uses (no dependency on its types). */
 export interface HlsLike {

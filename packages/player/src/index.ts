@@ -30,10 +30,11 @@
  * No runtime dependency; adapters for hls.js, Shaka Player and video.js are
  * in `./hls`, `./shaka` and `./videojs`.
  */
-import type { Decision, FeedbackCreated, FeedbackQuestion, Problem } from './gate-api';
-import { dpopProof, type DeviceKey } from './device-key';
+import type { Decision, FeedbackCreated, FeedbackQuestion, Problem } from './gate-api.js';
+import { dpopProof, type DeviceKey } from './device-key.js';
+import { unreachableMessage } from './unreachable.js';
 
-export { deviceKey, dpopProof, forgetDeviceKey, type DeviceKey } from './device-key';
+export { deviceKey, dpopProof, forgetDeviceKey, type DeviceKey } from './device-key.js';
 export type { Decision, FeedbackCreated, Problem };
 /** Why the viewer is where they are (contract §8). */
 export type Situation = FeedbackQuestion['choices'][number]['situation'];
@@ -207,7 +208,7 @@ export class Hearth {
     const refusal: Refusal = {
       status,
       reason: body?.reason ?? 'GATE_UNREACHABLE',
-      message: body?.message ?? body?.detail ?? '',
+      message: body?.message ?? body?.detail ?? (body ? '' : unreachableMessage(this.language)),
       actions: this.actionsOf(body),
       url,
       [REFUSAL]: true,
@@ -282,7 +283,7 @@ export class Hearth {
       ...body,
       status: response?.status ?? 0,
       reason: body?.reason ?? 'GATE_UNREACHABLE',
-      message: body?.message ?? '',
+      message: body?.message ?? (body ? '' : unreachableMessage(this.language)),
       actions: this.actionsOf(body),
       url: this.gate + path,
       [REFUSAL]: true,

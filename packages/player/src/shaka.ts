@@ -14,7 +14,7 @@
  * response filters (`registerResponseFilter`) see only successes, so the
  * refusal is read from the error itself, which keeps the answer's text.
  */
-import type { Hearth } from './index';
+import type { Hearth } from './index.js';
 
 /** The few parts of Shaka Player this adapter uses (no dependency on its types). */
 export interface ShakaLike {

@@ -13,7 +13,7 @@
  *   attachVideojs(hearth, player);
  *   player.src({ src: 'https://gate.example/titles/demo/index.m3u8', type: 'application/x-mpegURL' });
  */
-import type { Hearth } from './index';
+import type { Hearth } from './index.js';
 
 /** The few parts of video.js this adapter uses (no dependency on its types). */
 export interface VideojsLike {
@@ -35,7 +35,10 @@ export function attachVideojs(hearth: Hearth, player: VideojsLike): () => void {
   let stopped: { source: { src: string; type?: string }; time: number } | null = null;
   const stop = () => {
     if (stopped) return;
-    stopped = { source: player.currentSource(), time: player.currentTime() };
+    const source = player.currentSource();
+    // Refused before any source was set (at start): nothing to stop, and the app's first play sets the source.
+    if (!source?.src) return;
+    stopped = { source, time: player.currentTime() };
     player.pause();
     // Reset disposes the tech, and with it VHS's loaders, its timers and its requests in flight: nothing asks again
     // for the refused rendition. (An empty source would not: video.js filters it out and only shows an error.)

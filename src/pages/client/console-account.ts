@@ -13,6 +13,7 @@
  */
 import type { AccountSummary } from '../../admin-client/client';
 import { describeAwayAccessYear, describeDeviceKey, describeHome, describeHomeKeeper, describeHouseholdEvent, describeSignOutBy, newestFirst } from '../../admin-client/household-wording';
+import { traceLines } from '../../admin-client/trace-wording';
 import { describeAnchorConflicts } from '../../admin-client/wording';
 import { setStatus } from './common';
 import { $, type Answer, type ConsoleContext } from './console-context';
@@ -135,6 +136,6 @@ export function enableAccountSupport({ api, status, refusal, confirm, changed }:
     const e = answer.data;
     $('explain-result').textContent =
       `${e.decision.toUpperCase()} — ${e.reason}. Region ${e.region}: rule ${e.rule.key} = ${e.rule.mode} at ${e.rule.percent} %, bucket ${e.bucket} → ${e.mode}. The person sees: “${e.message}”`;
-    $('explain-trace').replaceChildren(...e.trace.map((step) => row([step.row, step.check, step.matched ? 'decides' : 'pass', step.detail])));
+    $('explain-trace').replaceChildren(...traceLines(e.trace).map((line) => row([line.row, line.check, line.answer])));
   });
 }

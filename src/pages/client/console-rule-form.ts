@@ -127,6 +127,21 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
     ruleInput('stages').value = stagesText(parsed.value);
   });
 
+  /**
+   * A region typed in (not one Edit filled): once its code is whole, the form starts from what the
+   * region has now — its rule's mode and percent — or, for a region without
+   * a rule of its own, `monitor` at 100 %. (The form used to start at `off`,
+   * the first mode in the list.)
+   */
+  $('rule-region').addEventListener('input', () => {
+    const region = ruleInput('region').value.trim().toUpperCase();
+    // Once the code is whole (typed, pasted), and before the person picks a mode.
+    if (!/^([A-Z]{2}|\*)$/.test(region) || editing?.region === region) return;
+    const current = rollout().rules()[region];
+    ruleInput('mode').value = current && !current.follows ? current.mode : 'monitor';
+    ruleInput('percent').value = String(current && !current.follows ? current.percent : 100);
+  });
+
   $('rule-clear').addEventListener('click', () => {
     editing = null;
     $<HTMLFormElement>('rule-form').reset();
@@ -147,8 +162,11 @@ export function enableRuleForm(context: ConsoleContext, rollout: () => RolloutPa
     if (problems.length > 0) return setStatus(status, 'Nothing changed: see the problems beside the form.', 'bad');
     const percent = body.stages?.[0]?.percent ?? body.percent ?? 100;
     const shape = [describeStages(body.stages), describeGuard(body.guard)].filter(Boolean).join('; ');
+    // What changes against the rule in force, said in the review line: "challenge 50 %" then "enforce" is not silently 100 %.
+    const now = rollout().rules()[region];
+    const moves = now && !now.follows ? [now.mode !== mode ? `mode ${now.mode} → ${mode}` : '', now.percent !== percent ? `percent ${now.percent} → ${percent}` : ''].filter(Boolean) : [];
     const ok = await confirm(
-      `Set ${region} to ${mode} for ${percent} % of accounts, failing ${failOpen ? 'open' : 'closed'}, ${shape}? Note: “${note}”.`,
+      `Set ${region} to ${mode} for ${percent} % of accounts${moves.length > 0 ? ` (${moves.join(', ')})` : ''}, failing ${failOpen ? 'open' : 'closed'}, ${shape}? Note: “${note}”.`,
       await previewOf(region, body.mode, percent, Math.max(percent, ...(body.stages ?? []).map((stage) => stage.percent))),
     );
     if (!ok) return setStatus(status, 'Nothing changed.');

@@ -15,8 +15,10 @@
  * shown in the viewer's own time with its offset (local-time.ts); a cell
  * holding one keeps the exact instant in its `<time datetime>`.
  */
-import { adminApi } from '../../admin-client/client';
-import { enableRemoteNavigation } from './common';
+import { adminApi, type Problem } from '../../admin-client/client';
+import { explainRefusal, type RefusalHints } from '../../admin-client/wording';
+import { visibleDeep } from '../../admin-client/visible-text';
+import { enableRemoteNavigation, setStatus } from './common';
 import { enableAccountSupport } from './console-account';
 import { enableApprovalsPanel, type ApprovalsPanel } from './console-approvals';
 import { enableAuditPanel } from './console-audit';
@@ -60,6 +62,40 @@ rollout = enableRolloutPanel(context, ruleForm.edit);
 approvals = enableApprovalsPanel(context, () => rollout!);
 const metrics = enableMetricsPanel(context, () => rollout!.rules());
 
+/** The sign-in form's own wording of a refusal: there is nothing to sign out of yet. */
+const SIGN_IN_HINTS: RefusalHints = {
+  signIn: 'Paste a valid admin token (for the audience hearth-admin, from this gate’s issuer, not expired).',
+  scope: () => 'Sign in with a token that carries it.',
+  retry: () => 'Try again.',
+};
+
+/**
+ * Signs in only once the gate has taken the token: the first admin call
+ * (the rollout) answers, or refuses for a missing scope alone (a support
+ * token without rollout:read is still a good token). A token it refuses
+ * (pasted wrong, expired, another issuer) stays out, and the form says why;
+ * before, "Signed in · Sign out" showed over an empty console.
+ */
+async function signIn(candidate: string): Promise<void> {
+  const status = $('signin-status');
+  setStatus(status, 'Checking the token with the gate…');
+  sessionStorage.setItem(TOKEN_KEY, candidate);
+  const answer = await api.GET('/admin/v1/rollout').catch(() => null);
+  const reason = (answer?.error as Partial<Problem> | undefined)?.reason;
+  if (answer && (answer.response.ok || reason === 'SCOPE_REQUIRED')) {
+    setStatus(status, '');
+    return signedIn();
+  }
+  sessionStorage.removeItem(TOKEN_KEY);
+  const why = answer
+    ? explainRefusal(answer.response.status, visibleDeep(answer.error as Partial<Problem> | undefined), SIGN_IN_HINTS)
+    : 'The gate could not be reached. Check that it is running, then try again.';
+  setStatus(status, `Not signed in. ${why}`, 'bad');
+  $('signin').hidden = false;
+  $('signed-in').hidden = true;
+  $<HTMLTextAreaElement>('token').focus();
+}
+
 async function signedIn(): Promise<void> {
   $('signin').hidden = true;
   $('signed-in').hidden = false;
@@ -72,8 +108,7 @@ async function signedIn(): Promise<void> {
 
 $('signin-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  sessionStorage.setItem(TOKEN_KEY, $<HTMLTextAreaElement>('token').value.trim());
-  void signedIn();
+  void signIn($<HTMLTextAreaElement>('token').value.trim());
 });
 
 $('signout').addEventListener('click', () => {
@@ -83,4 +118,4 @@ $('signout').addEventListener('click', () => {
 
 enableAccountSupport(context);
 enableRemoteNavigation();
-if (token()) void signedIn();
+if (token()) void signIn(token()!);

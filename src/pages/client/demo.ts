@@ -10,22 +10,35 @@
  * refusal the SDK's question (contract §8) is offered as one button per
  * situation, and its answer says what happens next.
  *
+ * The log shows each play's device, network and region, then its decision
+ * (a refusal included) and every request hls.js made. "Try a refusal" sets
+ * a development rule for the chosen region (`POST /gate/dev/demo-rule`) and
+ * plays a cousin's phone from a café. The help page, opened from here, is
+ * handed this device (help-handoff.ts): a bound device has no cookie, so the
+ * help page could not otherwise know it; a code entered there resumes
+ * playback here.
+ *
  * The simulated network and region (development only) travel as headers on
  * every request to the gate.
  */
 import Hls from 'hls.js/light';
-import { deviceKey, Hearth, isRefusal, type Question, type Refusal } from '../../../packages/player/src/index';
+import { deviceKey, Hearth, isRefusal, type DeviceKey, type Question, type Refusal } from '../../../packages/player/src/index';
 import { attachHls, hlsConfig } from '../../../packages/player/src/hls';
-import { callApi, enableRemoteNavigation, setStatus } from './common';
+import { callApi, enableRemoteNavigation, fill, pageData, setStatus } from './common';
+import { HANDOFF_READY, HANDOFF_SERVED, type DeviceHandoff } from './help-handoff';
 
+const { words, ui } = pageData<{ words: Record<string, string>; ui: Record<string, string> }>();
 const STREAM = '/titles/demo/index.m3u8';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
 const statusLine = $('demo-status');
 const log = $('demo-log');
 const help = $('demo-help');
+const select = (id: string) => $<HTMLSelectElement>(id);
 let hls: Hls | null = null;
 let hearth: Hearth | null = null;
+/** The device the current play signed in: what the help page is handed. */
+let signedIn: DeviceHandoff | null = null;
 let challengeId: string | null = null;
 /** Each play() that starts makes the earlier ones stand down at their next step. */
 let plays = 0;
@@ -45,26 +58,30 @@ function demoAccount(): string {
 }
 $<HTMLInputElement>('demo-account').value = demoAccount();
 
-function simulated(): Record<string, string> {
-  return { 'CF-Connecting-IP': $<HTMLSelectElement>('demo-network').value, 'Hearth-Sim-Country': $<HTMLSelectElement>('demo-region').value };
+function simulated(network = select('demo-network').value): Record<string, string> {
+  return { 'CF-Connecting-IP': network, 'Hearth-Sim-Country': select('demo-region').value };
 }
 
-function record(url: string, decision: string | null, httpStatus: number): void {
+function logLine(text: string, className: string): void {
   const item = document.createElement('li');
-  const outcome = decision?.split(';')[0] ?? 'none';
-  item.className = outcome;
-  item.textContent = `${new Date().toLocaleTimeString()}  ${httpStatus}  ${new URL(url, location.href).pathname}  ${decision ?? '(no decision)'}`;
+  item.className = className;
+  item.textContent = text;
   log.prepend(item);
   while (log.children.length > 200) log.lastElementChild?.remove();
 }
 
+function record(url: string, decision: string | null, httpStatus: number): void {
+  const outcome = decision?.split(';')[0] ?? 'none';
+  logLine(`${new Date().toLocaleTimeString()}  ${httpStatus}  ${new URL(url, location.href).pathname}  ${decision ?? '(no decision)'}`, outcome);
+}
+
 /** The SDK's refusal event: why the gate refused, and the code flow when a code can help. */
 function showRefusal(refusal: Refusal): void {
-  $('demo-help-title').textContent = refusal.decision ? `${refusal.decision}: ${refusal.reason}` : refusal.reason;
+  $('demo-help-reason').textContent = refusal.decision ? `${refusal.decision}: ${refusal.reason}` : refusal.reason;
   $('demo-help-message').textContent = refusal.message;
   $<HTMLButtonElement>('demo-send-code').hidden = !refusal.actions.some((action) => action.id === 'verify');
   help.hidden = false;
-  setStatus(statusLine, 'Playback stopped: the gate refused this device.', 'bad');
+  setStatus(statusLine, words.refused!, 'bad');
   $<HTMLButtonElement>('demo-send-code').focus();
 }
 
@@ -109,8 +126,15 @@ function recordRequests(player: Hls): void {
   player.on(Hls.Events.ERROR, (_event, data) => {
     const xhr = networkOf(data);
     if (xhr && typeof xhr.getResponseHeader === 'function') record(data.url ?? data.frag?.url ?? STREAM, xhr.getResponseHeader('Hearth-Decision'), xhr.status);
-    if (data.fatal && data.response?.code !== 401 && data.response?.code !== 403) setStatus(statusLine, `Playback error: ${data.details}`, 'bad');
+    if (data.fatal && data.response?.code !== 401 && data.response?.code !== 403) setStatus(statusLine, fill(words.playbackError!, { details: data.details }), 'bad');
   });
+}
+
+/** Signs a demo device in the way an account service would: a token bound to the key this browser made for it. */
+async function signIn(account: string, device: string, type: string): Promise<{ token: string; key: DeviceKey } | string> {
+  const key = await deviceKey(`demo:${account}:${device}`);
+  const minted = await callApi('POST', '/gate/dev/device-token', { body: { account, device, type, jwk: key.jwk } });
+  return minted.ok ? { token: minted.body.token as string, key } : String(minted.body?.detail ?? minted.status);
 }
 
 async function play(): Promise<void> {
@@ -119,35 +143,42 @@ async function play(): Promise<void> {
   help.hidden = true;
   $<HTMLFormElement>('demo-code-form').hidden = true;
   $('demo-question').hidden = true;
-  if (!Hls.isSupported()) return setStatus(statusLine, 'This browser cannot play HLS through Media Source Extensions.', 'bad');
-  const deviceSelect = $<HTMLSelectElement>('demo-device');
+  if (!Hls.isSupported()) return setStatus(statusLine, words.noHls!, 'bad');
+  const deviceSelect = select('demo-device');
   const account = $<HTMLInputElement>('demo-account').value.trim();
   const type = deviceSelect.selectedOptions[0]?.dataset.type ?? 'other';
-  // The device's key, made in this browser (one per demo device); the sign-in binds the token to its public half.
-  const key = await deviceKey(`demo:${account}:${deviceSelect.value}`);
-  const minted = await callApi('POST', '/gate/dev/device-token', { body: { account, device: deviceSelect.value, type, jwk: key.jwk } });
-  if (run !== plays) return;
-  if (!minted.ok) return setStatus(statusLine, `Could not sign in the device: ${minted.body?.detail ?? minted.status}`, 'bad');
   const headers = simulated();
-  hearth = new Hearth({ gate: location.origin, token: () => minted.body.token, key, headers, language: navigator.languages.join(',') });
+  const who = { device: deviceSelect.selectedOptions[0]?.textContent ?? '', network: select('demo-network').selectedOptions[0]?.textContent ?? '', region: headers['Hearth-Sim-Country']! };
+  logLine(`▶ ${who.device} · ${who.network} · ${who.region}`, 'play');
+  const device = await signIn(account, deviceSelect.value, type);
+  if (run !== plays) return;
+  if (typeof device === 'string') return setStatus(statusLine, fill(words.signInFailed!, { detail: device }), 'bad');
+  signedIn = { token: device.token, key: device.key, headers };
+  hearth = new Hearth({ gate: location.origin, token: () => device.token, key: device.key, headers, language: document.documentElement.lang });
   hearth.on('refused', showRefusal);
   hearth.on('question', showQuestion);
   hearth.on('resume', () => {
     help.hidden = true;
-    setStatus(statusLine, 'Playing again.');
+    setStatus(statusLine, words.playingAgain!);
   });
   const decision = await hearth.start();
-  if (isRefusal(decision) || run !== plays) return;
+  if (run !== plays) return;
+  // The decision itself, in the log like the requests after it: a refusal shows here in red.
+  if (isRefusal(decision)) return record(decision.url, `${decision.decision ?? 'refused'}; reason=${decision.reason}`, decision.status);
+  record(`${location.origin}/gate/v1/decision`, `${decision.decision}; reason=${decision.reason}`, 200);
   hls = new Hls(hlsConfig(hearth, { enableWorker: false }));
   attachHls(hearth, hls);
   recordRequests(hls);
   hls.loadSource(STREAM);
   hls.attachMedia(video);
-  setStatus(
-    statusLine,
-    `Playing as ${deviceSelect.selectedOptions[0]?.textContent} from ${headers['CF-Connecting-IP']} in ${headers['Hearth-Sim-Country']}, with a key bound to this browser (${key.thumbprint.slice(0, 8)}…).`,
-  );
+  setStatus(statusLine, fill(words.playing!, { ...who, key: device.key.thumbprint.slice(0, 8) }));
   video.play().catch(() => undefined);
+}
+
+/** After a code served (here or on the help page): a new decision, which resumes playback, or a first start. */
+async function resume(): Promise<void> {
+  if (!hls || !hearth) return play();
+  await hearth.start();
 }
 
 $('demo-form').addEventListener('submit', (event) => {
@@ -155,8 +186,9 @@ $('demo-form').addEventListener('submit', (event) => {
   void play();
 });
 $('demo-stop').addEventListener('click', () => {
+  plays++;
   stop();
-  setStatus(statusLine, 'Stopped.');
+  setStatus(statusLine, words.stopped!);
 });
 
 $('demo-send-code').addEventListener('click', async () => {
@@ -165,7 +197,7 @@ $('demo-send-code').addEventListener('click', async () => {
   if (isRefusal(opened)) return setStatus(statusLine, opened.message || opened.reason, 'bad');
   challengeId = opened.challengeId;
   $<HTMLFormElement>('demo-code-form').hidden = false;
-  setStatus(statusLine, 'A code was sent to the account owner (in development: the npm run dev log).');
+  setStatus(statusLine, words.codeSent!);
   $('demo-code').focus();
 });
 
@@ -174,13 +206,50 @@ $('demo-code-form').addEventListener('submit', async (event) => {
   if (!hearth || !challengeId) return;
   const result = await hearth.verify(challengeId, $<HTMLInputElement>('demo-code').value.trim());
   if (isRefusal(result)) {
-    const left = typeof result.attemptsRemaining === 'number' ? ` ${result.attemptsRemaining} attempts left.` : '';
-    return setStatus(statusLine, `${result.message || 'Wrong code.'}${left}`, 'bad');
+    const left = typeof result.attemptsRemaining === 'number' ? ` ${fill(ui.attemptsLeft!, { n: result.attemptsRemaining })}` : '';
+    return setStatus(statusLine, `${result.message || ui.failed}${left}`, 'bad');
   }
-  if (result.accessUntil) $('demo-access').textContent = `Temporary access until ${new Date(result.accessUntil).toLocaleString()}.`;
+  if (result.accessUntil) $('demo-access').textContent = fill(words.accessUntil!, { time: new Date(result.accessUntil).toLocaleString(document.documentElement.lang) });
   // Refused at the start, there is no player yet: start it now (a refusal mid-stream resumes through the adapter).
   if (!hls) await play();
 });
+
+// The help page, opened from here, keeps this window as its opener: it asks for the device, and says when a code served.
+$('demo-help-page').addEventListener('click', (event) => {
+  event.preventDefault();
+  window.open((event.currentTarget as HTMLAnchorElement).href, '_blank');
+});
+window.addEventListener('message', (event) => {
+  if (event.origin !== location.origin || !event.source) return;
+  if (event.data?.type === HANDOFF_READY && signedIn) (event.source as Window).postMessage({ type: 'hearth-device', device: signedIn }, location.origin);
+  if (event.data?.type === HANDOFF_SERVED) void resume();
+});
+
+// "Try a refusal": a development rule for the chosen region, then a device the household has never seen, from a café.
+const tryStatus = $('demo-try-status');
+const region = select('demo-region');
+region.addEventListener('change', () => ($('demo-try-text').textContent = fill(words.tryText!, { region: region.value })));
+async function demoRule(refuse: boolean): Promise<boolean> {
+  const changed = await callApi('POST', '/gate/dev/demo-rule', { body: { region: region.value, refuse } });
+  if (!changed.ok) setStatus(tryStatus, changed.body?.detail ?? ui.failed, 'bad');
+  else setStatus(tryStatus, fill(refuse ? words.tryDone! : words.tryUndone!, { region: region.value }), refuse ? 'bad' : 'ok');
+  return changed.ok;
+}
+$('demo-try-refusal').addEventListener('click', async () => {
+  if (!(await demoRule(true))) return;
+  // The household forms on the TV at home first (a new account has none), so the cousin is outside it.
+  const account = $<HTMLInputElement>('demo-account').value.trim();
+  const tv = await signIn(account, 'tv-living-room', 'tv');
+  if (typeof tv !== 'string') {
+    const home = new Hearth({ gate: location.origin, token: () => tv.token, key: tv.key, headers: simulated('203.0.113.10') });
+    await home.start();
+    home.destroy();
+  }
+  select('demo-device').value = 'phone-cousin';
+  select('demo-network').value = '198.51.100.20';
+  await play();
+});
+$('demo-try-undo').addEventListener('click', () => void demoRule(false));
 
 enableRemoteNavigation();
 // Opening the demo shows video playing at once: the default device is the TV at home (muted, so browsers allow it).

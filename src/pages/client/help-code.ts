@@ -20,6 +20,12 @@ export interface HelpData {
 
 export const { locale, ui, device: thisDevice } = pageData<HelpData>();
 
+/** How the page calls the device API: with the device cookie, or as a device a player handed over (help-handoff.ts). */
+export let deviceCall: typeof callApi = callApi;
+export function callAs(call: typeof callApi): void {
+  deviceCall = call;
+}
+
 const form = document.getElementById('code-form') as HTMLFormElement;
 const codeInput = document.getElementById('code') as HTMLInputElement;
 
@@ -83,7 +89,7 @@ let pending: { challengeId: string; ask: CodeAsk } | null = null;
 export async function askForCode(button: HTMLButtonElement, ask: CodeAsk): Promise<void> {
   const body =
     ask.purpose === 'access' ? undefined : { purpose: ask.purpose, ...(ask.deviceId !== undefined ? { deviceId: ask.deviceId } : {}), ...(ask.days !== undefined ? { days: ask.days } : {}) };
-  const result = await busy(button, ask.status, () => callApi('POST', '/gate/v1/challenges', body ? { body } : {}));
+  const result = await busy(button, ask.status, () => deviceCall('POST', '/gate/v1/challenges', body ? { body } : {}));
   if (!result.ok) return setStatus(ask.status, problemText(result.body), 'bad');
   pending = { challengeId: result.body.challengeId, ask };
   if (ask.formIn) ask.formIn.append(form);

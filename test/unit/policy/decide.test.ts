@@ -65,7 +65,7 @@ describe('decide(): the decision table, row by row', () => {
       expect(withKey(null, mode)).toMatchObject({ decision: 'deny', reason: 'DEVICE_PROOF_REQUIRED' });
       expect(withKey(K, mode).reason).not.toBe('DEVICE_PROOF_REQUIRED');
     }
-    expect(withKey(K).trace).toContainEqual({ row: 1, check: 'device key', matched: false, detail: 'device bound; bound token with its key' });
+    expect(withKey(K).trace).toContainEqual({ row: 1, check: 'Does the token lack the device’s key?', matched: false, detail: 'device bound; bound token with its key' });
     // A device never seen bound takes any token, bound or not.
     expect(run({}).reason).not.toBe('DEVICE_PROOF_REQUIRED');
   });

@@ -160,7 +160,8 @@ describe('a network many households call home is shared', () => {
       const everything = JSON.stringify(state.storage.sql.exec('SELECT * FROM holders').toArray()) + JSON.stringify(state.storage.sql.exec('SELECT * FROM settings').toArray());
       for (const { account } of households) expect(everything).not.toContain(account);
       expect(everything).not.toContain('198.18.');
-      expect(everything).not.toContain('tv');
+      // As a stored value: a keyed hash's random base64url may hold the letters "tv" (1 run in about 60 did).
+      expect(everything).not.toContain('"tv"');
     });
 
     expect((await admin('DELETE', `/admin/v1/accounts/${households[2]!.account}`, { env: SHARED })).status).toBe(204);

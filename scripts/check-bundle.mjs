@@ -3,7 +3,7 @@
 // whole namespace (as `import { z } from 'zod'` did: 550 KiB) is caught in CI rather than at deploy.
 import { statSync } from 'node:fs';
 
-const BUDGET_KIB = 1024;
+const BUDGET_KIB = 1152;
 const kib = statSync(new URL('../dist/index.js', import.meta.url)).size / 1024;
 const line = `deploy bundle: ${kib.toFixed(0)} KiB (budget ${BUDGET_KIB} KiB)`;
 if (kib > BUDGET_KIB) {

@@ -38,12 +38,17 @@ export function enableMetricsPanel({ api, status, refusal }: Pick<ConsoleContext
    * is refused (400 naming `step`), the console asks for the chosen region
    * alone and says so; choosing another region then loads that one.
    */
+  /** Loads started so far: an answer is shown only if no later load began while it was on its way. */
+  let loads = 0;
+
   async function loadMetrics(only?: string): Promise<void> {
+    const load = ++loads;
     const range = rangeQuery($<HTMLSelectElement>('metrics-range').value);
     const select = $<HTMLSelectElement>('metrics-region');
     const query = { since: range.since, step: range.step };
     let answer = only ? await api.GET('/admin/v1/metrics', { params: { query: { ...query, region: only } } }) : await api.GET('/admin/v1/metrics', { params: { query } });
-    narrowedTo = only ?? null;
+    // Kept until this load is done: a region chosen meanwhile still loads alone when the last answer was narrowed.
+    let narrowed = only ?? null;
     if (!answer.data && tooManyPoints(answer)) {
       // The regions listed so far, else those with a rule, to choose from.
       if (select.options.length === 0) {
@@ -55,13 +60,18 @@ export function enableMetricsPanel({ api, status, refusal }: Pick<ConsoleContext
       const chosen = select.value;
       if (!chosen) return setStatus(status, `${refusal(answer)} No region to narrow to: choose a shorter period.`, 'bad');
       answer = await api.GET('/admin/v1/metrics', { params: { query: { ...query, region: chosen } } });
-      narrowedTo = chosen;
+      narrowed = chosen;
     }
+    // A later load (another click, another region) answers instead.
+    if (load !== loads) return;
+    narrowedTo = narrowed;
     const chosen = narrowedTo ?? select.value;
     if (!answer.data) return setStatus(status, refusal(answer), 'bad');
     metrics = answer.data;
     if (narrowedTo) {
       setStatus(status, `${range.words} over every region would be more than 10,000 points: showing ${narrowedTo} only. Choose another region to load it, or a shorter period for all.`);
+      // The region chosen while it loaded, if another: load that one alone too.
+      if (select.value && select.value !== narrowedTo) return loadMetrics(select.value);
     } else {
       const regions = Object.keys(metrics.regions);
       select.replaceChildren(...regions.map((region) => new Option(region, region)));

@@ -128,21 +128,22 @@ export class ControlStore extends DurableObject<ControlStoreEnv> implements Cont
       return err({ reason: 'VERSION_MISMATCH', rollout: stored });
     }
     const now = Date.now();
-    const { rollout: current, applied } = settled(stored, now);
-    if (!change.rule && !Object.hasOwn(current.regions, change.region)) {
+    const settledNow = settled(stored, now);
+    if (!change.rule && !Object.hasOwn(settledNow.rollout.regions, change.region)) {
       return err({ reason: 'RULE_NOT_FOUND', rollout: stored });
     }
     const { noticePeriodMs, rolloutApproval } = rolloutSettingsOf(this.env);
-    const plan = planRuleChange(current, change, { noticeMs: noticePeriodMs, approval: rolloutApproval === 'stricter' }, now);
+    const plan = planRuleChange(settledNow.rollout, change, { noticeMs: noticePeriodMs, approval: rolloutApproval === 'stricter' }, now);
     if (plan.kind === 'approval') return this.#approvals.ask(stored, change, now);
-    // A person's rule is a new duty: it is tended when due, not after an old failure's backoff.
-    this.#retries.succeeded(change.region);
-    const before = Object.hasOwn(current.regions, change.region) ? current.regions[change.region]! : null;
-    const audits: AuditInput[] = [...this.#writes.appliedAudits(current, applied)];
     const note = change.rule?.note ?? change.note ?? null;
-    audits.push({ actor: change.actor, action: plan.entry ? 'rollout.set' : 'rollout.delete', target: `rollout/${change.region}`, before, after: plan.entry, note });
-    const next = this.#writes.write(stored, recordChanges(current, { ...current, regions: plan.regions }, now, plan.notice), audits, this.#writes.appliedEvents(applied, now));
-    await this.#writes.afterWrite([...applied.map((a) => a.region), change.region], stored, next, now, true);
+    const next = await this.#writes.applyPlan(stored, settledNow, change.region, plan, now, (before) => ({
+      actor: change.actor,
+      action: plan.entry ? 'rollout.set' : 'rollout.delete',
+      target: `rollout/${change.region}`,
+      before,
+      after: plan.entry,
+      note,
+    }));
     return ok(next);
   }
 

@@ -8,7 +8,7 @@
  */
 import type { OpsEvent } from '../challenges/notify';
 import { rolloutSettingsOf } from '../config/config';
-import { planRuleChange, recordChanges, settled, type RuleChangeRequest } from '../policy/notice';
+import { planRuleChange, settled, type RuleChangeRequest } from '../policy/notice';
 import type { Rollout } from '../policy/rollout';
 import { err, ok, type Result } from '../result';
 import { MAX_PENDING_CHANGES, type PendingChange } from './pending-changes';
@@ -141,24 +141,11 @@ export class RolloutApprovals {
     if (samePerson(pending.requestedBy, approver)) return err({ reason: 'SELF_APPROVAL', changeId });
     const stored = await this.writes.rollout();
     if (stored.version !== pending.version) return err({ reason: 'CHANGE_OUTDATED', changeId, rollout: stored, askedAt: pending.version });
-    const { rollout: current, applied } = settled(stored, now);
+    const settledNow = settled(stored, now);
     const { noticePeriodMs } = rolloutSettingsOf(this.deps.env);
     const request: RuleChangeRequest = { region: pending.region, rule: pending.rule, actor: pending.requestedBy, approvedBy: approver, ...(pending.notice ? { notice: pending.notice } : {}) };
-    const plan = planRuleChange(current, request, { noticeMs: noticePeriodMs, approval: true }, now);
+    const plan = planRuleChange(settledNow.rollout, request, { noticeMs: noticePeriodMs, approval: true }, now);
     if (plan.kind !== 'apply') throw new Error('an approved change needs no approval');
-    this.deps.retries.succeeded(pending.region);
-    const before = Object.hasOwn(current.regions, pending.region) ? current.regions[pending.region]! : null;
-    const audits = [
-      ...this.writes.appliedAudits(current, applied),
-      {
-        actor: approver,
-        action: 'rollout.change_approved',
-        target: `rollout/${pending.region}`,
-        before,
-        after: plan.entry,
-        note: `change ${changeId} asked by ${pending.requestedBy}${pending.note ? ` (“${pending.note}”)` : ''}, approved by ${approver}${note ? ` (“${note}”)` : ''}`,
-      },
-    ];
     const approved: OpsEvent = {
       type: 'rollout_change_approved',
       region: pending.region,
@@ -170,8 +157,22 @@ export class RolloutApprovals {
       at: new Date(now).toISOString(),
     };
     this.storage.delete(this.deps.pending.key(changeId));
-    const next = this.writes.write(stored, recordChanges(current, { ...current, regions: plan.regions }, now, plan.notice), audits, [...this.writes.appliedEvents(applied, now), approved]);
-    await this.writes.afterWrite([...applied.map((a) => a.region), pending.region], stored, next, now, true);
+    const next = await this.writes.applyPlan(
+      stored,
+      settledNow,
+      pending.region,
+      plan,
+      now,
+      (before) => ({
+        actor: approver,
+        action: 'rollout.change_approved',
+        target: `rollout/${pending.region}`,
+        before,
+        after: plan.entry,
+        note: `change ${changeId} asked by ${pending.requestedBy}${pending.note ? ` (“${pending.note}”)` : ''}, approved by ${approver}${note ? ` (“${note}”)` : ''}`,
+      }),
+      [approved],
+    );
     return ok(next);
   }
   /** Drops a waiting change (any person with the scope, its author included: a withdrawal), audited and told to ops. */

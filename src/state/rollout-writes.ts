@@ -9,7 +9,7 @@
  */
 import type { OpsEvent } from '../challenges/notify';
 import { metricsSettingsOf } from '../config/config';
-import { nextNoticeDue, settled } from '../policy/notice';
+import { nextNoticeDue, recordChanges, settled, type ChangePlan } from '../policy/notice';
 import { FALLBACK_REGION, type Guard, type Rollout, type RolloutRule } from '../policy/rollout';
 import { guarded, nextAdvance } from '../policy/staged-rule';
 import { MS_PER_MINUTE } from '../time';
@@ -85,6 +85,34 @@ export class RolloutWrites {
 
   appliedEvents(applied: ReturnType<typeof settled>['applied'], now: number): OpsEvent[] {
     return applied.map(({ region, upcoming }) => ({ type: 'rollout_change_applied' as const, region, rule: upcoming, effectiveAt: upcoming.effectiveAt, at: new Date(now).toISOString() }));
+  }
+
+  /**
+   * A person's change as planned (policy/notice.ts), on the rollout `settled`
+   * left: the rules whose notice was over and the change in one batch, with
+   * their audit entries (`audit` given the region's entry before) and events,
+   * then guards, KV and the alarm. A person's rule is a new duty: it is tended
+   * when due, not after an old failure's backoff.
+   */
+  async applyPlan(
+    stored: Rollout,
+    { rollout: current, applied }: ReturnType<typeof settled>,
+    region: string,
+    plan: Extract<ChangePlan, { kind: 'apply' }>,
+    now: number,
+    audit: (before: RolloutRule | null) => AuditInput,
+    events: OpsEvent[] = [],
+  ): Promise<Rollout> {
+    this.deps.retries.succeeded(region);
+    const before = Object.hasOwn(current.regions, region) ? current.regions[region]! : null;
+    const next = this.write(
+      stored,
+      recordChanges(current, { ...current, regions: plan.regions }, now, plan.notice),
+      [...this.appliedAudits(current, applied), audit(before)],
+      [...this.appliedEvents(applied, now), ...events],
+    );
+    await this.afterWrite([...applied.map((a) => a.region), region], stored, next, now, true);
+    return next;
   }
 
   /** Writes the upcoming rules whose notice is over (the gate already reads them so): audited, told to ops, guards marked. */
